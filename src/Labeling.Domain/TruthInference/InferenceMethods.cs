@@ -1,0 +1,41 @@
+namespace Labeling.Domain.TruthInference;
+
+/// <summary>
+/// The batch methods by their short names, as the bench and configuration spell them.
+/// <c>default</c> is the method the pipeline uses; see <see cref="Default"/>.
+/// </summary>
+public static class InferenceMethods
+{
+    private static readonly Dictionary<string, Func<ITruthInference>> Factories = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["mv"] = () => new MajorityVote(),
+        ["ds"] = () => new DawidSkene(),
+        ["default"] = Default,
+    };
+
+    /// <summary>Every registered name, in a stable order.</summary>
+    public static IReadOnlyList<string> Names { get; } = Factories.Keys.ToArray();
+
+    /// <summary>
+    /// The pipeline's default: Dawid–Skene with a pooled prior (see
+    /// <see cref="DawidSkeneOptions.PooledPseudoCount"/>), which keeps full confusion matrices for
+    /// labelers with much evidence and falls back to the crowd's shared confusion for the rest.
+    /// </summary>
+    public static ITruthInference Default() => new DawidSkene("default", DefaultOptions);
+
+    /// <summary>The options behind <see cref="Default"/>.</summary>
+    public static DawidSkeneOptions DefaultOptions { get; } = new()
+    {
+        PooledPseudoCount = 2.0,
+    };
+
+    /// <summary>Creates a method by name.</summary>
+    /// <exception cref="ArgumentException">The name is not registered; the message lists the names that are.</exception>
+    public static ITruthInference Create(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        return Factories.TryGetValue(name.Trim(), out var factory)
+            ? factory()
+            : throw new ArgumentException($"Unknown inference method '{name}'. Known methods: {string.Join(", ", Names)}.", nameof(name));
+    }
+}

@@ -1,0 +1,25 @@
+namespace Labeling.Domain.TruthInference;
+
+/// <summary>
+/// Majority vote: each item takes the label most of its answers give.
+/// </summary>
+/// <remarks>
+/// Posterior(i, k) = n_ik / Σ_k n_ik, where n_ik counts answers of label k on item i; an item
+/// without answers gets the uniform distribution. Ties are broken deterministically toward the
+/// lower label index and reported in <see cref="InferenceResult.TiedItems"/> (Crowd-Kit breaks
+/// them at random, so on tied items the two may differ by chance).
+/// </remarks>
+public sealed class MajorityVote : ITruthInference
+{
+    /// <inheritdoc />
+    public string Name => "mv";
+
+    /// <inheritdoc />
+    public InferenceResult Fit(AnswerMatrix data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var posteriors = Probability.VoteShares(data);
+        var priors = Probability.ClassShares(posteriors, data.ItemCount, data.ClassCount);
+        return new InferenceResult(Name, data, posteriors, priors, iterations: 1);
+    }
+}

@@ -10,6 +10,9 @@ public static class InferenceMethods
     {
         ["mv"] = () => new MajorityVote(),
         ["ds"] = () => new DawidSkene(),
+        ["wawa"] = () => new Wawa(),
+        ["onecoin"] = () => new OneCoinDawidSkene(),
+        ["glad"] = () => new Glad(),
         ["default"] = Default,
     };
 

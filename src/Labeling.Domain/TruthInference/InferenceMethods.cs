@@ -13,6 +13,7 @@ public static class InferenceMethods
         ["wawa"] = () => new Wawa(),
         ["onecoin"] = () => new OneCoinDawidSkene(),
         ["glad"] = () => new Glad(),
+        ["mace"] = () => new Mace(),
         ["default"] = Default,
     };
 

@@ -1,0 +1,46 @@
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using Labeling.TestSupport.Emulators;
+using Microsoft.Azure.Cosmos;
+
+namespace Labeling.Adapters.Azure.Tests.Emulators;
+
+public sealed class EmulatorFixtureTests(AzuriteFixture azurite, CosmosEmulatorFixture cosmos)
+    : IClassFixture<AzuriteFixture>, IClassFixture<CosmosEmulatorFixture>
+{
+    [Fact]
+    public async Task Azurite_BlobAndQueue_RoundTrip()
+    {
+        var container = new BlobServiceClient(azurite.ConnectionString).GetBlobContainerClient("smoke");
+        await container.CreateIfNotExistsAsync();
+        await container.GetBlobClient("a.txt").UploadAsync(BinaryData.FromString("hello"), overwrite: true);
+        var downloaded = await container.GetBlobClient("a.txt").DownloadContentAsync();
+        Assert.Equal("hello", downloaded.Value.Content.ToString());
+
+        var queue = new QueueClient(azurite.ConnectionString, "smoke");
+        await queue.CreateIfNotExistsAsync();
+        await queue.SendMessageAsync("m1");
+        var received = await queue.ReceiveMessageAsync();
+        Assert.Equal("m1", received.Value.MessageText);
+    }
+
+    [Fact]
+    public async Task CosmosServer_UpsertAndRead_RoundTrip()
+    {
+        using var client = new CosmosClient(cosmos.ConnectionString, new CosmosClientOptions
+        {
+            ConnectionMode = ConnectionMode.Gateway,
+            LimitToEndpoint = true,
+            HttpClientFactory = () => new HttpClient(new HttpClientHandler
+            {
+                // The emulator's certificate is self-signed; trust it for this endpoint only.
+                ServerCertificateCustomValidationCallback = (request, _, _, _) => request.RequestUri?.Port == cosmos.Endpoint.Port,
+            }),
+        });
+        var db = (await client.CreateDatabaseIfNotExistsAsync("smoke")).Database;
+        var container = (await db.CreateContainerIfNotExistsAsync("things", "/id")).Container;
+        await container.UpsertItemAsync(new { id = "1", value = 42 }, new PartitionKey("1"));
+        var read = await container.ReadItemAsync<Newtonsoft.Json.Linq.JObject>("1", new PartitionKey("1"));
+        Assert.Equal(42, (int)read.Resource["value"]!);
+    }
+}

@@ -1,0 +1,123 @@
+// Cosmos DB for NoSQL, serverless, Entra ID only (no account keys).
+//
+// Partition keys are constants on purpose: changing one means recreating the container and
+// migrating data, so it must never be a deployment parameter. The rule behind every choice:
+// no logical partition grows with the size of a project (a logical partition is capped at
+// 20 GB and a physical partition serves ~10k RU/s, so a key like /projectId would put a whole
+// large project behind one hot partition). Reads and writes are point operations
+// (id + partition key) or queries inside one partition, which is also what keeps RU cost low.
+//
+//   projects  /id      one document per project: configuration, label set, budgets.
+//   items     /id      one document per item, carrying projectId as a property. Point reads by
+//                      item id on every vote; never a per-project partition.
+//   votes     /itemId  all votes of one item together: the online update and the audit of a
+//                      decision read them in one single-partition query. Bounded by the
+//                      project's vote budget per item.
+//   labelers  /id      labeler reliability statistics. Machine labelers vote on every item, so
+//                      their statistics are sharded: document id `{projectId}:{labelerId}:{shard}`,
+//                      each shard its own logical partition, summed on read. No single hot
+//                      document is updated per vote.
+//   leases    /id      change-feed processor leases and crowd task leases; /id is what the
+//                      change-feed processor requires and keeps every lease independent.
+
+@description('Name of the Cosmos DB account (3-44 lowercase letters, digits, hyphens).')
+@minLength(3)
+@maxLength(44)
+param name string
+
+@description('Azure region.')
+param location string
+
+@description('Tags applied to the account.')
+param tags object
+
+@description('Name of the SQL database.')
+param databaseName string
+
+var containers = [
+  {
+    name: 'projects'
+    partitionKeyPath: '/id'
+  }
+  {
+    name: 'items'
+    partitionKeyPath: '/id'
+  }
+  {
+    name: 'votes'
+    partitionKeyPath: '/itemId'
+  }
+  {
+    name: 'labelers'
+    partitionKeyPath: '/id'
+  }
+  {
+    name: 'leases'
+    partitionKeyPath: '/id'
+  }
+]
+
+resource account 'Microsoft.DocumentDB/databaseAccounts@2025-10-15' = {
+  name: name
+  location: location
+  tags: tags
+  kind: 'GlobalDocumentDB'
+  properties: {
+    databaseAccountOfferType: 'Standard'
+    consistencyPolicy: {
+      // Session consistency gives read-your-writes for the ETag-checked read-modify-write
+      // cycles on items and labeler shards at the lowest RU cost.
+      defaultConsistencyLevel: 'Session'
+    }
+    locations: [
+      {
+        locationName: location
+        failoverPriority: 0
+        isZoneRedundant: false
+      }
+    ]
+    capabilities: [
+      {
+        name: 'EnableServerless'
+      }
+    ]
+    disableLocalAuth: true
+    disableKeyBasedMetadataWriteAccess: true
+    minimalTlsVersion: 'Tls12'
+    publicNetworkAccess: 'Enabled'
+  }
+}
+
+resource database 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases@2025-10-15' = {
+  parent: account
+  name: databaseName
+  properties: {
+    resource: {
+      id: databaseName
+    }
+  }
+}
+
+// Serverless accounts take no throughput settings on databases or containers.
+resource sqlContainers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2025-10-15' = [
+  for container in containers: {
+    parent: database
+    name: container.name
+    properties: {
+      resource: {
+        id: container.name
+        partitionKey: {
+          paths: [
+            container.partitionKeyPath
+          ]
+          kind: 'Hash'
+          version: 2
+        }
+      }
+    }
+  }
+]
+
+output name string = account.name
+output endpoint string = account.properties.documentEndpoint
+output databaseName string = database.name

@@ -1,0 +1,143 @@
+// Flex Consumption plan and the function app, running as the user-assigned identity.
+// Every connection is identity-based: there is no key or connection string with a secret in
+// the app settings.
+
+@description('Name of the Flex Consumption plan.')
+param planName string
+
+@description('Name of the function app.')
+param name string
+
+@description('Azure region.')
+param location string
+
+@description('Tags applied to the plan.')
+param tags object
+
+@description('Tags applied to the function app; must include azd-service-name.')
+param appTags object
+
+@description('Resource id of the user-assigned identity the app runs as.')
+param identityId string
+
+@description('Client id of the user-assigned identity.')
+param identityClientId string
+
+@description('Name of the storage account (host storage, application blobs and queues).')
+param storageAccountName string
+
+@description('Blob endpoint of the storage account, with trailing slash.')
+param storageBlobEndpoint string
+
+@description('Queue endpoint of the storage account, with trailing slash.')
+param storageQueueEndpoint string
+
+@description('Blob container that receives deployment packages.')
+param deploymentContainerName string
+
+@description('Application Insights connection string (not a secret: ingestion needs Entra ID).')
+param applicationInsightsConnectionString string
+
+@description('Extra application settings, merged over the defaults.')
+param appSettings object
+
+@description('Language runtime version for dotnet-isolated.')
+param runtimeVersion string
+
+@description('Memory per instance in MB.')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int
+
+@description('Upper bound on scale-out instances.')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int
+
+resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    name: 'FC1'
+    tier: 'FlexConsumption'
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+resource app 'Microsoft.Web/sites@2025-03-01' = {
+  name: name
+  location: location
+  tags: appTags
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identityId}': {}
+    }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    siteConfig: {
+      minTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      http20Enabled: true
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storageBlobEndpoint}${deploymentContainerName}'
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityId
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        instanceMemoryMB: instanceMemoryMB
+        maximumInstanceCount: maximumInstanceCount
+      }
+      runtime: {
+        name: 'dotnet-isolated'
+        version: runtimeVersion
+      }
+    }
+  }
+}
+
+// Flex Consumption sets FUNCTIONS_WORKER_RUNTIME and FUNCTIONS_EXTENSION_VERSION itself (from
+// functionAppConfig) and rejects them as app settings, so they are absent here.
+var baseAppSettings = {
+  // Host storage (blob receipts, leases, Durable Functions task hub) via the identity.
+  AzureWebJobsStorage__accountName: storageAccountName
+  AzureWebJobsStorage__credential: 'managedidentity'
+  AzureWebJobsStorage__clientId: identityClientId
+  // The `Storage` connection used by the blob and queue triggers. With only a user-assigned
+  // identity the host must be told which one to use, hence credential and clientId.
+  Storage__blobServiceUri: storageBlobEndpoint
+  Storage__queueServiceUri: storageQueueEndpoint
+  Storage__credential: 'managedidentity'
+  Storage__clientId: identityClientId
+  // DefaultAzureCredential in application code (Cosmos, Service Bus, OpenAI clients) picks the
+  // user-assigned identity from this variable.
+  AZURE_CLIENT_ID: identityClientId
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+  APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
+}
+
+resource settings 'Microsoft.Web/sites/config@2025-03-01' = {
+  parent: app
+  name: 'appsettings'
+  properties: union(baseAppSettings, appSettings)
+}
+
+output name string = app.name
+output defaultHostName string = app.properties.defaultHostName

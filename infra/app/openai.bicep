@@ -1,0 +1,68 @@
+// Azure OpenAI account with one chat model deployment for the LLM labelers. Keys are disabled;
+// the function app calls it with its managed identity (Cognitive Services OpenAI User).
+// Entra ID authentication requires a custom subdomain, hence customSubDomainName.
+
+@description('Name of the Azure OpenAI account; also its custom subdomain.')
+@minLength(2)
+@maxLength(64)
+param name string
+
+@description('Azure region. Pick one where the model and SKU below have quota.')
+param location string
+
+@description('Tags applied to the account.')
+param tags object
+
+@description('Deployment name the application calls (OpenAI__Deployment).')
+param deploymentName string
+
+@description('Model name, for example gpt-4o-mini.')
+param modelName string
+
+@description('Model version, for example 2024-07-18.')
+param modelVersion string
+
+@description('Deployment SKU, for example GlobalStandard or Standard.')
+param deploymentSkuName string
+
+@description('Capacity in thousands of tokens per minute.')
+@minValue(1)
+param capacity int
+
+resource account 'Microsoft.CognitiveServices/accounts@2025-06-01' = {
+  name: name
+  location: location
+  tags: tags
+  kind: 'OpenAI'
+  sku: {
+    name: 'S0'
+  }
+  properties: {
+    customSubDomainName: name
+    disableLocalAuth: true
+    publicNetworkAccess: 'Enabled'
+  }
+}
+
+resource deployment 'Microsoft.CognitiveServices/accounts/deployments@2025-06-01' = {
+  parent: account
+  name: deploymentName
+  sku: {
+    name: deploymentSkuName
+    capacity: capacity
+  }
+  properties: {
+    model: {
+      format: 'OpenAI'
+      name: modelName
+      version: modelVersion
+    }
+    // An LLM labeler's reliability is learned per model and prompt version; a silent model
+    // upgrade would make that history describe a different labeler. Upgrade deliberately.
+    versionUpgradeOption: 'NoAutoUpgrade'
+  }
+}
+
+output name string = account.name
+output endpoint string = account.properties.endpoint
+output deploymentName string = deployment.name

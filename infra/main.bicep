@@ -1,0 +1,290 @@
+// Azure infrastructure for the labeling backend, deployed with `azd provision`.
+// Subscription scope so one deployment creates the resource group too (the azd convention in
+// Azure-Samples/functions-quickstart-dotnet-azd). Everything else lives in infra/app/*.bicep.
+targetScope = 'subscription'
+
+@description('azd environment name; seeds resource names and the azd-env-name tag.')
+@minLength(1)
+@maxLength(64)
+param environmentName string
+
+@description('Primary region for all resources. Must offer the Flex Consumption plan.')
+@minLength(1)
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
+param location string
+
+@description('Object id of the deploying user or service principal; when set it receives the same data roles as the app (plus Service Bus receive) so the app can run locally against these resources.')
+param principalId string = ''
+
+@description('Grant principalId the developer data roles. CI sets this to false: the pipeline identity deploys but never reads data.')
+param assignDeveloperRoles bool = true
+
+@description('Kind of principal behind principalId.')
+@allowed([
+  'User'
+  'ServicePrincipal'
+  'Group'
+])
+param principalType string = 'User'
+
+@description('Application (client) id of the Entra app registration that protects the HTTP API (app roles Labeler, Reviewer, Admin). Bicep cannot create app registrations; see infra/README.md.')
+param apiClientId string = ''
+
+@description('Deploy Azure OpenAI and a model deployment for the LLM labelers. When false, LLM labelers are off unless another endpoint is configured.')
+param deployOpenAi bool = true
+
+@description('Region for Azure OpenAI; defaults to location. Model availability and quota differ by region.')
+param openAiLocation string = ''
+
+@description('Name of the chat model to deploy.')
+param openAiModelName string = 'gpt-4o-mini'
+
+@description('Version of the chat model to deploy.')
+param openAiModelVersion string = '2024-07-18'
+
+@description('SKU of the model deployment.')
+param openAiDeploymentSkuName string = 'GlobalStandard'
+
+@description('Capacity of the model deployment in thousands of tokens per minute.')
+@minValue(1)
+param openAiCapacity int = 30
+
+@description('.NET version of the dotnet-isolated worker.')
+param functionsRuntimeVersion string = '10.0'
+
+@description('Memory per Flex Consumption instance in MB.')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+@description('Upper bound on Flex Consumption scale-out.')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 100
+
+// Name overrides: leave empty to derive a name from the resource token.
+param resourceGroupName string = ''
+param identityName string = ''
+param logAnalyticsName string = ''
+param applicationInsightsName string = ''
+param storageAccountName string = ''
+param blobEventsTopicName string = ''
+param cosmosAccountName string = ''
+param serviceBusNamespaceName string = ''
+param openAiAccountName string = ''
+param appServicePlanName string = ''
+param functionAppName string = ''
+
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = {
+  'azd-env-name': environmentName
+}
+
+var cosmosDatabaseName = 'labeling'
+var serviceBusTopicName = 'label-events'
+var openAiDeploymentName = openAiModelName
+var deploymentContainerName = 'deployments'
+
+var names = {
+  resourceGroup: !empty(resourceGroupName) ? resourceGroupName : 'rg-${environmentName}'
+  identity: !empty(identityName) ? identityName : 'id-func-${resourceToken}'
+  logAnalytics: !empty(logAnalyticsName) ? logAnalyticsName : 'log-${resourceToken}'
+  applicationInsights: !empty(applicationInsightsName) ? applicationInsightsName : 'appi-${resourceToken}'
+  storage: !empty(storageAccountName) ? storageAccountName : 'st${resourceToken}'
+  blobEventsTopic: !empty(blobEventsTopicName) ? blobEventsTopicName : 'evgt-${resourceToken}'
+  cosmos: !empty(cosmosAccountName) ? cosmosAccountName : 'cosmos-${resourceToken}'
+  serviceBus: !empty(serviceBusNamespaceName) ? serviceBusNamespaceName : 'sbns-${resourceToken}'
+  openAi: !empty(openAiAccountName) ? openAiAccountName : 'oai-${resourceToken}'
+  plan: !empty(appServicePlanName) ? appServicePlanName : 'plan-${resourceToken}'
+  functionApp: !empty(functionAppName) ? functionAppName : 'func-${resourceToken}'
+}
+
+resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
+  name: names.resourceGroup
+  location: location
+  tags: tags
+}
+
+module identity 'app/identity.bicep' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: names.identity
+    location: location
+    tags: tags
+  }
+}
+
+module monitoring 'app/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: names.logAnalytics
+    applicationInsightsName: names.applicationInsights
+    location: location
+    tags: tags
+  }
+}
+
+module storage 'app/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: names.storage
+    location: location
+    tags: tags
+    deploymentContainerName: deploymentContainerName
+  }
+}
+
+module blobEvents 'app/eventgrid.bicep' = {
+  name: 'eventgrid'
+  scope: rg
+  params: {
+    name: names.blobEventsTopic
+    location: location
+    tags: tags
+    storageAccountName: storage.outputs.name
+  }
+}
+
+module cosmos 'app/cosmos.bicep' = {
+  name: 'cosmos'
+  scope: rg
+  params: {
+    name: names.cosmos
+    location: location
+    tags: tags
+    databaseName: cosmosDatabaseName
+  }
+}
+
+module serviceBus 'app/servicebus.bicep' = {
+  name: 'servicebus'
+  scope: rg
+  params: {
+    name: names.serviceBus
+    location: location
+    tags: tags
+    topicName: serviceBusTopicName
+  }
+}
+
+module openAi 'app/openai.bicep' = if (deployOpenAi) {
+  name: 'openai'
+  scope: rg
+  params: {
+    name: names.openAi
+    location: !empty(openAiLocation) ? openAiLocation : location
+    tags: tags
+    deploymentName: openAiDeploymentName
+    modelName: openAiModelName
+    modelVersion: openAiModelVersion
+    deploymentSkuName: openAiDeploymentSkuName
+    capacity: openAiCapacity
+  }
+}
+
+var openAiEndpoint = openAi.?outputs.endpoint ?? ''
+var deployedOpenAiAccountName = openAi.?outputs.name ?? ''
+
+// The app's roles are granted before the app exists: Flex Consumption pulls its package and
+// the host opens AzureWebJobsStorage with the identity on first start.
+module appRoles 'app/rbac.bicep' = {
+  name: 'rbac-app'
+  scope: rg
+  params: {
+    principalId: identity.outputs.principalId
+    principalType: 'ServicePrincipal'
+    storageAccountName: storage.outputs.name
+    cosmosAccountName: cosmos.outputs.name
+    cosmosDatabaseName: cosmos.outputs.databaseName
+    serviceBusNamespaceName: serviceBus.outputs.name
+    serviceBusTopicName: serviceBus.outputs.topicName
+    grantServiceBusReceiver: false
+    openAiAccountName: deployedOpenAiAccountName
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+  }
+}
+
+module developerRoles 'app/rbac.bicep' = if (assignDeveloperRoles && !empty(principalId)) {
+  name: 'rbac-developer'
+  scope: rg
+  params: {
+    principalId: principalId
+    principalType: principalType
+    storageAccountName: storage.outputs.name
+    cosmosAccountName: cosmos.outputs.name
+    cosmosDatabaseName: cosmos.outputs.databaseName
+    serviceBusNamespaceName: serviceBus.outputs.name
+    serviceBusTopicName: serviceBus.outputs.topicName
+    grantServiceBusReceiver: true
+    openAiAccountName: deployedOpenAiAccountName
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+  }
+}
+
+module functions 'app/functions.bicep' = {
+  name: 'functions'
+  scope: rg
+  dependsOn: [
+    appRoles
+  ]
+  params: {
+    planName: names.plan
+    name: names.functionApp
+    location: location
+    tags: tags
+    appTags: union(tags, {
+      'azd-service-name': 'functions'
+    })
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    storageAccountName: storage.outputs.name
+    storageBlobEndpoint: storage.outputs.blobEndpoint
+    storageQueueEndpoint: storage.outputs.queueEndpoint
+    deploymentContainerName: storage.outputs.deploymentContainerName
+    applicationInsightsConnectionString: monitoring.outputs.connectionString
+    runtimeVersion: functionsRuntimeVersion
+    instanceMemoryMB: instanceMemoryMB
+    maximumInstanceCount: maximumInstanceCount
+    appSettings: {
+      Cosmos__Endpoint: cosmos.outputs.endpoint
+      Cosmos__Database: cosmos.outputs.databaseName
+      ServiceBus__FullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace
+      ServiceBus__Topic: serviceBus.outputs.topicName
+      OpenAI__Endpoint: openAiEndpoint
+      OpenAI__Deployment: deployOpenAi ? openAiDeploymentName : ''
+      AzureAd__Instance: environment().authentication.loginEndpoint
+      AzureAd__TenantId: tenant().tenantId
+      AzureAd__ClientId: apiClientId
+    }
+  }
+}
+
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_APP_NAME string = functions.outputs.name
+output AZURE_FUNCTION_APP_URL string = 'https://${functions.outputs.defaultHostName}'
+output AZURE_FUNCTION_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output AZURE_STORAGE_BLOB_ENDPOINT string = storage.outputs.blobEndpoint
+output AZURE_STORAGE_QUEUE_ENDPOINT string = storage.outputs.queueEndpoint
+output AZURE_BLOB_EVENTS_TOPIC_NAME string = blobEvents.outputs.name
+output COSMOS_ENDPOINT string = cosmos.outputs.endpoint
+output COSMOS_DATABASE string = cosmos.outputs.databaseName
+output SERVICEBUS_NAMESPACE string = serviceBus.outputs.fullyQualifiedNamespace
+output SERVICEBUS_TOPIC string = serviceBus.outputs.topicName
+output OPENAI_ENDPOINT string = openAiEndpoint
+output OPENAI_DEPLOYMENT string = deployOpenAi ? openAiDeploymentName : ''
+output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
+output AZURE_API_CLIENT_ID string = apiClientId

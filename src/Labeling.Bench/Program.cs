@@ -1,1 +1,3 @@
-return 0;
+using Labeling.Bench;
+
+return BenchApp.Run(args, Console.Out, Console.Error, showProgress: !Console.IsErrorRedirected);

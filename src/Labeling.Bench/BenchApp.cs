@@ -1,0 +1,63 @@
+using System.CommandLine;
+using Labeling.Bench.Commands;
+using Labeling.Bench.Datasets;
+using Labeling.Bench.Terminal;
+
+namespace Labeling.Bench;
+
+/// <summary>
+/// The bench's entry point, callable in-process: results go to <c>stdout</c>, notes, errors and
+/// progress to <c>stderr</c>. Exit codes are in <see cref="ExitCodes"/>.
+/// </summary>
+internal static class BenchApp
+{
+    /// <summary>Parses <paramref name="args"/>, runs the command and returns the exit code.</summary>
+    /// <param name="args">The command line after the program name.</param>
+    /// <param name="stdout">Receives results.</param>
+    /// <param name="stderr">Receives errors, warnings and progress.</param>
+    /// <param name="showProgress">Draw a progress line on <paramref name="stderr"/> (when it is a terminal).</param>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool showProgress = false)
+    {
+        var console = new BenchConsole(stdout, stderr, showProgress);
+        var root = new RootCommand("Benchmarks for truth inference: accuracy on labelled data sets, synthetic crowds, throughput.")
+        {
+            InferenceCommand.Create(console),
+            SynthCommand.Create(console),
+            ThroughputCommand.Create(console),
+            BatchScaleCommand.Create(console),
+        };
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors) stderr.WriteLine($"error: {error.Message}");
+            PrintUsage(root, parse, stderr);
+            return ExitCodes.UsageError;
+        }
+
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+        }
+        catch (UsageException e)
+        {
+            stderr.WriteLine($"error: {e.Message}");
+            PrintUsage(root, parse, stderr);
+            return ExitCodes.UsageError;
+        }
+        catch (DatasetFormatException e)
+        {
+            stderr.WriteLine($"error: {e.Message}");
+            return ExitCodes.DataError;
+        }
+    }
+
+    // Prints the help of the command the user was typing (or of the root) to stderr.
+    private static void PrintUsage(RootCommand root, ParseResult parse, TextWriter stderr)
+    {
+        var path = new List<string>();
+        for (var result = parse.CommandResult; result.Parent is System.CommandLine.Parsing.CommandResult parent; result = parent)
+            path.Insert(0, result.Command.Name);
+        stderr.WriteLine();
+        root.Parse([.. path, "--help"]).Invoke(new InvocationConfiguration { Output = stderr, Error = stderr });
+    }
+}

@@ -1,0 +1,61 @@
+using System.CommandLine;
+using Labeling.Bench.Datasets;
+using Labeling.Bench.Methods;
+using Labeling.Bench.Reporting;
+using Labeling.Bench.Synthetic;
+using Labeling.Bench.Terminal;
+
+namespace Labeling.Bench.Commands;
+
+/// <summary>
+/// The <c>throughput</c> command: single-threaded votes per second of
+/// <c>OnlineDawidSkene.Observe</c> over a synthetic stream. The stream is generated and shuffled
+/// (votes of an item arrive spread out, as from a crowd working in parallel) before the clock starts.
+/// </summary>
+internal static class ThroughputCommand
+{
+    private const int WarmUpVotes = 20_000;
+
+    /// <summary>Builds the command.</summary>
+    public static Command Create(BenchConsole console)
+    {
+        var votes = new Option<int>("--votes") { Description = "Votes in the stream.", DefaultValueFactory = _ => 1_000_000 };
+        var labels = new Option<int>("--labels") { Description = "Number of classes K.", DefaultValueFactory = _ => 5 };
+        var workers = new Option<int>("--workers") { Description = "Number of workers.", DefaultValueFactory = _ => 10_000 };
+        var overlap = new Option<int>("--overlap") { Description = "Votes per item.", DefaultValueFactory = _ => 5 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the stream and its order.", DefaultValueFactory = _ => 1 };
+        var command = new Command("throughput", "Time OnlineDawidSkene.Observe over a synthetic vote stream on one thread.")
+        {
+            votes, labels, workers, overlap, seed,
+        };
+        command.SetAction(parse => Run(
+            parse.GetValue(votes), parse.GetValue(labels), parse.GetValue(workers), parse.GetValue(overlap), parse.GetValue(seed), console));
+        return command;
+    }
+
+    /// <summary>Generates the stream, times the observation loop and prints the figures.</summary>
+    public static int Run(int votes, int labels, int workers, int overlap, int seed, BenchConsole console)
+    {
+        if (votes < 1) throw new UsageException($"--votes must be at least 1 (got {votes}).");
+        if (overlap < 1) throw new UsageException($"--overlap must be at least 1 (got {overlap}).");
+        var options = new SyntheticCrowdOptions((int)Math.Ceiling((double)votes / overlap), workers, labels, overlap, seed);
+        options.Validate();
+        var crowd = InMemoryCrowd.Generate(options);
+        var stream = AnswerStream.Shuffle(crowd.Answers, seed)[..votes];
+        crowd.Answers.Clear();
+
+        OnlineDawidSkeneBenchMethod.ObserveAll(stream[..Math.Min(WarmUpVotes, stream.Length)], crowd.Labels);
+        var seconds = OnlineDawidSkeneBenchMethod.ObserveAll(stream, crowd.Labels);
+
+        new FigureList()
+            .Add("votes", Figures.Count(stream.Length))
+            .Add("items", Figures.Count(options.Items))
+            .Add("workers", Figures.Count(workers))
+            .Add("labels", Figures.Count(labels))
+            .Add("seconds", Figures.Seconds(seconds))
+            .Add("votes/second", Figures.Count((long)(stream.Length / seconds)))
+            .Add("peak working set", Figures.Mebibytes(ProcessMemory.PeakWorkingSet()))
+            .WriteTo(console.Out);
+        return ExitCodes.Success;
+    }
+}

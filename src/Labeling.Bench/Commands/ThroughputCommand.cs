@@ -43,6 +43,7 @@ internal static class ThroughputCommand
         var crowd = InMemoryCrowd.Generate(options);
         var stream = AnswerStream.Shuffle(crowd.Answers, seed)[..votes];
         crowd.Answers.Clear();
+        crowd.Answers.TrimExcess();
 
         OnlineDawidSkeneBenchMethod.ObserveAll(stream[..Math.Min(WarmUpVotes, stream.Length)], crowd.Labels);
         var seconds = OnlineDawidSkeneBenchMethod.ObserveAll(stream, crowd.Labels);

@@ -1,0 +1,59 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Labeling.Application.Ingestion;
+
+/// <summary>How uploaded documents are read and cut into items. Bound from the <c>Ingestion</c> section.</summary>
+/// <remarks>
+/// Text files are read as UTF-8; a byte-order mark (UTF-8, UTF-16 or UTF-32) overrides that.
+/// Bytes that are not valid UTF-8 become U+FFFD; a file where more than
+/// <see cref="MaxInvalidCharacterFraction"/> of the characters are U+FFFD or NUL is rejected as
+/// not being text.
+/// </remarks>
+public sealed class IngestionOptions
+{
+    /// <summary>The configuration section these options bind from.</summary>
+    public const string SectionName = "Ingestion";
+
+    /// <summary>
+    /// CSV column holding the item text, matched case-insensitively against the header.
+    /// Default <c>text</c>. There is no fallback list: if the column is absent the file is rejected
+    /// and the reason lists the columns present.
+    /// </summary>
+    [Required(AllowEmptyStrings = false)]
+    public string TextColumn { get; set; } = "text";
+
+    /// <summary>CSV column holding the caller's id for each row, matched case-insensitively. Default none.</summary>
+    public string? IdColumn { get; set; }
+
+    /// <summary>
+    /// JSON / JSONL field holding the item text; a dotted path such as <c>post.body</c> reaches into
+    /// nested objects. Matched exactly (JSON is case-sensitive). Default <c>text</c>.
+    /// </summary>
+    [Required(AllowEmptyStrings = false)]
+    public string JsonTextField { get; set; } = "text";
+
+    /// <summary>JSON / JSONL field (dotted path allowed) holding the caller's id. Default none.</summary>
+    public string? JsonIdField { get; set; }
+
+    /// <summary>
+    /// For a <c>.json</c> file whose root is an object: the field (dotted path allowed) holding the
+    /// array of items. Default none, meaning the root's only array-valued property is used.
+    /// </summary>
+    public string? JsonItemsField { get; set; }
+
+    /// <summary>Longest item, in characters; longer text is split by <see cref="TextSplitter"/>. Default 2,000.</summary>
+    [Range(20, 1_000_000)]
+    public int MaxItemCharacters { get; set; } = 2000;
+
+    /// <summary>Largest file accepted, in bytes. Default 20 MB (20 × 1024 × 1024).</summary>
+    [Range(1L, long.MaxValue)]
+    public long MaxFileBytes { get; set; } = 20L * 1024 * 1024;
+
+    /// <summary>
+    /// Largest share of undecodable characters (U+FFFD from invalid UTF-8, or NUL) tolerated in a text
+    /// file before it is rejected as binary or wrongly encoded. Default 0.01 (1 %). Checked once
+    /// 4,096 characters have been read and again at the end of the file.
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double MaxInvalidCharacterFraction { get; set; } = 0.01;
+}

@@ -1,0 +1,119 @@
+using System.Text.Json;
+
+namespace Labeling.Application.Ingestion;
+
+/// <summary>Reads configured fields out of one JSON object for the json and jsonl parsers.</summary>
+internal static class JsonFields
+{
+    /// <summary>Follows a dotted path (<c>a.b.c</c>) through nested objects.</summary>
+    public static bool TryGet(JsonElement element, string dottedPath, out JsonElement value)
+    {
+        value = element;
+        foreach (var name in dottedPath.Split('.'))
+        {
+            if (value.ValueKind != JsonValueKind.Object || !value.TryGetProperty(name, out value))
+            {
+                value = default;
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The item built from one object: text and optional id from the configured fields, other
+    /// top-level scalar fields as metadata. <paramref name="where"/> names the object in reasons
+    /// ("Line 4", "Item [2]").
+    /// </summary>
+    public static IEnumerable<ParsedItem> ToItems(
+        JsonElement element,
+        string sourceId,
+        string where,
+        IngestionOptions options,
+        string formatName)
+    {
+        if (element.ValueKind == JsonValueKind.String)
+        {
+            return RecordItems.Create(sourceId, element.GetString(), null, ParsedItem.NoMetadata, options.MaxItemCharacters);
+        }
+
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            throw new DocumentRejectedException(
+                $"{where} is {Article(element.ValueKind)}; each {formatName} item must be an object with a '{options.JsonTextField}' field.");
+        }
+
+        if (!TryGet(element, options.JsonTextField, out var textValue))
+        {
+            throw new DocumentRejectedException(
+                $"{where} has no field '{options.JsonTextField}'; fields present: {FieldNames(element)}. Set Ingestion:JsonTextField.");
+        }
+
+        var text = Scalar(textValue, where, options.JsonTextField);
+        string? id = null;
+        if (options.JsonIdField is { Length: > 0 } idField)
+        {
+            if (!TryGet(element, idField, out var idValue))
+            {
+                throw new DocumentRejectedException(
+                    $"{where} has no field '{idField}'; fields present: {FieldNames(element)}. Set or clear Ingestion:JsonIdField.");
+            }
+
+            id = Scalar(idValue, where, idField);
+        }
+
+        return RecordItems.Create(sourceId, text, id, Metadata(element, options), options.MaxItemCharacters);
+    }
+
+    private static string? Scalar(JsonElement value, string where, string field) => value.ValueKind switch
+    {
+        JsonValueKind.String => value.GetString(),
+        JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => value.GetRawText(),
+        JsonValueKind.Null => null,
+        _ => throw new DocumentRejectedException(
+            $"{where}: field '{field}' is {Article(value.ValueKind)}, expected text. Point the setting at a text field."),
+    };
+
+    private static Dictionary<string, string> Metadata(JsonElement element, IngestionOptions options)
+    {
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var property in element.EnumerateObject())
+        {
+            if (property.Name == options.JsonTextField || property.Name == options.JsonIdField)
+            {
+                continue;
+            }
+
+            var value = property.Value.ValueKind switch
+            {
+                JsonValueKind.String => property.Value.GetString(),
+                JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => property.Value.GetRawText(),
+                _ => null,
+            };
+            if (value is not null)
+            {
+                metadata[property.Name] = value;
+            }
+        }
+
+        return metadata;
+    }
+
+    private static string FieldNames(JsonElement element)
+    {
+        var names = element.EnumerateObject().Select(p => p.Name).ToList();
+        return names.Count == 0 ? "(none)" : string.Join(", ", names);
+    }
+
+    private static string Article(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        JsonValueKind.Null => "null",
+        _ => "not a value",
+    };
+}

@@ -1,0 +1,82 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using UglyToad.PdfPig;
+using UglyToad.PdfPig.DocumentLayoutAnalysis.TextExtractor;
+using UglyToad.PdfPig.Exceptions;
+
+namespace Labeling.Application.Ingestion;
+
+/// <summary>Reads <c>.pdf</c> files: the text layer of each page, cut by <see cref="TextSplitter"/>.</summary>
+/// <remarks>
+/// Text is extracted per page in content order and the pages are joined in order; each item
+/// carries the page it came from as metadata <c>page</c> (1-based) and a paragraph never spans two
+/// pages. A PDF with pages but no text layer (a scan) is rejected, since it would silently produce
+/// nothing to label. Items are <c>chunk-N</c>, numbered across the document. Loaded whole.
+/// </remarks>
+public sealed class PdfDocumentParser : IDocumentParser
+{
+    /// <inheritdoc />
+    public IReadOnlyCollection<string> Extensions { get; } = [".pdf"];
+
+    /// <inheritdoc />
+    public IAsyncEnumerable<ParsedItem> ParseAsync(
+        string fileName,
+        Stream content,
+        IngestionOptions options,
+        CancellationToken cancellationToken = default) =>
+        ParserPipeline.Run(fileName, content, options, "PDF", ParseCoreAsync, cancellationToken);
+
+    private static async IAsyncEnumerable<ParsedItem> ParseCoreAsync(
+        Stream content,
+        IngestionOptions options,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var bytes = await ReadAllAsync(content, cancellationToken).ConfigureAwait(false);
+        using var pdf = Open(bytes);
+        var chunk = 0;
+        var pageNumber = 0;
+        foreach (var page in pdf.GetPages())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            pageNumber++;
+            var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["page"] = pageNumber.ToString(CultureInfo.InvariantCulture),
+            };
+            foreach (var text in TextSplitter.Split(ContentOrderTextExtractor.GetText(page), options.MaxItemCharacters))
+            {
+                yield return new ParsedItem($"chunk-{++chunk}", text, null, metadata);
+            }
+        }
+
+        if (chunk == 0 && pageNumber > 0)
+        {
+            throw new DocumentRejectedException(
+                $"The PDF has {pageNumber} page(s) but no text layer; it is probably scanned. Run OCR on it and upload it again.");
+        }
+    }
+
+    private static PdfDocument Open(byte[] bytes)
+    {
+        try
+        {
+            return PdfDocument.Open(bytes);
+        }
+        catch (PdfDocumentEncryptedException ex)
+        {
+            throw new DocumentRejectedException("The PDF is password-protected. Remove the password and upload it again.", ex);
+        }
+        catch (Exception ex) when (ex is not (OperationCanceledException or OutOfMemoryException))
+        {
+            // PdfPig reports corrupt input through many exception types; all mean the same to the uploader.
+            throw new DocumentRejectedException($"The file is not a readable PDF ({ex.GetType().Name}); it may be corrupt or truncated.", ex);
+        }
+    }
+
+    internal static async Task<byte[]> ReadAllAsync(Stream content, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        await content.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+        return buffer.ToArray();
+    }
+}

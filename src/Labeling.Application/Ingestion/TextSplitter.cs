@@ -1,0 +1,204 @@
+using System.Text;
+
+namespace Labeling.Application.Ingestion;
+
+/// <summary>Cuts a document's text into items no longer than a limit, keeping natural boundaries.</summary>
+/// <remarks>
+/// The rule, applied in order:
+/// <list type="number">
+/// <item>Split into paragraphs at blank lines (a line that is empty or whitespace only). Each
+/// paragraph becomes at least one item; short paragraphs are not merged.</item>
+/// <item>Normalise whitespace inside each paragraph: every run of whitespace, line breaks included,
+/// becomes one space; leading and trailing whitespace is removed.</item>
+/// <item>A paragraph longer than the limit is split after sentence ends — <c>.</c>, <c>!</c> or
+/// <c>?</c> followed by whitespace — and consecutive sentences are packed greedily into items up
+/// to the limit.</item>
+/// <item>A sentence longer than the limit is split at the last whitespace at or before the limit,
+/// repeatedly.</item>
+/// <item>Only a run with no whitespace within the limit (a long URL, base64) is cut hard at the
+/// limit, never between the two halves of a surrogate pair.</item>
+/// <item>Items that are empty after normalisation are dropped.</item>
+/// </list>
+/// Every item is therefore between 1 and <c>maxCharacters</c> UTF-16 code units long.
+/// </remarks>
+public static class TextSplitter
+{
+    /// <summary>Splits <paramref name="text"/> by the rule above.</summary>
+    /// <param name="text">Any text; may contain several paragraphs.</param>
+    /// <param name="maxCharacters">Longest item, at least 2 (a surrogate pair must fit).</param>
+    /// <returns>The items in order; empty when the text is blank.</returns>
+    public static IReadOnlyList<string> Split(string text, int maxCharacters)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxCharacters, 2);
+
+        var items = new List<string>();
+        foreach (var paragraph in Paragraphs(text))
+        {
+            SplitParagraph(NormalizeWhitespace(paragraph), maxCharacters, items);
+        }
+
+        return items;
+    }
+
+    /// <summary>Splits one paragraph (no blank-line splitting) by steps 2–6 of the rule.</summary>
+    /// <param name="paragraph">Text treated as a single paragraph, such as one CSV cell.</param>
+    /// <param name="maxCharacters">Longest item, at least 2.</param>
+    /// <returns>The items in order; empty when the text is blank.</returns>
+    public static IReadOnlyList<string> SplitParagraph(string paragraph, int maxCharacters)
+    {
+        ArgumentNullException.ThrowIfNull(paragraph);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxCharacters, 2);
+
+        var items = new List<string>();
+        SplitParagraph(NormalizeWhitespace(paragraph), maxCharacters, items);
+        return items;
+    }
+
+    /// <summary>Collapses every run of whitespace to one space and trims the ends.</summary>
+    /// <param name="text">Any text.</param>
+    /// <returns>The normalised text; empty when <paramref name="text"/> is blank.</returns>
+    public static string NormalizeWhitespace(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var builder = new StringBuilder(text.Length);
+        var pendingSpace = false;
+        foreach (var c in text)
+        {
+            if (char.IsWhiteSpace(c))
+            {
+                pendingSpace = builder.Length > 0;
+                continue;
+            }
+
+            if (pendingSpace)
+            {
+                builder.Append(' ');
+                pendingSpace = false;
+            }
+
+            builder.Append(c);
+        }
+
+        return builder.ToString();
+    }
+
+    private static IEnumerable<string> Paragraphs(string text)
+    {
+        var current = new StringBuilder();
+        using var reader = new StringReader(text);
+        while (reader.ReadLine() is { } line)
+        {
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                if (current.Length > 0)
+                {
+                    yield return current.ToString();
+                    current.Clear();
+                }
+
+                continue;
+            }
+
+            current.Append(line).Append('\n');
+        }
+
+        if (current.Length > 0)
+        {
+            yield return current.ToString();
+        }
+    }
+
+    private static void SplitParagraph(string normalized, int max, List<string> items)
+    {
+        if (normalized.Length == 0)
+        {
+            return;
+        }
+
+        if (normalized.Length <= max)
+        {
+            items.Add(normalized);
+            return;
+        }
+
+        var chunk = new StringBuilder(max);
+        foreach (var sentence in Sentences(normalized))
+        {
+            if (sentence.Length > max)
+            {
+                Flush(chunk, items);
+                WrapSentence(sentence, max, items);
+                continue;
+            }
+
+            var needed = chunk.Length == 0 ? sentence.Length : chunk.Length + 1 + sentence.Length;
+            if (needed > max)
+            {
+                Flush(chunk, items);
+            }
+
+            if (chunk.Length > 0)
+            {
+                chunk.Append(' ');
+            }
+
+            chunk.Append(sentence);
+        }
+
+        Flush(chunk, items);
+    }
+
+    // The input is whitespace-normalised, so a sentence end is ". ", "! " or "? ".
+    private static IEnumerable<string> Sentences(string normalized)
+    {
+        var start = 0;
+        for (var i = 0; i < normalized.Length - 1; i++)
+        {
+            if ((normalized[i] is '.' or '!' or '?') && normalized[i + 1] == ' ')
+            {
+                yield return normalized[start..(i + 1)];
+                start = i + 2;
+            }
+        }
+
+        if (start < normalized.Length)
+        {
+            yield return normalized[start..];
+        }
+    }
+
+    private static void WrapSentence(string sentence, int max, List<string> items)
+    {
+        var rest = sentence.AsSpan();
+        while (rest.Length > max)
+        {
+            // Look at max + 1 characters so a space right after the limit still counts as a break.
+            var cut = rest[..(max + 1)].LastIndexOf(' ');
+            if (cut > 0)
+            {
+                items.Add(rest[..cut].ToString());
+                rest = rest[(cut + 1)..];
+                continue;
+            }
+
+            var hard = char.IsHighSurrogate(rest[max - 1]) ? max - 1 : max;
+            items.Add(rest[..hard].ToString());
+            rest = rest[hard..].TrimStart(' ');
+        }
+
+        if (!rest.IsEmpty)
+        {
+            items.Add(rest.ToString());
+        }
+    }
+
+    private static void Flush(StringBuilder chunk, List<string> items)
+    {
+        if (chunk.Length > 0)
+        {
+            items.Add(chunk.ToString());
+            chunk.Clear();
+        }
+    }
+}

@@ -14,6 +14,7 @@ public static class InferenceMethods
         ["onecoin"] = () => new OneCoinDawidSkene(),
         ["glad"] = () => new Glad(),
         ["mace"] = () => new Mace(),
+        ["community"] = () => new CommunityDawidSkene(),
         ["default"] = Default,
     };
 
@@ -21,17 +22,16 @@ public static class InferenceMethods
     public static IReadOnlyList<string> Names { get; } = Factories.Keys.ToArray();
 
     /// <summary>
-    /// The pipeline's default: Dawid–Skene with a pooled prior (see
-    /// <see cref="DawidSkeneOptions.PooledPseudoCount"/>), which keeps full confusion matrices for
-    /// labelers with much evidence and falls back to the crowd's shared confusion for the rest.
+    /// The pipeline's default: Dawid–Skene with worker communities (<see cref="CommunityDawidSkene"/>),
+    /// which keeps full confusion matrices for labelers with much evidence and judges the rest by
+    /// the community of labelers they resemble (reliable, mediocre or uninformative), so it holds up
+    /// both where one-coin models win (sparse labelers, skewed classes) and where full confusion
+    /// matrices win (class-specific biases, spammers).
     /// </summary>
-    public static ITruthInference Default() => new DawidSkene("default", DefaultOptions);
+    public static ITruthInference Default() => new CommunityDawidSkene("default", DefaultOptions);
 
-    /// <summary>The options behind <see cref="Default"/>.</summary>
-    public static DawidSkeneOptions DefaultOptions { get; } = new()
-    {
-        PooledPseudoCount = 2.0,
-    };
+    /// <summary>The options behind <see cref="Default"/> (every setting at its documented default).</summary>
+    public static CommunityDawidSkeneOptions DefaultOptions { get; } = new();
 
     /// <summary>Creates a method by name.</summary>
     /// <exception cref="ArgumentException">The name is not registered; the message lists the names that are.</exception>

@@ -18,7 +18,10 @@ public static class ContentHash
     public static string Normalize(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return TextSplitter.NormalizeWhitespace(UnicodeNfc.Normalize(text));
+        // A lone surrogate cannot be normalised (ICU throws); it carries no text, so it becomes
+        // U+FFFD exactly as the UTF-8 decoder would have made it.
+        var wellFormed = Encoding.UTF8.GetString(Encoding.UTF8.GetBytes(text));
+        return TextSplitter.NormalizeWhitespace(wellFormed.Normalize(NormalizationForm.FormC));
     }
 
     /// <summary>Hash of an item's normalised text, for item-level dedup.</summary>

@@ -39,9 +39,9 @@ public sealed class ContentHashTests
     }
 
     [Fact]
-    public void Normalize_UnpairedSurrogate_KeptInsteadOfThrowing()
+    public void Normalize_UnpairedSurrogate_ReplacedInsteadOfThrowing()
     {
-        Assert.Equal("a\uD800b\u00E9", ContentHash.Normalize("a\uD800 b e\u0301".Replace(" ", "", StringComparison.Ordinal)));
+        Assert.Equal("a\uFFFDb\u00E9", ContentHash.Normalize("a\uD800 b e\u0301".Replace(" ", "", StringComparison.Ordinal)));
     }
 
     [Fact]

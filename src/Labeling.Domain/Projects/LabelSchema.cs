@@ -1,0 +1,68 @@
+namespace Labeling.Domain.Projects;
+
+/// <summary>The labels a project's items can take, their descriptions and the instructions for workers.</summary>
+/// <param name="Kind">What a worker does with an item.</param>
+/// <param name="Labels">The labels in a fixed order; the order is the truth model's class order.</param>
+/// <param name="Instructions">Guidance shown with every task.</param>
+public sealed record LabelSchema(TaskKind Kind, IReadOnlyList<LabelDefinition> Labels, string Instructions)
+{
+    /// <summary>The label names in schema order.</summary>
+    public IReadOnlyList<string> Names => Labels.Select(l => l.Name).ToArray();
+
+    /// <summary>Whether <paramref name="label"/> is one of the schema's labels (exact, case-sensitive).</summary>
+    /// <param name="label">A label name.</param>
+    /// <returns>True when the label is in the schema.</returns>
+    public bool Contains(string? label) => IndexOf(label) >= 0;
+
+    /// <summary>The label's position in the schema, or -1.</summary>
+    /// <param name="label">A label name.</param>
+    /// <returns>The index, or -1 when absent.</returns>
+    public int IndexOf(string? label)
+    {
+        for (var i = 0; i < Labels.Count; i++)
+        {
+            if (string.Equals(Labels[i].Name, label, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>Problems with the schema, each saying what to change; empty when valid.</summary>
+    /// <returns>Validation messages.</returns>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (!TaskKinds.IsServed(Kind))
+        {
+            errors.Add($"Task kind '{TaskKinds.Name(Kind)}' is not served yet; use 'single-label'.");
+        }
+
+        if (Labels is null || Labels.Count < 2)
+        {
+            errors.Add("A schema needs at least two labels, e.g. [{\"name\":\"spam\"},{\"name\":\"ham\"}].");
+            return errors;
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var label in Labels)
+        {
+            if (string.IsNullOrWhiteSpace(label.Name))
+            {
+                errors.Add("Every label needs a non-empty name.");
+            }
+            else if (!seen.Add(label.Name))
+            {
+                errors.Add($"Label '{label.Name}' appears twice; label names must be distinct.");
+            }
+            else if (label.Name.Length > 100)
+            {
+                errors.Add($"Label '{label.Name[..20]}…' is longer than 100 characters; shorten it.");
+            }
+        }
+
+        return errors;
+    }
+}

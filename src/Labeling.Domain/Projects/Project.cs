@@ -1,0 +1,61 @@
+using Labeling.Domain.Routing;
+using Labeling.Domain.Rules;
+
+namespace Labeling.Domain.Projects;
+
+/// <summary>A labeling project: its schema, machine rules, routing settings and how its documents are read.</summary>
+/// <param name="Id">Short identifier used in URLs: letters, digits and dashes.</param>
+/// <param name="Name">Human-readable name.</param>
+/// <param name="Schema">Labels, task kind and instructions.</param>
+/// <param name="Rules">Keyword and regex rules; each is a machine labeler that votes or abstains on every item.</param>
+/// <param name="Routing">When to auto-accept, when to ask the crowd, when to stop.</param>
+/// <param name="TextColumn">The CSV column (or JSON field) that holds item text; null uses the host's default.</param>
+/// <param name="CreatedAt">When the project was created.</param>
+public sealed record Project(
+    string Id,
+    string Name,
+    LabelSchema Schema,
+    IReadOnlyList<LabelRule> Rules,
+    RoutingSettings Routing,
+    string? TextColumn,
+    DateTimeOffset CreatedAt)
+{
+    /// <summary>The truth model's capability for this project's items: the task kind's name.</summary>
+    public string Capability => TaskKinds.Name(Schema.Kind);
+
+    /// <summary>Problems with the project, each saying what to change; empty when valid.</summary>
+    /// <returns>Validation messages.</returns>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(Id) || Id.Length > 64 || !Id.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
+        {
+            errors.Add("The project id must be 1–64 characters of letters, digits and '-', e.g. 'youtube-spam'.");
+        }
+
+        if (string.IsNullOrWhiteSpace(Name))
+        {
+            errors.Add("The project needs a name.");
+        }
+
+        if (Schema is null)
+        {
+            errors.Add("The project needs a schema with labels.");
+            return errors;
+        }
+
+        errors.AddRange(Schema.Validate());
+        errors.AddRange(Routing.Validate());
+        var ruleIds = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var rule in Rules)
+        {
+            errors.AddRange(rule.Validate(Schema));
+            if (!ruleIds.Add(rule.Id))
+            {
+                errors.Add($"Rule id '{rule.Id}' is used twice; give each rule its own id.");
+            }
+        }
+
+        return errors;
+    }
+}

@@ -1,0 +1,152 @@
+using System.Globalization;
+using Labeling.Domain.Items;
+
+namespace Labeling.Domain.Routing;
+
+/// <summary>
+/// The routing policy: given an item's state and an event, the next step. Pure — no I/O, no clock,
+/// no randomness — so the local vote handler and a Durable Functions orchestrator (which replays)
+/// decide identically.
+/// </summary>
+/// <remarks>
+/// <para>Dynamic overlap: instead of a fixed number of votes per item, each crowd vote updates the
+/// posterior and the item gets another vote only while it is below the target. Easy items stop
+/// after <see cref="RoutingSettings.MinCrowdVotes"/>; contested ones get up to
+/// <see cref="RoutingSettings.MaxCrowdVotes"/> and then go to review.</para>
+/// <list type="table">
+/// <listheader><term>state + event</term><description>step</description></listheader>
+/// <item><term>weak-labeling + machine votes, gold</term><description>collect (gold is served like any item)</description></item>
+/// <item><term>weak-labeling + machine votes ≥ accept target, trusted (or untrusted allowed)</term><description>auto-accept</description></item>
+/// <item><term>weak-labeling + machine votes, budget spent</term><description>review</description></item>
+/// <item><term>weak-labeling + machine votes otherwise</term><description>collect</description></item>
+/// <item><term>collecting + crowd vote, ≥ min labels and ≥ crowd target</term><description>decide (by gold for gold items)</description></item>
+/// <item><term>collecting + crowd vote, max responses reached</term><description>review</description></item>
+/// <item><term>collecting + crowd vote or task request, budget spent</term><description>review</description></item>
+/// <item><term>collecting + anything else</term><description>collect</description></item>
+/// <item><term>needs-review + reviewer resolved</term><description>decide (by reviewer)</description></item>
+/// <item><term>any other pair (late or repeated events)</term><description>ignore</description></item>
+/// </list>
+/// </remarks>
+public sealed class DynamicOverlapPolicy
+{
+    private readonly RoutingSettings _settings;
+
+    /// <summary>Creates the policy for a project's settings.</summary>
+    /// <param name="settings">Targets and limits.</param>
+    /// <exception cref="ArgumentException">The settings are invalid; the message lists what to change.</exception>
+    public DynamicOverlapPolicy(RoutingSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var errors = settings.Validate();
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException(string.Join(" ", errors), nameof(settings));
+        }
+
+        _settings = settings;
+    }
+
+    /// <summary>The next step for an item.</summary>
+    /// <param name="item">The item's routing state, counting the event's own vote.</param>
+    /// <param name="event">What happened.</param>
+    /// <returns>The decision.</returns>
+    public RoutingDecision Next(RoutingSnapshot item, RoutingEvent @event)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        ArgumentNullException.ThrowIfNull(@event);
+        return (item.State, @event) switch
+        {
+            (ItemState.WeakLabeling, MachineVotesApplied machine) => AfterMachineVotes(item, machine),
+            (ItemState.Collecting, CrowdVoteRecorded crowd) => AfterCrowdVote(item, crowd),
+            (ItemState.Collecting, TaskRequested) when _settings.IsBudgetExhausted(item.ProjectCrowdVotes) =>
+                Review(BudgetReason(item.ProjectCrowdVotes)),
+            (ItemState.Collecting, TaskRequested or LeaseExpired) => Collect("In the crowd pool."),
+            (ItemState.NeedsReview, ReviewerResolved resolved) =>
+                new RoutingDecision(RoutingStep.Decide, ItemState.Decided, resolved.LabelIndex, 1.0, DecidedBy.Reviewer, "Resolved by a reviewer."),
+            _ => new RoutingDecision(RoutingStep.Ignore, item.State, null, null, null, $"'{@event.GetType().Name}' does not apply to an item in state {item.State}."),
+        };
+    }
+
+    private RoutingDecision AfterMachineVotes(RoutingSnapshot item, MachineVotesApplied machine)
+    {
+        if (item.IsGold)
+        {
+            return Collect("Gold item: served to the crowd to measure workers.");
+        }
+
+        var (best, confidence) = Best(machine.Posterior);
+        if (confidence >= _settings.AcceptTarget && (machine.TrustedSupport || _settings.AutoAcceptUntrusted))
+        {
+            var why = machine.TrustedSupport ? "trusted machine labelers" : "machine labelers (untrusted accepted by configuration)";
+            return new RoutingDecision(RoutingStep.AutoAccept, ItemState.AutoAccepted, best, confidence, DecidedBy.Machine,
+                $"Posterior {Format(confidence)} ≥ accept target {Format(_settings.AcceptTarget)} from {why}.");
+        }
+
+        if (_settings.IsBudgetExhausted(item.ProjectCrowdVotes))
+        {
+            return Review(BudgetReason(item.ProjectCrowdVotes));
+        }
+
+        return confidence >= _settings.AcceptTarget
+            ? Collect($"Posterior {Format(confidence)} from machine labelers that have not earned trust yet; asking the crowd.")
+            : Collect(machine.Posterior is null
+                ? "No machine labeler voted; asking the crowd."
+                : $"Machine posterior {Format(confidence)} < accept target {Format(_settings.AcceptTarget)}; asking the crowd.");
+    }
+
+    private RoutingDecision AfterCrowdVote(RoutingSnapshot item, CrowdVoteRecorded crowd)
+    {
+        var (best, confidence) = Best(crowd.Posterior);
+        if (item.CrowdLabels >= _settings.MinCrowdVotes && confidence >= _settings.CrowdTarget)
+        {
+            var by = item.IsGold ? DecidedBy.Gold : DecidedBy.Crowd;
+            return new RoutingDecision(RoutingStep.Decide, ItemState.Decided, best, confidence, by,
+                $"Posterior {Format(confidence)} ≥ crowd target {Format(_settings.CrowdTarget)} after {item.CrowdVotes} crowd vote(s).");
+        }
+
+        if (item.CrowdVotes >= _settings.MaxCrowdVotes)
+        {
+            return Review($"{item.CrowdVotes} crowd votes (the maximum) without reaching {Format(_settings.CrowdTarget)}; best posterior {Format(confidence)}.");
+        }
+
+        if (_settings.IsBudgetExhausted(item.ProjectCrowdVotes))
+        {
+            return Review(BudgetReason(item.ProjectCrowdVotes));
+        }
+
+        return item.CrowdLabels < _settings.MinCrowdVotes
+            ? Collect($"{item.CrowdLabels} of at least {_settings.MinCrowdVotes} crowd label(s); asking for another vote.")
+            : Collect($"Posterior {Format(confidence)} < crowd target {Format(_settings.CrowdTarget)}; asking for another vote.");
+    }
+
+    private static (int? Best, double Confidence) Best(IReadOnlyList<double>? posterior)
+    {
+        if (posterior is null || posterior.Count == 0)
+        {
+            return (null, 0.0);
+        }
+
+        var best = 0;
+        for (var k = 1; k < posterior.Count; k++)
+        {
+            // Ties keep the earlier label, so the decision is deterministic in schema order.
+            if (posterior[k] > posterior[best])
+            {
+                best = k;
+            }
+        }
+
+        return (best, posterior[best]);
+    }
+
+    private string BudgetReason(long used) =>
+        $"The project's vote budget ({_settings.VoteBudget}) is spent ({used} crowd votes used).";
+
+    private static RoutingDecision Collect(string reason) =>
+        new(RoutingStep.CollectVotes, ItemState.Collecting, null, null, null, reason);
+
+    private static RoutingDecision Review(string reason) =>
+        new(RoutingStep.SendToReview, ItemState.NeedsReview, null, null, null, reason);
+
+    private static string Format(double p) => p.ToString("0.###", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,86 @@
+namespace Labeling.Domain.Routing;
+
+/// <summary>A project's routing targets and limits, read by <see cref="DynamicOverlapPolicy"/>.</summary>
+public sealed record RoutingSettings
+{
+    /// <summary>
+    /// Posterior an item needs from machine votes alone to be auto-accepted. Default 0.95. Higher than
+    /// <see cref="CrowdTarget"/> because no person looked at the item.
+    /// </summary>
+    public double AcceptTarget { get; init; } = 0.95;
+
+    /// <summary>Posterior at which crowd collection stops and the item is decided. Default 0.9.</summary>
+    public double CrowdTarget { get; init; } = 0.9;
+
+    /// <summary>Crowd votes (labels, not abstentions) every crowd item gets before it may be decided. Default 1.</summary>
+    public int MinCrowdVotes { get; init; } = 1;
+
+    /// <summary>Crowd responses after which an undecided item goes to review. Default 5.</summary>
+    public int MaxCrowdVotes { get; init; } = 5;
+
+    /// <summary>Total crowd responses the project may use; null for no limit (default).</summary>
+    public long? VoteBudget { get; init; }
+
+    /// <summary>
+    /// Checked votes a machine labeler needs (votes on items the crowd, gold or a reviewer decided)
+    /// before its votes may auto-accept. Default 20.
+    /// </summary>
+    public int TrustMinimumChecked { get; init; } = 20;
+
+    /// <summary>Share of checked votes a machine labeler must have got right to be trusted. Default 0.9.</summary>
+    public double TrustMinimumAccuracy { get; init; } = 0.9;
+
+    /// <summary>
+    /// Auto-accept on machine votes even from untrusted labelers. Default false, so on day one
+    /// nothing is accepted on rules alone.
+    /// </summary>
+    public bool AutoAcceptUntrusted { get; init; }
+
+    /// <summary>Whether the project's budget is spent after <paramref name="used"/> crowd responses.</summary>
+    /// <param name="used">Crowd responses so far.</param>
+    /// <returns>True when a budget is set and reached.</returns>
+    public bool IsBudgetExhausted(long used) => VoteBudget is { } budget && used >= budget;
+
+    /// <summary>Problems with the settings, each saying what to change; empty when valid.</summary>
+    /// <returns>Validation messages.</returns>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (!(AcceptTarget > 0.5 && AcceptTarget <= 1.0))
+        {
+            errors.Add($"routing.acceptTarget is {AcceptTarget}; use a probability in (0.5, 1], e.g. 0.95.");
+        }
+
+        if (!(CrowdTarget > 0.5 && CrowdTarget <= 1.0))
+        {
+            errors.Add($"routing.crowdTarget is {CrowdTarget}; use a probability in (0.5, 1], e.g. 0.9.");
+        }
+
+        if (MinCrowdVotes < 1)
+        {
+            errors.Add($"routing.minCrowdVotes is {MinCrowdVotes}; use 1 or more.");
+        }
+
+        if (MaxCrowdVotes < MinCrowdVotes)
+        {
+            errors.Add($"routing.maxCrowdVotes ({MaxCrowdVotes}) is below routing.minCrowdVotes ({MinCrowdVotes}); raise it.");
+        }
+
+        if (VoteBudget is < 0)
+        {
+            errors.Add($"routing.voteBudget is {VoteBudget}; use 0 or more, or leave it out for no limit.");
+        }
+
+        if (TrustMinimumChecked < 0)
+        {
+            errors.Add($"routing.trustMinimumChecked is {TrustMinimumChecked}; use 0 or more.");
+        }
+
+        if (!(TrustMinimumAccuracy >= 0 && TrustMinimumAccuracy <= 1))
+        {
+            errors.Add($"routing.trustMinimumAccuracy is {TrustMinimumAccuracy}; use a share in [0, 1].");
+        }
+
+        return errors;
+    }
+}

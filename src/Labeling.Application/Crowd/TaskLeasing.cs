@@ -1,0 +1,153 @@
+using Labeling.Application.Items;
+using Labeling.Application.Ports;
+using Labeling.Application.Problems;
+using Labeling.Application.Truth;
+using Labeling.Domain.Items;
+using Labeling.Domain.Projects;
+using Labeling.Domain.Routing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Labeling.Application.Crowd;
+
+/// <summary>
+/// Hands the next task to a worker: an item in the crowd pool that they have not voted on and that
+/// nobody else holds, leased for <see cref="LabelingOptions.LeaseDuration"/>.
+/// </summary>
+/// <remarks>
+/// A worker holds at most one task per project: asking again returns the open lease (so a client that
+/// lost the answer, or restarted, gets the same task back). When the project's budget is spent, the
+/// policy moves the remaining pool to review and no task is handed out.
+/// </remarks>
+public sealed partial class TaskLeasing
+{
+    private const int CandidatesPerRound = 8;
+    private readonly IProjectStore _projects;
+    private readonly IItemStore _items;
+    private readonly ILeaseStore _leases;
+    private readonly ProjectModels _models;
+    private readonly TimeProvider _time;
+    private readonly LabelingOptions _options;
+    private readonly ILogger<TaskLeasing> _logger;
+
+    /// <summary>Creates the use case.</summary>
+    public TaskLeasing(
+        IProjectStore projects,
+        IItemStore items,
+        ILeaseStore leases,
+        ProjectModels models,
+        TimeProvider time,
+        IOptions<LabelingOptions> options,
+        ILogger<TaskLeasing> logger)
+    {
+        _projects = projects;
+        _items = items;
+        _leases = leases;
+        _models = models;
+        _time = time;
+        _options = options.Value;
+        _logger = logger;
+    }
+
+    /// <summary>Leases the next task to the worker.</summary>
+    /// <param name="projectId">The project.</param>
+    /// <param name="workerId">The worker's labeler id.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The task, or null when the pool has nothing for this worker.</returns>
+    /// <exception cref="NotFoundException">No such project.</exception>
+    public async Task<TaskAssignment?> NextAsync(string projectId, string workerId, CancellationToken cancellationToken)
+    {
+        var project = await _projects.GetAsync(projectId, cancellationToken).ConfigureAwait(false)
+            ?? throw new NotFoundException($"There is no project '{projectId}'. List projects with GET /api/projects.");
+        var now = _time.GetUtcNow();
+
+        var open = await _leases.FindOpenAsync(projectId, workerId, now, cancellationToken).ConfigureAwait(false);
+        if (open is not null && await _items.GetAsync(projectId, open.ItemId, cancellationToken).ConfigureAwait(false) is { } held)
+        {
+            return Assignment(open, held, project);
+        }
+
+        var used = await _items.CountCrowdVotesAsync(projectId, cancellationToken).ConfigureAwait(false);
+        if (project.Routing.IsBudgetExhausted(used))
+        {
+            await RetirePoolAsync(projectId, used, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+
+        // Candidates can be taken by a faster worker between the query and the grant; a few rounds
+        // settle that without locking the pool.
+        for (var round = 0; round < 4; round++)
+        {
+            var candidates = await _leases.FindCandidatesAsync(projectId, workerId, now, CandidatesPerRound, cancellationToken).ConfigureAwait(false);
+            if (candidates.Count == 0)
+            {
+                return null;
+            }
+
+            foreach (var itemId in candidates)
+            {
+                var lease = new ItemLease("lse_" + Guid.NewGuid().ToString("N"), projectId, itemId, workerId, now, now + _options.LeaseDuration, null);
+                if (!await _leases.TryAcquireAsync(lease, now, cancellationToken).ConfigureAwait(false))
+                {
+                    continue;
+                }
+
+                var item = await _items.GetAsync(projectId, itemId, cancellationToken).ConfigureAwait(false)
+                    ?? throw new ConcurrencyConflictException($"Item '{itemId}' disappeared while it was being leased.");
+                LogLeased(_logger, projectId, itemId, lease.Id);
+                return Assignment(lease, item, project);
+            }
+        }
+
+        return null;
+    }
+
+    private async Task RetirePoolAsync(string projectId, long used, CancellationToken cancellationToken)
+    {
+        using var session = await _models.OpenAsync(projectId, cancellationToken).ConfigureAwait(false);
+        var project = session.Model.Project;
+        var policy = new DynamicOverlapPolicy(project.Routing);
+        var now = _time.GetUtcNow();
+        var retired = 0;
+        while (true)
+        {
+            var pool = await _items.ListAsync(projectId, ItemState.Collecting, null, 200, cancellationToken).ConfigureAwait(false);
+            if (pool.Count == 0)
+            {
+                break;
+            }
+
+            var writes = new List<ItemWrite>(pool.Count);
+            foreach (var item in pool)
+            {
+                var decision = policy.Next(new RoutingSnapshot(item.State, item.IsGold, item.CrowdVotes, item.CrowdLabels, used), new TaskRequested());
+                if (decision.Step == RoutingStep.SendToReview)
+                {
+                    writes.Add(new ItemWrite(ItemTransitions.Apply(item, decision, null, project, now), session.Model.EvidenceOf(item.Id)));
+                }
+            }
+
+            if (writes.Count == 0)
+            {
+                break;
+            }
+
+            await _items.CommitAsync(new ItemCommit(projectId) { Items = writes }, cancellationToken).ConfigureAwait(false);
+            retired += writes.Count;
+        }
+
+        if (retired > 0)
+        {
+            LogBudgetSpent(_logger, projectId, used, retired);
+        }
+    }
+
+    private static TaskAssignment Assignment(ItemLease lease, Item item, Project project) =>
+        new(lease.Id, project.Id, item.Id, item.Text, project.Schema.Labels, project.Schema.Instructions, lease.ExpiresAt);
+
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Debug, Message = "Leased item {ItemId} of project {ProjectId} as {LeaseId}")]
+    private static partial void LogLeased(ILogger logger, string projectId, string itemId, string leaseId);
+
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Project {ProjectId} spent its vote budget ({Used} votes); {Retired} pooled items sent to review")]
+    private static partial void LogBudgetSpent(ILogger logger, string projectId, long used, int retired);
+}

@@ -1,0 +1,183 @@
+using System.Text.Json;
+using Labeling.Application.Items;
+using Labeling.Application.Ports;
+using Labeling.Application.Problems;
+using Labeling.Application.Truth;
+using Labeling.Domain.Items;
+using Labeling.Domain.Labelers;
+using Labeling.Domain.Routing;
+using Labeling.Domain.Votes;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Labeling.Application.Crowd;
+
+/// <summary>
+/// Records a worker's vote on a leased task: the truth model updates the item's posterior and every
+/// involved labeler's reliability, and the routing policy decides the item, asks for more votes, or
+/// sends it to review. Decision, vote, statistics and <c>label.ready</c> event are one commit.
+/// </summary>
+/// <remarks>
+/// Idempotent with an <c>Idempotency-Key</c>: the first answer is stored in the same commit and a retry
+/// gets it back without a second vote. Without a key, a retry finds the lease used and gets 409.
+/// </remarks>
+public sealed partial class VoteRecording
+{
+    private readonly ProjectModels _models;
+    private readonly IItemStore _items;
+    private readonly ILeaseStore _leases;
+    private readonly IIdempotencyStore _idempotency;
+    private readonly TimeProvider _time;
+    private readonly LabelingOptions _options;
+    private readonly ILogger<VoteRecording> _logger;
+
+    /// <summary>Creates the use case.</summary>
+    public VoteRecording(
+        ProjectModels models,
+        IItemStore items,
+        ILeaseStore leases,
+        IIdempotencyStore idempotency,
+        TimeProvider time,
+        IOptions<LabelingOptions> options,
+        ILogger<VoteRecording> logger)
+    {
+        _models = models;
+        _items = items;
+        _leases = leases;
+        _idempotency = idempotency;
+        _time = time;
+        _options = options.Value;
+        _logger = logger;
+    }
+
+    /// <summary>Records the vote.</summary>
+    /// <param name="leaseId">The lease the worker was given.</param>
+    /// <param name="workerId">The worker's labeler id.</param>
+    /// <param name="request">The answer.</param>
+    /// <param name="idempotencyKey">The caller's key for safe retries, or null.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>What the vote did.</returns>
+    /// <exception cref="NotFoundException">No such lease.</exception>
+    /// <exception cref="AccessDeniedException">The lease belongs to another worker.</exception>
+    /// <exception cref="InvalidRequestException">The label is not in the schema.</exception>
+    /// <exception cref="ConflictException">The lease expired or was already used.</exception>
+    public async Task<VoteOutcome> SubmitAsync(string leaseId, string workerId, VoteRequest request, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (idempotencyKey is not null && await ReplayAsync(workerId, idempotencyKey, cancellationToken).ConfigureAwait(false) is { } replay)
+        {
+            return replay;
+        }
+
+        var lease = await _leases.GetAsync(leaseId, cancellationToken).ConfigureAwait(false)
+            ?? throw new NotFoundException($"There is no task lease '{leaseId}'. Take a task with GET /api/projects/{{projectId}}/tasks/next and vote with its leaseId.");
+        if (!string.Equals(lease.WorkerId, workerId, StringComparison.Ordinal))
+        {
+            throw new AccessDeniedException($"Lease '{leaseId}' was given to another worker. Vote only on tasks you took yourself.");
+        }
+
+        using var session = await _models.OpenAsync(lease.ProjectId, cancellationToken).ConfigureAwait(false);
+        var model = session.Model;
+        var project = model.Project;
+        var label = Validate(request, project.Schema);
+
+        // Checked again under the project's lock: two concurrent retries with one key must not both vote.
+        if (idempotencyKey is not null && await ReplayAsync(workerId, idempotencyKey, cancellationToken).ConfigureAwait(false) is { } late)
+        {
+            return late;
+        }
+
+        var now = _time.GetUtcNow();
+        lease = await _leases.GetAsync(leaseId, cancellationToken).ConfigureAwait(false) ?? lease;
+        if (lease.CompletedAt is { } completed)
+        {
+            throw new ConflictException($"Lease '{leaseId}' was already used for a vote at {completed:O}. Take a new task with GET /api/projects/{lease.ProjectId}/tasks/next.");
+        }
+
+        if (now >= lease.ExpiresAt)
+        {
+            throw new ConflictException($"Lease '{leaseId}' expired at {lease.ExpiresAt:O} and the item went back to the pool. Take a new task with GET /api/projects/{lease.ProjectId}/tasks/next.");
+        }
+
+        var item = await _items.GetAsync(lease.ProjectId, lease.ItemId, cancellationToken).ConfigureAwait(false)
+            ?? throw new NotFoundException($"Item '{lease.ItemId}' of lease '{leaseId}' no longer exists.");
+        if (item.State != ItemState.Collecting)
+        {
+            throw new ConflictException($"Item '{item.Id}' is {JsonNamingPolicyName(item.State)} and takes no more votes. Take a new task.");
+        }
+
+        var used = await _items.CountCrowdVotesAsync(project.Id, cancellationToken).ConfigureAwait(false) + 1;
+        try
+        {
+            var posterior = label is null ? item.Posterior : model.Observe(item.Id, workerId, label, now);
+            var labels = label is null ? 0 : 1;
+            var policy = new DynamicOverlapPolicy(project.Routing);
+            var decision = policy.Next(
+                new RoutingSnapshot(item.State, item.IsGold, item.CrowdVotes + 1, item.CrowdLabels + labels, used),
+                new CrowdVoteRecorded(posterior));
+            var next = ItemTransitions.Apply(item, decision, posterior, project, now, crowdVotes: 1, crowdLabels: labels);
+            var result = new VoteResult(leaseId, item.Id, label, next.State, next.HasLabel ? next.Label : null,
+                next.HasLabel ? next.Confidence : null, PosteriorView.ByLabel(next.Posterior, project.Schema), next.CrowdVotes, next.Reason);
+
+            var commit = new ItemCommit(project.Id)
+            {
+                Items = [new ItemWrite(next, model.EvidenceOf(item.Id))],
+                Votes = [new Vote(project.Id, item.Id, workerId, LabelerKind.Worker, label, now, leaseId)],
+                Statistics = label is null ? [] : model.StatisticsOfVoters(item.Id),
+                TrackIncrements = ItemTransitions.Tracks(model.MachineVotesOn(item.Id), decision, next.Label),
+                Events = ItemTransitions.LabelReady(next, decision, project, _options.EventSource) is { } evt ? [evt] : [],
+                CompletedLeaseId = leaseId,
+                Idempotency = idempotencyKey is null ? null
+                    : new IdempotencyRecord(workerId, idempotencyKey, 200, JsonSerializer.Serialize(result, LabelingJson.Options), now),
+            };
+            await _items.CommitAsync(commit, cancellationToken).ConfigureAwait(false);
+            LogVoted(_logger, project.Id, item.Id, workerId, decision.Step);
+            return new VoteOutcome(result, Replayed: false);
+        }
+        catch
+        {
+            // The vote may already be in the in-memory model; reload it from what was saved.
+            session.Invalidate();
+            throw;
+        }
+    }
+
+    private async Task<VoteOutcome?> ReplayAsync(string workerId, string key, CancellationToken cancellationToken)
+    {
+        var stored = await _idempotency.GetAsync(workerId, key, cancellationToken).ConfigureAwait(false);
+        if (stored is null)
+        {
+            return null;
+        }
+
+        var result = JsonSerializer.Deserialize<VoteResult>(stored.Body, LabelingJson.Options)
+            ?? throw new JsonException($"The stored answer for idempotency key '{key}' is empty.");
+        return new VoteOutcome(result, Replayed: true);
+    }
+
+    private static string? Validate(VoteRequest request, Domain.Projects.LabelSchema schema)
+    {
+        if (request.Unsure)
+        {
+            return null;
+        }
+
+        if (string.IsNullOrEmpty(request.Label))
+        {
+            throw new InvalidRequestException("label", $"Give a label, one of [{string.Join(", ", schema.Names)}], or send \"unsure\": true.");
+        }
+
+        if (!schema.Contains(request.Label))
+        {
+            throw new InvalidRequestException("label", $"'{request.Label}' is not a label of this project. Use one of [{string.Join(", ", schema.Names)}] (case-sensitive), or send \"unsure\": true.");
+        }
+
+        return request.Label;
+    }
+
+    private static string JsonNamingPolicyName(ItemState state) =>
+        System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(state.ToString());
+
+    [LoggerMessage(EventId = 4101, Level = LogLevel.Debug, Message = "Vote on item {ItemId} of project {ProjectId} by {WorkerId}: {Step}")]
+    private static partial void LogVoted(ILogger logger, string projectId, string itemId, string workerId, RoutingStep step);
+}

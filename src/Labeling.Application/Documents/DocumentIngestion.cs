@@ -1,0 +1,189 @@
+using Labeling.Application.Ingestion;
+using Labeling.Application.Ports;
+using Labeling.Application.WeakLabeling;
+using Labeling.Domain.Documents;
+using Labeling.Domain.Items;
+using Labeling.Domain.Projects;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Labeling.Application.Documents;
+
+/// <summary>
+/// The ingest step: a stored file becomes items (parse, content-hash dedup), the new items are queued
+/// for weak labeling, and the file is archived — or quarantined with a readable reason when it cannot
+/// be parsed. A bad file never stops the pipeline.
+/// </summary>
+/// <remarks>
+/// Ordering-safe without cross-store transactions: items are inserted first (insert-if-new by
+/// content hash), then queued for weak labeling (idempotent), then the document record is written,
+/// then the file is moved. A crash anywhere means the step runs again and converges.
+/// </remarks>
+public sealed partial class DocumentIngestion
+{
+    private readonly IProjectStore _projects;
+    private readonly IDocumentStore _documents;
+    private readonly IItemStore _items;
+    private readonly IDocumentSource _source;
+    private readonly DocumentParserRegistry _parsers;
+    private readonly WeakLabeler _weakLabeler;
+    private readonly IngestionOptions _ingestion;
+    private readonly TimeProvider _time;
+    private readonly ILogger<DocumentIngestion> _logger;
+
+    /// <summary>Creates the step.</summary>
+    public DocumentIngestion(
+        IProjectStore projects,
+        IDocumentStore documents,
+        IItemStore items,
+        IDocumentSource source,
+        DocumentParserRegistry parsers,
+        WeakLabeler weakLabeler,
+        IOptions<IngestionOptions> ingestion,
+        TimeProvider time,
+        ILogger<DocumentIngestion> logger)
+    {
+        _projects = projects;
+        _documents = documents;
+        _items = items;
+        _source = source;
+        _parsers = parsers;
+        _weakLabeler = weakLabeler;
+        _ingestion = ingestion.Value;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>Ingests one stored file.</summary>
+    /// <param name="stored">The file.</param>
+    /// <param name="cancellationToken">Cancels the step.</param>
+    /// <returns>The result, or null when the file is gone (it was processed by an earlier delivery).</returns>
+    public async Task<DocumentIngestResult?> IngestAsync(StoredDocument stored, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        var content = await _source.OpenReadAsync(stored, cancellationToken).ConfigureAwait(false);
+        if (content is null)
+        {
+            return null;
+        }
+
+        byte[] bytes;
+        await using (content.ConfigureAwait(false))
+        {
+            if (stored.Length > _ingestion.MaxFileBytes)
+            {
+                return await QuarantineAsync(stored, HashOfName(stored), $"The file is {stored.Length:N0} bytes; the limit is {_ingestion.MaxFileBytes:N0}. Split it into smaller files.", cancellationToken).ConfigureAwait(false);
+            }
+
+            using var buffer = new MemoryStream();
+            await content.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+            bytes = buffer.ToArray();
+        }
+
+        var hash = ContentHash.OfBytes(bytes);
+        var documentId = Document.IdFor(hash);
+        var project = await _projects.GetAsync(stored.ProjectId, cancellationToken).ConfigureAwait(false);
+        if (project is null)
+        {
+            return await QuarantineAsync(stored, hash, $"There is no project '{stored.ProjectId}'. Create it first, or put the file in the folder of an existing project.", cancellationToken).ConfigureAwait(false);
+        }
+
+        var known = await _documents.GetAsync(project.Id, documentId, cancellationToken).ConfigureAwait(false);
+        if (known is not null)
+        {
+            await _source.ArchiveAsync(stored, known.Status, known.Reason, cancellationToken).ConfigureAwait(false);
+            LogDuplicateDocument(_logger, project.Id, documentId, stored.FileName);
+            return new DocumentIngestResult(known, AlreadyKnown: true);
+        }
+
+        List<ParsedItem> parsed;
+        try
+        {
+            parsed = await ParseAsync(project, stored.FileName, bytes, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DocumentRejectedException ex)
+        {
+            return await QuarantineAsync(stored, hash, ex.Reason, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (parsed.Count == 0)
+        {
+            return await QuarantineAsync(stored, hash, "The file contains no text to label. Check that it is not empty and that the text column or field is filled.", cancellationToken).ConfigureAwait(false);
+        }
+
+        var now = _time.GetUtcNow();
+        var items = new List<Item>(parsed.Count);
+        foreach (var p in parsed)
+        {
+            var itemHash = ContentHash.OfText(p.Text);
+            items.Add(new Item(project.Id, Item.IdFor(itemHash), documentId, p.SourceId, p.ExternalId, p.Text, itemHash,
+                ItemState.WeakLabeling, null, null, null, null, null, 0, 0, 0, 1, now, now, "Waiting for machine labelers."));
+        }
+
+        await _items.AddNewAsync(items, cancellationToken).ConfigureAwait(false);
+        var ids = items.Select(i => i.Id).Distinct(StringComparer.Ordinal).ToArray();
+        await _weakLabeler.EnqueueAsync(project.Id, ids, $"ingest:{project.Id}:{documentId}", cancellationToken).ConfigureAwait(false);
+
+        // Counting what this document introduced (rather than what this run inserted) keeps the counts
+        // right when the step is re-run after a crash between the insert and the record.
+        var added = await _items.CountFromDocumentAsync(project.Id, documentId, cancellationToken).ConfigureAwait(false);
+        var document = new Document(project.Id, documentId, stored.FileName, hash, DocumentStatus.Ingested, null, added, parsed.Count - added, now);
+        await _documents.UpsertAsync(document, cancellationToken).ConfigureAwait(false);
+        await _source.ArchiveAsync(stored, DocumentStatus.Ingested, null, cancellationToken).ConfigureAwait(false);
+        LogIngested(_logger, project.Id, documentId, added, parsed.Count - added);
+        return new DocumentIngestResult(document, AlreadyKnown: false);
+    }
+
+    private async Task<List<ParsedItem>> ParseAsync(Project project, string fileName, byte[] bytes, CancellationToken cancellationToken)
+    {
+        var options = _ingestion;
+        if (project.TextColumn is { Length: > 0 } column)
+        {
+            options = new IngestionOptions
+            {
+                TextColumn = column,
+                IdColumn = _ingestion.IdColumn,
+                JsonTextField = column,
+                JsonIdField = _ingestion.JsonIdField,
+                JsonItemsField = _ingestion.JsonItemsField,
+                MaxItemCharacters = _ingestion.MaxItemCharacters,
+                MaxFileBytes = _ingestion.MaxFileBytes,
+                MaxInvalidCharacterFraction = _ingestion.MaxInvalidCharacterFraction,
+            };
+        }
+
+        var parsed = new List<ParsedItem>();
+        using var stream = new MemoryStream(bytes, writable: false);
+        await foreach (var item in _parsers.ParseAsync(fileName, stream, options, cancellationToken).ConfigureAwait(false))
+        {
+            parsed.Add(item);
+        }
+
+        return parsed;
+    }
+
+    private async Task<DocumentIngestResult> QuarantineAsync(StoredDocument stored, string hash, string reason, CancellationToken cancellationToken)
+    {
+        var document = new Document(stored.ProjectId, Document.IdFor(hash), stored.FileName, hash, DocumentStatus.Quarantined, reason, 0, 0, _time.GetUtcNow());
+        if (await _projects.GetAsync(stored.ProjectId, cancellationToken).ConfigureAwait(false) is not null)
+        {
+            await _documents.UpsertAsync(document, cancellationToken).ConfigureAwait(false);
+        }
+
+        await _source.ArchiveAsync(stored, DocumentStatus.Quarantined, reason, cancellationToken).ConfigureAwait(false);
+        LogQuarantined(_logger, stored.ProjectId, document.Id, stored.FileName, reason);
+        return new DocumentIngestResult(document, AlreadyKnown: false);
+    }
+
+    private static string HashOfName(StoredDocument stored) =>
+        ContentHash.OfText($"{stored.ProjectId}/{stored.FileName}/{stored.Length}");
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Ingested document {DocumentId} into project {ProjectId}: {ItemCount} new items, {DuplicateCount} duplicates")]
+    private static partial void LogIngested(ILogger logger, string projectId, string documentId, int itemCount, int duplicateCount);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Quarantined document {DocumentId} ({FileName}) of project {ProjectId}: {Reason}")]
+    private static partial void LogQuarantined(ILogger logger, string projectId, string documentId, string fileName, string reason);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Document {DocumentId} ({FileName}) of project {ProjectId} was already received; nothing added")]
+    private static partial void LogDuplicateDocument(ILogger logger, string projectId, string documentId, string fileName);
+}

@@ -1,0 +1,24 @@
+using Labeling.Domain.Items;
+
+namespace Labeling.Application.Events;
+
+/// <summary>The <c>data</c> of a <c>label.ready</c> CloudEvent.</summary>
+/// <param name="Project">The project id.</param>
+/// <param name="Item">The item id.</param>
+/// <param name="ExternalId">The caller's id for the item, if the document carried one.</param>
+/// <param name="Label">The decided label.</param>
+/// <param name="Confidence">Its posterior probability.</param>
+/// <param name="Posterior">Every label's probability.</param>
+/// <param name="DecidedBy">machine, crowd, gold or reviewer.</param>
+/// <param name="Votes">How many votes (machine and crowd) the item had.</param>
+/// <param name="Revision">The item revision of the decision.</param>
+public sealed record LabelReadyData(
+    string Project,
+    string Item,
+    string? ExternalId,
+    string Label,
+    double Confidence,
+    IReadOnlyDictionary<string, double> Posterior,
+    DecidedBy DecidedBy,
+    int Votes,
+    long Revision);

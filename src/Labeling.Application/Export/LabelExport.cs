@@ -1,0 +1,91 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Labeling.Application.Items;
+using Labeling.Application.Ports;
+using Labeling.Application.Problems;
+using Labeling.Domain.Items;
+
+namespace Labeling.Application.Export;
+
+/// <summary>
+/// Writes a project's labeled items (auto-accepted and decided) as JSONL or CSV, streaming: each row
+/// is written as it is read from the store, so memory does not grow with the project.
+/// </summary>
+public sealed class LabelExport
+{
+    private const int FlushEvery = 256;
+    private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
+    private readonly IProjectStore _projects;
+    private readonly IItemStore _items;
+
+    /// <summary>Creates the export.</summary>
+    public LabelExport(IProjectStore projects, IItemStore items)
+    {
+        _projects = projects;
+        _items = items;
+    }
+
+    /// <summary>Checks the project exists before any byte is written (so a missing project is a clean 404).</summary>
+    /// <param name="projectId">The project.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>A task.</returns>
+    public async Task EnsureProjectAsync(string projectId, CancellationToken cancellationToken)
+    {
+        _ = await _projects.GetAsync(projectId, cancellationToken).ConfigureAwait(false)
+            ?? throw new NotFoundException($"There is no project '{projectId}'. List projects with GET /api/projects.");
+    }
+
+    /// <summary>Streams the export to <paramref name="output"/>.</summary>
+    /// <param name="projectId">The project.</param>
+    /// <param name="format">JSONL or CSV.</param>
+    /// <param name="output">Where to write; not disposed.</param>
+    /// <param name="cancellationToken">Stops the export.</param>
+    /// <returns>The number of rows written.</returns>
+    public async Task<int> WriteAsync(string projectId, ExportFormat format, Stream output, CancellationToken cancellationToken)
+    {
+        var project = await _projects.GetAsync(projectId, cancellationToken).ConfigureAwait(false)
+            ?? throw new NotFoundException($"There is no project '{projectId}'. List projects with GET /api/projects.");
+        var writer = new StreamWriter(output, Utf8, bufferSize: 16 * 1024, leaveOpen: true) { NewLine = "\n" };
+        await using (writer.ConfigureAwait(false))
+        {
+            if (format == ExportFormat.Csv)
+            {
+                await writer.WriteLineAsync("item_id,external_id,text,label,confidence,posterior,decided_by,vote_count".AsMemory(), cancellationToken).ConfigureAwait(false);
+            }
+
+            var rows = 0;
+            await foreach (var item in _items.ReadLabeledAsync(projectId, cancellationToken).ConfigureAwait(false))
+            {
+                var row = new ExportRow(item.Id, item.ExternalId, item.Text, item.Label!, Math.Round(item.Confidence ?? 0, 6),
+                    PosteriorView.ByLabel(item.Posterior, project.Schema), item.DecidedBy ?? DecidedBy.Crowd, item.TotalVotes);
+                var line = format == ExportFormat.Csv ? Csv(row) : JsonSerializer.Serialize(row, LabelingJson.Options);
+                await writer.WriteLineAsync(line.AsMemory(), cancellationToken).ConfigureAwait(false);
+                if (++rows % FlushEvery == 0)
+                {
+                    await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            return rows;
+        }
+    }
+
+    private static string Csv(ExportRow row)
+    {
+        var posterior = row.Posterior is null ? string.Empty : JsonSerializer.Serialize(row.Posterior, LabelingJson.Options);
+        return string.Join(',',
+            Quote(row.ItemId),
+            Quote(row.ExternalId ?? string.Empty),
+            Quote(row.Text),
+            Quote(row.Label),
+            row.Confidence.ToString("0.######", CultureInfo.InvariantCulture),
+            Quote(posterior),
+            JsonNamingPolicy.KebabCaseLower.ConvertName(row.DecidedBy.ToString()),
+            row.VoteCount.ToString(CultureInfo.InvariantCulture));
+    }
+
+    private static string Quote(string value) =>
+        value.AsSpan().IndexOfAny(",\"\r\n") < 0 ? value : "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+}

@@ -1,0 +1,83 @@
+using Labeling.Application.Ingestion;
+using Labeling.Application.Ports;
+using Labeling.Application.Problems;
+using Labeling.Application.WeakLabeling;
+using Labeling.Domain.Items;
+
+namespace Labeling.Application.Gold;
+
+/// <summary>
+/// Seeds gold items: items with a known label, served to the crowd like any other. Their truth clamps
+/// their posterior, so workers' votes on them train the workers' reliabilities (and the rules').
+/// </summary>
+public sealed class GoldSeeding
+{
+    private const int MaxItems = 10_000;
+    private readonly IProjectStore _projects;
+    private readonly IItemStore _items;
+    private readonly WeakLabeler _weakLabeler;
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates the use case.</summary>
+    public GoldSeeding(IProjectStore projects, IItemStore items, WeakLabeler weakLabeler, TimeProvider time)
+    {
+        _projects = projects;
+        _items = items;
+        _weakLabeler = weakLabeler;
+        _time = time;
+    }
+
+    /// <summary>Adds the gold items; texts already in the project are reported as duplicates.</summary>
+    /// <param name="projectId">The project.</param>
+    /// <param name="request">The items.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>What was created.</returns>
+    public async Task<GoldSeedResult> SeedAsync(string projectId, GoldSeedRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var project = await _projects.GetAsync(projectId, cancellationToken).ConfigureAwait(false)
+            ?? throw new NotFoundException($"There is no project '{projectId}'. List projects with GET /api/projects.");
+        if (request.Items is not { Count: > 0 } requested)
+        {
+            throw new InvalidRequestException("items", "Send at least one gold item: {\"items\":[{\"text\":\"...\",\"label\":\"...\"}]}.");
+        }
+
+        if (requested.Count > MaxItems)
+        {
+            throw new InvalidRequestException("items", $"Send at most {MaxItems:N0} gold items per request; split the list.");
+        }
+
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        for (var i = 0; i < requested.Count; i++)
+        {
+            var g = requested[i];
+            if (string.IsNullOrWhiteSpace(g.Text))
+            {
+                errors[$"items[{i}].text"] = ["Give the item's text."];
+            }
+
+            if (!project.Schema.Contains(g.Label))
+            {
+                errors[$"items[{i}].label"] = [$"'{g.Label}' is not a label of this project; use one of [{string.Join(", ", project.Schema.Names)}]."];
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new InvalidRequestException(errors);
+        }
+
+        var now = _time.GetUtcNow();
+        var items = requested.Select((g, i) =>
+        {
+            var text = ContentHash.Normalize(g.Text!);
+            var hash = ContentHash.OfText(text);
+            return new Item(project.Id, Item.IdFor(hash), null, $"gold-{i}", g.ExternalId, text, hash, ItemState.WeakLabeling,
+                g.Label, null, null, null, null, 0, 0, 0, 1, now, now, "Gold item waiting for machine labelers.");
+        }).ToArray();
+        var added = await _items.AddNewAsync(items, cancellationToken).ConfigureAwait(false);
+        await _weakLabeler.EnqueueAsync(project.Id, added, $"gold:{project.Id}:{now.ToUnixTimeMilliseconds()}", cancellationToken).ConfigureAwait(false);
+        var addedSet = added.ToHashSet(StringComparer.Ordinal);
+        return new GoldSeedResult(added, items.Select(i => i.Id).Where(id => !addedSet.Contains(id)).Distinct().ToArray());
+    }
+}

@@ -1,0 +1,62 @@
+using System.Security.Claims;
+using Labeling.Application.Crowd;
+using Labeling.Application.Problems;
+using Labeling.Application.Workers;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+
+namespace Labeling.Application.Http;
+
+/// <summary>The crowd worker's API: take a task, vote, see one's own reliability.</summary>
+internal static class CrowdEndpoints
+{
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+    private const int MaxKeyLength = 200;
+
+    public static void Map(RouteGroupBuilder api)
+    {
+        api.MapGet("/projects/{projectId}/tasks/next", async (string projectId, ClaimsPrincipal user, TaskLeasing leasing, CancellationToken ct) =>
+            {
+                var task = await leasing.NextAsync(projectId, CallerIdentity.WorkerId(user), ct);
+                return task is null ? Results.NoContent() : Results.Ok(task);
+            })
+            .RequireAuthorization(LabelingRoles.LabelerPolicy)
+            .Produces<TaskAssignment>().Produces(StatusCodes.Status204NoContent)
+            .WithName("NextTask").WithSummary("Leases the next item to label to the caller; 204 when there is none (Labeler).");
+
+        api.MapPost("/tasks/{leaseId}/votes", async (
+                string leaseId,
+                VoteRequest? body,
+                [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey,
+                ClaimsPrincipal user,
+                HttpResponse response,
+                VoteRecording votes,
+                CancellationToken ct) =>
+            {
+                var request = Body.Required(body, "{\"label\":\"spam\",\"unsure\":false}");
+                if (idempotencyKey is { Length: 0 or > MaxKeyLength })
+                {
+                    throw new InvalidRequestException(IdempotencyKeyHeader, $"The Idempotency-Key header must be 1 to {MaxKeyLength} characters; a UUID works well.");
+                }
+
+                var outcome = await votes.SubmitAsync(leaseId, CallerIdentity.WorkerId(user), request, idempotencyKey, ct);
+                if (outcome.Replayed)
+                {
+                    response.Headers["Idempotent-Replayed"] = "true";
+                }
+
+                return Results.Ok(outcome.Result);
+            })
+            .RequireAuthorization(LabelingRoles.LabelerPolicy)
+            .Produces<VoteResult>()
+            .WithName("SubmitVote").WithSummary("Votes on a leased task; idempotent with an Idempotency-Key header (Labeler).");
+
+        api.MapGet("/workers/me", async (ClaimsPrincipal user, WorkerStatistics statistics, CancellationToken ct) =>
+                Results.Ok(await statistics.ForWorkerAsync(CallerIdentity.WorkerId(user), ct)))
+            .RequireAuthorization(LabelingRoles.LabelerPolicy)
+            .Produces<WorkerReliability>()
+            .WithName("MyReliability").WithSummary("The caller's learned reliability per project (Labeler).");
+    }
+}

@@ -1,0 +1,130 @@
+using Labeling.Application.Documents;
+using Labeling.Application.Ports;
+using Labeling.Application.Problems;
+using Labeling.Application.Projects;
+using Labeling.Domain.Documents;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
+
+namespace Labeling.Application.Http;
+
+/// <summary>Document upload and the record of received documents (ingested or quarantined, with the reason).</summary>
+internal static class DocumentEndpoints
+{
+    // Room for the multipart boundaries and part headers around the file itself.
+    private const long MultipartOverhead = 64 * 1024;
+
+    public static void Map(RouteGroupBuilder api)
+    {
+        api.MapPost("/projects/{projectId}/documents", UploadAsync)
+            .RequireAuthorization(LabelingRoles.AdminPolicy)
+            .DisableAntiforgery()
+            .WithName("UploadDocument")
+            .WithSummary("Uploads a document (multipart field 'file'); it is parsed into items at once (Admin).");
+
+        api.MapGet("/projects/{projectId}/documents", async (string projectId, ProjectService projects, IDocumentStore documents, CancellationToken ct) =>
+            {
+                await projects.GetAsync(projectId, ct);
+                return Results.Ok(await documents.ListAsync(projectId, ct));
+            })
+            .RequireAuthorization(LabelingRoles.ReviewerPolicy)
+            .WithName("ListDocuments").WithSummary("Lists received documents with their status and quarantine reason (Reviewer).");
+
+        api.MapGet("/projects/{projectId}/documents/{documentId}", async (string projectId, string documentId, IDocumentStore documents, CancellationToken ct) =>
+                Results.Ok(await documents.GetAsync(projectId, documentId, ct)
+                    ?? throw new NotFoundException($"Project '{projectId}' has no document '{documentId}'.")))
+            .RequireAuthorization(LabelingRoles.ReviewerPolicy)
+            .WithName("GetDocument").WithSummary("Reads one document record (Reviewer).");
+    }
+
+    private static async Task<IResult> UploadAsync(
+        string projectId,
+        HttpRequest request,
+        ProjectService projects,
+        IDocumentSource source,
+        DocumentIngestion ingestion,
+        IOptions<LabelingOptions> options,
+        CancellationToken ct)
+    {
+        await projects.GetAsync(projectId, ct);
+        var max = options.Value.MaxUploadBytes;
+        if (request.ContentLength > max + MultipartOverhead)
+        {
+            throw TooLarge(request.ContentLength.Value, max);
+        }
+
+        if (!request.HasFormContentType || request.ContentType?.Contains("multipart/form-data", StringComparison.OrdinalIgnoreCase) != true)
+        {
+            throw new InvalidRequestException("file", "Send the document as multipart/form-data with a 'file' field, e.g. curl -F file=@comments.csv.");
+        }
+
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = max + MultipartOverhead;
+        }
+
+        var form = await ReadFormAsync(request, max, ct);
+        var file = form.Files.GetFile("file") ?? form.Files.FirstOrDefault()
+            ?? throw new InvalidRequestException("file", "The form has no file. Send it in a multipart field named 'file'.");
+        if (file.Length > max)
+        {
+            throw TooLarge(file.Length, max);
+        }
+
+        if (file.Length == 0)
+        {
+            throw new InvalidRequestException("file", $"'{file.FileName}' is empty. Send a file with content.");
+        }
+
+        var fileName = Path.GetFileName(file.FileName);
+        if (string.IsNullOrWhiteSpace(fileName))
+        {
+            throw new InvalidRequestException("file", "The file part has no file name; the extension (.csv, .jsonl, .txt, …) picks the parser.");
+        }
+
+        StoredDocument stored;
+        await using (var content = file.OpenReadStream())
+        {
+            stored = await source.SaveUploadAsync(projectId, fileName, content, ct);
+        }
+
+        var result = await ingestion.IngestAsync(stored, ct)
+            ?? throw new ConflictException($"The upload of '{fileName}' vanished before it was processed; send it again.");
+        var document = result.Document;
+        if (document.Status == DocumentStatus.Quarantined)
+        {
+            var rejected = new InvalidRequestException("file", $"'{fileName}' was quarantined: {document.Reason}");
+            rejected.Extensions["documentId"] = document.Id;
+            rejected.Extensions["reason"] = document.Reason;
+            throw rejected;
+        }
+
+        return result.AlreadyKnown
+            ? Results.Ok(document)
+            : Results.Created($"/api/projects/{projectId}/documents/{document.Id}", document);
+    }
+
+    private static async Task<IFormCollection> ReadFormAsync(HttpRequest request, long max, CancellationToken ct)
+    {
+        try
+        {
+            return await request.ReadFormAsync(new FormOptions { MultipartBodyLengthLimit = max + MultipartOverhead }, ct);
+        }
+        catch (InvalidDataException ex) when (ex.Message.Contains("limit", StringComparison.OrdinalIgnoreCase))
+        {
+            throw TooLarge(null, max);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException && !ct.IsCancellationRequested)
+        {
+            throw new InvalidRequestException("file", $"The multipart body could not be read ({ex.Message}). Send multipart/form-data with a 'file' field.");
+        }
+    }
+
+    private static PayloadTooLargeException TooLarge(long? size, long max) =>
+        new(size is { } s
+            ? $"The upload is {s:N0} bytes; the limit is {max:N0} bytes (Labeling:MaxUploadBytes). Split the file."
+            : $"The upload is larger than the limit of {max:N0} bytes (Labeling:MaxUploadBytes). Split the file.");
+}

@@ -1,0 +1,79 @@
+using System.Text.Json;
+using Labeling.Application.Export;
+using Labeling.Application.Items;
+using Labeling.Application.Ports;
+using Labeling.Application.Problems;
+using Labeling.Application.Review;
+using Labeling.Domain.Items;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Labeling.Application.Http;
+
+/// <summary>The reviewer's API: items, review resolutions, exports, dead-lettered events.</summary>
+internal static class ItemEndpoints
+{
+    public static void Map(RouteGroupBuilder api)
+    {
+        api.MapGet("/projects/{projectId}/items", async (string projectId, string? state, string? after, int? limit, ItemQueries items, CancellationToken ct) =>
+                Results.Ok(await items.ListAsync(projectId, ParseState(state), after, limit ?? 100, ct)))
+            .RequireAuthorization(LabelingRoles.ReviewerPolicy)
+            .WithName("ListItems").WithSummary("Pages through items, optionally of one state (Reviewer).");
+
+        api.MapGet("/projects/{projectId}/items/{itemId}", async (string projectId, string itemId, ItemQueries items, CancellationToken ct) =>
+                Results.Ok(await items.GetAsync(projectId, itemId, ct)))
+            .RequireAuthorization(LabelingRoles.ReviewerPolicy)
+            .WithName("GetItem").WithSummary("One item with its posterior, votes and how it was decided (Reviewer).");
+
+        api.MapPost("/projects/{projectId}/items/{itemId}/resolution", async (string projectId, string itemId, ResolutionRequest? body, ReviewResolution review, ItemQueries items, CancellationToken ct) =>
+            {
+                await review.ResolveAsync(projectId, itemId, Body.Required(body, "{\"label\":\"spam\"}"), ct);
+                return Results.Ok(await items.GetAsync(projectId, itemId, ct));
+            })
+            .RequireAuthorization(LabelingRoles.ReviewerPolicy)
+            .WithName("ResolveItem").WithSummary("Decides an item in needs-review (Reviewer).");
+
+        api.MapGet("/projects/{projectId}/export", ExportAsync)
+            .RequireAuthorization(LabelingRoles.ReviewerPolicy)
+            .WithName("ExportLabels").WithSummary("Streams decided labels as JSONL (default) or CSV: ?format=jsonl|csv (Reviewer).");
+
+        api.MapGet("/events/dead-letters", async (int? limit, IEventOutbox outbox, CancellationToken ct) =>
+                Results.Ok(await outbox.ListDeadLettersAsync(Math.Clamp(limit ?? 100, 1, 1000), ct)))
+            .RequireAuthorization(LabelingRoles.AdminPolicy)
+            .WithName("ListDeadLetters").WithSummary("Events a destination never accepted (Admin).");
+    }
+
+    private static async Task ExportAsync(string projectId, string? format, HttpContext context, LabelExport export, CancellationToken ct)
+    {
+        var parsed = (format ?? "jsonl").ToLowerInvariant() switch
+        {
+            "jsonl" => ExportFormat.Jsonl,
+            "csv" => ExportFormat.Csv,
+            _ => throw new InvalidRequestException("format", $"Unknown export format '{format}'; use jsonl or csv."),
+        };
+        await export.EnsureProjectAsync(projectId, ct);
+        var response = context.Response;
+        response.ContentType = parsed == ExportFormat.Csv ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8";
+        response.Headers.ContentDisposition = $"attachment; filename=\"{projectId}-labels.{(parsed == ExportFormat.Csv ? "csv" : "jsonl")}\"";
+        await export.WriteAsync(projectId, parsed, response.Body, ct);
+    }
+
+    private static ItemState? ParseState(string? state)
+    {
+        if (string.IsNullOrEmpty(state))
+        {
+            return null;
+        }
+
+        foreach (var value in Enum.GetValues<ItemState>())
+        {
+            if (string.Equals(JsonNamingPolicy.KebabCaseLower.ConvertName(value.ToString()), state, StringComparison.OrdinalIgnoreCase))
+            {
+                return value;
+            }
+        }
+
+        throw new InvalidRequestException("state", $"Unknown state '{state}'; use weak-labeling, auto-accepted, collecting, decided or needs-review.");
+    }
+}

@@ -1,0 +1,27 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+
+namespace Labeling.Application.Http;
+
+/// <summary>Maps the labeling HTTP API, shared by the local server and the Azure Functions host.</summary>
+public static class LabelingEndpointRouteBuilderExtensions
+{
+    /// <summary>
+    /// Maps every route under <c>/api</c>: projects, progress, documents, gold, tasks and votes, workers,
+    /// items, review, export and dead letters. Authorization policies come from
+    /// <see cref="LabelingServiceCollectionExtensions.AddLabelingApplication"/>; problem details from its
+    /// exception handler (call <c>UseExceptionHandler()</c>).
+    /// </summary>
+    /// <param name="endpoints">The app.</param>
+    /// <returns>The <c>/api</c> group, for further conventions.</returns>
+    public static RouteGroupBuilder MapLabelingApi(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        var api = endpoints.MapGroup("/api");
+        ProjectEndpoints.Map(api);
+        DocumentEndpoints.Map(api);
+        CrowdEndpoints.Map(api);
+        ItemEndpoints.Map(api);
+        return api;
+    }
+}

@@ -1,0 +1,78 @@
+using System.Text.Json;
+using Labeling.Application.Problems;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Logging;
+
+namespace Labeling.Application.Http;
+
+/// <summary>
+/// The one place where exceptions become RFC 7807 problem details: problems the caller can act on keep
+/// their status and message; unreadable requests become 400; anything else is logged and becomes a
+/// 500 that names the trace id but no internals.
+/// </summary>
+internal sealed partial class LabelingExceptionHandler : IExceptionHandler
+{
+    private readonly IProblemDetailsService _problems;
+    private readonly ILogger<LabelingExceptionHandler> _logger;
+
+    public LabelingExceptionHandler(IProblemDetailsService problems, ILogger<LabelingExceptionHandler> logger)
+    {
+        _problems = problems;
+        _logger = logger;
+    }
+
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        var problem = exception switch
+        {
+            LabelingProblemException p => Problem(p.StatusCode, p.Title, p.Message, p.Extensions),
+            BadHttpRequestException b => Problem(b.StatusCode, "The request could not be read.", Describe(b), null),
+            JsonException j => Problem(StatusCodes.Status400BadRequest, "The request could not be read.", $"The JSON body is invalid: {j.Message}", null),
+            _ => null,
+        };
+        if (problem is null)
+        {
+            LogUnhandled(_logger, httpContext.Request.Method, httpContext.Request.Path, exception);
+            problem = Problem(StatusCodes.Status500InternalServerError, "An unexpected error occurred.",
+                $"The server failed to handle the request; quote trace id {httpContext.TraceIdentifier} when reporting it.", null);
+        }
+        else if (problem.Status >= 500)
+        {
+            LogUnhandled(_logger, httpContext.Request.Method, httpContext.Request.Path, exception);
+        }
+
+        httpContext.Response.StatusCode = problem.Status ?? StatusCodes.Status500InternalServerError;
+        return await _problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            ProblemDetails = problem,
+            Exception = exception,
+        }).ConfigureAwait(false);
+    }
+
+    private static ProblemDetails Problem(int status, string title, string detail, IDictionary<string, object?>? extensions)
+    {
+        var problem = new ProblemDetails { Status = status, Title = title, Detail = detail };
+        if (extensions is not null)
+        {
+            foreach (var (key, value) in extensions)
+            {
+                problem.Extensions[key] = value;
+            }
+        }
+
+        return problem;
+    }
+
+    private static string Describe(BadHttpRequestException exception)
+    {
+        // Binding failures wrap the JSON reader's message, which says where the body went wrong.
+        var inner = exception.InnerException is JsonException json ? $" {json.Message}" : string.Empty;
+        return exception.Message + inner;
+    }
+
+    [LoggerMessage(EventId = 9001, Level = LogLevel.Error, Message = "Unhandled error on {Method} {Path}")]
+    private static partial void LogUnhandled(ILogger logger, string method, string path, Exception exception);
+}

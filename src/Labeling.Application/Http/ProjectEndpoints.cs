@@ -1,0 +1,42 @@
+using Labeling.Application.Gold;
+using Labeling.Application.Projects;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Labeling.Application.Http;
+
+/// <summary>Projects, their progress, and gold seeding.</summary>
+internal static class ProjectEndpoints
+{
+    public static void Map(RouteGroupBuilder api)
+    {
+        api.MapGet("/projects", async (ProjectService projects, CancellationToken ct) =>
+                Results.Ok(await projects.ListAsync(ct)))
+            .RequireAuthorization()
+            .WithName("ListProjects").WithSummary("Lists projects.");
+
+        api.MapPost("/projects", async (CreateProjectRequest? body, ProjectService projects, CancellationToken ct) =>
+            {
+                var project = await projects.CreateAsync(Body.Required(body, "{\"id\":\"spam\",\"labels\":[{\"name\":\"spam\"},{\"name\":\"ham\"}]}"), ct);
+                return Results.Created($"/api/projects/{project.Id}", project);
+            })
+            .RequireAuthorization(LabelingRoles.AdminPolicy)
+            .WithName("CreateProject").WithSummary("Creates a project (Admin).");
+
+        api.MapGet("/projects/{projectId}", async (string projectId, ProjectService projects, CancellationToken ct) =>
+                Results.Ok(await projects.GetAsync(projectId, ct)))
+            .RequireAuthorization()
+            .WithName("GetProject").WithSummary("Reads a project's schema, rules and routing.");
+
+        api.MapGet("/projects/{projectId}/progress", async (string projectId, ProjectService projects, CancellationToken ct) =>
+                Results.Ok(await projects.ProgressAsync(projectId, ct)))
+            .RequireAuthorization(LabelingRoles.ReviewerPolicy)
+            .WithName("GetProjectProgress").WithSummary("Counts items by state and votes used (Reviewer).");
+
+        api.MapPost("/projects/{projectId}/gold", async (string projectId, GoldSeedRequest? body, GoldSeeding gold, CancellationToken ct) =>
+                Results.Ok(await gold.SeedAsync(projectId, Body.Required(body, "{\"items\":[{\"text\":\"...\",\"label\":\"spam\"}]}"), ct)))
+            .RequireAuthorization(LabelingRoles.AdminPolicy)
+            .WithName("SeedGold").WithSummary("Seeds gold items with known labels (Admin).");
+    }
+}

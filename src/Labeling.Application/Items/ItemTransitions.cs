@@ -1,0 +1,73 @@
+using Labeling.Application.Events;
+using Labeling.Application.Ports;
+using Labeling.Domain.Events;
+using Labeling.Domain.Items;
+using Labeling.Domain.Labelers;
+using Labeling.Domain.Projects;
+using Labeling.Domain.Routing;
+
+namespace Labeling.Application.Items;
+
+/// <summary>Applies a routing decision to an item: its next version, and the <c>label.ready</c> event when it gets its label.</summary>
+internal static class ItemTransitions
+{
+    public static Item Apply(
+        Item item,
+        RoutingDecision decision,
+        IReadOnlyList<double>? posterior,
+        Project project,
+        DateTimeOffset now,
+        int machineVotes = 0,
+        int crowdVotes = 0,
+        int crowdLabels = 0)
+    {
+        var label = decision.LabelIndex is { } k ? project.Schema.Labels[k].Name : item.Label;
+        return item with
+        {
+            State = decision.NextState,
+            Posterior = posterior?.ToArray() ?? item.Posterior,
+            Label = label,
+            Confidence = decision.Confidence ?? item.Confidence,
+            DecidedBy = decision.DecidedBy ?? item.DecidedBy,
+            MachineVotes = item.MachineVotes + machineVotes,
+            CrowdVotes = item.CrowdVotes + crowdVotes,
+            CrowdLabels = item.CrowdLabels + crowdLabels,
+            Revision = item.Revision + 1,
+            UpdatedAt = now,
+            Reason = decision.Reason,
+        };
+    }
+
+    public static OutboxEvent? LabelReady(Item next, RoutingDecision decision, Project project, string eventSource)
+    {
+        if (!decision.IsFinalLabel || next.Label is null)
+        {
+            return null;
+        }
+
+        var names = project.Schema.Names;
+        var posterior = new Dictionary<string, double>(names.Count, StringComparer.Ordinal);
+        for (var k = 0; k < names.Count; k++)
+        {
+            posterior[names[k]] = next.Posterior is { } p && k < p.Count ? p[k] : 0.0;
+        }
+
+        var labelReady = new LabelReadyEvent(
+            project.Id, next.Id, next.Revision, next.Label, next.Confidence ?? 0.0, posterior,
+            next.DecidedBy ?? DecidedBy.Crowd, next.TotalVotes, next.UpdatedAt);
+        return LabelReadyCloudEvents.ToOutboxEvent(labelReady, next.ExternalId, eventSource);
+    }
+
+    /// <summary>Track-record increments for the machine votes on an item decided outside the machines.</summary>
+    public static IReadOnlyList<MachineTrack> Tracks(IReadOnlyList<(string LabelerId, string Label)> machineVotes, RoutingDecision decision, string? label)
+    {
+        if (decision.Step != RoutingStep.Decide || label is null)
+        {
+            return [];
+        }
+
+        return machineVotes
+            .Select(v => new MachineTrack(v.LabelerId, 1, string.Equals(v.Label, label, StringComparison.Ordinal) ? 1 : 0))
+            .ToArray();
+    }
+}

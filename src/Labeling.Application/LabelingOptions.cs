@@ -1,0 +1,29 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Labeling.Application;
+
+/// <summary>Settings of the labeling use cases and HTTP API. Bound from the <c>Labeling</c> section.</summary>
+public sealed class LabelingOptions
+{
+    /// <summary>The configuration section these options bind from.</summary>
+    public const string SectionName = "Labeling";
+
+    /// <summary>How long a worker holds a task before it returns to the pool. Default 5 minutes.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Largest document upload accepted, in bytes. Default 20 MB; larger uploads get 413.</summary>
+    [Range(1L, 1L << 32)]
+    public long MaxUploadBytes { get; set; } = 20L * 1024 * 1024;
+
+    /// <summary>Items per weak-labeling work message (written in one transaction). Default 128.</summary>
+    [Range(1, 10_000)]
+    public int WeakLabelBatchSize { get; set; } = 128;
+
+    /// <summary>The CloudEvents <c>source</c> prefix; the project id is appended. Default <c>/labeling/projects</c>.</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string EventSource { get; set; } = "/labeling/projects";
+
+    /// <summary>Whether to create the demo project (YouTube spam/ham) on first start. Default true.</summary>
+    public bool CreateDemoProject { get; set; } = true;
+}

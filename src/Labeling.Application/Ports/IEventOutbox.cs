@@ -1,0 +1,42 @@
+namespace Labeling.Application.Ports;
+
+/// <summary>
+/// The dispatcher's side of the durable outbox: which events each destination still needs, and
+/// what happened when they were sent. Events are written through <see cref="ItemCommit"/>, in the
+/// same transaction as the decision they announce.
+/// </summary>
+public interface IEventOutbox
+{
+    /// <summary>Events not yet delivered to <paramref name="destination"/> whose retry time has come, oldest first.</summary>
+    /// <param name="destination">The sink's name.</param>
+    /// <param name="now">The current time.</param>
+    /// <param name="limit">How many.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The due events.</returns>
+    Task<IReadOnlyList<DueEvent>> ReadDueAsync(string destination, DateTimeOffset now, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Records a successful delivery.</summary>
+    /// <param name="destination">The sink's name.</param>
+    /// <param name="eventId">The event.</param>
+    /// <param name="at">When.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>A task.</returns>
+    Task MarkDeliveredAsync(string destination, string eventId, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>Records a failed delivery: retry at <paramref name="retryAt"/>, or dead-letter when it is null.</summary>
+    /// <param name="destination">The sink's name.</param>
+    /// <param name="eventId">The event.</param>
+    /// <param name="attempts">Failed attempts including this one.</param>
+    /// <param name="retryAt">When to try again; null to give up.</param>
+    /// <param name="error">What went wrong.</param>
+    /// <param name="at">When.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>A task.</returns>
+    Task MarkFailedAsync(string destination, string eventId, int attempts, DateTimeOffset? retryAt, string error, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>Events given up on.</summary>
+    /// <param name="limit">How many, newest first.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The dead letters.</returns>
+    Task<IReadOnlyList<DeadLetter>> ListDeadLettersAsync(int limit, CancellationToken cancellationToken);
+}

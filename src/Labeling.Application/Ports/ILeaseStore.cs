@@ -1,0 +1,37 @@
+using Labeling.Domain.Items;
+
+namespace Labeling.Application.Ports;
+
+/// <summary>Task leases: which worker holds which item until when.</summary>
+public interface ILeaseStore
+{
+    /// <summary>Reads a lease by id.</summary>
+    /// <param name="leaseId">The lease id.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The lease, or null.</returns>
+    Task<ItemLease?> GetAsync(string leaseId, CancellationToken cancellationToken);
+
+    /// <summary>The worker's open lease in a project on an item still collecting, if any.</summary>
+    /// <param name="projectId">The project.</param>
+    /// <param name="workerId">The worker's labeler id.</param>
+    /// <param name="now">The current time.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The lease, or null.</returns>
+    Task<ItemLease?> FindOpenAsync(string projectId, string workerId, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Collecting items the worker has not voted on and nobody holds, those with most votes first.</summary>
+    /// <param name="projectId">The project.</param>
+    /// <param name="workerId">The worker's labeler id.</param>
+    /// <param name="now">The current time; leases expired by then do not hold an item.</param>
+    /// <param name="limit">How many candidates.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>Item ids.</returns>
+    Task<IReadOnlyList<string>> FindCandidatesAsync(string projectId, string workerId, DateTimeOffset now, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Grants the lease if the item is still collecting, free at <paramref name="now"/>, and not voted by the worker.</summary>
+    /// <param name="lease">The lease to grant.</param>
+    /// <param name="now">The current time.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>True when granted; false when another worker was faster.</returns>
+    Task<bool> TryAcquireAsync(ItemLease lease, DateTimeOffset now, CancellationToken cancellationToken);
+}

@@ -1,0 +1,40 @@
+namespace Labeling.Application.Ports;
+
+/// <summary>
+/// A durable at-least-once work queue with visibility timeouts and poison handling (Storage Queues
+/// on Azure, a SQLite table locally). Handlers must be idempotent.
+/// </summary>
+public interface IWorkQueue
+{
+    /// <summary>Adds a message; with a dedup key, a message with the same key still waiting is not added again.</summary>
+    /// <param name="queue">The queue name.</param>
+    /// <param name="payload">The JSON payload.</param>
+    /// <param name="dedupKey">Optional key that suppresses duplicates while one is waiting.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>A task.</returns>
+    Task EnqueueAsync(string queue, string payload, string? dedupKey, CancellationToken cancellationToken);
+
+    /// <summary>Receives visible messages of any queue, oldest first, hiding them for the visibility timeout.</summary>
+    /// <param name="limit">How many at most.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The messages; messages received too often are moved to poison instead.</returns>
+    Task<IReadOnlyList<WorkMessage>> ReceiveAsync(int limit, CancellationToken cancellationToken);
+
+    /// <summary>Deletes a handled message.</summary>
+    /// <param name="message">The message.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>A task.</returns>
+    Task CompleteAsync(WorkMessage message, CancellationToken cancellationToken);
+
+    /// <summary>Records a failure: the message becomes visible again after a back-off, or poison after the last attempt.</summary>
+    /// <param name="message">The message.</param>
+    /// <param name="error">What went wrong.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>A task.</returns>
+    Task FailAsync(WorkMessage message, string error, CancellationToken cancellationToken);
+
+    /// <summary>Counts messages waiting (visible or hidden) and poisoned.</summary>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>Waiting and poisoned counts.</returns>
+    Task<(int Waiting, int Poisoned)> CountAsync(CancellationToken cancellationToken);
+}

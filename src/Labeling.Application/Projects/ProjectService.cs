@@ -1,0 +1,104 @@
+using Labeling.Application.Ports;
+using Labeling.Application.Problems;
+using Labeling.Domain.Documents;
+using Labeling.Domain.Items;
+using Labeling.Domain.Projects;
+using Labeling.Domain.Routing;
+using Labeling.Domain.Rules;
+
+namespace Labeling.Application.Projects;
+
+/// <summary>Creates and reads projects and their progress.</summary>
+public sealed class ProjectService
+{
+    private readonly IProjectStore _projects;
+    private readonly IItemStore _items;
+    private readonly IDocumentStore _documents;
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates the service.</summary>
+    public ProjectService(IProjectStore projects, IItemStore items, IDocumentStore documents, TimeProvider time)
+    {
+        _projects = projects;
+        _items = items;
+        _documents = documents;
+        _time = time;
+    }
+
+    /// <summary>Creates a project from a request, validating everything up front.</summary>
+    /// <param name="request">The definition.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>The project.</returns>
+    /// <exception cref="InvalidRequestException">The definition is invalid; the errors say what to change.</exception>
+    /// <exception cref="ConflictException">The id is taken.</exception>
+    public async Task<Project> CreateAsync(CreateProjectRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var project = new Project(
+            request.Id ?? string.Empty,
+            request.Name ?? request.Id ?? string.Empty,
+            new LabelSchema(
+                request.TaskKind ?? TaskKind.SingleLabel,
+                (request.Labels ?? []).Select(l => new LabelDefinition(l.Name ?? string.Empty, l.Description ?? string.Empty)).ToArray(),
+                request.Instructions ?? string.Empty),
+            (request.Rules ?? []).Select(r => new LabelRule
+            {
+                Id = r.Id ?? string.Empty,
+                Label = r.Label ?? string.Empty,
+                Keywords = r.Keywords ?? [],
+                Pattern = r.Pattern,
+                CaseSensitive = r.CaseSensitive,
+            }).ToArray(),
+            request.Routing ?? new RoutingSettings(),
+            request.TextColumn,
+            _time.GetUtcNow());
+        var errors = project.Validate();
+        if (errors.Count > 0)
+        {
+            throw new InvalidRequestException(new Dictionary<string, string[]>(StringComparer.Ordinal) { ["project"] = [.. errors] });
+        }
+
+        if (!await _projects.TryCreateAsync(project, cancellationToken).ConfigureAwait(false))
+        {
+            throw new ConflictException($"A project with id '{project.Id}' already exists. Choose another id.");
+        }
+
+        return project;
+    }
+
+    /// <summary>Reads a project.</summary>
+    /// <param name="projectId">The project.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The project.</returns>
+    public async Task<Project> GetAsync(string projectId, CancellationToken cancellationToken) =>
+        await _projects.GetAsync(projectId, cancellationToken).ConfigureAwait(false)
+            ?? throw new NotFoundException($"There is no project '{projectId}'. List projects with GET /api/projects.");
+
+    /// <summary>Lists projects.</summary>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The projects.</returns>
+    public Task<IReadOnlyList<Project>> ListAsync(CancellationToken cancellationToken) => _projects.ListAsync(cancellationToken);
+
+    /// <summary>Counts items by state, votes used and documents.</summary>
+    /// <param name="projectId">The project.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The progress.</returns>
+    public async Task<ProjectProgress> ProgressAsync(string projectId, CancellationToken cancellationToken)
+    {
+        var project = await GetAsync(projectId, cancellationToken).ConfigureAwait(false);
+        var counts = await _items.CountAsync(projectId, cancellationToken).ConfigureAwait(false);
+        var documents = await _documents.ListAsync(projectId, cancellationToken).ConfigureAwait(false);
+        var byState = Enum.GetValues<ItemState>().ToDictionary(s => s, s => counts.ByState.GetValueOrDefault(s));
+        return new ProjectProgress(
+            projectId,
+            byState.Values.Sum(),
+            byState,
+            byState[ItemState.AutoAccepted] + byState[ItemState.Decided],
+            counts.CrowdVotes,
+            counts.MachineVotes,
+            project.Routing.VoteBudget,
+            project.Routing.VoteBudget is { } budget ? Math.Max(0, budget - counts.CrowdVotes) : null,
+            documents.Count(d => d.Status == DocumentStatus.Ingested),
+            documents.Count(d => d.Status == DocumentStatus.Quarantined));
+    }
+}

@@ -1,0 +1,89 @@
+using Labeling.Application.Items;
+using Labeling.Application.Ports;
+using Labeling.Application.Problems;
+using Labeling.Application.Truth;
+using Labeling.Domain.Items;
+using Labeling.Domain.Routing;
+using Microsoft.Extensions.Options;
+
+namespace Labeling.Application.Review;
+
+/// <summary>
+/// A reviewer decides an item in <c>needs-review</c>. The reviewer's label is treated as truth: it
+/// clamps the item in the truth model (like gold), so the crowd's and the machines' votes on it train
+/// their reliabilities, and a <c>label.ready</c> event goes out with the decision.
+/// </summary>
+public sealed class ReviewResolution
+{
+    private readonly ProjectModels _models;
+    private readonly IItemStore _items;
+    private readonly TimeProvider _time;
+    private readonly LabelingOptions _options;
+
+    /// <summary>Creates the use case.</summary>
+    public ReviewResolution(ProjectModels models, IItemStore items, TimeProvider time, IOptions<LabelingOptions> options)
+    {
+        _models = models;
+        _items = items;
+        _time = time;
+        _options = options.Value;
+    }
+
+    /// <summary>Resolves the item.</summary>
+    /// <param name="projectId">The project.</param>
+    /// <param name="itemId">The item.</param>
+    /// <param name="request">The chosen label.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The decided item.</returns>
+    public async Task<Item> ResolveAsync(string projectId, string itemId, ResolutionRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        using var session = await _models.OpenAsync(projectId, cancellationToken).ConfigureAwait(false);
+        var model = session.Model;
+        var project = model.Project;
+        var index = project.Schema.IndexOf(request.Label);
+        if (index < 0)
+        {
+            throw new InvalidRequestException("label", $"'{request.Label}' is not a label of this project; use one of [{string.Join(", ", project.Schema.Names)}].");
+        }
+
+        var item = await _items.GetAsync(projectId, itemId, cancellationToken).ConfigureAwait(false)
+            ?? throw new NotFoundException($"Project '{projectId}' has no item '{itemId}'.");
+        var decision = new DynamicOverlapPolicy(project.Routing).Next(
+            new RoutingSnapshot(item.State, item.IsGold, item.CrowdVotes, item.CrowdLabels, 0),
+            new ReviewerResolved(index));
+        if (decision.Step != RoutingStep.Decide)
+        {
+            throw new ConflictException($"Item '{itemId}' is {System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(item.State.ToString())}; only items in needs-review can be resolved.");
+        }
+
+        var now = _time.GetUtcNow();
+        try
+        {
+            model.SetGold(item.Id, request.Label!, now);
+            var posterior = model.Posterior(item.Id) ?? OneHot(index, project.Schema.Labels.Count);
+            var next = ItemTransitions.Apply(item, decision, posterior, project, now);
+            await _items.CommitAsync(new ItemCommit(projectId)
+            {
+                Items = [new ItemWrite(next, model.EvidenceOf(item.Id))],
+                Statistics = model.StatisticsOfVoters(item.Id),
+                TrackIncrements = ItemTransitions.Tracks(model.MachineVotesOn(item.Id), decision, next.Label),
+                Events = ItemTransitions.LabelReady(next, decision, project, _options.EventSource) is { } evt ? [evt] : [],
+            }, cancellationToken).ConfigureAwait(false);
+            return next;
+        }
+        catch
+        {
+            // The clamp is already in the in-memory model; reload it from what was saved.
+            session.Invalidate();
+            throw;
+        }
+    }
+
+    private static double[] OneHot(int index, int count)
+    {
+        var p = new double[count];
+        p[index] = 1.0;
+        return p;
+    }
+}

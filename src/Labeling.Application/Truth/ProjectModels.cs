@@ -1,0 +1,65 @@
+using System.Collections.Concurrent;
+using Labeling.Application.Ports;
+using Labeling.Application.Problems;
+using Labeling.Domain.TruthInference;
+
+namespace Labeling.Application.Truth;
+
+/// <summary>
+/// The online truth model of each project, loaded once from the store and then kept current by
+/// every labeling step. Steps of one project run one at a time (the model has one writer); steps of
+/// different projects run in parallel.
+/// </summary>
+public sealed class ProjectModels
+{
+    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly IProjectStore _projects;
+    private readonly ILabelerStore _labelers;
+
+    /// <summary>Creates the cache.</summary>
+    /// <param name="projects">Where projects are read.</param>
+    /// <param name="labelers">Where the model's state is read.</param>
+    public ProjectModels(IProjectStore projects, ILabelerStore labelers)
+    {
+        _projects = projects;
+        _labelers = labelers;
+    }
+
+    /// <summary>Settings of every project's model. Default: the model's defaults.</summary>
+    public OnlineDawidSkeneOptions ModelOptions { get; init; } = new();
+
+    /// <summary>Waits for exclusive use of a project's model, loading it if needed.</summary>
+    /// <param name="projectId">The project.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The session; dispose it to let the next step run.</returns>
+    /// <exception cref="NotFoundException">No such project.</exception>
+    public async Task<ProjectSession> OpenAsync(string projectId, CancellationToken cancellationToken)
+    {
+        var entry = _entries.GetOrAdd(projectId, _ => new Entry());
+        await entry.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (entry.Model is null)
+            {
+                var project = await _projects.GetAsync(projectId, cancellationToken).ConfigureAwait(false)
+                    ?? throw new NotFoundException($"There is no project '{projectId}'. List projects with GET /api/projects.");
+                var state = await _labelers.LoadTruthStateAsync(projectId, project.Schema.Names, cancellationToken).ConfigureAwait(false);
+                entry.Model = ProjectTruthModel.FromState(project, state, ModelOptions);
+            }
+
+            return new ProjectSession(entry, entry.Model);
+        }
+        catch
+        {
+            entry.Gate.Release();
+            throw;
+        }
+    }
+
+    internal sealed class Entry
+    {
+        public SemaphoreSlim Gate { get; } = new(1, 1);
+
+        public ProjectTruthModel? Model { get; set; }
+    }
+}

@@ -1,0 +1,188 @@
+using System.Text.Json;
+using Labeling.Application.Items;
+using Labeling.Application.Ports;
+using Labeling.Application.Truth;
+using Labeling.Application.Work;
+using Labeling.Domain.Items;
+using Labeling.Domain.Labelers;
+using Labeling.Domain.Routing;
+using Labeling.Domain.Votes;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Labeling.Application.WeakLabeling;
+
+/// <summary>
+/// The weak-labeling step: every rule of the project votes (or abstains) on each new item, the votes
+/// go into the project's truth model, and the routing policy auto-accepts the item or sends it to the crowd.
+/// </summary>
+/// <remarks>
+/// Idempotent: only items still in <c>weak-labeling</c> are touched, and a batch is written in one
+/// commit guarded by item revisions, so a redelivered message changes nothing.
+/// </remarks>
+public sealed partial class WeakLabeler : IWorkHandler
+{
+    private readonly ProjectModels _models;
+    private readonly IItemStore _items;
+    private readonly ILabelerStore _labelers;
+    private readonly IWorkQueue _queue;
+    private readonly TimeProvider _time;
+    private readonly LabelingOptions _options;
+    private readonly ILogger<WeakLabeler> _logger;
+
+    /// <summary>Creates the step.</summary>
+    public WeakLabeler(
+        ProjectModels models,
+        IItemStore items,
+        ILabelerStore labelers,
+        IWorkQueue queue,
+        TimeProvider time,
+        IOptions<LabelingOptions> options,
+        ILogger<WeakLabeler> logger)
+    {
+        _models = models;
+        _items = items;
+        _labelers = labelers;
+        _queue = queue;
+        _time = time;
+        _options = options.Value;
+        _logger = logger;
+    }
+
+    /// <inheritdoc />
+    public string Queue => WorkQueues.WeakLabel;
+
+    /// <summary>Queues items for weak labeling in batches of <see cref="LabelingOptions.WeakLabelBatchSize"/>.</summary>
+    /// <param name="projectId">The project.</param>
+    /// <param name="itemIds">The items.</param>
+    /// <param name="dedupPrefix">Makes re-queuing the same batches (after a crash) a no-op while they wait.</param>
+    /// <param name="cancellationToken">Cancels the writes.</param>
+    /// <returns>A task.</returns>
+    public async Task EnqueueAsync(string projectId, IReadOnlyList<string> itemIds, string dedupPrefix, CancellationToken cancellationToken)
+    {
+        var batch = 0;
+        foreach (var chunk in itemIds.Chunk(_options.WeakLabelBatchSize))
+        {
+            var payload = JsonSerializer.Serialize(new WeakLabelMessage(projectId, chunk), LabelingJson.Options);
+            await _queue.EnqueueAsync(WorkQueues.WeakLabel, payload, $"{dedupPrefix}:{batch++}", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task HandleAsync(string payload, CancellationToken cancellationToken)
+    {
+        var message = JsonSerializer.Deserialize<WeakLabelMessage>(payload, LabelingJson.Options)
+            ?? throw new JsonException("The weak-label message is empty.");
+        return LabelAsync(message.ProjectId, message.ItemIds, cancellationToken);
+    }
+
+    /// <summary>Runs the rules on the items and routes them.</summary>
+    /// <param name="projectId">The project.</param>
+    /// <param name="itemIds">The items; those no longer in <c>weak-labeling</c> are skipped.</param>
+    /// <param name="cancellationToken">Cancels the step.</param>
+    /// <returns>How many items were routed.</returns>
+    public async Task<int> LabelAsync(string projectId, IReadOnlyList<string> itemIds, CancellationToken cancellationToken)
+    {
+        using var session = await _models.OpenAsync(projectId, cancellationToken).ConfigureAwait(false);
+        var model = session.Model;
+        var project = model.Project;
+        var policy = new DynamicOverlapPolicy(project.Routing);
+        var tracks = await _labelers.GetMachineTracksAsync(projectId, cancellationToken).ConfigureAwait(false);
+        var used = await _items.CountCrowdVotesAsync(projectId, cancellationToken).ConfigureAwait(false);
+        var now = _time.GetUtcNow();
+
+        var writes = new List<ItemWrite>();
+        var votes = new List<Vote>();
+        var events = new List<OutboxEvent>();
+        var touched = new HashSet<string>(StringComparer.Ordinal);
+        var accepted = 0;
+        try
+        {
+            foreach (var itemId in itemIds.Distinct(StringComparer.Ordinal))
+            {
+                var item = await _items.GetAsync(projectId, itemId, cancellationToken).ConfigureAwait(false);
+                if (item is not { State: ItemState.WeakLabeling })
+                {
+                    continue;
+                }
+
+                if (item.GoldLabel is { } gold)
+                {
+                    model.SetGold(item.Id, gold, now);
+                }
+
+                var machine = new List<(string LabelerId, string Label)>();
+                foreach (var rule in project.Rules)
+                {
+                    if (rule.Vote(item.Text) is not { } label)
+                    {
+                        continue;
+                    }
+
+                    model.Observe(item.Id, rule.LabelerId, label, now);
+                    votes.Add(new Vote(projectId, item.Id, rule.LabelerId, LabelerKind.Rule, label, now, null));
+                    machine.Add((rule.LabelerId, label));
+                    touched.Add(rule.LabelerId);
+                }
+
+                var posterior = machine.Count > 0 || item.IsGold ? model.Posterior(item.Id) : null;
+                var best = Best(posterior, project.Schema.Names);
+                var trusted = MachineTrust.Supports(machine, best, tracks, project.Routing);
+                var decision = policy.Next(
+                    new RoutingSnapshot(item.State, item.IsGold, 0, 0, used),
+                    new MachineVotesApplied(posterior, trusted));
+                var next = ItemTransitions.Apply(item, decision, posterior, project, now, machineVotes: machine.Count);
+                writes.Add(new ItemWrite(next, model.EvidenceOf(item.Id)));
+                if (ItemTransitions.LabelReady(next, decision, project, _options.EventSource) is { } evt)
+                {
+                    events.Add(evt);
+                    accepted++;
+                }
+            }
+
+            if (writes.Count == 0)
+            {
+                return 0;
+            }
+
+            var statistics = touched
+                .Select(id => model.Model.Statistics(id, project.Capability)?.ToState())
+                .OfType<Domain.TruthInference.LabelerStatisticsState>()
+                .ToArray();
+            await _items.CommitAsync(
+                new ItemCommit(projectId) { Items = writes, Votes = votes, Statistics = statistics, Events = events },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The model already holds this batch's votes; reload it from what was actually saved.
+            session.Invalidate();
+            throw;
+        }
+
+        LogWeakLabeled(_logger, projectId, writes.Count, votes.Count, accepted);
+        return writes.Count;
+    }
+
+    private static string? Best(IReadOnlyList<double>? posterior, IReadOnlyList<string> labels)
+    {
+        if (posterior is null)
+        {
+            return null;
+        }
+
+        var best = 0;
+        for (var k = 1; k < posterior.Count; k++)
+        {
+            if (posterior[k] > posterior[best])
+            {
+                best = k;
+            }
+        }
+
+        return labels[best];
+    }
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Weak-labeled {ItemCount} items of project {ProjectId}: {VoteCount} rule votes, {AcceptedCount} auto-accepted")]
+    private static partial void LogWeakLabeled(ILogger logger, string projectId, int itemCount, int voteCount, int acceptedCount);
+}

@@ -1,0 +1,61 @@
+using Labeling.Application.Ports;
+using Labeling.Application.Truth;
+
+namespace Labeling.Application.Workers;
+
+/// <summary>What the truth model has learned about a worker, for the worker to see.</summary>
+public sealed class WorkerStatistics
+{
+    private readonly IProjectStore _projects;
+    private readonly IItemStore _items;
+    private readonly ProjectModels _models;
+
+    /// <summary>Creates the query.</summary>
+    public WorkerStatistics(IProjectStore projects, IItemStore items, ProjectModels models)
+    {
+        _projects = projects;
+        _items = items;
+        _models = models;
+    }
+
+    /// <summary>The worker's reliability in every project they voted in.</summary>
+    /// <param name="workerId">The worker's labeler id.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The estimates.</returns>
+    public async Task<WorkerReliability> ForWorkerAsync(string workerId, CancellationToken cancellationToken)
+    {
+        var result = new List<ProjectReliability>();
+        foreach (var project in await _projects.ListAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var votes = await _items.CountVotesByAsync(project.Id, workerId, cancellationToken).ConfigureAwait(false);
+            if (votes == 0)
+            {
+                continue;
+            }
+
+            using var session = await _models.OpenAsync(project.Id, cancellationToken).ConfigureAwait(false);
+            var model = session.Model.Model;
+            var names = project.Schema.Names;
+            var confusion = model.Confusion(workerId, project.Capability);
+            var priors = model.ClassPriors(project.Capability);
+            var rows = new Dictionary<string, IReadOnlyDictionary<string, double>>(StringComparer.Ordinal);
+            var accuracy = 0.0;
+            for (var t = 0; t < names.Count; t++)
+            {
+                var row = new Dictionary<string, double>(StringComparer.Ordinal);
+                for (var l = 0; l < names.Count; l++)
+                {
+                    row[names[l]] = Math.Round(confusion[t, l], 4);
+                }
+
+                rows[names[t]] = row;
+                accuracy += priors[t] * confusion[t, t];
+            }
+
+            var evidence = model.Statistics(workerId, project.Capability)?.Evidence ?? 0.0;
+            result.Add(new ProjectReliability(project.Id, votes, Math.Round(evidence, 3), Math.Round(accuracy, 4), rows));
+        }
+
+        return new WorkerReliability(workerId, result);
+    }
+}

@@ -1,6 +1,31 @@
+using Labeling.Adapters.Local;
+using Labeling.Application;
+using Labeling.Application.Http;
+using Labeling.Server;
+
+// `dotnet run --project src/Labeling.Server -- token --role labeler --sub alice` mints a local token.
+if (args is ["token", ..])
+{
+    return TokenCommand.Run(args[1..], Console.Out, Console.Error);
+}
+
 var builder = WebApplication.CreateBuilder(args);
+builder.Configuration.AddCommandLine(args, LocalStorageOptions.SwitchMappings);
+builder.Services.AddLabelingApplication(builder.Configuration);
+builder.Services.AddLocalAdapters(builder.Configuration);
+builder.Services.AddLocalJwtAuthentication(builder.Configuration);
+builder.Services.AddOpenApi();
+
 var app = builder.Build();
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseAuthorization();
+app.MapOpenApi();
+app.MapHealthChecks("/health");
+app.MapLabelingApi();
+await app.RunAsync();
+return 0;
 
-app.MapGet("/", () => "Hello World!");
-
-app.Run();
+/// <summary>The server's entry point; public so tests can host it with WebApplicationFactory.</summary>
+public partial class Program;

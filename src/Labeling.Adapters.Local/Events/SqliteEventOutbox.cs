@@ -1,0 +1,92 @@
+using Labeling.Adapters.Local.Sqlite;
+using Labeling.Application.Ports;
+
+namespace Labeling.Adapters.Local.Events;
+
+/// <summary>The durable outbox's delivery bookkeeping in SQLite: one row per event and destination once tried.</summary>
+public sealed class SqliteEventOutbox : IEventOutbox
+{
+    private readonly SqliteDatabase _database;
+
+    /// <summary>Creates the outbox.</summary>
+    /// <param name="database">The database.</param>
+    public SqliteEventOutbox(SqliteDatabase database) => _database = database;
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<DueEvent>> ReadDueAsync(string destination, DateTimeOffset now, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = SqliteValues.Command(connection, """
+            SELECT o.id, o.project_id, o.item_id, o.type, o.payload, o.created_at, COALESCE(d.attempts, 0)
+            FROM outbox o LEFT JOIN deliveries d ON d.event_id = o.id AND d.destination = $dest
+            WHERE d.event_id IS NULL OR (d.status = 'pending' AND d.next_attempt_at <= $now)
+            ORDER BY o.seq LIMIT $limit
+            """);
+        command.Add("$dest", destination);
+        command.Add("$now", SqliteValues.Time(now));
+        command.Add("$limit", limit);
+        var due = new List<DueEvent>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            due.Add(new DueEvent(
+                new OutboxEvent(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), SqliteValues.Time(reader.GetInt64(5))),
+                reader.GetInt32(6)));
+        }
+
+        return due;
+    }
+
+    /// <inheritdoc />
+    public async Task MarkDeliveredAsync(string destination, string eventId, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = SqliteValues.Command(connection, """
+            INSERT INTO deliveries (event_id, destination, status, attempts, updated_at) VALUES ($e, $d, 'delivered', 0, $at)
+            ON CONFLICT (event_id, destination) DO UPDATE SET status = 'delivered', next_attempt_at = NULL, updated_at = excluded.updated_at
+            """);
+        command.Add("$e", eventId);
+        command.Add("$d", destination);
+        command.Add("$at", SqliteValues.Time(at));
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task MarkFailedAsync(string destination, string eventId, int attempts, DateTimeOffset? retryAt, string error, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = SqliteValues.Command(connection, """
+            INSERT INTO deliveries (event_id, destination, status, attempts, next_attempt_at, last_error, updated_at)
+            VALUES ($e, $d, $status, $attempts, $next, $error, $at)
+            ON CONFLICT (event_id, destination) DO UPDATE SET status = excluded.status, attempts = excluded.attempts,
+                next_attempt_at = excluded.next_attempt_at, last_error = excluded.last_error, updated_at = excluded.updated_at
+            """);
+        command.Add("$e", eventId);
+        command.Add("$d", destination);
+        command.Add("$status", retryAt is null ? "dead" : "pending");
+        command.Add("$attempts", attempts);
+        command.Add("$next", retryAt is { } r ? SqliteValues.Time(r) : null);
+        command.Add("$error", error.Length > 2000 ? error[..2000] : error);
+        command.Add("$at", SqliteValues.Time(at));
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<DeadLetter>> ListDeadLettersAsync(int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = SqliteValues.Command(connection, """
+            SELECT event_id, destination, attempts, COALESCE(last_error, ''), updated_at FROM deliveries
+            WHERE status = 'dead' ORDER BY updated_at DESC LIMIT $limit
+            """);
+        command.Add("$limit", limit);
+        var dead = new List<DeadLetter>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            dead.Add(new DeadLetter(reader.GetString(0), reader.GetString(1), reader.GetInt32(2), reader.GetString(3), SqliteValues.Time(reader.GetInt64(4))));
+        }
+
+        return dead;
+    }
+}

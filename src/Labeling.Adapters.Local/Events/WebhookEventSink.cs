@@ -1,0 +1,60 @@
+using System.Net.Http.Headers;
+using System.Text;
+using Labeling.Application.Ports;
+using StandardWebhooks;
+
+namespace Labeling.Adapters.Local.Events;
+
+/// <summary>
+/// POSTs each event to a webhook as <c>application/cloudevents+json</c>, signed per the Standard Webhooks
+/// spec: <c>webhook-id</c> (the event id — deduplicate on it), <c>webhook-timestamp</c> (Unix seconds)
+/// and <c>webhook-signature</c> (<c>v1,</c> + base64 HMAC-SHA256 of <c>id.timestamp.body</c>).
+/// Any status other than 2xx is a failure and is retried by the dispatcher.
+/// </summary>
+public sealed class WebhookEventSink : IEventSink
+{
+    private readonly HttpClient _http;
+    private readonly WebhookOptions _options;
+    private readonly StandardWebhook _signer;
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates the sink.</summary>
+    /// <param name="http">The HTTP client.</param>
+    /// <param name="options">The webhook's URL and secret.</param>
+    /// <param name="time">The clock for the signature timestamp.</param>
+    public WebhookEventSink(HttpClient http, WebhookOptions options, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _http = http;
+        _options = options;
+        _time = time;
+        _signer = options.Secret.StartsWith("whsec_", StringComparison.Ordinal)
+            ? new StandardWebhook(options.Secret)
+            : new StandardWebhook(Encoding.UTF8.GetBytes(options.Secret));
+    }
+
+    /// <inheritdoc />
+    public string Name => "webhook:" + _options.Name;
+
+    /// <inheritdoc />
+    public async Task DeliverAsync(OutboxEvent outboxEvent, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(outboxEvent);
+        var now = _time.GetUtcNow();
+        using var request = new HttpRequestMessage(HttpMethod.Post, _options.Url)
+        {
+            Content = new StringContent(outboxEvent.Payload, Encoding.UTF8),
+        };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/cloudevents+json") { CharSet = "utf-8" };
+        request.Headers.Add("webhook-id", outboxEvent.Id);
+        request.Headers.Add("webhook-timestamp", now.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        request.Headers.Add("webhook-signature", _signer.Sign(outboxEvent.Id, now, outboxEvent.Payload));
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.Timeout);
+        using var response = await _http.SendAsync(request, timeout.Token).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"Webhook '{_options.Name}' answered {(int)response.StatusCode} {response.ReasonPhrase}.", null, response.StatusCode);
+        }
+    }
+}

@@ -1,0 +1,84 @@
+using Labeling.Adapters.Local.Sqlite;
+using Labeling.Application;
+using Labeling.Application.Ports;
+using Labeling.Application.Projects;
+using Labeling.Application.WeakLabeling;
+using Labeling.Domain.Items;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Labeling.Adapters.Local.Hosting;
+
+/// <summary>
+/// Runs before the API listens: creates the database, the demo project on first start, and re-queues
+/// items left in weak labeling (an upload whose request died between saving items and queuing them).
+/// </summary>
+public sealed partial class LocalStartup : IHostedService
+{
+    private readonly SqliteDatabase _database;
+    private readonly IProjectStore _projects;
+    private readonly IItemStore _items;
+    private readonly WeakLabeler _weakLabeler;
+    private readonly TimeProvider _time;
+    private readonly LabelingOptions _options;
+    private readonly LocalStorageOptions _storage;
+    private readonly ILogger<LocalStartup> _logger;
+
+    /// <summary>Creates the startup step.</summary>
+    public LocalStartup(
+        SqliteDatabase database,
+        IProjectStore projects,
+        IItemStore items,
+        WeakLabeler weakLabeler,
+        TimeProvider time,
+        IOptions<LabelingOptions> options,
+        IOptions<LocalStorageOptions> storage,
+        ILogger<LocalStartup> logger)
+    {
+        _database = database;
+        _projects = projects;
+        _items = items;
+        _weakLabeler = weakLabeler;
+        _time = time;
+        _options = options.Value;
+        _storage = storage.Value;
+        _logger = logger;
+    }
+
+    /// <inheritdoc />
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await _database.InitializeAsync(cancellationToken).ConfigureAwait(false);
+        LogDataFolder(_logger, _storage.FullDataDirectory);
+        if (_options.CreateDemoProject && await _projects.TryCreateAsync(DemoProject.Create(_time.GetUtcNow()), cancellationToken).ConfigureAwait(false))
+        {
+            LogDemoCreated(_logger, DemoProject.Id);
+        }
+
+        foreach (var project in await _projects.ListAsync(cancellationToken).ConfigureAwait(false))
+        {
+            string? after = null;
+            while (true)
+            {
+                var waiting = await _items.ListAsync(project.Id, ItemState.WeakLabeling, after, 1000, cancellationToken).ConfigureAwait(false);
+                if (waiting.Count == 0)
+                {
+                    break;
+                }
+
+                await _weakLabeler.EnqueueAsync(project.Id, waiting.Select(i => i.Id).ToArray(), $"recover:{project.Id}:{waiting[0].Id}", cancellationToken).ConfigureAwait(false);
+                after = waiting[^1].Id;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Data folder: {DataDirectory}")]
+    private static partial void LogDataFolder(ILogger logger, string dataDirectory);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Created the demo project '{ProjectId}'")]
+    private static partial void LogDemoCreated(ILogger logger, string projectId);
+}

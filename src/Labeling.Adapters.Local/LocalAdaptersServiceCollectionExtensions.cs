@@ -1,0 +1,101 @@
+using Labeling.Adapters.Local.Auth;
+using Labeling.Adapters.Local.Events;
+using Labeling.Adapters.Local.Hosting;
+using Labeling.Adapters.Local.Inbox;
+using Labeling.Adapters.Local.Sqlite;
+using Labeling.Adapters.Local.Work;
+using Labeling.Application.Ports;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Labeling.Adapters.Local;
+
+/// <summary>Registers the local adapters: SQLite stores and queue, folder inbox, event sinks, background pumps, local signing key.</summary>
+public static class LocalAdaptersServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds every port's local adapter and the background services (startup, work-queue pump, inbox
+    /// watcher, outbox dispatcher), with options bound from <c>Storage</c>, <c>WorkQueue</c>,
+    /// <c>Events</c> and <c>LocalAuth</c> and validated on start.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configuration">The configuration root.</param>
+    /// <returns>The services.</returns>
+    public static IServiceCollection AddLocalAdapters(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<LocalStorageOptions>().Bind(configuration.GetSection(LocalStorageOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<WorkQueueOptions>().Bind(configuration.GetSection(WorkQueueOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<LocalAuthOptions>().Bind(configuration.GetSection(LocalAuthOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<LocalEventSinkOptions>().Bind(configuration.GetSection(LocalEventSinkOptions.SectionName))
+            .Validate(o => !o.Validate().Any(), "Events:Webhooks is invalid; each webhook needs a unique Name, an http(s) Url and a Secret.")
+            .ValidateOnStart();
+
+        services.TryAddSingleton<SqliteDatabase>();
+        services.TryAddSingleton<IProjectStore, SqliteProjectStore>();
+        services.TryAddSingleton<IDocumentStore, SqliteDocumentStore>();
+        services.TryAddSingleton<IItemStore, SqliteItemStore>();
+        services.TryAddSingleton<ILeaseStore, SqliteLeaseStore>();
+        services.TryAddSingleton<ILabelerStore, SqliteLabelerStore>();
+        services.TryAddSingleton<IIdempotencyStore, SqliteIdempotencyStore>();
+        services.TryAddSingleton<IEventOutbox, SqliteEventOutbox>();
+        services.TryAddSingleton<IWorkQueue, SqliteWorkQueue>();
+        services.TryAddSingleton<FolderDocumentSource>();
+        services.TryAddSingleton<IDocumentSource>(sp => sp.GetRequiredService<FolderDocumentSource>());
+        services.TryAddSingleton<IChatModelCatalog, NoChatModels>();
+
+        services.AddHttpClient(nameof(WebhookEventSink));
+        services.AddSingleton<IEnumerable<IEventSink>>(sp => CreateSinks(sp));
+
+        services.TryAddSingleton(sp =>
+        {
+            var storage = sp.GetRequiredService<IOptions<LocalStorageOptions>>().Value;
+            var auth = sp.GetRequiredService<IOptions<LocalAuthOptions>>().Value;
+            return LocalSigningKey.LoadOrCreate(Path.Combine(storage.FullDataDirectory, auth.KeyFile));
+        });
+        services.TryAddSingleton(sp => new LocalTokenIssuer(
+            sp.GetRequiredService<LocalSigningKey>(),
+            sp.GetRequiredService<IOptions<LocalAuthOptions>>().Value,
+            sp.GetRequiredService<TimeProvider>()));
+
+        services.AddHostedService<LocalStartup>();
+        services.AddHostedService<WorkQueuePump>();
+        services.TryAddSingleton<InboxWatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<InboxWatcher>());
+        services.AddHostedService<OutboxDispatcherService>();
+        services.AddHealthChecks().AddCheck<SqliteHealthCheck>("sqlite");
+        return services;
+    }
+
+    private static IEnumerable<IEventSink> CreateSinks(IServiceProvider sp)
+    {
+        var storage = sp.GetRequiredService<IOptions<LocalStorageOptions>>().Value;
+        var options = sp.GetRequiredService<IOptions<LocalEventSinkOptions>>().Value;
+        var time = sp.GetRequiredService<TimeProvider>();
+        var http = sp.GetRequiredService<IHttpClientFactory>();
+        var sinks = new List<IEventSink>();
+        if (!string.IsNullOrWhiteSpace(options.JsonlFile))
+        {
+            sinks.Add(new JsonlEventSink(Path.Combine(storage.FullDataDirectory, options.JsonlFile)));
+        }
+
+        foreach (var hook in options.Webhooks)
+        {
+            sinks.Add(new WebhookEventSink(http.CreateClient(nameof(WebhookEventSink)), hook, time));
+        }
+
+        return sinks;
+    }
+
+    /// <summary>The chat-model catalog while LLM labelers are off: no models.</summary>
+    private sealed class NoChatModels : IChatModelCatalog
+    {
+        public IReadOnlyList<string> Names => [];
+
+        public IChatClient? Find(string name) => null;
+    }
+}

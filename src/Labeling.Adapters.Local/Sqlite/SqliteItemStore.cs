@@ -1,0 +1,220 @@
+using System.Runtime.CompilerServices;
+using Labeling.Application.Ports;
+using Labeling.Application.Problems;
+using Labeling.Domain.Items;
+using Labeling.Domain.Labelers;
+using Labeling.Domain.Votes;
+using Microsoft.Data.Sqlite;
+
+namespace Labeling.Adapters.Local.Sqlite;
+
+/// <summary>
+/// Items, votes and commits in SQLite. A commit is one transaction: items (guarded by revision),
+/// votes, labeler statistics and tracks, outbox events, the used lease and the idempotency record.
+/// </summary>
+public sealed class SqliteItemStore : IItemStore
+{
+    private const string LabeledStates = "('auto-accepted', 'decided')";
+    private readonly SqliteDatabase _database;
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates the store.</summary>
+    /// <param name="database">The database.</param>
+    /// <param name="time">The clock, for when leases are completed.</param>
+    public SqliteItemStore(SqliteDatabase database, TimeProvider time)
+    {
+        _database = database;
+        _time = time;
+    }
+
+    /// <inheritdoc />
+    public async Task<Item?> GetAsync(string projectId, string itemId, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = SqliteValues.Command(connection, "SELECT body FROM items WHERE project_id = $p AND id = $id");
+        command.Add("$p", projectId);
+        command.Add("$id", itemId);
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string body
+            ? SqliteValues.FromJson<Item>(body)
+            : null;
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<string>> AddNewAsync(IReadOnlyList<Item> items, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        var added = new List<string>();
+        if (items.Count == 0)
+        {
+            return added;
+        }
+
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var insert = SqliteValues.Command(connection, """
+            INSERT OR IGNORE INTO items (project_id, id, content_hash, document_id, state, crowd_votes, revision, body)
+            VALUES ($p, $id, $hash, $doc, $state, 0, $rev, $body)
+            """, transaction);
+        var p = insert.Parameters.Add("$p", SqliteType.Text);
+        var id = insert.Parameters.Add("$id", SqliteType.Text);
+        var hash = insert.Parameters.Add("$hash", SqliteType.Text);
+        var doc = insert.Parameters.Add("$doc", SqliteType.Text);
+        var state = insert.Parameters.Add("$state", SqliteType.Text);
+        var rev = insert.Parameters.Add("$rev", SqliteType.Integer);
+        var body = insert.Parameters.Add("$body", SqliteType.Text);
+        foreach (var item in items)
+        {
+            p.Value = item.ProjectId;
+            id.Value = item.Id;
+            hash.Value = item.ContentHash;
+            doc.Value = (object?)item.DocumentId ?? DBNull.Value;
+            state.Value = SqliteValues.Name(item.State);
+            rev.Value = item.Revision;
+            body.Value = SqliteValues.Json(item);
+            if (await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1)
+            {
+                added.Add(item.Id);
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return added;
+    }
+
+    /// <inheritdoc />
+    public async Task<int> CountFromDocumentAsync(string projectId, string documentId, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = SqliteValues.Command(connection, "SELECT COUNT(*) FROM items WHERE project_id = $p AND document_id = $d");
+        command.Add("$p", projectId);
+        command.Add("$d", documentId);
+        return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<Item>> ListAsync(string projectId, ItemState? state, string? afterId, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = SqliteValues.Command(connection, """
+            SELECT body FROM items
+            WHERE project_id = $p AND ($state IS NULL OR state = $state) AND ($after IS NULL OR id > $after)
+            ORDER BY id LIMIT $limit
+            """);
+        command.Add("$p", projectId);
+        command.Add("$state", state is { } s ? SqliteValues.Name(s) : null);
+        command.Add("$after", afterId);
+        command.Add("$limit", limit);
+        var items = new List<Item>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            items.Add(SqliteValues.FromJson<Item>(reader.GetString(0)));
+        }
+
+        return items;
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<Vote>> GetVotesAsync(string projectId, string itemId, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = SqliteValues.Command(connection, "SELECT labeler_id, kind, label, at, lease_id FROM votes WHERE project_id = $p AND item_id = $i ORDER BY seq");
+        command.Add("$p", projectId);
+        command.Add("$i", itemId);
+        var votes = new List<Vote>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            votes.Add(new Vote(projectId, itemId, reader.GetString(0), SqliteValues.Parse<LabelerKind>(reader.GetString(1)),
+                reader.IsDBNull(2) ? null : reader.GetString(2), SqliteValues.Time(reader.GetInt64(3)), reader.IsDBNull(4) ? null : reader.GetString(4)));
+        }
+
+        return votes;
+    }
+
+    /// <inheritdoc />
+    public async Task<ProjectCounts> CountAsync(string projectId, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var byState = new Dictionary<ItemState, int>();
+        await using (var command = SqliteValues.Command(connection, "SELECT state, COUNT(*) FROM items WHERE project_id = $p GROUP BY state"))
+        {
+            command.Add("$p", projectId);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                byState[SqliteValues.Parse<ItemState>(reader.GetString(0))] = reader.GetInt32(1);
+            }
+        }
+
+        long crowd = 0, machine = 0;
+        await using (var command = SqliteValues.Command(connection, "SELECT kind, COUNT(*) FROM votes WHERE project_id = $p GROUP BY kind"))
+        {
+            command.Add("$p", projectId);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (reader.GetString(0) == SqliteValues.Name(LabelerKind.Worker))
+                {
+                    crowd += reader.GetInt64(1);
+                }
+                else
+                {
+                    machine += reader.GetInt64(1);
+                }
+            }
+        }
+
+        return new ProjectCounts(byState, crowd, machine);
+    }
+
+    /// <inheritdoc />
+    public async Task<long> CountCrowdVotesAsync(string projectId, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = SqliteValues.Command(connection, "SELECT COUNT(*) FROM votes WHERE project_id = $p AND kind = 'worker'");
+        command.Add("$p", projectId);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <inheritdoc />
+    public async Task<int> CountVotesByAsync(string projectId, string labelerId, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = SqliteValues.Command(connection, "SELECT COUNT(*) FROM votes WHERE project_id = $p AND labeler_id = $l");
+        command.Add("$p", projectId);
+        command.Add("$l", labelerId);
+        return (int)(long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<Item> ReadLabeledAsync(string projectId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = SqliteValues.Command(connection, $"SELECT body FROM items WHERE project_id = $p AND state IN {LabeledStates} ORDER BY id");
+        command.Add("$p", projectId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return SqliteValues.FromJson<Item>(reader.GetString(0));
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task CommitAsync(ItemCommit commit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(commit);
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var writer = new SqliteCommitWriter(connection, transaction, commit.ProjectId, _time.GetUtcNow());
+            await writer.WriteAsync(commit, cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (SqliteException ex) when (SqliteValues.IsConstraintViolation(ex))
+        {
+            throw new ConcurrencyConflictException($"The change conflicts with one already saved ({ex.Message}).");
+        }
+    }
+}

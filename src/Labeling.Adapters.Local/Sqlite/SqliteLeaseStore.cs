@@ -1,0 +1,116 @@
+using Labeling.Application.Ports;
+using Labeling.Domain.Items;
+using Microsoft.Data.Sqlite;
+
+namespace Labeling.Adapters.Local.Sqlite;
+
+/// <summary>Task leases in SQLite: a lease row plus the holder written on the item, granted by one conditional update.</summary>
+public sealed class SqliteLeaseStore : ILeaseStore
+{
+    private readonly SqliteDatabase _database;
+
+    /// <summary>Creates the store.</summary>
+    /// <param name="database">The database.</param>
+    public SqliteLeaseStore(SqliteDatabase database) => _database = database;
+
+    /// <inheritdoc />
+    public async Task<ItemLease?> GetAsync(string leaseId, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = SqliteValues.Command(connection, "SELECT id, project_id, item_id, worker_id, created_at, expires_at, completed_at FROM leases WHERE id = $id");
+        command.Add("$id", leaseId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? Read(reader) : null;
+    }
+
+    /// <inheritdoc />
+    public async Task<ItemLease?> FindOpenAsync(string projectId, string workerId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = SqliteValues.Command(connection, """
+            SELECT l.id, l.project_id, l.item_id, l.worker_id, l.created_at, l.expires_at, l.completed_at
+            FROM leases l JOIN items i ON i.project_id = l.project_id AND i.id = l.item_id
+            WHERE l.project_id = $p AND l.worker_id = $w AND l.completed_at IS NULL AND l.expires_at > $now
+              AND i.state = 'collecting' AND i.lease_id = l.id
+            ORDER BY l.created_at DESC LIMIT 1
+            """);
+        command.Add("$p", projectId);
+        command.Add("$w", workerId);
+        command.Add("$now", SqliteValues.Time(now));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? Read(reader) : null;
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<string>> FindCandidatesAsync(string projectId, string workerId, DateTimeOffset now, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = SqliteValues.Command(connection, """
+            SELECT i.id FROM items i
+            WHERE i.project_id = $p AND i.state = 'collecting'
+              AND (i.lease_expires IS NULL OR i.lease_expires <= $now)
+              AND NOT EXISTS (SELECT 1 FROM votes v WHERE v.project_id = i.project_id AND v.item_id = i.id AND v.labeler_id = $w)
+            ORDER BY i.crowd_votes DESC, i.rowid
+            LIMIT $limit
+            """);
+        command.Add("$p", projectId);
+        command.Add("$w", workerId);
+        command.Add("$now", SqliteValues.Time(now));
+        command.Add("$limit", limit);
+        var ids = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> TryAcquireAsync(ItemLease lease, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var take = SqliteValues.Command(connection, """
+            UPDATE items SET lease_id = $lease, lease_worker = $w, lease_expires = $expires
+            WHERE project_id = $p AND id = $item AND state = 'collecting'
+              AND (lease_expires IS NULL OR lease_expires <= $now)
+              AND NOT EXISTS (SELECT 1 FROM votes v WHERE v.project_id = $p AND v.item_id = $item AND v.labeler_id = $w)
+            """, transaction))
+        {
+            take.Add("$lease", lease.Id);
+            take.Add("$w", lease.WorkerId);
+            take.Add("$expires", SqliteValues.Time(lease.ExpiresAt));
+            take.Add("$p", lease.ProjectId);
+            take.Add("$item", lease.ItemId);
+            take.Add("$now", SqliteValues.Time(now));
+            if (await take.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
+            {
+                return false;
+            }
+        }
+
+        await using (var insert = SqliteValues.Command(connection, """
+            INSERT INTO leases (id, project_id, item_id, worker_id, created_at, expires_at) VALUES ($id, $p, $item, $w, $created, $expires)
+            """, transaction))
+        {
+            insert.Add("$id", lease.Id);
+            insert.Add("$p", lease.ProjectId);
+            insert.Add("$item", lease.ItemId);
+            insert.Add("$w", lease.WorkerId);
+            insert.Add("$created", SqliteValues.Time(lease.CreatedAt));
+            insert.Add("$expires", SqliteValues.Time(lease.ExpiresAt));
+            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    private static ItemLease Read(SqliteDataReader r) => new(
+        r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3),
+        SqliteValues.Time(r.GetInt64(4)), SqliteValues.Time(r.GetInt64(5)),
+        r.IsDBNull(6) ? null : SqliteValues.Time(r.GetInt64(6)));
+}

@@ -1,0 +1,111 @@
+namespace Labeling.Adapters.Local.Sqlite;
+
+/// <summary>The tables. Every table is keyed by project first, mirroring the document store's partitions.</summary>
+internal static class SqliteSchema
+{
+    public const string Script = """
+        CREATE TABLE IF NOT EXISTS projects (
+            id TEXT PRIMARY KEY,
+            body TEXT NOT NULL,
+            created_at INTEGER NOT NULL);
+
+        CREATE TABLE IF NOT EXISTS documents (
+            project_id TEXT NOT NULL,
+            id TEXT NOT NULL,
+            body TEXT NOT NULL,
+            received_at INTEGER NOT NULL,
+            PRIMARY KEY (project_id, id));
+
+        CREATE TABLE IF NOT EXISTS items (
+            project_id TEXT NOT NULL,
+            id TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            document_id TEXT,
+            state TEXT NOT NULL,
+            crowd_votes INTEGER NOT NULL,
+            revision INTEGER NOT NULL,
+            lease_id TEXT,
+            lease_worker TEXT,
+            lease_expires INTEGER,
+            body TEXT NOT NULL,
+            evidence TEXT,
+            PRIMARY KEY (project_id, id));
+        CREATE UNIQUE INDEX IF NOT EXISTS ux_items_hash ON items (project_id, content_hash);
+        CREATE INDEX IF NOT EXISTS ix_items_pool ON items (project_id, state, crowd_votes DESC);
+        CREATE INDEX IF NOT EXISTS ix_items_document ON items (project_id, document_id);
+        CREATE INDEX IF NOT EXISTS ix_items_lease ON items (lease_id);
+
+        CREATE TABLE IF NOT EXISTS votes (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            project_id TEXT NOT NULL,
+            item_id TEXT NOT NULL,
+            labeler_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            label TEXT,
+            at INTEGER NOT NULL,
+            lease_id TEXT,
+            UNIQUE (project_id, item_id, labeler_id));
+        CREATE INDEX IF NOT EXISTS ix_votes_labeler ON votes (project_id, labeler_id);
+        CREATE INDEX IF NOT EXISTS ix_votes_kind ON votes (project_id, kind);
+
+        CREATE TABLE IF NOT EXISTS labelers (
+            project_id TEXT NOT NULL,
+            labeler_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            checked INTEGER NOT NULL DEFAULT 0,
+            agreed INTEGER NOT NULL DEFAULT 0,
+            statistics TEXT,
+            PRIMARY KEY (project_id, labeler_id));
+
+        CREATE TABLE IF NOT EXISTS leases (
+            id TEXT PRIMARY KEY,
+            project_id TEXT NOT NULL,
+            item_id TEXT NOT NULL,
+            worker_id TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            completed_at INTEGER);
+        CREATE INDEX IF NOT EXISTS ix_leases_worker ON leases (project_id, worker_id, completed_at);
+
+        CREATE TABLE IF NOT EXISTS idempotency (
+            caller_id TEXT NOT NULL,
+            key TEXT NOT NULL,
+            status INTEGER NOT NULL,
+            body TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            PRIMARY KEY (caller_id, key));
+
+        CREATE TABLE IF NOT EXISTS outbox (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            project_id TEXT NOT NULL,
+            item_id TEXT NOT NULL,
+            type TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            created_at INTEGER NOT NULL);
+
+        CREATE TABLE IF NOT EXISTS deliveries (
+            event_id TEXT NOT NULL,
+            destination TEXT NOT NULL,
+            status TEXT NOT NULL,
+            attempts INTEGER NOT NULL,
+            next_attempt_at INTEGER,
+            last_error TEXT,
+            updated_at INTEGER NOT NULL,
+            PRIMARY KEY (event_id, destination));
+
+        CREATE TABLE IF NOT EXISTS queue (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            queue TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            dedup_key TEXT,
+            status TEXT NOT NULL DEFAULT 'ready',
+            visible_at INTEGER NOT NULL,
+            dequeue_count INTEGER NOT NULL DEFAULT 0,
+            receipt TEXT,
+            last_error TEXT,
+            created_at INTEGER NOT NULL);
+        CREATE UNIQUE INDEX IF NOT EXISTS ux_queue_dedup ON queue (dedup_key) WHERE dedup_key IS NOT NULL AND status = 'ready';
+        CREATE INDEX IF NOT EXISTS ix_queue_visible ON queue (status, visible_at, id);
+        """;
+}

@@ -1,0 +1,125 @@
+using Labeling.Adapters.Local.Sqlite;
+using Labeling.Application.Ports;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+
+namespace Labeling.Adapters.Local.Work;
+
+/// <summary>
+/// A durable work queue in a SQLite table, with Storage Queue semantics: a received message is hidden
+/// for the visibility timeout and reappears if not completed (a crash loses nothing); each receive
+/// counts an attempt; a message received <see cref="WorkQueueOptions.MaxAttempts"/> times without
+/// completing is poisoned (kept, never handed out again).
+/// </summary>
+public sealed class SqliteWorkQueue : IWorkQueue
+{
+    private readonly SqliteDatabase _database;
+    private readonly TimeProvider _time;
+    private readonly WorkQueueOptions _options;
+
+    /// <summary>Creates the queue.</summary>
+    public SqliteWorkQueue(SqliteDatabase database, TimeProvider time, IOptions<WorkQueueOptions> options)
+    {
+        _database = database;
+        _time = time;
+        _options = options.Value;
+    }
+
+    /// <inheritdoc />
+    public async Task EnqueueAsync(string queue, string payload, string? dedupKey, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = SqliteValues.Command(connection, """
+            INSERT OR IGNORE INTO queue (queue, payload, dedup_key, visible_at, created_at) VALUES ($q, $payload, $key, $now, $now)
+            """);
+        command.Add("$q", queue);
+        command.Add("$payload", payload);
+        command.Add("$key", dedupKey);
+        command.Add("$now", SqliteValues.Time(_time.GetUtcNow()));
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<WorkMessage>> ReceiveAsync(int limit, CancellationToken cancellationToken)
+    {
+        var now = SqliteValues.Time(_time.GetUtcNow());
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var due = new List<(long Id, string Queue, string Payload, int Count)>();
+        await using (var select = SqliteValues.Command(connection, """
+            SELECT id, queue, payload, dequeue_count FROM queue WHERE status = 'ready' AND visible_at <= $now ORDER BY id LIMIT $limit
+            """, transaction))
+        {
+            select.Add("$now", now);
+            select.Add("$limit", limit);
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                due.Add((reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3)));
+            }
+        }
+
+        var messages = new List<WorkMessage>(due.Count);
+        foreach (var (id, queue, payload, count) in due)
+        {
+            if (count >= _options.MaxAttempts)
+            {
+                // Received that often and never completed: the handler crashes the process or never finishes.
+                await using var poison = SqliteValues.Command(connection, "UPDATE queue SET status = 'poison', last_error = COALESCE(last_error, 'received too often without completing') WHERE id = $id", transaction);
+                poison.Add("$id", id);
+                await poison.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            var receipt = Guid.NewGuid().ToString("N");
+            await using var hide = SqliteValues.Command(connection, "UPDATE queue SET visible_at = $visible, dequeue_count = dequeue_count + 1, receipt = $r WHERE id = $id", transaction);
+            hide.Add("$visible", now + (long)_options.VisibilityTimeout.TotalMilliseconds);
+            hide.Add("$r", receipt);
+            hide.Add("$id", id);
+            await hide.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            messages.Add(new WorkMessage(id, queue, payload, count + 1, receipt));
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return messages;
+    }
+
+    /// <inheritdoc />
+    public async Task CompleteAsync(WorkMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = SqliteValues.Command(connection, "DELETE FROM queue WHERE id = $id AND receipt = $r");
+        command.Add("$id", message.Id);
+        command.Add("$r", message.Receipt);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task FailAsync(WorkMessage message, string error, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = SqliteValues.Command(connection, """
+            UPDATE queue SET status = CASE WHEN dequeue_count >= $max THEN 'poison' ELSE 'ready' END,
+                             visible_at = $visible, last_error = $error
+            WHERE id = $id AND receipt = $r
+            """);
+        command.Add("$max", _options.MaxAttempts);
+        command.Add("$visible", SqliteValues.Time(_time.GetUtcNow() + _options.RetryDelay));
+        command.Add("$error", error.Length > 2000 ? error[..2000] : error);
+        command.Add("$id", message.Id);
+        command.Add("$r", message.Receipt);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<(int Waiting, int Poisoned)> CountAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = SqliteValues.Command(connection, "SELECT COALESCE(SUM(status = 'ready'), 0), COALESCE(SUM(status = 'poison'), 0) FROM queue");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return (reader.GetInt32(0), reader.GetInt32(1));
+    }
+}

@@ -1,0 +1,30 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Labeling.Adapters.Local.Work;
+
+/// <summary>The local work queue. Bound from the <c>WorkQueue</c> section.</summary>
+public sealed class WorkQueueOptions
+{
+    /// <summary>The configuration section these options bind from.</summary>
+    public const string SectionName = "WorkQueue";
+
+    /// <summary>How long a received message stays hidden before another receiver may take it. Default 2 minutes.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan VisibilityTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Receives after which a message that keeps failing is moved to poison. Default 5.</summary>
+    [Range(1, 100)]
+    public int MaxAttempts { get; set; } = 5;
+
+    /// <summary>Wait before a failed message is retried. Default 2 seconds.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How often an idle pump looks for messages. Default 200 ms.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Messages received at once. Default 4.</summary>
+    [Range(1, 100)]
+    public int BatchSize { get; set; } = 4;
+}

@@ -1,0 +1,91 @@
+using Labeling.Application.Ports;
+using Labeling.Application.Work;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Labeling.Adapters.Local.Work;
+
+/// <summary>
+/// Drives the work queue like the Functions queue triggers: receives messages, hands each to the
+/// handler of its queue, completes it on success and reports the failure otherwise (so it is retried,
+/// then poisoned).
+/// </summary>
+public sealed partial class WorkQueuePump : BackgroundService
+{
+    private readonly IWorkQueue _queue;
+    private readonly Dictionary<string, IWorkHandler> _handlers;
+    private readonly WorkQueueOptions _options;
+    private readonly ILogger<WorkQueuePump> _logger;
+
+    /// <summary>Creates the pump.</summary>
+    public WorkQueuePump(IWorkQueue queue, IEnumerable<IWorkHandler> handlers, IOptions<WorkQueueOptions> options, ILogger<WorkQueuePump> logger)
+    {
+        _queue = queue;
+        _handlers = handlers.ToDictionary(h => h.Queue, StringComparer.Ordinal);
+        _options = options.Value;
+        _logger = logger;
+    }
+
+    /// <summary>Receives and handles one batch.</summary>
+    /// <param name="cancellationToken">Stops the work.</param>
+    /// <returns>How many messages were received.</returns>
+    public async Task<int> PumpOnceAsync(CancellationToken cancellationToken)
+    {
+        var messages = await _queue.ReceiveAsync(_options.BatchSize, cancellationToken).ConfigureAwait(false);
+        foreach (var message in messages)
+        {
+            if (!_handlers.TryGetValue(message.Queue, out var handler))
+            {
+                LogNoHandler(_logger, message.Queue, message.Id);
+                await _queue.FailAsync(message, $"No handler serves queue '{message.Queue}'.", cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            try
+            {
+                await handler.HandleAsync(message.Payload, cancellationToken).ConfigureAwait(false);
+                await _queue.CompleteAsync(message, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                LogFailed(_logger, message.Queue, message.Id, message.DequeueCount, ex);
+                await _queue.FailAsync(message, $"{ex.GetType().Name}: {ex.Message}", cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return messages.Count;
+    }
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            int received;
+            try
+            {
+                received = await PumpOnceAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                LogPumpFailed(_logger, ex);
+                received = 0;
+            }
+
+            if (received == 0)
+            {
+                await Task.Delay(_options.PollInterval, stoppingToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 7001, Level = LogLevel.Warning, Message = "Message {MessageId} of queue {Queue} failed on attempt {Attempt}; it will be retried or poisoned")]
+    private static partial void LogFailed(ILogger logger, string queue, long messageId, int attempt, Exception exception);
+
+    [LoggerMessage(EventId = 7002, Level = LogLevel.Error, Message = "No handler for queue {Queue} (message {MessageId})")]
+    private static partial void LogNoHandler(ILogger logger, string queue, long messageId);
+
+    [LoggerMessage(EventId = 7003, Level = LogLevel.Error, Message = "The work queue pump failed to receive; retrying")]
+    private static partial void LogPumpFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,49 @@
+using Labeling.Adapters.Local.Auth;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.Options;
+using Microsoft.Identity.Web;
+
+namespace Labeling.Server;
+
+/// <summary>
+/// Bearer-token authentication through Microsoft.Identity.Web's pipeline (the same one the Azure host
+/// uses with Entra ID), pointed at the local signing key: no authority, no metadata download; tokens
+/// must carry the local issuer and audience and be signed by the key in the data folder.
+/// </summary>
+internal static class LocalJwtAuthentication
+{
+    public static IServiceCollection AddLocalJwtAuthentication(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
+            .AddMicrosoftIdentityWebApi(
+                _ => { },
+                identity =>
+                {
+                    // Defaults keep the pipeline valid when appsettings.json is not beside the working directory.
+                    identity.Instance = "https://login.microsoftonline.com/";
+                    identity.TenantId = "local";
+                    identity.ClientId = "labeling-local";
+                    configuration.GetSection("AzureAd").Bind(identity);
+                });
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .PostConfigure<LocalSigningKey, IOptions<LocalAuthOptions>>((options, key, auth) =>
+            {
+                options.Authority = null;
+                options.MetadataAddress = null!;
+                options.ConfigurationManager = null;
+                options.RequireHttpsMetadata = false;
+                options.MapInboundClaims = false;
+                var parameters = options.TokenValidationParameters;
+                parameters.IssuerValidator = null;
+                parameters.ValidIssuer = auth.Value.Issuer;
+                parameters.ValidIssuers = [auth.Value.Issuer];
+                parameters.ValidAudience = auth.Value.Audience;
+                parameters.ValidAudiences = [auth.Value.Audience];
+                parameters.IssuerSigningKey = key.Key;
+                parameters.IssuerSigningKeys = [key.Key];
+                parameters.NameClaimType = "sub";
+                parameters.RoleClaimType = "roles";
+            });
+        return services;
+    }
+}

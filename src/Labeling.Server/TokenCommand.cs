@@ -1,0 +1,66 @@
+using Labeling.Adapters.Local;
+using Labeling.Adapters.Local.Auth;
+using Labeling.Application.Http;
+
+namespace Labeling.Server;
+
+/// <summary>
+/// <c>token --role labeler --sub alice [--role reviewer] [--hours 8] [--data DIR]</c>: prints a signed
+/// bearer token for the server using the same data folder (the key is created there if needed).
+/// </summary>
+internal static class TokenCommand
+{
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        var roles = new List<string>();
+        string? subject = null;
+        TimeSpan? lifetime = null;
+        var rest = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            var value = i + 1 < args.Length ? args[i + 1] : null;
+            switch (args[i])
+            {
+                case "--role" when value is not null:
+                    var role = LabelingRoles.All.FirstOrDefault(r => string.Equals(r, value, StringComparison.OrdinalIgnoreCase));
+                    if (role is null)
+                    {
+                        error.WriteLine($"Unknown role '{value}'. Use one of: {string.Join(", ", LabelingRoles.All).ToLowerInvariant()}.");
+                        return 2;
+                    }
+
+                    roles.Add(role);
+                    i++;
+                    break;
+                case "--sub" when value is not null:
+                    subject = value;
+                    i++;
+                    break;
+                case "--hours" when double.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var hours) && hours > 0:
+                    lifetime = TimeSpan.FromHours(hours);
+                    i++;
+                    break;
+                default:
+                    rest.Add(args[i]);
+                    break;
+            }
+        }
+
+        if (roles.Count == 0 || string.IsNullOrWhiteSpace(subject))
+        {
+            error.WriteLine("Usage: token --role labeler|reviewer|admin [--role ...] --sub NAME [--hours N] [--data DIR]");
+            return 2;
+        }
+
+        var configuration = new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+            .AddEnvironmentVariables()
+            .AddCommandLine([.. rest], LocalStorageOptions.SwitchMappings)
+            .Build();
+        var storage = configuration.GetSection(LocalStorageOptions.SectionName).Get<LocalStorageOptions>() ?? new LocalStorageOptions();
+        var auth = configuration.GetSection(LocalAuthOptions.SectionName).Get<LocalAuthOptions>() ?? new LocalAuthOptions();
+        var key = LocalSigningKey.LoadOrCreate(Path.Combine(storage.FullDataDirectory, auth.KeyFile));
+        output.WriteLine(new LocalTokenIssuer(key, auth, TimeProvider.System).Mint(subject, roles, lifetime));
+        return 0;
+    }
+}

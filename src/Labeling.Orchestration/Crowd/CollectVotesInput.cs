@@ -1,0 +1,25 @@
+using Labeling.Domain.Routing;
+
+namespace Labeling.Orchestration.Crowd;
+
+/// <summary>Starts (or continues) the crowd workflow of one item.</summary>
+/// <param name="ProjectId">The item's project.</param>
+/// <param name="ItemId">The item.</param>
+/// <param name="Routing">The project's routing settings, read once when the workflow starts.</param>
+/// <param name="LeaseDuration">How long a worker holds the item; a wait this long without a vote counts as a lease expiry.</param>
+/// <param name="LeaseExpirations">Lease expiries so far (carried across <c>ContinueAsNew</c>).</param>
+/// <param name="VotesObserved">Votes observed so far (carried across <c>ContinueAsNew</c>).</param>
+public sealed record CollectVotesInput(
+    string ProjectId,
+    string ItemId,
+    RoutingSettings Routing,
+    TimeSpan LeaseDuration,
+    int LeaseExpirations = 0,
+    int VotesObserved = 0)
+{
+    /// <summary>The orchestration instance id for an item: one workflow per item, so starting it twice is detectable.</summary>
+    /// <param name="projectId">The project.</param>
+    /// <param name="itemId">The item.</param>
+    /// <returns><c>collect:{projectId}:{itemId}</c>.</returns>
+    public static string InstanceIdFor(string projectId, string itemId) => $"collect:{projectId}:{itemId}";
+}

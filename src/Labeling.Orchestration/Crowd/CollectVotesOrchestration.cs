@@ -1,0 +1,112 @@
+using Labeling.Domain.Items;
+using Labeling.Domain.Routing;
+using Microsoft.DurableTask;
+using Microsoft.Extensions.Logging;
+
+namespace Labeling.Orchestration.Crowd;
+
+/// <summary>
+/// The crowd workflow of one item (<c>CollectVotes</c>): open the item for leasing, wait for
+/// <see cref="VoteSubmitted"/> events with a timer for lease expiry, run the online-inference
+/// activity on each vote, and ask <see cref="DynamicOverlapPolicy"/> what next — until the item is
+/// decided or sent to review.
+/// </summary>
+/// <remarks>
+/// <para>Replay-safe: the orchestrator reads time only from <see cref="TaskOrchestrationContext.CurrentUtcDateTime"/>,
+/// does I/O only through activities, and has no randomness. The policy is pure, so on replay it
+/// returns the same decisions from the same activity results.</para>
+/// <para>The policy sees the snapshot "after the event's vote is counted" with the item in
+/// <c>collecting</c>: that is exactly what the vote handler gave the same policy when it recorded
+/// the vote, so the workflow and the stored item agree on every step.</para>
+/// <para>History stays short: after <see cref="RoundsPerGeneration"/> waits the workflow continues
+/// as new (unprocessed events are kept), carrying its counters in the input.</para>
+/// </remarks>
+public static partial class CollectVotesOrchestration
+{
+    /// <summary>The orchestration's registered name.</summary>
+    public const string Name = "CollectVotes";
+
+    /// <summary>The external event a vote raises on the item's workflow.</summary>
+    public const string VoteSubmittedEvent = "VoteSubmitted";
+
+    /// <summary>Waits (votes or lease expiries) per history generation before <c>ContinueAsNew</c>.</summary>
+    public const int RoundsPerGeneration = 16;
+
+    /// <summary>Runs the workflow.</summary>
+    /// <param name="context">The orchestration context.</param>
+    /// <param name="input">The item and its project's routing settings.</param>
+    /// <returns>How the item's workflow ended; null when this generation continued as new.</returns>
+    public static async Task<CollectVotesResult?> RunAsync(TaskOrchestrationContext context, CollectVotesInput input)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(input);
+        var logger = context.CreateReplaySafeLogger(typeof(CollectVotesOrchestration).FullName!);
+        var policy = new DynamicOverlapPolicy(input.Routing);
+        var item = new ItemReference(input.ProjectId, input.ItemId);
+        var votes = input.VotesObserved;
+        var expirations = input.LeaseExpirations;
+
+        var observation = await context.CallActivityAsync<CrowdObservation>(CollectVotesActivities.OpenForCrowd, item);
+        if (observation.State != ItemState.Collecting)
+        {
+            return Left(input, observation, votes, expirations);
+        }
+
+        for (var round = 0; round < RoundsPerGeneration; round++)
+        {
+            using var stop = new CancellationTokenSource();
+            var vote = context.WaitForExternalEvent<VoteSubmitted>(VoteSubmittedEvent, stop.Token);
+            var expiry = context.CreateTimer(context.CurrentUtcDateTime + input.LeaseDuration, stop.Token);
+            var first = await Task.WhenAny(vote, expiry);
+
+            // Cancelling the loser lets the orchestration finish without waiting for the timer. It must be
+            // the synchronous Cancel: CancelAsync runs the callbacks off the orchestrator's thread and hangs.
+            stop.Cancel();
+            if (first == vote)
+            {
+                votes++;
+                observation = await context.CallActivityAsync<CrowdObservation>(
+                    CollectVotesActivities.ObserveVote, new ObserveVoteInput(item, await vote));
+                var decision = policy.Next(
+                    observation.ToSnapshot() with { State = ItemState.Collecting },
+                    new CrowdVoteRecorded(observation.Posterior));
+                LogVoteObserved(logger, input.ProjectId, input.ItemId, votes, decision.Step);
+                if (decision.Step is RoutingStep.Decide or RoutingStep.SendToReview)
+                {
+                    await context.CallActivityAsync(CollectVotesActivities.Complete, new CompleteItemInput(item, decision, observation));
+                    return Finished(input, decision, votes, expirations);
+                }
+            }
+            else
+            {
+                expirations++;
+                observation = await context.CallActivityAsync<CrowdObservation>(CollectVotesActivities.ReturnToPool, item);
+                if (observation.State != ItemState.Collecting)
+                {
+                    // Decided or retired outside this workflow (a reviewer, the budget): nothing left to collect.
+                    return Left(input, observation, votes, expirations);
+                }
+
+                var decision = policy.Next(observation.ToSnapshot(), new LeaseExpired());
+                LogLeaseExpired(logger, input.ProjectId, input.ItemId, expirations, decision.Step);
+            }
+        }
+
+        context.ContinueAsNew(input with { VotesObserved = votes, LeaseExpirations = expirations }, preserveUnprocessedEvents: true);
+        return null;
+    }
+
+    private static CollectVotesResult Finished(CollectVotesInput input, RoutingDecision decision, int votes, int expirations) =>
+        new(input.ProjectId, input.ItemId, decision.Step, decision.NextState, decision.LabelIndex, decision.Confidence,
+            decision.DecidedBy, decision.Reason, votes, expirations);
+
+    private static CollectVotesResult Left(CollectVotesInput input, CrowdObservation observation, int votes, int expirations) =>
+        new(input.ProjectId, input.ItemId, RoutingStep.Ignore, observation.State, null, null, null,
+            $"The item is {observation.State}, not collecting; the crowd workflow has nothing to do.", votes, expirations);
+
+    [LoggerMessage(EventId = 7001, Level = LogLevel.Information, Message = "Vote {Votes} on item {ItemId} of project {ProjectId}: {Step}")]
+    private static partial void LogVoteObserved(ILogger logger, string projectId, string itemId, int votes, RoutingStep step);
+
+    [LoggerMessage(EventId = 7002, Level = LogLevel.Information, Message = "Lease on item {ItemId} of project {ProjectId} expired ({Expirations} so far): {Step}")]
+    private static partial void LogLeaseExpired(ILogger logger, string projectId, string itemId, int expirations, RoutingStep step);
+}

@@ -1,0 +1,144 @@
+using Labeling.Domain.Items;
+using Labeling.Domain.Routing;
+using Labeling.Orchestration.Crowd;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Testing;
+
+namespace Labeling.Orchestration.Tests.Crowd;
+
+public sealed class CollectVotesOrchestrationTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task RunAsync_AgreeingVotes_DecidesWithTheCrowdLabel()
+    {
+        var item = new CrowdItemFake();
+        await using var host = await StartAsync(item);
+        var id = await StartAsync(host, new RoutingSettings { MinCrowdVotes = 2, CrowdTarget = 0.8, MaxCrowdVotes = 6 }, TimeSpan.FromMinutes(5));
+
+        for (var n = 0; n < 6 && item.Completions.IsEmpty; n++)
+        {
+            await host.Client.RaiseEventAsync(id, CollectVotesOrchestration.VoteSubmittedEvent, new VoteSubmitted($"lse_{n}", $"worker:w{n}", "spam"));
+            await WaitUntilAsync(() => item.CrowdVotes > n || !item.Completions.IsEmpty);
+        }
+
+        var result = await OutputAsync(host, id);
+        Assert.Equal(RoutingStep.Decide, result.Step);
+        Assert.Equal(ItemState.Decided, result.State);
+        Assert.Equal(0, result.LabelIndex);
+        Assert.Equal(DecidedBy.Crowd, result.DecidedBy);
+        Assert.True(result.Confidence >= 0.8, $"confidence {result.Confidence}");
+        Assert.True(result.VotesObserved >= 2, "the minimum of two crowd labels must be respected");
+        Assert.Single(item.Completions);
+    }
+
+    [Fact]
+    public async Task RunAsync_LeaseRunsOut_TimerReturnsItemToPoolThenVotesDecide()
+    {
+        var item = new CrowdItemFake();
+        await using var host = await StartAsync(item);
+        var id = await StartAsync(host, new RoutingSettings { MinCrowdVotes = 1, CrowdTarget = 0.6 }, TimeSpan.FromMilliseconds(300));
+
+        await WaitUntilAsync(() => Volatile.Read(ref item.ReturnedToPool) >= 1);
+        for (var n = 0; n < 5 && item.Completions.IsEmpty; n++)
+        {
+            await host.Client.RaiseEventAsync(id, CollectVotesOrchestration.VoteSubmittedEvent, new VoteSubmitted($"lse_{n}", $"worker:w{n}", "ham"));
+            await WaitUntilAsync(() => item.CrowdVotes > n || !item.Completions.IsEmpty);
+        }
+
+        var result = await OutputAsync(host, id);
+        Assert.Equal(RoutingStep.Decide, result.Step);
+        Assert.Equal(1, result.LabelIndex);
+        Assert.True(result.LeaseExpirations >= 1, "the lease-expiry timer must have fired before the votes");
+    }
+
+    [Fact]
+    public async Task RunAsync_ContestedVotesReachMaximum_SendsToReview()
+    {
+        var item = new CrowdItemFake();
+        await using var host = await StartAsync(item);
+        var id = await StartAsync(host, new RoutingSettings { MinCrowdVotes = 1, CrowdTarget = 0.99, MaxCrowdVotes = 4 }, TimeSpan.FromMinutes(5));
+
+        string[] labels = ["spam", "ham", "spam", "ham"];
+        for (var n = 0; n < labels.Length; n++)
+        {
+            await host.Client.RaiseEventAsync(id, CollectVotesOrchestration.VoteSubmittedEvent, new VoteSubmitted($"lse_{n}", $"worker:w{n}", labels[n]));
+        }
+
+        var result = await OutputAsync(host, id);
+        Assert.Equal(RoutingStep.SendToReview, result.Step);
+        Assert.Equal(ItemState.NeedsReview, result.State);
+        Assert.Null(result.LabelIndex);
+        Assert.Equal(4, result.VotesObserved);
+        Assert.Equal(ItemState.NeedsReview, item.State);
+    }
+
+    [Fact]
+    public async Task RunAsync_RedeliveredVoteEvent_CountsTheVoteOnce()
+    {
+        var item = new CrowdItemFake();
+        await using var host = await StartAsync(item);
+        var id = await StartAsync(host, new RoutingSettings { MinCrowdVotes = 2, CrowdTarget = 0.99, MaxCrowdVotes = 3 }, TimeSpan.FromMinutes(5));
+
+        var vote = new VoteSubmitted("lse_same", "worker:w1", "spam");
+        await host.Client.RaiseEventAsync(id, CollectVotesOrchestration.VoteSubmittedEvent, vote);
+        await host.Client.RaiseEventAsync(id, CollectVotesOrchestration.VoteSubmittedEvent, vote);
+        await host.Client.RaiseEventAsync(id, CollectVotesOrchestration.VoteSubmittedEvent, new VoteSubmitted("lse_2", "worker:w2", "ham"));
+        await host.Client.RaiseEventAsync(id, CollectVotesOrchestration.VoteSubmittedEvent, new VoteSubmitted("lse_3", "worker:w3", "ham"));
+
+        var result = await OutputAsync(host, id);
+        Assert.Equal(RoutingStep.SendToReview, result.Step);
+        Assert.Equal(3, item.CrowdVotes);
+    }
+
+    [Fact]
+    public async Task RunAsync_ItemNoLongerCollecting_EndsWithoutWaiting()
+    {
+        var item = new CrowdItemFake();
+        item.Decide();
+        await using var host = await StartAsync(item);
+        var id = await StartAsync(host, new RoutingSettings(), TimeSpan.FromMinutes(5));
+
+        var result = await OutputAsync(host, id);
+        Assert.Equal(RoutingStep.Ignore, result.Step);
+        Assert.Equal(ItemState.Decided, result.State);
+        Assert.Empty(item.Completions);
+    }
+
+    private static Task<DurableTaskTestHost> StartAsync(CrowdItemFake item) =>
+        DurableTaskTestHost.StartAsync(tasks =>
+        {
+            tasks.AddOrchestratorFunc<CollectVotesInput, CollectVotesResult?>(CollectVotesOrchestration.Name, CollectVotesOrchestration.RunAsync);
+            item.Register(tasks);
+        });
+
+    private static async Task<string> StartAsync(DurableTaskTestHost host, RoutingSettings routing, TimeSpan lease)
+    {
+        var id = CollectVotesInput.InstanceIdFor("p1", "itm_1");
+        await host.Client.ScheduleNewOrchestrationInstanceAsync(
+            CollectVotesOrchestration.Name,
+            new CollectVotesInput("p1", "itm_1", routing, lease),
+            new StartOrchestrationOptions(id));
+        return id;
+    }
+
+    private static async Task<CollectVotesResult> OutputAsync(DurableTaskTestHost host, string id)
+    {
+        using var cts = new CancellationTokenSource(Patience);
+        var metadata = await host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, cts.Token);
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, metadata.RuntimeStatus);
+        return metadata.ReadOutputAs<CollectVotesResult>() ?? throw new InvalidOperationException("The workflow returned no result.");
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The workflow did not get there in time.");
+            await Task.Delay(20);
+        }
+    }
+}

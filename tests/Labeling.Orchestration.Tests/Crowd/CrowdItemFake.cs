@@ -1,0 +1,78 @@
+using System.Collections.Concurrent;
+using Labeling.Domain.Items;
+using Labeling.Domain.TruthInference;
+using Labeling.Orchestration.Crowd;
+using Microsoft.DurableTask;
+
+namespace Labeling.Orchestration.Tests.Crowd;
+
+/// <summary>
+/// The workflow's activities over one in-memory item, with the real online Dawid–Skene model doing
+/// the inference, so the orchestrator is exercised against genuine posteriors.
+/// </summary>
+internal sealed class CrowdItemFake
+{
+    private readonly object _gate = new();
+    private readonly OnlineDawidSkene _model = new(["spam", "ham"]);
+    private readonly HashSet<string> _leasesSeen = new(StringComparer.Ordinal);
+
+    public ItemState State { get; private set; } = ItemState.Collecting;
+
+    public int CrowdVotes { get; private set; }
+
+    public int CrowdLabels { get; private set; }
+
+    public int ReturnedToPool;
+
+    public ConcurrentQueue<CompleteItemInput> Completions { get; } = new();
+
+    public void Register(DurableTaskRegistry tasks)
+    {
+        tasks.AddActivityFunc<ItemReference, CrowdObservation>(CollectVotesActivities.OpenForCrowd, (_, item) => Observe(item.ItemId));
+        tasks.AddActivityFunc<ItemReference, CrowdObservation>(CollectVotesActivities.ReturnToPool, (_, item) =>
+        {
+            Interlocked.Increment(ref ReturnedToPool);
+            return Observe(item.ItemId);
+        });
+        tasks.AddActivityFunc<ObserveVoteInput, CrowdObservation>(CollectVotesActivities.ObserveVote, (_, input) => Vote(input));
+        tasks.AddActivityFunc<CompleteItemInput, bool>(CollectVotesActivities.Complete, (_, input) =>
+        {
+            lock (_gate)
+            {
+                State = input.Decision.NextState;
+            }
+
+            Completions.Enqueue(input);
+            return true;
+        });
+    }
+
+    public void Decide() => State = ItemState.Decided;
+
+    private CrowdObservation Vote(ObserveVoteInput input)
+    {
+        lock (_gate)
+        {
+            // Idempotent per lease: a redelivered event or a retried activity does not count twice.
+            if (_leasesSeen.Add(input.Vote.LeaseId))
+            {
+                CrowdVotes++;
+                if (input.Vote.Label is { } label)
+                {
+                    CrowdLabels++;
+                    _model.Observe(input.Item.ItemId, input.Vote.WorkerId, label);
+                }
+            }
+
+            return Observe(input.Item.ItemId);
+        }
+    }
+
+    private CrowdObservation Observe(string itemId)
+    {
+        lock (_gate)
+        {
+            return new CrowdObservation(State, false, CrowdVotes, CrowdLabels, CrowdVotes, _model.Posterior(itemId));
+        }
+    }
+}

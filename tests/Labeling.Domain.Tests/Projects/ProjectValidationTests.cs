@@ -1,0 +1,35 @@
+using Labeling.Domain.Projects;
+using Labeling.Domain.Routing;
+
+namespace Labeling.Domain.Tests.Projects;
+
+public sealed class ProjectValidationTests
+{
+    [Fact]
+    public void Validate_WellFormedProject_HasNoErrors()
+    {
+        Assert.Empty(Project(TaskKind.SingleLabel, "spam", "ham").Validate());
+    }
+
+    [Fact]
+    public void Validate_UnservedTaskKind_SaysToUseSingleLabel()
+    {
+        Assert.Contains(Project(TaskKind.PairwiseComparison, "a", "b").Validate(), e => e.Contains("single-label", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Validate_RepeatedOrTooFewLabels_Explains()
+    {
+        Assert.Contains(Project(TaskKind.SingleLabel, "a", "a").Validate(), e => e.Contains("appears twice", StringComparison.Ordinal));
+        Assert.Contains(Project(TaskKind.SingleLabel, "a").Validate(), e => e.Contains("at least two labels", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Capability_IsTheTaskKindName()
+    {
+        Assert.Equal("single-label", Project(TaskKind.SingleLabel, "a", "b").Capability);
+    }
+
+    private static Project Project(TaskKind kind, params string[] labels) => new(
+        "p-1", "P", new LabelSchema(kind, labels.Select(l => new LabelDefinition(l, "")).ToArray(), ""), [], new RoutingSettings(), null, DateTimeOffset.UnixEpoch);
+}

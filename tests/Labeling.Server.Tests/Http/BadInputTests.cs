@@ -1,0 +1,316 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using Labeling.Server.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Labeling.Server.Tests.Http;
+
+/// <summary>Every kind of bad input gets a clear problem-details answer and loses nothing.</summary>
+public sealed class BadInputTests : IAsyncLifetime
+{
+    private const string Project = "bad-input";
+    private static readonly string Csv = "text\nPlease subscribe to my channel\nI love this song\ngreat video really\nthe chorus is amazing\n";
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
+    private readonly ServerFactory _server;
+
+    public BadInputTests()
+    {
+        _server = new ServerFactory(
+            new Dictionary<string, string?> { ["Labeling:MaxUploadBytes"] = "65536", ["Labeling:CreateDemoProject"] = "false" },
+            _time);
+    }
+
+    private HttpClient Admin => _server.ClientAs("root", "Admin");
+
+    public async Task InitializeAsync()
+    {
+        var created = await Admin.PostAsJsonAsync("/api/projects", new
+        {
+            id = Project,
+            labels = new[] { new { name = "spam", description = "promotion" }, new { name = "ham", description = "real comment" } },
+            rules = new[] { new { id = "subscribe", label = "spam", keywords = new[] { "subscribe" } } },
+            routing = new { minCrowdVotes = 2, maxCrowdVotes = 3 },
+        });
+        await created.ExpectAsync(HttpStatusCode.Created);
+        await (await Admin.PostAsync($"/api/projects/{Project}/documents", Api.File("comments.csv", Encoding.UTF8.GetBytes(Csv)))).ExpectAsync(HttpStatusCode.Created);
+        await Api.WaitForWeakLabelingAsync(Admin, Project, 4);
+    }
+
+    public Task DisposeAsync()
+    {
+        _server.Dispose();
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task Vote_UnknownLabel_Returns400ProblemNamingTheLabels()
+    {
+        var alice = _server.ClientAs("alice", "Labeler");
+        var lease = await TakeAsync(alice);
+
+        var problem = await (await alice.VoteAsync(lease, new { label = "SPAM" })).ExpectProblemAsync(HttpStatusCode.BadRequest);
+
+        Assert.Contains("[spam, ham]", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.NotNull(problem["errors"]!["label"]);
+        // Nothing was lost: the lease still takes a valid vote.
+        await (await alice.VoteAsync(lease, new { label = "spam" })).ExpectAsync(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Vote_MissingLabelWithoutUnsure_Returns400()
+    {
+        var alice = _server.ClientAs("alice", "Labeler");
+        var lease = await TakeAsync(alice);
+
+        var problem = await (await alice.VoteAsync(lease, new { unsure = false })).ExpectProblemAsync(HttpStatusCode.BadRequest);
+
+        Assert.Contains("unsure", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Vote_MalformedJson_Returns400Problem()
+    {
+        var alice = _server.ClientAs("alice", "Labeler");
+        var lease = await TakeAsync(alice);
+
+        var response = await alice.PostAsync($"/api/tasks/{lease}/votes", new StringContent("{\"label\": ", Encoding.UTF8, "application/json"));
+
+        await response.ExpectProblemAsync(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task Vote_OnSomeoneElsesLease_Returns403()
+    {
+        var lease = await TakeAsync(_server.ClientAs("alice", "Labeler"));
+
+        var problem = await (await _server.ClientAs("bob", "Labeler").VoteAsync(lease, new { label = "ham" })).ExpectProblemAsync(HttpStatusCode.Forbidden);
+
+        Assert.Contains("another worker", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Vote_AfterLeaseExpired_Returns409AndItemReturnsToPool()
+    {
+        var alice = _server.ClientAs("alice", "Labeler");
+        var task = await (await alice.GetAsync($"/api/projects/{Project}/tasks/next")).ExpectAsync(HttpStatusCode.OK);
+        _time.Advance(TimeSpan.FromMinutes(6));
+
+        var problem = await (await alice.VoteAsync(task["leaseId"]!.GetValue<string>(), new { label = "ham" })).ExpectProblemAsync(HttpStatusCode.Conflict);
+
+        Assert.Contains("expired", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        var bobsTask = await (await _server.ClientAs("bob", "Labeler").GetAsync($"/api/projects/{Project}/tasks/next")).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal(task["itemId"]!.GetValue<string>(), bobsTask["itemId"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Vote_UnknownLease_Returns404()
+    {
+        await (await _server.ClientAs("alice", "Labeler").VoteAsync("lse_nope", new { label = "ham" })).ExpectProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Vote_SameIdempotencyKeyTwice_RecordsOneVoteAndReturnsTheSameAnswer()
+    {
+        var alice = _server.ClientAs("alice", "Labeler");
+        var lease = await TakeAsync(alice);
+
+        var first = await (await alice.VoteAsync(lease, new { label = "ham" }, "key-1")).ExpectAsync(HttpStatusCode.OK);
+        var secondResponse = await alice.VoteAsync(lease, new { label = "ham" }, "key-1");
+        var second = await secondResponse.ExpectAsync(HttpStatusCode.OK);
+
+        Assert.Equal(first.ToJsonString(), second.ToJsonString());
+        Assert.True(secondResponse.Headers.Contains("Idempotent-Replayed"));
+        var item = await (await Admin.GetAsync($"/api/projects/{Project}/items/{first["itemId"]!.GetValue<string>()}")).ExpectAsync(HttpStatusCode.OK);
+        Assert.Single(item["votes"]!.AsArray(), v => v!["labeler"]!.GetValue<string>() == "worker:alice");
+    }
+
+    [Fact]
+    public async Task Vote_SecondVoteOnUsedLeaseWithoutKey_Returns409()
+    {
+        var alice = _server.ClientAs("alice", "Labeler");
+        var lease = await TakeAsync(alice);
+        await (await alice.VoteAsync(lease, new { label = "ham" })).ExpectAsync(HttpStatusCode.OK);
+
+        var problem = await (await alice.VoteAsync(lease, new { label = "spam" })).ExpectProblemAsync(HttpStatusCode.Conflict);
+
+        Assert.Contains("already used", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Vote_Unsure_IsRecordedAsAbstention()
+    {
+        var alice = _server.ClientAs("alice", "Labeler");
+        var lease = await TakeAsync(alice);
+
+        var result = await (await alice.VoteAsync(lease, new { unsure = true })).ExpectAsync(HttpStatusCode.OK);
+
+        Assert.Null(result["vote"]);
+        var item = await (await Admin.GetAsync($"/api/projects/{Project}/items/{result["itemId"]!.GetValue<string>()}")).ExpectAsync(HttpStatusCode.OK);
+        var vote = Assert.Single(item["votes"]!.AsArray(), v => v!["labeler"]!.GetValue<string>() == "worker:alice");
+        Assert.Null(vote!["label"]);
+    }
+
+    [Fact]
+    public async Task NextTask_NeverServesAnItemTheWorkerVotedOn()
+    {
+        var alice = _server.ClientAs("alice", "Labeler");
+        var seen = new HashSet<string>();
+        while (true)
+        {
+            var response = await alice.GetAsync($"/api/projects/{Project}/tasks/next");
+            if (response.StatusCode == HttpStatusCode.NoContent)
+            {
+                break;
+            }
+
+            var task = await response.ExpectAsync(HttpStatusCode.OK);
+            Assert.True(seen.Add(task["itemId"]!.GetValue<string>()), "An item was served twice to the same worker.");
+            await (await alice.VoteAsync(task["leaseId"]!.GetValue<string>(), new { label = "ham" })).ExpectAsync(HttpStatusCode.OK);
+        }
+
+        Assert.Equal(4, seen.Count);
+    }
+
+    [Fact]
+    public async Task Upload_MalformedCsv_Returns400AndKeepsTheReasonVisible()
+    {
+        var response = await Admin.PostAsync($"/api/projects/{Project}/documents", Api.File("broken.csv", Encoding.UTF8.GetBytes("body,author\n\"unclosed,x\n")));
+
+        var problem = await response.ExpectProblemAsync(HttpStatusCode.BadRequest);
+        var documentId = problem["documentId"]!.GetValue<string>();
+        var reason = problem["reason"]!.GetValue<string>();
+        Assert.False(string.IsNullOrWhiteSpace(reason));
+        var document = await (await Admin.GetAsync($"/api/projects/{Project}/documents/{documentId}")).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal("quarantined", document["status"]!.GetValue<string>());
+        Assert.Equal(reason, document["reason"]!.GetValue<string>());
+        Assert.Single(Directory.GetFiles(Path.Combine(_server.DataDirectory, "quarantine", Project), "*.reason.txt"));
+    }
+
+    [Fact]
+    public async Task Upload_UnsupportedExtension_Returns400ListingSupportedFormats()
+    {
+        var problem = await (await Admin.PostAsync($"/api/projects/{Project}/documents", Api.File("sheet.xlsx", [1, 2, 3]))).ExpectProblemAsync(HttpStatusCode.BadRequest);
+
+        Assert.Contains(".csv", problem["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Upload_NotMultipart_Returns400SayingHowToSend()
+    {
+        var problem = await (await Admin.PostAsync($"/api/projects/{Project}/documents", new StringContent("text\nhello\n", Encoding.UTF8, "text/csv"))).ExpectProblemAsync(HttpStatusCode.BadRequest);
+
+        Assert.Contains("multipart/form-data", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Upload_LargerThanTheLimit_Returns413()
+    {
+        var big = Encoding.UTF8.GetBytes("text\n" + string.Concat(Enumerable.Repeat("a long comment line that fills the file\n", 4000)));
+
+        var problem = await (await Admin.PostAsync($"/api/projects/{Project}/documents", Api.File("big.csv", big))).ExpectProblemAsync(HttpStatusCode.RequestEntityTooLarge);
+
+        Assert.Contains("65,536", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Upload_SameFileTwice_AddsNoDuplicateItems()
+    {
+        var second = await (await Admin.PostAsync($"/api/projects/{Project}/documents", Api.File("again.csv", Encoding.UTF8.GetBytes(Csv)))).ExpectAsync(HttpStatusCode.OK);
+        var overlapping = await (await Admin.PostAsync($"/api/projects/{Project}/documents", Api.File("more.csv", Encoding.UTF8.GetBytes(Csv + "a brand new comment\n")))).ExpectAsync(HttpStatusCode.Created);
+
+        Assert.Equal("ingested", second["status"]!.GetValue<string>());
+        Assert.Equal(1, overlapping["itemCount"]!.GetValue<int>());
+        Assert.Equal(4, overlapping["duplicateItemCount"]!.GetValue<int>());
+        var progress = await Api.WaitForWeakLabelingAsync(Admin, Project, 5);
+        Assert.Equal(5, progress["items"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task Request_WithoutToken_Returns401()
+    {
+        var response = await _server.CreateClient().GetAsync($"/api/projects/{Project}/tasks/next");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Request_WithTokenSignedByAnotherKey_Returns401()
+    {
+        using var other = new ServerFactory();
+        var foreign = other.ClientAs("mallory", "Admin");
+        var token = foreign.DefaultRequestHeaders.Authorization!;
+        var client = _server.CreateClient();
+        client.DefaultRequestHeaders.Authorization = token;
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/projects")).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("Labeler", "POST", "/api/projects")]
+    [InlineData("Labeler", "GET", "/api/projects/bad-input/export")]
+    [InlineData("Labeler", "GET", "/api/projects/bad-input/progress")]
+    [InlineData("Reviewer", "GET", "/api/projects/bad-input/tasks/next")]
+    [InlineData("Reviewer", "POST", "/api/projects/bad-input/gold")]
+    [InlineData("Admin", "GET", "/api/workers/me")]
+    public async Task Request_WithWrongRole_Returns403(string role, string method, string path)
+    {
+        var client = _server.ClientAs("someone", role);
+
+        var response = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path) { Content = JsonContent.Create(new { }) });
+
+        await response.ExpectProblemAsync(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task CreateProject_InvalidDefinition_Returns400ListingEveryProblem()
+    {
+        var problem = await (await Admin.PostAsJsonAsync("/api/projects", new
+        {
+            id = "bad id!",
+            labels = new[] { new { name = "a" } },
+            rules = new[] { new { id = "r", label = "zzz", keywords = new[] { "x" } } },
+        })).ExpectProblemAsync(HttpStatusCode.BadRequest);
+
+        var detail = problem["detail"]!.GetValue<string>();
+        Assert.Contains("letters, digits", detail, StringComparison.Ordinal);
+        Assert.Contains("at least two labels", detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UnknownProject_Returns404Problem()
+    {
+        await (await _server.ClientAs("alice", "Labeler").GetAsync("/api/projects/nope/tasks/next")).ExpectProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task SeedGold_UnknownLabel_Returns400WithItemIndex()
+    {
+        var problem = await (await Admin.PostAsJsonAsync($"/api/projects/{Project}/gold", new { items = new[] { new { text = "x", label = "spam" }, new { text = "y", label = "eggs" } } }))
+            .ExpectProblemAsync(HttpStatusCode.BadRequest);
+
+        Assert.NotNull(problem["errors"]!["items[1].label"]);
+    }
+
+    [Fact]
+    public async Task Export_UnknownFormat_Returns400()
+    {
+        await (await Admin.GetAsync($"/api/projects/{Project}/export?format=xml")).ExpectProblemAsync(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task Health_And_OpenApi_AreServed()
+    {
+        var client = _server.CreateClient();
+
+        Assert.Equal("Healthy", await client.GetStringAsync("/health"));
+        var openApi = await client.GetStringAsync("/openapi/v1.json");
+        Assert.Contains("/api/tasks/{leaseId}/votes", openApi, StringComparison.Ordinal);
+    }
+
+    private static async Task<string> TakeAsync(HttpClient worker)
+    {
+        var task = await (await worker.GetAsync($"/api/projects/{Project}/tasks/next")).ExpectAsync(HttpStatusCode.OK);
+        return task["leaseId"]!.GetValue<string>();
+    }
+}

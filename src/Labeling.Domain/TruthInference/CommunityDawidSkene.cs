@@ -132,7 +132,7 @@ public sealed class CommunityDawidSkene : ITruthInference
         for (var c = 0; c < alpha.Length; c++)
         {
             alpha[c] = strength * s.Phi[c];
-            logGammaAlpha[c] = LogGamma(alpha[c]);
+            logGammaAlpha[c] = SpecialFunctions.LogGamma(alpha[c]);
         }
         var log = new double[s.M];
         for (var w = 0; w < s.Workers; w++)
@@ -146,7 +146,7 @@ public sealed class CommunityDawidSkene : ITruthInference
                 var a = alpha.AsSpan(m * k * k, k * k);
                 var lga = logGammaAlpha.AsSpan(m * k * k, k * k);
                 for (var c = 0; c < counts.Length; c++)
-                    if (counts[c] > 0) sum += LogGamma(counts[c] + a[c]) - lga[c];
+                    if (counts[c] > 0) sum += SpecialFunctions.LogGamma(counts[c] + a[c]) - lga[c];
                 log[m] = sum;
             }
             Probability.NormalizeLog(log);
@@ -256,27 +256,6 @@ public sealed class CommunityDawidSkene : ITruthInference
         }
         return new InferenceResult(Name, data, posteriors, priors, confusions, skills, iterations, converged, trace);
     }
-
-    /// <summary>
-    /// log Γ(x) for x &gt; 0: the recurrence Γ(x) = Γ(x + 1)/x lifts x to at least 7 (the shifts'
-    /// product is accumulated and its log taken once), where Stirling's series to x⁻⁷ is accurate
-    /// to about 1e-11.
-    /// </summary>
-    internal static double LogGamma(double x)
-    {
-        var shift = 1.0;
-        while (x < 7)
-        {
-            shift *= x;
-            x += 1;
-        }
-        var inv = 1 / x;
-        var inv2 = inv * inv;
-        var series = inv * ((1.0 / 12) - (inv2 * ((1.0 / 360) - (inv2 * ((1.0 / 1260) - (inv2 / 1680))))));
-        return ((x - 0.5) * Math.Log(x)) - x + HalfLogTwoPi + series - Math.Log(shift);
-    }
-
-    private const double HalfLogTwoPi = 0.91893853320467274178;
 
     /// <summary>The arrays one fit works on; sized once so iterations allocate nothing per worker.</summary>
     private sealed class FitState(int workers, int k, int communities)

@@ -7,13 +7,16 @@ namespace Labeling.Domain.TruthInference;
 /// </summary>
 /// <remarks>
 /// Counts are kept row-major (<c>[truth * K + answer]</c>) with cached row sums so a
-/// probability is one division. With a half-life, counts decay lazily: <see cref="DecayTo"/>
+/// probability is one division; both live in one array, next to the cached prior, because a vote
+/// touches the statistics of every labeler of its item and each separate array is a cache miss. With a half-life, counts decay lazily: <see cref="DecayTo"/>
 /// multiplies everything by 2^(−Δt / half-life) before new evidence is added.
 /// </remarks>
 public sealed class LabelerStatistics
 {
-    private readonly double[] _counts;
-    private readonly double[] _rowSums;
+    // [0, K²): counts; [K², K² + K): row sums; then, once an online model reserves them, the
+    // community membership (M).
+    private double[] _data;
+    private readonly int _rowOffset;
 
     /// <summary>Creates empty statistics for K classes.</summary>
     public LabelerStatistics(string labeler, string capability, int classCount)
@@ -24,8 +27,8 @@ public sealed class LabelerStatistics
         Labeler = labeler;
         Capability = capability;
         ClassCount = classCount;
-        _counts = new double[classCount * classCount];
-        _rowSums = new double[classCount];
+        _rowOffset = classCount * classCount;
+        _data = new double[_rowOffset + classCount];
     }
 
     /// <summary>The labeler's identifier.</summary>
@@ -41,7 +44,7 @@ public sealed class LabelerStatistics
     public DateTimeOffset? UpdatedAt { get; private set; }
 
     /// <summary>Expected answer counts, row-major K×K (truth × answer).</summary>
-    public ReadOnlySpan<double> Counts => _counts;
+    public ReadOnlySpan<double> Counts => _data.AsSpan(0, _rowOffset);
 
     /// <summary>Total weight of evidence (expected number of answers, after decay).</summary>
     public double Evidence
@@ -49,14 +52,33 @@ public sealed class LabelerStatistics
         get
         {
             var sum = 0.0;
-            foreach (var r in _rowSums) sum += r;
+            for (var t = _rowOffset; t < _rowOffset + ClassCount; t++) sum += _data[t];
             return sum;
         }
     }
 
-    internal double Count(int truth, int answer) => _counts[(truth * ClassCount) + answer];
+    /// <summary>Whether an online model has assigned the labeler to communities.</summary>
+    internal bool HasMembership { get; set; }
 
-    internal double RowSum(int truth) => _rowSums[truth];
+    /// <summary>Community membership r_w (M values summing to one); valid when <see cref="HasMembership"/>.</summary>
+    internal Span<double> Membership => _data.AsSpan(_rowOffset + ClassCount);
+
+    /// <summary>Makes room for the online model's M memberships (once, before use).</summary>
+    internal void ReserveModel(int communities)
+    {
+        var size = _rowOffset + ClassCount + communities;
+        if (_data.Length >= size) return;
+        var grown = new double[size];
+        _data.AsSpan(0, _rowOffset + ClassCount).CopyTo(grown);
+        _data = grown;
+    }
+
+    /// <summary>The evidence the membership was computed at (it is recomputed when this doubles).</summary>
+    internal double EvidenceAtRefresh { get; set; }
+
+    internal double Count(int truth, int answer) => _data[(truth * ClassCount) + answer];
+
+    internal double RowSum(int truth) => _data[_rowOffset + truth];
 
     /// <summary>Adds <paramref name="scale"/>·<paramref name="truthWeights"/> to the column of the answered label.</summary>
     internal void Add(int answer, ReadOnlySpan<double> truthWeights, double scale)
@@ -65,8 +87,8 @@ public sealed class LabelerStatistics
         for (var t = 0; t < k; t++)
         {
             var d = truthWeights[t] * scale;
-            _counts[(t * k) + answer] += d;
-            _rowSums[t] += d;
+            _data[(t * k) + answer] += d;
+            _data[_rowOffset + t] += d;
         }
     }
 
@@ -79,8 +101,8 @@ public sealed class LabelerStatistics
             var d = after[t] - (before[t] * beforeScale);
             var c = (t * k) + answer;
             // Subtracting contributions can leave −1e-17 residues; counts are never negative.
-            _counts[c] = Math.Max(0, _counts[c] + d);
-            _rowSums[t] = Math.Max(0, _rowSums[t] + d);
+            _data[c] = Math.Max(0, _data[c] + d);
+            _data[_rowOffset + t] = Math.Max(0, _data[_rowOffset + t] + d);
         }
     }
 
@@ -90,8 +112,7 @@ public sealed class LabelerStatistics
         if (halfLife is { } h && UpdatedAt is { } last && now > last)
         {
             var factor = DecayFactor(now - last, h);
-            for (var c = 0; c < _counts.Length; c++) _counts[c] *= factor;
-            for (var t = 0; t < _rowSums.Length; t++) _rowSums[t] *= factor;
+            for (var c = 0; c < _rowOffset + ClassCount; c++) _data[c] *= factor;
         }
         if (UpdatedAt is null || now > UpdatedAt) UpdatedAt = now;
     }
@@ -100,7 +121,9 @@ public sealed class LabelerStatistics
         elapsed <= TimeSpan.Zero ? 1.0 : Math.Pow(2.0, -elapsed.TotalSeconds / halfLife.TotalSeconds);
 
     /// <summary>A serialisable copy.</summary>
-    public LabelerStatisticsState ToState() => new(Labeler, Capability, _counts.ToArray(), UpdatedAt);
+    public LabelerStatisticsState ToState() => new(
+        Labeler, Capability, Counts.ToArray(), UpdatedAt,
+        HasMembership ? Membership.ToArray() : null, HasMembership ? EvidenceAtRefresh : 0);
 
     /// <summary>Restores statistics from <see cref="ToState"/>.</summary>
     /// <exception cref="ArgumentException">The counts do not form a K×K matrix of finite, non-negative values.</exception>
@@ -114,8 +137,17 @@ public sealed class LabelerStatistics
         {
             var v = state.Counts[c];
             if (!double.IsFinite(v) || v < 0) throw new ArgumentException($"Labeler '{state.Labeler}' has an invalid count {v} at position {c}.", nameof(state));
-            stats._counts[c] = v;
-            stats._rowSums[c / classCount] += v;
+            stats._data[c] = v;
+            stats._data[stats._rowOffset + (c / classCount)] += v;
+        }
+        if (state.Membership is { } membership)
+        {
+            if (membership.Any(r => !double.IsFinite(r) || r < 0))
+                throw new ArgumentException($"Labeler '{state.Labeler}' has an invalid community membership.", nameof(state));
+            stats.ReserveModel(membership.Length);
+            membership.CopyTo(stats.Membership);
+            stats.HasMembership = true;
+            stats.EvidenceAtRefresh = state.EvidenceAtRefresh;
         }
         return stats;
     }

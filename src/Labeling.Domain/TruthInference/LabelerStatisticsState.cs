@@ -8,4 +8,9 @@ namespace Labeling.Domain.TruthInference;
 /// <param name="Capability">The capability (task type); empty for the default.</param>
 /// <param name="Counts">Row-major K×K expected counts (truth × answer).</param>
 /// <param name="UpdatedAt">When evidence was last added, for decay.</param>
-public sealed record LabelerStatisticsState(string Labeler, string Capability, double[] Counts, DateTimeOffset? UpdatedAt);
+/// <param name="Membership">The labeler's community membership in the online model (M values), or
+/// null before it has evidence; kept so that a restored model continues exactly.</param>
+/// <param name="EvidenceAtRefresh">The evidence at which <paramref name="Membership"/> was computed.</param>
+public sealed record LabelerStatisticsState(
+    string Labeler, string Capability, double[] Counts, DateTimeOffset? UpdatedAt,
+    double[]? Membership = null, double EvidenceAtRefresh = 0);

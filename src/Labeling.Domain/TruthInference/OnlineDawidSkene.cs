@@ -5,14 +5,26 @@ namespace Labeling.Domain.TruthInference;
 /// labeler's confusion statistics kept current.
 /// </summary>
 /// <remarks>
-/// <para>The model is <see cref="DawidSkene"/>'s, with Dirichlet priors and the pooled prior
-/// (θ_w[t,·] ∝ C_w[t,·] + α_t· + s·θ̄[t,·]). Batch EM alternates E-steps over all items with
-/// M-steps over all labelers; here, on each vote for item i, we run the E-step for item i only
-/// and move the sufficient statistics of every labeler who voted on i by the change in i's
-/// posterior: C_w[·, l_w] += T_i^new − T_i^old, and likewise the class counts. This is exact
+/// <para>The model is <see cref="CommunityDawidSkene"/>'s (the batch default): labeler w's
+/// confusion is θ_w[t,l] = (C_w[t,l] + s·P_w[t,l]) / (n_wt + s), where C_w are its expected counts
+/// and P_w the prior mean of the worker community it belongs to (see
+/// <see cref="OnlineCommunities"/>). Batch EM alternates E-steps over all items with M-steps over
+/// all labelers; here, on each vote for item i, we run the E-step for item i only and move the
+/// sufficient statistics of every labeler who voted on i by the change in i's posterior:
+/// C_w[·, l_w] += T_i^new − T_i^old, and likewise the class and community counts. This is
 /// incremental EM (Neal &amp; Hinton, 1998, "A view of the EM algorithm that justifies
-/// incremental, sparse, and other variants"): the statistics always equal the sum of the
-/// current per-item contributions, so nothing drifts. Cost per vote: O(votes on the item × K).</para>
+/// incremental, sparse, and other variants"): the statistics always equal the sum of the current
+/// per-item contributions, so nothing drifts. Cost per vote: O(votes on the item × K), plus an
+/// amortised O(M·K²) membership refresh when a labeler's evidence doubles.</para>
+/// <para>Two choices make one pass robust to the order votes arrive in. An item contributes to
+/// its labelers' statistics only from its second vote (or once it is gold): a lone vote's
+/// posterior merely echoes the vote, and counting it would let whoever votes first — a worker
+/// whose answers are all at the head of a file — confirm its own reliability. And a read
+/// (<see cref="Posterior"/>) runs the item's E-step under the current reliabilities without
+/// moving any statistics, so an item decided early is read with everything learned since.</para>
+/// <para>The posterior is computed as a product of probabilities rather than a sum of logs (no
+/// log per factor on the hot path); factors are at least s·P/(n + s) &gt; 0 and the product is
+/// rescaled before it could underflow.</para>
 /// <para>Gold items have a one-hot posterior that votes cannot move, so they teach labelers'
 /// reliabilities without being taught. Statistics are kept per capability (task type): a
 /// labeler's reliability on sentiment says nothing of its reliability on spam. With a half-life,
@@ -26,10 +38,8 @@ public sealed class OnlineDawidSkene
     private readonly string[] _labels;
     private readonly Dictionary<string, int> _labelIndex;
     private readonly Dictionary<string, ItemEvidence> _items = new(StringComparer.Ordinal);
-    private readonly Dictionary<(string Labeler, string Capability), LabelerStatistics> _labelers = new();
-    private readonly Dictionary<string, SharedStatistics> _capabilities = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, CapabilityModel> _capabilities = new(StringComparer.Ordinal);
     private readonly double[] _scratchOld;
-    private readonly double[] _scratchLog;
 
     /// <summary>Creates an empty model over the given labels (schema order).</summary>
     /// <exception cref="ArgumentException">No labels, or a label repeated or empty.</exception>
@@ -47,7 +57,6 @@ public sealed class OnlineDawidSkene
                 throw new ArgumentException($"Label '{_labels[k]}' is empty or repeated; labels must be distinct.", nameof(labels));
         }
         _scratchOld = new double[_labels.Length];
-        _scratchLog = new double[_labels.Length];
     }
 
     /// <summary>The classes, in index order.</summary>
@@ -60,7 +69,7 @@ public sealed class OnlineDawidSkene
     public long VoteCount { get; private set; }
 
     /// <summary>Every labeler's statistics.</summary>
-    public IEnumerable<LabelerStatistics> Labelers => _labelers.Values;
+    public IEnumerable<LabelerStatistics> Labelers => _capabilities.Values.SelectMany(c => c.Labelers.Values);
 
     /// <summary>Records one vote and updates the item's posterior and its labelers' statistics.</summary>
     /// <param name="item">The item voted on.</param>
@@ -78,10 +87,11 @@ public sealed class OnlineDawidSkene
         if (!_labelIndex.TryGetValue(label, out var answer))
             throw new ArgumentException($"Label '{label}' is not one of [{string.Join(", ", _labels)}].", nameof(label));
         var evidence = GetOrAddItem(item, capability ?? string.Empty);
-        var stats = GetOrAddLabeler(labeler, evidence.Capability);
+        var stats = evidence.Model.GetOrAddLabeler(labeler, _labels.Length, _options.Communities);
         evidence.Votes.Add(new VoteEvidence(stats, answer, at));
         VoteCount++;
         Update(evidence, at);
+        evidence.Model.Shared.MaybeRefresh(stats);
         return (double[])evidence.Posterior!.Clone();
     }
 
@@ -97,33 +107,51 @@ public sealed class OnlineDawidSkene
         if (evidence.Votes.Count > 0) Update(evidence, at);
     }
 
-    /// <summary>The item's posterior (a copy), or null when it has no votes and is not gold.</summary>
-    public double[]? Posterior(string item) =>
-        _items.TryGetValue(item, out var e) && e.Posterior is not null ? (double[])e.Posterior.Clone() : null;
+    /// <summary>
+    /// The item's posterior under the labelers' current reliabilities, or null when it has no
+    /// votes and is not gold. This is an E-step for the one item that moves no statistics, so a
+    /// read reflects everything learned since the item's last vote.
+    /// </summary>
+    public double[]? Posterior(string item)
+    {
+        if (!_items.TryGetValue(item, out var e) || e.Posterior is null) return null;
+        var posterior = new double[_labels.Length];
+        if (e.Gold is { } gold) posterior[gold] = 1.0;
+        else ComputePosterior(e, e.Model.Shared, posterior);
+        return posterior;
+    }
+
+    /// <summary>
+    /// The item's persisted state: its votes, gold label and the posterior its labelers'
+    /// statistics currently hold (as of its last update — not the fresh read of
+    /// <see cref="Posterior"/>). Stores save this so <see cref="FromState"/> restores exactly.
+    /// </summary>
+    public ItemEvidenceState? ItemState(string item) =>
+        _items.TryGetValue(item, out var e) ? StateOf(e) : null;
 
     /// <summary>The labeler's statistics for a capability, or null when it has not voted there.</summary>
     public LabelerStatistics? Statistics(string labeler, string? capability = null) =>
-        _labelers.GetValueOrDefault((labeler, capability ?? string.Empty));
+        _capabilities.TryGetValue(capability ?? string.Empty, out var model) ? model.Labelers.GetValueOrDefault(labeler) : null;
 
     /// <summary>The labeler's current confusion matrix (prior included) for a capability.</summary>
     public ConfusionMatrix Confusion(string labeler, string? capability = null)
     {
-        var cap = capability ?? string.Empty;
+        var model = GetOrAddCapability(capability ?? string.Empty);
+        var stats = model.Labelers.GetValueOrDefault(labeler) ?? new LabelerStatistics(labeler, model.Name, _labels.Length);
         var k = _labels.Length;
-        var shared = GetOrAddShared(cap);
-        var stats = Statistics(labeler, cap);
         var values = new double[k * k];
+        var s = _options.PriorStrength;
         for (var t = 0; t < k; t++)
-            for (var l = 0; l < k; l++) values[(t * k) + l] = Math.Exp(LogTheta(stats, shared, t, l));
+            for (var l = 0; l < k; l++) values[(t * k) + l] = (stats.Count(t, l) + (s * model.Shared.PriorMean(stats, t, l))) / (stats.RowSum(t) + s);
         return new ConfusionMatrix(values, k);
     }
 
     /// <summary>The estimated class distribution for a capability.</summary>
     public double[] ClassPriors(string? capability = null)
     {
-        var shared = GetOrAddShared(capability ?? string.Empty);
+        var counts = GetOrAddCapability(capability ?? string.Empty).Shared.ClassCounts;
         var prior = new double[_labels.Length];
-        for (var t = 0; t < prior.Length; t++) prior[t] = shared.ClassCounts[t] + _options.ClassPseudoCount;
+        for (var t = 0; t < prior.Length; t++) prior[t] = counts[t] + _options.ClassPseudoCount;
         Probability.Normalize(prior);
         return prior;
     }
@@ -147,7 +175,7 @@ public sealed class OnlineDawidSkene
         var prior = model.ClassPriors();
         for (var i = 0; i < data.ItemCount; i++)
         {
-            var p = model._items.TryGetValue(data.Items[i], out var e) && e.Posterior is not null ? e.Posterior : prior;
+            var p = model.Posterior(data.Items[i]) ?? prior;
             p.CopyTo(posteriors, i * k);
         }
         var confusions = new ConfusionMatrix[data.WorkerCount];
@@ -158,11 +186,13 @@ public sealed class OnlineDawidSkene
     /// <summary>A serialisable copy of the whole model.</summary>
     public OnlineDawidSkeneState ToState() => new(
         _labels.ToArray(),
-        _labelers.Values.Select(s => s.ToState()).ToArray(),
-        _items.Values.Select(e => new ItemEvidenceState(
-            e.Item, e.Capability, e.Gold,
-            e.Votes.Select(v => new VoteEvidenceState(v.Labeler.Labeler, v.Label, v.At)).ToArray(),
-            e.Posterior?.ToArray())).ToArray());
+        Labelers.Select(s => s.ToState()).ToArray(),
+        _items.Values.Select(StateOf).ToArray());
+
+    private static ItemEvidenceState StateOf(ItemEvidence e) => new(
+        e.Item, e.Capability, e.Gold,
+        e.Votes.Select(v => new VoteEvidenceState(v.Labeler.Labeler, v.Label, v.At)).ToArray(),
+        e.Posterior?.ToArray());
 
     /// <summary>Restores a model from <see cref="ToState"/>.</summary>
     /// <exception cref="ArgumentException">The state is inconsistent (unknown labeler, bad label index, wrong sizes).</exception>
@@ -173,11 +203,10 @@ public sealed class OnlineDawidSkene
         var k = state.Labels.Length;
         foreach (var ls in state.Labelers)
         {
-            var stats = LabelerStatistics.FromState(ls, k);
-            model._labelers[(ls.Labeler, ls.Capability)] = stats;
-            var shared = model.GetOrAddShared(ls.Capability);
-            for (var t = 0; t < k; t++)
-                for (var l = 0; l < k; l++) shared.AddPooled(t, l, stats.Count(t, l));
+            var capability = model.GetOrAddCapability(ls.Capability);
+            if (capability.Labelers.ContainsKey(ls.Labeler))
+                throw new ArgumentException($"Labeler '{ls.Labeler}' appears twice for capability '{ls.Capability}'.", nameof(state));
+            capability.Labelers[ls.Labeler] = LabelerStatistics.FromState(ls, k);
         }
         foreach (var s in state.Items)
         {
@@ -186,34 +215,35 @@ public sealed class OnlineDawidSkene
             foreach (var v in s.Votes)
             {
                 if (v.Label < 0 || v.Label >= k) throw new ArgumentException($"Item '{s.Item}' has a vote with label index {v.Label}; there are {k} labels.", nameof(state));
-                if (!model._labelers.TryGetValue((v.Labeler, s.Capability), out var stats))
+                if (!e.Model.Labelers.TryGetValue(v.Labeler, out var stats))
                     throw new ArgumentException($"Item '{s.Item}' has a vote by '{v.Labeler}', who has no statistics in the state.", nameof(state));
                 e.Votes.Add(new VoteEvidence(stats, v.Label, v.At));
                 model.VoteCount++;
             }
+            e.Contributed = e.Votes.Count >= 2 || e.Gold is not null;
             if (s.Posterior is not null)
             {
                 if (s.Posterior.Length != k) throw new ArgumentException($"Item '{s.Item}' has {s.Posterior.Length} posterior values; expected {k}.", nameof(state));
                 e.Posterior = s.Posterior.ToArray();
-                var shared = model.GetOrAddShared(s.Capability);
-                for (var t = 0; t < k; t++) shared.ClassCounts[t] += e.Posterior[t];
+                for (var t = 0; t < k; t++) e.Model.Shared.ClassCounts[t] += e.Posterior[t];
             }
         }
+        foreach (var capability in model._capabilities.Values)
+            capability.Shared.Restore(capability.Labelers.Values);
         return model;
     }
 
     private void Update(ItemEvidence evidence, DateTimeOffset? at)
     {
         var k = _labels.Length;
-        var shared = GetOrAddShared(evidence.Capability);
+        var shared = evidence.Model.Shared;
         var old = _scratchOld.AsSpan();
-        var hadPosterior = evidence.Posterior is not null;
-        if (hadPosterior) evidence.Posterior.AsSpan().CopyTo(old);
-        else
+        if (evidence.Posterior is null)
         {
             old.Clear();
             evidence.Posterior = new double[k];
         }
+        else evidence.Posterior.AsSpan().CopyTo(old);
 
         var halfLife = _options.HalfLife;
         if (halfLife is not null && at is { } now)
@@ -227,41 +257,55 @@ public sealed class OnlineDawidSkene
             post.Clear();
             post[gold] = 1.0;
         }
-        else
-        {
-            var log = _scratchLog.AsSpan();
-            for (var t = 0; t < k; t++) log[t] = Math.Log(shared.ClassCounts[t] + _options.ClassPseudoCount);
-            foreach (var v in evidence.Votes)
-                for (var t = 0; t < k; t++) log[t] += LogTheta(v.Labeler, shared, t, v.Label);
-            Probability.NormalizeLog(log);
-            log.CopyTo(post);
-        }
+        else ComputePosterior(evidence, shared, post);
 
         var last = evidence.Votes.Count - 1;
+        // One vote alone says nothing about its labeler's reliability (the posterior would only
+        // echo it), so an item starts teaching its labelers once a second vote or gold arrives.
+        var contributes = evidence.Votes.Count >= 2 || evidence.Gold is not null;
+        var contributed = evidence.Contributed;
+        evidence.Contributed = contributes;
+        Span<double> zero = stackalloc double[k];
+        var target = contributes ? post : zero;
         for (var n = 0; n <= last; n++)
         {
             var v = evidence.Votes[n];
             // The newest vote has contributed nothing yet; the others contributed the old posterior,
             // decayed since they last wrote it.
-            var scale = n == last ? 0.0
+            var scale = n == last || !contributed ? 0.0
                 : halfLife is { } h && at is { } t1 && v.At is { } t0 ? LabelerStatistics.DecayFactor(t1 - t0, h) : 1.0;
-            v.Labeler.Replace(v.Label, old, scale, post);
-            shared.ReplacePooled(v.Label, old, n == last ? 0.0 : 1.0, post);
+            shared.AddDelta(v.Labeler, v.Label, old, scale, target);
+            v.Labeler.Replace(v.Label, old, scale, target);
             if (at is not null) evidence.Votes[n] = v with { At = at };
         }
-        for (var t = 0; t < k; t++) shared.ClassCounts[t] = Math.Max(0, shared.ClassCounts[t] + post[t] - old[t]);
+        var classCounts = shared.ClassCounts;
+        for (var t = 0; t < k; t++) classCounts[t] = Math.Max(0, classCounts[t] + post[t] - old[t]);
     }
 
-    private double LogTheta(LabelerStatistics? stats, SharedStatistics shared, int truth, int answer)
+    private void ComputePosterior(ItemEvidence evidence, OnlineCommunities shared, Span<double> post)
     {
         var k = _labels.Length;
-        var alpha = truth == answer ? _options.DiagonalPseudoCount : _options.OffDiagonalPseudoCount;
-        var alphaRow = _options.DiagonalPseudoCount + ((k - 1) * _options.OffDiagonalPseudoCount);
-        var s = _options.PooledPseudoCount;
-        var pooled = s > 0 ? s * (shared.Pooled[(truth * k) + answer] + alpha) / (shared.PooledRowSums[truth] + alphaRow) : 0.0;
-        var count = stats?.Count(truth, answer) ?? 0.0;
-        var row = stats?.RowSum(truth) ?? 0.0;
-        return Math.Log((count + alpha + pooled) / (row + alphaRow + s));
+        var s = _options.PriorStrength;
+        var classCounts = shared.ClassCounts;
+        for (var t = 0; t < k; t++) post[t] = classCounts[t] + _options.ClassPseudoCount;
+        foreach (var v in evidence.Votes)
+        {
+            var stats = v.Labeler;
+            var max = 0.0;
+            for (var t = 0; t < k; t++)
+            {
+                var p = post[t] * (stats.Count(t, v.Label) + (s * shared.PriorMean(stats, t, v.Label))) / (stats.RowSum(t) + s);
+                post[t] = p;
+                if (p > max) max = p;
+            }
+            // Each factor is a probability; rescale long before a product of many could underflow.
+            if (max < 1e-150)
+            {
+                var inv = 1.0 / max;
+                for (var t = 0; t < k; t++) post[t] *= inv;
+            }
+        }
+        Probability.Normalize(post);
     }
 
     private ItemEvidence GetOrAddItem(string item, string capability)
@@ -272,65 +316,49 @@ public sealed class OnlineDawidSkene
                 throw new ArgumentException($"Item '{item}' has capability '{e.Capability}'; a vote for capability '{capability}' cannot be added to it.", nameof(capability));
             return e;
         }
-        e = new ItemEvidence(item, capability);
+        e = new ItemEvidence(item, GetOrAddCapability(capability));
         _items[item] = e;
         return e;
     }
 
-    private LabelerStatistics GetOrAddLabeler(string labeler, string capability)
+    private CapabilityModel GetOrAddCapability(string capability)
     {
-        if (!_labelers.TryGetValue((labeler, capability), out var stats))
+        if (!_capabilities.TryGetValue(capability, out var model))
         {
-            stats = new LabelerStatistics(labeler, capability, _labels.Length);
-            _labelers[(labeler, capability)] = stats;
+            model = new CapabilityModel(capability, new OnlineCommunities(_labels.Length, _options.Communities, _options.PriorStrength));
+            _capabilities[capability] = model;
         }
-        return stats;
+        return model;
     }
 
-    private SharedStatistics GetOrAddShared(string capability)
+    private sealed class CapabilityModel(string name, OnlineCommunities shared)
     {
-        if (!_capabilities.TryGetValue(capability, out var shared))
+        public string Name { get; } = name;
+        public OnlineCommunities Shared { get; } = shared;
+        public Dictionary<string, LabelerStatistics> Labelers { get; } = new(StringComparer.Ordinal);
+
+        public LabelerStatistics GetOrAddLabeler(string labeler, int classCount, int communities)
         {
-            shared = new SharedStatistics(_labels.Length);
-            _capabilities[capability] = shared;
+            if (!Labelers.TryGetValue(labeler, out var stats))
+            {
+                stats = new LabelerStatistics(labeler, Name, classCount);
+                stats.ReserveModel(communities);
+                Labelers[labeler] = stats;
+            }
+            return stats;
         }
-        return shared;
     }
 
-    private sealed class ItemEvidence(string item, string capability)
+    private sealed class ItemEvidence(string item, CapabilityModel model)
     {
         public string Item { get; } = item;
-        public string Capability { get; } = capability;
+        public CapabilityModel Model { get; } = model;
+        public string Capability => Model.Name;
         public int? Gold { get; set; }
         public List<VoteEvidence> Votes { get; } = new(4);
         public double[]? Posterior { get; set; }
+        public bool Contributed { get; set; }
     }
 
     private readonly record struct VoteEvidence(LabelerStatistics Labeler, int Label, DateTimeOffset? At);
-
-    /// <summary>Per-capability class counts and the pooled confusion counts of all its labelers.</summary>
-    private sealed class SharedStatistics(int k)
-    {
-        public double[] ClassCounts { get; } = new double[k];
-        public double[] Pooled { get; } = new double[k * k];
-        public double[] PooledRowSums { get; } = new double[k];
-
-        public void AddPooled(int truth, int answer, double value)
-        {
-            Pooled[(truth * k) + answer] += value;
-            PooledRowSums[truth] += value;
-        }
-
-        // The pooled counts are a prior's shape, not evidence: they take the same updates as the
-        // labelers but without decay.
-        public void ReplacePooled(int answer, ReadOnlySpan<double> before, double beforeScale, ReadOnlySpan<double> after)
-        {
-            for (var t = 0; t < k; t++)
-            {
-                var d = after[t] - (before[t] * beforeScale);
-                Pooled[(t * k) + answer] = Math.Max(0, Pooled[(t * k) + answer] + d);
-                PooledRowSums[t] = Math.Max(0, PooledRowSums[t] + d);
-            }
-        }
-    }
 }

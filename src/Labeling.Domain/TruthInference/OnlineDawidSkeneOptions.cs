@@ -1,27 +1,29 @@
 namespace Labeling.Domain.TruthInference;
 
-/// <summary>Settings of <see cref="OnlineDawidSkene"/>.</summary>
+/// <summary>
+/// Settings of <see cref="OnlineDawidSkene"/>. The defaults mirror
+/// <see cref="CommunityDawidSkeneOptions"/>, so the online model and the batch default are the
+/// same model fitted two ways.
+/// </summary>
 public sealed record OnlineDawidSkeneOptions
 {
+    /// <summary>Configuration section name when bound from settings.</summary>
+    public const string SectionName = "TruthInference:Online";
+
     /// <summary>
-    /// Dirichlet pseudo-count on each diagonal cell of a labeler's confusion row: what a labeler
-    /// with no history is assumed to be. Default 2 (with the off-diagonal default, a new labeler
-    /// starts somewhat better than chance and moves quickly with evidence).
+    /// Number of worker communities M. Default 3 (reliable, mediocre, uninformative), as the
+    /// batch default; 1 gives a single pooled prior.
     /// </summary>
-    public double DiagonalPseudoCount { get; init; } = 2.0;
+    public int Communities { get; init; } = 3;
 
-    /// <summary>Dirichlet pseudo-count on each off-diagonal cell. Default 0.5.</summary>
-    public double OffDiagonalPseudoCount { get; init; } = 0.5;
+    /// <summary>
+    /// Pseudo-answers s per confusion row of a labeler's prior, spread like its community's row.
+    /// Default 10, as <see cref="CommunityDawidSkeneOptions.PriorStrength"/>.
+    /// </summary>
+    public double PriorStrength { get; init; } = 10.0;
 
-    /// <summary>Dirichlet pseudo-count per class of the class distribution. Default 1.</summary>
+    /// <summary>Dirichlet pseudo-count per class of the class distribution. Default 1 (Laplace).</summary>
     public double ClassPseudoCount { get; init; } = 1.0;
-
-    /// <summary>
-    /// Pseudo-answers per confusion row spread like the pooled confusion of all labelers of the
-    /// same capability (the shared prior of <see cref="DawidSkeneOptions.PooledPseudoCount"/>).
-    /// Default 2.
-    /// </summary>
-    public double PooledPseudoCount { get; init; } = 2.0;
 
     /// <summary>
     /// Half-life of a labeler's evidence: a vote's weight in its labeler's statistics halves
@@ -32,10 +34,9 @@ public sealed record OnlineDawidSkeneOptions
     /// <summary>Throws with a message naming the bad setting.</summary>
     public void Validate()
     {
-        if (!(DiagonalPseudoCount > 0) || !(OffDiagonalPseudoCount > 0))
-            throw new ArgumentOutOfRangeException(nameof(DiagonalPseudoCount), "Confusion pseudo-counts must be positive so every probability stays above zero.");
-        if (!(ClassPseudoCount > 0)) throw new ArgumentOutOfRangeException(nameof(ClassPseudoCount), ClassPseudoCount, "The class pseudo-count must be positive.");
-        if (!(PooledPseudoCount >= 0)) throw new ArgumentOutOfRangeException(nameof(PooledPseudoCount), PooledPseudoCount, "The pooled pseudo-count must be zero or positive.");
+        if (Communities < 1) throw new ArgumentOutOfRangeException(nameof(Communities), Communities, "Use at least one community (1 gives a single pooled prior).");
+        if (!(PriorStrength > 0) || !double.IsFinite(PriorStrength)) throw new ArgumentOutOfRangeException(nameof(PriorStrength), PriorStrength, "The prior strength must be a positive number of pseudo-answers (default 10).");
+        if (!(ClassPseudoCount > 0)) throw new ArgumentOutOfRangeException(nameof(ClassPseudoCount), ClassPseudoCount, "The class pseudo-count must be positive (default 1).");
         if (HalfLife is { } h && h <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(HalfLife), h, "The half-life must be positive, or null for no decay.");
     }
 }

@@ -67,7 +67,7 @@ internal static class CrowdSimulation
                 answers.Add(new Answer($"i{i}", $"w{w}", labels[l]));
             }
         }
-        return new Simulated(AnswerMatrix.Create(answers, labels), truth, labelers);
+        return new Simulated(AnswerMatrix.Create(answers, labels), truth, labelers, answers);
     }
 
     private static int Draw(Random random, Func<int, double> weight, int count)
@@ -83,14 +83,16 @@ internal static class CrowdSimulation
 }
 
 /// <summary>A simulated data set: the encoded answers, the true class of item "i{n}", and the labelers' true confusions ("w{n}").</summary>
-internal sealed record Simulated(AnswerMatrix Data, int[] Truth, IReadOnlyList<double[,]> Labelers)
+internal sealed record Simulated(AnswerMatrix Data, int[] Truth, IReadOnlyList<double[,]> Labelers, IReadOnlyList<Answer> Answers)
 {
     public double Accuracy(InferenceResult result)
     {
+        // Index by the result's own items: an online replay encodes them in arrival order.
+        var items = result.Data.Items;
         var correct = 0;
-        for (var i = 0; i < Data.ItemCount; i++)
-            if (result.PredictedIndex(i) == Truth[int.Parse(Data.Items[i].AsSpan(1), System.Globalization.CultureInfo.InvariantCulture)]) correct++;
-        return (double)correct / Data.ItemCount;
+        for (var i = 0; i < items.Count; i++)
+            if (result.PredictedIndex(i) == Truth[int.Parse(items[i].AsSpan(1), System.Globalization.CultureInfo.InvariantCulture)]) correct++;
+        return (double)correct / items.Count;
     }
 
     public double[,] TrueConfusion(int worker) => Labelers[int.Parse(Data.Workers[worker].AsSpan(1), System.Globalization.CultureInfo.InvariantCulture)];

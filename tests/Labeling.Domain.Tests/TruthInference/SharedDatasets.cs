@@ -28,7 +28,7 @@ internal static class SharedDatasets
             .ToList();
         var truth = ReadRows(Path.Combine(folder, "truth.csv"), 2)
             .ToDictionary(f => f[0], f => f[1], StringComparer.Ordinal);
-        return new Dataset(name, AnswerMatrix.Create(answers), truth);
+        return new Dataset(name, AnswerMatrix.Create(answers), truth, answers);
     }
 
     private static IEnumerable<string[]> ReadRows(string path, int columns)
@@ -56,15 +56,17 @@ internal static class SharedDatasets
 }
 
 /// <summary>One loaded data set with its gold labels.</summary>
-internal sealed record Dataset(string Name, AnswerMatrix Data, IReadOnlyDictionary<string, string> Truth)
+internal sealed record Dataset(string Name, AnswerMatrix Data, IReadOnlyDictionary<string, string> Truth, IReadOnlyList<Answer> Answers)
 {
     /// <summary>Share of gold-labelled items whose predicted label equals the gold label.</summary>
     public double Accuracy(InferenceResult result)
     {
+        // Index by the result's own items: an online replay encodes them in arrival order.
+        var items = result.Data.Items;
         int scored = 0, correct = 0;
-        for (var i = 0; i < Data.ItemCount; i++)
+        for (var i = 0; i < items.Count; i++)
         {
-            if (!Truth.TryGetValue(Data.Items[i], out var gold)) continue;
+            if (!Truth.TryGetValue(items[i], out var gold)) continue;
             scored++;
             if (result.PredictedLabel(i) == gold) correct++;
         }

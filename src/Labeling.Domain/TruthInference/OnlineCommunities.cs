@@ -1,0 +1,170 @@
+namespace Labeling.Domain.TruthInference;
+
+/// <summary>
+/// The shared half of the online model for one capability: class counts, the worker
+/// communities' confusion counts, and each labeler's community membership.
+/// </summary>
+/// <remarks>
+/// <para>Community m's confusion is φ_m[t,l] = (D_m[t,l] + a_m[t,l]) / (Σ_l D_m[t,l] + 2), where
+/// D_m = Σ_w r_wm C_w is the membership-weighted sum of its labelers' counts, kept exact by the
+/// same deltas that move C_w (a labeler joins with all its counts when first assigned), and a_m
+/// is a seed of two pseudo-answers per row that differs by community: the first has the batch
+/// model's smoothing (one on the diagonal, one spread evenly), the last has both spread evenly
+/// (uninformative), those between are evenly spaced blends — so communities start apart without
+/// a random draw, as the batch model's initial blend does. No seed puts all its mass on the
+/// diagonal: a community with no off-diagonal mass could never admit a labeler who erred.</para>
+/// <para>A labeler's membership r_w ∝ ρ_m Π_t DirMult(C_w[t,·] | s·φ_m[t,·]), with
+/// ρ_m ∝ Σ_w r_wm + 1, is recomputed when its evidence has doubled since the last time
+/// (amortised O(log n) times per labeler, each O(M·K²)). Its prior mean Σ_m r_wm φ_m[t,l] is
+/// read from the current communities whenever a vote needs it (O(M)), so it follows the
+/// communities without being cached; a labeler without evidence uses the mixture under ρ.
+/// Per vote, each labeler of the item moves D by O(M·K).</para>
+/// </remarks>
+internal sealed class OnlineCommunities
+{
+    private const double SeedPerRow = 2.0;
+    private const double Slack = 1e-6;
+    private readonly int _k;
+    private readonly int _m;
+    private readonly double _strength;
+    private readonly double[] _seed;
+    private readonly double[] _communityCounts;
+    private readonly double[] _communityRowSums;
+    private readonly double[] _membershipTotals;
+    private readonly double[] _logTerms;
+
+    public OnlineCommunities(int classCount, int communities, double strength)
+    {
+        _k = classCount;
+        _m = communities;
+        _strength = strength;
+        _seed = new double[_m * _k * _k];
+        _communityCounts = new double[_m * _k * _k];
+        _communityRowSums = new double[_m * _k];
+        _membershipTotals = new double[_m];
+        _logTerms = new double[_m];
+        ClassCounts = new double[_k];
+        for (var m = 0; m < _m; m++)
+        {
+            var onDiagonal = _m == 1 ? 1.0 : (double)(_m - 1 - m) / (_m - 1);
+            for (var t = 0; t < _k; t++)
+                for (var l = 0; l < _k; l++)
+                    _seed[(((m * _k) + t) * _k) + l] = ((SeedPerRow - onDiagonal) / _k) + (t == l ? onDiagonal : 0.0);
+        }
+    }
+
+    /// <summary>Expected number of items of each class (Σ_i T_it).</summary>
+    public double[] ClassCounts { get; }
+
+    /// <summary>
+    /// The prior mean P_w[t,l] = Σ_m r_wm φ_m[t,l] a labeler uses in θ = (C + s·P_w) / (n + s);
+    /// r_w is the labeler's membership, or ρ when it has none yet.
+    /// </summary>
+    public double PriorMean(LabelerStatistics labeler, int truth, int answer)
+    {
+        var value = 0.0;
+        if (labeler.HasMembership)
+        {
+            var r = labeler.Membership;
+            for (var m = 0; m < _m; m++) value += r[m] * Phi(m, truth, answer);
+            return value;
+        }
+        var sum = 0.0;
+        foreach (var v in _membershipTotals) sum += v;
+        for (var m = 0; m < _m; m++) value += (_membershipTotals[m] + 1.0) / (sum + _m) * Phi(m, truth, answer);
+        return value;
+    }
+
+    /// <summary>Moves the communities by a labeler's count change C_w[·, answer] += after − before·scale.</summary>
+    public void AddDelta(LabelerStatistics labeler, int answer, ReadOnlySpan<double> before, double beforeScale, ReadOnlySpan<double> after)
+    {
+        if (!labeler.HasMembership) return;
+        var r = labeler.Membership;
+        for (var m = 0; m < _m; m++)
+        {
+            var weight = r[m];
+            if (weight < 1e-12) continue;
+            for (var t = 0; t < _k; t++) Shift(m, (t * _k) + answer, weight * (after[t] - (before[t] * beforeScale)));
+        }
+    }
+
+    /// <summary>Recomputes the labeler's membership if its evidence has doubled since the last time.</summary>
+    public void MaybeRefresh(LabelerStatistics labeler)
+    {
+        var evidence = labeler.Evidence;
+        // Evidence is a whole number of votes up to rounding, and a restored labeler's row sums are
+        // added in another order: the slack keeps the schedule identical after a restore.
+        if (evidence >= 1 - Slack && evidence >= (2 * labeler.EvidenceAtRefresh) - Slack) RefreshMembership(labeler, evidence);
+    }
+
+    /// <summary>
+    /// Rebuilds the communities from restored labelers: D_m = Σ_w r_wm C_w and Σ_w r_wm from the
+    /// memberships saved with them, so a restored model continues exactly as the original.
+    /// </summary>
+    public void Restore(IEnumerable<LabelerStatistics> labelers)
+    {
+        foreach (var labeler in labelers)
+        {
+            labeler.ReserveModel(_m);
+            if (!labeler.HasMembership) continue;
+            var r = labeler.Membership;
+            if (r.Length != _m) throw new ArgumentException($"Labeler '{labeler.Labeler}' has {r.Length} community memberships; the model has {_m} communities.", nameof(labelers));
+            var counts = labeler.Counts;
+            for (var m = 0; m < _m; m++)
+            {
+                _membershipTotals[m] += r[m];
+                for (var c = 0; c < _k * _k; c++) Shift(m, c, r[m] * counts[c]);
+            }
+        }
+    }
+
+    private void RefreshMembership(LabelerStatistics labeler, double evidence)
+    {
+        var counts = labeler.Counts;
+        for (var m = 0; m < _m; m++)
+        {
+            // Dirichlet-multinomial evidence of the labeler's rows under community m; Γ(n + s)/Γ(s)
+            // is the same for every community and cancels, as do cells the labeler never used.
+            var log = Math.Log(_membershipTotals[m] + 1.0);
+            for (var t = 0; t < _k; t++)
+            {
+                for (var l = 0; l < _k; l++)
+                {
+                    var n = counts[(t * _k) + l];
+                    if (n <= 0) continue;
+                    var alpha = _strength * Phi(m, t, l);
+                    log += SpecialFunctions.LogGamma(n + alpha) - SpecialFunctions.LogGamma(alpha);
+                }
+            }
+            _logTerms[m] = log;
+        }
+        Probability.NormalizeLog(_logTerms);
+
+        var assigned = labeler.HasMembership;
+        var membership = labeler.Membership;
+        for (var m = 0; m < _m; m++)
+        {
+            var change = _logTerms[m] - (assigned ? membership[m] : 0.0);
+            for (var c = 0; c < _k * _k; c++) Shift(m, c, change * counts[c]);
+            _membershipTotals[m] = Math.Max(0, _membershipTotals[m] + change);
+            membership[m] = _logTerms[m];
+        }
+        labeler.HasMembership = true;
+        labeler.EvidenceAtRefresh = evidence;
+    }
+
+    private double Phi(int m, int truth, int answer)
+    {
+        var c = (((m * _k) + truth) * _k) + answer;
+        return (_communityCounts[c] + _seed[c]) / (_communityRowSums[(m * _k) + truth] + SeedPerRow);
+    }
+
+    private void Shift(int m, int cell, double amount)
+    {
+        var c = (m * _k * _k) + cell;
+        // Removing contributions can leave −1e-17 residues; counts are never negative.
+        _communityCounts[c] = Math.Max(0, _communityCounts[c] + amount);
+        var r = (m * _k) + (cell / _k);
+        _communityRowSums[r] = Math.Max(0, _communityRowSums[r] + amount);
+    }
+}

@@ -1,0 +1,143 @@
+using System.Net;
+using Azure.Core;
+using Microsoft.Azure.Cosmos;
+
+namespace Labeling.Adapters.Azure.Cosmos;
+
+/// <summary>
+/// The <c>labeling</c> database and its containers, with keys as <c>infra/app/cosmos.bicep</c> defines them:
+/// <c>projects</c>, <c>items</c>, <c>labelers</c>, <c>leases</c> by <c>/id</c>, <c>votes</c> by <c>/itemId</c>,
+/// and <c>index</c> by <c>/partition</c> (small, bucketed index entries that make per-project listing a
+/// handful of single-partition queries).
+/// </summary>
+public sealed class CosmosDatabase : IDisposable
+{
+    private CosmosDatabase(CosmosClient client, CosmosOptions options)
+    {
+        Client = client;
+        Options = options;
+        var database = client.GetDatabase(options.Database);
+        Projects = database.GetContainer("projects");
+        Items = database.GetContainer("items");
+        Votes = database.GetContainer("votes");
+        Labelers = database.GetContainer("labelers");
+        Leases = database.GetContainer("leases");
+        Index = database.GetContainer("index");
+    }
+
+    /// <summary>The client.</summary>
+    public CosmosClient Client { get; }
+
+    /// <summary>The settings.</summary>
+    public CosmosOptions Options { get; }
+
+    /// <summary>One document per project (<c>/id</c>).</summary>
+    public Container Projects { get; }
+
+    /// <summary>One document per item with its truth-model evidence (<c>/id</c> = <c>{projectId}:{itemId}</c>).</summary>
+    public Container Items { get; }
+
+    /// <summary>Votes, all of one item in one partition (<c>/itemId</c> = <c>{projectId}:{itemId}</c>).</summary>
+    public Container Votes { get; }
+
+    /// <summary>Sharded labeler statistics and counters (<c>/id</c>).</summary>
+    public Container Labelers { get; }
+
+    /// <summary>Task leases, open-lease pointers and idempotency records (<c>/id</c>).</summary>
+    public Container Leases { get; }
+
+    /// <summary>Bucketed index entries: items by state, documents, labelers, the outbox (<c>/partition</c>).</summary>
+    public Container Index { get; }
+
+    /// <summary>Connects with the managed identity, or with the emulator's connection string.</summary>
+    /// <param name="options">The settings.</param>
+    /// <param name="credential">The identity.</param>
+    /// <returns>The database.</returns>
+    public static CosmosDatabase Connect(CosmosOptions options, TokenCredential credential)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var clientOptions = new CosmosClientOptions
+        {
+            Serializer = new CosmosJsonSerializer(),
+            ApplicationName = "labeling",
+        };
+        if (!string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            if (options.Emulator)
+            {
+                var endpoint = new Uri(new System.Data.Common.DbConnectionStringBuilder { ConnectionString = options.ConnectionString }["AccountEndpoint"].ToString()!);
+                clientOptions.ConnectionMode = ConnectionMode.Gateway;
+                clientOptions.LimitToEndpoint = true;
+                clientOptions.HttpClientFactory = () => new HttpClient(new HttpClientHandler
+                {
+                    // The emulator's certificate is self-signed: trust it for the emulator's endpoint only.
+                    ServerCertificateCustomValidationCallback = (request, _, _, errors) =>
+                        errors == System.Net.Security.SslPolicyErrors.None
+                        || (request.RequestUri is { } uri && uri.Host == endpoint.Host && uri.Port == endpoint.Port),
+                });
+            }
+
+            return new CosmosDatabase(new CosmosClient(options.ConnectionString, clientOptions), options);
+        }
+
+        var account = options.Endpoint ?? throw new InvalidOperationException("Cosmos:Endpoint is not set (app setting Cosmos__Endpoint).");
+        return new CosmosDatabase(new CosmosClient(account.ToString(), credential, clientOptions), options);
+    }
+
+    /// <summary>Creates the database and containers if missing (emulator and tests; Bicep does this in Azure).</summary>
+    /// <param name="cancellationToken">Cancels the calls.</param>
+    /// <returns>A task.</returns>
+    public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
+    {
+        var database = (await Client.CreateDatabaseIfNotExistsAsync(Options.Database, cancellationToken: cancellationToken).ConfigureAwait(false)).Database;
+        foreach (var (name, key) in new[] { ("projects", "/id"), ("items", "/id"), ("votes", "/itemId"), ("labelers", "/id"), ("leases", "/id"), ("index", "/partition") })
+        {
+            await database.CreateContainerIfNotExistsAsync(name, key, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Point-reads a document, or returns null (and no ETag) when it does not exist.</summary>
+    /// <typeparam name="T">The document type.</typeparam>
+    /// <param name="container">The container.</param>
+    /// <param name="id">The id.</param>
+    /// <param name="partitionKey">The partition key value.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The document and its ETag.</returns>
+    public static async Task<(T? Document, string? ETag)> ReadAsync<T>(Container container, string id, string partitionKey, CancellationToken cancellationToken)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(container);
+        try
+        {
+            var response = await container.ReadItemAsync<T>(id, new PartitionKey(partitionKey), cancellationToken: cancellationToken).ConfigureAwait(false);
+            return (response.Resource, response.ETag);
+        }
+        catch (CosmosException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        {
+            return (null, null);
+        }
+    }
+
+    /// <summary>Runs a query inside one logical partition and returns every result.</summary>
+    /// <typeparam name="T">The result type.</typeparam>
+    /// <param name="container">The container.</param>
+    /// <param name="query">The query.</param>
+    /// <param name="partitionKey">The partition the query is confined to.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The results.</returns>
+    public static async Task<List<T>> QueryPartitionAsync<T>(Container container, QueryDefinition query, string partitionKey, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(container);
+        var results = new List<T>();
+        using var feed = container.GetItemQueryIterator<T>(query, requestOptions: new QueryRequestOptions { PartitionKey = new PartitionKey(partitionKey) });
+        while (feed.HasMoreResults)
+        {
+            results.AddRange(await feed.ReadNextAsync(cancellationToken).ConfigureAwait(false));
+        }
+
+        return results;
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => Client.Dispose();
+}

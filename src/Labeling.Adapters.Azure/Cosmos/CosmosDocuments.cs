@@ -1,0 +1,77 @@
+using Labeling.Application.Ports;
+using Labeling.Domain.Documents;
+using Labeling.Domain.Items;
+using Labeling.Domain.Projects;
+using Labeling.Domain.TruthInference;
+using Labeling.Domain.Votes;
+
+namespace Labeling.Adapters.Azure.Cosmos;
+
+/// <summary>The stored document shapes. Ids never contain '/', '\', '?' or '#' (Cosmos forbids them).</summary>
+internal static class CosmosDocuments
+{
+    public static string ItemKey(string projectId, string itemId) => $"{projectId}:{itemId}";
+
+    public static string ItemBucket(string projectId, string itemId, int buckets) => $"{projectId}:items:{StableHash.Bucket(itemId, buckets)}";
+
+    public static string DocumentsPartition(string projectId) => $"{projectId}:documents";
+
+    public static string LabelersPartition(string projectId) => $"{projectId}:labelers";
+
+    public const string ProjectsPartition = "projects";
+
+    public static string OutboxPartition(int bucket) => $"outbox:{bucket}";
+
+    public static string ShardId(string projectId, string labelerId, int shard) => $"{projectId}:{labelerId}:{shard}";
+
+    public static string CounterId(string projectId, int shard) => $"{projectId}:counter:{shard}";
+
+    public sealed record ProjectDoc(string Id, Project Body);
+
+    public sealed record ProjectEntry(string Id, string Partition);
+
+    public sealed record ItemDoc(string Id, Item Body, ItemEvidenceState? Evidence);
+
+    /// <summary>An item's index entry: what listing, counting and leasing need, without the text.</summary>
+    public sealed record ItemEntry(
+        string Id,
+        string Partition,
+        ItemState State,
+        string? DocumentId,
+        int CrowdVotes,
+        string[] Voters,
+        string? HeldBy,
+        DateTimeOffset? HeldUntil);
+
+    public sealed record VoteDoc(string Id, string ItemId, Vote Body);
+
+    public sealed record DocumentEntry(string Id, string Partition, Document Body);
+
+    public sealed record LabelerEntry(string Id, string Partition, string Kind);
+
+    /// <summary>One shard of a labeler's statistics (per capability), track record and vote count.</summary>
+    public sealed record LabelerShard(
+        string Id,
+        string ProjectId,
+        string LabelerId,
+        Dictionary<string, CapabilityCounts> Statistics,
+        long Checked,
+        long Agreed,
+        long Votes);
+
+    public sealed record CapabilityCounts(double[] Counts, DateTimeOffset? UpdatedAt);
+
+    /// <summary>One shard of a project's vote counters.</summary>
+    public sealed record CounterShard(string Id, long CrowdVotes, long MachineVotes);
+
+    public sealed record LeaseDoc(string Id, ItemLease Body);
+
+    public sealed record OpenLeaseDoc(string Id, string LeaseId);
+
+    public sealed record IdempotencyDoc(string Id, IdempotencyRecord Body);
+
+    public sealed record OutboxEntry(string Id, string Partition, OutboxEvent Body, Dictionary<string, Delivery> Deliveries);
+
+    public sealed record Delivery(int Attempts, DateTimeOffset? DeliveredAt, DateTimeOffset? RetryAt, string? LastError, DateTimeOffset? DeadAt);
+
+}

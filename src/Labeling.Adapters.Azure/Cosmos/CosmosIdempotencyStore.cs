@@ -1,0 +1,30 @@
+using System.Security.Cryptography;
+using System.Text;
+using Labeling.Application.Ports;
+using static Labeling.Adapters.Azure.Cosmos.CosmosDocuments;
+
+namespace Labeling.Adapters.Azure.Cosmos;
+
+/// <summary>Stored answers to idempotent requests, one document each in <c>leases</c>.</summary>
+public sealed class CosmosIdempotencyStore : IIdempotencyStore
+{
+    private readonly CosmosDatabase _db;
+
+    /// <summary>Creates the store.</summary>
+    /// <param name="db">The database.</param>
+    public CosmosIdempotencyStore(CosmosDatabase db) => _db = db;
+
+    /// <summary>The document id for a caller's key: hashed, because keys may hold characters Cosmos ids cannot.</summary>
+    /// <param name="callerId">The caller.</param>
+    /// <param name="key">The key.</param>
+    /// <returns><c>idem:{sha256}</c>.</returns>
+    public static string IdFor(string callerId, string key) =>
+        "idem:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(callerId + "\n" + key)));
+
+    /// <inheritdoc />
+    public async Task<IdempotencyRecord?> GetAsync(string callerId, string key, CancellationToken cancellationToken)
+    {
+        var id = IdFor(callerId, key);
+        return (await CosmosDatabase.ReadAsync<IdempotencyDoc>(_db.Leases, id, id, cancellationToken).ConfigureAwait(false)).Document?.Body;
+    }
+}

@@ -1,0 +1,234 @@
+using System.Collections.Concurrent;
+using Labeling.Application.Ports;
+using Labeling.Domain.Labelers;
+using Labeling.Domain.TruthInference;
+using Microsoft.Azure.Cosmos;
+using static Labeling.Adapters.Azure.Cosmos.CosmosDocuments;
+
+namespace Labeling.Adapters.Azure.Cosmos;
+
+/// <summary>
+/// Labelers' statistics, track records and vote counts, sharded: labeler L of project P lives in
+/// <see cref="CosmosOptions.StatisticShards"/> documents <c>{P}:{L}:{shard}</c> in <c>labelers</c>,
+/// each its own logical partition, and a read sums them. A commit adds to the shard of its item, so a
+/// rule that votes on every item spreads its writes instead of hammering one document.
+/// </summary>
+/// <remarks>
+/// <para>The port hands over each labeler's <em>whole</em> statistics after a step (replace
+/// semantics), which sharded documents cannot store directly and which would lose updates between
+/// Functions instances. So the store remembers, per process, the statistics it last loaded or wrote
+/// for each labeler (the baseline the caller's in-memory model started from) and writes the
+/// <em>difference</em>: new − baseline, added to one shard under its ETag. Concurrent writers in
+/// different processes then add their own changes instead of overwriting each other's. A writer
+/// that never loaded the labeler (no baseline) falls back to "new − stored sum", i.e. replace.</para>
+/// <para>Labelers of a project are listed from a registry partition <c>{P}:labelers</c> in <c>index</c>
+/// (one small entry per labeler).</para>
+/// </remarks>
+public sealed class CosmosLabelerStore : ILabelerStore
+{
+    private readonly CosmosDatabase _db;
+    private readonly ConcurrentDictionary<(string Project, string Labeler, string Capability), double[]> _baseline = new();
+
+    /// <summary>Creates the store.</summary>
+    /// <param name="db">The database.</param>
+    public CosmosLabelerStore(CosmosDatabase db) => _db = db;
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyDictionary<string, MachineTrack>> GetMachineTracksAsync(string projectId, CancellationToken cancellationToken)
+    {
+        var tracks = new Dictionary<string, MachineTrack>(StringComparer.Ordinal);
+        foreach (var entry in await ListLabelersAsync(projectId, cancellationToken).ConfigureAwait(false))
+        {
+            if (LabelerIds.KindOf(entry.Id) == LabelerKind.Worker)
+            {
+                continue;
+            }
+
+            var shards = await ReadShardsAsync(projectId, entry.Id, cancellationToken).ConfigureAwait(false);
+            tracks[entry.Id] = new MachineTrack(entry.Id, shards.Sum(s => s.Checked), shards.Sum(s => s.Agreed));
+        }
+
+        return tracks;
+    }
+
+    /// <inheritdoc />
+    public async Task<OnlineDawidSkeneState> LoadTruthStateAsync(string projectId, IReadOnlyList<string> labels, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        var statistics = new List<LabelerStatisticsState>();
+        foreach (var entry in await ListLabelersAsync(projectId, cancellationToken).ConfigureAwait(false))
+        {
+            foreach (var state in Sum(entry.Id, await ReadShardsAsync(projectId, entry.Id, cancellationToken).ConfigureAwait(false)))
+            {
+                _baseline[(projectId, state.Labeler, state.Capability)] = state.Counts.ToArray();
+                statistics.Add(state);
+            }
+        }
+
+        var items = await ItemEvidenceAsync(projectId, cancellationToken).ConfigureAwait(false);
+        return new OnlineDawidSkeneState([.. labels], [.. statistics], [.. items]);
+    }
+
+    /// <summary>Counts one labeler's votes in a project (summed over its shards).</summary>
+    internal async Task<int> CountVotesAsync(string projectId, string labelerId, CancellationToken cancellationToken) =>
+        (int)(await ReadShardsAsync(projectId, labelerId, cancellationToken).ConfigureAwait(false)).Sum(s => s.Votes);
+
+    /// <summary>Registers labelers so the project's listings find them. Idempotent.</summary>
+    internal async Task RegisterAsync(string projectId, IEnumerable<string> labelerIds, CancellationToken cancellationToken)
+    {
+        var partition = LabelersPartition(projectId);
+        foreach (var id in labelerIds.Distinct(StringComparer.Ordinal))
+        {
+            await _db.Index.UpsertItemAsync(new LabelerEntry(id, partition, LabelerIds.KindOf(id).ToString()), new PartitionKey(partition), cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Adds one step's changes to the labelers' shards: statistics as differences from the baseline,
+    /// track increments, and one vote per labeler per vote.
+    /// </summary>
+    internal async Task ApplyAsync(
+        string projectId,
+        string shardKey,
+        IReadOnlyList<LabelerStatisticsState> statistics,
+        IReadOnlyList<MachineTrack> tracks,
+        IReadOnlyDictionary<string, int> votes,
+        CancellationToken cancellationToken)
+    {
+        var deltas = new Dictionary<string, Dictionary<string, CapabilityCounts>>(StringComparer.Ordinal);
+        foreach (var state in statistics)
+        {
+            var key = (projectId, state.Labeler, state.Capability);
+            if (!_baseline.TryGetValue(key, out var baseline))
+            {
+                var stored = Sum(state.Labeler, await ReadShardsAsync(projectId, state.Labeler, cancellationToken).ConfigureAwait(false))
+                    .FirstOrDefault(s => s.Capability == state.Capability);
+                baseline = stored?.Counts ?? new double[state.Counts.Length];
+            }
+
+            var delta = new double[state.Counts.Length];
+            for (var n = 0; n < delta.Length; n++)
+            {
+                delta[n] = state.Counts[n] - (n < baseline.Length ? baseline[n] : 0.0);
+            }
+
+            _baseline[key] = state.Counts.ToArray();
+            Of(deltas, state.Labeler)[state.Capability] = new CapabilityCounts(delta, state.UpdatedAt);
+        }
+
+        var labelers = deltas.Keys.Concat(tracks.Select(t => t.LabelerId)).Concat(votes.Keys).Distinct(StringComparer.Ordinal).ToArray();
+        await RegisterAsync(projectId, labelers, cancellationToken).ConfigureAwait(false);
+        var shard = StableHash.Bucket(shardKey, _db.Options.StatisticShards);
+        foreach (var labelerId in labelers)
+        {
+            var id = ShardId(projectId, labelerId, shard);
+            var track = tracks.Where(t => t.LabelerId == labelerId).ToArray();
+            var addVotes = votes.GetValueOrDefault(labelerId);
+            deltas.TryGetValue(labelerId, out var capabilities);
+            await OptimisticUpdate.ApplyAsync<LabelerShard>(_db.Labelers, id, id, current =>
+            {
+                var doc = current ?? new LabelerShard(id, projectId, labelerId, new Dictionary<string, CapabilityCounts>(StringComparer.Ordinal), 0, 0, 0);
+                var merged = new Dictionary<string, CapabilityCounts>(doc.Statistics, StringComparer.Ordinal);
+                foreach (var (capability, delta) in capabilities ?? [])
+                {
+                    merged[capability] = merged.TryGetValue(capability, out var existing)
+                        ? new CapabilityCounts(Add(existing.Counts, delta.Counts), Max(existing.UpdatedAt, delta.UpdatedAt))
+                        : delta;
+                }
+
+                return doc with
+                {
+                    Statistics = merged,
+                    Checked = doc.Checked + track.Sum(t => t.Checked),
+                    Agreed = doc.Agreed + track.Sum(t => t.Agreed),
+                    Votes = doc.Votes + addVotes,
+                };
+            }, _db.Options.MaxConcurrencyRetries, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Replaces a labeler's statistics with a batch re-fit: the whole value goes to shard 0 and the other shards are emptied.</summary>
+    internal async Task ReplaceStatisticsAsync(string projectId, LabelerStatisticsState state, CancellationToken cancellationToken)
+    {
+        for (var shard = 0; shard < _db.Options.StatisticShards; shard++)
+        {
+            var id = ShardId(projectId, state.Labeler, shard);
+            var value = shard == 0 ? new CapabilityCounts(state.Counts, state.UpdatedAt) : new CapabilityCounts(new double[state.Counts.Length], state.UpdatedAt);
+            await OptimisticUpdate.ApplyAsync<LabelerShard>(_db.Labelers, id, id, current =>
+            {
+                var doc = current ?? new LabelerShard(id, projectId, state.Labeler, new Dictionary<string, CapabilityCounts>(StringComparer.Ordinal), 0, 0, 0);
+                return doc with { Statistics = new Dictionary<string, CapabilityCounts>(doc.Statistics, StringComparer.Ordinal) { [state.Capability] = value } };
+            }, _db.Options.MaxConcurrencyRetries, cancellationToken).ConfigureAwait(false);
+        }
+
+        _baseline.TryRemove((projectId, state.Labeler, state.Capability), out _);
+    }
+
+    /// <summary>Every labeler registered in a project.</summary>
+    internal async Task<IReadOnlyList<LabelerEntry>> ListLabelersAsync(string projectId, CancellationToken cancellationToken) =>
+        await CosmosDatabase.QueryPartitionAsync<LabelerEntry>(_db.Index, new QueryDefinition("SELECT * FROM c"), LabelersPartition(projectId), cancellationToken).ConfigureAwait(false);
+
+    private async Task<List<ItemEvidenceState>> ItemEvidenceAsync(string projectId, CancellationToken cancellationToken)
+    {
+        var evidence = new ConcurrentBag<ItemEvidenceState>();
+        var ids = new List<string>();
+        for (var bucket = 0; bucket < _db.Options.IndexBuckets; bucket++)
+        {
+            var partition = $"{projectId}:items:{bucket}";
+            ids.AddRange(await CosmosDatabase.QueryPartitionAsync<string>(_db.Index, new QueryDefinition("SELECT VALUE c.id FROM c"), partition, cancellationToken).ConfigureAwait(false));
+        }
+
+        await Parallel.ForEachAsync(ids, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken }, async (itemId, ct) =>
+        {
+            var key = ItemKey(projectId, itemId);
+            if ((await CosmosDatabase.ReadAsync<ItemDoc>(_db.Items, key, key, ct).ConfigureAwait(false)).Document?.Evidence is { } e)
+            {
+                evidence.Add(e);
+            }
+        }).ConfigureAwait(false);
+        return evidence.OrderBy(e => e.Item, StringComparer.Ordinal).ToList();
+    }
+
+    private async Task<List<LabelerShard>> ReadShardsAsync(string projectId, string labelerId, CancellationToken cancellationToken)
+    {
+        var reads = Enumerable.Range(0, _db.Options.StatisticShards).Select(shard =>
+        {
+            var id = ShardId(projectId, labelerId, shard);
+            return CosmosDatabase.ReadAsync<LabelerShard>(_db.Labelers, id, id, cancellationToken);
+        });
+        return (await Task.WhenAll(reads).ConfigureAwait(false)).Select(r => r.Document).OfType<LabelerShard>().ToList();
+    }
+
+    private static IEnumerable<LabelerStatisticsState> Sum(string labelerId, IReadOnlyList<LabelerShard> shards) =>
+        shards.SelectMany(s => s.Statistics)
+            .GroupBy(kv => kv.Key, StringComparer.Ordinal)
+            .Select(g => new LabelerStatisticsState(
+                labelerId,
+                g.Key,
+                g.Select(kv => kv.Value.Counts).Aggregate(Add),
+                g.Select(kv => kv.Value.UpdatedAt).Aggregate(Max)));
+
+    private static double[] Add(double[] a, double[] b)
+    {
+        var sum = new double[Math.Max(a.Length, b.Length)];
+        for (var n = 0; n < sum.Length; n++)
+        {
+            sum[n] = (n < a.Length ? a[n] : 0.0) + (n < b.Length ? b[n] : 0.0);
+        }
+
+        return sum;
+    }
+
+    private static DateTimeOffset? Max(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : (a > b ? a : b);
+
+    private static Dictionary<string, CapabilityCounts> Of(Dictionary<string, Dictionary<string, CapabilityCounts>> map, string key)
+    {
+        if (!map.TryGetValue(key, out var value))
+        {
+            value = new Dictionary<string, CapabilityCounts>(StringComparer.Ordinal);
+            map[key] = value;
+        }
+
+        return value;
+    }
+}

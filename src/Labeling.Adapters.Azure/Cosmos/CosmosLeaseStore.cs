@@ -1,0 +1,114 @@
+using System.Net;
+using Labeling.Application.Ports;
+using Labeling.Domain.Items;
+using Microsoft.Azure.Cosmos;
+using static Labeling.Adapters.Azure.Cosmos.CosmosDocuments;
+
+namespace Labeling.Adapters.Azure.Cosmos;
+
+/// <summary>
+/// Task leases. The hold on an item lives in its index entry (<c>heldBy</c>, <c>heldUntil</c>), so
+/// granting a lease is one ETag-guarded replace: of two workers racing for an item, exactly one wins.
+/// The lease itself (<c>lease:{id}</c>) and the worker's open-lease pointer (<c>open:{project}:{worker}</c>)
+/// are point documents in <c>leases</c>.
+/// </summary>
+public sealed class CosmosLeaseStore : ILeaseStore
+{
+    private readonly CosmosDatabase _db;
+    private readonly CosmosItemStore _items;
+
+    /// <summary>Creates the store.</summary>
+    /// <param name="db">The database.</param>
+    /// <param name="items">The item store, whose index entries carry the holds.</param>
+    public CosmosLeaseStore(CosmosDatabase db, CosmosItemStore items)
+    {
+        _db = db;
+        _items = items;
+    }
+
+    /// <inheritdoc />
+    public async Task<ItemLease?> GetAsync(string leaseId, CancellationToken cancellationToken)
+    {
+        var id = "lease:" + leaseId;
+        return (await CosmosDatabase.ReadAsync<LeaseDoc>(_db.Leases, id, id, cancellationToken).ConfigureAwait(false)).Document?.Body;
+    }
+
+    /// <inheritdoc />
+    public async Task<ItemLease?> FindOpenAsync(string projectId, string workerId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var pointer = OpenId(projectId, workerId);
+        var open = (await CosmosDatabase.ReadAsync<OpenLeaseDoc>(_db.Leases, pointer, pointer, cancellationToken).ConfigureAwait(false)).Document;
+        if (open is null || await GetAsync(open.LeaseId, cancellationToken).ConfigureAwait(false) is not { } lease || !lease.IsOpenAt(now))
+        {
+            return null;
+        }
+
+        var item = await _items.GetAsync(projectId, lease.ItemId, cancellationToken).ConfigureAwait(false);
+        return item?.State == ItemState.Collecting ? lease : null;
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<string>> FindCandidatesAsync(string projectId, string workerId, DateTimeOffset now, int limit, CancellationToken cancellationToken)
+    {
+        var entries = await _items.EntriesAsync(projectId, cancellationToken).ConfigureAwait(false);
+        return entries
+            .Where(e => e.State == ItemState.Collecting && IsFree(e, now) && !e.Voters.Contains(workerId, StringComparer.Ordinal))
+            .OrderByDescending(e => e.CrowdVotes).ThenBy(e => e.Id, StringComparer.Ordinal)
+            .Take(Math.Max(0, limit))
+            .Select(e => e.Id)
+            .ToArray();
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> TryAcquireAsync(ItemLease lease, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        var partition = ItemBucket(lease.ProjectId, lease.ItemId, _db.Options.IndexBuckets);
+        var (entry, etag) = await CosmosDatabase.ReadAsync<ItemEntry>(_db.Index, lease.ItemId, partition, cancellationToken).ConfigureAwait(false);
+        if (entry is null || entry.State != ItemState.Collecting || !IsFree(entry, now) || entry.Voters.Contains(lease.WorkerId, StringComparer.Ordinal))
+        {
+            return false;
+        }
+
+        try
+        {
+            await _db.Index.ReplaceItemAsync(entry with { HeldBy = lease.WorkerId, HeldUntil = lease.ExpiresAt }, entry.Id, new PartitionKey(partition),
+                new ItemRequestOptions { IfMatchEtag = etag }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CosmosException ex) when (ex.StatusCode == HttpStatusCode.PreconditionFailed)
+        {
+            return false;
+        }
+
+        var id = "lease:" + lease.Id;
+        await _db.Leases.UpsertItemAsync(new LeaseDoc(id, lease), new PartitionKey(id), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var pointer = OpenId(lease.ProjectId, lease.WorkerId);
+        await _db.Leases.UpsertItemAsync(new OpenLeaseDoc(pointer, lease.Id), new PartitionKey(pointer), cancellationToken: cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Marks a lease used. Idempotent.</summary>
+    internal static async Task CompleteAsync(CosmosDatabase db, string leaseId, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var id = "lease:" + leaseId;
+        var done = await OptimisticUpdate.ApplyAsync<LeaseDoc>(db.Leases, id, id, current =>
+            current is null || current.Body.CompletedAt is not null ? null : current with { Body = current.Body with { CompletedAt = at } },
+            db.Options.MaxConcurrencyRetries, cancellationToken).ConfigureAwait(false);
+        if (done is not null)
+        {
+            var pointer = OpenId(done.Body.ProjectId, done.Body.WorkerId);
+            try
+            {
+                await db.Leases.DeleteItemAsync<OpenLeaseDoc>(pointer, new PartitionKey(pointer), cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            catch (CosmosException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+            {
+                // Already removed by an earlier run of the same commit.
+            }
+        }
+    }
+
+    private static bool IsFree(ItemEntry entry, DateTimeOffset now) => entry.HeldUntil is not { } until || until <= now;
+
+    private static string OpenId(string projectId, string workerId) => $"open:{projectId}:{workerId}";
+}

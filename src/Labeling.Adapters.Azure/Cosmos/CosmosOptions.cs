@@ -1,0 +1,44 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Labeling.Adapters.Azure.Cosmos;
+
+/// <summary>The Cosmos DB for NoSQL account holding projects, items, votes, labelers and leases. Bound from the <c>Cosmos</c> section.</summary>
+public sealed class CosmosOptions
+{
+    /// <summary>The configuration section these options bind from.</summary>
+    public const string SectionName = "Cosmos";
+
+    /// <summary>The account endpoint, used with the managed identity, e.g. <c>https://cosmos-labeling.documents.azure.com:443/</c>.</summary>
+    public Uri? Endpoint { get; set; }
+
+    /// <summary>A connection string, for the local Cosmos emulator only. When set it wins over <see cref="Endpoint"/>.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>
+    /// Trust the emulator's self-signed certificate (for <see cref="ConnectionString"/>'s endpoint only) and
+    /// talk to it in gateway mode. Never set in Azure. Default false.
+    /// </summary>
+    public bool Emulator { get; set; }
+
+    /// <summary>The database. Default <c>labeling</c>, as <c>infra/app/cosmos.bicep</c> creates it.</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string Database { get; set; } = "labeling";
+
+    /// <summary>Create the database and containers at start (emulator and tests; Bicep creates them in Azure). Default false.</summary>
+    public bool CreateIfMissing { get; set; }
+
+    /// <summary>
+    /// Shards per machine labeler's statistics and per project counter: writes spread over this many
+    /// documents (one logical partition each) and reads sum them. Default 8.
+    /// </summary>
+    [Range(1, 256)]
+    public int StatisticShards { get; set; } = 8;
+
+    /// <summary>Buckets of a project's item index; each is one logical partition of the <c>index</c> container. Default 16.</summary>
+    [Range(1, 1024)]
+    public int IndexBuckets { get; set; } = 16;
+
+    /// <summary>Attempts of an ETag-guarded read-modify-write before giving up. Default 50.</summary>
+    [Range(1, 1000)]
+    public int MaxConcurrencyRetries { get; set; } = 50;
+}

@@ -1,0 +1,44 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Labeling.Adapters.Azure.Storage;
+
+/// <summary>
+/// The storage account the application reads documents from and queues work in. Bound from the
+/// <c>Storage</c> section — the same section the Functions triggers use as their <c>Storage</c>
+/// connection (<c>Storage__blobServiceUri</c>, <c>Storage__queueServiceUri</c>).
+/// </summary>
+public sealed class StorageOptions
+{
+    /// <summary>The configuration section these options bind from.</summary>
+    public const string SectionName = "Storage";
+
+    /// <summary>The Blob endpoint, e.g. <c>https://acct.blob.core.windows.net/</c>; used with the managed identity.</summary>
+    public Uri? BlobServiceUri { get; set; }
+
+    /// <summary>The Queue endpoint, e.g. <c>https://acct.queue.core.windows.net/</c>; used with the managed identity.</summary>
+    public Uri? QueueServiceUri { get; set; }
+
+    /// <summary>A connection string, for the Azurite emulator only. When set it wins over the service URIs.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>The drop-zone container Ingest watches. Default <c>documents</c>.</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string DocumentsContainer { get; set; } = "documents";
+
+    /// <summary>Where files that cannot be parsed are moved, with their reason. Default <c>quarantine</c>.</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string QuarantineContainer { get; set; } = "quarantine";
+
+    /// <summary>How long a received work message stays hidden before another receiver may take it. Default 5 minutes.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "07.00:00:00")]
+    public TimeSpan VisibilityTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Receives after which a message is moved to <c>{queue}-poison</c>. Default 5, as the Functions queue trigger.</summary>
+    [Range(1, 100)]
+    public int MaxDequeueCount { get; set; } = 5;
+
+    /// <summary>Whether a connection string or both service URIs are set.</summary>
+    /// <returns>True when the options can build clients.</returns>
+    public bool IsConfigured() =>
+        !string.IsNullOrWhiteSpace(ConnectionString) || (BlobServiceUri is not null && QueueServiceUri is not null);
+}

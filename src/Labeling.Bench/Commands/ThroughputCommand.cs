@@ -9,8 +9,11 @@ namespace Labeling.Bench.Commands;
 
 /// <summary>
 /// The <c>throughput</c> command: single-threaded votes per second of
-/// <c>OnlineDawidSkene.Observe</c> over a synthetic stream. The stream is generated and shuffled
-/// (votes of an item arrive spread out, as from a crowd working in parallel) before the clock starts.
+/// <c>OnlineDawidSkene.Observe</c> over a synthetic stream, generated before the clock starts in
+/// one of three orders: <c>pool</c> (default; as the pipeline produces votes — items enter an
+/// active pool as they are ingested and collect their votes there), <c>shuffled</c> (every vote of
+/// every item anywhere in the stream: the worst case for memory locality) or <c>given</c> (each
+/// item's votes together).
 /// </summary>
 internal static class ThroughputCommand
 {
@@ -24,24 +27,35 @@ internal static class ThroughputCommand
         var workers = new Option<int>("--workers") { Description = "Number of workers.", DefaultValueFactory = _ => 10_000 };
         var overlap = new Option<int>("--overlap") { Description = "Votes per item.", DefaultValueFactory = _ => 5 };
         var seed = new Option<int>("--seed") { Description = "Seed of the stream and its order.", DefaultValueFactory = _ => 1 };
+        var order = new Option<string>("--order") { Description = "Stream order: pool, shuffled or given.", DefaultValueFactory = _ => "pool" };
+        var pool = new Option<int>("--pool") { Description = "Active items in the pool order.", DefaultValueFactory = _ => 1_000 };
         var command = new Command("throughput", "Time OnlineDawidSkene.Observe over a synthetic vote stream on one thread.")
         {
-            votes, labels, workers, overlap, seed,
+            votes, labels, workers, overlap, seed, order, pool,
         };
         command.SetAction(parse => Run(
-            parse.GetValue(votes), parse.GetValue(labels), parse.GetValue(workers), parse.GetValue(overlap), parse.GetValue(seed), console));
+            parse.GetValue(votes), parse.GetValue(labels), parse.GetValue(workers), parse.GetValue(overlap), parse.GetValue(seed),
+            parse.GetValue(order)!, parse.GetValue(pool), console));
         return command;
     }
 
     /// <summary>Generates the stream, times the observation loop and prints the figures.</summary>
-    public static int Run(int votes, int labels, int workers, int overlap, int seed, BenchConsole console)
+    public static int Run(int votes, int labels, int workers, int overlap, int seed, string order, int pool, BenchConsole console)
     {
+        if (pool < 1) throw new UsageException($"--pool must be at least 1 (got {pool}).");
         if (votes < 1) throw new UsageException($"--votes must be at least 1 (got {votes}).");
         if (overlap < 1) throw new UsageException($"--overlap must be at least 1 (got {overlap}).");
         var options = new SyntheticCrowdOptions((int)Math.Ceiling((double)votes / overlap), workers, labels, overlap, seed);
         options.Validate();
         var crowd = InMemoryCrowd.Generate(options);
-        var stream = AnswerStream.Shuffle(crowd.Answers, seed)[..votes];
+        var stream = order switch
+        {
+            "pool" => AnswerStream.Pool(crowd.Answers, pool, seed),
+            "shuffled" => AnswerStream.Shuffle(crowd.Answers, seed),
+            "given" => crowd.Answers.ToArray(),
+            _ => throw new UsageException($"--order must be pool, shuffled or given (got '{order}')."),
+        };
+        stream = stream[..votes];
         crowd.Answers.Clear();
         crowd.Answers.TrimExcess();
 
@@ -53,6 +67,7 @@ internal static class ThroughputCommand
             .Add("items", Figures.Count(options.Items))
             .Add("workers", Figures.Count(workers))
             .Add("labels", Figures.Count(labels))
+            .Add("order", order == "pool" ? $"pool of {pool:N0} active items" : order)
             .Add("seconds", Figures.Seconds(seconds))
             .Add("votes/second", Figures.Count((long)(stream.Length / seconds)))
             .Add("peak working set", Figures.Mebibytes(ProcessMemory.PeakWorkingSet()))

@@ -12,8 +12,12 @@ public sealed record RoutingSettings
     /// <summary>Posterior at which crowd collection stops and the item is decided. Default 0.9.</summary>
     public double CrowdTarget { get; init; } = 0.9;
 
-    /// <summary>Crowd votes (labels, not abstentions) every crowd item gets before it may be decided. Default 1.</summary>
-    public int MinCrowdVotes { get; init; } = 1;
+    /// <summary>
+    /// Crowd votes (labels, not abstentions) every crowd item gets before it may be decided. Default 2:
+    /// with one, a single wrong vote decides any item whose class the model already leans towards
+    /// (weak rules that vote only one class skew the learned class prior that way).
+    /// </summary>
+    public int MinCrowdVotes { get; init; } = 2;
 
     /// <summary>Crowd responses after which an undecided item goes to review. Default 5.</summary>
     public int MaxCrowdVotes { get; init; } = 5;

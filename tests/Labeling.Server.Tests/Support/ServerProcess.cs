@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Labeling.Server.Tests.Support;
+
+/// <summary>The real server as a child process (<c>dotnet Labeling.Server.dll --urls … --data …</c>), killable mid-run.</summary>
+public sealed class ServerProcess : IDisposable
+{
+    private readonly string _dataDirectory;
+    private readonly string[] _extraArgs;
+    private readonly StringBuilder _output = new();
+    private Process? _process;
+
+    public ServerProcess(string dataDirectory, int port, params string[] extraArgs)
+    {
+        _dataDirectory = dataDirectory;
+        _extraArgs = extraArgs;
+        BaseAddress = new Uri($"http://127.0.0.1:{port}");
+    }
+
+    public Uri BaseAddress { get; }
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Runs <c>dotnet Labeling.Server.dll token …</c> exactly as the README does and returns the token.</summary>
+    public static async Task<string> MintTokenAsync(string dataDirectory, string role, string subject)
+    {
+        var start = Start(["token", "--role", role, "--sub", subject, "--data", dataDirectory]);
+        using var process = Process.Start(start)!;
+        var token = await process.StandardOutput.ReadToEndAsync();
+        var error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, $"token command failed: {error}");
+        return token.Trim();
+    }
+
+    public async Task StartAsync()
+    {
+        var start = Start(["--urls", BaseAddress.ToString().TrimEnd('/'), "--data", _dataDirectory, "--Logging:LogLevel:Default=Warning", .. _extraArgs]);
+        start.RedirectStandardInput = false;
+        _process = Process.Start(start)!;
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+
+        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(45);
+        while (DateTime.UtcNow < deadline)
+        {
+            Assert.False(_process.HasExited, $"The server exited early:\n{Output}");
+            try
+            {
+                if ((await http.GetAsync("/health")).IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            catch (TaskCanceledException)
+            {
+                // Not answering yet.
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Fail($"The server did not become healthy:\n{Output}");
+    }
+
+    /// <summary>Kills the process at once, as a crash would: no graceful shutdown, no flush.</summary>
+    public void Kill()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        _process?.Dispose();
+    }
+
+    private static ProcessStartInfo Start(IEnumerable<string> args)
+    {
+        var dll = RepositoryPaths.ServerDll();
+        var start = new ProcessStartInfo("dotnet")
+        {
+            // The content root is the working directory: run beside appsettings.json.
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(dll);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        return start;
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+}

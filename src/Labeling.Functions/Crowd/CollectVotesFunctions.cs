@@ -1,0 +1,88 @@
+using Labeling.Application.Events;
+using Labeling.Application.Ports;
+using Labeling.Domain.Items;
+using Labeling.Orchestration.Crowd;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
+
+namespace Labeling.Functions.Crowd;
+
+/// <summary>
+/// The <c>CollectVotes</c> orchestrator (the shared workflow in Labeling.Orchestration) and its activities
+/// over the Azure stores.
+/// </summary>
+/// <remarks>
+/// On Azure the vote endpoint (the same <c>VoteRecording</c> use case as the local host) already ran the
+/// online inference and committed the vote; the <c>ObserveCrowdVote</c> activity reads the committed
+/// posterior and counts, so the workflow's policy step sees exactly what the vote handler saw.
+/// </remarks>
+public sealed class CollectVotesFunctions
+{
+    private readonly IItemStore _items;
+    private readonly EventDispatcher _dispatcher;
+
+    /// <summary>Creates the functions.</summary>
+    /// <param name="items">The item store.</param>
+    /// <param name="dispatcher">Publishes <c>label.ready</c> from the outbox.</param>
+    public CollectVotesFunctions(IItemStore items, EventDispatcher dispatcher)
+    {
+        _items = items;
+        _dispatcher = dispatcher;
+    }
+
+    /// <summary>The orchestrator: a thin wrapper around <see cref="CollectVotesOrchestration.RunAsync"/>.</summary>
+    /// <param name="context">The orchestration context.</param>
+    /// <returns>How the item's workflow ended.</returns>
+    [Function(nameof(CollectVotes))]
+    public static Task<CollectVotesResult?> CollectVotes([OrchestrationTrigger] TaskOrchestrationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return CollectVotesOrchestration.RunAsync(context, context.GetInput<CollectVotesInput>()
+            ?? throw new InvalidOperationException("CollectVotes needs a CollectVotesInput."));
+    }
+
+    /// <summary>The item is leasable while it is collecting; returns what the policy needs.</summary>
+    /// <param name="item">The item.</param>
+    /// <param name="cancellationToken">Cancels the reads.</param>
+    /// <returns>The observation.</returns>
+    [Function(CollectVotesActivities.OpenForCrowd)]
+    public Task<CrowdObservation> OpenForCrowdAsync([ActivityTrigger] ItemReference item, CancellationToken cancellationToken) =>
+        ObserveAsync(item, cancellationToken);
+
+    /// <summary>The online-inference result of a vote: the committed posterior and counts.</summary>
+    /// <param name="input">The vote.</param>
+    /// <param name="cancellationToken">Cancels the reads.</param>
+    /// <returns>The observation.</returns>
+    [Function(CollectVotesActivities.ObserveVote)]
+    public Task<CrowdObservation> ObserveVoteAsync([ActivityTrigger] ObserveVoteInput input, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return ObserveAsync(input.Item, cancellationToken);
+    }
+
+    /// <summary>After a lease ran out: the item is back in the pool (expired leases do not hold items); re-read it.</summary>
+    /// <param name="item">The item.</param>
+    /// <param name="cancellationToken">Cancels the reads.</param>
+    /// <returns>The observation.</returns>
+    [Function(CollectVotesActivities.ReturnToPool)]
+    public Task<CrowdObservation> ReturnToPoolAsync([ActivityTrigger] ItemReference item, CancellationToken cancellationToken) =>
+        ObserveAsync(item, cancellationToken);
+
+    /// <summary>Publishes what the decision put in the outbox. Idempotent: the topic drops duplicate message ids.</summary>
+    /// <param name="input">The final step.</param>
+    /// <param name="cancellationToken">Cancels the delivery.</param>
+    /// <returns>Deliveries attempted.</returns>
+    [Function(CollectVotesActivities.Complete)]
+    public Task<int> CompleteAsync([ActivityTrigger] CompleteItemInput input, CancellationToken cancellationToken) =>
+        _dispatcher.DispatchDueAsync(cancellationToken);
+
+    private async Task<CrowdObservation> ObserveAsync(ItemReference reference, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        var item = await _items.GetAsync(reference.ProjectId, reference.ItemId, cancellationToken).ConfigureAwait(false);
+        var used = await _items.CountCrowdVotesAsync(reference.ProjectId, cancellationToken).ConfigureAwait(false);
+        return item is null
+            ? new CrowdObservation(ItemState.Decided, false, 0, 0, used, null)
+            : new CrowdObservation(item.State, item.IsGold, item.CrowdVotes, item.CrowdLabels, used, item.Posterior?.ToArray());
+    }
+}

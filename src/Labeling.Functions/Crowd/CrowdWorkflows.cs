@@ -1,0 +1,102 @@
+using Labeling.Application;
+using Labeling.Application.Ports;
+using Labeling.Domain.Items;
+using Labeling.Orchestration.Crowd;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Labeling.Functions.Crowd;
+
+/// <summary>Starts one <c>CollectVotes</c> workflow per item that needs the crowd, and tells workflows about votes.</summary>
+public sealed partial class CrowdWorkflows
+{
+    private readonly IItemStore _items;
+    private readonly IProjectStore _projects;
+    private readonly ILeaseStore _leases;
+    private readonly LabelingOptions _options;
+    private readonly ILogger<CrowdWorkflows> _logger;
+
+    /// <summary>Creates the service.</summary>
+    public CrowdWorkflows(IItemStore items, IProjectStore projects, ILeaseStore leases, IOptions<LabelingOptions> options, ILogger<CrowdWorkflows> logger)
+    {
+        _items = items;
+        _projects = projects;
+        _leases = leases;
+        _options = options.Value;
+        _logger = logger;
+    }
+
+    /// <summary>
+    /// Starts the workflow of every listed item that is collecting and has none running. Idempotent:
+    /// the instance id is derived from the item, so a redelivered message finds the running instance.
+    /// </summary>
+    /// <param name="client">The Durable client.</param>
+    /// <param name="projectId">The project.</param>
+    /// <param name="itemIds">Items that went through weak labeling.</param>
+    /// <param name="cancellationToken">Cancels the calls.</param>
+    /// <returns>How many workflows were started.</returns>
+    public async Task<int> StartAsync(DurableTaskClient client, string projectId, IEnumerable<string> itemIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var project = await _projects.GetAsync(projectId, cancellationToken).ConfigureAwait(false);
+        if (project is null)
+        {
+            return 0;
+        }
+
+        var started = 0;
+        foreach (var itemId in itemIds.Distinct(StringComparer.Ordinal))
+        {
+            var item = await _items.GetAsync(projectId, itemId, cancellationToken).ConfigureAwait(false);
+            if (item?.State != ItemState.Collecting)
+            {
+                continue;
+            }
+
+            var id = CollectVotesInput.InstanceIdFor(projectId, itemId);
+            var existing = await client.GetInstanceAsync(id, cancellationToken).ConfigureAwait(false);
+            if (existing is not null && existing.IsRunning)
+            {
+                continue;
+            }
+
+            await client.ScheduleNewOrchestrationInstanceAsync(
+                CollectVotesOrchestration.Name,
+                new CollectVotesInput(projectId, itemId, project.Routing, _options.LeaseDuration),
+                new StartOrchestrationOptions(id),
+                cancellationToken).ConfigureAwait(false);
+            started++;
+        }
+
+        if (started > 0)
+        {
+            LogStarted(_logger, projectId, started);
+        }
+
+        return started;
+    }
+
+    /// <summary>Raises <see cref="CollectVotesOrchestration.VoteSubmittedEvent"/> on the voted item's workflow.</summary>
+    /// <param name="client">The Durable client.</param>
+    /// <param name="leaseId">The lease voted with.</param>
+    /// <param name="workerId">The worker.</param>
+    /// <param name="label">The label, or null for unsure.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task.</returns>
+    public async Task RaiseVoteAsync(DurableTaskClient client, string leaseId, string workerId, string? label, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        if (await _leases.GetAsync(leaseId, cancellationToken).ConfigureAwait(false) is not { } lease)
+        {
+            return;
+        }
+
+        var id = CollectVotesInput.InstanceIdFor(lease.ProjectId, lease.ItemId);
+        await client.RaiseEventAsync(id, CollectVotesOrchestration.VoteSubmittedEvent, new VoteSubmitted(leaseId, workerId, label), cancellationToken).ConfigureAwait(false);
+    }
+
+    [LoggerMessage(EventId = 9101, Level = LogLevel.Information, Message = "Started {Count} crowd workflows in project {ProjectId}")]
+    private static partial void LogStarted(ILogger logger, string projectId, int count);
+}

@@ -1,0 +1,31 @@
+using Labeling.Functions.Crowd;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Identity.Web;
+
+namespace Labeling.Functions.Http;
+
+/// <summary>Registers the Functions host's HTTP pipeline, Entra ID authentication and crowd-workflow starter.</summary>
+public static class LabelingApiServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds routing, JWT bearer authentication with Microsoft.Identity.Web (section <c>AzureAd</c>:
+    /// <c>Instance</c>, <c>TenantId</c>, <c>ClientId</c>), the <see cref="LabelingApiPipeline"/> and
+    /// <see cref="CrowdWorkflows"/>. The role policies come from <c>AddLabelingApplication</c>.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configuration">The configuration root.</param>
+    /// <returns>The services.</returns>
+    public static IServiceCollection AddLabelingApi(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddRouting();
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
+            .AddMicrosoftIdentityWebApi(configuration.GetSection("AzureAd"));
+        services.TryAddSingleton<LabelingApiPipeline>();
+        services.TryAddSingleton<CrowdWorkflows>();
+        return services;
+    }
+}

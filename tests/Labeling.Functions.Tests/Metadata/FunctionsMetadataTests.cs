@@ -1,0 +1,61 @@
+namespace Labeling.Functions.Tests.Metadata;
+
+public sealed class FunctionsMetadataTests
+{
+    private static readonly IReadOnlyDictionary<string, System.Text.Json.JsonElement> Functions = FunctionsMetadata.Load();
+
+    [Fact]
+    public void Metadata_Ingest_IsAnEventGridBlobTriggerOnTheDocumentsPath()
+    {
+        // The azd postdeploy hook subscribes the function by this exact name.
+        var binding = FunctionsMetadata.Binding(Functions["Ingest"], "blobTrigger");
+        Assert.Equal("documents/{projectId}/{name}", FunctionsMetadata.String(binding, "path"));
+        Assert.Equal("EventGrid", FunctionsMetadata.String(binding, "source"));
+        Assert.Equal("Storage", FunctionsMetadata.String(binding, "connection"));
+    }
+
+    [Fact]
+    public void Metadata_WeakLabel_ReadsTheLabelRequestsQueueAndCanStartWorkflows()
+    {
+        var function = Functions["WeakLabel"];
+        var binding = FunctionsMetadata.Binding(function, "queueTrigger");
+        Assert.Equal("label-requests", FunctionsMetadata.String(binding, "queueName"));
+        Assert.Equal("Storage", FunctionsMetadata.String(binding, "connection"));
+        FunctionsMetadata.Binding(function, "durableClient");
+    }
+
+    [Fact]
+    public void Metadata_CollectVotes_IsAnOrchestratorWithItsFourActivities()
+    {
+        FunctionsMetadata.Binding(Functions["CollectVotes"], "orchestrationTrigger");
+        foreach (var activity in new[] { "OpenItemForCrowd", "ObserveCrowdVote", "ReturnItemToPool", "CompleteCrowdItem" })
+        {
+            FunctionsMetadata.Binding(Functions[activity], "activityTrigger");
+        }
+    }
+
+    [Fact]
+    public void Metadata_Api_IsOneAnonymousCatchAllRouteForEveryMethod()
+    {
+        var binding = FunctionsMetadata.Binding(Functions["Api"], "httpTrigger");
+        Assert.Equal("api/{*path}", FunctionsMetadata.String(binding, "route"));
+        Assert.Equal("Anonymous", FunctionsMetadata.String(binding, "authLevel"), ignoreCase: true);
+        var methods = binding.GetProperty("methods").EnumerateArray().Select(m => m.GetString() ?? "").ToArray();
+        Assert.Equal(new[] { "get", "post", "put", "patch", "delete" }, methods);
+    }
+
+    [Fact]
+    public void HostJson_RoutePrefixIsEmpty_SoTheApiKeepsItsLocalPaths()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "host.json")))
+        {
+            dir = dir.Parent;
+        }
+
+        Assert.NotNull(dir);
+        using var host = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.FullName, "host.json")));
+        Assert.Equal("", host.RootElement.GetProperty("extensions").GetProperty("http").GetProperty("routePrefix").GetString());
+        Assert.Equal(5, host.RootElement.GetProperty("extensions").GetProperty("queues").GetProperty("maxDequeueCount").GetInt32());
+    }
+}

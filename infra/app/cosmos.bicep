@@ -19,6 +19,11 @@
 //                      document is updated per vote.
 //   leases    /id      change-feed processor leases and crowd task leases; /id is what the
 //                      change-feed processor requires and keeps every lease independent.
+//   index     /partition  small index entries under synthetic keys, so per-project listings are
+//                      a few single-partition queries instead of cross-partition ones: an item's
+//                      state entry in `{projectId}:items:{bucket}` (bucket = hash(itemId) mod N),
+//                      document records in `{projectId}:documents`, the labeler registry in
+//                      `{projectId}:labelers`, the outbox in `outbox:{bucket}`.
 
 @description('Name of the Cosmos DB account (3-44 lowercase letters, digits, hyphens).')
 @minLength(3)
@@ -54,6 +59,10 @@ var containers = [
   {
     name: 'leases'
     partitionKeyPath: '/id'
+  }
+  {
+    name: 'index'
+    partitionKeyPath: '/partition'
   }
 ]
 

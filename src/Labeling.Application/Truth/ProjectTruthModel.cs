@@ -5,18 +5,16 @@ using Labeling.Domain.TruthInference;
 namespace Labeling.Application.Truth;
 
 /// <summary>
-/// One project's online Dawid–Skene model, plus the per-item evidence the stores persist so the
-/// model can be rebuilt exactly after a restart.
+/// One project's online Dawid–Skene model, with the project's labels and capability applied, and the
+/// per-item evidence the stores persist so the model can be rebuilt exactly after a restart.
 /// </summary>
 /// <remarks>
-/// The model keeps each item's votes internally; this wrapper mirrors them (labeler, label index,
-/// time of the last update — as <see cref="VoteEvidenceState.At"/> documents) so that saving one
-/// item's evidence is a point write instead of serialising the whole model.
+/// A labeling step saves, for the items it touched, <see cref="OnlineDawidSkene.ItemState"/> (votes,
+/// gold, and the posterior the labelers' statistics hold — not a fresh read) and the statistics of
+/// their labelers. Those point writes are what <see cref="OnlineDawidSkene.FromState"/> needs.
 /// </remarks>
 public sealed class ProjectTruthModel
 {
-    private readonly Dictionary<string, ItemTrace> _items = new(StringComparer.Ordinal);
-
     private ProjectTruthModel(Project project, OnlineDawidSkene model)
     {
         Project = project;
@@ -38,15 +36,7 @@ public sealed class ProjectTruthModel
     {
         ArgumentNullException.ThrowIfNull(project);
         ArgumentNullException.ThrowIfNull(state);
-        var model = new ProjectTruthModel(project, OnlineDawidSkene.FromState(state, options));
-        foreach (var item in state.Items)
-        {
-            var trace = new ItemTrace { Gold = item.Gold, At = item.Votes.LastOrDefault()?.At };
-            trace.Votes.AddRange(item.Votes.Select(v => (v.Labeler, v.Label)));
-            model._items[item.Item] = trace;
-        }
-
-        return model;
+        return new ProjectTruthModel(project, OnlineDawidSkene.FromState(state, options));
     }
 
     /// <summary>Records a vote and returns the item's new posterior.</summary>
@@ -55,31 +45,17 @@ public sealed class ProjectTruthModel
     /// <param name="label">The label (in the schema).</param>
     /// <param name="at">When.</param>
     /// <returns>The posterior in schema order.</returns>
-    public double[] Observe(string itemId, string labelerId, string label, DateTimeOffset at)
-    {
-        var posterior = Model.Observe(itemId, labelerId, label, Project.Capability, at);
-        var trace = Trace(itemId);
-        trace.Votes.Add((labelerId, Project.Schema.IndexOf(label)));
-        trace.At = at;
-        return posterior;
-    }
+    public double[] Observe(string itemId, string labelerId, string label, DateTimeOffset at) =>
+        Model.Observe(itemId, labelerId, label, Project.Capability, at);
 
     /// <summary>Clamps an item to its known label (gold, or a reviewer's decision).</summary>
     /// <param name="itemId">The item.</param>
     /// <param name="label">The true label.</param>
     /// <param name="at">When.</param>
-    public void SetGold(string itemId, string label, DateTimeOffset at)
-    {
+    public void SetGold(string itemId, string label, DateTimeOffset at) =>
         Model.SetGold(itemId, label, Project.Capability, at);
-        var trace = Trace(itemId);
-        trace.Gold = Project.Schema.IndexOf(label);
-        if (trace.Votes.Count > 0)
-        {
-            trace.At = at;
-        }
-    }
 
-    /// <summary>The item's posterior, or null before any vote.</summary>
+    /// <summary>The item's posterior under the current reliabilities, or null before any vote.</summary>
     /// <param name="itemId">The item.</param>
     /// <returns>The posterior in schema order.</returns>
     public double[]? Posterior(string itemId) => Model.Posterior(itemId);
@@ -88,21 +64,12 @@ public sealed class ProjectTruthModel
     /// <param name="itemId">The item.</param>
     /// <returns>The votes.</returns>
     public IReadOnlyList<(string LabelerId, int Label)> VotesOn(string itemId) =>
-        _items.TryGetValue(itemId, out var trace) ? trace.Votes : [];
+        Model.ItemState(itemId) is { } state ? state.Votes.Select(v => (v.Labeler, v.Label)).ToArray() : [];
 
     /// <summary>The item's evidence as the store keeps it, or null when the model has never seen it.</summary>
     /// <param name="itemId">The item.</param>
     /// <returns>The evidence.</returns>
-    public ItemEvidenceState? EvidenceOf(string itemId)
-    {
-        if (!_items.TryGetValue(itemId, out var trace))
-        {
-            return null;
-        }
-
-        var votes = trace.Votes.Select(v => new VoteEvidenceState(v.LabelerId, v.Label, trace.At)).ToArray();
-        return new ItemEvidenceState(itemId, Project.Capability, trace.Gold, votes, Model.Posterior(itemId));
-    }
+    public ItemEvidenceState? EvidenceOf(string itemId) => Model.ItemState(itemId);
 
     /// <summary>The statistics of every labeler who voted on the item, to store after a change to it.</summary>
     /// <param name="itemId">The item.</param>
@@ -121,24 +88,4 @@ public sealed class ProjectTruthModel
             .Where(v => LabelerIds.KindOf(v.LabelerId) != LabelerKind.Worker)
             .Select(v => (v.LabelerId, Project.Schema.Labels[v.Label].Name))
             .ToArray();
-
-    private ItemTrace Trace(string itemId)
-    {
-        if (!_items.TryGetValue(itemId, out var trace))
-        {
-            trace = new ItemTrace();
-            _items[itemId] = trace;
-        }
-
-        return trace;
-    }
-
-    private sealed class ItemTrace
-    {
-        public List<(string LabelerId, int Label)> Votes { get; } = new(4);
-
-        public int? Gold { get; set; }
-
-        public DateTimeOffset? At { get; set; }
-    }
 }

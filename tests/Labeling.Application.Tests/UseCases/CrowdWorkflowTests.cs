@@ -1,0 +1,157 @@
+using Labeling.Application.Crowd;
+using Labeling.Application.Gold;
+using Labeling.Application.Ports;
+using Labeling.Application.Problems;
+using Labeling.Application.Review;
+using Labeling.Application.Truth;
+using Labeling.Domain.Items;
+using Labeling.Domain.Routing;
+
+namespace Labeling.Application.Tests.UseCases;
+
+public sealed class CrowdWorkflowTests : IDisposable
+{
+    private const string Csv = "text\nPlease subscribe to my channel\nI love this song\nthe chorus is amazing\n";
+    private readonly LabelingHarness _harness = new();
+
+    public void Dispose() => _harness.Dispose();
+
+    [Fact]
+    public async Task Vote_WorkersAgreeWithTheRule_DecideTheItemOnceWithOneLabelReadyEvent()
+    {
+        await SeedAsync();
+
+        var first = await VoteAsync("worker:a", "spam");
+        var result = first;
+        foreach (var worker in new[] { "worker:b", "worker:c", "worker:d" })
+        {
+            if (result.State != ItemState.Collecting)
+            {
+                break;
+            }
+
+            result = await VoteAsync(worker, "spam", first.ItemId);
+        }
+
+        Assert.Equal(ItemState.Collecting, first.State);
+        Assert.True(result.State == ItemState.Decided, result.Reason);
+        Assert.Equal("spam", result.Label);
+        Assert.True(result.Confidence >= 0.9);
+        Assert.Equal(1, await _harness.ScalarAsync($"SELECT COUNT(*) FROM outbox WHERE item_id = '{first.ItemId}'"));
+    }
+
+    [Fact]
+    public async Task Vote_AfterLeaseExpires_IsRefusedAndTheItemReturnsToThePool()
+    {
+        await SeedAsync();
+        var leasing = _harness.Get<TaskLeasing>();
+        var task = (await leasing.NextAsync("spam", "worker:a", CancellationToken.None))!;
+
+        _harness.Time.Advance(TimeSpan.FromMinutes(5));
+
+        await Assert.ThrowsAsync<ConflictException>(() => _harness.Get<VoteRecording>().SubmitAsync(task.LeaseId, "worker:a", new VoteRequest("ham"), null, CancellationToken.None));
+        Assert.Equal(task.ItemId, (await leasing.NextAsync("spam", "worker:b", CancellationToken.None))!.ItemId);
+    }
+
+    [Fact]
+    public async Task Vote_ModelRebuiltFromStoreAfterRestart_GivesTheSamePosterior()
+    {
+        await SeedAsync();
+        await VoteAsync("worker:a", "spam");
+        var last = await VoteAsync("worker:b", "ham");
+
+        using var restarted = new LabelingHarness(_harness.DataDirectory, _harness.Time);
+        using var session = await restarted.Get<ProjectModels>().OpenAsync("spam", CancellationToken.None);
+        var before = _harness.Get<ProjectModels>();
+        using var live = await before.OpenAsync("spam", CancellationToken.None);
+
+        var rebuilt = session.Model.Posterior(last.ItemId)!;
+        var current = live.Model.Posterior(last.ItemId)!;
+        Assert.Equal(current[0], rebuilt[0], 12);
+        Assert.Equal(
+            live.Model.Model.Statistics("worker:b", "single-label")?.Evidence ?? 0,
+            session.Model.Model.Statistics("worker:b", "single-label")?.Evidence ?? 0,
+            12);
+    }
+
+    [Fact]
+    public async Task Vote_BudgetSpent_SendsTheRestOfThePoolToReview()
+    {
+        await SeedAsync(new RoutingSettings { VoteBudget = 1 });
+
+        var voted = await VoteAsync("worker:a", "ham");
+        var next = await _harness.Get<TaskLeasing>().NextAsync("spam", "worker:b", CancellationToken.None);
+
+        Assert.Equal(ItemState.NeedsReview, voted.State);
+        Assert.Null(next);
+        Assert.Equal(0, await _harness.ScalarAsync("SELECT COUNT(*) FROM items WHERE state = 'collecting'"));
+    }
+
+    [Fact]
+    public async Task Gold_WorkersVoteOnGoldItem_DecidedByGoldWithTheKnownLabel()
+    {
+        await _harness.CreateProjectAsync(LabelingHarness.SpamProject());
+        var seeded = await _harness.Get<GoldSeeding>().SeedAsync("spam", new GoldSeedRequest([new GoldItemRequest("win a free phone, subscribe", "spam")]), CancellationToken.None);
+        await _harness.DrainQueueAsync();
+
+        await VoteAsync("worker:a", "ham");
+        var decided = await VoteAsync("worker:b", "ham", seeded.Created[0]);
+
+        Assert.Equal(ItemState.Decided, decided.State);
+        Assert.Equal("spam", decided.Label);
+        var item = await _harness.Get<IItemStore>().GetAsync("spam", seeded.Created[0], CancellationToken.None);
+        Assert.Equal(DecidedBy.Gold, item!.DecidedBy);
+    }
+
+    [Fact]
+    public async Task Review_ResolveAnItemThatNeedsReview_DecidesItAndEmitsAnEvent()
+    {
+        await SeedAsync(new RoutingSettings { MinCrowdVotes = 1, MaxCrowdVotes = 1, CrowdTarget = 0.999 });
+        var stuck = await VoteAsync("worker:a", null);
+        Assert.Equal(ItemState.NeedsReview, stuck.State);
+
+        var resolved = await _harness.Get<ReviewResolution>().ResolveAsync("spam", stuck.ItemId, new ResolutionRequest("ham"), CancellationToken.None);
+
+        Assert.Equal(ItemState.Decided, resolved.State);
+        Assert.Equal(DecidedBy.Reviewer, resolved.DecidedBy);
+        Assert.Equal(1, await _harness.ScalarAsync($"SELECT COUNT(*) FROM outbox WHERE item_id = '{stuck.ItemId}'"));
+        await Assert.ThrowsAsync<ConflictException>(() => _harness.Get<ReviewResolution>().ResolveAsync("spam", stuck.ItemId, new ResolutionRequest("spam"), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Export_Csv_StreamsOneRowPerLabeledItemWithQuotedText()
+    {
+        await _harness.CreateProjectAsync(LabelingHarness.SpamProject(new RoutingSettings { AcceptTarget = 0.6, AutoAcceptUntrusted = true }));
+        await _harness.IngestAsync("spam", "a.csv", "text\n\"subscribe, please \"\"now\"\"\"\nhello\n");
+        await _harness.DrainQueueAsync();
+        using var output = new MemoryStream();
+
+        var rows = await _harness.Get<Export.LabelExport>().WriteAsync("spam", Export.ExportFormat.Csv, output, CancellationToken.None);
+
+        var lines = System.Text.Encoding.UTF8.GetString(output.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(1, rows);
+        Assert.Equal("item_id,external_id,text,label,confidence,posterior,decided_by,vote_count", lines[0]);
+        Assert.Contains("\"subscribe, please \"\"now\"\"\",spam,", lines[1], StringComparison.Ordinal);
+        Assert.Contains(",machine,1", lines[1], StringComparison.Ordinal);
+    }
+
+    private async Task SeedAsync(RoutingSettings? routing = null)
+    {
+        await _harness.CreateProjectAsync(LabelingHarness.SpamProject(routing));
+        await _harness.IngestAsync("spam", "a.csv", Csv);
+        await _harness.DrainQueueAsync();
+    }
+
+    private async Task<VoteResult> VoteAsync(string worker, string? label, string? expectedItem = null)
+    {
+        var task = await _harness.Get<TaskLeasing>().NextAsync("spam", worker, CancellationToken.None);
+        Assert.NotNull(task);
+        if (expectedItem is not null)
+        {
+            Assert.Equal(expectedItem, task.ItemId);
+        }
+
+        var outcome = await _harness.Get<VoteRecording>().SubmitAsync(task.LeaseId, worker, new VoteRequest(label, Unsure: label is null), null, CancellationToken.None);
+        return outcome.Result;
+    }
+}

@@ -1,0 +1,92 @@
+using System.Text;
+using Labeling.Adapters.Local;
+using Labeling.Adapters.Local.Inbox;
+using Labeling.Adapters.Local.Sqlite;
+using Labeling.Adapters.Local.Work;
+using Labeling.Application;
+using Labeling.Application.Documents;
+using Labeling.Application.Projects;
+using Labeling.Domain.Projects;
+using Labeling.Domain.Routing;
+using Labeling.Domain.Rules;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Labeling.Application.Tests.UseCases;
+
+/// <summary>The application's use cases wired to the real SQLite adapters in a temp folder; no host, no background services.</summary>
+public sealed class LabelingHarness : IDisposable
+{
+    private readonly ServiceProvider _services;
+
+    public LabelingHarness(string? dataDirectory = null, FakeTimeProvider? time = null)
+    {
+        DataDirectory = dataDirectory ?? Path.Combine(Path.GetTempPath(), "labeling-app-tests", Guid.NewGuid().ToString("N"));
+        Time = time ?? new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Storage:DataDirectory"] = DataDirectory,
+            ["Labeling:CreateDemoProject"] = "false",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton<TimeProvider>(Time);
+        services.AddLabelingApplication(configuration);
+        services.AddLocalAdapters(configuration);
+        _services = services.BuildServiceProvider();
+    }
+
+    public string DataDirectory { get; }
+
+    public FakeTimeProvider Time { get; }
+
+    public T Get<T>()
+        where T : notnull => _services.GetRequiredService<T>();
+
+    public static Project SpamProject(RoutingSettings? routing = null) => new(
+        "spam",
+        "Spam",
+        new LabelSchema(TaskKind.SingleLabel, [new("spam", "promotion"), new("ham", "real")], "Is it spam?"),
+        [
+            new LabelRule { Id = "subscribe", Label = "spam", Keywords = ["subscribe"] },
+            new LabelRule { Id = "link", Label = "spam", Pattern = "https?://" },
+            new LabelRule { Id = "check", Label = "spam", Keywords = ["check out"] },
+        ],
+        routing ?? new RoutingSettings(),
+        null,
+        DateTimeOffset.UnixEpoch);
+
+    public async Task<Project> CreateProjectAsync(Project project)
+    {
+        Assert.True(await Get<Ports.IProjectStore>().TryCreateAsync(project, CancellationToken.None));
+        return project;
+    }
+
+    public async Task<DocumentIngestResult> IngestAsync(string projectId, string fileName, string content)
+    {
+        var source = Get<FolderDocumentSource>();
+        using var stream = new MemoryStream(Encoding.UTF8.GetBytes(content));
+        var stored = await source.SaveUploadAsync(projectId, fileName, stream, CancellationToken.None);
+        return (await Get<DocumentIngestion>().IngestAsync(stored, CancellationToken.None))!;
+    }
+
+    /// <summary>Handles every queued message (weak labeling) until the queue is empty.</summary>
+    public async Task DrainQueueAsync()
+    {
+        var pump = ActivatorUtilities.CreateInstance<WorkQueuePump>(_services);
+        while (await pump.PumpOnceAsync(CancellationToken.None) > 0)
+        {
+        }
+    }
+
+    public async Task<long> ScalarAsync(string sql)
+    {
+        await using var connection = await Get<SqliteDatabase>().OpenAsync(CancellationToken.None);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    public void Dispose() => _services.Dispose();
+}

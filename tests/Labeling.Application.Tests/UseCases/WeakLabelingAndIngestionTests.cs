@@ -1,0 +1,91 @@
+using Labeling.Application.Ports;
+using Labeling.Domain.Documents;
+using Labeling.Domain.Items;
+using Labeling.Domain.Routing;
+
+namespace Labeling.Application.Tests.UseCases;
+
+public sealed class WeakLabelingAndIngestionTests : IDisposable
+{
+    private const string Csv = "text\nPlease subscribe to my channel\ncheck out http://spam.example now\nI love this song\nI love this song\n  I  love this   song \n";
+    private readonly LabelingHarness _harness = new();
+
+    public void Dispose() => _harness.Dispose();
+
+    [Fact]
+    public async Task Ingest_SameTextTwiceAndSameFileTwice_CreatesNoDuplicateItems()
+    {
+        await _harness.CreateProjectAsync(LabelingHarness.SpamProject());
+
+        var first = await _harness.IngestAsync("spam", "a.csv", Csv);
+        var again = await _harness.IngestAsync("spam", "b.csv", Csv);
+
+        Assert.Equal(3, first.Document.ItemCount);
+        Assert.Equal(2, first.Document.DuplicateItemCount);
+        Assert.True(again.AlreadyKnown);
+        Assert.Equal(3, await _harness.ScalarAsync("SELECT COUNT(*) FROM items"));
+    }
+
+    [Fact]
+    public async Task Ingest_UnparseableFile_IsQuarantinedWithReasonAndPipelineContinues()
+    {
+        await _harness.CreateProjectAsync(LabelingHarness.SpamProject());
+
+        var bad = await _harness.IngestAsync("spam", "bad.csv", "comment\nhello\n");
+        var good = await _harness.IngestAsync("spam", "good.csv", Csv);
+
+        Assert.Equal(DocumentStatus.Quarantined, bad.Document.Status);
+        Assert.Contains("text", bad.Document.Reason, StringComparison.OrdinalIgnoreCase);
+        var stored = await _harness.Get<IDocumentStore>().GetAsync("spam", bad.Document.Id, CancellationToken.None);
+        Assert.Equal(bad.Document.Reason, stored!.Reason);
+        Assert.Equal(DocumentStatus.Ingested, good.Document.Status);
+        Assert.True(File.Exists(Directory.GetFiles(Path.Combine(_harness.DataDirectory, "quarantine", "spam"), "*.reason.txt").Single()));
+    }
+
+    [Fact]
+    public async Task WeakLabel_RulesWithNeutralPrior_AutoAcceptNothingOnDayOne()
+    {
+        await _harness.CreateProjectAsync(LabelingHarness.SpamProject());
+        await _harness.IngestAsync("spam", "a.csv", Csv);
+
+        await _harness.DrainQueueAsync();
+
+        var items = await _harness.Get<IItemStore>().ListAsync("spam", null, null, 100, CancellationToken.None);
+        Assert.All(items, i => Assert.Equal(ItemState.Collecting, i.State));
+        Assert.Equal(3, await _harness.ScalarAsync("SELECT COUNT(*) FROM votes WHERE kind = 'rule'"));
+        Assert.Equal(0, await _harness.ScalarAsync("SELECT COUNT(*) FROM outbox"));
+        var flagged = items.Single(i => i.Text.StartsWith("check out", StringComparison.Ordinal));
+        Assert.Equal(2, flagged.MachineVotes);
+        Assert.True(flagged.Posterior![0] > 0.5);
+    }
+
+    [Fact]
+    public async Task WeakLabel_UntrustedAllowedByConfiguration_AutoAcceptsWithOneEventInTheSameCommit()
+    {
+        await _harness.CreateProjectAsync(LabelingHarness.SpamProject(new RoutingSettings { AcceptTarget = 0.6, AutoAcceptUntrusted = true }));
+        await _harness.IngestAsync("spam", "a.csv", Csv);
+
+        await _harness.DrainQueueAsync();
+        await _harness.DrainQueueAsync();
+
+        var accepted = await _harness.Get<IItemStore>().ListAsync("spam", ItemState.AutoAccepted, null, 100, CancellationToken.None);
+        Assert.NotEmpty(accepted);
+        Assert.All(accepted, i => Assert.Equal(DecidedBy.Machine, i.DecidedBy));
+        Assert.Equal(accepted.Count, await _harness.ScalarAsync("SELECT COUNT(*) FROM outbox"));
+        Assert.Equal(accepted.Count, await _harness.ScalarAsync("SELECT COUNT(DISTINCT item_id) FROM outbox"));
+    }
+
+    [Fact]
+    public async Task WeakLabel_MessageDeliveredTwice_VotesOnce()
+    {
+        await _harness.CreateProjectAsync(LabelingHarness.SpamProject());
+        await _harness.IngestAsync("spam", "a.csv", Csv);
+        var ids = (await _harness.Get<IItemStore>().ListAsync("spam", null, null, 100, CancellationToken.None)).Select(i => i.Id).ToArray();
+
+        await _harness.Get<WeakLabeling.WeakLabeler>().LabelAsync("spam", ids, CancellationToken.None);
+        var second = await _harness.Get<WeakLabeling.WeakLabeler>().LabelAsync("spam", ids, CancellationToken.None);
+
+        Assert.Equal(0, second);
+        Assert.Equal(3, await _harness.ScalarAsync("SELECT COUNT(*) FROM votes"));
+    }
+}

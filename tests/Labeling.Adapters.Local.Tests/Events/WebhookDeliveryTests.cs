@@ -1,0 +1,123 @@
+using System.Collections.Concurrent;
+using Labeling.Adapters.Local.Events;
+using Labeling.Adapters.Local.Sqlite;
+using Labeling.Application.Events;
+using Labeling.Application.Ports;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using StandardWebhooks;
+
+namespace Labeling.Adapters.Local.Tests.Events;
+
+/// <summary>Outbox delivery to a real HTTP receiver on 127.0.0.1 and to a JSONL file.</summary>
+public sealed class WebhookDeliveryTests : IAsyncLifetime
+{
+    private const string Secret = "a-local-test-secret";
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "labeling-webhook-tests", Guid.NewGuid().ToString("N"));
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
+    private readonly ConcurrentQueue<(string Body, bool Verified)> _received = new();
+    private WebApplication? _receiver;
+    private int _failuresLeft;
+
+    public async Task InitializeAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        _receiver = builder.Build();
+        _receiver.MapPost("/hook", async (HttpRequest request) =>
+        {
+            using var reader = new StreamReader(request.Body);
+            var body = await reader.ReadToEndAsync();
+            if (Interlocked.Decrement(ref _failuresLeft) >= 0)
+            {
+                return Results.StatusCode(503);
+            }
+
+            var verified = true;
+            try
+            {
+                new StandardWebhook(System.Text.Encoding.UTF8.GetBytes(Secret)).Verify(body, request.Headers);
+            }
+            catch (StandardWebhooks.Diagnostics.WebhookVerificationException)
+            {
+                verified = false;
+            }
+
+            _received.Enqueue((body, verified));
+            return Results.NoContent();
+        });
+        await _receiver.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _receiver!.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    [Fact]
+    public async Task Dispatch_WebhookFailsTwice_RetriesWithBackoffThenDeliversASignedEventAndWritesJsonl()
+    {
+        _failuresLeft = 2;
+        var (dispatcher, jsonl, outbox) = await DispatcherWithOneEventAsync(maxAttempts: 5);
+
+        await dispatcher.DispatchDueAsync(CancellationToken.None);
+        Assert.Empty(_received);
+        Assert.Equal(0, await dispatcher.DispatchDueAsync(CancellationToken.None));
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await dispatcher.DispatchDueAsync(CancellationToken.None);
+        _time.Advance(TimeSpan.FromSeconds(2));
+        await dispatcher.DispatchDueAsync(CancellationToken.None);
+
+        var (body, verified) = Assert.Single(_received);
+        Assert.True(verified, "The webhook signature did not verify with the shared secret.");
+        Assert.Contains("\"type\":\"label.ready\"", body, StringComparison.Ordinal);
+        Assert.Single(File.ReadAllLines(jsonl));
+        Assert.Empty(await outbox.ListDeadLettersAsync(10, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Dispatch_WebhookAlwaysFails_DeadLettersAfterMaxAttemptsWhileJsonlStillGetsIt()
+    {
+        _failuresLeft = int.MaxValue;
+        var (dispatcher, jsonl, outbox) = await DispatcherWithOneEventAsync(maxAttempts: 3);
+
+        for (var round = 0; round < 6; round++)
+        {
+            await dispatcher.DispatchDueAsync(CancellationToken.None);
+            _time.Advance(TimeSpan.FromMinutes(1));
+        }
+
+        var dead = Assert.Single(await outbox.ListDeadLettersAsync(10, CancellationToken.None));
+        Assert.Equal("webhook:ml", dead.Destination);
+        Assert.Equal(3, dead.Attempts);
+        Assert.Contains("503", dead.LastError, StringComparison.Ordinal);
+        Assert.Single(File.ReadAllLines(jsonl));
+    }
+
+    private async Task<(EventDispatcher Dispatcher, string Jsonl, SqliteEventOutbox Outbox)> DispatcherWithOneEventAsync(int maxAttempts)
+    {
+        var database = new SqliteDatabase(Path.Combine(_folder, "labeling.db"));
+        await using (var connection = await database.OpenAsync(CancellationToken.None))
+        await using (var insert = connection.CreateCommand())
+        {
+            insert.CommandText = "INSERT INTO outbox (id, project_id, item_id, type, payload, created_at) VALUES ('itm_1-r3', 'p', 'itm_1', 'label.ready', '{\"specversion\":\"1.0\",\"id\":\"itm_1-r3\",\"type\":\"label.ready\"}', 0)";
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        var outbox = new SqliteEventOutbox(database);
+        var jsonl = Path.Combine(_folder, "events", "label-ready.jsonl");
+        var hook = new WebhookOptions { Name = "ml", Url = new Uri(_receiver!.Urls.Single() + "/hook"), Secret = Secret };
+        var sinks = new IEventSink[] { new JsonlEventSink(jsonl), new WebhookEventSink(new HttpClient(), hook, _time) };
+        var options = Options.Create(new EventDeliveryOptions { MaxAttempts = maxAttempts, InitialBackoff = TimeSpan.FromSeconds(1) });
+        return (new EventDispatcher(outbox, sinks, _time, options, NullLogger<EventDispatcher>.Instance), jsonl, outbox);
+    }
+}

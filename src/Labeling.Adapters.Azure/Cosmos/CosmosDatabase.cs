@@ -112,22 +112,35 @@ public sealed class CosmosDatabase : IDisposable
             var response = await container.ReadItemAsync<T>(id, new PartitionKey(partitionKey), cancellationToken: cancellationToken).ConfigureAwait(false);
             return (response.Resource, response.ETag);
         }
-        catch (CosmosException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        catch (CosmosException ex) when (ex.StatusCode == HttpStatusCode.NotFound || IsEmulatorMissingDocument(ex))
         {
             return (null, null);
         }
     }
 
+    // The Cosmos DB server emulator answers a point read of a document in a logical partition that
+    // holds no document with a 500 from its JavaScript ("Cannot read properties of undefined"); the
+    // service answers 404. The message is the emulator's own, so real service errors still surface.
+    private static bool IsEmulatorMissingDocument(CosmosException ex) =>
+        ex.StatusCode == HttpStatusCode.InternalServerError
+        && ex.Message.Contains("Cannot read properties of undefined", StringComparison.Ordinal);
+
     /// <summary>Runs a query inside one logical partition and returns every result.</summary>
     /// <typeparam name="T">The result type.</typeparam>
     /// <param name="container">The container.</param>
-    /// <param name="query">The query.</param>
+    /// <param name="select">What to select from <c>c</c>, e.g. <c>*</c> or <c>VALUE c.id</c>.</param>
+    /// <param name="keyProperty">The partition key's property (<c>partition</c>, <c>itemId</c>).</param>
     /// <param name="partitionKey">The partition the query is confined to.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <returns>The results.</returns>
-    public static async Task<List<T>> QueryPartitionAsync<T>(Container container, QueryDefinition query, string partitionKey, CancellationToken cancellationToken)
+    /// <remarks>
+    /// The key is both in the request options (so the service routes to one partition) and in the
+    /// WHERE clause (the Cosmos DB server emulator answers "missing partition keys" without it).
+    /// </remarks>
+    public static async Task<List<T>> QueryPartitionAsync<T>(Container container, string select, string keyProperty, string partitionKey, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(container);
+        var query = new QueryDefinition($"SELECT {select} FROM c WHERE c.{keyProperty} = @pk").WithParameter("@pk", partitionKey);
         var results = new List<T>();
         using var feed = container.GetItemQueryIterator<T>(query, requestOptions: new QueryRequestOptions { PartitionKey = new PartitionKey(partitionKey) });
         while (feed.HasMoreResults)

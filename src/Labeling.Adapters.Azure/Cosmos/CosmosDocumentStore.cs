@@ -21,7 +21,7 @@ public sealed class CosmosDocumentStore : IDocumentStore
     /// <inheritdoc />
     public async Task<IReadOnlyList<Document>> ListAsync(string projectId, CancellationToken cancellationToken)
     {
-        var entries = await CosmosDatabase.QueryPartitionAsync<DocumentEntry>(_db.Index, new QueryDefinition("SELECT * FROM c"), DocumentsPartition(projectId), cancellationToken).ConfigureAwait(false);
+        var entries = await CosmosDatabase.QueryPartitionAsync<DocumentEntry>(_db.Index, "*", "partition", DocumentsPartition(projectId), cancellationToken).ConfigureAwait(false);
         return entries.Select(e => e.Body).OrderByDescending(d => d.ReceivedAt).ThenBy(d => d.Id, StringComparer.Ordinal).ToArray();
     }
 

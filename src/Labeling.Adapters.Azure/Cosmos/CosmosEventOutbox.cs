@@ -46,7 +46,7 @@ public sealed class CosmosEventOutbox : IEventOutbox
     private async Task<List<OutboxEntry>> AllAsync(CancellationToken cancellationToken)
     {
         var queries = Enumerable.Range(0, _db.Options.IndexBuckets).Select(b =>
-            CosmosDatabase.QueryPartitionAsync<OutboxEntry>(_db.Index, new QueryDefinition("SELECT * FROM c"), OutboxPartition(b), cancellationToken));
+            CosmosDatabase.QueryPartitionAsync<OutboxEntry>(_db.Index, "*", "partition", OutboxPartition(b), cancellationToken));
         return (await Task.WhenAll(queries).ConfigureAwait(false)).SelectMany(e => e).ToList();
     }
 

@@ -108,7 +108,7 @@ public sealed class CosmosItemStore : IItemStore
     /// <inheritdoc />
     public async Task<IReadOnlyList<Vote>> GetVotesAsync(string projectId, string itemId, CancellationToken cancellationToken)
     {
-        var votes = await CosmosDatabase.QueryPartitionAsync<VoteDoc>(_db.Votes, new QueryDefinition("SELECT * FROM c"), ItemKey(projectId, itemId), cancellationToken).ConfigureAwait(false);
+        var votes = await CosmosDatabase.QueryPartitionAsync<VoteDoc>(_db.Votes, "*", "itemId", ItemKey(projectId, itemId), cancellationToken).ConfigureAwait(false);
         return votes.Select(v => v.Body).OrderBy(v => v.At).ThenBy(v => v.LabelerId, StringComparer.Ordinal).ToArray();
     }
 
@@ -167,7 +167,9 @@ public sealed class CosmosItemStore : IItemStore
         foreach (var vote in commit.Votes)
         {
             var partition = ItemKey(projectId, vote.ItemId);
-            if ((await CosmosDatabase.ReadAsync<VoteDoc>(_db.Votes, vote.LabelerId, partition, cancellationToken).ConfigureAwait(false)).Document is not null)
+            // A query rather than a point read: the emulator fails point reads of missing documents in containers keyed by another property than /id.
+            var existing = await CosmosDatabase.QueryPartitionAsync<VoteDoc>(_db.Votes, "*", "itemId", partition, cancellationToken).ConfigureAwait(false);
+            if (existing.Any(v => v.Id == vote.LabelerId))
             {
                 throw new ConcurrencyConflictException($"'{vote.LabelerId}' has already voted on item '{vote.ItemId}'.");
             }
@@ -251,7 +253,7 @@ public sealed class CosmosItemStore : IItemStore
     internal async Task<List<ItemEntry>> EntriesAsync(string projectId, CancellationToken cancellationToken)
     {
         var queries = Enumerable.Range(0, Buckets).Select(b =>
-            CosmosDatabase.QueryPartitionAsync<ItemEntry>(_db.Index, new QueryDefinition("SELECT * FROM c"), $"{projectId}:items:{b}", cancellationToken));
+            CosmosDatabase.QueryPartitionAsync<ItemEntry>(_db.Index, "*", "partition", $"{projectId}:items:{b}", cancellationToken));
         return (await Task.WhenAll(queries).ConfigureAwait(false)).SelectMany(e => e).ToList();
     }
 

@@ -166,7 +166,7 @@ public sealed class CosmosLabelerStore : ILabelerStore
 
     /// <summary>Every labeler registered in a project.</summary>
     internal async Task<IReadOnlyList<LabelerEntry>> ListLabelersAsync(string projectId, CancellationToken cancellationToken) =>
-        await CosmosDatabase.QueryPartitionAsync<LabelerEntry>(_db.Index, new QueryDefinition("SELECT * FROM c"), LabelersPartition(projectId), cancellationToken).ConfigureAwait(false);
+        await CosmosDatabase.QueryPartitionAsync<LabelerEntry>(_db.Index, "*", "partition", LabelersPartition(projectId), cancellationToken).ConfigureAwait(false);
 
     private async Task<List<ItemEvidenceState>> ItemEvidenceAsync(string projectId, CancellationToken cancellationToken)
     {
@@ -175,7 +175,7 @@ public sealed class CosmosLabelerStore : ILabelerStore
         for (var bucket = 0; bucket < _db.Options.IndexBuckets; bucket++)
         {
             var partition = $"{projectId}:items:{bucket}";
-            ids.AddRange(await CosmosDatabase.QueryPartitionAsync<string>(_db.Index, new QueryDefinition("SELECT VALUE c.id FROM c"), partition, cancellationToken).ConfigureAwait(false));
+            ids.AddRange(await CosmosDatabase.QueryPartitionAsync<string>(_db.Index, "VALUE c.id", "partition", partition, cancellationToken).ConfigureAwait(false));
         }
 
         await Parallel.ForEachAsync(ids, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken }, async (itemId, ct) =>

@@ -22,7 +22,7 @@ public sealed class CosmosProjectStore : IProjectStore
     /// <inheritdoc />
     public async Task<IReadOnlyList<Project>> ListAsync(CancellationToken cancellationToken)
     {
-        var entries = await CosmosDatabase.QueryPartitionAsync<ProjectEntry>(_db.Index, new QueryDefinition("SELECT * FROM c"), ProjectsPartition, cancellationToken).ConfigureAwait(false);
+        var entries = await CosmosDatabase.QueryPartitionAsync<ProjectEntry>(_db.Index, "*", "partition", ProjectsPartition, cancellationToken).ConfigureAwait(false);
         var projects = new List<Project>(entries.Count);
         foreach (var entry in entries.OrderBy(e => e.Id, StringComparer.Ordinal))
         {

@@ -1,0 +1,37 @@
+using Labeling.Adapters.Azure.Cosmos;
+using Labeling.TestSupport.Emulators;
+
+namespace Labeling.Adapters.Azure.Tests.Cosmos;
+
+/// <summary>The store contract against the Cosmos stores, on the Cosmos DB server emulator (real wire protocol).</summary>
+[Collection(CosmosCollection.Name)]
+public sealed class CosmosStoreContractTests(CosmosEmulatorFixture cosmos) : StoreContract, IDisposable
+{
+    private readonly List<CosmosDatabase> _databases = [];
+
+    protected override async Task<StoreSet> CreateAsync()
+    {
+        var options = new CosmosOptions
+        {
+            ConnectionString = cosmos.ConnectionString,
+            Emulator = true,
+            Database = "contract-" + Guid.NewGuid().ToString("N")[..10],
+            IndexBuckets = 4,
+            StatisticShards = 4,
+        };
+        var db = CosmosDatabase.Connect(options, new global::Azure.Identity.DefaultAzureCredential());
+        _databases.Add(db);
+        await db.EnsureCreatedAsync(CancellationToken.None);
+        var labelers = new CosmosLabelerStore(db);
+        var items = new CosmosItemStore(db, labelers);
+        return new StoreSet(new CosmosProjectStore(db), items, new CosmosLeaseStore(db, items), labelers, new CosmosDocumentStore(db));
+    }
+
+    public void Dispose()
+    {
+        foreach (var db in _databases)
+        {
+            db.Dispose();
+        }
+    }
+}

@@ -1,0 +1,23 @@
+using Labeling.Adapters.Local.Sqlite;
+
+namespace Labeling.Adapters.Azure.Tests.Cosmos;
+
+/// <summary>The store contract against the local host's SQLite stores (the reference behaviour).</summary>
+public sealed class SqliteStoreContractTests : StoreContract, IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("labeling-contract-").FullName;
+
+    protected override Task<StoreSet> CreateAsync()
+    {
+        var db = new SqliteDatabase(Path.Combine(_folder, Guid.NewGuid().ToString("N") + ".db"));
+        return Task.FromResult(new StoreSet(
+            new SqliteProjectStore(db), new SqliteItemStore(db, TimeProvider.System), new SqliteLeaseStore(db),
+            new SqliteLabelerStore(db), new SqliteDocumentStore(db)));
+    }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_folder, recursive: true);
+    }
+}

@@ -1,0 +1,159 @@
+using Labeling.Application.Ports;
+using Labeling.Application.Problems;
+using Labeling.Domain.Items;
+using Labeling.Domain.Labelers;
+using Labeling.Domain.Projects;
+using Labeling.Domain.Routing;
+using Labeling.Domain.Votes;
+
+namespace Labeling.Adapters.Azure.Tests.Cosmos;
+
+/// <summary>
+/// The behaviour every store backend must have (SQLite locally, Cosmos DB on Azure): one suite, run
+/// against each by a subclass.
+/// </summary>
+public abstract class StoreContract
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 28, 12, 0, 0, TimeSpan.Zero);
+
+    protected abstract Task<StoreSet> CreateAsync();
+
+    [Fact]
+    public async Task TryCreateAsync_SameIdTwice_CreatesOnceAndLists()
+    {
+        var s = await CreateAsync();
+        var project = Project("p-" + Guid.NewGuid().ToString("N")[..6]);
+
+        Assert.True(await s.Projects.TryCreateAsync(project, CancellationToken.None));
+        Assert.False(await s.Projects.TryCreateAsync(project, CancellationToken.None));
+
+        Assert.Equal(project.Name, (await s.Projects.GetAsync(project.Id, CancellationToken.None))?.Name);
+        Assert.Contains(await s.Projects.ListAsync(CancellationToken.None), p => p.Id == project.Id);
+    }
+
+    [Fact]
+    public async Task AddNewAsync_SameContentTwice_AddsOnceAndListsInIdOrder()
+    {
+        var s = await CreateAsync();
+        var items = Enumerable.Range(0, 5).Select(n => Item("p1", $"itm_{n:00}", ItemState.WeakLabeling, "doc_1")).ToArray();
+
+        Assert.Equal(5, (await s.Items.AddNewAsync(items, CancellationToken.None)).Count);
+        Assert.Empty(await s.Items.AddNewAsync(items, CancellationToken.None));
+
+        Assert.Equal(5, await s.Items.CountFromDocumentAsync("p1", "doc_1", CancellationToken.None));
+        var page1 = await s.Items.ListAsync("p1", ItemState.WeakLabeling, null, 3, CancellationToken.None);
+        var page2 = await s.Items.ListAsync("p1", ItemState.WeakLabeling, page1[^1].Id, 3, CancellationToken.None);
+        Assert.Equal(["itm_00", "itm_01", "itm_02", "itm_03", "itm_04"], page1.Concat(page2).Select(i => i.Id).ToArray());
+        Assert.Empty(await s.Items.ListAsync("p1", ItemState.Decided, null, 10, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task CommitAsync_StaleRevision_ConflictsAndWritesNothing()
+    {
+        var s = await CreateAsync();
+        var item = Item("p1", "itm_a", ItemState.Collecting, null);
+        await s.Items.AddNewAsync([item], CancellationToken.None);
+        var stale = item with { Revision = 3, CrowdVotes = 1 };
+
+        await Assert.ThrowsAsync<ConcurrencyConflictException>(() => s.Items.CommitAsync(
+            new ItemCommit("p1") { Items = [new ItemWrite(stale, null)], Votes = [CrowdVote("p1", "itm_a", "worker:w1")] }, CancellationToken.None));
+
+        Assert.Equal(1, (await s.Items.GetAsync("p1", "itm_a", CancellationToken.None))?.Revision);
+        Assert.Empty(await s.Items.GetVotesAsync("p1", "itm_a", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task TryAcquireAsync_TwoWorkersOneItem_OnlyOneHoldsIt()
+    {
+        var s = await CreateAsync();
+        await s.Projects.TryCreateAsync(Project("p1"), CancellationToken.None);
+        await s.Items.AddNewAsync([Item("p1", "itm_a", ItemState.Collecting, null)], CancellationToken.None);
+
+        var first = await s.Leases.TryAcquireAsync(Lease("l1", "itm_a", "worker:a"), T0, CancellationToken.None);
+        var second = await s.Leases.TryAcquireAsync(Lease("l2", "itm_a", "worker:b"), T0, CancellationToken.None);
+
+        Assert.True(first);
+        Assert.False(second);
+        Assert.Empty(await s.Leases.FindCandidatesAsync("p1", "worker:b", T0, 10, CancellationToken.None));
+        Assert.Equal("l1", (await s.Leases.FindOpenAsync("p1", "worker:a", T0, CancellationToken.None))?.Id);
+        Assert.Equal(["itm_a"], await s.Leases.FindCandidatesAsync("p1", "worker:b", T0.AddHours(1), 10, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task CommitAsync_HundredConcurrentVotesOnOneItem_LosesNoUpdate()
+    {
+        var s = await CreateAsync();
+        await s.Items.AddNewAsync([Item("p1", "itm_hot", ItemState.Collecting, null)], CancellationToken.None);
+
+        await Parallel.ForEachAsync(Enumerable.Range(0, 100), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (n, ct) =>
+        {
+            while (true)
+            {
+                var current = (await s.Items.GetAsync("p1", "itm_hot", ct))!;
+                var next = current with { Revision = current.Revision + 1, CrowdVotes = current.CrowdVotes + 1, CrowdLabels = current.CrowdLabels + 1 };
+                try
+                {
+                    await s.Items.CommitAsync(new ItemCommit("p1") { Items = [new ItemWrite(next, null)], Votes = [CrowdVote("p1", "itm_hot", $"worker:w{n}")] }, ct);
+                    return;
+                }
+                catch (ConcurrencyConflictException)
+                {
+                    // Another vote won this revision: read again and retry, as the vote handler's caller does.
+                }
+            }
+        });
+
+        var item = await s.Items.GetAsync("p1", "itm_hot", CancellationToken.None);
+        Assert.Equal(100, item?.CrowdVotes);
+        Assert.Equal(101, item?.Revision);
+        Assert.Equal(100, (await s.Items.GetVotesAsync("p1", "itm_hot", CancellationToken.None)).Count);
+        Assert.Equal(100, await s.Items.CountCrowdVotesAsync("p1", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task CommitAsync_HundredConcurrentVotesByOneWorker_LosesNoUpdate()
+    {
+        var s = await CreateAsync();
+        var items = Enumerable.Range(0, 100).Select(n => Item("p1", $"itm_{n:000}", ItemState.Collecting, null)).ToArray();
+        await s.Items.AddNewAsync(items, CancellationToken.None);
+
+        await Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (item, ct) =>
+            await s.Items.CommitAsync(new ItemCommit("p1")
+            {
+                Items = [new ItemWrite(item with { Revision = 2, CrowdVotes = 1, CrowdLabels = 1 }, null)],
+                Votes = [CrowdVote("p1", item.Id, "worker:alice")],
+            }, ct));
+
+        Assert.Equal(100, await s.Items.CountVotesByAsync("p1", "worker:alice", CancellationToken.None));
+        Assert.Equal(100, await s.Items.CountCrowdVotesAsync("p1", CancellationToken.None));
+        var counts = await s.Items.CountAsync("p1", CancellationToken.None);
+        Assert.Equal(100, counts.CrowdVotes);
+        Assert.Equal(100, counts.ByState[ItemState.Collecting]);
+    }
+
+    [Fact]
+    public async Task CommitAsync_SameLabelerVotesTwiceOnAnItem_Conflicts()
+    {
+        var s = await CreateAsync();
+        var item = Item("p1", "itm_v", ItemState.Collecting, null);
+        await s.Items.AddNewAsync([item], CancellationToken.None);
+        await s.Items.CommitAsync(new ItemCommit("p1") { Items = [new ItemWrite(item with { Revision = 2 }, null)], Votes = [CrowdVote("p1", "itm_v", "worker:w")] }, CancellationToken.None);
+
+        await Assert.ThrowsAsync<ConcurrencyConflictException>(() => s.Items.CommitAsync(
+            new ItemCommit("p1") { Items = [new ItemWrite(item with { Revision = 3 }, null)], Votes = [CrowdVote("p1", "itm_v", "worker:w")] }, CancellationToken.None));
+        Assert.Single(await s.Items.GetVotesAsync("p1", "itm_v", CancellationToken.None));
+    }
+
+    private static Project Project(string id) =>
+        new(id, "Spam", new LabelSchema(TaskKind.SingleLabel, [new LabelDefinition("spam", "Spam"), new LabelDefinition("ham", "Not spam")], "Is it spam?"),
+            [], new RoutingSettings(), null, T0);
+
+    private static Item Item(string projectId, string id, ItemState state, string? documentId) =>
+        new(projectId, id, documentId, "row-1", null, "text of " + id, "hash-" + id, state, null, null, null, null, null, 0, 0, 0, 1, T0, T0, null);
+
+    private static Vote CrowdVote(string projectId, string itemId, string workerId) =>
+        new(projectId, itemId, workerId, LabelerKind.Worker, "spam", T0, null);
+
+    private static ItemLease Lease(string id, string itemId, string workerId) =>
+        new(id, "p1", itemId, workerId, T0, T0.AddMinutes(5), null);
+}

@@ -62,17 +62,36 @@ internal sealed class OnlineCommunities
     /// </summary>
     public double PriorMean(LabelerStatistics labeler, int truth, int answer)
     {
-        var value = 0.0;
-        if (labeler.HasMembership)
+        Span<double> column = stackalloc double[_k];
+        PriorColumn(labeler, answer, column);
+        return column[truth];
+    }
+
+    /// <summary>P_w[t, answer] for every class t at once: the column one vote needs.</summary>
+    public void PriorColumn(LabelerStatistics labeler, int answer, Span<double> column)
+    {
+        column.Clear();
+        Span<double> weights = stackalloc double[_m];
+        if (labeler.HasMembership) labeler.Membership.CopyTo(weights);
+        else
         {
-            var r = labeler.Membership;
-            for (var m = 0; m < _m; m++) value += r[m] * Phi(m, truth, answer);
-            return value;
+            var sum = 0.0;
+            foreach (var v in _membershipTotals) sum += v;
+            for (var m = 0; m < _m; m++) weights[m] = (_membershipTotals[m] + 1.0) / (sum + _m);
         }
-        var sum = 0.0;
-        foreach (var v in _membershipTotals) sum += v;
-        for (var m = 0; m < _m; m++) value += (_membershipTotals[m] + 1.0) / (sum + _m) * Phi(m, truth, answer);
-        return value;
+        for (var m = 0; m < _m; m++)
+        {
+            var r = weights[m];
+            if (r < 1e-12) continue;
+            var counts = _communityCounts.AsSpan(m * _k * _k, _k * _k);
+            var seed = _seed.AsSpan(m * _k * _k, _k * _k);
+            var rows = _communityRowSums.AsSpan(m * _k, _k);
+            for (var t = 0; t < _k; t++)
+            {
+                var c = (t * _k) + answer;
+                column[t] += r * (counts[c] + seed[c]) / (rows[t] + SeedPerRow);
+            }
+        }
     }
 
     /// <summary>Moves the communities by a labeler's count change C_w[·, answer] += after − before·scale.</summary>
@@ -84,7 +103,16 @@ internal sealed class OnlineCommunities
         {
             var weight = r[m];
             if (weight < 1e-12) continue;
-            for (var t = 0; t < _k; t++) Shift(m, (t * _k) + answer, weight * (after[t] - (before[t] * beforeScale)));
+            var counts = _communityCounts.AsSpan(m * _k * _k, _k * _k);
+            var rows = _communityRowSums.AsSpan(m * _k, _k);
+            for (var t = 0; t < _k; t++)
+            {
+                var d = weight * (after[t] - (before[t] * beforeScale));
+                var c = (t * _k) + answer;
+                // Removing contributions can leave −1e-17 residues; counts are never negative.
+                counts[c] = Math.Max(0, counts[c] + d);
+                rows[t] = Math.Max(0, rows[t] + d);
+            }
         }
     }
 

@@ -288,13 +288,15 @@ public sealed class OnlineDawidSkene
         var s = _options.PriorStrength;
         var classCounts = shared.ClassCounts;
         for (var t = 0; t < k; t++) post[t] = classCounts[t] + _options.ClassPseudoCount;
+        Span<double> prior = stackalloc double[k];
         foreach (var v in evidence.Votes)
         {
             var stats = v.Labeler;
+            shared.PriorColumn(stats, v.Label, prior);
             var max = 0.0;
             for (var t = 0; t < k; t++)
             {
-                var p = post[t] * (stats.Count(t, v.Label) + (s * shared.PriorMean(stats, t, v.Label))) / (stats.RowSum(t) + s);
+                var p = post[t] * (stats.Count(t, v.Label) + (s * prior[t])) / (stats.RowSum(t) + s);
                 post[t] = p;
                 if (p > max) max = p;
             }

@@ -67,14 +67,14 @@ public sealed class CommunityDawidSkene : ITruthInference
         while (iteration < _options.MaxIterations)
         {
             iteration++;
-            AccumulateCounts(data, posteriors, state.Counts);
+            ConfusionEm.AccumulateCounts(data, posteriors, state.Counts);
             if (iteration == 1) InitialiseCommunities(state);
             UpdateMemberships(state);
             UpdateCommunities(state);
             UpdateLabelers(state);
             var prior = Probability.ClassShares(posteriors, data.ItemCount, k, _options.ClassPseudoCount);
             for (var t = 0; t < k; t++) state.LogPrior[t] = Probability.SafeLog(prior[t]);
-            var objective = EStep(data, posteriors, state.LogTheta, state.LogPrior);
+            var objective = ConfusionEm.EStep(data, posteriors, state.LogTheta, state.LogPrior);
             trace.Add(objective);
             if (Math.Abs(objective - previous) <= _options.Tolerance * data.AnswerCount)
             {
@@ -84,21 +84,6 @@ public sealed class CommunityDawidSkene : ITruthInference
             previous = objective;
         }
         return BuildResult(data, posteriors, state, iteration, converged, trace.ToArray());
-    }
-
-    private static void AccumulateCounts(AnswerMatrix data, double[] posteriors, double[] counts)
-    {
-        var k = data.ClassCount;
-        Array.Clear(counts);
-        var answerItem = data.AnswerItem;
-        var answerWorker = data.AnswerWorker;
-        var answerLabel = data.AnswerLabel;
-        for (var p = 0; p < answerLabel.Length; p++)
-        {
-            var post = posteriors.AsSpan(answerItem[p] * k, k);
-            var baseIndex = (answerWorker[p] * k * k) + answerLabel[p];
-            for (var t = 0; t < k; t++) counts[baseIndex + (t * k)] += post[t];
-        }
     }
 
     private static void InitialiseCommunities(FitState s)
@@ -216,27 +201,6 @@ public sealed class CommunityDawidSkene : ITruthInference
                 }
             }
         }
-    }
-
-    private static double EStep(AnswerMatrix data, double[] posteriors, double[] logTheta, double[] logPrior)
-    {
-        var k = data.ClassCount;
-        var offsets = data.ItemOffsets;
-        var answerWorker = data.AnswerWorker;
-        var answerLabel = data.AnswerLabel;
-        var objective = 0.0;
-        for (var i = 0; i < data.ItemCount; i++)
-        {
-            var row = posteriors.AsSpan(i * k, k);
-            logPrior.CopyTo(row);
-            for (var p = offsets[i]; p < offsets[i + 1]; p++)
-            {
-                var theta = logTheta.AsSpan(((answerWorker[p] * k) + answerLabel[p]) * k, k);
-                for (var t = 0; t < k; t++) row[t] += theta[t];
-            }
-            objective += Probability.NormalizeLog(row);
-        }
-        return objective;
     }
 
     private InferenceResult BuildResult(AnswerMatrix data, double[] posteriors, FitState s, int iterations, bool converged, double[] trace)

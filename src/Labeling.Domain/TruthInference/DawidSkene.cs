@@ -56,7 +56,7 @@ public sealed class DawidSkene : ITruthInference
         {
             iteration++;
             MStep(data, posteriors, counts, logTheta, logPrior);
-            var objective = EStep(data, posteriors, logTheta, logPrior);
+            var objective = ConfusionEm.EStep(data, posteriors, logTheta, logPrior);
             trace.Add(objective);
             if (Math.Abs(objective - previous) <= _options.Tolerance * Math.Max(1.0, Math.Abs(objective)))
             {
@@ -84,16 +84,7 @@ public sealed class DawidSkene : ITruthInference
     private void MStep(AnswerMatrix data, double[] posteriors, double[] counts, double[] logTheta, double[] logPrior)
     {
         var k = data.ClassCount;
-        Array.Clear(counts);
-        var answerItem = data.AnswerItem;
-        var answerWorker = data.AnswerWorker;
-        var answerLabel = data.AnswerLabel;
-        for (var p = 0; p < answerLabel.Length; p++)
-        {
-            var post = posteriors.AsSpan(answerItem[p] * k, k);
-            var baseIndex = (answerWorker[p] * k * k) + answerLabel[p];
-            for (var t = 0; t < k; t++) counts[baseIndex + (t * k)] += post[t];
-        }
+        ConfusionEm.AccumulateCounts(data, posteriors, counts);
 
         var pooled = new double[k * k];
         if (_options.PooledPseudoCount > 0)
@@ -144,24 +135,4 @@ public sealed class DawidSkene : ITruthInference
         for (var t = 0; t < k; t++) logPrior[t] = Probability.SafeLog(prior[t]);
     }
 
-    private static double EStep(AnswerMatrix data, double[] posteriors, double[] logTheta, double[] logPrior)
-    {
-        var k = data.ClassCount;
-        var offsets = data.ItemOffsets;
-        var answerWorker = data.AnswerWorker;
-        var answerLabel = data.AnswerLabel;
-        var objective = 0.0;
-        for (var i = 0; i < data.ItemCount; i++)
-        {
-            var row = posteriors.AsSpan(i * k, k);
-            logPrior.CopyTo(row);
-            for (var p = offsets[i]; p < offsets[i + 1]; p++)
-            {
-                var theta = logTheta.AsSpan(((answerWorker[p] * k) + answerLabel[p]) * k, k);
-                for (var t = 0; t < k; t++) row[t] += theta[t];
-            }
-            objective += Probability.NormalizeLog(row);
-        }
-        return objective;
-    }
 }

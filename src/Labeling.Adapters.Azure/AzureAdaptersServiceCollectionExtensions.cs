@@ -2,6 +2,7 @@ using Azure.Core;
 using Azure.Messaging.ServiceBus;
 using Labeling.Adapters.Azure.Chat;
 using Labeling.Adapters.Azure.Cosmos;
+using Labeling.Adapters.Azure.Hosting;
 using Labeling.Adapters.Azure.Identity;
 using Labeling.Adapters.Azure.Messaging;
 using Labeling.Adapters.Azure.Storage;
@@ -18,7 +19,8 @@ public static class AzureAdaptersServiceCollectionExtensions
 {
     /// <summary>
     /// Adds every port's Azure adapter with options bound from <c>Cosmos</c>, <c>Storage</c>,
-    /// <c>ServiceBus</c> and <c>OpenAI</c> (validated on start). Every client authenticates with
+    /// <c>ServiceBus</c> and <c>OpenAI</c> (validated on start), and <see cref="AzureResourceInitializer"/>
+    /// (creates databases, containers and queues when <c>Cosmos:CreateIfMissing</c> is set). Every client authenticates with
     /// <see cref="AzureCredentials.Create"/>; connection strings are read only for the emulators.
     /// </summary>
     /// <param name="services">The services.</param>
@@ -60,6 +62,7 @@ public static class AzureAdaptersServiceCollectionExtensions
 
         services.TryAddSingleton<IChatModelCatalog>(sp => new AzureOpenAIChatModelCatalog(Value<OpenAIOptions>(sp), sp.GetRequiredService<TokenCredential>()));
         services.AddSingleton<IEnumerable<IEventSink>>(sp => CreateSinks(sp));
+        services.AddHostedService<AzureResourceInitializer>();
         return services;
     }
 

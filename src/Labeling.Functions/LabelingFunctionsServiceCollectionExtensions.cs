@@ -1,0 +1,26 @@
+using Labeling.Adapters.Azure;
+using Labeling.Application;
+using Labeling.Functions.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Labeling.Functions;
+
+/// <summary>The Functions app's whole composition, in one call shared by <c>Program.cs</c> and the tests that host it.</summary>
+public static class LabelingFunctionsServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the application's use cases, the HTTP API pipeline with Entra ID authentication, and the
+    /// Azure adapters (Cosmos DB, Blob, Storage Queue, Service Bus, Azure OpenAI).
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configuration">The configuration root.</param>
+    /// <returns>The services.</returns>
+    public static IServiceCollection AddLabelingFunctions(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddLabelingApplication(configuration);
+        services.AddLabelingApi(configuration);
+        services.AddAzureAdapters(configuration);
+        return services;
+    }
+}

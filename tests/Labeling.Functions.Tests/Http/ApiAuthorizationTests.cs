@@ -1,0 +1,111 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using Labeling.Application.Ports;
+using Labeling.Application.Projects;
+using Labeling.Functions.Tests.Hosting;
+using Labeling.TestSupport.Emulators;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Labeling.Functions.Tests.Http;
+
+/// <summary>
+/// The <c>Api</c> trigger's pipeline (Microsoft.Identity.Web JWT bearer, role policies, routing, problem
+/// details, the application's endpoints) on the Azure adapters, with tokens from a local signing key.
+/// </summary>
+[Collection(EmulatorCollection.Name)]
+public sealed class ApiAuthorizationTests(AzuriteFixture azurite, CosmosEmulatorFixture cosmos) : IAsyncLifetime
+{
+    private FunctionsTestHost _host = null!;
+
+    public async Task InitializeAsync()
+    {
+        _host = await FunctionsTestHost.StartAsync(azurite, cosmos);
+        await _host.Services.GetRequiredService<IProjectStore>().TryCreateAsync(DemoProject.Create(DateTimeOffset.UtcNow), CancellationToken.None);
+    }
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    [Fact]
+    public async Task Api_NoToken_Returns401WithABearerChallenge()
+    {
+        using var client = _host.Client(null);
+
+        var response = await client.GetAsync("/api/projects");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Contains(response.Headers.WwwAuthenticate, h => h.Scheme == "Bearer");
+    }
+
+    [Fact]
+    public async Task Api_TokenSignedByAnotherKey_Returns401()
+    {
+        var forged = TestTokens.Mint("mallory", ["Admin"], new RsaSecurityKey(RSA.Create(2048)) { KeyId = "test-key" }, TimeSpan.FromHours(1));
+        using var client = _host.Client(forged);
+
+        var response = await client.GetAsync("/api/projects");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Api_ExpiredToken_Returns401()
+    {
+        var expired = TestTokens.Mint("alice", ["Admin"], _host.Tokens.Key, TimeSpan.FromMinutes(-10));
+        using var client = _host.Client(expired);
+
+        var response = await client.GetAsync("/api/projects");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Api_TokenWithNeitherRolesNorScopes_IsRejected()
+    {
+        using var client = _host.Client(_host.Tokens.Mint("alice"));
+
+        var response = await client.GetAsync("/api/projects");
+
+        Assert.True(response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden, $"got {(int)response.StatusCode}");
+    }
+
+    [Theory]
+    [InlineData("GET", "/api/projects/demo/progress", "Labeler", HttpStatusCode.Forbidden)]
+    [InlineData("GET", "/api/projects/demo/progress", "Reviewer", HttpStatusCode.OK)]
+    [InlineData("GET", "/api/projects/demo/progress", "Admin", HttpStatusCode.OK)]
+    [InlineData("GET", "/api/projects/demo/items", "Labeler", HttpStatusCode.Forbidden)]
+    [InlineData("GET", "/api/projects/demo/items", "Reviewer", HttpStatusCode.OK)]
+    [InlineData("GET", "/api/projects/demo/tasks/next", "Reviewer", HttpStatusCode.Forbidden)]
+    [InlineData("GET", "/api/projects/demo/tasks/next", "Admin", HttpStatusCode.Forbidden)]
+    [InlineData("GET", "/api/projects/demo/tasks/next", "Labeler", HttpStatusCode.NoContent)]
+    [InlineData("GET", "/api/workers/me", "Labeler", HttpStatusCode.OK)]
+    [InlineData("POST", "/api/projects", "Reviewer", HttpStatusCode.Forbidden)]
+    [InlineData("POST", "/api/projects", "Labeler", HttpStatusCode.Forbidden)]
+    [InlineData("POST", "/api/projects", "Admin", HttpStatusCode.Created)]
+    [InlineData("GET", "/api/projects", "Labeler", HttpStatusCode.OK)]
+    public async Task Api_RoleAgainstEndpoint_IsAllowedOnlyWithTheRightRole(string method, string path, string role, HttpStatusCode expected)
+    {
+        using var client = _host.Client(_host.Tokens.Mint($"user-{role.ToLowerInvariant()}", role));
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (method == "POST")
+        {
+            request.Content = JsonContent.Create(new { id = "p-" + Guid.NewGuid().ToString("N")[..8], labels = new[] { new { name = "spam" }, new { name = "ham" } } });
+        }
+
+        var response = await client.SendAsync(request);
+
+        Assert.True(expected == response.StatusCode, $"{method} {path} as {role}: expected {(int)expected}, got {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
+
+    [Fact]
+    public async Task Api_UnknownProject_IsAProblemDetails404FromTheSharedHandler()
+    {
+        using var client = _host.Client(_host.Tokens.Mint("rita", "Reviewer"));
+
+        var response = await client.GetAsync("/api/projects/nope/progress");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+}

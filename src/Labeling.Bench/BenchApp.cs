@@ -1,6 +1,9 @@
 using System.CommandLine;
 using Labeling.Bench.Commands;
 using Labeling.Bench.Datasets;
+using Labeling.Bench.Live;
+using Labeling.Bench.Load;
+using Labeling.Bench.Replay;
 using Labeling.Bench.Terminal;
 
 namespace Labeling.Bench;
@@ -19,12 +22,15 @@ internal static class BenchApp
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool showProgress = false)
     {
         var console = new BenchConsole(stdout, stderr, showProgress);
-        var root = new RootCommand("Benchmarks for truth inference: accuracy on labelled data sets, synthetic crowds, throughput.")
+        var root = new RootCommand("Benchmarks for truth inference (accuracy on labelled data sets, synthetic crowds, throughput) and for a live server (replay, HTTP load, ingestion).")
         {
             InferenceCommand.Create(console),
             SynthCommand.Create(console),
             ThroughputCommand.Create(console),
             BatchScaleCommand.Create(console),
+            ReplayCommand.Create(console),
+            HttpLoadCommand.Create(console),
+            IngestLoadCommand.Create(console),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -46,6 +52,12 @@ internal static class BenchApp
         }
         catch (DatasetFormatException e)
         {
+            stderr.WriteLine($"error: {e.Message}");
+            return ExitCodes.DataError;
+        }
+        catch (Exception e) when (e is ApiException or HttpRequestException or TimeoutException or InvalidOperationException)
+        {
+            // A live-server command failed against the server; the message names the request.
             stderr.WriteLine($"error: {e.Message}");
             return ExitCodes.DataError;
         }

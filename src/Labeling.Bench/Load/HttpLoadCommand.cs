@@ -1,0 +1,87 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Labeling.Bench.Live;
+using Labeling.Bench.Replay;
+using Labeling.Bench.Reporting;
+using Labeling.Bench.Terminal;
+
+namespace Labeling.Bench.Load;
+
+/// <summary>
+/// The <c>http-load</c> command: votes per second through the HTTP API. A new project gets
+/// <c>--votes</c> + <c>--warmup</c> one-line items; <c>--concurrency</c> workers, each with its own
+/// Labeler token, loop lease (<c>GET tasks/next</c>) then vote (<c>POST tasks/{lease}/votes</c> with
+/// an Idempotency-Key) with a seeded random label. Latencies of the two requests are kept apart;
+/// the warm-up votes are not measured.
+/// </summary>
+internal static class HttpLoadCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create(BenchConsole console)
+    {
+        var server = LiveOptions.Server();
+        var tokenData = LiveOptions.TokenData();
+        tokenData.Required = true;
+        var votes = new Option<int>("--votes") { Description = "Measured votes (as many items are uploaded).", DefaultValueFactory = _ => 20_000 };
+        var concurrency = new Option<int>("--concurrency") { Description = "Workers voting at once, each with its own token.", DefaultValueFactory = _ => 16 };
+        var warmup = new Option<int>("--warmup") { Description = "Votes before the clock starts.", DefaultValueFactory = _ => 1_000 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the workers' labels.", DefaultValueFactory = _ => 1 };
+        var command = new Command("http-load", "Votes per second and lease/vote latency percentiles through the live HTTP API.")
+        {
+            server, tokenData, votes, concurrency, warmup, seed,
+        };
+        command.SetAction((parse, ct) => RunAsync(
+            ServerAddress.Parse(parse.GetRequiredValue(server)), parse.GetRequiredValue(tokenData), parse.GetValue(votes),
+            parse.GetValue(concurrency), parse.GetValue(warmup), parse.GetValue(seed), console, ct));
+        return command;
+    }
+
+    /// <summary>Sets up the project, runs the warm-up and the measured phase, prints the figures.</summary>
+    public static async Task<int> RunAsync(Uri server, string tokenData, int votes, int concurrency, int warmup, int seed, BenchConsole console, CancellationToken ct)
+    {
+        if (votes < 1) throw new UsageException($"--votes must be at least 1 (got {votes}).");
+        if (concurrency < 1) throw new UsageException($"--concurrency must be at least 1 (got {concurrency}).");
+        if (warmup < 0) throw new UsageException($"--warmup must be 0 or more (got {warmup}).");
+        var tokens = TokenMint.Create(tokenData, null, null);
+        using var api = new LabelingApiClient(server);
+        var admin = tokens.Admin();
+        var project = await LoadProject.CreateAsync(api, admin, "http-load", ct).ConfigureAwait(false);
+        await api.UploadAsync(admin, project, "items.csv", LoadProject.Document(project, votes + warmup), ct).ConfigureAwait(false);
+        await ReplayProject.WaitForPoolAsync(api, admin, project, votes + warmup, ct).ConfigureAwait(false);
+        console.Error.WriteLine($"note: project {project}: {votes + warmup} items in the pool; {concurrency} workers, {warmup} warm-up votes.");
+
+        var workers = Enumerable.Range(0, concurrency).Select(w => new LoadWorker(api, project, tokens.Labeler($"load-{project}-{w}"), seed + w)).ToArray();
+        if (warmup > 0) await VoteAsync(workers, warmup, ct).ConfigureAwait(false);
+        foreach (var worker in workers) worker.Reset();
+        var clock = Stopwatch.StartNew();
+        var cast = await VoteAsync(workers, votes, ct).ConfigureAwait(false);
+        var seconds = clock.Elapsed.TotalSeconds;
+
+        var leases = new LatencySample();
+        var posts = new LatencySample();
+        foreach (var worker in workers)
+        {
+            leases.AddRange(worker.Leases);
+            posts.AddRange(worker.Votes);
+        }
+        new FigureList()
+            .Add("votes", Figures.Count(cast))
+            .Add("workers", Figures.Count(concurrency))
+            .Add("seconds", seconds.ToString("F2", CultureInfo.InvariantCulture))
+            .Add("votes/second", Figures.Count((long)(cast / seconds)))
+            .Add("lease GET", leases.Summary())
+            .Add("vote POST", posts.Summary())
+            .Add("no task (204)", Figures.Count(workers.Sum(w => w.Empty)))
+            .WriteTo(console.Out);
+        return ExitCodes.Success;
+    }
+
+    // Workers draw from one shared quota so that exactly `count` votes are cast.
+    private static async Task<int> VoteAsync(LoadWorker[] workers, int count, CancellationToken ct)
+    {
+        var quota = new Quota(count);
+        var cast = await Task.WhenAll(workers.Select(w => w.RunAsync(quota, ct))).ConfigureAwait(false);
+        return cast.Sum();
+    }
+}

@@ -1,0 +1,51 @@
+using System.Diagnostics;
+using Labeling.Bench.Live;
+
+namespace Labeling.Bench.Load;
+
+/// <summary>One simulated worker of <c>http-load</c>: lease, vote a seeded random label, repeat.</summary>
+internal sealed class LoadWorker(LabelingApiClient api, string projectId, string token, int seed)
+{
+    private readonly Random _random = new(seed);
+    private int _sequence;
+
+    /// <summary>Latencies of <c>GET tasks/next</c> that returned a task.</summary>
+    public LatencySample Leases { get; private set; } = new();
+
+    /// <summary>Latencies of <c>POST tasks/{lease}/votes</c>.</summary>
+    public LatencySample Votes { get; private set; } = new();
+
+    /// <summary>Lease requests answered 204 (nothing left for this worker).</summary>
+    public int Empty { get; private set; }
+
+    /// <summary>Forgets the latencies recorded so far (after the warm-up).</summary>
+    public void Reset()
+    {
+        Leases = new LatencySample();
+        Votes = new LatencySample();
+        Empty = 0;
+    }
+
+    /// <summary>Votes until the quota is used up or the pool has nothing for this worker; returns the votes cast.</summary>
+    public async Task<int> RunAsync(Quota quota, CancellationToken ct)
+    {
+        var cast = 0;
+        while (quota.TryTake())
+        {
+            var start = Stopwatch.GetTimestamp();
+            var task = await api.NextTaskAsync(token, projectId, ct).ConfigureAwait(false);
+            if (task is null)
+            {
+                Empty++;
+                return cast;
+            }
+            Leases.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            var label = LoadProject.Labels[_random.Next(LoadProject.Labels.Count)];
+            start = Stopwatch.GetTimestamp();
+            await api.VoteAsync(token, task.LeaseId, label, $"{projectId}-{++_sequence}", ct).ConfigureAwait(false);
+            Votes.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            cast++;
+        }
+        return cast;
+    }
+}

@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using Labeling.Application.Crowd;
+using Labeling.Bench.Live;
+using Labeling.Domain.Items;
+
+namespace Labeling.Bench.Replay;
+
+/// <summary>
+/// Plays recorded workers against a live project in rounds. In the lease phase idle workers ask
+/// <c>GET tasks/next</c> in round-robin order, one request at a time; in the vote phase every leased
+/// worker posts its recorded answer concurrently. A worker takes a lease only when the task it
+/// would be offered is one it has an answer for; otherwise it declines without asking, which is what
+/// an instant release would do, since the server has no release or skip endpoint.
+/// </summary>
+/// <remarks>
+/// <para>Why declining before asking: a lease can only end by a vote or by expiry
+/// (<c>Labeling:LeaseDuration</c>, 5 minutes by default), a worker holds one task per project
+/// (asking again returns the same lease), and after expiry the same worker is offered the same item
+/// again (the server keeps no memory of skips). So a worker that leased an item it cannot answer
+/// would block itself and the item for the whole lease. The bench knows the server's state exactly
+/// (it is the project's only client and no vote is in flight while leasing), so it can tell in
+/// advance; every lease is checked against the prediction.</para>
+/// <para>An item whose recorded answers are used up but is still collecting would be offered to
+/// every worker who has not voted on it, forever. When such an item reaches the top of the pool a
+/// placeholder identity that never votes leases it, which takes it out of the pool the way "everyone
+/// skipped it" would; placeholders cost no votes and are not labelers.</para>
+/// </remarks>
+internal sealed class CrowdReplay
+{
+    private readonly LabelingApiClient _api;
+    private readonly TokenMint _tokens;
+    private readonly ReplayProject _project;
+    private readonly int _concurrency;
+    private readonly TimeProvider _time;
+    private readonly PoolMirror _mirror;
+    private readonly string[] _workerTokens;
+    private readonly bool[] _stranded;
+    private int _holders;
+    private int _mismatches;
+    private int _strandedCount;
+
+    public CrowdReplay(LabelingApiClient api, TokenMint tokens, ReplayProject project, int concurrency, TimeProvider time)
+    {
+        _api = api;
+        _tokens = tokens;
+        _project = project;
+        _concurrency = concurrency;
+        _time = time;
+        _mirror = new PoolMirror(project.Crowd);
+        _workerTokens = project.Crowd.Workers.Select(tokens.Labeler).ToArray();
+        _stranded = new bool[project.Crowd.Workers.Count];
+    }
+
+    /// <summary>Replays until no worker can make progress; <paramref name="report"/> gets (votes, open items) after each round.</summary>
+    public async Task<ReplayStats> RunAsync(Action<int, int> report, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        var workers = _project.Crowd.Workers.Count;
+        int votes = 0, rounds = 0, maxInFlight = 0, cursor = 0;
+        while (true)
+        {
+            await ReturnExpiredHoldsAsync(ct).ConfigureAwait(false);
+            var batch = new List<(int Worker, int Item, TaskAssignment Task)>(_concurrency);
+            var leased = new bool[workers];
+            for (var progress = true; progress && batch.Count < _concurrency;)
+            {
+                progress = false;
+                for (var k = 0; k < workers && batch.Count < _concurrency; k++)
+                {
+                    var worker = (cursor + k) % workers;
+                    if (leased[worker] || _stranded[worker]) continue;
+                    await HoldExhaustedTopAsync(ct).ConfigureAwait(false);
+                    var offer = _mirror.OfferFor(worker);
+                    if (offer < 0 || !_mirror.CanAnswer(worker, offer)) continue;
+                    leased[worker] = true;
+                    progress = true;
+                    if (await LeaseAsync(worker, offer, ct).ConfigureAwait(false) is { } taken) batch.Add(taken);
+                }
+            }
+            if (batch.Count == 0) break;
+            cursor = (batch[^1].Worker + 1) % workers;
+
+            var results = await Task.WhenAll(batch.Select(b => _api.VoteAsync(
+                _workerTokens[b.Worker], b.Task.LeaseId, _mirror.AnswerOf(b.Worker, b.Item), _project.Id + "-" + b.Item, ct))).ConfigureAwait(false);
+            for (var n = 0; n < batch.Count; n++)
+                _mirror.Voted(batch[n].Worker, batch[n].Item, results[n].CrowdVotes, results[n].State == ItemState.Collecting);
+            votes += batch.Count;
+            rounds++;
+            maxInFlight = Math.Max(maxInFlight, batch.Count);
+            report(votes, _mirror.Open);
+        }
+        return new ReplayStats(votes, rounds, maxInFlight, _holders, _mismatches, _strandedCount, clock.Elapsed.TotalSeconds);
+    }
+
+    // Leases the predicted item to the worker; a different item is counted and, when the worker has
+    // no answer for it, parks both until the lease expires.
+    private async Task<(int, int, TaskAssignment)?> LeaseAsync(int worker, int predicted, CancellationToken ct)
+    {
+        var task = await _api.NextTaskAsync(_workerTokens[worker], _project.Id, ct).ConfigureAwait(false);
+        if (task is null)
+        {
+            _mismatches++;
+            return null;
+        }
+        var item = _project.ItemOf(task.ItemId);
+        if (item != predicted) _mismatches++;
+        if (_mirror.CanAnswer(worker, item))
+        {
+            _mirror.Lease(item);
+            return (worker, item, task);
+        }
+        _mirror.Park(item, task.ExpiresAt);
+        _stranded[worker] = true;
+        _strandedCount++;
+        return null;
+    }
+
+    private async Task HoldExhaustedTopAsync(CancellationToken ct)
+    {
+        for (var top = _mirror.TopUnleased(); top >= 0 && _mirror.IsExhausted(top); top = _mirror.TopUnleased())
+        {
+            var token = _tokens.Labeler($"replay-holder-{_project.Id}-{++_holders}");
+            var task = await _api.NextTaskAsync(token, _project.Id, ct).ConfigureAwait(false);
+            if (task is null)
+            {
+                _mismatches++;
+                return;
+            }
+            var item = _project.ItemOf(task.ItemId);
+            if (item != top) _mismatches++;
+            _mirror.Park(item, task.ExpiresAt);
+        }
+    }
+
+    // A placeholder lease ends after LeaseDuration; wait for it rather than let the item surprise a worker.
+    private async Task ReturnExpiredHoldsAsync(CancellationToken ct)
+    {
+        var next = _mirror.NextUnpark();
+        if (next is null) return;
+        var wait = next.Value - _time.GetUtcNow() + TimeSpan.FromMilliseconds(50);
+        if (wait > TimeSpan.FromSeconds(2)) return;
+        if (wait > TimeSpan.Zero) await Task.Delay(wait, _time, ct).ConfigureAwait(false);
+        _mirror.Unpark(_time.GetUtcNow());
+    }
+}

@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using System.Globalization;
+using Labeling.Bench.Datasets;
+using Labeling.Bench.Evaluation;
+using Labeling.Application.Items;
+using Labeling.Bench.Live;
+using Labeling.Bench.Methods;
+using Labeling.Bench.Terminal;
+using Labeling.Domain.Labelers;
+using Labeling.Domain.Routing;
+using Labeling.Domain.TruthInference;
+
+namespace Labeling.Bench.Replay;
+
+/// <summary>
+/// Replays each data set against a live server (one new project per data set, see
+/// <see cref="CrowdReplay"/>) and reports accuracy against truth.csv and votes used.
+/// </summary>
+internal sealed class ReplayBenchmark(ReplaySettings settings, BenchConsole console, TimeProvider time)
+{
+    /// <summary>Runs the benchmark and returns the exit code.</summary>
+    public async Task<int> RunAsync(CancellationToken ct)
+    {
+        var routing = Validate();
+        var tokens = TokenMint.Create(settings.TokenData, settings.AdminToken, settings.ReviewerToken);
+        if (!tokens.CanMintLabelers)
+            throw new UsageException("Simulated workers need Labeler tokens with their own sub, minted with the server's key; give --token-data SERVERDATADIR.");
+        console.Error.WriteLine(routing is null
+            ? "note: projects use the server's default routing (no routing settings sent)."
+            : string.Create(CultureInfo.InvariantCulture, $"note: projects use routing crowdTarget={routing.CrowdTarget}, minCrowdVotes={routing.MinCrowdVotes}, maxCrowdVotes={routing.MaxCrowdVotes}, other settings default."));
+
+        using var api = new LabelingApiClient(settings.Server);
+        var report = new ReplayReport(console.Out, settings.Format == "csv");
+        foreach (var directory in settings.DataDirectories)
+        {
+            var row = await ReplayAsync(api, tokens, DatasetLoader.Load(directory), routing, ct).ConfigureAwait(false);
+            report.Add(row);
+        }
+        report.Complete();
+        return ExitCodes.Success;
+    }
+
+    private async Task<ReplayRow> ReplayAsync(LabelingApiClient api, TokenMint tokens, Dataset dataset, RoutingSettings? routing, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        var crowd = RecordedCrowd.Of(dataset);
+        using var progress = console.Progress($"replay {dataset.Name}");
+        foreach (var note in TruthCoverage.Of(dataset).Notes(dataset.Name)) progress.Note(note);
+        var project = await ReplayProject.CreateAsync(api, tokens.Admin(), crowd, routing, ct).ConfigureAwait(false);
+        progress.Note(string.Create(CultureInfo.InvariantCulture,
+            $"{dataset.Name}: project {project.Id}: {crowd.Items.Count} items in the pool after {clock.Elapsed.TotalSeconds:F1} s; {crowd.Workers.Count} workers, {crowd.VotesRecorded} recorded votes."));
+
+        var nextNote = 1000;
+        var replay = new CrowdReplay(api, tokens, project, settings.Concurrency, time);
+        var stats = await replay.RunAsync((votes, open) =>
+        {
+            progress.Report(crowd.Items.Count - open, crowd.Items.Count, $"{votes} votes");
+            if (votes < nextNote) return;
+            nextNote += 1000;
+            progress.Note(string.Create(CultureInfo.InvariantCulture, $"{dataset.Name}: {votes} votes, {open} items open, {clock.Elapsed.TotalSeconds:F0} s"));
+        }, ct).ConfigureAwait(false);
+
+        var reviewer = tokens.Reviewer();
+        var export = await api.ExportAsync(reviewer, project.Id, ct).ConfigureAwait(false);
+        var items = await api.ListItemsAsync(reviewer, project.Id, ct).ConfigureAwait(false);
+        var used = (await api.ProgressAsync(reviewer, project.Id, ct).ConfigureAwait(false)).CrowdVotes;
+        var score = ReplayScore.Of(project, export, items);
+        var refit = await RefitAsync(api, reviewer, project, items, ct).ConfigureAwait(false);
+        progress.Note(string.Create(CultureInfo.InvariantCulture,
+            $"{dataset.Name}: {stats.Votes} votes in {stats.Rounds} rounds ({stats.Votes / Math.Max(stats.Seconds, 1e-9):F0} votes/s, up to {stats.MaxInFlight} in flight), {stats.Holders} exhausted items held out of the pool, {stats.Mismatches} unexpected leases, {stats.Stranded} stranded workers."));
+        if (score.ScoredUndecided > 0)
+            progress.Note($"note: {dataset.Name}: {score.ScoredUndecided} truth item(s) are undecided ({score.NeedsReview} items in review, {score.Collecting} still collecting); they count with their current most likely label.");
+        if (score.Unlabeled > 0)
+            progress.Note($"note: {dataset.Name}: {score.Unlabeled} truth item(s) have no label and no posterior; they count as wrong.");
+        return new ReplayRow(dataset.Name, score.Accuracy, used, crowd.VotesRecorded, crowd.Items.Count, score.Decided, score.NeedsReview, score.Collecting, clock.Elapsed.TotalSeconds, refit);
+    }
+
+    // Batch DS on exactly the crowd votes the server recorded: what the project would score if its
+    // decisions were re-estimated at the end instead of frozen when each item reached its target.
+    private static async Task<double> RefitAsync(LabelingApiClient api, string token, ReplayProject project, IReadOnlyList<ItemView> items, CancellationToken ct)
+    {
+        var answers = new List<Answer>();
+        await Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (view, token2) =>
+        {
+            var item = await api.GetItemAsync(token, project.Id, view.Id, token2).ConfigureAwait(false);
+            var name = project.Crowd.Items[project.ItemOf(view.Id)];
+            lock (answers)
+            {
+                foreach (var vote in item.Votes ?? [])
+                    if (vote.Kind == LabelerKind.Worker && vote.Label is not null) answers.Add(new Answer(name, vote.Labeler, vote.Label));
+            }
+        }).ConfigureAwait(false);
+        if (answers.Count == 0) return double.NaN;
+        // Sorted so the fit does not depend on the order the concurrent reads finished in.
+        answers.Sort((a, b) =>
+        {
+            var byItem = string.CompareOrdinal(a.Item, b.Item);
+            return byItem != 0 ? byItem : string.CompareOrdinal(a.Worker, b.Worker);
+        });
+        var fit = BenchMethods.Create("ds").Run(answers, project.Crowd.Labels, timingRuns: 1);
+        return AccuracyScorer.Accuracy(fit.Result, project.Crowd.Dataset.Truth);
+    }
+
+    // Everything checkable without the server is checked first, so a typo fails in a second.
+    private RoutingSettings? Validate()
+    {
+        if (settings.Concurrency < 1) throw new UsageException($"--concurrency must be at least 1 (got {settings.Concurrency}).");
+        foreach (var directory in settings.DataDirectories)
+        {
+            if (!Directory.Exists(directory))
+                throw new UsageException($"--data '{directory}' is not a folder; give folders that hold answers.csv and truth.csv.");
+        }
+        if (settings.TargetConfidence is null && settings.MinVotes is null && settings.MaxVotes is null) return null;
+        var routing = new RoutingSettings();
+        routing = routing with
+        {
+            CrowdTarget = settings.TargetConfidence ?? routing.CrowdTarget,
+            MinCrowdVotes = settings.MinVotes ?? routing.MinCrowdVotes,
+            MaxCrowdVotes = settings.MaxVotes ?? routing.MaxCrowdVotes,
+        };
+        var errors = routing.Validate();
+        if (errors.Count > 0)
+            throw new UsageException(string.Join(" ", errors).Replace("routing.crowdTarget", "--target-confidence", StringComparison.Ordinal).Replace("routing.maxCrowdVotes", "--max-votes", StringComparison.Ordinal).Replace("routing.minCrowdVotes", "--min-votes", StringComparison.Ordinal));
+        return routing;
+    }
+}

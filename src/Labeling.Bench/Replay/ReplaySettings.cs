@@ -1,0 +1,16 @@
+namespace Labeling.Bench.Replay;
+
+/// <summary>What <c>replay</c> was asked to do.</summary>
+/// <param name="DataDirectories">Data set folders, in the order given.</param>
+/// <param name="Server">The server's base address.</param>
+/// <param name="TokenData">The server's data folder (its signing key mints tokens), or null.</param>
+/// <param name="AdminToken">An Admin token to use instead of a minted one, or null.</param>
+/// <param name="ReviewerToken">A Reviewer token to use instead of a minted one, or null.</param>
+/// <param name="Format"><c>table</c> or <c>csv</c>.</param>
+/// <param name="TargetConfidence">The project's <c>routing.crowdTarget</c>, or null for the server's default.</param>
+/// <param name="MinVotes">The project's <c>routing.minCrowdVotes</c>, or null for the server's default.</param>
+/// <param name="MaxVotes">The project's <c>routing.maxCrowdVotes</c>, or null for the server's default.</param>
+/// <param name="Concurrency">Most workers holding a lease (and votes in flight) at once.</param>
+internal sealed record ReplaySettings(
+    IReadOnlyList<string> DataDirectories, Uri Server, string? TokenData, string? AdminToken, string? ReviewerToken,
+    string Format, double? TargetConfidence, int? MinVotes, int? MaxVotes, int Concurrency);

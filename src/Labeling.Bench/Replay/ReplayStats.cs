@@ -1,0 +1,11 @@
+namespace Labeling.Bench.Replay;
+
+/// <summary>How a replay on one project went, for the stderr notes.</summary>
+/// <param name="Votes">Votes the bench cast.</param>
+/// <param name="Rounds">Lease-then-vote rounds.</param>
+/// <param name="MaxInFlight">Most votes sent concurrently in one round.</param>
+/// <param name="Holders">Items taken out of the pool with a placeholder lease because no recorded answer for them was left.</param>
+/// <param name="Mismatches">Leases whose item differed from the predicted one.</param>
+/// <param name="Stranded">Workers left holding a lease on an item they have no answer for (they sit out until it expires).</param>
+/// <param name="Seconds">Wall time of the replay loop.</param>
+internal sealed record ReplayStats(int Votes, int Rounds, int MaxInFlight, int Holders, int Mismatches, int Stranded, double Seconds);

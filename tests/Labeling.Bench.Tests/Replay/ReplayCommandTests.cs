@@ -1,0 +1,57 @@
+using System.Globalization;
+using Labeling.Bench.Tests.Live;
+
+namespace Labeling.Bench.Tests.Replay;
+
+public sealed class ReplayCommandTests : IClassFixture<LiveServerFixture>, IDisposable
+{
+    private readonly LiveServer _server;
+    private readonly TempFolder _temp = new();
+
+    public ReplayCommandTests(LiveServerFixture fixture) => _server = fixture.Server;
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public void Run_SparseCrowdTwiceAsCsv_OneSensibleRowPerDataSet()
+    {
+        // Same item ids in both: the second project must not collide with the first one's items.
+        var first = _temp.DataSet("sparse", SparseCrowd.Answers, SparseCrowd.Truth);
+        var second = _temp.DataSet("sparse-again", SparseCrowd.Answers, SparseCrowd.Truth);
+
+        var run = BenchRun.Of("replay", "--data", first, second, "--server", _server.Url, "--token-data", _server.DataFolder, "--format", "csv", "--concurrency", "4");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Equal("dataset,accuracy,votes_used,votes_recorded,items", run.OutLines[0]);
+        Assert.Equal(3, run.OutLines.Length);
+        foreach (var (line, name) in run.OutLines.Skip(1).Zip(["sparse", "sparse-again"]))
+        {
+            var cells = line.Split(',');
+            Assert.Equal(name, cells[0]);
+            Assert.InRange(double.Parse(cells[1], CultureInfo.InvariantCulture), 0.8333, 1.0);
+            Assert.InRange(int.Parse(cells[2], CultureInfo.InvariantCulture), 12, 14);
+            Assert.Equal("14", cells[3]);
+            Assert.Equal("6", cells[4]);
+        }
+        Assert.Contains("0 unexpected leases, 0 stranded workers", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_MaxVotesTwo_UndecidedItemsScoredByPosteriorWithNote()
+    {
+        var folder = _temp.DataSet("sparse", SparseCrowd.Answers, SparseCrowd.Truth);
+
+        var run = BenchRun.Of("replay", "--data", folder, "--server", _server.Url, "--token-data", _server.DataFolder,
+            "--target-confidence", "0.999999", "--max-votes", "2");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("maxCrowdVotes=2", run.Error, StringComparison.Ordinal);
+        Assert.Contains("count with their current most likely label", run.Error, StringComparison.Ordinal);
+        var row = run.OutLines.Single(l => l.StartsWith("sparse ", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.InRange(double.Parse(row[1], CultureInfo.InvariantCulture), 0.8333, 1.0);
+        Assert.InRange(double.Parse(row[2], CultureInfo.InvariantCulture), 0.8333, 1.0);
+        Assert.Equal("12", row[3]);
+        Assert.Equal("0", row[7]);
+        Assert.Equal("6", row[8]);
+    }
+}

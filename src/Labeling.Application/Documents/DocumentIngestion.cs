@@ -116,7 +116,7 @@ public sealed partial class DocumentIngestion
         foreach (var p in parsed)
         {
             var itemHash = ContentHash.OfText(p.Text);
-            items.Add(new Item(project.Id, Item.IdFor(itemHash), documentId, p.SourceId, p.ExternalId, p.Text, itemHash,
+            items.Add(new Item(project.Id, Item.IdFor(project.Id, itemHash), documentId, p.SourceId, p.ExternalId, p.Text, itemHash,
                 ItemState.WeakLabeling, null, null, null, null, null, 0, 0, 0, 1, now, now, "Waiting for machine labelers."));
         }
 

@@ -72,7 +72,7 @@ public sealed class GoldSeeding
         {
             var text = ContentHash.Normalize(g.Text!);
             var hash = ContentHash.OfText(text);
-            return new Item(project.Id, Item.IdFor(hash), null, $"gold-{i}", g.ExternalId, text, hash, ItemState.WeakLabeling,
+            return new Item(project.Id, Item.IdFor(project.Id, hash), null, $"gold-{i}", g.ExternalId, text, hash, ItemState.WeakLabeling,
                 g.Label, null, null, null, null, 0, 0, 0, 1, now, now, "Gold item waiting for machine labelers.");
         }).ToArray();
         var added = await _items.AddNewAsync(items, cancellationToken).ConfigureAwait(false);

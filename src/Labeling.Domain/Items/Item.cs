@@ -1,3 +1,6 @@
+using System.Security.Cryptography;
+using System.Text;
+
 namespace Labeling.Domain.Items;
 
 /// <summary>One unit of labeling work, cut from a document (or seeded as gold).</summary>
@@ -7,7 +10,7 @@ namespace Labeling.Domain.Items;
 /// The <c>label.ready</c> event id is built from the item id and the revision of its decision.
 /// </remarks>
 /// <param name="ProjectId">The project.</param>
-/// <param name="Id">Identifier, derived from the content hash so re-ingesting the same text finds the same item.</param>
+/// <param name="Id">Identifier, derived from the project and the content hash (<see cref="IdFor"/>) so re-ingesting the same text finds the same item.</param>
 /// <param name="DocumentId">The document that first brought this text in; null for gold items seeded by hand.</param>
 /// <param name="SourceId">Where in the document the text sits (<c>row-2</c>, <c>chunk-3</c>).</param>
 /// <param name="ExternalId">The caller's id for the item, if the document carried one.</param>
@@ -57,12 +60,21 @@ public sealed record Item(
     /// <summary>All votes on the item, machine and crowd.</summary>
     public int TotalVotes => MachineVotes + CrowdVotes;
 
-    /// <summary>The id for a new item, derived from its content hash.</summary>
+    /// <summary>The id for a new item of a project, derived from the project and the item's content hash.</summary>
+    /// <param name="projectId">The project the item belongs to.</param>
     /// <param name="contentHash">The 64-hex-character content hash.</param>
-    /// <returns><c>itm_</c> followed by the first 24 hex characters.</returns>
-    public static string IdFor(string contentHash)
+    /// <returns><c>itm_</c> followed by the first 24 hex characters of SHA-256(<c>{projectId}\n{contentHash}</c>).</returns>
+    /// <remarks>
+    /// The project is part of the hash because ids derived from the text alone collide across projects,
+    /// and ids that are meant to be globally unique are built from item ids: the <c>label.ready</c>
+    /// event id (<c>{itemId}-r{revision}</c>) above all. Within a project the id stays a pure function of
+    /// the text, so re-ingesting the same text still finds the same item.
+    /// </remarks>
+    public static string IdFor(string projectId, string contentHash)
     {
+        ArgumentException.ThrowIfNullOrEmpty(projectId);
         ArgumentException.ThrowIfNullOrEmpty(contentHash);
-        return "itm_" + contentHash[..Math.Min(24, contentHash.Length)];
+        var digest = SHA256.HashData(Encoding.UTF8.GetBytes(projectId + "\n" + contentHash));
+        return "itm_" + Convert.ToHexStringLower(digest.AsSpan(0, 12));
     }
 }

@@ -45,6 +45,7 @@ public static class LabelingServiceCollectionExtensions
         services.TryAddSingleton<WeakLabeler>();
         services.TryAddSingleton<DocumentIngestion>();
         services.TryAddSingleton<TaskLeasing>();
+        services.TryAddSingleton<TaskRelease>();
         services.TryAddSingleton<VoteRecording>();
         services.TryAddSingleton<GoldSeeding>();
         services.TryAddSingleton<ReviewResolution>();

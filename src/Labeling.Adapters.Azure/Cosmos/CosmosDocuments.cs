@@ -32,7 +32,10 @@ internal static class CosmosDocuments
 
     public sealed record ItemDoc(string Id, Item Body, ItemEvidenceState? Evidence);
 
-    /// <summary>An item's index entry: what listing, counting and leasing need, without the text.</summary>
+    /// <summary>
+    /// An item's index entry: what listing, counting and leasing need, without the text. <c>Skippers</c>
+    /// are workers who released the item or let their hold expire (null on entries written before skips).
+    /// </summary>
     public sealed record ItemEntry(
         string Id,
         string Partition,
@@ -41,7 +44,19 @@ internal static class CosmosDocuments
         int CrowdVotes,
         string[] Voters,
         string? HeldBy,
-        DateTimeOffset? HeldUntil);
+        DateTimeOffset? HeldUntil,
+        string[]? Skippers = null)
+    {
+        /// <summary>Whether the worker voted on the item or skipped it; an own hold that expired counts as a skip.</summary>
+        public bool IsDoneBy(string workerId, DateTimeOffset now) =>
+            Voters.Contains(workerId, StringComparer.Ordinal)
+            || (Skippers?.Contains(workerId, StringComparer.Ordinal) ?? false)
+            || (HeldBy == workerId && HeldUntil is { } until && until <= now);
+
+        /// <summary>The entry with the worker remembered as a skipper.</summary>
+        public ItemEntry SkippedBy(string workerId) =>
+            Skippers?.Contains(workerId, StringComparer.Ordinal) ?? false ? this : this with { Skippers = [.. Skippers ?? [], workerId] };
+    }
 
     public sealed record VoteDoc(string Id, string ItemId, Vote Body);
 

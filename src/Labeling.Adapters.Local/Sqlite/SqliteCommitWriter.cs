@@ -48,13 +48,13 @@ internal sealed class SqliteCommitWriter
 
     private async Task CompleteLeaseAsync(string leaseId, CancellationToken ct)
     {
-        await using (var command = Command("UPDATE leases SET completed_at = $now WHERE id = $id AND completed_at IS NULL"))
+        await using (var command = Command("UPDATE leases SET completed_at = $now WHERE id = $id AND completed_at IS NULL AND released_at IS NULL"))
         {
             command.Add("$now", SqliteValues.Time(_now));
             command.Add("$id", leaseId);
             if (await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false) != 1)
             {
-                throw new ConcurrencyConflictException($"Lease '{leaseId}' was already used.");
+                throw new ConcurrencyConflictException($"Lease '{leaseId}' was already used or released.");
             }
         }
 

@@ -70,6 +70,7 @@ public sealed class SqliteDatabase
             {
                 await ExecuteAsync(connection, "PRAGMA journal_mode=WAL;", cancellationToken).ConfigureAwait(false);
                 await ExecuteAsync(connection, SqliteSchema.Script, cancellationToken).ConfigureAwait(false);
+                await SqliteSchema.UpgradeAsync(connection, cancellationToken).ConfigureAwait(false);
             }
 
             _initialized = true;

@@ -5,6 +5,11 @@ using Microsoft.Data.Sqlite;
 namespace Labeling.Adapters.Local.Sqlite;
 
 /// <summary>Task leases in SQLite: a lease row plus the holder written on the item, granted by one conditional update.</summary>
+/// <remarks>
+/// The lease rows are also the memory of skips: a worker who held a lease on an item and did not vote
+/// (released it, or let it expire) is never offered that item again. A vote leaves a vote row, so the
+/// rule is simply "one lease per worker and item" (index <c>ix_leases_item</c>).
+/// </remarks>
 public sealed class SqliteLeaseStore : ILeaseStore
 {
     private readonly SqliteDatabase _database;
@@ -17,7 +22,7 @@ public sealed class SqliteLeaseStore : ILeaseStore
     public async Task<ItemLease?> GetAsync(string leaseId, CancellationToken cancellationToken)
     {
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = SqliteValues.Command(connection, "SELECT id, project_id, item_id, worker_id, created_at, expires_at, completed_at FROM leases WHERE id = $id");
+        await using var command = SqliteValues.Command(connection, "SELECT id, project_id, item_id, worker_id, created_at, expires_at, completed_at, released_at FROM leases WHERE id = $id");
         command.Add("$id", leaseId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? Read(reader) : null;
@@ -28,9 +33,9 @@ public sealed class SqliteLeaseStore : ILeaseStore
     {
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = SqliteValues.Command(connection, """
-            SELECT l.id, l.project_id, l.item_id, l.worker_id, l.created_at, l.expires_at, l.completed_at
+            SELECT l.id, l.project_id, l.item_id, l.worker_id, l.created_at, l.expires_at, l.completed_at, l.released_at
             FROM leases l JOIN items i ON i.project_id = l.project_id AND i.id = l.item_id
-            WHERE l.project_id = $p AND l.worker_id = $w AND l.completed_at IS NULL AND l.expires_at > $now
+            WHERE l.project_id = $p AND l.worker_id = $w AND l.completed_at IS NULL AND l.released_at IS NULL AND l.expires_at > $now
               AND i.state = 'collecting' AND i.lease_id = l.id
             ORDER BY l.created_at DESC LIMIT 1
             """);
@@ -50,6 +55,7 @@ public sealed class SqliteLeaseStore : ILeaseStore
             WHERE i.project_id = $p AND i.state = 'collecting'
               AND (i.lease_expires IS NULL OR i.lease_expires <= $now)
               AND NOT EXISTS (SELECT 1 FROM votes v WHERE v.project_id = i.project_id AND v.item_id = i.id AND v.labeler_id = $w)
+              AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.project_id = i.project_id AND l.item_id = i.id AND l.worker_id = $w)
             ORDER BY i.crowd_votes DESC, i.rowid
             LIMIT $limit
             """);
@@ -78,6 +84,7 @@ public sealed class SqliteLeaseStore : ILeaseStore
             WHERE project_id = $p AND id = $item AND state = 'collecting'
               AND (lease_expires IS NULL OR lease_expires <= $now)
               AND NOT EXISTS (SELECT 1 FROM votes v WHERE v.project_id = $p AND v.item_id = $item AND v.labeler_id = $w)
+              AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.project_id = $p AND l.item_id = $item AND l.worker_id = $w)
             """, transaction))
         {
             take.Add("$lease", lease.Id);
@@ -109,8 +116,45 @@ public sealed class SqliteLeaseStore : ILeaseStore
         return true;
     }
 
+    /// <inheritdoc />
+    public async Task<bool> ReleaseAsync(ItemLease lease, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var end = SqliteValues.Command(connection, """
+            UPDATE leases SET released_at = $now
+            WHERE id = $id AND completed_at IS NULL AND released_at IS NULL AND expires_at > $now
+            """, transaction))
+        {
+            end.Add("$now", SqliteValues.Time(now));
+            end.Add("$id", lease.Id);
+            if (await end.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
+            {
+                return false;
+            }
+        }
+
+        await using (var free = SqliteValues.Command(connection, """
+            UPDATE items SET lease_id = NULL, lease_worker = NULL, lease_expires = NULL
+            WHERE project_id = $p AND id = $item AND lease_id = $id
+            """, transaction))
+        {
+            free.Add("$p", lease.ProjectId);
+            free.Add("$item", lease.ItemId);
+            free.Add("$id", lease.Id);
+            await free.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
     private static ItemLease Read(SqliteDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3),
         SqliteValues.Time(r.GetInt64(4)), SqliteValues.Time(r.GetInt64(5)),
-        r.IsDBNull(6) ? null : SqliteValues.Time(r.GetInt64(6)));
+        r.IsDBNull(6) ? null : SqliteValues.Time(r.GetInt64(6)))
+    {
+        ReleasedAt = r.IsDBNull(7) ? null : SqliteValues.Time(r.GetInt64(7)),
+    };
 }

@@ -1,3 +1,5 @@
+using Microsoft.Data.Sqlite;
+
 namespace Labeling.Adapters.Local.Sqlite;
 
 /// <summary>The tables. Every table is keyed by project first, mirroring the document store's partitions.</summary>
@@ -64,8 +66,10 @@ internal static class SqliteSchema
             worker_id TEXT NOT NULL,
             created_at INTEGER NOT NULL,
             expires_at INTEGER NOT NULL,
-            completed_at INTEGER);
+            completed_at INTEGER,
+            released_at INTEGER);
         CREATE INDEX IF NOT EXISTS ix_leases_worker ON leases (project_id, worker_id, completed_at);
+        CREATE INDEX IF NOT EXISTS ix_leases_item ON leases (project_id, item_id, worker_id);
 
         CREATE TABLE IF NOT EXISTS idempotency (
             caller_id TEXT NOT NULL,
@@ -108,4 +112,25 @@ internal static class SqliteSchema
         CREATE UNIQUE INDEX IF NOT EXISTS ux_queue_dedup ON queue (dedup_key) WHERE dedup_key IS NOT NULL AND status = 'ready';
         CREATE INDEX IF NOT EXISTS ix_queue_visible ON queue (status, visible_at, id);
         """;
+
+    /// <summary>
+    /// Brings a database created by an earlier version up to <see cref="Script"/>: <c>CREATE ... IF NOT
+    /// EXISTS</c> adds new tables and indexes but not new columns. Idempotent.
+    /// </summary>
+    public static async Task UpgradeAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        if (!await HasColumnAsync(connection, "leases", "released_at", cancellationToken).ConfigureAwait(false))
+        {
+            await using var alter = SqliteValues.Command(connection, "ALTER TABLE leases ADD COLUMN released_at INTEGER");
+            await alter.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<bool> HasColumnAsync(SqliteConnection connection, string table, string column, CancellationToken cancellationToken)
+    {
+        await using var command = SqliteValues.Command(connection, "SELECT COUNT(*) FROM pragma_table_info($t) WHERE name = $c");
+        command.Add("$t", table);
+        command.Add("$c", column);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! > 0;
+    }
 }

@@ -11,8 +11,9 @@ using Microsoft.Extensions.Options;
 namespace Labeling.Application.Crowd;
 
 /// <summary>
-/// Hands the next task to a worker: an item in the crowd pool that they have not voted on and that
-/// nobody else holds, leased for <see cref="LabelingOptions.LeaseDuration"/>.
+/// Hands the next task to a worker: an item in the crowd pool that they have neither voted on nor
+/// skipped (<see cref="TaskRelease"/>, or a lease they let expire) and that nobody else holds, leased
+/// for <see cref="LabelingOptions.LeaseDuration"/>.
 /// </summary>
 /// <remarks>
 /// A worker holds at most one task per project: asking again returns the open lease (so a client that

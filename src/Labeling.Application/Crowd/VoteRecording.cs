@@ -60,7 +60,7 @@ public sealed partial class VoteRecording
     /// <exception cref="NotFoundException">No such lease.</exception>
     /// <exception cref="AccessDeniedException">The lease belongs to another worker.</exception>
     /// <exception cref="InvalidRequestException">The label is not in the schema.</exception>
-    /// <exception cref="ConflictException">The lease expired or was already used.</exception>
+    /// <exception cref="ConflictException">The lease expired, was released or was already used.</exception>
     public async Task<VoteOutcome> SubmitAsync(string leaseId, string workerId, VoteRequest request, string? idempotencyKey, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -92,6 +92,11 @@ public sealed partial class VoteRecording
         if (lease.CompletedAt is { } completed)
         {
             throw new ConflictException($"Lease '{leaseId}' was already used for a vote at {completed:O}. Take a new task with GET /api/projects/{lease.ProjectId}/tasks/next.");
+        }
+
+        if (lease.ReleasedAt is { } released)
+        {
+            throw new ConflictException($"Lease '{leaseId}' was released at {released:O} without a vote and the item went back to the pool. Take a new task with GET /api/projects/{lease.ProjectId}/tasks/next.");
         }
 
         if (now >= lease.ExpiresAt)

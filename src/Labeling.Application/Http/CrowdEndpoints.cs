@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Labeling.Application.Http;
 
-/// <summary>The crowd worker's API: take a task, vote, see one's own reliability.</summary>
+/// <summary>The crowd worker's API: take a task, vote or skip it, see one's own reliability.</summary>
 internal static class CrowdEndpoints
 {
     public const string IdempotencyKeyHeader = "Idempotency-Key";
@@ -52,6 +52,15 @@ internal static class CrowdEndpoints
             .RequireAuthorization(LabelingRoles.LabelerPolicy)
             .Produces<VoteResult>()
             .WithName("SubmitVote").WithSummary("Votes on a leased task; idempotent with an Idempotency-Key header (Labeler).");
+
+        api.MapPost("/tasks/{leaseId}/release", async (string leaseId, ClaimsPrincipal user, TaskRelease release, CancellationToken ct) =>
+            {
+                await release.ReleaseAsync(leaseId, CallerIdentity.WorkerId(user), ct);
+                return Results.NoContent();
+            })
+            .RequireAuthorization(LabelingRoles.LabelerPolicy)
+            .Produces(StatusCodes.Status204NoContent)
+            .WithName("ReleaseTask").WithSummary("Skips a leased task without voting: the item goes back to the pool and is not offered to the caller again; idempotent (Labeler).");
 
         api.MapGet("/workers/me", async (ClaimsPrincipal user, WorkerStatistics statistics, CancellationToken ct) =>
                 Results.Ok(await statistics.ForWorkerAsync(CallerIdentity.WorkerId(user), ct)))

@@ -19,7 +19,10 @@ public interface ILeaseStore
     /// <returns>The lease, or null.</returns>
     Task<ItemLease?> FindOpenAsync(string projectId, string workerId, DateTimeOffset now, CancellationToken cancellationToken);
 
-    /// <summary>Collecting items the worker has not voted on and nobody holds, those with most votes first.</summary>
+    /// <summary>
+    /// Collecting items that nobody holds and that the worker has neither voted on nor skipped (released,
+    /// or let a lease on expire), those with most votes first.
+    /// </summary>
     /// <param name="projectId">The project.</param>
     /// <param name="workerId">The worker's labeler id.</param>
     /// <param name="now">The current time; leases expired by then do not hold an item.</param>
@@ -28,10 +31,20 @@ public interface ILeaseStore
     /// <returns>Item ids.</returns>
     Task<IReadOnlyList<string>> FindCandidatesAsync(string projectId, string workerId, DateTimeOffset now, int limit, CancellationToken cancellationToken);
 
-    /// <summary>Grants the lease if the item is still collecting, free at <paramref name="now"/>, and not voted by the worker.</summary>
+    /// <summary>Grants the lease if the item is still collecting, free at <paramref name="now"/>, and neither voted on nor skipped by the worker.</summary>
     /// <param name="lease">The lease to grant.</param>
     /// <param name="now">The current time.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <returns>True when granted; false when another worker was faster.</returns>
     Task<bool> TryAcquireAsync(ItemLease lease, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Ends an open lease without a vote: the item returns to the pool for other workers, and is
+    /// remembered as skipped by this worker so it is not offered to them again.
+    /// </summary>
+    /// <param name="lease">The lease, as read.</param>
+    /// <param name="now">The current time; a lease expired by then is not released.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>True when this call released it; false when it was no longer open (used, released or expired).</returns>
+    Task<bool> ReleaseAsync(ItemLease lease, DateTimeOffset now, CancellationToken cancellationToken);
 }

@@ -1,6 +1,11 @@
 namespace Labeling.Domain.Items;
 
 /// <summary>An item handed to one worker until <see cref="ExpiresAt"/>; then it returns to the pool.</summary>
+/// <remarks>
+/// A lease ends in one of three ways: a vote (<see cref="CompletedAt"/>), a release — the worker skips the
+/// item (<see cref="ReleasedAt"/>) — or expiry. Only a vote counts as an answer; after a release or an
+/// expiry the item goes back to the pool, but never to the same worker again.
+/// </remarks>
 /// <param name="Id">The lease id the worker votes with.</param>
 /// <param name="ProjectId">The item's project.</param>
 /// <param name="ItemId">The leased item.</param>
@@ -17,8 +22,11 @@ public sealed record ItemLease(
     DateTimeOffset ExpiresAt,
     DateTimeOffset? CompletedAt)
 {
-    /// <summary>Whether the lease can still be voted with at <paramref name="now"/>.</summary>
+    /// <summary>When the worker released the lease without voting (skipped the item); null otherwise.</summary>
+    public DateTimeOffset? ReleasedAt { get; init; }
+
+    /// <summary>Whether the lease can still be voted with (or released) at <paramref name="now"/>.</summary>
     /// <param name="now">The current time.</param>
-    /// <returns>True when not completed and not expired.</returns>
-    public bool IsOpenAt(DateTimeOffset now) => CompletedAt is null && now < ExpiresAt;
+    /// <returns>True when neither used, released nor expired.</returns>
+    public bool IsOpenAt(DateTimeOffset now) => CompletedAt is null && ReleasedAt is null && now < ExpiresAt;
 }

@@ -80,6 +80,45 @@ public abstract class StoreContract
     }
 
     [Fact]
+    public async Task ReleaseAsync_WorkerSkipsAnItem_ItGoesToOthersButNeverBackToThatWorker()
+    {
+        var s = await CreateAsync();
+        await s.Items.AddNewAsync([Item("p1", "itm_a", ItemState.Collecting, null), Item("p1", "itm_b", ItemState.Collecting, null)], CancellationToken.None);
+        var lease = Lease("l1", "itm_a", "worker:a");
+        Assert.True(await s.Leases.TryAcquireAsync(lease, T0, CancellationToken.None));
+
+        Assert.True(await s.Leases.ReleaseAsync(lease, T0.AddMinutes(1), CancellationToken.None));
+        Assert.False(await s.Leases.ReleaseAsync(lease, T0.AddMinutes(1), CancellationToken.None));
+
+        var now = T0.AddMinutes(1);
+        Assert.NotNull((await s.Leases.GetAsync("l1", CancellationToken.None))?.ReleasedAt);
+        Assert.Null(await s.Leases.FindOpenAsync("p1", "worker:a", now, CancellationToken.None));
+        Assert.Equal(["itm_b"], await s.Leases.FindCandidatesAsync("p1", "worker:a", now, 10, CancellationToken.None));
+        Assert.False(await s.Leases.TryAcquireAsync(Lease("l2", "itm_a", "worker:a"), now, CancellationToken.None));
+        Assert.Equal(["itm_a", "itm_b"], await s.Leases.FindCandidatesAsync("p1", "worker:b", now, 10, CancellationToken.None));
+        Assert.True(await s.Leases.TryAcquireAsync(Lease("l3", "itm_a", "worker:b"), now, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task FindCandidatesAsync_OwnLeaseExpired_ItemIsNotOfferedToThatWorkerAgain()
+    {
+        var s = await CreateAsync();
+        await s.Items.AddNewAsync([Item("p1", "itm_a", ItemState.Collecting, null), Item("p1", "itm_b", ItemState.Collecting, null)], CancellationToken.None);
+        Assert.True(await s.Leases.TryAcquireAsync(Lease("l1", "itm_a", "worker:a"), T0, CancellationToken.None));
+        var later = T0.AddHours(1);
+
+        Assert.False(await s.Leases.ReleaseAsync(Lease("l1", "itm_a", "worker:a"), later, CancellationToken.None));
+        Assert.Equal(["itm_b"], await s.Leases.FindCandidatesAsync("p1", "worker:a", later, 10, CancellationToken.None));
+
+        // Another worker takes the item over and skips it too: the first worker still does not get it back.
+        var takeover = new ItemLease("l2", "p1", "itm_a", "worker:b", later, later.AddMinutes(5), null);
+        Assert.True(await s.Leases.TryAcquireAsync(takeover, later, CancellationToken.None));
+        Assert.True(await s.Leases.ReleaseAsync(takeover, later, CancellationToken.None));
+        Assert.Equal(["itm_b"], await s.Leases.FindCandidatesAsync("p1", "worker:a", later, 10, CancellationToken.None));
+        Assert.Equal(["itm_a", "itm_b"], await s.Leases.FindCandidatesAsync("p1", "worker:c", later, 10, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task CommitAsync_HundredConcurrentVotesOnOneItem_LosesNoUpdate()
     {
         var s = await CreateAsync();

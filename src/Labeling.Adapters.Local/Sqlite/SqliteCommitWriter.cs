@@ -127,6 +127,17 @@ internal sealed class SqliteCommitWriter
             lease.Value = (object?)vote.LeaseId ?? DBNull.Value;
             await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
+
+        // The budget check on every lease and vote reads this row instead of counting the project's votes.
+        var crowd = commit.Votes.Count(v => v.Kind == LabelerKind.Worker);
+        await using var counters = Command("""
+            INSERT INTO project_counters (project_id, crowd_votes, machine_votes) VALUES ($p, $crowd, $machine)
+            ON CONFLICT (project_id) DO UPDATE SET crowd_votes = crowd_votes + excluded.crowd_votes, machine_votes = machine_votes + excluded.machine_votes
+            """);
+        counters.Add("$p", _projectId);
+        counters.Add("$crowd", crowd);
+        counters.Add("$machine", commit.Votes.Count - crowd);
+        await counters.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
     private async Task WriteStatisticsAsync(ItemCommit commit, CancellationToken ct)

@@ -10,10 +10,14 @@ namespace Labeling.Adapters.Local.Sqlite;
 
 /// <summary>
 /// Items, votes and commits in SQLite. A commit is one transaction: items (guarded by revision),
-/// votes, labeler statistics and tracks, outbox events, the used lease and the idempotency record.
+/// votes and the project's vote counters, labeler statistics and tracks, outbox events, the used
+/// lease and the idempotency record.
 /// </summary>
 public sealed class SqliteItemStore : IItemStore
 {
+    /// <summary>A project's crowd responses: one row of the counter the commits keep, not a count of the votes.</summary>
+    internal const string CrowdVotesQuery = "SELECT crowd_votes FROM project_counters WHERE project_id = $p";
+
     private const string LabeledStates = "('auto-accepted', 'decided')";
     private readonly SqliteDatabase _database;
     private readonly TimeProvider _time;
@@ -148,20 +152,14 @@ public sealed class SqliteItemStore : IItemStore
         }
 
         long crowd = 0, machine = 0;
-        await using (var command = SqliteValues.Command(connection, "SELECT kind, COUNT(*) FROM votes WHERE project_id = $p GROUP BY kind"))
+        await using (var command = SqliteValues.Command(connection, "SELECT crowd_votes, machine_votes FROM project_counters WHERE project_id = $p"))
         {
             command.Add("$p", projectId);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                if (reader.GetString(0) == SqliteValues.Name(LabelerKind.Worker))
-                {
-                    crowd += reader.GetInt64(1);
-                }
-                else
-                {
-                    machine += reader.GetInt64(1);
-                }
+                crowd = reader.GetInt64(0);
+                machine = reader.GetInt64(1);
             }
         }
 
@@ -172,9 +170,9 @@ public sealed class SqliteItemStore : IItemStore
     public async Task<long> CountCrowdVotesAsync(string projectId, CancellationToken cancellationToken)
     {
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = SqliteValues.Command(connection, "SELECT COUNT(*) FROM votes WHERE project_id = $p AND kind = 'worker'");
+        await using var command = SqliteValues.Command(connection, CrowdVotesQuery);
         command.Add("$p", projectId);
-        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long count ? count : 0;
     }
 
     /// <inheritdoc />

@@ -12,6 +12,20 @@ namespace Labeling.Adapters.Local.Sqlite;
 /// </remarks>
 public sealed class SqliteLeaseStore : ILeaseStore
 {
+    /// <summary>
+    /// The pool for one worker, most-voted first. Walks <c>ix_items_pool</c> in order (rowid breaks ties
+    /// inside the index, so nothing is sorted) and checks each row with two index lookups.
+    /// </summary>
+    internal const string CandidatesQuery = """
+        SELECT i.id FROM items i
+        WHERE i.project_id = $p AND i.state = 'collecting'
+          AND (i.lease_expires IS NULL OR i.lease_expires <= $now)
+          AND NOT EXISTS (SELECT 1 FROM votes v WHERE v.project_id = i.project_id AND v.item_id = i.id AND v.labeler_id = $w)
+          AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.project_id = i.project_id AND l.item_id = i.id AND l.worker_id = $w)
+        ORDER BY i.crowd_votes DESC, i.rowid
+        LIMIT $limit
+        """;
+
     private readonly SqliteDatabase _database;
 
     /// <summary>Creates the store.</summary>
@@ -50,15 +64,7 @@ public sealed class SqliteLeaseStore : ILeaseStore
     public async Task<IReadOnlyList<string>> FindCandidatesAsync(string projectId, string workerId, DateTimeOffset now, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = SqliteValues.Command(connection, """
-            SELECT i.id FROM items i
-            WHERE i.project_id = $p AND i.state = 'collecting'
-              AND (i.lease_expires IS NULL OR i.lease_expires <= $now)
-              AND NOT EXISTS (SELECT 1 FROM votes v WHERE v.project_id = i.project_id AND v.item_id = i.id AND v.labeler_id = $w)
-              AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.project_id = i.project_id AND l.item_id = i.id AND l.worker_id = $w)
-            ORDER BY i.crowd_votes DESC, i.rowid
-            LIMIT $limit
-            """);
+        await using var command = SqliteValues.Command(connection, CandidatesQuery);
         command.Add("$p", projectId);
         command.Add("$w", workerId);
         command.Add("$now", SqliteValues.Time(now));

@@ -5,6 +5,9 @@ namespace Labeling.Adapters.Local.Sqlite;
 /// <summary>The tables. Every table is keyed by project first, mirroring the document store's partitions.</summary>
 internal static class SqliteSchema
 {
+    /// <summary>The <c>user_version</c> from which <c>project_counters</c> holds every vote.</summary>
+    private const int CountersVersion = 1;
+
     public const string Script = """
         CREATE TABLE IF NOT EXISTS projects (
             id TEXT PRIMARY KEY,
@@ -49,6 +52,11 @@ internal static class SqliteSchema
             UNIQUE (project_id, item_id, labeler_id));
         CREATE INDEX IF NOT EXISTS ix_votes_labeler ON votes (project_id, labeler_id);
         CREATE INDEX IF NOT EXISTS ix_votes_kind ON votes (project_id, kind);
+
+        CREATE TABLE IF NOT EXISTS project_counters (
+            project_id TEXT PRIMARY KEY,
+            crowd_votes INTEGER NOT NULL DEFAULT 0,
+            machine_votes INTEGER NOT NULL DEFAULT 0);
 
         CREATE TABLE IF NOT EXISTS labelers (
             project_id TEXT NOT NULL,
@@ -123,6 +131,21 @@ internal static class SqliteSchema
         {
             await using var alter = SqliteValues.Command(connection, "ALTER TABLE leases ADD COLUMN released_at INTEGER");
             await alter.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await using var version = SqliteValues.Command(connection, "PRAGMA user_version");
+        if ((long)(await version.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! < CountersVersion)
+        {
+            // Counters start from the votes already there, once; from then on every commit keeps them.
+            await using var backfill = SqliteValues.Command(connection, $"""
+                BEGIN IMMEDIATE;
+                INSERT INTO project_counters (project_id, crowd_votes, machine_votes)
+                SELECT project_id, SUM(kind = 'worker'), SUM(kind <> 'worker') FROM votes WHERE true GROUP BY project_id
+                ON CONFLICT (project_id) DO UPDATE SET crowd_votes = excluded.crowd_votes, machine_votes = excluded.machine_votes;
+                PRAGMA user_version = {CountersVersion};
+                COMMIT;
+                """);
+            await backfill.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -181,6 +181,7 @@ public abstract class StoreContract
         await Assert.ThrowsAsync<ConcurrencyConflictException>(() => s.Items.CommitAsync(
             new ItemCommit("p1") { Items = [new ItemWrite(item with { Revision = 3 }, null)], Votes = [CrowdVote("p1", "itm_v", "worker:w")] }, CancellationToken.None));
         Assert.Single(await s.Items.GetVotesAsync("p1", "itm_v", CancellationToken.None));
+        Assert.Equal(1, await s.Items.CountCrowdVotesAsync("p1", CancellationToken.None));
     }
 
     private static Project Project(string id) =>

@@ -31,6 +31,30 @@ public sealed class SqliteSchemaUpgradeTests : IDisposable
         Assert.Null(lease?.ReleasedAt);
     }
 
+    [Fact]
+    public async Task InitializeAsync_VotesFromBeforeTheCounters_CountsThemOnceAndThenKeepsCounting()
+    {
+        var path = Path.Combine(_folder, "labeling.db");
+        await ExecuteAsync(path, """
+            CREATE TABLE votes (seq INTEGER PRIMARY KEY AUTOINCREMENT, project_id TEXT NOT NULL, item_id TEXT NOT NULL, labeler_id TEXT NOT NULL,
+                kind TEXT NOT NULL, label TEXT, at INTEGER NOT NULL, lease_id TEXT, UNIQUE (project_id, item_id, labeler_id));
+            INSERT INTO votes (project_id, item_id, labeler_id, kind, label, at) VALUES
+                ('p1', 'itm_a', 'worker:alice', 'worker', 'spam', 0), ('p1', 'itm_b', 'worker:alice', 'worker', NULL, 0),
+                ('p1', 'itm_a', 'rule:links', 'rule', 'spam', 0), ('p2', 'itm_c', 'worker:bob', 'worker', 'ham', 0);
+            """);
+        var database = new SqliteDatabase(path);
+        var items = new SqliteItemStore(database, TimeProvider.System);
+
+        Assert.Equal(2, await items.CountCrowdVotesAsync("p1", CancellationToken.None));
+        Assert.Equal(1, (await items.CountAsync("p1", CancellationToken.None)).MachineVotes);
+        Assert.Equal(1, await items.CountCrowdVotesAsync("p2", CancellationToken.None));
+        Assert.Equal(0, await items.CountCrowdVotesAsync("p3", CancellationToken.None));
+
+        // A second start must not count the same votes again.
+        SqliteConnection.ClearAllPools();
+        Assert.Equal(2, await new SqliteItemStore(new SqliteDatabase(path), TimeProvider.System).CountCrowdVotesAsync("p1", CancellationToken.None));
+    }
+
     private static async Task ExecuteAsync(string path, string sql)
     {
         await using var connection = new SqliteConnection($"Data Source={path}");

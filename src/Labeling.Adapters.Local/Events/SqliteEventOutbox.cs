@@ -40,8 +40,8 @@ public sealed class SqliteEventOutbox : IEventOutbox
     /// <inheritdoc />
     public async Task MarkDeliveredAsync(string destination, string eventId, DateTimeOffset at, CancellationToken cancellationToken)
     {
-        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = SqliteValues.Command(connection, """
+        await using var write = await _database.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = write.Command("""
             INSERT INTO deliveries (event_id, destination, status, attempts, updated_at) VALUES ($e, $d, 'delivered', 0, $at)
             ON CONFLICT (event_id, destination) DO UPDATE SET status = 'delivered', next_attempt_at = NULL, updated_at = excluded.updated_at
             """);
@@ -49,13 +49,14 @@ public sealed class SqliteEventOutbox : IEventOutbox
         command.Add("$d", destination);
         command.Add("$at", SqliteValues.Time(at));
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await write.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
     public async Task MarkFailedAsync(string destination, string eventId, int attempts, DateTimeOffset? retryAt, string error, DateTimeOffset at, CancellationToken cancellationToken)
     {
-        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = SqliteValues.Command(connection, """
+        await using var write = await _database.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = write.Command("""
             INSERT INTO deliveries (event_id, destination, status, attempts, next_attempt_at, last_error, updated_at)
             VALUES ($e, $d, $status, $attempts, $next, $error, $at)
             ON CONFLICT (event_id, destination) DO UPDATE SET status = excluded.status, attempts = excluded.attempts,
@@ -69,6 +70,7 @@ public sealed class SqliteEventOutbox : IEventOutbox
         command.Add("$error", error.Length > 2000 ? error[..2000] : error);
         command.Add("$at", SqliteValues.Time(at));
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await write.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

@@ -53,8 +53,9 @@ public sealed class SqliteItemStore : IItemStore
             return added;
         }
 
-        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var write = await _database.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
+        var connection = write.Connection;
+        var transaction = write.Transaction;
         await using var insert = SqliteValues.Command(connection, """
             INSERT OR IGNORE INTO items (project_id, id, content_hash, document_id, state, crowd_votes, revision, body)
             VALUES ($p, $id, $hash, $doc, $state, 0, $rev, $body)
@@ -202,8 +203,9 @@ public sealed class SqliteItemStore : IItemStore
     public async Task CommitAsync(ItemCommit commit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(commit);
-        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var write = await _database.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
+        var connection = write.Connection;
+        var transaction = write.Transaction;
         try
         {
             var writer = new SqliteCommitWriter(connection, transaction, commit.ProjectId, _time.GetUtcNow());

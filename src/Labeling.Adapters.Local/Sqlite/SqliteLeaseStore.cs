@@ -83,8 +83,9 @@ public sealed class SqliteLeaseStore : ILeaseStore
     public async Task<bool> TryAcquireAsync(ItemLease lease, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(lease);
-        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var write = await _database.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
+        var connection = write.Connection;
+        var transaction = write.Transaction;
         await using (var take = SqliteValues.Command(connection, """
             UPDATE items SET lease_id = $lease, lease_worker = $w, lease_expires = $expires
             WHERE project_id = $p AND id = $item AND state = 'collecting'
@@ -126,8 +127,9 @@ public sealed class SqliteLeaseStore : ILeaseStore
     public async Task<bool> ReleaseAsync(ItemLease lease, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(lease);
-        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var write = await _database.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
+        var connection = write.Connection;
+        var transaction = write.Transaction;
         await using (var end = SqliteValues.Command(connection, """
             UPDATE leases SET released_at = $now
             WHERE id = $id AND completed_at IS NULL AND released_at IS NULL AND expires_at > $now

@@ -28,8 +28,8 @@ public sealed class SqliteWorkQueue : IWorkQueue
     /// <inheritdoc />
     public async Task EnqueueAsync(string queue, string payload, string? dedupKey, CancellationToken cancellationToken)
     {
-        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = SqliteValues.Command(connection, """
+        await using var write = await _database.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = write.Command("""
             INSERT OR IGNORE INTO queue (queue, payload, dedup_key, visible_at, created_at) VALUES ($q, $payload, $key, $now, $now)
             """);
         command.Add("$q", queue);
@@ -37,14 +37,16 @@ public sealed class SqliteWorkQueue : IWorkQueue
         command.Add("$key", dedupKey);
         command.Add("$now", SqliteValues.Time(_time.GetUtcNow()));
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await write.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<WorkMessage>> ReceiveAsync(int limit, CancellationToken cancellationToken)
     {
         var now = SqliteValues.Time(_time.GetUtcNow());
-        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var write = await _database.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
+        var connection = write.Connection;
+        var transaction = write.Transaction;
         var due = new List<(long Id, string Queue, string Payload, int Count)>();
         await using (var select = SqliteValues.Command(connection, """
             SELECT id, queue, payload, dequeue_count FROM queue WHERE status = 'ready' AND visible_at <= $now ORDER BY id LIMIT $limit
@@ -88,19 +90,20 @@ public sealed class SqliteWorkQueue : IWorkQueue
     public async Task CompleteAsync(WorkMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
-        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = SqliteValues.Command(connection, "DELETE FROM queue WHERE id = $id AND receipt = $r");
+        await using var write = await _database.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = write.Command("DELETE FROM queue WHERE id = $id AND receipt = $r");
         command.Add("$id", message.Id);
         command.Add("$r", message.Receipt);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await write.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
     public async Task FailAsync(WorkMessage message, string error, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
-        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = SqliteValues.Command(connection, """
+        await using var write = await _database.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = write.Command("""
             UPDATE queue SET status = CASE WHEN dequeue_count >= $max THEN 'poison' ELSE 'ready' END,
                              visible_at = $visible, last_error = $error
             WHERE id = $id AND receipt = $r
@@ -111,6 +114,7 @@ public sealed class SqliteWorkQueue : IWorkQueue
         command.Add("$id", message.Id);
         command.Add("$r", message.Receipt);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await write.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

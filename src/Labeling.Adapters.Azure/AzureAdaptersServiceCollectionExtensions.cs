@@ -6,6 +6,7 @@ using Labeling.Adapters.Azure.Hosting;
 using Labeling.Adapters.Azure.Identity;
 using Labeling.Adapters.Azure.Messaging;
 using Labeling.Adapters.Azure.Storage;
+using Labeling.Adapters.Azure.Truth;
 using Labeling.Application.Ports;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -59,6 +60,7 @@ public static class AzureAdaptersServiceCollectionExtensions
         services.TryAddSingleton<ILabelerStore>(sp => sp.GetRequiredService<CosmosLabelerStore>());
         services.TryAddSingleton<IIdempotencyStore, CosmosIdempotencyStore>();
         services.TryAddSingleton<IEventOutbox, CosmosEventOutbox>();
+        services.TryAddSingleton<IReliabilityRefitStore, AzureReliabilityRefitStore>();
 
         services.TryAddSingleton<IChatModelCatalog>(sp => new AzureOpenAIChatModelCatalog(Value<OpenAIOptions>(sp), sp.GetRequiredService<TokenCredential>()));
         services.AddSingleton<IEnumerable<IEventSink>>(sp => CreateSinks(sp));

@@ -1,8 +1,10 @@
 using Labeling.Adapters.Azure;
 using Labeling.Application;
+using Labeling.Application.Truth;
 using Labeling.Functions.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Labeling.Functions;
 
@@ -11,7 +13,8 @@ public static class LabelingFunctionsServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the application's use cases, the HTTP API pipeline with Entra ID authentication, and the
-    /// Azure adapters (Cosmos DB, Blob, Storage Queue, Service Bus, Azure OpenAI).
+    /// Azure adapters (Cosmos DB, Blob, Storage Queue, Service Bus, Azure OpenAI), and the periodic re-fit of
+    /// reliabilities with its options (section <c>Refit</c>).
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="configuration">The configuration root.</param>
@@ -21,6 +24,8 @@ public static class LabelingFunctionsServiceCollectionExtensions
         services.AddLabelingApplication(configuration);
         services.AddLabelingApi(configuration);
         services.AddAzureAdapters(configuration);
+        services.AddOptions<ReliabilityRefitOptions>().Bind(configuration.GetSection(ReliabilityRefitOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<ReliabilityRefit>();
         return services;
     }
 }

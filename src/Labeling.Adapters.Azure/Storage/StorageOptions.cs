@@ -29,6 +29,10 @@ public sealed class StorageOptions
     [Required(AllowEmptyStrings = false)]
     public string QuarantineContainer { get; set; } = "quarantine";
 
+    /// <summary>Where drift reports of the periodic re-fit are written. Default <c>reports</c>.</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string ReportsContainer { get; set; } = "reports";
+
     /// <summary>How long a received work message stays hidden before another receiver may take it. Default 5 minutes.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "07.00:00:00")]
     public TimeSpan VisibilityTimeout { get; set; } = TimeSpan.FromMinutes(5);

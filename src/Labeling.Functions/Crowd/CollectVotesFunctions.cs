@@ -1,6 +1,6 @@
-using Labeling.Application.Events;
 using Labeling.Application.Ports;
 using Labeling.Domain.Items;
+using Labeling.Functions.Events;
 using Labeling.Orchestration.Crowd;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
@@ -19,15 +19,15 @@ namespace Labeling.Functions.Crowd;
 public sealed class CollectVotesFunctions
 {
     private readonly IItemStore _items;
-    private readonly EventDispatcher _dispatcher;
+    private readonly OutboxPublisher _publisher;
 
     /// <summary>Creates the functions.</summary>
     /// <param name="items">The item store.</param>
-    /// <param name="dispatcher">Publishes <c>label.ready</c> from the outbox.</param>
-    public CollectVotesFunctions(IItemStore items, EventDispatcher dispatcher)
+    /// <param name="publisher">Publishes <c>label.ready</c> from the outbox.</param>
+    public CollectVotesFunctions(IItemStore items, OutboxPublisher publisher)
     {
         _items = items;
-        _dispatcher = dispatcher;
+        _publisher = publisher;
     }
 
     /// <summary>The orchestrator: a thin wrapper around <see cref="CollectVotesOrchestration.RunAsync"/>.</summary>
@@ -74,7 +74,7 @@ public sealed class CollectVotesFunctions
     /// <returns>Deliveries attempted.</returns>
     [Function(CollectVotesActivities.Complete)]
     public Task<int> CompleteAsync([ActivityTrigger] CompleteItemInput input, CancellationToken cancellationToken) =>
-        _dispatcher.DispatchDueAsync(cancellationToken);
+        _publisher.PublishAsync(cancellationToken);
 
     private async Task<CrowdObservation> ObserveAsync(ItemReference reference, CancellationToken cancellationToken)
     {

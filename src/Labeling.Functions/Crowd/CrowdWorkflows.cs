@@ -57,7 +57,9 @@ public sealed partial class CrowdWorkflows
 
             var id = CollectVotesInput.InstanceIdFor(projectId, itemId);
             var existing = await client.GetInstanceAsync(id, cancellationToken).ConfigureAwait(false);
-            if (existing is not null && existing.IsRunning)
+            // Pending counts as started: an instance scheduled by an earlier message (the same text in two
+            // documents) may not have run yet, and scheduling its id again would replace it.
+            if (existing?.RuntimeStatus is OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Suspended)
             {
                 continue;
             }

@@ -1,4 +1,5 @@
 using Labeling.Functions.Crowd;
+using Labeling.Functions.Events;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,7 +14,7 @@ public static class LabelingApiServiceCollectionExtensions
     /// <summary>
     /// Adds routing, JWT bearer authentication with Microsoft.Identity.Web (section <c>AzureAd</c>:
     /// <c>Instance</c>, <c>TenantId</c>, <c>ClientId</c>), the <see cref="LabelingApiPipeline"/> and
-    /// <see cref="CrowdWorkflows"/>. The role policies come from <c>AddLabelingApplication</c>.
+    /// <see cref="CrowdWorkflows"/> and the <see cref="OutboxPublisher"/>. The role policies come from <c>AddLabelingApplication</c>.
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="configuration">The configuration root.</param>
@@ -26,6 +27,7 @@ public static class LabelingApiServiceCollectionExtensions
             .AddMicrosoftIdentityWebApi(configuration.GetSection("AzureAd"));
         services.TryAddSingleton<LabelingApiPipeline>();
         services.TryAddSingleton<CrowdWorkflows>();
+        services.TryAddSingleton<OutboxPublisher>();
         return services;
     }
 }

@@ -98,7 +98,7 @@ public sealed class FunctionsTestHost : IAsyncDisposable
             tasks.AddActivityFunc<ObserveVoteInput, CrowdObservation>(CollectVotesActivities.ObserveVote, (_, input) => functions.ObserveVoteAsync(input, CancellationToken.None));
             tasks.AddActivityFunc<ItemReference, CrowdObservation>(CollectVotesActivities.ReturnToPool, (_, item) => functions.ReturnToPoolAsync(item, CancellationToken.None));
             tasks.AddActivityFunc<CompleteItemInput, int>(CollectVotesActivities.Complete, (_, input) => functions.CompleteAsync(input, CancellationToken.None));
-        });
+        }, new DurableTaskTestHostOptions { LoggerFactory = host.Services.GetRequiredService<ILoggerFactory>() });
         return new FunctionsTestHost(host, durable, tokens, sender, database);
     }
 

@@ -45,6 +45,20 @@ public sealed class FunctionsMetadataTests
     }
 
     [Fact]
+    public void Metadata_RefitReliabilities_IsATimerWhoseScheduleComesFromConfiguration()
+    {
+        var binding = FunctionsMetadata.Binding(Functions["RefitReliabilities"], "timerTrigger");
+        Assert.Equal("%RefitReliabilitiesSchedule%", FunctionsMetadata.String(binding, "schedule"));
+    }
+
+    [Fact]
+    public void Metadata_DispatchLabelEvents_IsATimerEveryMinute()
+    {
+        var binding = FunctionsMetadata.Binding(Functions["DispatchLabelEvents"], "timerTrigger");
+        Assert.Equal("0 * * * * *", FunctionsMetadata.String(binding, "schedule"));
+    }
+
+    [Fact]
     public void HostJson_RoutePrefixIsEmpty_SoTheApiKeepsItsLocalPaths()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);

@@ -1,0 +1,245 @@
+using Labeling.Application.Ports;
+using Labeling.Domain.Projects;
+using Labeling.Domain.TruthInference;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Labeling.Application.Truth;
+
+/// <summary>
+/// The periodic batch re-fit: for each project, fit <see cref="InferenceMethods.Default"/> to every vote
+/// on items voted on within <see cref="ReliabilityRefitOptions.Window"/>, rebuild each labeler's
+/// statistics from the batch posteriors, store them, and report the drift of the online model.
+/// </summary>
+/// <remarks>
+/// <para>The online model keeps, per labeler, C_w[t, l] = Σ_i T_i[t]·[l_wi = l] over items i that
+/// contribute (two votes or gold), where T_i is the posterior item i last contributed. The re-fit rebuilds
+/// exactly this sum with T_i = the batch posterior for items in the window (gold stays one-hot) and the
+/// stored online posterior for older items, so machine labelers, which vote on everything, are
+/// re-estimated in bulk and online drift (order effects, early posteriors never revisited) is corrected.
+/// With a half-life, each contribution is decayed from its vote's time to now, as the online model does.</para>
+/// <para>Items keep their stored posteriors, so a later vote on a window item subtracts its online rather
+/// than its batch contribution; the next re-fit recomputes the sum from scratch and absorbs that
+/// difference, so it never accumulates. The re-fit holds the project's session while it runs, so this
+/// process's online steps wait, and drops the cached model after writing so the next step loads the
+/// re-fitted statistics.</para>
+/// </remarks>
+public sealed partial class ReliabilityRefit
+{
+    private readonly IProjectStore _projects;
+    private readonly ILabelerStore _labelers;
+    private readonly IItemStore _items;
+    private readonly IReliabilityRefitStore _store;
+    private readonly ProjectModels _models;
+    private readonly TimeProvider _time;
+    private readonly ReliabilityRefitOptions _options;
+    private readonly ILogger<ReliabilityRefit> _logger;
+
+    /// <summary>Creates the use case.</summary>
+    public ReliabilityRefit(
+        IProjectStore projects,
+        ILabelerStore labelers,
+        IItemStore items,
+        IReliabilityRefitStore store,
+        ProjectModels models,
+        TimeProvider time,
+        IOptions<ReliabilityRefitOptions> options,
+        ILogger<ReliabilityRefit> logger)
+    {
+        _projects = projects;
+        _labelers = labelers;
+        _items = items;
+        _store = store;
+        _models = models;
+        _time = time;
+        _options = options.Value;
+        _logger = logger;
+    }
+
+    /// <summary>Re-fits every project.</summary>
+    /// <param name="cancellationToken">Cancels the run between projects.</param>
+    /// <returns>One report per project.</returns>
+    public async Task<IReadOnlyList<DriftReport>> RefitAllAsync(CancellationToken cancellationToken)
+    {
+        var reports = new List<DriftReport>();
+        foreach (var project in await _projects.ListAsync(cancellationToken).ConfigureAwait(false))
+        {
+            reports.Add(await RefitAsync(project.Id, cancellationToken).ConfigureAwait(false));
+        }
+
+        return reports;
+    }
+
+    /// <summary>Re-fits one project, stores the statistics and the report, and logs the drift.</summary>
+    /// <param name="projectId">The project.</param>
+    /// <param name="cancellationToken">Cancels the run.</param>
+    /// <returns>The drift report.</returns>
+    public async Task<DriftReport> RefitAsync(string projectId, CancellationToken cancellationToken)
+    {
+        using var session = await _models.OpenAsync(projectId, cancellationToken).ConfigureAwait(false);
+        var project = session.Model.Project;
+        var labels = project.Schema.Names;
+        var state = await _labelers.LoadTruthStateAsync(projectId, labels, cancellationToken).ConfigureAwait(false);
+        var now = _time.GetUtcNow();
+        var since = now - _options.Window;
+        var capability = project.Capability;
+        var items = state.Items.Where(i => i.Capability == capability && i.Votes.Length > 0).ToArray();
+        var window = items.Where(i => i.Votes.Any(v => v.At is null || v.At >= since)).ToDictionary(i => i.Item, StringComparer.Ordinal);
+
+        var answers = window.Values.Where(i => i.Gold is null)
+            .SelectMany(i => i.Votes.Select(v => new Answer(i.Item, v.Labeler, labels[v.Label])))
+            .ToList();
+        var method = InferenceMethods.Default();
+        var fit = answers.Count > 0 ? method.Fit(AnswerMatrix.Create(answers, labels)) : null;
+
+        var refitted = Rebuild(state, items, window, fit, labels.Count, capability, now, _models.ModelOptions.HalfLife);
+        var online = OnlineDawidSkene.FromState(state, _models.ModelOptions);
+        var batch = OnlineDawidSkene.FromState(state with
+        {
+            Labelers = [.. state.Labelers.Where(l => l.Capability != capability), .. refitted],
+        }, _models.ModelOptions);
+
+        var drift = refitted.Select(l => Drift(l.Labeler, window.Values, online, batch, capability)).OrderBy(d => d.AccuracyChange).ToArray();
+        var disagreements = fit is null ? [] : await DisagreementsAsync(projectId, labels, fit, cancellationToken).ConfigureAwait(false);
+        var report = new DriftReport(projectId, method.Name, now, since, window.Count, answers.Count, drift,
+            disagreements.Take(_options.MaxDisagreementsListed).ToArray());
+
+        if (refitted.Count > 0)
+        {
+            await _store.ReplaceStatisticsAsync(projectId, refitted, cancellationToken).ConfigureAwait(false);
+        }
+
+        // The cached model holds the old statistics; the next step reloads the re-fitted ones.
+        session.Invalidate();
+        var location = await _store.SaveDriftReportAsync(report, cancellationToken).ConfigureAwait(false);
+        Log(report, disagreements.Count, location);
+        return report;
+    }
+
+    private static List<LabelerStatisticsState> Rebuild(
+        OnlineDawidSkeneState state,
+        IReadOnlyList<ItemEvidenceState> items,
+        Dictionary<string, ItemEvidenceState> window,
+        InferenceResult? fit,
+        int k,
+        string capability,
+        DateTimeOffset now,
+        TimeSpan? halfLife)
+    {
+        var counts = state.Labelers.Where(l => l.Capability == capability)
+            .ToDictionary(l => l.Labeler, _ => new double[k * k], StringComparer.Ordinal);
+        var truth = new double[k];
+        foreach (var item in items)
+        {
+            // The online model's rule: one vote alone teaches nothing about its labeler.
+            if (item.Votes.Length < 2 && item.Gold is null)
+            {
+                continue;
+            }
+
+            if (item.Gold is { } gold)
+            {
+                Array.Clear(truth);
+                truth[gold] = 1.0;
+            }
+            else if (window.ContainsKey(item.Item) && fit is not null && fit.Data.IndexOfItem(item.Item) is >= 0 and var index)
+            {
+                fit.Posterior(index).CopyTo(truth);
+            }
+            else if (item.Posterior is { } stored)
+            {
+                stored.CopyTo(truth, 0);
+            }
+            else
+            {
+                continue;
+            }
+
+            foreach (var vote in item.Votes)
+            {
+                if (!counts.TryGetValue(vote.Labeler, out var c))
+                {
+                    c = new double[k * k];
+                    counts[vote.Labeler] = c;
+                }
+
+                var weight = halfLife is { } h && vote.At is { } at && now > at ? Math.Pow(2.0, -(now - at).TotalSeconds / h.TotalSeconds) : 1.0;
+                for (var t = 0; t < k; t++)
+                {
+                    c[(t * k) + vote.Label] += weight * truth[t];
+                }
+            }
+        }
+
+        // Memberships stay: the community statistics are rebuilt from membership × counts on load.
+        var previous = state.Labelers.Where(l => l.Capability == capability).ToDictionary(l => l.Labeler, StringComparer.Ordinal);
+        return counts.Select(kv => previous.TryGetValue(kv.Key, out var old)
+                ? old with { Counts = kv.Value, UpdatedAt = now }
+                : new LabelerStatisticsState(kv.Key, capability, kv.Value, now))
+            .OrderBy(l => l.Labeler, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    private static LabelerDrift Drift(string labeler, IEnumerable<ItemEvidenceState> window, OnlineDawidSkene online, OnlineDawidSkene batch, string capability)
+    {
+        var before = online.Confusion(labeler, capability);
+        var after = batch.Confusion(labeler, capability);
+        var difference = 0.0;
+        for (var t = 0; t < before.ClassCount; t++)
+        {
+            for (var l = 0; l < before.ClassCount; l++)
+            {
+                difference = Math.Max(difference, Math.Abs(before[t, l] - after[t, l]));
+            }
+        }
+
+        var votes = window.Sum(i => i.Votes.Count(v => v.Labeler == labeler));
+        return new LabelerDrift(labeler, votes, before.Accuracy(online.ClassPriors(capability)), after.Accuracy(batch.ClassPriors(capability)), difference);
+    }
+
+    private async Task<List<ItemDisagreement>> DisagreementsAsync(string projectId, IReadOnlyList<string> labels, InferenceResult fit, CancellationToken cancellationToken)
+    {
+        var disagreements = new List<ItemDisagreement>();
+        await foreach (var item in _items.ReadLabeledAsync(projectId, cancellationToken).ConfigureAwait(false))
+        {
+            var index = fit.Data.IndexOfItem(item.Id);
+            if (index < 0 || item.Label is null || item.IsGold)
+            {
+                continue;
+            }
+
+            var best = fit.PredictedIndex(index);
+            if (best >= 0 && !string.Equals(labels[best], item.Label, StringComparison.Ordinal))
+            {
+                disagreements.Add(new ItemDisagreement(item.Id, item.Label, labels[best], fit.Posterior(index)[best]));
+            }
+        }
+
+        return disagreements;
+    }
+
+    private void Log(DriftReport report, int disagreements, string location)
+    {
+        LogRefitted(_logger, report.ProjectId, report.Method, report.ItemsInWindow, report.VotesInWindow, report.Labelers.Count, disagreements, location);
+        foreach (var labeler in report.Labelers)
+        {
+            if (Math.Abs(labeler.AccuracyChange) > _options.AccuracyChangeWarning)
+            {
+                LogLabelerDrifted(_logger, report.ProjectId, labeler.LabelerId, labeler.OnlineAccuracy, labeler.BatchAccuracy, labeler.MaxConfusionDifference, labeler.Votes);
+            }
+            else
+            {
+                LogLabelerRefitted(_logger, report.ProjectId, labeler.LabelerId, labeler.OnlineAccuracy, labeler.BatchAccuracy, labeler.MaxConfusionDifference, labeler.Votes);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Re-fitted project {ProjectId} with {Method}: {Items} items and {Votes} votes in the window, {Labelers} labelers, {Disagreements} decided items disagree with the batch posterior; report at {Location}")]
+    private static partial void LogRefitted(ILogger logger, string projectId, string method, int items, int votes, int labelers, int disagreements, string location);
+
+    [LoggerMessage(EventId = 6002, Level = LogLevel.Warning, Message = "Labeler {LabelerId} of project {ProjectId} drifted: online accuracy {OnlineAccuracy:0.000}, batch {BatchAccuracy:0.000}, largest confusion difference {MaxConfusionDifference:0.000} over {Votes} votes")]
+    private static partial void LogLabelerDrifted(ILogger logger, string projectId, string labelerId, double onlineAccuracy, double batchAccuracy, double maxConfusionDifference, int votes);
+
+    [LoggerMessage(EventId = 6003, Level = LogLevel.Debug, Message = "Labeler {LabelerId} of project {ProjectId}: online accuracy {OnlineAccuracy:0.000}, batch {BatchAccuracy:0.000}, largest confusion difference {MaxConfusionDifference:0.000} over {Votes} votes")]
+    private static partial void LogLabelerRefitted(ILogger logger, string projectId, string labelerId, double onlineAccuracy, double batchAccuracy, double maxConfusionDifference, int votes);
+}

@@ -1,0 +1,22 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Labeling.Application.Truth;
+
+/// <summary>Settings of the periodic batch re-fit of reliabilities. Bound from the <c>Refit</c> section.</summary>
+public sealed class ReliabilityRefitOptions
+{
+    /// <summary>The configuration section these options bind from.</summary>
+    public const string SectionName = "Refit";
+
+    /// <summary>Items with a vote this recent are re-fitted in batch; older items keep their online posterior. Default 30 days.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "3650.00:00:00")]
+    public TimeSpan Window { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>At most this many disagreeing items are listed in a report (all are counted in the log). Default 200.</summary>
+    [Range(0, 100_000)]
+    public int MaxDisagreementsListed { get; set; } = 200;
+
+    /// <summary>A labeler whose accuracy moves by more than this is logged as a warning. Default 0.1.</summary>
+    [Range(0.0, 1.0)]
+    public double AccuracyChangeWarning { get; set; } = 0.1;
+}

@@ -1,0 +1,131 @@
+using System.Text.Json;
+using Labeling.Adapters.Azure.Storage;
+using Labeling.Adapters.Azure.Truth;
+using Labeling.Application;
+using Labeling.Application.Crowd;
+using Labeling.Application.Documents;
+using Labeling.Application.Ports;
+using Labeling.Application.Projects;
+using Labeling.Application.Truth;
+using Labeling.Application.WeakLabeling;
+using Labeling.Domain.Items;
+using Labeling.Domain.Labelers;
+using Labeling.Functions.Tests.Hosting;
+using Labeling.Functions.Truth;
+using Labeling.TestSupport.Emulators;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Labeling.Functions.Tests.Truth;
+
+/// <summary>The periodic re-fit on the Cosmos stores and Blob Storage, after real labeling steps.</summary>
+[Collection(EmulatorCollection.Name)]
+public sealed class ReliabilityRefitTests(AzuriteFixture azurite, CosmosEmulatorFixture cosmos)
+{
+    private static readonly string[] Comments =
+    [
+        "subscribe to my channel for free gift cards", "check out my channel please", "visit www.example.com now",
+        "this song is beautiful", "I love this video so much", "best music of 2014", "great beat and lyrics",
+        "click here to win an iphone", "who is still listening in 2015", "amazing voice", "follow me on twitter",
+        "my favourite song ever", "free followers at my page", "this never gets old", "earn money from home today",
+        "the dancing is incredible", "get rich quick with this trick", "such a catchy chorus",
+    ];
+
+    [Fact]
+    public async Task RefitAllAsync_AfterCrowdVotes_ReplacesEveryVotersStatisticsAndStoresADriftReport()
+    {
+        await using var host = await FunctionsTestHost.StartAsync(azurite, cosmos);
+        var services = host.Services;
+        const string project = DemoProject.Id;
+        await services.GetRequiredService<IProjectStore>().TryCreateAsync(DemoProject.Create(DateTimeOffset.UtcNow), CancellationToken.None);
+        var documents = services.GetRequiredService<IDocumentSource>();
+        var csv = "CONTENT,CLASS\n" + string.Join("\n", Comments.Select((c, i) => $"{c},{(IsSpam(c) ? 1 : 0)}")) + "\n";
+        var stored = await documents.SaveUploadAsync(project, "comments.csv", new MemoryStream(System.Text.Encoding.UTF8.GetBytes(csv)), CancellationToken.None);
+        await services.GetRequiredService<DocumentIngestion>().IngestAsync(stored, CancellationToken.None);
+        var items = services.GetRequiredService<IItemStore>();
+        var ids = (await items.ListAsync(project, null, null, 100, CancellationToken.None)).Select(i => i.Id).ToArray();
+        await services.GetRequiredService<WeakLabeler>().LabelAsync(project, ids, CancellationToken.None);
+
+        // Three workers: two careful, one who answers "spam" to everything.
+        var leasing = services.GetRequiredService<TaskLeasing>();
+        var voting = services.GetRequiredService<VoteRecording>();
+        var workers = new (string Id, Func<string, string> Answer)[]
+        {
+            (LabelerIds.Worker("careful-1"), text => IsSpam(text) ? "spam" : "ham"),
+            (LabelerIds.Worker("careful-2"), text => IsSpam(text) ? "spam" : "ham"),
+            (LabelerIds.Worker("spammer"), _ => "spam"),
+        };
+        for (var round = 0; round < 4; round++)
+        {
+            foreach (var (worker, answer) in workers)
+            {
+                while (await leasing.NextAsync(project, worker, CancellationToken.None) is { } task)
+                {
+                    await voting.SubmitAsync(task.LeaseId, worker, new VoteRequest(answer(task.Text)), null, CancellationToken.None);
+                }
+            }
+        }
+
+        var labelers = services.GetRequiredService<ILabelerStore>();
+        var before = await labelers.LoadTruthStateAsync(project, ["spam", "ham"], CancellationToken.None);
+        var function = host.Function<RefitReliabilitiesFunction>();
+
+        await function.RunAsync(new Microsoft.Azure.Functions.Worker.TimerInfo(), CancellationToken.None);
+
+        var after = await labelers.LoadTruthStateAsync(project, ["spam", "ham"], CancellationToken.None);
+        var voters = before.Items.SelectMany(i => i.Votes).Select(v => v.Labeler).Distinct().ToArray();
+        Assert.Contains(LabelerIds.Worker("spammer"), voters);
+        Assert.All(voters, v => Assert.Contains(after.Labelers, l => l.Labeler == v));
+
+        // Each labeler's stored statistics are the sum of its items' contributions: total evidence equals
+        // the number of its votes on items with two or more votes.
+        foreach (var labeler in after.Labelers)
+        {
+            var expected = before.Items.Where(i => i.Votes.Length >= 2 || i.Gold is not null).Sum(i => i.Votes.Count(v => v.Labeler == labeler.Labeler));
+            Assert.Equal(expected, labeler.Counts.Sum(), 6);
+        }
+
+        // The report is in Blob Storage, covers every voter, and sees the spammer as the least accurate worker.
+        var reports = services.GetRequiredService<StorageClients>().Blobs.GetBlobContainerClient("reports");
+        var blobs = new List<string>();
+        await foreach (var blob in reports.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, $"drift/{project}/", CancellationToken.None))
+        {
+            blobs.Add(blob.Name);
+        }
+
+        var name = Assert.Single(blobs);
+        var report = JsonSerializer.Deserialize<DriftReport>((await reports.GetBlobClient(name).DownloadContentAsync()).Value.Content.ToString(), LabelingJson.Options)!;
+        Assert.Equal(project, report.ProjectId);
+        Assert.Equal("default", report.Method);
+        Assert.Equal(Comments.Length, report.ItemsInWindow);
+        Assert.Equal(before.Items.Sum(i => i.Votes.Length), report.VotesInWindow);
+        Assert.True(voters.ToHashSet().SetEquals(report.Labelers.Select(l => l.LabelerId)));
+        var crowd = report.Labelers.Where(l => LabelerIds.KindOf(l.LabelerId) == LabelerKind.Worker).ToArray();
+        Assert.Equal(LabelerIds.Worker("spammer"), crowd.MinBy(l => l.BatchAccuracy)!.LabelerId);
+        Assert.All(report.Labelers, l => Assert.InRange(l.BatchAccuracy, 0, 1));
+        Assert.Equal(AzureReliabilityRefitStore.BlobNameFor(report), name);
+
+        // Decided items the batch fit disagrees with are listed with the label each side chose.
+        var decided = (await items.ListAsync(project, null, null, 100, CancellationToken.None)).Where(i => i.HasLabel).ToDictionary(i => i.Id);
+        Assert.All(report.Disagreements, d => Assert.Equal(decided[d.ItemId].Label, d.DecidedLabel));
+        Assert.All(report.Disagreements, d => Assert.NotEqual(d.DecidedLabel, d.BatchLabel));
+    }
+
+    [Fact]
+    public async Task RefitAsync_ProjectWithoutVotes_StoresAnEmptyReportAndNoStatistics()
+    {
+        await using var host = await FunctionsTestHost.StartAsync(azurite, cosmos);
+        await host.Services.GetRequiredService<IProjectStore>().TryCreateAsync(DemoProject.Create(DateTimeOffset.UtcNow), CancellationToken.None);
+
+        var report = await host.Services.GetRequiredService<ReliabilityRefit>().RefitAsync(DemoProject.Id, CancellationToken.None);
+
+        Assert.Equal(0, report.ItemsInWindow);
+        Assert.Empty(report.Labelers);
+        Assert.Empty(report.Disagreements);
+        Assert.Empty((await host.Services.GetRequiredService<ILabelerStore>().LoadTruthStateAsync(DemoProject.Id, ["spam", "ham"], CancellationToken.None)).Labelers);
+    }
+
+    private static bool IsSpam(string text) =>
+        text.Contains("subscribe", StringComparison.Ordinal) || text.Contains("check out", StringComparison.Ordinal) || text.Contains("www.", StringComparison.Ordinal)
+        || text.Contains("win", StringComparison.Ordinal) || text.Contains("follow", StringComparison.Ordinal) || text.Contains("free", StringComparison.Ordinal)
+        || text.Contains("earn", StringComparison.Ordinal) || text.Contains("rich", StringComparison.Ordinal);
+}

@@ -129,6 +129,9 @@ var baseAppSettings = {
   // DefaultAzureCredential in application code (Cosmos, Service Bus, OpenAI clients) picks the
   // user-assigned identity from this variable.
   AZURE_CLIENT_ID: identityClientId
+  // NCRONTAB of the RefitReliabilities timer: the batch re-fit of labeler reliabilities and the
+  // drift report, hourly. The function does not load without it.
+  RefitReliabilitiesSchedule: '0 0 * * * *'
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
   APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
 }

@@ -23,7 +23,10 @@
 //                      a few single-partition queries instead of cross-partition ones: an item's
 //                      state entry in `{projectId}:items:{bucket}` (bucket = hash(itemId) mod N),
 //                      document records in `{projectId}:documents`, the labeler registry in
-//                      `{projectId}:labelers`, the outbox in `outbox:{bucket}`.
+//                      `{projectId}:labelers`, events not yet delivered in `outbox:pending`
+//                      (transient, so one partition), settled ones in `outbox:{bucket}`.
+//                      defaultTtl -1 turns on per-item ttl without a default expiry: delivered
+//                      outbox events carry a ttl and expire; everything else stays.
 
 @description('Name of the Cosmos DB account (3-44 lowercase letters, digits, hyphens).')
 @minLength(3)
@@ -43,26 +46,32 @@ var containers = [
   {
     name: 'projects'
     partitionKeyPath: '/id'
+    perItemTtl: false
   }
   {
     name: 'items'
     partitionKeyPath: '/id'
+    perItemTtl: false
   }
   {
     name: 'votes'
     partitionKeyPath: '/itemId'
+    perItemTtl: false
   }
   {
     name: 'labelers'
     partitionKeyPath: '/id'
+    perItemTtl: false
   }
   {
     name: 'leases'
     partitionKeyPath: '/id'
+    perItemTtl: false
   }
   {
     name: 'index'
     partitionKeyPath: '/partition'
+    perItemTtl: true
   }
 ]
 
@@ -122,6 +131,7 @@ resource sqlContainers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/conta
           kind: 'Hash'
           version: 2
         }
+        defaultTtl: container.perItemTtl ? -1 : null
       }
     }
   }

@@ -92,7 +92,9 @@ public sealed class CosmosDatabase : IDisposable
         var database = (await Client.CreateDatabaseIfNotExistsAsync(Options.Database, cancellationToken: cancellationToken).ConfigureAwait(false)).Database;
         foreach (var (name, key) in new[] { ("projects", "/id"), ("items", "/id"), ("votes", "/itemId"), ("labelers", "/id"), ("leases", "/id"), ("index", "/partition") })
         {
-            await database.CreateContainerIfNotExistsAsync(name, key, cancellationToken: cancellationToken).ConfigureAwait(false);
+            // index: per-item ttl (delivered outbox events) applies only when the container has a default ttl; -1 = none.
+            var properties = new ContainerProperties(name, key) { DefaultTimeToLive = name == "index" ? -1 : null };
+            await database.CreateContainerIfNotExistsAsync(properties, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -137,10 +139,19 @@ public sealed class CosmosDatabase : IDisposable
     /// The key is both in the request options (so the service routes to one partition) and in the
     /// WHERE clause (the Cosmos DB server emulator answers "missing partition keys" without it).
     /// </remarks>
-    public static async Task<List<T>> QueryPartitionAsync<T>(Container container, string select, string keyProperty, string partitionKey, CancellationToken cancellationToken)
+    public static Task<List<T>> QueryPartitionAsync<T>(Container container, string select, string keyProperty, string partitionKey, CancellationToken cancellationToken) =>
+        QueryAsync<T>(container, new QueryDefinition($"SELECT {select} FROM c WHERE c.{keyProperty} = @pk").WithParameter("@pk", partitionKey), partitionKey, cancellationToken);
+
+    /// <summary>Runs a query inside one logical partition and returns every result.</summary>
+    /// <typeparam name="T">The result type.</typeparam>
+    /// <param name="container">The container.</param>
+    /// <param name="query">The query; its WHERE clause must also name the partition key (see <see cref="QueryPartitionAsync{T}"/>).</param>
+    /// <param name="partitionKey">The partition the query is confined to.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The results.</returns>
+    public static async Task<List<T>> QueryAsync<T>(Container container, QueryDefinition query, string partitionKey, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(container);
-        var query = new QueryDefinition($"SELECT {select} FROM c WHERE c.{keyProperty} = @pk").WithParameter("@pk", partitionKey);
         var results = new List<T>();
         using var feed = container.GetItemQueryIterator<T>(query, requestOptions: new QueryRequestOptions { PartitionKey = new PartitionKey(partitionKey) });
         while (feed.HasMoreResults)

@@ -22,6 +22,8 @@ internal static class CosmosDocuments
 
     public static string OutboxPartition(int bucket) => $"outbox:{bucket}";
 
+    public const string OutboxPending = "outbox:pending";
+
     public static string ShardId(string projectId, string labelerId, int shard) => $"{projectId}:{labelerId}:{shard}";
 
     public static string CounterId(string projectId, int shard) => $"{projectId}:counter:{shard}";
@@ -85,7 +87,11 @@ internal static class CosmosDocuments
 
     public sealed record IdempotencyDoc(string Id, IdempotencyRecord Body);
 
-    public sealed record OutboxEntry(string Id, string Partition, OutboxEvent Body, Dictionary<string, Delivery> Deliveries);
+    /// <summary>
+    /// An outbox event and its deliveries per destination. <c>Settled</c>: every configured sink has it or gave
+    /// up; <c>Ttl</c> (seconds, Cosmos's per-item time to live) is set on settled entries without dead letters.
+    /// </summary>
+    public sealed record OutboxEntry(string Id, string Partition, OutboxEvent Body, Dictionary<string, Delivery> Deliveries, bool? Settled = null, int? Ttl = null);
 
     public sealed record Delivery(int Attempts, DateTimeOffset? DeliveredAt, DateTimeOffset? RetryAt, string? LastError, DateTimeOffset? DeadAt);
 

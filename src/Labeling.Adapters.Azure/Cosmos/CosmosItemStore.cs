@@ -233,8 +233,7 @@ public sealed class CosmosItemStore : IItemStore
         // 5. Outbox, lease, idempotency: keyed upserts.
         foreach (var evt in commit.Events)
         {
-            var partition = OutboxPartition(StableHash.Bucket(evt.Id, Buckets));
-            await _db.Index.UpsertItemAsync(new OutboxEntry(evt.Id, partition, evt, new Dictionary<string, Delivery>(StringComparer.Ordinal)), new PartitionKey(partition), cancellationToken: cancellationToken).ConfigureAwait(false);
+            await CosmosEventOutbox.AddAsync(_db, evt, cancellationToken).ConfigureAwait(false);
         }
 
         if (commit.CompletedLeaseId is { } leaseId)

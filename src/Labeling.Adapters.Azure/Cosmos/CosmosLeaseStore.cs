@@ -17,7 +17,9 @@ namespace Labeling.Adapters.Azure.Cosmos;
 public sealed class CosmosLeaseStore : ILeaseStore
 {
     private readonly CosmosDatabase _db;
+    private static readonly string CollectingState = System.Text.Json.JsonSerializer.Serialize(ItemState.Collecting, Labeling.Application.LabelingJson.Options).Trim('"');
     private readonly CosmosItemStore _items;
+    private int _rotation;
 
     /// <summary>Creates the store.</summary>
     /// <param name="db">The database.</param>
@@ -50,13 +52,34 @@ public sealed class CosmosLeaseStore : ILeaseStore
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Reads bucket by bucket, starting from a bucket that rotates per call (so concurrent workers start
+    /// in different places and rarely race for the same item), and stops as soon as
+    /// <paramref name="limit"/> candidates are found; each read is one single-partition query that the
+    /// service filters to collecting items the worker has neither voted on, skipped nor held, so only
+    /// the small pool crosses the wire. Holds are checked here, against <paramref name="now"/>. "Most
+    /// votes first" holds within what was read: among all candidates only when fewer than
+    /// <paramref name="limit"/> exist, which is when the order matters (finishing the pool).
+    /// </remarks>
     public async Task<IReadOnlyList<string>> FindCandidatesAsync(string projectId, string workerId, DateTimeOffset now, int limit, CancellationToken cancellationToken)
     {
-        var entries = await _items.EntriesAsync(projectId, cancellationToken).ConfigureAwait(false);
-        return entries
-            .Where(e => e.State == ItemState.Collecting && IsFree(e, now) && !e.IsDoneBy(workerId, now))
+        if (limit <= 0)
+        {
+            return [];
+        }
+
+        var buckets = _db.Options.IndexBuckets;
+        var start = (int)((uint)Interlocked.Increment(ref _rotation) % (uint)buckets);
+        var found = new List<ItemEntry>();
+        for (var i = 0; i < buckets && found.Count < limit; i++)
+        {
+            var pool = await PoolAsync(projectId, (start + i) % buckets, workerId, cancellationToken).ConfigureAwait(false);
+            found.AddRange(pool.Where(e => e.State == ItemState.Collecting && IsFree(e, now) && !e.IsDoneBy(workerId, now)));
+        }
+
+        return found
             .OrderByDescending(e => e.CrowdVotes).ThenBy(e => e.Id, StringComparer.Ordinal)
-            .Take(Math.Max(0, limit))
+            .Take(limit)
             .Select(e => e.Id)
             .ToArray();
     }
@@ -145,6 +168,21 @@ public sealed class CosmosLeaseStore : ILeaseStore
         {
             // Already removed by an earlier run of the same commit.
         }
+    }
+
+    /// <summary>One bucket's collecting entries the worker has not voted on, skipped or held.</summary>
+    private async Task<List<ItemEntry>> PoolAsync(string projectId, int bucket, string workerId, CancellationToken cancellationToken)
+    {
+        // Absent properties are undefined, and a comparison with undefined is not true: hence IS_DEFINED.
+        var query = new QueryDefinition(
+                "SELECT * FROM c WHERE c.partition = @pk AND c.state = @state"
+                + " AND NOT ARRAY_CONTAINS(c.voters, @worker)"
+                + " AND (NOT IS_DEFINED(c.skippers) OR IS_NULL(c.skippers) OR NOT ARRAY_CONTAINS(c.skippers, @worker))"
+                + " AND (NOT IS_DEFINED(c.heldBy) OR IS_NULL(c.heldBy) OR c.heldBy != @worker)")
+            .WithParameter("@pk", $"{projectId}:items:{bucket}")
+            .WithParameter("@state", CollectingState)
+            .WithParameter("@worker", workerId);
+        return await CosmosDatabase.QueryAsync<ItemEntry>(_db.Index, query, $"{projectId}:items:{bucket}", cancellationToken).ConfigureAwait(false);
     }
 
     private static bool IsFree(ItemEntry entry, DateTimeOffset now) => entry.HeldUntil is not { } until || until <= now;

@@ -38,6 +38,13 @@ public sealed class CosmosOptions
     [Range(1, 1024)]
     public int IndexBuckets { get; set; } = 16;
 
+    /// <summary>
+    /// How long an outbox event stays after every sink received it (its <c>ttl</c>; the <c>index</c> container
+    /// has <c>defaultTtl = -1</c> so that per-item ttl applies). Dead letters do not expire. Default 7 days.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:01:00", "365.00:00:00")]
+    public TimeSpan DeliveredEventRetention { get; set; } = TimeSpan.FromDays(7);
+
     /// <summary>Attempts of an ETag-guarded read-modify-write before giving up. Default 50.</summary>
     [Range(1, 1000)]
     public int MaxConcurrencyRetries { get; set; } = 50;

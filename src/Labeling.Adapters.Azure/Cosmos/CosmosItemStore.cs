@@ -24,8 +24,9 @@ namespace Labeling.Adapters.Azure.Cosmos;
 /// <item>check every item's stored revision and that no vote exists yet (the common conflict is caught before anything is written);</item>
 /// <item>replace each item under its ETag — the commit point; a 412 here means a concurrent writer won and the commit stops with a conflict;</item>
 /// <item>create the votes (ids are the labeler ids inside the item's partition, so a vote is written at most once);</item>
-/// <item>update the items' index entries, the labelers' shards and the project's counter shard (ETag retries);</item>
-/// <item>upsert the outbox events, complete the lease, store the idempotency record (all keyed, so re-running them is harmless).</item>
+/// <item>update the items' index entries, the labelers' shards and the project's counter shard (ETag retries), add the outbox
+/// events and complete the lease, all at once (none depends on another, and each is keyed, so re-running it is harmless);</item>
+/// <item>store the idempotency record, last, so that a replayed answer stands for a complete commit.</item>
 /// </list>
 /// <para>A crash between 2 and 5 leaves the item ahead of its side records (e.g. a decided item whose
 /// <c>label.ready</c> is not yet in the outbox); the timer's batch re-fit recomputes statistics and
@@ -150,12 +151,23 @@ public sealed class CosmosItemStore : IItemStore
         ArgumentNullException.ThrowIfNull(commit);
         var projectId = commit.ProjectId;
 
-        // 1. Check before writing anything.
-        var etags = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var write in commit.Items)
+        // 1. Check before writing anything; the reads are independent, so they go out together.
+        var itemReads = commit.Items.Select(w =>
         {
-            var key = ItemKey(projectId, write.Item.Id);
-            var (stored, etag) = await CosmosDatabase.ReadAsync<ItemDoc>(_db.Items, key, key, cancellationToken).ConfigureAwait(false);
+            var key = ItemKey(projectId, w.Item.Id);
+            return CosmosDatabase.ReadAsync<ItemDoc>(_db.Items, key, key, cancellationToken);
+        }).ToArray();
+
+        // A query rather than a point read: the emulator fails point reads of missing documents in containers keyed by another property than /id.
+        var voteReads = commit.Votes.Select(v =>
+            CosmosDatabase.QueryPartitionAsync<VoteDoc>(_db.Votes, "*", "itemId", ItemKey(projectId, v.ItemId), cancellationToken)).ToArray();
+        await Task.WhenAll(itemReads.Cast<Task>().Concat(voteReads)).ConfigureAwait(false);
+
+        var etags = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < commit.Items.Count; i++)
+        {
+            var write = commit.Items[i];
+            var (stored, etag) = await itemReads[i].ConfigureAwait(false);
             if (stored is null || stored.Body.Revision != write.Item.Revision - 1)
             {
                 throw new ConcurrencyConflictException($"Item '{write.Item.Id}' is at revision {stored?.Body.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}, not {write.Item.Revision - 1}; reload it and try again.");
@@ -164,12 +176,10 @@ public sealed class CosmosItemStore : IItemStore
             etags[write.Item.Id] = etag!;
         }
 
-        foreach (var vote in commit.Votes)
+        for (var i = 0; i < commit.Votes.Count; i++)
         {
-            var partition = ItemKey(projectId, vote.ItemId);
-            // A query rather than a point read: the emulator fails point reads of missing documents in containers keyed by another property than /id.
-            var existing = await CosmosDatabase.QueryPartitionAsync<VoteDoc>(_db.Votes, "*", "itemId", partition, cancellationToken).ConfigureAwait(false);
-            if (existing.Any(v => v.Id == vote.LabelerId))
+            var vote = commit.Votes[i];
+            if ((await voteReads[i].ConfigureAwait(false)).Any(v => v.Id == vote.LabelerId))
             {
                 throw new ConcurrencyConflictException($"'{vote.LabelerId}' has already voted on item '{vote.ItemId}'.");
             }
@@ -190,8 +200,8 @@ public sealed class CosmosItemStore : IItemStore
             }
         }
 
-        // 3. Votes, at most once each.
-        foreach (var vote in commit.Votes)
+        // 3. Votes, at most once each (the weak-label step writes one per machine labeler, independently).
+        await Task.WhenAll(commit.Votes.Select(async vote =>
         {
             var partition = ItemKey(projectId, vote.ItemId);
             try
@@ -202,20 +212,23 @@ public sealed class CosmosItemStore : IItemStore
             {
                 throw new ConcurrencyConflictException($"'{vote.LabelerId}' has already voted on item '{vote.ItemId}'.");
             }
-        }
+        })).ConfigureAwait(false);
 
-        // 4. Index entries, labeler shards, counters.
+        // 4. Index entries, labeler shards, counters, outbox, lease: each keyed and idempotent, none
+        // reading another's result, so they go out together (the vote path runs under the project's
+        // model gate, where every sequential round trip is throughput lost).
+        var sideWrites = new List<Task>();
         var voters = commit.Votes.Where(v => v.Kind == LabelerKind.Worker).ToLookup(v => v.ItemId, v => v.LabelerId, StringComparer.Ordinal);
         foreach (var write in commit.Items)
         {
-            await UpdateEntryAsync(write.Item, voters[write.Item.Id], commit.CompletedLeaseId is not null, cancellationToken).ConfigureAwait(false);
+            sideWrites.Add(UpdateEntryAsync(write.Item, voters[write.Item.Id], commit.CompletedLeaseId is not null, cancellationToken));
         }
 
         var shardKey = commit.Items.FirstOrDefault()?.Item.Id ?? commit.Votes.FirstOrDefault()?.ItemId ?? projectId;
         var votesBy = commit.Votes.GroupBy(v => v.LabelerId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
         if (commit.Statistics.Count > 0 || commit.TrackIncrements.Count > 0 || votesBy.Count > 0)
         {
-            await _labelers.ApplyAsync(projectId, shardKey, commit.Statistics, commit.TrackIncrements, votesBy, cancellationToken).ConfigureAwait(false);
+            sideWrites.Add(_labelers.ApplyAsync(projectId, shardKey, commit.Statistics, commit.TrackIncrements, votesBy, cancellationToken));
         }
 
         var crowd = commit.Votes.Count(v => v.Kind == LabelerKind.Worker);
@@ -223,24 +236,22 @@ public sealed class CosmosItemStore : IItemStore
         {
             var id = CounterId(projectId, StableHash.Bucket(shardKey, _db.Options.StatisticShards));
             var machine = commit.Votes.Count - crowd;
-            await OptimisticUpdate.ApplyAsync<CounterShard>(_db.Labelers, id, id, current =>
+            sideWrites.Add(OptimisticUpdate.ApplyAsync<CounterShard>(_db.Labelers, id, id, current =>
             {
                 var doc = current ?? new CounterShard(id, 0, 0);
                 return doc with { CrowdVotes = doc.CrowdVotes + crowd, MachineVotes = doc.MachineVotes + machine };
-            }, _db.Options.MaxConcurrencyRetries, cancellationToken).ConfigureAwait(false);
+            }, _db.Options.MaxConcurrencyRetries, cancellationToken));
         }
 
-        // 5. Outbox, lease, idempotency: keyed upserts.
-        foreach (var evt in commit.Events)
-        {
-            await CosmosEventOutbox.AddAsync(_db, evt, cancellationToken).ConfigureAwait(false);
-        }
-
+        sideWrites.AddRange(commit.Events.Select(evt => CosmosEventOutbox.AddAsync(_db, evt, cancellationToken)));
         if (commit.CompletedLeaseId is { } leaseId)
         {
-            await CosmosLeaseStore.CompleteAsync(_db, leaseId, commit.Votes.FirstOrDefault()?.At ?? commit.Items.FirstOrDefault()?.Item.UpdatedAt ?? DateTimeOffset.UnixEpoch, cancellationToken).ConfigureAwait(false);
+            sideWrites.Add(CosmosLeaseStore.CompleteAsync(_db, leaseId, commit.Votes.FirstOrDefault()?.At ?? commit.Items.FirstOrDefault()?.Item.UpdatedAt ?? DateTimeOffset.UnixEpoch, cancellationToken));
         }
 
+        await Task.WhenAll(sideWrites).ConfigureAwait(false);
+
+        // 5. The idempotency record last: a retry that finds it replays the answer, so everything it stands for is written.
         if (commit.Idempotency is { } record)
         {
             var id = CosmosIdempotencyStore.IdFor(record.CallerId, record.Key);

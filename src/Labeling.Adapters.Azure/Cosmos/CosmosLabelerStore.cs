@@ -28,6 +28,7 @@ public sealed class CosmosLabelerStore : ILabelerStore
 {
     private readonly CosmosDatabase _db;
     private readonly ConcurrentDictionary<(string Project, string Labeler, string Capability), double[]> _baseline = new();
+    private readonly ConcurrentDictionary<(string Project, string Labeler), byte> _registered = new();
 
     /// <summary>Creates the store.</summary>
     /// <param name="db">The database.</param>
@@ -76,10 +77,15 @@ public sealed class CosmosLabelerStore : ILabelerStore
     /// <summary>Registers labelers so the project's listings find them. Idempotent.</summary>
     internal async Task RegisterAsync(string projectId, IEnumerable<string> labelerIds, CancellationToken cancellationToken)
     {
+        // Registration is an idempotent upsert and entries are never removed, so once per process is
+        // enough: every vote names its labelers, and re-registering them was a write per vote.
         var partition = LabelersPartition(projectId);
-        foreach (var id in labelerIds.Distinct(StringComparer.Ordinal))
+        var fresh = labelerIds.Distinct(StringComparer.Ordinal).Where(id => !_registered.ContainsKey((projectId, id))).ToArray();
+        await Task.WhenAll(fresh.Select(id =>
+            _db.Index.UpsertItemAsync(new LabelerEntry(id, partition, LabelerIds.KindOf(id).ToString()), new PartitionKey(partition), cancellationToken: cancellationToken))).ConfigureAwait(false);
+        foreach (var id in fresh)
         {
-            await _db.Index.UpsertItemAsync(new LabelerEntry(id, partition, LabelerIds.KindOf(id).ToString()), new PartitionKey(partition), cancellationToken: cancellationToken).ConfigureAwait(false);
+            _registered.TryAdd((projectId, id), 0);
         }
     }
 
@@ -119,7 +125,8 @@ public sealed class CosmosLabelerStore : ILabelerStore
         var labelers = deltas.Keys.Concat(tracks.Select(t => t.LabelerId)).Concat(votes.Keys).Distinct(StringComparer.Ordinal).ToArray();
         await RegisterAsync(projectId, labelers, cancellationToken).ConfigureAwait(false);
         var shard = StableHash.Bucket(shardKey, _db.Options.StatisticShards);
-        foreach (var labelerId in labelers)
+        // One shard document per labeler, each its own ETag: the updates go out together.
+        await Task.WhenAll(labelers.Select(async labelerId =>
         {
             var id = ShardId(projectId, labelerId, shard);
             var track = tracks.Where(t => t.LabelerId == labelerId).ToArray();
@@ -144,7 +151,7 @@ public sealed class CosmosLabelerStore : ILabelerStore
                     Votes = doc.Votes + addVotes,
                 };
             }, _db.Options.MaxConcurrencyRetries, cancellationToken).ConfigureAwait(false);
-        }
+        })).ConfigureAwait(false);
     }
 
     /// <summary>Replaces a labeler's statistics with a batch re-fit: the whole value goes to shard 0 and the other shards are emptied.</summary>

@@ -27,10 +27,12 @@ namespace Labeling.Functions.Tests.EndToEnd;
 /// publisher. At the end nothing is lost, nothing is duplicated, and each decision is announced once.
 /// </summary>
 /// <remarks>
-/// The Cosmos DB server emulator (one Node.js process) serves this pipeline at about five crowd votes a
-/// second on two cores: the full corpus (1,759 distinct comments, ~4,200 votes) takes about 15 minutes,
-/// one file (349 comments, 840 votes) 5.4 minutes. So CI runs the first 30 comments of each file (the same
-/// five documents, the dedup copy and every assertion); <c>LABELING_E2E_FULL_CORPUS=1</c> runs it all.
+/// The Cosmos DB server emulator (one Node.js process that scans a whole container for every query) serves
+/// this pipeline at about seven crowd votes a second on two cores: the full corpus (1,759 distinct comments,
+/// ~4,400 votes) takes about 11 minutes, too long for every CI run. So CI runs the first 30 comments of each
+/// file (the same five documents, the dedup copy and every assertion; about 70 seconds);
+/// <c>LABELING_E2E_FULL_CORPUS=1</c> runs it all.
+/// </remarks>
 /// </remarks>
 [Collection(EmulatorCollection.Name)]
 public sealed class YouTubeSpamEndToEndTests(AzuriteFixture azurite, CosmosEmulatorFixture cosmos, ITestOutputHelper log)

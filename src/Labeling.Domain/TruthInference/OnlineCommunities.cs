@@ -57,17 +57,10 @@ internal sealed class OnlineCommunities
     public double[] ClassCounts { get; }
 
     /// <summary>
-    /// The prior mean P_w[t,l] = Σ_m r_wm φ_m[t,l] a labeler uses in θ = (C + s·P_w) / (n + s);
-    /// r_w is the labeler's membership, or ρ when it has none yet.
+    /// The prior mean P_w[t, answer] = Σ_m r_wm φ_m[t, answer] for every class t at once (the
+    /// column one vote needs), which a labeler uses in θ = (C + s·P_w) / (n + s); r_w is the
+    /// labeler's membership, or ρ when it has none yet.
     /// </summary>
-    public double PriorMean(LabelerStatistics labeler, int truth, int answer)
-    {
-        Span<double> column = stackalloc double[_k];
-        PriorColumn(labeler, answer, column);
-        return column[truth];
-    }
-
-    /// <summary>P_w[t, answer] for every class t at once: the column one vote needs.</summary>
     public void PriorColumn(LabelerStatistics labeler, int answer, Span<double> column)
     {
         column.Clear();

@@ -141,8 +141,12 @@ public sealed class OnlineDawidSkene
         var k = _labels.Length;
         var values = new double[k * k];
         var s = _options.PriorStrength;
-        for (var t = 0; t < k; t++)
-            for (var l = 0; l < k; l++) values[(t * k) + l] = (stats.Count(t, l) + (s * model.Shared.PriorMean(stats, t, l))) / (stats.RowSum(t) + s);
+        Span<double> prior = stackalloc double[k];
+        for (var l = 0; l < k; l++)
+        {
+            model.Shared.PriorColumn(stats, l, prior);
+            for (var t = 0; t < k; t++) values[(t * k) + l] = (stats.Count(t, l) + (s * prior[t])) / (stats.RowSum(t) + s);
+        }
         return new ConfusionMatrix(values, k);
     }
 

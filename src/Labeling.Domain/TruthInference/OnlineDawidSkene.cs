@@ -30,16 +30,28 @@ namespace Labeling.Domain.TruthInference;
 /// labeler's reliability on sentiment says nothing of its reliability on spam. With a half-life,
 /// a labeler's statistics decay (see <see cref="LabelerStatistics"/>); the contribution a vote
 /// subtracts is scaled by the same decay, so the invariant holds under decay too.</para>
+/// <para>Storage is laid out for a path bound by memory latency: items are dense indices into
+/// flat arrays (their posteriors side by side in one array) and their votes live in pooled
+/// pages of small structs, so an item costs no objects of its own and a vote allocates nothing
+/// but the posterior copy it returns.</para>
 /// <para>Not thread-safe: one writer at a time (hosts serialise updates per project).</para>
 /// </remarks>
 public sealed class OnlineDawidSkene
 {
+    private const int FirstVoteCapacity = 4;
     private readonly OnlineDawidSkeneOptions _options;
     private readonly string[] _labels;
+    private readonly int _k;
     private readonly Dictionary<string, int> _labelIndex;
-    private readonly Dictionary<string, ItemEvidence> _items = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, CapabilityModel> _capabilities = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _itemIndex = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _capabilityIndex = new(StringComparer.Ordinal);
+    private readonly List<CapabilityModel> _capabilities = [];
+    private readonly VotePages _votes = new();
     private readonly double[] _scratchOld;
+    private string[] _itemIds = new string[64];
+    private ItemSlot[] _items = new ItemSlot[64];
+    private double[] _posteriors;
+    private int _itemCount;
 
     /// <summary>Creates an empty model over the given labels (schema order).</summary>
     /// <exception cref="ArgumentException">No labels, or a label repeated or empty.</exception>
@@ -50,26 +62,28 @@ public sealed class OnlineDawidSkene
         _options = options ?? new OnlineDawidSkeneOptions();
         _options.Validate();
         _labels = labels.ToArray();
+        _k = _labels.Length;
         _labelIndex = new Dictionary<string, int>(_labels.Length, StringComparer.Ordinal);
         for (var k = 0; k < _labels.Length; k++)
         {
             if (string.IsNullOrEmpty(_labels[k]) || !_labelIndex.TryAdd(_labels[k], k))
                 throw new ArgumentException($"Label '{_labels[k]}' is empty or repeated; labels must be distinct.", nameof(labels));
         }
-        _scratchOld = new double[_labels.Length];
+        _scratchOld = new double[_k];
+        _posteriors = new double[_items.Length * _k];
     }
 
     /// <summary>The classes, in index order.</summary>
     public IReadOnlyList<string> Labels => _labels;
 
     /// <summary>Number of items seen.</summary>
-    public int ItemCount => _items.Count;
+    public int ItemCount => _itemCount;
 
     /// <summary>Number of votes observed (current, after any removals).</summary>
     public long VoteCount { get; private set; }
 
     /// <summary>Every labeler's statistics.</summary>
-    public IEnumerable<LabelerStatistics> Labelers => _capabilities.Values.SelectMany(c => c.Labelers.Values);
+    public IEnumerable<LabelerStatistics> Labelers => _capabilities.SelectMany(c => c.Labelers.Values);
 
     /// <summary>Records one vote and updates the item's posterior and its labelers' statistics.</summary>
     /// <param name="item">The item voted on.</param>
@@ -86,13 +100,14 @@ public sealed class OnlineDawidSkene
         ArgumentNullException.ThrowIfNull(label);
         if (!_labelIndex.TryGetValue(label, out var answer))
             throw new ArgumentException($"Label '{label}' is not one of [{string.Join(", ", _labels)}].", nameof(label));
-        var evidence = GetOrAddItem(item, capability ?? string.Empty);
-        var stats = evidence.Model.GetOrAddLabeler(labeler, _labels.Length, _options.Communities);
-        evidence.Add(new VoteEvidence(stats, answer, at));
+        var i = GetOrAddItem(item, capability ?? string.Empty);
+        var model = _capabilities[_items[i].Capability];
+        var stats = model.GetOrAddLabeler(labeler, _k, _options.Communities);
+        _votes.Append(ref _items[i], new VoteSlot(stats, answer, at));
         VoteCount++;
-        Update(evidence, at);
-        evidence.Model.Shared.MaybeRefresh(stats);
-        return (double[])evidence.Posterior!.Clone();
+        Update(i, at);
+        model.Shared.MaybeRefresh(stats);
+        return _posteriors.AsSpan(i * _k, _k).ToArray();
     }
 
     /// <summary>Marks an item as gold: its posterior is clamped to the known label.</summary>
@@ -102,9 +117,9 @@ public sealed class OnlineDawidSkene
         ArgumentException.ThrowIfNullOrEmpty(item);
         if (!_labelIndex.TryGetValue(label, out var k))
             throw new ArgumentException($"Gold label '{label}' is not one of [{string.Join(", ", _labels)}].", nameof(label));
-        var evidence = GetOrAddItem(item, capability ?? string.Empty);
-        evidence.Gold = k;
-        if (evidence.VoteCount > 0) Update(evidence, at);
+        var i = GetOrAddItem(item, capability ?? string.Empty);
+        _items[i].Gold = k;
+        if (_items[i].VoteCount > 0) Update(i, at);
     }
 
     /// <summary>
@@ -114,10 +129,11 @@ public sealed class OnlineDawidSkene
     /// </summary>
     public double[]? Posterior(string item)
     {
-        if (!_items.TryGetValue(item, out var e) || e.Posterior is null) return null;
-        var posterior = new double[_labels.Length];
-        if (e.Gold is { } gold) posterior[gold] = 1.0;
-        else ComputePosterior(e, e.Model.Shared, posterior);
+        if (!_itemIndex.TryGetValue(item, out var i) || !_items[i].HasPosterior) return null;
+        ref var slot = ref _items[i];
+        var posterior = new double[_k];
+        if (slot.Gold >= 0) posterior[slot.Gold] = 1.0;
+        else ComputePosterior(_votes.Of(slot), _capabilities[slot.Capability].Shared, posterior);
         return posterior;
     }
 
@@ -127,18 +143,18 @@ public sealed class OnlineDawidSkene
     /// <see cref="Posterior"/>). Stores save this so <see cref="FromState"/> restores exactly.
     /// </summary>
     public ItemEvidenceState? ItemState(string item) =>
-        _items.TryGetValue(item, out var e) ? StateOf(e) : null;
+        _itemIndex.TryGetValue(item, out var i) ? StateOf(i) : null;
 
     /// <summary>The labeler's statistics for a capability, or null when it has not voted there.</summary>
     public LabelerStatistics? Statistics(string labeler, string? capability = null) =>
-        _capabilities.TryGetValue(capability ?? string.Empty, out var model) ? model.Labelers.GetValueOrDefault(labeler) : null;
+        _capabilityIndex.TryGetValue(capability ?? string.Empty, out var c) ? _capabilities[c].Labelers.GetValueOrDefault(labeler) : null;
 
     /// <summary>The labeler's current confusion matrix (prior included) for a capability.</summary>
     public ConfusionMatrix Confusion(string labeler, string? capability = null)
     {
-        var model = GetOrAddCapability(capability ?? string.Empty);
-        var stats = model.Labelers.GetValueOrDefault(labeler) ?? new LabelerStatistics(labeler, model.Name, _labels.Length);
-        var k = _labels.Length;
+        var model = _capabilities[GetOrAddCapability(capability ?? string.Empty)];
+        var stats = model.Labelers.GetValueOrDefault(labeler) ?? new LabelerStatistics(labeler, model.Name, _k);
+        var k = _k;
         var values = new double[k * k];
         var s = _options.PriorStrength;
         Span<double> prior = stackalloc double[k];
@@ -153,8 +169,8 @@ public sealed class OnlineDawidSkene
     /// <summary>The estimated class distribution for a capability.</summary>
     public double[] ClassPriors(string? capability = null)
     {
-        var counts = GetOrAddCapability(capability ?? string.Empty).Shared.ClassCounts;
-        var prior = new double[_labels.Length];
+        var counts = _capabilities[GetOrAddCapability(capability ?? string.Empty)].Shared.ClassCounts;
+        var prior = new double[_k];
         for (var t = 0; t < prior.Length; t++) prior[t] = counts[t] + _options.ClassPseudoCount;
         Probability.Normalize(prior);
         return prior;
@@ -188,15 +204,23 @@ public sealed class OnlineDawidSkene
     }
 
     /// <summary>A serialisable copy of the whole model.</summary>
-    public OnlineDawidSkeneState ToState() => new(
-        _labels.ToArray(),
-        Labelers.Select(s => s.ToState()).ToArray(),
-        _items.Values.Select(StateOf).ToArray());
+    public OnlineDawidSkeneState ToState()
+    {
+        var items = new ItemEvidenceState[_itemCount];
+        for (var i = 0; i < _itemCount; i++) items[i] = StateOf(i);
+        return new(_labels.ToArray(), Labelers.Select(s => s.ToState()).ToArray(), items);
+    }
 
-    private static ItemEvidenceState StateOf(ItemEvidence e) => new(
-        e.Item, e.Capability, e.Gold,
-        e.Votes.ToArray().Select(v => new VoteEvidenceState(v.Labeler.Labeler, v.Label, v.At)).ToArray(),
-        e.Posterior?.ToArray());
+    private ItemEvidenceState StateOf(int i)
+    {
+        ref var slot = ref _items[i];
+        var votes = _votes.Of(slot);
+        var saved = new VoteEvidenceState[votes.Length];
+        for (var n = 0; n < votes.Length; n++) saved[n] = new VoteEvidenceState(votes[n].Labeler.Labeler, votes[n].Label, votes[n].At);
+        return new ItemEvidenceState(
+            _itemIds[i], _capabilities[slot.Capability].Name, slot.Gold >= 0 ? slot.Gold : null, saved,
+            slot.HasPosterior ? _posteriors.AsSpan(i * _k, _k).ToArray() : null);
+    }
 
     /// <summary>Restores a model from <see cref="ToState"/>.</summary>
     /// <exception cref="ArgumentException">The state is inconsistent (unknown labeler, bad label index, wrong sizes).</exception>
@@ -207,93 +231,98 @@ public sealed class OnlineDawidSkene
         var k = state.Labels.Length;
         foreach (var ls in state.Labelers)
         {
-            var capability = model.GetOrAddCapability(ls.Capability);
+            var capability = model._capabilities[model.GetOrAddCapability(ls.Capability)];
             if (capability.Labelers.ContainsKey(ls.Labeler))
                 throw new ArgumentException($"Labeler '{ls.Labeler}' appears twice for capability '{ls.Capability}'.", nameof(state));
             capability.Labelers[ls.Labeler] = LabelerStatistics.FromState(ls, k);
         }
         foreach (var s in state.Items)
         {
-            var e = model.GetOrAddItem(s.Item, s.Capability);
-            e.Gold = s.Gold;
+            var i = model.GetOrAddItem(s.Item, s.Capability);
+            var capability = model._capabilities[model._items[i].Capability];
+            model._items[i].Gold = s.Gold ?? -1;
             foreach (var v in s.Votes)
             {
                 if (v.Label < 0 || v.Label >= k) throw new ArgumentException($"Item '{s.Item}' has a vote with label index {v.Label}; there are {k} labels.", nameof(state));
-                if (!e.Model.Labelers.TryGetValue(v.Labeler, out var stats))
+                if (!capability.Labelers.TryGetValue(v.Labeler, out var stats))
                     throw new ArgumentException($"Item '{s.Item}' has a vote by '{v.Labeler}', who has no statistics in the state.", nameof(state));
-                e.Add(new VoteEvidence(stats, v.Label, v.At));
+                model._votes.Append(ref model._items[i], new VoteSlot(stats, v.Label, v.At));
                 model.VoteCount++;
             }
-            e.Contributed = e.VoteCount >= 2 || e.Gold is not null;
+            ref var slot = ref model._items[i];
+            slot.Contributed = slot.VoteCount >= 2 || slot.Gold >= 0;
             if (s.Posterior is not null)
             {
                 if (s.Posterior.Length != k) throw new ArgumentException($"Item '{s.Item}' has {s.Posterior.Length} posterior values; expected {k}.", nameof(state));
-                e.Posterior = s.Posterior.ToArray();
-                for (var t = 0; t < k; t++) e.Model.Shared.ClassCounts[t] += e.Posterior[t];
+                s.Posterior.CopyTo(model._posteriors.AsSpan(i * k, k));
+                slot.HasPosterior = true;
+                for (var t = 0; t < k; t++) capability.Shared.ClassCounts[t] += s.Posterior[t];
             }
         }
-        foreach (var capability in model._capabilities.Values)
+        foreach (var capability in model._capabilities)
             capability.Shared.Restore(capability.Labelers.Values);
         return model;
     }
 
-    private void Update(ItemEvidence evidence, DateTimeOffset? at)
+    private void Update(int i, DateTimeOffset? at)
     {
-        var k = _labels.Length;
-        var shared = evidence.Model.Shared;
+        var k = _k;
+        ref var slot = ref _items[i];
+        var shared = _capabilities[slot.Capability].Shared;
         var old = _scratchOld.AsSpan();
-        if (evidence.Posterior is null)
+        var post = _posteriors.AsSpan(i * k, k);
+        if (!slot.HasPosterior)
         {
             old.Clear();
-            evidence.Posterior = new double[k];
+            slot.HasPosterior = true;
         }
-        else evidence.Posterior.AsSpan().CopyTo(old);
+        else post.CopyTo(old);
 
+        var votes = _votes.Of(slot);
         var halfLife = _options.HalfLife;
         if (halfLife is not null && at is { } now)
         {
-            foreach (var v in evidence.Votes) v.Labeler.DecayTo(now, halfLife);
+            foreach (ref var v in votes) v.Labeler.DecayTo(now, halfLife);
         }
 
-        var post = evidence.Posterior.AsSpan();
-        if (evidence.Gold is { } gold)
+        if (slot.Gold >= 0)
         {
             post.Clear();
-            post[gold] = 1.0;
+            post[slot.Gold] = 1.0;
         }
-        else ComputePosterior(evidence, shared, post);
+        else ComputePosterior(votes, shared, post);
 
-        var last = evidence.VoteCount - 1;
+        var last = votes.Length - 1;
         // One vote alone says nothing about its labeler's reliability (the posterior would only
         // echo it), so an item starts teaching its labelers once a second vote or gold arrives.
-        var contributes = evidence.VoteCount >= 2 || evidence.Gold is not null;
-        var contributed = evidence.Contributed;
-        evidence.Contributed = contributes;
+        var contributes = votes.Length >= 2 || slot.Gold >= 0;
+        var contributed = slot.Contributed;
+        slot.Contributed = contributes;
         Span<double> zero = stackalloc double[k];
-        var target = contributes ? post : zero;
+        ReadOnlySpan<double> target = contributes ? post : zero;
         for (var n = 0; n <= last; n++)
         {
-            var v = evidence.Votes[n];
+            ref var v = ref votes[n];
             // The newest vote has contributed nothing yet; the others contributed the old posterior,
             // decayed since they last wrote it.
             var scale = n == last || !contributed ? 0.0
                 : halfLife is { } h && at is { } t1 && v.At is { } t0 ? LabelerStatistics.DecayFactor(t1 - t0, h) : 1.0;
             shared.AddDelta(v.Labeler, v.Label, old, scale, target);
             v.Labeler.Replace(v.Label, old, scale, target);
-            if (at is not null) evidence.Votes[n] = v with { At = at };
+            if (at is not null) v.At = at;
         }
         var classCounts = shared.ClassCounts;
         for (var t = 0; t < k; t++) classCounts[t] = Math.Max(0, classCounts[t] + post[t] - old[t]);
     }
 
-    private void ComputePosterior(ItemEvidence evidence, OnlineCommunities shared, Span<double> post)
+    private void ComputePosterior(ReadOnlySpan<VoteSlot> votes, OnlineCommunities shared, Span<double> post)
     {
-        var k = _labels.Length;
+        var k = _k;
         var s = _options.PriorStrength;
         var classCounts = shared.ClassCounts;
         for (var t = 0; t < k; t++) post[t] = classCounts[t] + _options.ClassPseudoCount;
         Span<double> prior = stackalloc double[k];
-        foreach (var v in evidence.Votes)
+        foreach (ref readonly var v in votes)
         {
             var stats = v.Labeler;
             shared.PriorColumn(stats, v.Label, prior);
@@ -314,27 +343,40 @@ public sealed class OnlineDawidSkene
         Probability.Normalize(post);
     }
 
-    private ItemEvidence GetOrAddItem(string item, string capability)
+    private int GetOrAddItem(string item, string capability)
     {
-        if (_items.TryGetValue(item, out var e))
+        if (_itemIndex.TryGetValue(item, out var i))
         {
-            if (!string.Equals(e.Capability, capability, StringComparison.Ordinal))
-                throw new ArgumentException($"Item '{item}' has capability '{e.Capability}'; a vote for capability '{capability}' cannot be added to it.", nameof(capability));
-            return e;
+            var name = _capabilities[_items[i].Capability].Name;
+            if (!string.Equals(name, capability, StringComparison.Ordinal))
+                throw new ArgumentException($"Item '{item}' has capability '{name}'; a vote for capability '{capability}' cannot be added to it.", nameof(capability));
+            return i;
         }
-        e = new ItemEvidence(item, GetOrAddCapability(capability));
-        _items[item] = e;
-        return e;
+        var c = GetOrAddCapability(capability);
+        i = _itemCount;
+        if (i == _items.Length)
+        {
+            var size = _items.Length * 2;
+            Array.Resize(ref _items, size);
+            Array.Resize(ref _itemIds, size);
+            Array.Resize(ref _posteriors, size * _k);
+        }
+        _items[i] = new ItemSlot { Capability = c, Gold = -1, Page = -1 };
+        _itemIds[i] = item;
+        _itemIndex.Add(item, i);
+        _itemCount++;
+        return i;
     }
 
-    private CapabilityModel GetOrAddCapability(string capability)
+    private int GetOrAddCapability(string capability)
     {
-        if (!_capabilities.TryGetValue(capability, out var model))
+        if (!_capabilityIndex.TryGetValue(capability, out var c))
         {
-            model = new CapabilityModel(capability, new OnlineCommunities(_labels.Length, _options.Communities, _options.PriorStrength));
-            _capabilities[capability] = model;
+            c = _capabilities.Count;
+            _capabilities.Add(new CapabilityModel(capability, new OnlineCommunities(_k, _options.Communities, _options.PriorStrength)));
+            _capabilityIndex[capability] = c;
         }
-        return model;
+        return c;
     }
 
     private sealed class CapabilityModel(string name, OnlineCommunities shared)
@@ -355,28 +397,93 @@ public sealed class OnlineDawidSkene
         }
     }
 
-    private sealed class ItemEvidence(string item, CapabilityModel model)
+    /// <summary>An item's place in the model: its capability, gold label and where its votes are.</summary>
+    private struct ItemSlot
     {
-        public string Item { get; } = item;
-        public CapabilityModel Model { get; } = model;
-        public string Capability => Model.Name;
-        public int? Gold { get; set; }
-        private VoteEvidence[] _votes = [];
-
-        public int VoteCount { get; private set; }
-
-        // An array rather than a List: one object less to reach per vote, on a path bound by
-        // memory latency when items are many.
-        public Span<VoteEvidence> Votes => _votes.AsSpan(0, VoteCount);
-
-        public void Add(VoteEvidence vote)
-        {
-            if (VoteCount == _votes.Length) Array.Resize(ref _votes, Math.Max(4, VoteCount * 2));
-            _votes[VoteCount++] = vote;
-        }
-        public double[]? Posterior { get; set; }
-        public bool Contributed { get; set; }
+        public int Capability;
+        public int Gold; // −1: not gold
+        public int Page; // −1: no votes yet
+        public int Offset;
+        public int VoteCount;
+        public int VoteCapacity;
+        public bool HasPosterior;
+        public bool Contributed;
     }
 
-    private readonly record struct VoteEvidence(LabelerStatistics Labeler, int Label, DateTimeOffset? At);
+    /// <summary>One vote as the model keeps it; the time is split so the struct stays small.</summary>
+    private struct VoteSlot(LabelerStatistics labeler, int label, DateTimeOffset? at)
+    {
+        public readonly LabelerStatistics Labeler = labeler;
+        public readonly int Label = label;
+        private short _offsetMinutes = at is { } a ? (short)a.Offset.TotalMinutes : (short)0;
+        private long _ticks = at is { } b ? b.UtcTicks : NoTime;
+
+        private const long NoTime = -1;
+
+        public DateTimeOffset? At
+        {
+            readonly get => _ticks == NoTime ? null : new DateTimeOffset(_ticks, TimeSpan.Zero).ToOffset(TimeSpan.FromMinutes(_offsetMinutes));
+            set
+            {
+                _ticks = value is { } v ? v.UtcTicks : NoTime;
+                _offsetMinutes = value is { } w ? (short)w.Offset.TotalMinutes : (short)0;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Every item's votes, in pages of slots: an item owns a run of slots in one page and moves to
+    /// a run twice as long when it fills its own (or grows in place when its run is the page's
+    /// last). Items therefore cost no objects, and the pages live long enough to stay in the
+    /// oldest generation.
+    /// </summary>
+    private sealed class VotePages
+    {
+        private const int PageSize = 2048;
+        private readonly List<VoteSlot[]> _pages = [];
+        private int _used = PageSize; // slots taken in the last page; full before the first page
+
+        public Span<VoteSlot> Of(in ItemSlot item) =>
+            item.Page < 0 ? default : _pages[item.Page].AsSpan(item.Offset, item.VoteCount);
+
+        public void Append(ref ItemSlot item, VoteSlot vote)
+        {
+            if (item.VoteCount == item.VoteCapacity) Grow(ref item);
+            _pages[item.Page][item.Offset + item.VoteCount] = vote;
+            item.VoteCount++;
+        }
+
+        private void Grow(ref ItemSlot item)
+        {
+            var capacity = Math.Max(FirstVoteCapacity, item.VoteCapacity * 2);
+            var last = _pages.Count - 1;
+            // The item's run ends where the last page's free space begins: extend it there.
+            if (item.Page == last && item.Offset + item.VoteCapacity == _used && item.Offset + capacity <= _pages[last].Length)
+            {
+                _used = item.Offset + capacity;
+                item.VoteCapacity = capacity;
+                return;
+            }
+            if (capacity > PageSize)
+            {
+                // A run longer than a page gets a page of its own, which is then the last page
+                // and full, so the next short run starts a new shared page.
+                _pages.Add(new VoteSlot[capacity]);
+                _used = capacity;
+            }
+            else if (_used + capacity > PageSize)
+            {
+                _pages.Add(new VoteSlot[PageSize]);
+                _used = capacity;
+            }
+            else _used += capacity;
+            var page = _pages[^1];
+            var offset = _used - capacity;
+            if (item.VoteCount > 0) _pages[item.Page].AsSpan(item.Offset, item.VoteCount).CopyTo(page.AsSpan(offset));
+            if (item.Page >= 0) _pages[item.Page].AsSpan(item.Offset, item.VoteCapacity).Clear();
+            item.Page = _pages.Count - 1;
+            item.Offset = offset;
+            item.VoteCapacity = capacity;
+        }
+    }
 }

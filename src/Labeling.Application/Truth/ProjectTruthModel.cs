@@ -1,5 +1,6 @@
 using Labeling.Domain.Labelers;
 using Labeling.Domain.Projects;
+using Labeling.Domain.Routing;
 using Labeling.Domain.TruthInference;
 
 namespace Labeling.Application.Truth;
@@ -59,6 +60,29 @@ public sealed class ProjectTruthModel
     /// <param name="itemId">The item.</param>
     /// <returns>The posterior in schema order.</returns>
     public double[]? Posterior(string itemId) => Model.Posterior(itemId);
+
+    /// <summary>
+    /// The posterior the routing policy stops on: <paramref name="posterior"/> itself when the project's
+    /// <see cref="RoutingSettings.ReliabilityDoubt"/> is 0 or the item is gold, otherwise the item's
+    /// votes read with each voter's reliability discounted by how little evidence the model has about
+    /// it (<see cref="Domain.Routing.StoppingPosterior"/>), under the current reliabilities.
+    /// </summary>
+    /// <param name="itemId">The item.</param>
+    /// <param name="posterior">The item's posterior as the model just returned or stored it; null before any label vote.</param>
+    /// <returns>The stopping posterior in schema order, or null when the item has no label votes.</returns>
+    public IReadOnlyList<double>? StoppingPosterior(string itemId, IReadOnlyList<double>? posterior)
+    {
+        var doubt = Project.Routing.ReliabilityDoubt;
+        if (posterior is null || doubt == 0 || Model.ItemState(itemId) is not { Gold: null, Votes.Length: > 0 } evidence)
+        {
+            return posterior;
+        }
+
+        var capability = Project.Capability;
+        var votes = evidence.Votes.Select(v =>
+            (Model.Confusion(v.Labeler, capability), Model.Statistics(v.Labeler, capability)?.Evidence ?? 0.0, v.Label));
+        return Domain.Routing.StoppingPosterior.Of(Model.ClassPriors(capability), votes, doubt);
+    }
 
     /// <summary>Labelers who voted on the item, with their label index, in vote order.</summary>
     /// <param name="itemId">The item.</param>

@@ -10,7 +10,9 @@ namespace Labeling.Domain.Routing;
 /// </summary>
 /// <remarks>
 /// <para>Dynamic overlap: instead of a fixed number of votes per item, each crowd vote updates the
-/// posterior and the item gets another vote only while it is below the target. Easy items stop
+/// posterior and the item gets another vote only while it is below the target. The posterior a
+/// crowd vote carries is the stopping posterior (<see cref="StoppingPosterior"/>), in which labelers
+/// the model knows little about yet count for little. Easy items stop
 /// after <see cref="RoutingSettings.MinCrowdVotes"/>; contested ones get up to
 /// <see cref="RoutingSettings.MaxCrowdVotes"/> and then go to review.</para>
 /// <list type="table">

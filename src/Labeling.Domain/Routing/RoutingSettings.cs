@@ -9,8 +9,20 @@ public sealed record RoutingSettings
     /// </summary>
     public double AcceptTarget { get; init; } = 0.95;
 
-    /// <summary>Posterior at which crowd collection stops and the item is decided. Default 0.9.</summary>
-    public double CrowdTarget { get; init; } = 0.9;
+    /// <summary>
+    /// Stopping posterior (see <see cref="ReliabilityDoubt"/>) at which crowd collection stops and the
+    /// item is decided. Default 0.95: the decided label should be wrong at most one time in twenty
+    /// under the model.
+    /// </summary>
+    public double CrowdTarget { get; init; } = 0.95;
+
+    /// <summary>
+    /// Pseudo-answers of an uninformative labeler mixed into each voter's reliability when deciding
+    /// whether an item has enough votes (<see cref="StoppingPosterior"/>): a labeler with little
+    /// evidence yet counts for little, one with much more evidence than this counts in full. Default
+    /// 10, the truth model's prior strength. 0 stops on the model's posterior as it is.
+    /// </summary>
+    public double ReliabilityDoubt { get; init; } = 10.0;
 
     /// <summary>
     /// Crowd votes (labels, not abstentions) every crowd item gets before it may be decided. Default 2:
@@ -19,8 +31,11 @@ public sealed record RoutingSettings
     /// </summary>
     public int MinCrowdVotes { get; init; } = 2;
 
-    /// <summary>Crowd responses after which an undecided item goes to review. Default 5.</summary>
-    public int MaxCrowdVotes { get; init; } = 5;
+    /// <summary>
+    /// Crowd responses after which an undecided item goes to review. Default 10: contested items may
+    /// take as many votes as the usual fixed overlaps of public crowdsourcing sets, no more.
+    /// </summary>
+    public int MaxCrowdVotes { get; init; } = 10;
 
     /// <summary>Total crowd responses the project may use; null for no limit (default).</summary>
     public long? VoteBudget { get; init; }
@@ -57,7 +72,12 @@ public sealed record RoutingSettings
 
         if (!(CrowdTarget > 0.5 && CrowdTarget <= 1.0))
         {
-            errors.Add($"routing.crowdTarget is {CrowdTarget}; use a probability in (0.5, 1], e.g. 0.9.");
+            errors.Add($"routing.crowdTarget is {CrowdTarget}; use a probability in (0.5, 1], e.g. 0.95.");
+        }
+
+        if (!(ReliabilityDoubt >= 0) || !double.IsFinite(ReliabilityDoubt))
+        {
+            errors.Add($"routing.reliabilityDoubt is {ReliabilityDoubt}; use 0 or more pseudo-answers, e.g. 10 (0 turns the discount off).");
         }
 
         if (MinCrowdVotes < 1)

@@ -119,7 +119,7 @@ public sealed partial class VoteRecording
             var policy = new DynamicOverlapPolicy(project.Routing);
             var decision = policy.Next(
                 new RoutingSnapshot(item.State, item.IsGold, item.CrowdVotes + 1, item.CrowdLabels + labels, used),
-                new CrowdVoteRecorded(posterior));
+                new CrowdVoteRecorded(model.StoppingPosterior(item.Id, posterior)));
             var next = ItemTransitions.Apply(item, decision, posterior, project, now, crowdVotes: 1, crowdLabels: labels);
             var result = new VoteResult(leaseId, item.Id, label, next.State, next.HasLabel ? next.Label : null,
                 next.HasLabel ? next.Confidence : null, PosteriorView.ByLabel(next.Posterior, project.Schema), next.CrowdVotes, next.Reason);

@@ -19,7 +19,8 @@ public sealed class CrowdWorkflowTests : IDisposable
     [Fact]
     public async Task Vote_WorkersAgreeWithTheRule_DecideTheItemOnceWithOneLabelReadyEvent()
     {
-        await SeedAsync();
+        // Without the reliability discount: first-time workers count as the model reads them.
+        await SeedAsync(new RoutingSettings { ReliabilityDoubt = 0 });
 
         var first = await VoteAsync("worker:a", "spam");
         var result = first;
@@ -38,6 +39,24 @@ public sealed class CrowdWorkflowTests : IDisposable
         Assert.Equal("spam", result.Label);
         Assert.True(result.Confidence >= 0.9);
         Assert.Equal(1, await _harness.ScalarAsync($"SELECT COUNT(*) FROM outbox WHERE item_id = '{first.ItemId}'"));
+    }
+
+    [Fact]
+    public async Task Vote_FirstTimeWorkersAgreeAtDefaultRouting_KeepTheItemCollecting()
+    {
+        await SeedAsync();
+
+        var first = await VoteAsync("worker:a", "spam");
+        var result = first;
+        foreach (var worker in new[] { "worker:b", "worker:c", "worker:d" })
+        {
+            result = await VoteAsync(worker, "spam", first.ItemId);
+        }
+
+        // Four agreeing workers nobody has checked yet are not evidence enough to stop at 0.95:
+        // each has about three answers of evidence against ten pseudo-answers of doubt.
+        Assert.Equal(ItemState.Collecting, result.State);
+        Assert.True(result.Posterior!["spam"] > 0.9, "the model itself leans to spam");
     }
 
     [Fact]

@@ -24,6 +24,10 @@ internal sealed class OnlineCommunities
 {
     private const double SeedPerRow = 2.0;
     private const double Slack = 1e-6;
+    // A cell with n expected answers adds lnΓ(n + α) − lnΓ(α) ≈ n·ψ(α) to a community's log
+    // evidence; below 1e-9 answers that is under 1e-8 nats for any α the prior can produce, far
+    // below what moves a membership, so such cells (soft posteriors leave many) are skipped.
+    private const double NegligibleCount = 1e-9;
     private readonly int _k;
     private readonly int _m;
     private readonly double _strength;
@@ -152,7 +156,7 @@ internal sealed class OnlineCommunities
                 for (var l = 0; l < _k; l++)
                 {
                     var n = counts[(t * _k) + l];
-                    if (n <= 0) continue;
+                    if (n <= NegligibleCount) continue;
                     var alpha = _strength * Phi(m, t, l);
                     log += SpecialFunctions.LogGamma(n + alpha) - SpecialFunctions.LogGamma(alpha);
                 }

@@ -26,7 +26,7 @@ internal static class CosmosDocuments
 
     public static string ShardId(string projectId, string labelerId, int shard) => $"{projectId}:{labelerId}:{shard}";
 
-    public static string CounterId(string projectId, int shard) => $"{projectId}:counter:{shard}";
+    public static string CounterId(string projectId) => $"{projectId}:counter";
 
     public sealed record ProjectDoc(string Id, Project Body);
 
@@ -37,6 +37,8 @@ internal static class CosmosDocuments
     /// <summary>
     /// An item's index entry: what listing, counting and leasing need, without the text. <c>Skippers</c>
     /// are workers who released the item or let their hold expire (null on entries written before skips).
+    /// <c>ETag</c> is the stored version's <c>_etag</c> as a query returns it (never written: null is omitted,
+    /// and the service sets its own).
     /// </summary>
     public sealed record ItemEntry(
         string Id,
@@ -47,7 +49,8 @@ internal static class CosmosDocuments
         string[] Voters,
         string? HeldBy,
         DateTimeOffset? HeldUntil,
-        string[]? Skippers = null)
+        string[]? Skippers = null,
+        [property: System.Text.Json.Serialization.JsonPropertyName("_etag")] string? ETag = null)
     {
         /// <summary>Whether the worker voted on the item or skipped it; an own hold that expired counts as a skip.</summary>
         public bool IsDoneBy(string workerId, DateTimeOffset now) =>
@@ -76,10 +79,14 @@ internal static class CosmosDocuments
         long Agreed,
         long Votes);
 
-    public sealed record CapabilityCounts(double[] Counts, DateTimeOffset? UpdatedAt);
+    /// <summary>
+    /// A shard's share of one capability's counts (added up over the shards), and the labeler's community
+    /// membership as of <c>UpdatedAt</c> (not additive: the shard written last holds the current one).
+    /// </summary>
+    public sealed record CapabilityCounts(double[] Counts, DateTimeOffset? UpdatedAt, double[]? Membership = null, double EvidenceAtRefresh = 0);
 
-    /// <summary>One shard of a project's vote counters.</summary>
-    public sealed record CounterShard(string Id, long CrowdVotes, long MachineVotes);
+    /// <summary>A project's vote counters, moved by atomic patch increments.</summary>
+    public sealed record ProjectCounter(string Id, long CrowdVotes, long MachineVotes);
 
     public sealed record LeaseDoc(string Id, ItemLease Body);
 

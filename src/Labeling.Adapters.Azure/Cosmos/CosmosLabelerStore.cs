@@ -21,6 +21,11 @@ namespace Labeling.Adapters.Azure.Cosmos;
 /// <em>difference</em>: new − baseline, added to one shard under its ETag. Concurrent writers in
 /// different processes then add their own changes instead of overwriting each other's. A writer
 /// that never loaded the labeler (no baseline) falls back to "new − stored sum", i.e. replace.</para>
+/// <para>The differences go out as patch increments (one request per labeler, applied atomically by the
+/// service: no read, and no ETag retries between commits that touch a rule's shard at once); a shard that
+/// does not exist yet, or a capability it has no counts for, is written once with a read-modify-write.
+/// The community membership is not additive: each write sets it on its shard with the statistics' time,
+/// and a read takes the newest.</para>
 /// <para>Labelers of a project are listed from a registry partition <c>{P}:labelers</c> in <c>index</c>
 /// (one small entry per labeler).</para>
 /// </remarks>
@@ -119,38 +124,30 @@ public sealed class CosmosLabelerStore : ILabelerStore
             }
 
             _baseline[key] = state.Counts.ToArray();
-            Of(deltas, state.Labeler)[state.Capability] = new CapabilityCounts(delta, state.UpdatedAt);
+            Of(deltas, state.Labeler)[state.Capability] = new CapabilityCounts(delta, state.UpdatedAt, state.Membership, state.EvidenceAtRefresh);
         }
 
         var labelers = deltas.Keys.Concat(tracks.Select(t => t.LabelerId)).Concat(votes.Keys).Distinct(StringComparer.Ordinal).ToArray();
         await RegisterAsync(projectId, labelers, cancellationToken).ConfigureAwait(false);
         var shard = StableHash.Bucket(shardKey, _db.Options.StatisticShards);
-        // One shard document per labeler, each its own ETag: the updates go out together.
+        // One shard document per labeler, each written on its own: the updates go out together.
         await Task.WhenAll(labelers.Select(async labelerId =>
         {
             var id = ShardId(projectId, labelerId, shard);
             var track = tracks.Where(t => t.LabelerId == labelerId).ToArray();
-            var addVotes = votes.GetValueOrDefault(labelerId);
-            deltas.TryGetValue(labelerId, out var capabilities);
-            await OptimisticUpdate.ApplyAsync<LabelerShard>(_db.Labelers, id, id, current =>
+            var change = new ShardChange(
+                deltas.GetValueOrDefault(labelerId) ?? [],
+                track.Sum(t => t.Checked),
+                track.Sum(t => t.Agreed),
+                votes.GetValueOrDefault(labelerId));
+            if (await PatchUpdate.TryApplyAsync<LabelerShard>(_db.Labelers, id, id, change.Operations(), cancellationToken).ConfigureAwait(false))
             {
-                var doc = current ?? new LabelerShard(id, projectId, labelerId, new Dictionary<string, CapabilityCounts>(StringComparer.Ordinal), 0, 0, 0);
-                var merged = new Dictionary<string, CapabilityCounts>(doc.Statistics, StringComparer.Ordinal);
-                foreach (var (capability, delta) in capabilities ?? [])
-                {
-                    merged[capability] = merged.TryGetValue(capability, out var existing)
-                        ? new CapabilityCounts(Add(existing.Counts, delta.Counts), Max(existing.UpdatedAt, delta.UpdatedAt))
-                        : delta;
-                }
+                return;
+            }
 
-                return doc with
-                {
-                    Statistics = merged,
-                    Checked = doc.Checked + track.Sum(t => t.Checked),
-                    Agreed = doc.Agreed + track.Sum(t => t.Agreed),
-                    Votes = doc.Votes + addVotes,
-                };
-            }, _db.Options.MaxConcurrencyRetries, cancellationToken).ConfigureAwait(false);
+            await OptimisticUpdate.ApplyAsync<LabelerShard>(_db.Labelers, id, id, current =>
+                change.AddTo(current ?? new LabelerShard(id, projectId, labelerId, new Dictionary<string, CapabilityCounts>(StringComparer.Ordinal), 0, 0, 0)),
+                _db.Options.MaxConcurrencyRetries, cancellationToken).ConfigureAwait(false);
         })).ConfigureAwait(false);
     }
 
@@ -160,7 +157,10 @@ public sealed class CosmosLabelerStore : ILabelerStore
         for (var shard = 0; shard < _db.Options.StatisticShards; shard++)
         {
             var id = ShardId(projectId, state.Labeler, shard);
-            var value = shard == 0 ? new CapabilityCounts(state.Counts, state.UpdatedAt) : new CapabilityCounts(new double[state.Counts.Length], state.UpdatedAt);
+            // The membership goes to shard 0 only, so that it is the newest one a read finds.
+            var value = shard == 0
+                ? new CapabilityCounts(state.Counts, state.UpdatedAt, state.Membership, state.EvidenceAtRefresh)
+                : new CapabilityCounts(new double[state.Counts.Length], state.UpdatedAt);
             await OptimisticUpdate.ApplyAsync<LabelerShard>(_db.Labelers, id, id, current =>
             {
                 var doc = current ?? new LabelerShard(id, projectId, state.Labeler, new Dictionary<string, CapabilityCounts>(StringComparer.Ordinal), 0, 0, 0);
@@ -209,13 +209,19 @@ public sealed class CosmosLabelerStore : ILabelerStore
     private static IEnumerable<LabelerStatisticsState> Sum(string labelerId, IReadOnlyList<LabelerShard> shards) =>
         shards.SelectMany(s => s.Statistics)
             .GroupBy(kv => kv.Key, StringComparer.Ordinal)
-            .Select(g => new LabelerStatisticsState(
-                labelerId,
-                g.Key,
-                g.Select(kv => kv.Value.Counts).Aggregate(Add),
-                g.Select(kv => kv.Value.UpdatedAt).Aggregate(Max)));
+            .Select(g =>
+            {
+                var newest = g.Select(kv => kv.Value).Where(c => c.Membership is not null).MaxBy(c => c.UpdatedAt ?? DateTimeOffset.MinValue);
+                return new LabelerStatisticsState(
+                    labelerId,
+                    g.Key,
+                    g.Select(kv => kv.Value.Counts).Aggregate(Add),
+                    g.Select(kv => kv.Value.UpdatedAt).Aggregate(Max),
+                    newest?.Membership,
+                    newest?.EvidenceAtRefresh ?? 0);
+            });
 
-    private static double[] Add(double[] a, double[] b)
+    internal static double[] Add(double[] a, double[] b)
     {
         var sum = new double[Math.Max(a.Length, b.Length)];
         for (var n = 0; n < sum.Length; n++)
@@ -226,7 +232,7 @@ public sealed class CosmosLabelerStore : ILabelerStore
         return sum;
     }
 
-    private static DateTimeOffset? Max(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : (a > b ? a : b);
+    internal static DateTimeOffset? Max(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : (a > b ? a : b);
 
     private static Dictionary<string, CapabilityCounts> Of(Dictionary<string, Dictionary<string, CapabilityCounts>> map, string key)
     {

@@ -85,32 +85,37 @@ public sealed class CosmosLeaseStore : ILeaseStore
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// The entry is usually the version the candidate query just returned, so the grant is one replace
+    /// under that ETag with no read; if the entry changed since (a vote, another worker's hold), it is read
+    /// and judged again once. The lease and the open-lease pointer are then written together: a pointer
+    /// to a lease not yet written reads as "no open lease".
+    /// </remarks>
     public async Task<bool> TryAcquireAsync(ItemLease lease, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(lease);
         var partition = ItemBucket(lease.ProjectId, lease.ItemId, _db.Options.IndexBuckets);
-        var (entry, etag) = await CosmosDatabase.ReadAsync<ItemEntry>(_db.Index, lease.ItemId, partition, cancellationToken).ConfigureAwait(false);
-        if (entry is null || entry.State != ItemState.Collecting || !IsFree(entry, now) || entry.IsDoneBy(lease.WorkerId, now))
+        var held = false;
+        if (_items.RememberedEntry(lease.ItemId) is { } remembered && CanTake(remembered.Entry, lease, now))
         {
-            return false;
+            held = await TryHoldAsync(remembered.Entry, remembered.ETag, lease, partition, cancellationToken).ConfigureAwait(false);
         }
 
-        // The previous holder let the lease expire: that was their skip.
-        var taken = entry.HeldBy is { } previous ? entry.SkippedBy(previous) : entry;
-        try
+        if (!held)
         {
-            await _db.Index.ReplaceItemAsync(taken with { HeldBy = lease.WorkerId, HeldUntil = lease.ExpiresAt }, entry.Id, new PartitionKey(partition),
-                new ItemRequestOptions { IfMatchEtag = etag }, cancellationToken).ConfigureAwait(false);
-        }
-        catch (CosmosException ex) when (ex.StatusCode == HttpStatusCode.PreconditionFailed)
-        {
-            return false;
+            var (entry, etag) = await CosmosDatabase.ReadAsync<ItemEntry>(_db.Index, lease.ItemId, partition, cancellationToken).ConfigureAwait(false);
+            if (entry is null || !CanTake(entry, lease, now) || !await TryHoldAsync(entry, etag!, lease, partition, cancellationToken).ConfigureAwait(false))
+            {
+                return false;
+            }
         }
 
         var id = "lease:" + lease.Id;
-        await _db.Leases.UpsertItemAsync(new LeaseDoc(id, lease), new PartitionKey(id), cancellationToken: cancellationToken).ConfigureAwait(false);
         var pointer = OpenId(lease.ProjectId, lease.WorkerId);
-        await _db.Leases.UpsertItemAsync(new OpenLeaseDoc(pointer, lease.Id), new PartitionKey(pointer), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var minimal = new ItemRequestOptions { EnableContentResponseOnWrite = false };
+        await Task.WhenAll(
+            _db.Leases.UpsertItemAsync(new LeaseDoc(id, lease), new PartitionKey(id), minimal, cancellationToken),
+            _db.Leases.UpsertItemAsync(new OpenLeaseDoc(pointer, lease.Id), new PartitionKey(pointer), minimal, cancellationToken)).ConfigureAwait(false);
         return true;
     }
 
@@ -135,26 +140,29 @@ public sealed class CosmosLeaseStore : ILeaseStore
         }
 
         var partition = ItemBucket(lease.ProjectId, lease.ItemId, _db.Options.IndexBuckets);
-        await OptimisticUpdate.ApplyAsync<ItemEntry>(_db.Index, lease.ItemId, partition, current =>
+        var (entry, etag) = await OptimisticUpdate.ApplyAsync<ItemEntry>(_db.Index, lease.ItemId, partition, current =>
             current is null ? null
-                : current.HeldBy == lease.WorkerId ? current.SkippedBy(lease.WorkerId) with { HeldBy = null, HeldUntil = null }
-                : current.SkippedBy(lease.WorkerId),
-            _db.Options.MaxConcurrencyRetries, cancellationToken).ConfigureAwait(false);
+                : current.HeldBy == lease.WorkerId ? current.SkippedBy(lease.WorkerId) with { HeldBy = null, HeldUntil = null, ETag = null }
+                : current.SkippedBy(lease.WorkerId) with { ETag = null },
+            _db.Options.MaxConcurrencyRetries, _items.RememberedEntry(lease.ItemId), cancellationToken).ConfigureAwait(false);
+        if (entry is not null)
+        {
+            _items.RememberEntry(entry, etag);
+        }
+
         await DeletePointerAsync(_db, lease, cancellationToken).ConfigureAwait(false);
         return true;
     }
 
-    /// <summary>Marks a lease used. Idempotent.</summary>
+    /// <summary>
+    /// Marks a lease used: one patch, no read. Idempotent (a re-run of the commit sets the same time). The
+    /// worker's open-lease pointer stays: it points at a used lease, which reads as "no open lease", and
+    /// the worker's next grant overwrites it; deleting it here would be one more write per vote.
+    /// </summary>
     internal static async Task CompleteAsync(CosmosDatabase db, string leaseId, DateTimeOffset at, CancellationToken cancellationToken)
     {
         var id = "lease:" + leaseId;
-        var done = await OptimisticUpdate.ApplyAsync<LeaseDoc>(db.Leases, id, id, current =>
-            current is null || current.Body.CompletedAt is not null ? null : current with { Body = current.Body with { CompletedAt = at } },
-            db.Options.MaxConcurrencyRetries, cancellationToken).ConfigureAwait(false);
-        if (done is not null)
-        {
-            await DeletePointerAsync(db, done.Body, cancellationToken).ConfigureAwait(false);
-        }
+        await PatchUpdate.TryApplyAsync<LeaseDoc>(db.Leases, id, id, [PatchOperation.Set("/body/completedAt", at)], cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task DeletePointerAsync(CosmosDatabase db, ItemLease lease, CancellationToken cancellationToken)
@@ -182,7 +190,35 @@ public sealed class CosmosLeaseStore : ILeaseStore
             .WithParameter("@pk", $"{projectId}:items:{bucket}")
             .WithParameter("@state", CollectingState)
             .WithParameter("@worker", workerId);
-        return await CosmosDatabase.QueryAsync<ItemEntry>(_db.Index, query, $"{projectId}:items:{bucket}", cancellationToken).ConfigureAwait(false);
+        var pool = await CosmosDatabase.QueryAsync<ItemEntry>(_db.Index, query, $"{projectId}:items:{bucket}", cancellationToken).ConfigureAwait(false);
+        foreach (var entry in pool)
+        {
+            _items.RememberEntry(entry, entry.ETag);
+        }
+
+        return pool;
+    }
+
+    private static bool CanTake(ItemEntry entry, ItemLease lease, DateTimeOffset now) =>
+        entry.State == ItemState.Collecting && IsFree(entry, now) && !entry.IsDoneBy(lease.WorkerId, now);
+
+    /// <summary>Writes the hold under the entry's ETag; false when the entry changed since that version.</summary>
+    private async Task<bool> TryHoldAsync(ItemEntry entry, string etag, ItemLease lease, string partition, CancellationToken cancellationToken)
+    {
+        // The previous holder let the lease expire: that was their skip.
+        var taken = (entry.HeldBy is { } previous ? entry.SkippedBy(previous) : entry) with { HeldBy = lease.WorkerId, HeldUntil = lease.ExpiresAt, ETag = null };
+        try
+        {
+            var response = await _db.Index.ReplaceItemAsync(taken, entry.Id, new PartitionKey(partition),
+                new ItemRequestOptions { IfMatchEtag = etag, EnableContentResponseOnWrite = false }, cancellationToken).ConfigureAwait(false);
+            _items.RememberEntry(taken, response.ETag);
+            return true;
+        }
+        catch (CosmosException ex) when (ex.StatusCode == HttpStatusCode.PreconditionFailed)
+        {
+            _items.RememberEntry(entry, null);
+            return false;
+        }
     }
 
     private static bool IsFree(ItemEntry entry, DateTimeOffset now) => entry.HeldUntil is not { } until || until <= now;

@@ -19,12 +19,24 @@ public sealed class CosmosStoreContractTests(CosmosEmulatorFixture cosmos) : Sto
             IndexBuckets = 4,
             StatisticShards = 4,
         };
-        var db = CosmosDatabase.Connect(options, new global::Azure.Identity.DefaultAzureCredential());
-        _databases.Add(db);
+        var db = Connect(options);
         await db.EnsureCreatedAsync(CancellationToken.None);
+        return Open(options, db);
+    }
+
+    private StoreSet Open(CosmosOptions options, CosmosDatabase db)
+    {
         var labelers = new CosmosLabelerStore(db);
         var items = new CosmosItemStore(db, labelers);
-        return new StoreSet(new CosmosProjectStore(db), items, new CosmosLeaseStore(db, items), labelers, new CosmosDocumentStore(db));
+        return new StoreSet(new CosmosProjectStore(db), items, new CosmosLeaseStore(db, items), labelers, new CosmosDocumentStore(db),
+            () => Open(options, Connect(options)));
+    }
+
+    private CosmosDatabase Connect(CosmosOptions options)
+    {
+        var db = CosmosDatabase.Connect(options, new global::Azure.Identity.DefaultAzureCredential());
+        _databases.Add(db);
+        return db;
     }
 
     public void Dispose()

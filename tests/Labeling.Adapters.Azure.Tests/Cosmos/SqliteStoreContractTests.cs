@@ -7,12 +7,14 @@ public sealed class SqliteStoreContractTests : StoreContract, IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("labeling-contract-").FullName;
 
-    protected override Task<StoreSet> CreateAsync()
+    protected override Task<StoreSet> CreateAsync() => Task.FromResult(Open(Path.Combine(_folder, Guid.NewGuid().ToString("N") + ".db")));
+
+    private static StoreSet Open(string path)
     {
-        var db = new SqliteDatabase(Path.Combine(_folder, Guid.NewGuid().ToString("N") + ".db"));
-        return Task.FromResult(new StoreSet(
+        var db = new SqliteDatabase(path);
+        return new StoreSet(
             new SqliteProjectStore(db), new SqliteItemStore(db, TimeProvider.System), new SqliteLeaseStore(db),
-            new SqliteLabelerStore(db), new SqliteDocumentStore(db)));
+            new SqliteLabelerStore(db), new SqliteDocumentStore(db), () => Open(path));
     }
 
     public void Dispose()

@@ -4,6 +4,7 @@ using Labeling.Domain.Items;
 using Labeling.Domain.Labelers;
 using Labeling.Domain.Projects;
 using Labeling.Domain.Routing;
+using Labeling.Domain.TruthInference;
 using Labeling.Domain.Votes;
 
 namespace Labeling.Adapters.Azure.Tests.Cosmos;
@@ -182,6 +183,34 @@ public abstract class StoreContract
             new ItemCommit("p1") { Items = [new ItemWrite(item with { Revision = 3 }, null)], Votes = [CrowdVote("p1", "itm_v", "worker:w")] }, CancellationToken.None));
         Assert.Single(await s.Items.GetVotesAsync("p1", "itm_v", CancellationToken.None));
         Assert.Equal(1, await s.Items.CountCrowdVotesAsync("p1", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task LoadTruthStateAsync_AfterARestart_HasTheCountsAndCommunityMembershipOfTheLastCommit()
+    {
+        var s = await CreateAsync();
+        var items = new[] { Item("p1", "itm_1", ItemState.Collecting, null), Item("p1", "itm_2", ItemState.Collecting, null) };
+        await s.Items.AddNewAsync(items, CancellationToken.None);
+        await s.Items.CommitAsync(new ItemCommit("p1")
+        {
+            Items = [new ItemWrite(items[0] with { Revision = 2, CrowdVotes = 1, CrowdLabels = 1 }, null)],
+            Votes = [CrowdVote("p1", "itm_1", "worker:a")],
+            Statistics = [new LabelerStatisticsState("worker:a", "single-label", [0.9, 0.0, 0.1, 0.0], T0, [0.25, 0.75], 1.0)],
+        }, CancellationToken.None);
+        await s.Items.CommitAsync(new ItemCommit("p1")
+        {
+            Items = [new ItemWrite(items[1] with { Revision = 2, CrowdVotes = 1, CrowdLabels = 1 }, null)],
+            Votes = [CrowdVote("p1", "itm_2", "worker:a")],
+            Statistics = [new LabelerStatisticsState("worker:a", "single-label", [1.7, 0.0, 0.1, 0.2], T0.AddMinutes(1), [0.1, 0.9], 2.0)],
+        }, CancellationToken.None);
+
+        var state = await s.Reopen().Labelers.LoadTruthStateAsync("p1", ["spam", "ham"], CancellationToken.None);
+
+        var worker = Assert.Single(state.Labelers, l => l.Labeler == "worker:a");
+        Assert.Equal([1.7, 0.0, 0.1, 0.2], worker.Counts.Select(c => Math.Round(c, 9)));
+        Assert.Equal([0.1, 0.9], worker.Membership!);
+        Assert.Equal(2.0, worker.EvidenceAtRefresh);
+        Assert.Equal(T0.AddMinutes(1), worker.UpdatedAt);
     }
 
     private static Project Project(string id) =>

@@ -3,4 +3,5 @@ using Labeling.Application.Ports;
 namespace Labeling.Adapters.Azure.Tests.Cosmos;
 
 /// <summary>The store ports of one backend, fresh for one test.</summary>
-public sealed record StoreSet(IProjectStore Projects, IItemStore Items, ILeaseStore Leases, ILabelerStore Labelers, IDocumentStore Documents);
+/// <param name="Reopen">New stores on the same data, as a restarted process opens them (nothing remembered in memory).</param>
+public sealed record StoreSet(IProjectStore Projects, IItemStore Items, ILeaseStore Leases, ILabelerStore Labelers, IDocumentStore Documents, Func<StoreSet> Reopen);

@@ -79,8 +79,11 @@ public sealed class CollectVotesFunctions
     private async Task<CrowdObservation> ObserveAsync(ItemReference reference, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reference);
-        var item = await _items.GetAsync(reference.ProjectId, reference.ItemId, cancellationToken).ConfigureAwait(false);
-        var used = await _items.CountCrowdVotesAsync(reference.ProjectId, cancellationToken).ConfigureAwait(false);
+        // Independent reads: together.
+        var read = _items.GetAsync(reference.ProjectId, reference.ItemId, cancellationToken);
+        var count = _items.CountCrowdVotesAsync(reference.ProjectId, cancellationToken);
+        var item = await read.ConfigureAwait(false);
+        var used = await count.ConfigureAwait(false);
         return item is null
             ? new CrowdObservation(ItemState.Decided, false, 0, 0, used, null)
             : new CrowdObservation(item.State, item.IsGold, item.CrowdVotes, item.CrowdLabels, used, item.Posterior?.ToArray());

@@ -46,31 +46,32 @@ public sealed partial class CrowdWorkflows
             return 0;
         }
 
+        // Items are independent (each workflow is keyed by its item): their checks and starts overlap.
         var started = 0;
-        foreach (var itemId in itemIds.Distinct(StringComparer.Ordinal))
+        await Parallel.ForEachAsync(itemIds.Distinct(StringComparer.Ordinal), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (itemId, ct) =>
         {
-            var item = await _items.GetAsync(projectId, itemId, cancellationToken).ConfigureAwait(false);
+            var item = await _items.GetAsync(projectId, itemId, ct).ConfigureAwait(false);
             if (item?.State != ItemState.Collecting)
             {
-                continue;
+                return;
             }
 
             var id = CollectVotesInput.InstanceIdFor(projectId, itemId);
-            var existing = await client.GetInstanceAsync(id, cancellationToken).ConfigureAwait(false);
+            var existing = await client.GetInstanceAsync(id, ct).ConfigureAwait(false);
             // Pending counts as started: an instance scheduled by an earlier message (the same text in two
             // documents) may not have run yet, and scheduling its id again would replace it.
             if (existing?.RuntimeStatus is OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Suspended)
             {
-                continue;
+                return;
             }
 
             await client.ScheduleNewOrchestrationInstanceAsync(
                 CollectVotesOrchestration.Name,
                 new CollectVotesInput(projectId, itemId, project.Routing, _options.LeaseDuration),
                 new StartOrchestrationOptions(id),
-                cancellationToken).ConfigureAwait(false);
-            started++;
-        }
+                ct).ConfigureAwait(false);
+            Interlocked.Increment(ref started);
+        }).ConfigureAwait(false);
 
         if (started > 0)
         {

@@ -6,71 +6,80 @@ using Microsoft.Data.Sqlite;
 namespace Labeling.Adapters.Local.Sqlite;
 
 /// <summary>Writes the parts of one <see cref="ItemCommit"/> inside an open transaction.</summary>
+/// <remarks>
+/// The JSON columns are serialized when the writer is created, before the commit queues for its turn:
+/// the writes themselves run one after another on the group commit (<see cref="SqliteDatabase.WriteAsync{T}"/>),
+/// so only SQL belongs there.
+/// </remarks>
 internal sealed class SqliteCommitWriter
 {
-    private readonly SqliteConnection _connection;
-    private readonly SqliteTransaction _transaction;
+    private readonly ItemCommit _commit;
     private readonly string _projectId;
     private readonly DateTimeOffset _now;
+    private readonly (string Body, string? Evidence)[] _itemJson;
+    private readonly string[] _statisticsJson;
+    private SqliteWrite? _write;
 
-    public SqliteCommitWriter(SqliteConnection connection, SqliteTransaction transaction, string projectId, DateTimeOffset now)
+    public SqliteCommitWriter(ItemCommit commit, DateTimeOffset now)
     {
-        _connection = connection;
-        _transaction = transaction;
-        _projectId = projectId;
+        _commit = commit;
+        _projectId = commit.ProjectId;
         _now = now;
+        _itemJson = commit.Items.Select(w => (SqliteValues.Json(w.Item), w.Evidence is null ? null : SqliteValues.Json(w.Evidence))).ToArray();
+        _statisticsJson = commit.Statistics.Select(SqliteValues.Json).ToArray();
     }
 
-    public async Task WriteAsync(ItemCommit commit, CancellationToken ct)
+    /// <summary>Runs the commit's statements in <paramref name="write"/>; throws <see cref="ConcurrencyConflictException"/> when a guard fails.</summary>
+    public void Write(SqliteWrite write)
     {
+        _write = write;
+        var commit = _commit;
         // The lease goes first: completing it twice is the surest sign of a replayed vote.
         if (commit.CompletedLeaseId is { } leaseId)
         {
-            await CompleteLeaseAsync(leaseId, ct).ConfigureAwait(false);
+            CompleteLease(leaseId);
         }
 
-        await WriteItemsAsync(commit.Items, ct).ConfigureAwait(false);
-        await WriteVotesAsync(commit, ct).ConfigureAwait(false);
-        await WriteStatisticsAsync(commit, ct).ConfigureAwait(false);
-        await WriteTracksAsync(commit, ct).ConfigureAwait(false);
-        await WriteEventsAsync(commit, ct).ConfigureAwait(false);
+        WriteItems(commit.Items);
+        WriteVotes(commit);
+        WriteStatistics(commit);
+        WriteTracks(commit);
+        WriteEvents(commit);
         if (commit.Idempotency is { } record)
         {
-            await using var command = Command("INSERT INTO idempotency (caller_id, key, status, body, created_at) VALUES ($c, $k, $s, $b, $at)");
+            var command = Command("INSERT INTO idempotency (caller_id, key, status, body, created_at) VALUES ($c, $k, $s, $b, $at)");
             command.Add("$c", record.CallerId);
             command.Add("$k", record.Key);
             command.Add("$s", record.StatusCode);
             command.Add("$b", record.Body);
             command.Add("$at", SqliteValues.Time(record.CreatedAt));
-            await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            command.ExecuteNonQuery();
         }
     }
 
-    private async Task CompleteLeaseAsync(string leaseId, CancellationToken ct)
+    private void CompleteLease(string leaseId)
     {
-        await using (var command = Command("UPDATE leases SET completed_at = $now WHERE id = $id AND completed_at IS NULL AND released_at IS NULL"))
+        var command = Command("UPDATE leases SET completed_at = $now WHERE id = $id AND completed_at IS NULL AND released_at IS NULL");
+        command.Add("$now", SqliteValues.Time(_now));
+        command.Add("$id", leaseId);
+        if (command.ExecuteNonQuery() != 1)
         {
-            command.Add("$now", SqliteValues.Time(_now));
-            command.Add("$id", leaseId);
-            if (await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false) != 1)
-            {
-                throw new ConcurrencyConflictException($"Lease '{leaseId}' was already used or released.");
-            }
+            throw new ConcurrencyConflictException($"Lease '{leaseId}' was already used or released.");
         }
 
-        await using var release = Command("UPDATE items SET lease_id = NULL, lease_worker = NULL, lease_expires = NULL WHERE lease_id = $id");
+        var release = Command("UPDATE items SET lease_id = NULL, lease_worker = NULL, lease_expires = NULL WHERE lease_id = $id");
         release.Add("$id", leaseId);
-        await release.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        release.ExecuteNonQuery();
     }
 
-    private async Task WriteItemsAsync(IReadOnlyList<ItemWrite> writes, CancellationToken ct)
+    private void WriteItems(IReadOnlyList<ItemWrite> writes)
     {
         if (writes.Count == 0)
         {
             return;
         }
 
-        await using var command = Command("""
+        var command = Command("""
             UPDATE items SET state = $state, crowd_votes = $crowd, revision = $rev, body = $body, evidence = $evidence
             WHERE project_id = $p AND id = $id AND revision = $expected
             """);
@@ -82,31 +91,31 @@ internal sealed class SqliteCommitWriter
         var id = command.Parameters.Add("$id", SqliteType.Text);
         var expected = command.Parameters.Add("$expected", SqliteType.Integer);
         command.Add("$p", _projectId);
-        foreach (var write in writes)
+        for (var i = 0; i < writes.Count; i++)
         {
-            var item = write.Item;
+            var item = writes[i].Item;
             state.Value = SqliteValues.Name(item.State);
             crowd.Value = item.CrowdVotes;
             rev.Value = item.Revision;
-            body.Value = SqliteValues.Json(item);
-            evidence.Value = write.Evidence is null ? DBNull.Value : SqliteValues.Json(write.Evidence);
+            body.Value = _itemJson[i].Body;
+            evidence.Value = (object?)_itemJson[i].Evidence ?? DBNull.Value;
             id.Value = item.Id;
             expected.Value = item.Revision - 1;
-            if (await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false) != 1)
+            if (command.ExecuteNonQuery() != 1)
             {
                 throw new ConcurrencyConflictException($"Item '{item.Id}' changed since it was read (expected revision {item.Revision - 1}).");
             }
         }
     }
 
-    private async Task WriteVotesAsync(ItemCommit commit, CancellationToken ct)
+    private void WriteVotes(ItemCommit commit)
     {
         if (commit.Votes.Count == 0)
         {
             return;
         }
 
-        await using var command = Command("""
+        var command = Command("""
             INSERT INTO votes (project_id, item_id, labeler_id, kind, label, at, lease_id)
             VALUES ($p, $item, $labeler, $kind, $label, $at, $lease)
             """);
@@ -125,29 +134,29 @@ internal sealed class SqliteCommitWriter
             label.Value = (object?)vote.Label ?? DBNull.Value;
             at.Value = SqliteValues.Time(vote.At);
             lease.Value = (object?)vote.LeaseId ?? DBNull.Value;
-            await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            command.ExecuteNonQuery();
         }
 
         // The budget check on every lease and vote reads this row instead of counting the project's votes.
         var crowd = commit.Votes.Count(v => v.Kind == LabelerKind.Worker);
-        await using var counters = Command("""
+        var counters = Command("""
             INSERT INTO project_counters (project_id, crowd_votes, machine_votes) VALUES ($p, $crowd, $machine)
             ON CONFLICT (project_id) DO UPDATE SET crowd_votes = crowd_votes + excluded.crowd_votes, machine_votes = machine_votes + excluded.machine_votes
             """);
         counters.Add("$p", _projectId);
         counters.Add("$crowd", crowd);
         counters.Add("$machine", commit.Votes.Count - crowd);
-        await counters.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        counters.ExecuteNonQuery();
     }
 
-    private async Task WriteStatisticsAsync(ItemCommit commit, CancellationToken ct)
+    private void WriteStatistics(ItemCommit commit)
     {
         if (commit.Statistics.Count == 0)
         {
             return;
         }
 
-        await using var command = Command("""
+        var command = Command("""
             INSERT INTO labelers (project_id, labeler_id, kind, statistics) VALUES ($p, $l, $kind, $stats)
             ON CONFLICT (project_id, labeler_id) DO UPDATE SET statistics = excluded.statistics
             """);
@@ -155,23 +164,24 @@ internal sealed class SqliteCommitWriter
         var labeler = command.Parameters.Add("$l", SqliteType.Text);
         var kind = command.Parameters.Add("$kind", SqliteType.Text);
         var stats = command.Parameters.Add("$stats", SqliteType.Text);
-        foreach (var s in commit.Statistics)
+        for (var i = 0; i < commit.Statistics.Count; i++)
         {
+            var s = commit.Statistics[i];
             labeler.Value = s.Labeler;
             kind.Value = SqliteValues.Name(LabelerIds.KindOf(s.Labeler));
-            stats.Value = SqliteValues.Json(s);
-            await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            stats.Value = _statisticsJson[i];
+            command.ExecuteNonQuery();
         }
     }
 
-    private async Task WriteTracksAsync(ItemCommit commit, CancellationToken ct)
+    private void WriteTracks(ItemCommit commit)
     {
         if (commit.TrackIncrements.Count == 0)
         {
             return;
         }
 
-        await using var command = Command("""
+        var command = Command("""
             INSERT INTO labelers (project_id, labeler_id, kind, checked, agreed) VALUES ($p, $l, $kind, $c, $a)
             ON CONFLICT (project_id, labeler_id) DO UPDATE SET checked = checked + excluded.checked, agreed = agreed + excluded.agreed
             """);
@@ -186,15 +196,15 @@ internal sealed class SqliteCommitWriter
             kind.Value = SqliteValues.Name(LabelerIds.KindOf(t.LabelerId));
             checkedCount.Value = t.Checked;
             agreed.Value = t.Agreed;
-            await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            command.ExecuteNonQuery();
         }
     }
 
-    private async Task WriteEventsAsync(ItemCommit commit, CancellationToken ct)
+    private void WriteEvents(ItemCommit commit)
     {
         foreach (var e in commit.Events)
         {
-            await using var command = Command("""
+            var command = Command("""
                 INSERT INTO outbox (id, project_id, item_id, type, payload, created_at) VALUES ($id, $p, $item, $type, $payload, $at)
                 """);
             command.Add("$id", e.Id);
@@ -203,9 +213,9 @@ internal sealed class SqliteCommitWriter
             command.Add("$type", e.Type);
             command.Add("$payload", e.Payload);
             command.Add("$at", SqliteValues.Time(e.CreatedAt));
-            await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            command.ExecuteNonQuery();
         }
     }
 
-    private SqliteCommand Command(string sql) => SqliteValues.Command(_connection, sql, _transaction);
+    private SqliteCommand Command(string sql) => _write!.Prepared(sql);
 }

@@ -14,8 +14,8 @@ public sealed class SqliteIdempotencyStore : IIdempotencyStore
     /// <inheritdoc />
     public async Task<IdempotencyRecord?> GetAsync(string callerId, string key, CancellationToken cancellationToken)
     {
-        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = SqliteValues.Command(connection, "SELECT status, body, created_at FROM idempotency WHERE caller_id = $c AND key = $k");
+        using var session = await _database.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var command = session.Prepared("SELECT status, body, created_at FROM idempotency WHERE caller_id = $c AND key = $k");
         command.Add("$c", callerId);
         command.Add("$k", key);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);

@@ -9,11 +9,12 @@ using Microsoft.Data.Sqlite;
 namespace Labeling.Adapters.Local.Sqlite;
 
 /// <summary>
-/// Items, votes and commits in SQLite. A commit is one transaction: items (guarded by revision),
+/// Items, votes and commits in SQLite. A commit is all-or-nothing: items (guarded by revision),
 /// votes and the project's vote counters, labeler statistics and tracks, outbox events, the used
-/// lease and the idempotency record.
+/// lease and the idempotency record. Commits are group-committed (<see cref="SqliteDatabase.WriteAsync{T}"/>),
+/// in the order they were started, which is what <see cref="IQueuedItemCommits"/> needs.
 /// </summary>
-public sealed class SqliteItemStore : IItemStore
+public sealed class SqliteItemStore : IItemStore, IQueuedItemCommits
 {
     /// <summary>A project's crowd responses: one row of the counter the commits keep, not a count of the votes.</summary>
     internal const string CrowdVotesQuery = "SELECT crowd_votes FROM project_counters WHERE project_id = $p";
@@ -34,8 +35,8 @@ public sealed class SqliteItemStore : IItemStore
     /// <inheritdoc />
     public async Task<Item?> GetAsync(string projectId, string itemId, CancellationToken cancellationToken)
     {
-        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = SqliteValues.Command(connection, "SELECT body FROM items WHERE project_id = $p AND id = $id");
+        using var session = await _database.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var command = session.Prepared("SELECT body FROM items WHERE project_id = $p AND id = $id");
         command.Add("$p", projectId);
         command.Add("$id", itemId);
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string body
@@ -170,8 +171,8 @@ public sealed class SqliteItemStore : IItemStore
     /// <inheritdoc />
     public async Task<long> CountCrowdVotesAsync(string projectId, CancellationToken cancellationToken)
     {
-        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = SqliteValues.Command(connection, CrowdVotesQuery);
+        using var session = await _database.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var command = session.Prepared(CrowdVotesQuery);
         command.Add("$p", projectId);
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long count ? count : 0;
     }
@@ -200,17 +201,42 @@ public sealed class SqliteItemStore : IItemStore
     }
 
     /// <inheritdoc />
-    public async Task CommitAsync(ItemCommit commit, CancellationToken cancellationToken)
+    public Task CommitAsync(ItemCommit commit, CancellationToken cancellationToken) => WriteCommitAsync(commit, queued: false, cancellationToken);
+
+    /// <inheritdoc />
+    public Task CommitQueuedAsync(ItemCommit commit) => WriteCommitAsync(commit, queued: true, CancellationToken.None);
+
+    private async Task WriteCommitAsync(ItemCommit commit, bool queued, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(commit);
-        await using var write = await _database.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
-        var connection = write.Connection;
-        var transaction = write.Transaction;
+        var writer = new SqliteCommitWriter(commit, _time.GetUtcNow());
+        var poisoned = _database.PoisonedProjects;
         try
         {
-            var writer = new SqliteCommitWriter(connection, transaction, commit.ProjectId, _time.GetUtcNow());
-            await writer.WriteAsync(commit, cancellationToken).ConfigureAwait(false);
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            await _database.WriteAsync(
+                write =>
+                {
+                    // Runs on the writer's turn, in queue order: the set is only touched there.
+                    if (poisoned.Contains(commit.ProjectId))
+                    {
+                        throw new ConcurrencyConflictException(
+                            $"An earlier change to project '{commit.ProjectId}' failed and this one was computed after it; nothing was saved. Send the request again (with the same Idempotency-Key).");
+                    }
+
+                    try
+                    {
+                        writer.Write(write);
+                    }
+                    catch when (queued)
+                    {
+                        poisoned.Add(commit.ProjectId);
+                        throw;
+                    }
+
+                    return true;
+                },
+                cancellationToken,
+                queued ? () => poisoned.Add(commit.ProjectId) : null).ConfigureAwait(false);
         }
         catch (SqliteException ex) when (SqliteValues.IsConstraintViolation(ex))
         {

@@ -32,6 +32,10 @@ public sealed class SqliteLabelerStore : ILabelerStore
     /// <inheritdoc />
     public async Task<OnlineDawidSkeneState> LoadTruthStateAsync(string projectId, IReadOnlyList<string> labels, CancellationToken cancellationToken)
     {
+        // A barrier in the write queue: every commit queued before this load is saved (or failed) first, and
+        // commits queued after it are computed from the model this state rebuilds (IQueuedItemCommits).
+        var poisoned = _database.PoisonedProjects;
+        await _database.WriteAsync(_ => poisoned.Remove(projectId), CancellationToken.None).ConfigureAwait(false);
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         var labelers = new List<LabelerStatisticsState>();
         await using (var command = SqliteValues.Command(connection, "SELECT statistics FROM labelers WHERE project_id = $p AND statistics IS NOT NULL"))

@@ -35,8 +35,8 @@ public sealed class SqliteLeaseStore : ILeaseStore
     /// <inheritdoc />
     public async Task<ItemLease?> GetAsync(string leaseId, CancellationToken cancellationToken)
     {
-        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = SqliteValues.Command(connection, "SELECT id, project_id, item_id, worker_id, created_at, expires_at, completed_at, released_at FROM leases WHERE id = $id");
+        using var session = await _database.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var command = session.Prepared("SELECT id, project_id, item_id, worker_id, created_at, expires_at, completed_at, released_at FROM leases WHERE id = $id");
         command.Add("$id", leaseId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? Read(reader) : null;
@@ -45,8 +45,8 @@ public sealed class SqliteLeaseStore : ILeaseStore
     /// <inheritdoc />
     public async Task<ItemLease?> FindOpenAsync(string projectId, string workerId, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = SqliteValues.Command(connection, """
+        using var session = await _database.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var command = session.Prepared("""
             SELECT l.id, l.project_id, l.item_id, l.worker_id, l.created_at, l.expires_at, l.completed_at, l.released_at
             FROM leases l JOIN items i ON i.project_id = l.project_id AND i.id = l.item_id
             WHERE l.project_id = $p AND l.worker_id = $w AND l.completed_at IS NULL AND l.released_at IS NULL AND l.expires_at > $now
@@ -63,8 +63,8 @@ public sealed class SqliteLeaseStore : ILeaseStore
     /// <inheritdoc />
     public async Task<IReadOnlyList<string>> FindCandidatesAsync(string projectId, string workerId, DateTimeOffset now, int limit, CancellationToken cancellationToken)
     {
-        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = SqliteValues.Command(connection, CandidatesQuery);
+        using var session = await _database.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var command = session.Prepared(CandidatesQuery);
         command.Add("$p", projectId);
         command.Add("$w", workerId);
         command.Add("$now", SqliteValues.Time(now));
@@ -80,81 +80,73 @@ public sealed class SqliteLeaseStore : ILeaseStore
     }
 
     /// <inheritdoc />
-    public async Task<bool> TryAcquireAsync(ItemLease lease, DateTimeOffset now, CancellationToken cancellationToken)
+    public Task<bool> TryAcquireAsync(ItemLease lease, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(lease);
-        await using var write = await _database.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
-        var connection = write.Connection;
-        var transaction = write.Transaction;
-        await using (var take = SqliteValues.Command(connection, """
+        return _database.WriteAsync(write => TryAcquire(write, lease, now), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<bool> ReleaseAsync(ItemLease lease, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        return _database.WriteAsync(write => Release(write, lease, now), cancellationToken);
+    }
+
+    private static bool TryAcquire(SqliteWrite write, ItemLease lease, DateTimeOffset now)
+    {
+        var take = write.Prepared("""
             UPDATE items SET lease_id = $lease, lease_worker = $w, lease_expires = $expires
             WHERE project_id = $p AND id = $item AND state = 'collecting'
               AND (lease_expires IS NULL OR lease_expires <= $now)
               AND NOT EXISTS (SELECT 1 FROM votes v WHERE v.project_id = $p AND v.item_id = $item AND v.labeler_id = $w)
               AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.project_id = $p AND l.item_id = $item AND l.worker_id = $w)
-            """, transaction))
+            """);
+        take.Add("$lease", lease.Id);
+        take.Add("$w", lease.WorkerId);
+        take.Add("$expires", SqliteValues.Time(lease.ExpiresAt));
+        take.Add("$p", lease.ProjectId);
+        take.Add("$item", lease.ItemId);
+        take.Add("$now", SqliteValues.Time(now));
+        if (take.ExecuteNonQuery() != 1)
         {
-            take.Add("$lease", lease.Id);
-            take.Add("$w", lease.WorkerId);
-            take.Add("$expires", SqliteValues.Time(lease.ExpiresAt));
-            take.Add("$p", lease.ProjectId);
-            take.Add("$item", lease.ItemId);
-            take.Add("$now", SqliteValues.Time(now));
-            if (await take.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
-            {
-                return false;
-            }
+            return false;
         }
 
-        await using (var insert = SqliteValues.Command(connection, """
+        var insert = write.Prepared("""
             INSERT INTO leases (id, project_id, item_id, worker_id, created_at, expires_at) VALUES ($id, $p, $item, $w, $created, $expires)
-            """, transaction))
-        {
-            insert.Add("$id", lease.Id);
-            insert.Add("$p", lease.ProjectId);
-            insert.Add("$item", lease.ItemId);
-            insert.Add("$w", lease.WorkerId);
-            insert.Add("$created", SqliteValues.Time(lease.CreatedAt));
-            insert.Add("$expires", SqliteValues.Time(lease.ExpiresAt));
-            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            """);
+        insert.Add("$id", lease.Id);
+        insert.Add("$p", lease.ProjectId);
+        insert.Add("$item", lease.ItemId);
+        insert.Add("$w", lease.WorkerId);
+        insert.Add("$created", SqliteValues.Time(lease.CreatedAt));
+        insert.Add("$expires", SqliteValues.Time(lease.ExpiresAt));
+        insert.ExecuteNonQuery();
         return true;
     }
 
-    /// <inheritdoc />
-    public async Task<bool> ReleaseAsync(ItemLease lease, DateTimeOffset now, CancellationToken cancellationToken)
+    private static bool Release(SqliteWrite write, ItemLease lease, DateTimeOffset now)
     {
-        ArgumentNullException.ThrowIfNull(lease);
-        await using var write = await _database.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
-        var connection = write.Connection;
-        var transaction = write.Transaction;
-        await using (var end = SqliteValues.Command(connection, """
+        var end = write.Prepared("""
             UPDATE leases SET released_at = $now
             WHERE id = $id AND completed_at IS NULL AND released_at IS NULL AND expires_at > $now
-            """, transaction))
+            """);
+        end.Add("$now", SqliteValues.Time(now));
+        end.Add("$id", lease.Id);
+        if (end.ExecuteNonQuery() != 1)
         {
-            end.Add("$now", SqliteValues.Time(now));
-            end.Add("$id", lease.Id);
-            if (await end.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
-            {
-                return false;
-            }
+            return false;
         }
 
-        await using (var free = SqliteValues.Command(connection, """
+        var free = write.Prepared("""
             UPDATE items SET lease_id = NULL, lease_worker = NULL, lease_expires = NULL
             WHERE project_id = $p AND id = $item AND lease_id = $id
-            """, transaction))
-        {
-            free.Add("$p", lease.ProjectId);
-            free.Add("$item", lease.ItemId);
-            free.Add("$id", lease.Id);
-            await free.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            """);
+        free.Add("$p", lease.ProjectId);
+        free.Add("$item", lease.ItemId);
+        free.Add("$id", lease.Id);
+        free.ExecuteNonQuery();
         return true;
     }
 

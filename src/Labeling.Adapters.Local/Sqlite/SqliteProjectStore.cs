@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Labeling.Application.Ports;
 using Labeling.Domain.Projects;
 using Microsoft.Data.Sqlite;
@@ -7,6 +8,9 @@ namespace Labeling.Adapters.Local.Sqlite;
 /// <summary>Projects in SQLite, one JSON document per row.</summary>
 public sealed class SqliteProjectStore : IProjectStore
 {
+    // Parsed projects by id, with the JSON they came from: every lease reads its project, and parsing it
+    // cost more than the read. A row whose JSON differs from the cached text is parsed again.
+    private readonly ConcurrentDictionary<string, (string Body, Project Project)> _parsed = new(StringComparer.Ordinal);
     private readonly SqliteDatabase _database;
 
     /// <summary>Creates the store.</summary>
@@ -16,12 +20,22 @@ public sealed class SqliteProjectStore : IProjectStore
     /// <inheritdoc />
     public async Task<Project?> GetAsync(string projectId, CancellationToken cancellationToken)
     {
-        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = SqliteValues.Command(connection, "SELECT body FROM projects WHERE id = $id");
+        using var session = await _database.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var command = session.Prepared("SELECT body FROM projects WHERE id = $id");
         command.Add("$id", projectId);
-        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string body
-            ? SqliteValues.FromJson<Project>(body)
-            : null;
+        if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not string body)
+        {
+            return null;
+        }
+
+        if (_parsed.TryGetValue(projectId, out var cached) && string.Equals(cached.Body, body, StringComparison.Ordinal))
+        {
+            return cached.Project;
+        }
+
+        var project = SqliteValues.FromJson<Project>(body);
+        _parsed[projectId] = (body, project);
+        return project;
     }
 
     /// <inheritdoc />

@@ -30,6 +30,7 @@ public sealed partial class VoteRecording
     private readonly TimeProvider _time;
     private readonly LabelingOptions _options;
     private readonly ILogger<VoteRecording> _logger;
+    private readonly VotesInFlight _inFlight = new();
 
     /// <summary>Creates the use case.</summary>
     public VoteRecording(
@@ -76,74 +77,141 @@ public sealed partial class VoteRecording
             throw new AccessDeniedException($"Lease '{leaseId}' was given to another worker. Vote only on tasks you took yourself.");
         }
 
-        using var session = await _models.OpenAsync(lease.ProjectId, cancellationToken).ConfigureAwait(false);
-        var model = session.Model;
-        var project = model.Project;
-        var label = Validate(request, project.Schema);
-
-        // Checked again under the project's lock: two concurrent retries with one key must not both vote.
-        if (idempotencyKey is not null && await ReplayAsync(workerId, idempotencyKey, cancellationToken).ConfigureAwait(false) is { } late)
+        VoteResult result;
+        RoutingStep step;
+        Task saved;
+        ProjectTruthModel model;
+        using (var session = await _models.OpenAsync(lease.ProjectId, cancellationToken).ConfigureAwait(false))
         {
-            return late;
+            model = session.Model;
+            var project = model.Project;
+            var label = Validate(request, project.Schema);
+
+            // A vote on this lease may still be on its way to the store: let it land, so the checks below see it.
+            if (_inFlight.Saving(leaseId) is { } earlier)
+            {
+                await earlier.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+            }
+
+            // Checked again under the project's lock: two concurrent retries with one key must not both vote.
+            if (idempotencyKey is not null && await ReplayAsync(workerId, idempotencyKey, cancellationToken).ConfigureAwait(false) is { } late)
+            {
+                return late;
+            }
+
+            var now = _time.GetUtcNow();
+            lease = await _leases.GetAsync(leaseId, cancellationToken).ConfigureAwait(false) ?? lease;
+            ThrowIfClosed(lease, now);
+            var item = await _items.GetAsync(lease.ProjectId, lease.ItemId, cancellationToken).ConfigureAwait(false)
+                ?? throw new NotFoundException($"Item '{lease.ItemId}' of lease '{leaseId}' no longer exists.");
+            if (item.State != ItemState.Collecting)
+            {
+                throw new ConflictException($"Item '{item.Id}' is {JsonNamingPolicyName(item.State)} and takes no more votes. Take a new task.");
+            }
+
+            // Votes still being saved are not in the stored counter yet.
+            var used = await _items.CountCrowdVotesAsync(project.Id, cancellationToken).ConfigureAwait(false) + _inFlight.Votes(project.Id) + 1;
+            ItemCommit commit;
+            try
+            {
+                var posterior = label is null ? item.Posterior : model.Observe(item.Id, workerId, label, now);
+                var labels = label is null ? 0 : 1;
+                var policy = new DynamicOverlapPolicy(project.Routing);
+                var decision = policy.Next(
+                    new RoutingSnapshot(item.State, item.IsGold, item.CrowdVotes + 1, item.CrowdLabels + labels, used),
+                    new CrowdVoteRecorded(model.StoppingPosterior(item.Id, posterior)));
+                step = decision.Step;
+                var next = ItemTransitions.Apply(item, decision, posterior, project, now, crowdVotes: 1, crowdLabels: labels);
+                result = new VoteResult(leaseId, item.Id, label, next.State, next.HasLabel ? next.Label : null,
+                    next.HasLabel ? next.Confidence : null, PosteriorView.ByLabel(next.Posterior, project.Schema), next.CrowdVotes, next.Reason);
+                commit = new ItemCommit(project.Id)
+                {
+                    Items = [new ItemWrite(next, model.EvidenceOf(item.Id))],
+                    Votes = [new Vote(project.Id, item.Id, workerId, LabelerKind.Worker, label, now, leaseId)],
+                    Statistics = label is null ? [] : model.StatisticsOfVoters(item.Id),
+                    TrackIncrements = ItemTransitions.Tracks(model.MachineVotesOn(item.Id), decision, next.Label),
+                    Events = ItemTransitions.LabelReady(next, decision, project, _options.EventSource) is { } evt ? [evt] : [],
+                    CompletedLeaseId = leaseId,
+                    Idempotency = idempotencyKey is null ? null
+                        : new IdempotencyRecord(workerId, idempotencyKey, 200, JsonSerializer.Serialize(result, LabelingJson.Options), now),
+                };
+            }
+            catch
+            {
+                // The vote may already be in the in-memory model; reload it from what was saved.
+                session.Invalidate();
+                throw;
+            }
+
+            if (_items is IQueuedItemCommits queue)
+            {
+                // Queued in model order; the project's next vote is computed while this one is written.
+                saved = _inFlight.Track(project.Id, leaseId, queue.CommitQueuedAsync(commit));
+            }
+            else
+            {
+                try
+                {
+                    await _items.CommitAsync(commit, cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    session.Invalidate();
+                    throw;
+                }
+
+                saved = Task.CompletedTask;
+            }
         }
 
-        var now = _time.GetUtcNow();
-        lease = await _leases.GetAsync(leaseId, cancellationToken).ConfigureAwait(false) ?? lease;
+        try
+        {
+            await saved.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            await ForgetAsync(lease.ProjectId, model).ConfigureAwait(false);
+
+            // A retry with this key that raced the first attempt: the first one's answer is the answer.
+            if (ex is ConcurrencyConflictException && idempotencyKey is not null
+                && await ReplayAsync(workerId, idempotencyKey, CancellationToken.None).ConfigureAwait(false) is { } first)
+            {
+                return first;
+            }
+
+            throw;
+        }
+
+        LogVoted(_logger, lease.ProjectId, lease.ItemId, workerId, step);
+        return new VoteOutcome(result, Replayed: false);
+    }
+
+    private static void ThrowIfClosed(ItemLease lease, DateTimeOffset now)
+    {
         if (lease.CompletedAt is { } completed)
         {
-            throw new ConflictException($"Lease '{leaseId}' was already used for a vote at {completed:O}. Take a new task with GET /api/projects/{lease.ProjectId}/tasks/next.");
+            throw new ConflictException($"Lease '{lease.Id}' was already used for a vote at {completed:O}. Take a new task with GET /api/projects/{lease.ProjectId}/tasks/next.");
         }
 
         if (lease.ReleasedAt is { } released)
         {
-            throw new ConflictException($"Lease '{leaseId}' was released at {released:O} without a vote and the item went back to the pool. Take a new task with GET /api/projects/{lease.ProjectId}/tasks/next.");
+            throw new ConflictException($"Lease '{lease.Id}' was released at {released:O} without a vote and the item went back to the pool. Take a new task with GET /api/projects/{lease.ProjectId}/tasks/next.");
         }
 
         if (now >= lease.ExpiresAt)
         {
-            throw new ConflictException($"Lease '{leaseId}' expired at {lease.ExpiresAt:O} and the item went back to the pool. Take a new task with GET /api/projects/{lease.ProjectId}/tasks/next.");
+            throw new ConflictException($"Lease '{lease.Id}' expired at {lease.ExpiresAt:O} and the item went back to the pool. Take a new task with GET /api/projects/{lease.ProjectId}/tasks/next.");
         }
+    }
 
-        var item = await _items.GetAsync(lease.ProjectId, lease.ItemId, cancellationToken).ConfigureAwait(false)
-            ?? throw new NotFoundException($"Item '{lease.ItemId}' of lease '{leaseId}' no longer exists.");
-        if (item.State != ItemState.Collecting)
+    // A queued commit failed after the project's lock was let go: the model holds a vote the store does not.
+    // Drop it, unless a later step already did and the model in use is a fresh one.
+    private async Task ForgetAsync(string projectId, ProjectTruthModel failed)
+    {
+        using var session = await _models.OpenAsync(projectId, CancellationToken.None).ConfigureAwait(false);
+        if (ReferenceEquals(session.Model, failed))
         {
-            throw new ConflictException($"Item '{item.Id}' is {JsonNamingPolicyName(item.State)} and takes no more votes. Take a new task.");
-        }
-
-        var used = await _items.CountCrowdVotesAsync(project.Id, cancellationToken).ConfigureAwait(false) + 1;
-        try
-        {
-            var posterior = label is null ? item.Posterior : model.Observe(item.Id, workerId, label, now);
-            var labels = label is null ? 0 : 1;
-            var policy = new DynamicOverlapPolicy(project.Routing);
-            var decision = policy.Next(
-                new RoutingSnapshot(item.State, item.IsGold, item.CrowdVotes + 1, item.CrowdLabels + labels, used),
-                new CrowdVoteRecorded(model.StoppingPosterior(item.Id, posterior)));
-            var next = ItemTransitions.Apply(item, decision, posterior, project, now, crowdVotes: 1, crowdLabels: labels);
-            var result = new VoteResult(leaseId, item.Id, label, next.State, next.HasLabel ? next.Label : null,
-                next.HasLabel ? next.Confidence : null, PosteriorView.ByLabel(next.Posterior, project.Schema), next.CrowdVotes, next.Reason);
-
-            var commit = new ItemCommit(project.Id)
-            {
-                Items = [new ItemWrite(next, model.EvidenceOf(item.Id))],
-                Votes = [new Vote(project.Id, item.Id, workerId, LabelerKind.Worker, label, now, leaseId)],
-                Statistics = label is null ? [] : model.StatisticsOfVoters(item.Id),
-                TrackIncrements = ItemTransitions.Tracks(model.MachineVotesOn(item.Id), decision, next.Label),
-                Events = ItemTransitions.LabelReady(next, decision, project, _options.EventSource) is { } evt ? [evt] : [],
-                CompletedLeaseId = leaseId,
-                Idempotency = idempotencyKey is null ? null
-                    : new IdempotencyRecord(workerId, idempotencyKey, 200, JsonSerializer.Serialize(result, LabelingJson.Options), now),
-            };
-            await _items.CommitAsync(commit, cancellationToken).ConfigureAwait(false);
-            LogVoted(_logger, project.Id, item.Id, workerId, decision.Step);
-            return new VoteOutcome(result, Replayed: false);
-        }
-        catch
-        {
-            // The vote may already be in the in-memory model; reload it from what was saved.
             session.Invalidate();
-            throw;
         }
     }
 

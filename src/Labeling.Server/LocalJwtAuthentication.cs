@@ -28,6 +28,8 @@ internal static class LocalJwtAuthentication
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .PostConfigure<LocalSigningKey, IOptions<LocalAuthOptions>>((options, key, auth) =>
             {
+                options.TokenHandlers.Clear();
+                options.TokenHandlers.Add(new RepeatedTokenCache());
                 options.Authority = null;
                 options.MetadataAddress = null!;
                 options.ConfigurationManager = null;

@@ -38,7 +38,6 @@ internal static class SqliteSchema
         CREATE UNIQUE INDEX IF NOT EXISTS ux_items_hash ON items (project_id, content_hash);
         CREATE INDEX IF NOT EXISTS ix_items_pool ON items (project_id, state, crowd_votes DESC);
         CREATE INDEX IF NOT EXISTS ix_items_document ON items (project_id, document_id);
-        CREATE INDEX IF NOT EXISTS ix_items_lease ON items (lease_id);
 
         CREATE TABLE IF NOT EXISTS votes (
             seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -51,7 +50,6 @@ internal static class SqliteSchema
             lease_id TEXT,
             UNIQUE (project_id, item_id, labeler_id));
         CREATE INDEX IF NOT EXISTS ix_votes_labeler ON votes (project_id, labeler_id);
-        CREATE INDEX IF NOT EXISTS ix_votes_kind ON votes (project_id, kind);
 
         CREATE TABLE IF NOT EXISTS project_counters (
             project_id TEXT PRIMARY KEY,
@@ -131,6 +129,12 @@ internal static class SqliteSchema
         {
             await using var alter = SqliteValues.Command(connection, "ALTER TABLE leases ADD COLUMN released_at INTEGER");
             await alter.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        // Indexes no query uses any more; each cost a page write per vote.
+        await using (var drop = SqliteValues.Command(connection, "DROP INDEX IF EXISTS ix_items_lease; DROP INDEX IF EXISTS ix_votes_kind;"))
+        {
+            await drop.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
         await using var version = SqliteValues.Command(connection, "PRAGMA user_version");

@@ -29,16 +29,20 @@ namespace Labeling.Adapters.Local.Sqlite;
 /// a pool for reads.
 /// </para>
 /// <para>
-/// The write connection does not checkpoint: a background loop copies the WAL back into the database every
-/// half second (<c>PRAGMA wal_checkpoint(PASSIVE)</c>, which never blocks the writer). Checkpointing every
-/// 1,000 pages on the committing connection (SQLite's default) wrote back and synced the pages every vote
-/// touches — counters, statistics, the ends of append-only tables — several times a second, and stalled
-/// the group commit while it ran.
+/// Checkpoints: a background loop copies the WAL back into the database every half second
+/// (<c>PRAGMA wal_checkpoint(PASSIVE)</c>, which does not block the writer), and the write connection
+/// checkpoints only once the WAL holds <see cref="WriterCheckpointPages"/> pages — by then little is left
+/// to copy, and a checkpoint that finishes between writes is what lets SQLite start the WAL file over (a
+/// background checkpoint alone never catches up with a busy writer, and the WAL grew past a gigabyte).
+/// SQLite's default, a checkpoint on the committing connection every 1,000 pages, wrote back and synced
+/// the pages every vote touches — counters, statistics, the ends of append-only tables — several times a
+/// second, stalling the group commit each time.
 /// </para>
 /// </remarks>
 public sealed class SqliteDatabase : IDisposable
 {
     private const int MaxIdleReaders = 32;
+    private const int WriterCheckpointPages = 10_000;
     private static readonly TimeSpan CheckpointInterval = TimeSpan.FromMilliseconds(500);
     private const int MaxBatch = 128;
     private readonly string _connectionString;
@@ -312,7 +316,7 @@ public sealed class SqliteDatabase : IDisposable
         if (_writer is null)
         {
             var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-            await ExecuteAsync(connection, "PRAGMA wal_autocheckpoint=0;", cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(connection, $"PRAGMA wal_autocheckpoint={WriterCheckpointPages};", cancellationToken).ConfigureAwait(false);
             _writer = new SqliteSession(connection, pool: null);
             _checkpointLoop ??= Task.Run(CheckpointLoopAsync);
         }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Runtime.CompilerServices;
 using Labeling.Application.Ports;
@@ -45,15 +46,27 @@ public sealed class CosmosItemStore : IItemStore
     private readonly CosmosLabelerStore _labelers;
     private readonly VersionCache<long> _itemRevisions = new(RememberedVersions);
     private readonly VersionCache<ItemEntry> _entries = new(RememberedVersions);
+    private readonly ConcurrentDictionary<string, (ProjectCounter Counter, DateTimeOffset ReadAt)> _counters = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time;
 
     /// <summary>Creates the store.</summary>
     /// <param name="db">The database.</param>
     /// <param name="labelers">The labeler store, which owns the statistic shards.</param>
-    public CosmosItemStore(CosmosDatabase db, CosmosLabelerStore labelers)
+    /// <param name="time">The clock for the vote counter's freshness; default the system clock.</param>
+    public CosmosItemStore(CosmosDatabase db, CosmosLabelerStore labelers, TimeProvider? time = null)
     {
         _db = db;
         _labelers = labelers;
+        _time = time ?? TimeProvider.System;
     }
+
+    /// <summary>
+    /// How long a read of a project's vote counter stands in for the stored one. Every task request, vote and
+    /// workflow step asks for the count (for the budget); within one instance the remembered value also takes
+    /// this instance's own increments, so it lags only other instances' votes, by at most this long — no more
+    /// than the budget check already races them, since the check and the vote are not one atomic step.
+    /// </summary>
+    public static readonly TimeSpan CounterFreshness = TimeSpan.FromSeconds(1);
 
     private int Buckets => _db.Options.IndexBuckets;
 
@@ -360,6 +373,7 @@ public sealed class CosmosItemStore : IItemStore
         {
             if (await PatchUpdate.TryApplyAsync<ProjectCounter>(_db.Labelers, id, id, increments, cancellationToken).ConfigureAwait(false))
             {
+                Counted(projectId, crowd, machine);
                 return;
             }
 
@@ -367,6 +381,7 @@ public sealed class CosmosItemStore : IItemStore
             {
                 await _db.Labelers.CreateItemAsync(new ProjectCounter(id, crowd, machine), new PartitionKey(id),
                     new ItemRequestOptions { EnableContentResponseOnWrite = false }, cancellationToken).ConfigureAwait(false);
+                Counted(projectId, crowd, machine);
                 return;
             }
             catch (CosmosException ex) when (ex.StatusCode == HttpStatusCode.Conflict)
@@ -380,9 +395,28 @@ public sealed class CosmosItemStore : IItemStore
 
     private async Task<ProjectCounter?> CounterAsync(string projectId, CancellationToken cancellationToken)
     {
+        var now = _time.GetUtcNow();
+        if (_counters.TryGetValue(projectId, out var known) && now - known.ReadAt < CounterFreshness)
+        {
+            return known.Counter;
+        }
+
         var id = CounterId(projectId);
-        return (await CosmosDatabase.ReadAsync<ProjectCounter>(_db.Labelers, id, id, cancellationToken).ConfigureAwait(false)).Document;
+        var counter = (await CosmosDatabase.ReadAsync<ProjectCounter>(_db.Labelers, id, id, cancellationToken).ConfigureAwait(false)).Document;
+        if (counter is not null)
+        {
+            _counters[projectId] = (counter, now);
+        }
+
+        return counter;
     }
+
+    /// <summary>Adds this instance's own increments to the remembered counter, so that it does not lag them.</summary>
+    private void Counted(string projectId, int crowd, int machine) =>
+        _counters.AddOrUpdate(
+            projectId,
+            _ => (new ProjectCounter(CounterId(projectId), crowd, machine), DateTimeOffset.MinValue),
+            (_, known) => (known.Counter with { CrowdVotes = known.Counter.CrowdVotes + crowd, MachineVotes = known.Counter.MachineVotes + machine }, known.ReadAt));
 
     private async Task<IReadOnlyList<Item>> ReadItemsAsync(string projectId, IReadOnlyList<string> ids, CancellationToken cancellationToken)
     {

@@ -42,36 +42,29 @@ public sealed class CosmosLabelerStore : ILabelerStore
     /// <inheritdoc />
     public async Task<IReadOnlyDictionary<string, MachineTrack>> GetMachineTracksAsync(string projectId, CancellationToken cancellationToken)
     {
-        var tracks = new Dictionary<string, MachineTrack>(StringComparer.Ordinal);
-        foreach (var entry in await ListLabelersAsync(projectId, cancellationToken).ConfigureAwait(false))
-        {
-            if (LabelerIds.KindOf(entry.Id) == LabelerKind.Worker)
-            {
-                continue;
-            }
-
-            var shards = await ReadShardsAsync(projectId, entry.Id, cancellationToken).ConfigureAwait(false);
-            tracks[entry.Id] = new MachineTrack(entry.Id, shards.Sum(s => s.Checked), shards.Sum(s => s.Agreed));
-        }
-
-        return tracks;
+        var machines = (await ListLabelersAsync(projectId, cancellationToken).ConfigureAwait(false))
+            .Where(entry => LabelerIds.KindOf(entry.Id) != LabelerKind.Worker)
+            .Select(async entry => (entry.Id, Shards: await ReadShardsAsync(projectId, entry.Id, cancellationToken).ConfigureAwait(false)));
+        return (await Task.WhenAll(machines).ConfigureAwait(false))
+            .ToDictionary(m => m.Id, m => new MachineTrack(m.Id, m.Shards.Sum(s => s.Checked), m.Shards.Sum(s => s.Agreed)), StringComparer.Ordinal);
     }
 
     /// <inheritdoc />
     public async Task<OnlineDawidSkeneState> LoadTruthStateAsync(string projectId, IReadOnlyList<string> labels, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(labels);
+        // Labelers and item evidence are independent reads: together.
+        var evidence = ItemEvidenceAsync(projectId, cancellationToken);
+        var labelers = (await ListLabelersAsync(projectId, cancellationToken).ConfigureAwait(false))
+            .Select(async entry => Sum(entry.Id, await ReadShardsAsync(projectId, entry.Id, cancellationToken).ConfigureAwait(false)).ToArray());
         var statistics = new List<LabelerStatisticsState>();
-        foreach (var entry in await ListLabelersAsync(projectId, cancellationToken).ConfigureAwait(false))
+        foreach (var state in (await Task.WhenAll(labelers).ConfigureAwait(false)).SelectMany(s => s))
         {
-            foreach (var state in Sum(entry.Id, await ReadShardsAsync(projectId, entry.Id, cancellationToken).ConfigureAwait(false)))
-            {
-                _baseline[(projectId, state.Labeler, state.Capability)] = state.Counts.ToArray();
-                statistics.Add(state);
-            }
+            _baseline[(projectId, state.Labeler, state.Capability)] = state.Counts.ToArray();
+            statistics.Add(state);
         }
 
-        var items = await ItemEvidenceAsync(projectId, cancellationToken).ConfigureAwait(false);
+        var items = await evidence.ConfigureAwait(false);
         return new OnlineDawidSkeneState([.. labels], [.. statistics], [.. items]);
     }
 
@@ -178,12 +171,9 @@ public sealed class CosmosLabelerStore : ILabelerStore
     private async Task<List<ItemEvidenceState>> ItemEvidenceAsync(string projectId, CancellationToken cancellationToken)
     {
         var evidence = new ConcurrentBag<ItemEvidenceState>();
-        var ids = new List<string>();
-        for (var bucket = 0; bucket < _db.Options.IndexBuckets; bucket++)
-        {
-            var partition = $"{projectId}:items:{bucket}";
-            ids.AddRange(await CosmosDatabase.QueryPartitionAsync<string>(_db.Index, "VALUE c.id", "partition", partition, cancellationToken).ConfigureAwait(false));
-        }
+        var buckets = Enumerable.Range(0, _db.Options.IndexBuckets).Select(bucket =>
+            CosmosDatabase.QueryPartitionAsync<string>(_db.Index, "VALUE c.id", "partition", $"{projectId}:items:{bucket}", cancellationToken));
+        var ids = (await Task.WhenAll(buckets).ConfigureAwait(false)).SelectMany(b => b).ToArray();
 
         await Parallel.ForEachAsync(ids, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken }, async (itemId, ct) =>
         {

@@ -11,13 +11,30 @@ public sealed class CosmosProjectStore : IProjectStore
 {
     private readonly CosmosDatabase _db;
 
+    // The port has no update: a project, once stored, never changes, so what was read stays true. Every task
+    // request and vote reads its project; remembered, that is one point read per project per process.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Project> _read = new(StringComparer.Ordinal);
+
     /// <summary>Creates the store.</summary>
     /// <param name="db">The database.</param>
     public CosmosProjectStore(CosmosDatabase db) => _db = db;
 
     /// <inheritdoc />
-    public async Task<Project?> GetAsync(string projectId, CancellationToken cancellationToken) =>
-        (await CosmosDatabase.ReadAsync<ProjectDoc>(_db.Projects, projectId, projectId, cancellationToken).ConfigureAwait(false)).Document?.Body;
+    public async Task<Project?> GetAsync(string projectId, CancellationToken cancellationToken)
+    {
+        if (_read.TryGetValue(projectId, out var known))
+        {
+            return known;
+        }
+
+        var project = (await CosmosDatabase.ReadAsync<ProjectDoc>(_db.Projects, projectId, projectId, cancellationToken).ConfigureAwait(false)).Document?.Body;
+        if (project is not null)
+        {
+            _read.TryAdd(projectId, project);
+        }
+
+        return project;
+    }
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<Project>> ListAsync(CancellationToken cancellationToken)

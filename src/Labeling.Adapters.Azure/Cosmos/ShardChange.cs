@@ -22,7 +22,9 @@ internal sealed record ShardChange(IReadOnlyDictionary<string, CapabilityCounts>
             var path = "/statistics/" + PatchUpdate.Segment(capability);
             for (var n = 0; n < change.Counts.Length; n++)
             {
-                if (change.Counts[n] != 0)
+                // The first count always goes, even unchanged: it fails the patch when the shard has no counts for
+                // this capability yet. Sets alone would not (the emulator then writes them one level up).
+                if (change.Counts[n] != 0 || n == 0)
                 {
                     operations.Add(PatchOperation.Increment($"{path}/counts/{n}", change.Counts[n]));
                 }

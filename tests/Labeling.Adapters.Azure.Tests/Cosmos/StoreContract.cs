@@ -189,28 +189,47 @@ public abstract class StoreContract
     public async Task LoadTruthStateAsync_AfterARestart_HasTheCountsAndCommunityMembershipOfTheLastCommit()
     {
         var s = await CreateAsync();
-        var items = new[] { Item("p1", "itm_1", ItemState.Collecting, null), Item("p1", "itm_2", ItemState.Collecting, null) };
-        await s.Items.AddNewAsync(items, CancellationToken.None);
+        // Five items: with four statistic shards at least two commits land on the same shard (Cosmos).
+        var items = Enumerable.Range(1, 5).Select(n => Item("p1", $"itm_{n}", ItemState.Collecting, null)).ToArray();
+        await s.Items.AddNewAsync([.. items, Item("p1", "itm_0", ItemState.Collecting, null)], CancellationToken.None);
+
+        // An unsure vote (a vote, no statistics), then a step that changes the membership and none of the counts.
         await s.Items.CommitAsync(new ItemCommit("p1")
         {
-            Items = [new ItemWrite(items[0] with { Revision = 2, CrowdVotes = 1, CrowdLabels = 1 }, null)],
-            Votes = [CrowdVote("p1", "itm_1", "worker:a")],
-            Statistics = [new LabelerStatisticsState("worker:a", "single-label", [0.9, 0.0, 0.1, 0.0], T0, [0.25, 0.75], 1.0)],
+            Items = [new ItemWrite(Item("p1", "itm_0", ItemState.Collecting, null) with { Revision = 2, CrowdVotes = 1 }, null)],
+            Votes = [CrowdVote("p1", "itm_0", "worker:a") with { Label = null }],
         }, CancellationToken.None);
         await s.Items.CommitAsync(new ItemCommit("p1")
         {
-            Items = [new ItemWrite(items[1] with { Revision = 2, CrowdVotes = 1, CrowdLabels = 1 }, null)],
-            Votes = [CrowdVote("p1", "itm_2", "worker:a")],
-            Statistics = [new LabelerStatisticsState("worker:a", "single-label", [1.7, 0.0, 0.1, 0.2], T0.AddMinutes(1), [0.1, 0.9], 2.0)],
+            Items = [new ItemWrite(Item("p1", "itm_0", ItemState.Collecting, null) with { Revision = 3, CrowdVotes = 1 }, null)],
+            Statistics = [new LabelerStatisticsState("worker:a", "", [0.0, 0.0, 0.0, 0.0], T0, [0.5, 0.5], 0)],
+        }, CancellationToken.None);
+        for (var n = 1; n <= items.Length; n++)
+        {
+            await s.Items.CommitAsync(new ItemCommit("p1")
+            {
+                Items = [new ItemWrite(items[n - 1] with { Revision = 2, CrowdVotes = 1, CrowdLabels = 1 }, null)],
+                Votes = [CrowdVote("p1", items[n - 1].Id, "worker:a")],
+                // The default capability (empty), as the online model reports it.
+                Statistics = [new LabelerStatisticsState("worker:a", "", [0.9 * n, 0.0, 0.1 * n, 0.2 * n], T0.AddMinutes(n), [1.0 / (n + 1), n / (n + 1.0)], n)],
+            }, CancellationToken.None);
+        }
+
+        // A step that moves the membership but none of the counts (an item whose posterior did not change).
+        await s.Items.CommitAsync(new ItemCommit("p1")
+        {
+            Items = [new ItemWrite(items[0] with { Revision = 3, CrowdVotes = 1, CrowdLabels = 1 }, null)],
+            Statistics = [new LabelerStatisticsState("worker:a", "", [4.5, 0.0, 0.5, 1.0], T0.AddMinutes(6), [0.05, 0.95], 6)],
         }, CancellationToken.None);
 
         var state = await s.Reopen().Labelers.LoadTruthStateAsync("p1", ["spam", "ham"], CancellationToken.None);
 
         var worker = Assert.Single(state.Labelers, l => l.Labeler == "worker:a");
-        Assert.Equal([1.7, 0.0, 0.1, 0.2], worker.Counts.Select(c => Math.Round(c, 9)));
-        Assert.Equal([0.1, 0.9], worker.Membership!);
-        Assert.Equal(2.0, worker.EvidenceAtRefresh);
-        Assert.Equal(T0.AddMinutes(1), worker.UpdatedAt);
+        Assert.Equal("", worker.Capability);
+        Assert.Equal([4.5, 0.0, 0.5, 1.0], worker.Counts.Select(c => Math.Round(c, 9)));
+        Assert.Equal([0.05, 0.95], worker.Membership!);
+        Assert.Equal(6.0, worker.EvidenceAtRefresh);
+        Assert.Equal(T0.AddMinutes(6), worker.UpdatedAt);
     }
 
     private static Project Project(string id) =>

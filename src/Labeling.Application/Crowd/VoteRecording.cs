@@ -93,14 +93,16 @@ public sealed partial class VoteRecording
                 await earlier.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
             }
 
-            // Checked again under the project's lock: two concurrent retries with one key must not both vote.
-            if (idempotencyKey is not null && await ReplayAsync(workerId, idempotencyKey, cancellationToken).ConfigureAwait(false) is { } late)
+            // Read again under the project's lock. A retry whose first attempt got here first finds the lease used,
+            // and the answer stored with that vote (same commit) is its answer: two retries with one key never both vote.
+            var now = _time.GetUtcNow();
+            lease = await _leases.GetAsync(leaseId, cancellationToken).ConfigureAwait(false) ?? lease;
+            if (lease.CompletedAt is not null && idempotencyKey is not null
+                && await ReplayAsync(workerId, idempotencyKey, cancellationToken).ConfigureAwait(false) is { } late)
             {
                 return late;
             }
 
-            var now = _time.GetUtcNow();
-            lease = await _leases.GetAsync(leaseId, cancellationToken).ConfigureAwait(false) ?? lease;
             ThrowIfClosed(lease, now);
             var item = await _items.GetAsync(lease.ProjectId, lease.ItemId, cancellationToken).ConfigureAwait(false)
                 ?? throw new NotFoundException($"Item '{lease.ItemId}' of lease '{leaseId}' no longer exists.");

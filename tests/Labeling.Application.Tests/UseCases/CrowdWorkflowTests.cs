@@ -154,6 +154,59 @@ public sealed class CrowdWorkflowTests : IDisposable
         Assert.Contains(",machine,1", lines[1], StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Vote_EightWorkersVotingAtOnce_EveryAnsweredVoteIsStoredOnceAndCounted()
+    {
+        await _harness.CreateProjectAsync(LabelingHarness.SpamProject(new RoutingSettings { ReliabilityDoubt = 0 }));
+        await _harness.IngestAsync("spam", "many.csv", "text\n" + string.Concat(Enumerable.Range(0, 40).Select(i => $"comment number {i} about the song\n")));
+        await _harness.DrainQueueAsync();
+        var leasing = _harness.Get<TaskLeasing>();
+        var votes = _harness.Get<VoteRecording>();
+
+        async Task<int> WorkAsync(int w)
+        {
+            var answered = 0;
+            for (var n = 0; n < 10; n++)
+            {
+                var task = await leasing.NextAsync("spam", $"worker:w{w}", CancellationToken.None);
+                if (task is null)
+                {
+                    break;
+                }
+
+                var outcome = await votes.SubmitAsync(task.LeaseId, $"worker:w{w}", new VoteRequest((w + n) % 3 == 0 ? "ham" : "spam"), $"w{w}-{n}", CancellationToken.None);
+                Assert.False(outcome.Replayed);
+                answered++;
+            }
+
+            return answered;
+        }
+
+        var answered = (await Task.WhenAll(Enumerable.Range(0, 8).Select(w => Task.Run(() => WorkAsync(w))))).Sum();
+
+        Assert.Equal(80, answered);
+        Assert.Equal(answered, await _harness.ScalarAsync("SELECT COUNT(*) FROM votes WHERE kind = 'worker'"));
+        Assert.Equal(answered, await _harness.ScalarAsync("SELECT crowd_votes FROM project_counters WHERE project_id = 'spam'"));
+        Assert.Equal(answered, await _harness.ScalarAsync("SELECT COUNT(*) FROM idempotency"));
+        Assert.Equal(0, await _harness.ScalarAsync("SELECT COUNT(*) FROM items i WHERE crowd_votes <> (SELECT COUNT(*) FROM votes v WHERE v.item_id = i.id AND v.kind = 'worker')"));
+    }
+
+    [Fact]
+    public async Task Vote_OneLeaseSubmittedTwiceAtOnceWithOneKey_OneVoteAndOneAnswer()
+    {
+        await SeedAsync();
+        var task = await _harness.Get<TaskLeasing>().NextAsync("spam", "worker:a", CancellationToken.None);
+        Assert.NotNull(task);
+        var votes = _harness.Get<VoteRecording>();
+
+        var both = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => Task.Run(() =>
+            votes.SubmitAsync(task.LeaseId, "worker:a", new VoteRequest("spam"), "retry-key", CancellationToken.None))));
+
+        Assert.Equal(1, both.Count(o => !o.Replayed));
+        Assert.Equal(both[0].Result.CrowdVotes, both[1].Result.CrowdVotes);
+        Assert.Equal(1, await _harness.ScalarAsync("SELECT COUNT(*) FROM votes WHERE kind = 'worker'"));
+    }
+
     private async Task SeedAsync(RoutingSettings? routing = null)
     {
         await _harness.CreateProjectAsync(LabelingHarness.SpamProject(routing));

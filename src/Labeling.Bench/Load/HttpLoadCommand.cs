@@ -51,7 +51,8 @@ internal static class HttpLoadCommand
         await ReplayProject.WaitForPoolAsync(api, admin, project, votes + warmup, ct).ConfigureAwait(false);
         console.Error.WriteLine($"note: project {project}: {votes + warmup} items in the pool; {concurrency} workers, {warmup} warm-up votes.");
 
-        var workers = Enumerable.Range(0, concurrency).Select(w => new LoadWorker(api, project, tokens.Labeler($"load-{project}-{w}"), seed + w)).ToArray();
+        using var load = new LoadClient(server, LoadProject.Labels);
+        var workers = Enumerable.Range(0, concurrency).Select(w => new LoadWorker(load, project, tokens.Labeler($"load-{project}-{w}"), seed + w)).ToArray();
         if (warmup > 0) await VoteAsync(workers, warmup, ct).ConfigureAwait(false);
         foreach (var worker in workers) worker.Reset();
         var clock = Stopwatch.StartNew();

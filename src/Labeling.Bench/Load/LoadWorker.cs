@@ -1,12 +1,13 @@
 using System.Diagnostics;
-using Labeling.Bench.Live;
 
 namespace Labeling.Bench.Load;
 
 /// <summary>One simulated worker of <c>http-load</c>: lease, vote a seeded random label, repeat.</summary>
-internal sealed class LoadWorker(LabelingApiClient api, string projectId, string token, int seed)
+internal sealed class LoadWorker(LoadClient api, string projectId, string token, int seed)
 {
     private readonly Random _random = new(seed);
+    private readonly string _bearer = "Bearer " + token;
+    private readonly string _project = Uri.EscapeDataString(projectId);
     private int _sequence;
 
     /// <summary>Latencies of <c>GET tasks/next</c> that returned a task.</summary>
@@ -33,8 +34,8 @@ internal sealed class LoadWorker(LabelingApiClient api, string projectId, string
         while (quota.TryTake())
         {
             var start = Stopwatch.GetTimestamp();
-            var task = await api.NextTaskAsync(token, projectId, ct).ConfigureAwait(false);
-            if (task is null)
+            var leaseId = await api.NextLeaseAsync(_bearer, _project, ct).ConfigureAwait(false);
+            if (leaseId is null)
             {
                 Empty++;
                 return cast;
@@ -42,7 +43,7 @@ internal sealed class LoadWorker(LabelingApiClient api, string projectId, string
             Leases.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
             var label = LoadProject.Labels[_random.Next(LoadProject.Labels.Count)];
             start = Stopwatch.GetTimestamp();
-            await api.VoteAsync(token, task.LeaseId, label, $"{projectId}-{++_sequence}", ct).ConfigureAwait(false);
+            await api.VoteAsync(_bearer, Uri.EscapeDataString(leaseId), label, $"{projectId}-{++_sequence}", ct).ConfigureAwait(false);
             Votes.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
             cast++;
         }

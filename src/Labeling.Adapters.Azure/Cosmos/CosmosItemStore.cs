@@ -48,6 +48,8 @@ public sealed class CosmosItemStore : IItemStore
     private readonly VersionCache<ItemEntry> _entries = new(RememberedVersions);
     private readonly ConcurrentDictionary<string, (ProjectCounter Counter, DateTimeOffset ReadAt)> _counters = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _started = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _seeded = new(StringComparer.Ordinal);
 
     /// <summary>Creates the store.</summary>
     /// <param name="db">The database.</param>
@@ -246,8 +248,61 @@ public sealed class CosmosItemStore : IItemStore
     internal (ItemEntry Entry, string ETag)? RememberedEntry(string itemId) =>
         _entries.TryGet(itemId, out var entry, out var etag) ? (entry, etag) : null;
 
-    /// <summary>Remembers an index entry's version (null forgets it).</summary>
-    internal void RememberEntry(ItemEntry entry, string? etag) => _entries.Set(entry.Id, entry with { ETag = null }, etag);
+    /// <summary>Remembers an index entry's version (null forgets it), and whether the crowd has started on the item.</summary>
+    internal void RememberEntry(ItemEntry entry, string? etag)
+    {
+        _entries.Set(entry.Id, entry with { ETag = null }, etag);
+        var started = _started.GetOrAdd(ProjectOf(entry), _ => new ConcurrentDictionary<string, byte>(StringComparer.Ordinal));
+        if (etag is not null && entry.State == ItemState.Collecting && entry.CrowdVotes > 0)
+        {
+            started.TryAdd(entry.Id, 0);
+        }
+        else
+        {
+            started.TryRemove(entry.Id, out _);
+        }
+    }
+
+    /// <summary>
+    /// Collecting items with crowd votes, as this instance last saw their index entries: the "most votes first"
+    /// candidates, which no single bucket query can find. Hints only: a grant checks the stored entry. The first
+    /// call for a project in a process reads every bucket once to learn them.
+    /// </summary>
+    internal async Task<IReadOnlyList<ItemEntry>> StartedAsync(string projectId, CancellationToken cancellationToken)
+    {
+        if (_seeded.TryAdd(projectId, 0))
+        {
+            try
+            {
+                await EntriesAsync(projectId, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                _seeded.TryRemove(projectId, out _);
+                throw;
+            }
+        }
+
+        var entries = new List<ItemEntry>();
+        if (_started.TryGetValue(projectId, out var started))
+        {
+            foreach (var id in started.Keys)
+            {
+                if (_entries.TryGet(id, out var entry, out _) && entry.State == ItemState.Collecting && entry.CrowdVotes > 0)
+                {
+                    entries.Add(entry);
+                }
+                else
+                {
+                    started.TryRemove(id, out _);
+                }
+            }
+        }
+
+        return entries;
+    }
+
+    private static string ProjectOf(ItemEntry entry) => entry.Partition[..entry.Partition.LastIndexOf(":items:", StringComparison.Ordinal)];
 
     /// <summary>Every index entry of a project: one single-partition query per bucket.</summary>
     internal async Task<List<ItemEntry>> EntriesAsync(string projectId, CancellationToken cancellationToken)

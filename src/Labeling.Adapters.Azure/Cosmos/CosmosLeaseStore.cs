@@ -53,13 +53,19 @@ public sealed class CosmosLeaseStore : ILeaseStore
 
     /// <inheritdoc />
     /// <remarks>
-    /// Reads bucket by bucket, starting from a bucket that rotates per call (so concurrent workers start
-    /// in different places and rarely race for the same item), and stops as soon as
-    /// <paramref name="limit"/> candidates are found; each read is one single-partition query that the
-    /// service filters to collecting items the worker has neither voted on, skipped nor held, so only
-    /// the small pool crosses the wire. Holds are checked here, against <paramref name="now"/>. "Most
-    /// votes first" holds within what was read: among all candidates only when fewer than
-    /// <paramref name="limit"/> exist, which is when the order matters (finishing the pool).
+    /// <para>Most votes first, as the port asks: items the crowd has started on (collecting, with votes) come
+    /// before fresh ones, so that items are finished rather than each given one vote. Those are the items this
+    /// instance knows to be started (<see cref="CosmosItemStore.StartedAsync"/>: its own grants and votes, and
+    /// what its queries returned); a grant checks the stored entry, so a stale one only costs a retry. The
+    /// order matters for the labels, not only for latency: the online model counts an item's posterior in the
+    /// class prior and its voters' statistics only from its second vote, so a pool spread thin (one vote on
+    /// each item) leaves the prior where the rules' votes put it (spam) and two honest "ham" votes then fail
+    /// to decide an item while one "spam" among two decides it — the full YouTube corpus fell to 82 %.</para>
+    /// <para>Fresh items come from the buckets, starting from a bucket that rotates per call (so concurrent
+    /// workers start in different places and rarely race for the same item), stopping as soon as
+    /// <paramref name="limit"/> candidates are found; each read is one single-partition query that the service
+    /// filters to collecting items the worker has neither voted on, skipped nor held. Holds are checked here,
+    /// against <paramref name="now"/>.</para>
     /// </remarks>
     public async Task<IReadOnlyList<string>> FindCandidatesAsync(string projectId, string workerId, DateTimeOffset now, int limit, CancellationToken cancellationToken)
     {
@@ -68,17 +74,23 @@ public sealed class CosmosLeaseStore : ILeaseStore
             return [];
         }
 
+        var found = (await _items.StartedAsync(projectId, cancellationToken).ConfigureAwait(false))
+            .Where(e => IsFree(e, now) && !e.IsDoneBy(workerId, now))
+            .OrderByDescending(e => e.CrowdVotes).ThenBy(e => e.Id, StringComparer.Ordinal)
+            .Take(limit)
+            .ToList();
         var buckets = _db.Options.IndexBuckets;
         var start = (int)((uint)Interlocked.Increment(ref _rotation) % (uint)buckets);
-        var found = new List<ItemEntry>();
-        for (var i = 0; i < buckets && found.Count < limit; i++)
+        var fresh = new List<ItemEntry>();
+        for (var i = 0; i < buckets && found.Count + fresh.Count < limit; i++)
         {
             var pool = await PoolAsync(projectId, (start + i) % buckets, workerId, cancellationToken).ConfigureAwait(false);
-            found.AddRange(pool.Where(e => e.State == ItemState.Collecting && IsFree(e, now) && !e.IsDoneBy(workerId, now)));
+            fresh.AddRange(pool.Where(e => e.State == ItemState.Collecting && IsFree(e, now) && !e.IsDoneBy(workerId, now)
+                && !found.Exists(f => f.Id == e.Id)));
         }
 
         return found
-            .OrderByDescending(e => e.CrowdVotes).ThenBy(e => e.Id, StringComparer.Ordinal)
+            .Concat(fresh.OrderByDescending(e => e.CrowdVotes).ThenBy(e => e.Id, StringComparer.Ordinal))
             .Take(limit)
             .Select(e => e.Id)
             .ToArray();

@@ -186,6 +186,30 @@ public abstract class StoreContract
     }
 
     [Fact]
+    public async Task FindCandidatesAsync_OneItemHasCrowdVotes_ItComesFirstEveryTimeInThisProcessAndTheNext()
+    {
+        var s = await CreateAsync();
+        var fresh = Enumerable.Range(0, 16).Select(n => Item("p1", $"itm_f{n:00}", ItemState.Collecting, null)).ToArray();
+        var started = Item("p1", "itm_started", ItemState.Collecting, null);
+        await s.Items.AddNewAsync([.. fresh, started], CancellationToken.None);
+        await s.Items.CommitAsync(new ItemCommit("p1")
+        {
+            Items = [new ItemWrite(started with { Revision = 2, CrowdVotes = 1, CrowdLabels = 1 }, null)],
+            Votes = [CrowdVote("p1", started.Id, "worker:x")],
+        }, CancellationToken.None);
+
+        // Several asks, so that a store reading its index a part at a time starts from each part once.
+        var reopened = s.Reopen();
+        for (var ask = 0; ask < 8; ask++)
+        {
+            Assert.Equal(["itm_started"], await s.Leases.FindCandidatesAsync("p1", "worker:y", T0, 1, CancellationToken.None));
+            Assert.Equal(["itm_started"], await reopened.Leases.FindCandidatesAsync("p1", "worker:y", T0, 1, CancellationToken.None));
+        }
+
+        Assert.DoesNotContain("itm_started", await s.Leases.FindCandidatesAsync("p1", "worker:x", T0, 20, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task LoadTruthStateAsync_AfterARestart_HasTheCountsAndCommunityMembershipOfTheLastCommit()
     {
         var s = await CreateAsync();

@@ -98,9 +98,10 @@ public sealed partial class WeakLabeler : IWorkHandler
         var accepted = 0;
         try
         {
-            foreach (var itemId in itemIds.Distinct(StringComparer.Ordinal))
+            // Independent point reads: together, rather than one store round trip per item under the project's model.
+            var read = await Task.WhenAll(itemIds.Distinct(StringComparer.Ordinal).Select(id => _items.GetAsync(projectId, id, cancellationToken))).ConfigureAwait(false);
+            foreach (var item in read)
             {
-                var item = await _items.GetAsync(projectId, itemId, cancellationToken).ConfigureAwait(false);
                 if (item is not { State: ItemState.WeakLabeling })
                 {
                     continue;

@@ -7,20 +7,25 @@ namespace Labeling.Functions.Tests.EndToEnd;
 
 /// <summary>
 /// A crowd worker over the Functions API: takes tasks, answers with the corpus's class (wrong with
-/// probability 1 − accuracy, "unsure" now and then, seeded), with an idempotency key per vote.
+/// probability 1 − accuracy, "unsure" now and then, seeded), with an idempotency key per vote, and
+/// retries through a host restart (503 from the stopping instance) with the same key, as a careful client would.
 /// </summary>
-public sealed class SimulatedWorker(HttpClient http, IReadOnlyDictionary<string, string> truth, double accuracy, int seed, Func<Task<bool>> poolEmpty)
+/// <param name="http">The API client of the instance running now (changes when the host restarts).</param>
+public sealed class SimulatedWorker(Func<HttpClient> http, IReadOnlyDictionary<string, string> truth, double accuracy, int seed, Func<Task<bool>> poolEmpty)
 {
     private readonly Random _random = new(seed);
 
     /// <summary>Idempotency keys of votes the API confirmed (each once).</summary>
     public HashSet<string> Confirmed { get; } = [];
 
-    public async Task RunAsync(string projectId, CancellationToken cancellationToken)
+    /// <summary>Requests turned away by a stopping instance and sent again.</summary>
+    public int Retries { get; private set; }
+
+    public async Task RunAsync(string projectId, Action onVote, CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)
         {
-            var response = await http.GetAsync($"/api/projects/{projectId}/tasks/next", cancellationToken);
+            var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, $"/api/projects/{projectId}/tasks/next"), cancellationToken);
             if (response.StatusCode == HttpStatusCode.NoContent)
             {
                 if (await poolEmpty())
@@ -28,7 +33,7 @@ public sealed class SimulatedWorker(HttpClient http, IReadOnlyDictionary<string,
                     return;
                 }
 
-                await Task.Delay(50, cancellationToken);
+                await Task.Delay(100, cancellationToken);
                 continue;
             }
 
@@ -38,11 +43,18 @@ public sealed class SimulatedWorker(HttpClient http, IReadOnlyDictionary<string,
             Assert.True(truth.TryGetValue(ContentHash.OfText(text), out var label), $"The API served a text that is not in the corpus: {text}");
             var lease = task["leaseId"]!.GetValue<string>();
             var key = $"{lease}:{_random.Next()}";
-            using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/tasks/{lease}/votes") { Content = JsonContent.Create(Answer(label!)) };
-            request.Headers.Add("Idempotency-Key", key);
-            var vote = await http.SendAsync(request, cancellationToken);
+            var answer = Answer(label!);
+            var vote = await SendAsync(
+                () =>
+                {
+                    var request = new HttpRequestMessage(HttpMethod.Post, $"/api/tasks/{lease}/votes") { Content = JsonContent.Create(answer) };
+                    request.Headers.Add("Idempotency-Key", key);
+                    return request;
+                },
+                cancellationToken);
             Assert.True(vote.StatusCode == HttpStatusCode.OK, $"Vote failed: {(int)vote.StatusCode} {await vote.Content.ReadAsStringAsync(cancellationToken)}");
             Assert.True(Confirmed.Add(key));
+            onVote();
         }
     }
 
@@ -55,5 +67,34 @@ public sealed class SimulatedWorker(HttpClient http, IReadOnlyDictionary<string,
 
         var correct = _random.NextDouble() < accuracy;
         return new { label = correct ? label : label == "spam" ? "ham" : "spam" };
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> request, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        while (true)
+        {
+            HttpResponseMessage response;
+            try
+            {
+                response = await http().SendAsync(request(), cancellationToken);
+            }
+            catch (ObjectDisposedException) when (DateTime.UtcNow < deadline)
+            {
+                // Picked the client of the instance that was just stopped.
+                Retries++;
+                await Task.Delay(100, cancellationToken);
+                continue;
+            }
+
+            if (response.StatusCode != HttpStatusCode.ServiceUnavailable || DateTime.UtcNow >= deadline)
+            {
+                return response;
+            }
+
+            // The instance is stopping: send the same request to the next one.
+            Retries++;
+            await Task.Delay(100, cancellationToken);
+        }
     }
 }

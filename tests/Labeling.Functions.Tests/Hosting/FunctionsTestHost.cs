@@ -2,14 +2,13 @@ using Labeling.Adapters.Azure.Messaging;
 using Labeling.Application.Ports;
 using Labeling.Functions.Crowd;
 using Labeling.Functions.Http;
-using Labeling.Orchestration.Crowd;
 using Labeling.TestSupport.Emulators;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.TestHost;
-using Microsoft.DurableTask;
-using Microsoft.DurableTask.Testing;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -22,17 +21,26 @@ namespace Labeling.Functions.Tests.Hosting;
 /// The Functions app without the Functions host (which cannot run here): its composition
 /// (<see cref="LabelingFunctionsServiceCollectionExtensions.AddLabelingFunctions"/>) on Azurite and the Cosmos
 /// DB server, the <c>Api</c> trigger's class behind a <see cref="TestServer"/>, and the <c>CollectVotes</c>
-/// orchestrator and activities of <see cref="CollectVotesFunctions"/> in the in-process Durable host.
-/// Only authentication differs from Azure: tokens are signed by <see cref="TestTokens"/> instead of Entra ID.
+/// activities of <see cref="CollectVotesFunctions"/> attached to a <see cref="DurableBackend"/>. Only
+/// authentication differs from Azure: tokens are signed by <see cref="TestTokens"/> instead of Entra ID.
 /// </summary>
+/// <remarks>
+/// <see cref="RestartAsync"/> stops this instance the way the Functions host drains one (new requests get 503,
+/// the requests and activities in flight finish, then its services are disposed) and starts a new one, with
+/// empty caches and a truth model reloaded from Cosmos, on the same database, task hub, signing key and topic.
+/// </remarks>
 public sealed class FunctionsTestHost : IAsyncDisposable
 {
     private readonly IHost _host;
+    private readonly InFlightRequests _requests;
+    private DurableBackend? _backend;
 
-    private FunctionsTestHost(IHost host, DurableTaskTestHost durable, TestTokens tokens, CapturingSender sender, string database)
+    private FunctionsTestHost(IHost host, InFlightRequests requests, DurableBackend backend, TestTokens tokens, CapturingSender sender, string database)
     {
         _host = host;
-        Durable = durable;
+        _requests = requests;
+        _backend = backend;
+        Durable = backend.Client;
         Tokens = tokens;
         ServiceBus = sender;
         Database = database;
@@ -40,11 +48,12 @@ public sealed class FunctionsTestHost : IAsyncDisposable
 
     public IServiceProvider Services => _host.Services;
 
-    public DurableTaskTestHost Durable { get; }
+    /// <summary>The Durable client binding's client.</summary>
+    public DurableTaskClient Durable { get; }
 
     public TestTokens Tokens { get; }
 
-    /// <summary>What the <c>label.ready</c> publisher sent to the topic.</summary>
+    /// <summary>What the <c>label.ready</c> publisher sent to the topic (across restarts).</summary>
     public CapturingSender ServiceBus { get; }
 
     /// <summary>This host's own Cosmos database.</summary>
@@ -64,42 +73,23 @@ public sealed class FunctionsTestHost : IAsyncDisposable
         ["Logging:LogLevel:Default"] = "Warning",
     };
 
+    /// <summary>Starts the app on a new database with its own Durable backend.</summary>
     public static async Task<FunctionsTestHost> StartAsync(AzuriteFixture azurite, CosmosEmulatorFixture cosmos, IReadOnlyDictionary<string, string?>? overrides = null)
     {
-        var tokens = new TestTokens();
-        var sender = new CapturingSender();
-        var database = "fn-" + Guid.NewGuid().ToString("N")[..10];
-        DurableTaskTestHost? durable = null;
-        var host = new HostBuilder()
-            .ConfigureAppConfiguration(config => config
-                .AddInMemoryCollection(Settings(azurite, cosmos, database))
-                .AddInMemoryCollection(overrides ?? new Dictionary<string, string?>()))
-            .ConfigureLogging(logging => logging.AddConsole().SetMinimumLevel(LogLevel.Warning))
-            .ConfigureServices((context, services) =>
-            {
-                services.AddLabelingFunctions(context.Configuration);
-                UseTestSigningKey(services, tokens);
-                services.Replace(ServiceDescriptor.Singleton<IEnumerable<IEventSink>>(new IEventSink[] { new ServiceBusEventSink(sender) }));
-            })
-            .ConfigureWebHost(web => web.UseTestServer().Configure(app =>
-            {
-                // What the Functions ASP.NET Core integration does for the Api trigger: activate the function
-                // class from the app's services and hand it the request and the Durable client binding.
-                var api = ActivatorUtilities.CreateInstance<ApiFunction>(app.ApplicationServices);
-                app.Run(context => api.RunAsync(context.Request, durable!.Client));
-            }))
-            .Build();
-        await host.StartAsync();
-        var functions = ActivatorUtilities.CreateInstance<CollectVotesFunctions>(host.Services);
-        durable = await DurableTaskTestHost.StartAsync(tasks =>
-        {
-            tasks.AddOrchestratorFunc<CollectVotesInput, CollectVotesResult?>(CollectVotesOrchestration.Name, (context, _) => CollectVotesFunctions.CollectVotes(context));
-            tasks.AddActivityFunc<ItemReference, CrowdObservation>(CollectVotesActivities.OpenForCrowd, (_, item) => functions.OpenForCrowdAsync(item, CancellationToken.None));
-            tasks.AddActivityFunc<ObserveVoteInput, CrowdObservation>(CollectVotesActivities.ObserveVote, (_, input) => functions.ObserveVoteAsync(input, CancellationToken.None));
-            tasks.AddActivityFunc<ItemReference, CrowdObservation>(CollectVotesActivities.ReturnToPool, (_, item) => functions.ReturnToPoolAsync(item, CancellationToken.None));
-            tasks.AddActivityFunc<CompleteItemInput, int>(CollectVotesActivities.Complete, (_, input) => functions.CompleteAsync(input, CancellationToken.None));
-        }, new DurableTaskTestHostOptions { LoggerFactory = host.Services.GetRequiredService<ILoggerFactory>() });
-        return new FunctionsTestHost(host, durable, tokens, sender, database);
+        var backend = await DurableBackend.StartAsync(QuietLoggerFactory());
+        return await StartAsync(azurite, cosmos, overrides, backend, new TestTokens(), new CapturingSender(), "fn-" + Guid.NewGuid().ToString("N")[..10]);
+    }
+
+    /// <summary>
+    /// Stops this instance (new requests get 503, requests and activities in flight finish, then its services stop)
+    /// and starts a new one on the same database, Durable backend, signing key and topic. Dispose the new one.
+    /// </summary>
+    public async Task<FunctionsTestHost> RestartAsync(AzuriteFixture azurite, CosmosEmulatorFixture cosmos, IReadOnlyDictionary<string, string?>? overrides = null)
+    {
+        var backend = _backend ?? throw new InvalidOperationException("This host was already stopped.");
+        await StopAsync();
+        _backend = null;
+        return await StartAsync(azurite, cosmos, overrides, backend, Tokens, ServiceBus, Database);
     }
 
     /// <summary>Creates a function class the way the Functions worker does: from the app's services.</summary>
@@ -120,10 +110,62 @@ public sealed class FunctionsTestHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Durable.DisposeAsync();
+        await StopAsync();
+        if (_backend is not null)
+        {
+            await _backend.DisposeAsync();
+            _backend = null;
+        }
+    }
+
+    private static async Task<FunctionsTestHost> StartAsync(
+        AzuriteFixture azurite, CosmosEmulatorFixture cosmos, IReadOnlyDictionary<string, string?>? overrides,
+        DurableBackend backend, TestTokens tokens, CapturingSender sender, string database)
+    {
+        var requests = new InFlightRequests();
+        var host = new HostBuilder()
+            .ConfigureAppConfiguration(config => config
+                .AddInMemoryCollection(Settings(azurite, cosmos, database))
+                .AddInMemoryCollection(overrides ?? new Dictionary<string, string?>()))
+            .ConfigureLogging(logging => logging.AddConsole().SetMinimumLevel(LogLevel.Warning))
+            .ConfigureServices((context, services) =>
+            {
+                services.AddLabelingFunctions(context.Configuration);
+                UseTestSigningKey(services, tokens);
+                services.Replace(ServiceDescriptor.Singleton<IEnumerable<IEventSink>>(new IEventSink[] { new ServiceBusEventSink(sender) }));
+            })
+            .ConfigureWebHost(web => web.UseTestServer().Configure(app =>
+            {
+                // What the Functions ASP.NET Core integration does for the Api trigger: activate the function
+                // class from the app's services and hand it the request and the Durable client binding.
+                var api = ActivatorUtilities.CreateInstance<ApiFunction>(app.ApplicationServices);
+                app.Run(context => requests.RunAsync(context, () => api.RunAsync(context.Request, backend.Client)));
+            }))
+            .Build();
+        await host.StartAsync();
+        backend.Attach(ActivatorUtilities.CreateInstance<CollectVotesFunctions>(host.Services));
+        return new FunctionsTestHost(host, requests, backend, tokens, sender, database);
+    }
+
+    private async Task StopAsync()
+    {
+        if (!_requests.Close())
+        {
+            return;
+        }
+
+        await _requests.DrainAsync(TimeSpan.FromSeconds(60));
+        if (_backend is not null)
+        {
+            await _backend.DetachAsync(TimeSpan.FromSeconds(60));
+        }
+
         await _host.StopAsync();
         _host.Dispose();
     }
+
+    private static ILoggerFactory QuietLoggerFactory() =>
+        LoggerFactory.Create(logging => logging.AddConsole().SetMinimumLevel(LogLevel.Warning));
 
     /// <summary>KNOWN-GOOD "Auth in tests": keep Microsoft.Identity.Web, point its JwtBearer options at the local key.</summary>
     private static void UseTestSigningKey(IServiceCollection services, TestTokens tokens) =>
@@ -138,4 +180,64 @@ public sealed class FunctionsTestHost : IAsyncDisposable
             parameters.ValidAudience = TestTokens.Audience;
             parameters.IssuerSigningKey = tokens.Key;
         });
+
+    /// <summary>Requests in flight, so that a stop lets them finish and turns new ones away with 503.</summary>
+    private sealed class InFlightRequests
+    {
+        private readonly object _gate = new();
+        private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _running;
+        private bool _closed;
+
+        public async Task RunAsync(HttpContext context, Func<Task> next)
+        {
+            lock (_gate)
+            {
+                if (_closed)
+                {
+                    context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                    return;
+                }
+
+                _running++;
+            }
+
+            try
+            {
+                await next();
+            }
+            finally
+            {
+                lock (_gate)
+                {
+                    if (--_running == 0 && _closed)
+                    {
+                        _drained.TrySetResult();
+                    }
+                }
+            }
+        }
+
+        /// <summary>Turns new requests away; false if already closed.</summary>
+        public bool Close()
+        {
+            lock (_gate)
+            {
+                if (_closed)
+                {
+                    return false;
+                }
+
+                _closed = true;
+                if (_running == 0)
+                {
+                    _drained.TrySetResult();
+                }
+
+                return true;
+            }
+        }
+
+        public Task DrainAsync(TimeSpan patience) => _drained.Task.WaitAsync(patience);
+    }
 }

@@ -29,10 +29,12 @@ namespace Labeling.Functions.Tests.EndToEnd;
 /// Durable state. At the end nothing is lost, nothing is duplicated, and each decision is announced once.
 /// </summary>
 /// <remarks>
-/// All 1,956 comments (1,759 distinct items, some 4,400 crowd votes) by default: about 9½ minutes on a two-core
+/// All 1,956 comments (1,759 distinct items, some 4,400–4,700 crowd votes) by default: 6½–9½ minutes on a two-core
 /// machine shared with other builds, where the vote path (one vote at a time per project, under its truth model)
-/// waits on about thirty Cosmos DB server round trips a vote. <c>LABELING_E2E_COMMENTS_PER_FILE=30</c> runs the
-/// head of each file (146 items, about 1½ minutes) for quick local iteration.
+/// sends about thirty requests a vote to the single-threaded Cosmos DB server. <c>LABELING_E2E_COMMENTS_PER_FILE=30</c>
+/// runs the head of each file (146 items, about 1½ minutes) for quick local iteration. Accuracy has ranged from
+/// 84.9 % to 90.9 % over runs: in most, the class prior stays where the spam-only rules put it and two "ham" votes
+/// do not decide an item (the local server's run, which takes the pool in file order, spam-heavy at the head, did not).
 /// </remarks>
 [Collection(EmulatorCollection.Name)]
 public sealed class YouTubeSpamEndToEndTests(AzuriteFixture azurite, CosmosEmulatorFixture cosmos, ITestOutputHelper log)

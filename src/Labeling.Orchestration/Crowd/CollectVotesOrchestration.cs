@@ -16,8 +16,10 @@ namespace Labeling.Orchestration.Crowd;
 /// does I/O only through activities, and has no randomness. The policy is pure, so on replay it
 /// returns the same decisions from the same activity results.</para>
 /// <para>The policy sees the snapshot "after the event's vote is counted" with the item in
-/// <c>collecting</c>: that is exactly what the vote handler gave the same policy when it recorded
-/// the vote, so the workflow and the stored item agree on every step.</para>
+/// <c>collecting</c>, as the vote handler did when it recorded the vote. The handler decides on the
+/// stopping posterior (<see cref="StoppingPosterior"/>: voters the model knows little about count for
+/// less), which the stored item does not carry, so the stored state has the last word: the workflow
+/// ends only when the item has left <c>collecting</c>, and waits on when the handler kept it open.</para>
 /// <para>History stays short: after <see cref="RoundsPerGeneration"/> waits the workflow continues
 /// as new (unprocessed events are kept), carrying its counters in the input.</para>
 /// </remarks>
@@ -71,10 +73,27 @@ public static partial class CollectVotesOrchestration
                     observation.ToSnapshot() with { State = ItemState.Collecting },
                     new CrowdVoteRecorded(observation.Posterior));
                 LogVoteObserved(logger, input.ProjectId, input.ItemId, votes, decision.Step);
-                if (decision.Step is RoutingStep.Decide or RoutingStep.SendToReview)
+                var ends = decision.Step is RoutingStep.Decide or RoutingStep.SendToReview;
+                if (ends && observation.State == ItemState.Collecting)
+                {
+                    // The vote handler, which decides on the stopping posterior (voters it knows little
+                    // about discounted), kept the item open: it wants more votes, so the workflow waits on.
+                    LogHandlerKeptOpen(logger, input.ProjectId, input.ItemId, votes);
+                    continue;
+                }
+
+                if (ends)
                 {
                     await context.CallActivityAsync(CollectVotesActivities.Complete, new CompleteItemInput(item, decision, observation));
                     return Finished(input, decision, votes, expirations);
+                }
+
+                if (observation.State != ItemState.Collecting)
+                {
+                    // The vote handler decided (or sent to review) what this posterior alone would not: its
+                    // stored state is the outcome. Publish what it put in the outbox and end.
+                    await context.CallActivityAsync(CollectVotesActivities.Complete, new CompleteItemInput(item, decision, observation));
+                    return DecidedByHandler(input, observation, votes, expirations);
                 }
             }
             else
@@ -100,12 +119,33 @@ public static partial class CollectVotesOrchestration
         new(input.ProjectId, input.ItemId, decision.Step, decision.NextState, decision.LabelIndex, decision.Confidence,
             decision.DecidedBy, decision.Reason, votes, expirations);
 
+    private static CollectVotesResult DecidedByHandler(CollectVotesInput input, CrowdObservation observation, int votes, int expirations)
+    {
+        if (observation.State != ItemState.Decided || observation.Posterior is not { Length: > 0 } posterior)
+        {
+            return new(input.ProjectId, input.ItemId, RoutingStep.SendToReview, observation.State, null, null, null,
+                "The vote handler sent the item on when it recorded this vote.", votes, expirations);
+        }
+
+        var best = 0;
+        for (var k = 1; k < posterior.Length; k++)
+        {
+            if (posterior[k] > posterior[best]) best = k;
+        }
+
+        return new(input.ProjectId, input.ItemId, RoutingStep.Decide, observation.State, best, posterior[best], DecidedBy.Crowd,
+            "The vote handler decided the item on its stopping posterior when it recorded this vote.", votes, expirations);
+    }
+
     private static CollectVotesResult Left(CollectVotesInput input, CrowdObservation observation, int votes, int expirations) =>
         new(input.ProjectId, input.ItemId, RoutingStep.Ignore, observation.State, null, null, null,
             $"The item is {observation.State}, not collecting; the crowd workflow has nothing to do.", votes, expirations);
 
     [LoggerMessage(EventId = 7001, Level = LogLevel.Information, Message = "Vote {Votes} on item {ItemId} of project {ProjectId}: {Step}")]
     private static partial void LogVoteObserved(ILogger logger, string projectId, string itemId, int votes, RoutingStep step);
+
+    [LoggerMessage(EventId = 7003, Level = LogLevel.Information, Message = "Vote {Votes} on item {ItemId} of project {ProjectId}: its posterior reaches the target, but the vote handler's stopping posterior does not; collecting on")]
+    private static partial void LogHandlerKeptOpen(ILogger logger, string projectId, string itemId, int votes);
 
     [LoggerMessage(EventId = 7002, Level = LogLevel.Information, Message = "Lease on item {ItemId} of project {ProjectId} expired ({Expirations} so far): {Step}")]
     private static partial void LogLeaseExpired(ILogger logger, string projectId, string itemId, int expirations, RoutingStep step);

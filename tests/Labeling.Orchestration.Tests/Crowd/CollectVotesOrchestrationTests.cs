@@ -14,9 +14,10 @@ public sealed class CollectVotesOrchestrationTests
     [Fact]
     public async Task RunAsync_AgreeingVotes_DecidesWithTheCrowdLabel()
     {
-        var item = new CrowdItemFake();
+        var routing = new RoutingSettings { MinCrowdVotes = 2, CrowdTarget = 0.8, MaxCrowdVotes = 6 };
+        var item = new CrowdItemFake(routing);
         await using var host = await StartAsync(item);
-        var id = await StartAsync(host, new RoutingSettings { MinCrowdVotes = 2, CrowdTarget = 0.8, MaxCrowdVotes = 6 }, TimeSpan.FromMinutes(5));
+        var id = await StartAsync(host, routing, TimeSpan.FromMinutes(5));
 
         for (var n = 0; n < 6 && item.Completions.IsEmpty; n++)
         {
@@ -37,9 +38,10 @@ public sealed class CollectVotesOrchestrationTests
     [Fact]
     public async Task RunAsync_LeaseRunsOut_TimerReturnsItemToPoolThenVotesDecide()
     {
-        var item = new CrowdItemFake();
+        var routing = new RoutingSettings { MinCrowdVotes = 1, CrowdTarget = 0.6 };
+        var item = new CrowdItemFake(routing);
         await using var host = await StartAsync(item);
-        var id = await StartAsync(host, new RoutingSettings { MinCrowdVotes = 1, CrowdTarget = 0.6 }, TimeSpan.FromMilliseconds(300));
+        var id = await StartAsync(host, routing, TimeSpan.FromMilliseconds(300));
 
         await WaitUntilAsync(() => Volatile.Read(ref item.ReturnedToPool) >= 1);
         for (var n = 0; n < 5 && item.Completions.IsEmpty; n++)
@@ -57,9 +59,10 @@ public sealed class CollectVotesOrchestrationTests
     [Fact]
     public async Task RunAsync_ContestedVotesReachMaximum_SendsToReview()
     {
-        var item = new CrowdItemFake();
+        var routing = new RoutingSettings { MinCrowdVotes = 1, CrowdTarget = 0.99, MaxCrowdVotes = 4 };
+        var item = new CrowdItemFake(routing);
         await using var host = await StartAsync(item);
-        var id = await StartAsync(host, new RoutingSettings { MinCrowdVotes = 1, CrowdTarget = 0.99, MaxCrowdVotes = 4 }, TimeSpan.FromMinutes(5));
+        var id = await StartAsync(host, routing, TimeSpan.FromMinutes(5));
 
         string[] labels = ["spam", "ham", "spam", "ham"];
         for (var n = 0; n < labels.Length; n++)
@@ -78,9 +81,10 @@ public sealed class CollectVotesOrchestrationTests
     [Fact]
     public async Task RunAsync_RedeliveredVoteEvent_CountsTheVoteOnce()
     {
-        var item = new CrowdItemFake();
+        var routing = new RoutingSettings { MinCrowdVotes = 2, CrowdTarget = 0.99, MaxCrowdVotes = 3 };
+        var item = new CrowdItemFake(routing);
         await using var host = await StartAsync(item);
-        var id = await StartAsync(host, new RoutingSettings { MinCrowdVotes = 2, CrowdTarget = 0.99, MaxCrowdVotes = 3 }, TimeSpan.FromMinutes(5));
+        var id = await StartAsync(host, routing, TimeSpan.FromMinutes(5));
 
         var vote = new VoteSubmitted("lse_same", "worker:w1", "spam");
         await host.Client.RaiseEventAsync(id, CollectVotesOrchestration.VoteSubmittedEvent, vote);
@@ -91,6 +95,53 @@ public sealed class CollectVotesOrchestrationTests
         var result = await OutputAsync(host, id);
         Assert.Equal(RoutingStep.SendToReview, result.Step);
         Assert.Equal(3, item.CrowdVotes);
+    }
+
+    [Fact]
+    public async Task RunAsync_VoteHandlerKeepsItemOpenPastTheWorkflowsTarget_WaitsForTheHandlersDecision()
+    {
+        // The handler stops on a stricter posterior (as the stopping posterior discounts little-known voters):
+        // the workflow's own reading would end after two agreeing votes, the handler's after more.
+        var item = new CrowdItemFake(new RoutingSettings { MinCrowdVotes = 2, CrowdTarget = 0.999, MaxCrowdVotes = 8 });
+        await using var host = await StartAsync(item);
+        var id = await StartAsync(host, new RoutingSettings { MinCrowdVotes = 2, CrowdTarget = 0.8, MaxCrowdVotes = 8 }, TimeSpan.FromMinutes(5));
+
+        for (var n = 0; n < 8 && item.Completions.IsEmpty; n++)
+        {
+            await host.Client.RaiseEventAsync(id, CollectVotesOrchestration.VoteSubmittedEvent, new VoteSubmitted($"lse_{n}", $"worker:w{n}", "spam"));
+            await WaitUntilAsync(() => item.CrowdVotes > n || !item.Completions.IsEmpty);
+        }
+
+        var result = await OutputAsync(host, id);
+        Assert.True(item.CrowdVotes > 2, $"the handler decided after {item.CrowdVotes} votes; the test needs it to want more than two");
+        Assert.Equal(item.CrowdVotes, result.VotesObserved);
+        Assert.Equal(ItemState.Decided, item.State);
+        Assert.Equal(ItemState.Decided, result.State);
+        Assert.Equal(RoutingStep.Decide, result.Step);
+        Assert.Equal(0, result.LabelIndex);
+        Assert.Single(item.Completions);
+    }
+
+    [Fact]
+    public async Task RunAsync_VoteHandlerDecidesBeforeTheWorkflowsTarget_EndsWithTheStoredDecision()
+    {
+        var item = new CrowdItemFake(new RoutingSettings { MinCrowdVotes = 2, CrowdTarget = 0.6, MaxCrowdVotes = 8 });
+        await using var host = await StartAsync(item);
+        var id = await StartAsync(host, new RoutingSettings { MinCrowdVotes = 2, CrowdTarget = 0.9999, MaxCrowdVotes = 8 }, TimeSpan.FromMinutes(5));
+
+        for (var n = 0; n < 8 && item.Completions.IsEmpty; n++)
+        {
+            await host.Client.RaiseEventAsync(id, CollectVotesOrchestration.VoteSubmittedEvent, new VoteSubmitted($"lse_{n}", $"worker:w{n}", "ham"));
+            await WaitUntilAsync(() => item.CrowdVotes > n || !item.Completions.IsEmpty);
+        }
+
+        var result = await OutputAsync(host, id);
+        Assert.Equal(2, item.CrowdVotes);
+        Assert.Equal(ItemState.Decided, result.State);
+        Assert.Equal(RoutingStep.Decide, result.Step);
+        Assert.Equal(1, result.LabelIndex);
+        Assert.Equal(DecidedBy.Crowd, result.DecidedBy);
+        Assert.Single(item.Completions);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Labeling.Domain.Items;
+using Labeling.Domain.Routing;
 using Labeling.Domain.TruthInference;
 using Labeling.Orchestration.Crowd;
 using Microsoft.DurableTask;
@@ -8,9 +9,12 @@ namespace Labeling.Orchestration.Tests.Crowd;
 
 /// <summary>
 /// The workflow's activities over one in-memory item, with the real online Dawid–Skene model doing
-/// the inference, so the orchestrator is exercised against genuine posteriors.
+/// the inference, so the orchestrator is exercised against genuine posteriors. Like the vote handler
+/// in front of the real activities, a vote is routed when it is recorded (by the handler's own
+/// settings) and the item's stored state changes then.
 /// </summary>
-internal sealed class CrowdItemFake
+/// <param name="handlerRouting">The routing the vote handler applies; null leaves routing to the workflow.</param>
+internal sealed class CrowdItemFake(RoutingSettings? handlerRouting = null)
 {
     private readonly object _gate = new();
     private readonly OnlineDawidSkene _model = new(["spam", "ham"]);
@@ -61,6 +65,14 @@ internal sealed class CrowdItemFake
                 {
                     CrowdLabels++;
                     _model.Observe(input.Item.ItemId, input.Vote.WorkerId, label);
+                }
+
+                if (handlerRouting is not null && State == ItemState.Collecting)
+                {
+                    var decision = new DynamicOverlapPolicy(handlerRouting).Next(
+                        new RoutingSnapshot(State, false, CrowdVotes, CrowdLabels, CrowdVotes),
+                        new CrowdVoteRecorded(_model.Posterior(input.Item.ItemId)));
+                    if (decision.Step is RoutingStep.Decide or RoutingStep.SendToReview) State = decision.NextState;
                 }
             }
 

@@ -93,11 +93,12 @@ public sealed partial class ReliabilityRefit
         var fit = answers.Count > 0 ? method.Fit(AnswerMatrix.Create(answers, labels)) : null;
 
         var refitted = Rebuild(state, items, window, fit, labels.Count, capability, now, _models.ModelOptions.HalfLife);
-        var online = OnlineDawidSkene.FromState(state, _models.ModelOptions);
+        var modelOptions = ProjectTruthModel.WithRulesSelective(_models.ModelOptions);
+        var online = OnlineDawidSkene.FromState(state, modelOptions);
         var batch = OnlineDawidSkene.FromState(state with
         {
             Labelers = [.. state.Labelers.Where(l => l.Capability != capability), .. refitted],
-        }, _models.ModelOptions);
+        }, modelOptions);
 
         var drift = refitted.Select(l => Drift(l.Labeler, window.Values, online, batch, capability)).OrderBy(d => d.AccuracyChange).ToArray();
         var disagreements = fit is null ? [] : await DisagreementsAsync(projectId, labels, fit, cancellationToken).ConfigureAwait(false);

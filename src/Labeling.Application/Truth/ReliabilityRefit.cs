@@ -93,12 +93,11 @@ public sealed partial class ReliabilityRefit
         var fit = answers.Count > 0 ? method.Fit(AnswerMatrix.Create(answers, labels)) : null;
 
         var refitted = Rebuild(state, items, window, fit, labels.Count, capability, now, _models.ModelOptions.HalfLife);
-        var modelOptions = ProjectTruthModel.WithRulesSelective(_models.ModelOptions);
-        var online = OnlineDawidSkene.FromState(state, modelOptions);
+        var online = OnlineDawidSkene.FromState(state, _models.ModelOptions);
         var batch = OnlineDawidSkene.FromState(state with
         {
             Labelers = [.. state.Labelers.Where(l => l.Capability != capability), .. refitted],
-        }, modelOptions);
+        }, _models.ModelOptions);
 
         var drift = refitted.Select(l => Drift(l.Labeler, window.Values, online, batch, capability)).OrderBy(d => d.AccuracyChange).ToArray();
         var disagreements = fit is null ? [] : await DisagreementsAsync(projectId, labels, fit, cancellationToken).ConfigureAwait(false);

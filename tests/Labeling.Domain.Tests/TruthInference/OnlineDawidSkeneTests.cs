@@ -27,39 +27,6 @@ public sealed class OnlineDawidSkeneTests
     }
 
     [Fact]
-    public void Observe_ItemsOnlySelectiveLabelersVotedOn_StayOutOfTheClassPriorUntilAnotherLabelerVotes()
-    {
-        var options = new OnlineDawidSkeneOptions { SelectivePrefixes = ["rule:"] };
-        var model = new OnlineDawidSkene(Binary, options);
-        for (var i = 0; i < 50; i++) model.Observe($"i{i}", "rule:link", "yes");
-        Assert.Equal(0.5, model.ClassPriors()[1], 12);
-
-        // The same votes from an ordinary labeler do move the prior.
-        var plain = new OnlineDawidSkene(Binary);
-        for (var i = 0; i < 50; i++) plain.Observe($"i{i}", "rule:link", "yes");
-        Assert.True(plain.ClassPriors()[1] > 0.75, $"prior of 'yes' {plain.ClassPriors()[1]:F3}");
-
-        // A worker's vote brings the item in, with the rule's vote in its posterior.
-        model.Observe("i0", "worker:w1", "no");
-        model.Observe("i1", "worker:w1", "yes");
-        var prior = model.ClassPriors();
-        var expected = new double[2];
-        foreach (var item in new[] { "i0", "i1" })
-        {
-            var stored = model.ItemState(item)!.Posterior!;
-            expected[0] += stored[0];
-            expected[1] += stored[1];
-        }
-
-        Assert.Equal((expected[1] + 1) / (expected[0] + expected[1] + 2), prior[1], 9);
-
-        // A restored model counts exactly the same items.
-        var restored = OnlineDawidSkene.FromState(model.ToState(), options);
-        Assert.Equal(prior[1], restored.ClassPriors()[1], 9);
-        Assert.Throws<ArgumentException>(() => new OnlineDawidSkene(Binary, new OnlineDawidSkeneOptions { SelectivePrefixes = [""] }));
-    }
-
-    [Fact]
     public void Observe_SingleVote_TeachesItsLabelerNothing()
     {
         var model = new OnlineDawidSkene(Binary);

@@ -121,7 +121,10 @@ public sealed class DynamicOverlapPolicy
             : Collect($"Posterior {Format(confidence)} < crowd target {Format(_settings.CrowdTarget)}; asking for another vote.");
     }
 
-    private static (int? Best, double Confidence) Best(IReadOnlyList<double>? posterior)
+    /// <summary>The most likely label of a posterior and its probability; ties keep the earlier label.</summary>
+    /// <param name="posterior">The posterior in schema order; null or empty for none.</param>
+    /// <returns>The label index (null without a posterior) and its probability (0 without one).</returns>
+    public static (int? Best, double Confidence) Best(IReadOnlyList<double>? posterior)
     {
         if (posterior is null || posterior.Count == 0)
         {

@@ -74,27 +74,21 @@ public static partial class CollectVotesOrchestration
                     new CrowdVoteRecorded(observation.Posterior));
                 LogVoteObserved(logger, input.ProjectId, input.ItemId, votes, decision.Step);
                 var ends = decision.Step is RoutingStep.Decide or RoutingStep.SendToReview;
-                if (ends && observation.State == ItemState.Collecting)
+                if (observation.State == ItemState.Collecting)
                 {
-                    // The vote handler, which decides on the stopping posterior (voters it knows little
-                    // about discounted), kept the item open: it wants more votes, so the workflow waits on.
-                    LogHandlerKeptOpen(logger, input.ProjectId, input.ItemId, votes);
+                    if (ends)
+                    {
+                        // The vote handler, which decides on the stopping posterior (voters it knows little
+                        // about discounted), kept the item open: it wants more votes, so the workflow waits on.
+                        LogHandlerKeptOpen(logger, input.ProjectId, input.ItemId, votes);
+                    }
+
                     continue;
                 }
 
-                if (ends)
-                {
-                    await context.CallActivityAsync(CollectVotesActivities.Complete, new CompleteItemInput(item, decision, observation));
-                    return Finished(input, decision, votes, expirations);
-                }
-
-                if (observation.State != ItemState.Collecting)
-                {
-                    // The vote handler decided (or sent to review) what this posterior alone would not: its
-                    // stored state is the outcome. Publish what it put in the outbox and end.
-                    await context.CallActivityAsync(CollectVotesActivities.Complete, new CompleteItemInput(item, decision, observation));
-                    return DecidedByHandler(input, observation, votes, expirations);
-                }
+                // The vote handler moved the item on: publish what it put in the outbox and end with its outcome.
+                await context.CallActivityAsync(CollectVotesActivities.Complete, new CompleteItemInput(item, decision, observation));
+                return ends ? Finished(input, decision, votes, expirations) : DecidedByHandler(input, observation, votes, expirations);
             }
             else
             {
@@ -127,13 +121,8 @@ public static partial class CollectVotesOrchestration
                 "The vote handler sent the item on when it recorded this vote.", votes, expirations);
         }
 
-        var best = 0;
-        for (var k = 1; k < posterior.Length; k++)
-        {
-            if (posterior[k] > posterior[best]) best = k;
-        }
-
-        return new(input.ProjectId, input.ItemId, RoutingStep.Decide, observation.State, best, posterior[best], DecidedBy.Crowd,
+        var (best, confidence) = DynamicOverlapPolicy.Best(posterior);
+        return new(input.ProjectId, input.ItemId, RoutingStep.Decide, observation.State, best, confidence, DecidedBy.Crowd,
             "The vote handler decided the item on its stopping posterior when it recorded this vote.", votes, expirations);
     }
 

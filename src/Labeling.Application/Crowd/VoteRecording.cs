@@ -90,7 +90,7 @@ public sealed partial class VoteRecording
             // A vote on this lease may still be on its way to the store: let it land, so the checks below see it.
             if (_inFlight.Saving(leaseId) is { } earlier)
             {
-                await earlier.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+                await earlier.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
 
             // Read again under the project's lock. A retry whose first attempt got here first finds the lease used,

@@ -55,6 +55,15 @@ public sealed record RoutingSettings
     /// </summary>
     public bool AutoAcceptUntrusted { get; init; }
 
+    /// <summary>
+    /// Offer no more tasks to a worker whose <see cref="MaxCrowdVotes"/> votes would carry less
+    /// information about an item's label than the label holds, once the model has judged the worker
+    /// (<see cref="WorkerRetirement"/>). Default true: such workers mostly spend the vote limit that
+    /// informative workers need. A retired worker asking for a task gets HTTP 403 with the figures;
+    /// nobody is retired while no other worker of the project has been judged informative.
+    /// </summary>
+    public bool RetireUninformativeWorkers { get; init; } = true;
+
     /// <summary>Whether the project's budget is spent after <paramref name="used"/> crowd responses.</summary>
     /// <param name="used">Crowd responses so far.</param>
     /// <returns>True when a budget is set and reached.</returns>

@@ -1,0 +1,158 @@
+using Labeling.Domain.Routing;
+using Labeling.Domain.TruthInference;
+
+namespace Labeling.Domain.Tests.Routing;
+
+public sealed class WorkerRetirementTests
+{
+    private const double PriorStrength = 10;
+    private static readonly double[] Even = [0.5, 0.5];
+    private static readonly RoutingSettings Defaults = new();
+
+    // Right with probability p on two classes, wrong otherwise.
+    private static ConfusionMatrix Binary(double p) => new([p, 1 - p, 1 - p, p], 2);
+
+    // Answers 0 with probability 0.6 whatever the truth: its answer says nothing about the truth.
+    private static readonly ConfusionMatrix Chance = new([0.6, 0.4, 0.6, 0.4], 2);
+
+    [Fact]
+    public void InformationPerVote_EightyPercentOnEvenClasses_IsOneMinusTheBinaryEntropy()
+    {
+        // 1 − H₂(0.8) = 1 + 0.8·log₂0.8 + 0.2·log₂0.2 = 1 − 0.257542 − 0.464386 = 0.278072.
+        Assert.Equal(0.278072, WorkerRetirement.InformationPerVote(Binary(0.8), Even), 6);
+    }
+
+    [Fact]
+    public void InformationPerVote_AnswerIndependentOfTruth_IsZero()
+    {
+        Assert.Equal(0.0, WorkerRetirement.InformationPerVote(Chance, [0.3, 0.7]), 12);
+    }
+
+    [Fact]
+    public void InformationPerVote_PerfectWorker_IsTheClassEntropy()
+    {
+        double[] prior = [0.5, 0.25, 0.25];
+        var perfect = new ConfusionMatrix([1, 0, 0, 0, 1, 0, 0, 0, 1], 3);
+
+        Assert.Equal(1.5, WorkerRetirement.Entropy(prior), 12);
+        Assert.Equal(1.5, WorkerRetirement.InformationPerVote(perfect, prior), 12);
+    }
+
+    [Fact]
+    public void Assess_PerfectWorkerWithOneVotePerItem_IsNeverRetired()
+    {
+        var perfect = new ConfusionMatrix([1, 0, 0, 1], 2);
+
+        var assessment = WorkerRetirement.Assess(perfect, 1_000, Even, Defaults with { MinCrowdVotes = 1, MaxCrowdVotes = 1 }, PriorStrength);
+
+        Assert.True(assessment.IsJudged);
+        Assert.True(assessment.IsInformative);
+        Assert.False(assessment.Retired);
+    }
+
+    [Fact]
+    public void Assess_ChanceWorkerWithEnoughEvidence_IsRetired()
+    {
+        var assessment = WorkerRetirement.Assess(Chance, 10, Even, Defaults, PriorStrength);
+
+        Assert.True(assessment.Retired);
+        Assert.Equal(0.0, assessment.InformationPerVote, 12);
+        Assert.Equal(1.0, assessment.InformationNeeded, 12);
+        Assert.Equal(10, assessment.VotesPerItem);
+    }
+
+    [Fact]
+    public void Assess_ChanceWorkerWithLittleEvidence_IsNotRetired()
+    {
+        var assessment = WorkerRetirement.Assess(Chance, 9.9, Even, Defaults, PriorStrength);
+
+        Assert.False(assessment.IsJudged);
+        Assert.False(assessment.Retired);
+    }
+
+    [Theory]
+    [InlineData(0.68, true)] // 10 · (1 − H₂(0.68)) = 10 · 0.0956 < 1 bit
+    [InlineData(0.69, false)] // 10 · (1 − H₂(0.69)) = 10 · 0.1068 ≥ 1 bit
+    public void Assess_BinaryWorkerAtDefaultRouting_RetiredBelowAboutSixtyEightPercent(double accuracy, bool retired)
+    {
+        Assert.Equal(retired, WorkerRetirement.Assess(Binary(accuracy), 50, Even, Defaults, PriorStrength).Retired);
+    }
+
+    [Fact]
+    public void Assess_FewerVotesPerItem_RetiresBetterWorkers()
+    {
+        // 3 · 0.278 = 0.83 bits of 1: three eighty-percent votes cannot settle an even binary item.
+        Assert.False(WorkerRetirement.Assess(Binary(0.8), 50, Even, Defaults, PriorStrength).Retired);
+        Assert.True(WorkerRetirement.Assess(Binary(0.8), 50, Even, Defaults with { MaxCrowdVotes = 3 }, PriorStrength).Retired);
+    }
+
+    [Fact]
+    public void Assess_NoReliabilityDoubt_StillWaitsForThePriorStrengthOfEvidence()
+    {
+        var settings = Defaults with { ReliabilityDoubt = 0 };
+
+        var early = WorkerRetirement.Assess(Chance, 5, Even, settings, PriorStrength);
+        var judged = WorkerRetirement.Assess(Chance, 10, Even, settings, PriorStrength);
+
+        Assert.Equal(10, early.EvidenceNeeded);
+        Assert.False(early.Retired);
+        Assert.True(judged.Retired);
+    }
+
+    [Fact]
+    public void Assess_DoubtAbovePriorStrength_IsTheEvidenceNeeded()
+    {
+        var assessment = WorkerRetirement.Assess(Chance, 15, Even, Defaults with { ReliabilityDoubt = 20 }, PriorStrength);
+
+        Assert.Equal(20, assessment.EvidenceNeeded);
+        Assert.False(assessment.Retired);
+    }
+
+    [Fact]
+    public void Assess_NoEvidenceAndNoPriorOrDoubt_IsNotJudged()
+    {
+        var assessment = WorkerRetirement.Assess(Chance, 0, Even, Defaults with { ReliabilityDoubt = 0 }, priorStrength: 0);
+
+        Assert.False(assessment.Retired);
+    }
+
+    [Fact]
+    public void Assess_TurnedOff_RetiresNobody()
+    {
+        var assessment = WorkerRetirement.Assess(Chance, 1_000, Even, Defaults with { RetireUninformativeWorkers = false }, PriorStrength);
+
+        Assert.True(assessment.IsJudged);
+        Assert.False(assessment.IsInformative);
+        Assert.False(assessment.Retired);
+    }
+
+    [Fact]
+    public void Assess_OneClassProject_RetiresNobody()
+    {
+        var assessment = WorkerRetirement.Assess(new ConfusionMatrix([1.0], 1), 1_000, [1.0], Defaults, PriorStrength);
+
+        Assert.Equal(0.0, assessment.InformationNeeded);
+        Assert.False(assessment.Retired);
+    }
+
+    [Fact]
+    public void Assess_ClassCountsDisagree_ThrowsNamingBoth()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => WorkerRetirement.Assess(Binary(0.8), 50, [0.2, 0.3, 0.5], Defaults, PriorStrength));
+
+        Assert.Contains("2 classes", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("3", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Assess_NegativePriorStrength_Throws()
+    {
+        Assert.Throws<ArgumentException>(() => WorkerRetirement.Assess(Binary(0.8), 50, Even, Defaults, -1));
+    }
+
+    [Fact]
+    public void RoutingSettings_Default_RetiresUninformativeWorkers()
+    {
+        Assert.True(new RoutingSettings().RetireUninformativeWorkers);
+    }
+}

@@ -18,7 +18,10 @@ namespace Labeling.Application.Crowd;
 /// <remarks>
 /// A worker holds at most one task per project: asking again returns the open lease (so a client that
 /// lost the answer, or restarted, gets the same task back). When the project's budget is spent, the
-/// policy moves the remaining pool to review and no task is handed out.
+/// policy moves the remaining pool to review and no task is handed out. A worker the project has
+/// retired (<see cref="RoutingSettings.RetireUninformativeWorkers"/>, <see cref="WorkerRetirementCheck"/>)
+/// gets no new task but a <see cref="WorkerRetiredException"/> that says why; a lease it already
+/// holds is still handed back, so its vote is not lost.
 /// </remarks>
 public sealed partial class TaskLeasing
 {
@@ -56,6 +59,7 @@ public sealed partial class TaskLeasing
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>The task, or null when the pool has nothing for this worker.</returns>
     /// <exception cref="NotFoundException">No such project.</exception>
+    /// <exception cref="WorkerRetiredException">The project offers this worker no more tasks.</exception>
     public async Task<TaskAssignment?> NextAsync(string projectId, string workerId, CancellationToken cancellationToken)
     {
         var project = await _projects.GetAsync(projectId, cancellationToken).ConfigureAwait(false)
@@ -73,6 +77,11 @@ public sealed partial class TaskLeasing
         {
             await RetirePoolAsync(projectId, used, cancellationToken).ConfigureAwait(false);
             return null;
+        }
+
+        if (project.Routing.RetireUninformativeWorkers)
+        {
+            await ThrowIfRetiredAsync(projectId, workerId, cancellationToken).ConfigureAwait(false);
         }
 
         // Candidates can be taken by a faster worker between the query and the grant; a few rounds
@@ -101,6 +110,21 @@ public sealed partial class TaskLeasing
         }
 
         return null;
+    }
+
+    private async Task ThrowIfRetiredAsync(string projectId, string workerId, CancellationToken cancellationToken)
+    {
+        WorkerRetirementAssessment? retired;
+        using (var session = await _models.OpenAsync(projectId, cancellationToken).ConfigureAwait(false))
+        {
+            retired = WorkerRetirementCheck.Retired(session.Model, workerId, _models.ModelOptions.PriorStrength);
+        }
+
+        if (retired is not null)
+        {
+            LogWorkerRetired(_logger, projectId, workerId, retired.Evidence, retired.InformationPerVote, retired.VotesPerItem, retired.InformationNeeded);
+            throw new WorkerRetiredException(projectId, workerId, retired);
+        }
     }
 
     private async Task RetirePoolAsync(string projectId, long used, CancellationToken cancellationToken)
@@ -151,4 +175,7 @@ public sealed partial class TaskLeasing
 
     [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Project {ProjectId} spent its vote budget ({Used} votes); {Retired} pooled items sent to review")]
     private static partial void LogBudgetSpent(ILogger logger, string projectId, long used, int retired);
+
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Information, Message = "Worker {WorkerId} is retired from project {ProjectId}: {Evidence} answers of evidence, {InformationPerVote} bits per vote, {VotesPerItem} votes per item carry less than the {InformationNeeded} bits a label holds")]
+    private static partial void LogWorkerRetired(ILogger logger, string projectId, string workerId, double evidence, double informationPerVote, int votesPerItem, double informationNeeded);
 }

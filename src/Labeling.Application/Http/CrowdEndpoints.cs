@@ -23,8 +23,8 @@ internal static class CrowdEndpoints
                 return task is null ? Results.NoContent() : Results.Ok(task);
             })
             .RequireAuthorization(LabelingRoles.LabelerPolicy)
-            .Produces<TaskAssignment>().Produces(StatusCodes.Status204NoContent)
-            .WithName("NextTask").WithSummary("Leases the next item to label to the caller; 204 when there is none (Labeler).");
+            .Produces<TaskAssignment>().Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status403Forbidden)
+            .WithName("NextTask").WithSummary("Leases the next item to label to the caller; 204 when there is none for now; 403 with reason 'worker-retired' when the project offers the caller no more tasks because its votes carry too little information (Labeler).");
 
         api.MapPost("/tasks/{leaseId}/votes", async (
                 string leaseId,

@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Net;
 using Labeling.Application.Crowd;
+using Labeling.Application.Problems;
 using Labeling.Bench.Live;
 using Labeling.Domain.Items;
 
@@ -24,6 +26,10 @@ namespace Labeling.Bench.Replay;
 /// every worker who has not voted on it, forever. When such an item reaches the top of the pool a
 /// placeholder identity that never votes leases it, which takes it out of the pool the way "everyone
 /// skipped it" would; placeholders cost no votes and are not labelers.</para>
+/// <para>A worker the server retires (HTTP 403 with reason <c>worker-retired</c>, see
+/// <see cref="Labeling.Domain.Routing.WorkerRetirement"/>) is finished: it asks no more, and its
+/// unused answers are dropped from the mirror, so an item only it could still answer counts as
+/// exhausted.</para>
 /// </remarks>
 internal sealed class CrowdReplay
 {
@@ -35,9 +41,11 @@ internal sealed class CrowdReplay
     private readonly PoolMirror _mirror;
     private readonly string[] _workerTokens;
     private readonly bool[] _stranded;
+    private readonly bool[] _retired;
     private int _holders;
     private int _mismatches;
     private int _strandedCount;
+    private int _retiredCount;
 
     public CrowdReplay(LabelingApiClient api, TokenMint tokens, ReplayProject project, int concurrency, TimeProvider time)
     {
@@ -49,10 +57,11 @@ internal sealed class CrowdReplay
         _mirror = new PoolMirror(project.Crowd);
         _workerTokens = project.Crowd.Workers.Select(tokens.Labeler).ToArray();
         _stranded = new bool[project.Crowd.Workers.Count];
+        _retired = new bool[project.Crowd.Workers.Count];
     }
 
-    /// <summary>Replays until no worker can make progress; <paramref name="report"/> gets (votes, open items) after each round.</summary>
-    public async Task<ReplayStats> RunAsync(Action<int, int> report, CancellationToken ct)
+    /// <summary>Replays until no worker can make progress; <paramref name="report"/> gets (votes, open items, retired workers) after each round.</summary>
+    public async Task<ReplayStats> RunAsync(Action<int, int, int> report, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         var workers = _project.Crowd.Workers.Count;
@@ -68,7 +77,7 @@ internal sealed class CrowdReplay
                 for (var k = 0; k < workers && batch.Count < _concurrency; k++)
                 {
                     var worker = (cursor + k) % workers;
-                    if (leased[worker] || _stranded[worker]) continue;
+                    if (leased[worker] || _stranded[worker] || _retired[worker]) continue;
                     await HoldExhaustedTopAsync(ct).ConfigureAwait(false);
                     var offer = _mirror.OfferFor(worker);
                     if (offer < 0 || !_mirror.CanAnswer(worker, offer)) continue;
@@ -87,16 +96,27 @@ internal sealed class CrowdReplay
             votes += batch.Count;
             rounds++;
             maxInFlight = Math.Max(maxInFlight, batch.Count);
-            report(votes, _mirror.Open);
+            report(votes, _mirror.Open, _retiredCount);
         }
-        return new ReplayStats(votes, rounds, maxInFlight, _holders, _mismatches, _strandedCount, clock.Elapsed.TotalSeconds);
+        return new ReplayStats(votes, rounds, maxInFlight, _holders, _mismatches, _strandedCount, _retiredCount, clock.Elapsed.TotalSeconds);
     }
 
     // Leases the predicted item to the worker; a different item is counted and, when the worker has
-    // no answer for it, parks both until the lease expires.
+    // no answer for it, parks both until the lease expires. A retired worker is finished.
     private async Task<(int, int, TaskAssignment)?> LeaseAsync(int worker, int predicted, CancellationToken ct)
     {
-        var task = await _api.NextTaskAsync(_workerTokens[worker], _project.Id, ct).ConfigureAwait(false);
+        TaskAssignment? task;
+        try
+        {
+            task = await _api.NextTaskAsync(_workerTokens[worker], _project.Id, ct).ConfigureAwait(false);
+        }
+        catch (ApiException e) when (e.Status == HttpStatusCode.Forbidden && e.Message.Contains(WorkerRetiredException.Reason, StringComparison.Ordinal))
+        {
+            _retired[worker] = true;
+            _retiredCount++;
+            _mirror.Retire(worker);
+            return null;
+        }
         if (task is null)
         {
             _mismatches++;

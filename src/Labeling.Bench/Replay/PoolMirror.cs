@@ -101,6 +101,16 @@ internal sealed class PoolMirror
         }
     }
 
+    /// <summary>
+    /// Drops every answer <paramref name="worker"/> has left: the server retired the worker, so an item
+    /// only it could still answer is exhausted for the replay.
+    /// </summary>
+    public void Retire(int worker)
+    {
+        foreach (var item in _answers[worker].Keys) _remainingAnswerers[item]--;
+        _answers[worker].Clear();
+    }
+
     /// <summary>Applies a vote the server recorded: the item's new count and state, the lease released, the answer used.</summary>
     public void Voted(int worker, int item, int crowdVotes, bool stillCollecting)
     {

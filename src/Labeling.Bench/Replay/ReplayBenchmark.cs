@@ -14,7 +14,8 @@ namespace Labeling.Bench.Replay;
 
 /// <summary>
 /// Replays each data set against a live server (one new project per data set, see
-/// <see cref="CrowdReplay"/>) and reports accuracy against truth.csv and votes used.
+/// <see cref="CrowdReplay"/>), runs the server's batch re-fit once (<c>POST /api/projects/{id}/refit</c>, as the
+/// scheduled re-fit would), and reports accuracy against truth.csv after it (labels it revised included), and votes used.
 /// </summary>
 internal sealed class ReplayBenchmark(ReplaySettings settings, BenchConsole console, TimeProvider time)
 {
@@ -27,7 +28,7 @@ internal sealed class ReplayBenchmark(ReplaySettings settings, BenchConsole cons
             throw new UsageException("Simulated workers need Labeler tokens with their own sub, minted with the server's key; give --token-data SERVERDATADIR.");
         console.Error.WriteLine(routing is null
             ? "note: projects use the server's default routing (no routing settings sent)."
-            : string.Create(CultureInfo.InvariantCulture, $"note: projects use routing crowdTarget={routing.CrowdTarget}, minCrowdVotes={routing.MinCrowdVotes}, maxCrowdVotes={routing.MaxCrowdVotes}, other settings default."));
+            : string.Create(CultureInfo.InvariantCulture, $"note: projects use routing crowdTarget={routing.CrowdTarget}, minCrowdVotes={routing.MinCrowdVotes}, maxCrowdVotes={routing.MaxCrowdVotes}, retireUninformativeWorkers={routing.RetireUninformativeWorkers}, other settings default."));
 
         using var api = new LabelingApiClient(settings.Server);
         var report = new ReplayReport(console.Out, settings.Format == "csv");
@@ -52,22 +53,29 @@ internal sealed class ReplayBenchmark(ReplaySettings settings, BenchConsole cons
 
         var nextNote = 1000;
         var replay = new CrowdReplay(api, tokens, project, settings.Concurrency, time);
-        var stats = await replay.RunAsync((votes, open) =>
+        var stats = await replay.RunAsync((votes, open, retired) =>
         {
             progress.Report(crowd.Items.Count - open, crowd.Items.Count, $"{votes} votes");
             if (votes < nextNote) return;
             nextNote += 1000;
-            progress.Note(string.Create(CultureInfo.InvariantCulture, $"{dataset.Name}: {votes} votes, {open} items open, {clock.Elapsed.TotalSeconds:F0} s"));
+            progress.Note(string.Create(CultureInfo.InvariantCulture, $"{dataset.Name}: {votes} votes, {open} items open, {retired} workers retired, {clock.Elapsed.TotalSeconds:F0} s"));
         }, ct).ConfigureAwait(false);
 
         var reviewer = tokens.Reviewer();
+        var frozen = ReplayScore.Of(project, await api.ExportAsync(reviewer, project.Id, ct).ConfigureAwait(false),
+            await api.ListItemsAsync(reviewer, project.Id, ct).ConfigureAwait(false));
+
+        // Stands in for the scheduled re-fit having run once after the crowd: it may revise decided labels.
+        var revision = await api.RefitAsync(tokens.Admin(), project.Id, ct).ConfigureAwait(false);
         var export = await api.ExportAsync(reviewer, project.Id, ct).ConfigureAwait(false);
         var items = await api.ListItemsAsync(reviewer, project.Id, ct).ConfigureAwait(false);
         var used = (await api.ProgressAsync(reviewer, project.Id, ct).ConfigureAwait(false)).CrowdVotes;
         var score = ReplayScore.Of(project, export, items);
         var refit = await RefitAsync(api, reviewer, project, items, ct).ConfigureAwait(false);
         progress.Note(string.Create(CultureInfo.InvariantCulture,
-            $"{dataset.Name}: {stats.Votes} votes in {stats.Rounds} rounds ({stats.Votes / Math.Max(stats.Seconds, 1e-9):F0} votes/s, up to {stats.MaxInFlight} in flight), {stats.Holders} exhausted items held out of the pool, {stats.Mismatches} unexpected leases, {stats.Stranded} stranded workers."));
+            $"{dataset.Name}: server re-fit ({revision.Method}): {revision.Disagreements} labeled items disagreed with the batch posterior, {revision.Revised} labels revised ({revision.RevisionConflicts} conflicts); accuracy {frozen.Accuracy:F4} as decided, {score.Accuracy:F4} after the re-fit; batch DS on the votes used {refit:F4}."));
+        progress.Note(string.Create(CultureInfo.InvariantCulture,
+            $"{dataset.Name}: {stats.Votes} votes in {stats.Rounds} rounds ({stats.Votes / Math.Max(stats.Seconds, 1e-9):F0} votes/s, up to {stats.MaxInFlight} in flight), {stats.Holders} exhausted items held out of the pool, {stats.Mismatches} unexpected leases, {stats.Stranded} stranded workers, {stats.Retired} of {crowd.Workers.Count} workers retired by the server."));
         if (score.ScoredUndecided > 0)
             progress.Note($"note: {dataset.Name}: {score.ScoredUndecided} truth item(s) are undecided ({score.NeedsReview} items in review, {score.Collecting} still collecting); they count with their current most likely label.");
         if (score.Unlabeled > 0)
@@ -110,13 +118,14 @@ internal sealed class ReplayBenchmark(ReplaySettings settings, BenchConsole cons
             if (!Directory.Exists(directory))
                 throw new UsageException($"--data '{directory}' is not a folder; give folders that hold answers.csv and truth.csv.");
         }
-        if (settings.TargetConfidence is null && settings.MinVotes is null && settings.MaxVotes is null) return null;
+        if (settings.TargetConfidence is null && settings.MinVotes is null && settings.MaxVotes is null && settings.RetireWorkers is null) return null;
         var routing = new RoutingSettings();
         routing = routing with
         {
             CrowdTarget = settings.TargetConfidence ?? routing.CrowdTarget,
             MinCrowdVotes = settings.MinVotes ?? routing.MinCrowdVotes,
             MaxCrowdVotes = settings.MaxVotes ?? routing.MaxCrowdVotes,
+            RetireUninformativeWorkers = settings.RetireWorkers ?? routing.RetireUninformativeWorkers,
         };
         var errors = routing.Validate();
         if (errors.Count > 0)

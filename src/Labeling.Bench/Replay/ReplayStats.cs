@@ -7,5 +7,6 @@ namespace Labeling.Bench.Replay;
 /// <param name="Holders">Items taken out of the pool with a placeholder lease because no recorded answer for them was left.</param>
 /// <param name="Mismatches">Leases whose item differed from the predicted one.</param>
 /// <param name="Stranded">Workers left holding a lease on an item they have no answer for (they sit out until it expires).</param>
+/// <param name="Retired">Workers the server retired from the project (403 <c>worker-retired</c>); they ask no more.</param>
 /// <param name="Seconds">Wall time of the replay loop.</param>
-internal sealed record ReplayStats(int Votes, int Rounds, int MaxInFlight, int Holders, int Mismatches, int Stranded, double Seconds);
+internal sealed record ReplayStats(int Votes, int Rounds, int MaxInFlight, int Holders, int Mismatches, int Stranded, int Retired, double Seconds);

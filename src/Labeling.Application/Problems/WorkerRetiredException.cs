@@ -1,0 +1,48 @@
+using System.Globalization;
+using Labeling.Domain.Routing;
+
+namespace Labeling.Application.Problems;
+
+/// <summary>
+/// The project offers the worker no more tasks: the model judged the worker's votes too
+/// uninformative to be worth asking for (<see cref="WorkerRetirement"/>). (HTTP 403.)
+/// </summary>
+/// <remarks>
+/// The problem document carries <c>reason</c> = <c>worker-retired</c> so a client can tell it from
+/// other refusals and stop asking, and the figures behind the decision.
+/// </remarks>
+public sealed class WorkerRetiredException : LabelingProblemException
+{
+    /// <summary>The problem document's <c>reason</c>.</summary>
+    public const string Reason = "worker-retired";
+
+    /// <summary>Creates the exception.</summary>
+    /// <param name="projectId">The project.</param>
+    /// <param name="workerId">The worker's labeler id.</param>
+    /// <param name="assessment">Why.</param>
+    public WorkerRetiredException(string projectId, string workerId, WorkerRetirementAssessment assessment)
+        : base(Describe(projectId, workerId, assessment))
+    {
+        Extensions["reason"] = Reason;
+        Extensions["projectId"] = projectId;
+        Extensions["worker"] = workerId;
+        Extensions["evidence"] = Math.Round(assessment.Evidence, 3);
+        Extensions["informationPerVoteBits"] = Math.Round(assessment.InformationPerVote, 4);
+        Extensions["votesPerItem"] = assessment.VotesPerItem;
+        Extensions["informationNeededBits"] = Math.Round(assessment.InformationNeeded, 4);
+    }
+
+    /// <inheritdoc />
+    public override int StatusCode => 403;
+
+    /// <inheritdoc />
+    public override string Title => "The project offers this worker no more tasks.";
+
+    private static string Describe(string projectId, string workerId, WorkerRetirementAssessment a)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $"Project '{projectId}' offers '{workerId}' no more tasks: from {a.Evidence:0.#} answers of evidence the model reads one of its votes as carrying {a.InformationPerVote:0.###} bits about an item's label, so the {a.VotesPerItem} votes an item may take (routing.maxCrowdVotes) would carry {a.VotesPerItem * a.InformationPerVote:0.###} bits, less than the {a.InformationNeeded:0.###} bits a label holds. Other projects are not affected; the project's admin can turn this off with routing.retireUninformativeWorkers = false.");
+    }
+}

@@ -3,8 +3,10 @@ using Labeling.Adapters.Local.Events;
 using Labeling.Adapters.Local.Hosting;
 using Labeling.Adapters.Local.Inbox;
 using Labeling.Adapters.Local.Sqlite;
+using Labeling.Adapters.Local.Truth;
 using Labeling.Adapters.Local.Work;
 using Labeling.Application.Ports;
+using Labeling.Application.Truth;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,8 +20,8 @@ public static class LocalAdaptersServiceCollectionExtensions
 {
     /// <summary>
     /// Adds every port's local adapter and the background services (startup, work-queue pump, inbox
-    /// watcher, outbox dispatcher), with options bound from <c>Storage</c>, <c>WorkQueue</c>,
-    /// <c>Events</c> and <c>LocalAuth</c> and validated on start.
+    /// watcher, outbox dispatcher, periodic re-fit of reliabilities), with options bound from <c>Storage</c>,
+    /// <c>WorkQueue</c>, <c>Events</c>, <c>LocalAuth</c> and <c>Refit</c> and validated on start.
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="configuration">The configuration root.</param>
@@ -47,6 +49,8 @@ public static class LocalAdaptersServiceCollectionExtensions
         services.TryAddSingleton<FolderDocumentSource>();
         services.TryAddSingleton<IDocumentSource>(sp => sp.GetRequiredService<FolderDocumentSource>());
         services.TryAddSingleton<IChatModelCatalog, NoChatModels>();
+        services.TryAddSingleton<IReliabilityRefitStore, SqliteReliabilityRefitStore>();
+        services.AddReliabilityRefit(configuration);
 
         services.AddHttpClient(nameof(WebhookEventSink));
         services.AddSingleton<IEnumerable<IEventSink>>(sp => CreateSinks(sp));
@@ -67,6 +71,7 @@ public static class LocalAdaptersServiceCollectionExtensions
         services.TryAddSingleton<InboxWatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<InboxWatcher>());
         services.AddHostedService<OutboxDispatcherService>();
+        services.AddHostedService<PeriodicRefitService>();
         services.AddHealthChecks().AddCheck<SqliteHealthCheck>("sqlite");
         return services;
     }

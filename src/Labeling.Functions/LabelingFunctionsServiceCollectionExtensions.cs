@@ -4,7 +4,6 @@ using Labeling.Application.Truth;
 using Labeling.Functions.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Labeling.Functions;
 
@@ -24,8 +23,7 @@ public static class LabelingFunctionsServiceCollectionExtensions
         services.AddLabelingApplication(configuration);
         services.AddLabelingApi(configuration);
         services.AddAzureAdapters(configuration);
-        services.AddOptions<ReliabilityRefitOptions>().Bind(configuration.GetSection(ReliabilityRefitOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
-        services.TryAddSingleton<ReliabilityRefit>();
+        services.AddReliabilityRefit(configuration);
         return services;
     }
 }

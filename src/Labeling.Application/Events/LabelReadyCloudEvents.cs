@@ -11,7 +11,9 @@ namespace Labeling.Application.Events;
 /// <remarks>
 /// <c>id</c> is the item id plus the decision's revision, <c>source</c> is the configured prefix plus the
 /// project id, <c>type</c> is <c>label.ready</c>, <c>subject</c> is the item id. The JSON is produced once,
-/// when the decision is committed, so every redelivery carries identical bytes.
+/// when the decision is committed, so every redelivery carries identical bytes. A revised label (after a
+/// batch re-fit) is a new event with the item's new revision in its id and <c>data.revises</c> naming the
+/// revision it replaces, so consumers that deduplicate on <c>id</c> receive it.
 /// </remarks>
 public static class LabelReadyCloudEvents
 {
@@ -21,8 +23,9 @@ public static class LabelReadyCloudEvents
     /// <param name="labelReady">The decision.</param>
     /// <param name="externalId">The item's external id, if any.</param>
     /// <param name="sourcePrefix">The <c>source</c> prefix, e.g. <c>/labeling/projects</c>.</param>
+    /// <param name="revises">The revision of the earlier decision this one replaces; null for a first decision.</param>
     /// <returns>The CloudEvent.</returns>
-    public static CloudEvent ToCloudEvent(LabelReadyEvent labelReady, string? externalId, string sourcePrefix)
+    public static CloudEvent ToCloudEvent(LabelReadyEvent labelReady, string? externalId, string sourcePrefix, long? revises = null)
     {
         ArgumentNullException.ThrowIfNull(labelReady);
         return new CloudEvent
@@ -42,7 +45,8 @@ public static class LabelReadyCloudEvents
                 labelReady.Posterior,
                 labelReady.DecidedBy,
                 labelReady.Votes,
-                labelReady.Revision),
+                labelReady.Revision,
+                revises),
         };
     }
 
@@ -50,10 +54,11 @@ public static class LabelReadyCloudEvents
     /// <param name="labelReady">The decision.</param>
     /// <param name="externalId">The item's external id, if any.</param>
     /// <param name="sourcePrefix">The <c>source</c> prefix.</param>
+    /// <param name="revises">The revision of the earlier decision this one replaces; null for a first decision.</param>
     /// <returns>The outbox event.</returns>
-    public static OutboxEvent ToOutboxEvent(LabelReadyEvent labelReady, string? externalId, string sourcePrefix)
+    public static OutboxEvent ToOutboxEvent(LabelReadyEvent labelReady, string? externalId, string sourcePrefix, long? revises = null)
     {
-        var cloudEvent = ToCloudEvent(labelReady, externalId, sourcePrefix);
+        var cloudEvent = ToCloudEvent(labelReady, externalId, sourcePrefix, revises);
         var bytes = Formatter.EncodeStructuredModeMessage(cloudEvent, out _);
         return new OutboxEvent(
             labelReady.Id,

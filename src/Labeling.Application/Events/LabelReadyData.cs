@@ -12,6 +12,11 @@ namespace Labeling.Application.Events;
 /// <param name="DecidedBy">machine, crowd, gold or reviewer.</param>
 /// <param name="Votes">How many votes (machine and crowd) the item had.</param>
 /// <param name="Revision">The item revision of the decision.</param>
+/// <param name="Revises">
+/// Set when this event replaces an earlier <c>label.ready</c> for the same item: the revision of the decision it
+/// revises (a batch re-fit of the project's reliabilities changed the label). Consumers keep the event with the
+/// highest <paramref name="Revision"/> per item. Absent on first decisions.
+/// </param>
 public sealed record LabelReadyData(
     string Project,
     string Item,
@@ -21,4 +26,5 @@ public sealed record LabelReadyData(
     IReadOnlyDictionary<string, double> Posterior,
     DecidedBy DecidedBy,
     int Votes,
-    long Revision);
+    long Revision,
+    long? Revises = null);

@@ -1,12 +1,15 @@
 using Labeling.Application.Gold;
 using Labeling.Application.Projects;
+using Labeling.Application.Truth;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
 
 namespace Labeling.Application.Http;
 
-/// <summary>Projects, their progress, and gold seeding.</summary>
+/// <summary>Projects, their progress, gold seeding, and the batch re-fit on demand.</summary>
 internal static class ProjectEndpoints
 {
     public static void Map(RouteGroupBuilder api)
@@ -38,5 +41,11 @@ internal static class ProjectEndpoints
                 Results.Ok(await gold.SeedAsync(projectId, Body.Required(body, "{\"items\":[{\"text\":\"...\",\"label\":\"spam\"}]}"), ct)))
             .RequireAuthorization(LabelingRoles.AdminPolicy)
             .WithName("SeedGold").WithSummary("Seeds gold items with known labels (Admin).");
+
+        api.MapPost("/projects/{projectId}/refit", async (string projectId, [FromServices] ReliabilityRefit refit, [FromServices] IOptions<ReliabilityRefitOptions> options, CancellationToken ct) =>
+                Results.Ok(RefitSummary.Of(await refit.RefitAsync(projectId, ct), options.Value.AccuracyChangeWarning)))
+            .RequireAuthorization(LabelingRoles.AdminPolicy)
+            .WithName("RefitProject")
+            .WithSummary("Re-fits the project's reliabilities in batch now and revises the crowd labels the fit overturns (Admin).");
     }
 }

@@ -38,13 +38,28 @@ internal static class ItemTransitions
         };
     }
 
-    public static OutboxEvent? LabelReady(Item next, RoutingDecision decision, Project project, string eventSource)
-    {
-        if (!decision.IsFinalLabel || next.Label is null)
-        {
-            return null;
-        }
+    public static OutboxEvent? LabelReady(Item next, RoutingDecision decision, Project project, string eventSource) =>
+        decision.IsFinalLabel && next.Label is not null ? LabelReady(next, project, eventSource, revises: null) : null;
 
+    /// <summary>
+    /// A labeled item's label replaced after a batch re-fit: the new label, its batch posterior and confidence, the next
+    /// revision, and how it was decided (unchanged: the same labelers' votes, read by a better-fitted model).
+    /// </summary>
+    public static Item Revise(Item item, string label, IReadOnlyList<double> posterior, double confidence, DateTimeOffset now, string reason) =>
+        item with
+        {
+            Posterior = posterior.ToArray(),
+            Label = label,
+            Confidence = confidence,
+            Revision = item.Revision + 1,
+            UpdatedAt = now,
+            Reason = reason,
+        };
+
+    /// <summary>The <c>label.ready</c> event of a labeled item's current revision; <paramref name="revises"/> names the revision it replaces.</summary>
+    public static OutboxEvent LabelReady(Item next, Project project, string eventSource, long? revises)
+    {
+        ArgumentNullException.ThrowIfNull(next.Label);
         var names = project.Schema.Names;
         var posterior = new Dictionary<string, double>(names.Count, StringComparer.Ordinal);
         for (var k = 0; k < names.Count; k++)
@@ -55,7 +70,7 @@ internal static class ItemTransitions
         var labelReady = new LabelReadyEvent(
             project.Id, next.Id, next.Revision, next.Label, next.Confidence ?? 0.0, posterior,
             next.DecidedBy ?? DecidedBy.Crowd, next.TotalVotes, next.UpdatedAt);
-        return LabelReadyCloudEvents.ToOutboxEvent(labelReady, next.ExternalId, eventSource);
+        return LabelReadyCloudEvents.ToOutboxEvent(labelReady, next.ExternalId, eventSource, revises);
     }
 
     /// <summary>Track-record increments for the machine votes on an item decided outside the machines.</summary>

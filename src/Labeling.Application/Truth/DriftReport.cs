@@ -1,6 +1,6 @@
 namespace Labeling.Application.Truth;
 
-/// <summary>What a batch re-fit found: how far the online reliabilities had drifted from a full fit over the window.</summary>
+/// <summary>What a batch re-fit found: how far the online reliabilities had drifted from a full fit over the window, and which decided labels it revised.</summary>
 /// <param name="ProjectId">The project.</param>
 /// <param name="Method">The batch method (<c>InferenceMethods.Default()</c>'s name).</param>
 /// <param name="FittedAt">When the re-fit ran.</param>
@@ -8,7 +8,11 @@ namespace Labeling.Application.Truth;
 /// <param name="ItemsInWindow">Items with at least one vote in the window.</param>
 /// <param name="VotesInWindow">Label votes on those items.</param>
 /// <param name="Labelers">Per labeler: online against batch reliability.</param>
-/// <param name="Disagreements">Items whose decided label is not the batch posterior's choice.</param>
+/// <param name="Disagreements">Labeled items whose label was not the batch posterior's choice when the re-fit ran (the revised ones included), at most <see cref="ReliabilityRefitOptions.MaxDisagreementsListed"/>.</param>
+/// <param name="DisagreementCount">How many labeled items disagreed, listed or not.</param>
+/// <param name="Revisions">The disagreements whose label was replaced (<see cref="LabelRevision"/> says which qualify), at most <see cref="ReliabilityRefitOptions.MaxDisagreementsListed"/>.</param>
+/// <param name="RevisedCount">How many labels were replaced, listed or not.</param>
+/// <param name="RevisionConflicts">Qualifying items left unrevised because they changed while the re-fit ran; the next re-fit looks at them again.</param>
 public sealed record DriftReport(
     string ProjectId,
     string Method,
@@ -17,4 +21,8 @@ public sealed record DriftReport(
     int ItemsInWindow,
     int VotesInWindow,
     IReadOnlyList<LabelerDrift> Labelers,
-    IReadOnlyList<ItemDisagreement> Disagreements);
+    IReadOnlyList<ItemDisagreement> Disagreements,
+    int DisagreementCount,
+    IReadOnlyList<RevisedLabel> Revisions,
+    int RevisedCount,
+    int RevisionConflicts);

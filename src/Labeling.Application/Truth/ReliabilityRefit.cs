@@ -1,4 +1,6 @@
 using Labeling.Application.Ports;
+using Labeling.Application.Problems;
+using Labeling.Domain.Items;
 using Labeling.Domain.Projects;
 using Labeling.Domain.TruthInference;
 using Microsoft.Extensions.Logging;
@@ -9,7 +11,8 @@ namespace Labeling.Application.Truth;
 /// <summary>
 /// The periodic batch re-fit: for each project, fit <see cref="InferenceMethods.Default"/> to every vote
 /// on items voted on within <see cref="ReliabilityRefitOptions.Window"/>, rebuild each labeler's
-/// statistics from the batch posteriors, store them, and report the drift of the online model.
+/// statistics from the batch posteriors, store them, relabel the crowd decisions the batch fit confidently
+/// overturns (<see cref="LabelRevision"/>), and report the drift of the online model.
 /// </summary>
 /// <remarks>
 /// <para>The online model keeps, per labeler, C_w[t, l] = Σ_i T_i[t]·[l_wi = l] over items i that
@@ -23,6 +26,10 @@ namespace Labeling.Application.Truth;
 /// difference, so it never accumulates. The re-fit holds the project's session while it runs, so this
 /// process's online steps wait, and drops the cached model after writing so the next step loads the
 /// re-fitted statistics.</para>
+/// <para>Each relabeled item is its own commit (item revision, evidence, track records, <c>label.ready</c>), guarded
+/// by the revision read, so a step that changed the item meanwhile (on another instance) wins and the item is
+/// looked at again by the next re-fit; revisions are written after the statistics, so a crash between them
+/// leaves labels as they were, never a label without its event.</para>
 /// </remarks>
 public sealed partial class ReliabilityRefit
 {
@@ -33,6 +40,7 @@ public sealed partial class ReliabilityRefit
     private readonly ProjectModels _models;
     private readonly TimeProvider _time;
     private readonly ReliabilityRefitOptions _options;
+    private readonly string _eventSource;
     private readonly ILogger<ReliabilityRefit> _logger;
 
     /// <summary>Creates the use case.</summary>
@@ -44,6 +52,7 @@ public sealed partial class ReliabilityRefit
         ProjectModels models,
         TimeProvider time,
         IOptions<ReliabilityRefitOptions> options,
+        IOptions<LabelingOptions> labeling,
         ILogger<ReliabilityRefit> logger)
     {
         _projects = projects;
@@ -53,6 +62,7 @@ public sealed partial class ReliabilityRefit
         _models = models;
         _time = time;
         _options = options.Value;
+        _eventSource = labeling.Value.EventSource;
         _logger = logger;
     }
 
@@ -70,7 +80,7 @@ public sealed partial class ReliabilityRefit
         return reports;
     }
 
-    /// <summary>Re-fits one project, stores the statistics and the report, and logs the drift.</summary>
+    /// <summary>Re-fits one project, stores the statistics, revises labels, stores the report, and logs the drift.</summary>
     /// <param name="projectId">The project.</param>
     /// <param name="cancellationToken">Cancels the run.</param>
     /// <returns>The drift report.</returns>
@@ -101,18 +111,23 @@ public sealed partial class ReliabilityRefit
 
         var drift = refitted.Select(l => Drift(l.Labeler, window.Values, online, batch, capability)).OrderBy(d => d.AccuracyChange).ToArray();
         var disagreements = fit is null ? [] : await DisagreementsAsync(projectId, labels, fit, cancellationToken).ConfigureAwait(false);
-        var report = new DriftReport(projectId, method.Name, now, since, window.Count, answers.Count, drift,
-            disagreements.Take(_options.MaxDisagreementsListed).ToArray());
-
         if (refitted.Count > 0)
         {
             await _store.ReplaceStatisticsAsync(projectId, refitted, cancellationToken).ConfigureAwait(false);
         }
 
-        // The cached model holds the old statistics; the next step reloads the re-fitted ones.
+        var (revisions, conflicts) = fit is null || !_options.ReviseLabels
+            ? ([], 0)
+            : await ReviseAsync(project, method.Name, labels, fit, disagreements, window, now, cancellationToken).ConfigureAwait(false);
+
+        // The cached model holds the old statistics and posteriors; the next step reloads the re-fitted ones.
         session.Invalidate();
+        var listed = _options.MaxDisagreementsListed;
+        var report = new DriftReport(projectId, method.Name, now, since, window.Count, answers.Count, drift,
+            disagreements.Take(listed).Select(d => d.Found).ToArray(), disagreements.Count,
+            revisions.Take(listed).ToArray(), revisions.Count, conflicts);
         var location = await _store.SaveDriftReportAsync(report, cancellationToken).ConfigureAwait(false);
-        Log(report, disagreements.Count, location);
+        Log(report, location);
         return report;
     }
 
@@ -197,9 +212,9 @@ public sealed partial class ReliabilityRefit
         return new LabelerDrift(labeler, votes, before.Accuracy(online.ClassPriors(capability)), after.Accuracy(batch.ClassPriors(capability)), difference);
     }
 
-    private async Task<List<ItemDisagreement>> DisagreementsAsync(string projectId, IReadOnlyList<string> labels, InferenceResult fit, CancellationToken cancellationToken)
+    private async Task<List<Disagreement>> DisagreementsAsync(string projectId, IReadOnlyList<string> labels, InferenceResult fit, CancellationToken cancellationToken)
     {
-        var disagreements = new List<ItemDisagreement>();
+        var disagreements = new List<Disagreement>();
         await foreach (var item in _items.ReadLabeledAsync(projectId, cancellationToken).ConfigureAwait(false))
         {
             var index = fit.Data.IndexOfItem(item.Id);
@@ -211,16 +226,54 @@ public sealed partial class ReliabilityRefit
             var best = fit.PredictedIndex(index);
             if (best >= 0 && !string.Equals(labels[best], item.Label, StringComparison.Ordinal))
             {
-                disagreements.Add(new ItemDisagreement(item.Id, item.Label, labels[best], fit.Posterior(index)[best]));
+                disagreements.Add(new Disagreement(item, index, new ItemDisagreement(item.Id, item.Label, labels[best], fit.Posterior(index)[best])));
             }
         }
 
         return disagreements;
     }
 
-    private void Log(DriftReport report, int disagreements, string location)
+    private async Task<(List<RevisedLabel> Revised, int Conflicts)> ReviseAsync(
+        Project project,
+        string method,
+        IReadOnlyList<string> labels,
+        InferenceResult fit,
+        List<Disagreement> disagreements,
+        Dictionary<string, ItemEvidenceState> window,
+        DateTimeOffset now,
+        CancellationToken cancellationToken)
     {
-        LogRefitted(_logger, report.ProjectId, report.Method, report.ItemsInWindow, report.VotesInWindow, report.Labelers.Count, disagreements, location);
+        var target = LabelRevision.TargetFor(project, _options);
+        var revised = new List<RevisedLabel>();
+        var conflicts = 0;
+        foreach (var (item, index, found) in disagreements)
+        {
+            // The stored evidence is written back with the batch posterior; an item without it is not the model's to relabel.
+            if (!LabelRevision.Qualifies(item, found.BatchLabel, found.BatchConfidence, target) || !window.TryGetValue(item.Id, out var evidence))
+            {
+                continue;
+            }
+
+            var (commit, revision) = LabelRevision.Commit(item, evidence, labels, fit.Posterior(index), project, method, now, _eventSource);
+            try
+            {
+                await _items.CommitAsync(commit, cancellationToken).ConfigureAwait(false);
+                revised.Add(revision);
+                LogRevised(_logger, project.Id, item.Id, revision.PreviousLabel, revision.Label, revision.Confidence, revision.Revision);
+            }
+            catch (ConcurrencyConflictException ex)
+            {
+                conflicts++;
+                LogRevisionConflict(_logger, project.Id, item.Id, ex.Message);
+            }
+        }
+
+        return (revised, conflicts);
+    }
+
+    private void Log(DriftReport report, string location)
+    {
+        LogRefitted(_logger, report.ProjectId, report.Method, report.ItemsInWindow, report.VotesInWindow, report.Labelers.Count, report.DisagreementCount, report.RevisedCount, report.RevisionConflicts, location);
         foreach (var labeler in report.Labelers)
         {
             if (Math.Abs(labeler.AccuracyChange) > _options.AccuracyChangeWarning)
@@ -234,12 +287,20 @@ public sealed partial class ReliabilityRefit
         }
     }
 
-    [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Re-fitted project {ProjectId} with {Method}: {Items} items and {Votes} votes in the window, {Labelers} labelers, {Disagreements} decided items disagree with the batch posterior; report at {Location}")]
-    private static partial void LogRefitted(ILogger logger, string projectId, string method, int items, int votes, int labelers, int disagreements, string location);
+    [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Re-fitted project {ProjectId} with {Method}: {Items} items and {Votes} votes in the window, {Labelers} labelers, {Disagreements} labeled items disagree with the batch posterior, {Revised} labels revised ({Conflicts} changed meanwhile); report at {Location}")]
+    private static partial void LogRefitted(ILogger logger, string projectId, string method, int items, int votes, int labelers, int disagreements, int revised, int conflicts, string location);
 
     [LoggerMessage(EventId = 6002, Level = LogLevel.Warning, Message = "Labeler {LabelerId} of project {ProjectId} drifted: online accuracy {OnlineAccuracy:0.000}, batch {BatchAccuracy:0.000}, largest confusion difference {MaxConfusionDifference:0.000} over {Votes} votes")]
     private static partial void LogLabelerDrifted(ILogger logger, string projectId, string labelerId, double onlineAccuracy, double batchAccuracy, double maxConfusionDifference, int votes);
 
     [LoggerMessage(EventId = 6003, Level = LogLevel.Debug, Message = "Labeler {LabelerId} of project {ProjectId}: online accuracy {OnlineAccuracy:0.000}, batch {BatchAccuracy:0.000}, largest confusion difference {MaxConfusionDifference:0.000} over {Votes} votes")]
     private static partial void LogLabelerRefitted(ILogger logger, string projectId, string labelerId, double onlineAccuracy, double batchAccuracy, double maxConfusionDifference, int votes);
+
+    [LoggerMessage(EventId = 6004, Level = LogLevel.Information, Message = "Revised item {ItemId} of project {ProjectId}: '{PreviousLabel}' -> '{Label}' (batch posterior {Confidence:0.000}), revision {Revision}")]
+    private static partial void LogRevised(ILogger logger, string projectId, string itemId, string previousLabel, string label, double confidence, long revision);
+
+    [LoggerMessage(EventId = 6005, Level = LogLevel.Warning, Message = "Item {ItemId} of project {ProjectId} changed while the re-fit revised it; left for the next re-fit: {Reason}")]
+    private static partial void LogRevisionConflict(ILogger logger, string projectId, string itemId, string reason);
+
+    private readonly record struct Disagreement(Item Item, int Index, ItemDisagreement Found);
 }

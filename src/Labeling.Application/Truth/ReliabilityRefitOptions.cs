@@ -16,6 +16,27 @@ public sealed class ReliabilityRefitOptions
     [Range(0, 100_000)]
     public int MaxDisagreementsListed { get; set; } = 200;
 
+    /// <summary>
+    /// Whether a re-fit relabels crowd-decided items whose batch label differs from the decided one and reaches
+    /// <see cref="RevisionConfidence"/> (<see cref="LabelRevision"/>), with a new <c>label.ready</c> per item. Default true.
+    /// </summary>
+    public bool ReviseLabels { get; set; } = true;
+
+    /// <summary>
+    /// The batch posterior a different label needs to replace a crowd decision; null (the default) takes each
+    /// project's <c>routing.crowdTarget</c>, the confidence the decision itself had to reach.
+    /// </summary>
+    [Range(0.5, 1.0)]
+    public double? RevisionConfidence { get; set; }
+
+    /// <summary>
+    /// How often the local server re-fits every project (the Functions app uses the <c>RefitReliabilitiesSchedule</c>
+    /// app setting instead); <c>00:00:00</c> turns the periodic re-fit off (<c>POST /api/projects/{id}/refit</c> still
+    /// runs one). Default one hour.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "365.00:00:00")]
+    public TimeSpan Interval { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>A labeler whose accuracy moves by more than this is logged as a warning. Default 0.1.</summary>
     [Range(0.0, 1.0)]
     public double AccuracyChangeWarning { get; set; } = 0.1;

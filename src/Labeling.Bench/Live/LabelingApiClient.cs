@@ -9,6 +9,7 @@ using Labeling.Application.Crowd;
 using Labeling.Application.Export;
 using Labeling.Application.Items;
 using Labeling.Application.Projects;
+using Labeling.Application.Truth;
 
 namespace Labeling.Bench.Live;
 
@@ -125,6 +126,15 @@ internal sealed class LabelingApiClient : IDisposable
                 ?? throw new ApiException(HttpStatusCode.OK, "The export holds an empty line of JSON."));
         }
         return rows;
+    }
+
+    /// <summary>POST /api/projects/{id}/refit (Admin): the batch re-fit now, with the labels it revised.</summary>
+    public async Task<RefitSummary> RefitAsync(string token, string projectId, CancellationToken ct)
+    {
+        using var message = Request(HttpMethod.Post, $"api/projects/{Uri.EscapeDataString(projectId)}/refit", token);
+        using var response = await _http.SendAsync(message, ct).ConfigureAwait(false);
+        await EnsureAsync(response, "re-fit the project", ct).ConfigureAwait(false);
+        return await ReadAsync<RefitSummary>(response, ct).ConfigureAwait(false);
     }
 
     public void Dispose() => _http.Dispose();

@@ -1,0 +1,83 @@
+using System.Globalization;
+using Labeling.Adapters.Local.Sqlite;
+using Labeling.Application;
+using Labeling.Application.Ports;
+using Labeling.Application.Truth;
+using Labeling.Domain.Labelers;
+using Labeling.Domain.TruthInference;
+using Microsoft.Extensions.Options;
+
+namespace Labeling.Adapters.Local.Truth;
+
+/// <summary>
+/// Writes a re-fit locally: the labelers' statistics replace the stored ones in one SQLite transaction, queued
+/// behind the votes already being saved, and the drift report goes to
+/// <c>{data}/reports/drift/{projectId}/{yyyyMMddTHHmmssZ}.json</c>.
+/// </summary>
+public sealed class SqliteReliabilityRefitStore : IReliabilityRefitStore
+{
+    private readonly SqliteDatabase _database;
+    private readonly LocalStorageOptions _storage;
+
+    /// <summary>Creates the store.</summary>
+    /// <param name="database">The database.</param>
+    /// <param name="storage">Where the data folder is.</param>
+    public SqliteReliabilityRefitStore(SqliteDatabase database, IOptions<LocalStorageOptions> storage)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        _database = database;
+        _storage = storage.Value;
+    }
+
+    /// <summary>The report's path under the data folder.</summary>
+    /// <param name="report">The report.</param>
+    /// <returns><c>reports/drift/{projectId}/{yyyyMMddTHHmmssZ}.json</c>.</returns>
+    public static string RelativePathFor(DriftReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        return Path.Combine("reports", "drift", report.ProjectId, report.FittedAt.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture) + ".json");
+    }
+
+    /// <inheritdoc />
+    public Task ReplaceStatisticsAsync(string projectId, IReadOnlyList<LabelerStatisticsState> statistics, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(statistics);
+        var rows = statistics.Select(s => (s.Labeler, Kind: SqliteValues.Name(LabelerIds.KindOf(s.Labeler)), Json: SqliteValues.Json(s))).ToArray();
+        return _database.WriteAsync(
+            write =>
+            {
+                var command = write.Prepared("""
+                    INSERT INTO labelers (project_id, labeler_id, kind, statistics) VALUES ($p, $l, $kind, $stats)
+                    ON CONFLICT (project_id, labeler_id) DO UPDATE SET statistics = excluded.statistics
+                    """);
+                foreach (var (labeler, kind, json) in rows)
+                {
+                    command.Parameters.Clear();
+                    command.Add("$p", projectId);
+                    command.Add("$l", labeler);
+                    command.Add("$kind", kind);
+                    command.Add("$stats", json);
+                    command.ExecuteNonQuery();
+                }
+
+                return rows.Length;
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<string> SaveDriftReportAsync(DriftReport report, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(_storage.FullDataDirectory, RelativePathFor(report));
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temporary = path + ".tmp";
+        await using (var file = File.Create(temporary))
+        {
+            await System.Text.Json.JsonSerializer.SerializeAsync(file, report, LabelingJson.Options, cancellationToken).ConfigureAwait(false);
+        }
+
+        // Readers never see half a report.
+        File.Move(temporary, path, overwrite: true);
+        return path;
+    }
+}

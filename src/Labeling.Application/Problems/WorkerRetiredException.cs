@@ -8,13 +8,16 @@ namespace Labeling.Application.Problems;
 /// uninformative to be worth asking for (<see cref="WorkerRetirement"/>). (HTTP 403.)
 /// </summary>
 /// <remarks>
-/// The problem document carries <c>reason</c> = <c>worker-retired</c> so a client can tell it from
-/// other refusals and stop asking, and the figures behind the decision.
+/// The problem document carries <c>reason</c> = <c>worker-retired</c> and a fixed title so a client can
+/// tell it from other refusals and stop asking, and the figures behind the decision.
 /// </remarks>
 public sealed class WorkerRetiredException : LabelingProblemException
 {
     /// <summary>The problem document's <c>reason</c>.</summary>
     public const string Reason = "worker-retired";
+
+    /// <summary>The problem document's <c>title</c>, fixed for this problem.</summary>
+    public const string ProblemTitle = "The project offers this worker no more tasks.";
 
     /// <summary>Creates the exception.</summary>
     /// <param name="projectId">The project.</param>
@@ -36,7 +39,7 @@ public sealed class WorkerRetiredException : LabelingProblemException
     public override int StatusCode => 403;
 
     /// <inheritdoc />
-    public override string Title => "The project offers this worker no more tasks.";
+    public override string Title => ProblemTitle;
 
     private static string Describe(string projectId, string workerId, WorkerRetirementAssessment a)
     {

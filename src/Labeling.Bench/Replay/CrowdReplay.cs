@@ -26,7 +26,7 @@ namespace Labeling.Bench.Replay;
 /// every worker who has not voted on it, forever. When such an item reaches the top of the pool a
 /// placeholder identity that never votes leases it, which takes it out of the pool the way "everyone
 /// skipped it" would; placeholders cost no votes and are not labelers.</para>
-/// <para>A worker the server retires (HTTP 403 with reason <c>worker-retired</c>, see
+/// <para>A worker the server retires (HTTP 403 with the title of <see cref="WorkerRetiredException"/>, see
 /// <see cref="Labeling.Domain.Routing.WorkerRetirement"/>) is finished: it asks no more, and its
 /// unused answers are dropped from the mirror, so an item only it could still answer counts as
 /// exhausted.</para>
@@ -110,7 +110,8 @@ internal sealed class CrowdReplay
         {
             task = await _api.NextTaskAsync(_workerTokens[worker], _project.Id, ct).ConfigureAwait(false);
         }
-        catch (ApiException e) when (e.Status == HttpStatusCode.Forbidden && e.Message.Contains(WorkerRetiredException.Reason, StringComparison.Ordinal))
+        // The client keeps the head of the problem document, where the title is.
+        catch (ApiException e) when (e.Status == HttpStatusCode.Forbidden && e.Message.Contains(WorkerRetiredException.ProblemTitle, StringComparison.Ordinal))
         {
             _retired[worker] = true;
             _retiredCount++;

@@ -13,6 +13,7 @@ namespace Labeling.Application.Truth;
 /// <param name="Revisions">The disagreements whose label was replaced (<see cref="LabelRevision"/> says which qualify), at most <see cref="ReliabilityRefitOptions.MaxDisagreementsListed"/>.</param>
 /// <param name="RevisedCount">How many labels were replaced, listed or not.</param>
 /// <param name="RevisionConflicts">Qualifying items left unrevised because they changed while the re-fit ran; the next re-fit looks at them again.</param>
+/// <param name="ReviewPosteriorsUpdated">Items in review whose posterior became the batch posterior because it ranks another label first.</param>
 public sealed record DriftReport(
     string ProjectId,
     string Method,
@@ -25,4 +26,5 @@ public sealed record DriftReport(
     int DisagreementCount,
     IReadOnlyList<RevisedLabel> Revisions,
     int RevisedCount,
-    int RevisionConflicts);
+    int RevisionConflicts,
+    int ReviewPosteriorsUpdated);

@@ -30,9 +30,15 @@ namespace Labeling.Application.Truth;
 /// the truth model's evidence for the item) becomes the batch posterior, which is what the re-fitted statistics
 /// already count it as. Machine labelers' track records move with the label: a machine vote that agreed with the
 /// old label and not the new one loses its agreement, and the other way round.</para>
+/// <para>Items waiting for review got every crowd vote they may get without reaching the target; their label is
+/// the reviewer's to choose, so they stay in review, but where the batch fit ranks another label first their
+/// posterior (what the reviewer and any reader of the item see) is replaced by the batch one, without an event.</para>
 /// </remarks>
 public static class LabelRevision
 {
+    // Marks the re-fit's sentence in an item's reason, so a later re-fit replaces it instead of adding another.
+    private const string RefitNote = " The batch re-fit (";
+
     /// <summary>The confidence a batch label needs to replace a decided one: the option, or the project's crowd target.</summary>
     /// <param name="project">The project.</param>
     /// <param name="options">The re-fit options.</param>
@@ -85,15 +91,7 @@ public static class LabelRevision
         ArgumentNullException.ThrowIfNull(evidence);
         ArgumentNullException.ThrowIfNull(labels);
         ArgumentNullException.ThrowIfNull(project);
-        var best = 0;
-        for (var k = 1; k < posterior.Length; k++)
-        {
-            if (posterior[k] > posterior[best])
-            {
-                best = k;
-            }
-        }
-
+        var best = ArgMax(posterior);
         var previous = item.Label ?? throw new ArgumentException($"Item '{item.Id}' has no label to revise.", nameof(item));
         var label = labels[best];
         var values = posterior.ToArray();
@@ -107,6 +105,56 @@ public static class LabelRevision
             Events = [ItemTransitions.LabelReady(next, project, eventSource, revises: item.Revision)],
         };
         return (commit, new RevisedLabel(item.Id, previous, label, values[best], item.Revision, next.Revision));
+    }
+
+    /// <summary>Whether an item in review should show the batch posterior: it ranks another label first than the stored one.</summary>
+    /// <param name="item">The stored item.</param>
+    /// <param name="posterior">The batch posterior in schema order.</param>
+    /// <returns>True for a non-gold item in review whose most likely label changes.</returns>
+    public static bool RefreshesReview(Item item, ReadOnlySpan<double> posterior)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        return item.State == ItemState.NeedsReview && !item.IsGold && ArgMax(posterior) != (item.Posterior is { } p ? ArgMax(p.ToArray()) : -1);
+    }
+
+    /// <summary>The commit that puts the batch posterior on an item in review, guarded by its revision; no event (it has no label).</summary>
+    /// <param name="item">The stored item.</param>
+    /// <param name="evidence">The item's stored truth-model evidence.</param>
+    /// <param name="labels">The project's labels in schema order.</param>
+    /// <param name="posterior">The batch posterior in schema order.</param>
+    /// <param name="method">The batch method's name, for the item's reason.</param>
+    /// <param name="now">When.</param>
+    /// <returns>The commit.</returns>
+    public static ItemCommit RefreshCommit(Item item, ItemEvidenceState evidence, IReadOnlyList<string> labels, ReadOnlySpan<double> posterior, string method, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        ArgumentNullException.ThrowIfNull(evidence);
+        ArgumentNullException.ThrowIfNull(labels);
+        var values = posterior.ToArray();
+        var best = ArgMax(values);
+        var next = item with
+        {
+            Posterior = values,
+            Revision = item.Revision + 1,
+            UpdatedAt = now,
+            Reason = string.Create(CultureInfo.InvariantCulture,
+                $"{item.Reason?.Split(RefitNote)[0]}{RefitNote}{method}) at {now:O} reads its votes as '{labels[best]}' ({values[best]:0.000}).").TrimStart(),
+        };
+        return new ItemCommit(item.ProjectId) { Items = [new ItemWrite(next, evidence with { Posterior = values })] };
+    }
+
+    private static int ArgMax(ReadOnlySpan<double> values)
+    {
+        var best = 0;
+        for (var k = 1; k < values.Length; k++)
+        {
+            if (values[k] > values[best])
+            {
+                best = k;
+            }
+        }
+
+        return best;
     }
 
     private static MachineTrack[] Tracks(ItemEvidenceState evidence, IReadOnlyList<string> labels, string previous, string label) =>

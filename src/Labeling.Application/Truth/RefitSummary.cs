@@ -12,6 +12,7 @@ namespace Labeling.Application.Truth;
 /// <param name="Disagreements">Labeled items whose label was not the batch posterior's choice.</param>
 /// <param name="Revised">Labels replaced, each with a new <c>label.ready</c>.</param>
 /// <param name="RevisionConflicts">Items left for the next re-fit because they changed meanwhile.</param>
+/// <param name="ReviewPosteriorsUpdated">Items in review now showing the batch posterior, which ranks another label first.</param>
 /// <param name="Revisions">The revised labels (at most <see cref="ReliabilityRefitOptions.MaxDisagreementsListed"/>).</param>
 public sealed record RefitSummary(
     string ProjectId,
@@ -25,6 +26,7 @@ public sealed record RefitSummary(
     int Disagreements,
     int Revised,
     int RevisionConflicts,
+    int ReviewPosteriorsUpdated,
     IReadOnlyList<RevisedLabel> Revisions)
 {
     /// <summary>Summarises a report.</summary>
@@ -37,6 +39,6 @@ public sealed record RefitSummary(
         return new RefitSummary(
             report.ProjectId, report.Method, report.FittedAt, report.WindowStart, report.ItemsInWindow, report.VotesInWindow,
             report.Labelers.Count, report.Labelers.Count(l => Math.Abs(l.AccuracyChange) > accuracyChangeWarning),
-            report.DisagreementCount, report.RevisedCount, report.RevisionConflicts, report.Revisions);
+            report.DisagreementCount, report.RevisedCount, report.RevisionConflicts, report.ReviewPosteriorsUpdated, report.Revisions);
     }
 }

@@ -35,6 +35,7 @@ public sealed partial class ReliabilityRefit
 {
     private readonly IProjectStore _projects;
     private readonly ILabelerStore _labelers;
+    private const int ReviewPage = 500;
     private readonly IItemStore _items;
     private readonly IReliabilityRefitStore _store;
     private readonly ProjectModels _models;
@@ -119,13 +120,16 @@ public sealed partial class ReliabilityRefit
         var (revisions, conflicts) = fit is null || !_options.ReviseLabels
             ? ([], 0)
             : await ReviseAsync(project, method.Name, labels, fit, disagreements, window, now, cancellationToken).ConfigureAwait(false);
+        var (refreshed, refreshConflicts) = fit is null || !_options.ReviseLabels
+            ? (0, 0)
+            : await RefreshReviewAsync(projectId, method.Name, labels, fit, window, now, cancellationToken).ConfigureAwait(false);
 
         // The cached model holds the old statistics and posteriors; the next step reloads the re-fitted ones.
         session.Invalidate();
         var listed = _options.MaxDisagreementsListed;
         var report = new DriftReport(projectId, method.Name, now, since, window.Count, answers.Count, drift,
             disagreements.Take(listed).Select(d => d.Found).ToArray(), disagreements.Count,
-            revisions.Take(listed).ToArray(), revisions.Count, conflicts);
+            revisions.Take(listed).ToArray(), revisions.Count, conflicts + refreshConflicts, refreshed);
         var location = await _store.SaveDriftReportAsync(report, cancellationToken).ConfigureAwait(false);
         Log(report, location);
         return report;
@@ -271,9 +275,59 @@ public sealed partial class ReliabilityRefit
         return (revised, conflicts);
     }
 
+    private async Task<(int Refreshed, int Conflicts)> RefreshReviewAsync(
+        string projectId,
+        string method,
+        IReadOnlyList<string> labels,
+        InferenceResult fit,
+        Dictionary<string, ItemEvidenceState> window,
+        DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        var commits = new List<ItemCommit>();
+        string? after = null;
+        while (true)
+        {
+            var page = await _items.ListAsync(projectId, ItemState.NeedsReview, after, ReviewPage, cancellationToken).ConfigureAwait(false);
+            foreach (var item in page)
+            {
+                if (fit.Data.IndexOfItem(item.Id) is >= 0 and var index && window.TryGetValue(item.Id, out var evidence)
+                    && LabelRevision.RefreshesReview(item, fit.Posterior(index)))
+                {
+                    commits.Add(LabelRevision.RefreshCommit(item, evidence, labels, fit.Posterior(index), method, now));
+                }
+            }
+
+            if (page.Count < ReviewPage)
+            {
+                break;
+            }
+
+            after = page[^1].Id;
+        }
+
+        var refreshed = 0;
+        var conflicts = 0;
+        foreach (var commit in commits)
+        {
+            try
+            {
+                await _items.CommitAsync(commit, cancellationToken).ConfigureAwait(false);
+                refreshed++;
+            }
+            catch (ConcurrencyConflictException ex)
+            {
+                conflicts++;
+                LogRevisionConflict(_logger, projectId, commit.Items[0].Item.Id, ex.Message);
+            }
+        }
+
+        return (refreshed, conflicts);
+    }
+
     private void Log(DriftReport report, string location)
     {
-        LogRefitted(_logger, report.ProjectId, report.Method, report.ItemsInWindow, report.VotesInWindow, report.Labelers.Count, report.DisagreementCount, report.RevisedCount, report.RevisionConflicts, location);
+        LogRefitted(_logger, report.ProjectId, report.Method, report.ItemsInWindow, report.VotesInWindow, report.Labelers.Count, report.DisagreementCount, report.RevisedCount, report.ReviewPosteriorsUpdated, report.RevisionConflicts, location);
         foreach (var labeler in report.Labelers)
         {
             if (Math.Abs(labeler.AccuracyChange) > _options.AccuracyChangeWarning)
@@ -287,8 +341,8 @@ public sealed partial class ReliabilityRefit
         }
     }
 
-    [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Re-fitted project {ProjectId} with {Method}: {Items} items and {Votes} votes in the window, {Labelers} labelers, {Disagreements} labeled items disagree with the batch posterior, {Revised} labels revised ({Conflicts} changed meanwhile); report at {Location}")]
-    private static partial void LogRefitted(ILogger logger, string projectId, string method, int items, int votes, int labelers, int disagreements, int revised, int conflicts, string location);
+    [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Re-fitted project {ProjectId} with {Method}: {Items} items and {Votes} votes in the window, {Labelers} labelers, {Disagreements} labeled items disagree with the batch posterior, {Revised} labels revised, {Refreshed} items in review given the batch posterior ({Conflicts} changed meanwhile); report at {Location}")]
+    private static partial void LogRefitted(ILogger logger, string projectId, string method, int items, int votes, int labelers, int disagreements, int revised, int refreshed, int conflicts, string location);
 
     [LoggerMessage(EventId = 6002, Level = LogLevel.Warning, Message = "Labeler {LabelerId} of project {ProjectId} drifted: online accuracy {OnlineAccuracy:0.000}, batch {BatchAccuracy:0.000}, largest confusion difference {MaxConfusionDifference:0.000} over {Votes} votes")]
     private static partial void LogLabelerDrifted(ILogger logger, string projectId, string labelerId, double onlineAccuracy, double batchAccuracy, double maxConfusionDifference, int votes);

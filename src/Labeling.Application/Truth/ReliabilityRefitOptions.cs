@@ -18,7 +18,8 @@ public sealed class ReliabilityRefitOptions
 
     /// <summary>
     /// Whether a re-fit relabels crowd-decided items whose batch label differs from the decided one and reaches
-    /// <see cref="RevisionConfidence"/> (<see cref="LabelRevision"/>), with a new <c>label.ready</c> per item. Default true.
+    /// <see cref="RevisionConfidence"/>, with a new <c>label.ready</c> per item, and shows the batch posterior on items
+    /// in review whose most likely label it changes (<see cref="LabelRevision"/>). Default true.
     /// </summary>
     public bool ReviseLabels { get; set; } = true;
 

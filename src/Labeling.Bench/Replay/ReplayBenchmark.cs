@@ -73,7 +73,7 @@ internal sealed class ReplayBenchmark(ReplaySettings settings, BenchConsole cons
         var score = ReplayScore.Of(project, export, items);
         var refit = await RefitAsync(api, reviewer, project, items, ct).ConfigureAwait(false);
         progress.Note(string.Create(CultureInfo.InvariantCulture,
-            $"{dataset.Name}: server re-fit ({revision.Method}): {revision.Disagreements} labeled items disagreed with the batch posterior, {revision.Revised} labels revised ({revision.RevisionConflicts} conflicts); accuracy {frozen.Accuracy:F4} as decided, {score.Accuracy:F4} after the re-fit; batch DS on the votes used {refit:F4}."));
+            $"{dataset.Name}: server re-fit ({revision.Method}): {revision.Disagreements} labeled items disagreed with the batch posterior, {revision.Revised} labels revised, {revision.ReviewPosteriorsUpdated} items in review re-ranked ({revision.RevisionConflicts} conflicts); accuracy {frozen.Accuracy:F4} as decided, {score.Accuracy:F4} after the re-fit; batch DS on the votes used {refit:F4}."));
         progress.Note(string.Create(CultureInfo.InvariantCulture,
             $"{dataset.Name}: {stats.Votes} votes in {stats.Rounds} rounds ({stats.Votes / Math.Max(stats.Seconds, 1e-9):F0} votes/s, up to {stats.MaxInFlight} in flight), {stats.Holders} exhausted items held out of the pool, {stats.Mismatches} unexpected leases, {stats.Stranded} stranded workers, {stats.Retired} of {crowd.Workers.Count} workers retired by the server."));
         if (score.ScoredUndecided > 0)

@@ -1,0 +1,96 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using Labeling.Server.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Labeling.Server.Tests.Http;
+
+/// <summary>The batch re-fit on demand (<c>POST /api/projects/{id}/refit</c>, Admin) and on the local schedule.</summary>
+public sealed class RefitEndpointTests : IAsyncLifetime
+{
+    private const string Project = "refits";
+    private static readonly byte[] Csv = Encoding.UTF8.GetBytes("text\nI love this song\nthe chorus is amazing\nsubscribe to my channel\n");
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
+    private readonly ServerFactory _server;
+
+    public RefitEndpointTests()
+    {
+        _server = new ServerFactory(new Dictionary<string, string?> { ["Labeling:CreateDemoProject"] = "false", ["Refit:Interval"] = "00:10:00" }, _time);
+    }
+
+    private HttpClient Admin => _server.ClientAs("root", "Admin");
+
+    public async Task InitializeAsync()
+    {
+        await (await Admin.PostAsJsonAsync("/api/projects", new
+        {
+            id = Project,
+            labels = new[] { new { name = "spam", description = "promotion" }, new { name = "ham", description = "real comment" } },
+        })).ExpectAsync(HttpStatusCode.Created);
+        await (await Admin.PostAsync($"/api/projects/{Project}/documents", Api.File("comments.csv", Csv))).ExpectAsync(HttpStatusCode.Created);
+        await Api.WaitForWeakLabelingAsync(Admin, Project, 3);
+        foreach (var worker in new[] { "alice", "bob" })
+        {
+            var client = _server.ClientAs(worker, "Labeler");
+            var task = await (await client.GetAsync($"/api/projects/{Project}/tasks/next")).ExpectAsync(HttpStatusCode.OK);
+            await (await client.VoteAsync(task["leaseId"]!.GetValue<string>(), new { label = "ham" })).ExpectAsync(HttpStatusCode.OK);
+        }
+    }
+
+    public Task DisposeAsync()
+    {
+        _server.Dispose();
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task Refit_AsAdmin_Returns200WithTheSummaryAndStoresTheDriftReport()
+    {
+        var summary = await (await Admin.PostAsync($"/api/projects/{Project}/refit", null)).ExpectAsync(HttpStatusCode.OK);
+
+        Assert.Equal(Project, summary["projectId"]!.GetValue<string>());
+        Assert.Equal("default", summary["method"]!.GetValue<string>());
+        Assert.Equal(1, summary["itemsInWindow"]!.GetValue<int>());
+        Assert.Equal(2, summary["votesInWindow"]!.GetValue<int>());
+        Assert.Equal(2, summary["labelers"]!.GetValue<int>());
+        Assert.Equal(0, summary["revised"]!.GetValue<int>());
+        Assert.Empty(summary["revisions"]!.AsArray());
+        Assert.Single(Directory.GetFiles(Path.Combine(_server.DataDirectory, "reports", "drift", Project), "*.json"));
+    }
+
+    [Theory]
+    [InlineData("Labeler")]
+    [InlineData("Reviewer")]
+    public async Task Refit_WithoutTheAdminRole_Returns403(string role)
+    {
+        var response = await _server.ClientAs("someone", role).PostAsync($"/api/projects/{Project}/refit", null);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.False(Directory.Exists(Path.Combine(_server.DataDirectory, "reports", "drift", Project)));
+    }
+
+    [Fact]
+    public async Task Refit_UnknownProject_Returns404ProblemSayingHowToListProjects()
+    {
+        var problem = await (await Admin.PostAsync("/api/projects/nope/refit", null)).ExpectProblemAsync(HttpStatusCode.NotFound);
+
+        Assert.Contains("GET /api/projects", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PeriodicRefit_IntervalPasses_ReFitsEveryProjectAndStoresAReport()
+    {
+        var reports = Path.Combine(_server.DataDirectory, "reports", "drift", Project);
+        Assert.False(Directory.Exists(reports));
+
+        _time.Advance(TimeSpan.FromMinutes(10));
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (!(Directory.Exists(reports) && Directory.GetFiles(reports, "*.json").Length == 1))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "No drift report appeared after the re-fit interval passed.");
+            await Task.Delay(50);
+        }
+    }
+}

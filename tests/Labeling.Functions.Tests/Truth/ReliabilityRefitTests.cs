@@ -111,6 +111,55 @@ public sealed class ReliabilityRefitTests(AzuriteFixture azurite, CosmosEmulator
     }
 
     [Fact]
+    public async Task RefitReliabilities_CrowdLabelTheVotesOverturn_RevisesItInCosmosWithANewLabelReadyInTheOutbox()
+    {
+        await using var host = await FunctionsTestHost.StartAsync(azurite, cosmos);
+        var services = host.Services;
+        const string project = DemoProject.Id;
+        var demo = DemoProject.Create(DateTimeOffset.UtcNow) with { Rules = [] };
+        await services.GetRequiredService<IProjectStore>().TryCreateAsync(demo, CancellationToken.None);
+        var csv = "CONTENT,CLASS\n" + string.Join("\n", Comments.Select(c => $"{c},0")) + "\n";
+        var stored = await services.GetRequiredService<IDocumentSource>().SaveUploadAsync(project, "comments.csv", new MemoryStream(System.Text.Encoding.UTF8.GetBytes(csv)), CancellationToken.None);
+        await services.GetRequiredService<DocumentIngestion>().IngestAsync(stored, CancellationToken.None);
+        var items = services.GetRequiredService<IItemStore>();
+        var all = await items.ListAsync(project, null, null, 100, CancellationToken.None);
+
+        // Three workers who always agree; the first item was decided 'spam' although all three said 'ham'
+        // (decided while they were unknown), the second was resolved 'spam' by a reviewer.
+        string[] labels = ["spam", "ham"];
+        var workers = new[] { LabelerIds.Worker("ann"), LabelerIds.Worker("bo"), LabelerIds.Worker("cy") };
+        var now = DateTimeOffset.UtcNow;
+        for (var n = 0; n < all.Count; n++)
+        {
+            var truth = IsSpam(all[n].Text) && n > 1 ? 0 : 1;
+            var (label, by) = n switch { 0 => ("spam", DecidedBy.Crowd), 1 => ("spam", DecidedBy.Reviewer), _ => (labels[truth], DecidedBy.Crowd) };
+            double[] posterior = label == "spam" ? [0.96, 0.04] : [0.04, 0.96];
+            var next = all[n] with
+            {
+                State = ItemState.Decided, Label = label, Confidence = 0.96, DecidedBy = by, Posterior = posterior,
+                CrowdVotes = 3, CrowdLabels = 3, Revision = all[n].Revision + 1, UpdatedAt = now,
+            };
+            await items.CommitAsync(new ItemCommit(project)
+            {
+                Items = [new ItemWrite(next, new Domain.TruthInference.ItemEvidenceState(next.Id, demo.Capability, null, workers.Select(w => new Domain.TruthInference.VoteEvidenceState(w, truth, now)).ToArray(), posterior))],
+                Votes = workers.Select(w => new Domain.Votes.Vote(project, next.Id, w, LabelerKind.Worker, labels[truth], now, null)).ToArray(),
+                Statistics = workers.Select(w => new Domain.TruthInference.LabelerStatisticsState(w, demo.Capability, new double[4], now)).ToArray(),
+            }, CancellationToken.None);
+        }
+
+        await host.Function<RefitReliabilitiesFunction>().RunAsync(new Microsoft.Azure.Functions.Worker.TimerInfo(), CancellationToken.None);
+
+        var frozen = (await items.GetAsync(project, all[0].Id, CancellationToken.None))!;
+        Assert.Equal(("ham", DecidedBy.Crowd, all[0].Revision + 2), (frozen.Label, frozen.DecidedBy, frozen.Revision));
+        Assert.Equal("spam", (await items.GetAsync(project, all[1].Id, CancellationToken.None))!.Label);
+        var due = await services.GetRequiredService<IEventOutbox>().ReadDueAsync("test-probe", DateTimeOffset.UtcNow.AddMinutes(1), 100, CancellationToken.None);
+        var revision = Assert.Single(due, e => e.Event.Id == $"{frozen.Id}-r{frozen.Revision}");
+        var data = JsonDocument.Parse(revision.Event.Payload).RootElement.GetProperty("data");
+        Assert.Equal("ham", data.GetProperty("label").GetString());
+        Assert.Equal(frozen.Revision - 1, data.GetProperty("revises").GetInt64());
+    }
+
+    [Fact]
     public async Task RefitAsync_ProjectWithoutVotes_StoresAnEmptyReportAndNoStatistics()
     {
         await using var host = await FunctionsTestHost.StartAsync(azurite, cosmos);

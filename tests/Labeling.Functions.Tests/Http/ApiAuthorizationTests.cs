@@ -85,7 +85,7 @@ public sealed class ApiAuthorizationTests(AzuriteFixture azurite, CosmosEmulator
     [InlineData("POST", "/api/projects", "Admin", HttpStatusCode.Created)]
     [InlineData("GET", "/api/projects", "Labeler", HttpStatusCode.OK)]
     [InlineData("POST", "/api/projects/demo/refit", "Reviewer", HttpStatusCode.Forbidden)]
-    [InlineData("POST", "/api/projects/demo/refit", "Admin", HttpStatusCode.OK)]
+    [InlineData("POST", "/api/projects/no-such-project/refit", "Admin", HttpStatusCode.NotFound)]
     public async Task Api_RoleAgainstEndpoint_IsAllowedOnlyWithTheRightRole(string method, string path, string role, HttpStatusCode expected)
     {
         using var client = _host.Client(_host.Tokens.Mint($"user-{role.ToLowerInvariant()}", role));

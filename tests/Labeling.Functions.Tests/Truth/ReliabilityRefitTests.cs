@@ -115,8 +115,9 @@ public sealed class ReliabilityRefitTests(AzuriteFixture azurite, CosmosEmulator
     {
         await using var host = await FunctionsTestHost.StartAsync(azurite, cosmos);
         var services = host.Services;
-        const string project = DemoProject.Id;
-        var demo = DemoProject.Create(DateTimeOffset.UtcNow) with { Rules = [] };
+        // Not the demo project: reports of every test land in the one Azurite the collection shares.
+        const string project = "revisions";
+        var demo = DemoProject.Create(DateTimeOffset.UtcNow) with { Id = project, Rules = [] };
         await services.GetRequiredService<IProjectStore>().TryCreateAsync(demo, CancellationToken.None);
         var csv = "CONTENT,CLASS\n" + string.Join("\n", Comments.Select(c => $"{c},0")) + "\n";
         var stored = await services.GetRequiredService<IDocumentSource>().SaveUploadAsync(project, "comments.csv", new MemoryStream(System.Text.Encoding.UTF8.GetBytes(csv)), CancellationToken.None);

@@ -79,7 +79,7 @@ public sealed partial class TaskLeasing
             return null;
         }
 
-        if (project.Routing.RetireUninformativeWorkers)
+        if (project.Routing is { RetireUninformativeWorkers: true, ReliabilityDoubt: > 0 })
         {
             await ThrowIfRetiredAsync(projectId, workerId, cancellationToken).ConfigureAwait(false);
         }

@@ -32,7 +32,7 @@ public static class WorkerRetirementCheck
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrEmpty(workerId);
         var routing = model.Project.Routing;
-        if (!routing.RetireUninformativeWorkers)
+        if (!routing.RetireUninformativeWorkers || routing.ReliabilityDoubt == 0)
         {
             return null;
         }

@@ -60,7 +60,9 @@ public sealed record RoutingSettings
     /// information about an item's label than the label holds, once the model has judged the worker
     /// (<see cref="WorkerRetirement"/>). Default true: such workers mostly spend the vote limit that
     /// informative workers need. A retired worker asking for a task gets HTTP 403 with the figures;
-    /// nobody is retired while no other worker of the project has been judged informative.
+    /// nobody is retired while no other worker of the project has been judged informative. Off in
+    /// effect when <see cref="ReliabilityDoubt"/> is 0: workers are judged only once their own
+    /// evidence reaches the doubt (and the model's prior strength).
     /// </summary>
     public bool RetireUninformativeWorkers { get; init; } = true;
 

@@ -4,7 +4,7 @@ namespace Labeling.Domain.Routing;
 /// What <see cref="WorkerRetirement.Assess"/> found about one worker in one project: whether the
 /// project should offer the worker more tasks, and the figures behind it.
 /// </summary>
-/// <param name="Enabled">Whether the project retires workers at all (<see cref="RoutingSettings.RetireUninformativeWorkers"/>).</param>
+/// <param name="Enabled">Whether the project retires workers at all: <see cref="RoutingSettings.RetireUninformativeWorkers"/> and a <see cref="RoutingSettings.ReliabilityDoubt"/> above 0.</param>
 /// <param name="Evidence">The worker's evidence in the truth model (expected answers counted for it).</param>
 /// <param name="EvidenceNeeded">Evidence the model must hold before the worker is judged.</param>
 /// <param name="InformationPerVote">Mutual information I(answer; truth) of one vote, in bits, under the worker's confusion and the class distribution.</param>

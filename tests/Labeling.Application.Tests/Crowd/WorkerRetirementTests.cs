@@ -24,7 +24,7 @@ public sealed class WorkerRetirementTests : IDisposable
 
     [Theory]
     [InlineData(10.0)]
-    [InlineData(0.0)] // no stopping doubt: the model's prior strength (10) is still the evidence needed
+    [InlineData(2.0)] // a small doubt: the model's prior strength (10) is still the evidence needed
     public async Task Next_CoinFlipperAmongPerfectWorkers_IsRetiredWithTheFiguresAndTheOthersFinishThePool(double doubt)
     {
         await SeedAsync(new RoutingSettings { ReliabilityDoubt = doubt });
@@ -45,10 +45,12 @@ public sealed class WorkerRetirementTests : IDisposable
         Assert.Equal(0, await CollectingAsync());
     }
 
-    [Fact]
-    public async Task Next_RetirementTurnedOff_CoinFlipperKeepsGettingTasksUntilThePoolIsEmpty()
+    [Theory]
+    [InlineData(false, 10.0)]
+    [InlineData(true, 0.0)] // no doubt, as on the demo project: nobody is judged, so nobody is retired
+    public async Task Next_RetirementTurnedOff_CoinFlipperKeepsGettingTasksUntilThePoolIsEmpty(bool retire, double doubt)
     {
-        await SeedAsync(new RoutingSettings { RetireUninformativeWorkers = false });
+        await SeedAsync(new RoutingSettings { RetireUninformativeWorkers = retire, ReliabilityDoubt = doubt });
 
         var run = await RunCrowdAsync(NinePerfect, ["worker:z"]);
 

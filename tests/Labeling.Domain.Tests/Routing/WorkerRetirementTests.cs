@@ -87,9 +87,18 @@ public sealed class WorkerRetirementTests
     }
 
     [Fact]
-    public void Assess_NoReliabilityDoubt_StillWaitsForThePriorStrengthOfEvidence()
+    public void Assess_NoReliabilityDoubt_RetiresNobody()
     {
-        var settings = Defaults with { ReliabilityDoubt = 0 };
+        var assessment = WorkerRetirement.Assess(Chance, 1_000, Even, Defaults with { ReliabilityDoubt = 0 }, PriorStrength);
+
+        Assert.False(assessment.Enabled);
+        Assert.False(assessment.Retired);
+    }
+
+    [Fact]
+    public void Assess_DoubtBelowPriorStrength_WaitsForThePriorStrengthOfEvidence()
+    {
+        var settings = Defaults with { ReliabilityDoubt = 2 };
 
         var early = WorkerRetirement.Assess(Chance, 5, Even, settings, PriorStrength);
         var judged = WorkerRetirement.Assess(Chance, 10, Even, settings, PriorStrength);
@@ -109,9 +118,9 @@ public sealed class WorkerRetirementTests
     }
 
     [Fact]
-    public void Assess_NoEvidenceAndNoPriorOrDoubt_IsNotJudged()
+    public void Assess_NoEvidenceAndNoPrior_IsNotJudged()
     {
-        var assessment = WorkerRetirement.Assess(Chance, 0, Even, Defaults with { ReliabilityDoubt = 0 }, priorStrength: 0);
+        var assessment = WorkerRetirement.Assess(Chance, 0, Even, Defaults with { ReliabilityDoubt = 1e-9 }, priorStrength: 0);
 
         Assert.False(assessment.Retired);
     }

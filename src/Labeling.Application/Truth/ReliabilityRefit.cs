@@ -112,20 +112,27 @@ public sealed partial class ReliabilityRefit
 
         var drift = refitted.Select(l => Drift(l.Labeler, window.Values, online, batch, capability)).OrderBy(d => d.AccuracyChange).ToArray();
         var disagreements = fit is null ? [] : await DisagreementsAsync(projectId, labels, fit, cancellationToken).ConfigureAwait(false);
-        if (refitted.Count > 0)
+        List<RevisedLabel> revisions = [];
+        int conflicts = 0, refreshed = 0, refreshConflicts = 0;
+        try
         {
-            await _store.ReplaceStatisticsAsync(projectId, refitted, cancellationToken).ConfigureAwait(false);
+            if (refitted.Count > 0)
+            {
+                await _store.ReplaceStatisticsAsync(projectId, refitted, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (fit is not null && _options.ReviseLabels)
+            {
+                (revisions, conflicts) = await ReviseAsync(project, method.Name, labels, fit, disagreements, window, now, cancellationToken).ConfigureAwait(false);
+                (refreshed, refreshConflicts) = await RefreshReviewAsync(projectId, method.Name, labels, fit, window, now, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            // The cached model holds the old statistics and posteriors (also when a write failed halfway); the next step reloads what was saved.
+            session.Invalidate();
         }
 
-        var (revisions, conflicts) = fit is null || !_options.ReviseLabels
-            ? ([], 0)
-            : await ReviseAsync(project, method.Name, labels, fit, disagreements, window, now, cancellationToken).ConfigureAwait(false);
-        var (refreshed, refreshConflicts) = fit is null || !_options.ReviseLabels
-            ? (0, 0)
-            : await RefreshReviewAsync(projectId, method.Name, labels, fit, window, now, cancellationToken).ConfigureAwait(false);
-
-        // The cached model holds the old statistics and posteriors; the next step reloads the re-fitted ones.
-        session.Invalidate();
         var listed = _options.MaxDisagreementsListed;
         var report = new DriftReport(projectId, method.Name, now, since, window.Count, answers.Count, drift,
             disagreements.Take(listed).Select(d => d.Found).ToArray(), disagreements.Count,

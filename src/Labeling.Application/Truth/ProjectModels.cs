@@ -25,8 +25,17 @@ public sealed class ProjectModels
         _labelers = labelers;
     }
 
-    /// <summary>Settings of every project's model. Default: the model's defaults.</summary>
-    public OnlineDawidSkeneOptions ModelOptions { get; init; } = new();
+    /// <summary>
+    /// Settings of every project's model. Default: the model's defaults with rules listed as selective
+    /// labelers (<see cref="ProjectTruthModel.WithRulesSelective"/>).
+    /// </summary>
+    public OnlineDawidSkeneOptions ModelOptions
+    {
+        get => _modelOptions;
+        init => _modelOptions = ProjectTruthModel.WithRulesSelective(value);
+    }
+
+    private readonly OnlineDawidSkeneOptions _modelOptions = ProjectTruthModel.WithRulesSelective(null);
 
     /// <summary>Waits for exclusive use of a project's model, loading it if needed.</summary>
     /// <param name="projectId">The project.</param>

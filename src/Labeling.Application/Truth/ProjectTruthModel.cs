@@ -33,11 +33,27 @@ public sealed class ProjectTruthModel
     /// <param name="state">Labeler statistics and item evidence.</param>
     /// <param name="options">Model settings.</param>
     /// <returns>The model.</returns>
+    /// <remarks>
+    /// Rules are selective labelers (<see cref="OnlineDawidSkeneOptions.SelectivePrefixes"/>): a rule
+    /// votes only where it matches, so items only rules voted on stay out of the class distribution.
+    /// </remarks>
     public static ProjectTruthModel FromState(Project project, OnlineDawidSkeneState state, OnlineDawidSkeneOptions? options)
     {
         ArgumentNullException.ThrowIfNull(project);
         ArgumentNullException.ThrowIfNull(state);
-        return new ProjectTruthModel(project, OnlineDawidSkene.FromState(state, options));
+        return new ProjectTruthModel(project, OnlineDawidSkene.FromState(state, WithRulesSelective(options)));
+    }
+
+    /// <summary>The model settings with rules listed as selective labelers.</summary>
+    /// <param name="options">The settings; null for the defaults.</param>
+    /// <returns>The settings to build a project's model with.</returns>
+    public static OnlineDawidSkeneOptions WithRulesSelective(OnlineDawidSkeneOptions? options)
+    {
+        options ??= new OnlineDawidSkeneOptions();
+        var rules = LabelerIds.PrefixOf(LabelerKind.Rule);
+        return options.SelectivePrefixes.Contains(rules, StringComparer.Ordinal)
+            ? options
+            : options with { SelectivePrefixes = [.. options.SelectivePrefixes, rules] };
     }
 
     /// <summary>Records a vote and returns the item's new posterior.</summary>

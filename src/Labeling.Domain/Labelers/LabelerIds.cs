@@ -17,6 +17,11 @@ public static class LabelerIds
     /// <returns><c>rule:{ruleId}</c>.</returns>
     public static string Rule(string ruleId) => Create(LabelerKind.Rule, ruleId);
 
+    /// <summary>The start every id of a kind shares, e.g. <c>rule:</c>.</summary>
+    /// <param name="kind">The labeler kind.</param>
+    /// <returns><c>{kind}:</c> with the kind in lower case.</returns>
+    public static string PrefixOf(LabelerKind kind) => Prefix(kind) + ":";
+
     /// <summary>Builds an id from a kind and a name.</summary>
     /// <param name="kind">The labeler kind.</param>
     /// <param name="name">The name within the kind.</param>

@@ -57,6 +57,9 @@ public sealed class LabelerStatistics
         }
     }
 
+    /// <summary>Whether the online model treats the labeler as selective (<see cref="OnlineDawidSkeneOptions.SelectivePrefixes"/>).</summary>
+    internal bool Selective { get; set; }
+
     /// <summary>Whether an online model has assigned the labeler to communities.</summary>
     internal bool HasMembership { get; set; }
 

@@ -114,8 +114,14 @@ internal sealed class OnlineCommunities
     }
 
     /// <summary>Recomputes the labeler's membership if its evidence has doubled since the last time.</summary>
+    /// <remarks>
+    /// A selective labeler (<see cref="OnlineDawidSkeneOptions.SelectivePrefixes"/>) never joins a
+    /// community: its counts hold only the label it votes where it matches, so they would teach the
+    /// communities "says that label whatever the truth" and every new worker would inherit it.
+    /// </remarks>
     public void MaybeRefresh(LabelerStatistics labeler)
     {
+        if (labeler.Selective) return;
         var evidence = labeler.Evidence;
         // Evidence is a whole number of votes up to rounding, and a restored labeler's row sums are
         // added in another order: the slack keeps the schedule identical after a restore.

@@ -102,7 +102,7 @@ public sealed class OnlineDawidSkene
             throw new ArgumentException($"Label '{label}' is not one of [{string.Join(", ", _labels)}].", nameof(label));
         var i = GetOrAddItem(item, capability ?? string.Empty);
         var model = _capabilities[_items[i].Capability];
-        var stats = model.GetOrAddLabeler(labeler, _k, _options.Communities);
+        var stats = model.GetOrAddLabeler(labeler, _k, _options.Communities, _options.SelectivePrefixes);
         _votes.Append(ref _items[i], new VoteSlot(stats, answer, at));
         VoteCount++;
         Update(i, at);
@@ -234,7 +234,11 @@ public sealed class OnlineDawidSkene
             var capability = model._capabilities[model.GetOrAddCapability(ls.Capability)];
             if (capability.Labelers.ContainsKey(ls.Labeler))
                 throw new ArgumentException($"Labeler '{ls.Labeler}' appears twice for capability '{ls.Capability}'.", nameof(state));
-            capability.Labelers[ls.Labeler] = LabelerStatistics.FromState(ls, k);
+            var restored = LabelerStatistics.FromState(ls, k);
+            restored.Selective = CapabilityModel.IsSelective(ls.Labeler, model._options.SelectivePrefixes);
+            // A state saved before the labeler was selective may hold a membership; it no longer counts.
+            if (restored.Selective) restored.HasMembership = false;
+            capability.Labelers[ls.Labeler] = restored;
         }
         foreach (var s in state.Items)
         {
@@ -256,7 +260,8 @@ public sealed class OnlineDawidSkene
                 if (s.Posterior.Length != k) throw new ArgumentException($"Item '{s.Item}' has {s.Posterior.Length} posterior values; expected {k}.", nameof(state));
                 s.Posterior.CopyTo(model._posteriors.AsSpan(i * k, k));
                 slot.HasPosterior = true;
-                for (var t = 0; t < k; t++) capability.Shared.ClassCounts[t] += s.Posterior[t];
+                slot.InClassPrior = model.CountsInClassPrior(ref slot);
+                if (slot.InClassPrior) for (var t = 0; t < k; t++) capability.Shared.ClassCounts[t] += s.Posterior[t];
             }
         }
         foreach (var capability in model._capabilities)
@@ -311,8 +316,26 @@ public sealed class OnlineDawidSkene
             v.Labeler.Replace(v.Label, old, scale, target);
             if (at is not null) v.At = at;
         }
+        var wasInPrior = slot.InClassPrior;
+        var inPrior = CountsInClassPrior(ref slot);
+        slot.InClassPrior = inPrior;
         var classCounts = shared.ClassCounts;
-        for (var t = 0; t < k; t++) classCounts[t] = Math.Max(0, classCounts[t] + post[t] - old[t]);
+        for (var t = 0; t < k; t++)
+            classCounts[t] = Math.Max(0, classCounts[t] + (inPrior ? post[t] : 0.0) - (wasInPrior ? old[t] : 0.0));
+    }
+
+    /// <summary>
+    /// Whether the item's posterior counts in the class distribution: once it has a vote from a
+    /// labeler that is not selective, or is gold (see <see cref="OnlineDawidSkeneOptions.SelectivePrefixes"/>).
+    /// </summary>
+    private bool CountsInClassPrior(ref ItemSlot slot)
+    {
+        if (slot.Gold >= 0 || slot.InClassPrior) return true;
+        foreach (ref readonly var v in _votes.Of(slot))
+        {
+            if (!v.Labeler.Selective) return true;
+        }
+        return false;
     }
 
     private void ComputePosterior(ReadOnlySpan<VoteSlot> votes, OnlineCommunities shared, Span<double> post)
@@ -385,15 +408,24 @@ public sealed class OnlineDawidSkene
         public OnlineCommunities Shared { get; } = shared;
         public Dictionary<string, LabelerStatistics> Labelers { get; } = new(StringComparer.Ordinal);
 
-        public LabelerStatistics GetOrAddLabeler(string labeler, int classCount, int communities)
+        public LabelerStatistics GetOrAddLabeler(string labeler, int classCount, int communities, IReadOnlyList<string> selectivePrefixes)
         {
             if (!Labelers.TryGetValue(labeler, out var stats))
             {
-                stats = new LabelerStatistics(labeler, Name, classCount);
+                stats = new LabelerStatistics(labeler, Name, classCount) { Selective = IsSelective(labeler, selectivePrefixes) };
                 stats.ReserveModel(communities);
                 Labelers[labeler] = stats;
             }
             return stats;
+        }
+
+        public static bool IsSelective(string labeler, IReadOnlyList<string> prefixes)
+        {
+            foreach (var prefix in prefixes)
+            {
+                if (labeler.StartsWith(prefix, StringComparison.Ordinal)) return true;
+            }
+            return false;
         }
     }
 
@@ -408,6 +440,7 @@ public sealed class OnlineDawidSkene
         public int VoteCapacity;
         public bool HasPosterior;
         public bool Contributed;
+        public bool InClassPrior;
     }
 
     /// <summary>One vote as the model keeps it; the time is split so the struct stays small.</summary>

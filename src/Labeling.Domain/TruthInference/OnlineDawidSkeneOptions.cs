@@ -31,12 +31,26 @@ public sealed record OnlineDawidSkeneOptions
     /// </summary>
     public TimeSpan? HalfLife { get; init; }
 
+    /// <summary>
+    /// Id prefixes of selective labelers: labelers that vote only on items meeting a condition of
+    /// their own (a keyword rule votes "spam" when it matches and abstains otherwise), so the items
+    /// they vote on are not a sample of the data. An item whose votes all come from selective
+    /// labelers is left out of the class distribution until another labeler votes on it or it is
+    /// gold; otherwise a few one-sided rules would set the class prior before the crowd has said
+    /// anything. For the same reason they never join a worker community (their counts would teach
+    /// every new worker "answers that label whatever the truth"). Their votes count in the item's
+    /// posterior and their reliabilities are learned as any other labeler's.
+    /// Empty by default; the application lists its rules' prefix.
+    /// </summary>
+    public IReadOnlyList<string> SelectivePrefixes { get; init; } = [];
+
     /// <summary>Throws with a message naming the bad setting.</summary>
     public void Validate()
     {
         if (Communities < 1) throw new ArgumentOutOfRangeException(nameof(Communities), Communities, "Use at least one community (1 gives a single pooled prior).");
         if (!(PriorStrength > 0) || !double.IsFinite(PriorStrength)) throw new ArgumentOutOfRangeException(nameof(PriorStrength), PriorStrength, "The prior strength must be a positive number of pseudo-answers (default 10).");
         if (!(ClassPseudoCount > 0)) throw new ArgumentOutOfRangeException(nameof(ClassPseudoCount), ClassPseudoCount, "The class pseudo-count must be positive (default 1).");
+        if (SelectivePrefixes is null || SelectivePrefixes.Any(string.IsNullOrEmpty)) throw new ArgumentException("Selective labeler prefixes must be non-empty strings, e.g. \"rule:\".", nameof(SelectivePrefixes));
         if (HalfLife is { } h && h <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(HalfLife), h, "The half-life must be positive, or null for no decay.");
     }
 }

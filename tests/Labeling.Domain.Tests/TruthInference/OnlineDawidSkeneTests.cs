@@ -27,6 +27,73 @@ public sealed class OnlineDawidSkeneTests
     }
 
     [Fact]
+    public void Observe_ItemsOnlySelectiveLabelersVotedOn_StayOutOfTheClassPriorUntilAnotherLabelerVotes()
+    {
+        var options = new OnlineDawidSkeneOptions { SelectivePrefixes = ["rule:"] };
+        var model = new OnlineDawidSkene(Binary, options);
+        for (var i = 0; i < 50; i++) model.Observe($"i{i}", "rule:link", "yes");
+        Assert.Equal(0.5, model.ClassPriors()[1], 12);
+
+        // The same votes from an ordinary labeler do move the prior.
+        var plain = new OnlineDawidSkene(Binary);
+        for (var i = 0; i < 50; i++) plain.Observe($"i{i}", "rule:link", "yes");
+        Assert.True(plain.ClassPriors()[1] > 0.75, $"prior of 'yes' {plain.ClassPriors()[1]:F3}");
+
+        // A worker's vote brings the item in, with the rule's vote in its posterior.
+        model.Observe("i0", "worker:w1", "no");
+        model.Observe("i1", "worker:w1", "yes");
+        var prior = model.ClassPriors();
+        var expected = new double[2];
+        foreach (var item in new[] { "i0", "i1" })
+        {
+            var stored = model.ItemState(item)!.Posterior!;
+            expected[0] += stored[0];
+            expected[1] += stored[1];
+        }
+
+        Assert.Equal((expected[1] + 1) / (expected[0] + expected[1] + 2), prior[1], 9);
+
+        // A restored model counts exactly the same items.
+        var restored = OnlineDawidSkene.FromState(model.ToState(), options);
+        Assert.Equal(prior[1], restored.ClassPriors()[1], 9);
+        Assert.Throws<ArgumentException>(() => new OnlineDawidSkene(Binary, new OnlineDawidSkeneOptions { SelectivePrefixes = [""] }));
+    }
+
+    [Fact]
+    public void Observe_SelectiveLabelers_NeverJoinACommunity_SoNewWorkersDoNotInheritTheirOneSidedCounts()
+    {
+        var options = new OnlineDawidSkeneOptions { SelectivePrefixes = ["rule:"] };
+        var model = new OnlineDawidSkene(Binary, options);
+        var plain = new OnlineDawidSkene(Binary);
+        foreach (var m in new[] { model, plain })
+        {
+            for (var i = 0; i < 40; i++)
+            {
+                m.Observe($"i{i}", "rule:link", "yes");
+                m.Observe($"i{i}", "rule:promo", "yes");
+            }
+        }
+
+        var fresh = new OnlineDawidSkene(Binary).Confusion("worker:new");
+        var selective = model.Confusion("worker:new");
+        var pooled = plain.Confusion("worker:new");
+        for (var t = 0; t < 2; t++)
+        {
+            for (var l = 0; l < 2; l++) Assert.Equal(fresh[t, l], selective[t, l], 12);
+        }
+
+        // Without the option the rules' all-"yes" counts become every new worker's prior.
+        Assert.True(pooled[0, 1] > fresh[0, 1] + 0.05, $"P(yes | no) {pooled[0, 1]:F3} vs {fresh[0, 1]:F3}");
+        Assert.All(model.ToState().Labelers, l => Assert.Null(l.Membership));
+
+        // A state saved without the option (memberships included) is read back without them.
+        var reread = OnlineDawidSkene.FromState(plain.ToState(), options);
+        Assert.All(reread.ToState().Labelers, l => Assert.Null(l.Membership));
+        var rereadNew = reread.Confusion("worker:new");
+        Assert.Equal(fresh[0, 1], rereadNew[0, 1], 12);
+    }
+
+    [Fact]
     public void Observe_SingleVote_TeachesItsLabelerNothing()
     {
         var model = new OnlineDawidSkene(Binary);

@@ -27,6 +27,8 @@ public sealed partial class ReadmeWalkthroughTests
         Assert.True(exitCode == 0, $"The walk-through failed ({exitCode}):\n{output}\n--- server ---\n{server.Output}");
         // Five uploads and the repeated one, which answers with the document already ingested.
         Assert.Equal(6, Regex.Count(output, "\"status\":\"ingested\""));
+        // Step 7: two agreeing votes from workers without a record leave the item collecting; step 7b decides it.
+        Assert.Contains("asking for another vote", output, StringComparison.Ordinal);
         Assert.Contains("\"state\":\"decided\"", output, StringComparison.Ordinal);
         Assert.Contains("\"type\":\"label.ready\"", output, StringComparison.Ordinal);
         Assert.Contains("\"worker\":\"worker:alice\"", output, StringComparison.Ordinal);

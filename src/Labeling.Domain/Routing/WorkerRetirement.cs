@@ -32,11 +32,12 @@ namespace Labeling.Domain.Routing;
 /// "read every worker as the model reads it, from the first vote"; it names no point at which a
 /// worker's record is its own, and projects choose it where the model's early reading is known to be
 /// generous (the demo project, so that two agreeing votes decide an item). The same reading is not
-/// safe to turn workers away on: on the demo project, whose keyword rules pull the learned class
-/// distribution to about 94 % spam (H = 0.32 bits) and the worker communities' prior towards "says
-/// spam whatever the truth", workers right 80 % and 85 % of the time read as 0.04–0.06 bits per vote
-/// after 10 answers and were retired (5 votes carried 0.22–0.30 of the 0.32 bits needed). So a project
-/// with doubt 0 retires nobody.</para>
+/// safe to turn workers away on: when this was built, on the demo project, whose keyword rules then
+/// pulled the learned class distribution to about 94 % spam (H = 0.32 bits) and the worker
+/// communities' prior towards "says spam whatever the truth" (rules have since been kept out of
+/// both), the end-to-end test's workers right 80 % and 85 % of the time read as 0.04–0.06 bits per
+/// vote after 10 answers and were retired (5 votes carried 0.22–0.30 of the 0.32 bits needed). So a
+/// project with doubt 0 retires nobody.</para>
 /// <para>Terms with θ[t, l] = 0 contribute nothing (0 · log 0 = 0); the logs are computed per term,
 /// K² of them, so there is no underflow to guard against.</para>
 /// <para>Whether a project may retire a worker at all also depends on the rest of its crowd (a

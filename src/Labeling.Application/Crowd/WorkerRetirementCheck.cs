@@ -46,7 +46,10 @@ public static class WorkerRetirementCheck
         }
 
         var priors = model.Model.ClassPriors(capability);
-        var assessment = WorkerRetirement.Assess(model.Model.Confusion(workerId, capability), evidence, priors, routing, priorStrength);
+        // The worker's own reading leaves its votes out of the posteriors it is judged against
+        // (OnlineDawidSkene.HeldOutConfusion): on items with two or three votes a worker's own vote
+        // pulls the posterior its way, and a biased worker would partly confirm itself.
+        var assessment = WorkerRetirement.Assess(model.Model.HeldOutConfusion(workerId, capability), evidence, priors, routing, priorStrength);
         if (!assessment.Retired)
         {
             return null;

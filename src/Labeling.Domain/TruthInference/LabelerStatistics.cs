@@ -60,6 +60,9 @@ public sealed class LabelerStatistics
     /// <summary>Whether the online model treats the labeler as selective (<see cref="OnlineDawidSkeneOptions.SelectivePrefixes"/>).</summary>
     internal bool Selective { get; set; }
 
+    /// <summary>Dense indices of the items the labeler voted on in its online model, in vote order (see <see cref="OnlineDawidSkene.HeldOutConfusion"/>).</summary>
+    internal List<int> Items { get; } = [];
+
     /// <summary>Whether an online model has assigned the labeler to communities.</summary>
     internal bool HasMembership { get; set; }
 

@@ -104,6 +104,7 @@ public sealed class OnlineDawidSkene
         var model = _capabilities[_items[i].Capability];
         var stats = model.GetOrAddLabeler(labeler, _k, _options.Communities, _options.SelectivePrefixes);
         _votes.Append(ref _items[i], new VoteSlot(stats, answer, at));
+        stats.Items.Add(i);
         VoteCount++;
         Update(i, at);
         model.Shared.MaybeRefresh(stats);
@@ -162,6 +163,64 @@ public sealed class OnlineDawidSkene
         {
             model.Shared.PriorColumn(stats, l, prior);
             for (var t = 0; t < k; t++) values[(t * k) + l] = (stats.Count(t, l) + (s * prior[t])) / (stats.RowSum(t) + s);
+        }
+        return new ConfusionMatrix(values, k);
+    }
+
+    /// <summary>
+    /// The labeler's confusion matrix read from held-out posteriors: each item it voted on counts with
+    /// the posterior its <i>other</i> labelers' votes (or the item's gold label) give, the labeler's own
+    /// vote left out, under the model's current parameters; items it alone voted on count nothing. The
+    /// prior is the same as in <see cref="Confusion"/>.
+    /// </summary>
+    /// <remarks>
+    /// <see cref="Confusion"/> accumulates the posterior the labeler's own vote helped form, so on items
+    /// with two or three votes a labeler who is wrong pulls the posterior its way and partly confirms
+    /// itself. Leaving the vote out removes that echo; it is what a decision about the labeler itself
+    /// (whether to ask it again) should read. Costs O(v·m·K) for a labeler with v votes on items with m
+    /// votes each, computed on demand (no state; the half-life decay is not applied).
+    /// </remarks>
+    public ConfusionMatrix HeldOutConfusion(string labeler, string? capability = null)
+    {
+        var model = _capabilities[GetOrAddCapability(capability ?? string.Empty)];
+        var stats = model.Labelers.GetValueOrDefault(labeler) ?? new LabelerStatistics(labeler, model.Name, _k);
+        var k = _k;
+        var counts = new double[k * k];
+        var rows = new double[k];
+        Span<double> post = stackalloc double[k];
+        foreach (var i in stats.Items)
+        {
+            ref readonly var slot = ref _items[i];
+            var votes = _votes.Of(slot);
+            var answer = -1;
+            var others = 0;
+            foreach (ref readonly var v in votes)
+            {
+                if (ReferenceEquals(v.Labeler, stats)) answer = v.Label;
+                else others++;
+            }
+            if (answer < 0) continue;
+            if (slot.Gold >= 0)
+            {
+                post.Clear();
+                post[slot.Gold] = 1.0;
+            }
+            else if (others == 0) continue;
+            else ComputePosterior(votes, model.Shared, post, stats);
+            for (var t = 0; t < k; t++)
+            {
+                counts[(t * k) + answer] += post[t];
+                rows[t] += post[t];
+            }
+        }
+
+        var values = new double[k * k];
+        var s = _options.PriorStrength;
+        Span<double> prior = stackalloc double[k];
+        for (var l = 0; l < k; l++)
+        {
+            model.Shared.PriorColumn(stats, l, prior);
+            for (var t = 0; t < k; t++) values[(t * k) + l] = (counts[(t * k) + l] + (s * prior[t])) / (rows[t] + s);
         }
         return new ConfusionMatrix(values, k);
     }
@@ -251,6 +310,7 @@ public sealed class OnlineDawidSkene
                 if (!capability.Labelers.TryGetValue(v.Labeler, out var stats))
                     throw new ArgumentException($"Item '{s.Item}' has a vote by '{v.Labeler}', who has no statistics in the state.", nameof(state));
                 model._votes.Append(ref model._items[i], new VoteSlot(stats, v.Label, v.At));
+                stats.Items.Add(i);
                 model.VoteCount++;
             }
             ref var slot = ref model._items[i];
@@ -338,7 +398,7 @@ public sealed class OnlineDawidSkene
         return false;
     }
 
-    private void ComputePosterior(ReadOnlySpan<VoteSlot> votes, OnlineCommunities shared, Span<double> post)
+    private void ComputePosterior(ReadOnlySpan<VoteSlot> votes, OnlineCommunities shared, Span<double> post, LabelerStatistics? leaveOut = null)
     {
         var k = _k;
         var s = _options.PriorStrength;
@@ -348,6 +408,7 @@ public sealed class OnlineDawidSkene
         foreach (ref readonly var v in votes)
         {
             var stats = v.Labeler;
+            if (ReferenceEquals(stats, leaveOut)) continue;
             shared.PriorColumn(stats, v.Label, prior);
             var max = 0.0;
             for (var t = 0; t < k; t++)

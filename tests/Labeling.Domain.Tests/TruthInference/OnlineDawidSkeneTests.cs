@@ -94,6 +94,63 @@ public sealed class OnlineDawidSkeneTests
     }
 
     [Fact]
+    public void HeldOutConfusion_OnGoldItems_IsTheConfusion_AndOnItemsTheLabelerAloneVotedOn_IsThePrior()
+    {
+        var model = new OnlineDawidSkene(Binary);
+        for (var i = 0; i < 12; i++)
+        {
+            model.SetGold($"g{i}", i % 3 == 0 ? "yes" : "no");
+            model.Observe($"g{i}", "worker:w", i % 2 == 0 ? "yes" : "no");
+        }
+
+        for (var i = 0; i < 5; i++) model.Observe($"solo{i}", "worker:solo", "yes");
+
+        AssertSame(model.Confusion("worker:w"), model.HeldOutConfusion("worker:w"));
+        AssertSame(model.Confusion("worker:nobody"), model.HeldOutConfusion("worker:solo"));
+
+        static void AssertSame(ConfusionMatrix expected, ConfusionMatrix actual)
+        {
+            for (var t = 0; t < 2; t++)
+            {
+                for (var l = 0; l < 2; l++) Assert.Equal(expected[t, l], actual[t, l], 12);
+            }
+        }
+    }
+
+    [Fact]
+    public void HeldOutConfusion_LeavesTheLabelersOwnVoteOut_SoAGuessingWorkerDoesNotConfirmItself()
+    {
+        var model = new OnlineDawidSkene(Binary);
+        // A reliable labeler, established on gold, then paired on every item with a worker whose
+        // answers do not depend on the truth ("yes" on every third item).
+        for (var i = 0; i < 30; i++)
+        {
+            model.SetGold($"g{i}", i % 2 == 0 ? "yes" : "no");
+            model.Observe($"g{i}", "worker:good", i % 2 == 0 ? "yes" : "no");
+        }
+
+        for (var i = 0; i < 48; i++)
+        {
+            model.Observe($"i{i}", "worker:good", i % 2 == 0 ? "yes" : "no");
+            model.Observe($"i{i}", "worker:guess", i % 3 == 0 ? "yes" : "no");
+        }
+
+        var plugIn = model.Confusion("worker:guess");
+        var heldOut = model.HeldOutConfusion("worker:guess");
+        // Where it disagreed with the reliable labeler its own vote pulled the posterior its way, so
+        // the plug-in reading finds it right more often than the held-out one.
+        var plugInRight = plugIn[0, 0] + plugIn[1, 1];
+        var heldOutRight = heldOut[0, 0] + heldOut[1, 1];
+        Assert.True(heldOutRight < plugInRight - 0.005, $"P(right | no) + P(right | yes): held out {heldOutRight:F4}, plug-in {plugInRight:F4}");
+        Assert.Equal(1.0, heldOut[0, 0] + heldOut[0, 1], 12);
+        Assert.Equal(1.0, heldOut[1, 0] + heldOut[1, 1], 12);
+
+        // A restored model reads the same.
+        var restored = OnlineDawidSkene.FromState(model.ToState());
+        Assert.Equal(heldOut[0, 1], restored.HeldOutConfusion("worker:guess")[0, 1], 9);
+    }
+
+    [Fact]
     public void Observe_SingleVote_TeachesItsLabelerNothing()
     {
         var model = new OnlineDawidSkene(Binary);

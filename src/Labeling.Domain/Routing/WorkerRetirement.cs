@@ -9,7 +9,9 @@ namespace Labeling.Domain.Routing;
 /// </summary>
 /// <remarks>
 /// <para>With the worker's learned confusion θ[t, l] = P(answer l | truth t) (the truth model's,
-/// prior included) and the project's class distribution π, one vote carries the mutual information</para>
+/// prior included, read from held-out posteriors — <see cref="OnlineDawidSkene.HeldOutConfusion"/> —
+/// so the worker's own votes do not vouch for it) and the project's class distribution π, one vote
+/// carries the mutual information</para>
 /// <para>I(A; T) = Σ_t π_t Σ_l θ[t, l] · log₂(θ[t, l] / q_l),   q_l = Σ_t π_t θ[t, l],</para>
 /// <para>and an item's label holds H(T) = −Σ_t π_t log₂ π_t bits. The worker is retired when</para>
 /// <para>M · I(A; T) &lt; H(T),</para>

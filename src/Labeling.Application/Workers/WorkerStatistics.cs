@@ -1,3 +1,4 @@
+using Labeling.Application.Crowd;
 using Labeling.Application.Ports;
 using Labeling.Application.Truth;
 
@@ -53,7 +54,8 @@ public sealed class WorkerStatistics
             }
 
             var evidence = model.Statistics(workerId, project.Capability)?.Evidence ?? 0.0;
-            result.Add(new ProjectReliability(project.Id, votes, Math.Round(evidence, 3), Math.Round(accuracy, 4), rows));
+            var retired = WorkerRetirementCheck.Retired(session.Model, workerId, _models.ModelOptions.PriorStrength) is not null;
+            result.Add(new ProjectReliability(project.Id, votes, Math.Round(evidence, 3), Math.Round(accuracy, 4), rows, retired));
         }
 
         return new WorkerReliability(workerId, result);

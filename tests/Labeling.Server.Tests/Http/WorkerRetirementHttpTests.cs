@@ -61,6 +61,11 @@ public sealed class WorkerRetirementHttpTests : IDisposable
         Assert.True(refusal["evidence"]!.GetValue<double>() >= 10);
         Assert.True(10 * refusal["informationPerVoteBits"]!.GetValue<double>() < refusal["informationNeededBits"]!.GetValue<double>());
         Assert.Contains("routing.maxCrowdVotes", refusal["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        // The worker's own view says so too; a perfect worker's does not.
+        var coinView = await (await coin.GetAsync("/api/workers/me")).ExpectAsync(HttpStatusCode.OK);
+        Assert.True(coinView["projects"]![0]!["retired"]!.GetValue<bool>());
+        var perfectView = await (await perfect[0].GetAsync("/api/workers/me")).ExpectAsync(HttpStatusCode.OK);
+        Assert.False(perfectView["projects"]![0]!["retired"]!.GetValue<bool>());
         var progressNow = await (await Admin.GetAsync("/api/projects/retire/progress")).ExpectAsync(HttpStatusCode.OK);
         Assert.Equal(0, progressNow["byState"]!["collecting"]!.GetValue<int>());
     }

@@ -16,12 +16,18 @@ namespace Labeling.Application.Crowd;
 /// keeps working as it would without the setting, and its items end decided or, after
 /// <see cref="RoutingSettings.MaxCrowdVotes"/> votes, in review. Items can still wait in collecting
 /// when the informative workers stop coming, as they wait today when the whole crowd stops coming.</para>
-/// <para>The guard walks the project's workers only when the asking worker would be retired, and
-/// stops at the first informative one.</para>
+/// <para>Every worker, the asking one and its peers, is read from held-out posteriors, so in a crowd of
+/// guessers none vouches for itself and lifts the guard for the others. The guard walks the project's
+/// workers only when the asking worker would be retired, trying first the worker it found informative
+/// last time, and stops at the first informative one. Readings are cached with the model and renewed as a
+/// worker's evidence grows (see <c>Read</c>).</para>
 /// <para>Call under the project's model session (the model has one user at a time).</para>
 /// </remarks>
 public static class WorkerRetirementCheck
 {
+    // A worker is read again once its evidence has grown by this factor since the last reading.
+    private const double RereadGrowth = 1.1;
+
     /// <summary>The worker's assessment when the worker is retired from the project now; null when it is not.</summary>
     /// <param name="model">The project's truth model (read under its session).</param>
     /// <param name="workerId">The worker's labeler id.</param>
@@ -46,13 +52,15 @@ public static class WorkerRetirementCheck
         }
 
         var priors = model.Model.ClassPriors(capability);
-        // The worker's own reading leaves its votes out of the posteriors it is judged against
-        // (OnlineDawidSkene.HeldOutConfusion): on items with two or three votes a worker's own vote
-        // pulls the posterior its way, and a biased worker would partly confirm itself.
-        var assessment = WorkerRetirement.Assess(model.Model.HeldOutConfusion(workerId, capability), evidence, priors, routing, priorStrength);
+        var assessment = Read(model, workerId, evidence, priors, priorStrength);
         if (!assessment.Retired)
         {
             return null;
+        }
+
+        if (model.InformativeWorker is { } known && known != workerId && IsKnownInformative(model, known, priors, priorStrength))
+        {
+            return assessment;
         }
 
         foreach (var other in model.Model.Labelers)
@@ -62,13 +70,42 @@ public static class WorkerRetirementCheck
                 continue;
             }
 
-            var peer = WorkerRetirement.Assess(model.Model.Confusion(other.Labeler, capability), other.Evidence, priors, routing, priorStrength);
-            if (peer.IsKnownInformative)
+            if (IsKnownInformative(model, other.Labeler, priors, priorStrength))
             {
+                model.InformativeWorker = other.Labeler;
                 return assessment;
             }
         }
 
         return null;
+    }
+
+    /// <summary>Whether another worker is judged informative (peers are read the same way as the asking worker).</summary>
+    private static bool IsKnownInformative(ProjectTruthModel model, string workerId, double[] priors, double priorStrength)
+    {
+        var routing = model.Project.Routing;
+        var evidence = model.Model.Statistics(workerId, model.Project.Capability)?.Evidence ?? 0.0;
+        return evidence >= Math.Max(routing.ReliabilityDoubt, priorStrength)
+            && Read(model, workerId, evidence, priors, priorStrength).IsKnownInformative;
+    }
+
+    /// <summary>
+    /// The worker's assessment from held-out posteriors (<see cref="Domain.TruthInference.OnlineDawidSkene.HeldOutConfusion"/>):
+    /// each of its items as the other votes read it, so a worker's own votes do not vouch for it (on items with two or
+    /// three votes a biased worker would partly confirm itself). Re-read once its evidence has grown by a tenth since the
+    /// last reading, so a worker's verdict is at most a tenth of its record old and the O(votes × votes per item) reading
+    /// runs O(log n) times per worker rather than on every request.
+    /// </summary>
+    private static WorkerRetirementAssessment Read(ProjectTruthModel model, string workerId, double evidence, double[] priors, double priorStrength)
+    {
+        if (model.RetirementReadings.TryGetValue(workerId, out var cached) && evidence < cached.Evidence * RereadGrowth)
+        {
+            return cached.Assessment;
+        }
+
+        var assessment = WorkerRetirement.Assess(
+            model.Model.HeldOutConfusion(workerId, model.Project.Capability), evidence, priors, model.Project.Routing, priorStrength);
+        model.RetirementReadings[workerId] = (evidence, assessment);
+        return assessment;
     }
 }

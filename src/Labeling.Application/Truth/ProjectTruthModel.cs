@@ -28,6 +28,16 @@ public sealed class ProjectTruthModel
     /// <summary>The truth model.</summary>
     public OnlineDawidSkene Model { get; }
 
+    /// <summary>
+    /// Workers' retirement readings with the evidence each was read at (a held-out reading costs
+    /// O(votes × votes per item)); kept with the model, so a re-fit, which rebuilds the model, starts afresh.
+    /// Used by <c>WorkerRetirementCheck</c> under the project's session.
+    /// </summary>
+    internal Dictionary<string, (double Evidence, WorkerRetirementAssessment Assessment)> RetirementReadings { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The worker last found informative by <c>WorkerRetirementCheck</c>'s guard, tried first next time.</summary>
+    internal string? InformativeWorker { get; set; }
+
     /// <summary>Rebuilds the model from its stored state.</summary>
     /// <param name="project">The project.</param>
     /// <param name="state">Labeler statistics and item evidence.</param>

@@ -2,16 +2,10 @@ using System.Globalization;
 using System.Text;
 using Labeling.Application.Projects;
 using Labeling.Bench.Live;
-using Labeling.Domain.Routing;
 
 namespace Labeling.Bench.Load;
 
-/// <summary>
-/// A throw-away project for the load commands: labels <c>a</c> and <c>b</c>, no rules, default routing
-/// except that uninformative workers are not retired — the load's workers vote at random, and the
-/// command measures the HTTP path, not routing (with retirement on, a worker that reads as
-/// informative by chance lets the server turn the others away with 403 part-way through a run).
-/// </summary>
+/// <summary>A throw-away project for the load commands: labels <c>a</c> and <c>b</c>, no rules, default routing (worker retirement included: none of the load's random voters reads as informative, so the guard in WorkerRetirementCheck retires none of them).</summary>
 internal static class LoadProject
 {
     /// <summary>The labels of load projects.</summary>
@@ -22,7 +16,7 @@ internal static class LoadProject
     {
         var id = prefix + "-" + Guid.NewGuid().ToString("N")[..8];
         await api.CreateProjectAsync(admin, new CreateProjectRequest(id, id, null, Labels.Select(l => new LabelRequest(l, null)).ToList(),
-            "Load test.", [], new RoutingSettings { RetireUninformativeWorkers = false }, "text"), ct).ConfigureAwait(false);
+            "Load test.", [], null, "text"), ct).ConfigureAwait(false);
         return id;
     }
 

@@ -73,6 +73,20 @@ public sealed class WorkerRetirementTests : IDisposable
     }
 
     [Fact]
+    public async Task Next_SixteenCoinFlippers_NoneReadsInformative_SoNobodyIsRetired()
+    {
+        // The http-load shape: sixteen guessers at the default routing. Every worker, peers included, is
+        // read from held-out posteriors, so none may vouch for itself and lift the guard for the others:
+        // nobody is retired and every item still ends decided or in review.
+        await SeedAsync(new RoutingSettings());
+
+        var run = await RunCrowdAsync([], [.. Enumerable.Range(1, 16).Select(n => $"worker:g{n}")]);
+
+        Assert.Empty(run.Retired);
+        Assert.Equal(0, await CollectingAsync());
+    }
+
+    [Fact]
     public async Task ProjectStore_RetirementTurnedOff_IsReadBackOff()
     {
         await SeedAsync(new RoutingSettings { RetireUninformativeWorkers = false });

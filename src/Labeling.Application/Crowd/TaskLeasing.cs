@@ -79,7 +79,7 @@ public sealed partial class TaskLeasing
             return null;
         }
 
-        if (project.Routing is { RetireUninformativeWorkers: true, ReliabilityDoubt: > 0 })
+        if (WorkerRetirement.IsOn(project.Routing))
         {
             await ThrowIfRetiredAsync(projectId, workerId, cancellationToken).ConfigureAwait(false);
         }

@@ -38,7 +38,7 @@ public static class WorkerRetirementCheck
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrEmpty(workerId);
         var routing = model.Project.Routing;
-        if (!routing.RetireUninformativeWorkers || routing.ReliabilityDoubt == 0)
+        if (!WorkerRetirement.IsOn(routing))
         {
             return null;
         }
@@ -46,7 +46,7 @@ public static class WorkerRetirementCheck
         // Cheap exits first: most requests come from workers the model has not judged yet or judged fine.
         var capability = model.Project.Capability;
         var evidence = model.Model.Statistics(workerId, capability)?.Evidence ?? 0.0;
-        if (!(evidence > 0) || evidence < Math.Max(routing.ReliabilityDoubt, priorStrength))
+        if (!(evidence > 0) || evidence < WorkerRetirement.EvidenceNeeded(routing, priorStrength))
         {
             return null;
         }
@@ -85,7 +85,7 @@ public static class WorkerRetirementCheck
     {
         var routing = model.Project.Routing;
         var evidence = model.Model.Statistics(workerId, model.Project.Capability)?.Evidence ?? 0.0;
-        return evidence >= Math.Max(routing.ReliabilityDoubt, priorStrength)
+        return evidence >= WorkerRetirement.EvidenceNeeded(routing, priorStrength)
             && Read(model, workerId, evidence, priors, priorStrength).IsKnownInformative;
     }
 
@@ -100,12 +100,12 @@ public static class WorkerRetirementCheck
     {
         if (model.RetirementReadings.TryGetValue(workerId, out var cached) && evidence < cached.Evidence * RereadGrowth)
         {
-            return cached.Assessment;
+            return cached;
         }
 
         var assessment = WorkerRetirement.Assess(
             model.Model.HeldOutConfusion(workerId, model.Project.Capability), evidence, priors, model.Project.Routing, priorStrength);
-        model.RetirementReadings[workerId] = (evidence, assessment);
+        model.RetirementReadings[workerId] = assessment;
         return assessment;
     }
 }

@@ -4,6 +4,7 @@ using Labeling.Application.Ports;
 using Labeling.Domain.Items;
 using Labeling.Domain.Labelers;
 using Labeling.Domain.Projects;
+using Labeling.Domain.Routing;
 using Labeling.Domain.TruthInference;
 
 namespace Labeling.Application.Truth;
@@ -91,10 +92,10 @@ public static class LabelRevision
         ArgumentNullException.ThrowIfNull(evidence);
         ArgumentNullException.ThrowIfNull(labels);
         ArgumentNullException.ThrowIfNull(project);
-        var best = ArgMax(posterior);
+        var values = posterior.ToArray();
+        var best = DynamicOverlapPolicy.Best(values).Best!.Value;
         var previous = item.Label ?? throw new ArgumentException($"Item '{item.Id}' has no label to revise.", nameof(item));
         var label = labels[best];
-        var values = posterior.ToArray();
         var reason = string.Create(CultureInfo.InvariantCulture,
             $"Revised by the batch re-fit ({method}) at {now:O}: its posterior for '{label}' is {values[best]:0.000}; the label was '{previous}' at revision {item.Revision}.");
         var next = ItemTransitions.Revise(item, label, values, values[best], now, reason);
@@ -114,7 +115,7 @@ public static class LabelRevision
     public static bool RefreshesReview(Item item, ReadOnlySpan<double> posterior)
     {
         ArgumentNullException.ThrowIfNull(item);
-        return item.State == ItemState.NeedsReview && !item.IsGold && ArgMax(posterior) != (item.Posterior is { } p ? ArgMax(p.ToArray()) : -1);
+        return item.State == ItemState.NeedsReview && !item.IsGold && DynamicOverlapPolicy.Best(posterior.ToArray()).Best != DynamicOverlapPolicy.Best(item.Posterior).Best;
     }
 
     /// <summary>The commit that puts the batch posterior on an item in review, guarded by its revision; no event (it has no label).</summary>
@@ -131,7 +132,7 @@ public static class LabelRevision
         ArgumentNullException.ThrowIfNull(evidence);
         ArgumentNullException.ThrowIfNull(labels);
         var values = posterior.ToArray();
-        var best = ArgMax(values);
+        var best = DynamicOverlapPolicy.Best(values).Best!.Value;
         var next = item with
         {
             Posterior = values,
@@ -141,20 +142,6 @@ public static class LabelRevision
                 $"{item.Reason?.Split(RefitNote)[0]}{RefitNote}{method}) at {now:O} reads its votes as '{labels[best]}' ({values[best]:0.000}).").TrimStart(),
         };
         return new ItemCommit(item.ProjectId) { Items = [new ItemWrite(next, evidence with { Posterior = values })] };
-    }
-
-    private static int ArgMax(ReadOnlySpan<double> values)
-    {
-        var best = 0;
-        for (var k = 1; k < values.Length; k++)
-        {
-            if (values[k] > values[best])
-            {
-                best = k;
-            }
-        }
-
-        return best;
     }
 
     private static MachineTrack[] Tracks(ItemEvidenceState evidence, IReadOnlyList<string> labels, string previous, string label) =>

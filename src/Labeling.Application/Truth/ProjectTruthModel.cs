@@ -29,11 +29,11 @@ public sealed class ProjectTruthModel
     public OnlineDawidSkene Model { get; }
 
     /// <summary>
-    /// Workers' retirement readings with the evidence each was read at (a held-out reading costs
+    /// Workers' retirement readings, each with the evidence it was read at (a held-out reading costs
     /// O(votes × votes per item)); kept with the model, so a re-fit, which rebuilds the model, starts afresh.
     /// Used by <c>WorkerRetirementCheck</c> under the project's session.
     /// </summary>
-    internal Dictionary<string, (double Evidence, WorkerRetirementAssessment Assessment)> RetirementReadings { get; } = new(StringComparer.Ordinal);
+    internal Dictionary<string, WorkerRetirementAssessment> RetirementReadings { get; } = new(StringComparer.Ordinal);
 
     /// <summary>The worker last found informative by <c>WorkerRetirementCheck</c>'s guard, tried first next time.</summary>
     internal string? InformativeWorker { get; set; }
@@ -41,17 +41,14 @@ public sealed class ProjectTruthModel
     /// <summary>Rebuilds the model from its stored state.</summary>
     /// <param name="project">The project.</param>
     /// <param name="state">Labeler statistics and item evidence.</param>
-    /// <param name="options">Model settings.</param>
+    /// <param name="options">Model settings, as <see cref="ProjectModels.ModelOptions"/> gives them (rules
+    /// selective, <see cref="WithRulesSelective"/>).</param>
     /// <returns>The model.</returns>
-    /// <remarks>
-    /// Rules are selective labelers (<see cref="OnlineDawidSkeneOptions.SelectivePrefixes"/>): a rule
-    /// votes only where it matches, so items only rules voted on stay out of the class distribution.
-    /// </remarks>
     public static ProjectTruthModel FromState(Project project, OnlineDawidSkeneState state, OnlineDawidSkeneOptions? options)
     {
         ArgumentNullException.ThrowIfNull(project);
         ArgumentNullException.ThrowIfNull(state);
-        return new ProjectTruthModel(project, OnlineDawidSkene.FromState(state, WithRulesSelective(options)));
+        return new ProjectTruthModel(project, OnlineDawidSkene.FromState(state, options));
     }
 
     /// <summary>The model settings with rules listed as selective labelers.</summary>

@@ -67,12 +67,31 @@ public static class WorkerRetirement
             throw new ArgumentException($"The prior strength must be a finite number of pseudo-answers, 0 or more (got {priorStrength}).", nameof(priorStrength));
 
         return new WorkerRetirementAssessment(
-            settings.RetireUninformativeWorkers && settings.ReliabilityDoubt > 0,
+            IsOn(settings),
             double.IsFinite(evidence) ? Math.Max(evidence, 0) : 0,
-            Math.Max(settings.ReliabilityDoubt, priorStrength),
+            EvidenceNeeded(settings, priorStrength),
             InformationPerVote(confusion, classPriors),
             settings.MaxCrowdVotes,
             Entropy(classPriors));
+    }
+
+    /// <summary>Whether a project retires workers at all: the setting is on and the doubt is above 0.</summary>
+    /// <param name="settings">The project's routing settings.</param>
+    /// <returns>True when workers may be retired.</returns>
+    public static bool IsOn(RoutingSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return settings.RetireUninformativeWorkers && settings.ReliabilityDoubt > 0;
+    }
+
+    /// <summary>The evidence the model must hold on a worker before judging it: max(doubt, prior strength).</summary>
+    /// <param name="settings">The project's routing settings.</param>
+    /// <param name="priorStrength">The truth model's prior strength in pseudo-answers.</param>
+    /// <returns>Expected answers.</returns>
+    public static double EvidenceNeeded(RoutingSettings settings, double priorStrength)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return Math.Max(settings.ReliabilityDoubt, priorStrength);
     }
 
     /// <summary>Mutual information I(answer; truth) of one vote, in bits.</summary>

@@ -86,6 +86,9 @@ public sealed class LabelerStatistics
 
     internal double RowSum(int truth) => _data[_rowOffset + truth];
 
+    /// <summary>Row sums Σ_l C[t, l], K values.</summary>
+    internal ReadOnlySpan<double> RowSums => _data.AsSpan(_rowOffset, ClassCount);
+
     /// <summary>Adds <paramref name="scale"/>·<paramref name="truthWeights"/> to the column of the answered label.</summary>
     internal void Add(int answer, ReadOnlySpan<double> truthWeights, double scale)
     {

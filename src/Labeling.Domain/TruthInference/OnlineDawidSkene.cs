@@ -153,18 +153,8 @@ public sealed class OnlineDawidSkene
     /// <summary>The labeler's current confusion matrix (prior included) for a capability.</summary>
     public ConfusionMatrix Confusion(string labeler, string? capability = null)
     {
-        var model = _capabilities[GetOrAddCapability(capability ?? string.Empty)];
-        var stats = model.Labelers.GetValueOrDefault(labeler) ?? new LabelerStatistics(labeler, model.Name, _k);
-        var k = _k;
-        var values = new double[k * k];
-        var s = _options.PriorStrength;
-        Span<double> prior = stackalloc double[k];
-        for (var l = 0; l < k; l++)
-        {
-            model.Shared.PriorColumn(stats, l, prior);
-            for (var t = 0; t < k; t++) values[(t * k) + l] = (stats.Count(t, l) + (s * prior[t])) / (stats.RowSum(t) + s);
-        }
-        return new ConfusionMatrix(values, k);
+        var (model, stats) = LabelerIn(labeler, capability);
+        return Smoothed(model, stats, stats.Counts, stats.RowSums);
     }
 
     /// <summary>
@@ -182,8 +172,7 @@ public sealed class OnlineDawidSkene
     /// </remarks>
     public ConfusionMatrix HeldOutConfusion(string labeler, string? capability = null)
     {
-        var model = _capabilities[GetOrAddCapability(capability ?? string.Empty)];
-        var stats = model.Labelers.GetValueOrDefault(labeler) ?? new LabelerStatistics(labeler, model.Name, _k);
+        var (model, stats) = LabelerIn(labeler, capability);
         var k = _k;
         var counts = new double[k * k];
         var rows = new double[k];
@@ -214,6 +203,20 @@ public sealed class OnlineDawidSkene
             }
         }
 
+        return Smoothed(model, stats, counts, rows);
+    }
+
+    /// <summary>A labeler of a capability; one without statistics reads as a fresh labeler (prior only).</summary>
+    private (CapabilityModel Model, LabelerStatistics Stats) LabelerIn(string labeler, string? capability)
+    {
+        var model = _capabilities[GetOrAddCapability(capability ?? string.Empty)];
+        return (model, model.Labelers.GetValueOrDefault(labeler) ?? new LabelerStatistics(labeler, model.Name, _k));
+    }
+
+    /// <summary>θ[t, l] = (C[t, l] + s·P_w[t, l]) / (Σ_l C[t, l] + s) from counts C and the labeler's community prior P_w.</summary>
+    private ConfusionMatrix Smoothed(CapabilityModel model, LabelerStatistics stats, ReadOnlySpan<double> counts, ReadOnlySpan<double> rows)
+    {
+        var k = _k;
         var values = new double[k * k];
         var s = _options.PriorStrength;
         Span<double> prior = stackalloc double[k];

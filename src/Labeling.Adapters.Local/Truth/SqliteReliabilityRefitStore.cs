@@ -3,7 +3,6 @@ using Labeling.Adapters.Local.Sqlite;
 using Labeling.Application;
 using Labeling.Application.Ports;
 using Labeling.Application.Truth;
-using Labeling.Domain.Labelers;
 using Labeling.Domain.TruthInference;
 using Microsoft.Extensions.Options;
 
@@ -42,25 +41,13 @@ public sealed class SqliteReliabilityRefitStore : IReliabilityRefitStore
     public Task ReplaceStatisticsAsync(string projectId, IReadOnlyList<LabelerStatisticsState> statistics, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(statistics);
-        var rows = statistics.Select(s => (s.Labeler, Kind: SqliteValues.Name(LabelerIds.KindOf(s.Labeler)), Json: SqliteValues.Json(s))).ToArray();
+        // The same statement a vote's commit saves statistics with; the time is read only to complete a lease, which this commit has none of.
+        var writer = new SqliteCommitWriter(new ItemCommit(projectId) { Statistics = statistics }, DateTimeOffset.UtcNow);
         return _database.WriteAsync(
             write =>
             {
-                var command = write.Prepared("""
-                    INSERT INTO labelers (project_id, labeler_id, kind, statistics) VALUES ($p, $l, $kind, $stats)
-                    ON CONFLICT (project_id, labeler_id) DO UPDATE SET statistics = excluded.statistics
-                    """);
-                foreach (var (labeler, kind, json) in rows)
-                {
-                    command.Parameters.Clear();
-                    command.Add("$p", projectId);
-                    command.Add("$l", labeler);
-                    command.Add("$kind", kind);
-                    command.Add("$stats", json);
-                    command.ExecuteNonQuery();
-                }
-
-                return rows.Length;
+                writer.Write(write);
+                return statistics.Count;
             },
             cancellationToken);
     }

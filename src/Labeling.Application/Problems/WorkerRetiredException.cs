@@ -46,6 +46,6 @@ public sealed class WorkerRetiredException : LabelingProblemException
         ArgumentNullException.ThrowIfNull(a);
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"Project '{projectId}' offers '{workerId}' no more tasks: from {a.Evidence:0.#} answers of evidence the model reads one of its votes as carrying {a.InformationPerVote:0.###} bits about an item's label, so the {a.VotesPerItem} votes an item may take (routing.maxCrowdVotes) would carry {a.VotesPerItem * a.InformationPerVote:0.###} bits, less than the {a.InformationNeeded:0.###} bits a label holds. Other projects are not affected; the project's admin can turn this off with routing.retireUninformativeWorkers = false.");
+            $"Project '{projectId}' offers '{workerId}' no more tasks: from {a.Evidence:0.#} answers of evidence the model reads one of its votes as carrying {a.InformationPerVote:0.###} bits about an item's label, so {a.VotesPerItem} of its votes (routing.retirementVotes) would carry {a.VotesPerItem * a.InformationPerVote:0.###} bits, less than the {a.InformationNeeded:0.###} bits a label holds. Other projects are not affected; the project's admin can turn this off with routing.retireUninformativeWorkers = false.");
     }
 }

@@ -28,7 +28,7 @@ internal sealed class ReplayBenchmark(ReplaySettings settings, BenchConsole cons
             throw new UsageException("Simulated workers need Labeler tokens with their own sub, minted with the server's key; give --token-data SERVERDATADIR.");
         console.Error.WriteLine(routing is null
             ? "note: projects use the server's default routing (no routing settings sent)."
-            : string.Create(CultureInfo.InvariantCulture, $"note: projects use routing crowdTarget={routing.CrowdTarget}, minCrowdVotes={routing.MinCrowdVotes}, maxCrowdVotes={routing.MaxCrowdVotes}, retireUninformativeWorkers={routing.RetireUninformativeWorkers}, other settings default."));
+            : string.Create(CultureInfo.InvariantCulture, $"note: projects use routing crowdTarget={routing.CrowdTarget}, minCrowdVotes={routing.MinCrowdVotes}, maxCrowdVotes={routing.MaxCrowdVotes}, retireUninformativeWorkers={routing.RetireUninformativeWorkers}, retirementVotes={routing.RetirementVotes}, other settings default."));
 
         using var api = new LabelingApiClient(settings.Server);
         var report = new ReplayReport(console.Out, settings.Format == "csv");
@@ -118,7 +118,7 @@ internal sealed class ReplayBenchmark(ReplaySettings settings, BenchConsole cons
             if (!Directory.Exists(directory))
                 throw new UsageException($"--data '{directory}' is not a folder; give folders that hold answers.csv and truth.csv.");
         }
-        if (settings.TargetConfidence is null && settings.MinVotes is null && settings.MaxVotes is null && settings.RetireWorkers is null) return null;
+        if (settings.TargetConfidence is null && settings.MinVotes is null && settings.MaxVotes is null && settings.RetireWorkers is null && settings.RetirementVotes is null) return null;
         var routing = new RoutingSettings();
         routing = routing with
         {
@@ -126,10 +126,11 @@ internal sealed class ReplayBenchmark(ReplaySettings settings, BenchConsole cons
             MinCrowdVotes = settings.MinVotes ?? routing.MinCrowdVotes,
             MaxCrowdVotes = settings.MaxVotes ?? routing.MaxCrowdVotes,
             RetireUninformativeWorkers = settings.RetireWorkers ?? routing.RetireUninformativeWorkers,
+            RetirementVotes = settings.RetirementVotes ?? routing.RetirementVotes,
         };
         var errors = routing.Validate();
         if (errors.Count > 0)
-            throw new UsageException(string.Join(" ", errors).Replace("routing.crowdTarget", "--target-confidence", StringComparison.Ordinal).Replace("routing.maxCrowdVotes", "--max-votes", StringComparison.Ordinal).Replace("routing.minCrowdVotes", "--min-votes", StringComparison.Ordinal));
+            throw new UsageException(string.Join(" ", errors).Replace("routing.crowdTarget", "--target-confidence", StringComparison.Ordinal).Replace("routing.maxCrowdVotes", "--max-votes", StringComparison.Ordinal).Replace("routing.minCrowdVotes", "--min-votes", StringComparison.Ordinal).Replace("routing.retirementVotes", "--retirement-votes", StringComparison.Ordinal));
         return routing;
     }
 }

@@ -27,11 +27,12 @@ internal static class ReplayCommand
         var minVotes = new Option<int?>("--min-votes") { Description = "The projects' routing.minCrowdVotes. Default: the server's default." };
         var maxVotes = new Option<int?>("--max-votes") { Description = "The projects' routing.maxCrowdVotes. Default: the server's default." };
         var retire = new Option<bool?>("--retire-uninformative-workers") { Description = "The projects' routing.retireUninformativeWorkers (true or false). Default: the server's default." };
+        var retirementVotes = new Option<int?>("--retirement-votes") { Description = "The projects' routing.retirementVotes. Default: the server's default." };
         var concurrency = new Option<int>("--concurrency") { Description = "Most workers leasing and voting at once.", DefaultValueFactory = _ => 12 };
 
         var command = new Command("replay", "Play each data set's recorded workers against a live server; print accuracy against truth.csv and votes used.")
         {
-            data, server, tokenData, adminToken, reviewerToken, format, target, minVotes, maxVotes, retire, concurrency,
+            data, server, tokenData, adminToken, reviewerToken, format, target, minVotes, maxVotes, retire, retirementVotes, concurrency,
         };
         command.SetAction((parse, ct) =>
         {
@@ -46,6 +47,7 @@ internal static class ReplayCommand
                 parse.GetValue(minVotes),
                 parse.GetValue(maxVotes),
                 parse.GetValue(retire),
+                parse.GetValue(retirementVotes),
                 parse.GetValue(concurrency));
             return new ReplayBenchmark(settings, console, TimeProvider.System).RunAsync(ct);
         });

@@ -11,7 +11,8 @@ namespace Labeling.Bench.Replay;
 /// <param name="MinVotes">The project's <c>routing.minCrowdVotes</c>, or null for the server's default.</param>
 /// <param name="MaxVotes">The project's <c>routing.maxCrowdVotes</c>, or null for the server's default.</param>
 /// <param name="RetireWorkers">The project's <c>routing.retireUninformativeWorkers</c>, or null for the server's default.</param>
+/// <param name="RetirementVotes">The project's <c>routing.retirementVotes</c>, or null for the server's default.</param>
 /// <param name="Concurrency">Most workers holding a lease (and votes in flight) at once.</param>
 internal sealed record ReplaySettings(
     IReadOnlyList<string> DataDirectories, Uri Server, string? TokenData, string? AdminToken, string? ReviewerToken,
-    string Format, double? TargetConfidence, int? MinVotes, int? MaxVotes, bool? RetireWorkers, int Concurrency);
+    string Format, double? TargetConfidence, int? MinVotes, int? MaxVotes, bool? RetireWorkers, int? RetirementVotes, int Concurrency);

@@ -8,7 +8,7 @@ namespace Labeling.Domain.Routing;
 /// <param name="Evidence">The worker's evidence in the truth model (expected answers counted for it).</param>
 /// <param name="EvidenceNeeded">Evidence the model must hold before the worker is judged.</param>
 /// <param name="InformationPerVote">Mutual information I(answer; truth) of one vote, in bits, under the worker's confusion and the class distribution.</param>
-/// <param name="VotesPerItem">Votes an item may take (<see cref="RoutingSettings.MaxCrowdVotes"/>).</param>
+/// <param name="VotesPerItem">Votes the worker's information is weighed against (<see cref="RoutingSettings.RetirementVotes"/>).</param>
 /// <param name="InformationNeeded">Information one item's label needs: the entropy H(class distribution), in bits.</param>
 public sealed record WorkerRetirementAssessment(
     bool Enabled,

@@ -37,7 +37,7 @@ public sealed class WorkerRetirementTests : IDisposable
         Assert.Equal(403, problem.StatusCode);
         Assert.Equal(WorkerRetiredException.Reason, problem.Extensions["reason"]);
         Assert.True((double)problem.Extensions["evidence"]! >= 10, $"retired on {problem.Extensions["evidence"]} answers of evidence");
-        Assert.Equal(10, problem.Extensions["votesPerItem"]);
+        Assert.Equal(7, problem.Extensions["votesPerItem"]);
         Assert.True(10 * (double)problem.Extensions["informationPerVoteBits"]! < (double)problem.Extensions["informationNeededBits"]!);
         Assert.Contains("routing.retireUninformativeWorkers", problem.Message, StringComparison.Ordinal);
         var fewest = NinePerfect.Min(w => run.Votes[w]);

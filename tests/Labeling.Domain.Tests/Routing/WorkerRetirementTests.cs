@@ -58,7 +58,7 @@ public sealed class WorkerRetirementTests
         Assert.True(assessment.Retired);
         Assert.Equal(0.0, assessment.InformationPerVote, 12);
         Assert.Equal(1.0, assessment.InformationNeeded, 12);
-        Assert.Equal(10, assessment.VotesPerItem);
+        Assert.Equal(7, assessment.VotesPerItem);
     }
 
     [Fact]
@@ -71,9 +71,9 @@ public sealed class WorkerRetirementTests
     }
 
     [Theory]
-    [InlineData(0.68, true)] // 10 · (1 − H₂(0.68)) = 10 · 0.0956 < 1 bit
-    [InlineData(0.69, false)] // 10 · (1 − H₂(0.69)) = 10 · 0.1068 ≥ 1 bit
-    public void Assess_BinaryWorkerAtDefaultRouting_RetiredBelowAboutSixtyEightPercent(double accuracy, bool retired)
+    [InlineData(0.71, true)] // 7 · (1 − H₂(0.71)) = 7 · 0.1313 = 0.92 < 1 bit
+    [InlineData(0.72, false)] // 7 · (1 − H₂(0.72)) = 7 · 0.1445 = 1.01 ≥ 1 bit
+    public void Assess_BinaryWorkerAtDefaultRouting_RetiredBelowAboutSeventyOnePercent(double accuracy, bool retired)
     {
         Assert.Equal(retired, WorkerRetirement.Assess(Binary(accuracy), 50, Even, Defaults, PriorStrength).Retired);
     }
@@ -83,7 +83,23 @@ public sealed class WorkerRetirementTests
     {
         // 3 · 0.278 = 0.83 bits of 1: three eighty-percent votes cannot settle an even binary item.
         Assert.False(WorkerRetirement.Assess(Binary(0.8), 50, Even, Defaults, PriorStrength).Retired);
-        Assert.True(WorkerRetirement.Assess(Binary(0.8), 50, Even, Defaults with { MaxCrowdVotes = 3 }, PriorStrength).Retired);
+        Assert.True(WorkerRetirement.Assess(Binary(0.8), 50, Even, Defaults with { RetirementVotes = 3 }, PriorStrength).Retired);
+    }
+
+    [Fact]
+    public void Assess_IgnoresTheVoteLimit_WeighsAgainstRetirementVotes()
+    {
+        // 0.70 carries 0.119 bits: 10 votes hold 1.19 bits (enough), 7 hold 0.83 (not).
+        Assert.True(WorkerRetirement.Assess(Binary(0.70), 50, Even, Defaults with { MaxCrowdVotes = 20 }, PriorStrength).Retired);
+        Assert.False(WorkerRetirement.Assess(Binary(0.70), 50, Even, Defaults with { RetirementVotes = 10 }, PriorStrength).Retired);
+    }
+
+    [Fact]
+    public void Validate_RetirementVotesBelowOne_NamesTheSetting()
+    {
+        var errors = new RoutingSettings { RetirementVotes = 0 }.Validate();
+
+        Assert.Contains(errors, e => e.Contains("routing.retirementVotes", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -60,7 +60,7 @@ public sealed class WorkerRetirementHttpTests : IDisposable
         Assert.Equal("worker:z", refusal["worker"]!.GetValue<string>());
         Assert.True(refusal["evidence"]!.GetValue<double>() >= 10);
         Assert.True(10 * refusal["informationPerVoteBits"]!.GetValue<double>() < refusal["informationNeededBits"]!.GetValue<double>());
-        Assert.Contains("routing.maxCrowdVotes", refusal["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("routing.retirementVotes", refusal["detail"]!.GetValue<string>(), StringComparison.Ordinal);
         // The worker's own view says so too; a perfect worker's does not.
         var coinView = await (await coin.GetAsync("/api/workers/me")).ExpectAsync(HttpStatusCode.OK);
         Assert.True(coinView["projects"]![0]!["retired"]!.GetValue<bool>());

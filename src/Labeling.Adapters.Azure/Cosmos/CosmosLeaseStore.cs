@@ -42,13 +42,7 @@ public sealed class CosmosLeaseStore : ILeaseStore
     {
         var pointer = OpenId(projectId, workerId);
         var open = (await CosmosDatabase.ReadAsync<OpenLeaseDoc>(_db.Leases, pointer, pointer, cancellationToken).ConfigureAwait(false)).Document;
-        if (open is null || await GetAsync(open.LeaseId, cancellationToken).ConfigureAwait(false) is not { } lease || !lease.IsOpenAt(now))
-        {
-            return null;
-        }
-
-        var item = await _items.GetAsync(projectId, lease.ItemId, cancellationToken).ConfigureAwait(false);
-        return item?.State == ItemState.Collecting ? lease : null;
+        return open is null ? null : await IsOpenAsync(projectId, open.LeaseId, now, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -98,14 +92,26 @@ public sealed class CosmosLeaseStore : ILeaseStore
 
     /// <inheritdoc />
     /// <remarks>
-    /// The entry is usually the version the candidate query just returned, so the grant is one replace
-    /// under that ETag with no read; if the entry changed since (a vote, another worker's hold), it is read
-    /// and judged again once. The lease and the open-lease pointer are then written together: a pointer
-    /// to a lease not yet written reads as "no open lease".
+    /// <para>First the worker's open-lease pointer is read: a pointer to a lease that is still open (as
+    /// <see cref="FindOpenAsync"/> judges it) refuses the grant before the item is touched. Then the hold: the
+    /// entry is usually the version the candidate query just returned, so it is one replace under that ETag
+    /// with no read; if the entry changed since (a vote, another worker's hold), it is read and judged again
+    /// once. Then the lease document, and last the pointer, written under the version read at the start
+    /// (created if there was none): of two grants to one worker at once (a client retrying a request whose
+    /// answer it lost), exactly one moves the pointer; the other lets its hold go without counting it as a
+    /// skip, marks its lease released and is refused. The lease is written before the pointer, so a pointer
+    /// always names a written lease and the refused request finds the winner's with <see cref="FindOpenAsync"/>.</para>
     /// </remarks>
     public async Task<bool> TryAcquireAsync(ItemLease lease, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(lease);
+        var pointer = OpenId(lease.ProjectId, lease.WorkerId);
+        var (open, pointerETag) = await CosmosDatabase.ReadAsync<OpenLeaseDoc>(_db.Leases, pointer, pointer, cancellationToken).ConfigureAwait(false);
+        if (open is not null && await IsOpenAsync(lease.ProjectId, open.LeaseId, now, cancellationToken).ConfigureAwait(false) is not null)
+        {
+            return false;
+        }
+
         var partition = ItemBucket(lease.ProjectId, lease.ItemId, _db.Options.IndexBuckets);
         var held = false;
         if (_items.RememberedEntry(lease.ItemId) is { } remembered && CanTake(remembered.Entry, lease, now))
@@ -123,12 +129,48 @@ public sealed class CosmosLeaseStore : ILeaseStore
         }
 
         var id = "lease:" + lease.Id;
-        var pointer = OpenId(lease.ProjectId, lease.WorkerId);
-        var minimal = new ItemRequestOptions { EnableContentResponseOnWrite = false };
-        await Task.WhenAll(
-            _db.Leases.UpsertItemAsync(new LeaseDoc(id, lease), new PartitionKey(id), minimal, cancellationToken),
-            _db.Leases.UpsertItemAsync(new OpenLeaseDoc(pointer, lease.Id), new PartitionKey(pointer), minimal, cancellationToken)).ConfigureAwait(false);
+        await _db.Leases.UpsertItemAsync(new LeaseDoc(id, lease), new PartitionKey(id), new ItemRequestOptions { EnableContentResponseOnWrite = false }, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var claim = new OpenLeaseDoc(pointer, lease.Id);
+            _ = pointerETag is null
+                ? await _db.Leases.CreateItemAsync(claim, new PartitionKey(pointer), new ItemRequestOptions { EnableContentResponseOnWrite = false }, cancellationToken).ConfigureAwait(false)
+                : await _db.Leases.ReplaceItemAsync(claim, pointer, new PartitionKey(pointer), new ItemRequestOptions { IfMatchEtag = pointerETag, EnableContentResponseOnWrite = false }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CosmosException ex) when (ex.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.Conflict or HttpStatusCode.NotFound)
+        {
+            await UndoAsync(lease, partition, now, cancellationToken).ConfigureAwait(false);
+            return false;
+        }
+
         return true;
+    }
+
+    /// <summary>The lease if it is open at <paramref name="now"/> on an item still collecting (what <see cref="FindOpenAsync"/> returns); else null.</summary>
+    private async Task<ItemLease?> IsOpenAsync(string projectId, string leaseId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (await GetAsync(leaseId, cancellationToken).ConfigureAwait(false) is not { } lease || !lease.IsOpenAt(now))
+        {
+            return null;
+        }
+
+        var item = await _items.GetAsync(projectId, lease.ItemId, cancellationToken).ConfigureAwait(false);
+        return item?.State == ItemState.Collecting ? lease : null;
+    }
+
+    /// <summary>Takes back a grant that lost the worker's pointer: the hold goes (not as a skip) and the lease reads as released.</summary>
+    private async Task UndoAsync(ItemLease lease, string partition, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var (entry, etag) = await OptimisticUpdate.ApplyAsync<ItemEntry>(_db.Index, lease.ItemId, partition, current =>
+            current is not null && current.HeldBy == lease.WorkerId ? current with { HeldBy = null, HeldUntil = null, ETag = null } : null,
+            _db.Options.MaxConcurrencyRetries, _items.RememberedEntry(lease.ItemId), cancellationToken).ConfigureAwait(false);
+        if (entry is not null)
+        {
+            _items.RememberEntry(entry, etag);
+        }
+
+        var id = "lease:" + lease.Id;
+        await PatchUpdate.TryApplyAsync<LeaseDoc>(_db.Leases, id, id, [PatchOperation.Set("/body/releasedAt", now)], cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -162,7 +204,6 @@ public sealed class CosmosLeaseStore : ILeaseStore
             _items.RememberEntry(entry, etag);
         }
 
-        await DeletePointerAsync(_db, lease, cancellationToken).ConfigureAwait(false);
         return true;
     }
 
@@ -175,19 +216,6 @@ public sealed class CosmosLeaseStore : ILeaseStore
     {
         var id = "lease:" + leaseId;
         await PatchUpdate.TryApplyAsync<LeaseDoc>(db.Leases, id, id, [PatchOperation.Set("/body/completedAt", at)], cancellationToken).ConfigureAwait(false);
-    }
-
-    private static async Task DeletePointerAsync(CosmosDatabase db, ItemLease lease, CancellationToken cancellationToken)
-    {
-        var pointer = OpenId(lease.ProjectId, lease.WorkerId);
-        try
-        {
-            await db.Leases.DeleteItemAsync<OpenLeaseDoc>(pointer, new PartitionKey(pointer), cancellationToken: cancellationToken).ConfigureAwait(false);
-        }
-        catch (CosmosException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
-        {
-            // Already removed by an earlier run of the same commit.
-        }
     }
 
     /// <summary>One bucket's collecting entries the worker has not voted on, skipped or held.</summary>

@@ -101,6 +101,10 @@ public sealed class SqliteLeaseStore : ILeaseStore
               AND (lease_expires IS NULL OR lease_expires <= $now)
               AND NOT EXISTS (SELECT 1 FROM votes v WHERE v.project_id = $p AND v.item_id = $item AND v.labeler_id = $w)
               AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.project_id = $p AND l.item_id = $item AND l.worker_id = $w)
+              AND NOT EXISTS (
+                SELECT 1 FROM leases o JOIN items h ON h.project_id = o.project_id AND h.id = o.item_id
+                WHERE o.project_id = $p AND o.worker_id = $w AND o.completed_at IS NULL AND o.released_at IS NULL AND o.expires_at > $now
+                  AND h.state = 'collecting' AND h.lease_id = o.id)
             """);
         take.Add("$lease", lease.Id);
         take.Add("$w", lease.WorkerId);

@@ -17,7 +17,8 @@ namespace Labeling.Application.Crowd;
 /// </summary>
 /// <remarks>
 /// A worker holds at most one task per project: asking again returns the open lease (so a client that
-/// lost the answer, or restarted, gets the same task back). When the project's budget is spent, the
+/// lost the answer, or restarted, gets the same task back), and two requests at once get the same
+/// lease (the store grants a worker one open lease at a time). When the project's budget is spent, the
 /// policy moves the remaining pool to review and no task is handed out. A worker the project has
 /// retired (<see cref="RoutingSettings.RetireUninformativeWorkers"/>, <see cref="WorkerRetirementCheck"/>)
 /// gets no new task but a <see cref="WorkerRetiredException"/> that says why; a lease it already
@@ -99,6 +100,14 @@ public sealed partial class TaskLeasing
                 var lease = new ItemLease("lse_" + Guid.NewGuid().ToString("N"), projectId, itemId, workerId, now, now + _options.LeaseDuration, null);
                 if (!await _leases.TryAcquireAsync(lease, now, cancellationToken).ConfigureAwait(false))
                 {
+                    // Refused because another worker was faster, or because a concurrent request of this worker
+                    // (a client retrying a lost response) got a lease first: then that one is this worker's task.
+                    if (await _leases.FindOpenAsync(projectId, workerId, now, cancellationToken).ConfigureAwait(false) is { } won
+                        && await _items.GetAsync(projectId, won.ItemId, cancellationToken).ConfigureAwait(false) is { } wonItem)
+                    {
+                        return Assignment(won, wonItem, project);
+                    }
+
                     continue;
                 }
 

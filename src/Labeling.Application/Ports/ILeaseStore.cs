@@ -31,11 +31,15 @@ public interface ILeaseStore
     /// <returns>Item ids.</returns>
     Task<IReadOnlyList<string>> FindCandidatesAsync(string projectId, string workerId, DateTimeOffset now, int limit, CancellationToken cancellationToken);
 
-    /// <summary>Grants the lease if the item is still collecting, free at <paramref name="now"/>, and neither voted on nor skipped by the worker.</summary>
+    /// <summary>
+    /// Grants the lease if the item is still collecting, free at <paramref name="now"/>, and neither voted on nor skipped by the worker,
+    /// and the worker holds no other open lease in the project (one that <see cref="FindOpenAsync"/> would return): of two grants to
+    /// one worker at once, at most one succeeds.
+    /// </summary>
     /// <param name="lease">The lease to grant.</param>
     /// <param name="now">The current time.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
-    /// <returns>True when granted; false when another worker was faster.</returns>
+    /// <returns>True when granted; false when another worker was faster or the worker already holds a lease.</returns>
     Task<bool> TryAcquireAsync(ItemLease lease, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>

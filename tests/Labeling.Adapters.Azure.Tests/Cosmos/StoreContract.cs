@@ -81,6 +81,52 @@ public abstract class StoreContract
     }
 
     [Fact]
+    public async Task TryAcquireAsync_WorkerAlreadyHoldsAnOpenLease_RefusesASecondUntilTheFirstEnds()
+    {
+        var s = await CreateAsync();
+        await s.Projects.TryCreateAsync(Project("p1"), CancellationToken.None);
+        await s.Items.AddNewAsync(
+            [Item("p1", "itm_a", ItemState.Collecting, null), Item("p1", "itm_b", ItemState.Collecting, null), Item("p1", "itm_c", ItemState.Collecting, null)],
+            CancellationToken.None);
+
+        Assert.True(await s.Leases.TryAcquireAsync(Lease("l1", "itm_a", "worker:a"), T0, CancellationToken.None));
+        Assert.False(await s.Leases.TryAcquireAsync(Lease("l2", "itm_b", "worker:a"), T0, CancellationToken.None));
+
+        // The refused grant held nothing and counted as no skip: the worker's task is still l1, and itm_b is free for anyone.
+        Assert.Equal("l1", (await s.Leases.FindOpenAsync("p1", "worker:a", T0, CancellationToken.None))?.Id);
+        Assert.True(await s.Leases.TryAcquireAsync(Lease("l3", "itm_b", "worker:b"), T0, CancellationToken.None));
+        Assert.Contains("itm_c", await s.Leases.FindCandidatesAsync("p1", "worker:a", T0, 10, CancellationToken.None));
+
+        var later = T0.AddMinutes(1);
+        Assert.True(await s.Leases.ReleaseAsync(Lease("l1", "itm_a", "worker:a"), later, CancellationToken.None));
+        var next = new ItemLease("l4", "p1", "itm_c", "worker:a", later, later.AddMinutes(5), null);
+        Assert.True(await s.Leases.TryAcquireAsync(next, later, CancellationToken.None));
+
+        // A lease left to expire does not block the next one either.
+        var expired = later.AddMinutes(10);
+        Assert.True(await s.Leases.TryAcquireAsync(new ItemLease("l5", "p1", "itm_b", "worker:a", expired, expired.AddMinutes(5), null), expired, CancellationToken.None));
+        Assert.Equal("l5", (await s.Leases.FindOpenAsync("p1", "worker:a", expired, CancellationToken.None))?.Id);
+    }
+
+    [Fact]
+    public async Task TryAcquireAsync_OneWorkerTwoItemsAtOnce_OneGrantAndTheOtherItemLeftFree()
+    {
+        var s = await CreateAsync();
+        await s.Projects.TryCreateAsync(Project("p1"), CancellationToken.None);
+        await s.Items.AddNewAsync([Item("p1", "itm_a", ItemState.Collecting, null), Item("p1", "itm_b", ItemState.Collecting, null)], CancellationToken.None);
+
+        var grants = await Task.WhenAll(
+            Task.Run(() => s.Leases.TryAcquireAsync(Lease("l1", "itm_a", "worker:a"), T0, CancellationToken.None)),
+            Task.Run(() => s.Leases.TryAcquireAsync(Lease("l2", "itm_b", "worker:a"), T0, CancellationToken.None)));
+
+        Assert.Equal(1, grants.Count(g => g));
+        var (won, lost) = grants[0] ? ("l1", "itm_b") : ("l2", "itm_a");
+        Assert.Equal(won, (await s.Leases.FindOpenAsync("p1", "worker:a", T0, CancellationToken.None))?.Id);
+        Assert.Equal([lost], await s.Leases.FindCandidatesAsync("p1", "worker:b", T0, 10, CancellationToken.None));
+        Assert.Equal([lost], await s.Leases.FindCandidatesAsync("p1", "worker:a", T0, 10, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task ReleaseAsync_WorkerSkipsAnItem_ItGoesToOthersButNeverBackToThatWorker()
     {
         var s = await CreateAsync();

@@ -192,6 +192,26 @@ public sealed class CrowdWorkflowTests : IDisposable
     }
 
     [Fact]
+    public async Task NextTask_AskedTwiceAtOnceBySameWorker_BothGetTheSameLease()
+    {
+        await SeedAsync();
+        var leasing = _harness.Get<TaskLeasing>();
+
+        // Three workers (one per item) each send two requests at once (a client retrying a request whose answer it lost).
+        var pairs = await Task.WhenAll(Enumerable.Range(0, 3).Select(w => Task.WhenAll(Enumerable.Range(0, 2).Select(_ => Task.Run(() =>
+            leasing.NextAsync("spam", $"worker:{w}", CancellationToken.None))))));
+
+        foreach (var pair in pairs)
+        {
+            Assert.NotNull(pair[0]);
+            Assert.Equal(pair[0]!.LeaseId, pair[1]?.LeaseId);
+        }
+
+        Assert.Equal(3, await _harness.ScalarAsync("SELECT COUNT(*) FROM leases"));
+        Assert.Equal(3, await _harness.ScalarAsync("SELECT COUNT(*) FROM items WHERE lease_id IS NOT NULL"));
+    }
+
+    [Fact]
     public async Task Vote_OneLeaseSubmittedTwiceAtOnceWithOneKey_OneVoteAndOneAnswer()
     {
         await SeedAsync();

@@ -185,6 +185,6 @@ public sealed partial class TaskLeasing
     [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Project {ProjectId} spent its vote budget ({Used} votes); {Retired} pooled items sent to review")]
     private static partial void LogBudgetSpent(ILogger logger, string projectId, long used, int retired);
 
-    [LoggerMessage(EventId = 4003, Level = LogLevel.Information, Message = "Worker {WorkerId} is retired from project {ProjectId}: {Evidence} answers of evidence, {InformationPerVote} bits per vote, {VotesPerItem} votes per item carry less than the {InformationNeeded} bits a label holds")]
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Information, Message = "Worker {WorkerId} is retired from project {ProjectId}: {Evidence} answers of evidence, {InformationPerVote} bits per vote, so {VotesPerItem} of its votes (routing.retirementVotes) carry less than the {InformationNeeded} bits a label holds")]
     private static partial void LogWorkerRetired(ILogger logger, string projectId, string workerId, double evidence, double informationPerVote, int votesPerItem, double informationNeeded);
 }

@@ -26,6 +26,33 @@ public sealed class SqliteLeaseStore : ILeaseStore
         LIMIT $limit
         """;
 
+    /// <summary>
+    /// The worker's open leases in the project (<c>$p</c>, <c>$w</c>, at <c>$now</c>), as lease <c>l</c> and its item <c>i</c>:
+    /// not completed, released or expired, on an item still collecting and still held by that lease. <see cref="FindOpenAsync"/>
+    /// reads them; a grant requires there be none.
+    /// </summary>
+    private const string OpenLeasesOfWorker = """
+        FROM leases l JOIN items i ON i.project_id = l.project_id AND i.id = l.item_id
+        WHERE l.project_id = $p AND l.worker_id = $w AND l.completed_at IS NULL AND l.released_at IS NULL AND l.expires_at > $now
+          AND i.state = 'collecting' AND i.lease_id = l.id
+        """;
+
+    private const string FindOpenQuery = $"""
+        SELECT l.id, l.project_id, l.item_id, l.worker_id, l.created_at, l.expires_at, l.completed_at, l.released_at
+        {OpenLeasesOfWorker}
+        ORDER BY l.created_at DESC LIMIT 1
+        """;
+
+    // One conditional update: the item is free and new to the worker, and the worker holds no other open lease.
+    private const string AcquireUpdate = $"""
+        UPDATE items SET lease_id = $lease, lease_worker = $w, lease_expires = $expires
+        WHERE project_id = $p AND id = $item AND state = 'collecting'
+          AND (lease_expires IS NULL OR lease_expires <= $now)
+          AND NOT EXISTS (SELECT 1 FROM votes v WHERE v.project_id = $p AND v.item_id = $item AND v.labeler_id = $w)
+          AND NOT EXISTS (SELECT 1 FROM leases s WHERE s.project_id = $p AND s.item_id = $item AND s.worker_id = $w)
+          AND NOT EXISTS (SELECT 1 {OpenLeasesOfWorker})
+        """;
+
     private readonly SqliteDatabase _database;
 
     /// <summary>Creates the store.</summary>
@@ -46,13 +73,7 @@ public sealed class SqliteLeaseStore : ILeaseStore
     public async Task<ItemLease?> FindOpenAsync(string projectId, string workerId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         using var session = await _database.ReadAsync(cancellationToken).ConfigureAwait(false);
-        var command = session.Prepared("""
-            SELECT l.id, l.project_id, l.item_id, l.worker_id, l.created_at, l.expires_at, l.completed_at, l.released_at
-            FROM leases l JOIN items i ON i.project_id = l.project_id AND i.id = l.item_id
-            WHERE l.project_id = $p AND l.worker_id = $w AND l.completed_at IS NULL AND l.released_at IS NULL AND l.expires_at > $now
-              AND i.state = 'collecting' AND i.lease_id = l.id
-            ORDER BY l.created_at DESC LIMIT 1
-            """);
+        var command = session.Prepared(FindOpenQuery);
         command.Add("$p", projectId);
         command.Add("$w", workerId);
         command.Add("$now", SqliteValues.Time(now));
@@ -95,17 +116,7 @@ public sealed class SqliteLeaseStore : ILeaseStore
 
     private static bool TryAcquire(SqliteWrite write, ItemLease lease, DateTimeOffset now)
     {
-        var take = write.Prepared("""
-            UPDATE items SET lease_id = $lease, lease_worker = $w, lease_expires = $expires
-            WHERE project_id = $p AND id = $item AND state = 'collecting'
-              AND (lease_expires IS NULL OR lease_expires <= $now)
-              AND NOT EXISTS (SELECT 1 FROM votes v WHERE v.project_id = $p AND v.item_id = $item AND v.labeler_id = $w)
-              AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.project_id = $p AND l.item_id = $item AND l.worker_id = $w)
-              AND NOT EXISTS (
-                SELECT 1 FROM leases o JOIN items h ON h.project_id = o.project_id AND h.id = o.item_id
-                WHERE o.project_id = $p AND o.worker_id = $w AND o.completed_at IS NULL AND o.released_at IS NULL AND o.expires_at > $now
-                  AND h.state = 'collecting' AND h.lease_id = o.id)
-            """);
+        var take = write.Prepared(AcquireUpdate);
         take.Add("$lease", lease.Id);
         take.Add("$w", lease.WorkerId);
         take.Add("$expires", SqliteValues.Time(lease.ExpiresAt));

@@ -67,10 +67,9 @@ public sealed partial class TaskLeasing
             ?? throw new NotFoundException($"There is no project '{projectId}'. List projects with GET /api/projects.");
         var now = _time.GetUtcNow();
 
-        var open = await _leases.FindOpenAsync(projectId, workerId, now, cancellationToken).ConfigureAwait(false);
-        if (open is not null && await _items.GetAsync(projectId, open.ItemId, cancellationToken).ConfigureAwait(false) is { } held)
+        if (await OpenAssignmentAsync(project, workerId, now, cancellationToken).ConfigureAwait(false) is { } held)
         {
-            return Assignment(open, held, project);
+            return held;
         }
 
         var used = await _items.CountCrowdVotesAsync(projectId, cancellationToken).ConfigureAwait(false);
@@ -92,7 +91,7 @@ public sealed partial class TaskLeasing
             var candidates = await _leases.FindCandidatesAsync(projectId, workerId, now, CandidatesPerRound, cancellationToken).ConfigureAwait(false);
             if (candidates.Count == 0)
             {
-                return null;
+                break;
             }
 
             foreach (var itemId in candidates)
@@ -102,10 +101,9 @@ public sealed partial class TaskLeasing
                 {
                     // Refused because another worker was faster, or because a concurrent request of this worker
                     // (a client retrying a lost response) got a lease first: then that one is this worker's task.
-                    if (await _leases.FindOpenAsync(projectId, workerId, now, cancellationToken).ConfigureAwait(false) is { } won
-                        && await _items.GetAsync(projectId, won.ItemId, cancellationToken).ConfigureAwait(false) is { } wonItem)
+                    if (await OpenAssignmentAsync(project, workerId, now, cancellationToken).ConfigureAwait(false) is { } won)
                     {
-                        return Assignment(won, wonItem, project);
+                        return won;
                     }
 
                     continue;
@@ -118,7 +116,17 @@ public sealed partial class TaskLeasing
             }
         }
 
-        return null;
+        // Nothing granted; a concurrent request of this worker may have taken the last item there was for it.
+        return await OpenAssignmentAsync(project, workerId, now, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The task of the worker's open lease in the project, or null when it holds none.</summary>
+    private async Task<TaskAssignment?> OpenAssignmentAsync(Project project, string workerId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var open = await _leases.FindOpenAsync(project.Id, workerId, now, cancellationToken).ConfigureAwait(false);
+        return open is not null && await _items.GetAsync(project.Id, open.ItemId, cancellationToken).ConfigureAwait(false) is { } held
+            ? Assignment(open, held, project)
+            : null;
     }
 
     private async Task ThrowIfRetiredAsync(string projectId, string workerId, CancellationToken cancellationToken)

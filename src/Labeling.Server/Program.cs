@@ -17,6 +17,7 @@ builder.Services.AddLocalJwtAuthentication(builder.Configuration);
 builder.Services.AddOpenApi();
 
 var app = builder.Build();
+app.UseLabelingRefusalLog();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();

@@ -16,7 +16,11 @@ internal static class CallerIdentity
         ClaimTypes.NameIdentifier,
     ];
 
-    public static string Subject(ClaimsPrincipal user)
+    public static string Subject(ClaimsPrincipal user) =>
+        TrySubject(user) ?? throw new AccessDeniedException("The token has no subject ('sub' or 'oid' claim); mint a token with --sub NAME.");
+
+    /// <summary>The caller's subject, or null when the principal carries none.</summary>
+    public static string? TrySubject(ClaimsPrincipal user)
     {
         foreach (var type in SubjectClaims)
         {
@@ -26,7 +30,7 @@ internal static class CallerIdentity
             }
         }
 
-        throw new AccessDeniedException("The token has no subject ('sub' or 'oid' claim); mint a token with --sub NAME.");
+        return null;
     }
 
     public static string WorkerId(ClaimsPrincipal user) => LabelerIds.Worker(Subject(user));

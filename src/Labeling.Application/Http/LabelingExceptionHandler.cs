@@ -43,6 +43,7 @@ internal sealed partial class LabelingExceptionHandler : IExceptionHandler
             LogUnhandled(_logger, httpContext.Request.Method, httpContext.Request.Path, exception);
         }
 
+        httpContext.Items[RefusalLog.ProblemTitleItem] = problem.Title;
         httpContext.Response.StatusCode = problem.Status ?? StatusCodes.Status500InternalServerError;
         return await _problems.TryWriteAsync(new ProblemDetailsContext
         {

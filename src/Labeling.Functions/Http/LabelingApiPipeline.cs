@@ -27,6 +27,7 @@ public sealed class LabelingApiPipeline
     public LabelingApiPipeline(IServiceProvider services)
     {
         var app = new ApplicationBuilder(services);
+        app.UseLabelingRefusalLog();
         app.UseExceptionHandler();
         app.UseRouting();
         app.UseAuthentication();

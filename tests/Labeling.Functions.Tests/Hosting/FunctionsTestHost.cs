@@ -74,10 +74,15 @@ public sealed class FunctionsTestHost : IAsyncDisposable
     };
 
     /// <summary>Starts the app on a new database with its own Durable backend.</summary>
-    public static async Task<FunctionsTestHost> StartAsync(AzuriteFixture azurite, CosmosEmulatorFixture cosmos, IReadOnlyDictionary<string, string?>? overrides = null)
+    /// <param name="azurite">Storage.</param>
+    /// <param name="cosmos">The Cosmos DB server.</param>
+    /// <param name="overrides">Settings on top of <see cref="Settings"/>.</param>
+    /// <param name="logs">A provider that also receives the app's logs (the settings' levels apply), or null.</param>
+    public static async Task<FunctionsTestHost> StartAsync(
+        AzuriteFixture azurite, CosmosEmulatorFixture cosmos, IReadOnlyDictionary<string, string?>? overrides = null, ILoggerProvider? logs = null)
     {
         var backend = await DurableBackend.StartAsync(QuietLoggerFactory());
-        return await StartAsync(azurite, cosmos, overrides, backend, new TestTokens(), new CapturingSender(), "fn-" + Guid.NewGuid().ToString("N")[..10]);
+        return await StartAsync(azurite, cosmos, overrides, backend, new TestTokens(), new CapturingSender(), "fn-" + Guid.NewGuid().ToString("N")[..10], logs);
     }
 
     /// <summary>
@@ -120,14 +125,22 @@ public sealed class FunctionsTestHost : IAsyncDisposable
 
     private static async Task<FunctionsTestHost> StartAsync(
         AzuriteFixture azurite, CosmosEmulatorFixture cosmos, IReadOnlyDictionary<string, string?>? overrides,
-        DurableBackend backend, TestTokens tokens, CapturingSender sender, string database)
+        DurableBackend backend, TestTokens tokens, CapturingSender sender, string database, ILoggerProvider? logs = null)
     {
         var requests = new InFlightRequests();
         var host = new HostBuilder()
             .ConfigureAppConfiguration(config => config
                 .AddInMemoryCollection(Settings(azurite, cosmos, database))
                 .AddInMemoryCollection(overrides ?? new Dictionary<string, string?>()))
-            .ConfigureLogging(logging => logging.AddConsole().SetMinimumLevel(LogLevel.Warning))
+            .ConfigureLogging((context, logging) =>
+            {
+                // The Functions worker reads levels from the "Logging" section; so does this host.
+                logging.AddConsole().SetMinimumLevel(LogLevel.Warning).AddConfiguration(context.Configuration.GetSection("Logging"));
+                if (logs is not null)
+                {
+                    logging.AddProvider(logs);
+                }
+            })
             .ConfigureServices((context, services) =>
             {
                 services.AddLabelingFunctions(context.Configuration);

@@ -1,11 +1,14 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
+using Labeling.Application.Http;
 using Labeling.Application.Ports;
 using Labeling.Application.Projects;
 using Labeling.Functions.Tests.Hosting;
 using Labeling.TestSupport.Emulators;
+using Labeling.TestSupport.Logging;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Labeling.Functions.Tests.Http;
@@ -17,11 +20,13 @@ namespace Labeling.Functions.Tests.Http;
 [Collection(EmulatorCollection.Name)]
 public sealed class ApiAuthorizationTests(AzuriteFixture azurite, CosmosEmulatorFixture cosmos) : IAsyncLifetime
 {
+    private readonly LogCollector _logs = new();
     private FunctionsTestHost _host = null!;
 
     public async Task InitializeAsync()
     {
-        _host = await FunctionsTestHost.StartAsync(azurite, cosmos);
+        _host = await FunctionsTestHost.StartAsync(
+            azurite, cosmos, new Dictionary<string, string?> { [$"Logging:LogLevel:{typeof(RefusalLog).FullName}"] = "Information" }, _logs);
         await _host.Services.GetRequiredService<IProjectStore>().TryCreateAsync(DemoProject.Create(DateTimeOffset.UtcNow), CancellationToken.None);
     }
 
@@ -109,5 +114,24 @@ public sealed class ApiAuthorizationTests(AzuriteFixture azurite, CosmosEmulator
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Api_Refusals_AreLoggedWithStatusAndCaller_AsOnTheLocalServer()
+    {
+        using var anonymous = _host.Client(null);
+        using var labeler = _host.Client(_host.Tokens.Mint("lena", "Labeler"));
+        using var reviewer = _host.Client(_host.Tokens.Mint("rita", "Reviewer"));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/projects")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await labeler.GetAsync("/api/projects/demo/progress")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await reviewer.GetAsync("/api/projects/nope/progress")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await reviewer.GetAsync("/api/projects/demo/progress")).StatusCode);
+
+        var refusals = _logs.Records.Where(r => r.Category == typeof(RefusalLog).FullName).ToArray();
+        Assert.Equal([401, 403, 404], refusals.Select(r => (int)r.State["Status"]!));
+        Assert.Equal(["anonymous", "lena", "rita"], refusals.Select(r => (string)r.State["Caller"]!));
+        Assert.Equal([LogLevel.Warning, LogLevel.Warning, LogLevel.Information], refusals.Select(r => r.Level));
+        Assert.Equal("/api/projects/nope/progress", refusals[2].State["Path"]);
     }
 }

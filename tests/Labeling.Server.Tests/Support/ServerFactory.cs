@@ -14,10 +14,12 @@ public sealed class ServerFactory : WebApplicationFactory<Program>
     private readonly TempFolder _data = new();
     private readonly Dictionary<string, string?> _settings;
     private readonly TimeProvider? _time;
+    private readonly Action<IServiceCollection>? _services;
 
-    public ServerFactory(IDictionary<string, string?>? settings = null, TimeProvider? time = null)
+    public ServerFactory(IDictionary<string, string?>? settings = null, TimeProvider? time = null, Action<IServiceCollection>? services = null)
     {
         _time = time;
+        _services = services;
         _settings = new Dictionary<string, string?>
         {
             ["Storage:DataDirectory"] = _data.Path,
@@ -56,6 +58,11 @@ public sealed class ServerFactory : WebApplicationFactory<Program>
         if (_time is not null)
         {
             builder.ConfigureTestServices(services => services.AddSingleton(_time));
+        }
+
+        if (_services is not null)
+        {
+            builder.ConfigureTestServices(_services);
         }
     }
 

@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Labeling.Application.Http;
+
+/// <summary>
+/// Logs every request the API refuses with a 4xx status — no or a bad token, a role that may not call
+/// the route, someone else's lease, an unknown label, an oversized upload, an unknown route — so each
+/// rejected attempt leaves one structured record: method, path, status, caller, the problem's title
+/// (or, for 401, the bearer challenge's reason) and the trace id the response carries.
+/// </summary>
+/// <remarks>
+/// <para>401 and 403 (attempts at access) are logged at Warning, other refusals at Information. A 5xx
+/// is not logged here: <see cref="LabelingExceptionHandler"/> logs it with its exception. The path is
+/// logged escaped (<see cref="PathString.ToUriComponent()"/>), so a percent-encoded line break in a
+/// request cannot forge a log line; the query string and the body are not logged (they may carry
+/// tokens or the caller's data).</para>
+/// <para>Register it first, outside <c>UseExceptionHandler()</c>, so it sees the status the caller
+/// finally gets: <see cref="UseLabelingRefusalLog"/>.</para>
+/// </remarks>
+public static partial class RefusalLog
+{
+    /// <summary>The <see cref="HttpContext.Items"/> key under which the exception handler leaves the problem's title.</summary>
+    internal const string ProblemTitleItem = "labeling.problem-title";
+
+    /// <summary>Logs each 4xx answer of the pipeline after it (see <see cref="RefusalLog"/>).</summary>
+    /// <param name="app">The pipeline; call this before <c>UseExceptionHandler()</c>.</param>
+    /// <returns>The pipeline.</returns>
+    public static IApplicationBuilder UseLabelingRefusalLog(this IApplicationBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var logger = app.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RefusalLog).FullName!);
+        return app.Use(async (context, next) =>
+        {
+            await next(context).ConfigureAwait(false);
+            var status = context.Response.StatusCode;
+            if (status is >= 400 and < 500)
+            {
+                Write(logger, context, status);
+            }
+        });
+    }
+
+    private static void Write(ILogger logger, HttpContext context, int status)
+    {
+        var request = context.Request;
+        var path = (request.PathBase + request.Path).ToUriComponent();
+        var caller = Caller(context.User);
+        var reason = context.Items[ProblemTitleItem] as string
+            ?? status switch
+            {
+                StatusCodes.Status401Unauthorized => Challenge(context.Response),
+                StatusCodes.Status403Forbidden => $"roles [{string.Join(", ", Roles(context.User))}] may not call this route",
+                _ when context.GetEndpoint() is null => "no such route",
+                _ => "-",
+            };
+        if (status is StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden)
+        {
+            LogAccessRefused(logger, request.Method, path, status, caller, reason, TraceId(context));
+        }
+        else
+        {
+            LogRefused(logger, request.Method, path, status, caller, reason, TraceId(context));
+        }
+    }
+
+    // The id problem details report as traceId (ASP.NET Core's default: the request's activity, else its trace identifier).
+    private static string TraceId(HttpContext context) => Activity.Current?.Id ?? context.TraceIdentifier;
+
+    // The subject of a validated token, or "anonymous" (no token, or one that failed validation).
+    private static string Caller(ClaimsPrincipal user)
+    {
+        if (user.Identity is not { IsAuthenticated: true })
+        {
+            return "anonymous";
+        }
+
+        return CallerIdentity.TrySubject(user) ?? "authenticated, no subject";
+    }
+
+    private static IEnumerable<string> Roles(ClaimsPrincipal user) =>
+        user.Claims.Where(c => c.Type is ClaimTypes.Role or "roles" or "role").Select(c => c.Value).Distinct(StringComparer.Ordinal);
+
+    // JwtBearer says why a token was refused in its challenge (Bearer error="invalid_token", error_description="...");
+    // a challenge without an error means the request carried no token.
+    private static string Challenge(HttpResponse response) =>
+        response.Headers.WWWAuthenticate.ToString() is { } challenge && challenge.Contains("error=", StringComparison.Ordinal)
+            ? challenge
+            : "no bearer token";
+
+    [LoggerMessage(EventId = 9002, Level = LogLevel.Warning, Message = "Refused {Method} {Path} with {Status} for {Caller}: {Reason} (trace {TraceId})")]
+    private static partial void LogAccessRefused(ILogger logger, string method, string path, int status, string caller, string reason, string traceId);
+
+    [LoggerMessage(EventId = 9003, Level = LogLevel.Information, Message = "Refused {Method} {Path} with {Status} for {Caller}: {Reason} (trace {TraceId})")]
+    private static partial void LogRefused(ILogger logger, string method, string path, int status, string caller, string reason, string traceId);
+}

@@ -1,0 +1,119 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using Labeling.Application.Http;
+using Labeling.Server.Tests.Support;
+using Labeling.TestSupport.Logging;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Labeling.Server.Tests.Http;
+
+/// <summary>Every refused request leaves one log record saying who was refused what and why; accepted ones leave none.</summary>
+public sealed class RefusalLogTests : IAsyncLifetime
+{
+    private const string Project = "refusals";
+    private readonly LogCollector _logs = new();
+    private readonly ServerFactory _server;
+
+    public RefusalLogTests()
+    {
+        _server = new ServerFactory(
+            new Dictionary<string, string?>
+            {
+                ["Labeling:CreateDemoProject"] = "false",
+                [$"Logging:LogLevel:{typeof(RefusalLog).FullName}"] = "Information",
+            },
+            services: services => services.AddSingleton<ILoggerProvider>(_logs));
+    }
+
+    private HttpClient Admin => _server.ClientAs("root", "Admin");
+
+    private IReadOnlyList<LogCollector.LogRecord> Refusals =>
+        _logs.Records.Where(r => r.Category == typeof(RefusalLog).FullName).ToArray();
+
+    public async Task InitializeAsync()
+    {
+        var created = await Admin.PostAsJsonAsync("/api/projects", new
+        {
+            id = Project,
+            labels = new[] { new { name = "spam", description = "promotion" }, new { name = "ham", description = "real comment" } },
+        });
+        await created.ExpectAsync(HttpStatusCode.Created);
+        var csv = Encoding.UTF8.GetBytes("text\nPlease subscribe to my channel\nI love this song\n");
+        await (await Admin.PostAsync($"/api/projects/{Project}/documents", Api.File("comments.csv", csv))).ExpectAsync(HttpStatusCode.Created);
+        await Api.WaitForWeakLabelingAsync(Admin, Project, 2);
+    }
+
+    public Task DisposeAsync()
+    {
+        _server.Dispose();
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task EachRefusal_IsLoggedOnce_WithStatusCallerAndReason()
+    {
+        var alice = _server.ClientAs("alice", "Labeler");
+        var lease = (await (await alice.GetAsync($"/api/projects/{Project}/tasks/next")).ExpectAsync(HttpStatusCode.OK))["leaseId"]!.GetValue<string>();
+        Assert.Empty(Refusals);
+
+        using var other = new ServerFactory();
+        var foreign = _server.CreateClient();
+        foreign.DefaultRequestHeaders.Authorization = other.ClientAs("mallory", "Admin").DefaultRequestHeaders.Authorization;
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _server.CreateClient().GetAsync($"/api/projects/{Project}/tasks/next")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await foreign.GetAsync("/api/projects")).StatusCode);
+        await (await alice.PostAsJsonAsync("/api/projects", new { id = "mine" })).ExpectProblemAsync(HttpStatusCode.Forbidden);
+        await (await _server.ClientAs("bob", "Labeler").VoteAsync(lease, new { label = "ham" })).ExpectProblemAsync(HttpStatusCode.Forbidden);
+        var invalid = await (await alice.VoteAsync(lease, new { label = "SPAM" })).ExpectProblemAsync(HttpStatusCode.BadRequest);
+        await (await Admin.GetAsync("/api/projects/nope/progress")).ExpectProblemAsync(HttpStatusCode.NotFound);
+
+        var records = Refusals;
+        Assert.Equal(6, records.Count);
+        AssertRecord(records[0], LogLevel.Warning, 9002, "GET", $"/api/projects/{Project}/tasks/next", 401, "anonymous", "no bearer token");
+        AssertRecord(records[1], LogLevel.Warning, 9002, "GET", "/api/projects", 401, "anonymous", "invalid_token");
+        AssertRecord(records[2], LogLevel.Warning, 9002, "POST", "/api/projects", 403, "alice", "may not call this route");
+        AssertRecord(records[3], LogLevel.Warning, 9002, "POST", $"/api/tasks/{lease}/votes", 403, "bob", string.Empty);
+        AssertRecord(records[4], LogLevel.Information, 9003, "POST", $"/api/tasks/{lease}/votes", 400, "alice", string.Empty);
+        AssertRecord(records[5], LogLevel.Information, 9003, "GET", "/api/projects/nope/progress", 404, "root", string.Empty);
+        Assert.All(records, r => Assert.False(string.IsNullOrEmpty(r.State["TraceId"] as string)));
+        Assert.Equal(invalid["traceId"]!.GetValue<string>(), records[4].State["TraceId"]);
+        Assert.All(records.Skip(3), r => Assert.NotEqual("-", r.State["Reason"]));
+
+        // The lease survived all of it, and an accepted vote adds no record.
+        await (await alice.VoteAsync(lease, new { label = "spam" })).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal(6, Refusals.Count);
+    }
+
+    [Fact]
+    public async Task Refusal_OfAPathWithAnEncodedLineBreak_IsLoggedOnOneLine()
+    {
+        await (await Admin.GetAsync("/api/projects/a%0D%0Afake%20entry/progress")).ExpectProblemAsync(HttpStatusCode.NotFound);
+
+        var record = Assert.Single(Refusals);
+        Assert.DoesNotContain('\n', record.Message);
+        Assert.DoesNotContain('\r', record.Message);
+        Assert.Contains("%0D%0Afake", record.State["Path"] as string, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Refusal_OfAnUnknownRoute_SaysSo()
+    {
+        var response = await Admin.GetAsync("/api/no-such-thing");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        var record = Assert.Single(Refusals);
+        Assert.Equal("no such route", record.State["Reason"]);
+    }
+
+    private static void AssertRecord(LogCollector.LogRecord record, LogLevel level, int eventId, string method, string path, int status, string caller, string reason)
+    {
+        Assert.Equal(level, record.Level);
+        Assert.Equal(eventId, record.EventId.Id);
+        Assert.Equal(method, record.State["Method"]);
+        Assert.Equal(path, record.State["Path"]);
+        Assert.Equal(status, record.State["Status"]);
+        Assert.Equal(caller, record.State["Caller"]);
+        Assert.Contains(reason, record.State["Reason"] as string, StringComparison.Ordinal);
+    }
+}

@@ -244,7 +244,7 @@ public sealed partial class VoteRecording
 
         if (!schema.Contains(request.Label))
         {
-            throw new InvalidRequestException("label", $"'{request.Label}' is not a label of this project. Use one of [{string.Join(", ", schema.Names)}] (case-sensitive), or send \"unsure\": true.");
+            throw new InvalidRequestException("label", $"'{InvalidRequestException.Echo(request.Label)}' is not a label of this project. Use one of [{string.Join(", ", schema.Names)}] (case-sensitive), or send \"unsure\": true.");
         }
 
         return request.Label;

@@ -58,7 +58,7 @@ public sealed class GoldSeeding
 
             if (!project.Schema.Contains(g.Label))
             {
-                errors[$"items[{i}].label"] = [$"'{g.Label}' is not a label of this project; use one of [{string.Join(", ", project.Schema.Names)}]."];
+                errors[$"items[{i}].label"] = [$"'{InvalidRequestException.Echo(g.Label)}' is not a label of this project; use one of [{string.Join(", ", project.Schema.Names)}]."];
             }
         }
 

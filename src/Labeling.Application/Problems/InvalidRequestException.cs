@@ -23,6 +23,18 @@ public sealed class InvalidRequestException : LabelingProblemException
     /// <summary>Messages per field.</summary>
     public IReadOnlyDictionary<string, string[]> Errors { get; }
 
+    /// <summary>
+    /// A value the caller sent, as an error message may quote it: at most <paramref name="max"/> characters
+    /// (longer values are cut and end in "…", with their length), so a 100 kB label is not echoed back in full.
+    /// </summary>
+    /// <param name="value">The value as sent.</param>
+    /// <param name="max">Characters kept.</param>
+    /// <returns>The value, or its start.</returns>
+    public static string Echo(string? value, int max = 80) =>
+        value is null ? string.Empty
+        : value.Length <= max ? value
+        : $"{value[..max]}… ({value.Length} characters)";
+
     /// <inheritdoc />
     public override int StatusCode => 400;
 

@@ -44,7 +44,7 @@ public sealed class ReviewResolution
         var index = project.Schema.IndexOf(request.Label);
         if (index < 0)
         {
-            throw new InvalidRequestException("label", $"'{request.Label}' is not a label of this project; use one of [{string.Join(", ", project.Schema.Names)}].");
+            throw new InvalidRequestException("label", $"'{InvalidRequestException.Echo(request.Label)}' is not a label of this project; use one of [{string.Join(", ", project.Schema.Names)}].");
         }
 
         var item = await _items.GetAsync(projectId, itemId, cancellationToken).ConfigureAwait(false)

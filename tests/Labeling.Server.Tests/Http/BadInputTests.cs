@@ -58,6 +58,19 @@ public sealed class BadInputTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Vote_HugeUnknownLabel_Returns400WithoutEchoingItInFull()
+    {
+        var alice = _server.ClientAs("alice", "Labeler");
+        var lease = await TakeAsync(alice);
+
+        var problem = await (await alice.VoteAsync(lease, new { label = new string('a', 50_000) })).ExpectProblemAsync(HttpStatusCode.BadRequest);
+
+        var detail = problem["detail"]!.GetValue<string>();
+        Assert.True(detail.Length < 300, $"detail is {detail.Length} characters");
+        Assert.Contains("(50000 characters)", detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Vote_MissingLabelWithoutUnsure_Returns400()
     {
         var alice = _server.ClientAs("alice", "Labeler");

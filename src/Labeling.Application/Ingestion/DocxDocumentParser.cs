@@ -8,9 +8,13 @@ namespace Labeling.Application.Ingestion;
 
 /// <summary>Reads <c>.docx</c> files: the text of each paragraph in the main document, cut by <see cref="TextSplitter"/>.</summary>
 /// <remarks>
-/// Every Word paragraph, including those in table cells, is a paragraph for the splitting rule, so
-/// each non-empty one becomes at least one item. Headers, footers, comments and footnotes are not
-/// read. Legacy <c>.doc</c> files are not supported. Items are <c>chunk-N</c>. Loaded whole.
+/// Every top-level Word paragraph, including those in table cells, is a paragraph for the splitting rule,
+/// so each non-empty one becomes at least one item; a paragraph nested in another (a text box) is part of
+/// its outer paragraph's text. Headers, footers, comments and footnotes are not read. Legacy <c>.doc</c>
+/// files are not supported. Items are <c>chunk-N</c>. The package (at most
+/// <see cref="IngestionOptions.MaxFileBytes"/>) is loaded whole, but the main document is read as a stream,
+/// one paragraph at a time, and rejected once its XML passes <see cref="IngestionOptions.MaxUnpackedCharacters"/>:
+/// a zip bomb is quarantined instead of exhausting memory.
 /// </remarks>
 public sealed class DocxDocumentParser : IDocumentParser
 {
@@ -31,32 +35,100 @@ public sealed class DocxDocumentParser : IDocumentParser
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var buffer = new MemoryStream(await PdfDocumentParser.ReadAllAsync(content, cancellationToken).ConfigureAwait(false));
-        using var document = Open(buffer);
-        var body = document.MainDocumentPart?.Document?.Body
+        using var document = Open(buffer, options.MaxUnpackedCharacters);
+        var main = document.MainDocumentPart
             ?? throw new DocumentRejectedException("The .docx file has no document body. Open and re-save it in Word.");
 
         var chunk = 0;
-        foreach (var paragraph in body.Descendants<Paragraph>())
+        var sawBody = false;
+        using var reader = Read(main, options.MaxUnpackedCharacters);
+        while (Next(reader, options.MaxUnpackedCharacters))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            foreach (var text in TextSplitter.SplitParagraph(paragraph.InnerText, options.MaxItemCharacters))
+            if (!reader.IsStartElement)
             {
-                yield return new ParsedItem($"chunk-{++chunk}", text, null, ParsedItem.NoMetadata);
+                continue;
             }
+
+            if (reader.ElementType == typeof(Body))
+            {
+                sawBody = true;
+            }
+            else if (reader.ElementType == typeof(Paragraph))
+            {
+                // The paragraph alone becomes a small tree (its runs); the reader moves past it.
+                var paragraph = Load(reader, options.MaxUnpackedCharacters);
+                foreach (var text in TextSplitter.SplitParagraph(paragraph.InnerText, options.MaxItemCharacters))
+                {
+                    yield return new ParsedItem($"chunk-{++chunk}", text, null, ParsedItem.NoMetadata);
+                }
+            }
+        }
+
+        if (!sawBody)
+        {
+            throw new DocumentRejectedException("The .docx file has no document body. Open and re-save it in Word.");
         }
     }
 
-    private static WordprocessingDocument Open(Stream buffer)
+    private static WordprocessingDocument Open(Stream buffer, long maxCharacters)
     {
         try
         {
-            return WordprocessingDocument.Open(buffer, isEditable: false);
+            return WordprocessingDocument.Open(buffer, isEditable: false, new OpenSettings { MaxCharactersInPart = maxCharacters });
         }
-        catch (Exception ex) when (ex is OpenXmlPackageException or FileFormatException or InvalidDataException or IOException or InvalidOperationException or System.Xml.XmlException)
+        catch (Exception ex) when (IsUnreadable(ex))
         {
-            throw new DocumentRejectedException(
-                $"The file is not a valid .docx (a Word zip package) ({ex.GetType().Name}). Legacy .doc files must be saved as .docx first.",
-                ex);
+            throw Invalid(ex, maxCharacters);
         }
     }
+
+    private static OpenXmlReader Read(OpenXmlPart part, long maxCharacters)
+    {
+        try
+        {
+            return OpenXmlReader.Create(part);
+        }
+        catch (Exception ex) when (IsUnreadable(ex))
+        {
+            throw Invalid(ex, maxCharacters);
+        }
+    }
+
+    private static bool Next(OpenXmlReader reader, long maxCharacters)
+    {
+        try
+        {
+            return reader.Read();
+        }
+        catch (Exception ex) when (IsUnreadable(ex))
+        {
+            throw Invalid(ex, maxCharacters);
+        }
+    }
+
+    private static OpenXmlElement Load(OpenXmlReader reader, long maxCharacters)
+    {
+        try
+        {
+            return reader.LoadCurrentElement() ?? throw new DocumentRejectedException("The .docx file's document ends inside a paragraph.");
+        }
+        catch (Exception ex) when (IsUnreadable(ex))
+        {
+            throw Invalid(ex, maxCharacters);
+        }
+    }
+
+    private static bool IsUnreadable(Exception ex) =>
+        ex is OpenXmlPackageException or FileFormatException or InvalidDataException or IOException or InvalidOperationException or System.Xml.XmlException;
+
+    private static DocumentRejectedException Invalid(Exception ex, long maxCharacters) =>
+        ex is System.Xml.XmlException { Message: var message } && message.Contains("MaxCharactersInDocument", StringComparison.Ordinal)
+            ? new DocumentRejectedException(
+                $"The .docx file's document unpacks to more than {maxCharacters:N0} characters of XML (Ingestion:MaxUnpackedCharacters). "
+                + "Split it into smaller files, or raise the limit if the file is genuine.",
+                ex)
+            : new DocumentRejectedException(
+                $"The file is not a valid .docx (a Word zip package) ({ex.GetType().Name}). Legacy .doc files must be saved as .docx first.",
+                ex);
 }

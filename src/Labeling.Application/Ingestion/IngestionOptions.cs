@@ -50,6 +50,16 @@ public sealed class IngestionOptions
     public long MaxFileBytes { get; set; } = 20L * 1024 * 1024;
 
     /// <summary>
+    /// Most a packed format may unpack to: characters of XML in a <c>.docx</c> file's main document, bytes
+    /// of any one decoded stream in a <c>.pdf</c> (and ten times this for all of a PDF's streams together).
+    /// A file over it is quarantined, so a small upload that inflates to gigabytes (a decompression bomb)
+    /// costs a bounded amount of work and memory. Default 100,000,000, about five times the largest
+    /// accepted file.
+    /// </summary>
+    [Range(1L, long.MaxValue)]
+    public long MaxUnpackedCharacters { get; set; } = 100_000_000;
+
+    /// <summary>
     /// Largest share of undecodable characters (U+FFFD from invalid UTF-8, or NUL) tolerated in a text
     /// file before it is rejected as binary or wrongly encoded. Default 0.01 (1 %). Checked once
     /// 4,096 characters have been read and again at the end of the file.

@@ -11,7 +11,8 @@ namespace Labeling.Application.Ingestion;
 /// Text is extracted per page in content order and the pages are joined in order; each item
 /// carries the page it came from as metadata <c>page</c> (1-based) and a paragraph never spans two
 /// pages. A PDF with pages but no text layer (a scan) is rejected, since it would silently produce
-/// nothing to label. Items are <c>chunk-N</c>, numbered across the document. Loaded whole.
+/// nothing to label. Items are <c>chunk-N</c>, numbered across the document. Loaded whole; what its streams
+/// may unpack to is limited by <see cref="UnpackBudget"/>.
 /// </remarks>
 public sealed class PdfDocumentParser : IDocumentParser
 {
@@ -32,7 +33,7 @@ public sealed class PdfDocumentParser : IDocumentParser
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var bytes = await ReadAllAsync(content, cancellationToken).ConfigureAwait(false);
-        using var pdf = Open(bytes);
+        using var pdf = Open(bytes, options.MaxUnpackedCharacters);
         var chunk = 0;
         var pageNumber = 0;
         foreach (var page in pdf.GetPages())
@@ -56,11 +57,15 @@ public sealed class PdfDocumentParser : IDocumentParser
         }
     }
 
-    private static PdfDocument Open(byte[] bytes)
+    private static PdfDocument Open(byte[] bytes, long maxUnpacked)
     {
         try
         {
-            return PdfDocument.Open(bytes);
+            return PdfDocument.Open(bytes, new ParsingOptions { FilterProvider = new UnpackBudget(maxUnpacked) });
+        }
+        catch (DocumentRejectedException)
+        {
+            throw;
         }
         catch (PdfDocumentEncryptedException ex)
         {

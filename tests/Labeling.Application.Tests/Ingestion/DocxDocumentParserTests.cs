@@ -52,6 +52,42 @@ public sealed class DocxDocumentParserTests
         Assert.Contains(".docx", rejected.Reason, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ParseAsync_DocumentThatUnpacksPastTheLimit_RejectedNamingTheSetting()
+    {
+        // 200,000 characters of text pack into a few hundred bytes, as in a zip bomb.
+        var docx = BuildDocx(body => body.Append(Para(new string('x', 200_000))));
+        Assert.True(docx.Length < 10_000, $"the package is {docx.Length} bytes");
+
+        var rejected = await RejectAsync(_parser, "bomb.docx", docx, Options(o => o.MaxUnpackedCharacters = 100_000));
+
+        Assert.Contains("more than 100,000 characters", rejected.Reason, StringComparison.Ordinal);
+        Assert.Contains("Ingestion:MaxUnpackedCharacters", rejected.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ParseAsync_DocumentUnderTheLimit_IsRead()
+    {
+        var docx = BuildDocx(body => body.Append(Para(new string('x', 50_000))));
+
+        var items = await ParseAsync(_parser, "long.docx", docx, Options(o => o.MaxUnpackedCharacters = 100_000));
+
+        Assert.Equal(50_000, items.Sum(i => i.Text.Length));
+    }
+
+    [Fact]
+    public async Task ParseAsync_ParagraphInATextBox_IsReadOnceAsPartOfItsOuterParagraph()
+    {
+        var docx = BuildDocx(body => body.Append(new Paragraph(
+            new Run(new Text("Before the box. ") { Space = SpaceProcessingModeValues.Preserve }),
+            new Run(new DocumentFormat.OpenXml.Wordprocessing.Picture(
+                new DocumentFormat.OpenXml.Vml.Shape(new DocumentFormat.OpenXml.Vml.TextBox(new TextBoxContent(Para("Inside the box.")))))))));
+
+        var items = await ParseAsync(_parser, "box.docx", docx);
+
+        Assert.Equal(["Before the box. Inside the box."], Texts(items));
+    }
+
     internal static byte[] BuildDocx(Action<Body> fill)
     {
         using var buffer = new MemoryStream();

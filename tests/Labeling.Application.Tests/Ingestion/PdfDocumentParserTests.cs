@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.IO.Compression;
+using System.Text;
 using Labeling.Application.Ingestion;
 using UglyToad.PdfPig.Content;
 using UglyToad.PdfPig.Core;
@@ -50,6 +53,86 @@ public sealed class PdfDocumentParserTests
         var rejected = await RejectAsync(_parser, "fake.pdf", "just some words, no PDF here");
 
         Assert.StartsWith("The file is not a readable PDF", rejected.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ParseAsync_StreamThatInflatesPastTheLimit_RejectedNamingTheSetting()
+    {
+        // One page whose 2,000,000-byte content stream deflates to a few kilobytes, as in a decompression bomb.
+        var pdf = DeflatedPdf(pages: 1, contentBytes: 2_000_000);
+        Assert.True(pdf.Length < 20_000, $"the PDF is {pdf.Length} bytes");
+
+        var rejected = await RejectAsync(_parser, "bomb.pdf", pdf, Options(o => o.MaxUnpackedCharacters = 1_000_000));
+
+        Assert.Equal(
+            "A stream in the PDF unpacks to more than 1,000,000 bytes (Ingestion:MaxUnpackedCharacters). Split the document, or raise the limit if the file is genuine.",
+            rejected.Reason);
+    }
+
+    [Fact]
+    public async Task ParseAsync_StreamsThatTogetherInflatePastTenTimesTheLimit_Rejected()
+    {
+        var pdf = DeflatedPdf(pages: 12, contentBytes: 95_000);
+
+        var rejected = await RejectAsync(_parser, "many.pdf", pdf, Options(o => o.MaxUnpackedCharacters = 100_000));
+
+        Assert.StartsWith("The PDF's streams unpack to more than 1,000,000 bytes in all", rejected.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ParseAsync_DeflatedStreamsWithinTheLimit_AreRead()
+    {
+        var pdf = DeflatedPdf(pages: 3, contentBytes: 95_000);
+
+        var items = await ParseAsync(_parser, "fine.pdf", pdf, Options(o => o.MaxUnpackedCharacters = 100_000));
+
+        Assert.Equal(["Page 1", "Page 2", "Page 3"], Texts(items));
+    }
+
+    // A minimal PDF written by hand: each page's content stream shows "Page N" and is padded with spaces
+    // to contentBytes, then deflated (FlateDecode), so it is tiny on disk and large unpacked.
+    private static byte[] DeflatedPdf(int pages, int contentBytes)
+    {
+        var objects = new List<byte[]>
+        {
+            Encoding.ASCII.GetBytes("<< /Type /Catalog /Pages 2 0 R >>"),
+            Encoding.ASCII.GetBytes($"<< /Type /Pages /Kids [{string.Join(" ", Enumerable.Range(0, pages).Select(p => $"{4 + (2 * p)} 0 R"))}] /Count {pages} >>"),
+            Encoding.ASCII.GetBytes("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"),
+        };
+        for (var p = 1; p <= pages; p++)
+        {
+            var content = Encoding.ASCII.GetBytes($"BT /F1 12 Tf 72 712 Td (Page {p}) Tj ET\n".PadRight(contentBytes));
+            using var packed = new MemoryStream();
+            using (var zlib = new ZLibStream(packed, CompressionLevel.SmallestSize, leaveOpen: true))
+            {
+                zlib.Write(content);
+            }
+
+            objects.Add(Encoding.ASCII.GetBytes($"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {5 + (2 * (p - 1))} 0 R /Resources << /Font << /F1 3 0 R >> >> >>"));
+            objects.Add([.. Encoding.ASCII.GetBytes($"<< /Length {packed.Length} /Filter /FlateDecode >>\nstream\n"), .. packed.ToArray(), .. Encoding.ASCII.GetBytes("\nendstream")]);
+        }
+
+        using var pdf = new MemoryStream();
+        pdf.Write(Encoding.ASCII.GetBytes("%PDF-1.4\n"));
+        var offsets = new List<long>();
+        for (var i = 0; i < objects.Count; i++)
+        {
+            offsets.Add(pdf.Position);
+            pdf.Write(Encoding.ASCII.GetBytes($"{i + 1} 0 obj\n"));
+            pdf.Write(objects[i]);
+            pdf.Write(Encoding.ASCII.GetBytes("\nendobj\n"));
+        }
+
+        var xref = pdf.Position;
+        var table = new StringBuilder($"xref\n0 {objects.Count + 1}\n0000000000 65535 f \n");
+        foreach (var offset in offsets)
+        {
+            table.Append(CultureInfo.InvariantCulture, $"{offset:D10} 00000 n \n");
+        }
+
+        table.Append(CultureInfo.InvariantCulture, $"trailer\n<< /Size {objects.Count + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n");
+        pdf.Write(Encoding.ASCII.GetBytes(table.ToString()));
+        return pdf.ToArray();
     }
 
     internal static byte[] BuildPdf(IReadOnlyList<string?> pages)

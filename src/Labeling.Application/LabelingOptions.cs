@@ -16,6 +16,13 @@ public sealed class LabelingOptions
     [Range(1L, 1L << 32)]
     public long MaxUploadBytes { get; set; } = 20L * 1024 * 1024;
 
+    /// <summary>
+    /// Largest JSON request body accepted on every route but uploads and gold seeding (which take
+    /// <see cref="MaxUploadBytes"/>), in bytes. Default 1 MiB; larger bodies get 413.
+    /// </summary>
+    [Range(1024L, 1L << 32)]
+    public long MaxJsonBodyBytes { get; set; } = 1024 * 1024;
+
     /// <summary>Items per weak-labeling work message (written in one transaction). Default 128.</summary>
     [Range(1, 10_000)]
     public int WeakLabelBatchSize { get; set; } = 128;

@@ -22,6 +22,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseLabelingRequestLimits();
 app.MapOpenApi();
 app.MapHealthChecks("/health");
 app.MapLabelingApi();

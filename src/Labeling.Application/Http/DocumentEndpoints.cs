@@ -15,13 +15,13 @@ namespace Labeling.Application.Http;
 internal static class DocumentEndpoints
 {
     // Room for the multipart boundaries and part headers around the file itself.
-    private const long MultipartOverhead = 64 * 1024;
 
     public static void Map(RouteGroupBuilder api)
     {
         api.MapPost("/projects/{projectId}/documents", UploadAsync)
             .RequireAuthorization(LabelingRoles.AdminPolicy)
             .DisableAntiforgery()
+            .WithMetadata(RequestBodyLimit.LargeBody.Instance)
             .WithName("UploadDocument")
             .WithSummary("Uploads a document (multipart field 'file'); it is parsed into items at once (Admin).");
 
@@ -51,7 +51,7 @@ internal static class DocumentEndpoints
     {
         await projects.GetAsync(projectId, ct);
         var max = options.Value.MaxUploadBytes;
-        if (request.ContentLength > max + MultipartOverhead)
+        if (request.ContentLength > max + RequestBodyLimit.MultipartOverhead)
         {
             throw TooLarge(request.ContentLength.Value, max);
         }
@@ -63,7 +63,7 @@ internal static class DocumentEndpoints
 
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
-            limit.MaxRequestBodySize = max + MultipartOverhead;
+            limit.MaxRequestBodySize = max + RequestBodyLimit.MultipartOverhead;
         }
 
         var form = await ReadFormAsync(request, max, ct);
@@ -111,7 +111,7 @@ internal static class DocumentEndpoints
     {
         try
         {
-            return await request.ReadFormAsync(new FormOptions { MultipartBodyLengthLimit = max + MultipartOverhead }, ct);
+            return await request.ReadFormAsync(new FormOptions { MultipartBodyLengthLimit = max + RequestBodyLimit.MultipartOverhead }, ct);
         }
         catch (InvalidDataException ex) when (ex.Message.Contains("limit", StringComparison.OrdinalIgnoreCase))
         {

@@ -40,6 +40,7 @@ internal static class ProjectEndpoints
         api.MapPost("/projects/{projectId}/gold", async (string projectId, GoldSeedRequest? body, GoldSeeding gold, CancellationToken ct) =>
                 Results.Ok(await gold.SeedAsync(projectId, Body.Required(body, "{\"items\":[{\"text\":\"...\",\"label\":\"spam\"}]}"), ct)))
             .RequireAuthorization(LabelingRoles.AdminPolicy)
+            .WithMetadata(RequestBodyLimit.LargeBody.Instance)
             .WithName("SeedGold").WithSummary("Seeds gold items with known labels (Admin).");
 
         api.MapPost("/projects/{projectId}/refit", async (string projectId, [FromServices] ReliabilityRefit refit, [FromServices] IOptions<ReliabilityRefitOptions> options, CancellationToken ct) =>

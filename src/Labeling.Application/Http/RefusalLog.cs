@@ -55,6 +55,7 @@ public static partial class RefusalLog
             {
                 StatusCodes.Status401Unauthorized => Challenge(context.Response),
                 StatusCodes.Status403Forbidden => $"roles [{string.Join(", ", Roles(context.User))}] may not call this route",
+                StatusCodes.Status413PayloadTooLarge => "the request body is larger than the route takes",
                 _ when context.GetEndpoint() is null => "no such route",
                 _ => "-",
             };

@@ -32,6 +32,7 @@ public sealed class LabelingApiPipeline
         app.UseRouting();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseLabelingRequestLimits();
         app.UseEndpoints(endpoints => endpoints.MapLabelingApi().AddEndpointFilter(RaiseVoteAsync));
         _pipeline = app.Build();
     }

@@ -17,7 +17,7 @@ public sealed class BadInputTests : IAsyncLifetime
     public BadInputTests()
     {
         _server = new ServerFactory(
-            new Dictionary<string, string?> { ["Labeling:MaxUploadBytes"] = "65536", ["Labeling:CreateDemoProject"] = "false" },
+            new Dictionary<string, string?> { ["Labeling:MaxUploadBytes"] = "65536", ["Labeling:MaxJsonBodyBytes"] = "16384", ["Labeling:CreateDemoProject"] = "false" },
             _time);
     }
 
@@ -63,11 +63,11 @@ public sealed class BadInputTests : IAsyncLifetime
         var alice = _server.ClientAs("alice", "Labeler");
         var lease = await TakeAsync(alice);
 
-        var problem = await (await alice.VoteAsync(lease, new { label = new string('a', 50_000) })).ExpectProblemAsync(HttpStatusCode.BadRequest);
+        var problem = await (await alice.VoteAsync(lease, new { label = new string('a', 10_000) })).ExpectProblemAsync(HttpStatusCode.BadRequest);
 
         var detail = problem["detail"]!.GetValue<string>();
         Assert.True(detail.Length < 300, $"detail is {detail.Length} characters");
-        Assert.Contains("(50000 characters)", detail, StringComparison.Ordinal);
+        Assert.Contains("(10000 characters)", detail, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -224,6 +224,50 @@ public sealed class BadInputTests : IAsyncLifetime
         var problem = await (await Admin.PostAsync($"/api/projects/{Project}/documents", Api.File("big.csv", big))).ExpectProblemAsync(HttpStatusCode.RequestEntityTooLarge);
 
         Assert.Contains("65,536", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Vote_WithABodyOverTheJsonLimit_Returns413AndTheLeaseStillTakesAVote()
+    {
+        var alice = _server.ClientAs("alice", "Labeler");
+        var lease = await TakeAsync(alice);
+        var padded = $"{{\"label\":\"spam\",\"note\":\"{new string('x', 2 * 1024 * 1024)}\"}}";
+
+        var problem = await (await alice.PostAsync($"/api/tasks/{lease}/votes", new StringContent(padded, Encoding.UTF8, "application/json")))
+            .ExpectProblemAsync(HttpStatusCode.RequestEntityTooLarge);
+
+        Assert.Contains("Labeling:MaxJsonBodyBytes", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        await (await alice.VoteAsync(lease, new { label = "spam" })).ExpectAsync(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Vote_WithAChunkedBodyOverTheJsonLimit_Returns413()
+    {
+        var alice = _server.ClientAs("alice", "Labeler");
+        var lease = await TakeAsync(alice);
+        var padded = new MemoryStream(Encoding.UTF8.GetBytes($"{{\"label\":\"spam\",\"note\":\"{new string('x', 2 * 1024 * 1024)}\"}}"));
+        var content = new StreamContent(padded);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/api/tasks/{lease}/votes") { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+
+        var response = await alice.SendAsync(request);
+
+        await response.ExpectProblemAsync(HttpStatusCode.RequestEntityTooLarge);
+    }
+
+    [Fact]
+    public async Task SeedGold_WithABodyOverTheJsonLimit_IsAcceptedUpToTheUploadLimit()
+    {
+        // About 90 kB: over this server's JSON limit (16 kB), under its upload limit (64 kB plus the multipart allowance).
+        var items = Enumerable.Range(0, 1_500).Select(i => new { text = $"gold comment number {i} with some words in it", label = i % 2 == 0 ? "spam" : "ham" }).ToArray();
+        var body = JsonContent.Create(new { items });
+        await body.LoadIntoBufferAsync();
+        Assert.InRange(body.Headers.ContentLength!.Value, 16_385, 65_536 + (64 * 1024));
+
+        var response = await Admin.PostAsync($"/api/projects/{Project}/gold", body);
+
+        await response.ExpectAsync(HttpStatusCode.OK);
     }
 
     [Fact]

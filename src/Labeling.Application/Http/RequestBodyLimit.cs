@@ -1,0 +1,115 @@
+using Labeling.Application.Problems;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Labeling.Application.Http;
+
+/// <summary>
+/// Caps request bodies per route: the JSON routes (votes, project definitions, review decisions) take at
+/// most <see cref="LabelingOptions.MaxJsonBodyBytes"/>, the routes marked <see cref="LargeBody"/> (document
+/// uploads, gold seeding) at most <see cref="LabelingOptions.MaxUploadBytes"/> plus the multipart framing.
+/// </summary>
+/// <remarks>
+/// Without it every route would take the server's default (30 MB on Kestrel), so any caller with a token
+/// could make the server buffer 30 MB per request. A body announced larger than the cap gets 413 before
+/// anything is read; one that turns out larger while it is read (chunked) gets 413 from the server's limit.
+/// Where the host fixes the limit itself (the feature is read-only), the announced length is still checked.
+/// Register after routing (<c>UseRouting()</c>, implicit in a <c>WebApplication</c>) and before the endpoints run.
+/// </remarks>
+public static class RequestBodyLimit
+{
+    /// <summary>Framing a multipart upload may add around the file itself.</summary>
+    internal const long MultipartOverhead = 64 * 1024;
+
+    /// <summary>Applies the per-route caps (see <see cref="RequestBodyLimit"/>).</summary>
+    /// <param name="app">The pipeline, after routing.</param>
+    /// <returns>The pipeline.</returns>
+    public static IApplicationBuilder UseLabelingRequestLimits(this IApplicationBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var options = app.ApplicationServices.GetRequiredService<IOptions<LabelingOptions>>().Value;
+        return app.Use((context, next) =>
+        {
+            var large = context.GetEndpoint()?.Metadata.GetMetadata<LargeBody>() is not null;
+            var max = large ? Math.Max(options.MaxUploadBytes + MultipartOverhead, options.MaxJsonBodyBytes) : options.MaxJsonBodyBytes;
+            if (context.Request.ContentLength > max)
+            {
+                throw new PayloadTooLargeException(large
+                    ? $"The request body is {context.Request.ContentLength:N0} bytes; the limit is {options.MaxUploadBytes:N0} bytes (Labeling:MaxUploadBytes). Split the file."
+                    : $"The request body is {context.Request.ContentLength:N0} bytes; this route takes at most {max:N0} bytes of JSON (Labeling:MaxJsonBodyBytes).");
+            }
+
+            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+            {
+                limit.MaxRequestBodySize = max;
+            }
+            else if (context.Request.ContentLength is null && HttpMethods.IsPost(context.Request.Method))
+            {
+                // The host sets no limit we can lower (a test server, or a host that fixed it): count the body ourselves.
+                context.Request.Body = new CappedBody(context.Request.Body, max);
+            }
+
+            return next(context);
+        });
+    }
+
+    // A request body that fails like the server's own limit (413) once more than max bytes are read.
+    private sealed class CappedBody(Stream inner, long max) : Stream
+    {
+        private long _read;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => _read;
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            Count(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        private int Count(int read)
+        {
+            _read += read;
+            return _read > max
+                ? throw new BadHttpRequestException($"Request body too large. The max request body size is {max} bytes.", StatusCodes.Status413PayloadTooLarge)
+                : read;
+        }
+    }
+
+    /// <summary>Marks a route whose body may be as large as an upload (<see cref="LabelingOptions.MaxUploadBytes"/>).</summary>
+    public sealed class LargeBody
+    {
+        /// <summary>The one instance; add it with <c>WithMetadata</c>.</summary>
+        public static LargeBody Instance { get; } = new();
+
+        private LargeBody()
+        {
+        }
+    }
+}

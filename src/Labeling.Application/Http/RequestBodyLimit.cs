@@ -1,3 +1,4 @@
+using Labeling.Application.Ingestion;
 using Labeling.Application.Problems;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -49,58 +50,16 @@ public static class RequestBodyLimit
             else if (context.Request.ContentLength is null && HttpMethods.IsPost(context.Request.Method))
             {
                 // The host sets no limit we can lower (a test server, or a host that fixed it): count the body ourselves.
-                context.Request.Body = new CappedBody(context.Request.Body, max);
+                context.Request.Body = new SizeLimitedStream(context.Request.Body, max, TooLarge);
             }
 
             return next(context);
         });
     }
 
-    // A request body that fails like the server's own limit (413) once more than max bytes are read.
-    private sealed class CappedBody(Stream inner, long max) : Stream
-    {
-        private long _read;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => _read;
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            Count(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        private int Count(int read)
-        {
-            _read += read;
-            return _read > max
-                ? throw new BadHttpRequestException($"Request body too large. The max request body size is {max} bytes.", StatusCodes.Status413PayloadTooLarge)
-                : read;
-        }
-    }
+    // Fails like the server's own limit would.
+    private static BadHttpRequestException TooLarge(long max) =>
+        new($"Request body too large. The max request body size is {max} bytes.", StatusCodes.Status413PayloadTooLarge);
 
     /// <summary>Marks a route whose body may be as large as an upload (<see cref="LabelingOptions.MaxUploadBytes"/>).</summary>
     public sealed class LargeBody

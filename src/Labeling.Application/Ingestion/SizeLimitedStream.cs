@@ -1,7 +1,10 @@
 namespace Labeling.Application.Ingestion;
 
-/// <summary>Read-only view of a stream that rejects the document once more than a limit has been read.</summary>
-internal sealed class SizeLimitedStream(Stream inner, long maxBytes) : Stream
+/// <summary>
+/// Read-only view of a stream that fails once more than a limit has been read: with a rejection of the
+/// document (<see cref="Wrap"/>), or with the exception the caller gives (a request body's 413).
+/// </summary>
+internal sealed class SizeLimitedStream(Stream inner, long maxBytes, Func<long, Exception> tooLarge) : Stream
 {
     private long _read;
 
@@ -26,7 +29,7 @@ internal sealed class SizeLimitedStream(Stream inner, long maxBytes) : Stream
             throw TooLarge(maxBytes);
         }
 
-        return new SizeLimitedStream(content, maxBytes);
+        return new SizeLimitedStream(content, maxBytes, TooLarge);
     }
 
     public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
@@ -64,7 +67,7 @@ internal sealed class SizeLimitedStream(Stream inner, long maxBytes) : Stream
         _read += read;
         if (_read > maxBytes)
         {
-            throw TooLarge(maxBytes);
+            throw tooLarge(maxBytes);
         }
 
         return read;

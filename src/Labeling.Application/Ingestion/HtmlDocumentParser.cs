@@ -49,22 +49,46 @@ public sealed class HtmlDocumentParser : IDocumentParser
             html = await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        using var document = new HtmlParser().ParseDocument(html);
-        var text = new StringBuilder();
-        AppendText(document.DocumentElement, text);
+        // The async parse stops at the pipeline's deadline: deeply nested markup makes the tree builder quadratic.
+        using var document = await new HtmlParser().ParseDocumentAsync(html, cancellationToken).ConfigureAwait(false);
+        var text = VisibleText(document, cancellationToken);
 
         var chunk = 0;
-        foreach (var item in TextSplitter.Split(text.ToString(), options.MaxItemCharacters))
+        foreach (var item in TextSplitter.Split(text, options.MaxItemCharacters))
         {
             yield return new ParsedItem($"chunk-{++chunk}", item, null, ParsedItem.NoMetadata);
         }
     }
 
-    private static void AppendText(INode node, StringBuilder text)
+    /// <summary>The document's visible text, blocks separated by blank lines (see the remarks above).</summary>
+    internal static string VisibleText(IDocument document, CancellationToken cancellationToken)
     {
-        foreach (var child in node.ChildNodes)
+        var text = new StringBuilder();
+        AppendText(document.DocumentElement, text, cancellationToken);
+        return text.ToString();
+    }
+
+    // Depth-first over the tree with an explicit stack (a document can nest far deeper than the call stack
+    // allows): a block element puts a paragraph break before and after its text, a cell a space.
+    private static void AppendText(INode root, StringBuilder text, CancellationToken cancellationToken)
+    {
+        var pending = new Stack<(INode? Node, string? After)>();
+        Push(root, pending);
+        var visited = 0;
+        while (pending.TryPop(out var next))
         {
-            switch (child)
+            if ((++visited & 0xFFF) == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            if (next.Node is null)
+            {
+                text.Append(next.After);
+                continue;
+            }
+
+            switch (next.Node)
             {
                 case IText textNode:
                     text.Append(textNode.Data);
@@ -76,18 +100,27 @@ public sealed class HtmlDocumentParser : IDocumentParser
                     break;
                 case IElement element when element.LocalName is "td" or "th":
                     text.Append(' ');
-                    AppendText(element, text);
-                    text.Append(' ');
+                    pending.Push((null, " "));
+                    Push(element, pending);
                     break;
                 case IElement element when Blocks.Contains(element.LocalName):
                     text.Append("\n\n");
-                    AppendText(element, text);
-                    text.Append("\n\n");
+                    pending.Push((null, "\n\n"));
+                    Push(element, pending);
                     break;
                 case IElement element:
-                    AppendText(element, text);
+                    Push(element, pending);
                     break;
             }
+        }
+    }
+
+    // The node's children, first on top.
+    private static void Push(INode node, Stack<(INode? Node, string? After)> pending)
+    {
+        for (var child = node.LastChild; child is not null; child = child.PreviousSibling)
+        {
+            pending.Push((child, null));
         }
     }
 }

@@ -60,6 +60,14 @@ public sealed class IngestionOptions
     public long MaxUnpackedCharacters { get; set; } = 100_000_000;
 
     /// <summary>
+    /// Longest a file may take to read and cut into items; a file that takes longer is quarantined, so a
+    /// document built to be slow to parse (HTML nested thousands of levels deep) cannot hold a worker.
+    /// Default one minute; a genuine 20 MB file takes a few seconds.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan ParseTimeout { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
     /// Largest share of undecodable characters (U+FFFD from invalid UTF-8, or NUL) tolerated in a text
     /// file before it is rejected as binary or wrongly encoded. Default 0.01 (1 %). Checked once
     /// 4,096 characters have been read and again at the end of the file.

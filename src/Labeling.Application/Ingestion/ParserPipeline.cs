@@ -35,13 +35,17 @@ internal static class ParserPipeline
         Core core,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        // The parse gets options.ParseTimeout in all; running out of it rejects the file, while the caller's
+        // own cancellation still propagates as cancellation.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(options.ParseTimeout);
         IAsyncEnumerator<ParsedItem> items;
         try
         {
             var limited = SizeLimitedStream.Wrap(content, options.MaxFileBytes);
-            items = core(limited, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            items = core(limited, options, deadline.Token).GetAsyncEnumerator(deadline.Token);
         }
-        catch (Exception ex) when (Reject(ex, fileName, formatName) is { } rejected)
+        catch (Exception ex) when (Reject(ex, fileName, formatName, TimedOut(deadline, cancellationToken, options)) is { } rejected)
         {
             throw rejected;
         }
@@ -55,7 +59,7 @@ internal static class ParserPipeline
                 {
                     more = await items.MoveNextAsync().ConfigureAwait(false);
                 }
-                catch (Exception ex) when (Reject(ex, fileName, formatName) is { } rejected)
+                catch (Exception ex) when (Reject(ex, fileName, formatName, TimedOut(deadline, cancellationToken, options)) is { } rejected)
                 {
                     throw rejected;
                 }
@@ -70,9 +74,22 @@ internal static class ParserPipeline
         }
     }
 
-    // Null means "let it propagate": cancellation and out-of-memory are not the document's fault.
-    private static DocumentRejectedException? Reject(Exception ex, string fileName, string formatName)
+    // The rejection for a parse that ran out of time, or null while the deadline has not passed (or the caller cancelled).
+    private static DocumentRejectedException? TimedOut(CancellationTokenSource deadline, CancellationToken caller, IngestionOptions options) =>
+        deadline.IsCancellationRequested && !caller.IsCancellationRequested
+            ? new DocumentRejectedException(
+                $"Reading the file took longer than {options.ParseTimeout.TotalSeconds:0.#} s (Ingestion:ParseTimeout); it may be built to be slow to parse "
+                + "(markup nested thousands of levels deep, for instance). Simplify or split it, or raise the limit if the file is genuine.")
+            : null;
+
+    // Null means "let it propagate": the caller's cancellation and out-of-memory are not the document's fault.
+    private static DocumentRejectedException? Reject(Exception ex, string fileName, string formatName, DocumentRejectedException? timedOut)
     {
+        if (ex is OperationCanceledException && timedOut is not null)
+        {
+            return timedOut.WithFileName(fileName);
+        }
+
         if (ex is OperationCanceledException or OutOfMemoryException)
         {
             return null;

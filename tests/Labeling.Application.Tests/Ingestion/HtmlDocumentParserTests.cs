@@ -37,4 +37,59 @@ public sealed class HtmlDocumentParserTests
 
         Assert.Contains("UTF-8", rejected.Reason, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task ParseAsync_MarkupNestedTwentyThousandDeep_IsRead()
+    {
+        var html = "<html><body>" + Nested(20_000, "<p>deep text</p>") + "<p>after</p></body></html>";
+
+        var items = await ParseAsync(_parser, "deep.html", html);
+
+        Assert.Equal(["deep text", "after"], Texts(items));
+    }
+
+    [Fact]
+    public void VisibleText_OfATreeAMillionLevelsDeep_DoesNotExhaustTheStack()
+    {
+        // Built through the DOM (parsing that much nesting would take hours); a recursive walk overflows long before.
+        using var document = new AngleSharp.Html.Parser.HtmlParser().ParseDocument("<html><body></body></html>");
+        AngleSharp.Dom.INode parent = document.Body!;
+        for (var i = 0; i < 1_000_000; i++)
+        {
+            parent = parent.AppendChild(document.CreateElement(i % 2 == 0 ? "div" : "span"));
+        }
+
+        parent.AppendChild(document.CreateTextNode("at the bottom"));
+
+        var text = HtmlDocumentParser.VisibleText(document, CancellationToken.None);
+
+        Assert.Equal("at the bottom", text.Trim());
+    }
+
+    [Fact]
+    public async Task ParseAsync_MarkupThatTakesLongerThanTheParseTimeout_RejectedNamingTheSetting()
+    {
+        // The tree builder is quadratic in the nesting depth: 200,000 levels take minutes.
+        var html = "<html><body>" + Nested(200_000, "x") + "</body></html>";
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var rejected = await RejectAsync(_parser, "slow.html", html, Options(o => o.ParseTimeout = TimeSpan.FromSeconds(1)));
+
+        Assert.Contains("Ingestion:ParseTimeout", rejected.Reason, StringComparison.Ordinal);
+        Assert.Equal("slow.html", rejected.FileName);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public async Task ParseAsync_CancelledByTheCaller_IsCancellationNotARejection()
+    {
+        var html = "<html><body>" + Nested(200_000, "x") + "</body></html>";
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            CollectAsync(_parser.ParseAsync("slow.html", new MemoryStream(System.Text.Encoding.UTF8.GetBytes(html)), Options(), cancel.Token)));
+    }
+
+    private static string Nested(int depth, string inner) =>
+        string.Concat(Enumerable.Repeat("<div>", depth)) + inner + string.Concat(Enumerable.Repeat("</div>", depth));
 }

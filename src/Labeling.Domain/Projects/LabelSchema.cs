@@ -30,6 +30,12 @@ public sealed record LabelSchema(TaskKind Kind, IReadOnlyList<LabelDefinition> L
         return -1;
     }
 
+    /// <summary>
+    /// Most labels a schema may have. Each labeler's reliability is a K × K matrix, so memory and the work per
+    /// vote grow with K²: 100 labels make 10,000 numbers per labeler.
+    /// </summary>
+    public const int MaxLabels = 100;
+
     /// <summary>Problems with the schema, each saying what to change; empty when valid.</summary>
     /// <returns>Validation messages.</returns>
     public IReadOnlyList<string> Validate()
@@ -43,6 +49,12 @@ public sealed record LabelSchema(TaskKind Kind, IReadOnlyList<LabelDefinition> L
         if (Labels is null || Labels.Count < 2)
         {
             errors.Add("A schema needs at least two labels, e.g. [{\"name\":\"spam\"},{\"name\":\"ham\"}].");
+            return errors;
+        }
+
+        if (Labels.Count > MaxLabels)
+        {
+            errors.Add($"The schema has {Labels.Count:N0} labels; at most {MaxLabels} are served (the truth model keeps a labels × labels confusion matrix for every labeler).");
             return errors;
         }
 

@@ -25,6 +25,17 @@ public sealed class ProjectValidationTests
     }
 
     [Fact]
+    public void Validate_MoreLabelsThanServed_OneErrorSayingTheLimit()
+    {
+        var labels = Enumerable.Range(0, 50_000).Select(i => i % 2 == 0 ? "same" : $"l{i}").ToArray();
+
+        var errors = Project(TaskKind.SingleLabel, labels).Validate();
+
+        Assert.Equal($"The schema has 50,000 labels; at most {LabelSchema.MaxLabels} are served (the truth model keeps a labels × labels confusion matrix for every labeler).", Assert.Single(errors));
+        Assert.Empty(Project(TaskKind.SingleLabel, Enumerable.Range(0, LabelSchema.MaxLabels).Select(i => $"l{i}").ToArray()).Validate());
+    }
+
+    [Fact]
     public void Capability_IsTheTaskKindName()
     {
         Assert.Equal("single-label", Project(TaskKind.SingleLabel, "a", "b").Capability);

@@ -62,10 +62,11 @@ public sealed partial class VoteRecording
     /// <exception cref="AccessDeniedException">The lease belongs to another worker.</exception>
     /// <exception cref="InvalidRequestException">The label is not in the schema.</exception>
     /// <exception cref="ConflictException">The lease expired, was released or was already used.</exception>
+    /// <exception cref="IdempotencyKeyReusedException">The key answered another lease or answer before.</exception>
     public async Task<VoteOutcome> SubmitAsync(string leaseId, string workerId, VoteRequest request, string? idempotencyKey, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (idempotencyKey is not null && await ReplayAsync(workerId, idempotencyKey, cancellationToken).ConfigureAwait(false) is { } replay)
+        if (idempotencyKey is not null && await ReplayAsync(workerId, idempotencyKey, leaseId, request, cancellationToken).ConfigureAwait(false) is { } replay)
         {
             return replay;
         }
@@ -98,7 +99,7 @@ public sealed partial class VoteRecording
             var now = _time.GetUtcNow();
             lease = await _leases.GetAsync(leaseId, cancellationToken).ConfigureAwait(false) ?? lease;
             if (lease.CompletedAt is not null && idempotencyKey is not null
-                && await ReplayAsync(workerId, idempotencyKey, cancellationToken).ConfigureAwait(false) is { } late)
+                && await ReplayAsync(workerId, idempotencyKey, leaseId, request, cancellationToken).ConfigureAwait(false) is { } late)
             {
                 return late;
             }
@@ -176,7 +177,7 @@ public sealed partial class VoteRecording
 
             // A retry with this key that raced the first attempt: the first one's answer is the answer.
             if (ex is ConcurrencyConflictException && idempotencyKey is not null
-                && await ReplayAsync(workerId, idempotencyKey, CancellationToken.None).ConfigureAwait(false) is { } first)
+                && await ReplayAsync(workerId, idempotencyKey, leaseId, request, CancellationToken.None).ConfigureAwait(false) is { } first)
             {
                 return first;
             }
@@ -217,7 +218,9 @@ public sealed partial class VoteRecording
         }
     }
 
-    private async Task<VoteOutcome?> ReplayAsync(string workerId, string key, CancellationToken cancellationToken)
+    // The answer stored under the worker's key, when this request is the one it answered (same lease, same
+    // answer); a key sent again with another lease or answer is refused rather than answered with the first vote.
+    private async Task<VoteOutcome?> ReplayAsync(string workerId, string key, string leaseId, VoteRequest request, CancellationToken cancellationToken)
     {
         var stored = await _idempotency.GetAsync(workerId, key, cancellationToken).ConfigureAwait(false);
         if (stored is null)
@@ -227,8 +230,18 @@ public sealed partial class VoteRecording
 
         var result = JsonSerializer.Deserialize<VoteResult>(stored.Body, LabelingJson.Options)
             ?? throw new JsonException($"The stored answer for idempotency key '{key}' is empty.");
+        var vote = request.Unsure ? null : request.Label;
+        if (!string.Equals(result.LeaseId, leaseId, StringComparison.Ordinal) || !string.Equals(result.Vote, vote, StringComparison.Ordinal))
+        {
+            throw new IdempotencyKeyReusedException(
+                $"Idempotency-Key '{InvalidRequestException.Echo(key)}' was already used for {Describe(result.Vote)} on lease '{result.LeaseId}'; "
+                + $"this request is {Describe(vote)} on lease '{InvalidRequestException.Echo(leaseId)}'. Send each new vote with a new key.");
+        }
+
         return new VoteOutcome(result, Replayed: true);
     }
+
+    private static string Describe(string? vote) => vote is null ? "an unsure answer" : $"a vote for '{InvalidRequestException.Echo(vote)}'";
 
     private static string? Validate(VoteRequest request, Domain.Projects.LabelSchema schema)
     {

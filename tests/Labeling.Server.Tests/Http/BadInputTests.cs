@@ -139,6 +139,33 @@ public sealed class BadInputTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Vote_SameIdempotencyKeyOnAnotherLease_Returns422AndThatLeaseStillTakesItsVote()
+    {
+        var alice = _server.ClientAs("alice", "Labeler");
+        var first = await TakeAsync(alice);
+        await (await alice.VoteAsync(first, new { label = "spam" }, "key-reused")).ExpectAsync(HttpStatusCode.OK);
+        var second = await TakeAsync(alice);
+
+        var problem = await (await alice.VoteAsync(second, new { label = "ham" }, "key-reused")).ExpectProblemAsync(HttpStatusCode.UnprocessableEntity);
+
+        var detail = problem["detail"]!.GetValue<string>();
+        Assert.Contains($"already used for a vote for 'spam' on lease '{first}'", detail, StringComparison.Ordinal);
+        Assert.Contains("new key", detail, StringComparison.Ordinal);
+        var voted = await (await alice.VoteAsync(second, new { label = "ham" }, "key-fresh")).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal(second, voted["leaseId"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Vote_SameIdempotencyKeyWithAnotherAnswer_Returns422()
+    {
+        var alice = _server.ClientAs("alice", "Labeler");
+        var lease = await TakeAsync(alice);
+        await (await alice.VoteAsync(lease, new { label = "spam" }, "key-changed")).ExpectAsync(HttpStatusCode.OK);
+
+        await (await alice.VoteAsync(lease, new { unsure = true }, "key-changed")).ExpectProblemAsync(HttpStatusCode.UnprocessableEntity);
+    }
+
+    [Fact]
     public async Task Vote_SecondVoteOnUsedLeaseWithoutKey_Returns409()
     {
         var alice = _server.ClientAs("alice", "Labeler");

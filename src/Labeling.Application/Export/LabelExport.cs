@@ -77,14 +77,23 @@ public sealed class LabelExport
         var posterior = row.Posterior is null ? string.Empty : JsonSerializer.Serialize(row.Posterior, LabelingJson.Options);
         return string.Join(',',
             Quote(row.ItemId),
-            Quote(row.ExternalId ?? string.Empty),
-            Quote(row.Text),
-            Quote(row.Label),
+            Cell(row.ExternalId ?? string.Empty),
+            Cell(row.Text),
+            Cell(row.Label),
             row.Confidence.ToString("0.######", CultureInfo.InvariantCulture),
             Quote(posterior),
             JsonNamingPolicy.KebabCaseLower.ConvertName(row.DecidedBy.ToString()),
             row.VoteCount.ToString(CultureInfo.InvariantCulture));
     }
+
+    // A value from uploads or the schema: one a spreadsheet would run as a formula (=, +, -, @, tab or CR first,
+    // and not a plain number such as "-1") gets a leading apostrophe, as OWASP advises against CSV injection.
+    // JSONL keeps every value exactly.
+    private static string Cell(string value) =>
+        Quote(value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r'
+            && !double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out _)
+            ? "'" + value
+            : value);
 
     private static string Quote(string value) =>
         value.AsSpan().IndexOfAny(",\"\r\n") < 0 ? value : "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";

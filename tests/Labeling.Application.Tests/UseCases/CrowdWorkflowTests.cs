@@ -155,6 +155,24 @@ public sealed class CrowdWorkflowTests : IDisposable
     }
 
     [Fact]
+    public async Task Export_Csv_TextThatASpreadsheetWouldRunAsAFormula_IsNeutralisedAndJsonlKeepsItExact()
+    {
+        await _harness.CreateProjectAsync(LabelingHarness.SpamProject(new RoutingSettings { AcceptTarget = 0.6, AutoAcceptUntrusted = true }));
+        await _harness.IngestAsync("spam", "a.csv", "text\n\"=HYPERLINK(\"\"http://x.example\"\",\"\"subscribe\"\")\"\n");
+        await _harness.DrainQueueAsync();
+        using var csv = new MemoryStream();
+        using var jsonl = new MemoryStream();
+
+        await _harness.Get<Export.LabelExport>().WriteAsync("spam", Export.ExportFormat.Csv, csv, CancellationToken.None);
+        await _harness.Get<Export.LabelExport>().WriteAsync("spam", Export.ExportFormat.Jsonl, jsonl, CancellationToken.None);
+
+        var row = System.Text.Encoding.UTF8.GetString(csv.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries)[1];
+        Assert.Contains(",\"'=HYPERLINK(\"\"http://x.example\"\",\"\"subscribe\"\")\",spam,", row, StringComparison.Ordinal);
+        var exported = System.Text.Json.JsonDocument.Parse(System.Text.Encoding.UTF8.GetString(jsonl.ToArray()).Trim());
+        Assert.Equal("=HYPERLINK(\"http://x.example\",\"subscribe\")", exported.RootElement.GetProperty("text").GetString());
+    }
+
+    [Fact]
     public async Task Vote_EightWorkersVotingAtOnce_EveryAnsweredVoteIsStoredOnceAndCounted()
     {
         await _harness.CreateProjectAsync(LabelingHarness.SpamProject(new RoutingSettings { ReliabilityDoubt = 0 }));

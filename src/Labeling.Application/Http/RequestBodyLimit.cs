@@ -16,8 +16,9 @@ namespace Labeling.Application.Http;
 /// <remarks>
 /// Without it every route would take the server's default (30 MB on Kestrel), so any caller with a token
 /// could make the server buffer 30 MB per request. A body announced larger than the cap gets 413 before
-/// anything is read; one that turns out larger while it is read (chunked) gets 413 from the server's limit.
-/// Where the host fixes the limit itself (the feature is read-only), the announced length is still checked.
+/// anything is read; one that turns out larger while it is read (chunked) gets 413 from the server's limit,
+/// or, where the host fixes that limit itself (the feature is read-only, as on a test server), from counting
+/// the bytes as the endpoint reads them.
 /// Register after routing (<c>UseRouting()</c>, implicit in a <c>WebApplication</c>) and before the endpoints run.
 /// </remarks>
 public static class RequestBodyLimit

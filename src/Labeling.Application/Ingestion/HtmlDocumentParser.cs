@@ -115,12 +115,14 @@ public sealed class HtmlDocumentParser : IDocumentParser
         }
     }
 
-    // The node's children, first on top.
+    // The node's children, first on top. By index: AngleSharp finds a node's siblings by searching its parent's
+    // list, so walking PreviousSibling is quadratic in the number of children (a 19 MB page: 44 s instead of 0.1 s).
     private static void Push(INode node, Stack<(INode? Node, string? After)> pending)
     {
-        for (var child = node.LastChild; child is not null; child = child.PreviousSibling)
+        var children = node.ChildNodes;
+        for (var i = children.Length - 1; i >= 0; i--)
         {
-            pending.Push((child, null));
+            pending.Push((children[i], null));
         }
     }
 }

@@ -28,6 +28,7 @@ public sealed class LabelingApiPipeline
     {
         var app = new ApplicationBuilder(services);
         app.UseLabelingRefusalLog();
+        app.UseLabelingResponseHeaders();
         app.UseExceptionHandler();
         app.UseRouting();
         app.UseAuthentication();

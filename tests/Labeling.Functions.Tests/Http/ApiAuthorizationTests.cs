@@ -117,7 +117,7 @@ public sealed class ApiAuthorizationTests(AzuriteFixture azurite, CosmosEmulator
     }
 
     [Fact]
-    public async Task Api_Refusals_AreLoggedWithStatusAndCaller_AsOnTheLocalServer()
+    public async Task Api_RefusalsAreLogged_AndAnswersCarryTheSecurityHeaders_AsOnTheLocalServer()
     {
         using var anonymous = _host.Client(null);
         using var labeler = _host.Client(_host.Tokens.Mint("lena", "Labeler"));
@@ -126,7 +126,10 @@ public sealed class ApiAuthorizationTests(AzuriteFixture azurite, CosmosEmulator
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/projects")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await labeler.GetAsync("/api/projects/demo/progress")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await reviewer.GetAsync("/api/projects/nope/progress")).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await reviewer.GetAsync("/api/projects/demo/progress")).StatusCode);
+        var accepted = await reviewer.GetAsync("/api/projects/demo/progress");
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        Assert.Equal("nosniff", Assert.Single(accepted.Headers.GetValues("X-Content-Type-Options")));
+        Assert.True(accepted.Headers.CacheControl?.NoStore);
 
         var refusals = _logs.Records.Where(r => r.Category == typeof(RefusalLog).FullName).ToArray();
         Assert.Equal([401, 403, 404], refusals.Select(r => (int)r.State["Status"]!));

@@ -311,6 +311,22 @@ public sealed class BadInputTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Responses_CarryNoSniff_AndApiAnswersAreNotStored()
+    {
+        var ok = await Admin.GetAsync($"/api/projects/{Project}/progress");
+        var refused = await _server.CreateClient().GetAsync($"/api/projects/{Project}/progress");
+        var health = await _server.CreateClient().GetAsync("/health");
+
+        foreach (var response in new[] { ok, refused, health })
+        {
+            Assert.Equal("nosniff", Assert.Single(response.Headers.GetValues("X-Content-Type-Options")));
+        }
+
+        Assert.True(ok.Headers.CacheControl?.NoStore, "an API answer must not be stored");
+        Assert.True(refused.Headers.CacheControl?.NoStore, "an API refusal must not be stored");
+    }
+
+    [Fact]
     public async Task Request_WithoutToken_Returns401()
     {
         var response = await _server.CreateClient().GetAsync($"/api/projects/{Project}/tasks/next");

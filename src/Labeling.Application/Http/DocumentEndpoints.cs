@@ -50,20 +50,11 @@ internal static class DocumentEndpoints
         CancellationToken ct)
     {
         await projects.GetAsync(projectId, ct);
+        // The body's size limit and an announced oversized body are RequestBodyLimit's (this route is LargeBody).
         var max = options.Value.MaxUploadBytes;
-        if (request.ContentLength > max + RequestBodyLimit.MultipartOverhead)
-        {
-            throw TooLarge(request.ContentLength.Value, max);
-        }
-
         if (!request.HasFormContentType || request.ContentType?.Contains("multipart/form-data", StringComparison.OrdinalIgnoreCase) != true)
         {
             throw new InvalidRequestException("file", "Send the document as multipart/form-data with a 'file' field, e.g. curl -F file=@comments.csv.");
-        }
-
-        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-        {
-            limit.MaxRequestBodySize = max + RequestBodyLimit.MultipartOverhead;
         }
 
         var form = await ReadFormAsync(request, max, ct);

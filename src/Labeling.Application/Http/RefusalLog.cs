@@ -83,8 +83,9 @@ public static partial class RefusalLog
         return CallerIdentity.TrySubject(user) ?? "authenticated, no subject";
     }
 
+    // The roles IsInRole and the role policies see: each identity's own role claim type.
     private static IEnumerable<string> Roles(ClaimsPrincipal user) =>
-        user.Claims.Where(c => c.Type is ClaimTypes.Role or "roles" or "role").Select(c => c.Value).Distinct(StringComparer.Ordinal);
+        user.Identities.SelectMany(i => i.FindAll(i.RoleClaimType)).Select(c => c.Value).Distinct(StringComparer.Ordinal);
 
     // JwtBearer says why a token was refused in its challenge (Bearer error="invalid_token", error_description="...");
     // a challenge without an error means the request carried no token.

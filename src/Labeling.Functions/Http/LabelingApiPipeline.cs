@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Labeling.Application.Crowd;
 using Labeling.Application.Http;
 using Labeling.Domain.Labelers;
@@ -56,7 +55,7 @@ public sealed class LabelingApiPipeline
         var http = invocation.HttpContext;
         if (result is IValueHttpResult { Value: VoteResult vote } && !http.Response.Headers.ContainsKey("Idempotent-Replayed")
             && http.Items[DurableClientItem] is DurableTaskClient client
-            && (http.User.FindFirst("oid")?.Value ?? http.User.FindFirst("sub")?.Value ?? http.User.FindFirst(ClaimTypes.NameIdentifier)?.Value) is { } subject)
+            && CallerIdentity.TrySubject(http.User) is { } subject)
         {
             var workflows = http.RequestServices.GetRequiredService<CrowdWorkflows>();
             await workflows.RaiseVoteAsync(client, vote.LeaseId, LabelerIds.Worker(subject), vote.Vote, http.RequestAborted).ConfigureAwait(false);

@@ -136,21 +136,8 @@ public sealed partial class DocumentIngestion
 
     private async Task<List<ParsedItem>> ParseAsync(Project project, string fileName, byte[] bytes, CancellationToken cancellationToken)
     {
-        var options = _ingestion;
-        if (project.TextColumn is { Length: > 0 } column)
-        {
-            options = new IngestionOptions
-            {
-                TextColumn = column,
-                IdColumn = _ingestion.IdColumn,
-                JsonTextField = column,
-                JsonIdField = _ingestion.JsonIdField,
-                JsonItemsField = _ingestion.JsonItemsField,
-                MaxItemCharacters = _ingestion.MaxItemCharacters,
-                MaxFileBytes = _ingestion.MaxFileBytes,
-                MaxInvalidCharacterFraction = _ingestion.MaxInvalidCharacterFraction,
-            };
-        }
+        // A copy of every setting, not a list of them: a list silently dropped the parse limits once.
+        var options = project.TextColumn is { Length: > 0 } column ? _ingestion.WithTextColumn(column) : _ingestion;
 
         var parsed = new List<ParsedItem>();
         using var stream = new MemoryStream(bytes, writable: false);

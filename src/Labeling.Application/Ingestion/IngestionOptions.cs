@@ -76,4 +76,18 @@ public sealed class IngestionOptions
     /// </summary>
     [Range(0.0, 1.0)]
     public double MaxInvalidCharacterFraction { get; set; } = 0.01;
+
+    /// <summary>
+    /// These options with the item text read from <paramref name="column"/> (the CSV column and the JSON
+    /// field alike), as a project's <c>textColumn</c> asks; every other setting is kept as it is.
+    /// </summary>
+    /// <param name="column">The column or field holding the text.</param>
+    /// <returns>A copy; these options are not changed.</returns>
+    public IngestionOptions WithTextColumn(string column)
+    {
+        var copy = (IngestionOptions)MemberwiseClone();
+        copy.TextColumn = column;
+        copy.JsonTextField = column;
+        return copy;
+    }
 }

@@ -20,7 +20,7 @@ public sealed class LabelingHarness : IDisposable
 {
     private readonly ServiceProvider _services;
 
-    public LabelingHarness(string? dataDirectory = null, FakeTimeProvider? time = null)
+    public LabelingHarness(string? dataDirectory = null, FakeTimeProvider? time = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         DataDirectory = dataDirectory ?? Path.Combine(Path.GetTempPath(), "labeling-app-tests", Guid.NewGuid().ToString("N"));
         Time = time ?? new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
@@ -28,7 +28,7 @@ public sealed class LabelingHarness : IDisposable
         {
             ["Storage:DataDirectory"] = DataDirectory,
             ["Labeling:CreateDemoProject"] = "false",
-        }).Build();
+        }).AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build();
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddSingleton<TimeProvider>(Time);
@@ -63,10 +63,13 @@ public sealed class LabelingHarness : IDisposable
         return project;
     }
 
-    public async Task<DocumentIngestResult> IngestAsync(string projectId, string fileName, string content)
+    public Task<DocumentIngestResult> IngestAsync(string projectId, string fileName, string content) =>
+        IngestAsync(projectId, fileName, Encoding.UTF8.GetBytes(content));
+
+    public async Task<DocumentIngestResult> IngestAsync(string projectId, string fileName, byte[] content)
     {
         var source = Get<FolderDocumentSource>();
-        using var stream = new MemoryStream(Encoding.UTF8.GetBytes(content));
+        using var stream = new MemoryStream(content);
         var stored = await source.SaveUploadAsync(projectId, fileName, stream, CancellationToken.None);
         return (await Get<DocumentIngestion>().IngestAsync(stored, CancellationToken.None))!;
     }

@@ -1,4 +1,7 @@
+using DocumentFormat.OpenXml.Wordprocessing;
+using Labeling.Application.Ingestion;
 using Labeling.Application.Ports;
+using Labeling.Application.Tests.Ingestion;
 using Labeling.Domain.Documents;
 using Labeling.Domain.Items;
 using Labeling.Domain.Routing;
@@ -40,6 +43,44 @@ public sealed class WeakLabelingAndIngestionTests : IDisposable
         Assert.Equal(bad.Document.Reason, stored!.Reason);
         Assert.Equal(DocumentStatus.Ingested, good.Document.Status);
         Assert.True(File.Exists(Directory.GetFiles(Path.Combine(_harness.DataDirectory, "quarantine", "spam"), "*.reason.txt").Single()));
+    }
+
+    [Fact]
+    public async Task Ingest_ProjectWithTextColumn_KeepsTheHostsUnpackLimit()
+    {
+        // A project's textColumn once rebuilt the options from a list that left out the parse limits,
+        // so a decompression bomb went through for every such project (the demo among them).
+        using var harness = new LabelingHarness(settings: new Dictionary<string, string?> { ["Ingestion:MaxUnpackedCharacters"] = "100000" });
+        await harness.CreateProjectAsync(LabelingHarness.SpamProject() with { TextColumn = "body" });
+        var bomb = DocxDocumentParserTests.BuildDocx(body => body.Append(
+            new Paragraph(new Run(
+                new Text(new string('x', 200_000))))));
+
+        var result = await harness.IngestAsync("spam", "bomb.docx", bomb);
+
+        Assert.Equal(DocumentStatus.Quarantined, result.Document.Status);
+        Assert.Contains("Ingestion:MaxUnpackedCharacters", result.Document.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void WithTextColumn_CopiesEverySettingButTheTextColumn()
+    {
+        var host = new IngestionOptions
+        {
+            TextColumn = "text", IdColumn = "id", JsonTextField = "text", JsonIdField = "key", JsonItemsField = "rows",
+            MaxItemCharacters = 123, MaxFileBytes = 456, MaxUnpackedCharacters = 789, ParseTimeout = TimeSpan.FromSeconds(7),
+            MaxInvalidCharacterFraction = 0.5,
+        };
+
+        var copy = host.WithTextColumn("body");
+
+        Assert.Equal(("body", "body"), (copy.TextColumn, copy.JsonTextField));
+        Assert.Equal("text", host.TextColumn);
+        foreach (var property in typeof(IngestionOptions).GetProperties())
+        {
+            if (property.Name is nameof(host.TextColumn) or nameof(host.JsonTextField)) continue;
+            Assert.Equal(property.GetValue(host), property.GetValue(copy));
+        }
     }
 
     [Fact]

@@ -56,7 +56,7 @@ public static class LabelingServiceCollectionExtensions
         services.AddSingleton<IWorkHandler>(sp => sp.GetRequiredService<WeakLabeler>());
         services.AddSingleton<IWorkHandler, IngestDocumentHandler>();
 
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = AccessRefusal.Describe);
         services.AddExceptionHandler<LabelingExceptionHandler>();
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.Configure<JsonOptions>(o => LabelingJson.Apply(o.SerializerOptions));

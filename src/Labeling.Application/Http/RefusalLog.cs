@@ -53,8 +53,8 @@ public static partial class RefusalLog
         var reason = context.Items[ProblemTitleItem] as string
             ?? status switch
             {
-                StatusCodes.Status401Unauthorized => Challenge(context.Response),
-                StatusCodes.Status403Forbidden => $"roles [{string.Join(", ", Roles(context.User))}] may not call this route",
+                StatusCodes.Status401Unauthorized => AccessRefusal.Unauthorized(context.Response),
+                StatusCodes.Status403Forbidden => AccessRefusal.Forbidden(context),
                 StatusCodes.Status413PayloadTooLarge => "the request body is larger than the route takes",
                 _ when context.GetEndpoint() is null => "no such route",
                 _ => "-",
@@ -82,17 +82,6 @@ public static partial class RefusalLog
 
         return CallerIdentity.TrySubject(user) ?? "authenticated, no subject";
     }
-
-    // The roles IsInRole and the role policies see: each identity's own role claim type.
-    private static IEnumerable<string> Roles(ClaimsPrincipal user) =>
-        user.Identities.SelectMany(i => i.FindAll(i.RoleClaimType)).Select(c => c.Value).Distinct(StringComparer.Ordinal);
-
-    // JwtBearer says why a token was refused in its challenge (Bearer error="invalid_token", error_description="...");
-    // a challenge without an error means the request carried no token.
-    private static string Challenge(HttpResponse response) =>
-        response.Headers.WWWAuthenticate.ToString() is { } challenge && challenge.Contains("error=", StringComparison.Ordinal)
-            ? challenge
-            : "no bearer token";
 
     [LoggerMessage(EventId = 9002, Level = LogLevel.Warning, Message = "Refused {Method} {Path} with {Status} for {Caller}: {Reason} (trace {TraceId})")]
     private static partial void LogAccessRefused(ILogger logger, string method, string path, int status, string caller, string reason, string traceId);

@@ -29,6 +29,7 @@ public sealed class LabelingApiPipeline
         app.UseLabelingRefusalLog();
         app.UseLabelingResponseHeaders();
         app.UseExceptionHandler();
+        app.UseStatusCodePages();
         app.UseRouting();
         app.UseAuthentication();
         app.UseAuthorization();

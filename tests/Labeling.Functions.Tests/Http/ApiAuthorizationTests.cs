@@ -44,6 +44,32 @@ public sealed class ApiAuthorizationTests(AzuriteFixture azurite, CosmosEmulator
     }
 
     [Fact]
+    public async Task Api_RefusedAccess_AnswersProblemDetailsThatSayWhatToChange()
+    {
+        using var anonymous = _host.Client(null);
+        using var expired = _host.Client(TestTokens.Mint("alice", ["Admin"], _host.Tokens.Key, TimeSpan.FromMinutes(-10)));
+        using var labeler = _host.Client(_host.Tokens.Mint("bob", "Labeler"));
+
+        var none = await Problem(await anonymous.GetAsync("/api/projects"), HttpStatusCode.Unauthorized);
+        var stale = await Problem(await expired.GetAsync("/api/projects"), HttpStatusCode.Unauthorized);
+        var role = await Problem(await labeler.GetAsync("/api/projects/demo/progress"), HttpStatusCode.Forbidden);
+
+        Assert.Contains("no bearer token", none, StringComparison.Ordinal);
+        Assert.Contains("The bearer token was refused (invalid_token)", stale, StringComparison.Ordinal);
+        Assert.Contains("token lifetime is invalid", stale, StringComparison.Ordinal);
+        Assert.Equal("This route needs the role Reviewer or Admin; the token carries the role(s) Labeler.", role);
+
+        static async Task<string> Problem(HttpResponseMessage response, HttpStatusCode status)
+        {
+            Assert.Equal(status, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            var problem = await response.Content.ReadFromJsonAsync<System.Text.Json.Nodes.JsonObject>();
+            Assert.Equal((int)status, problem!["status"]!.GetValue<int>());
+            return problem["detail"]!.GetValue<string>();
+        }
+    }
+
+    [Fact]
     public async Task Api_TokenSignedByAnotherKey_Returns401()
     {
         var forged = TestTokens.Mint("mallory", ["Admin"], new RsaSecurityKey(RSA.Create(2048)) { KeyId = "test-key" }, TimeSpan.FromHours(1));

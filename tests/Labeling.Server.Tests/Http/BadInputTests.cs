@@ -331,7 +331,8 @@ public sealed class BadInputTests : IAsyncLifetime
     {
         var response = await _server.CreateClient().GetAsync($"/api/projects/{Project}/tasks/next");
 
-        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        var problem = await response.ExpectProblemAsync(HttpStatusCode.Unauthorized);
+        Assert.StartsWith("The request carries no bearer token", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -343,23 +344,33 @@ public sealed class BadInputTests : IAsyncLifetime
         var client = _server.CreateClient();
         client.DefaultRequestHeaders.Authorization = token;
 
-        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/projects")).StatusCode);
+        var problem = await (await client.GetAsync("/api/projects")).ExpectProblemAsync(HttpStatusCode.Unauthorized);
+        Assert.StartsWith("The bearer token was refused (invalid_token)", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
     [Theory]
-    [InlineData("Labeler", "POST", "/api/projects")]
-    [InlineData("Labeler", "GET", "/api/projects/bad-input/export")]
-    [InlineData("Labeler", "GET", "/api/projects/bad-input/progress")]
-    [InlineData("Reviewer", "GET", "/api/projects/bad-input/tasks/next")]
-    [InlineData("Reviewer", "POST", "/api/projects/bad-input/gold")]
-    [InlineData("Admin", "GET", "/api/workers/me")]
-    public async Task Request_WithWrongRole_Returns403(string role, string method, string path)
+    [InlineData("Labeler", "POST", "/api/projects", "Admin")]
+    [InlineData("Labeler", "GET", "/api/projects/bad-input/export", "Reviewer or Admin")]
+    [InlineData("Labeler", "GET", "/api/projects/bad-input/progress", "Reviewer or Admin")]
+    [InlineData("Reviewer", "GET", "/api/projects/bad-input/tasks/next", "Labeler")]
+    [InlineData("Reviewer", "POST", "/api/projects/bad-input/gold", "Admin")]
+    [InlineData("Admin", "GET", "/api/workers/me", "Labeler")]
+    public async Task Request_WithWrongRole_Returns403NamingTheRoleNeeded(string role, string method, string path, string needed)
     {
         var client = _server.ClientAs("someone", role);
 
         var response = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path) { Content = JsonContent.Create(new { }) });
 
-        await response.ExpectProblemAsync(HttpStatusCode.Forbidden);
+        var problem = await response.ExpectProblemAsync(HttpStatusCode.Forbidden);
+        Assert.Equal($"This route needs the role {needed}; the token carries the role(s) {role}.", problem["detail"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Request_ToAnUnknownRoute_Returns404SayingSo()
+    {
+        var problem = await (await Admin.GetAsync("/api/no-such-thing")).ExpectProblemAsync(HttpStatusCode.NotFound);
+
+        Assert.Equal("There is no route GET /api/no-such-thing.", problem["detail"]!.GetValue<string>());
     }
 
     [Fact]

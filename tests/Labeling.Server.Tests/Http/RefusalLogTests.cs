@@ -72,7 +72,7 @@ public sealed class RefusalLogTests : IAsyncLifetime
         Assert.Equal(6, records.Count);
         AssertRecord(records[0], LogLevel.Warning, 9002, "GET", $"/api/projects/{Project}/tasks/next", 401, "anonymous", "no bearer token");
         AssertRecord(records[1], LogLevel.Warning, 9002, "GET", "/api/projects", 401, "anonymous", "invalid_token");
-        AssertRecord(records[2], LogLevel.Warning, 9002, "POST", "/api/projects", 403, "alice", "may not call this route");
+        AssertRecord(records[2], LogLevel.Warning, 9002, "POST", "/api/projects", 403, "alice", "needs the role Admin; the token carries the role(s) Labeler");
         AssertRecord(records[3], LogLevel.Warning, 9002, "POST", $"/api/tasks/{lease}/votes", 403, "bob", string.Empty);
         AssertRecord(records[4], LogLevel.Information, 9003, "POST", $"/api/tasks/{lease}/votes", 400, "alice", string.Empty);
         AssertRecord(records[5], LogLevel.Information, 9003, "GET", "/api/projects/nope/progress", 404, "root", string.Empty);

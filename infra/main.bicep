@@ -31,8 +31,11 @@ param assignDeveloperRoles bool = true
 ])
 param principalType string = 'User'
 
-@description('Application (client) id of the Entra app registration that protects the HTTP API (app roles Labeler, Reviewer, Admin). Bicep cannot create app registrations; see infra/README.md.')
-param apiClientId string = ''
+// Required: with an empty client id the app deploys but rejects every API call (IDW10106).
+@description('Application (client) id, a GUID, of the Entra app registration that protects the HTTP API (app roles Labeler, Reviewer, Admin). Set AZURE_API_CLIENT_ID before `azd provision`; Bicep cannot create app registrations, see infra/README.md.')
+@minLength(36)
+@maxLength(36)
+param apiClientId string
 
 @description('Deploy Azure OpenAI and a model deployment for the LLM labelers. When false, LLM labelers are off unless another endpoint is configured.')
 param deployOpenAi bool = true
@@ -52,6 +55,9 @@ param openAiDeploymentSkuName string = 'GlobalStandard'
 @description('Capacity of the model deployment in thousands of tokens per minute.')
 @minValue(1)
 param openAiCapacity int = 30
+
+@description('Create the example Service Bus subscriptions `all-labels` and `spam-only` on the label-events topic. Nothing reads them; they expire messages without dead-lettering and delete themselves after 7 idle days.')
+param deployExampleSubscriptions bool = false
 
 @description('.NET version of the dotnet-isolated worker.')
 param functionsRuntimeVersion string = '10.0'
@@ -91,6 +97,7 @@ var cosmosDatabaseName = 'labeling'
 var serviceBusTopicName = 'label-events'
 var openAiDeploymentName = openAiModelName
 var deploymentContainerName = 'deployments'
+var blobEventsDeadLetterContainerName = 'eventgrid-deadletter'
 
 var names = {
   resourceGroup: !empty(resourceGroupName) ? resourceGroupName : 'rg-${environmentName}'
@@ -141,6 +148,7 @@ module storage 'app/storage.bicep' = {
     location: location
     tags: tags
     deploymentContainerName: deploymentContainerName
+    blobEventsDeadLetterContainerName: blobEventsDeadLetterContainerName
   }
 }
 
@@ -152,6 +160,7 @@ module blobEvents 'app/eventgrid.bicep' = {
     location: location
     tags: tags
     storageAccountName: storage.outputs.name
+    deadLetterContainerName: storage.outputs.blobEventsDeadLetterContainerName
   }
 }
 
@@ -174,6 +183,7 @@ module serviceBus 'app/servicebus.bicep' = {
     location: location
     tags: tags
     topicName: serviceBusTopicName
+    deployExampleSubscriptions: deployExampleSubscriptions
   }
 }
 
@@ -193,7 +203,6 @@ module openAi 'app/openai.bicep' = if (deployOpenAi) {
 }
 
 var openAiEndpoint = openAi.?outputs.endpoint ?? ''
-var deployedOpenAiAccountName = openAi.?outputs.name ?? ''
 
 // The app's roles are granted before the app exists: Flex Consumption pulls its package and
 // the host opens AzureWebJobsStorage with the identity on first start.
@@ -209,14 +218,18 @@ module appRoles 'app/rbac.bicep' = {
     serviceBusNamespaceName: serviceBus.outputs.name
     serviceBusTopicName: serviceBus.outputs.topicName
     grantServiceBusReceiver: false
-    openAiAccountName: deployedOpenAiAccountName
     applicationInsightsName: monitoring.outputs.applicationInsightsName
   }
 }
 
+// After the app's roles, not beside them: Cosmos takes an exclusive account lock for each
+// sqlRoleAssignments write and fails a concurrent one with 412 PreconditionFailed.
 module developerRoles 'app/rbac.bicep' = if (assignDeveloperRoles && !empty(principalId)) {
   name: 'rbac-developer'
   scope: rg
+  dependsOn: [
+    appRoles
+  ]
   params: {
     principalId: principalId
     principalType: principalType
@@ -226,8 +239,29 @@ module developerRoles 'app/rbac.bicep' = if (assignDeveloperRoles && !empty(prin
     serviceBusNamespaceName: serviceBus.outputs.name
     serviceBusTopicName: serviceBus.outputs.topicName
     grantServiceBusReceiver: true
-    openAiAccountName: deployedOpenAiAccountName
     applicationInsightsName: monitoring.outputs.applicationInsightsName
+  }
+}
+
+// The OpenAI grants live in their own module, deployed only with OpenAI, so no role assignment
+// is ever scoped to an account that does not exist.
+module appOpenAiRole 'app/rbac-openai.bicep' = if (deployOpenAi) {
+  name: 'rbac-openai-app'
+  scope: rg
+  params: {
+    principalId: identity.outputs.principalId
+    principalType: 'ServicePrincipal'
+    openAiAccountName: openAi!.outputs.name
+  }
+}
+
+module developerOpenAiRole 'app/rbac-openai.bicep' = if (deployOpenAi && assignDeveloperRoles && !empty(principalId)) {
+  name: 'rbac-openai-developer'
+  scope: rg
+  params: {
+    principalId: principalId
+    principalType: principalType
+    openAiAccountName: openAi!.outputs.name
   }
 }
 
@@ -236,6 +270,7 @@ module functions 'app/functions.bicep' = {
   scope: rg
   dependsOn: [
     appRoles
+    appOpenAiRole
   ]
   params: {
     planName: names.plan
@@ -280,6 +315,7 @@ output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output AZURE_STORAGE_BLOB_ENDPOINT string = storage.outputs.blobEndpoint
 output AZURE_STORAGE_QUEUE_ENDPOINT string = storage.outputs.queueEndpoint
 output AZURE_BLOB_EVENTS_TOPIC_NAME string = blobEvents.outputs.name
+output AZURE_BLOB_EVENTS_DEADLETTER_CONTAINER string = blobEvents.outputs.deadLetterContainerName
 output COSMOS_ENDPOINT string = cosmos.outputs.endpoint
 output COSMOS_DATABASE string = cosmos.outputs.databaseName
 output SERVICEBUS_NAMESPACE string = serviceBus.outputs.fullyQualifiedNamespace

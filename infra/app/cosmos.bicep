@@ -17,8 +17,9 @@
 //                      their statistics are sharded: document id `{projectId}:{labelerId}:{shard}`,
 //                      each shard its own logical partition, summed on read. No single hot
 //                      document is updated per vote.
-//   leases    /id      change-feed processor leases and crowd task leases; /id is what the
-//                      change-feed processor requires and keeps every lease independent.
+//   leases    /id      crowd task leases (`lease:{leaseId}`), each worker's open-lease pointer
+//                      (`open:{projectId}:{workerId}`) and stored answers to idempotent requests
+//                      (`idem:{hash}`): point documents, each its own logical partition.
 //   index     /partition  small index entries under synthetic keys, so per-project listings are
 //                      a few single-partition queries instead of cross-partition ones: an item's
 //                      state entry in `{projectId}:items:{bucket}` (bucket = hash(itemId) mod N),

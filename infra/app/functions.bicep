@@ -113,6 +113,24 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
   }
 }
 
+// No basic-auth (user name and password) publishing to the SCM (Kudu) or FTP endpoints: azd
+// deploys with Entra ID, and a publishing password would be a long-lived secret.
+resource scmBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01' = {
+  parent: app
+  name: 'scm'
+  properties: {
+    allow: false
+  }
+}
+
+resource ftpBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01' = {
+  parent: app
+  name: 'ftp'
+  properties: {
+    allow: false
+  }
+}
+
 // Flex Consumption sets FUNCTIONS_WORKER_RUNTIME and FUNCTIONS_EXTENSION_VERSION itself (from
 // functionAppConfig) and rejects them as app settings, so they are absent here.
 var baseAppSettings = {

@@ -1,6 +1,7 @@
 // Data-plane roles for one principal: the function app's identity, or (optionally) the
 // developer who runs `azd provision`, so the app can run locally against the same resources.
-// Every grant is scoped to the one resource that needs it, never the resource group.
+// Every grant is scoped to the one resource that needs it, never the resource group. The Azure
+// OpenAI grant is in rbac-openai.bicep, deployed only when OpenAI is.
 
 @description('Object id of the principal receiving the roles.')
 param principalId string
@@ -31,9 +32,6 @@ param serviceBusTopicName string
 @description('Also grant Azure Service Bus Data Receiver on the topic (to read events while developing).')
 param grantServiceBusReceiver bool
 
-@description('Azure OpenAI account; empty when OpenAI is not deployed.')
-param openAiAccountName string
-
 @description('Application Insights component the principal publishes telemetry to.')
 param applicationInsightsName string
 
@@ -55,8 +53,6 @@ var roles = {
   serviceBusDataSender: '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39'
   // Azure Service Bus Data Receiver: read events from subscriptions (developer only).
   serviceBusDataReceiver: '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0'
-  // Cognitive Services OpenAI User: call deployments (chat completions); no management rights.
-  cognitiveServicesOpenAiUser: '5e0bd9bd-7b93-4f28-af87-19fc36ad61bd'
   // Monitoring Metrics Publisher: Entra-authenticated Application Insights ingestion.
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
 }
@@ -94,20 +90,22 @@ resource cosmos 'Microsoft.DocumentDB/databaseAccounts@2025-10-15' existing = {
   resource dataContributor 'sqlRoleDefinitions' existing = {
     name: cosmosDataContributorRoleId
   }
-
-  resource database 'sqlDatabases' existing = {
-    name: cosmosDatabaseName
-  }
 }
 
+// A data-plane scope is the account id or `<account id>/dbs/<database>`; the ARM id of the
+// sqlDatabases resource is rejected ("Expected path segment [dbs]").
+var cosmosDatabaseScope = '${cosmos.id}/dbs/${cosmosDatabaseName}'
+
+// Cosmos locks the account for each sqlRoleAssignments write and fails a concurrent one with 412,
+// so main.bicep deploys this module's instances one after the other.
 resource cosmosRole 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@2025-10-15' = {
   parent: cosmos
-  name: guid(cosmos::database.id, principalId, cosmosDataContributorRoleId)
+  name: guid(cosmosDatabaseScope, principalId, cosmosDataContributorRoleId)
   properties: {
     principalId: principalId
     roleDefinitionId: cosmos::dataContributor.id
     // Limited to the labeling database rather than the whole account.
-    scope: cosmos::database.id
+    scope: cosmosDatabaseScope
   }
 }
 
@@ -136,20 +134,6 @@ resource serviceBusReceiver 'Microsoft.Authorization/roleAssignments@2022-04-01'
     principalId: principalId
     principalType: principalType
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataReceiver)
-  }
-}
-
-resource openAi 'Microsoft.CognitiveServices/accounts@2025-06-01' existing = if (!empty(openAiAccountName)) {
-  name: openAiAccountName
-}
-
-resource openAiUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(openAiAccountName)) {
-  name: guid(openAi.id, principalId, roles.cognitiveServicesOpenAiUser)
-  scope: openAi
-  properties: {
-    principalId: principalId
-    principalType: principalType
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.cognitiveServicesOpenAiUser)
   }
 }
 

@@ -19,6 +19,9 @@ param tags object
 @description('Name of the topic that carries label.ready events.')
 param topicName string
 
+@description('Create the example subscriptions `all-labels` and `spam-only`. Nothing in this repository reads them; deploy them only to try the topic out.')
+param deployExampleSubscriptions bool = false
+
 resource namespace 'Microsoft.ServiceBus/namespaces@2026-01-01' = {
   name: name
   location: location
@@ -46,36 +49,38 @@ resource topic 'Microsoft.ServiceBus/namespaces/topics@2026-01-01' = {
   }
 }
 
-// Example subscription that receives every event. Expired messages go to the dead-letter
-// queue instead of vanishing, so a consumer that was down longer than the TTL can recover them.
-resource allLabels 'Microsoft.ServiceBus/namespaces/topics/subscriptions@2026-01-01' = {
-  parent: topic
-  name: 'all-labels'
-  properties: {
-    deadLetteringOnMessageExpiration: true
-    deadLetteringOnFilterEvaluationExceptions: true
-    maxDeliveryCount: 10
-    lockDuration: 'PT1M'
-  }
+// Example subscriptions, off by default: nothing reads them, and unread messages sit in a
+// subscription until they expire. Expired messages are therefore dropped rather than
+// dead-lettered (an unread dead-letter queue grows toward the topic's size quota, and then sends
+// to the topic fail), and a subscription nobody has received from for a week deletes itself.
+// A real consumer creates its own subscription with dead-lettering on (see infra/README.md).
+var exampleSubscriptionProperties = {
+  deadLetteringOnMessageExpiration: false
+  deadLetteringOnFilterEvaluationExceptions: true
+  maxDeliveryCount: 10
+  lockDuration: 'PT1M'
+  autoDeleteOnIdle: 'P7D'
 }
 
-// Example filtered subscription: only items decided as `spam`.
-resource spamOnly 'Microsoft.ServiceBus/namespaces/topics/subscriptions@2026-01-01' = {
+// Receives every event.
+resource allLabels 'Microsoft.ServiceBus/namespaces/topics/subscriptions@2026-01-01' = if (deployExampleSubscriptions) {
+  parent: topic
+  name: 'all-labels'
+  properties: exampleSubscriptionProperties
+}
+
+// Filtered: only items decided as `spam`.
+resource spamOnly 'Microsoft.ServiceBus/namespaces/topics/subscriptions@2026-01-01' = if (deployExampleSubscriptions) {
   parent: topic
   name: 'spam-only'
-  properties: {
-    deadLetteringOnMessageExpiration: true
-    deadLetteringOnFilterEvaluationExceptions: true
-    maxDeliveryCount: 10
-    lockDuration: 'PT1M'
-  }
+  properties: exampleSubscriptionProperties
 }
 
 // A new subscription gets a `$Default` rule with a TrueFilter, and rules are OR-ed: adding a
 // second rule would still let everything through. Replacing `$Default` itself makes the SQL
 // filter the only rule. `user.` scopes the name to application properties (an unqualified
 // name means the same; the prefix keeps it apart from the system property sys.Label).
-resource spamOnlyRule 'Microsoft.ServiceBus/namespaces/topics/subscriptions/rules@2026-01-01' = {
+resource spamOnlyRule 'Microsoft.ServiceBus/namespaces/topics/subscriptions/rules@2026-01-01' = if (deployExampleSubscriptions) {
   parent: spamOnly
   name: '$Default'
   properties: {

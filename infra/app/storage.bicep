@@ -1,10 +1,14 @@
-// One storage account serves three purposes:
+// One storage account serves four purposes:
 //   * the Functions host (AzureWebJobsStorage): blob-trigger receipts, leases, and the Durable
 //     Functions task hub (queues and tables);
 //   * the application: `documents` is the drop zone Ingest watches, `quarantine` receives files
-//     that fail to parse, `label-requests` feeds WeakLabel (its poison queue is created up front
-//     so the host never needs to, and so alerts can target it from day one);
-//   * Flex Consumption deployment packages (`deployments`).
+//     that fail to parse, `reports` holds the re-fit's drift reports, `label-requests` feeds
+//     WeakLabel (its poison queue is created up front so the host never needs to, and so alerts
+//     can target it from day one);
+//   * Flex Consumption deployment packages (`deployments`);
+//   * Event Grid dead letters: BlobCreated events for `documents` that could not be delivered to
+//     Ingest (`eventgrid-deadletter`).
+// Every container is declared here, including those the code would create on first use.
 // Shared keys are off: every caller authenticates with Entra ID.
 
 @description('Name of the storage account (3-24 lowercase letters and digits).')
@@ -21,10 +25,15 @@ param tags object
 @description('Blob container that receives Flex Consumption deployment packages.')
 param deploymentContainerName string
 
+@description('Blob container where Event Grid dead-letters blob events it could not deliver.')
+param blobEventsDeadLetterContainerName string
+
 var containerNames = [
   'documents'
   'quarantine'
+  'reports'
   deploymentContainerName
+  blobEventsDeadLetterContainerName
 ]
 
 var queueNames = [
@@ -89,3 +98,4 @@ output blobEndpoint string = storage.properties.primaryEndpoints.blob
 output queueEndpoint string = storage.properties.primaryEndpoints.queue
 output tableEndpoint string = storage.properties.primaryEndpoints.table
 output deploymentContainerName string = deploymentContainerName
+output blobEventsDeadLetterContainerName string = blobEventsDeadLetterContainerName

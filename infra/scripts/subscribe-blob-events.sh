@@ -7,16 +7,27 @@
 # been deployed and started. Creating the subscription is an idempotent PUT, so re-running
 # azd deploy is safe. Needs the Azure CLI, signed in to the same subscription as azd.
 #
+# Events still undelivered after the retries are dead-lettered to a blob container, written with
+# the system topic's managed identity (shared keys are off on the account). `az eventgrid
+# system-topic event-subscription create` has no identity-based dead-letter options (only the
+# generic `az eventgrid event-subscription create` does), so the subscription is PUT through the
+# ARM REST API (Microsoft.EventGrid/systemTopics/eventSubscriptions) with `az rest`.
+#
 # Environment (azd passes its environment to hooks):
-#   AZURE_RESOURCE_GROUP, AZURE_FUNCTION_APP_NAME, AZURE_BLOB_EVENTS_TOPIC_NAME (infra outputs)
+#   AZURE_RESOURCE_GROUP, AZURE_FUNCTION_APP_NAME, AZURE_BLOB_EVENTS_TOPIC_NAME,
+#   AZURE_STORAGE_ACCOUNT_NAME, AZURE_BLOB_EVENTS_DEADLETTER_CONTAINER (infra outputs)
 #   INGEST_FUNCTION_NAME   name of the blob-triggered function (default: Ingest)
 set -euo pipefail
 
 : "${AZURE_RESOURCE_GROUP:?run through azd (azd deploy), or export the infra outputs}"
 : "${AZURE_FUNCTION_APP_NAME:?}"
 : "${AZURE_BLOB_EVENTS_TOPIC_NAME:?}"
+: "${AZURE_STORAGE_ACCOUNT_NAME:?}"
+deadletter_container="${AZURE_BLOB_EVENTS_DEADLETTER_CONTAINER:-eventgrid-deadletter}"
 function_name="${INGEST_FUNCTION_NAME:-Ingest}"
 container="documents"
+subscription_name="ingest-${container}"
+api_version="2025-02-15"
 
 if [[ -n "${AZURE_SUBSCRIPTION_ID:-}" ]]; then
   az account set --subscription "${AZURE_SUBSCRIPTION_ID}"
@@ -42,16 +53,56 @@ host="$(az functionapp show -g "${AZURE_RESOURCE_GROUP}" -n "${AZURE_FUNCTION_AP
   --query defaultHostName -o tsv)"
 endpoint="https://${host}/runtime/webhooks/blobs?functionName=Host.Functions.${function_name}&code=${key}"
 
-az eventgrid system-topic event-subscription create \
-  --resource-group "${AZURE_RESOURCE_GROUP}" \
-  --system-topic-name "${AZURE_BLOB_EVENTS_TOPIC_NAME}" \
-  --name "ingest-${container}" \
-  --endpoint-type webhook \
-  --endpoint "${endpoint}" \
-  --included-event-types Microsoft.Storage.BlobCreated \
-  --subject-begins-with "/blobServices/default/containers/${container}/" \
-  --max-delivery-attempts 30 \
-  --event-ttl 1440 \
+topic_id="$(az eventgrid system-topic show -g "${AZURE_RESOURCE_GROUP}" -n "${AZURE_BLOB_EVENTS_TOPIC_NAME}" \
+  --query id -o tsv)"
+storage_id="$(az storage account show -g "${AZURE_RESOURCE_GROUP}" -n "${AZURE_STORAGE_ACCOUNT_NAME}" \
+  --query id -o tsv)"
+
+# The body holds the webhook key: mktemp makes the file private to the user; it goes on exit.
+body="$(mktemp)"
+trap 'rm -f "${body}"' EXIT
+cat >"${body}" <<JSON
+{
+  "properties": {
+    "destination": {
+      "endpointType": "WebHook",
+      "properties": { "endpointUrl": "${endpoint}" }
+    },
+    "filter": {
+      "includedEventTypes": ["Microsoft.Storage.BlobCreated"],
+      "subjectBeginsWith": "/blobServices/default/containers/${container}/"
+    },
+    "retryPolicy": { "maxDeliveryAttempts": 30, "eventTimeToLiveInMinutes": 1440 },
+    "deadLetterWithResourceIdentity": {
+      "identity": { "type": "SystemAssigned" },
+      "deadLetterDestination": {
+        "endpointType": "StorageBlob",
+        "properties": { "resourceId": "${storage_id}", "blobContainerName": "${deadletter_container}" }
+      }
+    }
+  }
+}
+JSON
+
+az rest --method put \
+  --url "${topic_id}/eventSubscriptions/${subscription_name}?api-version=${api_version}" \
+  --body "@${body}" \
   --output none
 
-echo "Event Grid now delivers BlobCreated for ${container}/ to ${function_name}."
+# The PUT is asynchronous (Event Grid validates the webhook afterwards): wait for the outcome.
+state=""
+for attempt in $(seq 1 30); do
+  state="$(az eventgrid system-topic event-subscription show -g "${AZURE_RESOURCE_GROUP}" \
+    --system-topic-name "${AZURE_BLOB_EVENTS_TOPIC_NAME}" -n "${subscription_name}" \
+    --query provisioningState -o tsv)"
+  [[ "${state}" == "Succeeded" || "${state}" == "Failed" ]] && break
+  echo "Waiting for event subscription ${subscription_name} (${state}, attempt ${attempt})..."
+  sleep 5
+done
+if [[ "${state}" != "Succeeded" ]]; then
+  echo "Event subscription ${subscription_name} ended in state '${state}'." >&2
+  exit 1
+fi
+
+echo "Event Grid now delivers BlobCreated for ${container}/ to ${function_name};"
+echo "undeliverable events are dead-lettered to ${AZURE_STORAGE_ACCOUNT_NAME}/${deadletter_container}."

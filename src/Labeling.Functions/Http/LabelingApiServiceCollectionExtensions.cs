@@ -23,11 +23,20 @@ public static class LabelingApiServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddRouting();
+        var entra = configuration.GetSection(EntraApiOptions.SectionName);
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
-            .AddMicrosoftIdentityWebApi(configuration.GetSection("AzureAd"));
+            .AddMicrosoftIdentityWebApi(entra);
+        services.AddOptions<EntraApiOptions>().Bind(entra)
+            .Validate(o => !string.IsNullOrWhiteSpace(o.ClientId), Missing(nameof(EntraApiOptions.ClientId), "the application (client) id of the API's Entra app registration"))
+            .Validate(o => !string.IsNullOrWhiteSpace(o.TenantId), Missing(nameof(EntraApiOptions.TenantId), "the id of the Entra tenant whose tokens the API accepts"))
+            .Validate(o => Uri.TryCreate(o.Instance, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps, "AzureAd:Instance must be an https URL such as https://login.microsoftonline.com/.")
+            .ValidateOnStart();
         services.TryAddSingleton<LabelingApiPipeline>();
         services.TryAddSingleton<CrowdWorkflows>();
         services.TryAddSingleton<OutboxPublisher>();
         return services;
     }
+
+    private static string Missing(string key, string what) =>
+        $"AzureAd:{key} (app setting AzureAd__{key}) is empty: set it to {what}. Without it every API call would fail.";
 }

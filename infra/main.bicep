@@ -43,10 +43,10 @@ param deployOpenAi bool = true
 @description('Region for Azure OpenAI; defaults to location. Model availability and quota differ by region.')
 param openAiLocation string = ''
 
-@description('Name of the chat model to deploy.')
+@description('Name of the chat model to deploy (AZURE_OPENAI_MODEL). Models are deprecated for new deployments on a schedule: check `az cognitiveservices model list -l <region>` and pick a current one.')
 param openAiModelName string = 'gpt-4o-mini'
 
-@description('Version of the chat model to deploy.')
+@description('Version of the chat model to deploy (AZURE_OPENAI_MODEL_VERSION).')
 param openAiModelVersion string = '2024-07-18'
 
 @description('SKU of the model deployment.')

@@ -22,7 +22,7 @@ public static class AzureAdaptersServiceCollectionExtensions
     /// Adds every port's Azure adapter with options bound from <c>Cosmos</c>, <c>Storage</c>,
     /// <c>ServiceBus</c> and <c>OpenAI</c> (validated on start), and <see cref="AzureResourceInitializer"/>
     /// (creates databases, containers and queues when <c>Cosmos:CreateIfMissing</c> is set). Every client authenticates with
-    /// <see cref="AzureCredentials.Create"/>; connection strings are read only for the emulators.
+    /// <see cref="AzureCredentials.Create()"/>; connection strings are read only for the emulators.
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="configuration">The configuration root.</param>

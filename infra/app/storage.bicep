@@ -3,8 +3,8 @@
 //     Functions task hub (queues and tables);
 //   * the application: `documents` is the drop zone Ingest watches, `quarantine` receives files
 //     that fail to parse, `reports` holds the re-fit's drift reports, `label-requests` feeds
-//     WeakLabel (its poison queue is created up front so the host never needs to, and so alerts
-//     can target it from day one);
+//     WeakLabel (its poison queue is created up front so the host never needs to; WeakLabel logs
+//     each message it gives up on as an error, event 9202, before the host moves it there);
 //   * Flex Consumption deployment packages (`deployments`);
 //   * Event Grid dead letters: BlobCreated events for `documents` that could not be delivered to
 //     Ingest (`eventgrid-deadletter`).

@@ -47,6 +47,7 @@ public static partial class CollectVotesOrchestration
         var item = new ItemReference(input.ProjectId, input.ItemId);
         var votes = input.VotesObserved;
         var expirations = input.LeaseExpirations;
+        var leasesVoted = new List<string>(input.LeasesVoted ?? []);
 
         var observation = await context.CallActivityAsync<CrowdObservation>(CollectVotesActivities.OpenForCrowd, item);
         if (observation.State != ItemState.Collecting)
@@ -66,9 +67,19 @@ public static partial class CollectVotesOrchestration
             stop.Cancel();
             if (first == vote)
             {
+                var submitted = await vote;
+                if (leasesVoted.Contains(submitted.LeaseId, StringComparer.Ordinal))
+                {
+                    // A lease carries one vote, and the store recorded it once: an event raised again for it
+                    // (a client retrying, a redelivery) changes nothing.
+                    LogVoteRedelivered(logger, input.ProjectId, input.ItemId, submitted.LeaseId);
+                    continue;
+                }
+
+                leasesVoted.Add(submitted.LeaseId);
                 votes++;
                 observation = await context.CallActivityAsync<CrowdObservation>(
-                    CollectVotesActivities.ObserveVote, new ObserveVoteInput(item, await vote));
+                    CollectVotesActivities.ObserveVote, new ObserveVoteInput(item, submitted));
                 var decision = policy.Next(
                     observation.ToSnapshot() with { State = ItemState.Collecting },
                     new CrowdVoteRecorded(observation.Posterior));
@@ -105,7 +116,7 @@ public static partial class CollectVotesOrchestration
             }
         }
 
-        context.ContinueAsNew(input with { VotesObserved = votes, LeaseExpirations = expirations }, preserveUnprocessedEvents: true);
+        context.ContinueAsNew(input with { VotesObserved = votes, LeaseExpirations = expirations, LeasesVoted = leasesVoted }, preserveUnprocessedEvents: true);
         return null;
     }
 
@@ -135,6 +146,9 @@ public static partial class CollectVotesOrchestration
 
     [LoggerMessage(EventId = 7003, Level = LogLevel.Information, Message = "Vote {Votes} on item {ItemId} of project {ProjectId}: its posterior reaches the target, but the vote handler's stopping posterior does not; collecting on")]
     private static partial void LogHandlerKeptOpen(ILogger logger, string projectId, string itemId, int votes);
+
+    [LoggerMessage(EventId = 7004, Level = LogLevel.Information, Message = "Vote of lease {LeaseId} on item {ItemId} of project {ProjectId} arrived again; counted once")]
+    private static partial void LogVoteRedelivered(ILogger logger, string projectId, string itemId, string leaseId);
 
     [LoggerMessage(EventId = 7002, Level = LogLevel.Information, Message = "Lease on item {ItemId} of project {ProjectId} expired ({Expirations} so far): {Step}")]
     private static partial void LogLeaseExpired(ILogger logger, string projectId, string itemId, int expirations, RoutingStep step);

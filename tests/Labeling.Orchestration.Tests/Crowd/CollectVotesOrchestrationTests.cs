@@ -95,6 +95,8 @@ public sealed class CollectVotesOrchestrationTests
         var result = await OutputAsync(host, id);
         Assert.Equal(RoutingStep.SendToReview, result.Step);
         Assert.Equal(3, item.CrowdVotes);
+        Assert.Equal(3, result.VotesObserved);
+        Assert.Equal(3, item.Observations);
     }
 
     [Fact]

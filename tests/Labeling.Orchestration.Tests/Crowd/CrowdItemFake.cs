@@ -28,6 +28,9 @@ internal sealed class CrowdItemFake(RoutingSettings? handlerRouting = null)
 
     public int ReturnedToPool;
 
+    /// <summary>Calls of the observe-vote activity (a redelivered event should not make one).</summary>
+    public int Observations;
+
     public ConcurrentQueue<CompleteItemInput> Completions { get; } = new();
 
     public void Register(DurableTaskRegistry tasks)
@@ -38,7 +41,11 @@ internal sealed class CrowdItemFake(RoutingSettings? handlerRouting = null)
             Interlocked.Increment(ref ReturnedToPool);
             return Observe(item.ItemId);
         });
-        tasks.AddActivityFunc<ObserveVoteInput, CrowdObservation>(CollectVotesActivities.ObserveVote, (_, input) => Vote(input));
+        tasks.AddActivityFunc<ObserveVoteInput, CrowdObservation>(CollectVotesActivities.ObserveVote, (_, input) =>
+        {
+            Interlocked.Increment(ref Observations);
+            return Vote(input);
+        });
         tasks.AddActivityFunc<CompleteItemInput, bool>(CollectVotesActivities.Complete, (_, input) =>
         {
             lock (_gate)

@@ -62,20 +62,6 @@ public sealed class LabelReadyMessagesTests
         Assert.Equal("servicebus:label-events", sink.Name);
     }
 
-    [Fact]
-    public void ReceivedMessage_ModelFactoryRoundTrip_SubscriberSeesTheSameProperties()
-    {
-        var sent = LabelReadyMessages.Create(LabelReadyCloudEvents.ToOutboxEvent(Decision, null, "/labeling/projects"));
-
-        var received = ServiceBusModelFactory.ServiceBusReceivedMessage(
-            body: sent.Body, messageId: sent.MessageId, contentType: sent.ContentType, subject: sent.Subject,
-            properties: sent.ApplicationProperties);
-
-        Assert.Equal("itm_abc-r7", received.MessageId);
-        Assert.Equal("spam", received.ApplicationProperties["label"]);
-        Assert.Equal("youtube-spam", received.ApplicationProperties["projectId"]);
-    }
-
     private sealed class RecordingSender : ServiceBusSender
     {
         public List<ServiceBusMessage> Sent { get; } = [];

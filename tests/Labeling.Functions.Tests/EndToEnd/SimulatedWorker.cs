@@ -53,7 +53,7 @@ public sealed class SimulatedWorker(Func<HttpClient> http, IReadOnlyDictionary<s
                 },
                 cancellationToken);
             Assert.True(vote.StatusCode == HttpStatusCode.OK, $"Vote failed: {(int)vote.StatusCode} {await vote.Content.ReadAsStringAsync(cancellationToken)}");
-            Assert.True(Confirmed.Add(key));
+            Assert.True(Confirmed.Add(lease), "A lease was served again after its vote was confirmed.");
             onVote();
         }
     }

@@ -36,25 +36,29 @@ public sealed class FunctionsCompositionTests(AzuriteFixture azurite, CosmosEmul
             .ToArray();
         Assert.Contains(typeof(ApiFunction), functionClasses);
         Assert.True(functionClasses.Length >= 4, $"found only {string.Join(", ", functionClasses.Select(t => t.Name))}");
+        // Each resolution below throws when a dependency is missing or cannot be built; that is the check.
         foreach (var type in functionClasses.Where(t => !t.IsAbstract))
         {
             // The worker activates function classes with ActivatorUtilities over the app's services.
-            Assert.NotNull(ActivatorUtilities.CreateInstance(services, type));
+            ActivatorUtilities.CreateInstance(services, type);
         }
 
-        foreach (var service in typeof(Labeling.Application.LabelingOptions).Assembly.GetTypes()
-            .Where(t => t.IsPublic && t.IsClass && !t.IsAbstract && services.GetService<IServiceProviderIsService>()!.IsService(t)))
+        var applicationServices = typeof(Labeling.Application.LabelingOptions).Assembly.GetTypes()
+            .Where(t => t.IsPublic && t.IsClass && !t.IsAbstract && services.GetService<IServiceProviderIsService>()!.IsService(t))
+            .ToArray();
+        Assert.Contains(typeof(EventDispatcher), applicationServices);
+        Assert.True(applicationServices.Length >= 10, $"found only {string.Join(", ", applicationServices.Select(t => t.Name))}");
+        foreach (var service in applicationServices)
         {
-            Assert.NotNull(services.GetRequiredService(service));
+            services.GetRequiredService(service);
         }
 
         foreach (var port in new[] { typeof(IProjectStore), typeof(IItemStore), typeof(ILeaseStore), typeof(ILabelerStore), typeof(IDocumentStore), typeof(IIdempotencyStore), typeof(IEventOutbox), typeof(IWorkQueue), typeof(IDocumentSource), typeof(IChatModelCatalog) })
         {
-            Assert.NotNull(services.GetRequiredService(port));
+            services.GetRequiredService(port);
         }
 
-        Assert.NotNull(services.GetRequiredService<EventDispatcher>());
-        Assert.NotNull(services.GetRequiredService<LabelingApiPipeline>());
+        services.GetRequiredService<LabelingApiPipeline>();
 
         // The hosted services include the worker's gRPC channel to the Functions host, which needs the host to
         // exist; so only check that ours is registered: it creates the emulators' containers on start.

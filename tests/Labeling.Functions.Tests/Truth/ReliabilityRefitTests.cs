@@ -164,14 +164,20 @@ public sealed class ReliabilityRefitTests(AzuriteFixture azurite, CosmosEmulator
     public async Task RefitAsync_ProjectWithoutVotes_StoresAnEmptyReportAndNoStatistics()
     {
         await using var host = await FunctionsTestHost.StartAsync(azurite, cosmos);
-        await host.Services.GetRequiredService<IProjectStore>().TryCreateAsync(DemoProject.Create(DateTimeOffset.UtcNow), CancellationToken.None);
+        // Not the demo project: reports of every test land in the one Azurite the collection shares.
+        const string project = "no-votes";
+        await host.Services.GetRequiredService<IProjectStore>().TryCreateAsync(DemoProject.Create(DateTimeOffset.UtcNow) with { Id = project }, CancellationToken.None);
 
-        var report = await host.Services.GetRequiredService<ReliabilityRefit>().RefitAsync(DemoProject.Id, CancellationToken.None);
+        var report = await host.Services.GetRequiredService<ReliabilityRefit>().RefitAsync(project, CancellationToken.None);
 
         Assert.Equal(0, report.ItemsInWindow);
         Assert.Empty(report.Labelers);
         Assert.Empty(report.Disagreements);
-        Assert.Empty((await host.Services.GetRequiredService<ILabelerStore>().LoadTruthStateAsync(DemoProject.Id, ["spam", "ham"], CancellationToken.None)).Labelers);
+        Assert.Empty((await host.Services.GetRequiredService<ILabelerStore>().LoadTruthStateAsync(project, ["spam", "ham"], CancellationToken.None)).Labelers);
+        var reports = host.Services.GetRequiredService<StorageClients>().Blobs.GetBlobContainerClient("reports");
+        var stored = JsonSerializer.Deserialize<DriftReport>(
+            (await reports.GetBlobClient(AzureReliabilityRefitStore.BlobNameFor(report)).DownloadContentAsync()).Value.Content.ToString(), LabelingJson.Options)!;
+        Assert.Equal((project, 0, 0), (stored.ProjectId, stored.ItemsInWindow, stored.VotesInWindow));
     }
 
     private static bool IsSpam(string text) =>

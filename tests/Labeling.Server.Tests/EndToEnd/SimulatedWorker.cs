@@ -67,7 +67,7 @@ public sealed class SimulatedWorker
                 cancellationToken);
             var answer = await vote.Content.ReadAsStringAsync(cancellationToken);
             Assert.True(vote.StatusCode == HttpStatusCode.OK, $"Vote failed: {(int)vote.StatusCode} {answer}");
-            Assert.True(Confirmed.Add(key));
+            Assert.True(Confirmed.Add(task["leaseId"]!.GetValue<string>()), "A lease was served again after its vote was confirmed.");
             onVote();
         }
     }

@@ -13,9 +13,10 @@ namespace Labeling.Bench.Replay;
 /// <c>item {id} of {project}</c>, and mapped back from server item ids to data-set items by that text.
 /// </summary>
 /// <remarks>
-/// The project id is in the text because the server derives item ids from the text alone and its
-/// <c>label.ready</c> event ids (<c>{itemId}-r{revision}</c>) are unique across projects: a second
-/// project with the same texts fails its first decision with 409 (UNIQUE constraint on outbox.id).
+/// The server derives item ids from the project and the text (<see cref="Item.IdFor"/>),
+/// so two projects holding the same texts get distinct items and distinct <c>label.ready</c> event ids
+/// (<c>{itemId}-r{revision}</c>). The project id in the text is therefore not needed to keep replays
+/// apart; it only makes each item's text name the replay it belongs to.
 /// </remarks>
 internal sealed class ReplayProject
 {

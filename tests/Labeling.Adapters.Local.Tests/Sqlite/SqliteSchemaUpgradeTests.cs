@@ -1,4 +1,7 @@
 using Labeling.Adapters.Local.Sqlite;
+using Labeling.Application.Ports;
+using Labeling.Domain.Labelers;
+using Labeling.Domain.Votes;
 using Microsoft.Data.Sqlite;
 
 namespace Labeling.Adapters.Local.Tests.Sqlite;
@@ -52,7 +55,13 @@ public sealed class SqliteSchemaUpgradeTests : IDisposable
 
         // A second start must not count the same votes again.
         SqliteConnection.ClearAllPools();
-        Assert.Equal(2, await new SqliteItemStore(new SqliteDatabase(path), TimeProvider.System).CountCrowdVotesAsync("p1", CancellationToken.None));
+        var restarted = new SqliteItemStore(new SqliteDatabase(path), TimeProvider.System);
+        Assert.Equal(2, await restarted.CountCrowdVotesAsync("p1", CancellationToken.None));
+
+        await restarted.CommitAsync(new ItemCommit("p1") { Votes = [new Vote("p1", "itm_c", "worker:carol", LabelerKind.Worker, "ham", DateTimeOffset.UnixEpoch, null)] }, CancellationToken.None);
+
+        Assert.Equal(3, await restarted.CountCrowdVotesAsync("p1", CancellationToken.None));
+        Assert.Equal(1, await restarted.CountCrowdVotesAsync("p2", CancellationToken.None));
     }
 
     private static async Task ExecuteAsync(string path, string sql)

@@ -45,6 +45,7 @@ public sealed class JsonLinesDocumentParserTests
         var rejected = await RejectAsync(_parser, "a.jsonl", "{\"text\":\"" + secret);
 
         Assert.True(rejected.Reason.Length < 300, rejected.Reason);
+        Assert.Contains("{\"text\":\"" + secret[..20], rejected.Reason, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -84,13 +84,19 @@ public sealed class CrowdWorkflowTests : IDisposable
         var before = _harness.Get<ProjectModels>();
         using var live = await before.OpenAsync("spam", CancellationToken.None);
 
-        var rebuilt = session.Model.Posterior(last.ItemId)!;
-        var current = live.Model.Posterior(last.ItemId)!;
-        Assert.Equal(current[0], rebuilt[0], 12);
-        Assert.Equal(
-            live.Model.Model.Statistics("worker:b", "single-label")?.Evidence ?? 0,
-            session.Model.Model.Statistics("worker:b", "single-label")?.Evidence ?? 0,
-            12);
+        var rebuilt = session.Model.Posterior(last.ItemId);
+        var current = live.Model.Posterior(last.ItemId);
+        Assert.NotNull(current);
+        Assert.NotNull(rebuilt);
+        Assert.Equal(2, current.Length);
+        Assert.Equal(current.Length, rebuilt.Length);
+        for (var t = 0; t < current.Length; t++) Assert.Equal(current[t], rebuilt[t], 12);
+        var currentStatistics = live.Model.Model.Statistics("worker:b", "single-label");
+        var rebuiltStatistics = session.Model.Model.Statistics("worker:b", "single-label");
+        Assert.NotNull(currentStatistics);
+        Assert.NotNull(rebuiltStatistics);
+        Assert.True(currentStatistics.Evidence > 0, $"worker:b has evidence {currentStatistics.Evidence}");
+        Assert.Equal(currentStatistics.Evidence, rebuiltStatistics.Evidence, 12);
     }
 
     [Fact]

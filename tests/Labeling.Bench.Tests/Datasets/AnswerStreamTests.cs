@@ -28,6 +28,7 @@ public sealed class AnswerStreamTests
     public void Pool_NeverMoreItemsInFlightThanThePool()
     {
         var pooled = AnswerStream.Pool(Grouped(300, 4), poolSize: 7, seed: 1);
+        Assert.Equal(1200, pooled.Length);
         var remaining = pooled.GroupBy(a => a.Item).ToDictionary(g => g.Key, g => g.Count());
         var open = new HashSet<string>();
         foreach (var a in pooled)

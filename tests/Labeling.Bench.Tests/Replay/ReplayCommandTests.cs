@@ -15,7 +15,6 @@ public sealed class ReplayCommandTests : IClassFixture<LiveServerFixture>, IDisp
     [Fact]
     public void Run_SparseCrowdTwiceAsCsv_OneSensibleRowPerDataSet()
     {
-        // Same item ids in both: the second project must not collide with the first one's items.
         var first = _temp.DataSet("sparse", SparseCrowd.Answers, SparseCrowd.Truth);
         var second = _temp.DataSet("sparse-again", SparseCrowd.Answers, SparseCrowd.Truth);
 

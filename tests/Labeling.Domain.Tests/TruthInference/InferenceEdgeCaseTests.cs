@@ -7,6 +7,9 @@ public sealed class InferenceEdgeCaseTests
 {
     public static TheoryData<string> Methods() => new(InferenceMethods.Names);
 
+    // MACE starts from random parameters, which break the mirror symmetry on purpose.
+    public static TheoryData<string> DeterministicMethods() => new(InferenceMethods.Names.Where(m => m != "mace"));
+
     [Theory]
     [MemberData(nameof(Methods))]
     public void Fit_NoAnswers_ReturnsAnEmptyResult(string method)
@@ -85,15 +88,14 @@ public sealed class InferenceEdgeCaseTests
 
         var result = InferenceMethods.Create(method).Fit(data);
 
+        Assert.Equal(2, result.PredictedLabels().Count);
         Assert.All(result.PredictedLabels().Values, l => Assert.Contains(l, new[] { "a", "b" }));
     }
 
     [Theory]
-    [MemberData(nameof(Methods))]
+    [MemberData(nameof(DeterministicMethods))]
     public void Fit_MirrorImageDisagreement_IsReportedTiedUnlessTheMethodIsRandomised(string method)
     {
-        // MACE starts from random parameters, which break the mirror symmetry on purpose.
-        if (method == "mace") return;
         var data = AnswerMatrix.Create([new("i1", "w1", "a"), new("i1", "w2", "b"), new("i2", "w1", "b"), new("i2", "w2", "a")]);
 
         var result = InferenceMethods.Create(method).Fit(data);

@@ -53,6 +53,7 @@ public sealed class OneCoinDawidSkeneTests
     {
         var result = new OneCoinDawidSkene().Fit(SharedDatasets.Load("rte").Data);
 
+        Assert.True(result.LogLikelihoodTrace.Count > 2);
         for (var n = 1; n < result.LogLikelihoodTrace.Count; n++)
             Assert.True(result.LogLikelihoodTrace[n] >= result.LogLikelihoodTrace[n - 1] - 1e-9, $"step {n}");
     }

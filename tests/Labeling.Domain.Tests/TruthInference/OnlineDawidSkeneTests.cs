@@ -184,10 +184,13 @@ public sealed class OnlineDawidSkeneTests
                 for (var t = 0; t < 3; t++) counts[(t * 3) + vote.Label] += item.Posterior![t];
             }
         }
-        foreach (var (labeler, counts) in expected)
+        var labelers = model.ToState().Labelers;
+        Assert.Equal(5, expected.Count);
+        Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), labelers.Select(l => l.Labeler).Order(StringComparer.Ordinal));
+        foreach (var labeler in labelers)
         {
-            var actual = model.Statistics(labeler)!.Counts.ToArray();
-            for (var c = 0; c < 9; c++) Assert.Equal(counts[c], actual[c], 6);
+            var counts = expected[labeler.Labeler];
+            for (var c = 0; c < 9; c++) Assert.Equal(counts[c], labeler.Counts[c], 6);
         }
     }
 

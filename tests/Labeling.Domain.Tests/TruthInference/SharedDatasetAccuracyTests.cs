@@ -23,7 +23,7 @@ public sealed class SharedDatasetAccuracyTests
     public static TheoryData<string, string> Cases()
     {
         var cases = new TheoryData<string, string>();
-        foreach (var method in InferenceMethods.Names)
+        foreach (var method in InferenceMethods.Names.Where(m => m != "mv"))
             foreach (var set in SharedDatasets.Names) cases.Add(method, set);
         return cases;
     }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using System.Text.Json.Nodes;
 using Labeling.Server.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 
@@ -23,18 +24,10 @@ public sealed class RefitEndpointTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        await (await Admin.PostAsJsonAsync("/api/projects", new
-        {
-            id = Project,
-            labels = new[] { new { name = "spam", description = "promotion" }, new { name = "ham", description = "real comment" } },
-        })).ExpectAsync(HttpStatusCode.Created);
-        await (await Admin.PostAsync($"/api/projects/{Project}/documents", Api.File("comments.csv", Csv))).ExpectAsync(HttpStatusCode.Created);
-        await Api.WaitForWeakLabelingAsync(Admin, Project, 3);
+        await CreateProjectWithItemsAsync(Project);
         foreach (var worker in new[] { "alice", "bob" })
         {
-            var client = _server.ClientAs(worker, "Labeler");
-            var task = await (await client.GetAsync($"/api/projects/{Project}/tasks/next")).ExpectAsync(HttpStatusCode.OK);
-            await (await client.VoteAsync(task["leaseId"]!.GetValue<string>(), new { label = "ham" })).ExpectAsync(HttpStatusCode.OK);
+            await VoteHamAsync(Project, worker);
         }
     }
 
@@ -81,16 +74,52 @@ public sealed class RefitEndpointTests : IAsyncLifetime
     [Fact]
     public async Task PeriodicRefit_IntervalPasses_ReFitsEveryProjectAndStoresAReport()
     {
-        var reports = Path.Combine(_server.DataDirectory, "reports", "drift", Project);
-        Assert.False(Directory.Exists(reports));
+        const string other = "refits-other";
+        await CreateProjectWithItemsAsync(other);
+        await VoteHamAsync(other, "carol");
+        Assert.False(Directory.Exists(ReportsOf(Project)));
+        Assert.False(Directory.Exists(ReportsOf(other)));
 
         _time.Advance(TimeSpan.FromMinutes(10));
 
+        var report = await WaitForSingleReportAsync(Project);
+        var otherReport = await WaitForSingleReportAsync(other);
+        Assert.Equal(Project, report["projectId"]!.GetValue<string>());
+        Assert.Equal(2, report["votesInWindow"]!.GetValue<int>());
+        Assert.Equal(other, otherReport["projectId"]!.GetValue<string>());
+        Assert.Equal(1, otherReport["votesInWindow"]!.GetValue<int>());
+    }
+
+    private string ReportsOf(string project) => Path.Combine(_server.DataDirectory, "reports", "drift", project);
+
+    private async Task<JsonNode> WaitForSingleReportAsync(string project)
+    {
+        var reports = ReportsOf(project);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
         while (!(Directory.Exists(reports) && Directory.GetFiles(reports, "*.json").Length == 1))
         {
-            Assert.True(DateTime.UtcNow < deadline, "No drift report appeared after the re-fit interval passed.");
+            Assert.True(DateTime.UtcNow < deadline, $"No drift report for '{project}' appeared after the re-fit interval passed.");
             await Task.Delay(50);
         }
+
+        return JsonNode.Parse(await File.ReadAllTextAsync(Directory.GetFiles(reports, "*.json").Single()))!;
+    }
+
+    private async Task CreateProjectWithItemsAsync(string project)
+    {
+        await (await Admin.PostAsJsonAsync("/api/projects", new
+        {
+            id = project,
+            labels = new[] { new { name = "spam", description = "promotion" }, new { name = "ham", description = "real comment" } },
+        })).ExpectAsync(HttpStatusCode.Created);
+        await (await Admin.PostAsync($"/api/projects/{project}/documents", Api.File("comments.csv", Csv))).ExpectAsync(HttpStatusCode.Created);
+        await Api.WaitForWeakLabelingAsync(Admin, project, 3);
+    }
+
+    private async Task VoteHamAsync(string project, string worker)
+    {
+        var client = _server.ClientAs(worker, "Labeler");
+        var task = await (await client.GetAsync($"/api/projects/{project}/tasks/next")).ExpectAsync(HttpStatusCode.OK);
+        await (await client.VoteAsync(task["leaseId"]!.GetValue<string>(), new { label = "ham" })).ExpectAsync(HttpStatusCode.OK);
     }
 }

@@ -3,6 +3,7 @@ using Labeling.Application.Ports;
 using Labeling.Application.Problems;
 using Labeling.Application.WeakLabeling;
 using Labeling.Domain.Items;
+using Microsoft.Extensions.Options;
 
 namespace Labeling.Application.Gold;
 
@@ -13,18 +14,25 @@ namespace Labeling.Application.Gold;
 public sealed class GoldSeeding
 {
     private const int MaxItems = 10_000;
+
+    /// <summary>Longest external id of a gold item.</summary>
+    public const int MaxExternalIdLength = 200;
+
     private readonly IProjectStore _projects;
     private readonly IItemStore _items;
     private readonly WeakLabeler _weakLabeler;
     private readonly TimeProvider _time;
+    private readonly int _maxItemCharacters;
 
     /// <summary>Creates the use case.</summary>
-    public GoldSeeding(IProjectStore projects, IItemStore items, WeakLabeler weakLabeler, TimeProvider time)
+    public GoldSeeding(IProjectStore projects, IItemStore items, WeakLabeler weakLabeler, TimeProvider time, IOptions<IngestionOptions> ingestion)
     {
+        ArgumentNullException.ThrowIfNull(ingestion);
         _projects = projects;
         _items = items;
         _weakLabeler = weakLabeler;
         _time = time;
+        _maxItemCharacters = ingestion.Value.MaxItemCharacters;
     }
 
     /// <summary>Adds the gold items; texts already in the project are reported as duplicates.</summary>
@@ -54,6 +62,16 @@ public sealed class GoldSeeding
             if (string.IsNullOrWhiteSpace(g.Text))
             {
                 errors[$"items[{i}].text"] = ["Give the item's text."];
+            }
+            else if (ContentHash.Normalize(g.Text).Length > _maxItemCharacters)
+            {
+                // A document's long text is split into items; a gold label belongs to the whole text, so it cannot be.
+                errors[$"items[{i}].text"] = [$"The text has {ContentHash.Normalize(g.Text).Length:N0} characters; an item holds at most {_maxItemCharacters:N0} (Ingestion:MaxItemCharacters). Seed shorter texts."];
+            }
+
+            if (g.ExternalId?.Length > MaxExternalIdLength)
+            {
+                errors[$"items[{i}].externalId"] = [$"The external id has {g.ExternalId.Length:N0} characters; the most is {MaxExternalIdLength}."];
             }
 
             if (!project.Schema.Contains(g.Label))

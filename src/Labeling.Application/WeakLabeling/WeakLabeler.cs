@@ -95,6 +95,7 @@ public sealed partial class WeakLabeler : IWorkHandler
         var votes = new List<Vote>();
         var events = new List<OutboxEvent>();
         var touched = new HashSet<string>(StringComparer.Ordinal);
+        var slowRules = new HashSet<string>(StringComparer.Ordinal);
         var accepted = 0;
         try
         {
@@ -115,8 +116,20 @@ public sealed partial class WeakLabeler : IWorkHandler
                 var machine = new List<(string LabelerId, string Label)>();
                 foreach (var rule in project.Rules)
                 {
-                    if (rule.Vote(item.Text) is not { } label)
+                    if (slowRules.Contains(rule.Id))
                     {
+                        continue;
+                    }
+
+                    if (rule.Vote(item.Text, out var timedOut) is not { } label)
+                    {
+                        if (timedOut)
+                        {
+                            // One timeout per rule per batch, not one per item: the rule abstains on the rest.
+                            slowRules.Add(rule.Id);
+                            LogRuleTimedOut(_logger, projectId, rule.Id, item.Id);
+                        }
+
                         continue;
                     }
 
@@ -183,6 +196,9 @@ public sealed partial class WeakLabeler : IWorkHandler
 
         return labels[best];
     }
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "Rule {RuleId} of project {ProjectId} ran out of time on item {ItemId}; it abstains on the rest of this batch. Simplify its pattern")]
+    private static partial void LogRuleTimedOut(ILogger logger, string projectId, string ruleId, string itemId);
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Weak-labeled {ItemCount} items of project {ProjectId}: {VoteCount} rule votes, {AcceptedCount} auto-accepted")]
     private static partial void LogWeakLabeled(ILogger logger, string projectId, int itemCount, int voteCount, int acceptedCount);

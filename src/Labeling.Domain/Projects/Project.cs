@@ -23,6 +23,12 @@ public sealed record Project(
     /// <summary>The truth model's capability for this project's items: the task kind's name.</summary>
     public string Capability => TaskKinds.Name(Schema.Kind);
 
+    /// <summary>Most rules a project may have: every rule runs on every item.</summary>
+    public const int MaxRules = 200;
+
+    /// <summary>Longest project name.</summary>
+    public const int MaxNameLength = 200;
+
     /// <summary>Problems with the project, each saying what to change; empty when valid.</summary>
     /// <returns>Validation messages.</returns>
     public IReadOnlyList<string> Validate()
@@ -37,6 +43,10 @@ public sealed record Project(
         {
             errors.Add("The project needs a name.");
         }
+        else if (Name.Length > MaxNameLength)
+        {
+            errors.Add($"The project name has {Name.Length} characters; the most is {MaxNameLength}.");
+        }
 
         if (Schema is null)
         {
@@ -46,6 +56,12 @@ public sealed record Project(
 
         errors.AddRange(Schema.Validate());
         errors.AddRange(Routing.Validate());
+        if (Rules.Count > MaxRules)
+        {
+            errors.Add($"The project has {Rules.Count} rules; the most is {MaxRules} (every rule runs on every item).");
+            return errors;
+        }
+
         var ruleIds = new HashSet<string>(StringComparer.Ordinal);
         foreach (var rule in Rules)
         {

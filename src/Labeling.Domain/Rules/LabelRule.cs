@@ -17,6 +17,18 @@ namespace Labeling.Domain.Rules;
 public sealed class LabelRule
 {
     private static readonly TimeSpan MatchTimeout = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Longest rule id.</summary>
+    public const int MaxIdLength = 64;
+
+    /// <summary>Most keywords a rule may list.</summary>
+    public const int MaxKeywords = 500;
+
+    /// <summary>Longest keyword.</summary>
+    public const int MaxKeywordLength = 200;
+
+    /// <summary>Longest pattern.</summary>
+    public const int MaxPatternLength = 2000;
     private Regex? _regex;
 
     /// <summary>Identifier, unique in the project; the labeler id is <c>rule:{Id}</c>.</summary>
@@ -40,9 +52,20 @@ public sealed class LabelRule
     /// <summary>The rule's vote on a text: <see cref="Label"/> when it matches, null (abstain) otherwise.</summary>
     /// <param name="text">The item text.</param>
     /// <returns>The label, or null.</returns>
-    public string? Vote(string text)
+    public string? Vote(string text) => Vote(text, out _);
+
+    /// <summary>
+    /// The rule's vote on a text, and whether its pattern ran out of time (then it abstains). A caller
+    /// labeling many items can stop asking a rule that timed out, so one slow pattern costs one timeout
+    /// per batch rather than one per item.
+    /// </summary>
+    /// <param name="text">The item text.</param>
+    /// <param name="timedOut">Whether the pattern hit its match timeout.</param>
+    /// <returns>The label, or null.</returns>
+    public string? Vote(string text, out bool timedOut)
     {
         ArgumentNullException.ThrowIfNull(text);
+        timedOut = false;
         var comparison = CaseSensitive ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
         foreach (var keyword in Keywords)
         {
@@ -64,6 +87,7 @@ public sealed class LabelRule
         catch (RegexMatchTimeoutException)
         {
             // A rule that cannot decide in time abstains: abstaining is always safe for the posterior.
+            timedOut = true;
             return null;
         }
     }
@@ -75,9 +99,19 @@ public sealed class LabelRule
     {
         ArgumentNullException.ThrowIfNull(schema);
         var errors = new List<string>();
-        if (string.IsNullOrWhiteSpace(Id) || !Id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+        if (string.IsNullOrWhiteSpace(Id) || Id.Length > MaxIdLength || !Id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
         {
-            errors.Add($"Rule id '{Id}' must be non-empty letters, digits, '-' or '_'.");
+            errors.Add($"Rule id '{Shorten(Id)}' must be 1 to {MaxIdLength} letters, digits, '-' or '_'.");
+        }
+
+        if (Keywords.Count > MaxKeywords || Keywords.Any(k => k?.Length > MaxKeywordLength))
+        {
+            errors.Add($"Rule '{Shorten(Id)}' may have at most {MaxKeywords} keywords of at most {MaxKeywordLength} characters each.");
+        }
+
+        if (Pattern?.Length > MaxPatternLength)
+        {
+            errors.Add($"Rule '{Shorten(Id)}' has a pattern of {Pattern.Length} characters; the most is {MaxPatternLength}.");
         }
 
         if (!schema.Contains(Label))
@@ -104,6 +138,8 @@ public sealed class LabelRule
 
         return errors;
     }
+
+    private static string Shorten(string? value) => value is { Length: > 40 } ? value[..40] + "…" : value ?? string.Empty;
 
     private Regex Regex() => _regex ??= new Regex(
         Pattern!,

@@ -84,6 +84,24 @@ public sealed class WeakLabelingAndIngestionTests : IDisposable
     }
 
     [Fact]
+    public async Task WeakLabel_RuleThatTimesOut_IsAskedOncePerBatchNotOncePerItem()
+    {
+        // Every item costs this pattern its full 100 ms match timeout; 30 items would take over 3 s.
+        var slow = new Labeling.Domain.Rules.LabelRule { Id = "slow", Label = "spam", Pattern = "^(a+)+$" };
+        await _harness.CreateProjectAsync(LabelingHarness.SpamProject() with { Rules = [slow] });
+        await _harness.IngestAsync("spam", "slow.csv", "text\n" + string.Concat(Enumerable.Range(0, 30).Select(i => new string('a', 40) + "!" + i + "\n")));
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await _harness.DrainQueueAsync();
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1.5), $"weak labeling took {clock.Elapsed.TotalSeconds:0.00} s");
+        var items = await _harness.Get<IItemStore>().ListAsync("spam", null, null, 100, CancellationToken.None);
+        Assert.Equal(30, items.Count);
+        Assert.All(items, i => Assert.Equal(ItemState.Collecting, i.State));
+        Assert.Equal(0, await _harness.ScalarAsync("SELECT COUNT(*) FROM votes WHERE kind = 'rule'"));
+    }
+
+    [Fact]
     public async Task WeakLabel_RulesWithNeutralPrior_AutoAcceptNothingOnDayOne()
     {
         await _harness.CreateProjectAsync(LabelingHarness.SpamProject());

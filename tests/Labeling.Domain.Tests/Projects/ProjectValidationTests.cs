@@ -36,6 +36,26 @@ public sealed class ProjectValidationTests
     }
 
     [Fact]
+    public void Validate_MoreRulesThanServed_OneErrorSayingTheLimit()
+    {
+        var rules = Enumerable.Range(0, 12_000).Select(i => new Labeling.Domain.Rules.LabelRule { Id = $"r{i}", Label = "a", Pattern = $"(a|aa)*[^a]x{i}" }).ToArray();
+        var project = Project(TaskKind.SingleLabel, "a", "b");
+
+        var errors = (project with { Rules = rules }).Validate();
+
+        Assert.Equal($"The project has 12000 rules; the most is {Domain.Projects.Project.MaxRules} (every rule runs on every item).", Assert.Single(errors));
+        Assert.Empty((project with { Rules = rules[..Domain.Projects.Project.MaxRules] }).Validate());
+    }
+
+    [Fact]
+    public void Validate_OverlongName_SaysTheLimit()
+    {
+        var errors = (Project(TaskKind.SingleLabel, "a", "b") with { Name = new string('n', 201) }).Validate();
+
+        Assert.Equal("The project name has 201 characters; the most is 200.", Assert.Single(errors));
+    }
+
+    [Fact]
     public void Capability_IsTheTaskKindName()
     {
         Assert.Equal("single-label", Project(TaskKind.SingleLabel, "a", "b").Capability);

@@ -43,7 +43,28 @@ public sealed class LabelRuleTests
     {
         var rule = new LabelRule { Id = "slow", Label = "spam", Pattern = "^(a+)+$" };
 
-        Assert.Null(rule.Vote(new string('a', 40) + "!"));
+        Assert.Null(rule.Vote(new string('a', 40) + "!", out var timedOut));
+        Assert.True(timedOut);
+        Assert.Equal("spam", rule.Vote(new string('a', 5), out var quick));
+        Assert.False(quick);
+    }
+
+    [Fact]
+    public void Validate_OversizedRule_SaysEachLimit()
+    {
+        var errors = new LabelRule
+        {
+            Id = new string('r', LabelRule.MaxIdLength + 1),
+            Label = "spam",
+            Keywords = Enumerable.Range(0, LabelRule.MaxKeywords + 1).Select(i => $"k{i}").ToArray(),
+            Pattern = new string('x', LabelRule.MaxPatternLength + 1),
+        }.Validate(Schema);
+
+        Assert.Equal(3, errors.Count);
+        Assert.Contains(errors, e => e.Contains($"1 to {LabelRule.MaxIdLength} letters", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains($"at most {LabelRule.MaxKeywords} keywords", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains($"the most is {LabelRule.MaxPatternLength}", StringComparison.Ordinal));
+        Assert.Empty(new LabelRule { Id = "ok", Label = "spam", Keywords = [new string('k', LabelRule.MaxKeywordLength)] }.Validate(Schema));
     }
 
     [Fact]

@@ -412,6 +412,25 @@ public sealed class BadInputTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SeedGold_TextLongerThanAnItemOrHugeExternalId_Returns400AndCreatesNothing()
+    {
+        var before = (await (await Admin.GetAsync($"/api/projects/{Project}/progress")).ExpectAsync(HttpStatusCode.OK))["items"]!.GetValue<int>();
+
+        var problem = await (await Admin.PostAsync($"/api/projects/{Project}/gold", JsonContent.Create(new
+        {
+            items = new object[]
+            {
+                new { text = "GOLD " + new string('x', 3000), label = "spam" },
+                new { text = "short and fine", label = "ham", externalId = new string('e', 201) },
+            },
+        }))).ExpectProblemAsync(HttpStatusCode.BadRequest);
+
+        Assert.Contains("an item holds at most 2,000", problem["errors"]!["items[0].text"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("the most is 200", problem["errors"]!["items[1].externalId"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(before, (await (await Admin.GetAsync($"/api/projects/{Project}/progress")).ExpectAsync(HttpStatusCode.OK))["items"]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task Export_UnknownFormat_Returns400()
     {
         await (await Admin.GetAsync($"/api/projects/{Project}/export?format=xml")).ExpectProblemAsync(HttpStatusCode.BadRequest);

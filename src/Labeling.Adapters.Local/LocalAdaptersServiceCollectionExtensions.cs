@@ -52,7 +52,10 @@ public static class LocalAdaptersServiceCollectionExtensions
         services.TryAddSingleton<IReliabilityRefitStore, SqliteReliabilityRefitStore>();
         services.AddReliabilityRefit(configuration);
 
-        services.AddHttpClient(nameof(WebhookEventSink));
+        // A webhook that answers with a redirect has not taken the event: following it would send the signed
+        // body wherever the receiver (or its DNS) points, inside the network included. A 3xx counts as a failure.
+        services.AddHttpClient(nameof(WebhookEventSink))
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
         services.AddSingleton<IEnumerable<IEventSink>>(sp => CreateSinks(sp));
 
         services.TryAddSingleton(sp =>

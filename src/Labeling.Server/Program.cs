@@ -14,7 +14,12 @@ builder.Configuration.AddCommandLine(args, LocalStorageOptions.SwitchMappings);
 builder.Services.AddLabelingApplication(builder.Configuration);
 builder.Services.AddLocalAdapters(builder.Configuration);
 builder.Services.AddLocalJwtAuthentication(builder.Configuration);
-builder.Services.AddOpenApi();
+// No "servers" entry: ASP.NET Core would fill it from the request's Host header, which the caller chooses.
+builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+{
+    document.Servers?.Clear();
+    return Task.CompletedTask;
+}));
 
 var app = builder.Build();
 app.UseLabelingRefusalLog();

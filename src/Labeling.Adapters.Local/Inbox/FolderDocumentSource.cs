@@ -110,10 +110,28 @@ public sealed class FolderDocumentSource : IDocumentSource
         File.Move(document.Location, target, overwrite: true);
     }
 
+    // File systems allow 255 bytes a name; the stored name adds a 33-character prefix. The original name
+    // is kept on the document record; this is only the file's name on disk, cut to fit (extension kept).
+    private const int MaxNameBytes = 160;
+
     private static string Safe(string name)
     {
         var invalid = Path.GetInvalidFileNameChars();
         var safe = new string(name.Select(c => invalid.Contains(c) ? '_' : c).ToArray());
-        return safe.Length == 0 || safe is "." or ".." ? "_" : safe;
+        safe = safe.Length == 0 || safe is "." or ".." ? "_" : safe;
+        if (System.Text.Encoding.UTF8.GetByteCount(safe) <= MaxNameBytes)
+        {
+            return safe;
+        }
+
+        var extension = Path.GetExtension(safe) is { Length: > 0 and <= 16 } e ? e : string.Empty;
+        var stem = safe[..^extension.Length];
+        while (stem.Length > 0 && System.Text.Encoding.UTF8.GetByteCount(stem) + System.Text.Encoding.UTF8.GetByteCount(extension) > MaxNameBytes)
+        {
+            // Cut whole text elements, so a surrogate pair or a combining sequence is never split.
+            stem = stem[..System.Globalization.StringInfo.ParseCombiningCharacters(stem)[^1]];
+        }
+
+        return (stem.Length == 0 ? "_" : stem) + extension;
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Labeling.Application.Problems;
 using Microsoft.AspNetCore.Diagnostics;
@@ -32,15 +33,17 @@ internal sealed partial class LabelingExceptionHandler : IExceptionHandler
             JsonException j => Problem(StatusCodes.Status400BadRequest, "The request could not be read.", $"The JSON body is invalid: {j.Message}", null),
             _ => null,
         };
+        // The id the problem's traceId carries (ASP.NET Core's default), so a quoted id finds the log line.
+        var traceId = Activity.Current?.Id ?? httpContext.TraceIdentifier;
         if (problem is null)
         {
-            LogUnhandled(_logger, httpContext.Request.Method, httpContext.Request.Path, exception);
+            LogUnhandled(_logger, httpContext.Request.Method, httpContext.Request.Path.ToUriComponent(), traceId, exception);
             problem = Problem(StatusCodes.Status500InternalServerError, "An unexpected error occurred.",
-                $"The server failed to handle the request; quote trace id {httpContext.TraceIdentifier} when reporting it.", null);
+                $"The server failed to handle the request; quote trace id {traceId} when reporting it.", null);
         }
         else if (problem.Status >= 500)
         {
-            LogUnhandled(_logger, httpContext.Request.Method, httpContext.Request.Path, exception);
+            LogUnhandled(_logger, httpContext.Request.Method, httpContext.Request.Path.ToUriComponent(), traceId, exception);
         }
 
         httpContext.Items[RefusalLog.ProblemTitleItem] = problem.Title;
@@ -74,6 +77,6 @@ internal sealed partial class LabelingExceptionHandler : IExceptionHandler
         return exception.Message + inner;
     }
 
-    [LoggerMessage(EventId = 9001, Level = LogLevel.Error, Message = "Unhandled error on {Method} {Path}")]
-    private static partial void LogUnhandled(ILogger logger, string method, string path, Exception exception);
+    [LoggerMessage(EventId = 9001, Level = LogLevel.Error, Message = "Unhandled error on {Method} {Path} (trace {TraceId})")]
+    private static partial void LogUnhandled(ILogger logger, string method, string path, string traceId, Exception exception);
 }

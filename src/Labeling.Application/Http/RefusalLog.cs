@@ -27,6 +27,9 @@ public static partial class RefusalLog
     /// <summary>The <see cref="HttpContext.Items"/> key under which the exception handler leaves the problem's title.</summary>
     internal const string ProblemTitleItem = "labeling.problem-title";
 
+    /// <summary>Longest request path logged in full.</summary>
+    public const int MaxLoggedPath = 256;
+
     /// <summary>Logs each 4xx answer of the pipeline after it (see <see cref="RefusalLog"/>).</summary>
     /// <param name="app">The pipeline; call this before <c>UseExceptionHandler()</c>.</param>
     /// <returns>The pipeline.</returns>
@@ -48,7 +51,7 @@ public static partial class RefusalLog
     private static void Write(ILogger logger, HttpContext context, int status)
     {
         var request = context.Request;
-        var path = (request.PathBase + request.Path).ToUriComponent();
+        var path = Bounded((request.PathBase + request.Path).ToUriComponent());
         var caller = Caller(context.User);
         var reason = context.Items[ProblemTitleItem] as string
             ?? status switch
@@ -68,6 +71,9 @@ public static partial class RefusalLog
             LogRefused(logger, request.Method, path, status, caller, reason, TraceId(context));
         }
     }
+
+    // An anonymous caller chooses the path; a long one is logged by its start and its length, so refusals cannot grow the log by kilobytes each.
+    private static string Bounded(string path) => path.Length <= MaxLoggedPath ? path : $"{path[..MaxLoggedPath]}… ({path.Length} characters)";
 
     // The id problem details report as traceId (ASP.NET Core's default: the request's activity, else its trace identifier).
     private static string TraceId(HttpContext context) => Activity.Current?.Id ?? context.TraceIdentifier;

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Labeling.Adapters.Local.Events;
+using Labeling.Application;
 using Labeling.Adapters.Local.Sqlite;
 using Labeling.Application.Events;
 using Labeling.Application.Ports;
@@ -7,6 +8,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -31,6 +34,7 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         _receiver = builder.Build();
+        _receiver.MapPost("/moved", () => Results.Redirect("/hook", permanent: false, preserveMethod: true));
         _receiver.MapPost("/hook", async (HttpRequest request) =>
         {
             using var reader = new StreamReader(request.Body);
@@ -60,7 +64,10 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
     {
         await _receiver!.DisposeAsync();
         SqliteConnection.ClearAllPools();
-        Directory.Delete(_folder, recursive: true);
+        if (Directory.Exists(_folder))
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
     }
 
     [Fact]
@@ -101,6 +108,27 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
         Assert.Equal(3, dead.Attempts);
         Assert.Contains("503", dead.LastError, StringComparison.Ordinal);
         Assert.Single(File.ReadAllLines(jsonl));
+    }
+
+    [Fact]
+    public async Task Deliver_WebhookAnswersWithARedirect_IsAFailureAndTheRedirectIsNotFollowed()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:DataDirectory"] = _folder, ["Labeling:CreateDemoProject"] = "false" })
+            .Build();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddLabelingApplication(configuration);
+        services.AddLocalAdapters(configuration);
+        await using var provider = services.BuildServiceProvider();
+        var http = provider.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(WebhookEventSink));
+        var hook = new WebhookOptions { Name = "ml", Url = new Uri(_receiver!.Urls.Single() + "/moved"), Secret = Secret };
+        var outboxEvent = new OutboxEvent("itm_1-r3", "p", "itm_1", "label.ready", "{\"id\":\"itm_1-r3\"}", _time.GetUtcNow());
+
+        var failure = await Assert.ThrowsAsync<HttpRequestException>(() => new WebhookEventSink(http, hook, _time).DeliverAsync(outboxEvent, CancellationToken.None));
+
+        Assert.Contains("answered 307", failure.Message, StringComparison.Ordinal);
+        Assert.Empty(_received);
     }
 
     private async Task<(EventDispatcher Dispatcher, string Jsonl, SqliteEventOutbox Outbox)> DispatcherWithOneEventAsync(int maxAttempts)

@@ -444,6 +444,24 @@ public sealed class BadInputTests : IAsyncLifetime
         Assert.Equal("Healthy", await client.GetStringAsync("/health"));
         var openApi = await client.GetStringAsync("/openapi/v1.json");
         Assert.Contains("/api/tasks/{leaseId}/votes", openApi, StringComparison.Ordinal);
+
+        // The document does not echo a Host header the caller chose (a cache in front would keep it for everyone).
+        using var spoofed = new HttpRequestMessage(HttpMethod.Get, "/openapi/v1.json");
+        spoofed.Headers.Host = "evil.example";
+        var document = await (await client.SendAsync(spoofed)).Content.ReadAsStringAsync();
+        Assert.Contains("/api/tasks/{leaseId}/votes", document, StringComparison.Ordinal);
+        Assert.DoesNotContain("evil.example", document, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Upload_WithAFileNameLongerThanTheFileSystemTakes_IsIngested()
+    {
+        var name = new string('a', 300) + ".csv";
+
+        var response = await (await Admin.PostAsync($"/api/projects/{Project}/documents", Api.File(name, Encoding.UTF8.GetBytes("text\na comment with a very long file name\n"))))
+            .ExpectAsync(HttpStatusCode.Created);
+
+        Assert.Equal(name, response["fileName"]!.GetValue<string>());
     }
 
     private static async Task<string> TakeAsync(HttpClient worker)

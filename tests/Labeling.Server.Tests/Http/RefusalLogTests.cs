@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using Labeling.Application.Http;
+using Labeling.Application.Ports;
 using Labeling.Server.Tests.Support;
 using Labeling.TestSupport.Logging;
 using Microsoft.Extensions.DependencyInjection;
@@ -97,6 +98,39 @@ public sealed class RefusalLogTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Refusal_OfAVeryLongPath_LogsItsStartAndLength()
+    {
+        var path = "/api/" + string.Concat(Enumerable.Repeat("%0A", 2_600));
+
+        Assert.Equal(HttpStatusCode.NotFound, (await _server.CreateClient().GetAsync(path)).StatusCode);
+
+        var logged = Assert.Single(Refusals).State["Path"] as string;
+        Assert.Equal($"{path[..RefusalLog.MaxLoggedPath]}… ({path.Length} characters)", logged);
+    }
+
+    [Fact]
+    public async Task UnexpectedError_TraceIdTheCallerQuotes_IsTheOneLogged()
+    {
+        var store = new BrokenProjectStore();
+        using var failing = new ServerFactory(
+            new Dictionary<string, string?> { ["Labeling:CreateDemoProject"] = "false" },
+            services: services =>
+            {
+                services.AddSingleton<ILoggerProvider>(_logs);
+                services.AddSingleton<IProjectStore>(store);
+            });
+        var admin = failing.ClientAs("root", "Admin");
+        store.Down = true;
+
+        var problem = await (await admin.GetAsync("/api/projects")).ExpectProblemAsync(HttpStatusCode.InternalServerError);
+
+        var traceId = problem["traceId"]!.GetValue<string>();
+        Assert.Contains($"quote trace id {traceId} when", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        var logged = Assert.Single(_logs.Records, r => r.EventId.Id == 9001);
+        Assert.Equal(traceId, logged.State["TraceId"]);
+    }
+
+    [Fact]
     public async Task Refusal_OfAnUnknownRoute_SaysSo()
     {
         var response = await Admin.GetAsync("/api/no-such-thing");
@@ -104,6 +138,18 @@ public sealed class RefusalLogTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         var record = Assert.Single(Refusals);
         Assert.Equal("no such route", record.State["Reason"]);
+    }
+
+    private sealed class BrokenProjectStore : IProjectStore
+    {
+        public bool Down { get; set; }
+
+        public Task<bool> TryCreateAsync(Domain.Projects.Project project, CancellationToken cancellationToken) => Task.FromResult(false);
+
+        public Task<Domain.Projects.Project?> GetAsync(string projectId, CancellationToken cancellationToken) => Task.FromResult<Domain.Projects.Project?>(null);
+
+        public Task<IReadOnlyList<Domain.Projects.Project>> ListAsync(CancellationToken cancellationToken) =>
+            Down ? throw new InvalidOperationException("the store is down") : Task.FromResult<IReadOnlyList<Domain.Projects.Project>>([]);
     }
 
     private static void AssertRecord(LogCollector.LogRecord record, LogLevel level, int eventId, string method, string path, int status, string caller, string reason)

@@ -59,6 +59,7 @@ public sealed record LabelSchema(TaskKind Kind, IReadOnlyList<LabelDefinition> L
         }
 
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        var looks = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var label in Labels)
         {
             if (string.IsNullOrWhiteSpace(label.Name))
@@ -73,8 +74,27 @@ public sealed record LabelSchema(TaskKind Kind, IReadOnlyList<LabelDefinition> L
             {
                 errors.Add($"Label '{label.Name[..20]}…' is longer than 100 characters; shorten it.");
             }
+            else if (label.Name != label.Name.Trim() || label.Name.Any(IsInvisible))
+            {
+                // Workers, exports and events would show two different labels the same way.
+                errors.Add($"Label '{Printable(label.Name)}' has leading or trailing spaces or control or format characters; use visible text.");
+            }
+            else if (!looks.TryAdd(Look(label.Name), label.Name))
+            {
+                errors.Add($"Labels '{looks[Look(label.Name)]}' and '{label.Name}' differ only in case or Unicode compatibility form (full-width letters, ligatures); a worker could not tell them apart.");
+            }
         }
 
         return errors;
     }
+
+    private static bool IsInvisible(char c) => char.GetUnicodeCategory(c) is
+        System.Globalization.UnicodeCategory.Control or System.Globalization.UnicodeCategory.Format
+        or System.Globalization.UnicodeCategory.LineSeparator or System.Globalization.UnicodeCategory.ParagraphSeparator;
+
+    // How a label reads: compatibility-folded (full-width letters, ligatures) and case-folded.
+    private static string Look(string name) => name.Normalize(System.Text.NormalizationForm.FormKC).ToUpperInvariant();
+
+    private static string Printable(string name) =>
+        string.Concat(name.Select(c => IsInvisible(c) ? $"\\u{(int)c:X4}" : c.ToString()));
 }

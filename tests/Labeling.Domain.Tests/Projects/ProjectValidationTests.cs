@@ -35,6 +35,29 @@ public sealed class ProjectValidationTests
         Assert.Empty(Project(TaskKind.SingleLabel, Enumerable.Range(0, LabelSchema.MaxLabels).Select(i => $"l{i}").ToArray()).Validate());
     }
 
+    [Theory]
+    [InlineData("spam ", "leading or trailing spaces")]
+    [InlineData("a\nb", "control or format characters")]
+    [InlineData("\u202Egnirts", "control or format characters")]
+    [InlineData("sp\u200Bam", "control or format characters")]
+    public void Validate_LabelWithInvisibleCharacters_Explains(string label, string expected)
+    {
+        var error = Assert.Single(Project(TaskKind.SingleLabel, "ham", label).Validate());
+
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error);
+    }
+
+    [Theory]
+    [InlineData("Spam")]
+    [InlineData("ＳＰＡＭ")]
+    public void Validate_LabelsThatReadTheSame_Explains(string other)
+    {
+        var error = Assert.Single(Project(TaskKind.SingleLabel, "spam", "ham", other).Validate());
+
+        Assert.Contains($"'spam' and '{other}' differ only in case", error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Validate_MoreRulesThanServed_OneErrorSayingTheLimit()
     {

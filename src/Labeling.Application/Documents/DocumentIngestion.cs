@@ -143,6 +143,12 @@ public sealed partial class DocumentIngestion
         using var stream = new MemoryStream(bytes, writable: false);
         await foreach (var item in _parsers.ParseAsync(fileName, stream, options, cancellationToken).ConfigureAwait(false))
         {
+            if (parsed.Count == options.MaxItemsPerDocument)
+            {
+                throw new DocumentRejectedException(
+                    $"The file holds more than {options.MaxItemsPerDocument:N0} items (Ingestion:MaxItemsPerDocument); split it into smaller files.");
+            }
+
             parsed.Add(item);
         }
 

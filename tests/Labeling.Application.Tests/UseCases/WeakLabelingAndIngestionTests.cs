@@ -63,13 +63,28 @@ public sealed class WeakLabelingAndIngestionTests : IDisposable
     }
 
     [Fact]
+    public async Task Ingest_FileWithMoreItemsThanAllowed_IsQuarantinedSayingTheLimit()
+    {
+        using var harness = new LabelingHarness(settings: new Dictionary<string, string?> { ["Ingestion:MaxItemsPerDocument"] = "3" });
+        await harness.CreateProjectAsync(LabelingHarness.SpamProject());
+
+        var within = await harness.IngestAsync("spam", "three.csv", "text\none\ntwo\nthree\n");
+        var over = await harness.IngestAsync("spam", "four.csv", "text\nalpha\nbeta\ngamma\ndelta\n");
+
+        Assert.Equal((DocumentStatus.Ingested, 3), (within.Document.Status, within.Document.ItemCount));
+        Assert.Equal(DocumentStatus.Quarantined, over.Document.Status);
+        Assert.Equal("The file holds more than 3 items (Ingestion:MaxItemsPerDocument); split it into smaller files.", over.Document.Reason);
+        Assert.Equal(3, await harness.ScalarAsync("SELECT COUNT(*) FROM items"));
+    }
+
+    [Fact]
     public void WithTextColumn_CopiesEverySettingButTheTextColumn()
     {
         var host = new IngestionOptions
         {
             TextColumn = "text", IdColumn = "id", JsonTextField = "text", JsonIdField = "key", JsonItemsField = "rows",
             MaxItemCharacters = 123, MaxFileBytes = 456, MaxUnpackedCharacters = 789, ParseTimeout = TimeSpan.FromSeconds(7),
-            MaxInvalidCharacterFraction = 0.5,
+            MaxInvalidCharacterFraction = 0.5, MaxItemsPerDocument = 42,
         };
 
         var copy = host.WithTextColumn("body");

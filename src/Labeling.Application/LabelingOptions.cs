@@ -12,6 +12,14 @@ public sealed class LabelingOptions
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Requests per second each caller (a token's subject; without one, the client address) may make on
+    /// average, with bursts of twice as many; more get 429 with <c>Retry-After</c>. Default 500, far above
+    /// what a person labeling needs and above what one benchmark client drives; 0 turns the limit off.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int RequestsPerSecondPerCaller { get; set; } = 500;
+
     /// <summary>Largest document upload accepted, in bytes. Default 20 MB; larger uploads get 413.</summary>
     [Range(1L, 1L << 32)]
     public long MaxUploadBytes { get; set; } = 20L * 1024 * 1024;

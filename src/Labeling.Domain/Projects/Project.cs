@@ -34,9 +34,11 @@ public sealed record Project(
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
-        if (string.IsNullOrWhiteSpace(Id) || Id.Length > 64 || !Id.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
+        // Lowercase only: a project's id names its inbox and upload folders, and 'demo' and 'DEMO' would share
+        // them on a file system that ignores case.
+        if (string.IsNullOrWhiteSpace(Id) || Id.Length > 64 || !Id.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-'))
         {
-            errors.Add("The project id must be 1–64 characters of letters, digits and '-', e.g. 'youtube-spam'.");
+            errors.Add("The project id must be 1–64 characters of lowercase letters, digits and '-', e.g. 'youtube-spam'.");
         }
 
         if (string.IsNullOrWhiteSpace(Name))

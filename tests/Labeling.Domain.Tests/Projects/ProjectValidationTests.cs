@@ -58,6 +58,17 @@ public sealed class ProjectValidationTests
         Assert.Contains($"'spam' and '{other}' differ only in case", error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Demo")]
+    [InlineData("has space")]
+    [InlineData("")]
+    public void Validate_IdNotLowercaseLettersDigitsOrDash_Explains(string id)
+    {
+        var error = Assert.Single((Project(TaskKind.SingleLabel, "a", "b") with { Id = id }).Validate());
+
+        Assert.Contains("lowercase letters, digits and '-'", error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Validate_MoreRulesThanServed_OneErrorSayingTheLimit()
     {

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Labeling.Application.Gold;
 using Labeling.Application.Projects;
 using Labeling.Application.Truth;
@@ -14,10 +15,13 @@ internal static class ProjectEndpoints
 {
     public static void Map(RouteGroupBuilder api)
     {
-        api.MapGet("/projects", async (ProjectService projects, CancellationToken ct) =>
-                Results.Ok(await projects.ListAsync(ct)))
+        api.MapGet("/projects", async (ClaimsPrincipal user, ProjectService projects, CancellationToken ct) =>
+            {
+                var all = await projects.ListAsync(ct);
+                return SeesEverything(user) ? Results.Ok(all) : Results.Ok(all.Select(ProjectBrief.Of).ToArray());
+            })
             .RequireAuthorization()
-            .WithName("ListProjects").WithSummary("Lists projects.");
+            .WithName("ListProjects").WithSummary("Lists projects (labelers see each project's labels and instructions only).");
 
         api.MapPost("/projects", async (CreateProjectRequest? body, ProjectService projects, CancellationToken ct) =>
             {
@@ -27,10 +31,13 @@ internal static class ProjectEndpoints
             .RequireAuthorization(LabelingRoles.AdminPolicy)
             .WithName("CreateProject").WithSummary("Creates a project (Admin).");
 
-        api.MapGet("/projects/{projectId}", async (string projectId, ProjectService projects, CancellationToken ct) =>
-                Results.Ok(await projects.GetAsync(projectId, ct)))
+        api.MapGet("/projects/{projectId}", async (string projectId, ClaimsPrincipal user, ProjectService projects, CancellationToken ct) =>
+            {
+                var project = await projects.GetAsync(projectId, ct);
+                return SeesEverything(user) ? Results.Ok(project) : Results.Ok(ProjectBrief.Of(project));
+            })
             .RequireAuthorization()
-            .WithName("GetProject").WithSummary("Reads a project's schema, rules and routing.");
+            .WithName("GetProject").WithSummary("Reads a project's schema, rules and routing (labelers: its labels and instructions only).");
 
         api.MapGet("/projects/{projectId}/progress", async (string projectId, ProjectService projects, CancellationToken ct) =>
                 Results.Ok(await projects.ProgressAsync(projectId, ct)))
@@ -49,4 +56,8 @@ internal static class ProjectEndpoints
             .WithName("RefitProject")
             .WithSummary("Re-fits the project's reliabilities in batch now and revises the crowd labels the fit overturns (Admin).");
     }
+
+    // Reviewers and admins read rules and routing; a labeler reads what to label.
+    private static bool SeesEverything(ClaimsPrincipal user) =>
+        user.IsInRole(LabelingRoles.Reviewer) || user.IsInRole(LabelingRoles.Admin);
 }

@@ -431,6 +431,26 @@ public sealed class BadInputTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ReadProject_AsALabeler_ShowsLabelsAndInstructionsButNotRulesOrRouting()
+    {
+        var alice = _server.ClientAs("alice", "Labeler");
+
+        var brief = await (await alice.GetAsync($"/api/projects/{Project}")).ExpectAsync(HttpStatusCode.OK);
+        var listed = (await (await alice.GetAsync("/api/projects")).ExpectAsync(HttpStatusCode.OK)).AsArray().Single(p => p!["id"]!.GetValue<string>() == Project)!;
+        var full = await (await Admin.GetAsync($"/api/projects/{Project}")).ExpectAsync(HttpStatusCode.OK);
+
+        foreach (var view in new[] { brief, listed })
+        {
+            Assert.Equal(["spam", "ham"], view["labels"]!.AsArray().Select(l => l!["name"]!.GetValue<string>()));
+            Assert.Null(view["rules"]);
+            Assert.Null(view["routing"]);
+        }
+
+        Assert.Equal("subscribe", full["rules"]![0]!["id"]!.GetValue<string>());
+        Assert.NotNull(full["routing"]);
+    }
+
+    [Fact]
     public async Task Export_UnknownFormat_Returns400()
     {
         await (await Admin.GetAsync($"/api/projects/{Project}/export?format=xml")).ExpectProblemAsync(HttpStatusCode.BadRequest);

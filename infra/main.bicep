@@ -59,6 +59,9 @@ param openAiCapacity int = 30
 @description('Create the example Service Bus subscriptions `all-labels` and `spam-only` on the label-events topic. Nothing reads them; they expire messages without dead-lettering and delete themselves after 7 idle days.')
 param deployExampleSubscriptions bool = false
 
+@description('Send storage read operations (StorageRead) to Log Analytics along with writes and deletes. Reads are the largest storage category: the Functions host polls its queues and renews blob leases all the time.')
+param logStorageReads bool = true
+
 @description('.NET version of the dotnet-isolated worker.')
 param functionsRuntimeVersion string = '10.0'
 
@@ -111,6 +114,7 @@ var names = {
   openAi: !empty(openAiAccountName) ? openAiAccountName : 'oai-${resourceToken}'
   plan: !empty(appServicePlanName) ? appServicePlanName : 'plan-${resourceToken}'
   functionApp: !empty(functionAppName) ? functionAppName : 'func-${resourceToken}'
+  diagnostics: 'diag-${resourceToken}'
 }
 
 resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
@@ -199,6 +203,8 @@ module openAi 'app/openai.bicep' = if (deployOpenAi) {
     modelVersion: openAiModelVersion
     deploymentSkuName: openAiDeploymentSkuName
     capacity: openAiCapacity
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsId
+    diagnosticSettingName: names.diagnostics
   }
 }
 
@@ -301,6 +307,23 @@ module functions 'app/functions.bicep' = {
       AzureAd__TenantId: tenant().tenantId
       AzureAd__ClientId: apiClientId
     }
+  }
+}
+
+// Resource logs of every data-plane resource go to the workspace (tables in infra/README.md).
+// Settings are scoped to existing resources, so this runs after all of them, the app included.
+module diagnostics 'app/diagnostics.bicep' = {
+  name: 'diagnostics'
+  scope: rg
+  params: {
+    name: names.diagnostics
+    workspaceId: monitoring.outputs.logAnalyticsId
+    storageAccountName: storage.outputs.name
+    logStorageReads: logStorageReads
+    blobEventsTopicName: blobEvents.outputs.name
+    cosmosAccountName: cosmos.outputs.name
+    serviceBusNamespaceName: serviceBus.outputs.name
+    functionAppName: functions.outputs.name
   }
 }
 

@@ -29,6 +29,12 @@ param deploymentSkuName string
 @minValue(1)
 param capacity int
 
+@description('Log Analytics workspace that receives the account\'s logs and metrics.')
+param logAnalyticsWorkspaceId string
+
+@description('Name of the diagnostic setting.')
+param diagnosticSettingName string
+
 resource account 'Microsoft.CognitiveServices/accounts@2025-06-01' = {
   name: name
   location: location
@@ -60,6 +66,29 @@ resource deployment 'Microsoft.CognitiveServices/accounts/deployments@2025-06-01
     // An LLM labeler's reliability is learned per model and prompt version; a silent model
     // upgrade would make that history describe a different labeler. Upgrade deliberately.
     versionUpgradeOption: 'NoAutoUpgrade'
+  }
+}
+
+// Audit, RequestResponse, Trace and AzureOpenAIRequestUsage (and whatever the group gains later), all in
+// AzureDiagnostics, the only table this service writes to. Here rather than in diagnostics.bicep so the
+// setting exists exactly when the account does.
+resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: diagnosticSettingName
+  scope: account
+  properties: {
+    workspaceId: logAnalyticsWorkspaceId
+    logs: [
+      {
+        categoryGroup: 'allLogs'
+        enabled: true
+      }
+    ]
+    metrics: [
+      {
+        category: 'AllMetrics'
+        enabled: true
+      }
+    ]
   }
 }
 

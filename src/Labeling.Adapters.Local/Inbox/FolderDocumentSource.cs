@@ -125,13 +125,22 @@ public sealed class FolderDocumentSource : IDocumentSource
         }
 
         var extension = Path.GetExtension(safe) is { Length: > 0 and <= 16 } e ? e : string.Empty;
-        var stem = safe[..^extension.Length];
-        while (stem.Length > 0 && System.Text.Encoding.UTF8.GetByteCount(stem) + System.Text.Encoding.UTF8.GetByteCount(extension) > MaxNameBytes)
+        var budget = MaxNameBytes - System.Text.Encoding.UTF8.GetByteCount(extension);
+        var stem = new System.Text.StringBuilder();
+        // Whole text elements only, so a surrogate pair or a combining sequence is never split.
+        var elements = System.Globalization.StringInfo.GetTextElementEnumerator(safe[..^extension.Length]);
+        while (elements.MoveNext())
         {
-            // Cut whole text elements, so a surrogate pair or a combining sequence is never split.
-            stem = stem[..System.Globalization.StringInfo.ParseCombiningCharacters(stem)[^1]];
+            var element = elements.GetTextElement();
+            budget -= System.Text.Encoding.UTF8.GetByteCount(element);
+            if (budget < 0)
+            {
+                break;
+            }
+
+            stem.Append(element);
         }
 
-        return (stem.Length == 0 ? "_" : stem) + extension;
+        return (stem.Length == 0 ? "_" : stem.ToString()) + extension;
     }
 }

@@ -55,6 +55,7 @@ public sealed class GoldSeeding
             throw new InvalidRequestException("items", $"Send at most {MaxItems:N0} gold items per request; split the list.");
         }
 
+        var texts = requested.Select(g => string.IsNullOrWhiteSpace(g.Text) ? null : ContentHash.Normalize(g.Text)).ToArray();
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         for (var i = 0; i < requested.Count; i++)
         {
@@ -63,10 +64,10 @@ public sealed class GoldSeeding
             {
                 errors[$"items[{i}].text"] = ["Give the item's text."];
             }
-            else if (ContentHash.Normalize(g.Text).Length > _maxItemCharacters)
+            else if (texts[i]!.Length > _maxItemCharacters)
             {
                 // A document's long text is split into items; a gold label belongs to the whole text, so it cannot be.
-                errors[$"items[{i}].text"] = [$"The text has {ContentHash.Normalize(g.Text).Length:N0} characters; an item holds at most {_maxItemCharacters:N0} (Ingestion:MaxItemCharacters). Seed shorter texts."];
+                errors[$"items[{i}].text"] = [$"The text has {texts[i]!.Length:N0} characters; an item holds at most {_maxItemCharacters:N0} (Ingestion:MaxItemCharacters). Seed shorter texts."];
             }
 
             if (g.ExternalId?.Length > MaxExternalIdLength)
@@ -88,7 +89,7 @@ public sealed class GoldSeeding
         var now = _time.GetUtcNow();
         var items = requested.Select((g, i) =>
         {
-            var text = ContentHash.Normalize(g.Text!);
+            var text = texts[i]!;
             var hash = ContentHash.OfText(text);
             return new Item(project.Id, Item.IdFor(project.Id, hash), null, $"gold-{i}", g.ExternalId, text, hash, ItemState.WeakLabeling,
                 g.Label, null, null, null, null, 0, 0, 0, 1, now, now, "Gold item waiting for machine labelers.");

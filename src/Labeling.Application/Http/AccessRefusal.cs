@@ -1,6 +1,9 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Infrastructure;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Labeling.Application.Http;
 
@@ -17,13 +20,6 @@ namespace Labeling.Application.Http;
 /// </remarks>
 public static class AccessRefusal
 {
-    private static readonly Dictionary<string, string> RolesOfPolicy = new(StringComparer.Ordinal)
-    {
-        [LabelingRoles.LabelerPolicy] = LabelingRoles.Labeler,
-        [LabelingRoles.ReviewerPolicy] = $"{LabelingRoles.Reviewer} or {LabelingRoles.Admin}",
-        [LabelingRoles.AdminPolicy] = LabelingRoles.Admin,
-    };
-
     /// <summary>Adds the detail to a problem answer without one (see <see cref="AccessRefusal"/>).</summary>
     /// <param name="context">The problem being written.</param>
     public static void Describe(ProblemDetailsContext context)
@@ -74,9 +70,13 @@ public static class AccessRefusal
         ArgumentNullException.ThrowIfNull(context);
         var has = Roles(context.User).ToArray();
         var carried = has.Length == 0 ? "no role" : "the role(s) " + string.Join(", ", has);
+        // The roles of the policies the route requires, read from the policies themselves.
+        var policies = context.RequestServices.GetService<IOptions<AuthorizationOptions>>()?.Value;
         var needed = context.GetEndpoint()?.Metadata.GetOrderedMetadata<IAuthorizeData>()
-            .Select(a => a.Policy is { } policy && RolesOfPolicy.TryGetValue(policy, out var roles) ? roles : null)
-            .OfType<string>()
+            .Select(a => a.Policy is { } name ? policies?.GetPolicy(name) : null)
+            .OfType<AuthorizationPolicy>()
+            .SelectMany(p => p.Requirements.OfType<RolesAuthorizationRequirement>())
+            .Select(r => string.Join(" or ", r.AllowedRoles))
             .Distinct(StringComparer.Ordinal)
             .ToArray() ?? [];
         return needed.Length == 0
@@ -101,9 +101,7 @@ public static class AccessRefusal
         return end < 0 ? null : challenge[start..end];
     }
 
-    /// <summary>The roles IsInRole and the role policies see: each identity's own role claim type.</summary>
-    /// <param name="user">The caller.</param>
-    /// <returns>Distinct role names.</returns>
-    internal static IEnumerable<string> Roles(ClaimsPrincipal user) =>
+    // The roles IsInRole and the role policies see: each identity's own role claim type.
+    private static IEnumerable<string> Roles(ClaimsPrincipal user) =>
         user.Identities.SelectMany(i => i.FindAll(i.RoleClaimType)).Select(c => c.Value).Distinct(StringComparer.Ordinal);
 }

@@ -8,16 +8,14 @@ namespace Labeling.Orchestration.Crowd;
 /// <param name="Routing">The project's routing settings, read once when the workflow starts.</param>
 /// <param name="LeaseDuration">How long a worker holds the item; a wait this long without a vote counts as a lease expiry.</param>
 /// <param name="LeaseExpirations">Lease expiries so far (carried across <c>ContinueAsNew</c>).</param>
-/// <param name="VotesObserved">Votes observed so far (carried across <c>ContinueAsNew</c>).</param>
-/// <param name="LeasesVoted">The leases whose vote was observed so far (carried across <c>ContinueAsNew</c>): an event for
-/// one of them again is a redelivery and is not counted twice.</param>
+/// <param name="LeasesVoted">The leases whose vote was observed so far (carried across <c>ContinueAsNew</c>), one per vote:
+/// an event for one of them again is a redelivery and is not counted twice.</param>
 public sealed record CollectVotesInput(
     string ProjectId,
     string ItemId,
     RoutingSettings Routing,
     TimeSpan LeaseDuration,
     int LeaseExpirations = 0,
-    int VotesObserved = 0,
     IReadOnlyList<string>? LeasesVoted = null)
 {
     /// <summary>The orchestration instance id for an item: one workflow per item, so starting it twice is detectable.</summary>

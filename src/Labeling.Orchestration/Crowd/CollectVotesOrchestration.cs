@@ -45,14 +45,13 @@ public static partial class CollectVotesOrchestration
         var logger = context.CreateReplaySafeLogger(typeof(CollectVotesOrchestration).FullName!);
         var policy = new DynamicOverlapPolicy(input.Routing);
         var item = new ItemReference(input.ProjectId, input.ItemId);
-        var votes = input.VotesObserved;
         var expirations = input.LeaseExpirations;
         var leasesVoted = new List<string>(input.LeasesVoted ?? []);
 
         var observation = await context.CallActivityAsync<CrowdObservation>(CollectVotesActivities.OpenForCrowd, item);
         if (observation.State != ItemState.Collecting)
         {
-            return Left(input, observation, votes, expirations);
+            return Left(input, observation, leasesVoted.Count, expirations);
         }
 
         for (var round = 0; round < RoundsPerGeneration; round++)
@@ -77,13 +76,12 @@ public static partial class CollectVotesOrchestration
                 }
 
                 leasesVoted.Add(submitted.LeaseId);
-                votes++;
                 observation = await context.CallActivityAsync<CrowdObservation>(
                     CollectVotesActivities.ObserveVote, new ObserveVoteInput(item, submitted));
                 var decision = policy.Next(
                     observation.ToSnapshot() with { State = ItemState.Collecting },
                     new CrowdVoteRecorded(observation.Posterior));
-                LogVoteObserved(logger, input.ProjectId, input.ItemId, votes, decision.Step);
+                LogVoteObserved(logger, input.ProjectId, input.ItemId, leasesVoted.Count, decision.Step);
                 var ends = decision.Step is RoutingStep.Decide or RoutingStep.SendToReview;
                 if (observation.State == ItemState.Collecting)
                 {
@@ -91,7 +89,7 @@ public static partial class CollectVotesOrchestration
                     {
                         // The vote handler, which decides on the stopping posterior (voters it knows little
                         // about discounted), kept the item open: it wants more votes, so the workflow waits on.
-                        LogHandlerKeptOpen(logger, input.ProjectId, input.ItemId, votes);
+                        LogHandlerKeptOpen(logger, input.ProjectId, input.ItemId, leasesVoted.Count);
                     }
 
                     continue;
@@ -99,7 +97,7 @@ public static partial class CollectVotesOrchestration
 
                 // The vote handler moved the item on: publish what it put in the outbox and end with its outcome.
                 await context.CallActivityAsync(CollectVotesActivities.Complete, new CompleteItemInput(item, decision, observation));
-                return ends ? Finished(input, decision, votes, expirations) : DecidedByHandler(input, observation, votes, expirations);
+                return ends ? Finished(input, decision, leasesVoted.Count, expirations) : DecidedByHandler(input, observation, leasesVoted.Count, expirations);
             }
             else
             {
@@ -108,7 +106,7 @@ public static partial class CollectVotesOrchestration
                 if (observation.State != ItemState.Collecting)
                 {
                     // Decided or retired outside this workflow (a reviewer, the budget): nothing left to collect.
-                    return Left(input, observation, votes, expirations);
+                    return Left(input, observation, leasesVoted.Count, expirations);
                 }
 
                 var decision = policy.Next(observation.ToSnapshot(), new LeaseExpired());
@@ -116,7 +114,7 @@ public static partial class CollectVotesOrchestration
             }
         }
 
-        context.ContinueAsNew(input with { VotesObserved = votes, LeaseExpirations = expirations, LeasesVoted = leasesVoted }, preserveUnprocessedEvents: true);
+        context.ContinueAsNew(input with { LeaseExpirations = expirations, LeasesVoted = leasesVoted }, preserveUnprocessedEvents: true);
         return null;
     }
 

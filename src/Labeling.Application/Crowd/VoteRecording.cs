@@ -133,7 +133,7 @@ public sealed partial class VoteRecording
                     Votes = [new Vote(project.Id, item.Id, workerId, LabelerKind.Worker, label, now, leaseId)],
                     Statistics = label is null ? [] : model.StatisticsOfVoters(item.Id),
                     TrackIncrements = ItemTransitions.Tracks(model.MachineVotesOn(item.Id), decision, next.Label),
-                    Events = ItemTransitions.LabelReady(next, decision, project, _options.EventSource) is { } evt ? [evt] : [],
+                    Events = ItemTransitions.LabelReady(item, next, decision, project, _options.EventSource) is { } evt ? [evt] : [],
                     CompletedLeaseId = leaseId,
                     Idempotency = idempotencyKey is null ? null
                         : new IdempotencyRecord(workerId, idempotencyKey, 200, JsonSerializer.Serialize(result, LabelingJson.Options), now),

@@ -35,11 +35,17 @@ internal static class ItemTransitions
             Revision = item.Revision + 1,
             UpdatedAt = now,
             Reason = decision.Reason,
+            // A final label answers the re-check that re-opened the item; until then the published revision is kept.
+            ReopenedFromRevision = decision.IsFinalLabel ? null : item.ReopenedFromRevision,
         };
     }
 
-    public static OutboxEvent? LabelReady(Item next, RoutingDecision decision, Project project, string eventSource) =>
-        decision.IsFinalLabel && next.Label is not null ? LabelReady(next, project, eventSource, revises: null) : null;
+    /// <summary>
+    /// The <c>label.ready</c> of a decision that gives <paramref name="next"/> its label, or null for other steps. An item a
+    /// re-check re-opened (<see cref="Item.ReopenedFromRevision"/> on <paramref name="previous"/>) revises the label it had published.
+    /// </summary>
+    public static OutboxEvent? LabelReady(Item previous, Item next, RoutingDecision decision, Project project, string eventSource) =>
+        decision.IsFinalLabel && next.Label is not null ? LabelReady(next, project, eventSource, revises: previous.ReopenedFromRevision) : null;
 
     /// <summary>
     /// A labeled item's label replaced after a batch re-fit: the new label, its batch posterior and confidence, the next

@@ -33,4 +33,11 @@ public sealed record ItemView(
     IReadOnlyDictionary<string, double>? Posterior,
     string? Reason,
     long Revision,
-    IReadOnlyList<VoteView>? Votes);
+    IReadOnlyList<VoteView>? Votes)
+{
+    /// <summary>
+    /// While a re-check has the item back in the crowd pool: the revision whose <c>label.ready</c> consumers hold (the
+    /// label they keep until the item is decided again, which revises it). Null otherwise.
+    /// </summary>
+    public long? ReopenedFromRevision { get; init; }
+}

@@ -33,8 +33,9 @@ public static class DemoProject
         ],
         // People trying the demo have no record for the reliability discount to weigh, so the demo
         // stops on the model's posterior, with up to five votes; at 0.8 three agreeing votes from
-        // unknown workers decide an item (two give 0.77), which keeps the README walk-through short.
-        new RoutingSettings { CrowdTarget = 0.8, MaxCrowdVotes = 5, ReliabilityDoubt = 0 },
+        // unknown workers decide an item (two give 0.77), which keeps the README walk-through short. A re-fit asks the
+        // same 0.8 of a decided label (the default 0.99 would re-open nearly every demo decision).
+        new RoutingSettings { CrowdTarget = 0.8, MaxCrowdVotes = 5, ReliabilityDoubt = 0, RecheckTarget = 0.8 },
         "CONTENT",
         now);
 }

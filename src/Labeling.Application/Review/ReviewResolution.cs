@@ -68,7 +68,7 @@ public sealed class ReviewResolution
                 Items = [new ItemWrite(next, model.EvidenceOf(item.Id))],
                 Statistics = model.StatisticsOfVoters(item.Id),
                 TrackIncrements = ItemTransitions.Tracks(model.MachineVotesOn(item.Id), decision, next.Label),
-                Events = ItemTransitions.LabelReady(next, decision, project, _options.EventSource) is { } evt ? [evt] : [],
+                Events = ItemTransitions.LabelReady(item, next, decision, project, _options.EventSource) is { } evt ? [evt] : [],
             }, cancellationToken).ConfigureAwait(false);
             return next;
         }

@@ -12,7 +12,7 @@ namespace Labeling.Application.Truth;
 /// <param name="DisagreementCount">How many labeled items disagreed, listed or not.</param>
 /// <param name="Revisions">The disagreements whose label was replaced (<see cref="LabelRevision"/> says which qualify), at most <see cref="ReliabilityRefitOptions.MaxDisagreementsListed"/>.</param>
 /// <param name="RevisedCount">How many labels were replaced, listed or not.</param>
-/// <param name="RevisionConflicts">Qualifying items left unrevised because they changed while the re-fit ran; the next re-fit looks at them again.</param>
+/// <param name="RevisionConflicts">Qualifying items left unrevised or not re-opened because they changed while the re-fit ran; the next re-fit looks at them again.</param>
 /// <param name="ReviewPosteriorsUpdated">Items in review whose posterior became the batch posterior because it ranks another label first.</param>
 public sealed record DriftReport(
     string ProjectId,
@@ -27,4 +27,11 @@ public sealed record DriftReport(
     IReadOnlyList<RevisedLabel> Revisions,
     int RevisedCount,
     int RevisionConflicts,
-    int ReviewPosteriorsUpdated);
+    int ReviewPosteriorsUpdated)
+{
+    /// <summary>Crowd decisions the re-check sent back for more votes (<see cref="LabelRecheck"/>), at most <see cref="ReliabilityRefitOptions.MaxDisagreementsListed"/>.</summary>
+    public IReadOnlyList<ReopenedItem> Reopened { get; init; } = [];
+
+    /// <summary>How many crowd decisions were re-opened, listed or not.</summary>
+    public int ReopenedCount { get; init; }
+}

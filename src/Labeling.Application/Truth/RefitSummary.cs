@@ -11,7 +11,7 @@ namespace Labeling.Application.Truth;
 /// <param name="LabelersDrifted">Labelers whose accuracy moved by more than <see cref="ReliabilityRefitOptions.AccuracyChangeWarning"/>.</param>
 /// <param name="Disagreements">Labeled items whose label was not the batch posterior's choice.</param>
 /// <param name="Revised">Labels replaced, each with a new <c>label.ready</c>.</param>
-/// <param name="RevisionConflicts">Items left for the next re-fit because they changed meanwhile.</param>
+/// <param name="RevisionConflicts">Items left for the next re-fit (unrevised or not re-opened) because they changed meanwhile.</param>
 /// <param name="ReviewPosteriorsUpdated">Items in review now showing the batch posterior, which ranks another label first.</param>
 /// <param name="Revisions">The revised labels (at most <see cref="ReliabilityRefitOptions.MaxDisagreementsListed"/>).</param>
 public sealed record RefitSummary(
@@ -29,6 +29,12 @@ public sealed record RefitSummary(
     int ReviewPosteriorsUpdated,
     IReadOnlyList<RevisedLabel> Revisions)
 {
+    /// <summary>Crowd decisions sent back to the crowd pool for more votes because the re-fitted reliabilities put them below <c>routing.recheckTarget</c>.</summary>
+    public int Reopened { get; init; }
+
+    /// <summary>The re-opened items (at most <see cref="ReliabilityRefitOptions.MaxDisagreementsListed"/>).</summary>
+    public IReadOnlyList<ReopenedItem> ReopenedItems { get; init; } = [];
+
     /// <summary>Summarises a report.</summary>
     /// <param name="report">The drift report.</param>
     /// <param name="accuracyChangeWarning">The accuracy change above which a labeler counts as drifted.</param>
@@ -39,6 +45,10 @@ public sealed record RefitSummary(
         return new RefitSummary(
             report.ProjectId, report.Method, report.FittedAt, report.WindowStart, report.ItemsInWindow, report.VotesInWindow,
             report.Labelers.Count, report.Labelers.Count(l => Math.Abs(l.AccuracyChange) > accuracyChangeWarning),
-            report.DisagreementCount, report.RevisedCount, report.RevisionConflicts, report.ReviewPosteriorsUpdated, report.Revisions);
+            report.DisagreementCount, report.RevisedCount, report.RevisionConflicts, report.ReviewPosteriorsUpdated, report.Revisions)
+        {
+            Reopened = report.ReopenedCount,
+            ReopenedItems = report.Reopened,
+        };
     }
 }

@@ -1,5 +1,6 @@
 using Labeling.Application.Ports;
 using Labeling.Application.Problems;
+using Labeling.Application.WeakLabeling;
 using Labeling.Domain.Items;
 using Labeling.Domain.Projects;
 using Labeling.Domain.TruthInference;
@@ -12,7 +13,8 @@ namespace Labeling.Application.Truth;
 /// The periodic batch re-fit: for each project, fit <see cref="InferenceMethods.Default"/> to every vote
 /// on items voted on within <see cref="ReliabilityRefitOptions.Window"/>, rebuild each labeler's
 /// statistics from the batch posteriors, store them, relabel the crowd decisions the batch fit confidently
-/// overturns (<see cref="LabelRevision"/>), and report the drift of the online model.
+/// overturns (<see cref="LabelRevision"/>), send the crowd decisions it doubts back for more votes
+/// (<see cref="LabelRecheck"/>), and report the drift of the online model.
 /// </summary>
 /// <remarks>
 /// <para>The online model keeps, per labeler, C_w[t, l] = Σ_i T_i[t]·[l_wi = l] over items i that
@@ -30,6 +32,11 @@ namespace Labeling.Application.Truth;
 /// by the revision read, so a step that changed the item meanwhile (on another instance) wins and the item is
 /// looked at again by the next re-fit; revisions are written after the statistics, so a crash between them
 /// leaves labels as they were, never a label without its event.</para>
+/// <para>Re-opened items are committed the same way and then queued to <see cref="Work.WorkQueues.WeakLabel"/>, whose
+/// handler starts their crowd workflows on Azure (it skips items past weak labeling, so they are not labeled by the
+/// machines again); locally the pool is the item state. An item re-opened by a re-fit that stopped before queuing it
+/// is still leased, voted on and decided (the vote path decides, not the workflow); only its workflow's lease timers
+/// and prompt event delivery are missing, and the outbox dispatcher delivers its event.</para>
 /// </remarks>
 public sealed partial class ReliabilityRefit
 {
@@ -38,6 +45,7 @@ public sealed partial class ReliabilityRefit
     private const int ReviewPage = 500;
     private readonly IItemStore _items;
     private readonly IReliabilityRefitStore _store;
+    private readonly WeakLabeler _queue;
     private readonly ProjectModels _models;
     private readonly TimeProvider _time;
     private readonly ReliabilityRefitOptions _options;
@@ -50,6 +58,7 @@ public sealed partial class ReliabilityRefit
         ILabelerStore labelers,
         IItemStore items,
         IReliabilityRefitStore store,
+        WeakLabeler queue,
         ProjectModels models,
         TimeProvider time,
         IOptions<ReliabilityRefitOptions> options,
@@ -60,6 +69,7 @@ public sealed partial class ReliabilityRefit
         _labelers = labelers;
         _items = items;
         _store = store;
+        _queue = queue;
         _models = models;
         _time = time;
         _options = options.Value;
@@ -105,15 +115,17 @@ public sealed partial class ReliabilityRefit
 
         var refitted = Rebuild(state, items, window, fit, labels.Count, capability, now, _models.ModelOptions.HalfLife);
         var online = OnlineDawidSkene.FromState(state, _models.ModelOptions);
-        var batch = OnlineDawidSkene.FromState(state with
+        var refittedModel = ProjectTruthModel.FromState(project, state with
         {
             Labelers = [.. state.Labelers.Where(l => l.Capability != capability), .. refitted],
         }, _models.ModelOptions);
+        var batch = refittedModel.Model;
 
         var drift = refitted.Select(l => Drift(l.Labeler, window.Values, online, batch, capability)).OrderBy(d => d.AccuracyChange).ToArray();
         var disagreements = fit is null ? [] : await DisagreementsAsync(projectId, labels, fit, cancellationToken).ConfigureAwait(false);
         List<RevisedLabel> revisions = [];
-        int conflicts = 0, refreshed = 0, refreshConflicts = 0;
+        List<ReopenedItem> reopened = [];
+        int conflicts = 0, refreshed = 0, refreshConflicts = 0, reopenConflicts = 0;
         try
         {
             if (refitted.Count > 0)
@@ -125,6 +137,7 @@ public sealed partial class ReliabilityRefit
             {
                 (revisions, conflicts) = await ReviseAsync(project, method.Name, labels, fit, disagreements, window, now, cancellationToken).ConfigureAwait(false);
                 (refreshed, refreshConflicts) = await RefreshReviewAsync(projectId, method.Name, labels, fit, window, now, cancellationToken).ConfigureAwait(false);
+                (reopened, reopenConflicts) = await RecheckAsync(project, method.Name, labels, fit, refittedModel, window, now, cancellationToken).ConfigureAwait(false);
             }
         }
         finally
@@ -136,7 +149,16 @@ public sealed partial class ReliabilityRefit
         var listed = _options.MaxDisagreementsListed;
         var report = new DriftReport(projectId, method.Name, now, since, window.Count, answers.Count, drift,
             disagreements.Take(listed).Select(d => d.Found).ToArray(), disagreements.Count,
-            revisions.Take(listed).ToArray(), revisions.Count, conflicts + refreshConflicts, refreshed);
+            revisions.Take(listed).ToArray(), revisions.Count, conflicts + refreshConflicts + reopenConflicts, refreshed)
+        {
+            Reopened = reopened.Take(listed).ToArray(),
+            ReopenedCount = reopened.Count,
+        };
+        if (reopened.Count > 0)
+        {
+            await _queue.EnqueueAsync(projectId, reopened.Select(r => r.ItemId).ToArray(), $"recheck:{projectId}:{now.ToUnixTimeMilliseconds()}", cancellationToken).ConfigureAwait(false);
+        }
+
         var location = await _store.SaveDriftReportAsync(report, cancellationToken).ConfigureAwait(false);
         Log(report, location);
         return report;
@@ -282,6 +304,76 @@ public sealed partial class ReliabilityRefit
         return (revised, conflicts);
     }
 
+    private async Task<(List<ReopenedItem> Reopened, int Conflicts)> RecheckAsync(
+        Project project,
+        string method,
+        IReadOnlyList<string> labels,
+        InferenceResult fit,
+        ProjectTruthModel refitted,
+        Dictionary<string, ItemEvidenceState> window,
+        DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        var routing = project.Routing;
+        var target = routing.RecheckTarget;
+        if (!routing.RecheckDecidedLabels
+            || (routing.VoteBudget is not null && routing.IsBudgetExhausted(await _items.CountCrowdVotesAsync(project.Id, cancellationToken).ConfigureAwait(false))))
+        {
+            return ([], 0);
+        }
+
+        // Read first, write after: the labeled items are streamed from the store.
+        var commits = new List<(ItemCommit Commit, ReopenedItem Reopened)>();
+        await foreach (var item in _items.ReadLabeledAsync(project.Id, cancellationToken).ConfigureAwait(false))
+        {
+            if (!LabelRecheck.Applies(item, routing) || !window.TryGetValue(item.Id, out var evidence) || fit.Data.IndexOfItem(item.Id) is not (>= 0 and var index))
+            {
+                continue;
+            }
+
+            var label = IndexOf(labels, item.Label!);
+            var stopping = label < 0 ? null : refitted.StoppingPosterior(item.Id, refitted.Posterior(item.Id));
+            if (stopping is null || stopping[label] >= target)
+            {
+                continue;
+            }
+
+            commits.Add(LabelRecheck.Commit(item, evidence, labels, fit.Posterior(index), stopping[label], project, method, now));
+        }
+
+        var reopened = new List<ReopenedItem>();
+        var conflicts = 0;
+        foreach (var (commit, item) in commits)
+        {
+            try
+            {
+                await _items.CommitAsync(commit, cancellationToken).ConfigureAwait(false);
+                reopened.Add(item);
+                LogReopened(_logger, project.Id, item.ItemId, item.Label, item.Confidence, target, item.Revision);
+            }
+            catch (ConcurrencyConflictException ex)
+            {
+                conflicts++;
+                LogRevisionConflict(_logger, project.Id, item.ItemId, ex.Message);
+            }
+        }
+
+        return (reopened, conflicts);
+    }
+
+    private static int IndexOf(IReadOnlyList<string> labels, string label)
+    {
+        for (var k = 0; k < labels.Count; k++)
+        {
+            if (string.Equals(labels[k], label, StringComparison.Ordinal))
+            {
+                return k;
+            }
+        }
+
+        return -1;
+    }
+
     private async Task<(int Refreshed, int Conflicts)> RefreshReviewAsync(
         string projectId,
         string method,
@@ -334,7 +426,7 @@ public sealed partial class ReliabilityRefit
 
     private void Log(DriftReport report, string location)
     {
-        LogRefitted(_logger, report.ProjectId, report.Method, report.ItemsInWindow, report.VotesInWindow, report.Labelers.Count, report.DisagreementCount, report.RevisedCount, report.ReviewPosteriorsUpdated, report.RevisionConflicts, location);
+        LogRefitted(_logger, report.ProjectId, report.Method, report.ItemsInWindow, report.VotesInWindow, report.Labelers.Count, report.DisagreementCount, report.RevisedCount, report.ReopenedCount, report.ReviewPosteriorsUpdated, report.RevisionConflicts, location);
         foreach (var labeler in report.Labelers)
         {
             if (Math.Abs(labeler.AccuracyChange) > _options.AccuracyChangeWarning)
@@ -348,8 +440,8 @@ public sealed partial class ReliabilityRefit
         }
     }
 
-    [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Re-fitted project {ProjectId} with {Method}: {Items} items and {Votes} votes in the window, {Labelers} labelers, {Disagreements} labeled items disagree with the batch posterior, {Revised} labels revised, {Refreshed} items in review given the batch posterior ({Conflicts} changed meanwhile); report at {Location}")]
-    private static partial void LogRefitted(ILogger logger, string projectId, string method, int items, int votes, int labelers, int disagreements, int revised, int refreshed, int conflicts, string location);
+    [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Re-fitted project {ProjectId} with {Method}: {Items} items and {Votes} votes in the window, {Labelers} labelers, {Disagreements} labeled items disagree with the batch posterior, {Revised} labels revised, {Reopened} re-opened for more votes, {Refreshed} items in review given the batch posterior ({Conflicts} changed meanwhile); report at {Location}")]
+    private static partial void LogRefitted(ILogger logger, string projectId, string method, int items, int votes, int labelers, int disagreements, int revised, int reopened, int refreshed, int conflicts, string location);
 
     [LoggerMessage(EventId = 6002, Level = LogLevel.Warning, Message = "Labeler {LabelerId} of project {ProjectId} drifted: online accuracy {OnlineAccuracy:0.000}, batch {BatchAccuracy:0.000}, largest confusion difference {MaxConfusionDifference:0.000} over {Votes} votes")]
     private static partial void LogLabelerDrifted(ILogger logger, string projectId, string labelerId, double onlineAccuracy, double batchAccuracy, double maxConfusionDifference, int votes);
@@ -359,6 +451,9 @@ public sealed partial class ReliabilityRefit
 
     [LoggerMessage(EventId = 6004, Level = LogLevel.Information, Message = "Revised item {ItemId} of project {ProjectId}: '{PreviousLabel}' -> '{Label}' (batch posterior {Confidence:0.000}), revision {Revision}")]
     private static partial void LogRevised(ILogger logger, string projectId, string itemId, string previousLabel, string label, double confidence, long revision);
+
+    [LoggerMessage(EventId = 6006, Level = LogLevel.Information, Message = "Re-opened item {ItemId} of project {ProjectId} for more votes: '{Label}' has stopping posterior {Confidence:0.000} < recheck target {Target} with the re-fitted reliabilities, revision {Revision}")]
+    private static partial void LogReopened(ILogger logger, string projectId, string itemId, string label, double confidence, double target, long revision);
 
     [LoggerMessage(EventId = 6005, Level = LogLevel.Warning, Message = "Item {ItemId} of project {ProjectId} changed while the re-fit revised it; left for the next re-fit: {Reason}")]
     private static partial void LogRevisionConflict(ILogger logger, string projectId, string itemId, string reason);

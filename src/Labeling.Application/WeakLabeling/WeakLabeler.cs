@@ -147,7 +147,7 @@ public sealed partial class WeakLabeler : IWorkHandler
                     new MachineVotesApplied(posterior, trusted));
                 var next = ItemTransitions.Apply(item, decision, posterior, project, now, machineVotes: machine.Count);
                 writes.Add(new ItemWrite(next, model.EvidenceOf(item.Id)));
-                if (ItemTransitions.LabelReady(next, decision, project, _options.EventSource) is { } evt)
+                if (ItemTransitions.LabelReady(item, next, decision, project, _options.EventSource) is { } evt)
                 {
                     events.Add(evt);
                     accepted++;

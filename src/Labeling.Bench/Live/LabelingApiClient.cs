@@ -24,6 +24,12 @@ internal sealed class LabelingApiClient : IDisposable
 
     /// <summary>Creates a client for the server at <paramref name="server"/>.</summary>
     public LabelingApiClient(Uri server)
+        : this(server, TimeProvider.System)
+    {
+    }
+
+    /// <summary>Creates a client for the server at <paramref name="server"/> that waits on <paramref name="time"/> when told to slow down (429).</summary>
+    public LabelingApiClient(Uri server, TimeProvider time)
     {
         var handler = new SocketsHttpHandler
         {
@@ -31,7 +37,7 @@ internal sealed class LabelingApiClient : IDisposable
             PooledConnectionLifetime = TimeSpan.FromMinutes(10),
             UseProxy = false,
         };
-        _http = new HttpClient(handler) { BaseAddress = server, Timeout = TimeSpan.FromSeconds(120) };
+        _http = new HttpClient(new TooManyRequestsRetry(time) { InnerHandler = handler }) { BaseAddress = server, Timeout = TimeSpan.FromSeconds(120) };
     }
 
     /// <summary>POST /api/projects.</summary>

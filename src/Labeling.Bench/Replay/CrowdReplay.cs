@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using Labeling.Application.Crowd;
+using Labeling.Application.Items;
 using Labeling.Application.Problems;
 using Labeling.Bench.Live;
 using Labeling.Domain.Items;
@@ -58,6 +59,23 @@ internal sealed class CrowdReplay
         _workerTokens = project.Crowd.Workers.Select(tokens.Labeler).ToArray();
         _stranded = new bool[project.Crowd.Workers.Count];
         _retired = new bool[project.Crowd.Workers.Count];
+    }
+
+    /// <summary>
+    /// Puts the items a re-fit re-opened back in the mirror's pool: those <paramref name="items"/> (the server's list)
+    /// shows collecting that the mirror holds decided. Returns how many.
+    /// </summary>
+    public int Reopen(IEnumerable<ItemView> items)
+    {
+        var reopened = 0;
+        foreach (var view in items)
+        {
+            var item = _project.ItemOf(view.Id);
+            if (view.State != ItemState.Collecting || _mirror.IsCollecting(item)) continue;
+            _mirror.Reopen(item);
+            reopened++;
+        }
+        return reopened;
     }
 
     /// <summary>Replays until no worker can make progress; <paramref name="report"/> gets (votes, open items, retired workers) after each round.</summary>

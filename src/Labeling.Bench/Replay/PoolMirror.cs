@@ -122,6 +122,16 @@ internal sealed class PoolMirror
         _dirty = true;
     }
 
+    /// <summary>Whether the server still collects votes for <paramref name="item"/> as far as the mirror knows.</summary>
+    public bool IsCollecting(int item) => _collecting[item];
+
+    /// <summary>Puts a decided item back in the pool: a re-fit's re-check re-opened it (its votes and voters stay).</summary>
+    public void Reopen(int item)
+    {
+        _collecting[item] = true;
+        _dirty = true;
+    }
+
     private int First(HashSet<int>? voted)
     {
         Sort();

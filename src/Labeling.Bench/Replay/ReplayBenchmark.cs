@@ -14,11 +14,15 @@ namespace Labeling.Bench.Replay;
 
 /// <summary>
 /// Replays each data set against a live server (one new project per data set, see
-/// <see cref="CrowdReplay"/>), runs the server's batch re-fit once (<c>POST /api/projects/{id}/refit</c>, as the
-/// scheduled re-fit would), and reports accuracy against truth.csv after it (labels it revised included), and votes used.
+/// <see cref="CrowdReplay"/>), runs the server's batch re-fit (<c>POST /api/projects/{id}/refit</c>, as the
+/// scheduled re-fit would) and lets the crowd answer the items it re-opens until one re-opens none, and reports accuracy
+/// against truth.csv after that (labels revised included), and votes used.
 /// </summary>
 internal sealed class ReplayBenchmark(ReplaySettings settings, BenchConsole console, TimeProvider time)
 {
+    /// <summary>Re-fits per data set at most: each may re-open items the next crowd pass answers.</summary>
+    public const int MaxRefits = 10;
+
     /// <summary>Runs the benchmark and returns the exit code.</summary>
     public async Task<int> RunAsync(CancellationToken ct)
     {
@@ -28,9 +32,9 @@ internal sealed class ReplayBenchmark(ReplaySettings settings, BenchConsole cons
             throw new UsageException("Simulated workers need Labeler tokens with their own sub, minted with the server's key; give --token-data SERVERDATADIR.");
         console.Error.WriteLine(routing is null
             ? "note: projects use the server's default routing (no routing settings sent)."
-            : string.Create(CultureInfo.InvariantCulture, $"note: projects use routing crowdTarget={routing.CrowdTarget}, minCrowdVotes={routing.MinCrowdVotes}, maxCrowdVotes={routing.MaxCrowdVotes}, retireUninformativeWorkers={routing.RetireUninformativeWorkers}, retirementVotes={routing.RetirementVotes}, other settings default."));
+            : string.Create(CultureInfo.InvariantCulture, $"note: projects use routing crowdTarget={routing.CrowdTarget}, minCrowdVotes={routing.MinCrowdVotes}, maxCrowdVotes={routing.MaxCrowdVotes}, retireUninformativeWorkers={routing.RetireUninformativeWorkers}, retirementVotes={routing.RetirementVotes}, recheck={(routing.RecheckDecidedLabels ? routing.RecheckTarget.ToString(CultureInfo.InvariantCulture) : "off")}, other settings default."));
 
-        using var api = new LabelingApiClient(settings.Server);
+        using var api = new LabelingApiClient(settings.Server, time);
         var report = new ReplayReport(console.Out, settings.Format == "csv");
         foreach (var directory in settings.DataDirectories)
         {
@@ -65,15 +69,32 @@ internal sealed class ReplayBenchmark(ReplaySettings settings, BenchConsole cons
         var frozen = ReplayScore.Of(project, await api.ExportAsync(reviewer, project.Id, ct).ConfigureAwait(false),
             await api.ListItemsAsync(reviewer, project.Id, ct).ConfigureAwait(false));
 
-        // Stands in for the scheduled re-fit having run once after the crowd: it may revise decided labels.
+        // Stands in for the scheduled re-fit running after the crowd: it may revise decided labels and re-open doubtful
+        // ones (routing.recheckTarget), which the crowd then answers as it would between two scheduled re-fits; until a
+        // re-fit re-opens nothing (or MaxRefits).
         var revision = await api.RefitAsync(tokens.Admin(), project.Id, ct).ConfigureAwait(false);
-        var export = await api.ExportAsync(reviewer, project.Id, ct).ConfigureAwait(false);
         var items = await api.ListItemsAsync(reviewer, project.Id, ct).ConfigureAwait(false);
+        int refits = 1, revised = revision.Revised, reopened = revision.Reopened, recheckVotes = 0;
+        while (revision.Reopened > 0 && refits < MaxRefits)
+        {
+            var back = replay.Reopen(items);
+            var more = await replay.RunAsync((_, _, _) => { }, ct).ConfigureAwait(false);
+            recheckVotes += more.Votes;
+            stats = stats.Add(more);
+            progress.Note(string.Create(CultureInfo.InvariantCulture,
+                $"{dataset.Name}: re-fit {refits} re-opened {revision.Reopened} decided items ({back} back in the pool); the crowd gave them {more.Votes} more votes."));
+            revision = await api.RefitAsync(tokens.Admin(), project.Id, ct).ConfigureAwait(false);
+            items = await api.ListItemsAsync(reviewer, project.Id, ct).ConfigureAwait(false);
+            refits++;
+            revised += revision.Revised;
+            reopened += revision.Reopened;
+        }
+        var export = await api.ExportAsync(reviewer, project.Id, ct).ConfigureAwait(false);
         var used = (await api.ProgressAsync(reviewer, project.Id, ct).ConfigureAwait(false)).CrowdVotes;
         var score = ReplayScore.Of(project, export, items);
         var refit = await RefitAsync(api, reviewer, project, items, ct).ConfigureAwait(false);
         progress.Note(string.Create(CultureInfo.InvariantCulture,
-            $"{dataset.Name}: server re-fit ({revision.Method}): {revision.Disagreements} labeled items disagreed with the batch posterior, {revision.Revised} labels revised, {revision.ReviewPosteriorsUpdated} items in review re-ranked ({revision.RevisionConflicts} conflicts); accuracy {frozen.Accuracy:F4} as decided, {score.Accuracy:F4} after the re-fit; batch DS on the votes used {refit:F4}."));
+            $"{dataset.Name}: server re-fit ({revision.Method}) x{refits}: {revised} labels revised, {reopened} re-opened for more votes ({recheckVotes} votes), last re-fit {revision.Disagreements} labeled items disagreed with the batch posterior, {revision.ReviewPosteriorsUpdated} items in review re-ranked ({revision.RevisionConflicts} conflicts); accuracy {frozen.Accuracy:F4} as decided, {score.Accuracy:F4} after the re-fits; batch DS on the votes used {refit:F4}."));
         progress.Note(string.Create(CultureInfo.InvariantCulture,
             $"{dataset.Name}: {stats.Votes} votes in {stats.Rounds} rounds ({stats.Votes / Math.Max(stats.Seconds, 1e-9):F0} votes/s, up to {stats.MaxInFlight} in flight), {stats.Holders} exhausted items held out of the pool, {stats.Mismatches} unexpected leases, {stats.Stranded} stranded workers, {stats.Retired} of {crowd.Workers.Count} workers retired by the server."));
         if (score.ScoredUndecided > 0)
@@ -118,8 +139,14 @@ internal sealed class ReplayBenchmark(ReplaySettings settings, BenchConsole cons
             if (!Directory.Exists(directory))
                 throw new UsageException($"--data '{directory}' is not a folder; give folders that hold answers.csv and truth.csv.");
         }
-        if (settings.TargetConfidence is null && settings.MinVotes is null && settings.MaxVotes is null && settings.RetireWorkers is null && settings.RetirementVotes is null) return null;
+        if (settings.TargetConfidence is null && settings.MinVotes is null && settings.MaxVotes is null && settings.RetireWorkers is null && settings.RetirementVotes is null && settings.RecheckTarget is null) return null;
         var routing = new RoutingSettings();
+        if (settings.RecheckTarget is { } recheck)
+        {
+            routing = string.Equals(recheck, "off", StringComparison.OrdinalIgnoreCase) ? routing with { RecheckDecidedLabels = false }
+                : double.TryParse(recheck, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? routing with { RecheckTarget = value }
+                : throw new UsageException($"--recheck-target must be a probability such as 0.99, or off (got '{recheck}').");
+        }
         routing = routing with
         {
             CrowdTarget = settings.TargetConfidence ?? routing.CrowdTarget,
@@ -130,7 +157,7 @@ internal sealed class ReplayBenchmark(ReplaySettings settings, BenchConsole cons
         };
         var errors = routing.Validate();
         if (errors.Count > 0)
-            throw new UsageException(string.Join(" ", errors).Replace("routing.crowdTarget", "--target-confidence", StringComparison.Ordinal).Replace("routing.maxCrowdVotes", "--max-votes", StringComparison.Ordinal).Replace("routing.minCrowdVotes", "--min-votes", StringComparison.Ordinal).Replace("routing.retirementVotes", "--retirement-votes", StringComparison.Ordinal));
+            throw new UsageException(string.Join(" ", errors).Replace("routing.crowdTarget", "--target-confidence", StringComparison.Ordinal).Replace("routing.maxCrowdVotes", "--max-votes", StringComparison.Ordinal).Replace("routing.minCrowdVotes", "--min-votes", StringComparison.Ordinal).Replace("routing.retirementVotes", "--retirement-votes", StringComparison.Ordinal).Replace("routing.recheckTarget", "--recheck-target", StringComparison.Ordinal));
         return routing;
     }
 }

@@ -28,11 +28,12 @@ internal static class ReplayCommand
         var maxVotes = new Option<int?>("--max-votes") { Description = "The projects' routing.maxCrowdVotes. Default: the server's default." };
         var retire = new Option<bool?>("--retire-uninformative-workers") { Description = "The projects' routing.retireUninformativeWorkers (true or false). Default: the server's default." };
         var retirementVotes = new Option<int?>("--retirement-votes") { Description = "The projects' routing.retirementVotes. Default: the server's default." };
+        var recheck = new Option<string?>("--recheck-target") { Description = "The projects' routing.recheckTarget: a probability, or off for no re-check. Default: the server's default." };
         var concurrency = new Option<int>("--concurrency") { Description = "Most workers leasing and voting at once.", DefaultValueFactory = _ => 12 };
 
         var command = new Command("replay", "Play each data set's recorded workers against a live server; print accuracy against truth.csv and votes used.")
         {
-            data, server, tokenData, adminToken, reviewerToken, format, target, minVotes, maxVotes, retire, retirementVotes, concurrency,
+            data, server, tokenData, adminToken, reviewerToken, format, target, minVotes, maxVotes, retire, retirementVotes, recheck, concurrency,
         };
         command.SetAction((parse, ct) =>
         {
@@ -48,7 +49,10 @@ internal static class ReplayCommand
                 parse.GetValue(maxVotes),
                 parse.GetValue(retire),
                 parse.GetValue(retirementVotes),
-                parse.GetValue(concurrency));
+                parse.GetValue(concurrency))
+            {
+                RecheckTarget = parse.GetValue(recheck),
+            };
             return new ReplayBenchmark(settings, console, TimeProvider.System).RunAsync(ct);
         });
         return command;

@@ -15,4 +15,8 @@ namespace Labeling.Bench.Replay;
 /// <param name="Concurrency">Most workers holding a lease (and votes in flight) at once.</param>
 internal sealed record ReplaySettings(
     IReadOnlyList<string> DataDirectories, Uri Server, string? TokenData, string? AdminToken, string? ReviewerToken,
-    string Format, double? TargetConfidence, int? MinVotes, int? MaxVotes, bool? RetireWorkers, int? RetirementVotes, int Concurrency);
+    string Format, double? TargetConfidence, int? MinVotes, int? MaxVotes, bool? RetireWorkers, int? RetirementVotes, int Concurrency)
+{
+    /// <summary>The project's <c>routing.recheckTarget</c> as given (a probability, or <c>off</c>), or null for the server's default.</summary>
+    public string? RecheckTarget { get; init; }
+}

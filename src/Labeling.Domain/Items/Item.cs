@@ -51,6 +51,13 @@ public sealed record Item(
     DateTimeOffset UpdatedAt,
     string? Reason)
 {
+    /// <summary>
+    /// The revision whose <c>label.ready</c> consumers hold while a re-check has put a crowd-decided item back in the
+    /// crowd pool (a batch re-fit found its label below <c>routing.recheckTarget</c>); the item's next final label
+    /// names it in <c>data.revises</c>. Null otherwise.
+    /// </summary>
+    public long? ReopenedFromRevision { get; init; }
+
     /// <summary>Whether the item's truth is known (gold).</summary>
     public bool IsGold => GoldLabel is not null;
 

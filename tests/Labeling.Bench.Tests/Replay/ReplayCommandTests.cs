@@ -53,4 +53,35 @@ public sealed class ReplayCommandTests : IClassFixture<LiveServerFixture>, IDisp
         Assert.Equal("0", row[7]);
         Assert.Equal("6", row[8]);
     }
+
+    [Fact]
+    public void Run_RecheckTargetAboveEveryPosterior_ReopenedItemsGetTheVotesLeftAndTheLoopEnds()
+    {
+        var folder = _temp.DataSet("sparse", SparseCrowd.Answers, SparseCrowd.Truth);
+
+        var run = BenchRun.Of("replay", "--data", folder, "--server", _server.Url, "--token-data", _server.DataFolder, "--format", "csv",
+            "--target-confidence", "0.6", "--recheck-target", "0.999999", "--concurrency", "4");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("recheck=0.999999", run.Error, StringComparison.Ordinal);
+        // Every decided item is doubted at that target; w3's two answers are all the crowd has left for them.
+        Assert.True(System.Text.RegularExpressions.Regex.IsMatch(run.Error, @"re-fit 1 re-opened [1-6] decided items \([1-6] back in the pool\); the crowd gave them [0-2] more votes"), run.Error);
+        // Items the crowd cannot answer any more stay collecting, so a later re-fit finds nothing decided to re-open.
+        Assert.True(System.Text.RegularExpressions.Regex.IsMatch(run.Error, @"sparse: server re-fit \(default\) x[2-9]: 0 labels revised, [1-9][0-9]* re-opened"), run.Error);
+        var cells = run.OutLines[1].Split(',');
+        Assert.InRange(int.Parse(cells[2], CultureInfo.InvariantCulture), 12, 14);
+    }
+
+    [Fact]
+    public void Run_RecheckOff_OneRefitAndNoReopening()
+    {
+        var folder = _temp.DataSet("sparse", SparseCrowd.Answers, SparseCrowd.Truth);
+
+        var run = BenchRun.Of("replay", "--data", folder, "--server", _server.Url, "--token-data", _server.DataFolder, "--format", "csv",
+            "--recheck-target", "off", "--concurrency", "4");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("recheck=off", run.Error, StringComparison.Ordinal);
+        Assert.Contains("sparse: server re-fit (default) x1: 0 labels revised, 0 re-opened", run.Error, StringComparison.Ordinal);
+    }
 }

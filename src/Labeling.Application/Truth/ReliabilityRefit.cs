@@ -331,7 +331,7 @@ public sealed partial class ReliabilityRefit
                 continue;
             }
 
-            var label = IndexOf(labels, item.Label!);
+            var label = project.Schema.IndexOf(item.Label);
             var stopping = label < 0 ? null : refitted.StoppingPosterior(item.Id, refitted.Posterior(item.Id));
             if (stopping is null || stopping[label] >= target)
             {
@@ -359,19 +359,6 @@ public sealed partial class ReliabilityRefit
         }
 
         return (reopened, conflicts);
-    }
-
-    private static int IndexOf(IReadOnlyList<string> labels, string label)
-    {
-        for (var k = 0; k < labels.Count; k++)
-        {
-            if (string.Equals(labels[k], label, StringComparison.Ordinal))
-            {
-                return k;
-            }
-        }
-
-        return -1;
     }
 
     private async Task<(int Refreshed, int Conflicts)> RefreshReviewAsync(

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-using Labeling.Adapters.Local.Sqlite;
 using Labeling.Application.Crowd;
 using Labeling.Application.Items;
 using Labeling.Application.Ports;
@@ -74,8 +72,8 @@ public sealed class LabelRecheckTests : IDisposable
         var stored = (await _harness.Get<IItemStore>().GetAsync("recheck", doubted.Id, CancellationToken.None))!;
         Assert.Equal((ItemState.Decided, "spam", (DecidedBy?)DecidedBy.Crowd, 3, (long?)null), (stored.State, stored.Label, stored.DecidedBy, stored.CrowdVotes, stored.ReopenedFromRevision));
         Assert.Equal(ItemState.Decided, outcome.Result.State);
-        var first = await EventAsync($"{doubted.Id}-r{doubted.Revision}");
-        var again = await EventAsync($"{doubted.Id}-r{stored.Revision}");
+        var first = await _harness.OutboxEventAsync($"{doubted.Id}-r{doubted.Revision}");
+        var again = await _harness.OutboxEventAsync($"{doubted.Id}-r{stored.Revision}");
         Assert.Null(first["data"]!["revises"]);
         Assert.Equal(doubted.Revision, again["data"]!["revises"]!.GetValue<long>());
         Assert.Equal("spam", again["data"]!["label"]!.GetValue<string>());
@@ -95,7 +93,7 @@ public sealed class LabelRecheckTests : IDisposable
         var resolved = await _harness.Get<ReviewResolution>().ResolveAsync("recheck", doubted.Id, new ResolutionRequest("ham"), CancellationToken.None);
 
         Assert.Equal((ItemState.Decided, "ham", (long?)null), (resolved.State, resolved.Label, resolved.ReopenedFromRevision));
-        var again = await EventAsync($"{doubted.Id}-r{resolved.Revision}");
+        var again = await _harness.OutboxEventAsync($"{doubted.Id}-r{resolved.Revision}");
         Assert.Equal(doubted.Revision, again["data"]!["revises"]!.GetValue<long>());
         Assert.Equal("reviewer", again["data"]!["decidedBy"]!.GetValue<string>());
     }
@@ -218,16 +216,6 @@ public sealed class LabelRecheckTests : IDisposable
         return (stored.State, stored.Label);
     }
 
-    private async Task<JsonNode> EventAsync(string id)
-    {
-        await using var connection = await _harness.Get<SqliteDatabase>().OpenAsync(CancellationToken.None);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT payload FROM outbox WHERE id = $id";
-        command.Parameters.AddWithValue("$id", id);
-        var payload = await command.ExecuteScalarAsync() as string;
-        Assert.NotNull(payload);
-        return JsonNode.Parse(payload)!;
-    }
 
     private static Project Project(RoutingSettings routing) => new(
         "recheck",

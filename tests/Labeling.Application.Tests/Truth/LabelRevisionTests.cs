@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-using Labeling.Adapters.Local.Sqlite;
 using Labeling.Application.Items;
 using Labeling.Application.Ports;
 using Labeling.Application.Problems;
@@ -49,8 +47,8 @@ public sealed class LabelRevisionTests : IDisposable
         Assert.Contains("re-fit", stored.Reason, StringComparison.Ordinal);
 
         // Both decisions are in the outbox: consumers deduplicating on the id get the revision as a new event.
-        var first = await EventAsync($"{frozen.Id}-r{frozen.Revision}");
-        var second = await EventAsync($"{frozen.Id}-r{frozen.Revision + 1}");
+        var first = await _harness.OutboxEventAsync($"{frozen.Id}-r{frozen.Revision}");
+        var second = await _harness.OutboxEventAsync($"{frozen.Id}-r{frozen.Revision + 1}");
         Assert.Equal("spam", first["data"]!["label"]!.GetValue<string>());
         Assert.Null(first["data"]!["revises"]);
         Assert.Equal("ham", second["data"]!["label"]!.GetValue<string>());
@@ -213,16 +211,6 @@ public sealed class LabelRevisionTests : IDisposable
         return (frozen!, reviewed!);
     }
 
-    private async Task<JsonNode> EventAsync(string id)
-    {
-        await using var connection = await _harness.Get<SqliteDatabase>().OpenAsync(CancellationToken.None);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT payload FROM outbox WHERE id = $id";
-        command.Parameters.AddWithValue("$id", id);
-        var payload = await command.ExecuteScalarAsync() as string;
-        Assert.NotNull(payload);
-        return JsonNode.Parse(payload)!;
-    }
 
     private static Project Project() => new(
         "votes",

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json.Nodes;
 using Labeling.Adapters.Local;
 using Labeling.Adapters.Local.Inbox;
 using Labeling.Adapters.Local.Sqlite;
@@ -89,6 +90,18 @@ public sealed class LabelingHarness : IDisposable
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
         return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>The outbox event with <paramref name="id"/>, parsed; fails the test when there is none.</summary>
+    public async Task<JsonNode> OutboxEventAsync(string id)
+    {
+        await using var connection = await Get<SqliteDatabase>().OpenAsync(CancellationToken.None);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT payload FROM outbox WHERE id = $id";
+        command.Parameters.AddWithValue("$id", id);
+        var payload = await command.ExecuteScalarAsync() as string;
+        Assert.NotNull(payload);
+        return JsonNode.Parse(payload)!;
     }
 
     public void Dispose() => _services.Dispose();

@@ -119,12 +119,7 @@ public sealed class ReliabilityRefitTests(AzuriteFixture azurite, CosmosEmulator
         // Not the demo project: reports of every test land in the one Azurite the collection shares.
         const string project = "revisions";
         var demo = DemoProject.Create(DateTimeOffset.UtcNow) with { Id = project, Rules = [] };
-        await services.GetRequiredService<IProjectStore>().TryCreateAsync(demo, CancellationToken.None);
-        var csv = "CONTENT,CLASS\n" + string.Join("\n", Comments.Select(c => $"{c},0")) + "\n";
-        var stored = await services.GetRequiredService<IDocumentSource>().SaveUploadAsync(project, "comments.csv", new MemoryStream(System.Text.Encoding.UTF8.GetBytes(csv)), CancellationToken.None);
-        await services.GetRequiredService<DocumentIngestion>().IngestAsync(stored, CancellationToken.None);
-        var items = services.GetRequiredService<IItemStore>();
-        var all = await items.ListAsync(project, null, null, 100, CancellationToken.None);
+        var (items, all) = await CreateWithCommentsAsync(services, demo);
 
         // Three workers who always agree; the first item was decided 'spam' although all three said 'ham'
         // (decided while they were unknown), the second was resolved 'spam' by a reviewer.
@@ -169,12 +164,7 @@ public sealed class ReliabilityRefitTests(AzuriteFixture azurite, CosmosEmulator
         const string project = "rechecks";
         // Three workers known from 17 items read alike hold about 0.98 on this small project; a re-check at 0.9 keeps those.
         var spec = DemoProject.Create(DateTimeOffset.UtcNow) with { Id = project, Rules = [], Routing = new Domain.Routing.RoutingSettings { ReliabilityDoubt = 0, RecheckTarget = 0.9 } };
-        await services.GetRequiredService<IProjectStore>().TryCreateAsync(spec, CancellationToken.None);
-        var csv = "CONTENT,CLASS\n" + string.Join("\n", Comments.Select(c => $"{c},0")) + "\n";
-        var stored = await services.GetRequiredService<IDocumentSource>().SaveUploadAsync(project, "comments.csv", new MemoryStream(System.Text.Encoding.UTF8.GetBytes(csv)), CancellationToken.None);
-        await services.GetRequiredService<DocumentIngestion>().IngestAsync(stored, CancellationToken.None);
-        var items = services.GetRequiredService<IItemStore>();
-        var all = await items.ListAsync(project, null, null, 100, CancellationToken.None);
+        var (items, all) = await CreateWithCommentsAsync(services, spec);
 
         // ann, bo and cy agree on every item but the first, which was decided 'spam' on ann's 'spam' and bo's 'ham'.
         string[] labels = ["spam", "ham"];
@@ -253,6 +243,17 @@ public sealed class ReliabilityRefitTests(AzuriteFixture azurite, CosmosEmulator
         var stored = JsonSerializer.Deserialize<DriftReport>(
             (await reports.GetBlobClient(AzureReliabilityRefitStore.BlobNameFor(report)).DownloadContentAsync()).Value.Content.ToString(), LabelingJson.Options)!;
         Assert.Equal((project, 0, 0), (stored.ProjectId, stored.ItemsInWindow, stored.VotesInWindow));
+    }
+
+    // Creates the project and ingests the comments as one CSV; returns the item store and the items.
+    private static async Task<(IItemStore Items, IReadOnlyList<Item> All)> CreateWithCommentsAsync(IServiceProvider services, Domain.Projects.Project project)
+    {
+        await services.GetRequiredService<IProjectStore>().TryCreateAsync(project, CancellationToken.None);
+        var csv = "CONTENT,CLASS\n" + string.Join("\n", Comments.Select(c => $"{c},0")) + "\n";
+        var stored = await services.GetRequiredService<IDocumentSource>().SaveUploadAsync(project.Id, "comments.csv", new MemoryStream(System.Text.Encoding.UTF8.GetBytes(csv)), CancellationToken.None);
+        await services.GetRequiredService<DocumentIngestion>().IngestAsync(stored, CancellationToken.None);
+        var items = services.GetRequiredService<IItemStore>();
+        return (items, await items.ListAsync(project.Id, null, null, 100, CancellationToken.None));
     }
 
     private static bool IsSpam(string text) =>

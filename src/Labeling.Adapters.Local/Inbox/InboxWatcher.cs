@@ -97,15 +97,15 @@ public sealed partial class InboxWatcher : BackgroundService
         }
     }
 
-    [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Watching inbox {InboxDirectory}")]
+    [LoggerMessage(EventId = 6101, Level = LogLevel.Information, Message = "Watching inbox {InboxDirectory}")]
     private static partial void LogWatching(ILogger logger, string inboxDirectory);
 
-    [LoggerMessage(EventId = 6002, Level = LogLevel.Information, Message = "Queued {FileCount} inbox file(s) for ingestion")]
+    [LoggerMessage(EventId = 6102, Level = LogLevel.Information, Message = "Queued {FileCount} inbox file(s) for ingestion")]
     private static partial void LogQueued(ILogger logger, int fileCount);
 
-    [LoggerMessage(EventId = 6003, Level = LogLevel.Warning, Message = "Inbox scan failed; retrying at the next interval")]
+    [LoggerMessage(EventId = 6103, Level = LogLevel.Warning, Message = "Inbox scan failed; retrying at the next interval")]
     private static partial void LogScanFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 6004, Level = LogLevel.Warning, Message = "The inbox watcher reported an error; the periodic scan continues")]
+    [LoggerMessage(EventId = 6104, Level = LogLevel.Warning, Message = "The inbox watcher reported an error; the periodic scan continues")]
     private static partial void LogWatcherError(ILogger logger, Exception exception);
 }

@@ -80,12 +80,12 @@ public sealed partial class WorkQueuePump : BackgroundService
         }
     }
 
-    [LoggerMessage(EventId = 7001, Level = LogLevel.Warning, Message = "Message {MessageId} of queue {Queue} failed on attempt {Attempt}; it will be retried or poisoned")]
+    [LoggerMessage(EventId = 7101, Level = LogLevel.Warning, Message = "Message {MessageId} of queue {Queue} failed on attempt {Attempt}; it will be retried or poisoned")]
     private static partial void LogFailed(ILogger logger, string queue, long messageId, int attempt, Exception exception);
 
-    [LoggerMessage(EventId = 7002, Level = LogLevel.Error, Message = "No handler for queue {Queue} (message {MessageId})")]
+    [LoggerMessage(EventId = 7102, Level = LogLevel.Error, Message = "No handler for queue {Queue} (message {MessageId})")]
     private static partial void LogNoHandler(ILogger logger, string queue, long messageId);
 
-    [LoggerMessage(EventId = 7003, Level = LogLevel.Error, Message = "The work queue pump failed to receive; retrying")]
+    [LoggerMessage(EventId = 7103, Level = LogLevel.Error, Message = "The work queue pump failed to receive; retrying")]
     private static partial void LogPumpFailed(ILogger logger, Exception exception);
 }

@@ -19,7 +19,9 @@ public sealed class ReliabilityRefitOptions
     /// <summary>
     /// Whether a re-fit relabels crowd-decided items whose batch label differs from the decided one and reaches
     /// <see cref="RevisionConfidence"/>, with a new <c>label.ready</c> per item, and shows the batch posterior on items
-    /// in review whose most likely label it changes (<see cref="LabelRevision"/>). Default true.
+    /// in review whose most likely label it changes (<see cref="LabelRevision"/>), and sends the crowd decisions it doubts
+    /// back for more votes where the project re-checks them (<see cref="LabelRecheck"/>). Default true; false leaves every
+    /// label and item state as it is.
     /// </summary>
     public bool ReviseLabels { get; set; } = true;
 

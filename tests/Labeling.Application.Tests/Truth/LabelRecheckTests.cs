@@ -4,12 +4,15 @@ using Labeling.Application.Ports;
 using Labeling.Application.Review;
 using Labeling.Application.Tests.UseCases;
 using Labeling.Application.Truth;
+using Labeling.Application.WeakLabeling;
 using Labeling.Domain.Items;
 using Labeling.Domain.Labelers;
 using Labeling.Domain.Projects;
 using Labeling.Domain.Routing;
 using Labeling.Domain.TruthInference;
 using Labeling.Domain.Votes;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace Labeling.Application.Tests.Truth;
 
@@ -108,6 +111,21 @@ public sealed class LabelRecheckTests : IDisposable
         Assert.Equal(0, report.ReopenedCount);
         Assert.Equal((ItemState.Decided, "spam"), await StateAsync(doubted.Id));
         Assert.Equal(0, await _harness.ScalarAsync("SELECT COUNT(*) FROM queue WHERE dedup_key LIKE 'recheck:%'"));
+    }
+
+    [Fact]
+    public async Task RefitAsync_ServerWithoutLabelRevision_LeavesTheDoubtedLabel()
+    {
+        var doubted = await SeedAsync(new RoutingSettings());
+        var refit = new ReliabilityRefit(
+            _harness.Get<IProjectStore>(), _harness.Get<ILabelerStore>(), _harness.Get<IItemStore>(), _harness.Get<IReliabilityRefitStore>(),
+            _harness.Get<WeakLabeler>(), _harness.Get<ProjectModels>(), _harness.Time, Options.Create(new ReliabilityRefitOptions { ReviseLabels = false }),
+            _harness.Get<IOptions<LabelingOptions>>(), NullLogger<ReliabilityRefit>.Instance);
+
+        var report = await refit.RefitAsync("recheck", CancellationToken.None);
+
+        Assert.Equal(0, report.ReopenedCount);
+        Assert.Equal((ItemState.Decided, "spam"), await StateAsync(doubted.Id));
     }
 
     [Fact]

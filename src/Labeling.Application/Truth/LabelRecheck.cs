@@ -48,6 +48,22 @@ public static class LabelRecheck
             && item.CrowdVotes < routing.MaxCrowdVotes;
     }
 
+    /// <summary>
+    /// Whether <paramref name="evidence"/>, loaded when the re-fit started, still holds every crowd label vote of
+    /// <paramref name="item"/> as read now. On Azure another instance can record a vote between the re-fit's load and
+    /// its read of the item; judging the item on the older votes, and writing them back as its evidence, would drop
+    /// that vote from the model. Such an item is left to the next re-fit.
+    /// </summary>
+    /// <param name="item">The item as read now.</param>
+    /// <param name="evidence">Its evidence as the re-fit loaded it.</param>
+    /// <returns>True when the evidence counts as many crowd label votes as the item.</returns>
+    public static bool EvidenceIsCurrent(Item item, ItemEvidenceState evidence)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        ArgumentNullException.ThrowIfNull(evidence);
+        return evidence.Votes.Count(v => LabelerIds.KindOf(v.Labeler) == LabelerKind.Worker) == item.CrowdLabels;
+    }
+
     /// <summary>The commit that re-opens <paramref name="item"/>: guarded by its revision, no event.</summary>
     /// <param name="item">The stored item (its revision guards the write).</param>
     /// <param name="evidence">The item's stored truth-model evidence.</param>

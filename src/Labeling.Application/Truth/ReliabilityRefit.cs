@@ -282,7 +282,8 @@ public sealed partial class ReliabilityRefit
         foreach (var (item, index, found) in disagreements)
         {
             // The stored evidence is written back with the batch posterior; an item without it is not the model's to relabel.
-            if (!LabelRevision.Qualifies(item, found.BatchLabel, found.BatchConfidence, target) || !window.TryGetValue(item.Id, out var evidence))
+            if (!LabelRevision.Qualifies(item, found.BatchLabel, found.BatchConfidence, target) || !window.TryGetValue(item.Id, out var evidence)
+                || !LabelRecheck.EvidenceIsCurrent(item, evidence))
             {
                 continue;
             }
@@ -326,7 +327,8 @@ public sealed partial class ReliabilityRefit
         var commits = new List<(ItemCommit Commit, ReopenedItem Reopened)>();
         await foreach (var item in _items.ReadLabeledAsync(project.Id, cancellationToken).ConfigureAwait(false))
         {
-            if (!LabelRecheck.Applies(item, routing) || !window.TryGetValue(item.Id, out var evidence) || fit.Data.IndexOfItem(item.Id) is not (>= 0 and var index))
+            if (!LabelRecheck.Applies(item, routing) || !window.TryGetValue(item.Id, out var evidence) || !LabelRecheck.EvidenceIsCurrent(item, evidence)
+                || fit.Data.IndexOfItem(item.Id) is not (>= 0 and var index))
             {
                 continue;
             }

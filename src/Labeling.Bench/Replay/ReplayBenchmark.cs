@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Labeling.Bench.Datasets;
 using Labeling.Bench.Evaluation;
+using Labeling.Application.Export;
 using Labeling.Application.Items;
 using Labeling.Bench.Live;
 using Labeling.Bench.Methods;
@@ -66,7 +67,11 @@ internal sealed class ReplayBenchmark(ReplaySettings settings, BenchConsole cons
         }, ct).ConfigureAwait(false);
 
         var reviewer = tokens.Reviewer();
-        var frozen = ReplayScore.Of(project, await api.ExportAsync(reviewer, project.Id, ct).ConfigureAwait(false),
+        // The last label each item was exported with: what a consumer holds for an item a re-fit re-opened.
+        var published = new Dictionary<string, ExportRow>(StringComparer.Ordinal);
+        var decidedExport = await api.ExportAsync(reviewer, project.Id, ct).ConfigureAwait(false);
+        foreach (var row in decidedExport) published[row.ItemId] = row;
+        var frozen = ReplayScore.Of(project, decidedExport,
             await api.ListItemsAsync(reviewer, project.Id, ct).ConfigureAwait(false));
 
         // Stands in for the scheduled re-fit running after the crowd: it may revise decided labels and re-open doubtful
@@ -79,6 +84,7 @@ internal sealed class ReplayBenchmark(ReplaySettings settings, BenchConsole cons
         {
             var back = replay.Reopen(items);
             var more = await replay.RunAsync((_, _, _) => { }, ct).ConfigureAwait(false);
+            foreach (var row in await api.ExportAsync(reviewer, project.Id, ct).ConfigureAwait(false)) published[row.ItemId] = row;
             recheckVotes += more.Votes;
             stats = stats.Add(more);
             progress.Note(string.Create(CultureInfo.InvariantCulture,
@@ -92,9 +98,15 @@ internal sealed class ReplayBenchmark(ReplaySettings settings, BenchConsole cons
         var export = await api.ExportAsync(reviewer, project.Id, ct).ConfigureAwait(false);
         var used = (await api.ProgressAsync(reviewer, project.Id, ct).ConfigureAwait(false)).CrowdVotes;
         var score = ReplayScore.Of(project, export, items);
+        foreach (var row in export) published[row.ItemId] = row;
+        // Re-opened items the crowd left undecided, scored with the label consumers still hold instead of their posterior.
+        var exported = export.Select(r => r.ItemId).ToHashSet(StringComparer.Ordinal);
+        var heldRows = items.Where(v => v.ReopenedFromRevision is not null && !exported.Contains(v.Id) && published.ContainsKey(v.Id))
+            .Select(v => published[v.Id]).ToList();
+        var held = ReplayScore.Of(project, [.. export, .. heldRows], items);
         var refit = await RefitAsync(api, reviewer, project, items, ct).ConfigureAwait(false);
         progress.Note(string.Create(CultureInfo.InvariantCulture,
-            $"{dataset.Name}: server re-fit ({revision.Method}) x{refits}: {revised} labels revised, {reopened} re-opened for more votes ({recheckVotes} votes), last re-fit {revision.Disagreements} labeled items disagreed with the batch posterior, {revision.ReviewPosteriorsUpdated} items in review re-ranked ({revision.RevisionConflicts} conflicts); accuracy {frozen.Accuracy:F4} as decided, {score.Accuracy:F4} after the re-fits; batch DS on the votes used {refit:F4}."));
+            $"{dataset.Name}: server re-fit ({revision.Method}) x{refits}: {revised} labels revised, {reopened} re-opened for more votes ({recheckVotes} votes), last re-fit {revision.Disagreements} labeled items disagreed with the batch posterior, {revision.ReviewPosteriorsUpdated} items in review re-ranked ({revision.RevisionConflicts} conflicts); accuracy {frozen.Accuracy:F4} as decided, {score.Accuracy:F4} after the re-fits ({held.Accuracy:F4} counting the {heldRows.Count} re-opened items the crowd left undecided with the label consumers hold instead of their posterior); batch DS on the votes used {refit:F4}."));
         progress.Note(string.Create(CultureInfo.InvariantCulture,
             $"{dataset.Name}: {stats.Votes} votes in {stats.Rounds} rounds ({stats.Votes / Math.Max(stats.Seconds, 1e-9):F0} votes/s, up to {stats.MaxInFlight} in flight), {stats.Holders} exhausted items held out of the pool, {stats.Mismatches} unexpected leases, {stats.Stranded} stranded workers, {stats.Retired} of {crowd.Workers.Count} workers retired by the server."));
         if (score.ScoredUndecided > 0)

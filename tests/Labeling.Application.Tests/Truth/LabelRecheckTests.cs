@@ -171,6 +171,20 @@ public sealed class LabelRecheckTests : IDisposable
     }
 
     [Fact]
+    public void EvidenceIsCurrent_AVoteRecordedAfterTheLoad_IsNotCurrent()
+    {
+        var item = Item(ItemState.Decided, DecidedBy.Crowd, "spam", crowdVotes: 2);
+        var rule = LabelerIds.Rule("subscribe");
+        var loaded = new ItemEvidenceState("a", "", null, [new(rule, 0, null), new(Known[0], 0, null), new(Newcomer, 0, null)], [0.97, 0.03]);
+
+        Assert.True(LabelRecheck.EvidenceIsCurrent(item, loaded));
+        // Another instance recorded a third crowd label after the re-fit loaded the evidence.
+        Assert.False(LabelRecheck.EvidenceIsCurrent(item with { CrowdVotes = 3, CrowdLabels = 3, Revision = 5 }, loaded));
+        // An unsure answer is a response, not a label: the evidence is still whole.
+        Assert.True(LabelRecheck.EvidenceIsCurrent(item with { CrowdVotes = 3, Revision = 5 }, loaded));
+    }
+
+    [Fact]
     public void Commit_MachineVotesOnTheItem_GiveBackTheCheckTheDecisionCounted()
     {
         var item = Item(ItemState.Decided, DecidedBy.Crowd, "spam", crowdVotes: 2);

@@ -98,11 +98,10 @@ internal sealed class ReplayBenchmark(ReplaySettings settings, BenchConsole cons
         var export = await api.ExportAsync(reviewer, project.Id, ct).ConfigureAwait(false);
         var used = (await api.ProgressAsync(reviewer, project.Id, ct).ConfigureAwait(false)).CrowdVotes;
         var score = ReplayScore.Of(project, export, items);
-        foreach (var row in export) published[row.ItemId] = row;
         // Re-opened items the crowd left undecided, scored with the label consumers still hold instead of their posterior.
         var exported = export.Select(r => r.ItemId).ToHashSet(StringComparer.Ordinal);
-        var heldRows = items.Where(v => v.ReopenedFromRevision is not null && !exported.Contains(v.Id) && published.ContainsKey(v.Id))
-            .Select(v => published[v.Id]).ToList();
+        var heldRows = items.Where(v => v.ReopenedFromRevision is not null && !exported.Contains(v.Id))
+            .Select(v => published.GetValueOrDefault(v.Id)).OfType<ExportRow>().ToList();
         var held = ReplayScore.Of(project, [.. export, .. heldRows], items);
         var refit = await RefitAsync(api, reviewer, project, items, ct).ConfigureAwait(false);
         progress.Note(string.Create(CultureInfo.InvariantCulture,

@@ -14,6 +14,8 @@ using Labeling.Domain.Labelers;
 using Labeling.Functions.Tests.Hosting;
 using Labeling.Functions.Truth;
 using Labeling.TestSupport.Emulators;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Labeling.Functions.Tests.Truth;
@@ -189,6 +191,17 @@ public sealed class ReliabilityRefitTests(AzuriteFixture azurite, CosmosEmulator
             }, CancellationToken.None);
         }
 
+        // The item's first crowd workflow ran and completed (here: started once it was decided, so it ends at once);
+        // its instance id, derived from the item, is the one the re-opened item's next workflow must take over.
+        var instance = Orchestration.Crowd.CollectVotesInput.InstanceIdFor(project, all[0].Id);
+        await host.Durable.ScheduleNewOrchestrationInstanceAsync(Orchestration.Crowd.CollectVotesOrchestration.Name,
+            new Orchestration.Crowd.CollectVotesInput(project, all[0].Id, spec.Routing, TimeSpan.FromMinutes(5)), new StartOrchestrationOptions(instance), CancellationToken.None);
+        using (var patience = new CancellationTokenSource(TimeSpan.FromMinutes(1)))
+        {
+            var first = await host.Durable.WaitForInstanceCompletionAsync(instance, getInputsAndOutputs: true, patience.Token);
+            Assert.Equal(OrchestrationRuntimeStatus.Completed, first.RuntimeStatus);
+        }
+
         var report = await services.GetRequiredService<ReliabilityRefit>().RefitAsync(project, CancellationToken.None);
 
         var reopened = Assert.Single(report.Reopened);
@@ -197,9 +210,8 @@ public sealed class ReliabilityRefitTests(AzuriteFixture azurite, CosmosEmulator
         Assert.Equal((ItemState.Collecting, (long?)(all[0].Revision + 1)), (doubted.State, doubted.ReopenedFromRevision));
         Assert.Equal(all.Count - 1, (await items.CountAsync(project, CancellationToken.None)).ByState[ItemState.Decided]);
 
-        // The re-fit queued the item to label-requests; the WeakLabel function starts its crowd workflow.
-        var instance = Orchestration.Crowd.CollectVotesInput.InstanceIdFor(project, doubted.Id);
-        Assert.Null(await host.Durable.GetInstanceAsync(instance, CancellationToken.None));
+        // The re-fit queued the item to label-requests; the WeakLabel function starts its crowd workflow again.
+        var completed = (await host.Durable.GetInstanceAsync(instance, CancellationToken.None))!;
         var queue = services.GetRequiredService<StorageClients>().Queues.GetQueueClient(WorkQueues.WeakLabel);
         var handled = 0;
         for (var attempt = 0; attempt < 20 && handled == 0; attempt++)
@@ -219,6 +231,9 @@ public sealed class ReliabilityRefitTests(AzuriteFixture azurite, CosmosEmulator
         var started = await host.Durable.GetInstanceAsync(instance, CancellationToken.None);
         Assert.NotNull(started);
         Assert.Equal(Orchestration.Crowd.CollectVotesOrchestration.Name, started.Name);
+        // A new run under the same id, not the completed one read back: it started after it and is not over.
+        Assert.True(started.CreatedAt > completed.CreatedAt, $"created {started.CreatedAt:O}, the completed run {completed.CreatedAt:O}");
+        Assert.Contains(started.RuntimeStatus, new[] { OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Running });
         // Weak labeling left it alone: it is still collecting, and cy, who has not voted on it, is offered it.
         Assert.Equal(ItemState.Collecting, (await items.GetAsync(project, doubted.Id, CancellationToken.None))!.State);
         var task = await services.GetRequiredService<TaskLeasing>().NextAsync(project, workers[2], CancellationToken.None);

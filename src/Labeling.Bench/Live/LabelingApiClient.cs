@@ -37,7 +37,8 @@ internal sealed class LabelingApiClient : IDisposable
             PooledConnectionLifetime = TimeSpan.FromMinutes(10),
             UseProxy = false,
         };
-        _http = new HttpClient(new TooManyRequestsRetry(time) { InnerHandler = handler }) { BaseAddress = server, Timeout = TimeSpan.FromSeconds(120) };
+        // Each send has its own timeout in the retry handler; the client's would also count the waits the server asks for.
+        _http = new HttpClient(new TooManyRequestsRetry(time) { InnerHandler = handler }) { BaseAddress = server, Timeout = Timeout.InfiniteTimeSpan };
     }
 
     /// <summary>POST /api/projects.</summary>

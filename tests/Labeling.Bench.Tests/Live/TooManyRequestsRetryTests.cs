@@ -44,6 +44,46 @@ public sealed class TooManyRequestsRetryTests
     }
 
     [Fact]
+    public async Task Send_WaitsLongerInAllThanOneSendMay_StillSucceeds()
+    {
+        // Two waits of a second each; every send answers at once, so the 300 ms per send are never reached.
+        var server = new Scripted(TimeSpan.FromSeconds(1), HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests, HttpStatusCode.OK);
+        using var client = new HttpClient(new TooManyRequestsRetry(TimeProvider.System, TimeSpan.FromMilliseconds(300)) { InnerHandler = server })
+        {
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+
+        using var response = await client.GetAsync("http://bench.test/api/x");
+
+        Assert.Equal((HttpStatusCode.OK, 3), (response.StatusCode, server.Sent));
+    }
+
+    [Fact]
+    public async Task Send_NoAnswerWithinTheAttemptTimeout_FailsWithATimeoutNamingTheRequest()
+    {
+        using var client = new HttpClient(new TooManyRequestsRetry(TimeProvider.System, TimeSpan.FromMilliseconds(200)) { InnerHandler = new Silent() })
+        {
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+
+        var error = await Assert.ThrowsAsync<TimeoutException>(() => client.GetAsync("http://bench.test/api/tasks/next"));
+
+        Assert.Contains("GET http://bench.test/api/tasks/next had no answer within 0.2 s (send 1)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Send_CallerCancels_IsACancellationNotATimeout()
+    {
+        using var client = new HttpClient(new TooManyRequestsRetry(TimeProvider.System, TimeSpan.FromMinutes(1)) { InnerHandler = new Silent() })
+        {
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.GetAsync("http://bench.test/api/x", cancel.Token));
+    }
+
+    [Fact]
     public void Wait_FollowsRetryAfterWithinZeroAndAMinute()
     {
         var now = new DateTimeOffset(2026, 11, 29, 12, 0, 0, TimeSpan.Zero);
@@ -55,9 +95,24 @@ public sealed class TooManyRequestsRetryTests
         Assert.Equal(TimeSpan.FromSeconds(1), TooManyRequestsRetry.Wait(null, now));
     }
 
-    // Answers with the scripted statuses in turn (429s with Retry-After: 0), recording each request body.
-    private sealed class Scripted(params HttpStatusCode[] statuses) : HttpMessageHandler
+    // Never answers: the send waits until it is cancelled.
+    private sealed class Silent : HttpMessageHandler
     {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            await Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken);
+            throw new InvalidOperationException("unreachable");
+        }
+    }
+
+    // Answers with the scripted statuses in turn (429s with the given Retry-After, 0 unless said), recording each request body.
+    private sealed class Scripted(TimeSpan retryAfter, params HttpStatusCode[] statuses) : HttpMessageHandler
+    {
+        public Scripted(params HttpStatusCode[] statuses)
+            : this(TimeSpan.Zero, statuses)
+        {
+        }
+
         public int Sent { get; private set; }
 
         public List<string> Bodies { get; } = [];
@@ -66,7 +121,7 @@ public sealed class TooManyRequestsRetryTests
         {
             if (request.Content is not null) Bodies.Add(await request.Content.ReadAsStringAsync(cancellationToken));
             var response = new HttpResponseMessage(statuses[Sent++]);
-            if (response.StatusCode == HttpStatusCode.TooManyRequests) response.Headers.RetryAfter = new RetryConditionHeaderValue(TimeSpan.Zero);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests) response.Headers.RetryAfter = new RetryConditionHeaderValue(retryAfter);
             return response;
         }
     }

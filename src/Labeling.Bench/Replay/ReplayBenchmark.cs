@@ -97,7 +97,8 @@ internal sealed class ReplayBenchmark(ReplaySettings settings, BenchConsole cons
         }
         var export = await api.ExportAsync(reviewer, project.Id, ct).ConfigureAwait(false);
         var used = (await api.ProgressAsync(reviewer, project.Id, ct).ConfigureAwait(false)).CrowdVotes;
-        var score = ReplayScore.Of(project, export, items);
+        var reference = ReferenceLabels(dataset);
+        var score = ReplayScore.Of(project, export, items, reference);
         // Re-opened items the crowd left undecided, scored with the label consumers still hold instead of their posterior.
         var exported = export.Select(r => r.ItemId).ToHashSet(StringComparer.Ordinal);
         var heldRows = items.Where(v => v.ReopenedFromRevision is not null && !exported.Contains(v.Id))
@@ -108,11 +109,25 @@ internal sealed class ReplayBenchmark(ReplaySettings settings, BenchConsole cons
             $"{dataset.Name}: server re-fit ({revision.Method}) x{refits}: {revised} labels revised, {reopened} re-opened for more votes ({recheckVotes} votes), last re-fit {revision.Disagreements} labeled items disagreed with the batch posterior, {revision.ReviewPosteriorsUpdated} items in review re-ranked ({revision.RevisionConflicts} conflicts); accuracy {frozen.Accuracy:F4} as decided, {score.Accuracy:F4} after the re-fits ({held.Accuracy:F4} counting the {heldRows.Count} re-opened items the crowd left undecided with the label consumers hold instead of their posterior); batch DS on the votes used {refit:F4}."));
         progress.Note(string.Create(CultureInfo.InvariantCulture,
             $"{dataset.Name}: {stats.Votes} votes in {stats.Rounds} rounds ({stats.Votes / Math.Max(stats.Seconds, 1e-9):F0} votes/s, up to {stats.MaxInFlight} in flight), {stats.Holders} exhausted items held out of the pool, {stats.Mismatches} unexpected leases, {stats.Stranded} stranded workers, {stats.Retired} of {crowd.Workers.Count} workers retired by the server."));
+        progress.Note(string.Create(CultureInfo.InvariantCulture,
+            $"{dataset.Name}: item by item against batch DS on all {crowd.VotesRecorded} recorded votes: {string.Join(", ", score.ByState.Select(s => $"{System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(s.State.ToString())} {s.Items} ({s.Correct} right; batch DS {s.ReferenceCorrect})"))}."));
         if (score.ScoredUndecided > 0)
             progress.Note($"note: {dataset.Name}: {score.ScoredUndecided} truth item(s) are undecided ({score.NeedsReview} items in review, {score.Collecting} still collecting); they count with their current most likely label.");
         if (score.Unlabeled > 0)
             progress.Note($"note: {dataset.Name}: {score.Unlabeled} truth item(s) have no label and no posterior; they count as wrong.");
         return new ReplayRow(dataset.Name, score.Accuracy, used, crowd.VotesRecorded, crowd.Items.Count, score.Decided, score.NeedsReview, score.Collecting, clock.Elapsed.TotalSeconds, refit);
+    }
+
+    // Batch DS on every recorded vote, the target's reference: its label per item.
+    private static Dictionary<string, string> ReferenceLabels(Dataset dataset)
+    {
+        var fit = BenchMethods.Create("ds").Run(dataset.Answers, dataset.AnswerLabels, timingRuns: 1).Result;
+        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var item = 0; item < fit.Data.ItemCount; item++)
+        {
+            if (fit.Data.AnswersOnItem(item) > 0 && fit.PredictedLabel(item) is { } label) labels[fit.Data.Items[item]] = label;
+        }
+        return labels;
     }
 
     // Batch DS on exactly the crowd votes the server recorded: what the project would score if its

@@ -52,6 +52,15 @@ public sealed class ReplayCommandTests : IClassFixture<LiveServerFixture>, IDisp
         Assert.Equal("12", row[3]);
         Assert.Equal("0", row[7]);
         Assert.Equal("6", row[8]);
+        // Every item ended in review, and is compared item by item with batch DS on all 14 recorded votes.
+        var breakdown = System.Text.RegularExpressions.Regex.Match(run.Error, @"sparse: item by item against batch DS on all 14 recorded votes: needs-review 6 \((\d) right; batch DS (\d)\)\.");
+        Assert.True(breakdown.Success, run.Error);
+        // The replay's right answers are its accuracy over the six truth rows.
+        Assert.Equal(Math.Round(double.Parse(row[1], CultureInfo.InvariantCulture) * 6), double.Parse(breakdown.Groups[1].Value, CultureInfo.InvariantCulture));
+        // And the reference's are what `inference` gives batch DS on the same files.
+        var ds = BenchRun.Of("inference", "--data", folder, "--methods", "ds", "--format", "csv");
+        Assert.True(ds.ExitCode == 0, ds.Error);
+        Assert.Equal(Math.Round(double.Parse(ds.OutLines[1].Split(',')[2], CultureInfo.InvariantCulture) * 6), double.Parse(breakdown.Groups[2].Value, CultureInfo.InvariantCulture));
     }
 
     [Fact]

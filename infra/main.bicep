@@ -62,6 +62,14 @@ param deployExampleSubscriptions bool = false
 @description('Send storage read operations (StorageRead) to Log Analytics along with writes and deletes. Reads are the largest storage category: the Functions host polls its queues and renews blob leases all the time.')
 param logStorageReads bool = true
 
+@description('Create the Azure Monitor alerts of app/alerts.bicep (metric and log search rules, see infra/README.md, Alerts). Turn off only for a throwaway environment nobody watches.')
+param deployAlerts bool = true
+
+// A comma-separated string, not an array: azd passes an unset variable as '' and only recent
+// releases parse JSON into array parameters; `azd env set ALERT_EMAILS "ops@contoso.com,oncall@contoso.com"`.
+@description('Email addresses, comma-separated, notified when an alert fires or resolves (ALERT_EMAILS). Empty: no action group is created; the alerts still evaluate and show in Azure Monitor > Alerts, but nobody is notified.')
+param alertEmails string = ''
+
 @description('.NET version of the dotnet-isolated worker.')
 param functionsRuntimeVersion string = '10.0'
 
@@ -90,7 +98,9 @@ param serviceBusNamespaceName string = ''
 param openAiAccountName string = ''
 param appServicePlanName string = ''
 param functionAppName string = ''
+param actionGroupName string = ''
 
+var alertEmailList = filter(map(split(alertEmails, ','), email => trim(email)), email => !empty(email))
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
   'azd-env-name': environmentName
@@ -115,6 +125,7 @@ var names = {
   plan: !empty(appServicePlanName) ? appServicePlanName : 'plan-${resourceToken}'
   functionApp: !empty(functionAppName) ? functionAppName : 'func-${resourceToken}'
   diagnostics: 'diag-${resourceToken}'
+  actionGroup: !empty(actionGroupName) ? actionGroupName : 'ag-${resourceToken}'
 }
 
 resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
@@ -323,6 +334,28 @@ module diagnostics 'app/diagnostics.bicep' = {
     blobEventsTopicName: blobEvents.outputs.name
     cosmosAccountName: cosmos.outputs.name
     serviceBusNamespaceName: serviceBus.outputs.name
+    functionAppName: functions.outputs.name
+  }
+}
+
+// Alerts on the resources above and on the app's telemetry; what each means and what to do first
+// is in infra/README.md (Alerts). Thresholds and windows are parameters of app/alerts.bicep.
+module alerts 'app/alerts.bicep' = if (deployAlerts) {
+  name: 'alerts'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    nameSuffix: resourceToken
+    actionGroupName: names.actionGroup
+    // Shown as the sender of notifications; the environment name tells environments apart.
+    actionGroupShortName: take(environmentName, 12)
+    alertEmails: alertEmailList
+    logAnalyticsName: monitoring.outputs.logAnalyticsName
+    serviceBusNamespaceName: serviceBus.outputs.name
+    serviceBusTopicName: serviceBus.outputs.topicName
+    blobEventsTopicName: blobEvents.outputs.name
+    cosmosAccountName: cosmos.outputs.name
     functionAppName: functions.outputs.name
   }
 }

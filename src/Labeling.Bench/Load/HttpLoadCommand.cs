@@ -13,7 +13,8 @@ namespace Labeling.Bench.Load;
 /// <c>--votes</c> + <c>--warmup</c> one-line items; <c>--concurrency</c> workers, each with its own
 /// Labeler token, loop lease (<c>GET tasks/next</c>) then vote (<c>POST tasks/{lease}/votes</c> with
 /// an Idempotency-Key) with a seeded random label. Latencies of the two requests are kept apart;
-/// the warm-up votes are not measured.
+/// the warm-up votes are not measured. A worker the project retires (default routing: a random voter can read as
+/// uninformative) stops, and the others cast its share; the figures count it.
 /// </summary>
 internal static class HttpLoadCommand
 {
@@ -74,6 +75,7 @@ internal static class HttpLoadCommand
             .Add("lease GET", leases.Summary())
             .Add("vote POST", posts.Summary())
             .Add("no task (204)", Figures.Count(workers.Sum(w => w.Empty)))
+            .Add("workers retired by the server", Figures.Count(workers.Count(w => w.Retired)))
             .WriteTo(console.Out);
         return ExitCodes.Success;
     }

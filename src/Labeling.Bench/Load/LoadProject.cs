@@ -5,7 +5,12 @@ using Labeling.Bench.Live;
 
 namespace Labeling.Bench.Load;
 
-/// <summary>A throw-away project for the load commands: labels <c>a</c> and <c>b</c>, no rules, default routing (worker retirement included: none of the load's random voters reads as informative, so the guard in WorkerRetirementCheck retires none of them).</summary>
+/// <summary>
+/// A throw-away project for the load commands: labels <c>a</c> and <c>b</c>, no rules, default routing, so the server
+/// does a default project's work. That includes worker retirement: the load's voters answer at random, and when one of
+/// them happens to read as informative, the guard in WorkerRetirementCheck lets the project retire the others (the
+/// load then goes on with the workers left; <c>http-load</c> prints how many were retired).
+/// </summary>
 internal static class LoadProject
 {
     /// <summary>The labels of load projects.</summary>

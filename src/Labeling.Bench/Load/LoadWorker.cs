@@ -19,6 +19,9 @@ internal sealed class LoadWorker(LoadClient api, string projectId, string token,
     /// <summary>Lease requests answered 204 (nothing left for this worker).</summary>
     public int Empty { get; private set; }
 
+    /// <summary>Whether the project retired this worker (a voter the model reads as uninformative, like these random ones can be); it votes no more.</summary>
+    public bool Retired { get; private set; }
+
     /// <summary>Forgets the latencies recorded so far (after the warm-up).</summary>
     public void Reset()
     {
@@ -27,17 +30,31 @@ internal sealed class LoadWorker(LoadClient api, string projectId, string token,
         Empty = 0;
     }
 
-    /// <summary>Votes until the quota is used up or the pool has nothing for this worker; returns the votes cast.</summary>
+    /// <summary>
+    /// Votes until the quota is used up, the pool has nothing for this worker, or the project retires it; returns the
+    /// votes cast. A vote it took from the quota and could not cast goes back to the other workers.
+    /// </summary>
     public async Task<int> RunAsync(Quota quota, CancellationToken ct)
     {
         var cast = 0;
-        while (quota.TryTake())
+        while (!Retired && quota.TryTake())
         {
             var start = Stopwatch.GetTimestamp();
-            var leaseId = await api.NextLeaseAsync(_bearer, _project, ct).ConfigureAwait(false);
+            string? leaseId;
+            try
+            {
+                leaseId = await api.NextLeaseAsync(_bearer, _project, ct).ConfigureAwait(false);
+            }
+            catch (LoadWorkerRetiredException)
+            {
+                Retired = true;
+                quota.Return();
+                return cast;
+            }
             if (leaseId is null)
             {
                 Empty++;
+                quota.Return();
                 return cast;
             }
             Leases.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);

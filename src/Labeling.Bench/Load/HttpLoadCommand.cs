@@ -13,8 +13,8 @@ namespace Labeling.Bench.Load;
 /// <c>--votes</c> + <c>--warmup</c> one-line items; <c>--concurrency</c> workers, each with its own
 /// Labeler token, loop lease (<c>GET tasks/next</c>) then vote (<c>POST tasks/{lease}/votes</c> with
 /// an Idempotency-Key) with a seeded random label. Latencies of the two requests are kept apart;
-/// the warm-up votes are not measured. A worker the project retires (default routing: a random voter can read as
-/// uninformative) stops, and the others cast its share; the figures count it.
+/// the warm-up votes are not measured. The project does not retire workers (<see cref="LoadProject"/>); should a
+/// server retire one anyway, it stops and the others cast its share, and the figures count it.
 /// </summary>
 internal static class HttpLoadCommand
 {

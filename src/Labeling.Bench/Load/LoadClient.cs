@@ -32,10 +32,7 @@ internal sealed class LoadClient : IDisposable
         _voteBodies = labels.ToDictionary(l => l, l => JsonSerializer.SerializeToUtf8Bytes(new VoteRequest(l), LabelingJson.Options), StringComparer.Ordinal);
     }
 
-    /// <summary>
-    /// GET /api/projects/{id}/tasks/next: the lease id, or null on 204; <see cref="Application.Problems.WorkerRetiredException"/>'s
-    /// 403 (the project retired the worker) throws <see cref="LoadWorkerRetiredException"/>.
-    /// </summary>
+    /// <summary>GET /api/projects/{id}/tasks/next: the lease id, or null on 204.</summary>
     public async Task<string?> NextLeaseAsync(string bearer, string projectId, CancellationToken ct)
     {
         using var message = new HttpRequestMessage(HttpMethod.Get, $"api/projects/{projectId}/tasks/next");
@@ -43,7 +40,6 @@ internal sealed class LoadClient : IDisposable
         using var response = await _http.SendAsync(message, ct).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.NoContent) return null;
         var body = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
-        if (response.StatusCode == HttpStatusCode.Forbidden && IsRetirement(body)) throw new LoadWorkerRetiredException(System.Text.Encoding.UTF8.GetString(body));
         Ensure(response, body, "lease a task");
         return LeaseIdOf(body) ?? throw new ApiException(response.StatusCode, "The task has no leaseId.");
     }
@@ -75,20 +71,6 @@ internal sealed class LoadClient : IDisposable
 
     public void Dispose() => _http.Dispose();
 
-    private static bool IsRetirement(byte[] body)
-    {
-        try
-        {
-            using var problem = JsonDocument.Parse(body);
-            return problem.RootElement.ValueKind == JsonValueKind.Object && problem.RootElement.TryGetProperty("title", out var title)
-                && title.ValueKind == JsonValueKind.String && title.GetString() == Application.Problems.WorkerRetiredException.ProblemTitle;
-        }
-        catch (JsonException)
-        {
-            return false;
-        }
-    }
-
     private static string? LeaseIdOf(byte[] body)
     {
         var reader = new Utf8JsonReader(body);
@@ -111,7 +93,3 @@ internal sealed class LoadClient : IDisposable
             $"Could not {what}: {(int)response.StatusCode} {response.ReasonPhrase}. {(text.Length > 500 ? text[..500] + "…" : text)}"));
     }
 }
-
-/// <summary>The project retired the worker (403, <see cref="Application.Problems.WorkerRetiredException"/>): it gets no more tasks.</summary>
-/// <param name="problem">The server's problem document.</param>
-internal sealed class LoadWorkerRetiredException(string problem) : Exception(problem);

@@ -45,7 +45,7 @@ internal sealed class LoadWorker(LoadClient api, string projectId, string token,
             {
                 leaseId = await api.NextLeaseAsync(_bearer, _project, ct).ConfigureAwait(false);
             }
-            catch (LoadWorkerRetiredException)
+            catch (Live.ApiException e) when (e.IsWorkerRetired)
             {
                 Retired = true;
                 quota.Return();

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net;
 using Labeling.Application.Crowd;
 using Labeling.Application.Items;
 using Labeling.Application.Problems;
@@ -128,8 +127,7 @@ internal sealed class CrowdReplay
         {
             task = await _api.NextTaskAsync(_workerTokens[worker], _project.Id, ct).ConfigureAwait(false);
         }
-        // The client keeps the head of the problem document, where the title is.
-        catch (ApiException e) when (e.Status == HttpStatusCode.Forbidden && e.Message.Contains(WorkerRetiredException.ProblemTitle, StringComparison.Ordinal))
+        catch (ApiException e) when (e.IsWorkerRetired)
         {
             _retired[worker] = true;
             _retiredCount++;

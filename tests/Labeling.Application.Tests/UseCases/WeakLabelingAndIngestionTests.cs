@@ -105,15 +105,15 @@ public sealed class WeakLabelingAndIngestionTests : IDisposable
         var slow = new Labeling.Domain.Rules.LabelRule { Id = "slow", Label = "spam", Pattern = "^(a+)+$" };
         await _harness.CreateProjectAsync(LabelingHarness.SpamProject() with { Rules = [slow] });
         await _harness.IngestAsync("spam", "slow.csv", "text\n" + string.Concat(Enumerable.Range(0, 30).Select(i => new string('a', 40) + "!" + i + "\n")));
-        var timeouts = new TimeoutCounter();
-        _harness.Get<Microsoft.Extensions.Logging.ILoggerFactory>().AddProvider(timeouts);
+        using var logs = new Labeling.TestSupport.Logging.LogCollector();
+        _harness.Get<Microsoft.Extensions.Logging.ILoggerFactory>().AddProvider(logs);
 
         await _harness.DrainQueueAsync();
 
         // Counted, not timed (a loaded CI machine stretches any time): each timeout is logged as event 3002, and the rule
         // is asked again only in the next batch, so the 30 items, one weak-labeling message, log one timeout, not 30.
         Assert.True(30 <= _harness.Get<Microsoft.Extensions.Options.IOptions<LabelingOptions>>().Value.WeakLabelBatchSize);
-        Assert.Equal(1, timeouts.Count);
+        Assert.Equal(1, logs.Records.Count(r => r.EventId.Id == 3002));
         var items = await _harness.Get<IItemStore>().ListAsync("spam", null, null, 100, CancellationToken.None);
         Assert.Equal(30, items.Count);
         Assert.All(items, i => Assert.Equal(ItemState.Collecting, i.State));
@@ -165,29 +165,5 @@ public sealed class WeakLabelingAndIngestionTests : IDisposable
 
         Assert.Equal(0, second);
         Assert.Equal(3, await _harness.ScalarAsync("SELECT COUNT(*) FROM votes"));
-    }
-
-    // Counts the weak labeler's rule-timeout records (event 3002).
-    private sealed class TimeoutCounter : Microsoft.Extensions.Logging.ILoggerProvider, Microsoft.Extensions.Logging.ILogger
-    {
-        private int _count;
-
-        public int Count => Volatile.Read(ref _count);
-
-        public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => this;
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
-
-        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (eventId.Id == 3002) Interlocked.Increment(ref _count);
-        }
-
-        public void Dispose()
-        {
-        }
     }
 }

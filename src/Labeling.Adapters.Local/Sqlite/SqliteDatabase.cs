@@ -26,7 +26,10 @@ namespace Labeling.Adapters.Local.Sqlite;
 /// </para>
 /// <para>
 /// Connections stay open with their prepared statements (<see cref="SqliteSession"/>): one for writes,
-/// a pool for reads.
+/// a pool for reads. They keep temporary data in memory (<c>temp_store=MEMORY</c>): above all the statement
+/// journal of each group-committed write's savepoint, which SQLite otherwise spills to a temporary file once
+/// a batch has changed 64 KiB of pages — under load that file took nearly as many <c>pwrite</c>s as the WAL,
+/// and a fresh server's first 20,000 votes ran about 8 % faster without it.
 /// </para>
 /// <para>
 /// Checkpoints: a background loop copies the WAL back into the database every half second
@@ -356,7 +359,7 @@ public sealed class SqliteDatabase : IDisposable
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await ExecuteAsync(connection, "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;", cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(connection, "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA temp_store=MEMORY;", cancellationToken).ConfigureAwait(false);
             return connection;
         }
         catch

@@ -94,6 +94,27 @@ public sealed class SqliteGroupCommitTests : IDisposable
         Assert.Equal(2, await items.CountCrowdVotesAsync("p1", CancellationToken.None));
     }
 
+    [Fact]
+    public async Task Connections_ReadSessionsAndTheGroupCommitWriter_KeepTemporaryDataInMemoryAndSyncAtCheckpoints()
+    {
+        await _database.InitializeAsync(CancellationToken.None);
+
+        long tempStore, synchronous;
+        using (var read = await _database.ReadAsync(CancellationToken.None))
+        {
+            tempStore = (long)read.Prepared("PRAGMA temp_store").ExecuteScalar()!;
+            synchronous = (long)read.Prepared("PRAGMA synchronous").ExecuteScalar()!;
+        }
+
+        var writer = await _database.WriteAsync(
+            write => ((long)write.Prepared("PRAGMA temp_store").ExecuteScalar()!, (long)write.Prepared("PRAGMA synchronous").ExecuteScalar()!),
+            CancellationToken.None);
+
+        // temp_store 2 = MEMORY: a batch's savepoint journals never spill to a temporary file. synchronous 1 = NORMAL.
+        Assert.Equal((2L, 1L), (tempStore, synchronous));
+        Assert.Equal((2L, 1L), writer);
+    }
+
     private static Vote VoteOn(string projectId, string itemId) => new(projectId, itemId, "worker:alice", LabelerKind.Worker, "spam", At, null);
 
     private async Task<List<string>> StoredProjectsAsync()

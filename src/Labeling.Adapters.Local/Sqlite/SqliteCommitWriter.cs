@@ -131,6 +131,15 @@ internal sealed class SqliteCommitWriter
         var label = command.Parameters.Add("$label", SqliteType.Text);
         var at = command.Parameters.Add("$at", SqliteType.Integer);
         var lease = command.Parameters.Add("$lease", SqliteType.Text);
+
+        // Each labeler's own count (a worker's statistics read it) on the labeler's row, which a label vote rewrites anyway.
+        var count = Command("""
+            INSERT INTO labelers (project_id, labeler_id, kind, votes) VALUES ($p, $l, $kind, 1)
+            ON CONFLICT (project_id, labeler_id) DO UPDATE SET votes = votes + 1
+            """);
+        count.Add("$p", _projectId);
+        var countLabeler = count.Parameters.Add("$l", SqliteType.Text);
+        var countKind = count.Parameters.Add("$kind", SqliteType.Text);
         foreach (var vote in commit.Votes)
         {
             item.Value = vote.ItemId;
@@ -140,6 +149,9 @@ internal sealed class SqliteCommitWriter
             at.Value = SqliteValues.Time(vote.At);
             lease.Value = (object?)vote.LeaseId ?? DBNull.Value;
             command.ExecuteNonQuery();
+            countLabeler.Value = vote.LabelerId;
+            countKind.Value = kind.Value;
+            count.ExecuteNonQuery();
         }
 
         // The budget check on every lease and vote reads this row instead of counting the project's votes.

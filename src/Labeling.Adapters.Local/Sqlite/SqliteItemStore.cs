@@ -19,6 +19,9 @@ public sealed class SqliteItemStore : IItemStore, IQueuedItemCommits
     /// <summary>A project's crowd responses: one row of the counter the commits keep, not a count of the votes.</summary>
     internal const string CrowdVotesQuery = "SELECT crowd_votes FROM project_counters WHERE project_id = $p";
 
+    /// <summary>One labeler's votes in a project: the count the commits keep on its row, not a count of the votes.</summary>
+    internal const string LabelerVotesQuery = "SELECT votes FROM labelers WHERE project_id = $p AND labeler_id = $l";
+
     private const string LabeledStates = "('auto-accepted', 'decided')";
     private readonly SqliteDatabase _database;
     private readonly TimeProvider _time;
@@ -181,10 +184,10 @@ public sealed class SqliteItemStore : IItemStore, IQueuedItemCommits
     public async Task<int> CountVotesByAsync(string projectId, string labelerId, CancellationToken cancellationToken)
     {
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = SqliteValues.Command(connection, "SELECT COUNT(*) FROM votes WHERE project_id = $p AND labeler_id = $l");
+        await using var command = SqliteValues.Command(connection, LabelerVotesQuery);
         command.Add("$p", projectId);
         command.Add("$l", labelerId);
-        return (int)(long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long count ? (int)count : 0;
     }
 
     /// <inheritdoc />

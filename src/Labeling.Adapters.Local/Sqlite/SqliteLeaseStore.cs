@@ -37,14 +37,14 @@ public sealed class SqliteLeaseStore : ILeaseStore
           AND i.state = 'collecting' AND i.lease_id = l.id
         """;
 
-    private const string FindOpenQuery = $"""
+    internal const string FindOpenQuery = $"""
         SELECT l.id, l.project_id, l.item_id, l.worker_id, l.created_at, l.expires_at, l.completed_at, l.released_at
         {OpenLeasesOfWorker}
         ORDER BY l.created_at DESC LIMIT 1
         """;
 
     // One conditional update: the item is free and new to the worker, and the worker holds no other open lease.
-    private const string AcquireUpdate = $"""
+    internal const string AcquireUpdate = $"""
         UPDATE items SET lease_id = $lease, lease_worker = $w, lease_expires = $expires
         WHERE project_id = $p AND id = $item AND state = 'collecting'
           AND (lease_expires IS NULL OR lease_expires <= $now)

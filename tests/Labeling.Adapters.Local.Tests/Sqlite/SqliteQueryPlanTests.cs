@@ -28,6 +28,21 @@ public sealed class SqliteQueryPlanTests : IDisposable
         Assert.DoesNotContain("SCAN", plan, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(nameof(SqliteLeaseStore.FindOpenQuery))]
+    [InlineData(nameof(SqliteLeaseStore.AcquireUpdate))]
+    public async Task OpenLeaseLookups_Plan_SearchTheIndexOfOpenLeasesOnly(string query)
+    {
+        var sql = query == nameof(SqliteLeaseStore.FindOpenQuery) ? SqliteLeaseStore.FindOpenQuery : SqliteLeaseStore.AcquireUpdate;
+
+        var plan = await PlanAsync(sql, ("$p", "p1"), ("$w", "worker:a"), ("$now", 0L), ("$item", "itm_a"), ("$lease", "lse_a"), ("$expires", 1L));
+
+        // The partial index holds only unused, unreleased leases; every lease a worker ever took would make the lookup
+        // (and each grant's and vote's index writes) grow with the project.
+        Assert.Contains("USING INDEX ix_leases_open (project_id=? AND worker_id=? AND expires_at>?)", plan, StringComparison.Ordinal);
+        Assert.DoesNotContain("SCAN", plan, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task CountCrowdVotesQuery_Plan_ReadsTheCounterNotTheVotes()
     {
@@ -35,6 +50,15 @@ public sealed class SqliteQueryPlanTests : IDisposable
 
         Assert.DoesNotContain("votes USING", plan, StringComparison.Ordinal);
         Assert.Contains("SEARCH project_counters", plan, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task LabelerVotesQuery_Plan_ReadsTheLabelersCounterNotTheVotes()
+    {
+        var plan = await PlanAsync(SqliteItemStore.LabelerVotesQuery, ("$p", "p1"), ("$l", "worker:a"));
+
+        Assert.DoesNotContain("votes USING", plan, StringComparison.Ordinal);
+        Assert.Contains("SEARCH labelers USING INDEX sqlite_autoindex_labelers_1 (project_id=? AND labeler_id=?)", plan, StringComparison.Ordinal);
     }
 
     private async Task<string> PlanAsync(string sql, params (string Name, object Value)[] parameters)

@@ -24,14 +24,31 @@ public sealed class SqliteSchemaUpgradeTests : IDisposable
         await ExecuteAsync(path, """
             CREATE TABLE leases (id TEXT PRIMARY KEY, project_id TEXT NOT NULL, item_id TEXT NOT NULL, worker_id TEXT NOT NULL,
                 created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, completed_at INTEGER);
+            CREATE INDEX ix_leases_worker ON leases (project_id, worker_id, completed_at);
             INSERT INTO leases VALUES ('lse_old', 'p1', 'itm_a', 'worker:alice', 0, 300000, 1000);
             """);
 
-        var lease = await new SqliteLeaseStore(new SqliteDatabase(path)).GetAsync("lse_old", CancellationToken.None);
+        var database = new SqliteDatabase(path);
+        var lease = await new SqliteLeaseStore(database).GetAsync("lse_old", CancellationToken.None);
 
         Assert.Equal("worker:alice", lease?.WorkerId);
         Assert.NotNull(lease?.CompletedAt);
         Assert.Null(lease?.ReleasedAt);
+
+        // The index of every lease by worker gives way to the partial one of open leases, which needs released_at.
+        await using var connection = await database.OpenAsync(CancellationToken.None);
+        await using var indexes = connection.CreateCommand();
+        indexes.CommandText = "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'leases' AND sql IS NOT NULL ORDER BY name";
+        var names = new List<string>();
+        await using (var reader = await indexes.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                names.Add(reader.GetString(0));
+            }
+        }
+
+        Assert.Equal(["ix_leases_item", "ix_leases_open"], names);
     }
 
     [Fact]
@@ -62,6 +79,46 @@ public sealed class SqliteSchemaUpgradeTests : IDisposable
 
         Assert.Equal(3, await restarted.CountCrowdVotesAsync("p1", CancellationToken.None));
         Assert.Equal(1, await restarted.CountCrowdVotesAsync("p2", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task InitializeAsync_LabelersFromBeforeTheirVoteCounts_CountsEachLabelersVotesAndKeepsTheirRecords()
+    {
+        var path = Path.Combine(_folder, "labeling.db");
+        await ExecuteAsync(path, """
+            CREATE TABLE votes (seq INTEGER PRIMARY KEY AUTOINCREMENT, project_id TEXT NOT NULL, item_id TEXT NOT NULL, labeler_id TEXT NOT NULL,
+                kind TEXT NOT NULL, label TEXT, at INTEGER NOT NULL, lease_id TEXT, UNIQUE (project_id, item_id, labeler_id));
+            CREATE INDEX ix_votes_labeler ON votes (project_id, labeler_id);
+            CREATE TABLE labelers (project_id TEXT NOT NULL, labeler_id TEXT NOT NULL, kind TEXT NOT NULL,
+                checked INTEGER NOT NULL DEFAULT 0, agreed INTEGER NOT NULL DEFAULT 0, statistics TEXT, PRIMARY KEY (project_id, labeler_id));
+            INSERT INTO votes (project_id, item_id, labeler_id, kind, label, at) VALUES
+                ('p1', 'itm_a', 'worker:alice', 'worker', 'spam', 0), ('p1', 'itm_b', 'worker:alice', 'worker', NULL, 0),
+                ('p1', 'itm_a', 'rule:links', 'rule', 'spam', 0), ('p2', 'itm_c', 'worker:alice', 'worker', 'ham', 0);
+            INSERT INTO labelers (project_id, labeler_id, kind, checked, agreed, statistics) VALUES
+                ('p1', 'worker:alice', 'worker', 0, 0, '{"kept":true}'), ('p1', 'rule:links', 'rule', 5, 4, NULL);
+            PRAGMA user_version = 1;
+            """);
+        var database = new SqliteDatabase(path);
+        var items = new SqliteItemStore(database, TimeProvider.System);
+
+        Assert.Equal(2, await items.CountVotesByAsync("p1", "worker:alice", CancellationToken.None));
+        Assert.Equal(1, await items.CountVotesByAsync("p1", "rule:links", CancellationToken.None));
+        Assert.Equal(1, await items.CountVotesByAsync("p2", "worker:alice", CancellationToken.None));
+        Assert.Equal(0, await items.CountVotesByAsync("p1", "worker:nobody", CancellationToken.None));
+        var tracks = await new SqliteLabelerStore(database).GetMachineTracksAsync("p1", CancellationToken.None);
+        Assert.Equal((5L, 4L), (tracks["rule:links"].Checked, tracks["rule:links"].Agreed));
+
+        await items.CommitAsync(new ItemCommit("p1") { Votes = [new Vote("p1", "itm_c", "worker:alice", LabelerKind.Worker, "ham", DateTimeOffset.UnixEpoch, null)] }, CancellationToken.None);
+
+        Assert.Equal(3, await items.CountVotesByAsync("p1", "worker:alice", CancellationToken.None));
+        await using var connection = await database.OpenAsync(CancellationToken.None);
+        await using var check = connection.CreateCommand();
+        check.CommandText = """
+            SELECT (SELECT statistics FROM labelers WHERE project_id = 'p1' AND labeler_id = 'worker:alice')
+                || ' ' || (SELECT COUNT(*) FROM sqlite_schema WHERE name = 'ix_votes_labeler')
+                || ' ' || (SELECT user_version FROM pragma_user_version)
+            """;
+        Assert.Equal("""{"kept":true} 0 2""", await check.ExecuteScalarAsync());
     }
 
     private static async Task ExecuteAsync(string path, string sql)

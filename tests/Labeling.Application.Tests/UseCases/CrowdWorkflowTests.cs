@@ -73,6 +73,25 @@ public sealed class CrowdWorkflowTests : IDisposable
     }
 
     [Fact]
+    public async Task NextTask_LeasesTakenOneAfterAnother_HaveIdsInTheOrderTheyWereTaken()
+    {
+        await SeedAsync();
+        await _harness.IngestAsync("spam", "more.csv", "text\n" + string.Concat(Enumerable.Range(1, 9).Select(i => $"comment number {i} about the video\n")));
+        await _harness.DrainQueueAsync();
+        var leasing = _harness.Get<TaskLeasing>();
+        var ids = new List<string>();
+        foreach (var worker in Enumerable.Range(1, 12).Select(i => $"worker:w{i}"))
+        {
+            ids.Add((await leasing.NextAsync("spam", worker, CancellationToken.None))!.LeaseId);
+            _harness.Time.Advance(TimeSpan.FromMilliseconds(2));
+        }
+
+        // Time-ordered ids append to the lease-id index of a store instead of writing a random page of it per lease.
+        Assert.Equal(ids.Order(StringComparer.Ordinal), ids);
+        Assert.All(ids, id => Assert.Matches("^lse_[0-9a-f]{32}$", id));
+    }
+
+    [Fact]
     public async Task Vote_ModelRebuiltFromStoreAfterRestart_GivesTheSamePosterior()
     {
         await SeedAsync();

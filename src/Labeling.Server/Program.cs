@@ -1,4 +1,5 @@
 using Labeling.Adapters.Local;
+using Labeling.Adapters.Local.Hosting;
 using Labeling.Application;
 using Labeling.Application.Http;
 using Labeling.Server;
@@ -32,7 +33,17 @@ app.UseLabelingRequestLimits();
 app.MapOpenApi();
 app.MapHealthChecks("/health");
 app.MapLabelingApi();
-await app.RunAsync();
+try
+{
+    await app.RunAsync();
+}
+catch (DataFolderInUseException ex)
+{
+    // Not a crash: say what to do, without a stack trace.
+    await Console.Error.WriteLineAsync(ex.Message);
+    return 1;
+}
+
 return 0;
 
 /// <summary>The server's entry point; public so tests can host it with WebApplicationFactory.</summary>

@@ -11,10 +11,11 @@ using Microsoft.Extensions.Options;
 namespace Labeling.Adapters.Local.Hosting;
 
 /// <summary>
-/// Runs before the API listens: creates the database, the demo project on first start, and re-queues
-/// items left in weak labeling (an upload whose request died between saving items and queuing them).
+/// Runs before the API listens: takes the data folder (<see cref="DataFolderLock"/>: one server per folder), creates
+/// the database, the demo project on first start, and re-queues items left in weak labeling (an upload whose request
+/// died between saving items and queuing them).
 /// </summary>
-public sealed partial class LocalStartup : IHostedService
+public sealed partial class LocalStartup : IHostedService, IDisposable
 {
     private readonly SqliteDatabase _database;
     private readonly IProjectStore _projects;
@@ -24,6 +25,7 @@ public sealed partial class LocalStartup : IHostedService
     private readonly LabelingOptions _options;
     private readonly LocalStorageOptions _storage;
     private readonly ILogger<LocalStartup> _logger;
+    private DataFolderLock? _lock;
 
     /// <summary>Creates the startup step.</summary>
     public LocalStartup(
@@ -49,6 +51,7 @@ public sealed partial class LocalStartup : IHostedService
     /// <inheritdoc />
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        _lock ??= DataFolderLock.Acquire(_storage.FullDataDirectory);
         await _database.InitializeAsync(cancellationToken).ConfigureAwait(false);
         LogDataFolder(_logger, _storage.FullDataDirectory);
         if (_options.CreateDemoProject && await _projects.TryCreateAsync(DemoProject.Create(_time.GetUtcNow()), cancellationToken).ConfigureAwait(false))
@@ -75,6 +78,13 @@ public sealed partial class LocalStartup : IHostedService
 
     /// <inheritdoc />
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Lets the data folder go, once the host has stopped every service that uses it.</summary>
+    public void Dispose()
+    {
+        _lock?.Dispose();
+        _lock = null;
+    }
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Data folder: {DataDirectory}")]
     private static partial void LogDataFolder(ILogger logger, string dataDirectory);

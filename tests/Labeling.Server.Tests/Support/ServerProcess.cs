@@ -89,6 +89,20 @@ public sealed class ServerProcess : IDisposable
         Assert.Fail($"The server did not become healthy:\n{Output}");
     }
 
+    /// <summary>Starts the server expecting it to stop by itself (it refuses to start), and returns its exit code.</summary>
+    public async Task<int> RunToExitAsync(TimeSpan timeout)
+    {
+        var start = Start(["--urls", BaseAddress.ToString().TrimEnd('/'), "--data", _dataDirectory, "--Logging:LogLevel:Default=Warning", .. _extraArgs]);
+        _process = Process.Start(start)!;
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        using var cancel = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cancel.Token);
+        return _process.ExitCode;
+    }
+
     /// <summary>Kills the process at once, as a crash would: no graceful shutdown, no flush.</summary>
     public void Kill()
     {

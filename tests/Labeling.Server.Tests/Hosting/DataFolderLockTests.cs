@@ -1,0 +1,31 @@
+using Labeling.Server.Tests.Support;
+
+namespace Labeling.Server.Tests.Hosting;
+
+/// <summary>One server per data folder: a second one refuses to start and says why; a crashed one leaves no lock behind.</summary>
+public sealed class DataFolderLockTests
+{
+    [Fact]
+    public async Task Start_SecondServerOnADataFolderInUse_ExitsWithAClearMessageAndStartsOnceTheFirstIsGone()
+    {
+        using var data = new TempFolder();
+        using var first = new ServerProcess(data.Path, ServerProcess.FreePort(), "--Labeling:CreateDemoProject=false");
+        await first.StartAsync();
+
+        using var second = new ServerProcess(data.Path, ServerProcess.FreePort(), "--Labeling:CreateDemoProject=false");
+        var exitCode = await second.RunToExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains($"The data folder '{data.Path}' is in use by another Labeling.Server", second.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", second.Output, StringComparison.Ordinal);
+        using (var http = new HttpClient { BaseAddress = first.BaseAddress })
+        {
+            Assert.True((await http.GetAsync("/health")).IsSuccessStatusCode);
+        }
+
+        // Killed, not stopped: the operating system lets the lock go with the process.
+        first.Kill();
+        using var third = new ServerProcess(data.Path, ServerProcess.FreePort(), "--Labeling:CreateDemoProject=false");
+        await third.StartAsync();
+    }
+}

@@ -34,4 +34,10 @@ public sealed record DriftReport(
 
     /// <summary>How many crowd decisions were re-opened, listed or not.</summary>
     public int ReopenedCount { get; init; }
+
+    /// <summary>
+    /// Re-opened items sent to review because no crowd vote came for <see cref="Domain.Routing.RoutingSettings.ReopenedReviewHours"/>
+    /// (their published label stands until a reviewer decides).
+    /// </summary>
+    public int ReopenedSentToReview { get; init; }
 }

@@ -35,6 +35,9 @@ public sealed record RefitSummary(
     /// <summary>The re-opened items (at most <see cref="ReliabilityRefitOptions.MaxDisagreementsListed"/>).</summary>
     public IReadOnlyList<ReopenedItem> ReopenedItems { get; init; } = [];
 
+    /// <summary>Re-opened items sent to review because no crowd vote reached them for <c>routing.reopenedReviewHours</c>.</summary>
+    public int ReopenedSentToReview { get; init; }
+
     /// <summary>Summarises a report.</summary>
     /// <param name="report">The drift report.</param>
     /// <param name="accuracyChangeWarning">The accuracy change above which a labeler counts as drifted.</param>
@@ -49,6 +52,7 @@ public sealed record RefitSummary(
         {
             Reopened = report.ReopenedCount,
             ReopenedItems = report.Reopened,
+            ReopenedSentToReview = report.ReopenedSentToReview,
         };
     }
 }

@@ -1,8 +1,11 @@
+using System.Globalization;
+using Labeling.Application.Items;
 using Labeling.Application.Ports;
 using Labeling.Application.Problems;
 using Labeling.Application.WeakLabeling;
 using Labeling.Domain.Items;
 using Labeling.Domain.Projects;
+using Labeling.Domain.Routing;
 using Labeling.Domain.TruthInference;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -125,9 +128,11 @@ public sealed partial class ReliabilityRefit
         var disagreements = fit is null ? [] : await DisagreementsAsync(projectId, labels, fit, cancellationToken).ConfigureAwait(false);
         List<RevisedLabel> revisions = [];
         List<ReopenedItem> reopened = [];
-        int conflicts = 0, refreshed = 0, refreshConflicts = 0, reopenConflicts = 0;
+        int conflicts = 0, refreshed = 0, refreshConflicts = 0, reopenConflicts = 0, unanswered = 0, unansweredConflicts = 0;
         try
         {
+            // Before the re-check: an item re-opened by this run has just changed and is not due.
+            (unanswered, unansweredConflicts) = await ReviewUnansweredAsync(project, state, now, cancellationToken).ConfigureAwait(false);
             if (refitted.Count > 0)
             {
                 await _store.ReplaceStatisticsAsync(projectId, refitted, cancellationToken).ConfigureAwait(false);
@@ -149,10 +154,11 @@ public sealed partial class ReliabilityRefit
         var listed = _options.MaxDisagreementsListed;
         var report = new DriftReport(projectId, method.Name, now, since, window.Count, answers.Count, drift,
             disagreements.Take(listed).Select(d => d.Found).ToArray(), disagreements.Count,
-            revisions.Take(listed).ToArray(), revisions.Count, conflicts + refreshConflicts + reopenConflicts, refreshed)
+            revisions.Take(listed).ToArray(), revisions.Count, conflicts + refreshConflicts + reopenConflicts + unansweredConflicts, refreshed)
         {
             Reopened = reopened.Take(listed).ToArray(),
             ReopenedCount = reopened.Count,
+            ReopenedSentToReview = unanswered,
         };
         if (reopened.Count > 0)
         {
@@ -363,6 +369,61 @@ public sealed partial class ReliabilityRefit
         return (reopened, conflicts);
     }
 
+    // Re-opened items no crowd vote reached for routing.reopenedReviewHours go to review, as the routing policy sends an item
+    // it cannot decide: the votes it would need are not coming.
+    private async Task<(int Sent, int Conflicts)> ReviewUnansweredAsync(Project project, OnlineDawidSkeneState state, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var hours = project.Routing.ReopenedReviewHours;
+        var due = now - TimeSpan.FromHours(hours);
+        var waiting = new List<Item>();
+        string? after = null;
+        while (true)
+        {
+            var page = await _items.ListAsync(project.Id, ItemState.Collecting, after, ReviewPage, cancellationToken).ConfigureAwait(false);
+            waiting.AddRange(page.Where(i => i.ReopenedFromRevision is not null && i.UpdatedAt <= due));
+            if (page.Count < ReviewPage)
+            {
+                break;
+            }
+
+            after = page[^1].Id;
+        }
+
+        if (waiting.Count == 0)
+        {
+            return (0, 0);
+        }
+
+        var evidence = state.Items.ToDictionary(i => i.Item, StringComparer.Ordinal);
+        var sent = 0;
+        var conflicts = 0;
+        foreach (var item in waiting)
+        {
+            var published = item.ReopenedFromRevision!.Value;
+            var reason = string.Create(CultureInfo.InvariantCulture,
+                $"Re-opened for more votes, and no crowd vote came from {item.UpdatedAt:O} to {now:O} (routing.reopenedReviewHours {hours:0.##}): sent to review. Consumers keep the label of revision {published} until a reviewer decides.");
+            var decision = new RoutingDecision(RoutingStep.SendToReview, ItemState.NeedsReview, null, null, null, reason);
+            var commit = new ItemCommit(project.Id)
+            {
+                // The stored evidence goes back unchanged (a commit writes an item's evidence with it); the revision guards the write.
+                Items = [new ItemWrite(ItemTransitions.Apply(item, decision, null, project, now), evidence.GetValueOrDefault(item.Id))],
+            };
+            try
+            {
+                await _items.CommitAsync(commit, cancellationToken).ConfigureAwait(false);
+                sent++;
+                LogUnansweredToReview(_logger, project.Id, item.Id, item.UpdatedAt, hours, published);
+            }
+            catch (ConcurrencyConflictException ex)
+            {
+                conflicts++;
+                LogRevisionConflict(_logger, project.Id, item.Id, ex.Message);
+            }
+        }
+
+        return (sent, conflicts);
+    }
+
     private async Task<(int Refreshed, int Conflicts)> RefreshReviewAsync(
         string projectId,
         string method,
@@ -443,6 +504,9 @@ public sealed partial class ReliabilityRefit
 
     [LoggerMessage(EventId = 6006, Level = LogLevel.Information, Message = "Re-opened item {ItemId} of project {ProjectId} for more votes: '{Label}' has stopping posterior {Confidence:0.000} < recheck target {Target} with the re-fitted reliabilities, revision {Revision}")]
     private static partial void LogReopened(ILogger logger, string projectId, string itemId, string label, double confidence, double target, long revision);
+
+    [LoggerMessage(EventId = 6007, Level = LogLevel.Information, Message = "Sent re-opened item {ItemId} of project {ProjectId} to review: no crowd vote since {Since:O} ({Hours} hours, routing.reopenedReviewHours); consumers keep revision {PublishedRevision}")]
+    private static partial void LogUnansweredToReview(ILogger logger, string projectId, string itemId, DateTimeOffset since, double hours, long publishedRevision);
 
     [LoggerMessage(EventId = 6005, Level = LogLevel.Warning, Message = "Item {ItemId} of project {ProjectId} changed while the re-fit revised it; left for the next re-fit: {Reason}")]
     private static partial void LogRevisionConflict(ILogger logger, string projectId, string itemId, string reason);

@@ -40,6 +40,14 @@ public sealed record RoutingSettings
     public double RecheckTarget { get; init; } = 0.99;
 
     /// <summary>
+    /// Hours an item the re-check re-opened may stay in the crowd pool without a crowd vote before the next re-fit sends it
+    /// to review. Without a limit it could wait for ever: when every worker still coming has answered it (or skipped it), no
+    /// one is offered it again, and the doubted label never gets its second reading. In review it keeps what it has: its
+    /// posterior, its votes, and the published label, which consumers keep until a reviewer's label revises it. Default 24.
+    /// </summary>
+    public double ReopenedReviewHours { get; init; } = 24;
+
+    /// <summary>
     /// Pseudo-answers of an uninformative labeler mixed into each voter's reliability when deciding
     /// whether an item has enough votes (<see cref="StoppingPosterior"/>): a labeler with little
     /// evidence yet counts for little, one with much more evidence than this counts in full. Default
@@ -125,6 +133,11 @@ public sealed record RoutingSettings
         if (!(RecheckTarget > 0.5 && RecheckTarget <= 1.0))
         {
             errors.Add($"routing.recheckTarget is {RecheckTarget}; use a probability in (0.5, 1], e.g. 0.99 (to keep every decided label, set routing.recheckDecidedLabels to false).");
+        }
+
+        if (!(ReopenedReviewHours > 0) || !double.IsFinite(ReopenedReviewHours))
+        {
+            errors.Add($"routing.reopenedReviewHours is {ReopenedReviewHours}; use hours above 0, e.g. 24.");
         }
 
         if (!(ReliabilityDoubt >= 0) || !double.IsFinite(ReliabilityDoubt))

@@ -102,6 +102,58 @@ public sealed class LabelRecheckTests : IDisposable
     }
 
     [Fact]
+    public async Task ReopenedItem_NoCrowdVoteForTheReviewHours_TheNextRefitSendsItToReviewAndTheReviewerRevisesThePublishedLabel()
+    {
+        var doubted = await SeedAsync(new RoutingSettings { ReopenedReviewHours = 24 });
+        var refit = _harness.Get<ReliabilityRefit>();
+        await refit.RefitAsync("recheck", CancellationToken.None);
+        var events = await _harness.ScalarAsync("SELECT COUNT(*) FROM outbox");
+
+        _harness.Time.Advance(TimeSpan.FromHours(23));
+        Assert.Equal(0, (await refit.RefitAsync("recheck", CancellationToken.None)).ReopenedSentToReview);
+        Assert.Equal((ItemState.Collecting, (string?)null), await StateAsync(doubted.Id));
+
+        _harness.Time.Advance(TimeSpan.FromHours(2));
+        var report = await refit.RefitAsync("recheck", CancellationToken.None);
+
+        Assert.Equal(1, report.ReopenedSentToReview);
+        var waiting = (await _harness.Get<IItemStore>().GetAsync("recheck", doubted.Id, CancellationToken.None))!;
+        Assert.Equal((ItemState.NeedsReview, (long?)doubted.Revision, 2), (waiting.State, waiting.ReopenedFromRevision, waiting.CrowdVotes));
+        Assert.Contains("no crowd vote came", waiting.Reason, StringComparison.Ordinal);
+        Assert.Contains($"Consumers keep the label of revision {doubted.Revision}", waiting.Reason, StringComparison.Ordinal);
+        // No event: consumers hold the published label; the item's evidence stays in the model.
+        Assert.Equal(events, await _harness.ScalarAsync("SELECT COUNT(*) FROM outbox"));
+        Assert.Equal(1, await _harness.ScalarAsync($"SELECT COUNT(*) FROM items WHERE id = '{doubted.Id}' AND evidence LIKE '%dee%'"));
+        Assert.Null(await _harness.Get<TaskLeasing>().NextAsync("recheck", Known[2], CancellationToken.None));
+
+        var resolved = await _harness.Get<ReviewResolution>().ResolveAsync("recheck", doubted.Id, new ResolutionRequest("spam"), CancellationToken.None);
+
+        var again = await _harness.OutboxEventAsync($"{doubted.Id}-r{resolved.Revision}");
+        Assert.Equal(doubted.Revision, again["data"]!["revises"]!.GetValue<long>());
+        Assert.Equal("reviewer", again["data"]!["decidedBy"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task ReopenedItem_ACrowdVoteThatDoesNotDecideIt_StartsTheReviewHoursAgain()
+    {
+        var doubted = await SeedAsync(new RoutingSettings { ReopenedReviewHours = 24 });
+        var refit = _harness.Get<ReliabilityRefit>();
+        await refit.RefitAsync("recheck", CancellationToken.None);
+        _harness.Time.Advance(TimeSpan.FromHours(20));
+        var task = await _harness.Get<TaskLeasing>().NextAsync("recheck", Known[1], CancellationToken.None);
+        var outcome = await _harness.Get<VoteRecording>().SubmitAsync(task!.LeaseId, Known[1], new VoteRequest("ham"), null, CancellationToken.None);
+        Assert.Equal(ItemState.Collecting, outcome.Result.State);
+
+        _harness.Time.Advance(TimeSpan.FromHours(5));
+        Assert.Equal(0, (await refit.RefitAsync("recheck", CancellationToken.None)).ReopenedSentToReview);
+        Assert.Equal((ItemState.Collecting, (string?)null), await StateAsync(doubted.Id));
+
+        _harness.Time.Advance(TimeSpan.FromHours(20));
+        Assert.Equal(1, (await refit.RefitAsync("recheck", CancellationToken.None)).ReopenedSentToReview);
+        Assert.Equal((ItemState.NeedsReview, (string?)null), await StateAsync(doubted.Id));
+    }
+
+    [Fact]
     public async Task RefitAsync_RecheckOff_LeavesTheDoubtedLabel()
     {
         var doubted = await SeedAsync(new RoutingSettings { RecheckDecidedLabels = false });

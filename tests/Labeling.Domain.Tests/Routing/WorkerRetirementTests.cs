@@ -102,6 +102,19 @@ public sealed class WorkerRetirementTests
         Assert.Contains(errors, e => e.Contains("routing.retirementVotes", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(-1.0)]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    public void Validate_ReopenedReviewHoursNotAPositiveNumber_NamesTheSetting(double hours)
+    {
+        var errors = new RoutingSettings { ReopenedReviewHours = hours }.Validate();
+
+        Assert.Contains(errors, e => e.Contains("routing.reopenedReviewHours", StringComparison.Ordinal));
+        Assert.Empty(new RoutingSettings { ReopenedReviewHours = 0.5 }.Validate());
+    }
+
     [Fact]
     public void Assess_NoReliabilityDoubt_RetiresNobody()
     {

@@ -9,6 +9,13 @@ namespace Labeling.Adapters.Local.Tests.Sqlite;
 /// <summary>A data folder written by an earlier version opens and keeps its data.</summary>
 public sealed class SqliteSchemaUpgradeTests : IDisposable
 {
+    // The votes table as the first versions created it (the table has not changed since; its indexes have).
+    private const string OldVotesTable = """
+        CREATE TABLE votes (seq INTEGER PRIMARY KEY AUTOINCREMENT, project_id TEXT NOT NULL, item_id TEXT NOT NULL, labeler_id TEXT NOT NULL,
+            kind TEXT NOT NULL, label TEXT, at INTEGER NOT NULL, lease_id TEXT, UNIQUE (project_id, item_id, labeler_id));
+
+        """;
+
     private readonly string _folder = Directory.CreateTempSubdirectory("labeling-upgrade-").FullName;
 
     public void Dispose()
@@ -55,9 +62,7 @@ public sealed class SqliteSchemaUpgradeTests : IDisposable
     public async Task InitializeAsync_VotesFromBeforeTheCounters_CountsThemOnceAndThenKeepsCounting()
     {
         var path = Path.Combine(_folder, "labeling.db");
-        await ExecuteAsync(path, """
-            CREATE TABLE votes (seq INTEGER PRIMARY KEY AUTOINCREMENT, project_id TEXT NOT NULL, item_id TEXT NOT NULL, labeler_id TEXT NOT NULL,
-                kind TEXT NOT NULL, label TEXT, at INTEGER NOT NULL, lease_id TEXT, UNIQUE (project_id, item_id, labeler_id));
+        await ExecuteAsync(path, OldVotesTable + """
             INSERT INTO votes (project_id, item_id, labeler_id, kind, label, at) VALUES
                 ('p1', 'itm_a', 'worker:alice', 'worker', 'spam', 0), ('p1', 'itm_b', 'worker:alice', 'worker', NULL, 0),
                 ('p1', 'itm_a', 'rule:links', 'rule', 'spam', 0), ('p2', 'itm_c', 'worker:bob', 'worker', 'ham', 0);
@@ -85,9 +90,7 @@ public sealed class SqliteSchemaUpgradeTests : IDisposable
     public async Task InitializeAsync_LabelersFromBeforeTheirVoteCounts_CountsEachLabelersVotesAndKeepsTheirRecords()
     {
         var path = Path.Combine(_folder, "labeling.db");
-        await ExecuteAsync(path, """
-            CREATE TABLE votes (seq INTEGER PRIMARY KEY AUTOINCREMENT, project_id TEXT NOT NULL, item_id TEXT NOT NULL, labeler_id TEXT NOT NULL,
-                kind TEXT NOT NULL, label TEXT, at INTEGER NOT NULL, lease_id TEXT, UNIQUE (project_id, item_id, labeler_id));
+        await ExecuteAsync(path, OldVotesTable + """
             CREATE INDEX ix_votes_labeler ON votes (project_id, labeler_id);
             CREATE TABLE labelers (project_id TEXT NOT NULL, labeler_id TEXT NOT NULL, kind TEXT NOT NULL,
                 checked INTEGER NOT NULL DEFAULT 0, agreed INTEGER NOT NULL DEFAULT 0, statistics TEXT, PRIMARY KEY (project_id, labeler_id));

@@ -93,12 +93,7 @@ public sealed class LabelRecheckTests : IDisposable
         var waiting = (await _harness.Get<IItemStore>().GetAsync("recheck", doubted.Id, CancellationToken.None))!;
         Assert.Equal((ItemState.NeedsReview, (long?)doubted.Revision), (waiting.State, waiting.ReopenedFromRevision));
 
-        var resolved = await _harness.Get<ReviewResolution>().ResolveAsync("recheck", doubted.Id, new ResolutionRequest("ham"), CancellationToken.None);
-
-        Assert.Equal((ItemState.Decided, "ham", (long?)null), (resolved.State, resolved.Label, resolved.ReopenedFromRevision));
-        var again = await _harness.OutboxEventAsync($"{doubted.Id}-r{resolved.Revision}");
-        Assert.Equal(doubted.Revision, again["data"]!["revises"]!.GetValue<long>());
-        Assert.Equal("reviewer", again["data"]!["decidedBy"]!.GetValue<string>());
+        await ResolveRevisingThePublishedLabelAsync(doubted, "ham");
     }
 
     [Fact]
@@ -126,11 +121,7 @@ public sealed class LabelRecheckTests : IDisposable
         Assert.Equal(1, await _harness.ScalarAsync($"SELECT COUNT(*) FROM items WHERE id = '{doubted.Id}' AND evidence LIKE '%dee%'"));
         Assert.Null(await _harness.Get<TaskLeasing>().NextAsync("recheck", Known[2], CancellationToken.None));
 
-        var resolved = await _harness.Get<ReviewResolution>().ResolveAsync("recheck", doubted.Id, new ResolutionRequest("spam"), CancellationToken.None);
-
-        var again = await _harness.OutboxEventAsync($"{doubted.Id}-r{resolved.Revision}");
-        Assert.Equal(doubted.Revision, again["data"]!["revises"]!.GetValue<long>());
-        Assert.Equal("reviewer", again["data"]!["decidedBy"]!.GetValue<string>());
+        await ResolveRevisingThePublishedLabelAsync(doubted, "spam");
     }
 
     [Fact]
@@ -292,6 +283,17 @@ public sealed class LabelRecheckTests : IDisposable
         }
 
         return doubted!;
+    }
+
+    // A reviewer labels the re-opened item: decided by the reviewer, and its label.ready revises the published revision.
+    private async Task ResolveRevisingThePublishedLabelAsync(Item published, string label)
+    {
+        var resolved = await _harness.Get<ReviewResolution>().ResolveAsync("recheck", published.Id, new ResolutionRequest(label), CancellationToken.None);
+
+        Assert.Equal((ItemState.Decided, label, (long?)null), (resolved.State, resolved.Label, resolved.ReopenedFromRevision));
+        var again = await _harness.OutboxEventAsync($"{published.Id}-r{resolved.Revision}");
+        Assert.Equal(published.Revision, again["data"]!["revises"]!.GetValue<long>());
+        Assert.Equal("reviewer", again["data"]!["decidedBy"]!.GetValue<string>());
     }
 
     private async Task<(ItemState, string?)> StateAsync(string itemId)

@@ -7,6 +7,8 @@ internal static class SqliteSchema
 {
     /// <summary>The <c>user_version</c> from which <c>project_counters</c> holds every vote.</summary>
     private const int CountersVersion = 1;
+
+    /// <summary>The <c>user_version</c> from which each <c>labelers</c> row counts its labeler's votes (and <c>ix_votes_labeler</c> is gone).</summary>
     private const int LabelerVotesVersion = 2;
 
     /// <summary>

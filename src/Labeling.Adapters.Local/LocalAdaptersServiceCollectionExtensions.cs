@@ -37,6 +37,7 @@ public static class LocalAdaptersServiceCollectionExtensions
             .Validate(o => !o.Validate().Any(), "Events:Webhooks is invalid; each webhook needs a unique Name, an http(s) Url and a Secret.")
             .ValidateOnStart();
 
+        services.TryAddSingleton<DataFolderLock>();
         services.TryAddSingleton<SqliteDatabase>();
         services.TryAddSingleton<IProjectStore, SqliteProjectStore>();
         services.TryAddSingleton<IDocumentStore, SqliteDocumentStore>();

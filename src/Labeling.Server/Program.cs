@@ -23,6 +23,18 @@ builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
 }));
 
 var app = builder.Build();
+
+// Before the host starts: a folder in use is one clear line and exit code 1, not a failed host start.
+try
+{
+    app.Services.GetRequiredService<DataFolderLock>().Take();
+}
+catch (DataFolderInUseException ex)
+{
+    await Console.Error.WriteLineAsync(ex.Message);
+    return 1;
+}
+
 app.UseLabelingRefusalLog();
 app.UseLabelingResponseHeaders();
 app.UseExceptionHandler();
@@ -33,17 +45,7 @@ app.UseLabelingRequestLimits();
 app.MapOpenApi();
 app.MapHealthChecks("/health");
 app.MapLabelingApi();
-try
-{
-    await app.RunAsync();
-}
-catch (DataFolderInUseException ex)
-{
-    // Not a crash: say what to do, without a stack trace.
-    await Console.Error.WriteLineAsync(ex.Message);
-    return 1;
-}
-
+await app.RunAsync();
 return 0;
 
 /// <summary>The server's entry point; public so tests can host it with WebApplicationFactory.</summary>

@@ -1,43 +1,71 @@
+using Microsoft.Extensions.Options;
+
 namespace Labeling.Adapters.Local.Hosting;
 
 /// <summary>
 /// Keeps a second server off a data folder this one is using. The server holds each project's truth model in memory
 /// and runs the folder's work queue, outbox and inbox; a second process on the same folder would write votes the first
-/// one's models never see and deliver the same events twice. The lock is the operating system's on an open file, so a
-/// server that crashes or is killed leaves nothing to clean up.
+/// one's models never see and deliver the same events twice. The lock is the operating system's on an open file
+/// (<see cref="FileName"/> in the folder), so a server that crashes or is killed leaves nothing to clean up.
 /// </summary>
+/// <remarks>
+/// The server takes it before the host starts (<c>Program</c>), so a refusal is one line, not a failed host start;
+/// <see cref="LocalStartup"/> takes it too, for any other host of the local adapters. It is let go when the host's
+/// services are disposed.
+/// </remarks>
 public sealed class DataFolderLock : IDisposable
 {
     /// <summary>The lock file in the data folder.</summary>
     public const string FileName = ".lock";
 
-    private readonly FileStream _file;
+    private readonly Lock _gate = new();
+    private readonly string _folder;
+    private FileStream? _file;
 
-    private DataFolderLock(FileStream file) => _file = file;
-
-    /// <summary>Takes the folder, creating it if needed.</summary>
-    /// <param name="folder">The data folder.</param>
-    /// <returns>The lock; dispose it to let the folder go.</returns>
-    /// <exception cref="DataFolderInUseException">Another process (or another host in this one) holds the folder.</exception>
-    public static DataFolderLock Acquire(string folder)
+    /// <summary>Creates the lock of the configured data folder, not yet taken.</summary>
+    /// <param name="storage">Storage settings.</param>
+    public DataFolderLock(IOptions<LocalStorageOptions> storage)
     {
-        Directory.CreateDirectory(folder);
-        var path = Path.Combine(folder, FileName);
-        try
+        ArgumentNullException.ThrowIfNull(storage);
+        _folder = storage.Value.FullDataDirectory;
+    }
+
+    /// <summary>Takes the folder (creating it if needed), unless this instance holds it already.</summary>
+    /// <exception cref="DataFolderInUseException">Another process (or another host in this one) holds the folder.</exception>
+    public void Take()
+    {
+        lock (_gate)
         {
-            // FileShare.None is an exclusive lock on the open file (flock on Linux and macOS, a share mode on Windows).
-            return new DataFolderLock(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
-        }
-        catch (IOException ex)
-        {
-            throw new DataFolderInUseException(
-                $"The data folder '{folder}' is in use by another Labeling.Server ({path} is locked). Stop that server, or start this one with a folder of its own (--data DIR).",
-                ex);
+            if (_file is not null)
+            {
+                return;
+            }
+
+            Directory.CreateDirectory(_folder);
+            var path = Path.Combine(_folder, FileName);
+            try
+            {
+                // FileShare.None is an exclusive lock on the open file (flock on Linux and macOS, a share mode on Windows).
+                _file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException ex)
+            {
+                throw new DataFolderInUseException(
+                    $"The data folder '{_folder}' is in use by another Labeling.Server ({path} is locked). Stop that server, or start this one with a folder of its own (--data DIR).",
+                    ex);
+            }
         }
     }
 
     /// <inheritdoc />
-    public void Dispose() => _file.Dispose();
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _file?.Dispose();
+            _file = null;
+        }
+    }
 }
 
 /// <summary>The data folder is held by another server (<see cref="DataFolderLock"/>).</summary>

@@ -15,7 +15,7 @@ namespace Labeling.Adapters.Local.Hosting;
 /// the database, the demo project on first start, and re-queues items left in weak labeling (an upload whose request
 /// died between saving items and queuing them).
 /// </summary>
-public sealed partial class LocalStartup : IHostedService, IDisposable
+public sealed partial class LocalStartup : IHostedService
 {
     private readonly SqliteDatabase _database;
     private readonly IProjectStore _projects;
@@ -25,11 +25,12 @@ public sealed partial class LocalStartup : IHostedService, IDisposable
     private readonly LabelingOptions _options;
     private readonly LocalStorageOptions _storage;
     private readonly ILogger<LocalStartup> _logger;
-    private DataFolderLock? _lock;
+    private readonly DataFolderLock _folderLock;
 
     /// <summary>Creates the startup step.</summary>
     public LocalStartup(
         SqliteDatabase database,
+        DataFolderLock folderLock,
         IProjectStore projects,
         IItemStore items,
         WeakLabeler weakLabeler,
@@ -39,6 +40,7 @@ public sealed partial class LocalStartup : IHostedService, IDisposable
         ILogger<LocalStartup> logger)
     {
         _database = database;
+        _folderLock = folderLock;
         _projects = projects;
         _items = items;
         _weakLabeler = weakLabeler;
@@ -51,7 +53,7 @@ public sealed partial class LocalStartup : IHostedService, IDisposable
     /// <inheritdoc />
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        _lock ??= DataFolderLock.Acquire(_storage.FullDataDirectory);
+        _folderLock.Take();
         await _database.InitializeAsync(cancellationToken).ConfigureAwait(false);
         LogDataFolder(_logger, _storage.FullDataDirectory);
         if (_options.CreateDemoProject && await _projects.TryCreateAsync(DemoProject.Create(_time.GetUtcNow()), cancellationToken).ConfigureAwait(false))
@@ -78,13 +80,6 @@ public sealed partial class LocalStartup : IHostedService, IDisposable
 
     /// <inheritdoc />
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    /// <summary>Lets the data folder go, once the host has stopped every service that uses it.</summary>
-    public void Dispose()
-    {
-        _lock?.Dispose();
-        _lock = null;
-    }
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Data folder: {DataDirectory}")]
     private static partial void LogDataFolder(ILogger logger, string dataDirectory);

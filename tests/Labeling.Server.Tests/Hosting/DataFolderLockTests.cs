@@ -17,7 +17,10 @@ public sealed class DataFolderLockTests
 
         Assert.Equal(1, exitCode);
         Assert.Contains($"The data folder '{data.Path}' is in use by another Labeling.Server", second.Output, StringComparison.Ordinal);
+        // One line that says what to do: no failed host start, no stack trace.
         Assert.DoesNotContain("Unhandled exception", second.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Hosting failed to start", second.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", second.Output, StringComparison.Ordinal);
         using (var http = new HttpClient { BaseAddress = first.BaseAddress })
         {
             Assert.True((await http.GetAsync("/health")).IsSuccessStatusCode);

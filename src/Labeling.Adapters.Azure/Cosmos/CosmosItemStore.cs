@@ -159,10 +159,18 @@ public sealed class CosmosItemStore : IItemStore
         _labelers.CountVotesAsync(projectId, labelerId, cancellationToken);
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<Item> ReadLabeledAsync(string projectId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public IAsyncEnumerable<Item> ReadLabeledAsync(string projectId, CancellationToken cancellationToken) =>
+        ReadWhereAsync(projectId, e => e.State is ItemState.AutoAccepted or ItemState.Decided, cancellationToken);
+
+    /// <inheritdoc />
+    public IAsyncEnumerable<Item> ReadInStateAsync(string projectId, ItemState state, CancellationToken cancellationToken) =>
+        ReadWhereAsync(projectId, e => e.State == state, cancellationToken);
+
+    // The project's index read once, then the matching items in chunks, in id order.
+    private async IAsyncEnumerable<Item> ReadWhereAsync(string projectId, Func<ItemEntry, bool> where, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var ids = (await EntriesAsync(projectId, cancellationToken).ConfigureAwait(false))
-            .Where(e => e.State is ItemState.AutoAccepted or ItemState.Decided)
+            .Where(where)
             .Select(e => e.Id).Order(StringComparer.Ordinal).ToArray();
         foreach (var chunk in ids.Chunk(100))
         {

@@ -174,6 +174,13 @@ public sealed class CosmosLeaseStore : ILeaseStore
     }
 
     /// <inheritdoc />
+    public async Task<bool> IsHeldAsync(string projectId, string itemId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var (entry, _) = await CosmosDatabase.ReadAsync<ItemEntry>(_db.Index, itemId, ItemBucket(projectId, itemId, _db.Options.IndexBuckets), cancellationToken).ConfigureAwait(false);
+        return entry is not null && !IsFree(entry, now);
+    }
+
+    /// <inheritdoc />
     /// <remarks>
     /// The lease document first, then the index entry: a crash in between leaves the item held until the
     /// lease's expiry, which counts as the same skip, so the pool converges.

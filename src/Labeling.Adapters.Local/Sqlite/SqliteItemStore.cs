@@ -204,6 +204,20 @@ public sealed class SqliteItemStore : IItemStore, IQueuedItemCommits
     }
 
     /// <inheritdoc />
+    public async IAsyncEnumerable<Item> ReadInStateAsync(string projectId, ItemState state, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = SqliteValues.Command(connection, "SELECT body FROM items WHERE project_id = $p AND state = $state");
+        command.Add("$p", projectId);
+        command.Add("$state", SqliteValues.Name(state));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return SqliteValues.FromJson<Item>(reader.GetString(0));
+        }
+    }
+
+    /// <inheritdoc />
     public Task CommitAsync(ItemCommit commit, CancellationToken cancellationToken) => WriteCommitAsync(commit, queued: false, cancellationToken);
 
     /// <inheritdoc />

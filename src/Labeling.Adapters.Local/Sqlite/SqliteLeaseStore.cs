@@ -114,6 +114,16 @@ public sealed class SqliteLeaseStore : ILeaseStore
         return _database.WriteAsync(write => Release(write, lease, now), cancellationToken);
     }
 
+    /// <inheritdoc />
+    public async Task<bool> IsHeldAsync(string projectId, string itemId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        using var session = await _database.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var command = session.Prepared("SELECT lease_expires FROM items WHERE project_id = $p AND id = $id");
+        command.Add("$p", projectId);
+        command.Add("$id", itemId);
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long expires && expires > SqliteValues.Time(now);
+    }
+
     private static bool TryAcquire(SqliteWrite write, ItemLease lease, DateTimeOffset now)
     {
         var take = write.Prepared(AcquireUpdate);

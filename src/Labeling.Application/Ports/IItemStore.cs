@@ -67,6 +67,13 @@ public interface IItemStore
     /// <returns>The items.</returns>
     IAsyncEnumerable<Item> ReadLabeledAsync(string projectId, CancellationToken cancellationToken);
 
+    /// <summary>Streams a project's items in one state, as they are read (in no particular order), each store read once.</summary>
+    /// <param name="projectId">The project.</param>
+    /// <param name="state">The state.</param>
+    /// <param name="cancellationToken">Stops the stream.</param>
+    /// <returns>The items.</returns>
+    IAsyncEnumerable<Item> ReadInStateAsync(string projectId, ItemState state, CancellationToken cancellationToken);
+
     /// <summary>Writes a labeling step all-or-nothing.</summary>
     /// <param name="commit">The step's changes.</param>
     /// <param name="cancellationToken">Cancels the write.</param>

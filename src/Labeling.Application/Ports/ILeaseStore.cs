@@ -51,4 +51,12 @@ public interface ILeaseStore
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <returns>True when this call released it; false when it was no longer open (used, released or expired).</returns>
     Task<bool> ReleaseAsync(ItemLease lease, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Whether a worker holds the item under a lease still open at <paramref name="now"/> (so a vote on it may be on its way).</summary>
+    /// <param name="projectId">The project.</param>
+    /// <param name="itemId">The item.</param>
+    /// <param name="now">The current time.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>True while the item is leased.</returns>
+    Task<bool> IsHeldAsync(string projectId, string itemId, DateTimeOffset now, CancellationToken cancellationToken);
 }

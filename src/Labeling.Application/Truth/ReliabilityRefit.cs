@@ -45,8 +45,8 @@ public sealed partial class ReliabilityRefit
 {
     private readonly IProjectStore _projects;
     private readonly ILabelerStore _labelers;
-    private const int ReviewPage = 500;
     private readonly IItemStore _items;
+    private readonly ILeaseStore _leases;
     private readonly IReliabilityRefitStore _store;
     private readonly WeakLabeler _queue;
     private readonly ProjectModels _models;
@@ -60,6 +60,7 @@ public sealed partial class ReliabilityRefit
         IProjectStore projects,
         ILabelerStore labelers,
         IItemStore items,
+        ILeaseStore leases,
         IReliabilityRefitStore store,
         WeakLabeler queue,
         ProjectModels models,
@@ -71,6 +72,7 @@ public sealed partial class ReliabilityRefit
         _projects = projects;
         _labelers = labelers;
         _items = items;
+        _leases = leases;
         _store = store;
         _queue = queue;
         _models = models;
@@ -86,12 +88,24 @@ public sealed partial class ReliabilityRefit
     public async Task<IReadOnlyList<DriftReport>> RefitAllAsync(CancellationToken cancellationToken)
     {
         var reports = new List<DriftReport>();
+        var failures = new List<Exception>();
         foreach (var project in await _projects.ListAsync(cancellationToken).ConfigureAwait(false))
         {
-            reports.Add(await RefitAsync(project.Id, cancellationToken).ConfigureAwait(false));
+            try
+            {
+                reports.Add(await RefitAsync(project.Id, cancellationToken).ConfigureAwait(false));
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // One project's failure must not keep the others from their re-fit; the round still fails at the end.
+                LogProjectRefitFailed(_logger, project.Id, ex);
+                failures.Add(ex);
+            }
         }
 
-        return reports;
+        return failures.Count == 0
+            ? reports
+            : throw new AggregateException($"{failures.Count} of {reports.Count + failures.Count} projects could not be re-fitted (event 6008 names each); the others were.", failures);
     }
 
     /// <summary>Re-fits one project, stores the statistics, revises labels, stores the report, and logs the drift.</summary>
@@ -375,18 +389,15 @@ public sealed partial class ReliabilityRefit
     {
         var hours = project.Routing.ReopenedReviewHours;
         var due = now - TimeSpan.FromHours(hours);
-        var waiting = new List<Item>();
-        string? after = null;
-        while (true)
-        {
-            var page = await _items.ListAsync(project.Id, ItemState.Collecting, after, ReviewPage, cancellationToken).ConfigureAwait(false);
-            waiting.AddRange(page.Where(i => i.ReopenedFromRevision is not null && i.UpdatedAt <= due));
-            if (page.Count < ReviewPage)
-            {
-                break;
-            }
 
-            after = page[^1].Id;
+        // Read first (the pool streamed once), write after.
+        var waiting = new List<Item>();
+        await foreach (var item in _items.ReadInStateAsync(project.Id, ItemState.Collecting, cancellationToken).ConfigureAwait(false))
+        {
+            if (item.ReopenedFromRevision is not null && item.UpdatedAt <= due)
+            {
+                waiting.Add(item);
+            }
         }
 
         if (waiting.Count == 0)
@@ -399,6 +410,12 @@ public sealed partial class ReliabilityRefit
         var conflicts = 0;
         foreach (var item in waiting)
         {
+            // A lease is not a vote and leaves the item as it was; but a worker holding one may be answering it now.
+            if (await _leases.IsHeldAsync(project.Id, item.Id, now, cancellationToken).ConfigureAwait(false))
+            {
+                continue;
+            }
+
             var published = item.ReopenedFromRevision!.Value;
             var reason = string.Create(CultureInfo.InvariantCulture,
                 $"Re-opened for more votes, and no crowd vote came from {item.UpdatedAt:O} to {now:O} (routing.reopenedReviewHours {hours:0.##}): sent to review. Consumers keep the label of revision {published} until a reviewer decides.");
@@ -434,25 +451,13 @@ public sealed partial class ReliabilityRefit
         CancellationToken cancellationToken)
     {
         var commits = new List<ItemCommit>();
-        string? after = null;
-        while (true)
+        await foreach (var item in _items.ReadInStateAsync(projectId, ItemState.NeedsReview, cancellationToken).ConfigureAwait(false))
         {
-            var page = await _items.ListAsync(projectId, ItemState.NeedsReview, after, ReviewPage, cancellationToken).ConfigureAwait(false);
-            foreach (var item in page)
+            if (fit.Data.IndexOfItem(item.Id) is >= 0 and var index && window.TryGetValue(item.Id, out var evidence)
+                && LabelRevision.RefreshesReview(item, fit.Posterior(index)))
             {
-                if (fit.Data.IndexOfItem(item.Id) is >= 0 and var index && window.TryGetValue(item.Id, out var evidence)
-                    && LabelRevision.RefreshesReview(item, fit.Posterior(index)))
-                {
-                    commits.Add(LabelRevision.RefreshCommit(item, evidence, labels, fit.Posterior(index), method, now));
-                }
+                commits.Add(LabelRevision.RefreshCommit(item, evidence, labels, fit.Posterior(index), method, now));
             }
-
-            if (page.Count < ReviewPage)
-            {
-                break;
-            }
-
-            after = page[^1].Id;
         }
 
         var refreshed = 0;
@@ -507,6 +512,9 @@ public sealed partial class ReliabilityRefit
 
     [LoggerMessage(EventId = 6007, Level = LogLevel.Information, Message = "Sent re-opened item {ItemId} of project {ProjectId} to review: no crowd vote since {Since:O} ({Hours} hours, routing.reopenedReviewHours); consumers keep revision {PublishedRevision}")]
     private static partial void LogUnansweredToReview(ILogger logger, string projectId, string itemId, DateTimeOffset since, double hours, long publishedRevision);
+
+    [LoggerMessage(EventId = 6008, Level = LogLevel.Error, Message = "Re-fit of project {ProjectId} failed; the other projects are re-fitted")]
+    private static partial void LogProjectRefitFailed(ILogger logger, string projectId, Exception exception);
 
     [LoggerMessage(EventId = 6005, Level = LogLevel.Warning, Message = "Item {ItemId} of project {ProjectId} changed while the re-fit revised it; left for the next re-fit: {Reason}")]
     private static partial void LogRevisionConflict(ILogger logger, string projectId, string itemId, string reason);

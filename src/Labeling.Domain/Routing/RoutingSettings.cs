@@ -47,6 +47,9 @@ public sealed record RoutingSettings
     /// </summary>
     public double ReopenedReviewHours { get; init; } = 24;
 
+    /// <summary>The largest <see cref="ReopenedReviewHours"/>: ten years, which leaves re-opened items in the pool for good.</summary>
+    public const double MaxReopenedReviewHours = 87_600;
+
     /// <summary>
     /// Pseudo-answers of an uninformative labeler mixed into each voter's reliability when deciding
     /// whether an item has enough votes (<see cref="StoppingPosterior"/>): a labeler with little
@@ -135,9 +138,9 @@ public sealed record RoutingSettings
             errors.Add($"routing.recheckTarget is {RecheckTarget}; use a probability in (0.5, 1], e.g. 0.99 (to keep every decided label, set routing.recheckDecidedLabels to false).");
         }
 
-        if (!(ReopenedReviewHours > 0) || !double.IsFinite(ReopenedReviewHours))
+        if (!(ReopenedReviewHours > 0 && ReopenedReviewHours <= MaxReopenedReviewHours))
         {
-            errors.Add($"routing.reopenedReviewHours is {ReopenedReviewHours}; use hours above 0, e.g. 24.");
+            errors.Add($"routing.reopenedReviewHours is {ReopenedReviewHours}; use hours above 0 and at most {MaxReopenedReviewHours} (ten years), e.g. 24.");
         }
 
         if (!(ReliabilityDoubt >= 0) || !double.IsFinite(ReliabilityDoubt))

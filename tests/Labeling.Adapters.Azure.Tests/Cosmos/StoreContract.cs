@@ -147,6 +147,55 @@ public abstract class StoreContract
     }
 
     [Fact]
+    public async Task IsHeldAsync_ALease_HoldsTheItemUntilItIsUsedReleasedOrExpired()
+    {
+        var s = await CreateAsync();
+        await s.Items.AddNewAsync([Item("p1", "itm_a", ItemState.Collecting, null), Item("p1", "itm_b", ItemState.Collecting, null)], CancellationToken.None);
+        var used = Lease("l1", "itm_a", "worker:a");
+        Assert.True(await s.Leases.TryAcquireAsync(used, T0, CancellationToken.None));
+
+        Assert.True(await s.Leases.IsHeldAsync("p1", "itm_a", T0.AddMinutes(1), CancellationToken.None));
+        Assert.False(await s.Leases.IsHeldAsync("p1", "itm_a", T0.AddMinutes(5), CancellationToken.None));
+        Assert.False(await s.Leases.IsHeldAsync("p1", "itm_b", T0.AddMinutes(1), CancellationToken.None));
+        Assert.False(await s.Leases.IsHeldAsync("p1", "itm_missing", T0, CancellationToken.None));
+
+        await s.Items.CommitAsync(new ItemCommit("p1")
+        {
+            Items = [new ItemWrite(Item("p1", "itm_a", ItemState.Collecting, null) with { Revision = 2, CrowdVotes = 1, CrowdLabels = 1 }, null)],
+            Votes = [CrowdVote("p1", "itm_a", "worker:a")],
+            CompletedLeaseId = "l1",
+        }, CancellationToken.None);
+        var released = Lease("l2", "itm_b", "worker:a");
+        Assert.True(await s.Leases.TryAcquireAsync(released, T0.AddMinutes(2), CancellationToken.None));
+        Assert.True(await s.Leases.ReleaseAsync(released, T0.AddMinutes(2), CancellationToken.None));
+
+        Assert.False(await s.Leases.IsHeldAsync("p1", "itm_a", T0.AddMinutes(2), CancellationToken.None));
+        Assert.False(await s.Leases.IsHeldAsync("p1", "itm_b", T0.AddMinutes(2), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ReadInStateAsync_ItemsInSeveralStates_StreamsThoseInTheStateOnly()
+    {
+        var s = await CreateAsync();
+        await s.Items.AddNewAsync(
+            [Item("p1", "itm_a", ItemState.Collecting, null), Item("p1", "itm_b", ItemState.NeedsReview, null), Item("p1", "itm_c", ItemState.Collecting, null),
+             Item("p2", "itm_d", ItemState.Collecting, null)],
+            CancellationToken.None);
+
+        var collecting = new List<string>();
+        await foreach (var item in s.Items.ReadInStateAsync("p1", ItemState.Collecting, CancellationToken.None))
+        {
+            collecting.Add(item.Id);
+        }
+
+        Assert.Equal(["itm_a", "itm_c"], collecting.Order(StringComparer.Ordinal));
+        await foreach (var item in s.Items.ReadInStateAsync("p1", ItemState.Decided, CancellationToken.None))
+        {
+            Assert.Fail($"{item.Id} is not decided.");
+        }
+    }
+
+    [Fact]
     public async Task FindCandidatesAsync_OwnLeaseExpired_ItemIsNotOfferedToThatWorkerAgain()
     {
         var s = await CreateAsync();

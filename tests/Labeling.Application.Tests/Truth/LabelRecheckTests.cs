@@ -145,6 +145,37 @@ public sealed class LabelRecheckTests : IDisposable
     }
 
     [Fact]
+    public async Task ReopenedItem_LeasedWhenTheReviewHoursHavePassed_StaysInThePoolAndTheWorkersVoteDecidesIt()
+    {
+        var doubted = await SeedAsync(new RoutingSettings { ReopenedReviewHours = 24 });
+        var refit = _harness.Get<ReliabilityRefit>();
+        await refit.RefitAsync("recheck", CancellationToken.None);
+        _harness.Time.Advance(TimeSpan.FromHours(25));
+        var task = await _harness.Get<TaskLeasing>().NextAsync("recheck", Known[2], CancellationToken.None);
+        Assert.Equal(doubted.Id, task!.ItemId);
+
+        Assert.Equal(0, (await refit.RefitAsync("recheck", CancellationToken.None)).ReopenedSentToReview);
+
+        var outcome = await _harness.Get<VoteRecording>().SubmitAsync(task.LeaseId, Known[2], new VoteRequest("spam"), null, CancellationToken.None);
+        Assert.Equal((ItemState.Decided, "spam"), (outcome.Result.State, outcome.Result.Label));
+    }
+
+    [Fact]
+    public async Task RefitAllAsync_OneProjectFails_TheOthersAreStillRefittedAndTheRoundReportsTheFailure()
+    {
+        var doubted = await SeedAsync(new RoutingSettings());
+        await _harness.CreateProjectAsync(Project(new RoutingSettings()) with { Id = "broken", Name = "Broken" });
+        var refit = _harness.Refit(new ReliabilityRefitOptions(), new FailingReports(_harness.Get<IReliabilityRefitStore>(), "broken"));
+
+        var failure = await Assert.ThrowsAsync<AggregateException>(() => refit.RefitAllAsync(CancellationToken.None));
+
+        Assert.Contains("1 of 2 projects", failure.Message, StringComparison.Ordinal);
+        Assert.IsType<IOException>(Assert.Single(failure.InnerExceptions));
+        // "broken" comes first in id order; "recheck" was still re-fitted after it.
+        Assert.Equal((ItemState.Collecting, (string?)null), await StateAsync(doubted.Id));
+    }
+
+    [Fact]
     public async Task RefitAsync_RecheckOff_LeavesTheDoubtedLabel()
     {
         var doubted = await SeedAsync(new RoutingSettings { RecheckDecidedLabels = false });
@@ -160,10 +191,7 @@ public sealed class LabelRecheckTests : IDisposable
     public async Task RefitAsync_ServerWithoutLabelRevision_LeavesTheDoubtedLabel()
     {
         var doubted = await SeedAsync(new RoutingSettings());
-        var refit = new ReliabilityRefit(
-            _harness.Get<IProjectStore>(), _harness.Get<ILabelerStore>(), _harness.Get<IItemStore>(), _harness.Get<IReliabilityRefitStore>(),
-            _harness.Get<WeakLabeler>(), _harness.Get<ProjectModels>(), _harness.Time, Options.Create(new ReliabilityRefitOptions { ReviseLabels = false }),
-            _harness.Get<IOptions<LabelingOptions>>(), NullLogger<ReliabilityRefit>.Instance);
+        var refit = _harness.Refit(new ReliabilityRefitOptions { ReviseLabels = false });
 
         var report = await refit.RefitAsync("recheck", CancellationToken.None);
 
@@ -302,6 +330,16 @@ public sealed class LabelRecheckTests : IDisposable
         return (stored.State, stored.Label);
     }
 
+
+    // Saves reports as the real store does, except for one project, whose report cannot be written.
+    private sealed class FailingReports(IReliabilityRefitStore inner, string failingProject) : IReliabilityRefitStore
+    {
+        public Task ReplaceStatisticsAsync(string projectId, IReadOnlyList<LabelerStatisticsState> statistics, CancellationToken cancellationToken) =>
+            inner.ReplaceStatisticsAsync(projectId, statistics, cancellationToken);
+
+        public Task<string> SaveDriftReportAsync(DriftReport report, CancellationToken cancellationToken) =>
+            report.ProjectId == failingProject ? throw new IOException("disk full") : inner.SaveDriftReportAsync(report, cancellationToken);
+    }
 
     private static Project Project(RoutingSettings routing) => new(
         "recheck",

@@ -106,10 +106,7 @@ public sealed class LabelRevisionTests : IDisposable
     public async Task RefitAsync_RevisionConfidenceAboveTheBatchPosterior_KeepsTheDecidedLabel()
     {
         var (frozen, _) = await SeedAsync();
-        var strict = new ReliabilityRefit(
-            _harness.Get<IProjectStore>(), _harness.Get<ILabelerStore>(), _harness.Get<IItemStore>(), _harness.Get<IReliabilityRefitStore>(),
-            _harness.Get<WeakLabeler>(), _harness.Get<ProjectModels>(), _harness.Time, Options.Create(new ReliabilityRefitOptions { RevisionConfidence = 1.0 }),
-            _harness.Get<IOptions<LabelingOptions>>(), NullLogger<ReliabilityRefit>.Instance);
+        var strict = _harness.Refit(new ReliabilityRefitOptions { RevisionConfidence = 1.0 });
 
         var report = await strict.RefitAsync("votes", CancellationToken.None);
 

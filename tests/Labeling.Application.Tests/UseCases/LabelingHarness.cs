@@ -6,12 +6,17 @@ using Labeling.Adapters.Local.Sqlite;
 using Labeling.Adapters.Local.Work;
 using Labeling.Application;
 using Labeling.Application.Documents;
+using Labeling.Application.Ports;
 using Labeling.Application.Projects;
+using Labeling.Application.Truth;
+using Labeling.Application.WeakLabeling;
 using Labeling.Domain.Projects;
 using Labeling.Domain.Routing;
 using Labeling.Domain.Rules;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Labeling.Application.Tests.UseCases;
@@ -44,6 +49,11 @@ public sealed class LabelingHarness : IDisposable
 
     public T Get<T>()
         where T : notnull => _services.GetRequiredService<T>();
+
+    /// <summary>A re-fit over the harness's stores with its own options and, if given, its own report store.</summary>
+    public ReliabilityRefit Refit(ReliabilityRefitOptions options, IReliabilityRefitStore? store = null) => new(
+        Get<IProjectStore>(), Get<ILabelerStore>(), Get<IItemStore>(), Get<ILeaseStore>(), store ?? Get<IReliabilityRefitStore>(),
+        Get<WeakLabeler>(), Get<ProjectModels>(), Time, Options.Create(options), Get<IOptions<LabelingOptions>>(), NullLogger<ReliabilityRefit>.Instance);
 
     public static Project SpamProject(RoutingSettings? routing = null) => new(
         "spam",

@@ -107,12 +107,16 @@ public sealed class WorkerRetirementTests
     [InlineData(-1.0)]
     [InlineData(double.NaN)]
     [InlineData(double.PositiveInfinity)]
-    public void Validate_ReopenedReviewHoursNotAPositiveNumber_NamesTheSetting(double hours)
+    [InlineData(87_601.0)]
+    [InlineData(1e10)]
+    public void Validate_ReopenedReviewHoursNotAPositiveNumberUpToTenYears_NamesTheSetting(double hours)
     {
         var errors = new RoutingSettings { ReopenedReviewHours = hours }.Validate();
 
+        // Ten years at most: far larger values would overflow the re-fit's date arithmetic.
         Assert.Contains(errors, e => e.Contains("routing.reopenedReviewHours", StringComparison.Ordinal));
         Assert.Empty(new RoutingSettings { ReopenedReviewHours = 0.5 }.Validate());
+        Assert.Empty(new RoutingSettings { ReopenedReviewHours = RoutingSettings.MaxReopenedReviewHours }.Validate());
     }
 
     [Fact]

@@ -172,7 +172,11 @@ internal static class SqliteSchema
             await backfill.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        if ((long)(await version.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! < LabelerVotesVersion)
+        // ix_votes_labeler back on a counted database means an older server ran on it (its schema script creates the
+        // index) and wrote votes without counting them: count again.
+        await using var olderServer = SqliteValues.Command(connection, "SELECT COUNT(*) FROM sqlite_schema WHERE type = 'index' AND name = 'ix_votes_labeler'");
+        if ((long)(await version.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! < LabelerVotesVersion
+            || (long)(await olderServer.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! > 0)
         {
             // Each labeler's vote count, which every commit keeps from now on, replaces ix_votes_labeler: that index
             // was read only to count one worker's votes, and cost a page write (the labeler's end of it) per vote.

@@ -124,6 +124,27 @@ public sealed class SqliteSchemaUpgradeTests : IDisposable
         Assert.Equal("""{"kept":true} 0 2""", await check.ExecuteScalarAsync());
     }
 
+    [Fact]
+    public async Task InitializeAsync_AnOlderServerWroteVotesAfterTheCountsBegan_CountsThemAgain()
+    {
+        var path = Path.Combine(_folder, "labeling.db");
+        var database = new SqliteDatabase(path);
+        var items = new SqliteItemStore(database, TimeProvider.System);
+        await items.CommitAsync(new ItemCommit("p1") { Votes = [new Vote("p1", "itm_a", "worker:alice", LabelerKind.Worker, "spam", DateTimeOffset.UnixEpoch, null)] }, CancellationToken.None);
+        database.Dispose();
+        SqliteConnection.ClearAllPools();
+
+        // What a server from before the counts does on start and on a vote: its schema script creates the index, its
+        // commit inserts the vote alone.
+        await ExecuteAsync(path, """
+            CREATE INDEX IF NOT EXISTS ix_votes_labeler ON votes (project_id, labeler_id);
+            INSERT INTO votes (project_id, item_id, labeler_id, kind, label, at) VALUES ('p1', 'itm_b', 'worker:alice', 'worker', 'ham', 0);
+            """);
+
+        var restarted = new SqliteItemStore(new SqliteDatabase(path), TimeProvider.System);
+        Assert.Equal(2, await restarted.CountVotesByAsync("p1", "worker:alice", CancellationToken.None));
+    }
+
     private static async Task ExecuteAsync(string path, string sql)
     {
         await using var connection = new SqliteConnection($"Data Source={path}");

@@ -157,8 +157,12 @@ internal static class SqliteSchema
             await drop.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        // ix_votes_labeler on a database that was counted means an older server ran on it since (its schema script creates
+        // the index) and may have written votes without counting them: count again, project counters and labelers.
+        await using var olderServer = SqliteValues.Command(connection, "SELECT COUNT(*) FROM sqlite_schema WHERE type = 'index' AND name = 'ix_votes_labeler'");
+        var recount = (long)(await olderServer.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! > 0;
         await using var version = SqliteValues.Command(connection, "PRAGMA user_version");
-        if ((long)(await version.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! < CountersVersion)
+        if (recount || (long)(await version.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! < CountersVersion)
         {
             // Counters start from the votes already there, once; from then on every commit keeps them.
             await using var backfill = SqliteValues.Command(connection, $"""
@@ -172,11 +176,7 @@ internal static class SqliteSchema
             await backfill.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        // ix_votes_labeler back on a counted database means an older server ran on it (its schema script creates the
-        // index) and wrote votes without counting them: count again.
-        await using var olderServer = SqliteValues.Command(connection, "SELECT COUNT(*) FROM sqlite_schema WHERE type = 'index' AND name = 'ix_votes_labeler'");
-        if ((long)(await version.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! < LabelerVotesVersion
-            || (long)(await olderServer.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! > 0)
+        if (recount || (long)(await version.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! < LabelerVotesVersion)
         {
             // Each labeler's vote count, which every commit keeps from now on, replaces ix_votes_labeler: that index
             // was read only to count one worker's votes, and cost a page write (the labeler's end of it) per vote.

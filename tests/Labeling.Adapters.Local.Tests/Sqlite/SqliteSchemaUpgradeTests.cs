@@ -125,7 +125,7 @@ public sealed class SqliteSchemaUpgradeTests : IDisposable
     }
 
     [Fact]
-    public async Task InitializeAsync_AnOlderServerWroteVotesAfterTheCountsBegan_CountsThemAgain()
+    public async Task InitializeAsync_AnOlderServerWroteVotesAfterTheCountsBegan_CountsLabelersAndProjectAgain()
     {
         var path = Path.Combine(_folder, "labeling.db");
         var database = new SqliteDatabase(path);
@@ -143,6 +143,7 @@ public sealed class SqliteSchemaUpgradeTests : IDisposable
 
         var restarted = new SqliteItemStore(new SqliteDatabase(path), TimeProvider.System);
         Assert.Equal(2, await restarted.CountVotesByAsync("p1", "worker:alice", CancellationToken.None));
+        Assert.Equal(2, await restarted.CountCrowdVotesAsync("p1", CancellationToken.None));
     }
 
     private static async Task ExecuteAsync(string path, string sql)

@@ -191,25 +191,24 @@ public sealed class SqliteItemStore : IItemStore, IQueuedItemCommits
     }
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<Item> ReadLabeledAsync(string projectId, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = SqliteValues.Command(connection, $"SELECT body FROM items WHERE project_id = $p AND state IN {LabeledStates} ORDER BY id");
-        command.Add("$p", projectId);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            yield return SqliteValues.FromJson<Item>(reader.GetString(0));
-        }
-    }
+    public IAsyncEnumerable<Item> ReadLabeledAsync(string projectId, CancellationToken cancellationToken) =>
+        StreamAsync($"SELECT body FROM items WHERE project_id = $p AND state IN {LabeledStates} ORDER BY id", projectId, null, cancellationToken);
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<Item> ReadInStateAsync(string projectId, ItemState state, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public IAsyncEnumerable<Item> ReadInStateAsync(string projectId, ItemState state, CancellationToken cancellationToken) =>
+        StreamAsync("SELECT body FROM items WHERE project_id = $p AND state = $state", projectId, SqliteValues.Name(state), cancellationToken);
+
+    // Item bodies of one project ($p) and, where the query has one, state ($state), parsed as they are read.
+    private async IAsyncEnumerable<Item> StreamAsync(string sql, string projectId, string? state, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = SqliteValues.Command(connection, "SELECT body FROM items WHERE project_id = $p AND state = $state");
+        await using var command = SqliteValues.Command(connection, sql);
         command.Add("$p", projectId);
-        command.Add("$state", SqliteValues.Name(state));
+        if (state is not null)
+        {
+            command.Add("$state", state);
+        }
+
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {

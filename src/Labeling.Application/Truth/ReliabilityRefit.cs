@@ -309,16 +309,14 @@ public sealed partial class ReliabilityRefit
             }
 
             var (commit, revision) = LabelRevision.Commit(item, evidence, labels, fit.Posterior(index), project, method, now, _eventSource);
-            try
+            if (await TryCommitAsync(project.Id, item.Id, commit, cancellationToken).ConfigureAwait(false))
             {
-                await _items.CommitAsync(commit, cancellationToken).ConfigureAwait(false);
                 revised.Add(revision);
                 LogRevised(_logger, project.Id, item.Id, revision.PreviousLabel, revision.Label, revision.Confidence, revision.Revision);
             }
-            catch (ConcurrencyConflictException ex)
+            else
             {
                 conflicts++;
-                LogRevisionConflict(_logger, project.Id, item.Id, ex.Message);
             }
         }
 
@@ -367,16 +365,14 @@ public sealed partial class ReliabilityRefit
         var conflicts = 0;
         foreach (var (commit, item) in commits)
         {
-            try
+            if (await TryCommitAsync(project.Id, item.ItemId, commit, cancellationToken).ConfigureAwait(false))
             {
-                await _items.CommitAsync(commit, cancellationToken).ConfigureAwait(false);
                 reopened.Add(item);
                 LogReopened(_logger, project.Id, item.ItemId, item.Label, item.Confidence, target, item.Revision);
             }
-            catch (ConcurrencyConflictException ex)
+            else
             {
                 conflicts++;
-                LogRevisionConflict(_logger, project.Id, item.ItemId, ex.Message);
             }
         }
 
@@ -425,16 +421,14 @@ public sealed partial class ReliabilityRefit
                 // The stored evidence goes back unchanged (a commit writes an item's evidence with it); the revision guards the write.
                 Items = [new ItemWrite(ItemTransitions.Apply(item, decision, null, project, now), evidence.GetValueOrDefault(item.Id))],
             };
-            try
+            if (await TryCommitAsync(project.Id, item.Id, commit, cancellationToken).ConfigureAwait(false))
             {
-                await _items.CommitAsync(commit, cancellationToken).ConfigureAwait(false);
                 sent++;
                 LogUnansweredToReview(_logger, project.Id, item.Id, item.UpdatedAt, hours, published);
             }
-            catch (ConcurrencyConflictException ex)
+            else
             {
                 conflicts++;
-                LogRevisionConflict(_logger, project.Id, item.Id, ex.Message);
             }
         }
 
@@ -464,19 +458,32 @@ public sealed partial class ReliabilityRefit
         var conflicts = 0;
         foreach (var commit in commits)
         {
-            try
+            if (await TryCommitAsync(projectId, commit.Items[0].Item.Id, commit, cancellationToken).ConfigureAwait(false))
             {
-                await _items.CommitAsync(commit, cancellationToken).ConfigureAwait(false);
                 refreshed++;
             }
-            catch (ConcurrencyConflictException ex)
+            else
             {
                 conflicts++;
-                LogRevisionConflict(_logger, projectId, commit.Items[0].Item.Id, ex.Message);
             }
         }
 
         return (refreshed, conflicts);
+    }
+
+    // One item's step, guarded by its revision: false (and a warning) when the item changed while the re-fit ran; the next re-fit looks again.
+    private async Task<bool> TryCommitAsync(string projectId, string itemId, ItemCommit commit, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _items.CommitAsync(commit, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (ConcurrencyConflictException ex)
+        {
+            LogRevisionConflict(_logger, projectId, itemId, ex.Message);
+            return false;
+        }
     }
 
     private void Log(DriftReport report, string location)

@@ -54,19 +54,13 @@ public sealed class ServerProcess : IDisposable
 
     public async Task StartAsync()
     {
-        var start = Start(["--urls", BaseAddress.ToString().TrimEnd('/'), "--data", _dataDirectory, "--Logging:LogLevel:Default=Warning", .. _extraArgs]);
-        start.RedirectStandardInput = false;
-        _process = Process.Start(start)!;
-        _process.OutputDataReceived += (_, e) => Append(e.Data);
-        _process.ErrorDataReceived += (_, e) => Append(e.Data);
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        var process = Launch();
 
         using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(45);
         while (DateTime.UtcNow < deadline)
         {
-            Assert.False(_process.HasExited, $"The server exited early:\n{Output}");
+            Assert.False(process.HasExited, $"The server exited early:\n{Output}");
             try
             {
                 if ((await http.GetAsync("/health")).IsSuccessStatusCode)
@@ -92,15 +86,10 @@ public sealed class ServerProcess : IDisposable
     /// <summary>Starts the server expecting it to stop by itself (it refuses to start), and returns its exit code.</summary>
     public async Task<int> RunToExitAsync(TimeSpan timeout)
     {
-        var start = Start(["--urls", BaseAddress.ToString().TrimEnd('/'), "--data", _dataDirectory, "--Logging:LogLevel:Default=Warning", .. _extraArgs]);
-        _process = Process.Start(start)!;
-        _process.OutputDataReceived += (_, e) => Append(e.Data);
-        _process.ErrorDataReceived += (_, e) => Append(e.Data);
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        var process = Launch();
         using var cancel = new CancellationTokenSource(timeout);
-        await _process.WaitForExitAsync(cancel.Token);
-        return _process.ExitCode;
+        await process.WaitForExitAsync(cancel.Token);
+        return process.ExitCode;
     }
 
     /// <summary>Kills the process at once, as a crash would: no graceful shutdown, no flush.</summary>
@@ -117,6 +106,20 @@ public sealed class ServerProcess : IDisposable
     {
         Kill();
         _process?.Dispose();
+    }
+
+    // Starts the server on this instance's port and data folder, its output collected into Output.
+    private Process Launch()
+    {
+        var start = Start(["--urls", BaseAddress.ToString().TrimEnd('/'), "--data", _dataDirectory, "--Logging:LogLevel:Default=Warning", .. _extraArgs]);
+        start.RedirectStandardInput = false;
+        var process = Process.Start(start)!;
+        _process = process;
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
     }
 
     private static ProcessStartInfo Start(IEnumerable<string> args)

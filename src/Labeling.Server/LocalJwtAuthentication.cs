@@ -24,6 +24,9 @@ internal static class LocalJwtAuthentication
                     identity.TenantId = "local";
                     identity.ClientId = "labeling-local";
                     configuration.GetSection("AzureAd").Bind(identity);
+                    // A valid token without roles authenticates, and authorization answers 403 naming the role the route
+                    // takes; Microsoft.Identity.Web's own check would refuse it as 401 with no reason given.
+                    identity.AllowWebApiToBeAuthorizedByACL = true;
                 });
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .PostConfigure<LocalSigningKey, IOptions<LocalAuthOptions>>((options, key, auth) =>
@@ -45,6 +48,18 @@ internal static class LocalJwtAuthentication
                 parameters.IssuerSigningKeys = [key.Key];
                 parameters.NameClaimType = "sub";
                 parameters.RoleClaimType = "roles";
+                // The challenge's description can quote the token (its issuer, its audience); a control character there
+                // would make the WWW-Authenticate header invalid and the answer a 500 instead of a 401.
+                var challenge = options.Events.OnChallenge;
+                options.Events.OnChallenge = context =>
+                {
+                    if (context.ErrorDescription is { } description && description.Any(char.IsControl))
+                    {
+                        context.ErrorDescription = string.Concat(description.Select(c => char.IsControl(c) ? ' ' : c));
+                    }
+
+                    return challenge(context);
+                };
             });
         return services;
     }

@@ -1,8 +1,10 @@
 using Labeling.Adapters.Local;
+using Labeling.Adapters.Local.Auth;
 using Labeling.Adapters.Local.Hosting;
 using Labeling.Application;
 using Labeling.Application.Http;
 using Labeling.Server;
+using Microsoft.Extensions.Options;
 
 // `dotnet run --project src/Labeling.Server -- token --role labeler --sub alice` mints a local token.
 if (args is ["token", ..])
@@ -10,7 +12,9 @@ if (args is ["token", ..])
     return TokenCommand.Run(args[1..], Console.Out, Console.Error);
 }
 
-var builder = WebApplication.CreateBuilder(args);
+// Settings come from the appsettings.json beside the binary, wherever the server is started from; the data folder
+// (Storage:DataDirectory, default ./data) is relative to the working directory.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Configuration.AddCommandLine(args, LocalStorageOptions.SwitchMappings);
 builder.Services.AddLabelingApplication(builder.Configuration);
 builder.Services.AddLocalAdapters(builder.Configuration);
@@ -24,14 +28,18 @@ builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
 
 var app = builder.Build();
 
-// Before the host starts: a folder in use is one clear line and exit code 1, not a failed host start.
+// Before the host starts: a bad setting or a folder in use is one clear line and exit code 1, not a failed host start.
 try
 {
+    // Binds and validates every option registered with ValidateOnStart, naming the setting at fault.
+    app.Services.GetService<IStartupValidator>()?.Validate();
     app.Services.GetRequiredService<DataFolderLock>().Take();
+    // The signing key exists from the first start, not from the first request that checks a token.
+    _ = app.Services.GetRequiredService<LocalSigningKey>();
 }
-catch (DataFolderInUseException ex)
+catch (Exception ex) when (ex is DataFolderInUseException or OptionsValidationException or InvalidOperationException or AggregateException)
 {
-    await Console.Error.WriteLineAsync(ex.Message);
+    await Console.Error.WriteLineAsync(StartupFailure.Describe(ex));
     return 1;
 }
 
@@ -40,6 +48,7 @@ app.UseLabelingResponseHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();
+app.UseLabelingRateLimit();
 app.UseAuthorization();
 app.UseLabelingRequestLimits();
 app.MapOpenApi();

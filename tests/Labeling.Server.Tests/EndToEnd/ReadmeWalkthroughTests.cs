@@ -11,20 +11,25 @@ public sealed partial class ReadmeWalkthroughTests
     public async Task Walkthrough_AsWrittenInTheReadme_RunsAndEndsWithALabelReadyEventAndAnExport()
     {
         var script = Walkthrough();
+        // The folder both terminals of the README start in (the repository root there): the server's default data
+        // folder, ./data, must be here, where step 9 reads the event file, not in the project folder `dotnet run` builds.
         using var work = new TempFolder();
-        var data = Path.Combine(work.Path, "data");
-        using var server = new ServerProcess(data, ServerProcess.FreePort());
+        using var server = ServerProcess.AsTheReadmeStartsIt(work.Path, ServerProcess.FreePort());
         await server.StartAsync();
 
-        // The only changes: where the server listens, how the token command is run (the built dll
-        // instead of `dotnet run`, which would rebuild), and where ../shared is on this machine.
+        // The only changes: where the server listens, `dotnet run` without a rebuild and with the project's full path
+        // (the script runs outside the repository), and where ../shared is on this machine.
         script = script
             .Replace("http://localhost:5080", server.BaseAddress.ToString().TrimEnd('/'), StringComparison.Ordinal)
-            .Replace("dotnet run --project src/Labeling.Server --", $"dotnet '{RepositoryPaths.ServerDll()}'", StringComparison.Ordinal)
+            .Replace(
+                "dotnet run --project src/Labeling.Server",
+                $"dotnet run --no-build -c {RepositoryPaths.Configuration()} --project '{RepositoryPaths.ServerProject()}'",
+                StringComparison.Ordinal)
             .Replace("../shared/corpora/youtube-spam", RepositoryPaths.YouTubeSpamCorpus(), StringComparison.Ordinal);
         var (exitCode, output) = await RunBashAsync(script, work.Path);
 
         Assert.True(exitCode == 0, $"The walk-through failed ({exitCode}):\n{output}\n--- server ---\n{server.Output}");
+        Assert.True(File.Exists(Path.Combine(work.Path, "data", "labeling.db")), "The server's data folder is not ./data where it was started.");
         // Five uploads and the repeated one, which answers with the document already ingested.
         Assert.Equal(6, Regex.Count(output, "\"status\":\"ingested\""));
         // Step 7: two agreeing votes from workers without a record leave the item collecting; step 7b decides it.

@@ -33,12 +33,19 @@ public static class RepositoryPaths
 
     public static string ServerDll()
     {
-        // The test binaries sit in tests/Labeling.Server.Tests/bin/{Configuration}/net10.0/.
-        var tfm = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var configuration = tfm.Parent!.Name;
-        var dll = Path.Combine(RepositoryRoot(), "src", "Labeling.Server", "bin", configuration, tfm.Name, "Labeling.Server.dll");
+        var dll = Path.Combine(ServerProject(), "bin", Configuration(), TargetFramework(), "Labeling.Server.dll");
         return File.Exists(dll) ? dll : throw new FileNotFoundException($"Build the server first: {dll} is missing.", dll);
     }
+
+    /// <summary>The server's project folder, src/Labeling.Server, for <c>dotnet run --project</c>.</summary>
+    public static string ServerProject() => Path.Combine(RepositoryRoot(), "src", "Labeling.Server");
+
+    // The test binaries sit in tests/Labeling.Server.Tests/bin/{Configuration}/{TargetFramework}/; the server was built alike.
+    public static string Configuration() => TestBinaries().Parent!.Name;
+
+    private static string TargetFramework() => TestBinaries().Name;
+
+    private static DirectoryInfo TestBinaries() => new(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
 
     public static string[] CorpusFiles() =>
         Directory.GetFiles(YouTubeSpamCorpus(), "*.csv").Order(StringComparer.Ordinal).ToArray();

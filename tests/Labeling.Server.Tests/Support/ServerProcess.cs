@@ -5,22 +5,38 @@ using System.Text;
 
 namespace Labeling.Server.Tests.Support;
 
-/// <summary>The real server as a child process (<c>dotnet Labeling.Server.dll --urls … --data …</c>), killable mid-run.</summary>
+/// <summary>
+/// The real server as a child process (<c>dotnet Labeling.Server.dll --urls … --data …</c>, or as the README starts
+/// it, <c>dotnet run --project src/Labeling.Server</c>), killable mid-run.
+/// </summary>
 public sealed class ServerProcess : IDisposable
 {
-    private readonly string _dataDirectory;
+    private readonly string? _dataDirectory;
+    private readonly string? _runFrom;
     private readonly string[] _extraArgs;
     private readonly StringBuilder _output = new();
     private Process? _process;
 
     public ServerProcess(string dataDirectory, int port, params string[] extraArgs)
+        : this(dataDirectory, null, port, extraArgs)
+    {
+    }
+
+    private ServerProcess(string? dataDirectory, string? runFrom, int port, string[] extraArgs)
     {
         _dataDirectory = dataDirectory;
+        _runFrom = runFrom;
         _extraArgs = extraArgs;
         BaseAddress = new Uri($"http://127.0.0.1:{port}");
     }
 
     public Uri BaseAddress { get; }
+
+    /// <summary>
+    /// The server as the README starts it: <c>dotnet run --project src/Labeling.Server</c> (no rebuild) from
+    /// <paramref name="workingDirectory"/>, with no <c>--data</c>, so its data folder is wherever the default puts it.
+    /// </summary>
+    public static ServerProcess AsTheReadmeStartsIt(string workingDirectory, int port) => new(null, workingDirectory, port, []);
 
     public string Output
     {
@@ -111,7 +127,8 @@ public sealed class ServerProcess : IDisposable
     // Starts the server on this instance's port and data folder, its output collected into Output.
     private Process Launch()
     {
-        var start = Start(["--urls", BaseAddress.ToString().TrimEnd('/'), "--data", _dataDirectory, "--Logging:LogLevel:Default=Warning", .. _extraArgs]);
+        string[] args = ["--urls", BaseAddress.ToString().TrimEnd('/'), "--Logging:LogLevel:Default=Warning", .. _extraArgs];
+        var start = _runFrom is null ? Start([.. args, "--data", _dataDirectory!]) : DotnetRun(_runFrom, args);
         start.RedirectStandardInput = false;
         var process = Process.Start(start)!;
         _process = process;
@@ -127,7 +144,7 @@ public sealed class ServerProcess : IDisposable
         var dll = RepositoryPaths.ServerDll();
         var start = new ProcessStartInfo("dotnet")
         {
-            // The content root is the working directory: run beside appsettings.json.
+            // Settings come from beside the dll wherever it starts; the data folder is always given.
             WorkingDirectory = Path.GetDirectoryName(dll)!,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -141,6 +158,23 @@ public sealed class ServerProcess : IDisposable
 
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        return start;
+    }
+
+    private static ProcessStartInfo DotnetRun(string workingDirectory, IEnumerable<string> args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in (string[])["run", "--no-build", "-c", RepositoryPaths.Configuration(), "--project", RepositoryPaths.ServerProject(), "--", .. args])
+        {
+            start.ArgumentList.Add(arg);
+        }
+
         return start;
     }
 

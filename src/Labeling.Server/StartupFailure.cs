@@ -1,0 +1,27 @@
+using Labeling.Adapters.Local.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Labeling.Server;
+
+/// <summary>
+/// What stopped the server before its host started, as one line for the console: a setting that does not bind or
+/// fails validation (named by its key or option), or a data folder another server holds.
+/// </summary>
+internal static class StartupFailure
+{
+    public static string Describe(Exception exception) => exception switch
+    {
+        DataFolderInUseException inUse => inUse.Message,
+        _ => $"Labeling.Server did not start: {Detail(exception)}",
+    };
+
+    private static string Detail(Exception exception) => exception switch
+    {
+        AggregateException many => string.Join(" ", many.InnerExceptions.Select(Detail)),
+        OptionsValidationException invalid => string.Join(" ", invalid.Failures),
+        // The configuration binder: "Failed to convert configuration value at 'Labeling:LeaseDuration' to type
+        // 'System.TimeSpan'." with the parser's reason inside.
+        { InnerException: { } inner } => $"{exception.Message} {inner.Message}",
+        _ => exception.Message,
+    };
+}

@@ -1,0 +1,39 @@
+using System.Net;
+using Labeling.Adapters.Local.Auth;
+using Labeling.Server.Tests.Support;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Labeling.Server.Tests.EndToEnd;
+
+/// <summary>The bearer challenge on the real server (Kestrel checks header values; the in-process test server does not).</summary>
+public sealed class BearerChallengeTests
+{
+    [Fact]
+    public async Task Request_WithASignedTokenWhoseIssuerHasALineBreak_Returns401Not500()
+    {
+        // The challenge's description quotes the refused issuer; with a line break in it the WWW-Authenticate header
+        // was invalid and the answer a 500. Only the holder of the signing key can make such a token.
+        using var work = new TempFolder();
+        using var server = new ServerProcess(work.Path, ServerProcess.FreePort());
+        await server.StartAsync();
+        var auth = new LocalAuthOptions();
+        var key = LocalSigningKey.LoadOrCreate(Path.Combine(work.Path, auth.KeyFile));
+        var token = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = "evil\r\nX-Injected: 1",
+            Audience = auth.Audience,
+            Expires = DateTime.UtcNow.AddMinutes(5),
+            SigningCredentials = new SigningCredentials(key.Key, SecurityAlgorithms.RsaSha256),
+            Claims = new Dictionary<string, object> { ["sub"] = "eve", ["roles"] = new[] { "Admin" } },
+        });
+        using var client = new HttpClient { BaseAddress = server.BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+
+        var response = await client.GetAsync("/api/projects");
+
+        var problem = await response.ExpectProblemAsync(HttpStatusCode.Unauthorized);
+        Assert.Contains("issuer", problem["detail"]!.GetValue<string>(), StringComparison.OrdinalIgnoreCase);
+        Assert.False(response.Headers.Contains("X-Injected"));
+    }
+}

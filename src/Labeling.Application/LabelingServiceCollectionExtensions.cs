@@ -63,7 +63,8 @@ public static class LabelingServiceCollectionExtensions
         services.AddAuthorizationBuilder()
             .AddPolicy(LabelingRoles.LabelerPolicy, p => p.RequireAuthenticatedUser().RequireRole(LabelingRoles.Labeler))
             .AddPolicy(LabelingRoles.ReviewerPolicy, p => p.RequireAuthenticatedUser().RequireRole(LabelingRoles.Reviewer, LabelingRoles.Admin))
-            .AddPolicy(LabelingRoles.AdminPolicy, p => p.RequireAuthenticatedUser().RequireRole(LabelingRoles.Admin));
+            .AddPolicy(LabelingRoles.AdminPolicy, p => p.RequireAuthenticatedUser().RequireRole(LabelingRoles.Admin))
+            .AddPolicy(LabelingRoles.AnyRolePolicy, p => p.RequireAuthenticatedUser().RequireRole(LabelingRoles.All));
         return services;
     }
 }

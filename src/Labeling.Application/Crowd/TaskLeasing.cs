@@ -64,7 +64,7 @@ public sealed partial class TaskLeasing
     public async Task<TaskAssignment?> NextAsync(string projectId, string workerId, CancellationToken cancellationToken)
     {
         var project = await _projects.GetAsync(projectId, cancellationToken).ConfigureAwait(false)
-            ?? throw new NotFoundException($"There is no project '{projectId}'. List projects with GET /api/projects.");
+            ?? throw NotFoundException.Project(projectId);
         var now = _time.GetUtcNow();
 
         if (await OpenAssignmentAsync(project, workerId, now, cancellationToken).ConfigureAwait(false) is { } held)

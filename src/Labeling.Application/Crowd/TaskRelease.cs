@@ -39,7 +39,7 @@ public sealed partial class TaskRelease
     public async Task ReleaseAsync(string leaseId, string workerId, CancellationToken cancellationToken)
     {
         var lease = await _leases.GetAsync(leaseId, cancellationToken).ConfigureAwait(false)
-            ?? throw new NotFoundException($"There is no task lease '{leaseId}'. Release only a leaseId returned by GET /api/projects/{{projectId}}/tasks/next.");
+            ?? throw new NotFoundException($"There is no task lease '{InvalidRequestException.Echo(leaseId)}'. Release only a leaseId returned by GET /api/projects/{{projectId}}/tasks/next.");
         if (!string.Equals(lease.WorkerId, workerId, StringComparison.Ordinal))
         {
             throw new AccessDeniedException($"Lease '{leaseId}' was given to another worker. Release only tasks you took yourself.");

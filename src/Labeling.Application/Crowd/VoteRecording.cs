@@ -72,7 +72,7 @@ public sealed partial class VoteRecording
         }
 
         var lease = await _leases.GetAsync(leaseId, cancellationToken).ConfigureAwait(false)
-            ?? throw new NotFoundException($"There is no task lease '{leaseId}'. Take a task with GET /api/projects/{{projectId}}/tasks/next and vote with its leaseId.");
+            ?? throw new NotFoundException($"There is no task lease '{InvalidRequestException.Echo(leaseId)}'. Take a task with GET /api/projects/{{projectId}}/tasks/next and vote with its leaseId.");
         if (!string.Equals(lease.WorkerId, workerId, StringComparison.Ordinal))
         {
             throw new AccessDeniedException($"Lease '{leaseId}' was given to another worker. Vote only on tasks you took yourself.");

@@ -33,7 +33,7 @@ public sealed class LabelExport
     public async Task EnsureProjectAsync(string projectId, CancellationToken cancellationToken)
     {
         _ = await _projects.GetAsync(projectId, cancellationToken).ConfigureAwait(false)
-            ?? throw new NotFoundException($"There is no project '{projectId}'. List projects with GET /api/projects.");
+            ?? throw NotFoundException.Project(projectId);
     }
 
     /// <summary>Streams the export to <paramref name="output"/>.</summary>
@@ -45,7 +45,7 @@ public sealed class LabelExport
     public async Task<int> WriteAsync(string projectId, ExportFormat format, Stream output, CancellationToken cancellationToken)
     {
         var project = await _projects.GetAsync(projectId, cancellationToken).ConfigureAwait(false)
-            ?? throw new NotFoundException($"There is no project '{projectId}'. List projects with GET /api/projects.");
+            ?? throw NotFoundException.Project(projectId);
         var writer = new StreamWriter(output, Utf8, bufferSize: 16 * 1024, leaveOpen: true) { NewLine = "\n" };
         await using (writer.ConfigureAwait(false))
         {

@@ -44,7 +44,7 @@ public sealed class GoldSeeding
     {
         ArgumentNullException.ThrowIfNull(request);
         var project = await _projects.GetAsync(projectId, cancellationToken).ConfigureAwait(false)
-            ?? throw new NotFoundException($"There is no project '{projectId}'. List projects with GET /api/projects.");
+            ?? throw NotFoundException.Project(projectId);
         if (request.Items is not { Count: > 0 } requested)
         {
             throw new InvalidRequestException("items", "Send at least one gold item: {\"items\":[{\"text\":\"...\",\"label\":\"...\"}]}.");
@@ -55,11 +55,24 @@ public sealed class GoldSeeding
             throw new InvalidRequestException("items", $"Send at most {MaxItems:N0} gold items per request; split the list.");
         }
 
-        var texts = requested.Select(g => string.IsNullOrWhiteSpace(g.Text) ? null : ContentHash.Normalize(g.Text)).ToArray();
+        var texts = requested.Select(g => string.IsNullOrWhiteSpace(g?.Text) ? null : ContentHash.Normalize(g.Text)).ToArray();
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var firstWithText = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < requested.Count; i++)
         {
             var g = requested[i];
+            if (g is null)
+            {
+                errors[$"items[{i}]"] = ["Give each gold item as an object: {\"text\":\"...\",\"label\":\"...\"}."];
+                continue;
+            }
+
+            if (texts[i] is { } text && !firstWithText.TryAdd(text, i) && requested[firstWithText[text]].Label != g.Label)
+            {
+                // One of the two would be dropped without a word: a gold item has one known label.
+                errors[$"items[{i}].label"] = [$"items[{firstWithText[text]}] has the same text with the label '{InvalidRequestException.Echo(requested[firstWithText[text]].Label)}'; a gold item has one label. Send the text once."];
+            }
+
             if (string.IsNullOrWhiteSpace(g.Text))
             {
                 errors[$"items[{i}].text"] = ["Give the item's text."];

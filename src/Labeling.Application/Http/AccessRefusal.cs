@@ -9,9 +9,9 @@ namespace Labeling.Application.Http;
 
 /// <summary>
 /// What a caller refused by authentication or authorization is told, and what <see cref="RefusalLog"/>
-/// records: the problem details of a 401, 403, 404 or 405 that no exception produced carry a
+/// records: the problem details of a 401, 403, 404, 405 or 415 that no exception produced carry a
 /// <c>detail</c> that says what to change (send a token, which role the route needs and which the token
-/// has, the route does not exist).
+/// has, the route does not exist or takes other methods, send JSON).
 /// </summary>
 /// <remarks>
 /// Registered as <see cref="ProblemDetailsOptions.CustomizeProblemDetails"/>, so it fills the body that
@@ -37,8 +37,17 @@ public static class AccessRefusal
             StatusCodes.Status403Forbidden => Forbidden(http),
             StatusCodes.Status404NotFound or StatusCodes.Status405MethodNotAllowed when http.GetEndpoint() is null =>
                 $"There is no route {http.Request.Method} {(http.Request.PathBase + http.Request.Path).ToUriComponent()}.",
+            StatusCodes.Status405MethodNotAllowed => MethodNotAllowed(http),
+            // The API's bodies are JSON, but for uploads, whose route reads the form itself and answers 400.
+            StatusCodes.Status415UnsupportedMediaType => "This route takes a JSON body: send it with Content-Type: application/json.",
             _ => null,
         };
+    }
+
+    private static string MethodNotAllowed(HttpContext http)
+    {
+        var route = $"{(http.Request.PathBase + http.Request.Path).ToUriComponent()} does not take {http.Request.Method}";
+        return http.Response.Headers.Allow.ToString() is { Length: > 0 } allowed ? $"{route}; it takes {allowed}." : $"{route}.";
     }
 
     /// <summary>

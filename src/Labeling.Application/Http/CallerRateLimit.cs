@@ -3,6 +3,7 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Labeling.Application.Http;
 
@@ -13,14 +14,25 @@ namespace Labeling.Application.Http;
 /// </summary>
 /// <remarks>
 /// Runs after authentication, so a valid token's subject is known and one caller cannot spend another's
-/// budget. Buckets are refilled once a second by the partitioned limiter's own timer and dropped when
+/// budget, and before authorization, so requests refused for want of a token (counted by address) or of a role
+/// (counted by subject) spend the budget too: a flood of refusals is cut off like any other. Buckets are refilled once a second by the partitioned limiter's own timer and dropped when
 /// idle. It is a guard against one client flooding an instance, not a quota: each instance of the
 /// Functions app counts for itself.
 /// </remarks>
 public static class CallerRateLimit
 {
+    /// <summary>Adds the limit of <see cref="LabelingOptions.RequestsPerSecondPerCaller"/>.</summary>
+    /// <param name="app">The pipeline, after <c>UseAuthentication()</c> and before <c>UseAuthorization()</c>.</param>
+    /// <returns>The pipeline.</returns>
+    public static IApplicationBuilder UseLabelingRateLimit(this IApplicationBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        Use(app, app.ApplicationServices.GetRequiredService<IOptions<LabelingOptions>>().Value.RequestsPerSecondPerCaller);
+        return app;
+    }
+
     /// <summary>Adds the limit to the pipeline; nothing when <paramref name="perSecond"/> is 0.</summary>
-    /// <param name="app">The pipeline, after authentication.</param>
+    /// <param name="app">The pipeline, after authentication and before authorization.</param>
     /// <param name="perSecond">Requests per second per caller.</param>
     public static void Use(IApplicationBuilder app, int perSecond)
     {

@@ -35,7 +35,7 @@ internal static class DocumentEndpoints
 
         api.MapGet("/projects/{projectId}/documents/{documentId}", async (string projectId, string documentId, IDocumentStore documents, CancellationToken ct) =>
                 Results.Ok(await documents.GetAsync(projectId, documentId, ct)
-                    ?? throw new NotFoundException($"Project '{projectId}' has no document '{documentId}'.")))
+                    ?? throw new NotFoundException($"Project '{InvalidRequestException.Echo(projectId)}' has no document '{InvalidRequestException.Echo(documentId)}'.")))
             .RequireAuthorization(LabelingRoles.ReviewerPolicy)
             .WithName("GetDocument").WithSummary("Reads one document record (Reviewer).");
     }
@@ -104,9 +104,19 @@ internal static class DocumentEndpoints
         {
             return await request.ReadFormAsync(new FormOptions { MultipartBodyLengthLimit = max + RequestBodyLimit.MultipartOverhead }, ct);
         }
-        catch (InvalidDataException ex) when (ex.Message.Contains("limit", StringComparison.OrdinalIgnoreCase))
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            // The server's own body limit, met while a body without a length (chunked) is read.
+            throw TooLarge(null, max);
+        }
+        catch (InvalidDataException ex) when (ex.Message.StartsWith("Multipart body length limit", StringComparison.Ordinal))
         {
             throw TooLarge(null, max);
+        }
+        catch (InvalidDataException ex) when (ex.Message.Contains("limit", StringComparison.OrdinalIgnoreCase))
+        {
+            // Too many form fields or parts, or a header or field too long: the shape of the form, not its size.
+            throw new InvalidRequestException("file", $"The form is not an upload this route takes ({ex.Message}). Send one file in a multipart field named 'file'.");
         }
         catch (Exception ex) when (ex is InvalidDataException or IOException && !ct.IsCancellationRequested)
         {

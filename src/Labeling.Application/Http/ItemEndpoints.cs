@@ -39,7 +39,8 @@ internal static class ItemEndpoints
             .WithName("ExportLabels").WithSummary("Streams decided labels as JSONL (default) or CSV: ?format=jsonl|csv (Reviewer).");
 
         api.MapGet("/events/dead-letters", async (int? limit, IEventOutbox outbox, CancellationToken ct) =>
-                Results.Ok(await outbox.ListDeadLettersAsync(Math.Clamp(limit ?? 100, 1, 1000), ct)))
+                Results.Ok(await outbox.ListDeadLettersAsync(
+                    limit is null or (>= 1 and <= 1000) ? limit ?? 100 : throw new InvalidRequestException("limit", $"limit is {limit}; use 1 to 1000."), ct)))
             .RequireAuthorization(LabelingRoles.AdminPolicy)
             .WithName("ListDeadLetters").WithSummary("Events a destination never accepted (Admin).");
     }
@@ -50,7 +51,7 @@ internal static class ItemEndpoints
         {
             "jsonl" => ExportFormat.Jsonl,
             "csv" => ExportFormat.Csv,
-            _ => throw new InvalidRequestException("format", $"Unknown export format '{format}'; use jsonl or csv."),
+            _ => throw new InvalidRequestException("format", $"Unknown export format '{InvalidRequestException.Echo(format)}'; use jsonl or csv."),
         };
         await export.EnsureProjectAsync(projectId, ct);
         var response = context.Response;
@@ -74,6 +75,6 @@ internal static class ItemEndpoints
             }
         }
 
-        throw new InvalidRequestException("state", $"Unknown state '{state}'; use weak-labeling, auto-accepted, collecting, decided or needs-review.");
+        throw new InvalidRequestException("state", $"Unknown state '{InvalidRequestException.Echo(state)}'; use weak-labeling, auto-accepted, collecting, decided or needs-review.");
     }
 }

@@ -30,7 +30,7 @@ internal sealed partial class LabelingExceptionHandler : IExceptionHandler
         {
             LabelingProblemException p => Problem(p.StatusCode, p.Title, p.Message, p.Extensions),
             BadHttpRequestException b => Problem(b.StatusCode, "The request could not be read.", Describe(b), null),
-            JsonException j => Problem(StatusCodes.Status400BadRequest, "The request could not be read.", $"The JSON body is invalid: {j.Message}", null),
+            JsonException j => Problem(StatusCodes.Status400BadRequest, "The request could not be read.", $"The JSON body is invalid: {Reason(j)}", null),
             _ => null,
         };
         // The id the problem's traceId carries (ASP.NET Core's default), so a quoted id finds the log line.
@@ -73,9 +73,16 @@ internal sealed partial class LabelingExceptionHandler : IExceptionHandler
     private static string Describe(BadHttpRequestException exception)
     {
         // Binding failures wrap the JSON reader's message, which says where the body went wrong.
-        var inner = exception.InnerException is JsonException json ? $" {json.Message}" : string.Empty;
+        var inner = exception.InnerException is JsonException json ? $" {Reason(json)}" : string.Empty;
         return exception.Message + inner;
     }
+
+    // The serializer names the .NET type it wanted ("could not be converted to System.Collections.Generic.IReadOnlyList`1[…]");
+    // the caller needs the place in the body, which its path gives.
+    private static string Reason(JsonException exception) =>
+        exception.Message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal) && exception.Path is { } path
+            ? $"The value at {path} (line {exception.LineNumber + 1}, byte {exception.BytePositionInLine + 1}) is not of the type the API takes there; /openapi/v1.json describes each body."
+            : exception.Message;
 
     [LoggerMessage(EventId = 9001, Level = LogLevel.Error, Message = "Unhandled error on {Method} {Path} (trace {TraceId})")]
     private static partial void LogUnhandled(ILogger logger, string method, string path, string traceId, Exception exception);

@@ -26,6 +26,9 @@ public static class LabelingRoles
     /// <summary>Policy: the caller has the Admin role.</summary>
     public const string AdminPolicy = "labeling:admin";
 
+    /// <summary>Policy: the caller has one of the roles (routes every role reads, each its own view).</summary>
+    public const string AnyRolePolicy = "labeling:any-role";
+
     /// <summary>Every role, for tools that mint tokens.</summary>
     public static IReadOnlyList<string> All { get; } = [Labeler, Reviewer, Admin];
 }

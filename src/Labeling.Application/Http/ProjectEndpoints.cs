@@ -20,7 +20,7 @@ internal static class ProjectEndpoints
                 var all = await projects.ListAsync(ct);
                 return SeesEverything(user) ? Results.Ok(all) : Results.Ok(all.Select(ProjectBrief.Of).ToArray());
             })
-            .RequireAuthorization()
+            .RequireAuthorization(LabelingRoles.AnyRolePolicy)
             .WithName("ListProjects").WithSummary("Lists projects (labelers see each project's labels and instructions only).");
 
         api.MapPost("/projects", async (CreateProjectRequest? body, ProjectService projects, CancellationToken ct) =>
@@ -36,7 +36,7 @@ internal static class ProjectEndpoints
                 var project = await projects.GetAsync(projectId, ct);
                 return SeesEverything(user) ? Results.Ok(project) : Results.Ok(ProjectBrief.Of(project));
             })
-            .RequireAuthorization()
+            .RequireAuthorization(LabelingRoles.AnyRolePolicy)
             .WithName("GetProject").WithSummary("Reads a project's schema, rules and routing (labelers: its labels and instructions only).");
 
         api.MapGet("/projects/{projectId}/progress", async (string projectId, ProjectService projects, CancellationToken ct) =>

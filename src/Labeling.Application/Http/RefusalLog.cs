@@ -86,7 +86,21 @@ public static partial class RefusalLog
             return "anonymous";
         }
 
-        return CallerIdentity.TrySubject(user) ?? "authenticated, no subject";
+        return CallerIdentity.TrySubject(user) is { } subject ? Printable(subject) : "authenticated, no subject";
+    }
+
+    // A subject is whatever the token's issuer put there: control characters shown as escapes (a line break would
+    // start a forged log line) and no more of it than of a path.
+    private static string Printable(string subject)
+    {
+        var cut = subject.Length > MaxLoggedPath;
+        var shown = cut ? subject[..MaxLoggedPath] : subject;
+        if (shown.Any(char.IsControl))
+        {
+            shown = string.Concat(shown.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
+        }
+
+        return cut ? $"{shown}… ({subject.Length} characters)" : shown;
     }
 
     [LoggerMessage(EventId = 9002, Level = LogLevel.Warning, Message = "Refused {Method} {Path} with {Status} for {Caller}: {Reason} (trace {TraceId})")]

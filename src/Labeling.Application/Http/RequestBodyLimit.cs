@@ -9,7 +9,7 @@ using Microsoft.Extensions.Options;
 namespace Labeling.Application.Http;
 
 /// <summary>
-/// Caps each caller's request rate (<see cref="CallerRateLimit"/>) and request bodies per route: the JSON routes (votes, project definitions, review decisions) take at
+/// Caps request bodies per route: the JSON routes (votes, project definitions, review decisions) take at
 /// most <see cref="LabelingOptions.MaxJsonBodyBytes"/>, the routes marked <see cref="LargeBody"/> (document
 /// uploads, gold seeding) at most <see cref="LabelingOptions.MaxUploadBytes"/> plus the multipart framing.
 /// </summary>
@@ -33,7 +33,6 @@ public static class RequestBodyLimit
     {
         ArgumentNullException.ThrowIfNull(app);
         var options = app.ApplicationServices.GetRequiredService<IOptions<LabelingOptions>>().Value;
-        CallerRateLimit.Use(app, options.RequestsPerSecondPerCaller);
         return app.Use((context, next) =>
         {
             var large = context.GetEndpoint()?.Metadata.GetMetadata<LargeBody>() is not null;
@@ -41,7 +40,7 @@ public static class RequestBodyLimit
             if (context.Request.ContentLength > max)
             {
                 throw new PayloadTooLargeException(large
-                    ? $"The request body is {context.Request.ContentLength:N0} bytes; the limit is {options.MaxUploadBytes:N0} bytes (Labeling:MaxUploadBytes). Split the file."
+                    ? $"The request body is {context.Request.ContentLength:N0} bytes; the limit is {options.MaxUploadBytes:N0} bytes (Labeling:MaxUploadBytes). Split it into smaller uploads."
                     : $"The request body is {context.Request.ContentLength:N0} bytes; this route takes at most {max:N0} bytes of JSON (Labeling:MaxJsonBodyBytes).");
             }
 

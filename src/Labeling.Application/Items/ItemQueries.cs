@@ -27,7 +27,7 @@ public sealed class ItemQueries
     {
         var project = await ProjectAsync(projectId, cancellationToken).ConfigureAwait(false);
         var item = await _items.GetAsync(projectId, itemId, cancellationToken).ConfigureAwait(false)
-            ?? throw new NotFoundException($"Project '{projectId}' has no item '{itemId}'.");
+            ?? throw new NotFoundException($"Project '{InvalidRequestException.Echo(projectId)}' has no item '{InvalidRequestException.Echo(itemId)}'.");
         var votes = await _items.GetVotesAsync(projectId, itemId, cancellationToken).ConfigureAwait(false);
         return View(item, project.Schema, votes.Select(v => new VoteView(v.LabelerId, v.Kind, v.Label, v.At)).ToArray());
     }
@@ -53,7 +53,7 @@ public sealed class ItemQueries
 
     private async Task<Project> ProjectAsync(string projectId, CancellationToken cancellationToken) =>
         await _projects.GetAsync(projectId, cancellationToken).ConfigureAwait(false)
-            ?? throw new NotFoundException($"There is no project '{projectId}'. List projects with GET /api/projects.");
+            ?? throw NotFoundException.Project(projectId);
 
     private static ItemView View(Item i, LabelSchema schema, IReadOnlyList<VoteView>? votes) => new(
         i.Id, i.ProjectId, i.DocumentId, i.SourceId, i.ExternalId, i.Text, i.State, i.IsGold,

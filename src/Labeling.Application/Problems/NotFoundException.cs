@@ -10,6 +10,12 @@ public sealed class NotFoundException : LabelingProblemException
     {
     }
 
+    /// <summary>No project has this id (the id is echoed cut short: the caller chose it).</summary>
+    /// <param name="projectId">The id asked for.</param>
+    /// <returns>The exception.</returns>
+    public static NotFoundException Project(string projectId) =>
+        new($"There is no project '{InvalidRequestException.Echo(projectId)}'. List projects with GET /api/projects.");
+
     /// <inheritdoc />
     public override int StatusCode => 404;
 

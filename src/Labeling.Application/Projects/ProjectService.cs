@@ -34,6 +34,16 @@ public sealed class ProjectService
     public async Task<Project> CreateAsync(CreateProjectRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        string[] missing =
+        [
+            .. (request.Labels ?? []).Select((l, i) => l is null ? $"labels[{i}] is null; give each label as an object with a name." : null).OfType<string>(),
+            .. (request.Rules ?? []).Select((r, i) => r is null ? $"rules[{i}] is null; give each rule as an object with an id, a label, and keywords or a pattern." : null).OfType<string>(),
+        ];
+        if (missing.Length > 0)
+        {
+            throw new InvalidRequestException(new Dictionary<string, string[]>(StringComparer.Ordinal) { ["project"] = missing });
+        }
+
         var project = new Project(
             request.Id ?? string.Empty,
             request.Name ?? request.Id ?? string.Empty,
@@ -72,7 +82,7 @@ public sealed class ProjectService
     /// <returns>The project.</returns>
     public async Task<Project> GetAsync(string projectId, CancellationToken cancellationToken) =>
         await _projects.GetAsync(projectId, cancellationToken).ConfigureAwait(false)
-            ?? throw new NotFoundException($"There is no project '{projectId}'. List projects with GET /api/projects.");
+            ?? throw NotFoundException.Project(projectId);
 
     /// <summary>Lists projects.</summary>
     /// <param name="cancellationToken">Cancels the read.</param>

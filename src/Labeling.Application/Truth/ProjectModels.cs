@@ -44,14 +44,20 @@ public sealed class ProjectModels
     /// <exception cref="NotFoundException">No such project.</exception>
     public async Task<ProjectSession> OpenAsync(string projectId, CancellationToken cancellationToken)
     {
-        var entry = _entries.GetOrAdd(projectId, _ => new Entry());
+        if (!_entries.TryGetValue(projectId, out var entry))
+        {
+            // An id that names no project leaves nothing behind: any caller can send ids, and the cache would keep
+            // each of them for the life of the process.
+            _ = await GetProjectAsync(projectId, cancellationToken).ConfigureAwait(false);
+            entry = _entries.GetOrAdd(projectId, _ => new Entry());
+        }
+
         await entry.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (entry.Model is null)
             {
-                var project = await _projects.GetAsync(projectId, cancellationToken).ConfigureAwait(false)
-                    ?? throw new NotFoundException($"There is no project '{projectId}'. List projects with GET /api/projects.");
+                var project = await GetProjectAsync(projectId, cancellationToken).ConfigureAwait(false);
                 var state = await _labelers.LoadTruthStateAsync(projectId, project.Schema.Names, cancellationToken).ConfigureAwait(false);
                 entry.Model = ProjectTruthModel.FromState(project, state, ModelOptions);
             }
@@ -64,6 +70,13 @@ public sealed class ProjectModels
             throw;
         }
     }
+
+    /// <summary>How many projects have a model entry (loaded or being loaded).</summary>
+    internal int Count => _entries.Count;
+
+    private async Task<Domain.Projects.Project> GetProjectAsync(string projectId, CancellationToken cancellationToken) =>
+        await _projects.GetAsync(projectId, cancellationToken).ConfigureAwait(false)
+        ?? throw NotFoundException.Project(projectId);
 
     internal sealed class Entry
     {

@@ -69,7 +69,8 @@ public sealed class LabelRule
         var comparison = CaseSensitive ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
         foreach (var keyword in Keywords)
         {
-            if (keyword.Length > 0 && text.Contains(keyword, comparison))
+            // A null keyword is refused when the project is created; one stored before that was checked is skipped.
+            if (keyword is { Length: > 0 } && text.Contains(keyword, comparison))
             {
                 return Label;
             }
@@ -102,6 +103,11 @@ public sealed class LabelRule
         if (string.IsNullOrWhiteSpace(Id) || Id.Length > MaxIdLength || !Id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
         {
             errors.Add($"Rule id '{Shorten(Id)}' must be 1 to {MaxIdLength} letters, digits, '-' or '_'.");
+        }
+
+        if (Keywords.Any(k => k is null))
+        {
+            errors.Add($"Rule '{Shorten(Id)}' has a null keyword; give each keyword as a string.");
         }
 
         if (Keywords.Count > MaxKeywords || Keywords.Any(k => k?.Length > MaxKeywordLength))

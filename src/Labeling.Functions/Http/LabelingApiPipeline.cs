@@ -32,6 +32,7 @@ public sealed class LabelingApiPipeline
         app.UseStatusCodePages();
         app.UseRouting();
         app.UseAuthentication();
+        app.UseLabelingRateLimit();
         app.UseAuthorization();
         app.UseLabelingRequestLimits();
         app.UseEndpoints(endpoints => endpoints.MapLabelingApi().AddEndpointFilter(RaiseVoteAsync));

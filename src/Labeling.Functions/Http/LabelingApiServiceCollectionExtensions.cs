@@ -26,6 +26,9 @@ public static class LabelingApiServiceCollectionExtensions
         var entra = configuration.GetSection(EntraApiOptions.SectionName);
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
             .AddMicrosoftIdentityWebApi(entra);
+        // A valid token without app roles authenticates, and the role policies answer 403 naming the role a route
+        // takes (every route names one); Microsoft.Identity.Web's own check would refuse it as a 401 with no reason.
+        services.Configure<MicrosoftIdentityOptions>(JwtBearerDefaults.AuthenticationScheme, o => o.AllowWebApiToBeAuthorizedByACL = true);
         services.AddOptions<EntraApiOptions>().Bind(entra)
             .Validate(o => !string.IsNullOrWhiteSpace(o.ClientId), Missing(nameof(EntraApiOptions.ClientId), "the application (client) id of the API's Entra app registration"))
             .Validate(o => !string.IsNullOrWhiteSpace(o.TenantId), Missing(nameof(EntraApiOptions.TenantId), "the id of the Entra tenant whose tokens the API accepts"))

@@ -70,6 +70,19 @@ public sealed class ApiAuthorizationTests(AzuriteFixture azurite, CosmosEmulator
     }
 
     [Fact]
+    public async Task Api_ValidTokenWithoutAppRoles_Returns403SayingItCarriesNoRole()
+    {
+        // A user of the tenant who was assigned no app role: Microsoft.Identity.Web refused it as a 401 that gave no reason.
+        using var client = _host.Client(_host.Tokens.Mint("carol"));
+
+        var response = await client.GetAsync("/api/projects");
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<System.Text.Json.Nodes.JsonObject>();
+        Assert.Contains("the token carries no role", problem!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Api_TokenSignedByAnotherKey_Returns401()
     {
         var forged = TestTokens.Mint("mallory", ["Admin"], new RsaSecurityKey(RSA.Create(2048)) { KeyId = "test-key" }, TimeSpan.FromHours(1));

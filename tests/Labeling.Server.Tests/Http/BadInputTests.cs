@@ -257,6 +257,31 @@ public sealed class BadInputTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Upload_ChunkedAndLargerThanTheLimit_Returns413()
+    {
+        var big = Encoding.UTF8.GetBytes("text\n" + string.Concat(Enumerable.Repeat("a long comment line that fills the file\n", 4000)));
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/api/projects/{Project}/documents") { Content = Api.File("big.csv", big) };
+        request.Headers.TransferEncodingChunked = true;
+
+        var problem = await (await Admin.SendAsync(request)).ExpectProblemAsync(HttpStatusCode.RequestEntityTooLarge);
+
+        Assert.Contains("Labeling:MaxUploadBytes", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Upload_ASmallFormWithTooManyParts_Returns400NotTooLarge()
+    {
+        // Terse framing, so 1,100 parts stay well under the size limit (the framework's content adds ~130 bytes a part).
+        var body = string.Concat(Enumerable.Range(0, 1100).Select(i => $"--b\r\nContent-Disposition: form-data; name=\"f{i}\"\r\n\r\nv\r\n")) + "--b--\r\n";
+        using var form = new StringContent(body, Encoding.ASCII);
+        form.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("multipart/form-data; boundary=b");
+
+        var problem = await (await Admin.PostAsync($"/api/projects/{Project}/documents", form)).ExpectProblemAsync(HttpStatusCode.BadRequest);
+
+        Assert.Contains("Form value count limit", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Vote_WithABodyOverTheJsonLimit_Returns413AndTheLeaseStillTakesAVote()
     {
         var alice = _server.ClientAs("alice", "Labeler");
@@ -356,6 +381,19 @@ public sealed class BadInputTests : IAsyncLifetime
         Assert.StartsWith("The bearer token was refused (invalid_token)", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Request_WithAValidTokenCarryingNoRole_Returns403SayingSo()
+    {
+        // Refused by Microsoft.Identity.Web's own check, this was a 401 that blamed the token's expiry or audience.
+        var nobody = _server.ClientAs("nobody");
+
+        var problem = await (await nobody.GetAsync("/api/projects")).ExpectProblemAsync(HttpStatusCode.Forbidden);
+
+        Assert.Contains("no role", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        await (await nobody.GetAsync($"/api/projects/{Project}")).ExpectProblemAsync(HttpStatusCode.Forbidden);
+        await (await nobody.GetAsync($"/api/projects/{Project}/tasks/next")).ExpectProblemAsync(HttpStatusCode.Forbidden);
+    }
+
     [Theory]
     [InlineData("Labeler", "POST", "/api/projects", "Admin")]
     [InlineData("Labeler", "GET", "/api/projects/bad-input/export", "Reviewer or Admin")]
@@ -396,10 +434,101 @@ public sealed class BadInputTests : IAsyncLifetime
         Assert.Contains("at least two labels", detail, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("""{"id":"p1","labels":[null,{"name":"b"}]}""", "labels[0] is null")]
+    [InlineData("""{"id":"p2","labels":[{"name":"a"},{"name":"b"}],"rules":[null]}""", "rules[0] is null")]
+    [InlineData("""{"id":"p3","labels":[{"name":"a"},{"name":"b"}],"rules":[{"id":"r","label":"a","keywords":["x",null]}]}""", "null keyword")]
+    public async Task CreateProject_WithANullElement_Returns400NamingItAndCreatesNothing(string body, string expected)
+    {
+        // A null keyword was once accepted and then failed every weak-labeling message of the project.
+        var problem = await (await Admin.PostAsync("/api/projects", new StringContent(body, Encoding.UTF8, "application/json")))
+            .ExpectProblemAsync(HttpStatusCode.BadRequest);
+
+        Assert.Contains(expected, problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        var id = body[8..10];
+        await (await Admin.GetAsync($"/api/projects/{id}")).ExpectProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task SeedGold_ANullItemOrOneTextWithTwoLabels_Returns400AndCreatesNothing()
+    {
+        var before = (await (await Admin.GetAsync($"/api/projects/{Project}/progress")).ExpectAsync(HttpStatusCode.OK))["items"]!.GetValue<int>();
+
+        var nullItem = await (await Admin.PostAsync($"/api/projects/{Project}/gold", new StringContent("""{"items":[{"text":"fine gold","label":"ham"},null]}""", Encoding.UTF8, "application/json")))
+            .ExpectProblemAsync(HttpStatusCode.BadRequest);
+        var twoLabels = await (await Admin.PostAsJsonAsync($"/api/projects/{Project}/gold", new
+        {
+            items = new[] { new { text = "same text g", label = "spam" }, new { text = "same  text g", label = "ham" } },
+        })).ExpectProblemAsync(HttpStatusCode.BadRequest);
+
+        Assert.NotNull(nullItem["errors"]!["items[1]"]);
+        Assert.Contains("items[0] has the same text", twoLabels["errors"]!["items[1].label"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(before, (await (await Admin.GetAsync($"/api/projects/{Project}/progress")).ExpectAsync(HttpStatusCode.OK))["items"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task CreateProject_AValueOfTheWrongType_Returns400NamingWhereNotTheDotNetType()
+    {
+        var problem = await (await Admin.PostAsync("/api/projects", new StringContent("""{"id":"typed","labels":"spam"}""", Encoding.UTF8, "application/json")))
+            .ExpectProblemAsync(HttpStatusCode.BadRequest);
+
+        var detail = problem["detail"]!.GetValue<string>();
+        Assert.Contains("$.labels", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", detail, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/api/events/dead-letters?limit=0")]
+    [InlineData("/api/events/dead-letters?limit=1001")]
+    [InlineData("/api/events/dead-letters?limit=-5")]
+    [InlineData("/api/projects/bad-input/items?limit=0")]
+    public async Task List_WithALimitOutOfRange_Returns400SayingTheRange(string path)
+    {
+        var problem = await (await Admin.GetAsync(path)).ExpectProblemAsync(HttpStatusCode.BadRequest);
+
+        Assert.Contains("use 1 to 1000", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        await (await Admin.GetAsync("/api/events/dead-letters?limit=1000")).ExpectAsync(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Vote_AsPlainText_Returns415SayingToSendJson()
+    {
+        var alice = _server.ClientAs("alice", "Labeler");
+        var lease = await TakeAsync(alice);
+
+        var problem = await (await alice.PostAsync($"/api/tasks/{lease}/votes", new StringContent("spam", Encoding.UTF8, "text/plain")))
+            .ExpectProblemAsync(HttpStatusCode.UnsupportedMediaType);
+
+        Assert.Contains("application/json", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Request_WithAMethodTheRouteDoesNotTake_Returns405SayingWhichItTakes()
+    {
+        var problem = await (await Admin.DeleteAsync($"/api/projects/{Project}/progress")).ExpectProblemAsync(HttpStatusCode.MethodNotAllowed);
+
+        Assert.Contains("GET", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task UnknownProject_Returns404Problem()
     {
         await (await _server.ClientAs("alice", "Labeler").GetAsync("/api/projects/nope/tasks/next")).ExpectProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    [Theory]
+    [InlineData("/api/projects/{0}")]
+    [InlineData("/api/projects/{0}/progress")]
+    [InlineData("/api/projects/bad-input/items/{0}")]
+    [InlineData("/api/projects/bad-input/export?format={0}")]
+    public async Task Request_WithAHugeIdOrValue_IsAnsweredWithoutEchoingItInFull(string template)
+    {
+        var problem = await (await Admin.GetAsync(string.Format(System.Globalization.CultureInfo.InvariantCulture, template, new string('a', 5000))))
+            .ExpectProblemAsync(template.Contains("format", StringComparison.Ordinal) ? HttpStatusCode.BadRequest : HttpStatusCode.NotFound);
+
+        var detail = problem["detail"]!.GetValue<string>();
+        Assert.True(detail.Length < 400, detail);
+        Assert.Contains("(5000 characters)", detail, StringComparison.Ordinal);
     }
 
     [Fact]

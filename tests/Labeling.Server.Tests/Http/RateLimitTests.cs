@@ -35,4 +35,23 @@ public sealed class RateLimitTests : IDisposable
         Assert.Equal(TimeSpan.FromSeconds(1), refused[0].Headers.RetryAfter?.Delta);
         Assert.Equal(HttpStatusCode.OK, (await other.GetAsync("/api/workers/me")).StatusCode);
     }
+
+    [Theory]
+    [InlineData(null, HttpStatusCode.Unauthorized)]
+    [InlineData("Labeler", HttpStatusCode.Forbidden)]
+    public async Task RefusedRequests_OverTheCallersRate_Get429Too(string? role, HttpStatusCode refusal)
+    {
+        // No token (counted by address) or the wrong role for an admin route (counted by subject): refusals are
+        // cheap to send and each is logged, so they spend the caller's budget like any request.
+        var flooder = role is null ? _server.CreateClient() : _server.ClientAs("mallory", role);
+
+        var answers = new List<HttpStatusCode>();
+        for (var n = 0; n < 40; n++)
+        {
+            answers.Add((await flooder.PostAsync("/api/projects/demo/refit", null)).StatusCode);
+        }
+
+        Assert.Equal(40, answers.Count(s => s == refusal) + answers.Count(s => s == HttpStatusCode.TooManyRequests));
+        Assert.InRange(answers.Count(s => s == refusal), 10, 39);
+    }
 }

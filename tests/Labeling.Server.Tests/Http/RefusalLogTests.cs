@@ -98,6 +98,20 @@ public sealed class RefusalLogTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Refusal_ForACallerWhoseSubjectHasALineBreakOrIsHuge_IsLoggedOnOneBoundedLine()
+    {
+        // The subject is whatever the token's issuer put there (a signed local token here).
+        await (await _server.ClientAs("eve\r\nFAKE LOG LINE", "Labeler").GetAsync($"/api/projects/{Project}/progress")).ExpectProblemAsync(HttpStatusCode.Forbidden);
+        await (await _server.ClientAs(new string('m', 20_000), "Labeler").GetAsync($"/api/projects/{Project}/progress")).ExpectProblemAsync(HttpStatusCode.Forbidden);
+
+        var records = Refusals;
+        Assert.Equal(2, records.Count);
+        Assert.Equal("eve\\u000d\\u000aFAKE LOG LINE", records[0].State["Caller"]);
+        Assert.All(records, r => Assert.DoesNotContain('\n', r.Message));
+        Assert.Equal($"{new string('m', RefusalLog.MaxLoggedPath)}… (20000 characters)", records[1].State["Caller"]);
+    }
+
+    [Fact]
     public async Task Refusal_OfAVeryLongPath_LogsItsStartAndLength()
     {
         var path = "/api/" + string.Concat(Enumerable.Repeat("%0A", 2_600));

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using Labeling.Application.Ingestion;
 using Labeling.Application.Ports;
 using Labeling.Domain.Documents;
 using Microsoft.Extensions.Options;
@@ -39,7 +40,8 @@ public sealed class FolderDocumentSource : IDocumentSource
             await content.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
         }
 
-        return new StoredDocument(projectId, fileName, path, new FileInfo(path).Length);
+        // The name is the sender's and ends up in the document record, logs and responses; see DocumentFileName.
+        return new StoredDocument(projectId, DocumentFileName.Clean(fileName), path, new FileInfo(path).Length);
     }
 
     /// <inheritdoc />
@@ -64,7 +66,7 @@ public sealed class FolderDocumentSource : IDocumentSource
                     continue;
                 }
 
-                yield return new StoredDocument(Path.GetFileName(projectFolder), info.Name, info.FullName, info.Length);
+                yield return new StoredDocument(Path.GetFileName(projectFolder), DocumentFileName.Clean(info.Name), info.FullName, info.Length);
             }
         }
     }
@@ -114,10 +116,12 @@ public sealed class FolderDocumentSource : IDocumentSource
     // is kept on the document record; this is only the file's name on disk, cut to fit (extension kept).
     private const int MaxNameBytes = 160;
 
-    private static string Safe(string name)
+    // Path.GetInvalidFileNameChars is only NUL and '/' on Linux, so control and bidi characters are replaced first:
+    // a name on disk holding CR/LF or ESC breaks every listing, script and terminal that shows it.
+    internal static string Safe(string name)
     {
         var invalid = Path.GetInvalidFileNameChars();
-        var safe = new string(name.Select(c => invalid.Contains(c) ? '_' : c).ToArray());
+        var safe = new string(DocumentFileName.Clean(name).Select(c => invalid.Contains(c) ? '_' : c).ToArray());
         safe = safe.Length == 0 || safe is "." or ".." ? "_" : safe;
         if (System.Text.Encoding.UTF8.GetByteCount(safe) <= MaxNameBytes)
         {

@@ -1,7 +1,10 @@
 using System.Text.Json;
+using Labeling.Adapters.Local.Work;
 using Labeling.Application;
+using Labeling.Application.Ingestion;
 using Labeling.Application.Ports;
 using Labeling.Application.Work;
+using Labeling.Domain.Documents;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -14,38 +17,117 @@ namespace Labeling.Adapters.Local.Inbox;
 /// files dropped while the host was down raise no event). Each settled file becomes one ingest
 /// message; the queue's dedup key stops the same file being queued twice.
 /// </summary>
+/// <remarks>
+/// A file whose ingest message was poisoned — received <c>WorkQueue:MaxAttempts</c> times without completing,
+/// as when reading it crashes the process each time — is quarantined by the next scan with a reason saying so,
+/// instead of being queued again: the dedup key holds only while a message waits, so the scan would otherwise
+/// hand the same file to the pump (and crash the server) after every restart, for ever.
+/// </remarks>
 public sealed partial class InboxWatcher : BackgroundService
 {
     private readonly FolderDocumentSource _source;
     private readonly IWorkQueue _queue;
+    private readonly IProjectStore _projects;
+    private readonly IDocumentStore _documents;
+    private readonly TimeProvider _time;
     private readonly LocalStorageOptions _options;
     private readonly ILogger<InboxWatcher> _logger;
     private readonly SemaphoreSlim _wake = new(0, 1);
+    private readonly HashSet<string> _reportedStrays = new(StringComparer.Ordinal);
 
     /// <summary>Creates the watcher.</summary>
-    public InboxWatcher(FolderDocumentSource source, IWorkQueue queue, IOptions<LocalStorageOptions> options, ILogger<InboxWatcher> logger)
+    public InboxWatcher(
+        FolderDocumentSource source,
+        IWorkQueue queue,
+        IProjectStore projects,
+        IDocumentStore documents,
+        TimeProvider time,
+        IOptions<LocalStorageOptions> options,
+        ILogger<InboxWatcher> logger)
     {
         _source = source;
         _queue = queue;
+        _projects = projects;
+        _documents = documents;
+        _time = time;
         _options = options.Value;
         _logger = logger;
     }
 
     /// <summary>Scans the inbox once and queues every settled file.</summary>
     /// <param name="cancellationToken">Stops the scan.</param>
-    /// <returns>How many files were queued (or were already queued).</returns>
+    /// <returns>How many files were queued (or were already queued); files quarantined instead are not counted.</returns>
     public async Task<int> ScanAsync(CancellationToken cancellationToken)
     {
+        await PrepareFoldersAsync(cancellationToken).ConfigureAwait(false);
         var found = 0;
         await foreach (var file in _source.ListInboxAsync(cancellationToken).ConfigureAwait(false))
         {
             var stamp = File.GetLastWriteTimeUtc(file.Location).Ticks;
+            var key = $"inbox:{file.Location}:{file.Length}:{stamp}";
+            // Locally the queue is always the SQLite one; a stand-in without poison records has nothing to look up.
+            if (_queue is SqliteWorkQueue local && await local.FindPoisonedAsync(key, cancellationToken).ConfigureAwait(false) is { } poisoned)
+            {
+                await QuarantinePoisonedAsync(file, poisoned.Attempts, poisoned.Error, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
             var payload = JsonSerializer.Serialize(file, LabelingJson.Options);
-            await _queue.EnqueueAsync(WorkQueues.IngestDocument, payload, $"inbox:{file.Location}:{file.Length}:{stamp}", cancellationToken).ConfigureAwait(false);
+            await _queue.EnqueueAsync(WorkQueues.IngestDocument, payload, key, cancellationToken).ConfigureAwait(false);
             found++;
         }
 
         return found;
+    }
+
+    // Every project has its folder (inbox/{projectId}/, where files are dropped), so nobody has to create it first; a
+    // file dropped in the inbox itself names no project, and is reported once instead of ignored without a word.
+    private async Task PrepareFoldersAsync(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(_source.InboxDirectory);
+        foreach (var project in await _projects.ListAsync(cancellationToken).ConfigureAwait(false))
+        {
+            Directory.CreateDirectory(Path.Combine(_source.InboxDirectory, project.Id));
+        }
+
+        foreach (var stray in Directory.EnumerateFiles(_source.InboxDirectory))
+        {
+            if (_reportedStrays.Add(stray))
+            {
+                LogStrayFile(_logger, Path.GetFileName(stray), _source.InboxDirectory);
+            }
+        }
+    }
+
+    // What the ingest step does with a file it cannot parse, without parsing it: the record (so the document list
+    // shows the reason), the file moved to quarantine next to its reason, and a log line.
+    private async Task QuarantinePoisonedAsync(StoredDocument file, int attempts, string error, CancellationToken cancellationToken)
+    {
+        var reason = error == SqliteWorkQueue.ReceivedWithoutCompleting
+            ? $"Reading the file was started {attempts} times and never finished: the server stopped each time (it crashed or was killed) "
+              + "while ingesting it. It was set aside so that it cannot stop the server again. Check the file; if it is genuine, report it with the server log."
+            : $"Ingesting the file failed {attempts} times (WorkQueue:MaxAttempts); it was set aside. The server log has the errors (event 7101). "
+              + "Once the cause is fixed, put the file back in the inbox.";
+        string hash;
+        var content = await _source.OpenReadAsync(file, cancellationToken).ConfigureAwait(false);
+        if (content is null)
+        {
+            return;
+        }
+
+        await using (content.ConfigureAwait(false))
+        {
+            hash = await ContentHash.OfStreamAsync(content, cancellationToken).ConfigureAwait(false);
+        }
+
+        var document = new Document(file.ProjectId, Document.IdFor(hash), file.FileName, hash, DocumentStatus.Quarantined, reason, 0, 0, _time.GetUtcNow());
+        if (await _projects.GetAsync(file.ProjectId, cancellationToken).ConfigureAwait(false) is not null)
+        {
+            await _documents.UpsertAsync(document, cancellationToken).ConfigureAwait(false);
+        }
+
+        await _source.ArchiveAsync(file, DocumentStatus.Quarantined, reason, cancellationToken).ConfigureAwait(false);
+        LogPoisonedQuarantined(_logger, file.ProjectId, document.Id, file.FileName, attempts, error);
     }
 
     /// <inheritdoc />
@@ -105,6 +187,12 @@ public sealed partial class InboxWatcher : BackgroundService
 
     [LoggerMessage(EventId = 6103, Level = LogLevel.Warning, Message = "Inbox scan failed; retrying at the next interval")]
     private static partial void LogScanFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 6105, Level = LogLevel.Error, Message = "Quarantined inbox file {FileName} of project {ProjectId} as document {DocumentId}: its ingest message was poisoned after {Attempts} receives ({LastError})")]
+    private static partial void LogPoisonedQuarantined(ILogger logger, string projectId, string documentId, string fileName, int attempts, string lastError);
+
+    [LoggerMessage(EventId = 6106, Level = LogLevel.Warning, Message = "Inbox file {FileName} is not in a project's folder and is left alone: move it to {Inbox}/PROJECT_ID/")]
+    private static partial void LogStrayFile(ILogger logger, string fileName, string inbox);
 
     [LoggerMessage(EventId = 6104, Level = LogLevel.Warning, Message = "The inbox watcher reported an error; the periodic scan continues")]
     private static partial void LogWatcherError(ILogger logger, Exception exception);

@@ -13,6 +13,9 @@ namespace Labeling.Adapters.Local.Work;
 /// </summary>
 public sealed class SqliteWorkQueue : IWorkQueue
 {
+    /// <summary>The error of a message poisoned because it was received too often without completing or failing.</summary>
+    public const string ReceivedWithoutCompleting = "received too often without completing";
+
     private readonly SqliteDatabase _database;
     private readonly TimeProvider _time;
     private readonly WorkQueueOptions _options;
@@ -67,8 +70,9 @@ public sealed class SqliteWorkQueue : IWorkQueue
             if (count >= _options.MaxAttempts)
             {
                 // Received that often and never completed: the handler crashes the process or never finishes.
-                await using var poison = SqliteValues.Command(connection, "UPDATE queue SET status = 'poison', last_error = COALESCE(last_error, 'received too often without completing') WHERE id = $id", transaction);
+                await using var poison = SqliteValues.Command(connection, "UPDATE queue SET status = 'poison', last_error = COALESCE(last_error, $crashed) WHERE id = $id", transaction);
                 poison.Add("$id", id);
+                poison.Add("$crashed", ReceivedWithoutCompleting);
                 await poison.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 continue;
             }
@@ -115,6 +119,31 @@ public sealed class SqliteWorkQueue : IWorkQueue
         command.Add("$r", message.Receipt);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         await write.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The poisoned message queued with <paramref name="dedupKey"/>, if there is one: how often it was received
+    /// and the last error (a message that crashed the process every time has no error of its own).
+    /// </summary>
+    /// <param name="dedupKey">The key the message was queued with.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The receives and last error, or null when no message with that key was poisoned.</returns>
+    /// <remarks>
+    /// The dedup key only holds while a message waits, so whoever queues work again and again (the inbox scan)
+    /// asks here first: work that was poisoned once would only crash or fail again.
+    /// </remarks>
+    public async Task<(int Attempts, string Error)?> FindPoisonedAsync(string dedupKey, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = SqliteValues.Command(connection, "SELECT dequeue_count, last_error FROM queue WHERE status = 'poison' AND dedup_key = $key ORDER BY id DESC LIMIT 1");
+        command.Add("$key", dedupKey);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        return (reader.GetInt32(0), reader.IsDBNull(1) ? string.Empty : reader.GetString(1));
     }
 
     /// <inheritdoc />

@@ -61,6 +61,8 @@ public sealed partial class DocumentIngestion
     public async Task<DocumentIngestResult?> IngestAsync(StoredDocument stored, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(stored);
+        // The name came with the file: no control or bidi characters in records, logs, answers or file names.
+        stored = stored with { FileName = DocumentFileName.Clean(stored.FileName) };
         var content = await _source.OpenReadAsync(stored, cancellationToken).ConfigureAwait(false);
         if (content is null)
         {
@@ -88,8 +90,10 @@ public sealed partial class DocumentIngestion
             return await QuarantineAsync(stored, hash, $"There is no project '{stored.ProjectId}'. Create it first, or put the file in the folder of an existing project.", cancellationToken).ConfigureAwait(false);
         }
 
+        // Bytes already ingested add nothing. Bytes once quarantined are read again: the reason may have been the
+        // name (an extension the parsers do not take) or a setting since changed, and the new name decides now.
         var known = await _documents.GetAsync(project.Id, documentId, cancellationToken).ConfigureAwait(false);
-        if (known is not null)
+        if (known is { Status: not DocumentStatus.Quarantined })
         {
             await _source.ArchiveAsync(stored, known.Status, known.Reason, cancellationToken).ConfigureAwait(false);
             LogDuplicateDocument(_logger, project.Id, documentId, stored.FileName);

@@ -86,14 +86,16 @@ public sealed class LabelExport
             row.VoteCount.ToString(CultureInfo.InvariantCulture));
     }
 
-    // A value from uploads or the schema: one a spreadsheet would run as a formula (=, +, -, @, tab or CR first,
-    // and not a plain number such as "-1") gets a leading apostrophe, as OWASP advises against CSV injection.
-    // JSONL keeps every value exactly.
-    private static string Cell(string value) =>
-        Quote(value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r'
-            && !double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out _)
-            ? "'" + value
-            : value);
+    // A value from uploads or the schema: one a spreadsheet would run as a formula (=, +, -, @, tab or CR first, or
+    // their full-width forms, also behind a byte-order mark or zero-width space; and not a plain finite number such as
+    // "-1") gets a leading apostrophe, as OWASP advises against CSV injection. JSONL keeps every value exactly.
+    private static string Cell(string value)
+    {
+        var first = value.AsSpan().TrimStart("\uFEFF\u200B");
+        var formula = first.Length > 0 && first[0] is '=' or '+' or '-' or '@' or '\t' or '\r' or '\uFF1D' or '\uFF0B' or '\uFF0D' or '\uFF20'
+            && !(double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && double.IsFinite(number));
+        return Quote(formula ? "'" + value : value);
+    }
 
     private static string Quote(string value) =>
         value.AsSpan().IndexOfAny(",\"\r\n") < 0 ? value : "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";

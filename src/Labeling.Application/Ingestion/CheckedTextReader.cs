@@ -9,7 +9,8 @@ namespace Labeling.Application.Ingestion;
 /// <remarks>
 /// Invalid bytes decode to U+FFFD instead of throwing so that one stray Latin-1 byte in a large file
 /// does not cost the whole file; the share of U+FFFD and NUL characters is checked once
-/// <see cref="MinimumSample"/> characters have been read and again at the end.
+/// <see cref="MinimumSample"/> characters have been read and again at the end, and by
+/// <see cref="NotTextOr"/> whenever a parser is about to reject the file for another reason.
 /// </remarks>
 internal sealed class CheckedTextReader : TextReader
 {
@@ -134,18 +135,30 @@ internal sealed class CheckedTextReader : TextReader
         }
     }
 
+    /// <summary>
+    /// The rejection to give instead of <paramref name="other"/>: the encoding's when what was read so far is
+    /// over the limit, however little that is, since a binary file's "missing column" or "broken quote" only
+    /// sends the uploader after the wrong fix.
+    /// </summary>
+    public DocumentRejectedException NotTextOr(DocumentRejectedException other) => NotText() ?? other;
+
     private void Check(bool atEnd)
     {
-        if (_invalid == 0 || (!atEnd && _total < MinimumSample))
+        if (!atEnd && _total < MinimumSample)
         {
             return;
         }
 
-        if (_invalid > _maxInvalidFraction * _total)
+        if (NotText() is { } rejected)
         {
-            throw new DocumentRejectedException(
-                $"The file does not look like UTF-8 text: {_invalid:N0} of the first {_total:N0} characters could not be decoded. " +
-                "If it is text, save it as UTF-8 and upload it again.");
+            throw rejected;
         }
     }
+
+    private DocumentRejectedException? NotText() =>
+        _invalid > 0 && _invalid > _maxInvalidFraction * _total
+            ? new DocumentRejectedException(
+                $"The file does not look like UTF-8 text: {_invalid:N0} of the first {_total:N0} characters could not be decoded. " +
+                "If it is text, save it as UTF-8 and upload it again.")
+            : null;
 }

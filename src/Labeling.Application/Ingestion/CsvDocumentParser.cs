@@ -40,7 +40,7 @@ public sealed class CsvDocumentParser : IDocumentParser
             IncludeValuesInExceptions = false,
             MalformedData = CsvMalformedDataHandling.Skip,
             FieldCountMismatch = CsvFieldCountHandling.Skip,
-            OnMalformedRecord = record => throw Malformed(record),
+            OnMalformedRecord = record => throw text.NotTextOr(Malformed(record)),
         };
         using var csv = CsvReader.Create(text, csvOptions, leaveOpen: true);
 
@@ -48,13 +48,13 @@ public sealed class CsvDocumentParser : IDocumentParser
         var header = csv.Headers.ToArray();
         if (header.Length == 0)
         {
-            throw new DocumentRejectedException(
-                $"The CSV file is empty; it needs a header row naming its columns, including '{options.TextColumn}'.");
+            throw text.NotTextOr(new DocumentRejectedException(
+                $"The CSV file is empty; it needs a header row naming its columns, including '{options.TextColumn}'."));
         }
 
-        var textIndex = FindColumn(header, options.TextColumn, nameof(IngestionOptions.TextColumn));
+        var textIndex = FindColumn(header, options.TextColumn, options.TextColumnAdvice("Ingestion:TextColumn", "column"), text);
         var idIndex = options.IdColumn is { Length: > 0 } idColumn
-            ? FindColumn(header, idColumn, nameof(IngestionOptions.IdColumn))
+            ? FindColumn(header, idColumn, "Set Ingestion:IdColumn.", text)
             : -1;
 
         while (await csv.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -91,7 +91,7 @@ public sealed class CsvDocumentParser : IDocumentParser
         return new DocumentRejectedException($"Row {record.RecordNumber} (line {record.LineNumber}) {what}.");
     }
 
-    private static int FindColumn(string[] header, string column, string setting)
+    private static int FindColumn(string[] header, string column, string advice, CheckedTextReader text)
     {
         var exact = Array.IndexOf(header, column);
         if (exact >= 0)
@@ -109,7 +109,6 @@ public sealed class CsvDocumentParser : IDocumentParser
         var hint = header.Length == 1 && (header[0].Contains(';', StringComparison.Ordinal) || header[0].Contains('\t', StringComparison.Ordinal))
             ? " The file looks separated by ';' or tabs; save it as comma-separated."
             : string.Empty;
-        throw new DocumentRejectedException(
-            $"CSV has no column '{column}'; columns present: {present}. Set Ingestion:{setting}.{hint}");
+        throw text.NotTextOr(new DocumentRejectedException($"CSV has no column '{column}'; columns present: {present}. {advice}{hint}"));
     }
 }

@@ -1,5 +1,6 @@
 using System.IO.Packaging;
 using System.Runtime.CompilerServices;
+using System.Xml;
 using DocumentFormat.OpenXml;
 using DocumentFormat.OpenXml.Packaging;
 using DocumentFormat.OpenXml.Wordprocessing;
@@ -14,10 +15,20 @@ namespace Labeling.Application.Ingestion;
 /// files are not supported. Items are <c>chunk-N</c>. The package (at most
 /// <see cref="IngestionOptions.MaxFileBytes"/>) is loaded whole, but the main document is read as a stream,
 /// one paragraph at a time, and rejected once its XML passes <see cref="IngestionOptions.MaxUnpackedCharacters"/>:
-/// a zip bomb is quarantined instead of exhausting memory.
+/// a zip bomb is quarantined instead of exhausting memory. Before the SDK loads any of it, the main document is
+/// scanned once with a plain <see cref="System.Xml.XmlReader"/> and rejected when its elements nest deeper than
+/// <see cref="MaxElementDepth"/>.
 /// </remarks>
 public sealed class DocxDocumentParser : IDocumentParser
 {
+    /// <summary>
+    /// Deepest element nesting accepted in the main document, 256. Word's own documents nest a few dozen levels
+    /// (body, tables in tables, text boxes, runs). The Open XML SDK builds a loaded element's tree by recursion,
+    /// so deeper markup could overflow the stack, which ends the process rather than throwing; about 30,000
+    /// levels of paragraphs did on a thread-pool thread.
+    /// </summary>
+    public const int MaxElementDepth = 256;
+
     /// <inheritdoc />
     public IReadOnlyCollection<string> Extensions { get; } = [".docx"];
 
@@ -38,6 +49,7 @@ public sealed class DocxDocumentParser : IDocumentParser
         using var document = Open(buffer, options.MaxUnpackedCharacters);
         var main = document.MainDocumentPart
             ?? throw new DocumentRejectedException("The .docx file has no document body. Open and re-save it in Word.");
+        EnsureShallow(main, options.MaxUnpackedCharacters, cancellationToken);
 
         var chunk = 0;
         var sawBody = false;
@@ -83,6 +95,36 @@ public sealed class DocxDocumentParser : IDocumentParser
         }
     }
 
+    // XmlReader keeps its open elements in a list, not on the call stack, so it can measure any depth safely.
+    private static void EnsureShallow(OpenXmlPart part, long maxCharacters, CancellationToken cancellationToken)
+    {
+        var settings = new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, MaxCharactersInDocument = maxCharacters };
+        try
+        {
+            using var stream = part.GetStream(FileMode.Open, FileAccess.Read);
+            using var xml = XmlReader.Create(stream, settings);
+            var read = 0;
+            while (xml.Read())
+            {
+                if ((++read & 0xFFFF) == 0)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+
+                if (xml.NodeType == XmlNodeType.Element && xml.Depth >= MaxElementDepth)
+                {
+                    throw new DocumentRejectedException(
+                        $"The .docx file's document nests its XML elements more than {MaxElementDepth} levels deep; Word documents nest a few dozen. "
+                        + "The file is damaged or built to crash parsers. Open and re-save it in Word, or simplify it.");
+                }
+            }
+        }
+        catch (Exception ex) when (IsUnreadable(ex))
+        {
+            throw Invalid(ex, maxCharacters);
+        }
+    }
+
     private static OpenXmlReader Read(OpenXmlPart part, long maxCharacters)
     {
         try
@@ -120,10 +162,10 @@ public sealed class DocxDocumentParser : IDocumentParser
     }
 
     private static bool IsUnreadable(Exception ex) =>
-        ex is OpenXmlPackageException or FileFormatException or InvalidDataException or IOException or InvalidOperationException or System.Xml.XmlException;
+        ex is OpenXmlPackageException or FileFormatException or InvalidDataException or IOException or InvalidOperationException or XmlException;
 
     private static DocumentRejectedException Invalid(Exception ex, long maxCharacters) =>
-        ex is System.Xml.XmlException { Message: var message } && message.Contains("MaxCharactersInDocument", StringComparison.Ordinal)
+        ex is XmlException { Message: var message } && message.Contains("MaxCharactersInDocument", StringComparison.Ordinal)
             ? new DocumentRejectedException(
                 $"The .docx file's document unpacks to more than {maxCharacters:N0} characters of XML (Ingestion:MaxUnpackedCharacters). "
                 + "Split it into smaller files, or raise the limit if the file is genuine.",

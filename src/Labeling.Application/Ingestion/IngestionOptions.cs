@@ -96,6 +96,17 @@ public sealed class IngestionOptions
         var copy = (IngestionOptions)MemberwiseClone();
         copy.TextColumn = column;
         copy.JsonTextField = column;
+        copy.TextColumnFromProject = true;
         return copy;
     }
+
+    // A project's textColumn overrides the server's setting, so advice to change the server's setting cannot work.
+    internal bool TextColumnFromProject { get; private set; }
+
+    /// <summary>What to tell an uploader whose file lacks the text column (or field) these options ask for.</summary>
+    /// <param name="serverSetting">The server's setting for it, e.g. <c>Ingestion:TextColumn</c>.</param>
+    /// <param name="what">"column" or "field".</param>
+    internal string TextColumnAdvice(string serverSetting, string what) => TextColumnFromProject
+        ? $"The project's textColumn names it (and overrides {serverSetting}); give the file that {what}, or upload it to a project whose textColumn matches."
+        : $"Set {serverSetting}.";
 }

@@ -47,7 +47,7 @@ internal static class JsonFields
         if (!TryGet(element, options.JsonTextField, out var textValue))
         {
             throw new DocumentRejectedException(
-                $"{where} has no field '{options.JsonTextField}'; fields present: {FieldNames(element)}. Set Ingestion:JsonTextField.");
+                $"{where} has no field '{options.JsonTextField}'; fields present: {FieldNames(element)}. {options.TextColumnAdvice("Ingestion:JsonTextField", "field")}");
         }
 
         var text = Scalar(textValue, where, options.JsonTextField);

@@ -12,7 +12,7 @@ namespace Labeling.Application.Ingestion;
 /// carries the page it came from as metadata <c>page</c> (1-based) and a paragraph never spans two
 /// pages. A PDF with pages but no text layer (a scan) is rejected, since it would silently produce
 /// nothing to label. Items are <c>chunk-N</c>, numbered across the document. Loaded whole; what its streams
-/// may unpack to is limited by <see cref="UnpackBudget"/>.
+/// may unpack to is limited by <see cref="UnpackBudget"/>, and how deep its syntax may nest by <see cref="PdfNesting"/>.
 /// </remarks>
 public sealed class PdfDocumentParser : IDocumentParser
 {
@@ -33,6 +33,7 @@ public sealed class PdfDocumentParser : IDocumentParser
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var bytes = await ReadAllAsync(content, cancellationToken).ConfigureAwait(false);
+        PdfNesting.EnsureShallowFile(bytes);
         using var pdf = Open(bytes, options.MaxUnpackedCharacters);
         var chunk = 0;
         var pageNumber = 0;

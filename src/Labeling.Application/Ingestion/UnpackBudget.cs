@@ -15,6 +15,9 @@ namespace Labeling.Application.Ingestion;
 /// too, and a long document decodes many streams). A <c>FlateDecode</c> stream, the usual bomb, is first
 /// inflated into a small scratch buffer only to count its length, so an oversized one is refused before
 /// anything is allocated for it; every other filter's output is counted after it decodes.</para>
+/// <para>What the last filter of a stream decodes to is also checked by <see cref="PdfNesting"/>, unless the
+/// stream is an image or an embedded font (binary data, not PDF syntax): a compressed stream hides its nesting
+/// from the scan of the file.</para>
 /// <para>One instance per document: it counts.</para>
 /// </remarks>
 internal sealed class UnpackBudget : IFilterProvider
@@ -37,7 +40,12 @@ internal sealed class UnpackBudget : IFilterProvider
 
     public IReadOnlyList<IFilter> GetAllFilters() => Wrap(_inner.GetAllFilters());
 
-    private IReadOnlyList<IFilter> Wrap(IReadOnlyList<IFilter> filters) => filters.Select(f => (IFilter)new Counted(f, this)).ToArray();
+    private IReadOnlyList<IFilter> Wrap(IReadOnlyList<IFilter> filters) =>
+        filters.Select((f, i) => (IFilter)new Counted(f, this, last: i == filters.Count - 1)).ToArray();
+
+    private static bool HoldsSyntax(DictionaryToken stream) =>
+        !(stream.TryGet(NameToken.Subtype, out NameToken subtype) && subtype.Data is "Image" or "Type1C" or "CIDFontType0C" or "OpenType")
+        && !stream.ContainsKey(NameToken.Length1);
 
     private void Check(long length)
     {
@@ -84,7 +92,7 @@ internal sealed class UnpackBudget : IFilterProvider
         return length;
     }
 
-    private sealed class Counted(IFilter inner, UnpackBudget budget) : IFilter
+    private sealed class Counted(IFilter inner, UnpackBudget budget, bool last) : IFilter
     {
         public bool IsSupported => inner.IsSupported;
 
@@ -98,6 +106,11 @@ internal sealed class UnpackBudget : IFilterProvider
             var output = inner.Decode(input, streamDictionary, filterProvider, filterIndex);
             budget.Check(output.Length);
             Interlocked.Add(ref budget._spent, output.Length);
+            if (last && HoldsSyntax(streamDictionary))
+            {
+                PdfNesting.EnsureShallowStream(output.Span);
+            }
+
             return output;
         }
     }

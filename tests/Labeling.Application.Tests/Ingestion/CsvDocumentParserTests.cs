@@ -48,6 +48,41 @@ public sealed class CsvDocumentParserTests
     }
 
     [Fact]
+    public async Task ParseAsync_MissingTextColumnTheProjectSet_ReasonNamesTheProjectsSetting()
+    {
+        var rejected = await RejectAsync(_parser, "a.csv", "COMMENT_ID,BODY\nx,Nice song\n", Options().WithTextColumn("CONTENT"));
+
+        Assert.StartsWith("CSV has no column 'CONTENT'; columns present: COMMENT_ID, BODY. The project's textColumn names it", rejected.Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain("Set Ingestion:TextColumn", rejected.Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(3_000)]
+    [InlineData(200)]
+    public async Task ParseAsync_SmallBinaryFile_RejectedAsNotTextRatherThanMissingColumn(int length)
+    {
+        // Under CheckedTextReader.MinimumSample characters, so only the header check ran before the fix.
+        var bytes = new byte[length];
+        new Random(7).NextBytes(bytes);
+
+        var rejected = await RejectAsync(_parser, "random.csv", bytes, Options().WithTextColumn("CONTENT"));
+
+        Assert.StartsWith("The file does not look like UTF-8 text", rejected.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ParseAsync_MissingColumnWithAFewStrayBytes_StillSaysTheColumn()
+    {
+        // One undecodable byte in 300 characters is under the 1 % limit: the column is the thing to fix.
+        var csv = Utf8("id,body\n1," + new string('x', 300) + "\n");
+        csv[20] = 0xFF;
+
+        var rejected = await RejectAsync(_parser, "a.csv", csv);
+
+        Assert.StartsWith("CSV has no column 'text'", rejected.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ParseAsync_MissingIdColumn_ReasonNamesIdSetting()
     {
         var rejected = await RejectAsync(_parser, "a.csv", "text\nhello\n", Options(o => o.IdColumn = "external_id"));

@@ -29,6 +29,18 @@ public sealed class DocumentParserRegistryTests
         Assert.Equal("budget.xlsx", rejected.FileName);
     }
 
+    [Theory]
+    [InlineData("x.exe", "'.exe' files are not supported.")]
+    [InlineData("setup.EXE", "'.EXE' files are not supported.")]
+    [InlineData("archive.tar.gz", "'.gz' files are not supported.")]
+    public void GetParser_UnsupportedExtension_ReasonNamesItAndListsSupported(string fileName, string start)
+    {
+        var rejected = Assert.Throws<DocumentRejectedException>(() => _registry.GetParser(fileName));
+
+        Assert.StartsWith(start, rejected.Reason, StringComparison.Ordinal);
+        Assert.EndsWith("Supported: .csv, .docx, .htm, .html, .json, .jsonl, .md, .pdf, .txt.", rejected.Reason, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void GetParser_NoExtension_Rejected()
     {

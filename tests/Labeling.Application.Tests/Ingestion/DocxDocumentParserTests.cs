@@ -88,6 +88,67 @@ public sealed class DocxDocumentParserTests
         Assert.Equal(["Before the box. Inside the box."], Texts(items));
     }
 
+    [Fact]
+    public async Task ParseAsync_ParagraphsNested300000Deep_RejectedInsteadOfOverflowingTheStack()
+    {
+        // Without the depth check the SDK's recursive load overflows the stack and the test host dies.
+        var docx = NestedParagraphsDocx(300_000, "deep");
+        Assert.True(docx.Length < 20_000, $"the package is {docx.Length} bytes");
+
+        var rejected = await RejectAsync(_parser, "nested.docx", docx);
+
+        Assert.Equal("nested.docx", rejected.FileName);
+        Assert.Contains($"more than {DocxDocumentParser.MaxElementDepth} levels deep", rejected.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ParseAsync_NestingJustUnderTheLimit_IsRead()
+    {
+        // document, body, the paragraphs, a run and its text: 256 levels in all.
+        var docx = NestedParagraphsDocx(DocxDocumentParser.MaxElementDepth - 4, "deep but allowed");
+
+        var items = await ParseAsync(_parser, "nested.docx", docx);
+
+        Assert.Equal(["deep but allowed"], Texts(items));
+    }
+
+    [Fact]
+    public async Task ParseAsync_NestingOneOverTheLimit_Rejected()
+    {
+        var docx = NestedParagraphsDocx(DocxDocumentParser.MaxElementDepth - 3, "one too deep");
+
+        var rejected = await RejectAsync(_parser, "nested.docx", docx);
+
+        Assert.Contains("levels deep", rejected.Reason, StringComparison.Ordinal);
+    }
+
+    /// <summary>A valid package whose main document nests <paramref name="depth"/> paragraphs, the innermost holding <paramref name="text"/>.</summary>
+    internal static byte[] NestedParagraphsDocx(int depth, string text)
+    {
+        using var buffer = new MemoryStream();
+        buffer.Write(BuildDocx(_ => { }));
+        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Update, leaveOpen: true))
+        {
+            zip.GetEntry("word/document.xml")!.Delete();
+            using var writer = new StreamWriter(zip.CreateEntry("word/document.xml", CompressionLevel.SmallestSize).Open());
+            writer.Write("<w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body>");
+            for (var i = 0; i < depth; i++)
+            {
+                writer.Write("<w:p>");
+            }
+
+            writer.Write($"<w:r><w:t>{text}</w:t></w:r>");
+            for (var i = 0; i < depth; i++)
+            {
+                writer.Write("</w:p>");
+            }
+
+            writer.Write("</w:body></w:document>");
+        }
+
+        return buffer.ToArray();
+    }
+
     internal static byte[] BuildDocx(Action<Body> fill)
     {
         using var buffer = new MemoryStream();

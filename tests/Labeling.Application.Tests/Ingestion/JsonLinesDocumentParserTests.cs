@@ -57,6 +57,15 @@ public sealed class JsonLinesDocumentParserTests
     }
 
     [Fact]
+    public async Task ParseAsync_MissingTextFieldTheProjectSet_ReasonNamesTheProjectsSetting()
+    {
+        var rejected = await RejectAsync(_parser, "a.jsonl", "{\"body\":\"hi\"}\n", Options().WithTextColumn("CONTENT"));
+
+        Assert.StartsWith("Line 1 has no field 'CONTENT'; fields present: body. The project's textColumn names it", rejected.Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain("Set Ingestion:JsonTextField", rejected.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ParseAsync_LineIsArray_RejectedAskingForObjects()
     {
         var rejected = await RejectAsync(_parser, "a.jsonl", "[1,2]\n");

@@ -89,6 +89,61 @@ public sealed class PdfDocumentParserTests
         Assert.Equal(["Page 1", "Page 2", "Page 3"], Texts(items));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ParseAsync_FunctionNested200000Deep_RejectedInsteadOfOverflowingTheStack(bool deflated)
+    {
+        // Without the nesting check PdfPig recurses once per procedure and the test host dies of a stack overflow.
+        var pdf = Type4FunctionPdf(new string('{', 200_000) + new string('}', 200_000), deflated);
+
+        var rejected = await RejectAsync(_parser, "nested.pdf", pdf);
+
+        Assert.Equal("nested.pdf", rejected.FileName);
+        Assert.Contains($"more than {PdfNesting.MaxDepth} levels deep", rejected.Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ParseAsync_OrdinaryFunction_IsRead(bool deflated)
+    {
+        var pdf = Type4FunctionPdf("{ dup 0.5 gt { dup dup } { dup dup } ifelse }", deflated);
+
+        var items = await ParseAsync(_parser, "tinted.pdf", pdf);
+
+        Assert.Equal(["Tinted"], Texts(items));
+    }
+
+    // One page that paints in a spot colour whose tint transform is the given Type 4 (PostScript) function.
+    private static byte[] Type4FunctionPdf(string program, bool deflated)
+    {
+        var function = Encoding.ASCII.GetBytes(program);
+        if (deflated)
+        {
+            using var packed = new MemoryStream();
+            using (var zlib = new ZLibStream(packed, CompressionLevel.SmallestSize, leaveOpen: true))
+            {
+                zlib.Write(function);
+            }
+
+            function = packed.ToArray();
+        }
+
+        var content = Encoding.ASCII.GetBytes("/CS0 cs 0.5 scn BT /F1 12 Tf 72 712 Td (Tinted) Tj ET");
+        return Assemble(
+        [
+            Encoding.ASCII.GetBytes("<< /Type /Catalog /Pages 2 0 R >>"),
+            Encoding.ASCII.GetBytes("<< /Type /Pages /Kids [3 0 R] /Count 1 >>"),
+            Encoding.ASCII.GetBytes("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+                + "/Resources << /Font << /F1 5 0 R >> /ColorSpace << /CS0 [/Separation /Spot /DeviceRGB 6 0 R] >> >> >>"),
+            [.. Encoding.ASCII.GetBytes($"<< /Length {content.Length} >>\nstream\n"), .. content, .. Encoding.ASCII.GetBytes("\nendstream")],
+            Encoding.ASCII.GetBytes("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"),
+            [.. Encoding.ASCII.GetBytes($"<< /FunctionType 4 /Domain [0 1] /Range [0 1 0 1 0 1] /Length {function.Length}{(deflated ? " /Filter /FlateDecode" : string.Empty)} >>\nstream\n"),
+                .. function, .. Encoding.ASCII.GetBytes("\nendstream")],
+        ]);
+    }
+
     // A minimal PDF written by hand: each page's content stream shows "Page N" and is padded with spaces
     // to contentBytes, then deflated (FlateDecode), so it is tiny on disk and large unpacked.
     private static byte[] DeflatedPdf(int pages, int contentBytes)
@@ -112,6 +167,12 @@ public sealed class PdfDocumentParserTests
             objects.Add([.. Encoding.ASCII.GetBytes($"<< /Length {packed.Length} /Filter /FlateDecode >>\nstream\n"), .. packed.ToArray(), .. Encoding.ASCII.GetBytes("\nendstream")]);
         }
 
+        return Assemble(objects);
+    }
+
+    // Numbers the objects from 1 (the first is the catalog) and writes the cross-reference table and trailer.
+    private static byte[] Assemble(List<byte[]> objects)
+    {
         using var pdf = new MemoryStream();
         pdf.Write(Encoding.ASCII.GetBytes("%PDF-1.4\n"));
         var offsets = new List<long>();

@@ -197,6 +197,23 @@ public sealed class CrowdWorkflowTests : IDisposable
         Assert.Equal("=HYPERLINK(\"http://x.example\",\"subscribe\")", exported.RootElement.GetProperty("text").GetString());
     }
 
+    [Theory]
+    [InlineData("\u200B=1+1 subscribe")]
+    [InlineData("\uFF1D1+1 subscribe")]
+    [InlineData("\uFF20SUM(A1) subscribe")]
+    public async Task Export_Csv_AFormulaBehindAnInvisibleCharacterOrInFullWidth_IsNeutralisedToo(string text)
+    {
+        await _harness.CreateProjectAsync(LabelingHarness.SpamProject(new RoutingSettings { AcceptTarget = 0.6, AutoAcceptUntrusted = true }));
+        await _harness.IngestAsync("spam", "a.csv", $"text\n{text}\n");
+        await _harness.DrainQueueAsync();
+        using var csv = new MemoryStream();
+
+        await _harness.Get<Export.LabelExport>().WriteAsync("spam", Export.ExportFormat.Csv, csv, CancellationToken.None);
+
+        var row = System.Text.Encoding.UTF8.GetString(csv.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries)[1];
+        Assert.Matches(",'[^,]*subscribe,spam,", row);
+    }
+
     [Fact]
     public async Task Vote_EightWorkersVotingAtOnce_EveryAnsweredVoteIsStoredOnceAndCounted()
     {

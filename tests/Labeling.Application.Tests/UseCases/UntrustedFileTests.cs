@@ -1,0 +1,218 @@
+using Labeling.Adapters.Local.Inbox;
+using Labeling.Application.Ingestion;
+using Labeling.Application.Ports;
+using Labeling.Application.Tests.Ingestion;
+using Labeling.Domain.Documents;
+
+namespace Labeling.Application.Tests.UseCases;
+
+/// <summary>Files built to hurt the server, or named to mislead, end up quarantined or renamed, never crash or spoof anything.</summary>
+public sealed class UntrustedFileTests : IDisposable
+{
+    private const string Csv = "text\nPlease subscribe to my channel\nI love this song\n";
+    private readonly LabelingHarness _harness = new(settings: new Dictionary<string, string?>
+    {
+        ["WorkQueue:MaxAttempts"] = "3",
+        ["WorkQueue:VisibilityTimeout"] = "00:00:30",
+    });
+
+    public void Dispose() => _harness.Dispose();
+
+    [Fact]
+    public async Task Ingest_DocxNested300000Deep_IsQuarantinedWithTheReason()
+    {
+        await _harness.CreateProjectAsync(LabelingHarness.SpamProject());
+
+        var result = await _harness.IngestAsync("spam", "nested.docx", DocxDocumentParserTests.NestedParagraphsDocx(300_000, "deep"));
+
+        Assert.Equal(DocumentStatus.Quarantined, result.Document.Status);
+        Assert.Contains("levels deep", result.Document.Reason, StringComparison.Ordinal);
+        var reasonFile = Assert.Single(Directory.GetFiles(Path.Combine(_harness.DataDirectory, "quarantine", "spam"), "*.reason.txt"));
+        Assert.Contains("levels deep", await File.ReadAllTextAsync(reasonFile), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ingest_ProjectTextColumnMissingFromTheFile_ReasonPointsAtTheProjectNotTheServerSetting()
+    {
+        await _harness.CreateProjectAsync(LabelingHarness.SpamProject() with { TextColumn = "CONTENT" });
+
+        var result = await _harness.IngestAsync("spam", "comments.csv", "COMMENT_ID,BODY\n1,hello\n");
+
+        Assert.Equal(DocumentStatus.Quarantined, result.Document.Status);
+        Assert.Contains("The project's textColumn names it", result.Document.Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain("Set Ingestion:TextColumn", result.Document.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ingest_SmallRandomFileNamedCsv_ReasonSaysItIsNotText()
+    {
+        await _harness.CreateProjectAsync(LabelingHarness.SpamProject() with { TextColumn = "CONTENT" });
+        var bytes = new byte[3_000];
+        new Random(3).NextBytes(bytes);
+
+        var result = await _harness.IngestAsync("spam", "random.csv", bytes);
+
+        Assert.StartsWith("The file does not look like UTF-8 text", result.Document.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ingest_ExeFile_ReasonNamesTheExtensionAndListsSupportedOnes()
+    {
+        await _harness.CreateProjectAsync(LabelingHarness.SpamProject());
+
+        var result = await _harness.IngestAsync("spam", "x.exe", "MZ this is not a document"u8.ToArray());
+
+        Assert.Equal(DocumentStatus.Quarantined, result.Document.Status);
+        Assert.StartsWith("'.exe' files are not supported. Supported: .csv,", result.Document.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ingest_BytesOnceQuarantinedForTheirName_AreReadAgainUnderANewName()
+    {
+        // Known bytes used to answer with the first record, so a file refused for its name stayed refused renamed.
+        await _harness.CreateProjectAsync(LabelingHarness.SpamProject());
+
+        var first = await _harness.IngestAsync("spam", "README", Csv);
+        var exe = await _harness.IngestAsync("spam", "x.exe", Csv);
+        var csv = await _harness.IngestAsync("spam", "comments.csv", Csv);
+        var again = await _harness.IngestAsync("spam", "copy.csv", Csv);
+
+        Assert.Equal(DocumentStatus.Quarantined, first.Document.Status);
+        Assert.StartsWith("'.exe' files are not supported", exe.Document.Reason, StringComparison.Ordinal);
+        Assert.Equal((DocumentStatus.Ingested, 2, false), (csv.Document.Status, csv.Document.ItemCount, csv.AlreadyKnown));
+        Assert.Equal((DocumentStatus.Ingested, true), (again.Document.Status, again.AlreadyKnown));
+        Assert.Equal(2, await _harness.ScalarAsync("SELECT COUNT(*) FROM items WHERE project_id = 'spam'"));
+    }
+
+    [Fact]
+    public async Task Ingest_AStoredDocumentWhoseSourceKeptControlCharacters_IsRecordedUnderTheCleanName()
+    {
+        // A source other than the local folder (blob names on Azure) hands the name over as it found it.
+        await _harness.CreateProjectAsync(LabelingHarness.SpamProject());
+        using var content = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(Csv));
+        var saved = await _harness.Get<FolderDocumentSource>().SaveUploadAsync("spam", "plain.csv", content, CancellationToken.None);
+
+        var result = await _harness.Get<Documents.DocumentIngestion>().IngestAsync(saved with { FileName = "evil\r\nX: 1.csv" }, CancellationToken.None);
+
+        Assert.Equal("evil__X: 1.csv", result!.Document.FileName);
+    }
+
+    [Theory]
+    [InlineData("evil\r\nX-Fake: 1\r\n.csv", "evil__X-Fake: 1__.csv")]
+    [InlineData("esc\u001b[31mred\u0007\u0000\u007f\u0085.csv", "esc_[31mred____.csv")]
+    [InlineData("invoice\u202Evsc.exe", "invoice_vsc.exe")]
+    [InlineData("a\u2066b\u2069c\u200Fd\u2028.csv", "a_b_c_d_.csv")]
+    public async Task Ingest_NameWithControlOrBidiCharacters_RecordAndFileOnDiskHaveThemReplaced(string sent, string kept)
+    {
+        await _harness.CreateProjectAsync(LabelingHarness.SpamProject());
+
+        var result = await _harness.IngestAsync("spam", sent, Csv);
+
+        Assert.Equal(kept, result.Document.FileName);
+        var stored = await _harness.Get<IDocumentStore>().GetAsync("spam", result.Document.Id, CancellationToken.None);
+        Assert.Equal(kept, stored!.FileName);
+        var onDisk = Directory.GetFiles(Path.Combine(_harness.DataDirectory, result.Document.Status == DocumentStatus.Ingested ? "processed" : "quarantine", "spam"))
+            .Select(Path.GetFileName).ToList();
+        Assert.NotEmpty(onDisk);
+        Assert.All(onDisk, name => Assert.DoesNotContain(name!, c => char.IsControl(c) || c is '\u202E' or '\u2066' or '\u2069' or '\u200F' or '\u2028'));
+        Assert.Contains(onDisk, name => name!.EndsWith(kept, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Ingest_OrdinaryUnicodeName_KeptAsSent()
+    {
+        await _harness.CreateProjectAsync(LabelingHarness.SpamProject());
+        const string name = "Résumé – 履歴書 (קורות חיים) 😀 e\u0301.csv";
+
+        var result = await _harness.IngestAsync("spam", name, Csv);
+
+        Assert.Equal(name, result.Document.FileName);
+        Assert.EndsWith(name, Assert.Single(Directory.GetFiles(Path.Combine(_harness.DataDirectory, "processed", "spam"))), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task InboxScan_MakesEachProjectsFolder_AndReportsAFileOutsideThemOnce()
+    {
+        // The README says to drop files in inbox/{projectId}/; that folder did not exist, and a file in the inbox
+        // itself was ignored without a word.
+        await _harness.CreateProjectAsync(LabelingHarness.SpamProject());
+        using var logs = new Labeling.TestSupport.Logging.LogCollector();
+        using var factory = new Microsoft.Extensions.Logging.LoggerFactory([logs]);
+        var watcher = new InboxWatcher(
+            _harness.Get<FolderDocumentSource>(), _harness.Get<IWorkQueue>(), _harness.Get<IProjectStore>(), _harness.Get<IDocumentStore>(), _harness.Time,
+            _harness.Get<Microsoft.Extensions.Options.IOptions<Adapters.Local.LocalStorageOptions>>(),
+            Microsoft.Extensions.Logging.LoggerFactoryExtensions.CreateLogger<InboxWatcher>(factory));
+
+        Assert.Equal(0, await watcher.ScanAsync(CancellationToken.None));
+        Assert.True(Directory.Exists(Path.Combine(_harness.DataDirectory, "inbox", "spam")));
+        await File.WriteAllTextAsync(Path.Combine(_harness.DataDirectory, "inbox", "stray.csv"), Csv);
+        Assert.Equal(0, await watcher.ScanAsync(CancellationToken.None));
+        Assert.Equal(0, await watcher.ScanAsync(CancellationToken.None));
+
+        var stray = Assert.Single(logs.Records, r => r.EventId.Id == 6106);
+        Assert.Contains("stray.csv", stray.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task InboxFile_WhoseIngestCrashesTheServerEveryTime_IsQuarantinedAfterMaxAttemptsNotRequeuedForEver()
+    {
+        await _harness.CreateProjectAsync(LabelingHarness.SpamProject());
+        var folder = Directory.CreateDirectory(Path.Combine(_harness.DataDirectory, "inbox", "spam")).FullName;
+        var path = Path.Combine(folder, "crasher.csv");
+        await File.WriteAllTextAsync(path, Csv);
+        File.SetLastWriteTimeUtc(path, _harness.Time.GetUtcNow().UtcDateTime.AddHours(-1));
+        var watcher = _harness.Get<InboxWatcher>();
+        var queue = _harness.Get<IWorkQueue>();
+
+        // Each receive is a server that took the message and died before completing it; after each restart the
+        // message reappears once its visibility timeout passes, and the periodic scan runs in between.
+        Assert.Equal(1, await watcher.ScanAsync(CancellationToken.None));
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            var taken = Assert.Single(await queue.ReceiveAsync(10, CancellationToken.None));
+            Assert.Equal(attempt, taken.DequeueCount);
+            _harness.Time.Advance(TimeSpan.FromSeconds(31));
+            await watcher.ScanAsync(CancellationToken.None);
+        }
+
+        Assert.Empty(await queue.ReceiveAsync(10, CancellationToken.None));
+        Assert.Equal(0, await watcher.ScanAsync(CancellationToken.None));
+
+        Assert.Equal((0, 1), await queue.CountAsync(CancellationToken.None));
+        Assert.False(File.Exists(path));
+        var document = Assert.Single(await _harness.Get<IDocumentStore>().ListAsync("spam", CancellationToken.None));
+        Assert.Equal(DocumentStatus.Quarantined, document.Status);
+        Assert.Equal("crasher.csv", document.FileName);
+        Assert.Contains("started 3 times and never finished", document.Reason, StringComparison.Ordinal);
+        var reasonFile = Assert.Single(Directory.GetFiles(Path.Combine(_harness.DataDirectory, "quarantine", "spam"), "*.reason.txt"));
+        Assert.Contains("never finished", await File.ReadAllTextAsync(reasonFile), StringComparison.Ordinal);
+        Assert.Equal(0, await watcher.ScanAsync(CancellationToken.None));
+        Assert.Empty(await queue.ReceiveAsync(10, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task InboxFile_WhoseIngestKeepsThrowing_IsQuarantinedSayingItFailed()
+    {
+        await _harness.CreateProjectAsync(LabelingHarness.SpamProject());
+        var folder = Directory.CreateDirectory(Path.Combine(_harness.DataDirectory, "inbox", "spam")).FullName;
+        var path = Path.Combine(folder, "flaky.csv");
+        await File.WriteAllTextAsync(path, Csv);
+        File.SetLastWriteTimeUtc(path, _harness.Time.GetUtcNow().UtcDateTime.AddHours(-1));
+        var watcher = _harness.Get<InboxWatcher>();
+        var queue = _harness.Get<IWorkQueue>();
+
+        await watcher.ScanAsync(CancellationToken.None);
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            var taken = Assert.Single(await queue.ReceiveAsync(10, CancellationToken.None));
+            await queue.FailAsync(taken, "IOException: disk full", CancellationToken.None);
+            _harness.Time.Advance(TimeSpan.FromSeconds(3));
+        }
+
+        Assert.Equal(0, await watcher.ScanAsync(CancellationToken.None));
+
+        var document = Assert.Single(await _harness.Get<IDocumentStore>().ListAsync("spam", CancellationToken.None));
+        Assert.Contains("failed 3 times", document.Reason, StringComparison.Ordinal);
+        Assert.False(File.Exists(path));
+    }
+}

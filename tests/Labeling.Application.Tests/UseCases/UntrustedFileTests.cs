@@ -156,13 +156,7 @@ public sealed class UntrustedFileTests : IDisposable
     [Fact]
     public async Task InboxFile_WhoseIngestCrashesTheServerEveryTime_IsQuarantinedAfterMaxAttemptsNotRequeuedForEver()
     {
-        await _harness.CreateProjectAsync(LabelingHarness.SpamProject());
-        var folder = Directory.CreateDirectory(Path.Combine(_harness.DataDirectory, "inbox", "spam")).FullName;
-        var path = Path.Combine(folder, "crasher.csv");
-        await File.WriteAllTextAsync(path, Csv);
-        File.SetLastWriteTimeUtc(path, _harness.Time.GetUtcNow().UtcDateTime.AddHours(-1));
-        var watcher = _harness.Get<InboxWatcher>();
-        var queue = _harness.Get<IWorkQueue>();
+        var (path, watcher, queue) = await DropSettledInboxFileAsync("crasher.csv");
 
         // Each receive is a server that took the message and died before completing it; after each restart the
         // message reappears once its visibility timeout passes, and the periodic scan runs in between.
@@ -193,13 +187,7 @@ public sealed class UntrustedFileTests : IDisposable
     [Fact]
     public async Task InboxFile_WhoseIngestKeepsThrowing_IsQuarantinedSayingItFailed()
     {
-        await _harness.CreateProjectAsync(LabelingHarness.SpamProject());
-        var folder = Directory.CreateDirectory(Path.Combine(_harness.DataDirectory, "inbox", "spam")).FullName;
-        var path = Path.Combine(folder, "flaky.csv");
-        await File.WriteAllTextAsync(path, Csv);
-        File.SetLastWriteTimeUtc(path, _harness.Time.GetUtcNow().UtcDateTime.AddHours(-1));
-        var watcher = _harness.Get<InboxWatcher>();
-        var queue = _harness.Get<IWorkQueue>();
+        var (path, watcher, queue) = await DropSettledInboxFileAsync("flaky.csv");
 
         await watcher.ScanAsync(CancellationToken.None);
         for (var attempt = 1; attempt <= 3; attempt++)
@@ -214,5 +202,16 @@ public sealed class UntrustedFileTests : IDisposable
         var document = Assert.Single(await _harness.Get<IDocumentStore>().ListAsync("spam", CancellationToken.None));
         Assert.Contains("failed 3 times", document.Reason, StringComparison.Ordinal);
         Assert.False(File.Exists(path));
+    }
+
+    // A project, and a file in its inbox folder written an hour ago (settled), with the watcher and queue that scan it.
+    private async Task<(string Path, InboxWatcher Watcher, IWorkQueue Queue)> DropSettledInboxFileAsync(string name)
+    {
+        await _harness.CreateProjectAsync(LabelingHarness.SpamProject());
+        var folder = Directory.CreateDirectory(Path.Combine(_harness.DataDirectory, "inbox", "spam")).FullName;
+        var path = Path.Combine(folder, name);
+        await File.WriteAllTextAsync(path, Csv);
+        File.SetLastWriteTimeUtc(path, _harness.Time.GetUtcNow().UtcDateTime.AddHours(-1));
+        return (path, _harness.Get<InboxWatcher>(), _harness.Get<IWorkQueue>());
     }
 }

@@ -47,11 +47,11 @@ internal static class CrowdEndpoints
                     response.Headers["Idempotent-Replayed"] = "true";
                 }
 
-                return Results.Ok(outcome.Result);
+                return Results.Ok(VoteReceipt.Of(outcome.Result));
             })
             .RequireAuthorization(LabelingRoles.LabelerPolicy)
-            .Produces<VoteResult>()
-            .WithName("SubmitVote").WithSummary("Votes on a leased task; idempotent with an Idempotency-Key header (Labeler).");
+            .Produces<VoteReceipt>()
+            .WithName("SubmitVote").WithSummary("Votes on a leased task: answers the vote recorded and the item's state; idempotent with an Idempotency-Key header (Labeler).");
 
         api.MapPost("/tasks/{leaseId}/release", async (string leaseId, ClaimsPrincipal user, TaskRelease release, CancellationToken ct) =>
             {

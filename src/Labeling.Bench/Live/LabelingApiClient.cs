@@ -78,7 +78,7 @@ internal sealed class LabelingApiClient : IDisposable
     }
 
     /// <summary>POST /api/tasks/{leaseId}/votes with an Idempotency-Key, retried on 5xx and connection failures.</summary>
-    public async Task<VoteResult> VoteAsync(string token, string leaseId, string label, string idempotencyKey, CancellationToken ct)
+    public async Task<VoteReceipt> VoteAsync(string token, string leaseId, string label, string idempotencyKey, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -89,7 +89,7 @@ internal sealed class LabelingApiClient : IDisposable
                 message.Content = JsonContent.Create(new VoteRequest(label), options: LabelingJson.Options);
                 using var response = await _http.SendAsync(message, ct).ConfigureAwait(false);
                 await EnsureAsync(response, $"vote on lease {leaseId}", ct).ConfigureAwait(false);
-                return await ReadAsync<VoteResult>(response, ct).ConfigureAwait(false);
+                return await ReadAsync<VoteReceipt>(response, ct).ConfigureAwait(false);
             }
             // The key makes a retry safe: a vote that was stored comes back replayed, not doubled.
             catch (Exception e) when (attempt < 3 && e is HttpRequestException or ApiException { Status: >= HttpStatusCode.InternalServerError })

@@ -109,7 +109,7 @@ internal sealed class CrowdReplay
             var results = await Task.WhenAll(batch.Select(b => _api.VoteAsync(
                 _workerTokens[b.Worker], b.Task.LeaseId, _mirror.AnswerOf(b.Worker, b.Item), _project.Id + "-" + b.Item, ct))).ConfigureAwait(false);
             for (var n = 0; n < batch.Count; n++)
-                _mirror.Voted(batch[n].Worker, batch[n].Item, results[n].CrowdVotes, results[n].State == ItemState.Collecting);
+                _mirror.Voted(batch[n].Worker, batch[n].Item, results[n].State == ItemState.Collecting);
             votes += batch.Count;
             rounds++;
             maxInFlight = Math.Max(maxInFlight, batch.Count);

@@ -111,12 +111,15 @@ internal sealed class PoolMirror
         _answers[worker].Clear();
     }
 
-    /// <summary>Applies a vote the server recorded: the item's new count and state, the lease released, the answer used.</summary>
-    public void Voted(int worker, int item, int crowdVotes, bool stillCollecting)
+    /// <summary>
+    /// Applies a vote the server recorded: one more crowd vote on the item (every crowd vote comes from the replay, so
+    /// its count is the server's), its new state, the lease released, the answer used.
+    /// </summary>
+    public void Voted(int worker, int item, bool stillCollecting)
     {
         if (_answers[worker].Remove(item)) _remainingAnswerers[item]--;
         _voted[worker].Add(item);
-        _crowdVotes[item] = crowdVotes;
+        _crowdVotes[item]++;
         _collecting[item] = stillCollecting;
         _leased[item] = false;
         _dirty = true;

@@ -55,7 +55,7 @@ public sealed class LabelingApiPipeline
     {
         var result = await next(invocation).ConfigureAwait(false);
         var http = invocation.HttpContext;
-        if (result is IValueHttpResult { Value: VoteResult vote } && !http.Response.Headers.ContainsKey("Idempotent-Replayed")
+        if (result is IValueHttpResult { Value: VoteReceipt vote } && !http.Response.Headers.ContainsKey("Idempotent-Replayed")
             && http.Items[DurableClientItem] is DurableTaskClient client
             && CallerIdentity.TrySubject(http.User) is { } subject)
         {

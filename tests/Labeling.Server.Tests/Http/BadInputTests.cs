@@ -511,6 +511,27 @@ public sealed class BadInputTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Vote_OnAGoldItem_IsAnsweredExactlyLikeAVoteOnAnyOtherItem()
+    {
+        // The answer used to carry the item's posterior (1 on the gold label) and reason ("Gold item: ...").
+        await (await Admin.PostAsJsonAsync("/api/projects", new { id = "quiet-gold", labels = new[] { new { name = "yes" }, new { name = "no" } } }))
+            .ExpectAsync(HttpStatusCode.Created);
+        await (await Admin.PostAsJsonAsync("/api/projects/quiet-gold/gold", new { items = new[] { new { text = "gold question one", label = "no" } } }))
+            .ExpectAsync(HttpStatusCode.OK);
+        await Api.WaitForWeakLabelingAsync(Admin, "quiet-gold", 1);
+        var alice = _server.ClientAs("alice", "Labeler");
+        var goldLease = (await (await alice.GetAsync("/api/projects/quiet-gold/tasks/next")).ExpectAsync(HttpStatusCode.OK))["leaseId"]!.GetValue<string>();
+
+        var gold = await (await alice.VoteAsync(goldLease, new { label = "yes" })).ExpectAsync(HttpStatusCode.OK);
+        var plain = await (await alice.VoteAsync(await TakeAsync(alice), new { label = "spam" })).ExpectAsync(HttpStatusCode.OK);
+
+        string[] fields = ["itemId", "leaseId", "state", "vote"];
+        Assert.Equal(fields, gold.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(fields, plain.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal));
+        Assert.Equal("collecting", gold["state"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task UnknownProject_Returns404Problem()
     {
         await (await _server.ClientAs("alice", "Labeler").GetAsync("/api/projects/nope/tasks/next")).ExpectProblemAsync(HttpStatusCode.NotFound);

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Identity.Web;
 
 namespace Labeling.Functions.Http;
@@ -29,6 +30,9 @@ public static class LabelingApiServiceCollectionExtensions
         // A valid token without app roles authenticates, and the role policies answer 403 naming the role a route
         // takes (every route names one); Microsoft.Identity.Web's own check would refuse it as a 401 with no reason.
         services.Configure<MicrosoftIdentityOptions>(JwtBearerDefaults.AuthenticationScheme, o => o.AllowWebApiToBeAuthorizedByACL = true);
+        // IdentityModel logs one or two multi-line errors per refused token, so a flood of bad tokens would flood the logs
+        // (and the Application Insights bill); the refusal log already records each 401 once, with the challenge's reason.
+        services.AddLogging(logging => logging.AddFilter("Microsoft.IdentityModel", LogLevel.Critical));
         services.AddOptions<EntraApiOptions>().Bind(entra)
             .Validate(o => !string.IsNullOrWhiteSpace(o.ClientId), Missing(nameof(EntraApiOptions.ClientId), "the application (client) id of the API's Entra app registration"))
             .Validate(o => !string.IsNullOrWhiteSpace(o.TenantId), Missing(nameof(EntraApiOptions.TenantId), "the id of the Entra tenant whose tokens the API accepts"))

@@ -156,6 +156,19 @@ public sealed class ApiAuthorizationTests(AzuriteFixture azurite, CosmosEmulator
     }
 
     [Fact]
+    public async Task Api_ABadToken_IsLoggedOnceByTheRefusalLog_NotAgainByIdentityModel()
+    {
+        // IdentityModel logged one or two multi-line errors per refused token: a flood of bad tokens flooded the logs.
+        var forged = TestTokens.Mint("mallory", ["Admin"], new RsaSecurityKey(RSA.Create(2048)) { KeyId = "test-key" }, TimeSpan.FromHours(1));
+        using var client = _host.Client(forged);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/projects")).StatusCode);
+
+        Assert.Single(_logs.Records, r => r.Category == typeof(RefusalLog).FullName);
+        Assert.DoesNotContain(_logs.Records, r => r.Category.StartsWith("Microsoft.IdentityModel", StringComparison.Ordinal) && r.Level >= LogLevel.Warning);
+    }
+
+    [Fact]
     public async Task Api_RefusalsAreLogged_AndAnswersCarryTheSecurityHeaders_AsOnTheLocalServer()
     {
         using var anonymous = _host.Client(null);

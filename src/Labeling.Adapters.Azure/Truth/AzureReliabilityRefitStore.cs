@@ -1,3 +1,4 @@
+using Azure;
 using System.Globalization;
 using Azure.Storage.Blobs;
 using Labeling.Adapters.Azure.Cosmos;
@@ -12,7 +13,7 @@ namespace Labeling.Adapters.Azure.Truth;
 /// <summary>
 /// Writes a re-fit: each labeler's statistics replace its Cosmos shards (the whole value into shard 0,
 /// the others emptied), and the drift report goes to Blob Storage as
-/// <c>{reports}/drift/{projectId}/{yyyyMMddTHHmmssZ}.json</c>, where people and tools can read it.
+/// <c>{reports}/drift/{projectId}/{yyyyMMddTHHmmssZ}.json</c> (<c>…Z-2.json</c> and on for more in the same second), where people and tools can read it.
 /// </summary>
 public sealed class AzureReliabilityRefitStore : IReliabilityRefitStore
 {
@@ -56,7 +57,20 @@ public sealed class AzureReliabilityRefitStore : IReliabilityRefitStore
     {
         var name = BlobNameFor(report);
         await _reports.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        await _reports.GetBlobClient(name).UploadAsync(BinaryData.FromObjectAsJson(report, LabelingJson.Options), overwrite: true, cancellationToken).ConfigureAwait(false);
-        return $"{_reports.Name}/{name}";
+        var content = BinaryData.FromObjectAsJson(report, LabelingJson.Options);
+        // Two re-fits in one second (a manual one beside the timer's, or two instances) each keep their report: the
+        // later is named …Z-2.json, …Z-3.json and so on.
+        for (var n = 2; ; n++)
+        {
+            try
+            {
+                await _reports.GetBlobClient(name).UploadAsync(content, overwrite: false, cancellationToken).ConfigureAwait(false);
+                return $"{_reports.Name}/{name}";
+            }
+            catch (RequestFailedException e) when (e.Status == 409)
+            {
+                name = $"{BlobNameFor(report)[..^".json".Length]}-{n}.json";
+            }
+        }
     }
 }

@@ -11,10 +11,12 @@ namespace Labeling.Adapters.Local.Truth;
 /// <summary>
 /// Writes a re-fit locally: the labelers' statistics replace the stored ones in one SQLite transaction, queued
 /// behind the votes already being saved, and the drift report goes to
-/// <c>{data}/reports/drift/{projectId}/{yyyyMMddTHHmmssZ}.json</c>.
+/// <c>{data}/reports/drift/{projectId}/{yyyyMMddTHHmmssZ}.json</c> (<c>…Z-2.json</c> and on for more in the same second).
 /// </summary>
 public sealed class SqliteReliabilityRefitStore : IReliabilityRefitStore
 {
+    private static readonly SemaphoreSlim NameGate = new(1, 1);
+
     private readonly SqliteDatabase _database;
     private readonly LocalStorageOptions _storage;
 
@@ -57,14 +59,29 @@ public sealed class SqliteReliabilityRefitStore : IReliabilityRefitStore
     {
         var path = Path.Combine(_storage.FullDataDirectory, RelativePathFor(report));
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temporary = path + ".tmp";
+        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
         await using (var file = File.Create(temporary))
         {
             await System.Text.Json.JsonSerializer.SerializeAsync(file, report, LabelingJson.Options, cancellationToken).ConfigureAwait(false);
         }
 
-        // Readers never see half a report.
-        File.Move(temporary, path, overwrite: true);
-        return path;
+        // Readers never see half a report, and two re-fits in one second (a manual one beside the scheduled one) each
+        // keep theirs: the later is named …Z-2.json, …Z-3.json and so on. A move that must not replace is not atomic on
+        // every platform, so the names are taken one save at a time (one server per data folder, so per process).
+        await NameGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            for (var n = 2; File.Exists(path); n++)
+            {
+                path = Path.Combine(Path.GetDirectoryName(path)!, $"{Path.GetFileNameWithoutExtension(RelativePathFor(report))}-{n}.json");
+            }
+
+            File.Move(temporary, path, overwrite: false);
+            return path;
+        }
+        finally
+        {
+            NameGate.Release();
+        }
     }
 }

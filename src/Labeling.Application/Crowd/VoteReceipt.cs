@@ -4,14 +4,17 @@ namespace Labeling.Application.Crowd;
 
 /// <summary>
 /// What a worker is told about its vote: that it was recorded, and where the item stands. Not the item's posterior,
-/// reason, decided label or vote count, which reviewers read from the item: for a gold item they would give it away
-/// (a posterior of 1 on the known label, a reason saying gold, more votes than any other item gets), and on any item
-/// they would show the worker how the others voted.
+/// reason, decided label or vote count, which reviewers read from the item: for a gold item they gave it away at
+/// once (a posterior of 1 on the known label, a reason saying gold), and on any item they would show the worker how
+/// the others voted.
 /// </summary>
 /// <param name="LeaseId">The lease voted with.</param>
 /// <param name="ItemId">The item.</param>
 /// <param name="Vote">The recorded label, or null for an abstention.</param>
-/// <param name="State">The item's state after the vote (a gold item is always collecting, as most items are after a vote).</param>
+/// <param name="State">
+/// The item's state after the vote. It can still tell a gold item apart: a gold item is decided on its
+/// <c>minCrowdVotes</c>-th vote whatever the votes were (README, gold route: a known gap).
+/// </param>
 public sealed record VoteReceipt(string LeaseId, string ItemId, string? Vote, ItemState State)
 {
     /// <summary>The receipt of a recorded vote.</summary>

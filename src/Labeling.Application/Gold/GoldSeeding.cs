@@ -73,7 +73,8 @@ public sealed class GoldSeeding
                 errors[$"items[{i}].label"] = [$"items[{firstWithText[text]}] has the same text with the label '{InvalidRequestException.Echo(requested[firstWithText[text]].Label)}'; a gold item has one label. Send the text once."];
             }
 
-            if (string.IsNullOrWhiteSpace(g.Text))
+            // Control characters alone are no text a worker could read.
+            if (string.IsNullOrWhiteSpace(g.Text) || texts[i]!.All(c => char.IsControl(c) || char.IsWhiteSpace(c)))
             {
                 errors[$"items[{i}].text"] = ["Give the item's text."];
             }

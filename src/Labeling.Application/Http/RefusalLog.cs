@@ -41,7 +41,8 @@ public static partial class RefusalLog
         {
             await next(context).ConfigureAwait(false);
             var status = context.Response.StatusCode;
-            if (status is >= 400 and < 500)
+            // 499 is a caller that hung up before the answer (ASP.NET Core's code for it): nothing was refused.
+            if (status is >= 400 and < 500 and not StatusCodes.Status499ClientClosedRequest)
             {
                 Write(logger, context, status);
             }

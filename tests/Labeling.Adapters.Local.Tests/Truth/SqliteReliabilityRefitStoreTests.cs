@@ -61,4 +61,18 @@ public sealed class SqliteReliabilityRefitStoreTests : IDisposable
         Assert.Equal("ham", Assert.Single(read.Revisions).Label);
         Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(path)!, "*.tmp"));
     }
+
+    [Fact]
+    public async Task SaveDriftReportAsync_ReportsOfTheSameSecond_AreAllKept()
+    {
+        // A manual re-fit beside the scheduled one: the second report used to replace the first.
+        var report = new DriftReport("p", "default", At, At.AddDays(-30), 3, 9, [], [], 0, [], 0, 0, 0);
+
+        var paths = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => _store.SaveDriftReportAsync(report, CancellationToken.None)));
+
+        Assert.Equal(4, paths.Distinct().Count());
+        Assert.Equal(
+            ["20261128T120000Z-2.json", "20261128T120000Z-3.json", "20261128T120000Z-4.json", "20261128T120000Z.json"],
+            Directory.GetFiles(Path.GetDirectoryName(paths[0])!).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
 }

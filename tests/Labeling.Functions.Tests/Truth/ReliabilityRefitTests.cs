@@ -34,6 +34,26 @@ public sealed class ReliabilityRefitTests(AzuriteFixture azurite, CosmosEmulator
     ];
 
     [Fact]
+    public async Task SaveDriftReportAsync_ReportsOfTheSameSecond_AreAllKept()
+    {
+        // A manual re-fit beside the timer's (or two instances): the second report used to overwrite the first.
+        await using var host = await FunctionsTestHost.StartAsync(azurite, cosmos);
+        var store = host.Services.GetRequiredService<IReliabilityRefitStore>();
+        var report = new DriftReport(
+            "same-second", "default", new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero), DateTimeOffset.UnixEpoch, 0, 0, [], [], 0, [], 0, 0, 0);
+
+        var names = new List<string>();
+        for (var n = 0; n < 3; n++)
+        {
+            names.Add(await store.SaveDriftReportAsync(report, CancellationToken.None));
+        }
+
+        Assert.Equal(
+            ["reports/drift/same-second/20261128T120000Z.json", "reports/drift/same-second/20261128T120000Z-2.json", "reports/drift/same-second/20261128T120000Z-3.json"],
+            names);
+    }
+
+    [Fact]
     public async Task RefitAllAsync_AfterCrowdVotes_ReplacesEveryVotersStatisticsAndStoresADriftReport()
     {
         await using var host = await FunctionsTestHost.StartAsync(azurite, cosmos);

@@ -450,7 +450,7 @@ public sealed class BadInputTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task SeedGold_ANullItemOrOneTextWithTwoLabels_Returns400AndCreatesNothing()
+    public async Task SeedGold_ANullItemOrOneTextWithTwoLabelsOrOnlyControlCharacters_Returns400AndCreatesNothing()
     {
         var before = (await (await Admin.GetAsync($"/api/projects/{Project}/progress")).ExpectAsync(HttpStatusCode.OK))["items"]!.GetValue<int>();
 
@@ -461,7 +461,11 @@ public sealed class BadInputTests : IAsyncLifetime
             items = new[] { new { text = "same text g", label = "spam" }, new { text = "same  text g", label = "ham" } },
         })).ExpectProblemAsync(HttpStatusCode.BadRequest);
 
+        var controls = await (await Admin.PostAsync($"/api/projects/{Project}/gold", new StringContent("{\"items\":[{\"text\":\"\\u0000\\u0007 \",\"label\":\"ham\"}]}", Encoding.UTF8, "application/json")))
+            .ExpectProblemAsync(HttpStatusCode.BadRequest);
+
         Assert.NotNull(nullItem["errors"]!["items[1]"]);
+        Assert.NotNull(controls["errors"]!["items[0].text"]);
         Assert.Contains("items[0] has the same text", twoLabels["errors"]!["items[1].label"]![0]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal(before, (await (await Admin.GetAsync($"/api/projects/{Project}/progress")).ExpectAsync(HttpStatusCode.OK))["items"]!.GetValue<int>());
     }

@@ -5,6 +5,8 @@ using Labeling.Application.Http;
 using Labeling.Application.Ports;
 using Labeling.Server.Tests.Support;
 using Labeling.TestSupport.Logging;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -109,6 +111,26 @@ public sealed class RefusalLogTests : IAsyncLifetime
         Assert.Equal("eve\\u000d\\u000aFAKE LOG LINE", records[0].State["Caller"]);
         Assert.All(records, r => Assert.DoesNotContain('\n', r.Message));
         Assert.Equal($"{new string('m', RefusalLog.MaxLoggedPath)}… (20000 characters)", records[1].State["Caller"]);
+    }
+
+    [Fact]
+    public async Task ACallerThatHangsUp_IsNotLoggedAsARefusal()
+    {
+        // ASP.NET Core answers 499 for a caller that went away; the refusal log listed it as a refusal (reason "-").
+        var services = new ServiceCollection().AddSingleton<ILoggerFactory>(new LoggerFactory([_logs])).BuildServiceProvider();
+        var app = new ApplicationBuilder(services);
+        app.UseLabelingRefusalLog();
+        app.Run(context =>
+        {
+            context.Response.StatusCode = context.Request.Path == "/gone" ? StatusCodes.Status499ClientClosedRequest : StatusCodes.Status409Conflict;
+            return Task.CompletedTask;
+        });
+        var pipeline = app.Build();
+
+        await pipeline(new DefaultHttpContext { RequestServices = services, Request = { Path = "/gone", Method = "POST" } });
+        await pipeline(new DefaultHttpContext { RequestServices = services, Request = { Path = "/taken", Method = "POST" } });
+
+        Assert.Equal(409, (int)Assert.Single(Refusals).State["Status"]!);
     }
 
     [Fact]

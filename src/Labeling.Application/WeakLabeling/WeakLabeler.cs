@@ -22,6 +22,18 @@ namespace Labeling.Application.WeakLabeling;
 /// </remarks>
 public sealed partial class WeakLabeler : IWorkHandler
 {
+    /// <summary>
+    /// Time one rule may spend on one batch (one second, ten match timeouts): a pattern slow on every item but never
+    /// past the timeout abstains on the rest of the batch once it is spent (event 3003).
+    /// </summary>
+    internal static readonly TimeSpan RuleTimePerBatch = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Time all the rules may spend on one batch (ten seconds): the batch holds the project's model, so no vote of the
+    /// project is recorded meanwhile, and the local work queue, so no other project's batch runs (event 3004).
+    /// </summary>
+    internal static readonly TimeSpan RulesTimePerBatch = TimeSpan.FromSeconds(10);
+
     private readonly ProjectModels _models;
     private readonly IItemStore _items;
     private readonly ILabelerStore _labelers;
@@ -96,16 +108,28 @@ public sealed partial class WeakLabeler : IWorkHandler
         var events = new List<OutboxEvent>();
         var touched = new HashSet<string>(StringComparer.Ordinal);
         var slowRules = new HashSet<string>(StringComparer.Ordinal);
+        var ruleTime = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
+        var rulesOff = false;
         var accepted = 0;
         try
         {
             // Independent point reads: together, rather than one store round trip per item under the project's model.
             var read = await Task.WhenAll(itemIds.Distinct(StringComparer.Ordinal).Select(id => _items.GetAsync(projectId, id, cancellationToken))).ConfigureAwait(false);
-            foreach (var item in read)
+            var batchStarted = _time.GetTimestamp();
+            for (var index = 0; index < read.Length; index++)
             {
+                var item = read[index];
                 if (item is not { State: ItemState.WeakLabeling })
                 {
                     continue;
+                }
+
+                if (!rulesOff && project.Rules.Count > 0 && _time.GetElapsedTime(batchStarted) > RulesTimePerBatch)
+                {
+                    // The batch holds the project's model (no votes meanwhile) and the work queue: past this, the
+                    // remaining items go to the crowd without rule votes, which is always safe for the posterior.
+                    rulesOff = true;
+                    LogRulesOutOfTime(_logger, projectId, (long)RulesTimePerBatch.TotalMilliseconds, read.Length - index);
                 }
 
                 if (item.GoldLabel is { } gold)
@@ -116,20 +140,29 @@ public sealed partial class WeakLabeler : IWorkHandler
                 var machine = new List<(string LabelerId, string Label)>();
                 foreach (var rule in project.Rules)
                 {
-                    if (slowRules.Contains(rule.Id))
+                    if (rulesOff || slowRules.Contains(rule.Id))
                     {
                         continue;
                     }
 
-                    if (rule.Vote(item.Text, out var timedOut) is not { } label)
+                    var started = _time.GetTimestamp();
+                    var vote = rule.Vote(item.Text, out var timedOut);
+                    var spent = ruleTime[rule.Id] = ruleTime.GetValueOrDefault(rule.Id) + _time.GetElapsedTime(started);
+                    if (timedOut)
                     {
-                        if (timedOut)
-                        {
-                            // One timeout per rule per batch, not one per item: the rule abstains on the rest.
-                            slowRules.Add(rule.Id);
-                            LogRuleTimedOut(_logger, projectId, rule.Id, item.Id);
-                        }
+                        // One timeout per rule per batch, not one per item: the rule abstains on the rest.
+                        slowRules.Add(rule.Id);
+                        LogRuleTimedOut(_logger, projectId, rule.Id, item.Id);
+                    }
+                    else if (spent > RuleTimePerBatch)
+                    {
+                        // Slow on every item yet never over the match timeout: the same, once its share of the batch is spent.
+                        slowRules.Add(rule.Id);
+                        LogRuleOutOfTime(_logger, projectId, rule.Id, (long)spent.TotalMilliseconds, item.Id);
+                    }
 
+                    if (vote is not { } label)
+                    {
                         continue;
                     }
 
@@ -196,6 +229,12 @@ public sealed partial class WeakLabeler : IWorkHandler
 
         return labels[best];
     }
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Rule {RuleId} of project {ProjectId} spent {Milliseconds} ms on this batch, up to item {ItemId}; it abstains on the rest of the batch. Simplify its pattern or keywords")]
+    private static partial void LogRuleOutOfTime(ILogger logger, string projectId, string ruleId, long milliseconds, string itemId);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "The rules of project {ProjectId} spent the batch's {Milliseconds} ms; the batch's last {ItemCount} items go to the crowd without rule votes")]
+    private static partial void LogRulesOutOfTime(ILogger logger, string projectId, long milliseconds, int itemCount);
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "Rule {RuleId} of project {ProjectId} ran out of time on item {ItemId}; it abstains on the rest of this batch. Simplify its pattern")]
     private static partial void LogRuleTimedOut(ILogger logger, string projectId, string ruleId, string itemId);

@@ -121,6 +121,47 @@ public sealed class WeakLabelingAndIngestionTests : IDisposable
     }
 
     [Fact]
+    public async Task WeakLabel_ARuleSlowOnEveryItemButNeverTimingOut_AbstainsOnceItsShareOfTheBatchIsSpent()
+    {
+        // A pattern taking 40 ms an item never reaches the 100 ms timeout, and 200 such rules held a project (and the
+        // queue) for many minutes. The clock here moves 150 ms each time it is read, so each match "takes" 150 ms.
+        await _harness.CreateProjectAsync(LabelingHarness.SpamProject() with { Rules = [new Labeling.Domain.Rules.LabelRule { Id = "sub", Label = "spam", Keywords = ["subscribe"] }] });
+        await _harness.IngestAsync("spam", "many.csv", "text\n" + string.Concat(Enumerable.Range(0, 20).Select(i => $"please subscribe {i}\n")));
+        using var logs = new Labeling.TestSupport.Logging.LogCollector();
+        _harness.Get<Microsoft.Extensions.Logging.ILoggerFactory>().AddProvider(logs);
+        _harness.Time.AutoAdvanceAmount = TimeSpan.FromMilliseconds(150);
+
+        await _harness.DrainQueueAsync();
+
+        Assert.Equal(1, logs.Records.Count(r => r.EventId.Id == 3003));
+        // 150 ms a match: the seventh match passes the rule's second, so it votes on seven items and abstains on the rest.
+        Assert.Equal(7, await _harness.ScalarAsync("SELECT COUNT(*) FROM votes WHERE kind = 'rule'"));
+        var items = await _harness.Get<IItemStore>().ListAsync("spam", null, null, 100, CancellationToken.None);
+        Assert.Equal(20, items.Count);
+        Assert.All(items, i => Assert.NotEqual(ItemState.WeakLabeling, i.State));
+    }
+
+    [Fact]
+    public async Task WeakLabel_ManyRulesTogetherSlow_TheBatchsLastItemsGoToTheCrowdWithoutRuleVotes()
+    {
+        var rules = Enumerable.Range(0, 20).Select(r => new Labeling.Domain.Rules.LabelRule { Id = $"r{r}", Label = "spam", Keywords = ["subscribe"] }).ToArray();
+        await _harness.CreateProjectAsync(LabelingHarness.SpamProject() with { Rules = rules });
+        await _harness.IngestAsync("spam", "many.csv", "text\n" + string.Concat(Enumerable.Range(0, 10).Select(i => $"please subscribe {i}\n")));
+        using var logs = new Labeling.TestSupport.Logging.LogCollector();
+        _harness.Get<Microsoft.Extensions.Logging.ILoggerFactory>().AddProvider(logs);
+        _harness.Time.AutoAdvanceAmount = TimeSpan.FromMilliseconds(100);
+
+        await _harness.DrainQueueAsync();
+
+        // 20 rules at 100 ms a match (each match reads the clock twice) spend the batch's 10 s within three items.
+        var outOfTime = Assert.Single(logs.Records, r => r.EventId.Id == 3004);
+        var votes = await _harness.ScalarAsync("SELECT COUNT(*) FROM votes WHERE kind = 'rule'");
+        Assert.InRange(votes, 20, 60);
+        Assert.Equal(10 - (votes / 20), (int)outOfTime.State["ItemCount"]!);
+        Assert.DoesNotContain(logs.Records, r => r.EventId.Id == 3003);
+    }
+
+    [Fact]
     public async Task WeakLabel_RulesWithNeutralPrior_AutoAcceptNothingOnDayOne()
     {
         await _harness.CreateProjectAsync(LabelingHarness.SpamProject());

@@ -35,7 +35,7 @@ public sealed record RoutingSettings
     /// same votes it was fitted to, so its reliabilities, and the posteriors they give, are surer than the online ones an
     /// item was decided with (items decided with re-fitted reliabilities stop earlier, docs/benchmarks.md). Chosen on the
     /// replays of four public crowds: it lifts dog from a mean of 0.835 to 0.840 (within a point of batch Dawid–Skene
-    /// in 119 of 129 replays, 24 of 35 before) for about 7 % more of its votes; 0.97 and 0.98 lift it by about a fifth of a point.
+    /// in 119 of 130 replays, 24 of 35 before) for about 7 % more of its votes; 0.97 and 0.98 lift it by about a fifth of a point.
     /// </summary>
     public double RecheckTarget { get; init; } = 0.99;
 

@@ -12,8 +12,8 @@ namespace Labeling.Application.Crowd;
 /// <param name="ItemId">The item.</param>
 /// <param name="Vote">The recorded label, or null for an abstention.</param>
 /// <param name="State">
-/// The item's state after the vote. It can still tell a gold item apart: a gold item is decided on its
-/// <c>minCrowdVotes</c>-th vote whatever the votes were (README, gold route: a known gap).
+/// The item's state after the vote. A gold item stays collecting until <c>maxCrowdVotes</c> workers have answered it,
+/// as a contested item does, so the state does not single it out (<see cref="Domain.Routing.DynamicOverlapPolicy"/>).
 /// </param>
 public sealed record VoteReceipt(string LeaseId, string ItemId, string? Vote, ItemState State)
 {

@@ -21,7 +21,8 @@ namespace Labeling.Domain.Routing;
 /// <item><term>weak-labeling + machine votes ≥ accept target, trusted (or untrusted allowed)</term><description>auto-accept</description></item>
 /// <item><term>weak-labeling + machine votes, budget spent</term><description>review</description></item>
 /// <item><term>weak-labeling + machine votes otherwise</term><description>collect</description></item>
-/// <item><term>collecting + crowd vote, ≥ min labels and ≥ crowd target</term><description>decide (by gold for gold items)</description></item>
+/// <item><term>collecting + crowd vote, gold</term><description>decide by gold once max responses are in or the budget is spent, else collect</description></item>
+/// <item><term>collecting + crowd vote, ≥ min labels and ≥ crowd target</term><description>decide</description></item>
 /// <item><term>collecting + crowd vote, max responses reached</term><description>review</description></item>
 /// <item><term>collecting + crowd vote or task request, budget spent</term><description>review</description></item>
 /// <item><term>collecting + anything else</term><description>collect</description></item>
@@ -99,10 +100,20 @@ public sealed class DynamicOverlapPolicy
     private RoutingDecision AfterCrowdVote(RoutingSnapshot item, CrowdVoteRecorded crowd)
     {
         var (best, confidence) = Best(crowd.Posterior);
+        if (item.IsGold)
+        {
+            // A gold item's posterior is its known label whatever the votes, so deciding it once MinCrowdVotes had voted
+            // told every worker which items were gold (decided on the second vote, always). It measures the workers it is
+            // served to until MaxCrowdVotes have answered, or the budget is spent — as a contested item would.
+            return item.CrowdVotes >= _settings.MaxCrowdVotes || _settings.IsBudgetExhausted(item.ProjectCrowdVotes)
+                ? new RoutingDecision(RoutingStep.Decide, ItemState.Decided, best, confidence, DecidedBy.Gold,
+                    $"Gold item: {item.CrowdVotes} crowd response(s) measured against its known label.")
+                : Collect($"Gold item: {item.CrowdVotes} of {_settings.MaxCrowdVotes} crowd responses; served to the crowd to measure workers.");
+        }
+
         if (item.CrowdLabels >= _settings.MinCrowdVotes && confidence >= _settings.CrowdTarget)
         {
-            var by = item.IsGold ? DecidedBy.Gold : DecidedBy.Crowd;
-            return new RoutingDecision(RoutingStep.Decide, ItemState.Decided, best, confidence, by,
+            return new RoutingDecision(RoutingStep.Decide, ItemState.Decided, best, confidence, DecidedBy.Crowd,
                 $"Posterior {Format(confidence)} ≥ crowd target {Format(_settings.CrowdTarget)} after {item.CrowdVotes} crowd vote(s).");
         }
 

@@ -132,19 +132,26 @@ public sealed class CrowdWorkflowTests : IDisposable
     }
 
     [Fact]
-    public async Task Gold_WorkersVoteOnGoldItem_DecidedByGoldWithTheKnownLabel()
+    public async Task Gold_WorkersVoteOnGoldItem_ItMeasuresMaxCrowdVotesWorkersThenIsDecidedByGoldWithTheKnownLabel()
     {
-        await _harness.CreateProjectAsync(LabelingHarness.SpamProject());
+        // It used to be decided on its MinCrowdVotes-th vote whatever the votes — the vote's answer told workers it was gold.
+        await _harness.CreateProjectAsync(LabelingHarness.SpamProject(new RoutingSettings { MinCrowdVotes = 2, MaxCrowdVotes = 5 }));
         var seeded = await _harness.Get<GoldSeeding>().SeedAsync("spam", new GoldSeedRequest([new GoldItemRequest("win a free phone, subscribe", "spam")]), CancellationToken.None);
         await _harness.DrainQueueAsync();
 
-        await VoteAsync("worker:a", "ham");
-        var decided = await VoteAsync("worker:b", "ham", seeded.Created[0]);
+        var states = new List<ItemState>();
+        for (var w = 0; w < 5; w++)
+        {
+            states.Add((await VoteAsync($"worker:w{w}", "ham", seeded.Created[0])).State);
+        }
 
-        Assert.Equal(ItemState.Decided, decided.State);
-        Assert.Equal("spam", decided.Label);
+        Assert.Equal([ItemState.Collecting, ItemState.Collecting, ItemState.Collecting, ItemState.Collecting, ItemState.Decided], states);
         var item = await _harness.Get<IItemStore>().GetAsync("spam", seeded.Created[0], CancellationToken.None);
-        Assert.Equal(DecidedBy.Gold, item!.DecidedBy);
+        Assert.Equal((DecidedBy.Gold, "spam", 5), (item!.DecidedBy, item.Label, item.CrowdVotes));
+        // Each of the five was measured against the known label: one answer of evidence, and it was wrong.
+        var measured = Assert.Single((await _harness.Get<Labeling.Application.Workers.WorkerStatistics>().ForWorkerAsync("worker:w4", CancellationToken.None)).Projects);
+        Assert.Equal(1.0, measured.Evidence, 6);
+        Assert.True(measured.Accuracy < 0.5, $"accuracy {measured.Accuracy}");
     }
 
     [Fact]

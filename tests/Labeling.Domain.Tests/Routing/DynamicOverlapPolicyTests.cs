@@ -34,7 +34,9 @@ public sealed class DynamicOverlapPolicyTests
         { "max votes but confident → decide", Snap(ItemState.Collecting, crowd: 4, labels: 4), new CrowdVoteRecorded([0.95, 0.05]), RoutingStep.Decide, ItemState.Decided },
         { "budget spent, unsure → review", Snap(ItemState.Collecting, crowd: 2, labels: 2, used: 100), new CrowdVoteRecorded([0.6, 0.4]), RoutingStep.SendToReview, ItemState.NeedsReview },
         { "abstention only → more", Snap(ItemState.Collecting, crowd: 1, labels: 0), new CrowdVoteRecorded(null), RoutingStep.CollectVotes, ItemState.Collecting },
-        { "gold confident → decide", Snap(ItemState.Collecting, gold: true, crowd: 2, labels: 2), new CrowdVoteRecorded([1.0, 0.0]), RoutingStep.Decide, ItemState.Decided },
+        { "gold at min votes → more (a decision here told workers it was gold)", Snap(ItemState.Collecting, gold: true, crowd: 2, labels: 2), new CrowdVoteRecorded([1.0, 0.0]), RoutingStep.CollectVotes, ItemState.Collecting },
+        { "gold at max responses → decide", Snap(ItemState.Collecting, gold: true, crowd: 4, labels: 1), new CrowdVoteRecorded([1.0, 0.0]), RoutingStep.Decide, ItemState.Decided },
+        { "gold, budget spent → decide", Snap(ItemState.Collecting, gold: true, crowd: 2, labels: 2, used: 100), new CrowdVoteRecorded([1.0, 0.0]), RoutingStep.Decide, ItemState.Decided },
 
         // leases and task requests
         { "lease expired → back to pool", Snap(ItemState.Collecting, crowd: 1, labels: 1), new LeaseExpired(), RoutingStep.CollectVotes, ItemState.Collecting },
@@ -76,7 +78,7 @@ public sealed class DynamicOverlapPolicyTests
     [Fact]
     public void Next_GoldDecision_IsDecidedByGold()
     {
-        var decision = new DynamicOverlapPolicy(Defaults).Next(Snap(ItemState.Collecting, gold: true, crowd: 2, labels: 2), new CrowdVoteRecorded([0.0, 1.0]));
+        var decision = new DynamicOverlapPolicy(Defaults).Next(Snap(ItemState.Collecting, gold: true, crowd: 4, labels: 4), new CrowdVoteRecorded([0.0, 1.0]));
 
         Assert.Equal(DecidedBy.Gold, decision.DecidedBy);
     }

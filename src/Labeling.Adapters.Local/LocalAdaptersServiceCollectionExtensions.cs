@@ -46,7 +46,8 @@ public static class LocalAdaptersServiceCollectionExtensions
         services.TryAddSingleton<ILabelerStore, SqliteLabelerStore>();
         services.TryAddSingleton<IIdempotencyStore, SqliteIdempotencyStore>();
         services.TryAddSingleton<IEventOutbox, SqliteEventOutbox>();
-        services.TryAddSingleton<IWorkQueue, SqliteWorkQueue>();
+        services.TryAddSingleton<SqliteWorkQueue>();
+        services.TryAddSingleton<IWorkQueue>(sp => sp.GetRequiredService<SqliteWorkQueue>());
         services.TryAddSingleton<FolderDocumentSource>();
         services.TryAddSingleton<IDocumentSource>(sp => sp.GetRequiredService<FolderDocumentSource>());
         services.TryAddSingleton<IChatModelCatalog, NoChatModels>();

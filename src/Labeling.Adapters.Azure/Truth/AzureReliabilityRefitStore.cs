@@ -1,5 +1,5 @@
-using Azure;
 using System.Globalization;
+using Azure;
 using Azure.Storage.Blobs;
 using Labeling.Adapters.Azure.Cosmos;
 using Labeling.Adapters.Azure.Storage;

@@ -1,10 +1,9 @@
 using System.Text.Json;
 using Labeling.Adapters.Local.Work;
 using Labeling.Application;
-using Labeling.Application.Ingestion;
+using Labeling.Application.Documents;
 using Labeling.Application.Ports;
 using Labeling.Application.Work;
-using Labeling.Domain.Documents;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -26,10 +25,9 @@ namespace Labeling.Adapters.Local.Inbox;
 public sealed partial class InboxWatcher : BackgroundService
 {
     private readonly FolderDocumentSource _source;
-    private readonly IWorkQueue _queue;
+    private readonly SqliteWorkQueue _queue;
     private readonly IProjectStore _projects;
-    private readonly IDocumentStore _documents;
-    private readonly TimeProvider _time;
+    private readonly DocumentIngestion _ingestion;
     private readonly LocalStorageOptions _options;
     private readonly ILogger<InboxWatcher> _logger;
     private readonly SemaphoreSlim _wake = new(0, 1);
@@ -38,18 +36,16 @@ public sealed partial class InboxWatcher : BackgroundService
     /// <summary>Creates the watcher.</summary>
     public InboxWatcher(
         FolderDocumentSource source,
-        IWorkQueue queue,
+        SqliteWorkQueue queue,
         IProjectStore projects,
-        IDocumentStore documents,
-        TimeProvider time,
+        DocumentIngestion ingestion,
         IOptions<LocalStorageOptions> options,
         ILogger<InboxWatcher> logger)
     {
         _source = source;
         _queue = queue;
         _projects = projects;
-        _documents = documents;
-        _time = time;
+        _ingestion = ingestion;
         _options = options.Value;
         _logger = logger;
     }
@@ -65,8 +61,7 @@ public sealed partial class InboxWatcher : BackgroundService
         {
             var stamp = File.GetLastWriteTimeUtc(file.Location).Ticks;
             var key = $"inbox:{file.Location}:{file.Length}:{stamp}";
-            // Locally the queue is always the SQLite one; a stand-in without poison records has nothing to look up.
-            if (_queue is SqliteWorkQueue local && await local.FindPoisonedAsync(key, cancellationToken).ConfigureAwait(false) is { } poisoned)
+            if (await _queue.FindPoisonedAsync(key, cancellationToken).ConfigureAwait(false) is { } poisoned)
             {
                 await QuarantinePoisonedAsync(file, poisoned.Attempts, poisoned.Error, cancellationToken).ConfigureAwait(false);
                 continue;
@@ -99,8 +94,8 @@ public sealed partial class InboxWatcher : BackgroundService
         }
     }
 
-    // What the ingest step does with a file it cannot parse, without parsing it: the record (so the document list
-    // shows the reason), the file moved to quarantine next to its reason, and a log line.
+    // The file is set aside as the ingest step quarantines one it cannot parse, without parsing it: the record
+    // (so the document list shows the reason), the file moved to quarantine next to its reason, and a log line.
     private async Task QuarantinePoisonedAsync(StoredDocument file, int attempts, string error, CancellationToken cancellationToken)
     {
         var reason = error == SqliteWorkQueue.ReceivedWithoutCompleting
@@ -108,26 +103,10 @@ public sealed partial class InboxWatcher : BackgroundService
               + "while ingesting it. It was set aside so that it cannot stop the server again. Check the file; if it is genuine, report it with the server log."
             : $"Ingesting the file failed {attempts} times (WorkQueue:MaxAttempts); it was set aside. The server log has the errors (event 7101). "
               + "Once the cause is fixed, put the file back in the inbox.";
-        string hash;
-        var content = await _source.OpenReadAsync(file, cancellationToken).ConfigureAwait(false);
-        if (content is null)
+        if (await _ingestion.SetAsideAsync(file, reason, cancellationToken).ConfigureAwait(false) is { } document)
         {
-            return;
+            LogPoisonedQuarantined(_logger, file.ProjectId, document.Id, file.FileName, attempts, error);
         }
-
-        await using (content.ConfigureAwait(false))
-        {
-            hash = await ContentHash.OfStreamAsync(content, cancellationToken).ConfigureAwait(false);
-        }
-
-        var document = new Document(file.ProjectId, Document.IdFor(hash), file.FileName, hash, DocumentStatus.Quarantined, reason, 0, 0, _time.GetUtcNow());
-        if (await _projects.GetAsync(file.ProjectId, cancellationToken).ConfigureAwait(false) is not null)
-        {
-            await _documents.UpsertAsync(document, cancellationToken).ConfigureAwait(false);
-        }
-
-        await _source.ArchiveAsync(file, DocumentStatus.Quarantined, reason, cancellationToken).ConfigureAwait(false);
-        LogPoisonedQuarantined(_logger, file.ProjectId, document.Id, file.FileName, attempts, error);
     }
 
     /// <inheritdoc />

@@ -71,9 +71,10 @@ public sealed class SqliteReliabilityRefitStore : IReliabilityRefitStore
         await NameGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            var stem = Path.ChangeExtension(path, null);
             for (var n = 2; File.Exists(path); n++)
             {
-                path = Path.Combine(Path.GetDirectoryName(path)!, $"{Path.GetFileNameWithoutExtension(RelativePathFor(report))}-{n}.json");
+                path = $"{stem}-{n}.json";
             }
 
             File.Move(temporary, path, overwrite: false);

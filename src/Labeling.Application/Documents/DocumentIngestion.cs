@@ -159,6 +159,32 @@ public sealed partial class DocumentIngestion
         return parsed;
     }
 
+    /// <summary>
+    /// Quarantines a stored file without parsing it, as the ingest step quarantines one it cannot parse: for a file
+    /// whose reading is what failed (the local inbox sets aside a file that stopped the server each time it was read).
+    /// </summary>
+    /// <param name="stored">The file.</param>
+    /// <param name="reason">Why it was set aside, for the document record and the reason file.</param>
+    /// <param name="cancellationToken">Cancels the step.</param>
+    /// <returns>The quarantined document, or null when the file is gone.</returns>
+    public async Task<Document?> SetAsideAsync(StoredDocument stored, string reason, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        var content = await _source.OpenReadAsync(stored, cancellationToken).ConfigureAwait(false);
+        if (content is null)
+        {
+            return null;
+        }
+
+        string hash;
+        await using (content.ConfigureAwait(false))
+        {
+            hash = await ContentHash.OfStreamAsync(content, cancellationToken).ConfigureAwait(false);
+        }
+
+        return (await QuarantineAsync(stored, hash, reason, cancellationToken).ConfigureAwait(false)).Document;
+    }
+
     private async Task<DocumentIngestResult> QuarantineAsync(StoredDocument stored, string hash, string reason, CancellationToken cancellationToken)
     {
         var document = new Document(stored.ProjectId, Document.IdFor(hash), stored.FileName, hash, DocumentStatus.Quarantined, reason, 0, 0, _time.GetUtcNow());

@@ -39,8 +39,7 @@ internal static class ItemEndpoints
             .WithName("ExportLabels").WithSummary("Streams decided labels as JSONL (default) or CSV: ?format=jsonl|csv (Reviewer).");
 
         api.MapGet("/events/dead-letters", async (int? limit, IEventOutbox outbox, CancellationToken ct) =>
-                Results.Ok(await outbox.ListDeadLettersAsync(
-                    limit is null or (>= 1 and <= 1000) ? limit ?? 100 : throw new InvalidRequestException("limit", $"limit is {limit}; use 1 to 1000."), ct)))
+                Results.Ok(await outbox.ListDeadLettersAsync(PageLimit.Checked(limit ?? 100), ct)))
             .RequireAuthorization(LabelingRoles.AdminPolicy)
             .WithName("ListDeadLetters").WithSummary("Events a destination never accepted (Admin).");
     }

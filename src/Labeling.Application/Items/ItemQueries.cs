@@ -27,7 +27,7 @@ public sealed class ItemQueries
     {
         var project = await ProjectAsync(projectId, cancellationToken).ConfigureAwait(false);
         var item = await _items.GetAsync(projectId, itemId, cancellationToken).ConfigureAwait(false)
-            ?? throw new NotFoundException($"Project '{InvalidRequestException.Echo(projectId)}' has no item '{InvalidRequestException.Echo(itemId)}'.");
+            ?? throw NotFoundException.Item(projectId, itemId);
         var votes = await _items.GetVotesAsync(projectId, itemId, cancellationToken).ConfigureAwait(false);
         return View(item, project.Schema, votes.Select(v => new VoteView(v.LabelerId, v.Kind, v.Label, v.At)).ToArray());
     }
@@ -41,11 +41,7 @@ public sealed class ItemQueries
     /// <returns>The items, without votes.</returns>
     public async Task<IReadOnlyList<ItemView>> ListAsync(string projectId, ItemState? state, string? after, int limit, CancellationToken cancellationToken)
     {
-        if (limit is < 1 or > 1000)
-        {
-            throw new InvalidRequestException("limit", $"limit is {limit}; use 1 to 1000.");
-        }
-
+        PageLimit.Checked(limit);
         var project = await ProjectAsync(projectId, cancellationToken).ConfigureAwait(false);
         var items = await _items.ListAsync(projectId, state, after, limit, cancellationToken).ConfigureAwait(false);
         return items.Select(i => View(i, project.Schema, null)).ToArray();

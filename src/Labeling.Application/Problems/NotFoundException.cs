@@ -16,6 +16,13 @@ public sealed class NotFoundException : LabelingProblemException
     public static NotFoundException Project(string projectId) =>
         new($"There is no project '{InvalidRequestException.Echo(projectId)}'. List projects with GET /api/projects.");
 
+    /// <summary>The project has no item with this id (both ids echoed cut short).</summary>
+    /// <param name="projectId">The project asked for.</param>
+    /// <param name="itemId">The item asked for.</param>
+    /// <returns>The exception.</returns>
+    public static NotFoundException Item(string projectId, string itemId) =>
+        new($"Project '{InvalidRequestException.Echo(projectId)}' has no item '{InvalidRequestException.Echo(itemId)}'.");
+
     /// <inheritdoc />
     public override int StatusCode => 404;
 

@@ -48,7 +48,7 @@ public sealed class ReviewResolution
         }
 
         var item = await _items.GetAsync(projectId, itemId, cancellationToken).ConfigureAwait(false)
-            ?? throw new NotFoundException($"Project '{InvalidRequestException.Echo(projectId)}' has no item '{InvalidRequestException.Echo(itemId)}'.");
+            ?? throw NotFoundException.Item(projectId, itemId);
         var decision = new DynamicOverlapPolicy(project.Routing).Next(
             new RoutingSnapshot(item.State, item.IsGold, item.CrowdVotes, item.CrowdLabels, 0),
             new ReviewerResolved(index));

@@ -44,11 +44,12 @@ public sealed class ProjectModels
     /// <exception cref="NotFoundException">No such project.</exception>
     public async Task<ProjectSession> OpenAsync(string projectId, CancellationToken cancellationToken)
     {
+        Domain.Projects.Project? read = null;
         if (!_entries.TryGetValue(projectId, out var entry))
         {
             // An id that names no project leaves nothing behind: any caller can send ids, and the cache would keep
             // each of them for the life of the process.
-            _ = await GetProjectAsync(projectId, cancellationToken).ConfigureAwait(false);
+            read = await GetProjectAsync(projectId, cancellationToken).ConfigureAwait(false);
             entry = _entries.GetOrAdd(projectId, _ => new Entry());
         }
 
@@ -57,7 +58,7 @@ public sealed class ProjectModels
         {
             if (entry.Model is null)
             {
-                var project = await GetProjectAsync(projectId, cancellationToken).ConfigureAwait(false);
+                var project = read ?? await GetProjectAsync(projectId, cancellationToken).ConfigureAwait(false);
                 var state = await _labelers.LoadTruthStateAsync(projectId, project.Schema.Names, cancellationToken).ConfigureAwait(false);
                 entry.Model = ProjectTruthModel.FromState(project, state, ModelOptions);
             }

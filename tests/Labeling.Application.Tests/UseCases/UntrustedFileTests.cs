@@ -139,7 +139,7 @@ public sealed class UntrustedFileTests : IDisposable
         using var logs = new Labeling.TestSupport.Logging.LogCollector();
         using var factory = new Microsoft.Extensions.Logging.LoggerFactory([logs]);
         var watcher = new InboxWatcher(
-            _harness.Get<FolderDocumentSource>(), _harness.Get<IWorkQueue>(), _harness.Get<IProjectStore>(), _harness.Get<IDocumentStore>(), _harness.Time,
+            _harness.Get<FolderDocumentSource>(), _harness.Get<Adapters.Local.Work.SqliteWorkQueue>(), _harness.Get<IProjectStore>(), _harness.Get<Documents.DocumentIngestion>(),
             _harness.Get<Microsoft.Extensions.Options.IOptions<Adapters.Local.LocalStorageOptions>>(),
             Microsoft.Extensions.Logging.LoggerFactoryExtensions.CreateLogger<InboxWatcher>(factory));
 

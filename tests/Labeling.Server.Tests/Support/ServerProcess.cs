@@ -142,26 +142,17 @@ public sealed class ServerProcess : IDisposable
     private static ProcessStartInfo Start(IEnumerable<string> args)
     {
         var dll = RepositoryPaths.ServerDll();
-        var start = new ProcessStartInfo("dotnet")
-        {
-            // Settings come from beside the dll wherever it starts; the data folder is always given.
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(dll);
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
+        // Settings come from beside the dll wherever it starts; the data folder is always given.
+        var start = Dotnet(Path.GetDirectoryName(dll)!, [dll, .. args]);
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         return start;
     }
 
-    private static ProcessStartInfo DotnetRun(string workingDirectory, IEnumerable<string> args)
+    private static ProcessStartInfo DotnetRun(string workingDirectory, IEnumerable<string> args) =>
+        Dotnet(workingDirectory, ["run", "--no-build", "-c", RepositoryPaths.Configuration(), "--project", RepositoryPaths.ServerProject(), "--", .. args]);
+
+    private static ProcessStartInfo Dotnet(string workingDirectory, IEnumerable<string> args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -170,7 +161,7 @@ public sealed class ServerProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in (string[])["run", "--no-build", "-c", RepositoryPaths.Configuration(), "--project", RepositoryPaths.ServerProject(), "--", .. args])
+        foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
         }

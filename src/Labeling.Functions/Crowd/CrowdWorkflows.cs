@@ -1,3 +1,4 @@
+using Grpc.Core;
 using Labeling.Application;
 using Labeling.Application.Ports;
 using Labeling.Domain.Items;
@@ -81,7 +82,18 @@ public sealed partial class CrowdWorkflows
         return started;
     }
 
-    /// <summary>Raises <see cref="CollectVotesOrchestration.VoteSubmittedEvent"/> on the voted item's workflow.</summary>
+    /// <summary>
+    /// Raises <see cref="CollectVotesOrchestration.VoteSubmittedEvent"/> on the voted item's workflow, or, when the item
+    /// has no running workflow, starts one for it.
+    /// </summary>
+    /// <remarks>
+    /// The vote is already committed when this runs, so a missing workflow must not fail the request. With the Azure
+    /// Storage backend raising an event on an instance that does not exist answers NotFound, and on one that has ended
+    /// (failed, terminated) FailedPrecondition. Both happen: a worker can lease an item between the weak-labeling step
+    /// marking it collecting and that step starting its workflow, and a workflow whose activity failed past its retries
+    /// has ended while its item still collects. The workflow started here reads the item as the vote left it; the vote
+    /// handler already routed that vote, and an item it decided is published by the outbox dispatcher.
+    /// </remarks>
     /// <param name="client">The Durable client.</param>
     /// <param name="leaseId">The lease voted with.</param>
     /// <param name="workerId">The worker.</param>
@@ -97,8 +109,31 @@ public sealed partial class CrowdWorkflows
         }
 
         var id = CollectVotesInput.InstanceIdFor(lease.ProjectId, lease.ItemId);
-        await client.RaiseEventAsync(id, CollectVotesOrchestration.VoteSubmittedEvent, new VoteSubmitted(leaseId, workerId, label), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await client.RaiseEventAsync(id, CollectVotesOrchestration.VoteSubmittedEvent, new VoteSubmitted(leaseId, workerId, label), cancellationToken).ConfigureAwait(false);
+        }
+        catch (RpcException ex) when (ex.StatusCode is StatusCode.NotFound or StatusCode.FailedPrecondition)
+        {
+            LogNoWorkflow(_logger, lease.ProjectId, lease.ItemId, ex.StatusCode);
+            try
+            {
+                await StartAsync(client, lease.ProjectId, [lease.ItemId], cancellationToken).ConfigureAwait(false);
+            }
+            catch (RpcException start)
+            {
+                // Another caller started it meanwhile (the weak-labeling step, a second vote), or the hub is unreachable:
+                // the vote stands either way, and the item's next vote tries again.
+                LogWorkflowNotStarted(_logger, lease.ProjectId, lease.ItemId, start);
+            }
+        }
     }
+
+    [LoggerMessage(EventId = 9102, Level = LogLevel.Warning, Message = "Item {ItemId} of project {ProjectId} had no running crowd workflow when a vote came ({Status}); starting one")]
+    private static partial void LogNoWorkflow(ILogger logger, string projectId, string itemId, StatusCode status);
+
+    [LoggerMessage(EventId = 9103, Level = LogLevel.Error, Message = "Could not start the crowd workflow of item {ItemId} of project {ProjectId} after a vote; its next vote tries again")]
+    private static partial void LogWorkflowNotStarted(ILogger logger, string projectId, string itemId, Exception exception);
 
     [LoggerMessage(EventId = 9101, Level = LogLevel.Information, Message = "Started {Count} crowd workflows in project {ProjectId}")]
     private static partial void LogStarted(ILogger logger, string projectId, int count);

@@ -60,7 +60,8 @@ public sealed class LabelingApiPipeline
             && CallerIdentity.TrySubject(http.User) is { } subject)
         {
             var workflows = http.RequestServices.GetRequiredService<CrowdWorkflows>();
-            await workflows.RaiseVoteAsync(client, vote.LeaseId, LabelerIds.Worker(subject), vote.Vote, http.RequestAborted).ConfigureAwait(false);
+            // The vote is committed: a caller hanging up now must not keep its workflow from hearing of it.
+            await workflows.RaiseVoteAsync(client, vote.LeaseId, LabelerIds.Worker(subject), vote.Vote, CancellationToken.None).ConfigureAwait(false);
         }
 
         return result;

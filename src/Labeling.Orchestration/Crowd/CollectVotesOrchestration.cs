@@ -34,6 +34,15 @@ public static partial class CollectVotesOrchestration
     /// <summary>Waits (votes or lease expiries) per history generation before <c>ContinueAsNew</c>.</summary>
     public const int RoundsPerGeneration = 16;
 
+    /// <summary>
+    /// Retries of every activity: an activity that throws once (a store or network blip) would otherwise fail the
+    /// whole workflow and leave its item collecting with nothing to watch it. The activities read the item or
+    /// publish the outbox (the topic drops duplicate ids), so running one again is safe. Five attempts, 2 s, then
+    /// 4, 8 and 16 s apart (capped at a minute).
+    /// </summary>
+    public static readonly TaskOptions ActivityRetry = TaskOptions.FromRetryPolicy(
+        new RetryPolicy(maxNumberOfAttempts: 5, firstRetryInterval: TimeSpan.FromSeconds(2), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromMinutes(1)));
+
     /// <summary>Runs the workflow.</summary>
     /// <param name="context">The orchestration context.</param>
     /// <param name="input">The item and its project's routing settings.</param>
@@ -48,7 +57,7 @@ public static partial class CollectVotesOrchestration
         var expirations = input.LeaseExpirations;
         var leasesVoted = new List<string>(input.LeasesVoted ?? []);
 
-        var observation = await context.CallActivityAsync<CrowdObservation>(CollectVotesActivities.OpenForCrowd, item);
+        var observation = await context.CallActivityAsync<CrowdObservation>(CollectVotesActivities.OpenForCrowd, item, ActivityRetry);
         if (observation.State != ItemState.Collecting)
         {
             return Left(input, observation, leasesVoted.Count, expirations);
@@ -77,7 +86,7 @@ public static partial class CollectVotesOrchestration
 
                 leasesVoted.Add(submitted.LeaseId);
                 observation = await context.CallActivityAsync<CrowdObservation>(
-                    CollectVotesActivities.ObserveVote, new ObserveVoteInput(item, submitted));
+                    CollectVotesActivities.ObserveVote, new ObserveVoteInput(item, submitted), ActivityRetry);
                 var decision = policy.Next(
                     observation.ToSnapshot() with { State = ItemState.Collecting },
                     new CrowdVoteRecorded(observation.Posterior));
@@ -96,13 +105,13 @@ public static partial class CollectVotesOrchestration
                 }
 
                 // The vote handler moved the item on: publish what it put in the outbox and end with its outcome.
-                await context.CallActivityAsync(CollectVotesActivities.Complete, new CompleteItemInput(item, decision, observation));
+                await context.CallActivityAsync(CollectVotesActivities.Complete, new CompleteItemInput(item, decision, observation), ActivityRetry);
                 return ends ? Finished(input, decision, leasesVoted.Count, expirations) : DecidedByHandler(input, observation, leasesVoted.Count, expirations);
             }
             else
             {
                 expirations++;
-                observation = await context.CallActivityAsync<CrowdObservation>(CollectVotesActivities.ReturnToPool, item);
+                observation = await context.CallActivityAsync<CrowdObservation>(CollectVotesActivities.ReturnToPool, item, ActivityRetry);
                 if (observation.State != ItemState.Collecting)
                 {
                     // Decided or retired outside this workflow (a reviewer, the budget): nothing left to collect.

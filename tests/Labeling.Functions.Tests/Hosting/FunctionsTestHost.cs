@@ -78,11 +78,13 @@ public sealed class FunctionsTestHost : IAsyncDisposable
     /// <param name="cosmos">The Cosmos DB server.</param>
     /// <param name="overrides">Settings on top of <see cref="Settings"/>.</param>
     /// <param name="logs">A provider that also receives the app's logs (the settings' levels apply), or null.</param>
+    /// <param name="apiClient">What the <c>Api</c> trigger's Durable client binding gives, made from the backend's client; null for that client itself.</param>
     public static async Task<FunctionsTestHost> StartAsync(
-        AzuriteFixture azurite, CosmosEmulatorFixture cosmos, IReadOnlyDictionary<string, string?>? overrides = null, ILoggerProvider? logs = null)
+        AzuriteFixture azurite, CosmosEmulatorFixture cosmos, IReadOnlyDictionary<string, string?>? overrides = null, ILoggerProvider? logs = null,
+        Func<DurableTaskClient, DurableTaskClient>? apiClient = null)
     {
         var backend = await DurableBackend.StartAsync(QuietLoggerFactory());
-        return await StartAsync(azurite, cosmos, overrides, backend, new TestTokens(), new CapturingSender(), "fn-" + Guid.NewGuid().ToString("N")[..10], logs);
+        return await StartAsync(azurite, cosmos, overrides, backend, new TestTokens(), new CapturingSender(), "fn-" + Guid.NewGuid().ToString("N")[..10], logs, apiClient);
     }
 
     /// <summary>
@@ -125,7 +127,8 @@ public sealed class FunctionsTestHost : IAsyncDisposable
 
     private static async Task<FunctionsTestHost> StartAsync(
         AzuriteFixture azurite, CosmosEmulatorFixture cosmos, IReadOnlyDictionary<string, string?>? overrides,
-        DurableBackend backend, TestTokens tokens, CapturingSender sender, string database, ILoggerProvider? logs = null)
+        DurableBackend backend, TestTokens tokens, CapturingSender sender, string database, ILoggerProvider? logs = null,
+        Func<DurableTaskClient, DurableTaskClient>? apiClient = null)
     {
         var requests = new InFlightRequests();
         var host = new HostBuilder()
@@ -152,7 +155,8 @@ public sealed class FunctionsTestHost : IAsyncDisposable
                 // What the Functions ASP.NET Core integration does for the Api trigger: activate the function
                 // class from the app's services and hand it the request and the Durable client binding.
                 var api = ActivatorUtilities.CreateInstance<ApiFunction>(app.ApplicationServices);
-                app.Run(context => requests.RunAsync(context, () => api.RunAsync(context.Request, backend.Client)));
+                var client = apiClient?.Invoke(backend.Client) ?? backend.Client;
+                app.Run(context => requests.RunAsync(context, () => api.RunAsync(context.Request, client)));
             }))
             .Build();
         await host.StartAsync();

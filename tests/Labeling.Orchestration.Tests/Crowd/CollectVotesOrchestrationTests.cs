@@ -36,6 +36,32 @@ public sealed class CollectVotesOrchestrationTests
     }
 
     [Fact]
+    public async Task RunAsync_EveryActivityFailsOnce_RetriesAndStillDecides()
+    {
+        // Without the retry policy the first failing activity fails the workflow and the item is left collecting.
+        var routing = new RoutingSettings { MinCrowdVotes = 2, CrowdTarget = 0.8, MaxCrowdVotes = 6 };
+        var item = new CrowdItemFake(routing);
+        foreach (var activity in new[] { CollectVotesActivities.OpenForCrowd, CollectVotesActivities.ObserveVote, CollectVotesActivities.Complete })
+        {
+            item.FailuresToCome[activity] = 1;
+        }
+
+        await using var host = await StartAsync(item);
+        var id = await StartAsync(host, routing, TimeSpan.FromMinutes(5));
+        for (var n = 0; n < 6 && item.Completions.IsEmpty; n++)
+        {
+            await host.Client.RaiseEventAsync(id, CollectVotesOrchestration.VoteSubmittedEvent, new VoteSubmitted($"lse_{n}", $"worker:w{n}", "spam"));
+            await WaitUntilAsync(() => item.CrowdVotes > n || !item.Completions.IsEmpty);
+        }
+
+        var result = await OutputAsync(host, id);
+        Assert.Equal(3, Volatile.Read(ref item.Failed));
+        Assert.Equal(RoutingStep.Decide, result.Step);
+        Assert.Equal(ItemState.Decided, result.State);
+        Assert.Single(item.Completions);
+    }
+
+    [Fact]
     public async Task RunAsync_LeaseRunsOut_TimerReturnsItemToPoolThenVotesDecide()
     {
         var routing = new RoutingSettings { MinCrowdVotes = 1, CrowdTarget = 0.6 };

@@ -33,21 +33,43 @@ internal sealed class CrowdItemFake(RoutingSettings? handlerRouting = null)
 
     public ConcurrentQueue<CompleteItemInput> Completions { get; } = new();
 
+    /// <summary>Calls of each activity still to fail (a store blip), by activity name; each failing call takes one.</summary>
+    public ConcurrentDictionary<string, int> FailuresToCome { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Activity calls that failed because of <see cref="FailuresToCome"/>.</summary>
+    public int Failed;
+
+    private void FailIfDue(string activity)
+    {
+        if (FailuresToCome.TryGetValue(activity, out var left) && left > 0 && FailuresToCome.TryUpdate(activity, left - 1, left))
+        {
+            Interlocked.Increment(ref Failed);
+            throw new IOException($"{activity}: the store did not answer (injected).");
+        }
+    }
+
     public void Register(DurableTaskRegistry tasks)
     {
-        tasks.AddActivityFunc<ItemReference, CrowdObservation>(CollectVotesActivities.OpenForCrowd, (_, item) => Observe(item.ItemId));
+        tasks.AddActivityFunc<ItemReference, CrowdObservation>(CollectVotesActivities.OpenForCrowd, (_, item) =>
+        {
+            FailIfDue(CollectVotesActivities.OpenForCrowd);
+            return Observe(item.ItemId);
+        });
         tasks.AddActivityFunc<ItemReference, CrowdObservation>(CollectVotesActivities.ReturnToPool, (_, item) =>
         {
+            FailIfDue(CollectVotesActivities.ReturnToPool);
             Interlocked.Increment(ref ReturnedToPool);
             return Observe(item.ItemId);
         });
         tasks.AddActivityFunc<ObserveVoteInput, CrowdObservation>(CollectVotesActivities.ObserveVote, (_, input) =>
         {
+            FailIfDue(CollectVotesActivities.ObserveVote);
             Interlocked.Increment(ref Observations);
             return Vote(input);
         });
         tasks.AddActivityFunc<CompleteItemInput, bool>(CollectVotesActivities.Complete, (_, input) =>
         {
+            FailIfDue(CollectVotesActivities.Complete);
             lock (_gate)
             {
                 State = input.Decision.NextState;

@@ -3,6 +3,8 @@ using System.Runtime.CompilerServices;
 using Labeling.Application.Ingestion;
 using Labeling.Application.Ports;
 using Labeling.Domain.Documents;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Labeling.Adapters.Local.Inbox;
@@ -12,16 +14,26 @@ namespace Labeling.Adapters.Local.Inbox;
 /// <c>uploads/{projectId}/</c> are moved, once processed, to <c>processed/{projectId}/</c> or
 /// <c>quarantine/{projectId}/</c> (next to a <c>.reason.txt</c> with the reason).
 /// </summary>
-public sealed class FolderDocumentSource : IDocumentSource
+/// <remarks>
+/// Only regular files in real project folders are read or moved. A symbolic link in the inbox — a file or a project
+/// folder — is left alone (<see cref="ListInboxAsync(Action{string}, CancellationToken)"/> reports it): whoever may drop
+/// files there could otherwise hand the server any file it can read (its signing key, served to workers as a task) or
+/// have it move the files of any folder it can write into quarantine. The check is repeated when a file is opened and
+/// again, on Linux, on the opened handle, since a listed file can be swapped for a link before its message is run.
+/// The inbox folder itself may be a link (a shared drive mounted elsewhere): that is the administrator's choice.
+/// </remarks>
+public sealed partial class FolderDocumentSource : IDocumentSource
 {
     private readonly LocalStorageOptions _options;
     private readonly TimeProvider _time;
+    private readonly ILogger<FolderDocumentSource> _logger;
 
     /// <summary>Creates the source.</summary>
-    public FolderDocumentSource(IOptions<LocalStorageOptions> options, TimeProvider time)
+    public FolderDocumentSource(IOptions<LocalStorageOptions> options, TimeProvider time, ILogger<FolderDocumentSource>? logger = null)
     {
         _options = options.Value;
         _time = time;
+        _logger = logger ?? NullLogger<FolderDocumentSource>.Instance;
     }
 
     /// <summary>The inbox folder; one sub-folder per project.</summary>
@@ -45,8 +57,15 @@ public sealed class FolderDocumentSource : IDocumentSource
     }
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<StoredDocument> ListInboxAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    public IAsyncEnumerable<StoredDocument> ListInboxAsync(CancellationToken cancellationToken) => ListInboxAsync(_ => { }, cancellationToken);
+
+    /// <summary>Lists the settled files of every project folder in the inbox.</summary>
+    /// <param name="skippedLink">Called with the path of each symbolic link found (a project folder or a file), which is not listed.</param>
+    /// <param name="cancellationToken">Stops the listing.</param>
+    /// <returns>The files.</returns>
+    public async IAsyncEnumerable<StoredDocument> ListInboxAsync(Action<string> skippedLink, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(skippedLink);
         await Task.Yield();
         if (!Directory.Exists(InboxDirectory))
         {
@@ -56,10 +75,22 @@ public sealed class FolderDocumentSource : IDocumentSource
         var settledBefore = _time.GetUtcNow() - _options.InboxSettleTime;
         foreach (var projectFolder in Directory.EnumerateDirectories(InboxDirectory))
         {
+            if (new DirectoryInfo(projectFolder).LinkTarget is not null)
+            {
+                skippedLink(projectFolder);
+                continue;
+            }
+
             foreach (var path in Directory.EnumerateFiles(projectFolder))
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var info = new FileInfo(path);
+                if (info.LinkTarget is not null)
+                {
+                    skippedLink(path);
+                    continue;
+                }
+
                 // Hidden and temporary files are still being written by whoever drops them.
                 if (info.Name.StartsWith('.') || info.Extension is ".tmp" or ".part" or ".crdownload" || info.LastWriteTimeUtc > settledBefore.UtcDateTime)
                 {
@@ -75,28 +106,103 @@ public sealed class FolderDocumentSource : IDocumentSource
     public Task<Stream?> OpenReadAsync(StoredDocument document, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(document);
-        if (!File.Exists(document.Location))
+        if (!File.Exists(document.Location) || !IsRegularFileInPlace(document.Location))
         {
             return Task.FromResult<Stream?>(null);
         }
 
+        FileStream stream;
         try
         {
-            return Task.FromResult<Stream?>(new FileStream(document.Location, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, useAsync: true));
+            stream = new FileStream(document.Location, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, useAsync: true);
         }
         catch (FileNotFoundException)
         {
             // Moved away between the check and the open by an earlier delivery of the same message.
             return Task.FromResult<Stream?>(null);
         }
+
+        if (!OpenedInPlace(stream, document.Location))
+        {
+            stream.Dispose();
+            return Task.FromResult<Stream?>(null);
+        }
+
+        return Task.FromResult<Stream?>(stream);
+    }
+
+    /// <summary>
+    /// Whether the path is a regular file, not a link, directly in a project folder that is not a link, directly in the
+    /// inbox or the uploads folder: the only places this source reads or moves files from. Logs a refusal.
+    /// </summary>
+    private bool IsRegularFileInPlace(string location)
+    {
+        var file = new FileInfo(location);
+        var folder = file.Directory;
+        var root = folder?.Parent?.FullName;
+        var inPlace = file.LinkTarget is null && folder is { LinkTarget: null }
+            && (PathsEqual(root, _options.PathOf("inbox")) || PathsEqual(root, _options.PathOf("uploads")));
+        if (!inPlace)
+        {
+            LogNotRegularFile(_logger, location);
+        }
+
+        return inPlace;
+    }
+
+    /// <summary>
+    /// On Linux, whether the opened handle is the file at the checked path (its /proc/self/fd link names that path in
+    /// the real folder): the file or its folder may have been swapped for a link between the check and the open.
+    /// Elsewhere the check before the open stands alone.
+    /// </summary>
+    private bool OpenedInPlace(FileStream stream, string location)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return true;
+        }
+
+        var opened = new FileInfo($"/proc/self/fd/{stream.SafeFileHandle.DangerousGetHandle()}").LinkTarget;
+        var expected = Path.Combine(RealPath(Path.GetDirectoryName(Path.GetDirectoryName(location))!), Path.GetFileName(Path.GetDirectoryName(location))!, Path.GetFileName(location));
+        if (opened is not null && string.Equals(opened, expected, StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        LogNotRegularFile(_logger, location);
+        return false;
+    }
+
+    private static bool PathsEqual(string? a, string b) =>
+        a is not null && string.Equals(Path.TrimEndingDirectorySeparator(Path.GetFullPath(a)), Path.TrimEndingDirectorySeparator(Path.GetFullPath(b)),
+            OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+
+    /// <summary>The path with every symbolic link along it resolved (the inbox folder may be one, or sit under one).</summary>
+    internal static string RealPath(string path, int depth = 0)
+    {
+        var full = Path.GetFullPath(path);
+        var root = Path.GetPathRoot(full)!;
+        var current = root;
+        foreach (var part in full[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+        {
+            current = Path.Combine(current, part);
+            var link = new FileInfo(current).LinkTarget;
+            if (link is not null && depth < 40)
+            {
+                current = RealPath(Path.IsPathRooted(link) ? link : Path.Combine(Path.GetDirectoryName(current)!, link), depth + 1);
+            }
+        }
+
+        return current;
     }
 
     /// <inheritdoc />
     public async Task ArchiveAsync(StoredDocument document, DocumentStatus status, string? reason, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(document);
-        if (!File.Exists(document.Location))
+        if (!File.Exists(document.Location) || !IsRegularFileInPlace(document.Location))
         {
+            // Gone (an earlier delivery moved it), or not a file this source may move: a link, or in a linked folder.
             return;
         }
 
@@ -147,4 +253,7 @@ public sealed class FolderDocumentSource : IDocumentSource
 
         return (stem.Length == 0 ? "_" : stem.ToString()) + extension;
     }
+
+    [LoggerMessage(EventId = 6107, Level = LogLevel.Warning, Message = "Refused to read or move {Location}: it is not a regular file in a project folder of the inbox or uploads (a symbolic link, or in a linked folder)")]
+    private static partial void LogNotRegularFile(ILogger logger, string location);
 }

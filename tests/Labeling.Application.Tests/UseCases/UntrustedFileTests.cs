@@ -204,6 +204,107 @@ public sealed class UntrustedFileTests : IDisposable
         Assert.False(File.Exists(path));
     }
 
+    [Fact]
+    public async Task InboxScan_LinkedFileAndLinkedProjectFolder_AreNeitherQueuedNorMoved_AndReportedOnce()
+    {
+        // A link in the inbox handed the server's signing key to workers as a task, and a linked folder had the files of
+        // the folder it pointed at moved into quarantine (third security probe).
+        var (_, _, queue) = await DropSettledInboxFileAsync("ok.csv");
+        var outside = Directory.CreateTempSubdirectory("labeling-outside-");
+        try
+        {
+            var secret = Path.Combine(outside.FullName, "signing-key.pem");
+            await File.WriteAllTextAsync(secret, "-----BEGIN PRIVATE KEY----- secret");
+            var victim = Directory.CreateDirectory(Path.Combine(outside.FullName, "victim")).FullName;
+            var precious = Path.Combine(victim, "ledger.csv");
+            await File.WriteAllTextAsync(precious, Csv);
+            File.SetLastWriteTimeUtc(precious, _harness.Time.GetUtcNow().UtcDateTime.AddHours(-1));
+            var linkedFile = Path.Combine(_harness.DataDirectory, "inbox", "spam", "notes.txt");
+            File.CreateSymbolicLink(linkedFile, secret);
+            var linkedFolder = Path.Combine(_harness.DataDirectory, "inbox", "elsewhere");
+            Directory.CreateSymbolicLink(linkedFolder, victim);
+            using var logs = new Labeling.TestSupport.Logging.LogCollector();
+            var watcher = WatcherLoggingTo(logs);
+
+            Assert.Equal(1, await watcher.ScanAsync(CancellationToken.None));
+            Assert.Equal(1, await watcher.ScanAsync(CancellationToken.None));
+            await _harness.DrainQueueAsync();
+
+            var document = Assert.Single(await _harness.Get<IDocumentStore>().ListAsync("spam", CancellationToken.None));
+            Assert.Equal("ok.csv", document.FileName);
+            Assert.DoesNotContain(await _harness.Get<IItemStore>().ListAsync("spam", null, null, 100, CancellationToken.None), i => i.Text.Contains("PRIVATE KEY", StringComparison.Ordinal));
+            Assert.True(File.Exists(precious), "a file of the linked folder was moved");
+            Assert.NotNull(new FileInfo(linkedFile).LinkTarget);
+            Assert.NotNull(new DirectoryInfo(linkedFolder).LinkTarget);
+            var reported = logs.Records.Where(r => r.EventId.Id == 6108).Select(r => r.Message).ToArray();
+            Assert.Equal(2, reported.Length);
+            Assert.Contains(reported, m => m.Contains("notes.txt", StringComparison.Ordinal));
+            Assert.Contains(reported, m => m.Contains("elsewhere", StringComparison.Ordinal));
+        }
+        finally
+        {
+            outside.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Ingest_ListedFileOrItsFolderSwappedForALink_IsNeitherReadNorMoved()
+    {
+        // The scan saw a regular file; by the time its message runs, the file (or its project folder) is a link.
+        var (path, watcher, _) = await DropSettledInboxFileAsync("swap.csv");
+        var listed = new List<StoredDocument>();
+        await foreach (var file in _harness.Get<FolderDocumentSource>().ListInboxAsync(CancellationToken.None))
+        {
+            listed.Add(file);
+        }
+
+        var stored = Assert.Single(listed);
+        var outside = Directory.CreateTempSubdirectory("labeling-outside-");
+        try
+        {
+            var secret = Path.Combine(outside.FullName, "secret.csv");
+            await File.WriteAllTextAsync(secret, "text\nTOP SECRET LINE\n");
+            File.Delete(path);
+            File.CreateSymbolicLink(path, secret);
+            var ingestion = _harness.Get<Documents.DocumentIngestion>();
+
+            Assert.Null(await ingestion.IngestAsync(stored, CancellationToken.None));
+            Assert.True(File.Exists(secret));
+            Assert.NotNull(new FileInfo(path).LinkTarget);
+
+            // The project folder swapped for a link to a folder holding a file of the same name.
+            File.Delete(path);
+            var folder = Path.GetDirectoryName(path)!;
+            Directory.Delete(folder);
+            File.Copy(secret, Path.Combine(outside.FullName, "swap.csv"));
+            Directory.CreateSymbolicLink(folder, outside.FullName);
+
+            Assert.Null(await ingestion.IngestAsync(stored, CancellationToken.None));
+            Assert.True(File.Exists(Path.Combine(outside.FullName, "swap.csv")), "the file behind the linked folder was moved");
+            Assert.Empty(await _harness.Get<IDocumentStore>().ListAsync("spam", CancellationToken.None));
+            Assert.Empty(await _harness.Get<IItemStore>().ListAsync("spam", null, null, 100, CancellationToken.None));
+        }
+        finally
+        {
+            var folder = Path.GetDirectoryName(path)!;
+            if (new DirectoryInfo(folder).LinkTarget is not null)
+            {
+                Directory.Delete(folder);
+            }
+
+            outside.Delete(recursive: true);
+        }
+    }
+
+    private InboxWatcher WatcherLoggingTo(Labeling.TestSupport.Logging.LogCollector logs)
+    {
+        var factory = new Microsoft.Extensions.Logging.LoggerFactory([logs]);
+        return new InboxWatcher(
+            _harness.Get<FolderDocumentSource>(), _harness.Get<Adapters.Local.Work.SqliteWorkQueue>(), _harness.Get<IProjectStore>(), _harness.Get<Documents.DocumentIngestion>(),
+            _harness.Get<Microsoft.Extensions.Options.IOptions<Adapters.Local.LocalStorageOptions>>(),
+            Microsoft.Extensions.Logging.LoggerFactoryExtensions.CreateLogger<InboxWatcher>(factory));
+    }
+
     // A project, and a file in its inbox folder written an hour ago (settled), with the watcher and queue that scan it.
     private async Task<(string Path, InboxWatcher Watcher, IWorkQueue Queue)> DropSettledInboxFileAsync(string name)
     {

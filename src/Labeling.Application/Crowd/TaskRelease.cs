@@ -1,5 +1,6 @@
 using Labeling.Application.Ports;
 using Labeling.Application.Problems;
+using Labeling.Application.Truth;
 using Labeling.Domain.Items;
 using Microsoft.Extensions.Logging;
 
@@ -10,20 +11,28 @@ namespace Labeling.Application.Crowd;
 /// workers, and it is never offered to this worker again.
 /// </summary>
 /// <remarks>
-/// Idempotent: releasing a lease that this worker already released succeeds again, so a client may
+/// <para>Idempotent: releasing a lease that this worker already released succeeds again, so a client may
 /// retry a release whose answer it lost. A lease that was used for a vote or expired cannot be released
-/// (an expired lease already counts as a skip).
+/// (an expired lease already counts as a skip).</para>
+/// <para>A release runs under the project's lock, after any vote on the lease has been saved, as votes are checked:
+/// a release landing between a vote's check and its (queued) commit made that commit fail, and on SQLite every
+/// commit of the project computed after it with it — other workers' votes answered 409 and the model was reloaded,
+/// at will, by whoever voted and released one lease at once (third security probe).</para>
 /// </remarks>
 public sealed partial class TaskRelease
 {
     private readonly ILeaseStore _leases;
+    private readonly ProjectModels _models;
+    private readonly VoteRecording _votes;
     private readonly TimeProvider _time;
     private readonly ILogger<TaskRelease> _logger;
 
     /// <summary>Creates the use case.</summary>
-    public TaskRelease(ILeaseStore leases, TimeProvider time, ILogger<TaskRelease> logger)
+    public TaskRelease(ILeaseStore leases, ProjectModels models, VoteRecording votes, TimeProvider time, ILogger<TaskRelease> logger)
     {
         _leases = leases;
+        _models = models;
+        _votes = votes;
         _time = time;
         _logger = logger;
     }
@@ -45,6 +54,15 @@ public sealed partial class TaskRelease
             throw new AccessDeniedException($"Lease '{leaseId}' was given to another worker. Release only tasks you took yourself.");
         }
 
+        if (lease.ReleasedAt is not null)
+        {
+            return;
+        }
+
+        ThrowIfClosed(lease, _time.GetUtcNow());
+        using var session = await _models.OpenAsync(lease.ProjectId, cancellationToken).ConfigureAwait(false);
+        await _votes.WhenSavedAsync(leaseId).ConfigureAwait(false);
+        lease = await _leases.GetAsync(leaseId, cancellationToken).ConfigureAwait(false) ?? lease;
         if (lease.ReleasedAt is not null)
         {
             return;

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using Labeling.Application.Items;
 using Labeling.Application.Ports;
@@ -31,6 +32,12 @@ public sealed partial class VoteRecording
     private readonly LabelingOptions _options;
     private readonly ILogger<VoteRecording> _logger;
     private readonly VotesInFlight _inFlight = new();
+
+    // Idempotency keys of votes under way, per worker, with the lease each is for. On SQLite a vote's commit is queued
+    // behind the project's others; one that fails takes the commits computed after it down with it (the model they
+    // were computed from holds its vote). Two leases voted at once with one key would pass the replay check and fail
+    // on the second key insert, so the second is refused here, as it would be once the first had been saved.
+    private readonly ConcurrentDictionary<(string Worker, string Key), string> _keysInFlight = new();
 
     /// <summary>Creates the use case.</summary>
     public VoteRecording(
@@ -66,6 +73,48 @@ public sealed partial class VoteRecording
     public async Task<VoteOutcome> SubmitAsync(string leaseId, string workerId, VoteRequest request, string? idempotencyKey, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (idempotencyKey is null)
+        {
+            return await SubmitOnceAsync(leaseId, workerId, request, null, cancellationToken).ConfigureAwait(false);
+        }
+
+        var key = (workerId, idempotencyKey);
+        if (!_keysInFlight.TryAdd(key, leaseId))
+        {
+            if (_keysInFlight.TryGetValue(key, out var other) && !string.Equals(other, leaseId, StringComparison.Ordinal))
+            {
+                throw new IdempotencyKeyReusedException(
+                    $"Idempotency-Key '{InvalidRequestException.Echo(idempotencyKey)}' is being used for a vote on lease '{other}'; "
+                    + $"this request is a vote on lease '{InvalidRequestException.Echo(leaseId)}'. Send each new vote with a new key.");
+            }
+
+            // A retry of the same vote racing the first attempt: the lease's checks below settle it.
+            return await SubmitOnceAsync(leaseId, workerId, request, idempotencyKey, cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            return await SubmitOnceAsync(leaseId, workerId, request, idempotencyKey, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _keysInFlight.TryRemove(KeyValuePair.Create(key, leaseId));
+        }
+    }
+
+    /// <summary>Waits until a vote on the lease that is being saved has landed (or failed); at once when there is none.</summary>
+    /// <param name="leaseId">The lease.</param>
+    /// <returns>A task that does not fail.</returns>
+    internal async Task WhenSavedAsync(string leaseId)
+    {
+        if (_inFlight.Saving(leaseId) is { } saving)
+        {
+            await saving.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    private async Task<VoteOutcome> SubmitOnceAsync(string leaseId, string workerId, VoteRequest request, string? idempotencyKey, CancellationToken cancellationToken)
+    {
         if (idempotencyKey is not null && await ReplayAsync(workerId, idempotencyKey, leaseId, request, cancellationToken).ConfigureAwait(false) is { } replay)
         {
             return replay;
@@ -89,10 +138,7 @@ public sealed partial class VoteRecording
             var label = Validate(request, project.Schema);
 
             // A vote on this lease may still be on its way to the store: let it land, so the checks below see it.
-            if (_inFlight.Saving(leaseId) is { } earlier)
-            {
-                await earlier.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
+            await WhenSavedAsync(leaseId).ConfigureAwait(false);
 
             // Read again under the project's lock. A retry whose first attempt got here first finds the lease used,
             // and the answer stored with that vote (same commit) is its answer: two retries with one key never both vote.

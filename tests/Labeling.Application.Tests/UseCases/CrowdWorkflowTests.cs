@@ -294,6 +294,95 @@ public sealed class CrowdWorkflowTests : IDisposable
         Assert.Equal(1, await _harness.ScalarAsync("SELECT COUNT(*) FROM votes WHERE kind = 'worker'"));
     }
 
+    [Fact]
+    public async Task VoteAndReleaseOfOneLeaseAtOnce_OneOfThemWins_AndNoCommitFailsUnderTheOthers()
+    {
+        // A release landing between a vote's check and its queued commit failed that commit, and with it every commit
+        // of the project computed after it: other workers' votes answered 409 and the model was thrown away (third
+        // security probe, 13 of 150 tries). The release now waits for the project's lock and the lease's vote.
+        await _harness.CreateProjectAsync(LabelingHarness.SpamProject(new RoutingSettings { ReliabilityDoubt = 0 }));
+        await _harness.IngestAsync("spam", "many.csv", "text\n" + string.Concat(Enumerable.Range(0, 60).Select(i => $"comment number {i} about the song\n")));
+        await _harness.DrainQueueAsync();
+        var leasing = _harness.Get<TaskLeasing>();
+        var votes = _harness.Get<VoteRecording>();
+        var release = _harness.Get<TaskRelease>();
+        var model = await ModelOfAsync("spam");
+
+        for (var n = 0; n < 40; n++)
+        {
+            var task = (await leasing.NextAsync("spam", $"worker:r{n}", CancellationToken.None))!;
+            var other = (await leasing.NextAsync("spam", $"worker:o{n}", CancellationToken.None))!;
+            var vote = Task.Run(() => votes.SubmitAsync(task.LeaseId, $"worker:r{n}", new VoteRequest("spam"), null, CancellationToken.None));
+            var released = Task.Run(() => release.ReleaseAsync(task.LeaseId, $"worker:r{n}", CancellationToken.None));
+            var bystander = Task.Run(() => votes.SubmitAsync(other.LeaseId, $"worker:o{n}", new VoteRequest("ham"), null, CancellationToken.None));
+            var outcomes = new[] { await Settled(vote), await Settled(released) };
+
+            Assert.Null(await Settled(bystander));
+            Assert.Single(outcomes, e => e is null);
+            Assert.All(outcomes.OfType<Exception>(), e => Assert.IsType<ConflictException>(e));
+        }
+
+        Assert.Same(model, await ModelOfAsync("spam"));
+    }
+
+    [Fact]
+    public async Task Vote_OneKeyOnLeasesOfTwoProjectsAtOnce_TheSecondIsRefusedBeforeItIsComputed()
+    {
+        // Both passed the replay check and the second failed on the key's insert, failing the commits queued after it.
+        await _harness.CreateProjectAsync(LabelingHarness.SpamProject(new RoutingSettings { ReliabilityDoubt = 0 }));
+        await _harness.CreateProjectAsync(LabelingHarness.SpamProject(new RoutingSettings { ReliabilityDoubt = 0 }) with { Id = "spam2" });
+        var csv = "text\n" + string.Concat(Enumerable.Range(0, 30).Select(i => $"comment number {i} about the song\n"));
+        await _harness.IngestAsync("spam", "many.csv", csv);
+        await _harness.IngestAsync("spam2", "many.csv", csv);
+        await _harness.DrainQueueAsync();
+        var leasing = _harness.Get<TaskLeasing>();
+        var votes = _harness.Get<VoteRecording>();
+        var models = (await ModelOfAsync("spam"), await ModelOfAsync("spam2"));
+
+        for (var n = 0; n < 20; n++)
+        {
+            var first = (await leasing.NextAsync("spam", "worker:k", CancellationToken.None))!;
+            var second = (await leasing.NextAsync("spam2", "worker:k", CancellationToken.None))!;
+            var outcomes = await Task.WhenAll(
+                Settled(Task.Run(() => votes.SubmitAsync(first.LeaseId, "worker:k", new VoteRequest("spam"), $"key-{n}", CancellationToken.None))),
+                Settled(Task.Run(() => votes.SubmitAsync(second.LeaseId, "worker:k", new VoteRequest("spam"), $"key-{n}", CancellationToken.None))));
+
+            Assert.Single(outcomes, e => e is null);
+            Assert.IsType<IdempotencyKeyReusedException>(Assert.Single(outcomes.OfType<Exception>()));
+            foreach (var (project, lease) in new[] { ("spam", first.LeaseId), ("spam2", second.LeaseId) })
+            {
+                // The refused lease is still open: release it so the worker's next task is a new item.
+                if ((await _harness.Get<ILeaseStore>().GetAsync(lease, CancellationToken.None))!.CompletedAt is null)
+                {
+                    await _harness.Get<TaskRelease>().ReleaseAsync(lease, "worker:k", CancellationToken.None);
+                }
+            }
+        }
+
+        Assert.Same(models.Item1, await ModelOfAsync("spam"));
+        Assert.Same(models.Item2, await ModelOfAsync("spam2"));
+        Assert.Equal(20, await _harness.ScalarAsync("SELECT COUNT(*) FROM votes WHERE kind = 'worker'"));
+    }
+
+    private async Task<ProjectTruthModel> ModelOfAsync(string projectId)
+    {
+        using var session = await _harness.Get<ProjectModels>().OpenAsync(projectId, CancellationToken.None);
+        return session.Model;
+    }
+
+    private static async Task<Exception?> Settled(Task task)
+    {
+        try
+        {
+            await task;
+            return null;
+        }
+        catch (Exception ex)
+        {
+            return ex;
+        }
+    }
+
     private async Task SeedAsync(RoutingSettings? routing = null)
     {
         await _harness.CreateProjectAsync(LabelingHarness.SpamProject(routing));

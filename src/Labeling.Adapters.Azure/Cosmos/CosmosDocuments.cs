@@ -69,7 +69,7 @@ internal static class CosmosDocuments
 
     public sealed record LabelerEntry(string Id, string Partition, string Kind);
 
-    /// <summary>One shard of a labeler's statistics (per capability), track record and vote count.</summary>
+    /// <summary>One shard of a labeler's statistics (per capability), track record, vote count and "unsure" answers (0 in shards written before they were counted).</summary>
     public sealed record LabelerShard(
         string Id,
         string ProjectId,
@@ -77,7 +77,8 @@ internal static class CosmosDocuments
         Dictionary<string, CapabilityCounts> Statistics,
         long Checked,
         long Agreed,
-        long Votes);
+        long Votes,
+        long Unsure = 0);
 
     /// <summary>
     /// A shard's share of one capability's counts (added up over the shards), and the labeler's community

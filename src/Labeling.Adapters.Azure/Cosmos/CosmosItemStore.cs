@@ -155,7 +155,7 @@ public sealed class CosmosItemStore : IItemStore
         (await CounterAsync(projectId, cancellationToken).ConfigureAwait(false))?.CrowdVotes ?? 0;
 
     /// <inheritdoc />
-    public Task<int> CountVotesByAsync(string projectId, string labelerId, CancellationToken cancellationToken) =>
+    public Task<LabelerVotes> CountVotesByAsync(string projectId, string labelerId, CancellationToken cancellationToken) =>
         _labelers.CountVotesAsync(projectId, labelerId, cancellationToken);
 
     /// <inheritdoc />
@@ -224,9 +224,10 @@ public sealed class CosmosItemStore : IItemStore
 
         var shardKey = commit.Items.FirstOrDefault()?.Item.Id ?? commit.Votes.FirstOrDefault()?.ItemId ?? projectId;
         var votesBy = commit.Votes.GroupBy(v => v.LabelerId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        var unsureBy = commit.Votes.Where(v => v.Label is null).GroupBy(v => v.LabelerId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
         if (commit.Statistics.Count > 0 || commit.TrackIncrements.Count > 0 || votesBy.Count > 0)
         {
-            writes.Add(_labelers.ApplyAsync(projectId, shardKey, commit.Statistics, commit.TrackIncrements, votesBy, cancellationToken));
+            writes.Add(_labelers.ApplyAsync(projectId, shardKey, commit.Statistics, commit.TrackIncrements, votesBy, cancellationToken, unsureBy));
         }
 
         if (commit.Votes.Count > 0)

@@ -68,9 +68,12 @@ public sealed class CosmosLabelerStore : ILabelerStore
         return new OnlineDawidSkeneState([.. labels], [.. statistics], [.. items]);
     }
 
-    /// <summary>Counts one labeler's votes in a project (summed over its shards).</summary>
-    internal async Task<int> CountVotesAsync(string projectId, string labelerId, CancellationToken cancellationToken) =>
-        (int)(await ReadShardsAsync(projectId, labelerId, cancellationToken).ConfigureAwait(false)).Sum(s => s.Votes);
+    /// <summary>Counts one labeler's votes and "unsure" answers in a project (summed over its shards).</summary>
+    internal async Task<LabelerVotes> CountVotesAsync(string projectId, string labelerId, CancellationToken cancellationToken)
+    {
+        var shards = await ReadShardsAsync(projectId, labelerId, cancellationToken).ConfigureAwait(false);
+        return new LabelerVotes((int)shards.Sum(s => s.Votes), (int)shards.Sum(s => s.Unsure));
+    }
 
     /// <summary>Registers labelers so the project's listings find them. Idempotent.</summary>
     internal async Task RegisterAsync(string projectId, IEnumerable<string> labelerIds, CancellationToken cancellationToken)
@@ -97,7 +100,8 @@ public sealed class CosmosLabelerStore : ILabelerStore
         IReadOnlyList<LabelerStatisticsState> statistics,
         IReadOnlyList<MachineTrack> tracks,
         IReadOnlyDictionary<string, int> votes,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, int>? unsure = null)
     {
         var deltas = new Dictionary<string, Dictionary<string, CapabilityCounts>>(StringComparer.Ordinal);
         foreach (var state in statistics)
@@ -132,7 +136,8 @@ public sealed class CosmosLabelerStore : ILabelerStore
                 deltas.GetValueOrDefault(labelerId) ?? [],
                 track.Sum(t => t.Checked),
                 track.Sum(t => t.Agreed),
-                votes.GetValueOrDefault(labelerId));
+                votes.GetValueOrDefault(labelerId),
+                unsure?.GetValueOrDefault(labelerId) ?? 0);
             if (await PatchUpdate.TryApplyAsync<LabelerShard>(_db.Labelers, id, id, change.Operations(), cancellationToken).ConfigureAwait(false))
             {
                 return;

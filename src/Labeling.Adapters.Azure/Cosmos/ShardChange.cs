@@ -11,7 +11,8 @@ namespace Labeling.Adapters.Azure.Cosmos;
 /// <param name="Checked">Decisions the labeler's vote was checked against.</param>
 /// <param name="Agreed">Of those, decisions it agreed with.</param>
 /// <param name="Votes">Votes cast.</param>
-internal sealed record ShardChange(IReadOnlyDictionary<string, CapabilityCounts> Capabilities, long Checked, long Agreed, long Votes)
+/// <param name="Unsure">"Unsure" answers among them.</param>
+internal sealed record ShardChange(IReadOnlyDictionary<string, CapabilityCounts> Capabilities, long Checked, long Agreed, long Votes, long Unsure = 0)
 {
     /// <summary>The change as patch operations on an existing shard that already has these capabilities.</summary>
     public IReadOnlyList<PatchOperation> Operations()
@@ -45,6 +46,7 @@ internal sealed record ShardChange(IReadOnlyDictionary<string, CapabilityCounts>
         Increment(operations, "/checked", Checked);
         Increment(operations, "/agreed", Agreed);
         Increment(operations, "/votes", Votes);
+        Increment(operations, "/unsure", Unsure);
         return operations;
     }
 
@@ -69,6 +71,7 @@ internal sealed record ShardChange(IReadOnlyDictionary<string, CapabilityCounts>
             Checked = shard.Checked + Checked,
             Agreed = shard.Agreed + Agreed,
             Votes = shard.Votes + Votes,
+            Unsure = shard.Unsure + Unsure,
         };
     }
 

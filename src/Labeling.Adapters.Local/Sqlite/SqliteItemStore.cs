@@ -20,7 +20,7 @@ public sealed class SqliteItemStore : IItemStore, IQueuedItemCommits
     internal const string CrowdVotesQuery = "SELECT crowd_votes FROM project_counters WHERE project_id = $p";
 
     /// <summary>One labeler's votes in a project: the count the commits keep on its row, not a count of the votes.</summary>
-    internal const string LabelerVotesQuery = "SELECT votes FROM labelers WHERE project_id = $p AND labeler_id = $l";
+    internal const string LabelerVotesQuery = "SELECT votes, unsure FROM labelers WHERE project_id = $p AND labeler_id = $l";
 
     private const string LabeledStates = "('auto-accepted', 'decided')";
     private readonly SqliteDatabase _database;
@@ -181,13 +181,16 @@ public sealed class SqliteItemStore : IItemStore, IQueuedItemCommits
     }
 
     /// <inheritdoc />
-    public async Task<int> CountVotesByAsync(string projectId, string labelerId, CancellationToken cancellationToken)
+    public async Task<LabelerVotes> CountVotesByAsync(string projectId, string labelerId, CancellationToken cancellationToken)
     {
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = SqliteValues.Command(connection, LabelerVotesQuery);
         command.Add("$p", projectId);
         command.Add("$l", labelerId);
-        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long count ? (int)count : 0;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+            ? new LabelerVotes((int)reader.GetInt64(0), (int)reader.GetInt64(1))
+            : default;
     }
 
     /// <inheritdoc />

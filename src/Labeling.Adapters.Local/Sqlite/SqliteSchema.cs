@@ -76,6 +76,7 @@ internal static class SqliteSchema
             agreed INTEGER NOT NULL DEFAULT 0,
             statistics TEXT,
             votes INTEGER NOT NULL DEFAULT 0,
+            unsure INTEGER NOT NULL DEFAULT 0,
             PRIMARY KEY (project_id, labeler_id));
 
         CREATE TABLE IF NOT EXISTS leases (
@@ -149,6 +150,20 @@ internal static class SqliteSchema
             await alter.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        if (!await HasColumnAsync(connection, "labelers", "unsure", cancellationToken).ConfigureAwait(false))
+        {
+            // Each labeler's "unsure" answers (a worker who mostly answers unsure is retired, WorkerRetirement.MostlyUnsure),
+            // counted once from the votes already there; from then on every commit keeps the count.
+            await using var alter = SqliteValues.Command(connection, """
+                BEGIN IMMEDIATE;
+                ALTER TABLE labelers ADD COLUMN unsure INTEGER NOT NULL DEFAULT 0;
+                UPDATE labelers SET unsure = (SELECT COUNT(*) FROM votes v
+                    WHERE v.project_id = labelers.project_id AND v.labeler_id = labelers.labeler_id AND v.label IS NULL);
+                COMMIT;
+                """);
+            await alter.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         // Indexes no query uses any more; each cost a page write per vote. ix_leases_worker held every lease a
         // worker ever took and moved its entry when the lease was used (a fifth of the WAL pages a vote wrote);
         // ix_leases_open holds only the leases still open, a few pages that every grant and vote share.
@@ -182,9 +197,9 @@ internal static class SqliteSchema
             // was read only to count one worker's votes, and cost a page write (the labeler's end of it) per vote.
             await using var backfill = SqliteValues.Command(connection, $"""
                 BEGIN IMMEDIATE;
-                INSERT INTO labelers (project_id, labeler_id, kind, votes)
-                SELECT project_id, labeler_id, MIN(kind), COUNT(*) FROM votes WHERE true GROUP BY project_id, labeler_id
-                ON CONFLICT (project_id, labeler_id) DO UPDATE SET votes = excluded.votes;
+                INSERT INTO labelers (project_id, labeler_id, kind, votes, unsure)
+                SELECT project_id, labeler_id, MIN(kind), COUNT(*), SUM(label IS NULL) FROM votes WHERE true GROUP BY project_id, labeler_id
+                ON CONFLICT (project_id, labeler_id) DO UPDATE SET votes = excluded.votes, unsure = excluded.unsure;
                 DROP INDEX IF EXISTS ix_votes_labeler;
                 PRAGMA user_version = {LabelerVotesVersion};
                 COMMIT;

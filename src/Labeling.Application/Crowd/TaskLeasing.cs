@@ -81,6 +81,13 @@ public sealed partial class TaskLeasing
 
         if (WorkerRetirement.IsOn(project.Routing))
         {
+            var answers = await _items.CountVotesByAsync(projectId, workerId, cancellationToken).ConfigureAwait(false);
+            if (WorkerRetirement.MostlyUnsure(answers.Votes, answers.Unsure, project.Routing, _models.ModelOptions.PriorStrength))
+            {
+                LogWorkerRetiredUnsure(_logger, projectId, workerId, answers.Votes, answers.Unsure);
+                throw new WorkerRetiredException(projectId, workerId, answers.Votes, answers.Unsure, project.Routing.RetirementVotes);
+            }
+
             await ThrowIfRetiredAsync(projectId, workerId, cancellationToken).ConfigureAwait(false);
         }
 
@@ -194,6 +201,9 @@ public sealed partial class TaskLeasing
 
     [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Project {ProjectId} spent its vote budget ({Used} votes); {Retired} pooled items sent to review")]
     private static partial void LogBudgetSpent(ILogger logger, string projectId, long used, int retired);
+
+    [LoggerMessage(EventId = 4004, Level = LogLevel.Information, Message = "Worker {WorkerId} is retired from project {ProjectId}: {Unsure} of its {Votes} answers were unsure (routing.retirementVotes of its answers hold less than one label)")]
+    private static partial void LogWorkerRetiredUnsure(ILogger logger, string projectId, string workerId, int votes, int unsure);
 
     [LoggerMessage(EventId = 4003, Level = LogLevel.Information, Message = "Worker {WorkerId} is retired from project {ProjectId}: {Evidence} answers of evidence, {InformationPerVote} bits per vote, so {VotesPerItem} of its votes (routing.retirementVotes) carry less than the {InformationNeeded} bits a label holds")]
     private static partial void LogWorkerRetired(ILogger logger, string projectId, string workerId, double evidence, double informationPerVote, int votesPerItem, double informationNeeded);

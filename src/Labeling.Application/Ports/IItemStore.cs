@@ -54,12 +54,12 @@ public interface IItemStore
     /// <returns>The count.</returns>
     Task<long> CountCrowdVotesAsync(string projectId, CancellationToken cancellationToken);
 
-    /// <summary>Counts one labeler's votes in a project.</summary>
+    /// <summary>Counts one labeler's votes in a project, and its "unsure" answers among them.</summary>
     /// <param name="projectId">The project.</param>
     /// <param name="labelerId">The labeler.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
-    /// <returns>The count, abstentions included.</returns>
-    Task<int> CountVotesByAsync(string projectId, string labelerId, CancellationToken cancellationToken);
+    /// <returns>The counts (zero for a labeler that never voted there).</returns>
+    Task<LabelerVotes> CountVotesByAsync(string projectId, string labelerId, CancellationToken cancellationToken);
 
     /// <summary>Streams a project's labeled items (auto-accepted and decided) in id order, as they are read.</summary>
     /// <param name="projectId">The project.</param>

@@ -35,6 +35,25 @@ public sealed class WorkerRetiredException : LabelingProblemException
         Extensions["informationNeededBits"] = Math.Round(assessment.InformationNeeded, 4);
     }
 
+    /// <summary>Creates the exception for a worker who answers "unsure" too often (<see cref="WorkerRetirement.MostlyUnsure"/>).</summary>
+    /// <param name="projectId">The project.</param>
+    /// <param name="workerId">The worker's labeler id.</param>
+    /// <param name="votes">The worker's answers in the project.</param>
+    /// <param name="unsure">Its "unsure" answers among them.</param>
+    /// <param name="votesPerItem">Answers weighed against one label (<see cref="RoutingSettings.RetirementVotes"/>).</param>
+    public WorkerRetiredException(string projectId, string workerId, int votes, int unsure, int votesPerItem)
+        : base(string.Create(
+            CultureInfo.InvariantCulture,
+            $"Project '{projectId}' offers '{workerId}' no more tasks: {unsure} of its {votes} answers were \"unsure\", so even if every labeled answer were right, {votesPerItem} of its answers (routing.retirementVotes) would hold fewer than one label. Other projects are not affected; the project's admin can turn this off with routing.retireUninformativeWorkers = false."))
+    {
+        Extensions["reason"] = Reason;
+        Extensions["projectId"] = projectId;
+        Extensions["worker"] = workerId;
+        Extensions["answers"] = votes;
+        Extensions["unsureAnswers"] = unsure;
+        Extensions["votesPerItem"] = votesPerItem;
+    }
+
     /// <inheritdoc />
     public override int StatusCode => 403;
 

@@ -6,11 +6,15 @@ namespace Labeling.Application.Workers;
 /// <param name="Evidence">Weight of evidence behind the estimate (expected answers).</param>
 /// <param name="Accuracy">Estimated probability of a correct answer, weighted by the class distribution.</param>
 /// <param name="Confusion">Estimated P(answer | truth): truth label → answer label → probability.</param>
-/// <param name="Retired">Whether the project offers the worker no more tasks (routing <c>retireUninformativeWorkers</c>); asking for one answers 403 with the figures.</param>
+/// <param name="Retired">Whether the project offers the worker no more tasks (routing <c>retireUninformativeWorkers</c>: its votes carry too little information, or too many were "unsure"); asking for one answers 403 with the figures.</param>
 public sealed record ProjectReliability(
     string ProjectId,
     int Votes,
     double Evidence,
     double Accuracy,
     IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> Confusion,
-    bool Retired);
+    bool Retired)
+{
+    /// <summary>"Unsure" answers among <see cref="Votes"/> (a worker who mostly answers unsure is retired too).</summary>
+    public int Unsure { get; init; }
+}

@@ -1,6 +1,7 @@
 using Labeling.Application.Crowd;
 using Labeling.Application.Ports;
 using Labeling.Application.Truth;
+using Labeling.Domain.Routing;
 
 namespace Labeling.Application.Workers;
 
@@ -29,7 +30,7 @@ public sealed class WorkerStatistics
         foreach (var project in await _projects.ListAsync(cancellationToken).ConfigureAwait(false))
         {
             var votes = await _items.CountVotesByAsync(project.Id, workerId, cancellationToken).ConfigureAwait(false);
-            if (votes == 0)
+            if (votes.Votes == 0)
             {
                 continue;
             }
@@ -54,8 +55,9 @@ public sealed class WorkerStatistics
             }
 
             var evidence = model.Statistics(workerId, project.Capability)?.Evidence ?? 0.0;
-            var retired = WorkerRetirementCheck.Retired(session.Model, workerId, _models.ModelOptions.PriorStrength) is not null;
-            result.Add(new ProjectReliability(project.Id, votes, Math.Round(evidence, 3), Math.Round(accuracy, 4), rows, retired));
+            var retired = WorkerRetirement.MostlyUnsure(votes.Votes, votes.Unsure, project.Routing, _models.ModelOptions.PriorStrength)
+                || WorkerRetirementCheck.Retired(session.Model, workerId, _models.ModelOptions.PriorStrength) is not null;
+            result.Add(new ProjectReliability(project.Id, votes.Votes, Math.Round(evidence, 3), Math.Round(accuracy, 4), rows, retired) { Unsure = votes.Unsure });
         }
 
         return new WorkerReliability(workerId, result);

@@ -78,6 +78,28 @@ public static class WorkerRetirement
             Entropy(classPriors));
     }
 
+    /// <summary>
+    /// Whether a worker answers "unsure" so often that even a perfect one would not be worth asking: M of its answers
+    /// (M = <see cref="RoutingSettings.RetirementVotes"/>) hold fewer than one labeled answer, M · (1 − u) &lt; 1 with u its
+    /// share of unsure answers (above 6 in 7 at the default M = 7). An unsure answer carries no information about an item,
+    /// but spends one of the item's <see cref="RoutingSettings.MaxCrowdVotes"/> and the project's budget, and teaches the
+    /// model nothing about the worker, so the information rule (<see cref="Assess"/>), which waits for evidence, would
+    /// never judge a worker who only answers unsure. Judged once the worker has answered as many times as the evidence
+    /// <see cref="EvidenceNeeded"/> asks for; unlike the information rule it needs no informative peer, since such a
+    /// worker's answers move no item towards a decision that anyone else's would not.
+    /// </summary>
+    /// <param name="votes">The worker's answers in the project.</param>
+    /// <param name="unsure">Its "unsure" answers among them.</param>
+    /// <param name="settings">The project's routing settings.</param>
+    /// <param name="priorStrength">The truth model's prior strength in pseudo-answers.</param>
+    /// <returns>True when the project should offer the worker no more tasks for this reason.</returns>
+    public static bool MostlyUnsure(int votes, int unsure, RoutingSettings settings, double priorStrength)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return IsOn(settings) && votes > 0 && votes >= EvidenceNeeded(settings, priorStrength)
+            && (long)settings.RetirementVotes * (votes - unsure) < votes;
+    }
+
     /// <summary>Whether a project retires workers at all: the setting is on and the doubt is above 0.</summary>
     /// <param name="settings">The project's routing settings.</param>
     /// <returns>True when workers may be retired.</returns>

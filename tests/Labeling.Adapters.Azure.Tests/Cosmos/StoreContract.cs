@@ -259,11 +259,34 @@ public abstract class StoreContract
                 Votes = [CrowdVote("p1", item.Id, "worker:alice")],
             }, ct));
 
-        Assert.Equal(100, await s.Items.CountVotesByAsync("p1", "worker:alice", CancellationToken.None));
+        Assert.Equal(new LabelerVotes(100, 0), await s.Items.CountVotesByAsync("p1", "worker:alice", CancellationToken.None));
         Assert.Equal(100, await s.Items.CountCrowdVotesAsync("p1", CancellationToken.None));
         var counts = await s.Items.CountAsync("p1", CancellationToken.None);
         Assert.Equal(100, counts.CrowdVotes);
         Assert.Equal(100, counts.ByState[ItemState.Collecting]);
+    }
+
+    [Fact]
+    public async Task CommitAsync_UnsureAnswers_AreCountedWithTheLabelersVotes()
+    {
+        // A worker who mostly answers unsure is retired on these counts (WorkerRetirement.MostlyUnsure).
+        var s = await CreateAsync();
+        var items = Enumerable.Range(0, 10).Select(n => Item("p1", $"itm_u{n}", ItemState.Collecting, null)).ToArray();
+        await s.Items.AddNewAsync(items, CancellationToken.None);
+
+        foreach (var (item, n) in items.Select((item, n) => (item, n)))
+        {
+            var unsure = n % 10 < 7;
+            await s.Items.CommitAsync(new ItemCommit("p1")
+            {
+                Items = [new ItemWrite(item with { Revision = 2, CrowdVotes = 1, CrowdLabels = unsure ? 0 : 1 }, null)],
+                Votes = [new Vote("p1", item.Id, "worker:bob", LabelerKind.Worker, unsure ? null : "ham", T0, null)],
+            }, CancellationToken.None);
+        }
+
+        Assert.Equal(new LabelerVotes(10, 7), await s.Items.CountVotesByAsync("p1", "worker:bob", CancellationToken.None));
+        Assert.Equal(3, (await s.Items.CountVotesByAsync("p1", "worker:bob", CancellationToken.None)).Labeled);
+        Assert.Equal(default, await s.Items.CountVotesByAsync("p2", "worker:bob", CancellationToken.None));
     }
 
     [Fact]

@@ -104,16 +104,16 @@ public sealed class SqliteSchemaUpgradeTests : IDisposable
         var database = new SqliteDatabase(path);
         var items = new SqliteItemStore(database, TimeProvider.System);
 
-        Assert.Equal(2, await items.CountVotesByAsync("p1", "worker:alice", CancellationToken.None));
-        Assert.Equal(1, await items.CountVotesByAsync("p1", "rule:links", CancellationToken.None));
-        Assert.Equal(1, await items.CountVotesByAsync("p2", "worker:alice", CancellationToken.None));
-        Assert.Equal(0, await items.CountVotesByAsync("p1", "worker:nobody", CancellationToken.None));
+        Assert.Equal(new LabelerVotes(2, 1), await items.CountVotesByAsync("p1", "worker:alice", CancellationToken.None));
+        Assert.Equal(new LabelerVotes(1, 0), await items.CountVotesByAsync("p1", "rule:links", CancellationToken.None));
+        Assert.Equal(new LabelerVotes(1, 0), await items.CountVotesByAsync("p2", "worker:alice", CancellationToken.None));
+        Assert.Equal(default, await items.CountVotesByAsync("p1", "worker:nobody", CancellationToken.None));
         var tracks = await new SqliteLabelerStore(database).GetMachineTracksAsync("p1", CancellationToken.None);
         Assert.Equal((5L, 4L), (tracks["rule:links"].Checked, tracks["rule:links"].Agreed));
 
         await items.CommitAsync(new ItemCommit("p1") { Votes = [new Vote("p1", "itm_c", "worker:alice", LabelerKind.Worker, "ham", DateTimeOffset.UnixEpoch, null)] }, CancellationToken.None);
 
-        Assert.Equal(3, await items.CountVotesByAsync("p1", "worker:alice", CancellationToken.None));
+        Assert.Equal(new LabelerVotes(3, 1), await items.CountVotesByAsync("p1", "worker:alice", CancellationToken.None));
         await using var connection = await database.OpenAsync(CancellationToken.None);
         await using var check = connection.CreateCommand();
         check.CommandText = """
@@ -142,8 +142,37 @@ public sealed class SqliteSchemaUpgradeTests : IDisposable
             """);
 
         var restarted = new SqliteItemStore(new SqliteDatabase(path), TimeProvider.System);
-        Assert.Equal(2, await restarted.CountVotesByAsync("p1", "worker:alice", CancellationToken.None));
+        Assert.Equal(new LabelerVotes(2, 0), await restarted.CountVotesByAsync("p1", "worker:alice", CancellationToken.None));
         Assert.Equal(2, await restarted.CountCrowdVotesAsync("p1", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task InitializeAsync_LabelersCountedBeforeUnsureAnswersWere_CountsEachLabelersUnsureAnswersOnceAndKeepsCounting()
+    {
+        var path = Path.Combine(_folder, "labeling.db");
+        await ExecuteAsync(path, OldVotesTable + """
+            CREATE TABLE labelers (project_id TEXT NOT NULL, labeler_id TEXT NOT NULL, kind TEXT NOT NULL,
+                checked INTEGER NOT NULL DEFAULT 0, agreed INTEGER NOT NULL DEFAULT 0, statistics TEXT,
+                votes INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (project_id, labeler_id));
+            INSERT INTO votes (project_id, item_id, labeler_id, kind, label, at) VALUES
+                ('p1', 'itm_a', 'worker:alice', 'worker', NULL, 0), ('p1', 'itm_b', 'worker:alice', 'worker', NULL, 0),
+                ('p1', 'itm_c', 'worker:alice', 'worker', 'spam', 0), ('p2', 'itm_d', 'worker:alice', 'worker', NULL, 0);
+            INSERT INTO labelers (project_id, labeler_id, kind, votes) VALUES
+                ('p1', 'worker:alice', 'worker', 3), ('p2', 'worker:alice', 'worker', 1);
+            PRAGMA user_version = 2;
+            """);
+        var database = new SqliteDatabase(path);
+        var items = new SqliteItemStore(database, TimeProvider.System);
+
+        Assert.Equal(new LabelerVotes(3, 2), await items.CountVotesByAsync("p1", "worker:alice", CancellationToken.None));
+        Assert.Equal(new LabelerVotes(1, 1), await items.CountVotesByAsync("p2", "worker:alice", CancellationToken.None));
+
+        await items.CommitAsync(new ItemCommit("p1") { Votes = [new Vote("p1", "itm_e", "worker:alice", LabelerKind.Worker, null, DateTimeOffset.UnixEpoch, null)] }, CancellationToken.None);
+        database.Dispose();
+        SqliteConnection.ClearAllPools();
+
+        var restarted = new SqliteItemStore(new SqliteDatabase(path), TimeProvider.System);
+        Assert.Equal(new LabelerVotes(4, 3), await restarted.CountVotesByAsync("p1", "worker:alice", CancellationToken.None));
     }
 
     private static async Task ExecuteAsync(string path, string sql)

@@ -364,6 +364,53 @@ public sealed class CrowdWorkflowTests : IDisposable
         Assert.Equal(20, await _harness.ScalarAsync("SELECT COUNT(*) FROM votes WHERE kind = 'worker'"));
     }
 
+    [Fact]
+    public async Task NextTask_WorkerWhoOnlyAnswersUnsure_IsRetiredOnceJudged_AndSaysSo()
+    {
+        // Unsure answers spend items' vote slots and the budget but teach the model nothing about the worker, so the
+        // information rule never judged such a worker: one of them spent a project's whole budget (third security probe).
+        await _harness.CreateProjectAsync(LabelingHarness.SpamProject());
+        await _harness.IngestAsync("spam", "many.csv", "text\n" + string.Concat(Enumerable.Range(0, 30).Select(i => $"comment number {i} about the song\n")));
+        await _harness.DrainQueueAsync();
+        var leasing = _harness.Get<TaskLeasing>();
+        var votes = _harness.Get<VoteRecording>();
+
+        var answered = 0;
+        WorkerRetiredException? retired = null;
+        while (answered < 30)
+        {
+            try
+            {
+                var task = await leasing.NextAsync("spam", "worker:shrug", CancellationToken.None);
+                Assert.NotNull(task);
+                await votes.SubmitAsync(task.LeaseId, "worker:shrug", new VoteRequest(null, Unsure: true), null, CancellationToken.None);
+                answered++;
+            }
+            catch (WorkerRetiredException ex)
+            {
+                retired = ex;
+                break;
+            }
+        }
+
+        Assert.NotNull(retired);
+        Assert.Equal(10, answered);
+        Assert.Equal(10, retired.Extensions["unsureAnswers"]);
+        Assert.Contains("10 of its 10 answers were \"unsure\"", retired.Message, StringComparison.Ordinal);
+        var view = Assert.Single((await _harness.Get<Workers.WorkerStatistics>().ForWorkerAsync("worker:shrug", CancellationToken.None)).Projects);
+        Assert.True(view.Retired);
+        Assert.Equal((10, 10), (view.Votes, view.Unsure));
+
+        // A worker who labels is not touched by this rule.
+        for (var n = 0; n < 12; n++)
+        {
+            var task = (await leasing.NextAsync("spam", "worker:labels", CancellationToken.None))!;
+            await votes.SubmitAsync(task.LeaseId, "worker:labels", new VoteRequest(n % 3 == 0 ? null : "ham", Unsure: n % 3 == 0), null, CancellationToken.None);
+        }
+
+        Assert.NotNull(await leasing.NextAsync("spam", "worker:labels", CancellationToken.None));
+    }
+
     private async Task<ProjectTruthModel> ModelOfAsync(string projectId)
     {
         using var session = await _harness.Get<ProjectModels>().OpenAsync(projectId, CancellationToken.None);

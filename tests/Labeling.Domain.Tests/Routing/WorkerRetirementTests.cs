@@ -15,6 +15,27 @@ public sealed class WorkerRetirementTests
     // Answers 0 with probability 0.6 whatever the truth: its answer says nothing about the truth.
     private static readonly ConfusionMatrix Chance = new([0.6, 0.4, 0.6, 0.4], 2);
 
+    [Theory]
+    [InlineData(10, 10, true)] // only unsure: judged once it has answered as often as the evidence needed (10)
+    [InlineData(9, 9, false)] // not judged yet
+    [InlineData(14, 13, true)] // 7 · 1 < 14
+    [InlineData(14, 12, false)] // 7 · 2 = 14: two labeled answers in fourteen hold as much as one label could need
+    [InlineData(70, 60, false)] // 7 · 10 = 70
+    [InlineData(71, 61, true)] // 7 · 10 < 71
+    [InlineData(40, 20, false)] // half unsure: the information rule judges such a worker, not this one
+    [InlineData(0, 0, false)]
+    public void MostlyUnsure_ShareOfUnsureAnswers_RetiresWhenSevenAnswersHoldLessThanOneLabeledOne(int votes, int unsure, bool retired)
+    {
+        Assert.Equal(retired, WorkerRetirement.MostlyUnsure(votes, unsure, Defaults, PriorStrength));
+    }
+
+    [Fact]
+    public void MostlyUnsure_RetirementOffOrDoubtZero_NeverRetires()
+    {
+        Assert.False(WorkerRetirement.MostlyUnsure(100, 100, Defaults with { RetireUninformativeWorkers = false }, PriorStrength));
+        Assert.False(WorkerRetirement.MostlyUnsure(100, 100, Defaults with { ReliabilityDoubt = 0 }, PriorStrength));
+    }
+
     [Fact]
     public void InformationPerVote_EightyPercentOnEvenClasses_IsOneMinusTheBinaryEntropy()
     {

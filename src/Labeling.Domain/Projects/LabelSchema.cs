@@ -1,3 +1,4 @@
+using System.Text;
 namespace Labeling.Domain.Projects;
 
 /// <summary>The labels a project's items can take, their descriptions and the instructions for workers.</summary>
@@ -74,7 +75,7 @@ public sealed record LabelSchema(TaskKind Kind, IReadOnlyList<LabelDefinition> L
             {
                 errors.Add($"Label '{label.Name[..20]}…' is longer than 100 characters; shorten it.");
             }
-            else if (label.Name != label.Name.Trim() || label.Name.Any(IsInvisible))
+            else if (label.Name != label.Name.Trim() || label.Name.EnumerateRunes().Any(IsInvisible))
             {
                 // Workers, exports and events would show two different labels the same way.
                 errors.Add($"Label '{Printable(label.Name)}' has leading or trailing spaces or control or format characters; use visible text.");
@@ -88,13 +89,18 @@ public sealed record LabelSchema(TaskKind Kind, IReadOnlyList<LabelDefinition> L
         return errors;
     }
 
-    private static bool IsInvisible(char c) => char.GetUnicodeCategory(c) is
+    // Control, format and separator characters, and the default-ignorable ones of other categories that render as
+    // nothing: variation selectors (U+FE00–FE0F, U+E0100–E01EF, Mongolian U+180B–180F), the combining grapheme joiner
+    // U+034F and the Hangul fillers. "spam" and "spam" + U+FE0F look the same to a worker.
+    private static bool IsInvisible(System.Text.Rune r) => Rune.GetUnicodeCategory(r) is
         System.Globalization.UnicodeCategory.Control or System.Globalization.UnicodeCategory.Format
-        or System.Globalization.UnicodeCategory.LineSeparator or System.Globalization.UnicodeCategory.ParagraphSeparator;
+        or System.Globalization.UnicodeCategory.LineSeparator or System.Globalization.UnicodeCategory.ParagraphSeparator
+        || r.Value is 0x034F or 0x115F or 0x1160 or 0x17B4 or 0x17B5 or (>= 0x180B and <= 0x180F) or 0x3164 or 0xFFA0
+            or (>= 0xFE00 and <= 0xFE0F) or (>= 0xE0100 and <= 0xE01EF);
 
     // How a label reads: compatibility-folded (full-width letters, ligatures) and case-folded.
     private static string Look(string name) => name.Normalize(System.Text.NormalizationForm.FormKC).ToUpperInvariant();
 
     private static string Printable(string name) =>
-        string.Concat(name.Select(c => IsInvisible(c) ? $"\\u{(int)c:X4}" : c.ToString()));
+        string.Concat(name.EnumerateRunes().Select(r => IsInvisible(r) ? $"\\u{r.Value:X4}" : r.ToString()));
 }

@@ -40,12 +40,26 @@ public sealed class ProjectValidationTests
     [InlineData("a\nb", "control or format characters")]
     [InlineData("\u202Egnirts", "control or format characters")]
     [InlineData("sp\u200Bam", "control or format characters")]
+    [InlineData("spam\uFE0F", "control or format characters")] // variation selector (third security probe)
+    [InlineData("spam\U000E0100", "control or format characters")] // supplementary variation selector
+    [InlineData("sp\u034Fam", "control or format characters")] // combining grapheme joiner
+    [InlineData("\u3164", "control or format characters")] // Hangul filler: looks like nothing at all
     public void Validate_LabelWithInvisibleCharacters_Explains(string label, string expected)
     {
         var error = Assert.Single(Project(TaskKind.SingleLabel, "ham", label).Validate());
 
         Assert.Contains(expected, error, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', error);
+    }
+
+    [Theory]
+    [InlineData("café")]
+    [InlineData("cafe\u0301")] // e + combining acute: a visible mark, allowed
+    [InlineData("垃圾邮件")]
+    [InlineData("спам")]
+    public void Validate_LabelsInOtherScriptsOrWithAccents_AreAccepted(string label)
+    {
+        Assert.Empty(Project(TaskKind.SingleLabel, "ham", label).Validate());
     }
 
     [Theory]

@@ -39,13 +39,23 @@ namespace Labeling.Adapters.Local.Sqlite;
 /// background checkpoint alone never catches up with a busy writer, and the WAL grew past a gigabyte).
 /// SQLite's default, a checkpoint on the committing connection every 1,000 pages, wrote back and synced
 /// the pages every vote touches — counters, statistics, the ends of append-only tables — several times a
-/// second, stalling the group commit each time.
+/// second, stalling the group commit each time. A checkpoint cannot copy back past the snapshot of a read still
+/// open, so no read may be left open at a client's pace (the export reads in pages); once the WAL has grown anyway,
+/// <see cref="JournalSizeLimit"/> cuts the file back when it starts over.
 /// </para>
 /// </remarks>
 public sealed class SqliteDatabase : IDisposable
 {
     private const int MaxIdleReaders = 32;
     private const int WriterCheckpointPages = 10_000;
+
+    /// <summary>
+    /// The size the WAL file is cut back to when SQLite starts it over (<c>PRAGMA journal_size_limit</c>, on every
+    /// connection, since the one that writes next does it): without it the file keeps the size of its largest moment.
+    /// Above the ~40 MB a busy writer's WAL reaches between checkpoints (<see cref="WriterCheckpointPages"/>), so the
+    /// usual cycle is not cut and grown again.
+    /// </summary>
+    internal const long JournalSizeLimit = 64L * 1024 * 1024;
     private static readonly TimeSpan CheckpointInterval = TimeSpan.FromMilliseconds(500);
     private const int MaxBatch = 128;
     private readonly string _connectionString;
@@ -359,7 +369,7 @@ public sealed class SqliteDatabase : IDisposable
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await ExecuteAsync(connection, "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA temp_store=MEMORY;", cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(connection, $"PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA temp_store=MEMORY; PRAGMA journal_size_limit={JournalSizeLimit};", cancellationToken).ConfigureAwait(false);
             return connection;
         }
         catch

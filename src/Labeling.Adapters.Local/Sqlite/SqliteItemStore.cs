@@ -22,6 +22,19 @@ public sealed class SqliteItemStore : IItemStore, IQueuedItemCommits
     /// <summary>One labeler's votes in a project: the count the commits keep on its row, not a count of the votes.</summary>
     internal const string LabelerVotesQuery = "SELECT votes, unsure FROM labelers WHERE project_id = $p AND labeler_id = $l";
 
+    /// <summary>
+    /// One page of a project's labeled items after an id ($after), in id order: a range of the primary key, so a page
+    /// costs its own rows, not the ones before it.
+    /// </summary>
+    internal const string LabeledPageQuery = $"""
+        SELECT id, body FROM items
+        WHERE project_id = $p AND id > $after AND state IN {LabeledStates}
+        ORDER BY id LIMIT $limit
+        """;
+
+    /// <summary>Labeled items read at a time by <see cref="ReadLabeledAsync"/>.</summary>
+    internal const int LabeledPageSize = 500;
+
     private const string LabeledStates = "('auto-accepted', 'decided')";
     private readonly SqliteDatabase _database;
     private readonly TimeProvider _time;
@@ -194,24 +207,63 @@ public sealed class SqliteItemStore : IItemStore, IQueuedItemCommits
     }
 
     /// <inheritdoc />
-    public IAsyncEnumerable<Item> ReadLabeledAsync(string projectId, CancellationToken cancellationToken) =>
-        StreamAsync($"SELECT body FROM items WHERE project_id = $p AND state IN {LabeledStates} ORDER BY id", projectId, null, cancellationToken);
+    /// <remarks>
+    /// Read in pages of <see cref="LabeledPageSize"/> items by id (<see cref="LabeledPageQuery"/>), each page in a read
+    /// of its own that has ended before the first of its items is handed out. The export streams this to a client
+    /// at the client's pace: one read held open for all of it kept every later write in the WAL (a passive
+    /// checkpoint cannot copy back past a reader's snapshot, nor start the file over), which grew by hundreds of
+    /// megabytes under a slow download. An item that changes while the stream runs is read as its page finds it.
+    /// </remarks>
+    public async IAsyncEnumerable<Item> ReadLabeledAsync(string projectId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        // Every id is non-empty, so "" is before the first.
+        var after = string.Empty;
+        while (true)
+        {
+            var page = await ReadLabeledPageAsync(projectId, after, cancellationToken).ConfigureAwait(false);
+            foreach (var (_, item) in page)
+            {
+                yield return item;
+            }
+
+            if (page.Count < LabeledPageSize)
+            {
+                yield break;
+            }
+
+            after = page[^1].Id;
+        }
+    }
 
     /// <inheritdoc />
     public IAsyncEnumerable<Item> ReadInStateAsync(string projectId, ItemState state, CancellationToken cancellationToken) =>
         StreamAsync("SELECT body FROM items WHERE project_id = $p AND state = $state", projectId, SqliteValues.Name(state), cancellationToken);
 
-    // Item bodies of one project ($p) and, where the query has one, state ($state), parsed as they are read.
-    private async IAsyncEnumerable<Item> StreamAsync(string sql, string projectId, string? state, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async Task<List<(string Id, Item Item)>> ReadLabeledPageAsync(string projectId, string after, CancellationToken cancellationToken)
+    {
+        using var session = await _database.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var command = session.Prepared(LabeledPageQuery);
+        command.Add("$p", projectId);
+        command.Add("$after", after);
+        command.Add("$limit", LabeledPageSize);
+        var page = new List<(string, Item)>(LabeledPageSize);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            page.Add((reader.GetString(0), SqliteValues.FromJson<Item>(reader.GetString(1))));
+        }
+
+        return page;
+    }
+
+    // Item bodies of one project ($p) in one state ($state), parsed as they are read. One read for the whole stream:
+    // the re-fit reads the pool this way under the project's lock and at its own pace, never a client's.
+    private async IAsyncEnumerable<Item> StreamAsync(string sql, string projectId, string state, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = SqliteValues.Command(connection, sql);
         command.Add("$p", projectId);
-        if (state is not null)
-        {
-            command.Add("$state", state);
-        }
-
+        command.Add("$state", state);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {

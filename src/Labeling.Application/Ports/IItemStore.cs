@@ -61,7 +61,11 @@ public interface IItemStore
     /// <returns>The counts (zero for a labeler that never voted there).</returns>
     Task<LabelerVotes> CountVotesByAsync(string projectId, string labelerId, CancellationToken cancellationToken);
 
-    /// <summary>Streams a project's labeled items (auto-accepted and decided) in id order, as they are read.</summary>
+    /// <summary>
+    /// Streams a project's labeled items (auto-accepted and decided) in id order, as they are read. The export hands
+    /// them to its client at the client's pace, so a store reads them in pages, each page a short read of its own, and
+    /// holds no read open for the whole stream; an item that changes meanwhile is read as its page finds it.
+    /// </summary>
     /// <param name="projectId">The project.</param>
     /// <param name="cancellationToken">Stops the stream.</param>
     /// <returns>The items.</returns>

@@ -61,6 +61,17 @@ public sealed class SqliteQueryPlanTests : IDisposable
         Assert.Contains("SEARCH labelers USING INDEX sqlite_autoindex_labelers_1 (project_id=? AND labeler_id=?)", plan, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task LabeledPageQuery_Plan_SearchesThePrimaryKeyFromThePageStartAndDoesNotSort()
+    {
+        var plan = await PlanAsync(SqliteItemStore.LabeledPageQuery, ("$p", "p1"), ("$after", "itm_a"), ("$limit", 500));
+
+        // Each page of the export starts where the last ended: a scan of the project from its first item would make
+        // the export's pages cost more and more.
+        Assert.Contains("SEARCH items USING INDEX sqlite_autoindex_items_1 (project_id=? AND id>?)", plan, StringComparison.Ordinal);
+        Assert.DoesNotContain("TEMP B-TREE", plan, StringComparison.Ordinal);
+    }
+
     private async Task<string> PlanAsync(string sql, params (string Name, object Value)[] parameters)
     {
         var database = new SqliteDatabase(Path.Combine(_folder, "labeling.db"));

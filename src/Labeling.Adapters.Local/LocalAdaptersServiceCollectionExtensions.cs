@@ -11,6 +11,7 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Labeling.Adapters.Local;
@@ -64,7 +65,7 @@ public static class LocalAdaptersServiceCollectionExtensions
         {
             var storage = sp.GetRequiredService<IOptions<LocalStorageOptions>>().Value;
             var auth = sp.GetRequiredService<IOptions<LocalAuthOptions>>().Value;
-            return LocalSigningKey.LoadOrCreate(Path.Combine(storage.FullDataDirectory, auth.KeyFile));
+            return LocalSigningKey.LoadOrCreate(Path.Combine(storage.FullDataDirectory, auth.KeyFile), sp.GetRequiredService<ILogger<LocalSigningKey>>());
         });
         services.TryAddSingleton(sp => new LocalTokenIssuer(
             sp.GetRequiredService<LocalSigningKey>(),

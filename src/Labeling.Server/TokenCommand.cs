@@ -59,7 +59,14 @@ internal static class TokenCommand
             .Build();
         var storage = configuration.GetSection(LocalStorageOptions.SectionName).Get<LocalStorageOptions>() ?? new LocalStorageOptions();
         var auth = configuration.GetSection(LocalAuthOptions.SectionName).Get<LocalAuthOptions>() ?? new LocalAuthOptions();
-        var key = LocalSigningKey.LoadOrCreate(Path.Combine(storage.FullDataDirectory, auth.KeyFile));
+        LocalSigningKey key;
+        // On standard error: the token is the last line of standard output, which scripts take.
+        using (var logs = LoggerFactory.Create(b => b.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)))
+        {
+            key = LocalSigningKey.LoadOrCreate(Path.Combine(storage.FullDataDirectory, auth.KeyFile), logs.CreateLogger<LocalSigningKey>());
+        }
+
+
         output.WriteLine(new LocalTokenIssuer(key, auth, TimeProvider.System).Mint(subject, roles, lifetime));
         return 0;
     }

@@ -30,7 +30,7 @@ public sealed class DataFolderLock : IDisposable
         _folder = storage.Value.FullDataDirectory;
     }
 
-    /// <summary>Takes the folder (creating it if needed), unless this instance holds it already.</summary>
+    /// <summary>Takes the folder (creating it, owner-only, if needed), unless this instance holds it already.</summary>
     /// <exception cref="DataFolderInUseException">Another process (or another host in this one) holds the folder.</exception>
     public void Take()
     {
@@ -41,7 +41,7 @@ public sealed class DataFolderLock : IDisposable
                 return;
             }
 
-            Directory.CreateDirectory(_folder);
+            OwnerOnlyDirectory.Create(_folder);
             var path = Path.Combine(_folder, FileName);
             try
             {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
+using Labeling.Adapters.Local.Hosting;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
@@ -202,7 +203,7 @@ public sealed class SqliteDatabase : IDisposable
                 return;
             }
 
-            Directory.CreateDirectory(Path.GetDirectoryName(FilePath)!);
+            OwnerOnlyDirectory.Create(Path.GetDirectoryName(FilePath)!);
             var connection = await OpenRawAsync(cancellationToken).ConfigureAwait(false);
             await using (connection.ConfigureAwait(false))
             {

@@ -54,7 +54,7 @@ internal static class ProjectEndpoints
                 Results.Ok(RefitSummary.Of(await refit.RefitAsync(projectId, ct), options.Value.AccuracyChangeWarning)))
             .RequireAuthorization(LabelingRoles.AdminPolicy)
             .WithName("RefitProject")
-            .WithSummary("Re-fits the project's reliabilities in batch now and revises the crowd labels the fit overturns (Admin).");
+            .WithSummary("Re-fits the project's reliabilities in batch now and revises the crowd labels the fit overturns (Admin); 409 while a re-fit of the project runs.");
     }
 
     // Reviewers and admins read rules and routing; a labeler reads what to label.

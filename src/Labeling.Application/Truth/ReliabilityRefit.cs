@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using Labeling.Application.Items;
 using Labeling.Application.Ports;
@@ -30,7 +31,8 @@ namespace Labeling.Application.Truth;
 /// than its batch contribution; the next re-fit recomputes the sum from scratch and absorbs that
 /// difference, so it never accumulates. The re-fit holds the project's session while it runs, so this
 /// process's online steps wait, and drops the cached model after writing so the next step loads the
-/// re-fitted statistics.</para>
+/// re-fitted statistics. One re-fit of a project runs at a time in a process: another asked for meanwhile is refused
+/// (<see cref="RefitAsync"/>, HTTP 409) or skipped (<see cref="RefitAllAsync"/>) instead of queuing behind it.</para>
 /// <para>Each relabeled item is its own commit (item revision, evidence, track records, <c>label.ready</c>), guarded
 /// by the revision read, so a step that changed the item meanwhile (on another instance) wins and the item is
 /// looked at again by the next re-fit; revisions are written after the statistics, so a crash between them
@@ -54,6 +56,7 @@ public sealed partial class ReliabilityRefit
     private readonly ReliabilityRefitOptions _options;
     private readonly string _eventSource;
     private readonly ILogger<ReliabilityRefit> _logger;
+    private readonly ConcurrentDictionary<string, byte> _running = new(StringComparer.Ordinal);
 
     /// <summary>Creates the use case.</summary>
     public ReliabilityRefit(
@@ -82,7 +85,7 @@ public sealed partial class ReliabilityRefit
         _logger = logger;
     }
 
-    /// <summary>Re-fits every project.</summary>
+    /// <summary>Re-fits every project, skipping one whose re-fit is running in this process (event 6009).</summary>
     /// <param name="cancellationToken">Cancels the run between projects.</param>
     /// <returns>One report per project.</returns>
     public async Task<IReadOnlyList<DriftReport>> RefitAllAsync(CancellationToken cancellationToken)
@@ -93,7 +96,14 @@ public sealed partial class ReliabilityRefit
         {
             try
             {
-                reports.Add(await RefitAsync(project.Id, cancellationToken).ConfigureAwait(false));
+                if (await RefitAloneAsync(project.Id, cancellationToken).ConfigureAwait(false) is { } report)
+                {
+                    reports.Add(report);
+                }
+                else
+                {
+                    LogRefitSkipped(_logger, project.Id);
+                }
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
@@ -112,7 +122,34 @@ public sealed partial class ReliabilityRefit
     /// <param name="projectId">The project.</param>
     /// <param name="cancellationToken">Cancels the run.</param>
     /// <returns>The drift report.</returns>
-    public async Task<DriftReport> RefitAsync(string projectId, CancellationToken cancellationToken)
+    /// <exception cref="ConflictException">A re-fit of the project is running in this process.</exception>
+    public async Task<DriftReport> RefitAsync(string projectId, CancellationToken cancellationToken) =>
+        await RefitAloneAsync(projectId, cancellationToken).ConfigureAwait(false)
+        ?? throw new ConflictException(
+            $"A re-fit of project '{projectId}' is running; try again when it finishes. Its drift report and any revised labels will be there then.");
+
+    // A re-fit holds the project's lock from start to end, and a second one would only fit the same votes again
+    // after it while the project's votes and tasks wait behind both: several at once held labelers up for seconds
+    // and each wrote another drift report. So a re-fit of a project already re-fitting in this process is not
+    // started (null); other processes (Functions instances) are not seen.
+    private async Task<DriftReport?> RefitAloneAsync(string projectId, CancellationToken cancellationToken)
+    {
+        if (!_running.TryAdd(projectId, 0))
+        {
+            return null;
+        }
+
+        try
+        {
+            return await RefitUnderLockAsync(projectId, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _running.TryRemove(projectId, out _);
+        }
+    }
+
+    private async Task<DriftReport> RefitUnderLockAsync(string projectId, CancellationToken cancellationToken)
     {
         using var session = await _models.OpenAsync(projectId, cancellationToken).ConfigureAwait(false);
         var project = session.Model.Project;
@@ -522,6 +559,9 @@ public sealed partial class ReliabilityRefit
 
     [LoggerMessage(EventId = 6008, Level = LogLevel.Error, Message = "Re-fit of project {ProjectId} failed; the other projects are re-fitted")]
     private static partial void LogProjectRefitFailed(ILogger logger, string projectId, Exception exception);
+
+    [LoggerMessage(EventId = 6009, Level = LogLevel.Information, Message = "Re-fit of project {ProjectId} skipped: a re-fit of it is running")]
+    private static partial void LogRefitSkipped(ILogger logger, string projectId);
 
     [LoggerMessage(EventId = 6005, Level = LogLevel.Warning, Message = "Item {ItemId} of project {ProjectId} changed while the re-fit revised it; left for the next re-fit: {Reason}")]
     private static partial void LogRevisionConflict(ILogger logger, string projectId, string itemId, string reason);

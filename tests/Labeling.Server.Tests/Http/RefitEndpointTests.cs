@@ -2,7 +2,15 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
+using Labeling.Adapters.Local.Hosting;
+using Labeling.Adapters.Local.Truth;
+using Labeling.Application.Ports;
+using Labeling.Application.Truth;
+using Labeling.Domain.TruthInference;
 using Labeling.Server.Tests.Support;
+using Labeling.TestSupport.Logging;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Labeling.Server.Tests.Http;
@@ -15,10 +23,25 @@ public sealed class RefitEndpointTests : IAsyncLifetime
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
     private readonly ServerFactory _server;
 
+    private readonly LogCollector _logs = new();
+
     public RefitEndpointTests()
     {
-        _server = new ServerFactory(new Dictionary<string, string?> { ["Labeling:CreateDemoProject"] = "false", ["Refit:Interval"] = "00:10:00" }, _time);
+        _server = new ServerFactory(
+            new Dictionary<string, string?>
+            {
+                ["Labeling:CreateDemoProject"] = "false",
+                ["Refit:Interval"] = "00:10:00",
+                [$"Logging:LogLevel:{typeof(ReliabilityRefit).FullName}"] = "Information",
+                [$"Logging:LogLevel:{typeof(PeriodicRefitService).FullName}"] = "Information",
+            },
+            _time,
+            services => services
+                .AddSingleton<ILoggerProvider>(_logs)
+                .AddSingleton<IReliabilityRefitStore>(sp => new HoldableRefitStore(ActivatorUtilities.CreateInstance<SqliteReliabilityRefitStore>(sp))));
     }
+
+    private HoldableRefitStore Store => (HoldableRefitStore)_server.Services.GetRequiredService<IReliabilityRefitStore>();
 
     private HttpClient Admin => _server.ClientAs("root", "Admin");
 
@@ -91,6 +114,56 @@ public sealed class RefitEndpointTests : IAsyncLifetime
         Assert.Equal(1, otherReport["votesInWindow"]!.GetValue<int>());
     }
 
+    [Fact]
+    public async Task Refit_WhileARefitOfTheProjectRuns_Returns409AndTheScheduleSkipsIt()
+    {
+        Store.Hold();
+        var first = Admin.PostAsync($"/api/projects/{Project}/refit", null);
+        LogCollector.LogRecord round;
+        try
+        {
+            await Store.Reached.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+            // Without the guard the second waits for the project's lock, i.e. for the first, which is held: give it a while.
+            var second = Admin.PostAsync($"/api/projects/{Project}/refit", null);
+            Assert.True(await Task.WhenAny(second, Task.Delay(TimeSpan.FromSeconds(10))) == second, "The second re-fit waited behind the first instead of being refused.");
+            var problem = await (await second).ExpectProblemAsync(HttpStatusCode.Conflict);
+            Assert.Equal($"A re-fit of project '{Project}' is running; try again when it finishes. Its drift report and any revised labels will be there then.", problem["detail"]!.GetValue<string>());
+
+            _time.Advance(TimeSpan.FromMinutes(10));
+            round = await WaitForLogAsync(5202);
+        }
+        finally
+        {
+            Store.Release();
+        }
+
+        Assert.Equal(0, round.State["Projects"]);
+        var skipped = Assert.Single(_logs.Records, r => r.EventId.Id == 6009);
+        Assert.Equal(Project, skipped.State["ProjectId"]);
+        await (await first).ExpectAsync(HttpStatusCode.OK);
+        Assert.Single(Directory.GetFiles(ReportsOf(Project), "*.json"));
+
+        // Once it has finished, the project can be re-fitted again.
+        await (await Admin.PostAsync($"/api/projects/{Project}/refit", null)).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal(2, Directory.GetFiles(ReportsOf(Project), "*.json").Length);
+    }
+
+    private async Task<LogCollector.LogRecord> WaitForLogAsync(int eventId)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (true)
+        {
+            if (_logs.Records.FirstOrDefault(r => r.EventId.Id == eventId) is { } record)
+            {
+                return record;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"No log event {eventId} after 20 s.");
+            await Task.Delay(50);
+        }
+    }
+
     private string ReportsOf(string project) => Path.Combine(_server.DataDirectory, "reports", "drift", project);
 
     private async Task<JsonNode> WaitForSingleReportAsync(string project)
@@ -122,5 +195,31 @@ public sealed class RefitEndpointTests : IAsyncLifetime
         var client = _server.ClientAs(worker, "Labeler");
         var task = await (await client.GetAsync($"/api/projects/{project}/tasks/next")).ExpectAsync(HttpStatusCode.OK);
         await (await client.VoteAsync(task["leaseId"]!.GetValue<string>(), new { label = "ham" })).ExpectAsync(HttpStatusCode.OK);
+    }
+
+    // The real store, whose drift-report write can be held: a re-fit that reaches it stays running until released.
+    private sealed class HoldableRefitStore(IReliabilityRefitStore inner) : IReliabilityRefitStore
+    {
+        private volatile TaskCompletionSource? _release;
+
+        public TaskCompletionSource Reached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Hold() => _release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Release() => _release?.TrySetResult();
+
+        public Task ReplaceStatisticsAsync(string projectId, IReadOnlyList<LabelerStatisticsState> statistics, CancellationToken cancellationToken) =>
+            inner.ReplaceStatisticsAsync(projectId, statistics, cancellationToken);
+
+        public async Task<string> SaveDriftReportAsync(DriftReport report, CancellationToken cancellationToken)
+        {
+            if (_release is { } release)
+            {
+                Reached.TrySetResult();
+                await release.Task.WaitAsync(cancellationToken);
+            }
+
+            return await inner.SaveDriftReportAsync(report, cancellationToken);
+        }
     }
 }

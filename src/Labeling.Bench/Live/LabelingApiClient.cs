@@ -136,12 +136,22 @@ internal sealed class LabelingApiClient : IDisposable
     }
 
     /// <summary>POST /api/projects/{id}/refit (Admin): the batch re-fit now, with the labels it revised.</summary>
+    /// <remarks>A 409 says the server's own (scheduled) re-fit of the project is running: asked again once it has had time to end.</remarks>
     public async Task<RefitSummary> RefitAsync(string token, string projectId, CancellationToken ct)
     {
-        using var message = Request(HttpMethod.Post, $"api/projects/{Uri.EscapeDataString(projectId)}/refit", token);
-        using var response = await _http.SendAsync(message, ct).ConfigureAwait(false);
-        await EnsureAsync(response, "re-fit the project", ct).ConfigureAwait(false);
-        return await ReadAsync<RefitSummary>(response, ct).ConfigureAwait(false);
+        for (var attempt = 1; ; attempt++)
+        {
+            using var message = Request(HttpMethod.Post, $"api/projects/{Uri.EscapeDataString(projectId)}/refit", token);
+            using var response = await _http.SendAsync(message, ct).ConfigureAwait(false);
+            if (response.StatusCode == HttpStatusCode.Conflict && attempt < 30)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), ct).ConfigureAwait(false);
+                continue;
+            }
+
+            await EnsureAsync(response, "re-fit the project", ct).ConfigureAwait(false);
+            return await ReadAsync<RefitSummary>(response, ct).ConfigureAwait(false);
+        }
     }
 
     public void Dispose() => _http.Dispose();

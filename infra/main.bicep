@@ -81,10 +81,15 @@ param functionsRuntimeVersion string = '10.0'
 ])
 param instanceMemoryMB int = 2048
 
-@description('Upper bound on Flex Consumption scale-out.')
-@minValue(1)
+@description('Upper bound on Flex Consumption scale-out instances. Flex Consumption accepts 40 to 1000 (learn.microsoft.com/azure/azure-functions/flex-consumption-plan#considerations: "The lowest maximum scale is currently 40"); a lower value would pass Bicep validation and fail only when the platform rejects the deployment.')
+@minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int = 100
+
+@description('Always-ready instances of the Flex Consumption `durable` scale group (the CollectVotes orchestrator and its activities). Default 1, as the Durable Functions docs recommend on Flex Consumption (learn.microsoft.com/azure/azure-functions/durable/durable-functions-azure-storage-provider#flex-consumption-plan): a vote, an activity result or a workflow timer is picked up without waiting for a cold start. Cost: an always-ready instance is billed around the clock (the always-ready baseline rate for its memory while idle, the execution rate while busy) and counts against the regional Flex quota, whether or not anyone labels. 0 removes that charge; after an idle period the first crowd events then wait for an instance to start, on top of the task hub\'s queue polling interval (host.json maxQueuePollingInterval). At most 40, the lowest maximumInstanceCount Flex Consumption accepts.')
+@minValue(0)
+@maxValue(40)
+param durableAlwaysReadyInstances int = 1
 
 // Name overrides: leave empty to derive a name from the resource token.
 param resourceGroupName string = ''
@@ -307,6 +312,7 @@ module functions 'app/functions.bicep' = {
     runtimeVersion: functionsRuntimeVersion
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
+    durableAlwaysReadyInstances: durableAlwaysReadyInstances
     appSettings: {
       Cosmos__Endpoint: cosmos.outputs.endpoint
       Cosmos__Database: cosmos.outputs.databaseName

@@ -52,10 +52,15 @@ param runtimeVersion string
 ])
 param instanceMemoryMB int
 
-@description('Upper bound on scale-out instances.')
-@minValue(1)
+@description('Upper bound on Flex Consumption scale-out instances. Flex Consumption accepts 40 to 1000 (learn.microsoft.com/azure/azure-functions/flex-consumption-plan#considerations: "The lowest maximum scale is currently 40"); a lower value would pass Bicep validation and fail only when the platform rejects the deployment.')
+@minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int
+
+@description('Always-ready instances of the `durable` scale group (orchestrator, activities); 0 for none. The cost trade-off is described on the parameter in main.bicep.')
+@minValue(0)
+@maxValue(40)
+param durableAlwaysReadyInstances int
 
 resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
   name: planName
@@ -104,6 +109,16 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
       scaleAndConcurrency: {
         instanceMemoryMB: instanceMemoryMB
         maximumInstanceCount: maximumInstanceCount
+        // Flex Consumption scales Durable triggers as one group, `durable`; keeping an instance of it ready spares the
+        // crowd workflows a cold start after an idle period (see the parameter's description for the cost).
+        alwaysReady: durableAlwaysReadyInstances > 0
+          ? [
+              {
+                name: 'durable'
+                instanceCount: durableAlwaysReadyInstances
+              }
+            ]
+          : []
       }
       runtime: {
         name: 'dotnet-isolated'

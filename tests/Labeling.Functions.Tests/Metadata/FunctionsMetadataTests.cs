@@ -74,6 +74,19 @@ public sealed class FunctionsMetadataTests
         Assert.Equal(WeakLabeling.WeakLabelFunction.MaxDequeueCount, host.RootElement.GetProperty("extensions").GetProperty("queues").GetProperty("maxDequeueCount").GetInt32());
     }
 
+    [Fact]
+    public void HostJson_DurableQueuePolling_IsAtMostTenSeconds_AsDurableFunctionsOnFlexConsumptionNeeds()
+    {
+        // The Azure Storage provider backs off to maxQueuePollingInterval (default 30 s) when its queues are idle, and each hop
+        // of a crowd workflow (vote event, activity, its result) can wait that long; the Durable Functions docs ask for 10 s
+        // or less on Flex Consumption (durable-functions-azure-storage-provider#flex-consumption-plan).
+        using var host = HostJson();
+        var storage = host.RootElement.GetProperty("extensions").GetProperty("durableTask").GetProperty("storageProvider");
+        Assert.Equal("AzureWebJobsStorage", storage.GetProperty("connectionName").GetString());
+        var interval = TimeSpan.Parse(storage.GetProperty("maxQueuePollingInterval").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(interval, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
+    }
+
     private static System.Text.Json.JsonDocument HostJson()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);

@@ -4,7 +4,8 @@
 // Metric alerts watch the platform metrics of the resources this deployment creates; every metric
 // name and dimension is one listed in the Azure Monitor supported-metrics reference
 // (learn.microsoft.com/azure/azure-monitor/reference/supported-metrics/<type>-metrics). Where no
-// metric exists (a message given up on and moved to `label-requests-poison`, a `label.ready` event
+// metric exists (a message given up on and moved to `label-requests-poison`, a blob Ingest gave up on
+// (`webjobs-blobtrigger-poison`), a `label.ready` event
 // the outbox dead-lettered, a quarantined document, a failed invocation) a log search alert counts
 // what the app writes to Application Insights: the workspace-based tables AppRequests and AppTraces
 // (learn.microsoft.com/azure/azure-monitor/reference/tables/<table>). Storage has no metric per
@@ -132,6 +133,13 @@ param weakLabelPoisonThreshold int = 0
 
 @description('Window of the poison-queue rule.')
 param weakLabelPoisonWindow window = 'PT15M'
+
+@description('Blobs Ingest failed on at every attempt and the Functions host put in webjobs-blobtrigger-poison (event 9301, logged by IngestPoisoned, in the window) above which the alert fires. Default 0: each is a file that produced no items; IngestPoisoned quarantines it with a reason, but nobody is told otherwise. Event Grid does not see these failures (the blobs webhook answers 202 before Ingest runs), so evgt-deadlettered stays silent.')
+@minValue(0)
+param ingestPoisonThreshold int = 0
+
+@description('Window of the poisoned-blob rule.')
+param ingestPoisonWindow window = 'PT15M'
 
 @description('label.ready events the outbox dead-lettered (event 5002, in the window) above which the alert fires. Default 0: each is a decision its destination never received, and nothing retries it.')
 @minValue(0)
@@ -413,6 +421,16 @@ var logAlerts = [
     dimensions: []
     threshold: weakLabelPoisonThreshold
     windowSize: weakLabelPoisonWindow
+  }
+  {
+    key: 'ingest-poisoned'
+    severity: severity.lost
+    description: 'Ingest failed on files at every attempt and the host put them in the webjobs-blobtrigger-poison queue (event 9301): they produced no items, and IngestPoisoned moved them to the quarantine container with a reason. See infra/README.md, Alerts.'
+    query: 'AppTraces\n| where Message startswith "Blob trigger gave up on " and Message contains "webjobs-blobtrigger-poison"\n| summarize Poisoned = sum(ItemCount)'
+    measure: 'Poisoned'
+    dimensions: []
+    threshold: ingestPoisonThreshold
+    windowSize: ingestPoisonWindow
   }
   {
     key: 'outbox-deadlettered'

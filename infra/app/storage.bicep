@@ -5,6 +5,10 @@
 //     that fail to parse, `reports` holds the re-fit's drift reports, `label-requests` feeds
 //     WeakLabel (its poison queue is created up front so the host never needs to; WeakLabel logs
 //     each message it gives up on as an error, event 9202, before the host moves it there);
+//     `webjobs-blobtrigger-poison` is where the Functions host names a blob Ingest failed on at every
+//     attempt (Event Grid saw the webhook's 202, so nothing reaches `eventgrid-deadletter`); the
+//     IngestPoisoned function reads it, logs event 9301 and quarantines the file. Its own poison queue
+//     (`-poison` appended by the host) is created up front too;
 //   * Flex Consumption deployment packages (`deployments`);
 //   * Event Grid dead letters: BlobCreated events for `documents` that could not be delivered to
 //     Ingest (`eventgrid-deadletter`).
@@ -39,6 +43,8 @@ var containerNames = [
 var queueNames = [
   'label-requests'
   'label-requests-poison'
+  'webjobs-blobtrigger-poison'
+  'webjobs-blobtrigger-poison-poison'
 ]
 
 resource storage 'Microsoft.Storage/storageAccounts@2025-06-01' = {

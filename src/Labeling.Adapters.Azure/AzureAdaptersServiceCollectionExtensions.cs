@@ -45,6 +45,7 @@ public static class AzureAdaptersServiceCollectionExtensions
         services.TryAddSingleton(sp => Value<StorageOptions>(sp));
         services.TryAddSingleton<BlobDocumentSource>();
         services.TryAddSingleton<IDocumentSource>(sp => sp.GetRequiredService<BlobDocumentSource>());
+        services.TryAddSingleton<PoisonedBlobQuarantine>();
         services.TryAddSingleton<StorageQueueWorkQueue>();
         services.TryAddSingleton<IWorkQueue>(sp => sp.GetRequiredService<StorageQueueWorkQueue>());
 

@@ -166,7 +166,10 @@ public sealed partial class BlobDocumentSource : IDocumentSource
         }
     }
 
-    private static (string ProjectId, string FileName)? TryParse(string blobName)
+    /// <summary>The project and file name of a blob in the documents container, from <c>{projectId}/{fileName}</c>.</summary>
+    /// <param name="blobName">The blob name.</param>
+    /// <returns>Both parts, or null for a blob outside a project's folder.</returns>
+    internal static (string ProjectId, string FileName)? TryParse(string blobName)
     {
         var slash = blobName.IndexOf('/', StringComparison.Ordinal);
         return slash <= 0 || slash == blobName.Length - 1 ? null : (blobName[..slash], blobName[(slash + 1)..]);

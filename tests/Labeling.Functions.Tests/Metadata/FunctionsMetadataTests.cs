@@ -25,6 +25,16 @@ public sealed class FunctionsMetadataTests
     }
 
     [Fact]
+    public void Metadata_IngestPoisoned_ReadsTheBlobTriggerPoisonQueueOfTheStorageConnection()
+    {
+        // The host writes a poisoned blob's name to this queue in the storage account of the blob trigger's connection
+        // (Storage), so the trigger reads that account; storage.bicep creates the queue.
+        var binding = FunctionsMetadata.Binding(Functions["IngestPoisoned"], "queueTrigger");
+        Assert.Equal("webjobs-blobtrigger-poison", FunctionsMetadata.String(binding, "queueName"));
+        Assert.Equal(FunctionsMetadata.String(FunctionsMetadata.Binding(Functions["Ingest"], "blobTrigger"), "connection"), FunctionsMetadata.String(binding, "connection"));
+    }
+
+    [Fact]
     public void Metadata_CollectVotes_IsAnOrchestratorWithItsFourActivities()
     {
         FunctionsMetadata.Binding(Functions["CollectVotes"], "orchestrationTrigger");

@@ -71,9 +71,22 @@ resource storage 'Microsoft.Storage/storageAccounts@2025-06-01' = {
   }
 }
 
+// Soft delete for blobs and containers: documents, quarantined files and drift reports deleted by mistake (or by a
+// script run against the wrong account) can be undeleted for a week. The Functions host's own blobs (receipts,
+// leases, task-hub state) are small and short-lived, so the retention costs little.
 resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2025-06-01' = {
   parent: storage
   name: 'default'
+  properties: {
+    deleteRetentionPolicy: {
+      enabled: true
+      days: 7
+    }
+    containerDeleteRetentionPolicy: {
+      enabled: true
+      days: 7
+    }
+  }
 }
 
 resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-06-01' = [

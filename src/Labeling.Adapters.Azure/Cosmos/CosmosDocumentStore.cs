@@ -32,4 +32,38 @@ public sealed class CosmosDocumentStore : IDocumentStore
         var partition = DocumentsPartition(document.ProjectId);
         return _db.Index.UpsertItemAsync(new DocumentEntry(document.Id, partition, document), new PartitionKey(partition), cancellationToken: cancellationToken);
     }
+
+    /// <inheritdoc />
+    public async Task<bool> RecordIngestedAsync(Document document, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        var partition = DocumentsPartition(document.ProjectId);
+        var key = new PartitionKey(partition);
+        var entry = new DocumentEntry(document.Id, partition, document);
+        try
+        {
+            await _db.Index.CreateItemAsync(entry, key, new ItemRequestOptions { EnableContentResponseOnWrite = false }, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (CosmosException ex) when (ex.StatusCode == System.Net.HttpStatusCode.Conflict)
+        {
+            // A record exists: replace it only if it is a quarantine (bytes refused for their name before), and only the
+            // version read, so that of two writers one replaces it and the other finds it ingested.
+            var existing = await _db.Index.ReadItemAsync<DocumentEntry>(document.Id, key, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (existing.Resource.Body.Status != DocumentStatus.Quarantined)
+            {
+                return false;
+            }
+
+            try
+            {
+                await _db.Index.ReplaceItemAsync(entry, document.Id, key, new ItemRequestOptions { IfMatchEtag = existing.ETag, EnableContentResponseOnWrite = false }, cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+            catch (CosmosException changed) when (changed.StatusCode == System.Net.HttpStatusCode.PreconditionFailed)
+            {
+                return false;
+            }
+        }
+    }
 }

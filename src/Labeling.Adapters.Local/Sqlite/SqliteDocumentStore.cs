@@ -55,4 +55,25 @@ public sealed class SqliteDocumentStore : IDocumentStore
         command.Add("$at", SqliteValues.Time(document.ReceivedAt));
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <inheritdoc />
+    public async Task<bool> RecordIngestedAsync(Document document, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        // One statement: the insert, or the replacement of a quarantined record, happens for exactly one writer.
+        return await _database.WriteAsync(write =>
+        {
+            var command = write.Command("""
+                INSERT INTO documents (project_id, id, body, received_at) VALUES ($p, $id, $body, $at)
+                ON CONFLICT (project_id, id) DO UPDATE SET body = excluded.body, received_at = excluded.received_at
+                WHERE json_extract(documents.body, '$.status') = $quarantined
+                """);
+            command.Add("$p", document.ProjectId);
+            command.Add("$id", document.Id);
+            command.Add("$body", SqliteValues.Json(document));
+            command.Add("$at", SqliteValues.Time(document.ReceivedAt));
+            command.Add("$quarantined", SqliteValues.Name(DocumentStatus.Quarantined));
+            return command.ExecuteNonQuery() == 1;
+        }, cancellationToken).ConfigureAwait(false);
+    }
 }

@@ -132,7 +132,16 @@ public sealed partial class DocumentIngestion
         // right when the step is re-run after a crash between the insert and the record.
         var added = await _items.CountFromDocumentAsync(project.Id, documentId, cancellationToken).ConfigureAwait(false);
         var document = new Document(project.Id, documentId, stored.FileName, hash, DocumentStatus.Ingested, null, added, parsed.Count - added, now);
-        await _documents.UpsertAsync(document, cancellationToken).ConfigureAwait(false);
+        if (!await _documents.RecordIngestedAsync(document, cancellationToken).ConfigureAwait(false))
+        {
+            // The same bytes were ingested at the same time by another upload or delivery, which recorded them first:
+            // this one is the duplicate (its items were deduplicated), as if it had come a moment later.
+            var first = await _documents.GetAsync(project.Id, documentId, cancellationToken).ConfigureAwait(false) ?? document;
+            await _source.ArchiveAsync(stored, first.Status, first.Reason, cancellationToken).ConfigureAwait(false);
+            LogDuplicateDocument(_logger, project.Id, documentId, stored.FileName);
+            return new DocumentIngestResult(first, AlreadyKnown: true);
+        }
+
         await _source.ArchiveAsync(stored, DocumentStatus.Ingested, null, cancellationToken).ConfigureAwait(false);
         LogIngested(_logger, project.Id, documentId, added, parsed.Count - added);
         return new DocumentIngestResult(document, AlreadyKnown: false);

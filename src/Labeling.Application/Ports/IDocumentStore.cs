@@ -23,4 +23,14 @@ public interface IDocumentStore
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <returns>A task.</returns>
     Task UpsertAsync(Document document, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Writes the record of a document just ingested, unless a record of it that is not quarantined exists: two
+    /// deliveries or uploads of the same bytes at once both ingest them (the items are deduplicated) and the first
+    /// record written is the one that stands.
+    /// </summary>
+    /// <param name="document">The record (status ingested).</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>True when this call wrote the record; false when another had (read it with <see cref="GetAsync"/>).</returns>
+    Task<bool> RecordIngestedAsync(Document document, CancellationToken cancellationToken);
 }

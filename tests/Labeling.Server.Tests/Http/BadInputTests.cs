@@ -344,6 +344,28 @@ public sealed class BadInputTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Upload_OneNewFileEightTimesAtOnce_OneCreatedTheRestOkAllOneDocument()
+    {
+        // Each upload ingested the bytes (items deduplicated) and several answered 201 "created" (second security probe).
+        var bytes = Encoding.UTF8.GetBytes("text\n" + string.Concat(Enumerable.Range(0, 200).Select(i => $"a comment sent eight times number {i}\n")));
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(n => Task.Run(() =>
+            Admin.PostAsync($"/api/projects/{Project}/documents", Api.File($"burst-{n}.csv", bytes)))));
+
+        Assert.Equal(1, answers.Count(a => a.StatusCode == HttpStatusCode.Created));
+        Assert.Equal(7, answers.Count(a => a.StatusCode == HttpStatusCode.OK));
+        var ids = new HashSet<string>();
+        foreach (var answer in answers)
+        {
+            ids.Add((await answer.Content.ReadFromJsonAsync<System.Text.Json.Nodes.JsonNode>())!["id"]!.GetValue<string>());
+        }
+
+        Assert.Single(ids);
+        var progress = await Api.WaitForWeakLabelingAsync(Admin, Project, 4 + 200);
+        Assert.Equal(4 + 200, progress["items"]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task Responses_CarryNoSniff_AndApiAnswersAreNotStored()
     {
         var ok = await Admin.GetAsync($"/api/projects/{Project}/progress");

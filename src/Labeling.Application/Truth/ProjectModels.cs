@@ -15,14 +15,17 @@ public sealed class ProjectModels
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly IProjectStore _projects;
     private readonly ILabelerStore _labelers;
+    private readonly TimeProvider _time;
 
     /// <summary>Creates the cache.</summary>
     /// <param name="projects">Where projects are read.</param>
     /// <param name="labelers">Where the model's state is read.</param>
-    public ProjectModels(IProjectStore projects, ILabelerStore labelers)
+    /// <param name="time">The clock the reliability snapshot of a loaded model is dated by (the system's when null).</param>
+    public ProjectModels(IProjectStore projects, ILabelerStore labelers, TimeProvider? time = null)
     {
         _projects = projects;
         _labelers = labelers;
+        _time = time ?? TimeProvider.System;
     }
 
     /// <summary>
@@ -60,7 +63,9 @@ public sealed class ProjectModels
             {
                 var project = read ?? await GetProjectAsync(projectId, cancellationToken).ConfigureAwait(false);
                 var state = await _labelers.LoadTruthStateAsync(projectId, project.Schema.Names, cancellationToken).ConfigureAwait(false);
-                entry.Model = ProjectTruthModel.FromState(project, state, ModelOptions);
+                var model = ProjectTruthModel.FromState(project, state, ModelOptions);
+                model.Snapshot = ReliabilitySnapshot.Take(model.Model, project.Capability, _time.GetUtcNow());
+                entry.Model = model;
             }
 
             return new ProjectSession(entry, entry.Model);

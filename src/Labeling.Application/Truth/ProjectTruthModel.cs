@@ -35,6 +35,12 @@ public sealed class ProjectTruthModel
     /// </summary>
     internal Dictionary<string, WorkerRetirementAssessment> RetirementReadings { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// The workers' reliabilities as the model stood when it was loaded (<see cref="ProjectModels"/> takes it), which is
+    /// what a worker is shown of itself; null for a model built for another purpose (the re-fit's).
+    /// </summary>
+    public ReliabilitySnapshot? Snapshot { get; internal set; }
+
     /// <summary>The worker last found informative by <c>WorkerRetirementCheck</c>'s guard, tried first next time.</summary>
     internal string? InformativeWorker { get; set; }
 

@@ -38,8 +38,10 @@ public sealed class WorkerStatistics
             using var session = await _models.OpenAsync(project.Id, cancellationToken).ConfigureAwait(false);
             var model = session.Model.Model;
             var names = project.Schema.Names;
-            var confusion = model.Confusion(workerId, project.Capability);
-            var priors = model.ClassPriors(project.Capability);
+            // As of the model's last load (a re-fit or a start), not vote by vote: see ReliabilitySnapshot.
+            var snapshot = session.Model.Snapshot ?? ReliabilitySnapshot.Take(model, project.Capability, DateTimeOffset.UtcNow);
+            var (confusion, evidence) = snapshot.Of(workerId);
+            var priors = snapshot.ClassPriors;
             var rows = new Dictionary<string, IReadOnlyDictionary<string, double>>(StringComparer.Ordinal);
             var accuracy = 0.0;
             for (var t = 0; t < names.Count; t++)
@@ -54,10 +56,9 @@ public sealed class WorkerStatistics
                 accuracy += priors[t] * confusion[t, t];
             }
 
-            var evidence = model.Statistics(workerId, project.Capability)?.Evidence ?? 0.0;
             var retired = WorkerRetirement.MostlyUnsure(votes.Votes, votes.Unsure, project.Routing, _models.ModelOptions.PriorStrength)
                 || WorkerRetirementCheck.Retired(session.Model, workerId, _models.ModelOptions.PriorStrength) is not null;
-            result.Add(new ProjectReliability(project.Id, votes.Votes, Math.Round(evidence, 3), Math.Round(accuracy, 4), rows, retired) { Unsure = votes.Unsure });
+            result.Add(new ProjectReliability(project.Id, votes.Votes, Math.Round(evidence, 3), Math.Round(accuracy, 4), rows, retired) { Unsure = votes.Unsure, EstimatedAt = snapshot.TakenAt });
         }
 
         return new WorkerReliability(workerId, result);

@@ -148,10 +148,50 @@ public sealed class CrowdWorkflowTests : IDisposable
         Assert.Equal([ItemState.Collecting, ItemState.Collecting, ItemState.Collecting, ItemState.Collecting, ItemState.Decided], states);
         var item = await _harness.Get<IItemStore>().GetAsync("spam", seeded.Created[0], CancellationToken.None);
         Assert.Equal((DecidedBy.Gold, "spam", 5), (item!.DecidedBy, item.Label, item.CrowdVotes));
-        // Each of the five was measured against the known label: one answer of evidence, and it was wrong.
-        var measured = Assert.Single((await _harness.Get<Labeling.Application.Workers.WorkerStatistics>().ForWorkerAsync("worker:w4", CancellationToken.None)).Projects);
+        // Each of the five was measured against the known label: one answer of evidence, and it was wrong — which the
+        // worker is shown after the next re-fit, not at once (the moment it moved would say the item was gold).
+        var statistics = _harness.Get<Labeling.Application.Workers.WorkerStatistics>();
+        var before = Assert.Single((await statistics.ForWorkerAsync("worker:w4", CancellationToken.None)).Projects);
+        Assert.Equal(0.0, before.Evidence, 6);
+        _harness.Time.Advance(TimeSpan.FromMinutes(30));
+        await _harness.Refit(new ReliabilityRefitOptions()).RefitAsync("spam", CancellationToken.None);
+        var measured = Assert.Single((await statistics.ForWorkerAsync("worker:w4", CancellationToken.None)).Projects);
         Assert.Equal(1.0, measured.Evidence, 6);
         Assert.True(measured.Accuracy < 0.5, $"accuracy {measured.Accuracy}");
+        Assert.Equal(_harness.Time.GetUtcNow(), measured.EstimatedAt);
+    }
+
+    [Fact]
+    public async Task WorkerStatistics_VotesOnGoldAndOtherItems_MoveNoFigureUntilTheNextRefit()
+    {
+        // A vote on a gold item moved the worker's evidence by a whole answer at once, a vote on an item nobody else had
+        // answered moved nothing: polling its own figures after each vote told a worker which items were gold.
+        await _harness.CreateProjectAsync(LabelingHarness.SpamProject(new RoutingSettings { MaxCrowdVotes = 5 }));
+        var gold = await _harness.Get<GoldSeeding>().SeedAsync("spam", new GoldSeedRequest([new GoldItemRequest("win a free phone today", "spam")]), CancellationToken.None);
+        await _harness.IngestAsync("spam", "plain.csv", "text\nI love this song\nthe chorus is amazing\n");
+        await _harness.DrainQueueAsync();
+        var statistics = _harness.Get<Labeling.Application.Workers.WorkerStatistics>();
+        var loaded = _harness.Time.GetUtcNow();
+
+        var seen = new List<(int Votes, double Evidence, DateTimeOffset At)>();
+        for (var n = 0; n < 3; n++)
+        {
+            _harness.Time.Advance(TimeSpan.FromMinutes(1));
+            await VoteAsync("worker:peek", "spam");
+            var view = Assert.Single((await statistics.ForWorkerAsync("worker:peek", CancellationToken.None)).Projects);
+            seen.Add((view.Votes, view.Evidence, view.EstimatedAt));
+        }
+
+        Assert.Equal([1, 2, 3], seen.Select(s => s.Votes));
+        Assert.All(seen, s => Assert.Equal(0.0, s.Evidence, 6));
+        Assert.All(seen, s => Assert.Equal(loaded, s.At));
+        Assert.Contains("worker:peek", (await _harness.Get<IItemStore>().GetVotesAsync("spam", gold.Created[0], CancellationToken.None)).Select(v => v.LabelerId));
+
+        _harness.Time.Advance(TimeSpan.FromMinutes(1));
+        await _harness.Refit(new ReliabilityRefitOptions()).RefitAsync("spam", CancellationToken.None);
+        var after = Assert.Single((await statistics.ForWorkerAsync("worker:peek", CancellationToken.None)).Projects);
+        Assert.True(after.Evidence >= 1.0, $"evidence {after.Evidence}: the gold vote counts once the re-fit is in");
+        Assert.Equal(_harness.Time.GetUtcNow(), after.EstimatedAt);
     }
 
     [Fact]

@@ -29,8 +29,9 @@ public sealed partial class WeakLabeler : IWorkHandler
     internal static readonly TimeSpan RuleTimePerBatch = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// Time all the rules may spend on one batch (ten seconds): the batch holds the project's model, so no vote of the
-    /// project is recorded meanwhile, and the local work queue, so no other project's batch runs (event 3004).
+    /// Time all the rules may spend on one batch (ten seconds): the batch holds a worker of the work queue (the local
+    /// server runs one message at a time, so no other project's batch runs meanwhile) (event 3004). The project's model
+    /// is not held while the rules run.
     /// </summary>
     internal static readonly TimeSpan RulesTimePerBatch = TimeSpan.FromSeconds(10);
 
@@ -93,11 +94,33 @@ public sealed partial class WeakLabeler : IWorkHandler
     /// <param name="itemIds">The items; those no longer in <c>weak-labeling</c> are skipped.</param>
     /// <param name="cancellationToken">Cancels the step.</param>
     /// <returns>How many items were routed.</returns>
+    /// <remarks>
+    /// The rules run before the project's model is taken: they read only the items' text, and patterns may be slow (up
+    /// to <see cref="RulesTimePerBatch"/> a batch), while the model is what every vote and lease of the project waits
+    /// for. Under the model the items are read again, so a batch delivered twice at once routes each item once.
+    /// </remarks>
     public async Task<int> LabelAsync(string projectId, IReadOnlyList<string> itemIds, CancellationToken cancellationToken)
     {
+        Domain.Projects.Project project;
+        using (var peek = await _models.OpenAsync(projectId, cancellationToken).ConfigureAwait(false))
+        {
+            project = peek.Model.Project;
+        }
+
+        // Independent point reads: together, rather than one store round trip per item.
+        var ids = itemIds.Distinct(StringComparer.Ordinal).ToArray();
+        var pending = (await Task.WhenAll(ids.Select(id => _items.GetAsync(projectId, id, cancellationToken))).ConfigureAwait(false))
+            .OfType<Item>().Where(i => i.State == ItemState.WeakLabeling).ToArray();
+        if (pending.Length == 0)
+        {
+            return 0;
+        }
+
+        var ruleVotes = RunRules(project, pending);
+
         using var session = await _models.OpenAsync(projectId, cancellationToken).ConfigureAwait(false);
         var model = session.Model;
-        var project = model.Project;
+        project = model.Project;
         var policy = new DynamicOverlapPolicy(project.Routing);
         var tracks = await _labelers.GetMachineTracksAsync(projectId, cancellationToken).ConfigureAwait(false);
         var used = await _items.CountCrowdVotesAsync(projectId, cancellationToken).ConfigureAwait(false);
@@ -107,29 +130,15 @@ public sealed partial class WeakLabeler : IWorkHandler
         var votes = new List<Vote>();
         var events = new List<OutboxEvent>();
         var touched = new HashSet<string>(StringComparer.Ordinal);
-        var slowRules = new HashSet<string>(StringComparer.Ordinal);
-        var ruleTime = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
-        var rulesOff = false;
         var accepted = 0;
         try
         {
-            // Independent point reads: together, rather than one store round trip per item under the project's model.
-            var read = await Task.WhenAll(itemIds.Distinct(StringComparer.Ordinal).Select(id => _items.GetAsync(projectId, id, cancellationToken))).ConfigureAwait(false);
-            var batchStarted = _time.GetTimestamp();
-            for (var index = 0; index < read.Length; index++)
+            var read = await Task.WhenAll(pending.Select(i => _items.GetAsync(projectId, i.Id, cancellationToken))).ConfigureAwait(false);
+            foreach (var item in read)
             {
-                var item = read[index];
                 if (item is not { State: ItemState.WeakLabeling })
                 {
                     continue;
-                }
-
-                if (!rulesOff && project.Rules.Count > 0 && _time.GetElapsedTime(batchStarted) > RulesTimePerBatch)
-                {
-                    // The batch holds the project's model (no votes meanwhile) and the work queue: past this, the
-                    // remaining items go to the crowd without rule votes, which is always safe for the posterior.
-                    rulesOff = true;
-                    LogRulesOutOfTime(_logger, projectId, (long)RulesTimePerBatch.TotalMilliseconds, read.Length - index);
                 }
 
                 if (item.GoldLabel is { } gold)
@@ -137,39 +146,12 @@ public sealed partial class WeakLabeler : IWorkHandler
                     model.SetGold(item.Id, gold, now);
                 }
 
-                var machine = new List<(string LabelerId, string Label)>();
-                foreach (var rule in project.Rules)
+                var machine = ruleVotes[item.Id];
+                foreach (var (labelerId, label) in machine)
                 {
-                    if (rulesOff || slowRules.Contains(rule.Id))
-                    {
-                        continue;
-                    }
-
-                    var started = _time.GetTimestamp();
-                    var vote = rule.Vote(item.Text, out var timedOut);
-                    var spent = ruleTime[rule.Id] = ruleTime.GetValueOrDefault(rule.Id) + _time.GetElapsedTime(started);
-                    if (timedOut)
-                    {
-                        // One timeout per rule per batch, not one per item: the rule abstains on the rest.
-                        slowRules.Add(rule.Id);
-                        LogRuleTimedOut(_logger, projectId, rule.Id, item.Id);
-                    }
-                    else if (spent > RuleTimePerBatch)
-                    {
-                        // Slow on every item yet never over the match timeout: the same, once its share of the batch is spent.
-                        slowRules.Add(rule.Id);
-                        LogRuleOutOfTime(_logger, projectId, rule.Id, (long)spent.TotalMilliseconds, item.Id);
-                    }
-
-                    if (vote is not { } label)
-                    {
-                        continue;
-                    }
-
-                    model.Observe(item.Id, rule.LabelerId, label, now);
-                    votes.Add(new Vote(projectId, item.Id, rule.LabelerId, LabelerKind.Rule, label, now, null));
-                    machine.Add((rule.LabelerId, label));
-                    touched.Add(rule.LabelerId);
+                    model.Observe(item.Id, labelerId, label, now);
+                    votes.Add(new Vote(projectId, item.Id, labelerId, LabelerKind.Rule, label, now, null));
+                    touched.Add(labelerId);
                 }
 
                 var posterior = machine.Count > 0 || item.IsGold ? model.Posterior(item.Id) : null;
@@ -209,6 +191,62 @@ public sealed partial class WeakLabeler : IWorkHandler
 
         LogWeakLabeled(_logger, projectId, writes.Count, votes.Count, accepted);
         return writes.Count;
+    }
+
+    /// <summary>
+    /// Every rule's vote on every item, in rule order, within the time budgets: a rule past its match timeout or its
+    /// <see cref="RuleTimePerBatch"/> abstains on the rest of the batch, and once all rules have spent
+    /// <see cref="RulesTimePerBatch"/> the remaining items get no rule votes.
+    /// </summary>
+    private Dictionary<string, List<(string LabelerId, string Label)>> RunRules(Domain.Projects.Project project, IReadOnlyList<Item> items)
+    {
+        var ruleVotes = new Dictionary<string, List<(string LabelerId, string Label)>>(StringComparer.Ordinal);
+        var slowRules = new HashSet<string>(StringComparer.Ordinal);
+        var ruleTime = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
+        var rulesOff = false;
+        var batchStarted = _time.GetTimestamp();
+        for (var index = 0; index < items.Count; index++)
+        {
+            var item = items[index];
+            var machine = ruleVotes[item.Id] = [];
+            if (!rulesOff && project.Rules.Count > 0 && _time.GetElapsedTime(batchStarted) > RulesTimePerBatch)
+            {
+                // Past this the remaining items go to the crowd without rule votes, which is always safe for the posterior.
+                rulesOff = true;
+                LogRulesOutOfTime(_logger, project.Id, (long)RulesTimePerBatch.TotalMilliseconds, items.Count - index);
+            }
+
+            foreach (var rule in project.Rules)
+            {
+                if (rulesOff || slowRules.Contains(rule.Id))
+                {
+                    continue;
+                }
+
+                var started = _time.GetTimestamp();
+                var vote = rule.Vote(item.Text, out var timedOut);
+                var spent = ruleTime[rule.Id] = ruleTime.GetValueOrDefault(rule.Id) + _time.GetElapsedTime(started);
+                if (timedOut)
+                {
+                    // One timeout per rule per batch, not one per item: the rule abstains on the rest.
+                    slowRules.Add(rule.Id);
+                    LogRuleTimedOut(_logger, project.Id, rule.Id, item.Id);
+                }
+                else if (spent > RuleTimePerBatch)
+                {
+                    // Slow on every item yet never over the match timeout: the same, once its share of the batch is spent.
+                    slowRules.Add(rule.Id);
+                    LogRuleOutOfTime(_logger, project.Id, rule.Id, (long)spent.TotalMilliseconds, item.Id);
+                }
+
+                if (vote is { } label)
+                {
+                    machine.Add((rule.LabelerId, label));
+                }
+            }
+        }
+
+        return ruleVotes;
     }
 
     private static string? Best(IReadOnlyList<double>? posterior, IReadOnlyList<string> labels)

@@ -37,7 +37,7 @@ public sealed partial class VoteRecording
     // behind the project's others; one that fails takes the commits computed after it down with it (the model they
     // were computed from holds its vote). Two leases voted at once with one key would pass the replay check and fail
     // on the second key insert, so the second is refused here, as it would be once the first had been saved.
-    private readonly ConcurrentDictionary<(string Worker, string Key), string> _keysInFlight = new();
+    private readonly ConcurrentDictionary<(string Worker, string Key), KeyInFlight> _keysInFlight = new();
 
     /// <summary>Creates the use case.</summary>
     public VoteRecording(
@@ -79,26 +79,37 @@ public sealed partial class VoteRecording
         }
 
         var key = (workerId, idempotencyKey);
-        if (!_keysInFlight.TryAdd(key, leaseId))
+        while (true)
         {
-            if (_keysInFlight.TryGetValue(key, out var other) && !string.Equals(other, leaseId, StringComparison.Ordinal))
+            var mine = new KeyInFlight(leaseId);
+            if (_keysInFlight.TryAdd(key, mine))
+            {
+                try
+                {
+                    return await SubmitOnceAsync(leaseId, workerId, request, idempotencyKey, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _keysInFlight.TryRemove(KeyValuePair.Create(key, mine));
+                    mine.Done.TrySetResult();
+                }
+            }
+
+            if (!_keysInFlight.TryGetValue(key, out var other))
+            {
+                continue; // the holder finished between the two calls: register again
+            }
+
+            if (!string.Equals(other.LeaseId, leaseId, StringComparison.Ordinal))
             {
                 throw new IdempotencyKeyReusedException(
-                    $"Idempotency-Key '{InvalidRequestException.Echo(idempotencyKey)}' is being used for a vote on lease '{other}'; "
+                    $"Idempotency-Key '{InvalidRequestException.Echo(idempotencyKey)}' is being used for a vote on lease '{other.LeaseId}'; "
                     + $"this request is a vote on lease '{InvalidRequestException.Echo(leaseId)}'. Send each new vote with a new key.");
             }
 
-            // A retry of the same vote racing the first attempt: the lease's checks below settle it.
-            return await SubmitOnceAsync(leaseId, workerId, request, idempotencyKey, cancellationToken).ConfigureAwait(false);
-        }
-
-        try
-        {
-            return await SubmitOnceAsync(leaseId, workerId, request, idempotencyKey, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _keysInFlight.TryRemove(KeyValuePair.Create(key, leaseId));
+            // A retry of the same vote racing the first attempt: it waits for the first, then registers and finds the
+            // first's stored answer (or, if the first failed, votes itself). No request runs with the key unregistered.
+            await other.Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -311,6 +322,14 @@ public sealed partial class VoteRecording
 
     private static string JsonNamingPolicyName(ItemState state) =>
         System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(state.ToString());
+
+    // One request holding an idempotency key: the lease it votes on, and when it has finished.
+    private sealed class KeyInFlight(string leaseId)
+    {
+        public string LeaseId { get; } = leaseId;
+
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
 
     [LoggerMessage(EventId = 4101, Level = LogLevel.Debug, Message = "Vote on item {ItemId} of project {ProjectId} by {WorkerId}: {Step}")]
     private static partial void LogVoted(ILogger logger, string projectId, string itemId, string workerId, RoutingStep step);

@@ -34,7 +34,7 @@ public sealed class CosmosDocumentStore : IDocumentStore
     }
 
     /// <inheritdoc />
-    public async Task<bool> RecordIngestedAsync(Document document, CancellationToken cancellationToken)
+    public async Task<bool> TryRecordAsync(Document document, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(document);
         var partition = DocumentsPartition(document.ProjectId);

@@ -12,6 +12,9 @@ public enum PoisonedBlobOutcome
     /// <summary>The blob was replaced since the failing version (another ETag); the new version has its own event.</summary>
     Replaced,
 
+    /// <summary>The same bytes are recorded as ingested (the failure came after their record was written): the file was archived as their duplicate.</summary>
+    AlreadyIngested,
+
     /// <summary>The blob is gone (deleted, or already set aside by an earlier delivery of the message).</summary>
     Gone,
 }

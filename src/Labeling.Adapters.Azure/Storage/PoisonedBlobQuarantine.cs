@@ -74,13 +74,14 @@ public sealed partial class PoisonedBlobQuarantine
         var reason = "Ingest failed on this file at every attempt the Functions host made (host.json queues.maxDequeueCount), "
             + "so it was set aside instead of being retried for ever; it was not parsed again. The function app's log has the errors "
             + $"(exceptions of the Ingest function). Once the cause is fixed, upload the file again to {_documents.Name}/{name.ProjectId}/.";
-        if (await _ingestion.SetAsideAsync(stored, reason, cancellationToken).ConfigureAwait(false) is null)
+        var document = await _ingestion.SetAsideAsync(stored, reason, cancellationToken).ConfigureAwait(false);
+        if (document is null)
         {
             LogGone(_logger, blob.ContainerName, blob.BlobName);
             return PoisonedBlobOutcome.Gone;
         }
 
-        return PoisonedBlobOutcome.Quarantined;
+        return document.Status == Domain.Documents.DocumentStatus.Quarantined ? PoisonedBlobOutcome.Quarantined : PoisonedBlobOutcome.AlreadyIngested;
     }
 
     // The host writes ETag.ToString() (quoted); the docs show it bare. Either names the same version.

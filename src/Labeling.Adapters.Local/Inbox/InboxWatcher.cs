@@ -112,7 +112,7 @@ public sealed partial class InboxWatcher : BackgroundService
               + "while ingesting it. It was set aside so that it cannot stop the server again. Check the file; if it is genuine, report it with the server log."
             : $"Ingesting the file failed {attempts} times (WorkQueue:MaxAttempts); it was set aside. The server log has the errors (event 7101). "
               + "Once the cause is fixed, put the file back in the inbox.";
-        if (await _ingestion.SetAsideAsync(file, reason, cancellationToken).ConfigureAwait(false) is { } document)
+        if (await _ingestion.SetAsideAsync(file, reason, cancellationToken).ConfigureAwait(false) is { Status: Domain.Documents.DocumentStatus.Quarantined } document)
         {
             LogPoisonedQuarantined(_logger, file.ProjectId, document.Id, file.FileName, attempts, error);
         }

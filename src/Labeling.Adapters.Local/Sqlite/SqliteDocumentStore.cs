@@ -57,7 +57,7 @@ public sealed class SqliteDocumentStore : IDocumentStore
     }
 
     /// <inheritdoc />
-    public async Task<bool> RecordIngestedAsync(Document document, CancellationToken cancellationToken)
+    public async Task<bool> TryRecordAsync(Document document, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(document);
         // One statement: the insert, or the replacement of a quarantined record, happens for exactly one writer.

@@ -132,7 +132,7 @@ public sealed partial class DocumentIngestion
         // right when the step is re-run after a crash between the insert and the record.
         var added = await _items.CountFromDocumentAsync(project.Id, documentId, cancellationToken).ConfigureAwait(false);
         var document = new Document(project.Id, documentId, stored.FileName, hash, DocumentStatus.Ingested, null, added, parsed.Count - added, now);
-        if (!await _documents.RecordIngestedAsync(document, cancellationToken).ConfigureAwait(false))
+        if (!await _documents.TryRecordAsync(document, cancellationToken).ConfigureAwait(false))
         {
             // The same bytes were ingested at the same time by another upload or delivery, which recorded them first:
             // this one is the duplicate (its items were deduplicated), as if it had come a moment later.
@@ -175,7 +175,8 @@ public sealed partial class DocumentIngestion
     /// <param name="stored">The file.</param>
     /// <param name="reason">Why it was set aside, for the document record and the reason file.</param>
     /// <param name="cancellationToken">Cancels the step.</param>
-    /// <returns>The quarantined document, or null when the file is gone.</returns>
+    /// <returns>The quarantined document; the ingested record when the same bytes are recorded as ingested (the file was
+    /// archived as their duplicate, not quarantined); or null when the file is gone.</returns>
     public async Task<Document?> SetAsideAsync(StoredDocument stored, string reason, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(stored);
@@ -197,9 +198,15 @@ public sealed partial class DocumentIngestion
     private async Task<DocumentIngestResult> QuarantineAsync(StoredDocument stored, string hash, string reason, CancellationToken cancellationToken)
     {
         var document = new Document(stored.ProjectId, Document.IdFor(hash), stored.FileName, hash, DocumentStatus.Quarantined, reason, 0, 0, _time.GetUtcNow());
-        if (await _projects.GetAsync(stored.ProjectId, cancellationToken).ConfigureAwait(false) is not null)
+        if (await _projects.GetAsync(stored.ProjectId, cancellationToken).ConfigureAwait(false) is not null
+            && !await _documents.TryRecordAsync(document, cancellationToken).ConfigureAwait(false))
         {
-            await _documents.UpsertAsync(document, cancellationToken).ConfigureAwait(false);
+            // These bytes are recorded as ingested (another upload or delivery of them got there first, or this copy was
+            // set aside after its own ingest was recorded): their items stand, and this copy is a duplicate.
+            var ingested = await _documents.GetAsync(stored.ProjectId, document.Id, cancellationToken).ConfigureAwait(false) ?? document;
+            await _source.ArchiveAsync(stored, ingested.Status, ingested.Reason, cancellationToken).ConfigureAwait(false);
+            LogDuplicateDocument(_logger, stored.ProjectId, document.Id, stored.FileName);
+            return new DocumentIngestResult(ingested, AlreadyKnown: true);
         }
 
         await _source.ArchiveAsync(stored, DocumentStatus.Quarantined, reason, cancellationToken).ConfigureAwait(false);

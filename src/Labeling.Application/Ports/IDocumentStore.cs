@@ -25,12 +25,13 @@ public interface IDocumentStore
     Task UpsertAsync(Document document, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Writes the record of a document just ingested, unless a record of it that is not quarantined exists: two
-    /// deliveries or uploads of the same bytes at once both ingest them (the items are deduplicated) and the first
-    /// record written is the one that stands.
+    /// Writes the record of a document just ingested or quarantined, unless a record of the same bytes that is not
+    /// quarantined exists: two deliveries or uploads of the same bytes at once both ingest them (the items are
+    /// deduplicated) and the first record written is the one that stands, and bytes recorded as ingested are never
+    /// recorded as quarantined afterwards (under a name the parsers refuse, or set aside as poisoned).
     /// </summary>
-    /// <param name="document">The record (status ingested).</param>
+    /// <param name="document">The record.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <returns>True when this call wrote the record; false when another had (read it with <see cref="GetAsync"/>).</returns>
-    Task<bool> RecordIngestedAsync(Document document, CancellationToken cancellationToken);
+    Task<bool> TryRecordAsync(Document document, CancellationToken cancellationToken);
 }

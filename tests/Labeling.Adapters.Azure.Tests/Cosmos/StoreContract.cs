@@ -268,23 +268,23 @@ public abstract class StoreContract
     }
 
     [Fact]
-    public async Task RecordIngestedAsync_OneWriterWinsAQuarantineIsReplacedAndAnIngestedRecordStands()
+    public async Task TryRecordAsync_OneWriterWinsAQuarantineIsReplacedAndAnIngestedRecordStands()
     {
         // Eight uploads of the same bytes at once each ingested them and each answered 201 "created".
         var s = await CreateAsync();
         Document Ingested(int items) => new("p1", "doc_same", "comments.csv", "hash", DocumentStatus.Ingested, null, items, 0, T0);
 
-        var first = await Task.WhenAll(Enumerable.Range(1, 8).Select(n => Task.Run(() => s.Documents.RecordIngestedAsync(Ingested(n), CancellationToken.None))));
+        var first = await Task.WhenAll(Enumerable.Range(1, 8).Select(n => Task.Run(() => s.Documents.TryRecordAsync(Ingested(n), CancellationToken.None))));
 
         Assert.Single(first, written => written);
         var stood = (await s.Documents.GetAsync("p1", "doc_same", CancellationToken.None))!;
         Assert.Equal(DocumentStatus.Ingested, stood.Status);
-        Assert.False(await s.Documents.RecordIngestedAsync(Ingested(99), CancellationToken.None));
+        Assert.False(await s.Documents.TryRecordAsync(Ingested(99), CancellationToken.None));
         Assert.Equal(stood.ItemCount, (await s.Documents.GetAsync("p1", "doc_same", CancellationToken.None))!.ItemCount);
 
         // Bytes once quarantined (for their name) are recorded as ingested when read under a name that parses.
         await s.Documents.UpsertAsync(new Document("p1", "doc_q", "x.exe", "hash2", DocumentStatus.Quarantined, "'.exe' files are not supported.", 0, 0, T0), CancellationToken.None);
-        Assert.True(await s.Documents.RecordIngestedAsync(new Document("p1", "doc_q", "x.csv", "hash2", DocumentStatus.Ingested, null, 3, 0, T0), CancellationToken.None));
+        Assert.True(await s.Documents.TryRecordAsync(new Document("p1", "doc_q", "x.csv", "hash2", DocumentStatus.Ingested, null, 3, 0, T0), CancellationToken.None));
         Assert.Equal(DocumentStatus.Ingested, (await s.Documents.GetAsync("p1", "doc_q", CancellationToken.None))!.Status);
     }
 

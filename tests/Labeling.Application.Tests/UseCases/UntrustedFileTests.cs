@@ -296,6 +296,25 @@ public sealed class UntrustedFileTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task SetAside_OfBytesAlreadyIngested_LeavesTheIngestedRecordAndArchivesTheCopyAsADuplicate()
+    {
+        // A copy of ingested bytes set aside as poisoned (the inbox after WorkQueue:MaxAttempts, IngestPoisoned on Azure)
+        // overwrote the ingested record with a quarantine of 0 items while its items were being labeled (review of the change).
+        await _harness.CreateProjectAsync(LabelingHarness.SpamProject());
+        var csv = await _harness.IngestAsync("spam", "comments.csv", Csv);
+        using var content = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(Csv));
+        var copy = await _harness.Get<FolderDocumentSource>().SaveUploadAsync("spam", "comments.csv", content, CancellationToken.None);
+
+        var set = await _harness.Get<Documents.DocumentIngestion>().SetAsideAsync(copy, "poisoned", CancellationToken.None);
+
+        Assert.Equal(DocumentStatus.Ingested, set!.Status);
+        var record = await _harness.Get<IDocumentStore>().GetAsync("spam", csv.Document.Id, CancellationToken.None);
+        Assert.Equal((DocumentStatus.Ingested, csv.Document.ItemCount), (record!.Status, record.ItemCount));
+        Assert.False(File.Exists(copy.Location));
+        Assert.False(Directory.Exists(Path.Combine(_harness.DataDirectory, "quarantine", "spam")) && Directory.GetFiles(Path.Combine(_harness.DataDirectory, "quarantine", "spam")).Length > 0);
+    }
+
     private InboxWatcher WatcherLoggingTo(Labeling.TestSupport.Logging.LogCollector logs)
     {
         var factory = new Microsoft.Extensions.Logging.LoggerFactory([logs]);

@@ -89,12 +89,14 @@ public sealed record LabelSchema(TaskKind Kind, IReadOnlyList<LabelDefinition> L
         return errors;
     }
 
-    // Control, format and separator characters, and the default-ignorable ones of other categories that render as
+    // Control, format and separator characters, code points Unicode has not assigned (most of the default-ignorable
+    // ones render as nothing, e.g. U+2065, U+E0080), and the assigned default-ignorable ones of other categories that render as
     // nothing: variation selectors (U+FE00–FE0F, U+E0100–E01EF, Mongolian U+180B–180F), the combining grapheme joiner
     // U+034F and the Hangul fillers. "spam" and "spam" + U+FE0F look the same to a worker.
     private static bool IsInvisible(System.Text.Rune r) => Rune.GetUnicodeCategory(r) is
         System.Globalization.UnicodeCategory.Control or System.Globalization.UnicodeCategory.Format
         or System.Globalization.UnicodeCategory.LineSeparator or System.Globalization.UnicodeCategory.ParagraphSeparator
+        or System.Globalization.UnicodeCategory.OtherNotAssigned
         || r.Value is 0x034F or 0x115F or 0x1160 or 0x17B4 or 0x17B5 or (>= 0x180B and <= 0x180F) or 0x3164 or 0xFFA0
             or (>= 0xFE00 and <= 0xFE0F) or (>= 0xE0100 and <= 0xE01EF);
 

@@ -44,6 +44,8 @@ public sealed class ProjectValidationTests
     [InlineData("spam\U000E0100", "control or format characters")] // supplementary variation selector
     [InlineData("sp\u034Fam", "control or format characters")] // combining grapheme joiner
     [InlineData("\u3164", "control or format characters")] // Hangul filler: looks like nothing at all
+    [InlineData("spam\u2065", "control or format characters")] // unassigned, default ignorable (review of the change)
+    [InlineData("spam\U000E0080", "control or format characters")] // unassigned, default ignorable
     public void Validate_LabelWithInvisibleCharacters_Explains(string label, string expected)
     {
         var error = Assert.Single(Project(TaskKind.SingleLabel, "ham", label).Validate());

@@ -127,6 +127,12 @@ public sealed partial class CrowdWorkflows
                 LogWorkflowNotStarted(_logger, lease.ProjectId, lease.ItemId, start);
             }
         }
+        catch (RpcException ex)
+        {
+            // The task hub did not take the event (unavailable, timed out): the vote stands, and answering 500 would only
+            // make the client retry into a replay. The workflow reads the item at its lease timer instead.
+            LogVoteNotRaised(_logger, lease.ProjectId, lease.ItemId, ex);
+        }
     }
 
     [LoggerMessage(EventId = 9102, Level = LogLevel.Warning, Message = "Item {ItemId} of project {ProjectId} had no running crowd workflow when a vote came ({Status}); starting one")]
@@ -134,6 +140,9 @@ public sealed partial class CrowdWorkflows
 
     [LoggerMessage(EventId = 9103, Level = LogLevel.Error, Message = "Could not start the crowd workflow of item {ItemId} of project {ProjectId} after a vote; its next vote tries again")]
     private static partial void LogWorkflowNotStarted(ILogger logger, string projectId, string itemId, Exception exception);
+
+    [LoggerMessage(EventId = 9104, Level = LogLevel.Error, Message = "The vote on item {ItemId} of project {ProjectId} is recorded but its crowd workflow could not be told; it reads the item when its lease timer fires")]
+    private static partial void LogVoteNotRaised(ILogger logger, string projectId, string itemId, Exception exception);
 
     [LoggerMessage(EventId = 9101, Level = LogLevel.Information, Message = "Started {Count} crowd workflows in project {ProjectId}")]
     private static partial void LogStarted(ILogger logger, string projectId, int count);

@@ -59,6 +59,12 @@ public sealed class VoteWithoutWorkflowTests(AzuriteFixture azurite, CosmosEmula
 
         // The item's votes are all there: the two refused events lost nothing.
         Assert.Equal(2, (await items.GetAsync(project, item.Id, CancellationToken.None))!.CrowdVotes);
+
+        // The task hub out of reach: the recorded vote is still answered as recorded, not with a 500 a retry would replay.
+        durable.Unavailable = true;
+        await VoteAsync(host, "cyd", item.Id);
+        Assert.Equal(3, durable.Refused);
+        Assert.Equal(3, (await items.GetAsync(project, item.Id, CancellationToken.None))!.CrowdVotes);
     }
 
     private static async Task VoteAsync(FunctionsTestHost host, string worker, string itemId)

@@ -16,8 +16,17 @@ internal sealed class StorageBackendRaiseEvents(DurableTaskClient inner) : Durab
     /// <summary>Events refused because the instance did not exist or had ended.</summary>
     public int Refused;
 
+    /// <summary>Whether the task hub is out of reach: every event is refused with Unavailable.</summary>
+    public bool Unavailable { get; set; }
+
     public override async Task RaiseEventAsync(string instanceId, string eventName, object? eventPayload = null, CancellationToken cancellation = default)
     {
+        if (Unavailable)
+        {
+            Interlocked.Increment(ref Refused);
+            throw new RpcException(new Status(StatusCode.Unavailable, "The task hub did not answer."));
+        }
+
         var instance = await inner.GetInstanceAsync(instanceId, cancellation);
         if (instance is null)
         {

@@ -132,15 +132,15 @@ internal sealed class SqliteCommitWriter
         var at = command.Parameters.Add("$at", SqliteType.Integer);
         var lease = command.Parameters.Add("$lease", SqliteType.Text);
 
-        // Each labeler's own count (a worker's statistics read it) on the labeler's row, which a label vote rewrites anyway.
+        // Each labeler's own count (a worker's statistics read it) on the labeler's row, which a label vote rewrites anyway;
+        // its unsure answers are counted there by a trigger (SqliteSchema.UnsureTrigger).
         var count = Command("""
-            INSERT INTO labelers (project_id, labeler_id, kind, votes, unsure) VALUES ($p, $l, $kind, 1, $u)
-            ON CONFLICT (project_id, labeler_id) DO UPDATE SET votes = votes + 1, unsure = unsure + excluded.unsure
+            INSERT INTO labelers (project_id, labeler_id, kind, votes) VALUES ($p, $l, $kind, 1)
+            ON CONFLICT (project_id, labeler_id) DO UPDATE SET votes = votes + 1
             """);
         count.Add("$p", _projectId);
         var countLabeler = count.Parameters.Add("$l", SqliteType.Text);
         var countKind = count.Parameters.Add("$kind", SqliteType.Text);
-        var countUnsure = count.Parameters.Add("$u", SqliteType.Integer);
         foreach (var vote in commit.Votes)
         {
             item.Value = vote.ItemId;
@@ -152,7 +152,6 @@ internal sealed class SqliteCommitWriter
             command.ExecuteNonQuery();
             countLabeler.Value = vote.LabelerId;
             countKind.Value = kind.Value;
-            countUnsure.Value = vote.Label is null ? 1 : 0;
             count.ExecuteNonQuery();
         }
 

@@ -21,6 +21,18 @@ internal static class SqliteSchema
             WHERE completed_at IS NULL AND released_at IS NULL;
         """;
 
+    /// <summary>
+    /// Counts an unsure answer (a vote without a label) on its labeler's row as the vote is inserted. The row is made
+    /// if needed; the commit's own upsert then counts the vote itself.
+    /// </summary>
+    internal const string UnsureTrigger = """
+        CREATE TRIGGER IF NOT EXISTS tr_votes_unsure AFTER INSERT ON votes WHEN NEW.label IS NULL
+        BEGIN
+            INSERT OR IGNORE INTO labelers (project_id, labeler_id, kind) VALUES (NEW.project_id, NEW.labeler_id, NEW.kind);
+            UPDATE labelers SET unsure = unsure + 1 WHERE project_id = NEW.project_id AND labeler_id = NEW.labeler_id;
+        END;
+        """;
+
     public const string Script = """
         CREATE TABLE IF NOT EXISTS projects (
             id TEXT PRIMARY KEY,
@@ -150,6 +162,8 @@ internal static class SqliteSchema
             await alter.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        // Each labeler's unsure answers are counted by a trigger on the votes table rather than by the commit, so that a
+        // server from before the count, run on this database, keeps it too (its commits insert votes the same way).
         if (!await HasColumnAsync(connection, "labelers", "unsure", cancellationToken).ConfigureAwait(false))
         {
             // Each labeler's "unsure" answers (a worker who mostly answers unsure is retired, WorkerRetirement.MostlyUnsure),
@@ -162,6 +176,11 @@ internal static class SqliteSchema
                 COMMIT;
                 """);
             await alter.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await using (var trigger = SqliteValues.Command(connection, UnsureTrigger))
+        {
+            await trigger.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
         // Indexes no query uses any more; each cost a page write per vote. ix_leases_worker held every lease a

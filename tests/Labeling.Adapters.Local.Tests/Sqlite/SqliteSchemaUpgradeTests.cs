@@ -175,6 +175,30 @@ public sealed class SqliteSchemaUpgradeTests : IDisposable
         Assert.Equal(new LabelerVotes(4, 3), await restarted.CountVotesByAsync("p1", "worker:alice", CancellationToken.None));
     }
 
+    [Fact]
+    public async Task UnsureAnswers_WrittenByAServerFromBeforeTheirCount_AreCountedAllTheSame()
+    {
+        // An older server run on an upgraded database inserts votes and counts them, but knows nothing of unsure counts.
+        var path = Path.Combine(_folder, "labeling.db");
+        var database = new SqliteDatabase(path);
+        var items = new SqliteItemStore(database, TimeProvider.System);
+        await items.CommitAsync(new ItemCommit("p1") { Votes = [new Vote("p1", "itm_a", "worker:alice", LabelerKind.Worker, null, DateTimeOffset.UnixEpoch, null)] }, CancellationToken.None);
+        database.Dispose();
+        SqliteConnection.ClearAllPools();
+
+        await ExecuteAsync(path, """
+            INSERT INTO votes (project_id, item_id, labeler_id, kind, label, at) VALUES ('p1', 'itm_b', 'worker:alice', 'worker', NULL, 0);
+            UPDATE labelers SET votes = votes + 1 WHERE project_id = 'p1' AND labeler_id = 'worker:alice';
+            INSERT INTO votes (project_id, item_id, labeler_id, kind, label, at) VALUES ('p1', 'itm_b', 'worker:bob', 'worker', NULL, 0);
+            INSERT INTO labelers (project_id, labeler_id, kind, votes) VALUES ('p1', 'worker:bob', 'worker', 1)
+                ON CONFLICT (project_id, labeler_id) DO UPDATE SET votes = votes + 1;
+            """);
+
+        var restarted = new SqliteItemStore(new SqliteDatabase(path), TimeProvider.System);
+        Assert.Equal(new LabelerVotes(2, 2), await restarted.CountVotesByAsync("p1", "worker:alice", CancellationToken.None));
+        Assert.Equal(new LabelerVotes(1, 1), await restarted.CountVotesByAsync("p1", "worker:bob", CancellationToken.None));
+    }
+
     private static async Task ExecuteAsync(string path, string sql)
     {
         await using var connection = new SqliteConnection($"Data Source={path}");

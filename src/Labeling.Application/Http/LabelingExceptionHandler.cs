@@ -72,10 +72,31 @@ internal sealed partial class LabelingExceptionHandler : IExceptionHandler
 
     private static string Describe(BadHttpRequestException exception)
     {
+        // A route or query value that is not of its parameter's type: say which parameter and what it takes, not the .NET type.
+        if (BindFailure().Match(exception.Message) is { Success: true } bind)
+        {
+            var name = bind.Groups["name"].Value;
+            var value = InvalidRequestException.Echo(bind.Groups["value"].Value);
+            var wanted = bind.Groups["type"].Value switch
+            {
+                "int" or "Nullable<int>" or "long" or "Nullable<long>" => "a whole number",
+                "bool" or "Nullable<bool>" => "true or false",
+                "double" or "Nullable<double>" => "a number",
+                "DateTimeOffset" or "Nullable<DateTimeOffset>" => "a date and time (ISO 8601)",
+                _ => "a value of another form",
+            };
+            return value.Length == 0
+                ? $"'{name}' is empty; give {wanted}, or leave the parameter out."
+                : $"'{name}' is '{value}'; give {wanted}.";
+        }
+
         // Binding failures wrap the JSON reader's message, which says where the body went wrong.
         var inner = exception.InnerException is JsonException json ? $" {Reason(json)}" : string.Empty;
         return exception.Message + inner;
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^Failed to bind parameter \"(?<type>[^\"]+) (?<name>[^\" ]+)\" from \"(?<value>.*)\"\\.$", System.Text.RegularExpressions.RegexOptions.Singleline, 1000)]
+    private static partial System.Text.RegularExpressions.Regex BindFailure();
 
     // The serializer names the .NET type it wanted ("could not be converted to System.Collections.Generic.IReadOnlyList`1[…]");
     // the caller needs the place in the body, which its path gives.

@@ -20,7 +20,7 @@ public sealed record ProjectReliability(
 
     /// <summary>
     /// When <see cref="Evidence"/>, <see cref="Accuracy"/> and <see cref="Confusion"/> were estimated: the project's last
-    /// re-fit (hourly by default) or the server's start. They do not move vote by vote, which would tell a worker which
+    /// re-fit (hourly by default) or, before one, the first time since it started the server loaded the project's model. They do not move vote by vote, which would tell a worker which
     /// items were gold; <see cref="Votes"/> and <see cref="Retired"/> are current.
     /// </summary>
     public DateTimeOffset EstimatedAt { get; init; }

@@ -365,6 +365,17 @@ public sealed class BadInputTests : IAsyncLifetime
         Assert.Equal(4 + 200, progress["items"]!.GetValue<int>());
     }
 
+    [Theory]
+    [InlineData("limit=", "'limit' is empty; give a whole number, or leave the parameter out.")]
+    [InlineData("limit=ten", "'limit' is 'ten'; give a whole number.")]
+    public async Task ListItems_LimitNotANumber_SaysWhichParameterAndWhatItTakes(string query, string detail)
+    {
+        // The README's row was copied with "&after=&limit=" and the answer named a .NET type (newcomer's read).
+        var problem = await (await Admin.GetAsync($"/api/projects/{Project}/items?state=needs-review&after=&{query}")).ExpectProblemAsync(HttpStatusCode.BadRequest);
+
+        Assert.Equal(detail, problem["detail"]!.GetValue<string>());
+    }
+
     [Fact]
     public async Task Responses_CarryNoSniff_AndApiAnswersAreNotStored()
     {

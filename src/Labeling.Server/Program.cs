@@ -36,6 +36,7 @@ try
     app.Services.GetRequiredService<DataFolderLock>().Take();
     // The signing key exists from the first start, not from the first request that checks a token.
     _ = app.Services.GetRequiredService<LocalSigningKey>();
+    UnknownSettings.Report(app.Configuration, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(UnknownSettings).FullName!));
 }
 catch (Exception ex) when (ex is DataFolderInUseException or OptionsValidationException or InvalidOperationException or AggregateException)
 {

@@ -23,4 +23,18 @@ public sealed class BadSettingTests
         Assert.DoesNotContain("Unhandled exception", server.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", server.Output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Start_WithAMisspelledSetting_RunsAndWarnsNamingItAndTheKeysItsSectionTakes()
+    {
+        // --Labeling:LeaseDuraton was ignored without a word: the server ran with the default lease.
+        using var data = new TempFolder();
+        using var server = new ServerProcess(data.Path, ServerProcess.FreePort(), "--Labeling:CreateDemoProject=false", "--Labeling:LeaseDuraton=00:01:00");
+
+        await server.StartAsync();
+
+        Assert.Contains("The setting Labeling:LeaseDuraton is not one the server reads and is ignored", server.Output, StringComparison.Ordinal);
+        Assert.Contains("LeaseDuration", server.Output[server.Output.IndexOf("Its section takes", StringComparison.Ordinal)..], StringComparison.Ordinal);
+        Assert.Single(server.Output.Split('\n'), line => line.Contains("UnknownSettings[1004]", StringComparison.Ordinal));
+    }
 }

@@ -27,4 +27,28 @@ internal static class OwnerOnlyDirectory
 
         Directory.CreateDirectory(full, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
+
+    /// <summary>Creates an empty file owner-only (0600 on Unix) unless it exists; an existing file is not changed.</summary>
+    /// <param name="path">The file.</param>
+    public static void CreateFile(string path)
+    {
+        if (OperatingSystem.IsWindows() || File.Exists(path))
+        {
+            return;
+        }
+
+        try
+        {
+            using var _ = new FileStream(path, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            });
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            // Made meanwhile by someone else (another process opening the same database): theirs stands.
+        }
+    }
 }

@@ -204,6 +204,9 @@ public sealed class SqliteDatabase : IDisposable
             }
 
             OwnerOnlyDirectory.Create(Path.GetDirectoryName(FilePath)!);
+            // Owner-only from its first byte (SQLite gives the -wal and -shm files the database's mode): it holds every
+            // text, label and vote, also when the data folder is one the user made readable by others.
+            OwnerOnlyDirectory.CreateFile(FilePath);
             var connection = await OpenRawAsync(cancellationToken).ConfigureAwait(false);
             await using (connection.ConfigureAwait(false))
             {

@@ -19,11 +19,7 @@ public sealed class CollectVotesOrchestrationTests
         await using var host = await StartAsync(item);
         var id = await StartAsync(host, routing, TimeSpan.FromMinutes(5));
 
-        for (var n = 0; n < 6 && item.Completions.IsEmpty; n++)
-        {
-            await host.Client.RaiseEventAsync(id, CollectVotesOrchestration.VoteSubmittedEvent, new VoteSubmitted($"lse_{n}", $"worker:w{n}", "spam"));
-            await WaitUntilAsync(() => item.CrowdVotes > n || !item.Completions.IsEmpty);
-        }
+        await VoteUntilDoneAsync(host, item, id, "spam", 6);
 
         var result = await OutputAsync(host, id);
         Assert.Equal(RoutingStep.Decide, result.Step);
@@ -48,11 +44,7 @@ public sealed class CollectVotesOrchestrationTests
 
         await using var host = await StartAsync(item);
         var id = await StartAsync(host, routing, TimeSpan.FromMinutes(5));
-        for (var n = 0; n < 6 && item.Completions.IsEmpty; n++)
-        {
-            await host.Client.RaiseEventAsync(id, CollectVotesOrchestration.VoteSubmittedEvent, new VoteSubmitted($"lse_{n}", $"worker:w{n}", "spam"));
-            await WaitUntilAsync(() => item.CrowdVotes > n || !item.Completions.IsEmpty);
-        }
+        await VoteUntilDoneAsync(host, item, id, "spam", 6);
 
         var result = await OutputAsync(host, id);
         Assert.Equal(3, Volatile.Read(ref item.Failed));
@@ -70,11 +62,7 @@ public sealed class CollectVotesOrchestrationTests
         var id = await StartAsync(host, routing, TimeSpan.FromMilliseconds(300));
 
         await WaitUntilAsync(() => Volatile.Read(ref item.ReturnedToPool) >= 1);
-        for (var n = 0; n < 5 && item.Completions.IsEmpty; n++)
-        {
-            await host.Client.RaiseEventAsync(id, CollectVotesOrchestration.VoteSubmittedEvent, new VoteSubmitted($"lse_{n}", $"worker:w{n}", "ham"));
-            await WaitUntilAsync(() => item.CrowdVotes > n || !item.Completions.IsEmpty);
-        }
+        await VoteUntilDoneAsync(host, item, id, "ham", 5);
 
         var result = await OutputAsync(host, id);
         Assert.Equal(RoutingStep.Decide, result.Step);
@@ -134,11 +122,7 @@ public sealed class CollectVotesOrchestrationTests
         await using var host = await StartAsync(item);
         var id = await StartAsync(host, new RoutingSettings { MinCrowdVotes = 2, CrowdTarget = 0.8, MaxCrowdVotes = 8 }, TimeSpan.FromMinutes(5));
 
-        for (var n = 0; n < 8 && item.Completions.IsEmpty; n++)
-        {
-            await host.Client.RaiseEventAsync(id, CollectVotesOrchestration.VoteSubmittedEvent, new VoteSubmitted($"lse_{n}", $"worker:w{n}", "spam"));
-            await WaitUntilAsync(() => item.CrowdVotes > n || !item.Completions.IsEmpty);
-        }
+        await VoteUntilDoneAsync(host, item, id, "spam", 8);
 
         var result = await OutputAsync(host, id);
         Assert.True(item.CrowdVotes > 2, $"the handler decided after {item.CrowdVotes} votes; the test needs it to want more than two");
@@ -157,11 +141,7 @@ public sealed class CollectVotesOrchestrationTests
         await using var host = await StartAsync(item);
         var id = await StartAsync(host, new RoutingSettings { MinCrowdVotes = 2, CrowdTarget = 0.9999, MaxCrowdVotes = 8 }, TimeSpan.FromMinutes(5));
 
-        for (var n = 0; n < 8 && item.Completions.IsEmpty; n++)
-        {
-            await host.Client.RaiseEventAsync(id, CollectVotesOrchestration.VoteSubmittedEvent, new VoteSubmitted($"lse_{n}", $"worker:w{n}", "ham"));
-            await WaitUntilAsync(() => item.CrowdVotes > n || !item.Completions.IsEmpty);
-        }
+        await VoteUntilDoneAsync(host, item, id, "ham", 8);
 
         var result = await OutputAsync(host, id);
         Assert.Equal(2, item.CrowdVotes);
@@ -209,6 +189,17 @@ public sealed class CollectVotesOrchestrationTests
         var metadata = await host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, cts.Token);
         Assert.Equal(OrchestrationRuntimeStatus.Completed, metadata.RuntimeStatus);
         return metadata.ReadOutputAs<CollectVotesResult>() ?? throw new InvalidOperationException("The workflow returned no result.");
+    }
+
+    // Worker w0, w1, … vote the label one after another, each vote observed before the next, until the item is completed or
+    // the votes run out.
+    private static async Task VoteUntilDoneAsync(DurableTaskTestHost host, CrowdItemFake item, string id, string label, int votes)
+    {
+        for (var n = 0; n < votes && item.Completions.IsEmpty; n++)
+        {
+            await host.Client.RaiseEventAsync(id, CollectVotesOrchestration.VoteSubmittedEvent, new VoteSubmitted($"lse_{n}", $"worker:w{n}", label));
+            await WaitUntilAsync(() => item.CrowdVotes > n || !item.Completions.IsEmpty);
+        }
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)

@@ -16,7 +16,7 @@ namespace Labeling.Adapters.Local.Inbox;
 /// </summary>
 /// <remarks>
 /// Only regular files in real project folders are read or moved. A symbolic link in the inbox — a file or a project
-/// folder — is left alone (<see cref="ListInboxAsync(Action{string}, CancellationToken)"/> reports it): whoever may drop
+/// folder — is left alone (<see cref="ListInboxAsync(Action{string, string}, CancellationToken)"/> reports it): whoever may drop
 /// files there could otherwise hand the server any file it can read (its signing key, served to workers as a task) or
 /// have it move the files of any folder it can write into quarantine. The check is repeated when a file is opened and
 /// again, on Linux, on the opened handle, since a listed file can be swapped for a link before its message is run.
@@ -57,15 +57,16 @@ public sealed partial class FolderDocumentSource : IDocumentSource
     }
 
     /// <inheritdoc />
-    public IAsyncEnumerable<StoredDocument> ListInboxAsync(CancellationToken cancellationToken) => ListInboxAsync(_ => { }, cancellationToken);
+    public IAsyncEnumerable<StoredDocument> ListInboxAsync(CancellationToken cancellationToken) => ListInboxAsync((_, _) => { }, cancellationToken);
 
     /// <summary>Lists the settled files of every project folder in the inbox.</summary>
-    /// <param name="skippedLink">Called with the path of each symbolic link found (a project folder or a file), which is not listed.</param>
+    /// <param name="skipped">Called with the path and kind of each entry that is not listed: a symbolic link (a project folder
+    /// or a file), or a file that is not a regular one (a named pipe, socket or device, which would block the reader).</param>
     /// <param name="cancellationToken">Stops the listing.</param>
     /// <returns>The files.</returns>
-    public async IAsyncEnumerable<StoredDocument> ListInboxAsync(Action<string> skippedLink, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<StoredDocument> ListInboxAsync(Action<string, string> skipped, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(skippedLink);
+        ArgumentNullException.ThrowIfNull(skipped);
         await Task.Yield();
         if (!Directory.Exists(InboxDirectory))
         {
@@ -77,7 +78,7 @@ public sealed partial class FolderDocumentSource : IDocumentSource
         {
             if (new DirectoryInfo(projectFolder).LinkTarget is not null)
             {
-                skippedLink(projectFolder);
+                skipped(projectFolder, LinkKind);
                 continue;
             }
 
@@ -87,7 +88,14 @@ public sealed partial class FolderDocumentSource : IDocumentSource
                 var info = new FileInfo(path);
                 if (info.LinkTarget is not null)
                 {
-                    skippedLink(path);
+                    skipped(path, LinkKind);
+                    continue;
+                }
+
+                // A pipe, socket or device has no length; an empty regular file is listed (and quarantined as empty).
+                if (info.Length == 0 && !RegularFile.Is(path))
+                {
+                    skipped(path, "not a regular file (a named pipe, socket or device)");
                     continue;
                 }
 
@@ -111,14 +119,21 @@ public sealed partial class FolderDocumentSource : IDocumentSource
             return Task.FromResult<Stream?>(null);
         }
 
-        FileStream stream;
+        FileStream? stream;
         try
         {
-            stream = new FileStream(document.Location, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, useAsync: true);
+            // Never blocks on a pipe swapped in after the listing, and on Linux refuses a final link at the open itself.
+            stream = RegularFile.OpenRead(document.Location);
         }
         catch (FileNotFoundException)
         {
             // Moved away between the check and the open by an earlier delivery of the same message.
+            return Task.FromResult<Stream?>(null);
+        }
+
+        if (stream is null)
+        {
+            LogNotRegularFile(_logger, document.Location);
             return Task.FromResult<Stream?>(null);
         }
 
@@ -135,6 +150,8 @@ public sealed partial class FolderDocumentSource : IDocumentSource
     /// Whether the path is a regular file, not a link, directly in a project folder that is not a link, directly in the
     /// inbox or the uploads folder: the only places this source reads or moves files from. Logs a refusal.
     /// </summary>
+    private const string LinkKind = "a symbolic link";
+
     private bool IsRegularFileInPlace(string location)
     {
         var file = new FileInfo(location);

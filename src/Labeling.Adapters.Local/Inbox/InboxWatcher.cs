@@ -57,7 +57,7 @@ public sealed partial class InboxWatcher : BackgroundService
     {
         await PrepareFoldersAsync(cancellationToken).ConfigureAwait(false);
         var found = 0;
-        await foreach (var file in _source.ListInboxAsync(ReportLink, cancellationToken).ConfigureAwait(false))
+        await foreach (var file in _source.ListInboxAsync(ReportSkipped, cancellationToken).ConfigureAwait(false))
         {
             var stamp = File.GetLastWriteTimeUtc(file.Location).Ticks;
             var key = $"inbox:{file.Location}:{file.Length}:{stamp}";
@@ -94,12 +94,12 @@ public sealed partial class InboxWatcher : BackgroundService
         }
     }
 
-    // A link is never read (FolderDocumentSource says why); whoever made it hears so once, not at every scan.
-    private void ReportLink(string path)
+    // A link or a pipe is never read (FolderDocumentSource says why); whoever made it hears so once, not at every scan.
+    private void ReportSkipped(string path, string kind)
     {
         if (_reportedStrays.Add(path))
         {
-            LogLinkSkipped(_logger, path);
+            LogSkipped(_logger, path, kind);
         }
     }
 
@@ -182,8 +182,8 @@ public sealed partial class InboxWatcher : BackgroundService
     [LoggerMessage(EventId = 6106, Level = LogLevel.Warning, Message = "Inbox file {FileName} is not in a project's folder and is left alone: move it to {Inbox}/PROJECT_ID/")]
     private static partial void LogStrayFile(ILogger logger, string fileName, string inbox);
 
-    [LoggerMessage(EventId = 6108, Level = LogLevel.Warning, Message = "Inbox entry {Path} is a symbolic link and is left alone: the inbox reads only regular files in real project folders (a link could hand the server any file it can read). Copy the file in instead")]
-    private static partial void LogLinkSkipped(ILogger logger, string path);
+    [LoggerMessage(EventId = 6108, Level = LogLevel.Warning, Message = "Inbox entry {Path} is {Kind} and is left alone: the inbox reads only regular files in real project folders (a link could hand the server any file it can read, a pipe would stop it reading). Copy the file in instead")]
+    private static partial void LogSkipped(ILogger logger, string path, string kind);
 
     [LoggerMessage(EventId = 6104, Level = LogLevel.Warning, Message = "The inbox watcher reported an error; the periodic scan continues")]
     private static partial void LogWatcherError(ILogger logger, Exception exception);

@@ -315,6 +315,63 @@ public sealed class UntrustedFileTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(_harness.DataDirectory, "quarantine", "spam")) && Directory.GetFiles(Path.Combine(_harness.DataDirectory, "quarantine", "spam")).Length > 0);
     }
 
+    [Fact]
+    public async Task Inbox_ANamedPipe_IsReportedAndLeftAlone_AndNeverStopsTheQueue()
+    {
+        // A FIFO dropped in a project folder blocked the ingest's open until something wrote to it, and with it the work
+        // queue of every project, after each restart again (fourth security probe).
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        var (_, _, queue) = await DropSettledInboxFileAsync("ok.csv");
+        var pipe = Path.Combine(_harness.DataDirectory, "inbox", "spam", "pipe.csv");
+        MakeFifo(pipe);
+        File.SetLastWriteTimeUtc(pipe, _harness.Time.GetUtcNow().UtcDateTime.AddHours(-1));
+        using var logs = new Labeling.TestSupport.Logging.LogCollector();
+        var watcher = WatcherLoggingTo(logs);
+
+        Assert.Equal(1, await watcher.ScanAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(1, await watcher.ScanAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30)));
+        await _harness.DrainQueueAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal("ok.csv", Assert.Single(await _harness.Get<IDocumentStore>().ListAsync("spam", CancellationToken.None)).FileName);
+        var reported = Assert.Single(logs.Records, r => r.EventId.Id == 6108);
+        Assert.Contains("not a regular file", reported.Message, StringComparison.Ordinal);
+        Assert.True(File.Exists(pipe), "the pipe was moved");
+    }
+
+    [Fact]
+    public async Task Ingest_AListedFileSwappedForANamedPipe_IsNotReadAndDoesNotBlock()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        var (path, _, _) = await DropSettledInboxFileAsync("swap.csv");
+        var listed = new List<StoredDocument>();
+        await foreach (var file in _harness.Get<FolderDocumentSource>().ListInboxAsync(CancellationToken.None))
+        {
+            listed.Add(file);
+        }
+
+        File.Delete(path);
+        MakeFifo(path);
+
+        Assert.Null(await _harness.Get<Documents.DocumentIngestion>().IngestAsync(Assert.Single(listed), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Empty(await _harness.Get<IDocumentStore>().ListAsync("spam", CancellationToken.None));
+        Assert.True(File.Exists(path), "the pipe was moved");
+    }
+
+    private static void MakeFifo(string path)
+    {
+        using var mkfifo = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("mkfifo", [path]) { UseShellExecute = false })!;
+        mkfifo.WaitForExit();
+        Assert.Equal(0, mkfifo.ExitCode);
+    }
+
     private InboxWatcher WatcherLoggingTo(Labeling.TestSupport.Logging.LogCollector logs)
     {
         var factory = new Microsoft.Extensions.Logging.LoggerFactory([logs]);

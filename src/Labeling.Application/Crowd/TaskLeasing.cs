@@ -79,7 +79,7 @@ public sealed partial class TaskLeasing
             return null;
         }
 
-        if (WorkerRetirement.IsOn(project.Routing))
+        if (project.Routing.RetireUninformativeWorkers)
         {
             var answers = await _items.CountVotesByAsync(projectId, workerId, cancellationToken).ConfigureAwait(false);
             if (WorkerRetirement.MostlyUnsure(answers.Votes, answers.Unsure, project.Routing, _models.ModelOptions.PriorStrength))
@@ -87,7 +87,10 @@ public sealed partial class TaskLeasing
                 LogWorkerRetiredUnsure(_logger, projectId, workerId, answers.Votes, answers.Unsure);
                 throw new WorkerRetiredException(projectId, workerId, answers.Votes, answers.Unsure, project.Routing.RetirementVotes);
             }
+        }
 
+        if (WorkerRetirement.IsOn(project.Routing))
+        {
             await ThrowIfRetiredAsync(projectId, workerId, cancellationToken).ConfigureAwait(false);
         }
 

@@ -98,7 +98,8 @@ public sealed record LabelSchema(TaskKind Kind, IReadOnlyList<LabelDefinition> L
         or System.Globalization.UnicodeCategory.LineSeparator or System.Globalization.UnicodeCategory.ParagraphSeparator
         or System.Globalization.UnicodeCategory.OtherNotAssigned
         || r.Value is 0x034F or 0x115F or 0x1160 or 0x17B4 or 0x17B5 or (>= 0x180B and <= 0x180F) or 0x3164 or 0xFFA0
-            or (>= 0xFE00 and <= 0xFE0F) or (>= 0xE0100 and <= 0xE01EF);
+            or (>= 0xFE00 and <= 0xFE0F) or (>= 0xE0100 and <= 0xE01EF)
+            or 0x2800 or 0x1D159; // the blank Braille pattern and the musical null notehead: symbols that render as nothing
 
     // How a label reads: compatibility-folded (full-width letters, ligatures) and case-folded.
     private static string Look(string name) => name.Normalize(System.Text.NormalizationForm.FormKC).ToUpperInvariant();

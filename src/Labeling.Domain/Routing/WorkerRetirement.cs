@@ -96,7 +96,8 @@ public static class WorkerRetirement
     public static bool MostlyUnsure(int votes, int unsure, RoutingSettings settings, double priorStrength)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        return IsOn(settings) && votes > 0 && votes >= EvidenceNeeded(settings, priorStrength)
+        // Unlike the information rule this reads no confusion, so a doubt of 0 (the demo project's) does not turn it off.
+        return settings.RetireUninformativeWorkers && votes > 0 && votes >= EvidenceNeeded(settings, priorStrength)
             && (long)settings.RetirementVotes * (votes - unsure) < votes;
     }
 

@@ -404,12 +404,14 @@ public sealed class CrowdWorkflowTests : IDisposable
         Assert.Equal(20, await _harness.ScalarAsync("SELECT COUNT(*) FROM votes WHERE kind = 'worker'"));
     }
 
-    [Fact]
-    public async Task NextTask_WorkerWhoOnlyAnswersUnsure_IsRetiredOnceJudged_AndSaysSo()
+    [Theory]
+    [InlineData(10.0)]
+    [InlineData(0.0)] // the demo project's doubt, which turns the information rule off (fourth security probe)
+    public async Task NextTask_WorkerWhoOnlyAnswersUnsure_IsRetiredOnceJudged_AndSaysSo(double doubt)
     {
         // Unsure answers spend items' vote slots and the budget but teach the model nothing about the worker, so the
         // information rule never judged such a worker: one of them spent a project's whole budget (third security probe).
-        await _harness.CreateProjectAsync(LabelingHarness.SpamProject());
+        await _harness.CreateProjectAsync(LabelingHarness.SpamProject(new RoutingSettings { ReliabilityDoubt = doubt }));
         await _harness.IngestAsync("spam", "many.csv", "text\n" + string.Concat(Enumerable.Range(0, 30).Select(i => $"comment number {i} about the song\n")));
         await _harness.DrainQueueAsync();
         var leasing = _harness.Get<TaskLeasing>();

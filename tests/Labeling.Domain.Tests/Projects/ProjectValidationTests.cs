@@ -46,6 +46,8 @@ public sealed class ProjectValidationTests
     [InlineData("\u3164", "control or format characters")] // Hangul filler: looks like nothing at all
     [InlineData("spam\u2065", "control or format characters")] // unassigned, default ignorable (review of the change)
     [InlineData("spam\U000E0080", "control or format characters")] // unassigned, default ignorable
+    [InlineData("spam\u2800", "control or format characters")] // blank Braille pattern (fourth security probe)
+    [InlineData("spam\U0001D159", "control or format characters")] // musical null notehead
     public void Validate_LabelWithInvisibleCharacters_Explains(string label, string expected)
     {
         var error = Assert.Single(Project(TaskKind.SingleLabel, "ham", label).Validate());

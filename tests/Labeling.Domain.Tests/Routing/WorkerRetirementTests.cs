@@ -30,10 +30,12 @@ public sealed class WorkerRetirementTests
     }
 
     [Fact]
-    public void MostlyUnsure_RetirementOffOrDoubtZero_NeverRetires()
+    public void MostlyUnsure_RetirementOff_NeverRetires_ButDoubtZeroDoesNotTurnItOff()
     {
+        // The demo project has doubt 0, which turns the information rule off; an all-unsure worker spent its budget there.
         Assert.False(WorkerRetirement.MostlyUnsure(100, 100, Defaults with { RetireUninformativeWorkers = false }, PriorStrength));
-        Assert.False(WorkerRetirement.MostlyUnsure(100, 100, Defaults with { ReliabilityDoubt = 0 }, PriorStrength));
+        Assert.True(WorkerRetirement.MostlyUnsure(10, 10, Defaults with { ReliabilityDoubt = 0 }, PriorStrength));
+        Assert.False(WorkerRetirement.MostlyUnsure(9, 9, Defaults with { ReliabilityDoubt = 0 }, PriorStrength));
     }
 
     [Fact]

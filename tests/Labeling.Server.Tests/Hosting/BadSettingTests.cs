@@ -29,12 +29,14 @@ public sealed class BadSettingTests
     {
         // --Labeling:LeaseDuraton was ignored without a word: the server ran with the default lease.
         using var data = new TempFolder();
-        using var server = new ServerProcess(data.Path, ServerProcess.FreePort(), "--Labeling:CreateDemoProject=false", "--Labeling:LeaseDuraton=00:01:00");
+        using var server = new ServerProcess(
+            data.Path, ServerProcess.FreePort(), "--Labeling:CreateDemoProject=false", "--Labeling:LeaseDuraton=00:01:00", "--Ingestoin:TextColumn=body");
 
         await server.StartAsync();
 
         Assert.Contains("The setting Labeling:LeaseDuraton is not one the server reads and is ignored", server.Output, StringComparison.Ordinal);
-        Assert.Contains("LeaseDuration", server.Output[server.Output.IndexOf("Its section takes", StringComparison.Ordinal)..], StringComparison.Ordinal);
-        Assert.Single(server.Output.Split('\n'), line => line.Contains("UnknownSettings[1004]", StringComparison.Ordinal));
+        Assert.Contains("LeaseDuration", server.Output[server.Output.IndexOf("check its spelling: Labeling takes ", StringComparison.Ordinal)..], StringComparison.Ordinal);
+        Assert.Contains("The setting Ingestoin is not one the server reads and is ignored; check its spelling: did you mean Ingestion?", server.Output, StringComparison.Ordinal);
+        Assert.Equal(2, server.Output.Split('\n').Count(line => line.Contains("UnknownSettings[1004]", StringComparison.Ordinal)));
     }
 }

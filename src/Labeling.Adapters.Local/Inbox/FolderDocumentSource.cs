@@ -92,10 +92,10 @@ public sealed partial class FolderDocumentSource : IDocumentSource
                     continue;
                 }
 
-                // A pipe, socket or device has no length; an empty regular file is listed (and quarantined as empty).
-                if (info.Length == 0 && !RegularFile.Is(path))
+                // A pipe, socket or device (which would block the reader) or a hard link (another name of a file elsewhere).
+                if (!RegularFile.Is(path))
                 {
-                    skipped(path, "not a regular file (a named pipe, socket or device)");
+                    skipped(path, "not a regular file with one name (a named pipe, socket or device, or a hard link)");
                     continue;
                 }
 

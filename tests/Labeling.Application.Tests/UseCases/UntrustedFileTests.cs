@@ -365,6 +365,47 @@ public sealed class UntrustedFileTests : IDisposable
         Assert.True(File.Exists(path), "the pipe was moved");
     }
 
+    [Fact]
+    public async Task Inbox_AHardLinkToAFileElsewhere_IsReportedAndNotRead()
+    {
+        // A symbolic link was refused but a hard link, another name of the same file, handed its owner's signing key to
+        // workers all the same (fourth security probe; the README called it out).
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        var (_, _, _) = await DropSettledInboxFileAsync("ok.csv");
+        var outside = Directory.CreateTempSubdirectory("labeling-outside-");
+        try
+        {
+            var secret = Path.Combine(outside.FullName, "signing-key.csv");
+            await File.WriteAllTextAsync(secret, "text\nTOP SECRET LINE\n");
+            var link = Path.Combine(_harness.DataDirectory, "inbox", "spam", "notes.csv");
+            using (var ln = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("ln", [secret, link]) { UseShellExecute = false })!)
+            {
+                ln.WaitForExit();
+                Assert.Equal(0, ln.ExitCode);
+            }
+
+            File.SetLastWriteTimeUtc(link, _harness.Time.GetUtcNow().UtcDateTime.AddHours(-1));
+            using var logs = new Labeling.TestSupport.Logging.LogCollector();
+            var watcher = WatcherLoggingTo(logs);
+
+            Assert.Equal(1, await watcher.ScanAsync(CancellationToken.None));
+            await _harness.DrainQueueAsync();
+
+            Assert.Equal("ok.csv", Assert.Single(await _harness.Get<IDocumentStore>().ListAsync("spam", CancellationToken.None)).FileName);
+            Assert.DoesNotContain(await _harness.Get<IItemStore>().ListAsync("spam", null, null, 100, CancellationToken.None), i => i.Text.Contains("TOP SECRET", StringComparison.Ordinal));
+            Assert.Contains("hard link", Assert.Single(logs.Records, r => r.EventId.Id == 6108).Message, StringComparison.Ordinal);
+            Assert.True(File.Exists(secret) && File.Exists(link), "a name of the linked file was moved");
+        }
+        finally
+        {
+            outside.Delete(recursive: true);
+        }
+    }
+
     private static void MakeFifo(string path)
     {
         using var mkfifo = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("mkfifo", [path]) { UseShellExecute = false })!;

@@ -110,6 +110,14 @@ def main(dirs):
             n = Counter(i for i, _, _ in votes)
             used, _ = dawid_skene(votes)
             hard = {i: ([1.0 if j == label[i] else 0.0 for j in range(K)] if i not in review else used[i]) for i in n}
+            # Majority vote on each review item (the used votes are all its recorded votes), ties broken by DS.
+            majority = {}
+            for i in review:
+                c = Counter(l for ii, _, l in votes if ii == i)
+                top = max(c.values())
+                tied = [l for l in c if c[l] == top]
+                majority[i] = tied[0] if len(tied) == 1 else max(tied, key=lambda j: used[i][j])
+            _, (used_logc, _) = dawid_skene(votes)
             readings = {
                 'server': label,
                 'DS on all votes (oracle)': {i: argmax(ds_all[i]) for i in review},
@@ -122,6 +130,8 @@ def main(dirs):
                 'confusions from server labels, decided clamped': {i: argmax(p) for i, p in e_step(votes, m_step(votes, hard)).items()},
                 'confusions from decided items only': {i: argmax(p) for i, p in e_step(
                     votes, m_step([v for v in votes if v[0] not in review], hard)).items()},
+                'majority vote, DS breaking ties': majority,
+                'DS on used votes, read with a uniform class prior': {i: argmax(p) for i, p in e_step(votes, (used_logc, [0.0] * K)).items()},
             }
             row = []
             for name, reading in readings.items():

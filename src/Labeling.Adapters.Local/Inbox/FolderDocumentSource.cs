@@ -146,12 +146,12 @@ public sealed partial class FolderDocumentSource : IDocumentSource
         return Task.FromResult<Stream?>(stream);
     }
 
+    private const string LinkKind = "a symbolic link";
+
     /// <summary>
     /// Whether the path is a regular file, not a link, directly in a project folder that is not a link, directly in the
     /// inbox or the uploads folder: the only places this source reads or moves files from. Logs a refusal.
     /// </summary>
-    private const string LinkKind = "a symbolic link";
-
     private bool IsRegularFileInPlace(string location)
     {
         var file = new FileInfo(location);

@@ -95,9 +95,7 @@ public sealed partial class DocumentIngestion
         var known = await _documents.GetAsync(project.Id, documentId, cancellationToken).ConfigureAwait(false);
         if (known is { Status: not DocumentStatus.Quarantined })
         {
-            await _source.ArchiveAsync(stored, known.Status, known.Reason, cancellationToken).ConfigureAwait(false);
-            LogDuplicateDocument(_logger, project.Id, documentId, stored.FileName);
-            return new DocumentIngestResult(known, AlreadyKnown: true);
+            return await DuplicateAsync(stored, known, cancellationToken).ConfigureAwait(false);
         }
 
         List<ParsedItem> parsed;
@@ -136,10 +134,7 @@ public sealed partial class DocumentIngestion
         {
             // The same bytes were ingested at the same time by another upload or delivery, which recorded them first:
             // this one is the duplicate (its items were deduplicated), as if it had come a moment later.
-            var first = await _documents.GetAsync(project.Id, documentId, cancellationToken).ConfigureAwait(false) ?? document;
-            await _source.ArchiveAsync(stored, first.Status, first.Reason, cancellationToken).ConfigureAwait(false);
-            LogDuplicateDocument(_logger, project.Id, documentId, stored.FileName);
-            return new DocumentIngestResult(first, AlreadyKnown: true);
+            return await DuplicateAsync(stored, await _documents.GetAsync(project.Id, documentId, cancellationToken).ConfigureAwait(false) ?? document, cancellationToken).ConfigureAwait(false);
         }
 
         await _source.ArchiveAsync(stored, DocumentStatus.Ingested, null, cancellationToken).ConfigureAwait(false);
@@ -195,6 +190,14 @@ public sealed partial class DocumentIngestion
         return (await QuarantineAsync(stored, hash, reason, cancellationToken).ConfigureAwait(false)).Document;
     }
 
+    // A copy of bytes already recorded as ingested: archived beside their record, which is the answer.
+    private async Task<DocumentIngestResult> DuplicateAsync(StoredDocument stored, Document recorded, CancellationToken cancellationToken)
+    {
+        await _source.ArchiveAsync(stored, recorded.Status, recorded.Reason, cancellationToken).ConfigureAwait(false);
+        LogDuplicateDocument(_logger, recorded.ProjectId, recorded.Id, stored.FileName);
+        return new DocumentIngestResult(recorded, AlreadyKnown: true);
+    }
+
     private async Task<DocumentIngestResult> QuarantineAsync(StoredDocument stored, string hash, string reason, CancellationToken cancellationToken)
     {
         var document = new Document(stored.ProjectId, Document.IdFor(hash), stored.FileName, hash, DocumentStatus.Quarantined, reason, 0, 0, _time.GetUtcNow());
@@ -203,10 +206,7 @@ public sealed partial class DocumentIngestion
         {
             // These bytes are recorded as ingested (another upload or delivery of them got there first, or this copy was
             // set aside after its own ingest was recorded): their items stand, and this copy is a duplicate.
-            var ingested = await _documents.GetAsync(stored.ProjectId, document.Id, cancellationToken).ConfigureAwait(false) ?? document;
-            await _source.ArchiveAsync(stored, ingested.Status, ingested.Reason, cancellationToken).ConfigureAwait(false);
-            LogDuplicateDocument(_logger, stored.ProjectId, document.Id, stored.FileName);
-            return new DocumentIngestResult(ingested, AlreadyKnown: true);
+            return await DuplicateAsync(stored, await _documents.GetAsync(stored.ProjectId, document.Id, cancellationToken).ConfigureAwait(false) ?? document, cancellationToken).ConfigureAwait(false);
         }
 
         await _source.ArchiveAsync(stored, DocumentStatus.Quarantined, reason, cancellationToken).ConfigureAwait(false);

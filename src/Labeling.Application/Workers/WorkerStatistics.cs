@@ -39,7 +39,8 @@ public sealed class WorkerStatistics
             var model = session.Model.Model;
             var names = project.Schema.Names;
             // As of the model's last load (a re-fit or a start), not vote by vote: see ReliabilitySnapshot.
-            var snapshot = session.Model.Snapshot ?? ReliabilitySnapshot.Take(model, project.Capability, DateTimeOffset.UtcNow);
+            var snapshot = session.Model.Snapshot
+                ?? throw new InvalidOperationException($"The model of project '{project.Id}' was loaded without its reliability snapshot.");
             var (confusion, evidence) = snapshot.Of(workerId);
             var priors = snapshot.ClassPriors;
             var rows = new Dictionary<string, IReadOnlyDictionary<string, double>>(StringComparer.Ordinal);

@@ -139,8 +139,10 @@ public sealed partial class InboxWatcher : BackgroundService
                     LogQueued(_logger, queued);
                 }
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
+                // Any failed scan (a folder it may not read, the database busy or failing) is retried at the next
+                // interval: an exception let out of this loop would stop the whole server (the host's default).
                 LogScanFailed(_logger, ex);
             }
 

@@ -1,0 +1,68 @@
+using System.Net;
+using System.Net.Http.Json;
+using Labeling.Adapters.Local.Sqlite;
+using Labeling.Application.Ports;
+using Labeling.Domain.Projects;
+using Labeling.Server.Tests.Support;
+using Labeling.TestSupport.Logging;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Labeling.Server.Tests.Hosting;
+
+/// <summary>A database that fails for a while costs the background loops a round each, never the server.</summary>
+public sealed class StoreOutageTests
+{
+    [Fact]
+    public async Task InboxScan_WhileTheProjectStoreFails_LogsAndRetries_AndTheServerKeepsRunning()
+    {
+        // The inbox scan let any failure but a file-system one out of its loop, and the host stops on a background
+        // service's exception: one failed read of the project list (a busy or broken database) stopped the server.
+        var logs = new LogCollector();
+        FlakyProjectStore? flaky = null;
+        using var server = new ServerFactory(
+            new Dictionary<string, string?> { ["Labeling:CreateDemoProject"] = "false" },
+            services: services =>
+            {
+                services.AddSingleton<ILoggerProvider>(logs);
+                services.AddSingleton<SqliteProjectStore>();
+                services.AddSingleton<IProjectStore>(sp => flaky = new FlakyProjectStore(sp.GetRequiredService<SqliteProjectStore>()));
+            });
+        var admin = server.ClientAs("root", "Admin");
+        await (await admin.PostAsJsonAsync("/api/projects", new
+        {
+            id = "outage",
+            labels = new[] { new { name = "spam", description = "promotion" }, new { name = "ham", description = "real comment" } },
+        })).ExpectAsync(HttpStatusCode.Created);
+        var stopping = server.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+
+        flaky!.Down = true;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (logs.Records.Count(r => r.EventId.Id == 6103) < 3)
+        {
+            Assert.False(stopping.IsCancellationRequested, "the server stopped on a failed inbox scan");
+            Assert.True(DateTime.UtcNow < deadline, "the inbox scan never reported the failing store");
+            await Task.Delay(50);
+        }
+
+        Assert.False(stopping.IsCancellationRequested, "the server stopped on a failed inbox scan");
+        flaky.Down = false;
+        var folder = Directory.CreateDirectory(Path.Combine(server.DataDirectory, "inbox", "outage")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(folder, "comments.csv"), "text\nPlease subscribe to my channel\nI love this song\n");
+        await Api.WaitForWeakLabelingAsync(admin, "outage", 2);
+        Assert.False(stopping.IsCancellationRequested);
+    }
+
+    private sealed class FlakyProjectStore(IProjectStore inner) : IProjectStore
+    {
+        public volatile bool Down;
+
+        public Task<Project?> GetAsync(string projectId, CancellationToken cancellationToken) => inner.GetAsync(projectId, cancellationToken);
+
+        public Task<IReadOnlyList<Project>> ListAsync(CancellationToken cancellationToken) =>
+            Down ? throw new InvalidOperationException("the database is down") : inner.ListAsync(cancellationToken);
+
+        public Task<bool> TryCreateAsync(Project project, CancellationToken cancellationToken) => inner.TryCreateAsync(project, cancellationToken);
+    }
+}

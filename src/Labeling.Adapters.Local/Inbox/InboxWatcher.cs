@@ -121,14 +121,8 @@ public sealed partial class InboxWatcher : BackgroundService
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        Directory.CreateDirectory(_source.InboxDirectory);
-        using var watcher = new FileSystemWatcher(_source.InboxDirectory) { IncludeSubdirectories = true, EnableRaisingEvents = true };
-        watcher.Created += (_, _) => Wake();
-        watcher.Renamed += (_, _) => Wake();
-        watcher.Changed += (_, _) => Wake();
-        watcher.Error += (_, e) => LogWatcherError(_logger, e.GetException());
-        LogWatching(_logger, _source.InboxDirectory);
-
+        using var watcher = Watch();
+        string? failing = null;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -138,12 +132,24 @@ public sealed partial class InboxWatcher : BackgroundService
                 {
                     LogQueued(_logger, queued);
                 }
+
+                if (failing is not null)
+                {
+                    LogScanRecovered(_logger);
+                    failing = null;
+                }
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
                 // Any failed scan (a folder it may not read, the database busy or failing) is retried at the next
-                // interval: an exception let out of this loop would stop the whole server (the host's default).
-                LogScanFailed(_logger, ex);
+                // interval: an exception let out of this loop would stop the whole server (the host's default). A
+                // failure that lasts is logged once, not at every interval, and its end is logged too.
+                var reason = $"{ex.GetType().FullName}: {ex.Message}";
+                if (reason != failing)
+                {
+                    LogScanFailed(_logger, ex);
+                    failing = reason;
+                }
             }
 
             // A woken scan still waits the settle time, so a file being copied is read once, whole.
@@ -151,6 +157,38 @@ public sealed partial class InboxWatcher : BackgroundService
             {
                 await Task.Delay(_options.InboxSettleTime, stoppingToken).ConfigureAwait(false);
             }
+        }
+    }
+
+    // The watcher only makes new files arrive sooner; where it cannot be had (the system's inotify limits reached, the
+    // inbox not a folder) the periodic scan alone still finds every file, so the server keeps running and says so.
+    private FileSystemWatcher? Watch()
+    {
+        try
+        {
+            Directory.CreateDirectory(_source.InboxDirectory);
+            var watcher = new FileSystemWatcher(_source.InboxDirectory) { IncludeSubdirectories = true };
+            watcher.Created += (_, _) => Wake();
+            watcher.Renamed += (_, _) => Wake();
+            watcher.Changed += (_, _) => Wake();
+            watcher.Error += (_, e) => LogWatcherError(_logger, e.GetException());
+            try
+            {
+                watcher.EnableRaisingEvents = true;
+            }
+            catch
+            {
+                watcher.Dispose();
+                throw;
+            }
+
+            LogWatching(_logger, _source.InboxDirectory);
+            return watcher;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or PlatformNotSupportedException)
+        {
+            LogWatchUnavailable(_logger, _source.InboxDirectory, _options.InboxScanInterval, ex);
+            return null;
         }
     }
 
@@ -175,8 +213,14 @@ public sealed partial class InboxWatcher : BackgroundService
     [LoggerMessage(EventId = 6102, Level = LogLevel.Information, Message = "Queued {FileCount} inbox file(s) for ingestion")]
     private static partial void LogQueued(ILogger logger, int fileCount);
 
-    [LoggerMessage(EventId = 6103, Level = LogLevel.Warning, Message = "Inbox scan failed; retrying at the next interval")]
+    [LoggerMessage(EventId = 6103, Level = LogLevel.Warning, Message = "Inbox scan failed; retrying at every interval (the same failure is not logged again; event 6110 says when a scan works again)")]
     private static partial void LogScanFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 6109, Level = LogLevel.Warning, Message = "Cannot watch inbox {InboxDirectory} for new files; it is scanned every {ScanInterval} instead (Storage:InboxScanInterval)")]
+    private static partial void LogWatchUnavailable(ILogger logger, string inboxDirectory, TimeSpan scanInterval, Exception exception);
+
+    [LoggerMessage(EventId = 6110, Level = LogLevel.Information, Message = "Inbox scan works again")]
+    private static partial void LogScanRecovered(ILogger logger);
 
     [LoggerMessage(EventId = 6105, Level = LogLevel.Error, Message = "Quarantined inbox file {FileName} of project {ProjectId} as document {DocumentId}: its ingest message was poisoned after {Attempts} receives ({LastError})")]
     private static partial void LogPoisonedQuarantined(ILogger logger, string projectId, string documentId, string fileName, int attempts, string lastError);

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using Labeling.Adapters.Local.Inbox;
 using Labeling.Adapters.Local.Sqlite;
 using Labeling.Application.Ports;
 using Labeling.Domain.Projects;
@@ -22,7 +23,11 @@ public sealed class StoreOutageTests
         var logs = new LogCollector();
         FlakyProjectStore? flaky = null;
         using var server = new ServerFactory(
-            new Dictionary<string, string?> { ["Labeling:CreateDemoProject"] = "false" },
+            new Dictionary<string, string?>
+            {
+                ["Labeling:CreateDemoProject"] = "false",
+                [$"Logging:LogLevel:{typeof(InboxWatcher).FullName}"] = "Information",
+            },
             services: services =>
             {
                 services.AddSingleton<ILoggerProvider>(logs);
@@ -39,29 +44,68 @@ public sealed class StoreOutageTests
 
         flaky!.Down = true;
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (logs.Records.Count(r => r.EventId.Id == 6103) < 3)
+        while (flaky.FailedCalls < 5)
         {
             Assert.False(stopping.IsCancellationRequested, "the server stopped on a failed inbox scan");
-            Assert.True(DateTime.UtcNow < deadline, "the inbox scan never reported the failing store");
+            Assert.True(DateTime.UtcNow < deadline, "the inbox scan stopped scanning");
             await Task.Delay(50);
         }
 
         Assert.False(stopping.IsCancellationRequested, "the server stopped on a failed inbox scan");
+        // One warning for a failure that lasts five scans, not one a scan.
+        Assert.Equal(LogLevel.Warning, Assert.Single(logs.Records, r => r.EventId.Id == 6103).Level);
         flaky.Down = false;
         var folder = Directory.CreateDirectory(Path.Combine(server.DataDirectory, "inbox", "outage")).FullName;
         await File.WriteAllTextAsync(Path.Combine(folder, "comments.csv"), "text\nPlease subscribe to my channel\nI love this song\n");
         await Api.WaitForWeakLabelingAsync(admin, "outage", 2);
         Assert.False(stopping.IsCancellationRequested);
+        Assert.Single(logs.Records, r => r.EventId.Id == 6110);
+    }
+
+    [Fact]
+    public async Task InboxThatCannotBeWatched_IsScannedInstead_AndTheServerRuns()
+    {
+        // Where the inbox cannot be watched (here it is a file; on Linux also when the user's inotify instances run
+        // out) the watcher threw before its first await, and the server did not start at all.
+        var logs = new LogCollector();
+        using var server = new ServerFactory(
+            new Dictionary<string, string?> { ["Labeling:CreateDemoProject"] = "false" },
+            services: services => services.AddSingleton<ILoggerProvider>(logs));
+        Directory.CreateDirectory(server.DataDirectory);
+        await File.WriteAllTextAsync(Path.Combine(server.DataDirectory, "inbox"), "not a folder");
+
+        var admin = server.ClientAs("root", "Admin");
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/health")).StatusCode);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!logs.Records.Any(r => r.EventId.Id == 6103))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the inbox scan never reported the inbox it cannot read");
+            await Task.Delay(50);
+        }
+
+        var unwatched = Assert.Single(logs.Records, r => r.EventId.Id == 6109);
+        Assert.Contains("Storage:InboxScanInterval", unwatched.Message, StringComparison.Ordinal);
+        Assert.False(server.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.IsCancellationRequested);
     }
 
     private sealed class FlakyProjectStore(IProjectStore inner) : IProjectStore
     {
+        private int _failedCalls;
+
         public volatile bool Down;
+
+        public int FailedCalls => Volatile.Read(ref _failedCalls);
 
         public Task<Project?> GetAsync(string projectId, CancellationToken cancellationToken) => inner.GetAsync(projectId, cancellationToken);
 
         public Task<IReadOnlyList<Project>> ListAsync(CancellationToken cancellationToken) =>
-            Down ? throw new InvalidOperationException("the database is down") : inner.ListAsync(cancellationToken);
+            Down ? Fail() : inner.ListAsync(cancellationToken);
+
+        private Task<IReadOnlyList<Project>> Fail()
+        {
+            Interlocked.Increment(ref _failedCalls);
+            throw new InvalidOperationException("the database is down");
+        }
 
         public Task<bool> TryCreateAsync(Project project, CancellationToken cancellationToken) => inner.TryCreateAsync(project, cancellationToken);
     }

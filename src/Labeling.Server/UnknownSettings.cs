@@ -41,17 +41,7 @@ internal static partial class UnknownSettings
         var unknown = new List<(string, string)>();
         foreach (var (section, options) in Sections)
         {
-            var known = options
-                .SelectMany(o => o.GetProperties(BindingFlags.Public | BindingFlags.Instance))
-                .Select(p => p.Name)
-                .ToHashSet(StringComparer.OrdinalIgnoreCase);
-            foreach (var child in configuration.GetSection(section).GetChildren())
-            {
-                if (!known.Contains(child.Key))
-                {
-                    unknown.Add(($"{section}:{child.Key}", $"{section} takes {string.Join(", ", known.Order(StringComparer.Ordinal))}"));
-                }
-            }
+            Check(configuration.GetSection(section), options, unknown);
         }
 
         var sections = Sections.Select(s => s.Section).Concat(OtherSections).ToArray();
@@ -70,6 +60,47 @@ internal static partial class UnknownSettings
         }
 
         return unknown;
+    }
+
+    // The keys of one section against the properties of the options bound to it, and the keys of a nested object or of each
+    // element of a list of objects (Events:Webhooks:0:Timout) against that object's properties.
+    private static void Check(IConfigurationSection section, Type[] options, List<(string, string)> unknown)
+    {
+        var properties = options
+            .SelectMany(o => o.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+            .GroupBy(p => p.Name, StringComparer.OrdinalIgnoreCase)
+            .ToDictionary(g => g.Key, g => g.First().PropertyType, StringComparer.OrdinalIgnoreCase);
+        foreach (var child in section.GetChildren())
+        {
+            if (!properties.TryGetValue(child.Key, out var type))
+            {
+                unknown.Add((child.Path, $"{section.Path} takes {string.Join(", ", properties.Keys.Order(StringComparer.Ordinal))}"));
+            }
+            else if (ElementOf(type) is { } element)
+            {
+                foreach (var item in child.GetChildren())
+                {
+                    Check(item, [element], unknown);
+                }
+            }
+            else if (IsObject(type))
+            {
+                Check(child, [type], unknown);
+            }
+        }
+    }
+
+    // Options classes (not strings, URIs or values a single setting holds) are checked key by key.
+    private static bool IsObject(Type type) =>
+        type.IsClass && type != typeof(string) && type != typeof(Uri) && !typeof(System.Collections.IEnumerable).IsAssignableFrom(type);
+
+    private static Type? ElementOf(Type type)
+    {
+        var list = type.IsGenericType && type.GetGenericTypeDefinition() is var d
+            && (d == typeof(IList<>) || d == typeof(List<>) || d == typeof(IReadOnlyList<>) || d == typeof(IEnumerable<>) || d == typeof(ICollection<>))
+            ? type.GetGenericArguments()[0]
+            : type.IsArray ? type.GetElementType() : null;
+        return list is not null && IsObject(list) ? list : null;
     }
 
     // Levenshtein distance, for names of a few letters.

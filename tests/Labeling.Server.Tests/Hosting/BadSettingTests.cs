@@ -30,13 +30,23 @@ public sealed class BadSettingTests
         // --Labeling:LeaseDuraton was ignored without a word: the server ran with the default lease.
         using var data = new TempFolder();
         using var server = new ServerProcess(
-            data.Path, ServerProcess.FreePort(), "--Labeling:CreateDemoProject=false", "--Labeling:LeaseDuraton=00:01:00", "--Ingestoin:TextColumn=body");
+            data.Path,
+            ServerProcess.FreePort(),
+            "--Labeling:CreateDemoProject=false",
+            "--Labeling:LeaseDuraton=00:01:00",
+            "--Ingestoin:TextColumn=body",
+            "--Events:Webhooks:0:Name=audit",
+            "--Events:Webhooks:0:Url=http://127.0.0.1:9/hook",
+            "--Events:Webhooks:0:Secret=s3cret",
+            "--Events:Webhooks:0:Timout=00:01:00");
 
         await server.StartAsync();
 
         Assert.Contains("The setting Labeling:LeaseDuraton is not one the server reads and is ignored", server.Output, StringComparison.Ordinal);
         Assert.Contains("LeaseDuration", server.Output[server.Output.IndexOf("check its spelling: Labeling takes ", StringComparison.Ordinal)..], StringComparison.Ordinal);
         Assert.Contains("The setting Ingestoin is not one the server reads and is ignored; check its spelling: did you mean Ingestion?", server.Output, StringComparison.Ordinal);
-        Assert.Equal(2, server.Output.Split('\n').Count(line => line.Contains("UnknownSettings[1004]", StringComparison.Ordinal)));
+        // A key of one webhook is checked against what a webhook takes.
+        Assert.Contains("The setting Events:Webhooks:0:Timout is not one the server reads and is ignored; check its spelling: Events:Webhooks:0 takes Name, Secret, Timeout, Url", server.Output, StringComparison.Ordinal);
+        Assert.Equal(3, server.Output.Split('\n').Count(line => line.Contains("UnknownSettings[1004]", StringComparison.Ordinal)));
     }
 }

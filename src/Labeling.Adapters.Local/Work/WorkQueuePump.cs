@@ -1,3 +1,4 @@
+using Labeling.Adapters.Local.Hosting;
 using Labeling.Application.Ports;
 using Labeling.Application.Work;
 using Microsoft.Extensions.Hosting;
@@ -35,41 +36,75 @@ public sealed partial class WorkQueuePump : BackgroundService
         var messages = await _queue.ReceiveAsync(_options.BatchSize, cancellationToken).ConfigureAwait(false);
         foreach (var message in messages)
         {
-            if (!_handlers.TryGetValue(message.Queue, out var handler))
-            {
-                LogNoHandler(_logger, message.Queue, message.Id);
-                await _queue.FailAsync(message, $"No handler serves queue '{message.Queue}'.", cancellationToken).ConfigureAwait(false);
-                continue;
-            }
-
-            try
-            {
-                await handler.HandleAsync(message.Payload, cancellationToken).ConfigureAwait(false);
-                await _queue.CompleteAsync(message, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-            {
-                LogFailed(_logger, message.Queue, message.Id, message.DequeueCount, ex);
-                await _queue.FailAsync(message, $"{ex.GetType().Name}: {ex.Message}", cancellationToken).ConfigureAwait(false);
-            }
+            await HandleAsync(message, cancellationToken).ConfigureAwait(false);
         }
 
         return messages.Count;
     }
 
+    private async Task HandleAsync(WorkMessage message, CancellationToken cancellationToken)
+    {
+        string? error = null;
+        if (!_handlers.TryGetValue(message.Queue, out var handler))
+        {
+            LogNoHandler(_logger, message.Queue, message.Id);
+            error = $"No handler serves queue '{message.Queue}'.";
+        }
+        else
+        {
+            try
+            {
+                await handler.HandleAsync(message.Payload, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                LogFailed(_logger, message.Queue, message.Id, message.DequeueCount, ex);
+                error = $"{ex.GetType().Name}: {ex.Message}";
+            }
+        }
+
+        try
+        {
+            if (error is null)
+            {
+                await _queue.CompleteAsync(message, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await _queue.FailAsync(message, error, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Only the outcome is lost: the message stays hidden and comes back after its visibility timeout (handlers
+            // are idempotent). Letting this out would leave the rest of the batch received but unhandled until then.
+            LogOutcomeNotRecorded(_logger, message.Queue, message.Id, _options.VisibilityTimeout, ex);
+        }
+    }
+
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var failure = new LastingFailure();
         while (!stoppingToken.IsCancellationRequested)
         {
             int received;
             try
             {
                 received = await PumpOnceAsync(stoppingToken).ConfigureAwait(false);
+                if (failure.Ended())
+                {
+                    LogPumpRecovered(_logger);
+                }
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
-                LogPumpFailed(_logger, ex);
+                // Retried every poll interval, but a failure that lasts (the database locked or failing) is logged once.
+                if (failure.IsNew(ex))
+                {
+                    LogPumpFailed(_logger, ex);
+                }
+
                 received = 0;
             }
 
@@ -86,6 +121,12 @@ public sealed partial class WorkQueuePump : BackgroundService
     [LoggerMessage(EventId = 7102, Level = LogLevel.Error, Message = "No handler for queue {Queue} (message {MessageId})")]
     private static partial void LogNoHandler(ILogger logger, string queue, long messageId);
 
-    [LoggerMessage(EventId = 7103, Level = LogLevel.Error, Message = "The work queue pump failed to receive; retrying")]
+    [LoggerMessage(EventId = 7103, Level = LogLevel.Error, Message = "The work queue pump failed to receive; retrying at every poll interval (the same failure is not logged again; event 7105 says when it works again)")]
     private static partial void LogPumpFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 7104, Level = LogLevel.Error, Message = "The outcome of message {MessageId} of queue {Queue} could not be recorded; it is handled again after its visibility timeout ({VisibilityTimeout})")]
+    private static partial void LogOutcomeNotRecorded(ILogger logger, string queue, long messageId, TimeSpan visibilityTimeout, Exception exception);
+
+    [LoggerMessage(EventId = 7105, Level = LogLevel.Information, Message = "The work queue pump receives again")]
+    private static partial void LogPumpRecovered(ILogger logger);
 }

@@ -1,11 +1,17 @@
+using Labeling.Adapters.Local.Hosting;
 using Labeling.Application.Events;
+using Labeling.Application.Ports;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Labeling.Adapters.Local.Events;
 
-/// <summary>Runs the <see cref="EventDispatcher"/> in the background: immediately while events are due, then every poll interval.</summary>
+/// <summary>
+/// Runs the <see cref="EventDispatcher"/> in the background, one loop per destination: immediately while events are
+/// due for it, then every poll interval. A webhook that hangs until its timeout, or answers slowly, delays only its
+/// own events, never another destination's.
+/// </summary>
 public sealed partial class OutboxDispatcherService : BackgroundService
 {
     private readonly EventDispatcher _dispatcher;
@@ -21,18 +27,31 @@ public sealed partial class OutboxDispatcherService : BackgroundService
     }
 
     /// <inheritdoc />
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(_dispatcher.Sinks.Select(sink => RunAsync(sink, stoppingToken)));
+
+    private async Task RunAsync(IEventSink sink, CancellationToken stoppingToken)
     {
+        var failure = new LastingFailure();
         while (!stoppingToken.IsCancellationRequested)
         {
             int attempted;
             try
             {
-                attempted = await _dispatcher.DispatchDueAsync(stoppingToken).ConfigureAwait(false);
+                attempted = await _dispatcher.DispatchDueAsync(sink, stoppingToken).ConfigureAwait(false);
+                if (failure.Ended())
+                {
+                    LogRoundRecovered(_logger, sink.Name);
+                }
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
-                LogRoundFailed(_logger, ex);
+                // Retried every poll interval, but a failure that lasts (the database locked or failing) is logged once.
+                if (failure.IsNew(ex))
+                {
+                    LogRoundFailed(_logger, sink.Name, ex);
+                }
+
                 attempted = 0;
             }
 
@@ -43,6 +62,9 @@ public sealed partial class OutboxDispatcherService : BackgroundService
         }
     }
 
-    [LoggerMessage(EventId = 5101, Level = LogLevel.Error, Message = "An outbox dispatch round failed; retrying")]
-    private static partial void LogRoundFailed(ILogger logger, Exception exception);
+    [LoggerMessage(EventId = 5101, Level = LogLevel.Error, Message = "An outbox dispatch round for {Destination} failed; retrying at every poll interval (the same failure is not logged again; event 5102 says when it works again)")]
+    private static partial void LogRoundFailed(ILogger logger, string destination, Exception exception);
+
+    [LoggerMessage(EventId = 5102, Level = LogLevel.Information, Message = "Outbox dispatch for {Destination} works again")]
+    private static partial void LogRoundRecovered(ILogger logger, string destination);
 }

@@ -32,37 +32,53 @@ public sealed partial class EventDispatcher
         _logger = logger;
     }
 
-    /// <summary>One round: every sink gets the events due for it.</summary>
+    /// <summary>The destinations, each tracked (and, in the local server's dispatcher, served) on its own.</summary>
+    public IReadOnlyList<IEventSink> Sinks => _sinks;
+
+    /// <summary>
+    /// One round: every sink gets the events due for it, all sinks at once, so a webhook that hangs until its timeout
+    /// holds back only its own events.
+    /// </summary>
     /// <param name="cancellationToken">Stops the round.</param>
     /// <returns>How many deliveries were attempted.</returns>
     public async Task<int> DispatchDueAsync(CancellationToken cancellationToken)
     {
+        var attempted = await Task.WhenAll(_sinks.Select(sink => DispatchDueAsync(sink, cancellationToken))).ConfigureAwait(false);
+        return attempted.Sum();
+    }
+
+    /// <summary>One round for one sink: it gets the events due for it.</summary>
+    /// <param name="sink">The destination.</param>
+    /// <param name="cancellationToken">Stops the round.</param>
+    /// <returns>How many deliveries were attempted.</returns>
+    public async Task<int> DispatchDueAsync(IEventSink sink, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        // Each sink's round starts on its own, so one whose first call does not return at once holds back no other.
+        await Task.Yield();
         var attempted = 0;
-        foreach (var sink in _sinks)
+        var due = await _outbox.ReadDueAsync(sink.Name, _time.GetUtcNow(), _options.BatchSize, cancellationToken).ConfigureAwait(false);
+        foreach (var (evt, attempts) in due)
         {
-            var due = await _outbox.ReadDueAsync(sink.Name, _time.GetUtcNow(), _options.BatchSize, cancellationToken).ConfigureAwait(false);
-            foreach (var (evt, attempts) in due)
+            attempted++;
+            try
             {
-                attempted++;
-                try
+                await sink.DeliverAsync(evt, cancellationToken).ConfigureAwait(false);
+                await _outbox.MarkDeliveredAsync(sink.Name, evt.Id, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                var failures = attempts + 1;
+                var now = _time.GetUtcNow();
+                DateTimeOffset? retryAt = failures >= _options.MaxAttempts ? null : now + _options.BackoffAfter(failures);
+                await _outbox.MarkFailedAsync(sink.Name, evt.Id, failures, retryAt, ex.Message, now, cancellationToken).ConfigureAwait(false);
+                if (retryAt is null)
                 {
-                    await sink.DeliverAsync(evt, cancellationToken).ConfigureAwait(false);
-                    await _outbox.MarkDeliveredAsync(sink.Name, evt.Id, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+                    LogDeadLettered(_logger, evt.Id, sink.Name, failures, ex.Message);
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                else
                 {
-                    var failures = attempts + 1;
-                    var now = _time.GetUtcNow();
-                    DateTimeOffset? retryAt = failures >= _options.MaxAttempts ? null : now + _options.BackoffAfter(failures);
-                    await _outbox.MarkFailedAsync(sink.Name, evt.Id, failures, retryAt, ex.Message, now, cancellationToken).ConfigureAwait(false);
-                    if (retryAt is null)
-                    {
-                        LogDeadLettered(_logger, evt.Id, sink.Name, failures, ex.Message);
-                    }
-                    else
-                    {
-                        LogRetrying(_logger, evt.Id, sink.Name, failures, retryAt.Value, ex.Message);
-                    }
+                    LogRetrying(_logger, evt.Id, sink.Name, failures, retryAt.Value, ex.Message);
                 }
             }
         }

@@ -34,6 +34,18 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         _receiver = builder.Build();
+        _receiver.MapPost("/hang", async (HttpRequest request) =>
+        {
+            try
+            {
+                await Task.Delay(TimeSpan.FromMinutes(1), request.HttpContext.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            return Results.NoContent();
+        });
         _receiver.MapPost("/moved", () => Results.Redirect("/hook", permanent: false, preserveMethod: true));
         _receiver.MapPost("/hook", async (HttpRequest request) =>
         {
@@ -111,6 +123,29 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Dispatch_OneWebhookHangs_TheOtherDestinationsGetTheirEventsWithoutWaitingForIt()
+    {
+        // Destinations were served one after another: a webhook that never answers held back every destination after
+        // it by its timeout once per event (up to Events:BatchSize × Timeout, 100 × 10 s by default, per round).
+        var database = await DatabaseWithEventsAsync("itm_1-r1", "itm_2-r1", "itm_3-r1");
+        var hanging = new WebhookOptions { Name = "stuck", Url = new Uri(_receiver!.Urls.Single() + "/hang"), Secret = Secret, Timeout = TimeSpan.FromSeconds(3) };
+        var working = new WebhookOptions { Name = "ml", Url = new Uri(_receiver.Urls.Single() + "/hook"), Secret = Secret };
+        var sinks = new IEventSink[] { new WebhookEventSink(new HttpClient(), hanging, _time), new WebhookEventSink(new HttpClient(), working, _time) };
+        var dispatcher = new EventDispatcher(new SqliteEventOutbox(database), sinks, _time, Options.Create(new EventDeliveryOptions()), NullLogger<EventDispatcher>.Instance);
+
+        var round = dispatcher.DispatchDueAsync(CancellationToken.None);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(2);
+        while (_received.Count < 3 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Equal(3, _received.Count);
+        Assert.False(round.IsCompleted, "the hanging webhook answered; the test proves nothing");
+        Assert.Equal(6, await round);
+    }
+
+    [Fact]
     public async Task Deliver_WebhookAnswersWithARedirect_IsAFailureAndTheRedirectIsNotFollowed()
     {
         var configuration = new ConfigurationBuilder()
@@ -133,19 +168,28 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
 
     private async Task<(EventDispatcher Dispatcher, string Jsonl, SqliteEventOutbox Outbox)> DispatcherWithOneEventAsync(int maxAttempts)
     {
-        var database = new SqliteDatabase(Path.Combine(_folder, "labeling.db"));
-        await using (var connection = await database.OpenAsync(CancellationToken.None))
-        await using (var insert = connection.CreateCommand())
-        {
-            insert.CommandText = "INSERT INTO outbox (id, project_id, item_id, type, payload, created_at) VALUES ('itm_1-r3', 'p', 'itm_1', 'label.ready', '{\"specversion\":\"1.0\",\"id\":\"itm_1-r3\",\"type\":\"label.ready\"}', 0)";
-            await insert.ExecuteNonQueryAsync();
-        }
-
+        var database = await DatabaseWithEventsAsync("itm_1-r3");
         var outbox = new SqliteEventOutbox(database);
         var jsonl = Path.Combine(_folder, "events", "label-ready.jsonl");
         var hook = new WebhookOptions { Name = "ml", Url = new Uri(_receiver!.Urls.Single() + "/hook"), Secret = Secret };
         var sinks = new IEventSink[] { new JsonlEventSink(jsonl), new WebhookEventSink(new HttpClient(), hook, _time) };
         var options = Options.Create(new EventDeliveryOptions { MaxAttempts = maxAttempts, InitialBackoff = TimeSpan.FromSeconds(1) });
         return (new EventDispatcher(outbox, sinks, _time, options, NullLogger<EventDispatcher>.Instance), jsonl, outbox);
+    }
+
+    private async Task<SqliteDatabase> DatabaseWithEventsAsync(params string[] ids)
+    {
+        var database = new SqliteDatabase(Path.Combine(_folder, "labeling.db"));
+        await using var connection = await database.OpenAsync(CancellationToken.None);
+        foreach (var id in ids)
+        {
+            await using var insert = connection.CreateCommand();
+            insert.CommandText = "INSERT INTO outbox (id, project_id, item_id, type, payload, created_at) VALUES ($id, 'p', 'itm_1', 'label.ready', $payload, 0)";
+            insert.Parameters.AddWithValue("$id", id);
+            insert.Parameters.AddWithValue("$payload", $"{{\"specversion\":\"1.0\",\"id\":\"{id}\",\"type\":\"label.ready\"}}");
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        return database;
     }
 }

@@ -64,7 +64,7 @@ public sealed class WorkQueuePumpTests : IDisposable
             Assert.Equal(LogLevel.Error, Assert.Single(_logs.Records, r => r.EventId.Id == 7103).Level);
             queue.Down = false;
             await queue.EnqueueAsync("works", "after", null, CancellationToken.None);
-            while (_handled.IsEmpty)
+            while (_handled.IsEmpty || !_logs.Records.Any(r => r.EventId.Id == 7105))
             {
                 Assert.True(DateTime.UtcNow < deadline, "the pump did not take up work again");
                 await Task.Delay(20);

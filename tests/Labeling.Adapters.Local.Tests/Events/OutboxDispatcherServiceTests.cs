@@ -1,0 +1,167 @@
+using System.Collections.Concurrent;
+using Labeling.Adapters.Local.Events;
+using Labeling.Adapters.Local.Sqlite;
+using Labeling.Application.Events;
+using Labeling.Application.Ports;
+using Labeling.TestSupport.Logging;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Labeling.Adapters.Local.Tests.Events;
+
+/// <summary>The background dispatcher with a webhook that never answers and an outbox whose database fails for a while.</summary>
+public sealed class OutboxDispatcherServiceTests : IAsyncLifetime
+{
+    private const string Secret = "a-local-test-secret";
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "labeling-dispatcher-tests", Guid.NewGuid().ToString("N"));
+    private readonly ConcurrentQueue<string> _received = new();
+    private readonly LogCollector _logs = new();
+    private WebApplication? _receiver;
+
+    public async Task InitializeAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        _receiver = builder.Build();
+        _receiver.MapPost("/hang", async (HttpRequest request) =>
+        {
+            try
+            {
+                await Task.Delay(TimeSpan.FromMinutes(1), request.HttpContext.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            return Results.NoContent();
+        });
+        _receiver.MapPost("/hook", (HttpRequest request) =>
+        {
+            _received.Enqueue(request.Headers["webhook-id"].ToString());
+            return Results.NoContent();
+        });
+        await _receiver.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _receiver!.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        if (Directory.Exists(_folder))
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Run_WhileOneWebhookHangs_TheOtherGetsEveryNewEventAtOnce()
+    {
+        // One round served every destination and the next round waited for the slowest: while a webhook hung (up to
+        // its Timeout, 5 minutes at most, per event), no other destination received anything.
+        var database = new SqliteDatabase(Path.Combine(_folder, "labeling.db"));
+        var service = Service(new SqliteEventOutbox(database), Hook("stuck", "/hang", TimeSpan.FromSeconds(30)), Hook("ml", "/hook", TimeSpan.FromSeconds(10)));
+        await service.StartAsync(CancellationToken.None);
+        try
+        {
+            await InsertEventAsync(database, "itm_1-r1");
+            await WaitForAsync(() => _received.Contains("itm_1-r1"), "the working webhook did not get the first event while the other hung");
+            await InsertEventAsync(database, "itm_2-r1");
+            await WaitForAsync(() => _received.Contains("itm_2-r1"), "the working webhook did not get the next event while the other hung");
+        }
+        finally
+        {
+            await service.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task Run_WhileTheOutboxFailsForManyPolls_LogsOnceAndTheRecovery_AndDeliversAfter()
+    {
+        // Every poll (500 ms by default) logged the same error while the database failed.
+        var database = new SqliteDatabase(Path.Combine(_folder, "labeling.db"));
+        var outbox = new FlakyOutbox(new SqliteEventOutbox(database)) { Down = true };
+        var service = Service(outbox, Hook("ml", "/hook", TimeSpan.FromSeconds(10)));
+        await service.StartAsync(CancellationToken.None);
+        try
+        {
+            await WaitForAsync(() => outbox.FailedReads >= 10, "the dispatcher stopped polling");
+            var failed = Assert.Single(_logs.Records, r => r.EventId.Id == 5101);
+            Assert.Contains("webhook:ml", failed.Message, StringComparison.Ordinal);
+            outbox.Down = false;
+            await InsertEventAsync(database, "itm_1-r1");
+            await WaitForAsync(() => _received.Contains("itm_1-r1"), "the dispatcher did not deliver again");
+            await WaitForAsync(() => _logs.Records.Any(r => r.EventId.Id == 5102), "the recovery was not logged");
+            Assert.False(service.ExecuteTask!.IsCompleted, "the dispatcher stopped");
+            Assert.Single(_logs.Records, r => r.EventId.Id == 5102);
+            Assert.Single(_logs.Records, r => r.EventId.Id == 5101);
+        }
+        finally
+        {
+            await service.StopAsync(CancellationToken.None);
+        }
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition, string failure)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, failure);
+            await Task.Delay(20);
+        }
+    }
+
+    private static async Task InsertEventAsync(SqliteDatabase database, string id)
+    {
+        await using var connection = await database.OpenAsync(CancellationToken.None);
+        await using var insert = connection.CreateCommand();
+        insert.CommandText = "INSERT INTO outbox (id, project_id, item_id, type, payload, created_at) VALUES ($id, 'p', 'itm', 'label.ready', '{}', 0)";
+        insert.Parameters.AddWithValue("$id", id);
+        await insert.ExecuteNonQueryAsync();
+    }
+
+    private WebhookEventSink Hook(string name, string path, TimeSpan timeout) =>
+        new(new HttpClient(), new WebhookOptions { Name = name, Url = new Uri(_receiver!.Urls.Single() + path), Secret = Secret, Timeout = timeout }, TimeProvider.System);
+
+    private OutboxDispatcherService Service(IEventOutbox outbox, params IEventSink[] sinks)
+    {
+        var loggers = new LoggerFactory([_logs]);
+        var options = Options.Create(new EventDeliveryOptions { PollInterval = TimeSpan.FromMilliseconds(20) });
+        var dispatcher = new EventDispatcher(outbox, sinks, TimeProvider.System, options, loggers.CreateLogger<EventDispatcher>());
+        return new OutboxDispatcherService(dispatcher, options, loggers.CreateLogger<OutboxDispatcherService>());
+    }
+
+    private sealed class FlakyOutbox(IEventOutbox inner) : IEventOutbox
+    {
+        private int _failedReads;
+
+        public volatile bool Down;
+
+        public int FailedReads => Volatile.Read(ref _failedReads);
+
+        public Task<IReadOnlyList<DueEvent>> ReadDueAsync(string destination, DateTimeOffset now, int limit, CancellationToken cancellationToken)
+        {
+            if (Down)
+            {
+                Interlocked.Increment(ref _failedReads);
+                throw new InvalidOperationException("the database is down");
+            }
+
+            return inner.ReadDueAsync(destination, now, limit, cancellationToken);
+        }
+
+        public Task MarkDeliveredAsync(string destination, string eventId, DateTimeOffset at, CancellationToken cancellationToken) =>
+            inner.MarkDeliveredAsync(destination, eventId, at, cancellationToken);
+
+        public Task MarkFailedAsync(string destination, string eventId, int attempts, DateTimeOffset? retryAt, string error, DateTimeOffset at, CancellationToken cancellationToken) =>
+            inner.MarkFailedAsync(destination, eventId, attempts, retryAt, error, at, cancellationToken);
+
+        public Task<IReadOnlyList<DeadLetter>> ListDeadLettersAsync(int limit, CancellationToken cancellationToken) =>
+            inner.ListDeadLettersAsync(limit, cancellationToken);
+    }
+}

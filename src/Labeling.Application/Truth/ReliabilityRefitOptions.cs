@@ -35,9 +35,10 @@ public sealed class ReliabilityRefitOptions
     /// <summary>
     /// How often the local server re-fits every project (the Functions app uses the <c>RefitReliabilitiesSchedule</c>
     /// app setting instead); <c>00:00:00</c> turns the periodic re-fit off (<c>POST /api/projects/{id}/refit</c> still
-    /// runs one). Default one hour.
+    /// runs one). Default one hour; at most 49 days, the longest period a .NET timer takes (a longer one crashed the
+    /// server after it started).
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00", "365.00:00:00")]
+    [Range(typeof(TimeSpan), "00:00:00", "49.00:00:00")]
     public TimeSpan Interval { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>A labeler whose accuracy moves by more than this is logged as a warning. Default 0.1.</summary>

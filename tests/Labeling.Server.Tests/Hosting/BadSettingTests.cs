@@ -9,6 +9,8 @@ public sealed class BadSettingTests
     [InlineData("--Labeling:LeaseDuration=abc", "'Labeling:LeaseDuration'")]
     [InlineData("--Labeling:LeaseDuration=2.00:00:00", "LeaseDuration must be between")]
     [InlineData("--Events:MaxAttempts=0", "MaxAttempts must be between 1 and 100")]
+    // Accepted up to 365 days, but the re-fit's timer takes at most 49.7 days: the server started and then stopped.
+    [InlineData("--Refit:Interval=60.00:00:00", "Interval must be between 00:00:00 and 49.00:00:00")]
     public async Task Start_WithABadSetting_ExitsWith1AndOneLineNamingIt(string setting, string expected)
     {
         using var data = new TempFolder();

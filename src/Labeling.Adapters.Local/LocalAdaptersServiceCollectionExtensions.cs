@@ -34,9 +34,8 @@ public static class LocalAdaptersServiceCollectionExtensions
         services.AddOptions<LocalStorageOptions>().Bind(configuration.GetSection(LocalStorageOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<WorkQueueOptions>().Bind(configuration.GetSection(WorkQueueOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<LocalAuthOptions>().Bind(configuration.GetSection(LocalAuthOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<LocalEventSinkOptions>().Bind(configuration.GetSection(LocalEventSinkOptions.SectionName))
-            .Validate(o => !o.Validate().Any(), "Events:Webhooks is invalid; each webhook needs a unique Name, an http(s) Url and a Secret.")
-            .ValidateOnStart();
+        services.AddOptions<LocalEventSinkOptions>().Bind(configuration.GetSection(LocalEventSinkOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<LocalEventSinkOptions>, LocalEventSinkOptionsValidator>();
 
         services.TryAddSingleton<DataFolderLock>();
         services.TryAddSingleton<SqliteDatabase>();

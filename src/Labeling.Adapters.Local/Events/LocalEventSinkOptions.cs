@@ -8,6 +8,8 @@ public sealed class LocalEventSinkOptions
     /// <summary>The configuration section these options bind from.</summary>
     public const string SectionName = "Events";
 
+    private const string WhsecPrefix = "whsec_";
+
     /// <summary>
     /// The JSONL file every event is appended to, relative to the data folder unless absolute.
     /// Default <c>events/label-ready.jsonl</c>; empty turns the file off.
@@ -41,6 +43,15 @@ public sealed class LocalEventSinkOptions
             if (hook.Url is { IsAbsoluteUri: true } url && url.Scheme is not ("http" or "https"))
             {
                 yield return $"Events:Webhooks '{hook.Name}': the URL must be http or https.";
+            }
+
+            // The signer decodes a whsec_ secret only when the dispatcher is built, as the host starts: refused here,
+            // such a secret is one line naming it instead of a FormatException that aborts the server.
+            if (hook.Secret.StartsWith(WhsecPrefix, StringComparison.Ordinal)
+                && !Convert.TryFromBase64String(hook.Secret[WhsecPrefix.Length..], new byte[hook.Secret.Length], out _))
+            {
+                yield return $"Events:Webhooks '{hook.Name}': the Secret starts with {WhsecPrefix} but what follows is not base64; "
+                    + $"copy the whole secret the receiver gave, or use a secret without the {WhsecPrefix} prefix (its UTF-8 bytes are then the key).";
             }
         }
     }

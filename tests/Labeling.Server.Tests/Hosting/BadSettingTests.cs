@@ -27,6 +27,23 @@ public sealed class BadSettingTests
     }
 
     [Fact]
+    public async Task Start_WithAWebhookSecretThatIsNotBase64AfterWhsec_ExitsWith1AndOneLineNamingIt()
+    {
+        // Validation took any secret, and the webhook's signer decodes a whsec_ secret only when the dispatcher is
+        // built, as the host starts: the server aborted (exit 134) with a FormatException's stack trace.
+        using var data = new TempFolder();
+        using var server = new ServerProcess(
+            data.Path, ServerProcess.FreePort(), "--Events:Webhooks:0:Name=ml", "--Events:Webhooks:0:Url=http://127.0.0.1:9/hook", "--Events:Webhooks:0:Secret=whsec_not base64!");
+
+        var exitCode = await server.RunToExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("Labeling.Server did not start: ", server.Output, StringComparison.Ordinal);
+        Assert.Contains("Events:Webhooks 'ml': the Secret starts with whsec_", server.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", server.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Start_WithAMisspelledSetting_RunsAndWarnsNamingItAndTheKeysItsSectionTakes()
     {
         // --Labeling:LeaseDuraton was ignored without a word: the server ran with the default lease.

@@ -64,7 +64,6 @@ public sealed partial class EventDispatcher
             try
             {
                 await sink.DeliverAsync(evt, cancellationToken).ConfigureAwait(false);
-                await _outbox.MarkDeliveredAsync(sink.Name, evt.Id, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
@@ -80,7 +79,13 @@ public sealed partial class EventDispatcher
                 {
                     LogRetrying(_logger, evt.Id, sink.Name, failures, retryAt.Value, ex.Message);
                 }
+
+                continue;
             }
+
+            // Outside the delivery's catch: the sink has the event, so a failure to record that (the database locked)
+            // is not the sink's failed attempt; it ends the round and the event is sent again (at-least-once).
+            await _outbox.MarkDeliveredAsync(sink.Name, evt.Id, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         }
 
         return attempted;

@@ -106,6 +106,34 @@ public sealed class OutboxDispatcherServiceTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task Run_RecordingADeliveryFails_TheEventIsSentAgainAndNeverDeadLettered()
+    {
+        // A failed write of the delivery record (the database locked) was taken for a failed delivery: an attempt was
+        // counted against the webhook that had the event and, at the last attempt, the event was dead-lettered (listed
+        // by GET /api/events/dead-letters as never accepted) while the receiver had it.
+        var database = new SqliteDatabase(Path.Combine(_folder, "labeling.db"));
+        var inner = new SqliteEventOutbox(database);
+        var outbox = new FlakyOutbox(inner) { DeliveryMarksToFail = 1 };
+        var service = Service(outbox, new EventDeliveryOptions { PollInterval = TimeSpan.FromMilliseconds(20), MaxAttempts = 1 }, Hook("ml", "/hook", TimeSpan.FromSeconds(10)));
+        await InsertEventAsync(database, "itm_1-r1");
+        await service.StartAsync(CancellationToken.None);
+        try
+        {
+            await WaitForAsync(
+                () => outbox.DeliveryMarksToFail < 0 && inner.ReadDueAsync("webhook:ml", DateTimeOffset.UtcNow, 10, CancellationToken.None).Result.Count == 0,
+                "the event was never recorded as delivered");
+        }
+        finally
+        {
+            await service.StopAsync(CancellationToken.None);
+        }
+
+        Assert.Empty(await inner.ListDeadLettersAsync(10, CancellationToken.None));
+        // At-least-once: the receiver had it before the record failed, and has it again.
+        Assert.Equal(2, _received.Count(id => id == "itm_1-r1"));
+    }
+
     private static async Task WaitForAsync(Func<bool> condition, string failure)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
@@ -128,10 +156,13 @@ public sealed class OutboxDispatcherServiceTests : IAsyncLifetime
     private WebhookEventSink Hook(string name, string path, TimeSpan timeout) =>
         new(new HttpClient(), new WebhookOptions { Name = name, Url = new Uri(_receiver!.Urls.Single() + path), Secret = Secret, Timeout = timeout }, TimeProvider.System);
 
-    private OutboxDispatcherService Service(IEventOutbox outbox, params IEventSink[] sinks)
+    private OutboxDispatcherService Service(IEventOutbox outbox, params IEventSink[] sinks) =>
+        Service(outbox, new EventDeliveryOptions { PollInterval = TimeSpan.FromMilliseconds(20) }, sinks);
+
+    private OutboxDispatcherService Service(IEventOutbox outbox, EventDeliveryOptions delivery, params IEventSink[] sinks)
     {
         var loggers = new LoggerFactory([_logs]);
-        var options = Options.Create(new EventDeliveryOptions { PollInterval = TimeSpan.FromMilliseconds(20) });
+        var options = Options.Create(delivery);
         var dispatcher = new EventDispatcher(outbox, sinks, TimeProvider.System, options, loggers.CreateLogger<EventDispatcher>());
         return new OutboxDispatcherService(dispatcher, options, loggers.CreateLogger<OutboxDispatcherService>());
     }
@@ -141,6 +172,8 @@ public sealed class OutboxDispatcherServiceTests : IAsyncLifetime
         private int _failedReads;
 
         public volatile bool Down;
+
+        public int DeliveryMarksToFail;
 
         public int FailedReads => Volatile.Read(ref _failedReads);
 
@@ -156,7 +189,9 @@ public sealed class OutboxDispatcherServiceTests : IAsyncLifetime
         }
 
         public Task MarkDeliveredAsync(string destination, string eventId, DateTimeOffset at, CancellationToken cancellationToken) =>
-            inner.MarkDeliveredAsync(destination, eventId, at, cancellationToken);
+            Interlocked.Decrement(ref DeliveryMarksToFail) >= 0
+                ? throw new InvalidOperationException("database is locked")
+                : inner.MarkDeliveredAsync(destination, eventId, at, cancellationToken);
 
         public Task MarkFailedAsync(string destination, string eventId, int attempts, DateTimeOffset? retryAt, string error, DateTimeOffset at, CancellationToken cancellationToken) =>
             inner.MarkFailedAsync(destination, eventId, attempts, retryAt, error, at, cancellationToken);

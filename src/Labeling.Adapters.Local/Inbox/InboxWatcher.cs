@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Labeling.Adapters.Local.Hosting;
 using Labeling.Adapters.Local.Work;
 using Labeling.Application;
 using Labeling.Application.Documents;
@@ -122,7 +123,7 @@ public sealed partial class InboxWatcher : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var watcher = Watch();
-        string? failing = null;
+        var failure = new LastingFailure();
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -133,10 +134,9 @@ public sealed partial class InboxWatcher : BackgroundService
                     LogQueued(_logger, queued);
                 }
 
-                if (failing is not null)
+                if (failure.Ended())
                 {
                     LogScanRecovered(_logger);
-                    failing = null;
                 }
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
@@ -144,11 +144,9 @@ public sealed partial class InboxWatcher : BackgroundService
                 // Any failed scan (a folder it may not read, the database busy or failing) is retried at the next
                 // interval: an exception let out of this loop would stop the whole server (the host's default). A
                 // failure that lasts is logged once, not at every interval, and its end is logged too.
-                var reason = $"{ex.GetType().FullName}: {ex.Message}";
-                if (reason != failing)
+                if (failure.IsNew(ex))
                 {
                     LogScanFailed(_logger, ex);
-                    failing = reason;
                 }
             }
 

@@ -56,8 +56,12 @@ public static class LocalAdaptersServiceCollectionExtensions
 
         // A webhook that answers with a redirect has not taken the event: following it would send the signed
         // body wherever the receiver (or its DNS) points, inside the network included. A 3xx counts as a failure.
+        // Each webhook's own Timeout (up to 5 minutes) bounds a delivery, so the client has none of its own (its default, 100 s,
+        // cut longer ones short under a message naming HttpClient.Timeout). A sink keeps its client for the server's life, so
+        // its connections are renewed every few minutes: a receiver that moves (its DNS) is found again.
         services.AddHttpClient(nameof(WebhookEventSink))
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
+            .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
         services.AddSingleton<IEnumerable<IEventSink>>(sp => CreateSinks(sp));
 
         services.TryAddSingleton(sp =>

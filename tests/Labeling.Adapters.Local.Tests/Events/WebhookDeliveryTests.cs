@@ -166,6 +166,25 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
         Assert.Empty(_received);
     }
 
+    [Fact]
+    public async Task WebhookClient_HasNoTimeoutOfItsOwn_SoAWebhooksLongerTimeoutHolds()
+    {
+        // A webhook may take up to 5 minutes (WebhookOptions.Timeout); the client's default of 100 s cut such deliveries
+        // short under a message naming HttpClient.Timeout, which no setting of ours sets.
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:DataDirectory"] = _folder, ["Labeling:CreateDemoProject"] = "false" })
+            .Build();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddLabelingApplication(configuration);
+        services.AddLocalAdapters(configuration);
+        await using var provider = services.BuildServiceProvider();
+
+        var http = provider.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(WebhookEventSink));
+
+        Assert.Equal(Timeout.InfiniteTimeSpan, http.Timeout);
+    }
+
     private async Task<(EventDispatcher Dispatcher, string Jsonl, SqliteEventOutbox Outbox)> DispatcherWithOneEventAsync(int maxAttempts)
     {
         var database = await DatabaseWithEventsAsync("itm_1-r3");

@@ -4,6 +4,7 @@ using Labeling.Functions.Events;
 using Labeling.Orchestration.Crowd;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
+using Microsoft.Extensions.Logging;
 
 namespace Labeling.Functions.Crowd;
 
@@ -16,18 +17,21 @@ namespace Labeling.Functions.Crowd;
 /// online inference and committed the vote; the <c>ObserveCrowdVote</c> activity reads the committed
 /// posterior and counts, so the workflow's policy step sees exactly what the vote handler saw.
 /// </remarks>
-public sealed class CollectVotesFunctions
+public sealed partial class CollectVotesFunctions
 {
     private readonly IItemStore _items;
     private readonly OutboxPublisher _publisher;
+    private readonly ILogger<CollectVotesFunctions> _logger;
 
     /// <summary>Creates the functions.</summary>
     /// <param name="items">The item store.</param>
     /// <param name="publisher">Publishes <c>label.ready</c> from the outbox.</param>
-    public CollectVotesFunctions(IItemStore items, OutboxPublisher publisher)
+    /// <param name="logger">Logs a publish that failed after the decision.</param>
+    public CollectVotesFunctions(IItemStore items, OutboxPublisher publisher, ILogger<CollectVotesFunctions> logger)
     {
         _items = items;
         _publisher = publisher;
+        _logger = logger;
     }
 
     /// <summary>The orchestrator: a thin wrapper around <see cref="CollectVotesOrchestration.RunAsync"/>.</summary>
@@ -69,12 +73,32 @@ public sealed class CollectVotesFunctions
         ObserveAsync(item, cancellationToken);
 
     /// <summary>Publishes what the decision put in the outbox. Idempotent: the topic drops duplicate message ids.</summary>
+    /// <remarks>
+    /// The decision and its event are committed before this runs; publishing here only makes the event leave sooner than
+    /// the <c>DispatchLabelEvents</c> timer (every minute) would send it. So a pass that fails (the outbox store or the
+    /// topic failing) is logged and the workflow completes: thrown, it was retried five times and then ended the item's
+    /// workflow Failed although nothing about the item had failed.
+    /// </remarks>
     /// <param name="input">The final step.</param>
     /// <param name="cancellationToken">Cancels the delivery.</param>
-    /// <returns>Deliveries attempted.</returns>
+    /// <returns>Deliveries attempted (0 when the pass failed).</returns>
     [Function(CollectVotesActivities.Complete)]
-    public Task<int> CompleteAsync([ActivityTrigger] CompleteItemInput input, CancellationToken cancellationToken) =>
-        _publisher.PublishAsync(cancellationToken);
+    public async Task<int> CompleteAsync([ActivityTrigger] CompleteItemInput input, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        try
+        {
+            return await _publisher.PublishAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogPublishFailed(_logger, input.Item.ProjectId, input.Item.ItemId, DispatchLabelEventsFunction.Schedule, ex);
+            return 0;
+        }
+    }
+
+    [LoggerMessage(EventId = 9105, Level = LogLevel.Warning, Message = "Publishing the outbox after item {ItemId} of project {ProjectId} was decided failed; its label.ready is committed and the DispatchLabelEvents timer ({Schedule}) sends it")]
+    private static partial void LogPublishFailed(ILogger logger, string projectId, string itemId, string schedule, Exception exception);
 
     private async Task<CrowdObservation> ObserveAsync(ItemReference reference, CancellationToken cancellationToken)
     {

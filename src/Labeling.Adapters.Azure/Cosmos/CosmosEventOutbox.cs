@@ -1,5 +1,6 @@
 using System.Net;
 using Labeling.Application.Ports;
+using Labeling.Application.Problems;
 using Microsoft.Azure.Cosmos;
 using static Labeling.Adapters.Azure.Cosmos.CosmosDocuments;
 
@@ -21,9 +22,16 @@ namespace Labeling.Adapters.Azure.Cosmos;
 /// <para>"Every sink" is the sinks registered when this process runs: a sink added later does not get
 /// settled history. Reading for a destination that is not a configured sink falls back to every entry
 /// still stored (pending and settled, until their <c>ttl</c>).</para>
+/// <para>A requeued dead letter goes back to pending (a copy of its settled entry, the dead deliveries due again); the
+/// settled copy stays until the entry settles again and overwrites it, and the pending copy is the one that counts.
+/// A move deletes the pending copy only in the version it moved (If-Match), so a requeue that wrote in between
+/// is not deleted with it.</para>
 /// </remarks>
 public sealed class CosmosEventOutbox : IEventOutbox
 {
+    // Entries read per query page while requeueing: one page in memory at a time, however long the history.
+    private const int RequeuePageSize = 100;
+
     private readonly CosmosDatabase _db;
     private readonly HashSet<string> _destinations;
 
@@ -71,6 +79,31 @@ public sealed class CosmosEventOutbox : IEventOutbox
             .Take(limit)
             .ToArray();
 
+    /// <inheritdoc />
+    public async Task<int> RequeueDeadLettersAsync(string? destination, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        // Pending first, then the buckets: an entry a requeue moves to pending meanwhile has no dead letter left to find.
+        var requeued = 0;
+        foreach (var partition in new[] { OutboxPending }.Concat(Enumerable.Range(0, _db.Options.IndexBuckets).Select(OutboxPartition)))
+        {
+            var query = new QueryDefinition("SELECT * FROM c WHERE c.partition = @pk").WithParameter("@pk", partition);
+            using var feed = _db.Index.GetItemQueryIterator<OutboxEntry>(
+                query, requestOptions: new QueryRequestOptions { PartitionKey = new PartitionKey(partition), MaxItemCount = RequeuePageSize });
+            while (feed.HasMoreResults)
+            {
+                foreach (var entry in await feed.ReadNextAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    if (DeadFor(entry, destination).Any())
+                    {
+                        requeued += await RequeueAsync(entry.Id, destination, now, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+            }
+        }
+
+        return requeued;
+    }
+
     /// <summary>Writes a new event to the pending partition; an event already there keeps its deliveries.</summary>
     internal static async Task AddAsync(CosmosDatabase db, OutboxEvent evt, CancellationToken cancellationToken)
     {
@@ -101,13 +134,70 @@ public sealed class CosmosEventOutbox : IEventOutbox
         return [.. pending, .. settled.Where(e => !ids.Contains(e.Id))];
     }
 
+    private static IEnumerable<string> DeadFor(OutboxEntry entry, string? destination) =>
+        entry.Deliveries.Where(d => d.Value.DeadAt is not null && (destination is null || d.Key == destination)).Select(d => d.Key);
+
     private async Task FinishMovesAsync(List<OutboxEntry> pending, CancellationToken cancellationToken)
     {
         foreach (var entry in pending.Where(e => e.Settled == true).ToArray())
         {
-            await MoveAsync(entry, cancellationToken).ConfigureAwait(false);
+            // The query gives no ETag; read the entry for one (a leftover of a crash, rare). One requeued meanwhile stays.
+            var (current, etag) = await CosmosDatabase.ReadAsync<OutboxEntry>(_db.Index, entry.Id, OutboxPending, cancellationToken).ConfigureAwait(false);
+            if (current?.Settled == true)
+            {
+                await MoveAsync(current, etag!, cancellationToken).ConfigureAwait(false);
+            }
+
             pending.Remove(entry);
         }
+    }
+
+    /// <summary>
+    /// Requeues one entry's dead letters in its pending copy, which counts when there is one, else in a new pending
+    /// copy of its settled entry; each write is conditional, so of two requeues (or a requeue and a dispatch pass)
+    /// one wins and the other reads again.
+    /// </summary>
+    private async Task<int> RequeueAsync(string eventId, string? destination, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var bucket = OutboxPartition(StableHash.Bucket(eventId, _db.Options.IndexBuckets));
+        for (var attempt = 0; attempt < _db.Options.MaxConcurrencyRetries; attempt++)
+        {
+            var (pending, etag) = await CosmosDatabase.ReadAsync<OutboxEntry>(_db.Index, eventId, OutboxPending, cancellationToken).ConfigureAwait(false);
+            var source = pending ?? (await CosmosDatabase.ReadAsync<OutboxEntry>(_db.Index, eventId, bucket, cancellationToken).ConfigureAwait(false)).Document;
+            var dead = source is null ? [] : DeadFor(source, destination).ToArray();
+            if (dead.Length == 0)
+            {
+                return 0;
+            }
+
+            var deliveries = new Dictionary<string, Delivery>(source!.Deliveries, StringComparer.Ordinal);
+            foreach (var name in dead)
+            {
+                deliveries[name] = deliveries[name] with { Attempts = 0, RetryAt = now, DeadAt = null };
+            }
+
+            var requeued = source with { Partition = OutboxPending, Deliveries = deliveries, Settled = null, Ttl = null };
+            try
+            {
+                if (pending is null)
+                {
+                    await _db.Index.CreateItemAsync(requeued, new PartitionKey(OutboxPending), cancellationToken: cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await _db.Index.ReplaceItemAsync(requeued, eventId, new PartitionKey(OutboxPending), new ItemRequestOptions { IfMatchEtag = etag }, cancellationToken).ConfigureAwait(false);
+                }
+
+                return dead.Length;
+            }
+            catch (CosmosException ex) when (ex.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.Conflict or HttpStatusCode.NotFound)
+            {
+                // A dispatch pass or another requeue wrote (or moved) the entry since it was read: read again.
+                await Task.Delay(Random.Shared.Next(1, 5 + (attempt * 3)), cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        throw new ConcurrencyConflictException($"Outbox entry '{eventId}' kept changing under {_db.Options.MaxConcurrencyRetries} attempts to requeue it; try again.");
     }
 
     private async Task UpdateAsync(string eventId, string destination, Func<Delivery, Delivery> change, CancellationToken cancellationToken)
@@ -117,7 +207,7 @@ public sealed class CosmosEventOutbox : IEventOutbox
             [destination] = change(current.Deliveries.GetValueOrDefault(destination) ?? new Delivery(0, null, null, null, null)),
         };
 
-        var pending = await OptimisticUpdate.ApplyAsync<OutboxEntry>(_db.Index, eventId, OutboxPending, current =>
+        var (pending, etag) = await OptimisticUpdate.ApplyAsync<OutboxEntry>(_db.Index, eventId, OutboxPending, current =>
         {
             if (current is null)
             {
@@ -126,12 +216,12 @@ public sealed class CosmosEventOutbox : IEventOutbox
 
             var next = current with { Deliveries = Apply(current) };
             return IsSettled(next) ? next with { Settled = true } : next;
-        }, _db.Options.MaxConcurrencyRetries, cancellationToken).ConfigureAwait(false);
+        }, _db.Options.MaxConcurrencyRetries, null, cancellationToken).ConfigureAwait(false);
         if (pending is not null)
         {
             if (pending.Settled == true)
             {
-                await MoveAsync(pending, cancellationToken).ConfigureAwait(false);
+                await MoveAsync(pending, etag!, cancellationToken).ConfigureAwait(false);
             }
 
             return;
@@ -147,7 +237,7 @@ public sealed class CosmosEventOutbox : IEventOutbox
     private bool IsSettled(OutboxEntry entry) =>
         _destinations.Count > 0 && _destinations.All(d => entry.Deliveries.GetValueOrDefault(d) is { } x && (x.DeliveredAt is not null || x.DeadAt is not null));
 
-    private async Task MoveAsync(OutboxEntry entry, CancellationToken cancellationToken)
+    private async Task MoveAsync(OutboxEntry entry, string etag, CancellationToken cancellationToken)
     {
         var bucket = OutboxPartition(StableHash.Bucket(entry.Id, _db.Options.IndexBuckets));
         var delivered = entry.Deliveries.Values.All(d => d.DeadAt is null);
@@ -155,11 +245,11 @@ public sealed class CosmosEventOutbox : IEventOutbox
         await _db.Index.UpsertItemAsync(settled, new PartitionKey(bucket), cancellationToken: cancellationToken).ConfigureAwait(false);
         try
         {
-            await _db.Index.DeleteItemAsync<OutboxEntry>(entry.Id, new PartitionKey(OutboxPending), cancellationToken: cancellationToken).ConfigureAwait(false);
+            await _db.Index.DeleteItemAsync<OutboxEntry>(entry.Id, new PartitionKey(OutboxPending), new ItemRequestOptions { IfMatchEtag = etag }, cancellationToken).ConfigureAwait(false);
         }
-        catch (CosmosException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        catch (CosmosException ex) when (ex.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.PreconditionFailed)
         {
-            // Another pass finished the same move.
+            // Another pass finished the same move, or a requeue made the pending copy due again: it stays, and counts.
         }
     }
 }

@@ -74,6 +74,22 @@ public sealed class SqliteEventOutbox : IEventOutbox
     }
 
     /// <inheritdoc />
+    public async Task<int> RequeueDeadLettersAsync(string? destination, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        // One statement under the write lock: a row is requeued by one call only, and the dispatcher never holds a dead row.
+        await using var write = await _database.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = write.Command("""
+            UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = $now, updated_at = $now
+            WHERE status = 'dead' AND ($dest IS NULL OR destination = $dest)
+            """);
+        command.Add("$dest", destination);
+        command.Add("$now", SqliteValues.Time(now));
+        var requeued = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await write.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return requeued;
+    }
+
+    /// <inheritdoc />
     public async Task<IReadOnlyList<DeadLetter>> ListDeadLettersAsync(int limit, CancellationToken cancellationToken)
     {
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);

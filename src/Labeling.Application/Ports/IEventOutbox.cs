@@ -39,4 +39,19 @@ public interface IEventOutbox
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The dead letters.</returns>
     Task<IReadOnlyList<DeadLetter>> ListDeadLettersAsync(int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Puts dead letters back among the due deliveries: each is due at <paramref name="now"/> with no failed attempts,
+    /// so it gets every attempt again, and leaves <see cref="ListDeadLettersAsync"/>.
+    /// </summary>
+    /// <param name="destination">The sink whose dead letters to send again; null for every destination's.</param>
+    /// <param name="now">The current time (when they are due).</param>
+    /// <param name="cancellationToken">Cancels the write; deliveries already requeued stay requeued.</param>
+    /// <returns>How many deliveries were requeued.</returns>
+    /// <remarks>
+    /// A delivery is counted by the call that requeued it: calls at the same time requeue each dead letter once, and
+    /// one that is not dead (due, being sent, delivered) is left as it is, so a dispatcher running meanwhile sends
+    /// it at least once more and no more often than a retry would.
+    /// </remarks>
+    Task<int> RequeueDeadLettersAsync(string? destination, DateTimeOffset now, CancellationToken cancellationToken);
 }

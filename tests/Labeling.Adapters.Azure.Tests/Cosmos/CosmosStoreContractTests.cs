@@ -1,4 +1,5 @@
 using Labeling.Adapters.Azure.Cosmos;
+using Labeling.Application.Ports;
 using Labeling.TestSupport.Emulators;
 
 namespace Labeling.Adapters.Azure.Tests.Cosmos;
@@ -29,6 +30,7 @@ public sealed class CosmosStoreContractTests(CosmosEmulatorFixture cosmos) : Sto
         var labelers = new CosmosLabelerStore(db);
         var items = new CosmosItemStore(db, labelers);
         return new StoreSet(new CosmosProjectStore(db), items, new CosmosLeaseStore(db, items), labelers, new CosmosDocumentStore(db),
+            new CosmosEventOutbox(db, [new NamedSink(Webhook), new NamedSink(Jsonl)]),
             () => Open(options, Connect(options)));
     }
 
@@ -45,5 +47,13 @@ public sealed class CosmosStoreContractTests(CosmosEmulatorFixture cosmos) : Sto
         {
             db.Dispose();
         }
+    }
+
+    private sealed class NamedSink(string name) : IEventSink
+    {
+        public string Name => name;
+
+        public Task DeliverAsync(OutboxEvent outboxEvent, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("The contract tests record deliveries directly.");
     }
 }

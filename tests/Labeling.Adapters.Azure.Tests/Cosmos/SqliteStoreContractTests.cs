@@ -1,3 +1,4 @@
+using Labeling.Adapters.Local.Events;
 using Labeling.Adapters.Local.Sqlite;
 
 namespace Labeling.Adapters.Azure.Tests.Cosmos;
@@ -14,7 +15,7 @@ public sealed class SqliteStoreContractTests : StoreContract, IDisposable
         var db = new SqliteDatabase(path);
         return new StoreSet(
             new SqliteProjectStore(db), new SqliteItemStore(db, TimeProvider.System), new SqliteLeaseStore(db),
-            new SqliteLabelerStore(db), new SqliteDocumentStore(db), () => Open(path));
+            new SqliteLabelerStore(db), new SqliteDocumentStore(db), new SqliteEventOutbox(db), () => Open(path));
     }
 
     public void Dispose()

@@ -14,7 +14,7 @@ namespace Labeling.Adapters.Azure.Tests.Cosmos;
 /// The behaviour every store backend must have (SQLite locally, Cosmos DB on Azure): one suite, run
 /// against each by a subclass.
 /// </summary>
-public abstract class StoreContract
+public abstract partial class StoreContract
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 28, 12, 0, 0, TimeSpan.Zero);
 

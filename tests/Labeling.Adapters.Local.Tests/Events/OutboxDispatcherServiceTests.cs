@@ -198,5 +198,8 @@ public sealed class OutboxDispatcherServiceTests : IAsyncLifetime
 
         public Task<IReadOnlyList<DeadLetter>> ListDeadLettersAsync(int limit, CancellationToken cancellationToken) =>
             inner.ListDeadLettersAsync(limit, cancellationToken);
+
+        public Task<int> RequeueDeadLettersAsync(string? destination, DateTimeOffset now, CancellationToken cancellationToken) =>
+            inner.RequeueDeadLettersAsync(destination, now, cancellationToken);
     }
 }

@@ -53,6 +53,7 @@ public static class LabelingServiceCollectionExtensions
         services.TryAddSingleton<WorkerStatistics>();
         services.TryAddSingleton<LabelExport>();
         services.TryAddSingleton<EventDispatcher>();
+        services.TryAddSingleton<DeadLetterRedelivery>();
         services.AddSingleton<IWorkHandler>(sp => sp.GetRequiredService<WeakLabeler>());
         services.AddSingleton<IWorkHandler, IngestDocumentHandler>();
 

@@ -1,4 +1,6 @@
+using System.Security.Claims;
 using System.Text.Json;
+using Labeling.Application.Events;
 using Labeling.Application.Export;
 using Labeling.Application.Items;
 using Labeling.Application.Ports;
@@ -11,7 +13,7 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Labeling.Application.Http;
 
-/// <summary>The reviewer's API: items, review resolutions, exports, dead-lettered events.</summary>
+/// <summary>The reviewer's API: items, review resolutions, exports, dead-lettered events and their redelivery.</summary>
 internal static class ItemEndpoints
 {
     public static void Map(RouteGroupBuilder api)
@@ -42,6 +44,11 @@ internal static class ItemEndpoints
                 Results.Ok(await outbox.ListDeadLettersAsync(PageLimit.Checked(limit ?? 100), ct)))
             .RequireAuthorization(LabelingRoles.AdminPolicy)
             .WithName("ListDeadLetters").WithSummary("Events a destination never accepted (Admin).");
+
+        api.MapPost("/events/dead-letters/redeliver", async (string? destination, ClaimsPrincipal user, DeadLetterRedelivery redelivery, CancellationToken ct) =>
+                Results.Ok(await redelivery.RedeliverAsync(destination, CallerIdentity.Subject(user), ct)))
+            .RequireAuthorization(LabelingRoles.AdminPolicy)
+            .WithName("RedeliverDeadLetters").WithSummary("Sends dead letters again, of one destination (?destination=) or all, each with every attempt again (Admin).");
     }
 
     private static async Task ExportAsync(string projectId, string? format, HttpContext context, LabelExport export, CancellationToken ct)

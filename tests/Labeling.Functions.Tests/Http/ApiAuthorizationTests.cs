@@ -130,6 +130,8 @@ public sealed class ApiAuthorizationTests(AzuriteFixture azurite, CosmosEmulator
     [InlineData("GET", "/api/projects", "Labeler", HttpStatusCode.OK)]
     [InlineData("POST", "/api/projects/demo/refit", "Reviewer", HttpStatusCode.Forbidden)]
     [InlineData("POST", "/api/projects/no-such-project/refit", "Admin", HttpStatusCode.NotFound)]
+    [InlineData("POST", "/api/events/dead-letters/redeliver", "Reviewer", HttpStatusCode.Forbidden)]
+    [InlineData("POST", "/api/events/dead-letters/redeliver?destination=webhook:ml", "Admin", HttpStatusCode.BadRequest)]
     public async Task Api_RoleAgainstEndpoint_IsAllowedOnlyWithTheRightRole(string method, string path, string role, HttpStatusCode expected)
     {
         using var client = _host.Client(_host.Tokens.Mint($"user-{role.ToLowerInvariant()}", role));
@@ -142,6 +144,26 @@ public sealed class ApiAuthorizationTests(AzuriteFixture azurite, CosmosEmulator
         var response = await client.SendAsync(request);
 
         Assert.True(expected == response.StatusCode, $"{method} {path} as {role}: expected {(int)expected}, got {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
+
+    [Fact]
+    public async Task Api_RedeliverDeadLetters_AsAdmin_RequeuesTheServiceBusDeadLettersInCosmos()
+    {
+        const string bus = "servicebus:label-events";
+        var outbox = _host.Services.GetRequiredService<IEventOutbox>();
+        var evt = new OutboxEvent("itm_dl-r2", "demo", "itm_dl", "label.ready", "{}", DateTimeOffset.UtcNow);
+        await _host.Services.GetRequiredService<IItemStore>().CommitAsync(new ItemCommit("demo") { Events = [evt] }, CancellationToken.None);
+        await outbox.MarkFailedAsync(bus, evt.Id, 8, null, "the topic is disabled", DateTimeOffset.UtcNow, CancellationToken.None);
+        using var admin = _host.Client(_host.Tokens.Mint("root", "Admin"));
+
+        var response = await admin.PostAsync($"/api/events/dead-letters/redeliver?destination={bus}", null);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var answer = await response.Content.ReadFromJsonAsync<System.Text.Json.Nodes.JsonObject>();
+        Assert.Equal(1, answer!["requeued"]!.GetValue<int>());
+        Assert.Empty(await outbox.ListDeadLettersAsync(10, CancellationToken.None));
+        var due = Assert.Single(await outbox.ReadDueAsync(bus, DateTimeOffset.UtcNow.AddSeconds(1), 10, CancellationToken.None));
+        Assert.Equal((evt.Id, 0), (due.Event.Id, due.Attempts));
     }
 
     [Fact]

@@ -8,17 +8,21 @@ public sealed class EventDeliveryOptions
     /// <summary>The configuration section these options bind from.</summary>
     public const string SectionName = "Events";
 
-    /// <summary>Delivery attempts per destination before an event is dead-lettered. Default 8.</summary>
+    /// <summary>
+    /// Delivery attempts per destination before an event is dead-lettered. Default 12: with the default back-off the
+    /// retries span about two and a half hours (5 s doubling to 1 h), so a receiver down for a deploy or a short outage
+    /// gets every event without anyone redelivering dead letters (8 attempts from 1 s to 5 min spanned two minutes).
+    /// </summary>
     [Range(1, 100)]
-    public int MaxAttempts { get; set; } = 8;
+    public int MaxAttempts { get; set; } = 12;
 
-    /// <summary>Wait before the first retry; doubles with every failure. Default 1 second.</summary>
+    /// <summary>Wait before the first retry; doubles with every failure. Default 5 seconds.</summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00")]
-    public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Longest wait between retries. Default 5 minutes.</summary>
+    /// <summary>Longest wait between retries. Default 1 hour.</summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
-    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromMinutes(5);
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>How often the dispatcher looks for due events when idle. Default 500 ms.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]

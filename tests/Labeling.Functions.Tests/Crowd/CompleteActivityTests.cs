@@ -57,5 +57,8 @@ public sealed class CompleteActivityTests
 
         public Task<IReadOnlyList<DeadLetter>> ListDeadLettersAsync(int limit, CancellationToken cancellationToken) =>
             throw new InvalidOperationException("the outbox store is unavailable");
+
+        public Task<int> RequeueDeadLettersAsync(string? destination, DateTimeOffset now, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("the outbox store is unavailable");
     }
 }

@@ -28,18 +28,7 @@ public sealed class OutboxDispatcherServiceTests : IAsyncLifetime
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         _receiver = builder.Build();
-        _receiver.MapPost("/hang", async (HttpRequest request) =>
-        {
-            try
-            {
-                await Task.Delay(TimeSpan.FromMinutes(1), request.HttpContext.RequestAborted);
-            }
-            catch (OperationCanceledException)
-            {
-            }
-
-            return Results.NoContent();
-        });
+        _receiver.MapHangingPost("/hang");
         _receiver.MapPost("/hook", (HttpRequest request) =>
         {
             _received.Enqueue(request.Headers["webhook-id"].ToString());

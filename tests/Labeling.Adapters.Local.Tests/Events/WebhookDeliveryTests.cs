@@ -34,18 +34,7 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         _receiver = builder.Build();
-        _receiver.MapPost("/hang", async (HttpRequest request) =>
-        {
-            try
-            {
-                await Task.Delay(TimeSpan.FromMinutes(1), request.HttpContext.RequestAborted);
-            }
-            catch (OperationCanceledException)
-            {
-            }
-
-            return Results.NoContent();
-        });
+        _receiver.MapHangingPost("/hang");
         _receiver.MapPost("/moved", () => Results.Redirect("/hook", permanent: false, preserveMethod: true));
         _receiver.MapPost("/hook", async (HttpRequest request) =>
         {
@@ -148,14 +137,7 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
     [Fact]
     public async Task Deliver_WebhookAnswersWithARedirect_IsAFailureAndTheRedirectIsNotFollowed()
     {
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:DataDirectory"] = _folder, ["Labeling:CreateDemoProject"] = "false" })
-            .Build();
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddLabelingApplication(configuration);
-        services.AddLocalAdapters(configuration);
-        await using var provider = services.BuildServiceProvider();
+        await using var provider = LocalServices();
         var http = provider.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(WebhookEventSink));
         var hook = new WebhookOptions { Name = "ml", Url = new Uri(_receiver!.Urls.Single() + "/moved"), Secret = Secret };
         var outboxEvent = new OutboxEvent("itm_1-r3", "p", "itm_1", "label.ready", "{\"id\":\"itm_1-r3\"}", _time.GetUtcNow());
@@ -171,6 +153,16 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
     {
         // A webhook may take up to 5 minutes (WebhookOptions.Timeout); the client's default of 100 s cut such deliveries
         // short under a message naming HttpClient.Timeout, which no setting of ours sets.
+        await using var provider = LocalServices();
+
+        var http = provider.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(WebhookEventSink));
+
+        Assert.Equal(Timeout.InfiniteTimeSpan, http.Timeout);
+    }
+
+    // The local server's services as the host registers them, on this test's folder.
+    private ServiceProvider LocalServices()
+    {
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:DataDirectory"] = _folder, ["Labeling:CreateDemoProject"] = "false" })
             .Build();
@@ -178,11 +170,7 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
         services.AddLogging();
         services.AddLabelingApplication(configuration);
         services.AddLocalAdapters(configuration);
-        await using var provider = services.BuildServiceProvider();
-
-        var http = provider.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(WebhookEventSink));
-
-        Assert.Equal(Timeout.InfiniteTimeSpan, http.Timeout);
+        return services.BuildServiceProvider();
     }
 
     private async Task<(EventDispatcher Dispatcher, string Jsonl, SqliteEventOutbox Outbox)> DispatcherWithOneEventAsync(int maxAttempts)

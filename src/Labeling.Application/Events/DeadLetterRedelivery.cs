@@ -11,20 +11,23 @@ namespace Labeling.Application.Events;
 /// <remarks>
 /// Only destinations this process delivers to are requeued: a dead letter of a destination no longer configured
 /// stays listed, since no sink would send it. Requeueing is safe to repeat and to run beside the dispatcher
-/// (<see cref="IEventOutbox.RequeueDeadLettersAsync"/>); delivery stays at-least-once.
+/// (<see cref="IEventOutbox.RequeueDeadLettersAsync"/>); delivery stays at-least-once. A destination the dispatcher
+/// has paused for failing is tried again at once (<see cref="EventDispatcher.Resume"/>).
 /// </remarks>
 public sealed partial class DeadLetterRedelivery
 {
     private readonly IEventOutbox _outbox;
     private readonly IReadOnlyList<string> _destinations;
+    private readonly EventDispatcher _dispatcher;
     private readonly TimeProvider _time;
     private readonly ILogger<DeadLetterRedelivery> _logger;
 
     /// <summary>Creates the use case.</summary>
-    public DeadLetterRedelivery(IEventOutbox outbox, IEnumerable<IEventSink> sinks, TimeProvider time, ILogger<DeadLetterRedelivery> logger)
+    public DeadLetterRedelivery(IEventOutbox outbox, IEnumerable<IEventSink> sinks, EventDispatcher dispatcher, TimeProvider time, ILogger<DeadLetterRedelivery> logger)
     {
         ArgumentNullException.ThrowIfNull(sinks);
         _outbox = outbox;
+        _dispatcher = dispatcher;
         _destinations = sinks.Select(s => s.Name).ToArray();
         _time = time;
         _logger = logger;
@@ -44,6 +47,7 @@ public sealed partial class DeadLetterRedelivery
         foreach (var target in targets)
         {
             requeued[target] = await _outbox.RequeueDeadLettersAsync(target, now, cancellationToken).ConfigureAwait(false);
+            _dispatcher.Resume(target);
         }
 
         var total = requeued.Values.Sum();

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Labeling.Application.Ports;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -9,6 +10,15 @@ namespace Labeling.Application.Events;
 /// dead-lettered after <see cref="EventDeliveryOptions.MaxAttempts"/>. Each sink is tracked separately,
 /// so a failing webhook does not hold back the JSONL file.
 /// </summary>
+/// <remarks>
+/// A destination that fails is paused as a whole, not only the event it failed: the round for it stops at the first
+/// failure, and the next one tries a single event when the pause is over (<see cref="PauseAfter"/>: the retry back-off
+/// of its consecutive failed rounds, at most <see cref="MaxPause"/>). So a receiver that is down sees one attempt per
+/// pause instead of every due event on its own schedule (a backlog of thousands tried, and logged, in seconds), the
+/// events it was never offered keep all their attempts, and when it works again everything due goes out in the next
+/// rounds (event 5004 says so). An event the receiver refuses while it takes others delays the destination only by the
+/// first pause. Pauses live in memory, per dispatcher: each instance of a scaled-out host probes on its own.
+/// </remarks>
 public sealed partial class EventDispatcher
 {
     private readonly IEventOutbox _outbox;
@@ -16,6 +26,10 @@ public sealed partial class EventDispatcher
     private readonly TimeProvider _time;
     private readonly EventDeliveryOptions _options;
     private readonly ILogger<EventDispatcher> _logger;
+    private readonly ConcurrentDictionary<string, DestinationHealth> _health = new(StringComparer.Ordinal);
+
+    /// <summary>The longest a failing destination is left alone before the next single attempt.</summary>
+    public static readonly TimeSpan MaxPause = TimeSpan.FromMinutes(5);
 
     /// <summary>Creates the dispatcher.</summary>
     public EventDispatcher(
@@ -56,6 +70,12 @@ public sealed partial class EventDispatcher
         ArgumentNullException.ThrowIfNull(sink);
         // Each sink's round starts on its own, so one whose first call does not return at once holds back no other.
         await Task.Yield();
+        var health = _health.GetOrAdd(sink.Name, static _ => new DestinationHealth());
+        if (health.IsPaused(_time.GetUtcNow()))
+        {
+            return 0;
+        }
+
         var attempted = 0;
         var due = await _outbox.ReadDueAsync(sink.Name, _time.GetUtcNow(), _options.BatchSize, cancellationToken).ConfigureAwait(false);
         foreach (var (evt, attempts) in due)
@@ -70,6 +90,7 @@ public sealed partial class EventDispatcher
                 var failures = attempts + 1;
                 var now = _time.GetUtcNow();
                 DateTimeOffset? retryAt = failures >= _options.MaxAttempts ? null : now + _options.BackoffAfter(failures);
+                var pausedUntil = health.Failed(now, this);
                 await _outbox.MarkFailedAsync(sink.Name, evt.Id, failures, retryAt, ex.Message, now, cancellationToken).ConfigureAwait(false);
                 if (retryAt is null)
                 {
@@ -77,10 +98,17 @@ public sealed partial class EventDispatcher
                 }
                 else
                 {
-                    LogRetrying(_logger, evt.Id, sink.Name, failures, retryAt.Value, ex.Message);
+                    LogRetrying(_logger, evt.Id, sink.Name, failures, retryAt.Value, pausedUntil, ex.Message);
                 }
 
-                continue;
+                // The rest of the round waits for the destination's pause: a receiver that is down is not offered every
+                // due event in turn, and none of them is charged an attempt it was never given.
+                break;
+            }
+
+            if (health.Succeeded() is { } outage)
+            {
+                LogWorksAgain(_logger, sink.Name, outage.FailedRounds, outage.Since);
             }
 
             // Outside the delivery's catch: the sink has the event, so a failure to record that (the database locked)
@@ -91,9 +119,94 @@ public sealed partial class EventDispatcher
         return attempted;
     }
 
-    [LoggerMessage(EventId = 5001, Level = LogLevel.Warning, Message = "Delivery of event {EventId} to {Destination} failed (attempt {Attempts}); retrying at {RetryAt}: {Error}")]
-    private static partial void LogRetrying(ILogger logger, string eventId, string destination, int attempts, DateTimeOffset retryAt, string error);
+    /// <summary>
+    /// Ends a destination's pause, so its next round tries at once (an operator who redelivers dead letters says it
+    /// works again); if it still fails, it is paused again for longer.
+    /// </summary>
+    /// <param name="destination">The sink's name.</param>
+    public void Resume(string destination)
+    {
+        if (_health.TryGetValue(destination, out var health))
+        {
+            health.Resume();
+        }
+    }
+
+    /// <summary>
+    /// How long a destination is left alone after <paramref name="failedRounds"/> consecutive failed rounds: the retry
+    /// back-off for that many failures (<see cref="EventDeliveryOptions.BackoffAfter"/>), at most <see cref="MaxPause"/>.
+    /// </summary>
+    /// <param name="failedRounds">Consecutive failed rounds, at least 1.</param>
+    /// <returns>The pause.</returns>
+    public TimeSpan PauseAfter(int failedRounds)
+    {
+        var backoff = _options.BackoffAfter(failedRounds);
+        return backoff < MaxPause ? backoff : MaxPause;
+    }
+
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Warning, Message = "Delivery of event {EventId} to {Destination} failed (attempt {Attempts}); the event is retried at {RetryAt}, and nothing more is sent to {Destination} before {PausedUntil}: {Error}")]
+    private static partial void LogRetrying(ILogger logger, string eventId, string destination, int attempts, DateTimeOffset retryAt, DateTimeOffset pausedUntil, string error);
+
+    [LoggerMessage(EventId = 5004, Level = LogLevel.Information, Message = "Delivery to {Destination} works again after {FailedRounds} failed attempts since {Since}; its waiting events go out now")]
+    private static partial void LogWorksAgain(ILogger logger, string destination, int failedRounds, DateTimeOffset since);
 
     [LoggerMessage(EventId = 5002, Level = LogLevel.Error, Message = "Event {EventId} dead-lettered for {Destination} after {Attempts} attempts: {Error}")]
     private static partial void LogDeadLettered(ILogger logger, string eventId, string destination, int attempts, string error);
+
+    // One destination's consecutive failed rounds and the pause they earned; rounds for it may run concurrently (the
+    // Functions host's timer and a decision's publish), so it is read and changed under its lock.
+    private sealed class DestinationHealth
+    {
+        private readonly Lock _gate = new();
+        private int _failedRounds;
+        private DateTimeOffset _since;
+        private DateTimeOffset _pausedUntil = DateTimeOffset.MinValue;
+
+        public bool IsPaused(DateTimeOffset now)
+        {
+            lock (_gate)
+            {
+                return now < _pausedUntil;
+            }
+        }
+
+        public DateTimeOffset Failed(DateTimeOffset now, EventDispatcher dispatcher)
+        {
+            lock (_gate)
+            {
+                if (_failedRounds == 0)
+                {
+                    _since = now;
+                }
+
+                _failedRounds++;
+                _pausedUntil = now + dispatcher.PauseAfter(_failedRounds);
+                return _pausedUntil;
+            }
+        }
+
+        public void Resume()
+        {
+            lock (_gate)
+            {
+                _pausedUntil = DateTimeOffset.MinValue;
+            }
+        }
+
+        public (int FailedRounds, DateTimeOffset Since)? Succeeded()
+        {
+            lock (_gate)
+            {
+                if (_failedRounds == 0)
+                {
+                    return null;
+                }
+
+                var outage = (_failedRounds, _since);
+                _failedRounds = 0;
+                _pausedUntil = DateTimeOffset.MinValue;
+                return outage;
+            }
+        }
+    }
 }

@@ -14,6 +14,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using Labeling.TestSupport.Logging;
 using StandardWebhooks;
 
 namespace Labeling.Adapters.Local.Tests.Events;
@@ -27,6 +28,7 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
     private readonly ConcurrentQueue<(string Body, bool Verified)> _received = new();
     private WebApplication? _receiver;
     private int _failuresLeft;
+    private int _hookRequests;
 
     public async Task InitializeAsync()
     {
@@ -40,6 +42,7 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
         {
             using var reader = new StreamReader(request.Body);
             var body = await reader.ReadToEndAsync();
+            Interlocked.Increment(ref _hookRequests);
             if (Interlocked.Decrement(ref _failuresLeft) >= 0)
             {
                 return Results.StatusCode(503);
@@ -115,7 +118,8 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
     public async Task Dispatch_OneWebhookHangs_TheOtherDestinationsGetTheirEventsWithoutWaitingForIt()
     {
         // Destinations were served one after another: a webhook that never answers held back every destination after
-        // it by its timeout once per event (up to Events:BatchSize × Timeout, 100 × 10 s by default, per round).
+        // it by its timeout once per event (up to Events:BatchSize × Timeout, 100 × 10 s by default, per round). The
+        // hanging one's round ends at its first timeout (the destination is paused), so 1 attempt there and 3 here.
         var database = await DatabaseWithEventsAsync("itm_1-r1", "itm_2-r1", "itm_3-r1");
         var hanging = new WebhookOptions { Name = "stuck", Url = new Uri(_receiver!.Urls.Single() + "/hang"), Secret = Secret, Timeout = TimeSpan.FromSeconds(3) };
         var working = new WebhookOptions { Name = "ml", Url = new Uri(_receiver.Urls.Single() + "/hook"), Secret = Secret };
@@ -131,7 +135,64 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
 
         Assert.Equal(3, _received.Count);
         Assert.False(round.IsCompleted, "the hanging webhook answered; the test proves nothing");
-        Assert.Equal(6, await round);
+        Assert.Equal(4, await round);
+    }
+
+    [Fact]
+    public async Task Dispatch_WebhookDown_IsTriedOncePerPause_TheOtherEventsKeepTheirAttempts_AndAllGoOutWhenItWorksAgain()
+    {
+        // Each due event was tried on its own schedule: a receiver that was down got, and the log recorded, every event of
+        // the backlog in turn (a round of 100 failures, then the next 100 at once), and a long outage dead-lettered them all.
+        var ids = Enumerable.Range(1, 30).Select(i => $"itm_{i}-r1").ToArray();
+        var database = await DatabaseWithEventsAsync(ids);
+        var outbox = new SqliteEventOutbox(database);
+        var hook = new WebhookOptions { Name = "ml", Url = new Uri(_receiver!.Urls.Single() + "/hook"), Secret = Secret };
+        var logs = new LogCollector();
+        using var factory = LoggerFactory.Create(b => b.AddProvider(logs));
+        var options = Options.Create(new EventDeliveryOptions { MaxAttempts = 3, InitialBackoff = TimeSpan.FromSeconds(1) });
+        var dispatcher = new EventDispatcher(outbox, [new WebhookEventSink(new HttpClient(), hook, _time)], _time, options, factory.CreateLogger<EventDispatcher>());
+        _failuresLeft = int.MaxValue;
+
+        var attemptedWhileDown = 0;
+        for (var round = 0; round < 200; round++)
+        {
+            attemptedWhileDown += await dispatcher.DispatchDueAsync(CancellationToken.None);
+            _time.Advance(TimeSpan.FromMilliseconds(500));
+        }
+
+        // 100 s down: pauses of 1, 2, 4, 8, 16, 32 and 64 s, so seven attempts in all, one event each time.
+        Assert.Equal(7, attemptedWhileDown);
+        Assert.Equal(7, Volatile.Read(ref _hookRequests));
+        Assert.Equal(7, logs.Records.Count(r => r.EventId.Id is 5001 or 5002));
+        var dead = await outbox.ListDeadLettersAsync(100, CancellationToken.None);
+        Assert.True(dead.Count <= 2, $"{dead.Count} events dead-lettered though only seven attempts were made");
+
+        _failuresLeft = 0;
+        _time.Advance(EventDispatcher.MaxPause);
+        for (var round = 0; round < 5; round++)
+        {
+            await dispatcher.DispatchDueAsync(CancellationToken.None);
+            _time.Advance(TimeSpan.FromHours(1));
+        }
+
+        Assert.Equal(30 - dead.Count, _received.Select(r => r.Body).Distinct().Count());
+        var worksAgain = Assert.Single(logs.Records, r => r.EventId.Id == 5004);
+        Assert.Equal(7, worksAgain.State["FailedRounds"]);
+    }
+
+    [Fact]
+    public async Task Dispatch_PausedDestinationResumed_IsTriedAtTheNextRound()
+    {
+        _failuresLeft = 1;
+        var (dispatcher, _, _) = await DispatcherWithOneEventAsync(maxAttempts: 5);
+        await DatabaseWithEventsAsync("itm_2-r1");
+
+        Assert.Equal(3, await dispatcher.DispatchDueAsync(CancellationToken.None)); // the file takes both; the webhook fails the first
+        Assert.Equal(0, await dispatcher.DispatchDueAsync(CancellationToken.None));
+        dispatcher.Resume("webhook:ml");
+
+        Assert.Equal(1, await dispatcher.DispatchDueAsync(CancellationToken.None));
+        Assert.Single(_received);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using Labeling.Adapters.Local;
 using Labeling.Adapters.Local.Auth;
 using Labeling.Adapters.Local.Hosting;
+using Labeling.Adapters.Local.Sqlite;
 using Labeling.Application;
 using Labeling.Application.Http;
 using Labeling.Server;
@@ -34,6 +35,7 @@ try
     // Binds and validates every option registered with ValidateOnStart, naming the setting at fault.
     app.Services.GetService<IStartupValidator>()?.Validate();
     app.Services.GetRequiredService<DataFolderLock>().Take();
+    await app.Services.GetRequiredService<SqliteDatabase>().CheckWritableAsync(TimeSpan.FromSeconds(10), CancellationToken.None);
     // The signing key exists from the first start, not from the first request that checks a token.
     _ = app.Services.GetRequiredService<LocalSigningKey>();
     UnknownSettings.Report(app.Configuration, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(UnknownSettings).FullName!));

@@ -1,17 +1,20 @@
 using Labeling.Adapters.Local.Hosting;
+using Labeling.Adapters.Local.Sqlite;
 using Microsoft.Extensions.Options;
 
 namespace Labeling.Server;
 
 /// <summary>
 /// What stopped the server before its host started, as one line for the console: a setting that does not bind or
-/// fails validation (named by its key or option), or a data folder another server holds.
+/// fails validation (named by its key or option), a data folder another server holds, or a database that cannot be
+/// written (locked by another program, read-only, damaged).
 /// </summary>
 internal static class StartupFailure
 {
     public static string Describe(Exception exception) => exception switch
     {
         DataFolderInUseException inUse => inUse.Message,
+        DatabaseUnavailableException database => $"Labeling.Server did not start: {database.Message}",
         _ => $"Labeling.Server did not start: {Detail(exception)}",
     };
 

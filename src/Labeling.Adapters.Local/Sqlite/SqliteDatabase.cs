@@ -223,6 +223,49 @@ public sealed class SqliteDatabase : IDisposable
         }
     }
 
+    /// <summary>
+    /// Creates or upgrades the database and checks that it can be written, before the server takes any work: a database
+    /// another program holds locked past <paramref name="wait"/>, or one that is read-only, damaged or not a database,
+    /// is a <see cref="DatabaseUnavailableException"/> naming the file and what to do, not a failed host start.
+    /// </summary>
+    /// <param name="wait">How long to wait for another program's lock.</param>
+    /// <param name="cancellationToken">Cancels the check.</param>
+    /// <returns>A task.</returns>
+    /// <exception cref="DatabaseUnavailableException">The database cannot be used.</exception>
+    public async Task CheckWritableAsync(TimeSpan wait, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await InitializeAsync(cancellationToken).ConfigureAwait(false);
+            var connection = await OpenRawAsync(cancellationToken).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                // SQLite waits busy_timeout for the lock, then Microsoft.Data.Sqlite retries until the command's timeout;
+                // one statement per command (in one batch after the PRAGMA, which returns a row, a busy BEGIN raised nothing).
+                await using var probe = connection.CreateCommand();
+                probe.CommandTimeout = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+                probe.CommandText = $"PRAGMA busy_timeout={(long)wait.TotalMilliseconds};";
+                await probe.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                probe.CommandText = "BEGIN IMMEDIATE;";
+                await probe.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                probe.CommandText = "ROLLBACK;";
+                await probe.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode is SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED)
+        {
+            throw new DatabaseUnavailableException(
+                $"The database {FilePath} is locked by another program (still after {wait.TotalSeconds:0} s: {ex.Message}). Close what holds it — a sqlite3 shell or a tool with a write transaction open — and start the server again.",
+                ex);
+        }
+        catch (SqliteException ex)
+        {
+            throw new DatabaseUnavailableException(
+                $"The database {FilePath} cannot be used ({ex.Message}). Check that the file is a Labeling.Server database, readable and writable by this user, on a disk with room; or start with a data folder of its own (--data DIR).",
+                ex);
+        }
+    }
+
     /// <summary>Finishes the queued writes and closes the connections this database keeps open.</summary>
     public void Dispose()
     {
@@ -458,5 +501,29 @@ public sealed class SqliteDatabase : IDisposable
                 _done.TrySetResult(_result!);
             }
         }
+    }
+}
+
+/// <summary>The database cannot be opened for writing (<see cref="SqliteDatabase.CheckWritableAsync"/>).</summary>
+public sealed class DatabaseUnavailableException : InvalidOperationException
+{
+    /// <summary>Creates the exception.</summary>
+    public DatabaseUnavailableException()
+    {
+    }
+
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">What happened and what to do.</param>
+    public DatabaseUnavailableException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">What happened and what to do.</param>
+    /// <param name="innerException">SQLite's error.</param>
+    public DatabaseUnavailableException(string message, Exception innerException)
+        : base(message, innerException)
+    {
     }
 }

@@ -2,7 +2,10 @@ using Labeling.Server.Tests.Support;
 
 namespace Labeling.Server.Tests.Hosting;
 
-/// <summary>One server per data folder: a second one refuses to start and says why; a crashed one leaves no lock behind.</summary>
+/// <summary>
+/// One server per data folder: a second one refuses to start and says why; a crashed one leaves no lock behind; a
+/// database it cannot write stops it in one line.
+/// </summary>
 public sealed class DataFolderLockTests
 {
     [Fact]
@@ -30,5 +33,23 @@ public sealed class DataFolderLockTests
         first.Kill();
         using var third = new ServerProcess(data.Path, ServerProcess.FreePort(), "--Labeling:CreateDemoProject=false");
         await third.StartAsync();
+    }
+
+    [Fact]
+    public async Task Start_DatabaseFileThatIsNotADatabase_ExitsWith1AndOneLineNamingTheFile()
+    {
+        // A database the server cannot write (locked by another program past 10 s, read-only, damaged) failed the host's
+        // start once the demo project was written: SQLite's message under a stack trace, exit 134.
+        using var data = new TempFolder();
+        var file = Path.Combine(data.Path, "labeling.db");
+        await File.WriteAllTextAsync(file, new string('x', 4096));
+        using var server = new ServerProcess(data.Path, ServerProcess.FreePort());
+
+        var exitCode = await server.RunToExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains($"Labeling.Server did not start: The database {file} cannot be used (SQLite Error 26: 'file is not a database'.)", server.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Hosting failed to start", server.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", server.Output, StringComparison.Ordinal);
     }
 }

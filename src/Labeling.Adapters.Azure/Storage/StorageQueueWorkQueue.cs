@@ -139,13 +139,30 @@ public sealed partial class StorageQueueWorkQueue : IWorkQueue
         LogPoisoned(_logger, message.Queue, id, message.DequeueCount, error);
     }
 
-    private Task<QueueClient> QueueAsync(string name, CancellationToken cancellationToken) =>
-        _queues.GetOrAdd(name, async n =>
+    // Each queue is created once per instance. A creation that failed or was cut short is not kept: a 403 while the
+    // app's role assignment propagates on its first start, a throttled call, or a first caller's cancelled token would
+    // otherwise fail every later enqueue on this instance until it recycled. The creation itself runs to its end
+    // whoever asked first; each caller stops waiting at its own token.
+    private async Task<QueueClient> QueueAsync(string name, CancellationToken cancellationToken)
+    {
+        var creating = _queues.GetOrAdd(name, CreateAsync);
+        try
         {
-            var client = _clients.Queues.GetQueueClient(n);
-            await client.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-            return client;
-        });
+            return await creating.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch when (creating.IsFaulted || creating.IsCanceled)
+        {
+            _queues.TryRemove(KeyValuePair.Create(name, creating));
+            throw;
+        }
+    }
+
+    private async Task<QueueClient> CreateAsync(string name)
+    {
+        var client = _clients.Queues.GetQueueClient(name);
+        await client.CreateIfNotExistsAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
+        return client;
+    }
 
     private static long IdOf(string messageId) =>
         Guid.TryParse(messageId, out var guid) ? BitConverter.ToInt64(guid.ToByteArray(), 0) : messageId.GetHashCode(StringComparison.Ordinal);

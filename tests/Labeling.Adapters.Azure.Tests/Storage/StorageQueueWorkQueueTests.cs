@@ -38,6 +38,21 @@ public sealed class StorageQueueWorkQueueTests(AzuriteFixture azurite)
         Assert.Empty(await queue.ReceiveAsync(10, CancellationToken.None));
     }
 
+    [Fact]
+    public async Task EnqueueAsync_FirstCallerCancelledWhileTheQueueWasCreated_LaterEnqueuesStillWork()
+    {
+        // The queue's creation ran under the first caller's token and its cancelled result was kept for the instance:
+        // every later enqueue failed with TaskCanceledException until the process recycled.
+        var (queue, raw) = await FreshAsync();
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => queue.EnqueueAsync(WorkQueues.WeakLabel, "{}", null, cancelled.Token));
+        await queue.EnqueueAsync(WorkQueues.WeakLabel, """{"projectId":"p1","itemIds":["itm_1"]}""", null, CancellationToken.None);
+
+        Assert.True((await raw.PeekMessageAsync()).Value is not null, "the second enqueue sent nothing");
+    }
+
     private async Task<(StorageQueueWorkQueue Queue, QueueClient Raw)> FreshAsync(int maxDequeue = 5)
     {
         // Queue names are fixed (they are the triggers' names), so each test empties them first.

@@ -340,7 +340,6 @@ module diagnostics 'app/diagnostics.bicep' = {
     blobEventsTopicName: blobEvents.outputs.name
     cosmosAccountName: cosmos.outputs.name
     serviceBusNamespaceName: serviceBus.outputs.name
-    functionAppName: functions.outputs.name
   }
 }
 

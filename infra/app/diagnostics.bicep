@@ -1,5 +1,6 @@
 // Diagnostic settings: every data-plane resource sends its resource logs to the Log Analytics
-// workspace of app/monitoring.bicep, so failures can be queried without extra setup.
+// workspace of app/monitoring.bicep, so failures can be queried without extra setup. The function
+// app has none (Flex Consumption does not support them; see below).
 //
 // Categories are those listed for each resource type in the Azure Monitor reference
 // (learn.microsoft.com/azure/azure-monitor/reference/supported-logs/<type>-logs). The category
@@ -7,11 +8,11 @@
 // Event Grid system topics and Cognitive Services); elsewhere the categories are named. Azure OpenAI's
 // setting is in app/openai.bicep, so it exists exactly when the account does.
 // Resource-specific tables (logAnalyticsDestinationType 'Dedicated') are chosen where the service
-// offers both modes (Cosmos DB, Service Bus); Storage, Functions and Event Grid write only to their
+// offers both modes (Cosmos DB, Service Bus); Storage and Event Grid write only to their
 // own tables, Azure OpenAI only to AzureDiagnostics. Table names are in infra/README.md.
 //
-// Platform metrics are exported (AllMetrics) for the function app, Service Bus, Event Grid and
-// OpenAI. Not for Cosmos DB (its docs: metric export as a category is not supported) nor Storage
+// Platform metrics are exported (AllMetrics) for Service Bus, Event Grid and OpenAI (the function
+// app's stay in Azure Monitor Metrics, where its alerts read them). Not for Cosmos DB (its docs: metric export as a category is not supported) nor Storage
 // (its metric categories are Transaction/Capacity, not AllMetrics): both stay in Azure Monitor
 // Metrics, where they are collected anyway at no cost.
 
@@ -35,9 +36,6 @@ param cosmosAccountName string
 
 @description('Service Bus namespace.')
 param serviceBusNamespaceName string
-
-@description('Function app.')
-param functionAppName string
 
 var allLogs = [
   {
@@ -177,23 +175,7 @@ resource serviceBusDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01
   }
 }
 
-resource functionApp 'Microsoft.Web/sites@2025-03-01' existing = {
-  name: functionAppName
-}
-
-// FunctionAppLogs: host and worker logs at the levels host.json lets through, the same records
-// Application Insights gets as traces, but queryable next to the other resources' logs.
-resource functionAppDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
-  name: name
-  scope: functionApp
-  properties: {
-    workspaceId: workspaceId
-    logs: [
-      {
-        category: 'FunctionAppLogs'
-        enabled: true
-      }
-    ]
-    metrics: allMetrics
-  }
-}
+// No diagnostic setting on the function app: Flex Consumption does not support diagnostic settings
+// (learn.microsoft.com/azure/azure-functions/flex-consumption-plan, Considerations). Its logs reach the
+// workspace through Application Insights (AppTraces, AppExceptions, AppRequests), unsampled for traces,
+// exceptions and requests (host.json).

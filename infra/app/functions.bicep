@@ -159,8 +159,8 @@ var baseAppSettings = {
   Storage__queueServiceUri: storageQueueEndpoint
   Storage__credential: 'managedidentity'
   Storage__clientId: identityClientId
-  // DefaultAzureCredential in application code (Cosmos, Service Bus, OpenAI clients) picks the
-  // user-assigned identity from this variable.
+  // The application's SDK clients (Cosmos, Service Bus, OpenAI, Storage) authenticate with a
+  // ManagedIdentityCredential for this user-assigned identity (AzureCredentials.Create).
   AZURE_CLIENT_ID: identityClientId
   // NCRONTAB of the RefitReliabilities timer: the batch re-fit of labeler reliabilities and the
   // drift report, hourly. The function does not load without it.

@@ -4,7 +4,7 @@ namespace Labeling.Adapters.Azure.Storage;
 
 /// <summary>
 /// A message of the <c>webjobs-blobtrigger-poison</c> queue: a blob a blob-triggered function failed on at every attempt
-/// (host.json <c>queues.maxDequeueCount</c>). The Functions host writes it (<c>BlobTriggerMessage</c> of
+/// (host.json <c>blobs.poisonBlobThreshold</c>). The Functions host writes it (<c>BlobTriggerMessage</c> of
 /// Microsoft.Azure.WebJobs.Extensions.Storage.Blobs) in the storage account of the triggering blob.
 /// </summary>
 /// <param name="FunctionId">The function, <c>&lt;app&gt;.Functions.&lt;name&gt;</c> (<c>Host.Functions.Ingest</c>).</param>

@@ -71,7 +71,7 @@ public sealed partial class PoisonedBlobQuarantine
         }
 
         var stored = new StoredDocument(name.ProjectId, DocumentFileName.Clean(name.FileName), blob.BlobName, length);
-        var reason = "Ingest failed on this file at every attempt the Functions host made (host.json queues.maxDequeueCount), "
+        var reason = "Ingest failed on this file at every attempt the Functions host made (host.json blobs.poisonBlobThreshold), "
             + "so it was set aside instead of being retried for ever; it was not parsed again. The function app's log has the errors "
             + $"(exceptions of the Ingest function). Once the cause is fixed, upload the file again to {_documents.Name}/{name.ProjectId}/.";
         var document = await _ingestion.SetAsideAsync(stored, reason, cancellationToken).ConfigureAwait(false);

@@ -7,7 +7,7 @@ namespace Labeling.Functions.Documents;
 
 /// <summary>
 /// <c>IngestPoisoned</c>: a blob <c>Ingest</c> failed on at every attempt. Event Grid does not see those failures (the
-/// host's blobs webhook queues the event and answers 202), so after host.json <c>queues.maxDequeueCount</c> attempts the
+/// host's blobs webhook queues the event and answers 202), so after host.json <c>blobs.poisonBlobThreshold</c> attempts the
 /// host writes the blob's name to <c>webjobs-blobtrigger-poison</c>, in the storage account of the <c>Storage</c>
 /// connection. This logs it as an error (event 9301, the <c>ingest-poisoned</c> alert) and sets the file aside with a
 /// reason, so that the project's document list shows it.

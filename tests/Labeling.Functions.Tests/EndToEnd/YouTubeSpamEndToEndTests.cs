@@ -31,8 +31,9 @@ namespace Labeling.Functions.Tests.EndToEnd;
 /// <remarks>
 /// All 1,956 comments (1,759 distinct items, about 4,000 crowd votes): 11 minutes on a two-core machine
 /// busy with other work (load average near 20), 96.5 % of decided labels right. The vote path (one vote at a
-/// time per project, under its truth model) sends about thirty requests a vote to the single-threaded Cosmos
-/// DB server, which is where the time goes. <c>LABELING_E2E_COMMENTS_PER_FILE=N</c> runs the head N comments
+/// time per project, under its truth model) sends about forty requests a vote to the single-threaded Cosmos
+/// DB server, which is where the time goes (counted once with a request handler on the 146-item run: about 21
+/// for the lease — 8 of them the worker's vote-count shards —, 16 for the vote, 6 for the workflow and outbox). <c>LABELING_E2E_COMMENTS_PER_FILE=N</c> runs the head N comments
 /// of each file for a quicker check (30: 146 items, about a minute).
 /// Before rules were kept out of the class distribution and the worker communities
 /// (<c>OnlineDawidSkeneOptions.SelectivePrefixes</c>) the whole corpus scored 84.9–90.9 % here.

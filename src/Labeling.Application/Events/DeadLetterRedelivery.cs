@@ -23,12 +23,12 @@ public sealed partial class DeadLetterRedelivery
     private readonly ILogger<DeadLetterRedelivery> _logger;
 
     /// <summary>Creates the use case.</summary>
-    public DeadLetterRedelivery(IEventOutbox outbox, IEnumerable<IEventSink> sinks, EventDispatcher dispatcher, TimeProvider time, ILogger<DeadLetterRedelivery> logger)
+    public DeadLetterRedelivery(IEventOutbox outbox, EventDispatcher dispatcher, TimeProvider time, ILogger<DeadLetterRedelivery> logger)
     {
-        ArgumentNullException.ThrowIfNull(sinks);
+        ArgumentNullException.ThrowIfNull(dispatcher);
         _outbox = outbox;
         _dispatcher = dispatcher;
-        _destinations = sinks.Select(s => s.Name).ToArray();
+        _destinations = dispatcher.Sinks.Select(s => s.Name).ToArray();
         _time = time;
         _logger = logger;
     }

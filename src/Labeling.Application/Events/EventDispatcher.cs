@@ -12,7 +12,7 @@ namespace Labeling.Application.Events;
 /// </summary>
 /// <remarks>
 /// A destination that fails is paused as a whole, not only the event it failed: the round for it stops at the first
-/// failure, and the next one tries a single event when the pause is over (<see cref="PauseAfter"/>: the retry back-off
+/// failure, and the next one tries a single event when the pause is over (the retry back-off
 /// of its consecutive failed rounds, at most <see cref="MaxPause"/>). So a receiver that is down sees one attempt per
 /// pause instead of every due event on its own schedule (a backlog of thousands tried, and logged, in seconds), the
 /// events it was never offered keep all their attempts, and when it works again everything due goes out in the next
@@ -90,7 +90,7 @@ public sealed partial class EventDispatcher
                 var failures = attempts + 1;
                 var now = _time.GetUtcNow();
                 DateTimeOffset? retryAt = failures >= _options.MaxAttempts ? null : now + _options.BackoffAfter(failures);
-                var pausedUntil = health.Failed(now, this);
+                var pausedUntil = health.Failed(now, PauseAfter);
                 await _outbox.MarkFailedAsync(sink.Name, evt.Id, failures, retryAt, ex.Message, now, cancellationToken).ConfigureAwait(false);
                 if (retryAt is null)
                 {
@@ -132,13 +132,9 @@ public sealed partial class EventDispatcher
         }
     }
 
-    /// <summary>
-    /// How long a destination is left alone after <paramref name="failedRounds"/> consecutive failed rounds: the retry
-    /// back-off for that many failures (<see cref="EventDeliveryOptions.BackoffAfter"/>), at most <see cref="MaxPause"/>.
-    /// </summary>
-    /// <param name="failedRounds">Consecutive failed rounds, at least 1.</param>
-    /// <returns>The pause.</returns>
-    public TimeSpan PauseAfter(int failedRounds)
+    // How long a destination is left alone after that many consecutive failed rounds: the retry back-off for that many
+    // failures (EventDeliveryOptions.BackoffAfter), at most MaxPause.
+    private TimeSpan PauseAfter(int failedRounds)
     {
         var backoff = _options.BackoffAfter(failedRounds);
         return backoff < MaxPause ? backoff : MaxPause;
@@ -170,7 +166,7 @@ public sealed partial class EventDispatcher
             }
         }
 
-        public DateTimeOffset Failed(DateTimeOffset now, EventDispatcher dispatcher)
+        public DateTimeOffset Failed(DateTimeOffset now, Func<int, TimeSpan> pauseAfter)
         {
             lock (_gate)
             {
@@ -180,7 +176,7 @@ public sealed partial class EventDispatcher
                 }
 
                 _failedRounds++;
-                _pausedUntil = now + dispatcher.PauseAfter(_failedRounds);
+                _pausedUntil = now + pauseAfter(_failedRounds);
                 return _pausedUntil;
             }
         }

@@ -22,18 +22,7 @@ public sealed class SqliteAvailabilityTests : IDisposable
     public async Task CheckWritable_AnotherProgramHoldsTheWriteLock_WaitsThenNamesTheFileAndTheLock()
     {
         var path = Path.Combine(_folder, "labeling.db");
-        using (var first = new SqliteDatabase(path))
-        {
-            await first.InitializeAsync(CancellationToken.None);
-        }
-
-        await using var other = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
-        await other.OpenAsync();
-        await using (var begin = other.CreateCommand())
-        {
-            begin.CommandText = "BEGIN EXCLUSIVE; INSERT INTO projects (id, body, created_at) VALUES ('held', '{}', 0);";
-            await begin.ExecuteNonQueryAsync();
-        }
+        await using var other = await HoldWriteLockAsync(path, "INSERT INTO projects (id, body, created_at) VALUES ('held', '{}', 0);");
 
         using var database = new SqliteDatabase(path);
         var clock = Stopwatch.StartNew();
@@ -48,18 +37,7 @@ public sealed class SqliteAvailabilityTests : IDisposable
     public async Task CheckWritable_LockReleasedWhileWaiting_Succeeds()
     {
         var path = Path.Combine(_folder, "labeling.db");
-        using (var first = new SqliteDatabase(path))
-        {
-            await first.InitializeAsync(CancellationToken.None);
-        }
-
-        var other = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
-        await other.OpenAsync();
-        await using (var begin = other.CreateCommand())
-        {
-            begin.CommandText = "BEGIN EXCLUSIVE;";
-            await begin.ExecuteNonQueryAsync();
-        }
+        var other = await HoldWriteLockAsync(path);
 
         _ = Task.Delay(TimeSpan.FromMilliseconds(500)).ContinueWith(_ => other.Dispose(), TaskScheduler.Default);
         using var database = new SqliteDatabase(path);
@@ -78,5 +56,21 @@ public sealed class SqliteAvailabilityTests : IDisposable
 
         Assert.Contains(path, refused.Message, StringComparison.Ordinal);
         Assert.Contains("not a database", refused.Message, StringComparison.Ordinal);
+    }
+
+    // A database made by the server, then a connection of "another program" holding its write lock (and whatever it wrote).
+    private static async Task<SqliteConnection> HoldWriteLockAsync(string path, string then = "")
+    {
+        using (var first = new SqliteDatabase(path))
+        {
+            await first.InitializeAsync(CancellationToken.None);
+        }
+
+        var other = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        await other.OpenAsync();
+        await using var begin = other.CreateCommand();
+        begin.CommandText = "BEGIN EXCLUSIVE; " + then;
+        await begin.ExecuteNonQueryAsync();
+        return other;
     }
 }

@@ -146,6 +146,30 @@ public sealed class CosmosLeaseStore : ILeaseStore
         return true;
     }
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// The candidates are tried one by one (each grant is several conditional writes). After a refusal the worker's open lease
+    /// is looked up: when a concurrent request of the same worker has been granted one, every further candidate would be refused.
+    /// </remarks>
+    public async Task<ItemLease?> TryAcquireFirstAsync(IReadOnlyList<ItemLease> leases, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(leases);
+        foreach (var lease in leases)
+        {
+            if (await TryAcquireAsync(lease, now, cancellationToken).ConfigureAwait(false))
+            {
+                return lease;
+            }
+
+            if (await FindOpenAsync(lease.ProjectId, lease.WorkerId, now, cancellationToken).ConfigureAwait(false) is not null)
+            {
+                return null;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>The lease if it is open at <paramref name="now"/> on an item still collecting (what <see cref="FindOpenAsync"/> returns); else null.</summary>
     private async Task<ItemLease?> IsOpenAsync(string projectId, string leaseId, DateTimeOffset now, CancellationToken cancellationToken)
     {

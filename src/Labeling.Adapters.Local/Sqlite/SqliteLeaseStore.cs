@@ -108,6 +108,19 @@ public sealed class SqliteLeaseStore : ILeaseStore
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// One queued write tries the candidates in turn, so a candidate another worker took a moment earlier costs one
+    /// refused UPDATE on the writer's turn, not a group commit's round trip and a read of the worker's open lease.
+    /// </remarks>
+    public Task<ItemLease?> TryAcquireFirstAsync(IReadOnlyList<ItemLease> leases, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(leases);
+        return leases.Count == 0
+            ? Task.FromResult<ItemLease?>(null)
+            : _database.WriteAsync(write => leases.FirstOrDefault(lease => TryAcquire(write, lease, now)), cancellationToken);
+    }
+
+    /// <inheritdoc />
     public Task<bool> ReleaseAsync(ItemLease lease, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(lease);

@@ -8,9 +8,10 @@ namespace Labeling.Adapters.Local.Sqlite;
 /// <summary>Projects in SQLite, one JSON document per row.</summary>
 public sealed class SqliteProjectStore : IProjectStore
 {
-    // Parsed projects by id, with the JSON they came from: every lease reads its project, and parsing it
-    // cost more than the read. A row whose JSON differs from the cached text is parsed again.
-    private readonly ConcurrentDictionary<string, (string Body, Project Project)> _parsed = new(StringComparer.Ordinal);
+    // Projects as read, by id. A project row is written once (TryCreateAsync inserts or ignores) and never changed or deleted,
+    // and no other process writes the data folder (DataFolderLock): every lease reads its project, and once read it is
+    // served from memory, without a read of the database or a parse of its JSON.
+    private readonly ConcurrentDictionary<string, Project> _read = new(StringComparer.Ordinal);
     private readonly SqliteDatabase _database;
 
     /// <summary>Creates the store.</summary>
@@ -20,6 +21,11 @@ public sealed class SqliteProjectStore : IProjectStore
     /// <inheritdoc />
     public async Task<Project?> GetAsync(string projectId, CancellationToken cancellationToken)
     {
+        if (_read.TryGetValue(projectId, out var known))
+        {
+            return known;
+        }
+
         using var session = await _database.ReadAsync(cancellationToken).ConfigureAwait(false);
         var command = session.Prepared("SELECT body FROM projects WHERE id = $id");
         command.Add("$id", projectId);
@@ -28,14 +34,7 @@ public sealed class SqliteProjectStore : IProjectStore
             return null;
         }
 
-        if (_parsed.TryGetValue(projectId, out var cached) && string.Equals(cached.Body, body, StringComparison.Ordinal))
-        {
-            return cached.Project;
-        }
-
-        var project = SqliteValues.FromJson<Project>(body);
-        _parsed[projectId] = (body, project);
-        return project;
+        return _read.GetOrAdd(projectId, SqliteValues.FromJson<Project>(body));
     }
 
     /// <inheritdoc />

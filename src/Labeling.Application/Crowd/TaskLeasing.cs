@@ -67,16 +67,21 @@ public sealed partial class TaskLeasing
             ?? throw NotFoundException.Project(projectId);
         var now = _time.GetUtcNow();
 
-        if (await OpenAssignmentAsync(project, workerId, now, cancellationToken).ConfigureAwait(false) is { } held)
+        // A worker who already holds a task gets it back. That is not looked up first: the grant below is refused to a worker
+        // holding an open lease, and the lease is looked up then; a check that would refuse the worker looks it up before refusing.
+        if (project.Routing.VoteBudget is not null)
         {
-            return held;
-        }
+            var used = await _items.CountCrowdVotesAsync(projectId, cancellationToken).ConfigureAwait(false);
+            if (project.Routing.IsBudgetExhausted(used))
+            {
+                if (await OpenAssignmentAsync(project, workerId, now, cancellationToken).ConfigureAwait(false) is { } held)
+                {
+                    return held;
+                }
 
-        var used = await _items.CountCrowdVotesAsync(projectId, cancellationToken).ConfigureAwait(false);
-        if (project.Routing.IsBudgetExhausted(used))
-        {
-            await RetirePoolAsync(projectId, used, cancellationToken).ConfigureAwait(false);
-            return null;
+                await RetirePoolAsync(projectId, used, cancellationToken).ConfigureAwait(false);
+                return null;
+            }
         }
 
         if (project.Routing.RetireUninformativeWorkers)
@@ -84,18 +89,29 @@ public sealed partial class TaskLeasing
             var answers = await _items.CountVotesByAsync(projectId, workerId, cancellationToken).ConfigureAwait(false);
             if (WorkerRetirement.MostlyUnsure(answers.Votes, answers.Unsure, project.Routing, _models.ModelOptions.PriorStrength))
             {
+                if (await OpenAssignmentAsync(project, workerId, now, cancellationToken).ConfigureAwait(false) is { } held)
+                {
+                    return held;
+                }
+
                 LogWorkerRetiredUnsure(_logger, projectId, workerId, answers.Votes, answers.Unsure);
                 throw new WorkerRetiredException(projectId, workerId, answers.Votes, answers.Unsure, project.Routing.RetirementVotes);
             }
         }
 
-        if (WorkerRetirement.IsOn(project.Routing))
+        if (WorkerRetirement.IsOn(project.Routing) && await RetiredAsync(projectId, workerId, cancellationToken).ConfigureAwait(false) is { } retired)
         {
-            await ThrowIfRetiredAsync(projectId, workerId, cancellationToken).ConfigureAwait(false);
+            if (await OpenAssignmentAsync(project, workerId, now, cancellationToken).ConfigureAwait(false) is { } held)
+            {
+                return held;
+            }
+
+            LogWorkerRetired(_logger, projectId, workerId, retired.Evidence, retired.InformationPerVote, retired.VotesPerItem, retired.InformationNeeded);
+            throw new WorkerRetiredException(projectId, workerId, retired);
         }
 
-        // Candidates can be taken by a faster worker between the query and the grant; a few rounds
-        // settle that without locking the pool.
+        // Candidates can be taken by a faster worker between the query and the grant: the store grants the first still free,
+        // and a few rounds settle the rest without locking the pool.
         for (var round = 0; round < 4; round++)
         {
             var candidates = await _leases.FindCandidatesAsync(projectId, workerId, now, CandidatesPerRound, cancellationToken).ConfigureAwait(false);
@@ -104,28 +120,26 @@ public sealed partial class TaskLeasing
                 break;
             }
 
-            foreach (var itemId in candidates)
+            // Time-ordered (version 7: a millisecond timestamp, then 74 random bits), so a store's index of lease ids
+            // grows at its end instead of at a random page per lease.
+            var leases = candidates.Select(itemId =>
+                new ItemLease("lse_" + Guid.CreateVersion7(now).ToString("N"), projectId, itemId, workerId, now, now + _options.LeaseDuration, null)).ToList();
+            if (await _leases.TryAcquireFirstAsync(leases, now, cancellationToken).ConfigureAwait(false) is not { } lease)
             {
-                // Time-ordered (version 7: a millisecond timestamp, then 74 random bits), so a store's index of lease ids
-                // grows at its end instead of at a random page per lease.
-                var lease = new ItemLease("lse_" + Guid.CreateVersion7(now).ToString("N"), projectId, itemId, workerId, now, now + _options.LeaseDuration, null);
-                if (!await _leases.TryAcquireAsync(lease, now, cancellationToken).ConfigureAwait(false))
+                // All refused: other workers were faster, or a concurrent request of this worker (a client retrying a lost
+                // response) got a lease first, and then that one is this worker's task.
+                if (await OpenAssignmentAsync(project, workerId, now, cancellationToken).ConfigureAwait(false) is { } won)
                 {
-                    // Refused because another worker was faster, or because a concurrent request of this worker
-                    // (a client retrying a lost response) got a lease first: then that one is this worker's task.
-                    if (await OpenAssignmentAsync(project, workerId, now, cancellationToken).ConfigureAwait(false) is { } won)
-                    {
-                        return won;
-                    }
-
-                    continue;
+                    return won;
                 }
 
-                var item = await _items.GetAsync(projectId, itemId, cancellationToken).ConfigureAwait(false)
-                    ?? throw new ConcurrencyConflictException($"Item '{itemId}' disappeared while it was being leased.");
-                LogLeased(_logger, projectId, itemId, lease.Id);
-                return Assignment(lease, item, project);
+                continue;
             }
+
+            var item = await _items.GetAsync(projectId, lease.ItemId, cancellationToken).ConfigureAwait(false)
+                ?? throw new ConcurrencyConflictException($"Item '{lease.ItemId}' disappeared while it was being leased.");
+            LogLeased(_logger, projectId, lease.ItemId, lease.Id);
+            return Assignment(lease, item, project);
         }
 
         // Nothing granted; a concurrent request of this worker may have taken the last item there was for it.
@@ -141,19 +155,10 @@ public sealed partial class TaskLeasing
             : null;
     }
 
-    private async Task ThrowIfRetiredAsync(string projectId, string workerId, CancellationToken cancellationToken)
+    private async Task<WorkerRetirementAssessment?> RetiredAsync(string projectId, string workerId, CancellationToken cancellationToken)
     {
-        WorkerRetirementAssessment? retired;
-        using (var session = await _models.OpenAsync(projectId, cancellationToken).ConfigureAwait(false))
-        {
-            retired = WorkerRetirementCheck.Retired(session.Model, workerId, _models.ModelOptions.PriorStrength);
-        }
-
-        if (retired is not null)
-        {
-            LogWorkerRetired(_logger, projectId, workerId, retired.Evidence, retired.InformationPerVote, retired.VotesPerItem, retired.InformationNeeded);
-            throw new WorkerRetiredException(projectId, workerId, retired);
-        }
+        using var session = await _models.OpenAsync(projectId, cancellationToken).ConfigureAwait(false);
+        return WorkerRetirementCheck.Retired(session.Model, workerId, _models.ModelOptions.PriorStrength);
     }
 
     private async Task RetirePoolAsync(string projectId, long used, CancellationToken cancellationToken)

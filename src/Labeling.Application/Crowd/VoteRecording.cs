@@ -169,8 +169,9 @@ public sealed partial class VoteRecording
                 throw new ConflictException($"Item '{item.Id}' is {JsonNamingPolicyName(item.State)} and takes no more votes. Take a new task.");
             }
 
-            // Votes still being saved are not in the stored counter yet.
-            var used = await _items.CountCrowdVotesAsync(project.Id, cancellationToken).ConfigureAwait(false) + _inFlight.Votes(project.Id) + 1;
+            // Votes still being saved are not in the stored counter yet. The count matters only against a budget (read only then).
+            var stored = project.Routing.VoteBudget is null ? 0 : await _items.CountCrowdVotesAsync(project.Id, cancellationToken).ConfigureAwait(false);
+            var used = stored + _inFlight.Votes(project.Id) + 1;
             ItemCommit commit;
             try
             {

@@ -43,6 +43,16 @@ public interface ILeaseStore
     Task<bool> TryAcquireAsync(ItemLease lease, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Grants the first of <paramref name="leases"/> (one worker's, on different items of one project, in the order given) that
+    /// <see cref="TryAcquireAsync"/> would grant, and no other: the next candidate is tried only when the one before was refused.
+    /// </summary>
+    /// <param name="leases">The leases to try, best first; all for the same worker and project.</param>
+    /// <param name="now">The current time.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>The lease granted, or null when every one was refused (other workers were faster, or the worker holds an open lease).</returns>
+    Task<ItemLease?> TryAcquireFirstAsync(IReadOnlyList<ItemLease> leases, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Ends an open lease without a vote: the item returns to the pool for other workers, and is
     /// remembered as skipped by this worker so it is not offered to them again.
     /// </summary>

@@ -110,6 +110,59 @@ public abstract partial class StoreContract
     }
 
     [Fact]
+    public async Task TryAcquireFirstAsync_FirstCandidateTaken_GrantsTheNextFreeOneOnly()
+    {
+        var s = await CreateAsync();
+        await s.Projects.TryCreateAsync(Project("p1"), CancellationToken.None);
+        await s.Items.AddNewAsync(
+            [Item("p1", "itm_a", ItemState.Collecting, null), Item("p1", "itm_b", ItemState.Collecting, null), Item("p1", "itm_c", ItemState.Collecting, null)],
+            CancellationToken.None);
+        Assert.True(await s.Leases.TryAcquireAsync(Lease("l1", "itm_a", "worker:a"), T0, CancellationToken.None));
+
+        var granted = await s.Leases.TryAcquireFirstAsync(
+            [Lease("l2", "itm_a", "worker:b"), Lease("l3", "itm_b", "worker:b"), Lease("l4", "itm_c", "worker:b")], T0, CancellationToken.None);
+
+        Assert.Equal("l3", granted?.Id);
+        Assert.Equal("l3", (await s.Leases.FindOpenAsync("p1", "worker:b", T0, CancellationToken.None))?.Id);
+        Assert.Null(await s.Leases.GetAsync("l2", CancellationToken.None));
+        Assert.Null(await s.Leases.GetAsync("l4", CancellationToken.None));
+        Assert.Equal(["itm_c"], await s.Leases.FindCandidatesAsync("p1", "worker:c", T0, 10, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task TryAcquireFirstAsync_WorkerHoldsAnOpenLease_GrantsNothing()
+    {
+        var s = await CreateAsync();
+        await s.Projects.TryCreateAsync(Project("p1"), CancellationToken.None);
+        await s.Items.AddNewAsync(
+            [Item("p1", "itm_a", ItemState.Collecting, null), Item("p1", "itm_b", ItemState.Collecting, null), Item("p1", "itm_c", ItemState.Collecting, null)],
+            CancellationToken.None);
+        Assert.True(await s.Leases.TryAcquireAsync(Lease("l1", "itm_a", "worker:a"), T0, CancellationToken.None));
+
+        Assert.Null(await s.Leases.TryAcquireFirstAsync([Lease("l2", "itm_b", "worker:a"), Lease("l3", "itm_c", "worker:a")], T0, CancellationToken.None));
+        Assert.Null(await s.Leases.TryAcquireFirstAsync([], T0, CancellationToken.None));
+
+        Assert.Equal("l1", (await s.Leases.FindOpenAsync("p1", "worker:a", T0, CancellationToken.None))?.Id);
+        Assert.Equal(["itm_b", "itm_c"], await s.Leases.FindCandidatesAsync("p1", "worker:b", T0, 10, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task TryAcquireFirstAsync_WorkersWithTheSameCandidatesAtOnce_EachGetsADifferentItem()
+    {
+        var s = await CreateAsync();
+        await s.Projects.TryCreateAsync(Project("p1"), CancellationToken.None);
+        var ids = Enumerable.Range(0, 6).Select(n => $"itm_{n}").ToArray();
+        await s.Items.AddNewAsync(ids.Select(id => Item("p1", id, ItemState.Collecting, null)).ToArray(), CancellationToken.None);
+
+        var grants = await Task.WhenAll(Enumerable.Range(0, 4).Select(w => Task.Run(() =>
+            s.Leases.TryAcquireFirstAsync(ids.Select(id => Lease($"l{w}-{id}", id, $"worker:{w}")).ToArray(), T0, CancellationToken.None))));
+
+        Assert.All(grants, Assert.NotNull);
+        Assert.Equal(4, grants.Select(g => g!.ItemId).Distinct().Count());
+        Assert.Equal(2, (await s.Leases.FindCandidatesAsync("p1", "worker:9", T0, 10, CancellationToken.None)).Count);
+    }
+
+    [Fact]
     public async Task TryAcquireAsync_OneWorkerTwoItemsAtOnce_OneGrantAndTheOtherItemLeftFree()
     {
         var s = await CreateAsync();

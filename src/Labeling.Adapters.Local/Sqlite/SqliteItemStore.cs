@@ -280,6 +280,12 @@ public sealed class SqliteItemStore : IItemStore, IQueuedItemCommits
     private async Task WriteCommitAsync(ItemCommit commit, bool queued, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(commit);
+        if (commit.CompletedLeaseId is { } leaseId)
+        {
+            // Before the commit is queued: from now on the lease is read from its row, which the commit changes.
+            _database.GrantedLeases.Forget(leaseId);
+        }
+
         var writer = new SqliteCommitWriter(commit, _time.GetUtcNow());
         var poisoned = _database.PoisonedProjects;
         try

@@ -62,6 +62,11 @@ public sealed class SqliteLeaseStore : ILeaseStore
     /// <inheritdoc />
     public async Task<ItemLease?> GetAsync(string leaseId, CancellationToken cancellationToken)
     {
+        if (_database.GrantedLeases.TryGet(leaseId, out var granted))
+        {
+            return granted;
+        }
+
         using var session = await _database.ReadAsync(cancellationToken).ConfigureAwait(false);
         var command = session.Prepared("SELECT id, project_id, item_id, worker_id, created_at, expires_at, completed_at, released_at FROM leases WHERE id = $id");
         command.Add("$id", leaseId);
@@ -104,7 +109,7 @@ public sealed class SqliteLeaseStore : ILeaseStore
     public Task<bool> TryAcquireAsync(ItemLease lease, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(lease);
-        return _database.WriteAsync(write => TryAcquire(write, lease, now), cancellationToken);
+        return _database.WriteAsync(write => TryAcquire(write, lease, now), cancellationToken, unsaved: () => _database.GrantedLeases.Forget(lease.Id));
     }
 
     /// <inheritdoc />
@@ -117,13 +122,23 @@ public sealed class SqliteLeaseStore : ILeaseStore
         ArgumentNullException.ThrowIfNull(leases);
         return leases.Count == 0
             ? Task.FromResult<ItemLease?>(null)
-            : _database.WriteAsync(write => leases.FirstOrDefault(lease => TryAcquire(write, lease, now)), cancellationToken);
+            : _database.WriteAsync(
+                write => leases.FirstOrDefault(lease => TryAcquire(write, lease, now)),
+                cancellationToken,
+                unsaved: () =>
+                {
+                    foreach (var lease in leases)
+                    {
+                        _database.GrantedLeases.Forget(lease.Id);
+                    }
+                });
     }
 
     /// <inheritdoc />
     public Task<bool> ReleaseAsync(ItemLease lease, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(lease);
+        _database.GrantedLeases.Forget(lease.Id);
         return _database.WriteAsync(write => Release(write, lease, now), cancellationToken);
     }
 
@@ -137,7 +152,7 @@ public sealed class SqliteLeaseStore : ILeaseStore
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long expires && expires > SqliteValues.Time(now);
     }
 
-    private static bool TryAcquire(SqliteWrite write, ItemLease lease, DateTimeOffset now)
+    private bool TryAcquire(SqliteWrite write, ItemLease lease, DateTimeOffset now)
     {
         var take = write.Prepared(AcquireUpdate);
         take.Add("$lease", lease.Id);
@@ -161,6 +176,7 @@ public sealed class SqliteLeaseStore : ILeaseStore
         insert.Add("$created", SqliteValues.Time(lease.CreatedAt));
         insert.Add("$expires", SqliteValues.Time(lease.ExpiresAt));
         insert.ExecuteNonQuery();
+        _database.GrantedLeases.Remember(lease, now);
         return true;
     }
 

@@ -201,6 +201,33 @@ public abstract partial class StoreContract
     }
 
     [Fact]
+    public async Task GetAsync_ALeaseThroughItsLife_ReadsAsGrantedThenUsedOrReleased()
+    {
+        var s = await CreateAsync();
+        await s.Items.AddNewAsync([Item("p1", "itm_a", ItemState.Collecting, null), Item("p1", "itm_b", ItemState.Collecting, null)], CancellationToken.None);
+        var granted = await s.Leases.TryAcquireFirstAsync([Lease("l1", "itm_a", "worker:a")], T0, CancellationToken.None);
+        Assert.Equal("l1", granted?.Id);
+
+        var open = await s.Leases.GetAsync("l1", CancellationToken.None);
+        Assert.Equal(("itm_a", "worker:a", T0.AddMinutes(5)), (open?.ItemId, open?.WorkerId, open?.ExpiresAt));
+        Assert.Null(open?.CompletedAt);
+        await s.Items.CommitAsync(new ItemCommit("p1")
+        {
+            Items = [new ItemWrite(Item("p1", "itm_a", ItemState.Collecting, null) with { Revision = 2, CrowdVotes = 1, CrowdLabels = 1 }, null)],
+            Votes = [CrowdVote("p1", "itm_a", "worker:a")],
+            CompletedLeaseId = "l1",
+        }, CancellationToken.None);
+        Assert.NotNull((await s.Leases.GetAsync("l1", CancellationToken.None))?.CompletedAt);
+
+        var later = T0.AddMinutes(1);
+        var skipped = new ItemLease("l2", "p1", "itm_b", "worker:a", later, later.AddMinutes(5), null);
+        Assert.True(await s.Leases.TryAcquireAsync(skipped, later, CancellationToken.None));
+        Assert.Null((await s.Leases.GetAsync("l2", CancellationToken.None))?.ReleasedAt);
+        Assert.True(await s.Leases.ReleaseAsync(skipped, later, CancellationToken.None));
+        Assert.NotNull((await s.Leases.GetAsync("l2", CancellationToken.None))?.ReleasedAt);
+    }
+
+    [Fact]
     public async Task IsHeldAsync_ALease_HoldsTheItemUntilItIsUsedReleasedOrExpired()
     {
         var s = await CreateAsync();

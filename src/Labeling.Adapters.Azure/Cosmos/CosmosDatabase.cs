@@ -53,14 +53,23 @@ public sealed class CosmosDatabase : IDisposable
     /// <param name="options">The settings.</param>
     /// <param name="credential">The identity.</param>
     /// <returns>The database.</returns>
-    public static CosmosDatabase Connect(CosmosOptions options, TokenCredential credential)
+    public static CosmosDatabase Connect(CosmosOptions options, TokenCredential credential) => Connect(options, credential, []);
+
+    /// <summary>As <see cref="Connect(CosmosOptions, TokenCredential)"/>, with request handlers in the client's pipeline (tests count requests with one).</summary>
+    internal static CosmosDatabase Connect(CosmosOptions options, TokenCredential credential, IReadOnlyList<RequestHandler> handlers)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(handlers);
         var clientOptions = new CosmosClientOptions
         {
             Serializer = new CosmosJsonSerializer(),
             ApplicationName = "labeling",
         };
+        foreach (var handler in handlers)
+        {
+            clientOptions.CustomHandlers.Add(handler);
+        }
+
         if (!string.IsNullOrWhiteSpace(options.ConnectionString))
         {
             if (options.Emulator)

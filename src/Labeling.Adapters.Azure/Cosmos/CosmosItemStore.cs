@@ -51,6 +51,9 @@ public sealed class CosmosItemStore : IItemStore
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _started = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _seeded = new(StringComparer.Ordinal);
 
+    /// <summary>Leases this process has seen closed, shared with <see cref="CosmosLeaseStore"/> (a commit completes its lease).</summary>
+    internal ClosedLeases ClosedLeases { get; } = new(RememberedVersions);
+
     /// <summary>Creates the store.</summary>
     /// <param name="db">The database.</param>
     /// <param name="labelers">The labeler store, which owns the statistic shards.</param>
@@ -239,7 +242,7 @@ public sealed class CosmosItemStore : IItemStore
         writes.AddRange(commit.Events.Select(evt => CosmosEventOutbox.AddAsync(_db, evt, cancellationToken)));
         if (commit.CompletedLeaseId is { } leaseId)
         {
-            writes.Add(CosmosLeaseStore.CompleteAsync(_db, leaseId, commit.Votes.FirstOrDefault()?.At ?? commit.Items.FirstOrDefault()?.Item.UpdatedAt ?? DateTimeOffset.UnixEpoch, cancellationToken));
+            writes.Add(CosmosLeaseStore.CompleteAsync(_db, ClosedLeases, leaseId, commit.Votes.FirstOrDefault()?.At ?? commit.Items.FirstOrDefault()?.Item.UpdatedAt ?? DateTimeOffset.UnixEpoch, cancellationToken));
         }
 
         await Task.WhenAll(writes).ConfigureAwait(false);

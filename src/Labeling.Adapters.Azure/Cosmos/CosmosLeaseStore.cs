@@ -129,6 +129,7 @@ public sealed class CosmosLeaseStore : ILeaseStore
         }
 
         var id = "lease:" + lease.Id;
+        _items.ClosedLeases.Remove(lease.Id);
         await _db.Leases.UpsertItemAsync(new LeaseDoc(id, lease), new PartitionKey(id), new ItemRequestOptions { EnableContentResponseOnWrite = false }, cancellationToken).ConfigureAwait(false);
         try
         {
@@ -170,10 +171,28 @@ public sealed class CosmosLeaseStore : ILeaseStore
         return null;
     }
 
-    /// <summary>The lease if it is open at <paramref name="now"/> on an item still collecting (what <see cref="FindOpenAsync"/> returns); else null.</summary>
+    /// <summary>
+    /// The lease if it is open at <paramref name="now"/> on an item still collecting (what <see cref="FindOpenAsync"/> returns); else null.
+    /// A lease this process has seen closed is not read: the worker's open-lease pointer usually names the lease it just voted with.
+    /// </summary>
     private async Task<ItemLease?> IsOpenAsync(string projectId, string leaseId, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        if (await GetAsync(leaseId, cancellationToken).ConfigureAwait(false) is not { } lease || !lease.IsOpenAt(now))
+        if (_items.ClosedLeases.Contains(leaseId))
+        {
+            return null;
+        }
+
+        if (await GetAsync(leaseId, cancellationToken).ConfigureAwait(false) is not { } lease)
+        {
+            return null;
+        }
+
+        if (lease.CompletedAt is not null || lease.ReleasedAt is not null)
+        {
+            _items.ClosedLeases.Add(leaseId);
+        }
+
+        if (!lease.IsOpenAt(now))
         {
             return null;
         }
@@ -194,7 +213,10 @@ public sealed class CosmosLeaseStore : ILeaseStore
         }
 
         var id = "lease:" + lease.Id;
-        await PatchUpdate.TryApplyAsync<LeaseDoc>(_db.Leases, id, id, [PatchOperation.Set("/body/releasedAt", now)], cancellationToken).ConfigureAwait(false);
+        if (await PatchUpdate.TryApplyAsync<LeaseDoc>(_db.Leases, id, id, [PatchOperation.Set("/body/releasedAt", now)], cancellationToken).ConfigureAwait(false))
+        {
+            _items.ClosedLeases.Add(lease.Id);
+        }
     }
 
     /// <inheritdoc />
@@ -224,6 +246,8 @@ public sealed class CosmosLeaseStore : ILeaseStore
             return false;
         }
 
+        _items.ClosedLeases.Add(lease.Id);
+
         var partition = ItemBucket(lease.ProjectId, lease.ItemId, _db.Options.IndexBuckets);
         var (entry, etag) = await OptimisticUpdate.ApplyAsync<ItemEntry>(_db.Index, lease.ItemId, partition, current =>
             current is null ? null
@@ -243,10 +267,13 @@ public sealed class CosmosLeaseStore : ILeaseStore
     /// worker's open-lease pointer stays: it points at a used lease, which reads as "no open lease", and
     /// the worker's next grant overwrites it; deleting it here would be one more write per vote.
     /// </summary>
-    internal static async Task CompleteAsync(CosmosDatabase db, string leaseId, DateTimeOffset at, CancellationToken cancellationToken)
+    internal static async Task CompleteAsync(CosmosDatabase db, ClosedLeases closed, string leaseId, DateTimeOffset at, CancellationToken cancellationToken)
     {
         var id = "lease:" + leaseId;
-        await PatchUpdate.TryApplyAsync<LeaseDoc>(db.Leases, id, id, [PatchOperation.Set("/body/completedAt", at)], cancellationToken).ConfigureAwait(false);
+        if (await PatchUpdate.TryApplyAsync<LeaseDoc>(db.Leases, id, id, [PatchOperation.Set("/body/completedAt", at)], cancellationToken).ConfigureAwait(false))
+        {
+            closed.Add(leaseId);
+        }
     }
 
     /// <summary>One bucket's collecting entries the worker has not voted on, skipped or held.</summary>

@@ -32,7 +32,12 @@ internal static class CosmosDocuments
 
     public sealed record ProjectEntry(string Id, string Partition);
 
-    public sealed record ItemDoc(string Id, Item Body, ItemEvidenceState? Evidence);
+    /// <summary>
+    /// An item with its evidence. <c>Voters</c>: every labeler with a vote on the item, written with each version (a vote is
+    /// created after the version that lists its labeler), so a commit can check "no vote yet" on the version it replaces
+    /// instead of reading the vote; null on documents written before the list (or by an older build), whose votes are read.
+    /// </summary>
+    public sealed record ItemDoc(string Id, Item Body, ItemEvidenceState? Evidence, string[]? Voters = null);
 
     /// <summary>
     /// An item's index entry: what listing, counting and leasing need, without the text. <c>Skippers</c>

@@ -22,7 +22,7 @@ namespace Labeling.Adapters.Azure.Cosmos;
 /// logical partition (a transactional batch, which the emulator does not serve either), and these
 /// parts live in different partitions by design. So a commit is a sequence of idempotent, ordered writes:</para>
 /// <list type="number">
-/// <item>check that no vote exists yet (point reads), and the stored revision of any item this process
+/// <item>check that no vote exists yet (on the voters the replaced item version lists, or point reads of the votes), and the stored revision of any item this process
 /// has not seen at the revision the write starts from (the common conflicts are caught before anything is written);</item>
 /// <item>replace each item under its ETag — the commit point; a 412 here means a concurrent writer won and the commit stops with a conflict;</item>
 /// <item>create the votes (ids are the labeler ids inside the item's partition, so a vote is written at most once), and
@@ -44,7 +44,7 @@ public sealed class CosmosItemStore : IItemStore
     private const int RememberedVersions = 100_000;
     private readonly CosmosDatabase _db;
     private readonly CosmosLabelerStore _labelers;
-    private readonly VersionCache<long> _itemRevisions = new(RememberedVersions);
+    private readonly VersionCache<ItemVersion> _itemRevisions = new(RememberedVersions);
     private readonly VersionCache<ItemEntry> _entries = new(RememberedVersions);
     private readonly ConcurrentDictionary<string, (ProjectCounter Counter, DateTimeOffset ReadAt)> _counters = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
@@ -80,7 +80,7 @@ public sealed class CosmosItemStore : IItemStore
     {
         var key = ItemKey(projectId, itemId);
         var (doc, etag) = await CosmosDatabase.ReadAsync<ItemDoc>(_db.Items, key, key, cancellationToken).ConfigureAwait(false);
-        _itemRevisions.Set(key, doc?.Body.Revision ?? 0, etag);
+        _itemRevisions.Set(key, new ItemVersion(doc?.Body.Revision ?? 0, doc?.Voters), etag);
         return doc?.Body;
     }
 
@@ -96,8 +96,8 @@ public sealed class CosmosItemStore : IItemStore
             try
             {
                 // Ids come from the content hash: creating an existing id is the dedup.
-                var created = await _db.Items.CreateItemAsync(new ItemDoc(key, item, null), new PartitionKey(key), cancellationToken: ct).ConfigureAwait(false);
-                _itemRevisions.Set(key, item.Revision, created.ETag);
+                var created = await _db.Items.CreateItemAsync(new ItemDoc(key, item, null, []), new PartitionKey(key), cancellationToken: ct).ConfigureAwait(false);
+                _itemRevisions.Set(key, new ItemVersion(item.Revision, []), created.ETag);
                 added.Add(item.Id);
             }
             catch (CosmosException ex) when (ex.StatusCode == HttpStatusCode.Conflict)
@@ -191,17 +191,20 @@ public sealed class CosmosItemStore : IItemStore
         var projectId = commit.ProjectId;
 
         // 1. Check before writing anything; the reads are independent, so they go out together.
-        var etags = await CheckAsync(commit, cancellationToken).ConfigureAwait(false);
+        var versions = await CheckAsync(commit, cancellationToken).ConfigureAwait(false);
 
-        // 2. The commit point: each item under its ETag (different items, so together).
+        // 2. The commit point: each item under its ETag (different items, so together), listing the labelers whose votes follow.
         var replaced = await Task.WhenAll(commit.Items.Select(async write =>
         {
             var key = ItemKey(projectId, write.Item.Id);
+            var (known, etag) = versions[write.Item.Id];
+            var voters = known.Voters is null ? null
+                : known.Voters.Union(commit.Votes.Where(v => v.ItemId == write.Item.Id).Select(v => v.LabelerId), StringComparer.Ordinal).ToArray();
             try
             {
-                var response = await _db.Items.ReplaceItemAsync(new ItemDoc(key, write.Item, write.Evidence), key, new PartitionKey(key),
-                    new ItemRequestOptions { IfMatchEtag = etags[write.Item.Id], EnableContentResponseOnWrite = false }, cancellationToken).ConfigureAwait(false);
-                _itemRevisions.Set(key, write.Item.Revision, response.ETag);
+                var response = await _db.Items.ReplaceItemAsync(new ItemDoc(key, write.Item, write.Evidence, voters), key, new PartitionKey(key),
+                    new ItemRequestOptions { IfMatchEtag = etag, EnableContentResponseOnWrite = false }, cancellationToken).ConfigureAwait(false);
+                _itemRevisions.Set(key, new ItemVersion(write.Item.Revision, voters), response.ETag);
                 return null;
             }
             catch (CosmosException ex) when (ex.StatusCode == HttpStatusCode.PreconditionFailed)
@@ -333,22 +336,33 @@ public sealed class CosmosItemStore : IItemStore
     /// <summary>
     /// Step 1 of a commit: no vote may exist yet, and every item must be stored at the revision the write
     /// starts from. Items this process last saw at that revision are not read again: the replace's
-    /// If-Match on the remembered ETag checks the same thing. Returns the ETag to replace each item under.
+    /// If-Match on the remembered ETag checks the same thing. A vote on such an item whose version lists its
+    /// voters is not read either: the labeler is not among them, and that version is the one replaced (a vote
+    /// is created only after a version listing its labeler, so an unlisted labeler has none). Returns the version
+    /// and ETag to replace each item under.
     /// </summary>
-    private async Task<Dictionary<string, string>> CheckAsync(ItemCommit commit, CancellationToken cancellationToken)
+    private async Task<Dictionary<string, (ItemVersion Version, string ETag)>> CheckAsync(ItemCommit commit, CancellationToken cancellationToken)
     {
         var projectId = commit.ProjectId;
-        var etags = new Dictionary<string, string>(StringComparer.Ordinal);
+        var versions = new Dictionary<string, (ItemVersion Version, string ETag)>(StringComparer.Ordinal);
         var unknown = new List<ItemWrite>();
         foreach (var write in commit.Items)
         {
-            if (_itemRevisions.TryGet(ItemKey(projectId, write.Item.Id), out var revision, out var etag) && revision == write.Item.Revision - 1)
+            if (_itemRevisions.TryGet(ItemKey(projectId, write.Item.Id), out var known, out var etag) && known.Revision == write.Item.Revision - 1)
             {
-                etags[write.Item.Id] = etag;
+                versions[write.Item.Id] = (known, etag);
             }
             else
             {
                 unknown.Add(write);
+            }
+        }
+
+        foreach (var vote in commit.Votes)
+        {
+            if (versions.TryGetValue(vote.ItemId, out var known) && known.Version.Voters is { } listed && listed.Contains(vote.LabelerId, StringComparer.Ordinal))
+            {
+                throw new ConcurrencyConflictException($"'{vote.LabelerId}' has already voted on item '{vote.ItemId}'.");
             }
         }
 
@@ -359,7 +373,8 @@ public sealed class CosmosItemStore : IItemStore
         }).ToArray();
 
         // Point reads: a vote's id is its labeler's id inside the item's partition.
-        var voteReads = commit.Votes.Select(v =>
+        var unlisted = commit.Votes.Where(v => !(versions.TryGetValue(v.ItemId, out var known) && known.Version.Voters is not null)).ToArray();
+        var voteReads = unlisted.Select(v =>
             CosmosDatabase.ReadAsync<VoteDoc>(_db.Votes, v.LabelerId, ItemKey(projectId, v.ItemId), cancellationToken)).ToArray();
         await Task.WhenAll(itemReads.Cast<Task>().Concat(voteReads)).ConfigureAwait(false);
 
@@ -372,19 +387,19 @@ public sealed class CosmosItemStore : IItemStore
                 throw new ConcurrencyConflictException($"Item '{write.Item.Id}' is at revision {stored?.Body.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}, not {write.Item.Revision - 1}; reload it and try again.");
             }
 
-            etags[write.Item.Id] = etag!;
+            versions[write.Item.Id] = (new ItemVersion(stored.Body.Revision, stored.Voters), etag!);
         }
 
-        for (var i = 0; i < commit.Votes.Count; i++)
+        for (var i = 0; i < unlisted.Length; i++)
         {
             if ((await voteReads[i].ConfigureAwait(false)).Document is not null)
             {
-                var vote = commit.Votes[i];
+                var vote = unlisted[i];
                 throw new ConcurrencyConflictException($"'{vote.LabelerId}' has already voted on item '{vote.ItemId}'.");
             }
         }
 
-        return etags;
+        return versions;
     }
 
     private async Task CreateVoteAsync(string projectId, Vote vote, CancellationToken cancellationToken)
@@ -490,4 +505,7 @@ public sealed class CosmosItemStore : IItemStore
         var reads = ids.Select(id => GetAsync(projectId, id, cancellationToken));
         return (await Task.WhenAll(reads).ConfigureAwait(false)).OfType<Item>().ToArray();
     }
+
+    /// <summary>What the store remembers of an item version it read or wrote: its revision and voters (null: not listed).</summary>
+    private sealed record ItemVersion(long Revision, string[]? Voters);
 }

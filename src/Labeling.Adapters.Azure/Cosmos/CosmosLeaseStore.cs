@@ -105,11 +105,17 @@ public sealed class CosmosLeaseStore : ILeaseStore
     public async Task<bool> TryAcquireAsync(ItemLease lease, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(lease);
+        return await GrantAsync(lease, now, cancellationToken).ConfigureAwait(false) == Grant.Granted;
+    }
+
+    /// <summary><see cref="TryAcquireAsync"/>, telling a refusal for the worker's open lease from the others.</summary>
+    private async Task<Grant> GrantAsync(ItemLease lease, DateTimeOffset now, CancellationToken cancellationToken)
+    {
         var pointer = OpenId(lease.ProjectId, lease.WorkerId);
         var (open, pointerETag) = await CosmosDatabase.ReadAsync<OpenLeaseDoc>(_db.Leases, pointer, pointer, cancellationToken).ConfigureAwait(false);
         if (open is not null && await IsOpenAsync(lease.ProjectId, open.LeaseId, now, cancellationToken).ConfigureAwait(false) is not null)
         {
-            return false;
+            return Grant.WorkerHoldsLease;
         }
 
         var partition = ItemBucket(lease.ProjectId, lease.ItemId, _db.Options.IndexBuckets);
@@ -124,7 +130,7 @@ public sealed class CosmosLeaseStore : ILeaseStore
             var (entry, etag) = await CosmosDatabase.ReadAsync<ItemEntry>(_db.Index, lease.ItemId, partition, cancellationToken).ConfigureAwait(false);
             if (entry is null || !CanTake(entry, lease, now) || !await TryHoldAsync(entry, etag!, lease, partition, cancellationToken).ConfigureAwait(false))
             {
-                return false;
+                return Grant.Refused;
             }
         }
 
@@ -141,30 +147,31 @@ public sealed class CosmosLeaseStore : ILeaseStore
         catch (CosmosException ex) when (ex.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.Conflict or HttpStatusCode.NotFound)
         {
             await UndoAsync(lease, partition, now, cancellationToken).ConfigureAwait(false);
-            return false;
+            return Grant.Refused;
         }
 
-        return true;
+        return Grant.Granted;
     }
 
     /// <inheritdoc />
     /// <remarks>
     /// The candidates are tried one by one (each grant is several conditional writes). After a refusal the worker's open lease
     /// is looked up: when a concurrent request of the same worker has been granted one, every further candidate would be refused.
+    /// That look-up is the next grant's own first step (the pointer check of <see cref="TryAcquireAsync"/>), so it is not made
+    /// twice; a refusal by that check ends the round, and after the last candidate there is nothing left to stop.
     /// </remarks>
     public async Task<ItemLease?> TryAcquireFirstAsync(IReadOnlyList<ItemLease> leases, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(leases);
         foreach (var lease in leases)
         {
-            if (await TryAcquireAsync(lease, now, cancellationToken).ConfigureAwait(false))
+            ArgumentNullException.ThrowIfNull(lease);
+            switch (await GrantAsync(lease, now, cancellationToken).ConfigureAwait(false))
             {
-                return lease;
-            }
-
-            if (await FindOpenAsync(lease.ProjectId, lease.WorkerId, now, cancellationToken).ConfigureAwait(false) is not null)
-            {
-                return null;
+                case Grant.Granted:
+                    return lease;
+                case Grant.WorkerHoldsLease:
+                    return null;
             }
         }
 
@@ -322,4 +329,17 @@ public sealed class CosmosLeaseStore : ILeaseStore
     private static bool IsFree(ItemEntry entry, DateTimeOffset now) => entry.HeldUntil is not { } until || until <= now;
 
     private static string OpenId(string projectId, string workerId) => $"open:{projectId}:{workerId}";
+
+    /// <summary>How a grant ended.</summary>
+    private enum Grant
+    {
+        /// <summary>The lease was granted.</summary>
+        Granted,
+
+        /// <summary>Refused before the item was touched: the worker's pointer names a lease still open.</summary>
+        WorkerHoldsLease,
+
+        /// <summary>Refused: the item could not be taken, or a concurrent grant to the worker moved its pointer first.</summary>
+        Refused,
+    }
 }

@@ -31,9 +31,11 @@ namespace Labeling.Functions.Tests.EndToEnd;
 /// <remarks>
 /// All 1,956 comments (1,759 distinct items, about 4,000 crowd votes): 11 minutes on a two-core machine
 /// busy with other work (load average near 20), 96.5 % of decided labels right. The vote path (one vote at a
-/// time per project, under its truth model) sends about forty requests a vote to the single-threaded Cosmos
-/// DB server, which is where the time goes (counted once with a request handler on the 146-item run: about 21
-/// for the lease — 8 of them the worker's vote-count shards —, 16 for the vote, 6 for the workflow and outbox). <c>LABELING_E2E_COMMENTS_PER_FILE=N</c> runs the head N comments
+/// time per project, under its truth model) sends about 27 requests a vote to the single-threaded Cosmos DB
+/// server, which is where the time goes (counted with a request handler: about 43 on the 146-item run before the
+/// task lease skipped its open-lease look-up; 38, then 27, over the crowd's first 73 votes before and after a used
+/// lease's re-read, the vote-existence read and the 8 shard reads went; CosmosVoteRequestsTests bounds the lease and
+/// vote part). 10.6 minutes run alone on two cores. <c>LABELING_E2E_COMMENTS_PER_FILE=N</c> runs the head N comments
 /// of each file for a quicker check (30: 146 items, about a minute).
 /// Before rules were kept out of the class distribution and the worker communities
 /// (<c>OnlineDawidSkeneOptions.SelectivePrefixes</c>) the whole corpus scored 84.9–90.9 % here.

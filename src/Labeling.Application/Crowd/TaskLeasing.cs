@@ -69,45 +69,10 @@ public sealed partial class TaskLeasing
 
         // A worker who already holds a task gets it back. That is not looked up first: the grant below is refused to a worker
         // holding an open lease, and the lease is looked up then; a check that would refuse the worker looks it up before refusing.
-        if (project.Routing.VoteBudget is not null)
+        if (await RefusalAsync(project, workerId, cancellationToken).ConfigureAwait(false) is { } refuse)
         {
-            var used = await _items.CountCrowdVotesAsync(projectId, cancellationToken).ConfigureAwait(false);
-            if (project.Routing.IsBudgetExhausted(used))
-            {
-                if (await OpenAssignmentAsync(project, workerId, now, cancellationToken).ConfigureAwait(false) is { } held)
-                {
-                    return held;
-                }
-
-                await RetirePoolAsync(projectId, used, cancellationToken).ConfigureAwait(false);
-                return null;
-            }
-        }
-
-        if (project.Routing.RetireUninformativeWorkers)
-        {
-            var answers = await _items.CountVotesByAsync(projectId, workerId, cancellationToken).ConfigureAwait(false);
-            if (WorkerRetirement.MostlyUnsure(answers.Votes, answers.Unsure, project.Routing, _models.ModelOptions.PriorStrength))
-            {
-                if (await OpenAssignmentAsync(project, workerId, now, cancellationToken).ConfigureAwait(false) is { } held)
-                {
-                    return held;
-                }
-
-                LogWorkerRetiredUnsure(_logger, projectId, workerId, answers.Votes, answers.Unsure);
-                throw new WorkerRetiredException(projectId, workerId, answers.Votes, answers.Unsure, project.Routing.RetirementVotes);
-            }
-        }
-
-        if (WorkerRetirement.IsOn(project.Routing) && await RetiredAsync(projectId, workerId, cancellationToken).ConfigureAwait(false) is { } retired)
-        {
-            if (await OpenAssignmentAsync(project, workerId, now, cancellationToken).ConfigureAwait(false) is { } held)
-            {
-                return held;
-            }
-
-            LogWorkerRetired(_logger, projectId, workerId, retired.Evidence, retired.InformationPerVote, retired.VotesPerItem, retired.InformationNeeded);
-            throw new WorkerRetiredException(projectId, workerId, retired);
+            return await OpenAssignmentAsync(project, workerId, now, cancellationToken).ConfigureAwait(false)
+                ?? await refuse().ConfigureAwait(false);
         }
 
         // Candidates can be taken by a faster worker between the query and the grant: the store grants the first still free,
@@ -155,10 +120,58 @@ public sealed partial class TaskLeasing
             : null;
     }
 
-    private async Task<WorkerRetirementAssessment?> RetiredAsync(string projectId, string workerId, CancellationToken cancellationToken)
+    /// <summary>
+    /// What to do instead of a new task when the project's budget is spent (send the pool to review, answer no task) or the
+    /// worker is retired (throw <see cref="WorkerRetiredException"/>); null when the worker may have one.
+    /// </summary>
+    private async Task<Func<Task<TaskAssignment?>>?> RefusalAsync(Project project, string workerId, CancellationToken cancellationToken)
     {
-        using var session = await _models.OpenAsync(projectId, cancellationToken).ConfigureAwait(false);
-        return WorkerRetirementCheck.Retired(session.Model, workerId, _models.ModelOptions.PriorStrength);
+        var projectId = project.Id;
+        if (project.Routing.VoteBudget is not null)
+        {
+            var used = await _items.CountCrowdVotesAsync(projectId, cancellationToken).ConfigureAwait(false);
+            if (project.Routing.IsBudgetExhausted(used))
+            {
+                return async () =>
+                {
+                    await RetirePoolAsync(projectId, used, cancellationToken).ConfigureAwait(false);
+                    return null;
+                };
+            }
+        }
+
+        if (project.Routing.RetireUninformativeWorkers)
+        {
+            var answers = await _items.CountVotesByAsync(projectId, workerId, cancellationToken).ConfigureAwait(false);
+            if (WorkerRetirement.MostlyUnsure(answers.Votes, answers.Unsure, project.Routing, _models.ModelOptions.PriorStrength))
+            {
+                return () =>
+                {
+                    LogWorkerRetiredUnsure(_logger, projectId, workerId, answers.Votes, answers.Unsure);
+                    throw new WorkerRetiredException(projectId, workerId, answers.Votes, answers.Unsure, project.Routing.RetirementVotes);
+                };
+            }
+        }
+
+        if (WorkerRetirement.IsOn(project.Routing))
+        {
+            WorkerRetirementAssessment? retired;
+            using (var session = await _models.OpenAsync(projectId, cancellationToken).ConfigureAwait(false))
+            {
+                retired = WorkerRetirementCheck.Retired(session.Model, workerId, _models.ModelOptions.PriorStrength);
+            }
+
+            if (retired is not null)
+            {
+                return () =>
+                {
+                    LogWorkerRetired(_logger, projectId, workerId, retired.Evidence, retired.InformationPerVote, retired.VotesPerItem, retired.InformationNeeded);
+                    throw new WorkerRetiredException(projectId, workerId, retired);
+                };
+            }
+        }
+
+        return null;
     }
 
     private async Task RetirePoolAsync(string projectId, long used, CancellationToken cancellationToken)

@@ -106,6 +106,9 @@ public sealed class SqliteDatabase : IDisposable
     /// <summary>Leases granted by this process and not ended since (<see cref="SqliteGrantedLeases"/>), shared by the stores that write lease rows.</summary>
     internal SqliteGrantedLeases GrantedLeases { get; } = new();
 
+    /// <summary>Items as last saved (<see cref="SqliteItemCache"/>), shared by the stores that read and write them.</summary>
+    internal SqliteItemCache Items { get; } = new();
+
     /// <summary>Opens a connection, creating the file and schema on first use.</summary>
     /// <param name="cancellationToken">Cancels the open.</param>
     /// <returns>An open connection the caller disposes.</returns>

@@ -49,15 +49,28 @@ public sealed class SqliteItemStore : IItemStore, IQueuedItemCommits
     }
 
     /// <inheritdoc />
+    /// <remarks>Served from <see cref="SqliteItemCache"/> when held there; an item read here is offered to it.</remarks>
     public async Task<Item?> GetAsync(string projectId, string itemId, CancellationToken cancellationToken)
     {
+        var cache = _database.Items;
+        if (cache.TryGet(projectId, itemId, out var held))
+        {
+            return held;
+        }
+
+        var epoch = cache.Epoch;
         using var session = await _database.ReadAsync(cancellationToken).ConfigureAwait(false);
         var command = session.Prepared("SELECT body FROM items WHERE project_id = $p AND id = $id");
         command.Add("$p", projectId);
         command.Add("$id", itemId);
-        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string body
-            ? SqliteValues.FromJson<Item>(body)
-            : null;
+        if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not string body)
+        {
+            return null;
+        }
+
+        var item = SqliteValues.FromJson<Item>(body);
+        cache.Offer(item, epoch);
+        return item;
     }
 
     /// <inheritdoc />
@@ -288,9 +301,10 @@ public sealed class SqliteItemStore : IItemStore, IQueuedItemCommits
 
         var writer = new SqliteCommitWriter(commit, _time.GetUtcNow());
         var poisoned = _database.PoisonedProjects;
+        var cache = _database.Items;
         try
         {
-            await _database.WriteAsync(
+            var epoch = await _database.WriteAsync(
                 write =>
                 {
                     // Runs on the writer's turn, in queue order: the set is only touched there.
@@ -300,6 +314,8 @@ public sealed class SqliteItemStore : IItemStore, IQueuedItemCommits
                             $"An earlier change to project '{commit.ProjectId}' failed and this one was computed after it; nothing was saved. Send the request again (with the same Idempotency-Key).");
                     }
 
+                    // Taken on the writer's turn, before any later write of these items (SqliteItemCache).
+                    var epoch = cache.Epoch;
                     try
                     {
                         writer.Write(write);
@@ -310,10 +326,16 @@ public sealed class SqliteItemStore : IItemStore, IQueuedItemCommits
                         throw;
                     }
 
-                    return true;
+                    return epoch;
                 },
                 cancellationToken,
                 queued ? () => poisoned.Add(commit.ProjectId) : null).ConfigureAwait(false);
+
+            // Committed: the items as written are the saved ones.
+            foreach (var write in commit.Items)
+            {
+                cache.Offer(write.Item, epoch);
+            }
         }
         catch (SqliteException ex) when (SqliteValues.IsConstraintViolation(ex))
         {

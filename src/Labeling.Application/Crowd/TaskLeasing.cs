@@ -75,6 +75,16 @@ public sealed partial class TaskLeasing
                 ?? await refuse().ConfigureAwait(false);
         }
 
+        if (_leases is IPoolLeaseGrants pool)
+        {
+            // One step: the store finds the worker's next item and grants it, or grants nothing to a worker holding a task.
+            var next = await pool.TryAcquireNextAsync(projectId, workerId, LeaseIds.New(now, 1)[0], now, now + _options.LeaseDuration, cancellationToken)
+                .ConfigureAwait(false);
+            return next is null
+                ? await OpenAssignmentAsync(project, workerId, now, cancellationToken).ConfigureAwait(false)
+                : await GrantedAsync(project, next, cancellationToken).ConfigureAwait(false);
+        }
+
         // Candidates can be taken by a faster worker between the query and the grant: the store grants the first still free,
         // and a few rounds settle the rest without locking the pool.
         for (var round = 0; round < 4; round++)
@@ -85,10 +95,9 @@ public sealed partial class TaskLeasing
                 break;
             }
 
-            // Time-ordered (version 7: a millisecond timestamp, then 74 random bits), so a store's index of lease ids
-            // grows at its end instead of at a random page per lease.
-            var leases = candidates.Select(itemId =>
-                new ItemLease("lse_" + Guid.CreateVersion7(now).ToString("N"), projectId, itemId, workerId, now, now + _options.LeaseDuration, null)).ToList();
+            var ids = LeaseIds.New(now, candidates.Count);
+            var leases = candidates.Select((itemId, i) =>
+                new ItemLease(ids[i], projectId, itemId, workerId, now, now + _options.LeaseDuration, null)).ToList();
             if (await _leases.TryAcquireFirstAsync(leases, now, cancellationToken).ConfigureAwait(false) is not { } lease)
             {
                 // All refused: other workers were faster, or a concurrent request of this worker (a client retrying a lost
@@ -101,14 +110,20 @@ public sealed partial class TaskLeasing
                 continue;
             }
 
-            var item = await _items.GetAsync(projectId, lease.ItemId, cancellationToken).ConfigureAwait(false)
-                ?? throw new ConcurrencyConflictException($"Item '{lease.ItemId}' disappeared while it was being leased.");
-            LogLeased(_logger, projectId, lease.ItemId, lease.Id);
-            return Assignment(lease, item, project);
+            return await GrantedAsync(project, lease, cancellationToken).ConfigureAwait(false);
         }
 
         // Nothing granted; a concurrent request of this worker may have taken the last item there was for it.
         return await OpenAssignmentAsync(project, workerId, now, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The task of a lease just granted.</summary>
+    private async Task<TaskAssignment> GrantedAsync(Project project, ItemLease lease, CancellationToken cancellationToken)
+    {
+        var item = await _items.GetAsync(project.Id, lease.ItemId, cancellationToken).ConfigureAwait(false)
+            ?? throw new ConcurrencyConflictException($"Item '{lease.ItemId}' disappeared while it was being leased.");
+        LogLeased(_logger, project.Id, lease.ItemId, lease.Id);
+        return Assignment(lease, item, project);
     }
 
     /// <summary>The task of the worker's open lease in the project, or null when it holds none.</summary>

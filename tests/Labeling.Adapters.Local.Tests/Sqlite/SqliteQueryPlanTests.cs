@@ -28,12 +28,30 @@ public sealed class SqliteQueryPlanTests : IDisposable
         Assert.DoesNotContain("SCAN", plan, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task NextUpdate_Plan_SearchesThePoolInOrderThroughIndexesAndDoesNotSort()
+    {
+        var plan = await PlanAsync(SqliteLeaseStore.NextUpdate, ("$p", "p1"), ("$w", "worker:a"), ("$now", 0L), ("$lease", "lse_a"), ("$expires", 1L));
+
+        Assert.Contains("SEARCH i USING INDEX ix_items_pool", plan, StringComparison.Ordinal);
+        Assert.Contains("SEARCH l USING COVERING INDEX ix_leases_item", plan, StringComparison.Ordinal);
+        Assert.Contains("SEARCH items USING INDEX sqlite_autoindex_items_1 (project_id=? AND id=?)", plan, StringComparison.Ordinal);
+        Assert.DoesNotContain("TEMP B-TREE", plan, StringComparison.Ordinal);
+        Assert.DoesNotContain("SCAN", plan, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(nameof(SqliteLeaseStore.FindOpenQuery))]
     [InlineData(nameof(SqliteLeaseStore.AcquireUpdate))]
+    [InlineData(nameof(SqliteLeaseStore.NextUpdate))]
     public async Task OpenLeaseLookups_Plan_SearchTheIndexOfOpenLeasesOnly(string query)
     {
-        var sql = query == nameof(SqliteLeaseStore.FindOpenQuery) ? SqliteLeaseStore.FindOpenQuery : SqliteLeaseStore.AcquireUpdate;
+        var sql = query switch
+        {
+            nameof(SqliteLeaseStore.FindOpenQuery) => SqliteLeaseStore.FindOpenQuery,
+            nameof(SqliteLeaseStore.NextUpdate) => SqliteLeaseStore.NextUpdate,
+            _ => SqliteLeaseStore.AcquireUpdate,
+        };
 
         var plan = await PlanAsync(sql, ("$p", "p1"), ("$w", "worker:a"), ("$now", 0L), ("$item", "itm_a"), ("$lease", "lse_a"), ("$expires", 1L));
 

@@ -16,14 +16,22 @@ public sealed class SqliteLeaseStore : ILeaseStore, IPoolLeaseGrants
     /// The pool for one worker, most-voted first. Walks <c>ix_items_pool</c> in order (rowid breaks ties
     /// inside the index, so nothing is sorted) and checks each row with two index lookups.
     /// </summary>
-    internal const string CandidatesQuery = """
-        SELECT i.id FROM items i
+    internal const string CandidatesQuery = $"""
+        SELECT i.id {PoolOfWorker}
+        LIMIT $limit
+        """;
+
+    /// <summary>
+    /// Items <c>i</c> of project <c>$p</c> free at <c>$now</c> that worker <c>$w</c> has neither voted on nor held a lease on,
+    /// in the order they are offered.
+    /// </summary>
+    private const string PoolOfWorker = """
+        FROM items i
         WHERE i.project_id = $p AND i.state = 'collecting'
           AND (i.lease_expires IS NULL OR i.lease_expires <= $now)
           AND NOT EXISTS (SELECT 1 FROM votes v WHERE v.project_id = i.project_id AND v.item_id = i.id AND v.labeler_id = $w)
           AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.project_id = i.project_id AND l.item_id = i.id AND l.worker_id = $w)
         ORDER BY i.crowd_votes DESC, i.rowid
-        LIMIT $limit
         """;
 
     /// <summary>
@@ -61,14 +69,7 @@ public sealed class SqliteLeaseStore : ILeaseStore, IPoolLeaseGrants
     /// </summary>
     internal const string NextUpdate = $"""
         UPDATE items SET lease_id = $lease, lease_worker = $w, lease_expires = $expires
-        WHERE project_id = $p AND id = (
-            SELECT i.id FROM items i
-            WHERE i.project_id = $p AND i.state = 'collecting'
-              AND (i.lease_expires IS NULL OR i.lease_expires <= $now)
-              AND NOT EXISTS (SELECT 1 FROM votes v WHERE v.project_id = i.project_id AND v.item_id = i.id AND v.labeler_id = $w)
-              AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.project_id = i.project_id AND l.item_id = i.id AND l.worker_id = $w)
-            ORDER BY i.crowd_votes DESC, i.rowid
-            LIMIT 1)
+        WHERE project_id = $p AND id = (SELECT i.id {PoolOfWorker} LIMIT 1)
           AND NOT EXISTS (SELECT 1 {OpenLeasesOfWorker})
         RETURNING id, body
         """;

@@ -197,10 +197,7 @@ public sealed class SqliteLeaseStore : ILeaseStore, IPoolLeaseGrants
                     (itemId, body) = (reader.GetString(0), reader.GetString(1));
                 }
 
-                var lease = new ItemLease(leaseId, projectId, itemId, workerId, now, expiresAt, null);
-                InsertLease(write, lease);
-                _database.GrantedLeases.Remember(lease, now);
-                return new Grant(lease, body, epoch);
+                return Record(write, new ItemLease(leaseId, projectId, itemId, workerId, now, expiresAt, null), body, epoch, now);
             },
             cancellationToken,
             unsaved: () => _database.GrantedLeases.Forget(leaseId)).ConfigureAwait(false);
@@ -248,17 +245,11 @@ public sealed class SqliteLeaseStore : ILeaseStore, IPoolLeaseGrants
         take.Add("$p", lease.ProjectId);
         take.Add("$item", lease.ItemId);
         take.Add("$now", SqliteValues.Time(now));
-        if (take.ExecuteScalar() is not string body)
-        {
-            return null;
-        }
-
-        InsertLease(write, lease);
-        _database.GrantedLeases.Remember(lease, now);
-        return new Grant(lease, body, epoch);
+        return take.ExecuteScalar() is string body ? Record(write, lease, body, epoch, now) : null;
     }
 
-    private static void InsertLease(SqliteWrite write, ItemLease lease)
+    // On the writer's turn, once the item's row holds the lease: the lease's own row, and the lease remembered as granted.
+    private Grant Record(SqliteWrite write, ItemLease lease, string itemBody, long epoch, DateTimeOffset now)
     {
         var insert = write.Prepared("""
             INSERT INTO leases (id, project_id, item_id, worker_id, created_at, expires_at) VALUES ($id, $p, $item, $w, $created, $expires)
@@ -270,6 +261,8 @@ public sealed class SqliteLeaseStore : ILeaseStore, IPoolLeaseGrants
         insert.Add("$created", SqliteValues.Time(lease.CreatedAt));
         insert.Add("$expires", SqliteValues.Time(lease.ExpiresAt));
         insert.ExecuteNonQuery();
+        _database.GrantedLeases.Remember(lease, now);
+        return new Grant(lease, itemBody, epoch);
     }
 
     private static bool Release(SqliteWrite write, ItemLease lease, DateTimeOffset now)

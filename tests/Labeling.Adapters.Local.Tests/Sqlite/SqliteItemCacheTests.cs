@@ -96,6 +96,5 @@ public sealed class SqliteItemCacheTests : IDisposable
         Assert.Equal(read, fromFile);
     }
 
-    private static Item Item(string id, long revision) =>
-        new("p1", id, "doc_1", "row-1", null, "text of " + id, "hash-" + id, ItemState.Collecting, null, null, null, null, null, 0, 0, 0, revision, At, At, null);
+    private static Item Item(string id, long revision) => TestItems.Collecting(id, At, revision);
 }

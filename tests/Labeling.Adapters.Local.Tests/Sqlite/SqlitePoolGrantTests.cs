@@ -115,6 +115,5 @@ public sealed class SqlitePoolGrantTests : IDisposable
         }, CancellationToken.None);
     }
 
-    private static Item Item(string id) =>
-        new("p1", id, "doc_1", "row-1", null, "text of " + id, "hash-" + id, ItemState.Collecting, null, null, null, null, null, 0, 0, 0, 1, At, At, null);
+    private static Item Item(string id) => TestItems.Collecting(id, At);
 }

@@ -40,4 +40,10 @@ public sealed record DriftReport(
     /// (their published label stands until a reviewer decides).
     /// </summary>
     public int ReopenedSentToReview { get; init; }
+
+    /// <summary>
+    /// Items still collecting votes (never re-opened) whose posterior became the batch posterior because it ranks another
+    /// label first; they stay in the pool, and their next vote routes them as before.
+    /// </summary>
+    public int PoolPosteriorsUpdated { get; init; }
 }

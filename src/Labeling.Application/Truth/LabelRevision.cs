@@ -108,17 +108,23 @@ public static class LabelRevision
         return (commit, new RevisedLabel(item.Id, previous, label, values[best], item.Revision, next.Revision));
     }
 
-    /// <summary>Whether an item in review should show the batch posterior: it ranks another label first than the stored one.</summary>
+    /// <summary>
+    /// Whether an undecided item should show the batch posterior: it ranks another label first than the stored one.
+    /// Items in review, and items still collecting votes, are read with the re-fitted reliabilities as decided items are;
+    /// a re-opened item is not (it was given the batch posterior when re-opened, and its time since then decides when
+    /// it goes to review), nor is a gold item (its posterior is its known label).
+    /// </summary>
     /// <param name="item">The stored item.</param>
     /// <param name="posterior">The batch posterior in schema order.</param>
-    /// <returns>True for a non-gold item in review whose most likely label changes.</returns>
-    public static bool RefreshesReview(Item item, ReadOnlySpan<double> posterior)
+    /// <returns>True for a non-gold item in review, or collecting and never re-opened, whose most likely label changes.</returns>
+    public static bool RefreshesPosterior(Item item, ReadOnlySpan<double> posterior)
     {
         ArgumentNullException.ThrowIfNull(item);
-        return item.State == ItemState.NeedsReview && !item.IsGold && DynamicOverlapPolicy.Best(posterior.ToArray()).Best != DynamicOverlapPolicy.Best(item.Posterior).Best;
+        var undecided = item.State == ItemState.NeedsReview || (item.State == ItemState.Collecting && item.ReopenedFromRevision is null);
+        return undecided && !item.IsGold && DynamicOverlapPolicy.Best(posterior.ToArray()).Best != DynamicOverlapPolicy.Best(item.Posterior).Best;
     }
 
-    /// <summary>The commit that puts the batch posterior on an item in review, guarded by its revision; no event (it has no label).</summary>
+    /// <summary>The commit that puts the batch posterior on an undecided item, guarded by its revision; no event (it has no label).</summary>
     /// <param name="item">The stored item.</param>
     /// <param name="evidence">The item's stored truth-model evidence.</param>
     /// <param name="labels">The project's labels in schema order.</param>

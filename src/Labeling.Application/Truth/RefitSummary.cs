@@ -38,6 +38,9 @@ public sealed record RefitSummary(
     /// <summary>Re-opened items sent to review because no crowd vote reached them for <c>routing.reopenedReviewHours</c>.</summary>
     public int ReopenedSentToReview { get; init; }
 
+    /// <summary>Items still collecting votes now showing the batch posterior, which ranks another label first.</summary>
+    public int PoolPosteriorsUpdated { get; init; }
+
     /// <summary>Summarises a report.</summary>
     /// <param name="report">The drift report.</param>
     /// <param name="accuracyChangeWarning">The accuracy change above which a labeler counts as drifted.</param>
@@ -53,6 +56,7 @@ public sealed record RefitSummary(
             Reopened = report.ReopenedCount,
             ReopenedItems = report.Reopened,
             ReopenedSentToReview = report.ReopenedSentToReview,
+            PoolPosteriorsUpdated = report.PoolPosteriorsUpdated,
         };
     }
 }

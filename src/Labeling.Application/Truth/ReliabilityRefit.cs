@@ -179,7 +179,7 @@ public sealed partial class ReliabilityRefit
         var disagreements = fit is null ? [] : await DisagreementsAsync(projectId, labels, fit, cancellationToken).ConfigureAwait(false);
         List<RevisedLabel> revisions = [];
         List<ReopenedItem> reopened = [];
-        int conflicts = 0, refreshed = 0, refreshConflicts = 0, reopenConflicts = 0, unanswered = 0, unansweredConflicts = 0;
+        int conflicts = 0, refreshed = 0, poolRefreshed = 0, refreshConflicts = 0, reopenConflicts = 0, unanswered = 0, unansweredConflicts = 0;
         try
         {
             // Before the re-check: an item re-opened by this run has just changed and is not due.
@@ -192,7 +192,7 @@ public sealed partial class ReliabilityRefit
             if (fit is not null && _options.ReviseLabels)
             {
                 (revisions, conflicts) = await ReviseAsync(project, method.Name, labels, fit, disagreements, window, now, cancellationToken).ConfigureAwait(false);
-                (refreshed, refreshConflicts) = await RefreshReviewAsync(projectId, method.Name, labels, fit, window, now, cancellationToken).ConfigureAwait(false);
+                (refreshed, poolRefreshed, refreshConflicts) = await RefreshUndecidedAsync(projectId, method.Name, labels, fit, window, now, cancellationToken).ConfigureAwait(false);
                 (reopened, reopenConflicts) = await RecheckAsync(project, method.Name, labels, fit, refittedModel, window, now, cancellationToken).ConfigureAwait(false);
             }
         }
@@ -210,6 +210,7 @@ public sealed partial class ReliabilityRefit
             Reopened = reopened.Take(listed).ToArray(),
             ReopenedCount = reopened.Count,
             ReopenedSentToReview = unanswered,
+            PoolPosteriorsUpdated = poolRefreshed,
         };
         if (reopened.Count > 0)
         {
@@ -472,7 +473,11 @@ public sealed partial class ReliabilityRefit
         return (sent, conflicts);
     }
 
-    private async Task<(int Refreshed, int Conflicts)> RefreshReviewAsync(
+    // Items in review and items still collecting votes show the batch posterior where it ranks another label first: the
+    // re-fitted reliabilities read their votes as they read the decided items'. Their evidence gets the same posterior, which is
+    // the contribution the re-built statistics hold for them, so the item's next vote takes back what the statistics hold.
+    // Routing does not read the stored posterior (a vote recomputes it), so a collecting item's next vote decides it as before.
+    private async Task<(int Review, int Pool, int Conflicts)> RefreshUndecidedAsync(
         string projectId,
         string method,
         IReadOnlyList<string> labels,
@@ -481,31 +486,39 @@ public sealed partial class ReliabilityRefit
         DateTimeOffset now,
         CancellationToken cancellationToken)
     {
+        // Read first (each state streamed once), write after.
         var commits = new List<ItemCommit>();
-        await foreach (var item in _items.ReadInStateAsync(projectId, ItemState.NeedsReview, cancellationToken).ConfigureAwait(false))
+        foreach (var state in new[] { ItemState.NeedsReview, ItemState.Collecting })
         {
-            if (fit.Data.IndexOfItem(item.Id) is >= 0 and var index && window.TryGetValue(item.Id, out var evidence)
-                && LabelRevision.RefreshesReview(item, fit.Posterior(index)))
+            await foreach (var item in _items.ReadInStateAsync(projectId, state, cancellationToken).ConfigureAwait(false))
             {
-                commits.Add(LabelRevision.RefreshCommit(item, evidence, labels, fit.Posterior(index), method, now));
+                if (fit.Data.IndexOfItem(item.Id) is >= 0 and var index && window.TryGetValue(item.Id, out var evidence)
+                    && LabelRevision.RefreshesPosterior(item, fit.Posterior(index)))
+                {
+                    commits.Add(LabelRevision.RefreshCommit(item, evidence, labels, fit.Posterior(index), method, now));
+                }
             }
         }
 
-        var refreshed = 0;
-        var conflicts = 0;
+        int review = 0, pool = 0, conflicts = 0;
         foreach (var commit in commits)
         {
-            if (await TryCommitAsync(projectId, commit.Items[0].Item.Id, commit, cancellationToken).ConfigureAwait(false))
-            {
-                refreshed++;
-            }
-            else
+            var item = commit.Items[0].Item;
+            if (!await TryCommitAsync(projectId, item.Id, commit, cancellationToken).ConfigureAwait(false))
             {
                 conflicts++;
             }
+            else if (item.State == ItemState.NeedsReview)
+            {
+                review++;
+            }
+            else
+            {
+                pool++;
+            }
         }
 
-        return (refreshed, conflicts);
+        return (review, pool, conflicts);
     }
 
     // One item's step, guarded by its revision: false (and a warning) when the item changed while the re-fit ran; the next re-fit looks again.
@@ -525,7 +538,7 @@ public sealed partial class ReliabilityRefit
 
     private void Log(DriftReport report, string location)
     {
-        LogRefitted(_logger, report.ProjectId, report.Method, report.ItemsInWindow, report.VotesInWindow, report.Labelers.Count, report.DisagreementCount, report.RevisedCount, report.ReopenedCount, report.ReviewPosteriorsUpdated, report.RevisionConflicts, location);
+        LogRefitted(_logger, report.ProjectId, report.Method, report.ItemsInWindow, report.VotesInWindow, report.Labelers.Count, report.DisagreementCount, report.RevisedCount, report.ReopenedCount, report.ReviewPosteriorsUpdated, report.PoolPosteriorsUpdated, report.RevisionConflicts, location);
         foreach (var labeler in report.Labelers)
         {
             if (Math.Abs(labeler.AccuracyChange) > _options.AccuracyChangeWarning)
@@ -539,8 +552,8 @@ public sealed partial class ReliabilityRefit
         }
     }
 
-    [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Re-fitted project {ProjectId} with {Method}: {Items} items and {Votes} votes in the window, {Labelers} labelers, {Disagreements} labeled items disagree with the batch posterior, {Revised} labels revised, {Reopened} re-opened for more votes, {Refreshed} items in review given the batch posterior ({Conflicts} changed meanwhile); report at {Location}")]
-    private static partial void LogRefitted(ILogger logger, string projectId, string method, int items, int votes, int labelers, int disagreements, int revised, int reopened, int refreshed, int conflicts, string location);
+    [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Re-fitted project {ProjectId} with {Method}: {Items} items and {Votes} votes in the window, {Labelers} labelers, {Disagreements} labeled items disagree with the batch posterior, {Revised} labels revised, {Reopened} re-opened for more votes, {Refreshed} items in review and {PoolRefreshed} in the pool given the batch posterior ({Conflicts} changed meanwhile); report at {Location}")]
+    private static partial void LogRefitted(ILogger logger, string projectId, string method, int items, int votes, int labelers, int disagreements, int revised, int reopened, int refreshed, int poolRefreshed, int conflicts, string location);
 
     [LoggerMessage(EventId = 6002, Level = LogLevel.Warning, Message = "Labeler {LabelerId} of project {ProjectId} drifted: online accuracy {OnlineAccuracy:0.000}, batch {BatchAccuracy:0.000}, largest confusion difference {MaxConfusionDifference:0.000} over {Votes} votes")]
     private static partial void LogLabelerDrifted(ILogger logger, string projectId, string labelerId, double onlineAccuracy, double batchAccuracy, double maxConfusionDifference, int votes);

@@ -17,7 +17,7 @@ namespace Labeling.Domain.TruthInference;
 /// memberships r_wm ∝ ρ_m Π_t DirMult(C_w[t,·] | s·φ_m[t,·]), i.e.
 /// log r_wm = log ρ_m + Σ_{t,l} [log Γ(C_w[t,l] + s·φ_m[t,l]) − log Γ(s·φ_m[t,l])] + const;
 /// communities φ_m[t,l] ∝ Σ_w r_wm C_w[t,l] + [t = l] + 1/K (two pseudo-answers per row: one on
-/// the diagonal, one spread evenly) and ρ_m ∝ Σ_w r_wm + 1;
+/// the diagonal, one spread evenly) and ρ_m ∝ Σ_w r_wm + γ (γ pseudo-labelers per community);
 /// labelers θ_w[t,l] = (C_w[t,l] + s·Σ_m r_wm φ_m[t,l]) / (n_wt + s), the posterior mean of θ_w
 /// under the mixture prior (every component has the same total s, so the mixture's mean is this);
 /// classes π_t ∝ Σ_i T_it + β; and the Dawid–Skene E-step
@@ -29,7 +29,11 @@ namespace Labeling.Domain.TruthInference;
 /// pooled prior when experts give most answers) and sparse experts are not mistaken for spammers.
 /// Communities start as the pooled confusion of the majority-vote fit blended with the
 /// uninformative confusion (every row equal to the pooled answer distribution) in evenly spaced
-/// proportions 0, …, 1, so the fit is deterministic without a seed.</para>
+/// proportions 0, …, 1, so the fit is deterministic without a seed. The γ pseudo-labelers per
+/// community (<see cref="CommunityDawidSkeneOptions.CommunityPseudoCount"/>) keep a community from
+/// emptying just because another grew: with one, a large community's ρ pulls in more members, which
+/// enlarge it further, until nearly every labeler shares one pooled prior and a class can be
+/// absorbed by its neighbours (docs/benchmarks.md, "Communities that empty").</para>
 /// <para>Cost per iteration: O(answers × K + workers × M × K²) time, O(workers × (K² + M)) memory.</para>
 /// </remarks>
 public sealed class CommunityDawidSkene : ITruthInference
@@ -139,7 +143,7 @@ public sealed class CommunityDawidSkene : ITruthInference
         }
     }
 
-    private static void UpdateCommunities(FitState s)
+    private void UpdateCommunities(FitState s)
     {
         var k = s.K;
         Array.Clear(s.Phi);
@@ -159,7 +163,7 @@ public sealed class CommunityDawidSkene : ITruthInference
         for (var m = 0; m < s.M; m++)
         {
             for (var t = 0; t < k; t++) SmoothCommunityRow(s.Phi.AsSpan(((m * k) + t) * k, k), t);
-            weight[m] += 1.0;
+            weight[m] += _options.CommunityPseudoCount;
         }
         Probability.Normalize(weight);
         for (var m = 0; m < s.M; m++) s.LogRho[m] = Math.Log(weight[m]);

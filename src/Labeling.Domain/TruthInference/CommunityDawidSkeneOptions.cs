@@ -29,6 +29,17 @@ public sealed record CommunityDawidSkeneOptions
     public double PriorStrength { get; init; } = 10.0;
 
     /// <summary>
+    /// Dirichlet pseudo-count γ per community of the community proportions ρ: each community counts
+    /// γ labelers more than its members. Default 10. With 1 a community's share feeds on itself — a
+    /// labeler joins the likeliest community, which makes it likelier still — and on the web set's
+    /// replayed votes nearly every labeler ended in one community, one of five grades was absorbed
+    /// by its neighbours and EM cycled between two states without converging (docs/benchmarks.md,
+    /// "Communities that empty"). Ten is small beside a crowd of a hundred labelers, so a community
+    /// the data supports still grows with its members.
+    /// </summary>
+    public double CommunityPseudoCount { get; init; } = 10.0;
+
+    /// <summary>
     /// Dirichlet pseudo-count per class of the class distribution. Default 1 (Laplace's rule: one
     /// pseudo-item per class), so a class no item seems to have keeps a non-zero prior.
     /// </summary>
@@ -50,6 +61,8 @@ public sealed record CommunityDawidSkeneOptions
         if (Communities < 1) throw new ArgumentOutOfRangeException(nameof(Communities), Communities, "Use at least one community (1 gives a single pooled prior).");
         if (!(PriorStrength > 0) || !double.IsFinite(PriorStrength))
             throw new ArgumentOutOfRangeException(nameof(PriorStrength), PriorStrength, "The prior strength is a number of pseudo-answers per confusion row; use a positive finite value such as 10.");
+        if (!(CommunityPseudoCount > 0) || !double.IsFinite(CommunityPseudoCount))
+            throw new ArgumentOutOfRangeException(nameof(CommunityPseudoCount), CommunityPseudoCount, "The community pseudo-count is a number of pseudo-labelers per community; use a positive finite value such as 10.");
         if (!(ClassPseudoCount >= 0) || !double.IsFinite(ClassPseudoCount))
             throw new ArgumentOutOfRangeException(nameof(ClassPseudoCount), ClassPseudoCount, "The class pseudo-count must be zero or positive.");
         if (MaxIterations < 1) throw new ArgumentOutOfRangeException(nameof(MaxIterations), MaxIterations, "Run at least one iteration.");

@@ -89,6 +89,46 @@ public sealed class LabelRevisionTests : IDisposable
     }
 
     [Fact]
+    public async Task RefitAsync_CollectingItemTheBatchFitRanksDifferently_ShowsTheBatchPosteriorAndStaysInThePool()
+    {
+        await SeedAsync(withCollecting: true);
+        var items = _harness.Get<IItemStore>();
+        var collecting = await items.ListAsync("votes", ItemState.Collecting, null, 10, CancellationToken.None);
+        var fresh = collecting.Single(i => i.ReopenedFromRevision is null);
+        var reopened = collecting.Single(i => i.ReopenedFromRevision is not null);
+        var events = await _harness.ScalarAsync("SELECT COUNT(*) FROM outbox");
+
+        var report = await _harness.Get<ReliabilityRefit>().RefitAsync("votes", CancellationToken.None);
+
+        Assert.Equal((1, 1), (report.ReviewPosteriorsUpdated, report.PoolPosteriorsUpdated));
+        var stored = (await items.GetAsync("votes", fresh.Id, CancellationToken.None))!;
+        Assert.Equal((ItemState.Collecting, (string?)null, fresh.Revision + 1), (stored.State, stored.Label, stored.Revision));
+        Assert.True(stored.Posterior![1] > 0.5, $"P(ham) = {stored.Posterior[1]:F3}");
+        Assert.Contains("The batch re-fit (default)", stored.Reason, StringComparison.Ordinal);
+        var evidence = (await _harness.Get<ILabelerStore>().LoadTruthStateAsync("votes", Labels, CancellationToken.None)).Items.Single(i => i.Item == fresh.Id);
+        Assert.Equal(stored.Posterior, evidence.Posterior);
+
+        // A re-opened item keeps the posterior it was re-opened with: its time since then decides when it goes to review.
+        var untouched = (await items.GetAsync("votes", reopened.Id, CancellationToken.None))!;
+        Assert.Equal((reopened.Revision, reopened.Posterior![0]), (untouched.Revision, untouched.Posterior![0]));
+        // No label changed, so no event beyond the revision of item 0.
+        Assert.Equal(events + 1, await _harness.ScalarAsync("SELECT COUNT(*) FROM outbox"));
+    }
+
+    [Fact]
+    public void RefreshesPosterior_OnlyUndecidedNonGoldItemsNeverReopenedWhoseBestLabelChanges()
+    {
+        var collecting = Item("a", ItemState.Collecting, DecidedBy.Crowd, "spam") with { Label = null, DecidedBy = null, Posterior = [0.6, 0.4] };
+
+        Assert.True(LabelRevision.RefreshesPosterior(collecting, [0.3, 0.7]));
+        Assert.True(LabelRevision.RefreshesPosterior(collecting with { State = ItemState.NeedsReview }, [0.3, 0.7]));
+        Assert.False(LabelRevision.RefreshesPosterior(collecting, [0.7, 0.3]));
+        Assert.False(LabelRevision.RefreshesPosterior(collecting with { ReopenedFromRevision = 3 }, [0.3, 0.7]));
+        Assert.False(LabelRevision.RefreshesPosterior(collecting with { GoldLabel = "spam" }, [0.3, 0.7]));
+        Assert.False(LabelRevision.RefreshesPosterior(collecting with { State = ItemState.Decided, Label = "spam" }, [0.3, 0.7]));
+    }
+
+    [Fact]
     public async Task RefitAsync_RunTwice_RevisesOnceAndWritesOneRevisionEvent()
     {
         await SeedAsync();
@@ -164,7 +204,9 @@ public sealed class LabelRevisionTests : IDisposable
 
     // Twelve items voted on by three workers who always agree; item 0 was decided 'spam' and item 1 resolved 'spam'
     // by a reviewer although all three said 'ham'; item 2 waits for review with a posterior that favours 'spam'.
-    private async Task<(Item Frozen, Item Reviewed)> SeedAsync()
+    // With withCollecting, item 4 (three 'ham' votes) is still collecting with a posterior that favours 'spam', and item 6
+    // (the same) was re-opened by an earlier re-check.
+    private async Task<(Item Frozen, Item Reviewed)> SeedAsync(bool withCollecting = false)
     {
         var harness = _harness;
         await harness.CreateProjectAsync(Project());
@@ -192,6 +234,10 @@ public sealed class LabelRevisionTests : IDisposable
             if (n == 2)
             {
                 next = next with { State = ItemState.NeedsReview, Label = null, Confidence = null, DecidedBy = null, Posterior = [0.6, 0.4], Reason = "vote limit reached" };
+            }
+            else if (withCollecting && n is 4 or 6)
+            {
+                next = next with { State = ItemState.Collecting, Label = null, Confidence = null, DecidedBy = null, Posterior = [0.6, 0.4], Reason = "asking for another vote", ReopenedFromRevision = n == 6 ? item.Revision : null };
             }
             var evidence = new ItemEvidenceState(item.Id, Project().Capability, null, Workers.Select(w => new VoteEvidenceState(w, truth, now)).ToArray(), posterior);
             await items.CommitAsync(new ItemCommit("votes")

@@ -19,6 +19,11 @@ namespace Labeling.Domain.TruthInference;
 /// read from the current communities whenever a vote needs it (O(M)), so it follows the
 /// communities without being cached; a labeler without evidence uses the mixture under ρ.
 /// Per vote, each labeler of the item moves D by O(M·K).</para>
+/// <para>The batch model gives each community 10 pseudo-labelers instead of one
+/// (<see cref="CommunityDawidSkeneOptions.CommunityPseudoCount"/>): its EM iterates memberships to a
+/// fixed point, and with one the communities emptied. Here a membership moves only when a labeler's
+/// evidence doubles; 10 changed the online accuracy on the shared sets by −0.9 to +0.9 points in the
+/// given order and by at most 0.1 over five shuffled orders (2026-11-30), so it stays at one.</para>
 /// </remarks>
 internal sealed class OnlineCommunities
 {

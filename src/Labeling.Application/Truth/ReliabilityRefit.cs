@@ -183,7 +183,9 @@ public sealed partial class ReliabilityRefit
         try
         {
             // Before the re-check: an item re-opened by this run has just changed and is not due.
-            (unanswered, unansweredConflicts) = await ReviewUnansweredAsync(project, state, now, cancellationToken).ConfigureAwait(false);
+            var refresh = fit is not null && _options.ReviseLabels;
+            var (reopenedDue, poolRefreshes) = await ReadPoolAsync(project, method.Name, labels, refresh ? fit : null, window, now, cancellationToken).ConfigureAwait(false);
+            (unanswered, unansweredConflicts) = await ReviewUnansweredAsync(project, state, reopenedDue, now, cancellationToken).ConfigureAwait(false);
             if (refitted.Count > 0)
             {
                 await _store.ReplaceStatisticsAsync(projectId, refitted, cancellationToken).ConfigureAwait(false);
@@ -192,7 +194,7 @@ public sealed partial class ReliabilityRefit
             if (fit is not null && _options.ReviseLabels)
             {
                 (revisions, conflicts) = await ReviseAsync(project, method.Name, labels, fit, disagreements, window, now, cancellationToken).ConfigureAwait(false);
-                (refreshed, poolRefreshed, refreshConflicts) = await RefreshUndecidedAsync(projectId, method.Name, labels, fit, window, now, cancellationToken).ConfigureAwait(false);
+                (refreshed, poolRefreshed, refreshConflicts) = await RefreshUndecidedAsync(projectId, method.Name, labels, fit, window, poolRefreshes, now, cancellationToken).ConfigureAwait(false);
                 (reopened, reopenConflicts) = await RecheckAsync(project, method.Name, labels, fit, refittedModel, window, now, cancellationToken).ConfigureAwait(false);
             }
         }
@@ -417,23 +419,44 @@ public sealed partial class ReliabilityRefit
         return (reopened, conflicts);
     }
 
-    // Re-opened items no crowd vote reached for routing.reopenedReviewHours go to review, as the routing policy sends an item
-    // it cannot decide: the votes it would need are not coming.
-    private async Task<(int Sent, int Conflicts)> ReviewUnansweredAsync(Project project, OnlineDawidSkeneState state, DateTimeOffset now, CancellationToken cancellationToken)
+    // The pool streamed once per re-fit: the re-opened items no crowd vote reached for routing.reopenedReviewHours (for
+    // ReviewUnansweredAsync), and, given a fit, the refresh commits of the items never re-opened (for RefreshUndecidedAsync).
+    // Nothing between this read and those writes touches either kind, and each write is guarded by the revision read here.
+    private async Task<(List<Item> Due, List<ItemCommit> Refreshes)> ReadPoolAsync(
+        Project project,
+        string method,
+        IReadOnlyList<string> labels,
+        InferenceResult? fit,
+        Dictionary<string, ItemEvidenceState> window,
+        DateTimeOffset now,
+        CancellationToken cancellationToken)
     {
-        var hours = project.Routing.ReopenedReviewHours;
-        var due = now - TimeSpan.FromHours(hours);
-
-        // Read first (the pool streamed once), write after.
+        var due = now - TimeSpan.FromHours(project.Routing.ReopenedReviewHours);
         var waiting = new List<Item>();
+        var refreshes = new List<ItemCommit>();
         await foreach (var item in _items.ReadInStateAsync(project.Id, ItemState.Collecting, cancellationToken).ConfigureAwait(false))
         {
-            if (item.ReopenedFromRevision is not null && item.UpdatedAt <= due)
+            if (item.ReopenedFromRevision is not null)
             {
-                waiting.Add(item);
+                if (item.UpdatedAt <= due)
+                {
+                    waiting.Add(item);
+                }
+            }
+            else if (fit is not null && RefreshOf(item, fit, labels, window, method, now) is { } commit)
+            {
+                refreshes.Add(commit);
             }
         }
 
+        return (waiting, refreshes);
+    }
+
+    // Re-opened items no crowd vote reached for routing.reopenedReviewHours go to review, as the routing policy sends an item
+    // it cannot decide: the votes it would need are not coming.
+    private async Task<(int Sent, int Conflicts)> ReviewUnansweredAsync(Project project, OnlineDawidSkeneState state, List<Item> waiting, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var hours = project.Routing.ReopenedReviewHours;
         if (waiting.Count == 0)
         {
             return (0, 0);
@@ -477,29 +500,28 @@ public sealed partial class ReliabilityRefit
     // re-fitted reliabilities read their votes as they read the decided items'. Their evidence gets the same posterior, which is
     // the contribution the re-built statistics hold for them, so the item's next vote takes back what the statistics hold.
     // Routing does not read the stored posterior (a vote recomputes it), so a collecting item's next vote decides it as before.
+    // The collecting items' commits come from ReadPoolAsync; the items in review are read here.
     private async Task<(int Review, int Pool, int Conflicts)> RefreshUndecidedAsync(
         string projectId,
         string method,
         IReadOnlyList<string> labels,
         InferenceResult fit,
         Dictionary<string, ItemEvidenceState> window,
+        List<ItemCommit> poolRefreshes,
         DateTimeOffset now,
         CancellationToken cancellationToken)
     {
-        // Read first (each state streamed once), write after.
+        // Read first, write after.
         var commits = new List<ItemCommit>();
-        foreach (var state in new[] { ItemState.NeedsReview, ItemState.Collecting })
+        await foreach (var item in _items.ReadInStateAsync(projectId, ItemState.NeedsReview, cancellationToken).ConfigureAwait(false))
         {
-            await foreach (var item in _items.ReadInStateAsync(projectId, state, cancellationToken).ConfigureAwait(false))
+            if (RefreshOf(item, fit, labels, window, method, now) is { } commit)
             {
-                if (fit.Data.IndexOfItem(item.Id) is >= 0 and var index && window.TryGetValue(item.Id, out var evidence)
-                    && LabelRevision.RefreshesPosterior(item, fit.Posterior(index)))
-                {
-                    commits.Add(LabelRevision.RefreshCommit(item, evidence, labels, fit.Posterior(index), method, now));
-                }
+                commits.Add(commit);
             }
         }
 
+        commits.AddRange(poolRefreshes);
         int review = 0, pool = 0, conflicts = 0;
         foreach (var commit in commits)
         {
@@ -520,6 +542,12 @@ public sealed partial class ReliabilityRefit
 
         return (review, pool, conflicts);
     }
+
+    private static ItemCommit? RefreshOf(Item item, InferenceResult fit, IReadOnlyList<string> labels, Dictionary<string, ItemEvidenceState> window, string method, DateTimeOffset now) =>
+        fit.Data.IndexOfItem(item.Id) is >= 0 and var index && window.TryGetValue(item.Id, out var evidence)
+            && LabelRevision.RefreshesPosterior(item, fit.Posterior(index))
+            ? LabelRevision.RefreshCommit(item, evidence, labels, fit.Posterior(index), method, now)
+            : null;
 
     // One item's step, guarded by its revision: false (and a warning) when the item changed while the re-fit ran; the next re-fit looks again.
     private async Task<bool> TryCommitAsync(string projectId, string itemId, ItemCommit commit, CancellationToken cancellationToken)

@@ -183,19 +183,20 @@ public sealed partial class ReliabilityRefit
         try
         {
             // Before the re-check: an item re-opened by this run has just changed and is not due.
-            var refresh = fit is not null && _options.ReviseLabels;
-            var (reopenedDue, poolRefreshes) = await ReadPoolAsync(project, method.Name, labels, refresh ? fit : null, window, now, cancellationToken).ConfigureAwait(false);
+            // The fit the labels are revised by: none when Refit:ReviseLabels is off.
+            var revising = _options.ReviseLabels ? fit : null;
+            var (reopenedDue, poolRefreshes) = await ReadPoolAsync(project, method.Name, labels, revising, window, now, cancellationToken).ConfigureAwait(false);
             (unanswered, unansweredConflicts) = await ReviewUnansweredAsync(project, state, reopenedDue, now, cancellationToken).ConfigureAwait(false);
             if (refitted.Count > 0)
             {
                 await _store.ReplaceStatisticsAsync(projectId, refitted, cancellationToken).ConfigureAwait(false);
             }
 
-            if (fit is not null && _options.ReviseLabels)
+            if (revising is not null)
             {
-                (revisions, conflicts) = await ReviseAsync(project, method.Name, labels, fit, disagreements, window, now, cancellationToken).ConfigureAwait(false);
-                (refreshed, poolRefreshed, refreshConflicts) = await RefreshUndecidedAsync(projectId, method.Name, labels, fit, window, poolRefreshes, now, cancellationToken).ConfigureAwait(false);
-                (reopened, reopenConflicts) = await RecheckAsync(project, method.Name, labels, fit, refittedModel, window, now, cancellationToken).ConfigureAwait(false);
+                (revisions, conflicts) = await ReviseAsync(project, method.Name, labels, revising, disagreements, window, now, cancellationToken).ConfigureAwait(false);
+                (refreshed, poolRefreshed, refreshConflicts) = await RefreshUndecidedAsync(projectId, method.Name, labels, revising, window, poolRefreshes, now, cancellationToken).ConfigureAwait(false);
+                (reopened, reopenConflicts) = await RecheckAsync(project, method.Name, labels, revising, refittedModel, window, now, cancellationToken).ConfigureAwait(false);
             }
         }
         finally

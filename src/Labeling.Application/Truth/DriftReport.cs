@@ -46,4 +46,10 @@ public sealed record DriftReport(
     /// label first; they stay in the pool, and their next vote routes them as before.
     /// </summary>
     public int PoolPosteriorsUpdated { get; init; }
+
+    /// <summary>
+    /// Items still collecting that every worker who could be offered them had answered, with no crowd vote for
+    /// <see cref="Domain.Routing.RoutingSettings.ReopenedReviewHours"/>: sent to review (a gold item decided by its known label).
+    /// </summary>
+    public int CrowdExhausted { get; init; }
 }

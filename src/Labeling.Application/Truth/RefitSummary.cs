@@ -41,6 +41,9 @@ public sealed record RefitSummary(
     /// <summary>Items still collecting votes now showing the batch posterior, which ranks another label first.</summary>
     public int PoolPosteriorsUpdated { get; init; }
 
+    /// <summary>Items every worker who could be offered them had answered, sent to review (gold: decided by its known label).</summary>
+    public int CrowdExhausted { get; init; }
+
     /// <summary>Summarises a report.</summary>
     /// <param name="report">The drift report.</param>
     /// <param name="accuracyChangeWarning">The accuracy change above which a labeler counts as drifted.</param>
@@ -57,6 +60,7 @@ public sealed record RefitSummary(
             ReopenedItems = report.Reopened,
             ReopenedSentToReview = report.ReopenedSentToReview,
             PoolPosteriorsUpdated = report.PoolPosteriorsUpdated,
+            CrowdExhausted = report.CrowdExhausted,
         };
     }
 }

@@ -1,10 +1,12 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using Labeling.Application.Crowd;
 using Labeling.Application.Items;
 using Labeling.Application.Ports;
 using Labeling.Application.Problems;
 using Labeling.Application.WeakLabeling;
 using Labeling.Domain.Items;
+using Labeling.Domain.Labelers;
 using Labeling.Domain.Projects;
 using Labeling.Domain.Routing;
 using Labeling.Domain.TruthInference;
@@ -18,7 +20,8 @@ namespace Labeling.Application.Truth;
 /// on items voted on within <see cref="ReliabilityRefitOptions.Window"/>, rebuild each labeler's
 /// statistics from the batch posteriors, store them, relabel the crowd decisions the batch fit confidently
 /// overturns (<see cref="LabelRevision"/>), send the crowd decisions it doubts back for more votes
-/// (<see cref="LabelRecheck"/>), and report the drift of the online model.
+/// (<see cref="LabelRecheck"/>), send to review the items nobody is left to ask (<see cref="CrowdExhausted"/>), and report
+/// the drift of the online model.
 /// </summary>
 /// <remarks>
 /// <para>The online model keeps, per labeler, C_w[t, l] = Σ_i T_i[t]·[l_wi = l] over items i that
@@ -179,14 +182,17 @@ public sealed partial class ReliabilityRefit
         var disagreements = fit is null ? [] : await DisagreementsAsync(projectId, labels, fit, cancellationToken).ConfigureAwait(false);
         List<RevisedLabel> revisions = [];
         List<ReopenedItem> reopened = [];
-        int conflicts = 0, refreshed = 0, poolRefreshed = 0, refreshConflicts = 0, reopenConflicts = 0, unanswered = 0, unansweredConflicts = 0;
+        int conflicts = 0, refreshed = 0, poolRefreshed = 0, refreshConflicts = 0, reopenConflicts = 0, unanswered = 0, unansweredConflicts = 0, exhausted = 0, exhaustedConflicts = 0;
         try
         {
             // Before the re-check: an item re-opened by this run has just changed and is not due.
             // The fit the labels are revised by: none when Refit:ReviseLabels is off.
             var revising = _options.ReviseLabels ? fit : null;
-            var (reopenedDue, poolRefreshes) = await ReadPoolAsync(project, method.Name, labels, revising, window, now, cancellationToken).ConfigureAwait(false);
-            (unanswered, unansweredConflicts) = await ReviewUnansweredAsync(project, state, reopenedDue, now, cancellationToken).ConfigureAwait(false);
+            var evidence = state.Items.ToDictionary(i => i.Item, StringComparer.Ordinal);
+            var askable = AskableWorkers(items, refittedModel, _models.ModelOptions.PriorStrength, now - TimeSpan.FromHours(project.Routing.ReopenedReviewHours));
+            var pool = await ReadPoolAsync(project, method.Name, labels, revising, window, evidence, askable, now, cancellationToken).ConfigureAwait(false);
+            (unanswered, unansweredConflicts) = await ReviewUnansweredAsync(project, evidence, pool.Due, now, cancellationToken).ConfigureAwait(false);
+            (exhausted, exhaustedConflicts) = await ReviewExhaustedAsync(project, session.Model, evidence, pool.Exhausted, askable.Count, now, cancellationToken).ConfigureAwait(false);
             if (refitted.Count > 0)
             {
                 await _store.ReplaceStatisticsAsync(projectId, refitted, cancellationToken).ConfigureAwait(false);
@@ -195,7 +201,7 @@ public sealed partial class ReliabilityRefit
             if (revising is not null)
             {
                 (revisions, conflicts) = await ReviseAsync(project, method.Name, labels, revising, disagreements, window, now, cancellationToken).ConfigureAwait(false);
-                (refreshed, poolRefreshed, refreshConflicts) = await RefreshUndecidedAsync(projectId, method.Name, labels, revising, window, poolRefreshes, now, cancellationToken).ConfigureAwait(false);
+                (refreshed, poolRefreshed, refreshConflicts) = await RefreshUndecidedAsync(projectId, method.Name, labels, revising, window, pool.Refreshes, now, cancellationToken).ConfigureAwait(false);
                 (reopened, reopenConflicts) = await RecheckAsync(project, method.Name, labels, revising, refittedModel, window, now, cancellationToken).ConfigureAwait(false);
             }
         }
@@ -208,12 +214,13 @@ public sealed partial class ReliabilityRefit
         var listed = _options.MaxDisagreementsListed;
         var report = new DriftReport(projectId, method.Name, now, since, window.Count, answers.Count, drift,
             disagreements.Take(listed).Select(d => d.Found).ToArray(), disagreements.Count,
-            revisions.Take(listed).ToArray(), revisions.Count, conflicts + refreshConflicts + reopenConflicts + unansweredConflicts, refreshed)
+            revisions.Take(listed).ToArray(), revisions.Count, conflicts + refreshConflicts + reopenConflicts + unansweredConflicts + exhaustedConflicts, refreshed)
         {
             Reopened = reopened.Take(listed).ToArray(),
             ReopenedCount = reopened.Count,
             ReopenedSentToReview = unanswered,
             PoolPosteriorsUpdated = poolRefreshed,
+            CrowdExhausted = exhausted,
         };
         if (reopened.Count > 0)
         {
@@ -421,41 +428,117 @@ public sealed partial class ReliabilityRefit
     }
 
     // The pool streamed once per re-fit: the re-opened items no crowd vote reached for routing.reopenedReviewHours (for
-    // ReviewUnansweredAsync), and, given a fit, the refresh commits of the items never re-opened (for RefreshUndecidedAsync).
-    // Nothing between this read and those writes touches either kind, and each write is guarded by the revision read here.
-    private async Task<(List<Item> Due, List<ItemCommit> Refreshes)> ReadPoolAsync(
+    // ReviewUnansweredAsync); the other items that every worker who could be offered them has answered, with no crowd vote
+    // for as long (for ReviewExhaustedAsync); and, given a fit, the refresh commits of the rest (for RefreshUndecidedAsync).
+    // Nothing between this read and those writes touches these items, and each write is guarded by the revision read here.
+    private async Task<Pool> ReadPoolAsync(
         Project project,
         string method,
         IReadOnlyList<string> labels,
         InferenceResult? fit,
         Dictionary<string, ItemEvidenceState> window,
+        Dictionary<string, ItemEvidenceState> evidence,
+        HashSet<string> askable,
         DateTimeOffset now,
         CancellationToken cancellationToken)
     {
         var due = now - TimeSpan.FromHours(project.Routing.ReopenedReviewHours);
-        var waiting = new List<Item>();
-        var refreshes = new List<ItemCommit>();
+        var pool = new Pool([], [], []);
+        var unsureToRead = new List<(Item Item, string[] Missing)>();
         await foreach (var item in _items.ReadInStateAsync(project.Id, ItemState.Collecting, cancellationToken).ConfigureAwait(false))
         {
             if (item.ReopenedFromRevision is not null)
             {
                 if (item.UpdatedAt <= due)
                 {
-                    waiting.Add(item);
+                    pool.Due.Add(item);
+                }
+
+                continue;
+            }
+
+            // Only a crowd smaller than routing.maxCrowdVotes gets here: the item has at least as many responses as there are
+            // workers to ask. Workers missing from its labeled votes may have answered it unsure, which only the votes say.
+            if (askable.Count > 0 && item.CrowdVotes >= askable.Count && evidence.GetValueOrDefault(item.Id) is { } known
+                && LastCrowdVote(known, item) <= due)
+            {
+                var missing = askable.Except(known.Votes.Select(v => v.Labeler), StringComparer.Ordinal).ToArray();
+                if (missing.Length == 0)
+                {
+                    pool.Exhausted.Add(item);
+                    continue;
+                }
+
+                if (missing.Length <= item.CrowdVotes - item.CrowdLabels)
+                {
+                    unsureToRead.Add((item, missing));
+                    continue;
                 }
             }
-            else if (fit is not null && RefreshOf(item, fit, labels, window, method, now) is { } commit)
+
+            if (fit is not null && RefreshOf(item, fit, labels, window, method, now) is { } commit)
             {
-                refreshes.Add(commit);
+                pool.Refreshes.Add(commit);
             }
         }
 
-        return (waiting, refreshes);
+        // Read after the stream, which on SQLite holds a reader open.
+        foreach (var (item, missing) in unsureToRead)
+        {
+            var responded = (await _items.GetVotesAsync(project.Id, item.Id, cancellationToken).ConfigureAwait(false))
+                .Select(v => v.LabelerId).ToHashSet(StringComparer.Ordinal);
+            if (missing.All(responded.Contains))
+            {
+                pool.Exhausted.Add(item);
+            }
+            else if (fit is not null && RefreshOf(item, fit, labels, window, method, now) is { } commit)
+            {
+                pool.Refreshes.Add(commit);
+            }
+        }
+
+        return pool;
+    }
+
+    // The crowd workers who could be offered a task now: those with a labeled vote in the project within the hours (a vote
+    // stored without a time counts as recent), less those the re-fitted model retires. A worker who stopped coming drops out
+    // after the hours, so the items it did not answer can still go to review.
+    private static HashSet<string> AskableWorkers(IEnumerable<ItemEvidenceState> items, ProjectTruthModel model, double priorStrength, DateTimeOffset since)
+    {
+        var recent = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var item in items)
+        {
+            foreach (var vote in item.Votes)
+            {
+                if ((vote.At is null || vote.At >= since) && LabelerIds.KindOf(vote.Labeler) == LabelerKind.Worker)
+                {
+                    recent.Add(vote.Labeler);
+                }
+            }
+        }
+
+        recent.RemoveWhere(worker => WorkerRetirementCheck.Retired(model, worker, priorStrength) is not null);
+        return recent;
+    }
+
+    // When the item's last crowd vote came: its latest worker vote in the evidence; the item's last change when none has a time.
+    private static DateTimeOffset LastCrowdVote(ItemEvidenceState evidence, Item item)
+    {
+        DateTimeOffset? last = null;
+        foreach (var vote in evidence.Votes)
+        {
+            if (LabelerIds.KindOf(vote.Labeler) == LabelerKind.Worker && vote.At is { } at && (last is null || at > last))
+            {
+                last = at;
+            }
+        }
+
+        return last ?? item.UpdatedAt;
     }
 
     // Re-opened items no crowd vote reached for routing.reopenedReviewHours go to review, as the routing policy sends an item
     // it cannot decide: the votes it would need are not coming.
-    private async Task<(int Sent, int Conflicts)> ReviewUnansweredAsync(Project project, OnlineDawidSkeneState state, List<Item> waiting, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<(int Sent, int Conflicts)> ReviewUnansweredAsync(Project project, Dictionary<string, ItemEvidenceState> evidence, List<Item> waiting, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var hours = project.Routing.ReopenedReviewHours;
         if (waiting.Count == 0)
@@ -463,7 +546,6 @@ public sealed partial class ReliabilityRefit
             return (0, 0);
         }
 
-        var evidence = state.Items.ToDictionary(i => i.Item, StringComparer.Ordinal);
         var sent = 0;
         var conflicts = 0;
         foreach (var item in waiting)
@@ -487,6 +569,59 @@ public sealed partial class ReliabilityRefit
             {
                 sent++;
                 LogUnansweredToReview(_logger, project.Id, item.Id, item.UpdatedAt, hours, published);
+            }
+            else
+            {
+                conflicts++;
+            }
+        }
+
+        return (sent, conflicts);
+    }
+
+    // Items nobody is left to ask (ReadPoolAsync) go where the routing policy sends them (CrowdExhausted): to review, or a
+    // gold item decided by its known label, with its label.ready and its machine labelers' track records as a vote would.
+    private async Task<(int Sent, int Conflicts)> ReviewExhaustedAsync(
+        Project project,
+        ProjectTruthModel model,
+        Dictionary<string, ItemEvidenceState> evidence,
+        List<Item> exhausted,
+        int workers,
+        DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        if (exhausted.Count == 0)
+        {
+            return (0, 0);
+        }
+
+        var policy = new DynamicOverlapPolicy(project.Routing);
+        var sent = 0;
+        var conflicts = 0;
+        foreach (var item in exhausted)
+        {
+            // A worker the count left out (one that stopped coming or was retired) may still be answering a lease it holds.
+            if (await _leases.IsHeldAsync(project.Id, item.Id, now, cancellationToken).ConfigureAwait(false))
+            {
+                continue;
+            }
+
+            // A gold item is decided by its known label, whatever posterior was stored with it.
+            var posterior = item.GoldLabel is { } gold && project.Schema.IndexOf(gold) is >= 0 and var known
+                ? Enumerable.Range(0, project.Schema.Labels.Count).Select(k => k == known ? 1.0 : 0.0).ToArray()
+                : item.Posterior;
+            var decision = policy.Next(new RoutingSnapshot(item.State, item.IsGold, item.CrowdVotes, item.CrowdLabels, 0), new CrowdExhausted(posterior, workers));
+            var next = ItemTransitions.Apply(item, decision, null, project, now);
+            var commit = new ItemCommit(project.Id)
+            {
+                Items = [new ItemWrite(next, evidence.GetValueOrDefault(item.Id))],
+                TrackIncrements = ItemTransitions.Tracks(model.MachineVotesOn(item.Id), decision, next.Label),
+                Events = ItemTransitions.LabelReady(item, next, decision, project, _eventSource) is { } evt ? [evt] : [],
+            };
+            if (await TryCommitAsync(project.Id, item.Id, commit, cancellationToken).ConfigureAwait(false))
+            {
+                sent++;
+                LogExhausted(_logger, project.Id, item.Id, workers, project.Routing.ReopenedReviewHours, next.State);
             }
             else
             {
@@ -608,5 +743,10 @@ public sealed partial class ReliabilityRefit
     [LoggerMessage(EventId = 6005, Level = LogLevel.Warning, Message = "Item {ItemId} of project {ProjectId} changed while the re-fit revised it; left for the next re-fit: {Reason}")]
     private static partial void LogRevisionConflict(ILogger logger, string projectId, string itemId, string reason);
 
+    [LoggerMessage(EventId = 6010, Level = LogLevel.Information, Message = "Item {ItemId} of project {ProjectId}: every one of the {Workers} workers who can be offered it has answered, and no crowd vote came for {Hours} hours (routing.reopenedReviewHours); now {State}")]
+    private static partial void LogExhausted(ILogger logger, string projectId, string itemId, int workers, double hours, ItemState state);
+
     private readonly record struct Disagreement(Item Item, int Index, ItemDisagreement Found);
+
+    private sealed record Pool(List<Item> Due, List<ItemCommit> Refreshes, List<Item> Exhausted);
 }

@@ -21,7 +21,8 @@ public sealed class ReliabilityRefitOptions
     /// <see cref="RevisionConfidence"/>, with a new <c>label.ready</c> per item, and shows the batch posterior on items
     /// in review whose most likely label it changes (<see cref="LabelRevision"/>), and sends the crowd decisions it doubts
     /// back for more votes where the project re-checks them (<see cref="LabelRecheck"/>). Default true; false leaves every
-    /// label and item state as it is.
+    /// label as it is and re-opens nothing (items nobody is left to ask still go to review: that is routing,
+    /// <see cref="Domain.Routing.RoutingSettings.ReopenedReviewHours"/>).
     /// </summary>
     public bool ReviseLabels { get; set; } = true;
 

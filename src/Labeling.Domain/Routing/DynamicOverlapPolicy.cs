@@ -25,6 +25,7 @@ namespace Labeling.Domain.Routing;
 /// <item><term>collecting + crowd vote, ≥ min labels and ≥ crowd target</term><description>decide</description></item>
 /// <item><term>collecting + crowd vote, max responses reached</term><description>review</description></item>
 /// <item><term>collecting + crowd vote or task request, budget spent</term><description>review</description></item>
+/// <item><term>collecting + crowd exhausted (every worker who could be asked has answered)</term><description>decide by gold for a gold item, else review</description></item>
 /// <item><term>collecting + anything else</term><description>collect</description></item>
 /// <item><term>needs-review + reviewer resolved</term><description>decide (by reviewer)</description></item>
 /// <item><term>any other pair (late or repeated events)</term><description>ignore</description></item>
@@ -64,6 +65,7 @@ public sealed class DynamicOverlapPolicy
             (ItemState.Collecting, TaskRequested) when _settings.IsBudgetExhausted(item.ProjectCrowdVotes) =>
                 Review(BudgetReason(item.ProjectCrowdVotes)),
             (ItemState.Collecting, TaskRequested or LeaseExpired) => Collect("In the crowd pool."),
+            (ItemState.Collecting, CrowdExhausted exhausted) => AfterCrowdExhausted(item, exhausted),
             (ItemState.NeedsReview, ReviewerResolved resolved) =>
                 new RoutingDecision(RoutingStep.Decide, ItemState.Decided, resolved.LabelIndex, 1.0, DecidedBy.Reviewer, "Resolved by a reviewer."),
             _ => new RoutingDecision(RoutingStep.Ignore, item.State, null, null, null, $"'{@event.GetType().Name}' does not apply to an item in state {item.State}."),
@@ -130,6 +132,25 @@ public sealed class DynamicOverlapPolicy
         return item.CrowdLabels < _settings.MinCrowdVotes
             ? Collect($"{item.CrowdLabels} of at least {_settings.MinCrowdVotes} crowd label(s); asking for another vote.")
             : Collect($"Posterior {Format(confidence)} < crowd target {Format(_settings.CrowdTarget)}; asking for another vote.");
+    }
+
+    private RoutingDecision AfterCrowdExhausted(RoutingSnapshot item, CrowdExhausted exhausted)
+    {
+        var (best, confidence) = Best(exhausted.Posterior);
+        var asked = string.Create(CultureInfo.InvariantCulture,
+            $"every one of the {exhausted.Workers} worker(s) who can be offered it has answered ({item.CrowdVotes} crowd response(s), below the maximum {_settings.MaxCrowdVotes})");
+        if (item.IsGold)
+        {
+            // As at the maximum: the gold item has measured every worker there is to measure.
+            return best is null
+                ? Collect($"Gold item without a known-label posterior; {asked}.")
+                : new RoutingDecision(RoutingStep.Decide, ItemState.Decided, best, confidence, DecidedBy.Gold,
+                    $"Gold item: {asked}; measured against its known label.");
+        }
+
+        return Review(best is null
+            ? $"No crowd vote can come: {asked}."
+            : $"No crowd vote can come: {asked} without reaching {Format(_settings.CrowdTarget)}; best posterior {Format(confidence)}.");
     }
 
     /// <summary>The most likely label of a posterior and its probability; ties keep the earlier label.</summary>

@@ -44,10 +44,14 @@ public sealed record RoutingSettings
     /// to review. Without a limit it could wait for ever: when every worker still coming has answered it (or skipped it), no
     /// one is offered it again, and the doubted label never gets its second reading. In review it keeps what it has: its
     /// posterior, its votes, and the published label, which consumers keep until a reviewer's label revises it. Default 24.
+    /// <para>The same hours clear items nobody is left to ask (<see cref="CrowdExhausted"/>): a collecting item no crowd vote
+    /// reached for this long, which every worker who labeled in the project within this long (and is not retired) has
+    /// answered, goes to review at the next re-fit (a gold item is decided by its known label). Only crowds smaller than
+    /// <see cref="MaxCrowdVotes"/> leave such items.</para>
     /// </summary>
     public double ReopenedReviewHours { get; init; } = 24;
 
-    /// <summary>The largest <see cref="ReopenedReviewHours"/>: ten years, which leaves re-opened items in the pool for good.</summary>
+    /// <summary>The largest <see cref="ReopenedReviewHours"/>: ten years, which leaves re-opened and exhausted items in the pool for good.</summary>
     public const double MaxReopenedReviewHours = 87_600;
 
     /// <summary>

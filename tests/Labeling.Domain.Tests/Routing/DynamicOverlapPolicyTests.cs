@@ -43,6 +43,12 @@ public sealed class DynamicOverlapPolicyTests
         { "task requested, budget left → pool", Snap(ItemState.Collecting, used: 99), new TaskRequested(), RoutingStep.CollectVotes, ItemState.Collecting },
         { "task requested, budget spent → review", Snap(ItemState.Collecting, used: 100), new TaskRequested(), RoutingStep.SendToReview, ItemState.NeedsReview },
 
+        // nobody left to ask
+        { "crowd exhausted, unsure → review", Snap(ItemState.Collecting, crowd: 3, labels: 3), new CrowdExhausted([0.6, 0.4], 3), RoutingStep.SendToReview, ItemState.NeedsReview },
+        { "crowd exhausted, abstentions only → review", Snap(ItemState.Collecting, crowd: 2, labels: 0), new CrowdExhausted(null, 2), RoutingStep.SendToReview, ItemState.NeedsReview },
+        { "crowd exhausted, gold → decide", Snap(ItemState.Collecting, gold: true, crowd: 2, labels: 2), new CrowdExhausted([0.0, 1.0], 2), RoutingStep.Decide, ItemState.Decided },
+        { "crowd exhausted, decided meanwhile → ignore", Snap(ItemState.Decided, crowd: 3, labels: 3), new CrowdExhausted([0.6, 0.4], 3), RoutingStep.Ignore, ItemState.Decided },
+
         // review
         { "reviewer resolves → decide", Snap(ItemState.NeedsReview, crowd: 4, labels: 4), new ReviewerResolved(1), RoutingStep.Decide, ItemState.Decided },
 
@@ -81,6 +87,19 @@ public sealed class DynamicOverlapPolicyTests
         var decision = new DynamicOverlapPolicy(Defaults).Next(Snap(ItemState.Collecting, gold: true, crowd: 4, labels: 4), new CrowdVoteRecorded([0.0, 1.0]));
 
         Assert.Equal(DecidedBy.Gold, decision.DecidedBy);
+    }
+
+    [Fact]
+    public void Next_CrowdExhausted_SaysWhoAnsweredAndGoldKeepsItsKnownLabel()
+    {
+        var policy = new DynamicOverlapPolicy(Defaults);
+
+        var review = policy.Next(Snap(ItemState.Collecting, crowd: 3, labels: 3), new CrowdExhausted([0.3, 0.7], 3));
+        var gold = policy.Next(Snap(ItemState.Collecting, gold: true, crowd: 3, labels: 3), new CrowdExhausted([0.0, 1.0], 3));
+
+        Assert.Equal("No crowd vote can come: every one of the 3 worker(s) who can be offered it has answered (3 crowd response(s), below the maximum 4) without reaching 0.9; best posterior 0.7.", review.Reason);
+        Assert.Null(review.LabelIndex);
+        Assert.Equal((1, 1.0, DecidedBy.Gold, true), (gold.LabelIndex, gold.Confidence, gold.DecidedBy, gold.IsFinalLabel));
     }
 
     [Fact]

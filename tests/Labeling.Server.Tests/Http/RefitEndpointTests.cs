@@ -73,6 +73,7 @@ public sealed class RefitEndpointTests : IAsyncLifetime
         Assert.Equal(0, summary["revised"]!.GetValue<int>());
         Assert.Empty(summary["revisions"]!.AsArray());
         Assert.Equal(0, summary["reopenedSentToReview"]!.GetValue<int>());
+        Assert.Equal(0, summary["crowdExhausted"]!.GetValue<int>());
         Assert.Single(Directory.GetFiles(Path.Combine(_server.DataDirectory, "reports", "drift", Project), "*.json"));
     }
 

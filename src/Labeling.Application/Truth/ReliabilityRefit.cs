@@ -459,10 +459,10 @@ public sealed partial class ReliabilityRefit
 
             // Only a crowd smaller than routing.maxCrowdVotes gets here: the item has at least as many responses as there are
             // workers to ask. Workers missing from its labeled votes may have answered it unsure, which only the votes say.
-            if (askable.Count > 0 && item.CrowdVotes >= askable.Count && evidence.GetValueOrDefault(item.Id) is { } known
-                && LastCrowdVote(known, item) <= due)
+            var known = evidence.GetValueOrDefault(item.Id);
+            if (askable.Count > 0 && item.CrowdVotes >= askable.Count && LastCrowdVote(known, item) <= due)
             {
-                var missing = askable.Except(known.Votes.Select(v => v.Labeler), StringComparer.Ordinal).ToArray();
+                var missing = askable.Except(known?.Votes.Select(v => v.Labeler) ?? [], StringComparer.Ordinal).ToArray();
                 if (missing.Length == 0)
                 {
                     pool.Exhausted.Add(item);
@@ -521,11 +521,12 @@ public sealed partial class ReliabilityRefit
         return recent;
     }
 
-    // When the item's last crowd vote came: its latest worker vote in the evidence; the item's last change when none has a time.
-    private static DateTimeOffset LastCrowdVote(ItemEvidenceState evidence, Item item)
+    // When the item's last crowd vote came: its latest worker vote in the evidence; the item's last change when none has a
+    // time (or its only responses were unsure, which the evidence does not hold).
+    private static DateTimeOffset LastCrowdVote(ItemEvidenceState? evidence, Item item)
     {
         DateTimeOffset? last = null;
-        foreach (var vote in evidence.Votes)
+        foreach (var vote in evidence?.Votes ?? [])
         {
             if (LabelerIds.KindOf(vote.Labeler) == LabelerKind.Worker && vote.At is { } at && (last is null || at > last))
             {

@@ -95,6 +95,22 @@ public sealed class CrowdExhaustedTests : IDisposable
     }
 
     [Fact]
+    public async Task Refit_AnItemEveryWorkerAnsweredUnsure_GoesToReviewToo()
+    {
+        await SeedAsync();
+        var unsureOnly = _items[5] = await CommitAsync(_items[5], [(Ann, null), (Bo, null), (Cy, null)]);
+        _harness.Time.Advance(TimeSpan.FromHours(25));
+        await VoteAsync(_items[4], [Ann, Bo, Cy], ["spam", "spam", "spam"]);
+
+        var report = await _harness.Get<ReliabilityRefit>().RefitAsync(ProjectId, CancellationToken.None);
+
+        // Its model evidence holds no vote at all; the stored votes show all three answered.
+        Assert.Equal(4, report.CrowdExhausted);
+        var reviewed = await StoredAsync(unsureOnly);
+        Assert.Equal((ItemState.NeedsReview, 3, 0), (reviewed.State, reviewed.CrowdVotes, reviewed.CrowdLabels));
+    }
+
+    [Fact]
     public async Task Refit_NobodyLabeledForTheHours_LeavesThePoolAsItIs()
     {
         await SeedAsync();
@@ -177,8 +193,9 @@ public sealed class CrowdExhaustedTests : IDisposable
             CrowdLabels = item.CrowdLabels + labeled.Length, Revision = item.Revision + 1, UpdatedAt = now,
             Reason = "Posterior 0.6 < crowd target 0.97; asking for another vote.",
         };
-        var evidence = new ItemEvidenceState(item.Id, _capability,
-            gold, [.. votes, .. labeled.Select(r => new VoteEvidenceState(r.Worker, Array.IndexOf(Labels, r.Label), now))], posterior);
+        VoteEvidenceState[] evidenceVotes = [.. votes, .. labeled.Select(r => new VoteEvidenceState(r.Worker, Array.IndexOf(Labels, r.Label), now))];
+        // As the vote path writes it: the model holds no evidence of an item without a labeled vote (unsure answers only).
+        var evidence = evidenceVotes.Length == 0 && gold is null ? null : new ItemEvidenceState(item.Id, _capability, gold, evidenceVotes, posterior);
         await _harness.Get<IItemStore>().CommitAsync(new ItemCommit(ProjectId)
         {
             Items = [new ItemWrite(next, evidence)],

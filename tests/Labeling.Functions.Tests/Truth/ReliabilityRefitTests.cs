@@ -261,6 +261,59 @@ public sealed class ReliabilityRefitTests(AzuriteFixture azurite, CosmosEmulator
     }
 
     [Fact]
+    public async Task RefitAsync_ItemsNobodyIsLeftToAsk_GoToReviewInCosmos()
+    {
+        await using var host = await FunctionsTestHost.StartAsync(azurite, cosmos);
+        var services = host.Services;
+        const string project = "small-team";
+        var spec = DemoProject.Create(DateTimeOffset.UtcNow) with { Id = project, Rules = [], Routing = new Domain.Routing.RoutingSettings { ReopenedReviewHours = 24 } };
+        var (items, all) = await CreateWithCommentsAsync(services, spec);
+
+        // Three workers and ten votes allowed per item. Two days ago: item 0 answered by all three, item 1 by ann and bo, item 2
+        // by ann and bo with cy unsure. Now: item 3 by all three (so all three are still labeling).
+        string[] labels = ["spam", "ham"];
+        var (ann, bo, cy) = (LabelerIds.Worker("ann"), LabelerIds.Worker("bo"), LabelerIds.Worker("cy"));
+        var now = DateTimeOffset.UtcNow;
+        var before = now.AddDays(-2);
+        (string Worker, int? Label)[][] responses =
+        [
+            [(ann, 0), (bo, 1), (cy, 0)],
+            [(ann, 0), (bo, 1)],
+            [(ann, 0), (bo, 1), (cy, null)],
+            [(ann, 1), (bo, 1), (cy, 0)],
+        ];
+        for (var n = 0; n < responses.Length; n++)
+        {
+            var at = n == 3 ? now : before;
+            var labeled = responses[n].Where(r => r.Label is not null).ToArray();
+            double[] posterior = [0.6, 0.4];
+            var next = all[n] with
+            {
+                State = ItemState.Collecting, Posterior = posterior, CrowdVotes = responses[n].Length, CrowdLabels = labeled.Length,
+                Revision = all[n].Revision + 1, UpdatedAt = at,
+            };
+            await items.CommitAsync(new ItemCommit(project)
+            {
+                Items = [new ItemWrite(next, new Domain.TruthInference.ItemEvidenceState(next.Id, spec.Capability, null, labeled.Select(r => new Domain.TruthInference.VoteEvidenceState(r.Worker, r.Label!.Value, at)).ToArray(), posterior))],
+                Votes = responses[n].Select(r => new Domain.Votes.Vote(project, next.Id, r.Worker, LabelerKind.Worker, r.Label is { } l ? labels[l] : null, at, null)).ToArray(),
+                Statistics = labeled.Select(r => new Domain.TruthInference.LabelerStatisticsState(r.Worker, spec.Capability, new double[4], at)).ToArray(),
+            }, CancellationToken.None);
+        }
+
+        var report = await services.GetRequiredService<ReliabilityRefit>().RefitAsync(project, CancellationToken.None);
+
+        Assert.Equal(2, report.CrowdExhausted);
+        var states = new List<ItemState>();
+        for (var n = 0; n < responses.Length; n++)
+        {
+            states.Add((await items.GetAsync(project, all[n].Id, CancellationToken.None))!.State);
+        }
+
+        Assert.Equal([ItemState.NeedsReview, ItemState.Collecting, ItemState.NeedsReview, ItemState.Collecting], states);
+        Assert.StartsWith("No crowd vote can come: every one of the 3 worker(s)", (await items.GetAsync(project, all[2].Id, CancellationToken.None))!.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RefitAsync_ProjectWithoutVotes_StoresAnEmptyReportAndNoStatistics()
     {
         await using var host = await FunctionsTestHost.StartAsync(azurite, cosmos);

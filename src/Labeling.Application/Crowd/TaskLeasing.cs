@@ -155,9 +155,11 @@ public sealed partial class TaskLeasing
             }
         }
 
+        var labeledShare = 1.0;
         if (project.Routing.RetireUninformativeWorkers)
         {
             var answers = await _items.CountVotesByAsync(projectId, workerId, cancellationToken).ConfigureAwait(false);
+            labeledShare = WorkerRetirement.LabeledShare(answers.Votes, answers.Unsure);
             if (WorkerRetirement.MostlyUnsure(answers.Votes, answers.Unsure, project.Routing, _models.ModelOptions.PriorStrength))
             {
                 return () =>
@@ -173,14 +175,14 @@ public sealed partial class TaskLeasing
             WorkerRetirementAssessment? retired;
             using (var session = await _models.OpenAsync(projectId, cancellationToken).ConfigureAwait(false))
             {
-                retired = WorkerRetirementCheck.Retired(session.Model, workerId, _models.ModelOptions.PriorStrength);
+                retired = WorkerRetirementCheck.Retired(session.Model, workerId, _models.ModelOptions.PriorStrength, labeledShare);
             }
 
             if (retired is not null)
             {
                 return () =>
                 {
-                    LogWorkerRetired(_logger, projectId, workerId, retired.Evidence, retired.InformationPerVote, retired.VotesPerItem, retired.InformationNeeded);
+                    LogWorkerRetired(_logger, projectId, workerId, retired.Evidence, retired.InformationPerVote, retired.LabeledShare, retired.VotesPerItem, retired.InformationNeeded);
                     throw new WorkerRetiredException(projectId, workerId, retired);
                 };
             }
@@ -241,6 +243,6 @@ public sealed partial class TaskLeasing
     [LoggerMessage(EventId = 4004, Level = LogLevel.Information, Message = "Worker {WorkerId} is retired from project {ProjectId}: {Unsure} of its {Votes} answers were unsure (routing.retirementVotes of its answers hold less than one label)")]
     private static partial void LogWorkerRetiredUnsure(ILogger logger, string projectId, string workerId, int votes, int unsure);
 
-    [LoggerMessage(EventId = 4003, Level = LogLevel.Information, Message = "Worker {WorkerId} is retired from project {ProjectId}: {Evidence} answers of evidence, {InformationPerVote} bits per vote, so {VotesPerItem} of its votes (routing.retirementVotes) carry less than the {InformationNeeded} bits a label holds")]
-    private static partial void LogWorkerRetired(ILogger logger, string projectId, string workerId, double evidence, double informationPerVote, int votesPerItem, double informationNeeded);
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Information, Message = "Worker {WorkerId} is retired from project {ProjectId}: {Evidence} answers of evidence, {InformationPerVote} bits per labeled vote, {LabeledShare} of its answers labels (not unsure), so {VotesPerItem} of its answers (routing.retirementVotes) carry less than the {InformationNeeded} bits a label holds")]
+    private static partial void LogWorkerRetired(ILogger logger, string projectId, string workerId, double evidence, double informationPerVote, double labeledShare, int votesPerItem, double informationNeeded);
 }

@@ -32,8 +32,12 @@ public static class WorkerRetirementCheck
     /// <param name="model">The project's truth model (read under its session).</param>
     /// <param name="workerId">The worker's labeler id.</param>
     /// <param name="priorStrength">The model's prior strength in pseudo-answers.</param>
+    /// <param name="labeledShare">
+    /// Share of the worker's answers in the project that were labels, not "unsure" (<see cref="WorkerRetirement.LabeledShare"/>);
+    /// 1 when not known. Peers vouching for the project's crowd are read at 1: their unsure answers are not counted here.
+    /// </param>
     /// <returns>The assessment of a retired worker, or null.</returns>
-    public static WorkerRetirementAssessment? Retired(ProjectTruthModel model, string workerId, double priorStrength)
+    public static WorkerRetirementAssessment? Retired(ProjectTruthModel model, string workerId, double priorStrength, double labeledShare = 1.0)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrEmpty(workerId);
@@ -52,7 +56,8 @@ public static class WorkerRetirementCheck
         }
 
         var priors = model.Model.ClassPriors(capability);
-        var assessment = Read(model, workerId, evidence, priors, priorStrength);
+        // The reading is cached per worker; the share of labeled answers is the caller's figure of now.
+        var assessment = Read(model, workerId, evidence, priors, priorStrength) with { LabeledShare = labeledShare };
         if (!assessment.Retired)
         {
             return null;

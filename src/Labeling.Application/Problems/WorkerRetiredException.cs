@@ -31,6 +31,7 @@ public sealed class WorkerRetiredException : LabelingProblemException
         Extensions["worker"] = workerId;
         Extensions["evidence"] = Math.Round(assessment.Evidence, 3);
         Extensions["informationPerVoteBits"] = Math.Round(assessment.InformationPerVote, 4);
+        Extensions["labeledShare"] = Math.Round(assessment.LabeledShare, 4);
         Extensions["votesPerItem"] = assessment.VotesPerItem;
         Extensions["informationNeededBits"] = Math.Round(assessment.InformationNeeded, 4);
     }
@@ -63,8 +64,11 @@ public sealed class WorkerRetiredException : LabelingProblemException
     private static string Describe(string projectId, string workerId, WorkerRetirementAssessment a)
     {
         ArgumentNullException.ThrowIfNull(a);
+        var unsure = a.LabeledShare < 1
+            ? string.Create(CultureInfo.InvariantCulture, $", and {1 - a.LabeledShare:0.#%} of its answers were \"unsure\", which carry none")
+            : "";
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"Project '{projectId}' offers '{workerId}' no more tasks: from {a.Evidence:0.#} answers of evidence the model reads one of its votes as carrying {a.InformationPerVote:0.###} bits about an item's label, so {a.VotesPerItem} of its votes (routing.retirementVotes) would carry {a.VotesPerItem * a.InformationPerVote:0.###} bits, less than the {a.InformationNeeded:0.###} bits a label holds. Other projects are not affected; the project's admin can turn this off with routing.retireUninformativeWorkers = false.");
+            $"Project '{projectId}' offers '{workerId}' no more tasks: from {a.Evidence:0.#} answers of evidence the model reads one of its votes as carrying {a.InformationPerVote:0.###} bits about an item's label{unsure}, so {a.VotesPerItem} of its answers (routing.retirementVotes) would carry {a.VotesPerItem * a.InformationPerAnswer:0.###} bits, less than the {a.InformationNeeded:0.###} bits a label holds. Other projects are not affected; the project's admin can turn this off with routing.retireUninformativeWorkers = false.");
     }
 }

@@ -501,8 +501,9 @@ public sealed partial class ReliabilityRefit
     }
 
     // The crowd workers who could be offered a task now: those with a labeled vote in the project within the hours (a vote
-    // stored without a time counts as recent), less those the re-fitted model retires. A worker who stopped coming drops out
-    // after the hours, so the items it did not answer can still go to review.
+    // stored without a time counts as recent), less those the re-fitted model retires (read without their unsure answers,
+    // which only a count per worker would give). A worker who stopped coming, retired on any rule or not, drops out after
+    // the hours, so the items it did not answer can still go to review.
     private static HashSet<string> AskableWorkers(IEnumerable<ItemEvidenceState> items, ProjectTruthModel model, double priorStrength, DateTimeOffset since)
     {
         var recent = new HashSet<string>(StringComparer.Ordinal);

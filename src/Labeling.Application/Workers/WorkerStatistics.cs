@@ -58,7 +58,7 @@ public sealed class WorkerStatistics
             }
 
             var retired = WorkerRetirement.MostlyUnsure(votes.Votes, votes.Unsure, project.Routing, _models.ModelOptions.PriorStrength)
-                || WorkerRetirementCheck.Retired(session.Model, workerId, _models.ModelOptions.PriorStrength) is not null;
+                || WorkerRetirementCheck.Retired(session.Model, workerId, _models.ModelOptions.PriorStrength, WorkerRetirement.LabeledShare(votes.Votes, votes.Unsure)) is not null;
             result.Add(new ProjectReliability(project.Id, votes.Votes, Math.Round(evidence, 3), Math.Round(accuracy, 4), rows, retired) { Unsure = votes.Unsure, EstimatedAt = snapshot.TakenAt });
         }
 

@@ -43,6 +43,13 @@ namespace Labeling.Domain.Routing;
 /// both), the end-to-end test's workers right 80 % and 85 % of the time read as 0.04–0.06 bits per
 /// vote after 10 answers and were retired (5 votes carried 0.22–0.30 of the 0.32 bits needed). So a
 /// project with doubt 0 retires nobody.</para>
+/// <para><b>Unsure answers.</b> An "unsure" answer carries nothing and still takes one of an item's
+/// vote slots, so the caller that knows the worker's share of labeled answers 1 − u
+/// (<see cref="LabeledShare"/>) weighs M answers rather than M votes: the worker is retired when
+/// M · (1 − u) · I(A; T) &lt; H(T) (<see cref="WorkerRetirementAssessment.LabeledShare"/>). A worker who
+/// labels only one answer in three is retired unless one of its labels carries at least 3/M of a
+/// label's bits. <see cref="MostlyUnsure"/> is the case of a worker the model has not judged yet,
+/// taken as perfect (I = H).</para>
 /// <para>Terms with θ[t, l] = 0 contribute nothing (0 · log 0 = 0); the logs are computed per term,
 /// K² of them, so there is no underflow to guard against.</para>
 /// <para>Whether a project may retire a worker at all also depends on the rest of its crowd (a
@@ -100,6 +107,17 @@ public static class WorkerRetirement
         return settings.RetireUninformativeWorkers && votes > 0 && votes >= EvidenceNeeded(settings, priorStrength)
             && (long)settings.RetirementVotes * (votes - unsure) < votes;
     }
+
+    /// <summary>
+    /// Share of a worker's answers that were labels, for <see cref="WorkerRetirementAssessment.LabeledShare"/>: an answer is a
+    /// label or "unsure", and only labels carry information, so M answers of a worker whose labels carry I bits each carry
+    /// M · (1 − u) · I. <see cref="MostlyUnsure"/> is the same rule for a worker whose labels would all be right (I = H).
+    /// </summary>
+    /// <param name="votes">The worker's answers in the project.</param>
+    /// <param name="unsure">Its "unsure" answers among them.</param>
+    /// <returns>(votes − unsure) / votes, clamped to [0, 1]; 1 without answers.</returns>
+    public static double LabeledShare(int votes, int unsure) =>
+        votes > 0 ? Math.Clamp((votes - (double)Math.Max(unsure, 0)) / votes, 0.0, 1.0) : 1.0;
 
     /// <summary>Whether a project retires workers at all: the setting is on and the doubt is above 0.</summary>
     /// <param name="settings">The project's routing settings.</param>

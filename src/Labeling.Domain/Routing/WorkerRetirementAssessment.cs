@@ -21,9 +21,18 @@ public sealed record WorkerRetirementAssessment(
     /// <summary>Whether the model holds enough evidence on the worker to judge it (and any at all).</summary>
     public bool IsJudged => Evidence > 0 && Evidence >= EvidenceNeeded;
 
-    /// <summary>Whether <see cref="VotesPerItem"/> of the worker's votes carry at least <see cref="InformationNeeded"/>.</summary>
+    /// <summary>
+    /// Share of the worker's answers that were labels rather than "unsure" (1 when unknown, the default). An unsure answer
+    /// carries no information but takes an item's vote slot, so one answer carries <see cref="InformationPerAnswer"/>.
+    /// </summary>
+    public double LabeledShare { get; init; } = 1.0;
+
+    /// <summary>Information of one answer, unsure answers included: <see cref="LabeledShare"/> × <see cref="InformationPerVote"/>.</summary>
+    public double InformationPerAnswer => LabeledShare * InformationPerVote;
+
+    /// <summary>Whether <see cref="VotesPerItem"/> of the worker's answers carry at least <see cref="InformationNeeded"/>.</summary>
     /// <remarks>A worker whose information cannot be computed (no classes, NaN) counts as informative: doubt favours the worker.</remarks>
-    public bool IsInformative => !(VotesPerItem * InformationPerVote < InformationNeeded);
+    public bool IsInformative => !(VotesPerItem * InformationPerAnswer < InformationNeeded);
 
     /// <summary>Whether the worker gets no more tasks in the project: enabled, judged, and not informative.</summary>
     public bool Retired => Enabled && IsJudged && !IsInformative;

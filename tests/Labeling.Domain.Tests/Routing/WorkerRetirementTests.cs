@@ -101,6 +101,30 @@ public sealed class WorkerRetirementTests
         Assert.Equal(retired, WorkerRetirement.Assess(Binary(accuracy), 50, Even, Defaults, PriorStrength).Retired);
     }
 
+    [Theory]
+    [InlineData(1.0, false)] // 7 · 0.278 = 1.95 bits of 1
+    [InlineData(0.52, false)] // 7 · 0.52 · 0.278 = 1.01
+    [InlineData(0.5, true)] // 7 · 0.5 · 0.278 = 0.97: half its answers unsure, seven answers hold less than a label
+    public void Assess_UnsureAnswers_WeighAnswersNotVotes(double labeledShare, bool retired)
+    {
+        var assessment = WorkerRetirement.Assess(Binary(0.8), 50, Even, Defaults, PriorStrength) with { LabeledShare = labeledShare };
+
+        Assert.Equal(retired, assessment.Retired);
+        Assert.Equal(labeledShare * assessment.InformationPerVote, assessment.InformationPerAnswer, 12);
+    }
+
+    [Theory]
+    [InlineData(0, 0, 1.0)]
+    [InlineData(10, 0, 1.0)]
+    [InlineData(10, 3, 0.7)]
+    [InlineData(10, 10, 0.0)]
+    [InlineData(10, -1, 1.0)]
+    [InlineData(10, 12, 0.0)]
+    public void LabeledShare_AnswersAndUnsure_IsTheShareOfLabels(int votes, int unsure, double share)
+    {
+        Assert.Equal(share, WorkerRetirement.LabeledShare(votes, unsure), 12);
+    }
+
     [Fact]
     public void Assess_FewerVotesPerItem_RetiresBetterWorkers()
     {

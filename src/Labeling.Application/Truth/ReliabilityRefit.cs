@@ -189,10 +189,10 @@ public sealed partial class ReliabilityRefit
             // The fit the labels are revised by: none when Refit:ReviseLabels is off.
             var revising = _options.ReviseLabels ? fit : null;
             var evidence = state.Items.ToDictionary(i => i.Item, StringComparer.Ordinal);
-            var askable = AskableWorkers(items, refittedModel, _models.ModelOptions.PriorStrength, now - TimeSpan.FromHours(project.Routing.ReopenedReviewHours));
-            var pool = await ReadPoolAsync(project, method.Name, labels, revising, window, evidence, askable, now, cancellationToken).ConfigureAwait(false);
+            var pool = await ReadPoolAsync(project, method.Name, labels, revising, window, evidence,
+                since => AskableWorkers(items, refittedModel, _models.ModelOptions.PriorStrength, since), now, cancellationToken).ConfigureAwait(false);
             (unanswered, unansweredConflicts) = await ReviewUnansweredAsync(project, evidence, pool.Due, now, cancellationToken).ConfigureAwait(false);
-            (exhausted, exhaustedConflicts) = await ReviewExhaustedAsync(project, session.Model, evidence, pool.Exhausted, askable.Count, now, cancellationToken).ConfigureAwait(false);
+            (exhausted, exhaustedConflicts) = await ReviewExhaustedAsync(project, session.Model, evidence, pool.Exhausted, pool.Workers, now, cancellationToken).ConfigureAwait(false);
             if (refitted.Count > 0)
             {
                 await _store.ReplaceStatisticsAsync(projectId, refitted, cancellationToken).ConfigureAwait(false);
@@ -431,6 +431,7 @@ public sealed partial class ReliabilityRefit
     // ReviewUnansweredAsync); the other items that every worker who could be offered them has answered, with no crowd vote
     // for as long (for ReviewExhaustedAsync); and, given a fit, the refresh commits of the rest (for RefreshUndecidedAsync).
     // Nothing between this read and those writes touches these items, and each write is guarded by the revision read here.
+    // The askable workers are worked out only when some item has had no crowd vote for the hours (no replay gets there).
     private async Task<Pool> ReadPoolAsync(
         Project project,
         string method,
@@ -438,13 +439,13 @@ public sealed partial class ReliabilityRefit
         InferenceResult? fit,
         Dictionary<string, ItemEvidenceState> window,
         Dictionary<string, ItemEvidenceState> evidence,
-        HashSet<string> askable,
+        Func<DateTimeOffset, HashSet<string>> askableSince,
         DateTimeOffset now,
         CancellationToken cancellationToken)
     {
         var due = now - TimeSpan.FromHours(project.Routing.ReopenedReviewHours);
         var pool = new Pool([], [], []);
-        var unsureToRead = new List<(Item Item, string[] Missing)>();
+        var idle = new List<Item>();
         await foreach (var item in _items.ReadInStateAsync(project.Id, ItemState.Collecting, cancellationToken).ConfigureAwait(false))
         {
             if (item.ReopenedFromRevision is not null)
@@ -453,51 +454,52 @@ public sealed partial class ReliabilityRefit
                 {
                     pool.Due.Add(item);
                 }
-
-                continue;
             }
-
-            // Only a crowd smaller than routing.maxCrowdVotes gets here: the item has at least as many responses as there are
-            // workers to ask. Workers missing from its labeled votes may have answered it unsure, which only the votes say.
-            var known = evidence.GetValueOrDefault(item.Id);
-            if (askable.Count > 0 && item.CrowdVotes >= askable.Count && LastCrowdVote(known, item) <= due)
+            else if (item.CrowdVotes > 0 && LastCrowdVote(evidence.GetValueOrDefault(item.Id), item) <= due)
             {
-                var missing = askable.Except(known?.Votes.Select(v => v.Labeler) ?? [], StringComparer.Ordinal).ToArray();
-                if (missing.Length == 0)
-                {
-                    pool.Exhausted.Add(item);
-                    continue;
-                }
-
-                if (missing.Length <= item.CrowdVotes - item.CrowdLabels)
-                {
-                    unsureToRead.Add((item, missing));
-                    continue;
-                }
+                idle.Add(item);
             }
+            else
+            {
+                AddRefresh(item);
+            }
+        }
 
+        var askable = idle.Count > 0 ? askableSince(due) : [];
+        pool.Workers = askable.Count;
+        foreach (var item in idle)
+        {
+            // Only a crowd smaller than routing.maxCrowdVotes gets past the count: the item has at least as many responses as
+            // there are workers to ask. Workers missing from its labeled votes may have answered it unsure, which only its
+            // stored votes say (read after the stream, which on SQLite holds a reader open).
+            var missing = askable.Except(evidence.GetValueOrDefault(item.Id)?.Votes.Select(v => v.Labeler) ?? [], StringComparer.Ordinal).ToArray();
+            if (askable.Count > 0 && item.CrowdVotes >= askable.Count && missing.Length <= item.CrowdVotes - item.CrowdLabels
+                && (missing.Length == 0 || await AnsweredByAllAsync(item, missing).ConfigureAwait(false)))
+            {
+                pool.Exhausted.Add(item);
+            }
+            else
+            {
+                AddRefresh(item);
+            }
+        }
+
+        return pool;
+
+        void AddRefresh(Item item)
+        {
             if (fit is not null && RefreshOf(item, fit, labels, window, method, now) is { } commit)
             {
                 pool.Refreshes.Add(commit);
             }
         }
 
-        // Read after the stream, which on SQLite holds a reader open.
-        foreach (var (item, missing) in unsureToRead)
+        async Task<bool> AnsweredByAllAsync(Item item, string[] workers)
         {
             var responded = (await _items.GetVotesAsync(project.Id, item.Id, cancellationToken).ConfigureAwait(false))
                 .Select(v => v.LabelerId).ToHashSet(StringComparer.Ordinal);
-            if (missing.All(responded.Contains))
-            {
-                pool.Exhausted.Add(item);
-            }
-            else if (fit is not null && RefreshOf(item, fit, labels, window, method, now) is { } commit)
-            {
-                pool.Refreshes.Add(commit);
-            }
+            return workers.All(responded.Contains);
         }
-
-        return pool;
     }
 
     // The crowd workers who could be offered a task now: those with a labeled vote in the project within the hours (a vote
@@ -540,50 +542,27 @@ public sealed partial class ReliabilityRefit
 
     // Re-opened items no crowd vote reached for routing.reopenedReviewHours go to review, as the routing policy sends an item
     // it cannot decide: the votes it would need are not coming.
-    private async Task<(int Sent, int Conflicts)> ReviewUnansweredAsync(Project project, Dictionary<string, ItemEvidenceState> evidence, List<Item> waiting, DateTimeOffset now, CancellationToken cancellationToken)
+    private Task<(int Sent, int Conflicts)> ReviewUnansweredAsync(Project project, Dictionary<string, ItemEvidenceState> evidence, List<Item> waiting, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var hours = project.Routing.ReopenedReviewHours;
-        if (waiting.Count == 0)
+        return CommitUnlessLeasedAsync(project.Id, waiting, now, item =>
         {
-            return (0, 0);
-        }
-
-        var sent = 0;
-        var conflicts = 0;
-        foreach (var item in waiting)
-        {
-            // A lease is not a vote and leaves the item as it was; but a worker holding one may be answering it now.
-            if (await _leases.IsHeldAsync(project.Id, item.Id, now, cancellationToken).ConfigureAwait(false))
-            {
-                continue;
-            }
-
             var published = item.ReopenedFromRevision!.Value;
             var reason = string.Create(CultureInfo.InvariantCulture,
                 $"Re-opened for more votes, and no crowd vote came from {item.UpdatedAt:O} to {now:O} (routing.reopenedReviewHours {hours:0.##}): sent to review. Consumers keep the label of revision {published} until a reviewer decides.");
             var decision = new RoutingDecision(RoutingStep.SendToReview, ItemState.NeedsReview, null, null, null, reason);
-            var commit = new ItemCommit(project.Id)
+            return new ItemCommit(project.Id)
             {
                 // The stored evidence goes back unchanged (a commit writes an item's evidence with it); the revision guards the write.
                 Items = [new ItemWrite(ItemTransitions.Apply(item, decision, null, project, now), evidence.GetValueOrDefault(item.Id))],
             };
-            if (await TryCommitAsync(project.Id, item.Id, commit, cancellationToken).ConfigureAwait(false))
-            {
-                sent++;
-                LogUnansweredToReview(_logger, project.Id, item.Id, item.UpdatedAt, hours, published);
-            }
-            else
-            {
-                conflicts++;
-            }
-        }
-
-        return (sent, conflicts);
+        }, (item, _) => LogUnansweredToReview(_logger, project.Id, item.Id, item.UpdatedAt, hours, item.ReopenedFromRevision!.Value), cancellationToken);
     }
 
     // Items nobody is left to ask (ReadPoolAsync) go where the routing policy sends them (CrowdExhausted): to review, or a
     // gold item decided by its known label, with its label.ready and its machine labelers' track records as a vote would.
-    private async Task<(int Sent, int Conflicts)> ReviewExhaustedAsync(
+    // A worker the count left out (one that stopped coming or was retired) may still be answering a lease it holds.
+    private Task<(int Sent, int Conflicts)> ReviewExhaustedAsync(
         Project project,
         ProjectTruthModel model,
         Dictionary<string, ItemEvidenceState> evidence,
@@ -592,38 +571,42 @@ public sealed partial class ReliabilityRefit
         DateTimeOffset now,
         CancellationToken cancellationToken)
     {
-        if (exhausted.Count == 0)
-        {
-            return (0, 0);
-        }
-
         var policy = new DynamicOverlapPolicy(project.Routing);
-        var sent = 0;
-        var conflicts = 0;
-        foreach (var item in exhausted)
+        return CommitUnlessLeasedAsync(project.Id, exhausted, now, item =>
         {
-            // A worker the count left out (one that stopped coming or was retired) may still be answering a lease it holds.
-            if (await _leases.IsHeldAsync(project.Id, item.Id, now, cancellationToken).ConfigureAwait(false))
-            {
-                continue;
-            }
-
             // A gold item is decided by its known label, whatever posterior was stored with it.
             var posterior = item.GoldLabel is { } gold && project.Schema.IndexOf(gold) is >= 0 and var known
                 ? Enumerable.Range(0, project.Schema.Labels.Count).Select(k => k == known ? 1.0 : 0.0).ToArray()
                 : item.Posterior;
             var decision = policy.Next(new RoutingSnapshot(item.State, item.IsGold, item.CrowdVotes, item.CrowdLabels, 0), new CrowdExhausted(posterior, workers));
             var next = ItemTransitions.Apply(item, decision, null, project, now);
-            var commit = new ItemCommit(project.Id)
+            return new ItemCommit(project.Id)
             {
                 Items = [new ItemWrite(next, evidence.GetValueOrDefault(item.Id))],
                 TrackIncrements = ItemTransitions.Tracks(model.MachineVotesOn(item.Id), decision, next.Label),
                 Events = ItemTransitions.LabelReady(item, next, decision, project, _eventSource) is { } evt ? [evt] : [],
             };
-            if (await TryCommitAsync(project.Id, item.Id, commit, cancellationToken).ConfigureAwait(false))
+        }, (item, commit) => LogExhausted(_logger, project.Id, item.Id, workers, project.Routing.ReopenedReviewHours, commit.Items[0].Item.State), cancellationToken);
+    }
+
+    // Commits each item's step, guarded by its revision, except on items a worker holds a lease on (a lease is not a vote and
+    // leaves the item as it was, but the worker may be answering it now): how many were committed, and how many had changed.
+    private async Task<(int Committed, int Conflicts)> CommitUnlessLeasedAsync(
+        string projectId, List<Item> items, DateTimeOffset now, Func<Item, ItemCommit> commitOf, Action<Item, ItemCommit> committed, CancellationToken cancellationToken)
+    {
+        int done = 0, conflicts = 0;
+        foreach (var item in items)
+        {
+            if (await _leases.IsHeldAsync(projectId, item.Id, now, cancellationToken).ConfigureAwait(false))
             {
-                sent++;
-                LogExhausted(_logger, project.Id, item.Id, workers, project.Routing.ReopenedReviewHours, next.State);
+                continue;
+            }
+
+            var commit = commitOf(item);
+            if (await TryCommitAsync(projectId, item.Id, commit, cancellationToken).ConfigureAwait(false))
+            {
+                done++;
+                committed(item, commit);
             }
             else
             {
@@ -631,7 +614,7 @@ public sealed partial class ReliabilityRefit
             }
         }
 
-        return (sent, conflicts);
+        return (done, conflicts);
     }
 
     // Items in review and items still collecting votes show the batch posterior where it ranks another label first: the
@@ -750,5 +733,9 @@ public sealed partial class ReliabilityRefit
 
     private readonly record struct Disagreement(Item Item, int Index, ItemDisagreement Found);
 
-    private sealed record Pool(List<Item> Due, List<ItemCommit> Refreshes, List<Item> Exhausted);
+    private sealed record Pool(List<Item> Due, List<ItemCommit> Refreshes, List<Item> Exhausted)
+    {
+        // How many workers could be offered a task when the exhausted items were found (0 when none was looked for).
+        public int Workers { get; set; }
+    }
 }

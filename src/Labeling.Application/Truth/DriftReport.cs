@@ -52,4 +52,12 @@ public sealed record DriftReport(
     /// <see cref="Domain.Routing.RoutingSettings.ReopenedReviewHours"/>: sent to review (a gold item decided by its known label).
     /// </summary>
     public int CrowdExhausted { get; init; }
+
+    /// <summary>
+    /// The class mix the re-fit read the undecided items with (in review, or still collecting and never re-opened), per
+    /// label (<see cref="Domain.TruthInference.ClassPriorShift"/>): learned from those items and shrunk towards the
+    /// project's prior by <see cref="ReliabilityRefitOptions.UndecidedPriorStrength"/>. Null when the fit read no
+    /// undecided item, or the labels were not revised (<see cref="ReliabilityRefitOptions.ReviseLabels"/> off).
+    /// </summary>
+    public IReadOnlyDictionary<string, double>? UndecidedClassMix { get; init; }
 }

@@ -124,19 +124,25 @@ public static class LabelRevision
         return undecided && !item.IsGold && DynamicOverlapPolicy.Best(posterior.ToArray()).Best != DynamicOverlapPolicy.Best(item.Posterior).Best;
     }
 
-    /// <summary>The commit that puts the batch posterior on an undecided item, guarded by its revision; no event (it has no label).</summary>
+    /// <summary>The commit that puts the batch reading on an undecided item, guarded by its revision; no event (it has no label).</summary>
     /// <param name="item">The stored item.</param>
     /// <param name="evidence">The item's stored truth-model evidence.</param>
     /// <param name="labels">The project's labels in schema order.</param>
-    /// <param name="posterior">The batch posterior in schema order.</param>
-    /// <param name="method">The batch method's name, for the item's reason.</param>
+    /// <param name="posterior">The posterior the item shows, in schema order: the batch posterior read with the undecided items' class mix.</param>
+    /// <param name="modelPosterior">
+    /// The batch posterior itself, which the truth model keeps for the item: the workers' statistics were rebuilt from it, and
+    /// the item's next vote takes this contribution back out of them.
+    /// </param>
+    /// <param name="method">The batch method's name and reading, for the item's reason.</param>
     /// <param name="now">When.</param>
     /// <returns>The commit.</returns>
-    public static ItemCommit RefreshCommit(Item item, ItemEvidenceState evidence, IReadOnlyList<string> labels, ReadOnlySpan<double> posterior, string method, DateTimeOffset now)
+    public static ItemCommit RefreshCommit(Item item, ItemEvidenceState evidence, IReadOnlyList<string> labels, ReadOnlySpan<double> posterior, ReadOnlySpan<double> modelPosterior, string method, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(item);
         ArgumentNullException.ThrowIfNull(evidence);
         ArgumentNullException.ThrowIfNull(labels);
+        if (posterior.Length != labels.Count || modelPosterior.Length != labels.Count)
+            throw new ArgumentException($"Both posteriors need one value per label ({labels.Count}).", nameof(posterior));
         var values = posterior.ToArray();
         var best = DynamicOverlapPolicy.Best(values).Best!.Value;
         var next = item with
@@ -147,7 +153,7 @@ public static class LabelRevision
             Reason = string.Create(CultureInfo.InvariantCulture,
                 $"{item.Reason?.Split(RefitNote)[0]}{RefitNote}{method}) at {now:O} reads its votes as '{labels[best]}' ({values[best]:0.000}).").TrimStart(),
         };
-        return new ItemCommit(item.ProjectId) { Items = [new ItemWrite(next, evidence with { Posterior = values })] };
+        return new ItemCommit(item.ProjectId) { Items = [new ItemWrite(next, evidence with { Posterior = modelPosterior.ToArray() })] };
     }
 
     private static MachineTrack[] Tracks(ItemEvidenceState evidence, IReadOnlyList<string> labels, string previous, string label) =>

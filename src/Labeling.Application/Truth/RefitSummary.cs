@@ -44,6 +44,9 @@ public sealed record RefitSummary(
     /// <summary>Items every worker who could be offered them had answered, sent to review (gold: decided by its known label).</summary>
     public int CrowdExhausted { get; init; }
 
+    /// <summary>The class mix the undecided items were read with, per label; null when none was read.</summary>
+    public IReadOnlyDictionary<string, double>? UndecidedClassMix { get; init; }
+
     /// <summary>Summarises a report.</summary>
     /// <param name="report">The drift report.</param>
     /// <param name="accuracyChangeWarning">The accuracy change above which a labeler counts as drifted.</param>
@@ -61,6 +64,7 @@ public sealed record RefitSummary(
             ReopenedSentToReview = report.ReopenedSentToReview,
             PoolPosteriorsUpdated = report.PoolPosteriorsUpdated,
             CrowdExhausted = report.CrowdExhausted,
+            UndecidedClassMix = report.UndecidedClassMix,
         };
     }
 }

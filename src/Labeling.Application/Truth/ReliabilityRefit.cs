@@ -182,6 +182,7 @@ public sealed partial class ReliabilityRefit
         var disagreements = fit is null ? [] : await DisagreementsAsync(projectId, labels, fit, cancellationToken).ConfigureAwait(false);
         List<RevisedLabel> revisions = [];
         List<ReopenedItem> reopened = [];
+        IReadOnlyDictionary<string, double>? undecidedMix = null;
         int conflicts = 0, refreshed = 0, poolRefreshed = 0, refreshConflicts = 0, reopenConflicts = 0, unanswered = 0, unansweredConflicts = 0, exhausted = 0, exhaustedConflicts = 0;
         try
         {
@@ -189,7 +190,7 @@ public sealed partial class ReliabilityRefit
             // The fit the labels are revised by: none when Refit:ReviseLabels is off.
             var revising = _options.ReviseLabels ? fit : null;
             var evidence = state.Items.ToDictionary(i => i.Item, StringComparer.Ordinal);
-            var pool = await ReadPoolAsync(project, method.Name, labels, revising, window, evidence,
+            var pool = await ReadPoolAsync(project, revising, window, evidence,
                 since => AskableWorkers(items, refittedModel, _models.ModelOptions.PriorStrength, since), now, cancellationToken).ConfigureAwait(false);
             (unanswered, unansweredConflicts) = await ReviewUnansweredAsync(project, evidence, pool.Due, now, cancellationToken).ConfigureAwait(false);
             (exhausted, exhaustedConflicts) = await ReviewExhaustedAsync(project, session.Model, evidence, pool.Exhausted, pool.Workers, now, cancellationToken).ConfigureAwait(false);
@@ -201,7 +202,7 @@ public sealed partial class ReliabilityRefit
             if (revising is not null)
             {
                 (revisions, conflicts) = await ReviseAsync(project, method.Name, labels, revising, disagreements, window, now, cancellationToken).ConfigureAwait(false);
-                (refreshed, poolRefreshed, refreshConflicts) = await RefreshUndecidedAsync(projectId, method.Name, labels, revising, window, pool.Refreshes, now, cancellationToken).ConfigureAwait(false);
+                (refreshed, poolRefreshed, refreshConflicts, undecidedMix) = await RefreshUndecidedAsync(projectId, method.Name, labels, revising, window, pool.Undecided, now, cancellationToken).ConfigureAwait(false);
                 (reopened, reopenConflicts) = await RecheckAsync(project, method.Name, labels, revising, refittedModel, window, now, cancellationToken).ConfigureAwait(false);
             }
         }
@@ -221,6 +222,7 @@ public sealed partial class ReliabilityRefit
             ReopenedSentToReview = unanswered,
             PoolPosteriorsUpdated = poolRefreshed,
             CrowdExhausted = exhausted,
+            UndecidedClassMix = undecidedMix,
         };
         if (reopened.Count > 0)
         {
@@ -429,13 +431,11 @@ public sealed partial class ReliabilityRefit
 
     // The pool streamed once per re-fit: the re-opened items no crowd vote reached for routing.reopenedReviewHours (for
     // ReviewUnansweredAsync); the other items that every worker who could be offered them has answered, with no crowd vote
-    // for as long (for ReviewExhaustedAsync); and, given a fit, the refresh commits of the rest (for RefreshUndecidedAsync).
+    // for as long (for ReviewExhaustedAsync); and, given a fit, the rest the fit read (for RefreshUndecidedAsync).
     // Nothing between this read and those writes touches these items, and each write is guarded by the revision read here.
     // The askable workers are worked out only when some item has had no crowd vote for the hours (no replay gets there).
     private async Task<Pool> ReadPoolAsync(
         Project project,
-        string method,
-        IReadOnlyList<string> labels,
         InferenceResult? fit,
         Dictionary<string, ItemEvidenceState> window,
         Dictionary<string, ItemEvidenceState> evidence,
@@ -488,9 +488,9 @@ public sealed partial class ReliabilityRefit
 
         void AddRefresh(Item item)
         {
-            if (fit is not null && RefreshOf(item, fit, labels, window, method, now) is { } commit)
+            if (fit is not null && fit.Data.IndexOfItem(item.Id) >= 0 && window.TryGetValue(item.Id, out var itemEvidence))
             {
-                pool.Refreshes.Add(commit);
+                pool.Undecided.Add((item, itemEvidence));
             }
         }
 
@@ -622,28 +622,44 @@ public sealed partial class ReliabilityRefit
     // the contribution the re-built statistics hold for them, so the item's next vote takes back what the statistics hold.
     // Routing does not read the stored posterior (a vote recomputes it), so a collecting item's next vote decides it as before.
     // The collecting items' commits come from ReadPoolAsync; the items in review are read here.
-    private async Task<(int Review, int Pool, int Conflicts)> RefreshUndecidedAsync(
+    private async Task<(int Review, int Pool, int Conflicts, IReadOnlyDictionary<string, double>? ReviewMix)> RefreshUndecidedAsync(
         string projectId,
         string method,
         IReadOnlyList<string> labels,
         InferenceResult fit,
         Dictionary<string, ItemEvidenceState> window,
-        List<ItemCommit> poolRefreshes,
+        List<(Item Item, ItemEvidenceState Evidence)> collecting,
         DateTimeOffset now,
         CancellationToken cancellationToken)
     {
-        // Read first, write after.
-        var commits = new List<ItemCommit>();
+        // Read first, write after. The undecided items (in review, and still collecting) are read with their own class mix
+        // (ClassPriorShift): they are the items the crowd has not settled, and their classes are not the project's.
+        var undecided = new List<(Item Item, ItemEvidenceState Evidence)>();
         await foreach (var item in _items.ReadInStateAsync(projectId, ItemState.NeedsReview, cancellationToken).ConfigureAwait(false))
         {
-            if (RefreshOf(item, fit, labels, window, method, now) is { } commit)
+            if (fit.Data.IndexOfItem(item.Id) >= 0 && window.TryGetValue(item.Id, out var evidence))
             {
-                commits.Add(commit);
+                undecided.Add((item, evidence));
             }
         }
 
-        commits.AddRange(poolRefreshes);
-        int review = 0, pool = 0, conflicts = 0;
+        undecided.AddRange(collecting);
+        var batch = undecided.Select(u => fit.Posterior(fit.Data.IndexOfItem(u.Item.Id)).ToArray()).ToArray();
+        var shift = ClassPriorShift.Fit(batch, fit.ClassPriors, _options.UndecidedPriorStrength);
+        var reading = undecided.Count == 1
+            ? $"{method}, read with the class mix of the one undecided item"
+            : $"{method}, read with the class mix of the {undecided.Count} undecided items";
+        var commits = new List<ItemCommit>();
+        for (var i = 0; i < undecided.Count; i++)
+        {
+            var (item, evidence) = undecided[i];
+            if (LabelRevision.RefreshesPosterior(item, shift.Posteriors[i]))
+            {
+                commits.Add(LabelRevision.RefreshCommit(item, evidence, labels, shift.Posteriors[i], batch[i], reading, now));
+            }
+        }
+
+        int reviewed = 0, pool = 0, conflicts = 0;
         foreach (var commit in commits)
         {
             var item = commit.Items[0].Item;
@@ -653,7 +669,7 @@ public sealed partial class ReliabilityRefit
             }
             else if (item.State == ItemState.NeedsReview)
             {
-                review++;
+                reviewed++;
             }
             else
             {
@@ -661,14 +677,9 @@ public sealed partial class ReliabilityRefit
             }
         }
 
-        return (review, pool, conflicts);
+        var mix = shift.Iterations == 0 ? null : labels.Select((label, t) => (label, t)).ToDictionary(x => x.label, x => shift.Prior[x.t], StringComparer.Ordinal);
+        return (reviewed, pool, conflicts, mix);
     }
-
-    private static ItemCommit? RefreshOf(Item item, InferenceResult fit, IReadOnlyList<string> labels, Dictionary<string, ItemEvidenceState> window, string method, DateTimeOffset now) =>
-        fit.Data.IndexOfItem(item.Id) is >= 0 and var index && window.TryGetValue(item.Id, out var evidence)
-            && LabelRevision.RefreshesPosterior(item, fit.Posterior(index))
-            ? LabelRevision.RefreshCommit(item, evidence, labels, fit.Posterior(index), method, now)
-            : null;
 
     // One item's step, guarded by its revision: false (and a warning) when the item changed while the re-fit ran; the next re-fit looks again.
     private async Task<bool> TryCommitAsync(string projectId, string itemId, ItemCommit commit, CancellationToken cancellationToken)
@@ -733,7 +744,8 @@ public sealed partial class ReliabilityRefit
 
     private readonly record struct Disagreement(Item Item, int Index, ItemDisagreement Found);
 
-    private sealed record Pool(List<Item> Due, List<ItemCommit> Refreshes, List<Item> Exhausted)
+    // Undecided: the items still collecting (never re-opened, not sent to review by this re-fit) the fit read.
+    private sealed record Pool(List<Item> Due, List<(Item Item, ItemEvidenceState Evidence)> Undecided, List<Item> Exhausted)
     {
         // How many workers could be offered a task when the exhausted items were found (0 when none was looked for).
         public int Workers { get; set; }

@@ -42,6 +42,16 @@ public sealed class ReliabilityRefitOptions
     [Range(typeof(TimeSpan), "00:00:00", "49.00:00:00")]
     public TimeSpan Interval { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// How firmly the class mix of the undecided items (in review, or still collecting and never re-opened) is held to the
+    /// project's: the re-fit reads those items with a class prior learned from them
+    /// (<see cref="Domain.TruthInference.ClassPriorShift"/>), shrunk towards the project's prior by this many
+    /// pseudo-items. Default 10, so a handful of undecided items cannot swing it; a very large value reads them with the
+    /// project's prior, as the decided items are read.
+    /// </summary>
+    [Range(0.0, 1e12)]
+    public double UndecidedPriorStrength { get; set; } = 10.0;
+
     /// <summary>A labeler whose accuracy moves by more than this is logged as a warning. Default 0.1.</summary>
     [Range(0.0, 1.0)]
     public double AccuracyChangeWarning { get; set; } = 0.1;

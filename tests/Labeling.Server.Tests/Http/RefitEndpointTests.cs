@@ -74,6 +74,10 @@ public sealed class RefitEndpointTests : IAsyncLifetime
         Assert.Empty(summary["revisions"]!.AsArray());
         Assert.Equal(0, summary["reopenedSentToReview"]!.GetValue<int>());
         Assert.Equal(0, summary["crowdExhausted"]!.GetValue<int>());
+        // The one item, two 'ham' votes, is still collecting: the mix it was read with has a share per label.
+        var mix = summary["undecidedClassMix"]!.AsObject();
+        Assert.Equal(1.0, mix.Sum(kv => kv.Value!.GetValue<double>()), 9);
+        Assert.Equal(2, mix.Count);
         Assert.Single(Directory.GetFiles(Path.Combine(_server.DataDirectory, "reports", "drift", Project), "*.json"));
     }
 

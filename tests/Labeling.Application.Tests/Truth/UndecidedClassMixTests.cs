@@ -1,0 +1,135 @@
+using Labeling.Application.Items;
+using Labeling.Application.Ports;
+using Labeling.Application.Tests.UseCases;
+using Labeling.Application.Truth;
+using Labeling.Domain.Items;
+using Labeling.Domain.Labelers;
+using Labeling.Domain.Projects;
+using Labeling.Domain.Routing;
+using Labeling.Domain.TruthInference;
+using Labeling.Domain.Votes;
+
+namespace Labeling.Application.Tests.Truth;
+
+/// <summary>
+/// The re-fit reads the undecided items (in review, or still collecting) with their own class mix
+/// (<see cref="ClassPriorShift"/>), on the real SQLite stores. Six workers label 60 spam items, decided (each item
+/// gets one 'ham' from a different worker in turn), and ten ham items left undecided (each gets two 'spam' votes).
+/// A last undecided item split three to three is a close call. The project's prior, nearly nine in ten spam, reads it
+/// 'spam'. The undecided items are mostly ham, and read with that mix it is 'ham'.
+/// </summary>
+public sealed class UndecidedClassMixTests : IDisposable
+{
+    private static readonly string[] Labels = ["spam", "ham"];
+    private static readonly string[] Workers = Enumerable.Range(1, 6).Select(w => LabelerIds.Worker($"w{w}")).ToArray();
+    private readonly LabelingHarness _harness = new();
+
+    public void Dispose() => _harness.Dispose();
+
+    [Theory]
+    [InlineData(ItemState.NeedsReview)]
+    [InlineData(ItemState.Collecting)]
+    public async Task RefitAsync_UndecidedItemsMostlyOfTheRarerClass_ReadsTheCloseCallWithTheirMix(ItemState undecided)
+    {
+        var tie = await SeedAsync(undecided);
+
+        var report = await _harness.Get<ReliabilityRefit>().RefitAsync("mix", CancellationToken.None);
+
+        var stored = (await _harness.Get<IItemStore>().GetAsync("mix", tie.Id, CancellationToken.None))!;
+        Assert.Equal(undecided, stored.State);
+        Assert.True(stored.Posterior![1] > 0.7, $"P(ham) = {stored.Posterior[1]:F3}");
+        // The truth model keeps the batch posterior, which the workers' statistics were rebuilt from: it still favours spam.
+        var evidence = (await _harness.Get<ILabelerStore>().LoadTruthStateAsync("mix", Labels, CancellationToken.None)).Items.Single(i => i.Item == tie.Id);
+        Assert.True(evidence.Posterior![0] > 0.6, $"batch P(spam) = {evidence.Posterior[0]:F3}");
+        Assert.Contains("read with the class mix of the 11 undecided items", stored.Reason, StringComparison.Ordinal);
+        Assert.NotNull(report.UndecidedClassMix);
+        Assert.InRange(report.UndecidedClassMix!["ham"], 0.5, 0.7);
+        Assert.Equal(1.0, report.UndecidedClassMix.Values.Sum(), 9);
+        Assert.Equal((undecided == ItemState.NeedsReview ? 1 : 0, undecided == ItemState.Collecting ? 1 : 0), (report.ReviewPosteriorsUpdated, report.PoolPosteriorsUpdated));
+    }
+
+    [Fact]
+    public async Task RefitAsync_UndecidedPriorHeldToTheProjects_ReadsTheCloseCallWithTheProjectsPrior()
+    {
+        var tie = await SeedAsync(ItemState.NeedsReview);
+
+        var report = await _harness.Refit(new ReliabilityRefitOptions { UndecidedPriorStrength = 1e12 }).RefitAsync("mix", CancellationToken.None);
+
+        var stored = (await _harness.Get<IItemStore>().GetAsync("mix", tie.Id, CancellationToken.None))!;
+        Assert.True(stored.Posterior![0] > 0.6, $"P(spam) = {stored.Posterior[0]:F3}");
+        Assert.Equal(tie.Revision, stored.Revision);
+        Assert.InRange(report.UndecidedClassMix!["spam"], 0.8, 0.95);
+    }
+
+    [Fact]
+    public async Task RefitAsync_NothingUndecided_ReportsNoMix()
+    {
+        await SeedAsync(ItemState.Decided);
+
+        var report = await _harness.Get<ReliabilityRefit>().RefitAsync("mix", CancellationToken.None);
+
+        Assert.Null(report.UndecidedClassMix);
+    }
+
+    // Returns the close call. Undecided Decided: the ham items and the close call are decided too.
+    private async Task<Item> SeedAsync(ItemState undecided)
+    {
+        var harness = _harness;
+        var project = Project();
+        await harness.CreateProjectAsync(project);
+        await harness.IngestAsync("mix", "items.csv", "text\n" + string.Join("\n", Enumerable.Range(0, 71).Select(i => $"comment number {i}")) + "\n");
+        var items = harness.Get<IItemStore>();
+        var stored = await items.ListAsync("mix", null, null, 100, CancellationToken.None);
+        Assert.Equal(71, stored.Count);
+        var now = harness.Time.GetUtcNow();
+        Item? tie = null;
+        for (var n = 0; n < stored.Count; n++)
+        {
+            var item = stored[n];
+            // Per worker, the label index in schema order (0 spam, 1 ham).
+            var votes = n switch
+            {
+                < 60 => Enumerable.Range(0, 6).Select(w => w == n % 6 ? 1 : 0).ToArray(),
+                < 70 => Enumerable.Range(0, 6).Select(w => w == n % 6 || w == (n + 1) % 6 ? 0 : 1).ToArray(),
+                _ => [1, 1, 1, 0, 0, 0],
+            };
+            var label = n < 60 ? "spam" : "ham";
+            // The close call is stored as the online model left it: favouring spam, as the project's prior does.
+            double[] posterior = n switch { < 60 => [0.99, 0.01], < 70 => [0.1, 0.9], _ => [0.7, 0.3] };
+            var next = item with
+            {
+                State = ItemState.Decided, Label = label, Confidence = posterior.Max(), DecidedBy = DecidedBy.Crowd, Posterior = posterior,
+                CrowdVotes = 6, CrowdLabels = 6, Revision = item.Revision + 1, UpdatedAt = now,
+            };
+            if (n == 70 && undecided == ItemState.Decided)
+            {
+                next = next with { Label = "spam" };
+            }
+            else if (n >= 60 && undecided != ItemState.Decided)
+            {
+                next = next with { State = undecided, Label = null, Confidence = null, DecidedBy = null, Reason = undecided == ItemState.NeedsReview ? "vote limit reached" : "asking for another vote" };
+            }
+            var evidence = new ItemEvidenceState(item.Id, project.Capability, null, Workers.Select((w, i) => new VoteEvidenceState(w, votes[i], now)).ToArray(), posterior);
+            await items.CommitAsync(new ItemCommit("mix")
+            {
+                Items = [new ItemWrite(next, evidence)],
+                Votes = Workers.Select((w, i) => new Vote("mix", item.Id, w, LabelerKind.Worker, Labels[votes[i]], now, null)).ToArray(),
+                Statistics = Workers.Select(w => new LabelerStatisticsState(w, project.Capability, new double[4], now)).ToArray(),
+                Events = next.HasLabel ? [ItemTransitions.LabelReady(next, project, "/labeling/projects", revises: null)] : [],
+            }, CancellationToken.None);
+            if (n == 70) tie = next;
+        }
+
+        return tie!;
+    }
+
+    private static Project Project() => new(
+        "mix",
+        "Mix",
+        new LabelSchema(TaskKind.SingleLabel, [new("spam", "promotion"), new("ham", "real")], "Is it spam?"),
+        [],
+        // Revision and the re-check would act on the decided items; these tests are about the undecided ones.
+        new RoutingSettings { RecheckDecidedLabels = false },
+        null,
+        DateTimeOffset.UnixEpoch);
+}

@@ -9,7 +9,6 @@ using Labeling.Domain.Labelers;
 using Labeling.Domain.Projects;
 using Labeling.Domain.Routing;
 using Labeling.Domain.TruthInference;
-using Labeling.Domain.Votes;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -240,14 +239,7 @@ public sealed class LabelRevisionTests : IDisposable
             {
                 next = next with { State = ItemState.Collecting, Label = null, Confidence = null, DecidedBy = null, Posterior = [0.6, 0.4], Reason = "asking for another vote", ReopenedFromRevision = n == 6 ? item.Revision : null };
             }
-            var evidence = new ItemEvidenceState(item.Id, Project().Capability, null, Workers.Select(w => new VoteEvidenceState(w, truth, now)).ToArray(), posterior);
-            await items.CommitAsync(new ItemCommit("votes")
-            {
-                Items = [new ItemWrite(next, evidence)],
-                Votes = Workers.Select(w => new Vote("votes", item.Id, w, LabelerKind.Worker, Labels[truth], now, null)).ToArray(),
-                Statistics = Workers.Select(w => new LabelerStatisticsState(w, Project().Capability, new double[4], now)).ToArray(),
-                Events = next.HasLabel ? [ItemTransitions.LabelReady(next, Project(), "/labeling/projects", revises: null)] : [],
-            }, CancellationToken.None);
+            await harness.CommitVotedAsync(Project(), next, Workers, [truth, truth, truth], posterior);
             if (n == 0) frozen = next;
             if (n == 1) reviewed = next;
         }
@@ -256,15 +248,8 @@ public sealed class LabelRevisionTests : IDisposable
     }
 
 
-    private static Project Project() => new(
-        "votes",
-        "Votes",
-        new LabelSchema(TaskKind.SingleLabel, [new("spam", "promotion"), new("ham", "real")], "Is it spam?"),
-        [],
-        // The re-check (LabelRecheckTests) would re-open the items the revision leaves doubtful; these tests are about revision.
-        new RoutingSettings { RecheckDecidedLabels = false },
-        null,
-        DateTimeOffset.UnixEpoch);
+    // The re-check (LabelRecheckTests) would re-open the items the revision leaves doubtful; these tests are about revision.
+    private static Project Project() => LabelingHarness.RuleFreeProject("votes", new RoutingSettings { RecheckDecidedLabels = false });
 
     private static Item Item(string id, ItemState state, DecidedBy by, string label) => new(
         "votes", id, "doc", "row-1", null, "text", new string('0', 64), state, null, [0.9, 0.1], label, 0.9, by, 0, 3, 3, 4,

@@ -1,4 +1,3 @@
-using Labeling.Application.Items;
 using Labeling.Application.Ports;
 using Labeling.Application.Tests.UseCases;
 using Labeling.Application.Truth;
@@ -7,7 +6,6 @@ using Labeling.Domain.Labelers;
 using Labeling.Domain.Projects;
 using Labeling.Domain.Routing;
 using Labeling.Domain.TruthInference;
-using Labeling.Domain.Votes;
 
 namespace Labeling.Application.Tests.Truth;
 
@@ -109,27 +107,13 @@ public sealed class UndecidedClassMixTests : IDisposable
             {
                 next = next with { State = undecided, Label = null, Confidence = null, DecidedBy = null, Reason = undecided == ItemState.NeedsReview ? "vote limit reached" : "asking for another vote" };
             }
-            var evidence = new ItemEvidenceState(item.Id, project.Capability, null, Workers.Select((w, i) => new VoteEvidenceState(w, votes[i], now)).ToArray(), posterior);
-            await items.CommitAsync(new ItemCommit("mix")
-            {
-                Items = [new ItemWrite(next, evidence)],
-                Votes = Workers.Select((w, i) => new Vote("mix", item.Id, w, LabelerKind.Worker, Labels[votes[i]], now, null)).ToArray(),
-                Statistics = Workers.Select(w => new LabelerStatisticsState(w, project.Capability, new double[4], now)).ToArray(),
-                Events = next.HasLabel ? [ItemTransitions.LabelReady(next, project, "/labeling/projects", revises: null)] : [],
-            }, CancellationToken.None);
+            await harness.CommitVotedAsync(project, next, Workers, votes, posterior);
             if (n == 70) tie = next;
         }
 
         return tie!;
     }
 
-    private static Project Project() => new(
-        "mix",
-        "Mix",
-        new LabelSchema(TaskKind.SingleLabel, [new("spam", "promotion"), new("ham", "real")], "Is it spam?"),
-        [],
-        // Revision and the re-check would act on the decided items; these tests are about the undecided ones.
-        new RoutingSettings { RecheckDecidedLabels = false },
-        null,
-        DateTimeOffset.UnixEpoch);
+    // Revision and the re-check would act on the decided items; these tests are about the undecided ones.
+    private static Project Project() => LabelingHarness.RuleFreeProject("mix", new RoutingSettings { RecheckDecidedLabels = false });
 }

@@ -6,13 +6,18 @@ using Labeling.Adapters.Local.Sqlite;
 using Labeling.Adapters.Local.Work;
 using Labeling.Application;
 using Labeling.Application.Documents;
+using Labeling.Application.Items;
 using Labeling.Application.Ports;
 using Labeling.Application.Projects;
 using Labeling.Application.Truth;
 using Labeling.Application.WeakLabeling;
+using Labeling.Domain.Items;
+using Labeling.Domain.Labelers;
 using Labeling.Domain.Projects;
 using Labeling.Domain.Routing;
 using Labeling.Domain.Rules;
+using Labeling.Domain.TruthInference;
+using Labeling.Domain.Votes;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -67,6 +72,35 @@ public sealed class LabelingHarness : IDisposable
         routing ?? new RoutingSettings(),
         null,
         DateTimeOffset.UnixEpoch);
+
+    /// <summary>A spam/ham project without rules, so only the votes a test commits inform the model.</summary>
+    public static Project RuleFreeProject(string id, RoutingSettings routing) => new(
+        id,
+        id,
+        new LabelSchema(TaskKind.SingleLabel, [new("spam", "promotion"), new("ham", "real")], "Is it spam?"),
+        [],
+        routing,
+        null,
+        DateTimeOffset.UnixEpoch);
+
+    /// <summary>
+    /// Commits an item's state with the votes behind it, as the vote path writes them: the item, its truth-model evidence
+    /// (one vote per worker, <paramref name="votes"/> the label index each gave, and <paramref name="posterior"/>), the
+    /// stored votes, the workers' statistics rows, and its <c>label.ready</c> when it has a label.
+    /// </summary>
+    public Task CommitVotedAsync(Project project, Item next, IReadOnlyList<string> workers, IReadOnlyList<int> votes, double[] posterior)
+    {
+        var now = Time.GetUtcNow();
+        var labels = project.Schema.Names;
+        var evidence = new ItemEvidenceState(next.Id, project.Capability, null, workers.Select((w, i) => new VoteEvidenceState(w, votes[i], now)).ToArray(), posterior);
+        return Get<IItemStore>().CommitAsync(new ItemCommit(project.Id)
+        {
+            Items = [new ItemWrite(next, evidence)],
+            Votes = workers.Select((w, i) => new Vote(project.Id, next.Id, w, LabelerKind.Worker, labels[votes[i]], now, null)).ToArray(),
+            Statistics = workers.Select(w => new LabelerStatisticsState(w, project.Capability, new double[labels.Count * labels.Count], now)).ToArray(),
+            Events = next.HasLabel ? [ItemTransitions.LabelReady(next, project, "/labeling/projects", revises: null)] : [],
+        }, CancellationToken.None);
+    }
 
     public async Task<Project> CreateProjectAsync(Project project)
     {

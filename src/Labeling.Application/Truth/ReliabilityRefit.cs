@@ -617,12 +617,12 @@ public sealed partial class ReliabilityRefit
         return (done, conflicts);
     }
 
-    // Items in review and items still collecting votes show the batch posterior where it ranks another label first: the
-    // re-fitted reliabilities read their votes as they read the decided items'. Their evidence gets the same posterior, which is
-    // the contribution the re-built statistics hold for them, so the item's next vote takes back what the statistics hold.
-    // Routing does not read the stored posterior (a vote recomputes it), so a collecting item's next vote decides it as before.
-    // The collecting items' commits come from ReadPoolAsync; the items in review are read here.
-    private async Task<(int Review, int Pool, int Conflicts, IReadOnlyDictionary<string, double>? ReviewMix)> RefreshUndecidedAsync(
+    // Items in review and items still collecting votes show the batch reading where it ranks another label first: the batch
+    // posterior read with the class mix of these undecided items (ClassPriorShift), which is not the project's. Their evidence
+    // gets the batch posterior itself, the contribution the re-built statistics hold for them, so the item's next vote takes
+    // back what the statistics hold. Routing does not read the stored posterior (a vote recomputes it), so a collecting
+    // item's next vote decides it as before. The collecting items come from ReadPoolAsync; the items in review are read here.
+    private async Task<(int Review, int Pool, int Conflicts, IReadOnlyDictionary<string, double>? UndecidedMix)> RefreshUndecidedAsync(
         string projectId,
         string method,
         IReadOnlyList<string> labels,
@@ -632,8 +632,7 @@ public sealed partial class ReliabilityRefit
         DateTimeOffset now,
         CancellationToken cancellationToken)
     {
-        // Read first, write after. The undecided items (in review, and still collecting) are read with their own class mix
-        // (ClassPriorShift): they are the items the crowd has not settled, and their classes are not the project's.
+        // Read first, write after.
         var undecided = new List<(Item Item, ItemEvidenceState Evidence)>();
         await foreach (var item in _items.ReadInStateAsync(projectId, ItemState.NeedsReview, cancellationToken).ConfigureAwait(false))
         {

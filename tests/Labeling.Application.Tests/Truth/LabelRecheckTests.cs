@@ -299,14 +299,7 @@ public sealed class LabelRecheckTests : IDisposable
                 State = ItemState.Decided, Label = Labels[label], Confidence = 0.99, DecidedBy = DecidedBy.Crowd, Posterior = posterior,
                 CrowdVotes = voters.Length, CrowdLabels = voters.Length, Revision = item.Revision + 1, UpdatedAt = now,
             };
-            var evidence = new ItemEvidenceState(item.Id, project.Capability, null, voters.Select(w => new VoteEvidenceState(w, label, now)).ToArray(), posterior);
-            await items.CommitAsync(new ItemCommit("recheck")
-            {
-                Items = [new ItemWrite(next, evidence)],
-                Votes = voters.Select(w => new Vote("recheck", item.Id, w, LabelerKind.Worker, Labels[label], now, null)).ToArray(),
-                Statistics = voters.Select(w => new LabelerStatisticsState(w, project.Capability, new double[4], now)).ToArray(),
-                Events = [ItemTransitions.LabelReady(next, project, "/labeling/projects", revises: null)],
-            }, CancellationToken.None);
+            await harness.CommitVotedAsync(project, next, voters, voters.Select(_ => label).ToArray(), posterior);
             if (last) doubted = next;
         }
 

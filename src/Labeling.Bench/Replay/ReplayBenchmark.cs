@@ -17,7 +17,8 @@ namespace Labeling.Bench.Replay;
 /// Replays each data set against a live server (one new project per data set, see
 /// <see cref="CrowdReplay"/>), runs the server's batch re-fit (<c>POST /api/projects/{id}/refit</c>, as the
 /// scheduled re-fit would) and lets the crowd answer the items it re-opens until one re-opens none, and reports accuracy
-/// against truth.csv after that (labels revised included), and votes used.
+/// against truth.csv after that (labels revised included), and votes used. With <c>--runs N</c> it does all of that N
+/// times, each time on new projects on the same server, and sums the runs up (<see cref="ReplaySummary"/>).
 /// </summary>
 internal sealed class ReplayBenchmark(ReplaySettings settings, BenchConsole console, TimeProvider time)
 {
@@ -36,21 +37,40 @@ internal sealed class ReplayBenchmark(ReplaySettings settings, BenchConsole cons
             : string.Create(CultureInfo.InvariantCulture, $"note: projects use routing crowdTarget={routing.CrowdTarget}, minCrowdVotes={routing.MinCrowdVotes}, maxCrowdVotes={routing.MaxCrowdVotes}, retireUninformativeWorkers={routing.RetireUninformativeWorkers}, retirementVotes={routing.RetirementVotes}, recheck={(routing.RecheckDecidedLabels ? routing.RecheckTarget.ToString(CultureInfo.InvariantCulture) : "off")}, other settings default."));
 
         using var api = new LabelingApiClient(settings.Server, time);
-        var report = new ReplayReport(console.Out, settings.Format == "csv");
-        foreach (var directory in settings.DataDirectories)
+        var csv = settings.Format == "csv";
+        var report = new ReplayReport(console.Out, csv, showRun: settings.Runs > 1);
+        var datasets = settings.DataDirectories.Select(DatasetLoader.Load).ToList();
+        // Batch DS on every recorded vote does not change from run to run: fitted once per data set.
+        var references = datasets.Select(ReferenceLabels).ToList();
+        var rows = new List<ReplayRow>();
+        for (var run = 1; run <= settings.Runs; run++)
         {
-            var row = await ReplayAsync(api, tokens, DatasetLoader.Load(directory), routing, ct).ConfigureAwait(false);
-            report.Add(row);
+            for (var d = 0; d < datasets.Count; d++)
+            {
+                var row = await ReplayAsync(api, tokens, datasets[d], references[d], run, routing, ct).ConfigureAwait(false);
+                rows.Add(row);
+                report.Add(row);
+            }
         }
         report.Complete();
+        if (settings.Runs > 1)
+        {
+            // The CSV on stdout keeps its one header and its rows; the summary goes beside the progress notes.
+            var output = csv ? console.Error : console.Out;
+            if (!csv) output.WriteLine();
+            foreach (var line in ReplaySummary.Lines(rows)) output.WriteLine((csv ? "summary: " : "") + line);
+            output.Flush();
+        }
         return ExitCodes.Success;
     }
 
-    private async Task<ReplayRow> ReplayAsync(LabelingApiClient api, TokenMint tokens, Dataset dataset, RoutingSettings? routing, CancellationToken ct)
+    private async Task<ReplayRow> ReplayAsync(
+        LabelingApiClient api, TokenMint tokens, Dataset dataset, Dictionary<string, string> reference, int run, RoutingSettings? routing, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         var crowd = RecordedCrowd.Of(dataset);
-        using var progress = console.Progress($"replay {dataset.Name}");
+        using var progress = console.Progress(settings.Runs > 1 ? $"replay {dataset.Name}, run {run} of {settings.Runs}" : $"replay {dataset.Name}");
+        if (settings.Runs > 1) progress.Note(string.Create(CultureInfo.InvariantCulture, $"{dataset.Name}: run {run} of {settings.Runs}, on a new project."));
         foreach (var note in TruthCoverage.Of(dataset).Notes(dataset.Name)) progress.Note(note);
         var project = await ReplayProject.CreateAsync(api, tokens.Admin(), crowd, routing, ct).ConfigureAwait(false);
         progress.Note(string.Create(CultureInfo.InvariantCulture,
@@ -97,7 +117,6 @@ internal sealed class ReplayBenchmark(ReplaySettings settings, BenchConsole cons
         }
         var export = await api.ExportAsync(reviewer, project.Id, ct).ConfigureAwait(false);
         var used = (await api.ProgressAsync(reviewer, project.Id, ct).ConfigureAwait(false)).CrowdVotes;
-        var reference = ReferenceLabels(dataset);
         var score = ReplayScore.Of(project, export, items, reference);
         // Re-opened items the crowd left undecided, scored with the label consumers still hold instead of their posterior.
         var exported = export.Select(r => r.ItemId).ToHashSet(StringComparer.Ordinal);
@@ -115,7 +134,10 @@ internal sealed class ReplayBenchmark(ReplaySettings settings, BenchConsole cons
             progress.Note($"note: {dataset.Name}: {score.ScoredUndecided} truth item(s) are undecided ({score.NeedsReview} items in review, {score.Collecting} still collecting); they count with their current most likely label.");
         if (score.Unlabeled > 0)
             progress.Note($"note: {dataset.Name}: {score.Unlabeled} truth item(s) have no label and no posterior; they count as wrong.");
-        return new ReplayRow(dataset.Name, score.Accuracy, used, crowd.VotesRecorded, crowd.Items.Count, score.Decided, score.NeedsReview, score.Collecting, clock.Elapsed.TotalSeconds, refit);
+        var referenceAccuracy = dataset.Truth.Count == 0 ? double.NaN
+            : (double)dataset.Truth.Count(t => string.Equals(reference.GetValueOrDefault(t.Item), t.Label, StringComparison.Ordinal)) / dataset.Truth.Count;
+        return new ReplayRow(dataset.Name, score.Accuracy, used, crowd.VotesRecorded, crowd.Items.Count, score.Decided, score.NeedsReview, score.Collecting,
+            clock.Elapsed.TotalSeconds, refit, referenceAccuracy, run);
     }
 
     // Batch DS on every recorded vote, the target's reference: its label per item.
@@ -160,6 +182,7 @@ internal sealed class ReplayBenchmark(ReplaySettings settings, BenchConsole cons
     private RoutingSettings? Validate()
     {
         if (settings.Concurrency < 1) throw new UsageException($"--concurrency must be at least 1 (got {settings.Concurrency}).");
+        if (settings.Runs < 1) throw new UsageException($"--runs must be at least 1 (got {settings.Runs}).");
         foreach (var directory in settings.DataDirectories)
         {
             if (!Directory.Exists(directory))

@@ -30,10 +30,15 @@ internal static class ReplayCommand
         var retirementVotes = new Option<int?>("--retirement-votes") { Description = "The projects' routing.retirementVotes. Default: the server's default." };
         var recheck = new Option<string?>("--recheck-target") { Description = "The projects' routing.recheckTarget: a probability, or off for no re-check. Default: the server's default." };
         var concurrency = new Option<int>("--concurrency") { Description = "Most workers leasing and voting at once.", DefaultValueFactory = _ => 12 };
+        var runs = new Option<int>("--runs")
+        {
+            Description = "Replay each data set this many times, each on a new project; with more than one, a summary per data set follows: the spread of accuracy, and the runs within 1 point of batch DS on all recorded votes with at least 30 % of the votes saved.",
+            DefaultValueFactory = _ => 1,
+        };
 
         var command = new Command("replay", "Play each data set's recorded workers against a live server; print accuracy against truth.csv and votes used.")
         {
-            data, server, tokenData, adminToken, reviewerToken, format, target, minVotes, maxVotes, retire, retirementVotes, recheck, concurrency,
+            data, server, tokenData, adminToken, reviewerToken, format, target, minVotes, maxVotes, retire, retirementVotes, recheck, concurrency, runs,
         };
         command.SetAction((parse, ct) =>
         {
@@ -52,6 +57,7 @@ internal static class ReplayCommand
                 parse.GetValue(concurrency))
             {
                 RecheckTarget = parse.GetValue(recheck),
+                Runs = parse.GetValue(runs),
             };
             return new ReplayBenchmark(settings, console, TimeProvider.System).RunAsync(ct);
         });

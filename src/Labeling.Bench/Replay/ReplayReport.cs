@@ -16,12 +16,17 @@ internal sealed class ReplayReport
     private static readonly string[] Headings = ["dataset", "accuracy", "ds_refit", "votes_used", "votes_recorded", "saved", "items", "decided", "review", "collecting", "seconds"];
     private readonly TextWriter _out;
     private readonly bool _csv;
+    private readonly bool _showRun;
     private readonly List<ReplayRow> _rows = [];
 
-    public ReplayReport(TextWriter output, bool csv)
+    /// <param name="output">Where the rows go.</param>
+    /// <param name="csv">CSV rows as measured, else a table at the end.</param>
+    /// <param name="showRun">The table gets a <c>run</c> column after the data set (a replay of several runs); the CSV stays as it is.</param>
+    public ReplayReport(TextWriter output, bool csv, bool showRun = false)
     {
         _out = output;
         _csv = csv;
+        _showRun = showRun;
         if (_csv) _out.WriteLine(CsvHeader);
     }
 
@@ -42,16 +47,16 @@ internal sealed class ReplayReport
             _out.Flush();
             return;
         }
-        var lines = _rows.Select(r => new[]
-        {
-            r.Dataset, Figures.Accuracy(r.Accuracy), Figures.Accuracy(r.RefitAccuracy), Figures.Count(r.VotesUsed), Figures.Count(r.VotesRecorded),
+        var headings = _showRun ? [Headings[0], "run", .. Headings[1..]] : Headings;
+        var lines = _rows.Select(r => (string[])[
+            r.Dataset, .. _showRun ? [Figures.Count(r.Run)] : Array.Empty<string>(), Figures.Accuracy(r.Accuracy), Figures.Accuracy(r.RefitAccuracy), Figures.Count(r.VotesUsed), Figures.Count(r.VotesRecorded),
             (r.Saved * 100).ToString("F1", CultureInfo.InvariantCulture) + "%", Figures.Count(r.Items), Figures.Count(r.Decided),
             Figures.Count(r.NeedsReview), Figures.Count(r.Collecting), r.Seconds.ToString("F1", CultureInfo.InvariantCulture),
-        }).ToList();
-        var widths = Headings.Select(h => h.Length).ToArray();
+        ]).ToList();
+        var widths = headings.Select(h => h.Length).ToArray();
         foreach (var cells in lines)
             for (var c = 0; c < cells.Length; c++) widths[c] = Math.Max(widths[c], cells[c].Length);
-        Write(Headings, widths);
+        Write(headings, widths);
         _out.WriteLine(string.Join("  ", widths.Select(w => new string('-', w))));
         foreach (var cells in lines) Write(cells, widths);
         _out.Flush();

@@ -11,9 +11,11 @@ namespace Labeling.Bench.Replay;
 /// <param name="Collecting">Items still collecting when no recorded answer could move them on.</param>
 /// <param name="Seconds">Wall time of the replay, upload and scoring included.</param>
 /// <param name="RefitAccuracy">Accuracy of batch Dawid–Skene fitted afterwards to the crowd votes the replay used.</param>
+/// <param name="ReferenceAccuracy">Accuracy of batch Dawid–Skene on every recorded vote, the replay target's reference.</param>
+/// <param name="Run">Which run of the data set this is, from 1 (see <c>--runs</c>).</param>
 internal sealed record ReplayRow(
     string Dataset, double Accuracy, long VotesUsed, int VotesRecorded, int Items, int Decided, int NeedsReview, int Collecting, double Seconds,
-    double RefitAccuracy)
+    double RefitAccuracy, double ReferenceAccuracy, int Run)
 {
     /// <summary>Share of recorded votes the replay did not need.</summary>
     public double Saved => VotesRecorded == 0 ? 0 : 1 - (double)VotesUsed / VotesRecorded;

@@ -19,4 +19,7 @@ internal sealed record ReplaySettings(
 {
     /// <summary>The project's <c>routing.recheckTarget</c> as given (a probability, or <c>off</c>), or null for the server's default.</summary>
     public string? RecheckTarget { get; init; }
+
+    /// <summary>How many times each data set is replayed, each time on a new project (at least 1).</summary>
+    public int Runs { get; init; } = 1;
 }

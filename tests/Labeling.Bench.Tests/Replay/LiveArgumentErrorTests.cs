@@ -53,6 +53,7 @@ public sealed class LiveArgumentErrorTests : IDisposable
     [InlineData("--target-confidence", "0.4", "--target-confidence is 0.4")]
     [InlineData("--max-votes", "1", "--max-votes (1) is below --min-votes (2)")]
     [InlineData("--concurrency", "0", "--concurrency must be at least 1")]
+    [InlineData("--runs", "0", "--runs must be at least 1 (got 0)")]
     [InlineData("--recheck-target", "maybe", "--recheck-target must be a probability such as 0.99, or off (got 'maybe')")]
     [InlineData("--recheck-target", "0.3", "--recheck-target is 0.3")]
     public void Replay_InvalidRouting_ExitCode2NamingTheOption(string option, string value, string message)

@@ -36,6 +36,54 @@ public sealed class ReplayCommandTests : IClassFixture<LiveServerFixture>, IDisp
     }
 
     [Fact]
+    public void Run_ThreeRunsAsCsv_ARowPerRunAndASummaryCountingTheRunsAtTheLine()
+    {
+        var folder = _temp.DataSet("sparse", SparseCrowd.Answers, SparseCrowd.Truth);
+
+        var run = BenchRun.Of("replay", "--data", folder, "--server", _server.Url, "--token-data", _server.DataFolder, "--format", "csv",
+            "--concurrency", "4", "--runs", "3");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        // The CSV keeps its one header; each run adds its row, and stdout holds nothing else.
+        Assert.Equal("dataset,accuracy,votes_used,votes_recorded,items", run.OutLines[0]);
+        Assert.Equal(4, run.OutLines.Length);
+        var rows = run.OutLines.Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.All(rows, r => Assert.Equal("sparse", r[0]));
+        var accuracies = rows.Select(r => double.Parse(r[1], CultureInfo.InvariantCulture)).ToList();
+        var saved = rows.Select(r => 1 - (int.Parse(r[2], CultureInfo.InvariantCulture) / 14.0)).ToList();
+        // The reference is what `inference` gives batch DS on all 14 recorded votes.
+        var ds = BenchRun.Of("inference", "--data", folder, "--methods", "ds", "--format", "csv");
+        Assert.True(ds.ExitCode == 0, ds.Error);
+        var reference = double.Parse(ds.OutLines[1].Split(',')[2], CultureInfo.InvariantCulture);
+        var within = accuracies.Count(a => a >= reference - 0.01 - 1e-9);
+        var enough = saved.Count(s => s >= 0.30 - 1e-9);
+        var both = accuracies.Zip(saved).Count(p => p.First >= reference - 0.01 - 1e-9 && p.Second >= 0.30 - 1e-9);
+        var mean = accuracies.Average();
+        var summary = string.Create(CultureInfo.InvariantCulture,
+            $"summary: sparse: 3 runs: accuracy mean {mean:F4}, sd {Math.Sqrt(accuracies.Sum(a => (a - mean) * (a - mean)) / 2):F4}, {accuracies.Min():F4}–{accuracies.Max():F4}; batch DS on all 14 recorded votes {reference:F4}, within 1 point (at least {reference - 0.01:F4}) in {within} of 3; votes saved {saved.Min() * 100:F1}–{saved.Max() * 100:F1} %, at least 30 % in {enough} of 3; both in {both} of 3.");
+        Assert.Contains(summary, run.Error, StringComparison.Ordinal);
+        // The sparse crowd's items need two of their two or three votes, so no run can save 30 %.
+        Assert.Equal(0, enough);
+        Assert.Contains("sparse: run 3 of 3, on a new project.", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_TwoRunsAsTable_RunColumnAndSummaryAfterTheTable()
+    {
+        var folder = _temp.DataSet("sparse", SparseCrowd.Answers, SparseCrowd.Truth);
+
+        var run = BenchRun.Of("replay", "--data", folder, "--server", _server.Url, "--token-data", _server.DataFolder, "--concurrency", "4", "--runs", "2");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.StartsWith("dataset  run  accuracy  ds_refit", run.OutLines[0], StringComparison.Ordinal);
+        Assert.StartsWith("sparse     1  ", run.OutLines[2], StringComparison.Ordinal);
+        Assert.StartsWith("sparse     2  ", run.OutLines[3], StringComparison.Ordinal);
+        Assert.StartsWith("sparse: 2 runs: accuracy mean ", run.OutLines[4], StringComparison.Ordinal);
+        Assert.EndsWith("both in 0 of 2.", run.OutLines[4], StringComparison.Ordinal);
+        Assert.Equal(5, run.OutLines.Length);
+    }
+
+    [Fact]
     public void Run_MaxVotesTwo_UndecidedItemsScoredByPosteriorWithNote()
     {
         var folder = _temp.DataSet("sparse", SparseCrowd.Answers, SparseCrowd.Truth);

@@ -58,7 +58,9 @@ internal sealed class ReplayBenchmark(ReplaySettings settings, BenchConsole cons
             // The CSV on stdout keeps its one header and its rows; the summary goes beside the progress notes.
             var output = csv ? console.Error : console.Out;
             if (!csv) output.WriteLine();
-            foreach (var line in ReplaySummary.Lines(rows)) output.WriteLine((csv ? "summary: " : "") + line);
+            // By position, not by name: two folders of one name are two data sets.
+            var byDataset = Enumerable.Range(0, datasets.Count).Select(d => (IReadOnlyList<ReplayRow>)rows.Where((_, i) => i % datasets.Count == d).ToList());
+            foreach (var line in ReplaySummary.Lines(byDataset)) output.WriteLine((csv ? "summary: " : "") + line);
             output.Flush();
         }
         return ExitCodes.Success;

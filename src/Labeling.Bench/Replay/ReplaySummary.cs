@@ -25,11 +25,11 @@ internal static class ReplaySummary
     /// <summary>Whether <paramref name="row"/> saved at least <see cref="MinimumSaved"/> of the recorded votes.</summary>
     public static bool SavedEnough(ReplayRow row) => row.Saved >= MinimumSaved - Slack;
 
-    /// <summary>One line per data set, in the order the data sets first appear in <paramref name="rows"/>.</summary>
-    public static IReadOnlyList<string> Lines(IReadOnlyList<ReplayRow> rows) =>
-        rows.GroupBy(r => r.Dataset, StringComparer.Ordinal).Select(g => Line(g.Key, g.ToList())).ToList();
+    /// <summary>One line per data set: each element of <paramref name="byDataset"/> is one data set's runs.</summary>
+    public static IReadOnlyList<string> Lines(IEnumerable<IReadOnlyList<ReplayRow>> byDataset) =>
+        byDataset.Where(runs => runs.Count > 0).Select(runs => Line(runs[0].Dataset, runs)).ToList();
 
-    private static string Line(string dataset, List<ReplayRow> runs)
+    private static string Line(string dataset, IReadOnlyList<ReplayRow> runs)
     {
         var accuracies = runs.Select(r => r.Accuracy).ToList();
         var mean = accuracies.Average();

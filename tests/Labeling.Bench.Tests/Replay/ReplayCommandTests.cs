@@ -68,6 +68,24 @@ public sealed class ReplayCommandTests : IClassFixture<LiveServerFixture>, IDisp
     }
 
     [Fact]
+    public void Run_TwoFoldersOfOneNameTwice_EachSummedUpOnItsOwn()
+    {
+        var sparse = _temp.DataSet(Path.Combine("a", "crowd"), SparseCrowd.Answers, SparseCrowd.Truth);
+        var tiny = _temp.DataSet(Path.Combine("b", "crowd"), TinyCrowd.Answers, TinyCrowd.Truth);
+
+        var run = BenchRun.Of("replay", "--data", sparse, tiny, "--server", _server.Url, "--token-data", _server.DataFolder, "--format", "csv",
+            "--concurrency", "4", "--runs", "2");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        // Rows run by run: the two data sets of run 1, then of run 2.
+        Assert.Equal(["14", "9", "14", "9"], run.OutLines.Skip(1).Select(l => l.Split(',')[3]));
+        var summaries = run.Error.Split('\n').Where(l => l.StartsWith("summary: crowd: 2 runs: ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, summaries.Count);
+        Assert.Contains("batch DS on all 14 recorded votes", summaries[0], StringComparison.Ordinal);
+        Assert.Contains("batch DS on all 9 recorded votes", summaries[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Run_TwoRunsAsTable_RunColumnAndSummaryAfterTheTable()
     {
         var folder = _temp.DataSet("sparse", SparseCrowd.Answers, SparseCrowd.Truth);

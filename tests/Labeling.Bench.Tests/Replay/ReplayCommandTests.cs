@@ -12,13 +12,17 @@ public sealed class ReplayCommandTests : IClassFixture<LiveServerFixture>, IDisp
 
     public void Dispose() => _temp.Dispose();
 
+    // The replay command against the fixture's server, with its token data; options follow the data set folders.
+    private BenchRun Replay(string[] data, params string[] options) =>
+        BenchRun.Of(["replay", "--data", .. data, "--server", _server.Url, "--token-data", _server.DataFolder, .. options]);
+
     [Fact]
     public void Run_SparseCrowdTwiceAsCsv_OneSensibleRowPerDataSet()
     {
         var first = _temp.DataSet("sparse", SparseCrowd.Answers, SparseCrowd.Truth);
         var second = _temp.DataSet("sparse-again", SparseCrowd.Answers, SparseCrowd.Truth);
 
-        var run = BenchRun.Of("replay", "--data", first, second, "--server", _server.Url, "--token-data", _server.DataFolder, "--format", "csv", "--concurrency", "4");
+        var run = Replay([first, second], "--format", "csv", "--concurrency", "4");
 
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.Equal("dataset,accuracy,votes_used,votes_recorded,items", run.OutLines[0]);
@@ -40,8 +44,7 @@ public sealed class ReplayCommandTests : IClassFixture<LiveServerFixture>, IDisp
     {
         var folder = _temp.DataSet("sparse", SparseCrowd.Answers, SparseCrowd.Truth);
 
-        var run = BenchRun.Of("replay", "--data", folder, "--server", _server.Url, "--token-data", _server.DataFolder, "--format", "csv",
-            "--concurrency", "4", "--runs", "3");
+        var run = Replay([folder], "--format", "csv", "--concurrency", "4", "--runs", "3");
 
         Assert.True(run.ExitCode == 0, run.Error);
         // The CSV keeps its one header; each run adds its row, and stdout holds nothing else.
@@ -73,8 +76,7 @@ public sealed class ReplayCommandTests : IClassFixture<LiveServerFixture>, IDisp
         var sparse = _temp.DataSet(Path.Combine("a", "crowd"), SparseCrowd.Answers, SparseCrowd.Truth);
         var tiny = _temp.DataSet(Path.Combine("b", "crowd"), TinyCrowd.Answers, TinyCrowd.Truth);
 
-        var run = BenchRun.Of("replay", "--data", sparse, tiny, "--server", _server.Url, "--token-data", _server.DataFolder, "--format", "csv",
-            "--concurrency", "4", "--runs", "2");
+        var run = Replay([sparse, tiny], "--format", "csv", "--concurrency", "4", "--runs", "2");
 
         Assert.True(run.ExitCode == 0, run.Error);
         // Rows run by run: the two data sets of run 1, then of run 2.
@@ -90,7 +92,7 @@ public sealed class ReplayCommandTests : IClassFixture<LiveServerFixture>, IDisp
     {
         var folder = _temp.DataSet("sparse", SparseCrowd.Answers, SparseCrowd.Truth);
 
-        var run = BenchRun.Of("replay", "--data", folder, "--server", _server.Url, "--token-data", _server.DataFolder, "--concurrency", "4", "--runs", "2");
+        var run = Replay([folder], "--concurrency", "4", "--runs", "2");
 
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.StartsWith("dataset  run  accuracy  ds_refit", run.OutLines[0], StringComparison.Ordinal);
@@ -106,8 +108,7 @@ public sealed class ReplayCommandTests : IClassFixture<LiveServerFixture>, IDisp
     {
         var folder = _temp.DataSet("sparse", SparseCrowd.Answers, SparseCrowd.Truth);
 
-        var run = BenchRun.Of("replay", "--data", folder, "--server", _server.Url, "--token-data", _server.DataFolder,
-            "--target-confidence", "0.999999", "--max-votes", "2");
+        var run = Replay([folder], "--target-confidence", "0.999999", "--max-votes", "2");
 
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.Contains("maxCrowdVotes=2", run.Error, StringComparison.Ordinal);
@@ -134,8 +135,7 @@ public sealed class ReplayCommandTests : IClassFixture<LiveServerFixture>, IDisp
     {
         var folder = _temp.DataSet("sparse", SparseCrowd.Answers, SparseCrowd.Truth);
 
-        var run = BenchRun.Of("replay", "--data", folder, "--server", _server.Url, "--token-data", _server.DataFolder, "--format", "csv",
-            "--target-confidence", "0.6", "--recheck-target", "0.999999", "--concurrency", "4");
+        var run = Replay([folder], "--format", "csv", "--target-confidence", "0.6", "--recheck-target", "0.999999", "--concurrency", "4");
 
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.Contains("recheck=0.999999", run.Error, StringComparison.Ordinal);
@@ -152,8 +152,7 @@ public sealed class ReplayCommandTests : IClassFixture<LiveServerFixture>, IDisp
     {
         var folder = _temp.DataSet("sparse", SparseCrowd.Answers, SparseCrowd.Truth);
 
-        var run = BenchRun.Of("replay", "--data", folder, "--server", _server.Url, "--token-data", _server.DataFolder, "--format", "csv",
-            "--recheck-target", "off", "--concurrency", "4");
+        var run = Replay([folder], "--format", "csv", "--recheck-target", "off", "--concurrency", "4");
 
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.Contains("recheck=off", run.Error, StringComparison.Ordinal);

@@ -49,7 +49,8 @@ internal sealed class ReplayReport
         }
         var headings = _showRun ? [Headings[0], "run", .. Headings[1..]] : Headings;
         var lines = _rows.Select(r => (string[])[
-            r.Dataset, .. _showRun ? [Figures.Count(r.Run)] : Array.Empty<string>(), Figures.Accuracy(r.Accuracy), Figures.Accuracy(r.RefitAccuracy), Figures.Count(r.VotesUsed), Figures.Count(r.VotesRecorded),
+            r.Dataset, .. _showRun ? [Figures.Count(r.Run)] : Array.Empty<string>(),
+            Figures.Accuracy(r.Accuracy), Figures.Accuracy(r.RefitAccuracy), Figures.Count(r.VotesUsed), Figures.Count(r.VotesRecorded),
             (r.Saved * 100).ToString("F1", CultureInfo.InvariantCulture) + "%", Figures.Count(r.Items), Figures.Count(r.Decided),
             Figures.Count(r.NeedsReview), Figures.Count(r.Collecting), r.Seconds.ToString("F1", CultureInfo.InvariantCulture),
         ]).ToList();

@@ -40,7 +40,7 @@ internal static class ReplaySummary
         var both = runs.Count(r => WithinMargin(r) && SavedEnough(r));
         return string.Create(CultureInfo.InvariantCulture,
             $"{dataset}: {runs.Count} runs: accuracy mean {Figures.Accuracy(mean)}, sd {Figures.Accuracy(sd)}, {Figures.Accuracy(accuracies.Min())}–{Figures.Accuracy(accuracies.Max())}; " +
-            $"batch DS on all {runs[0].VotesRecorded} recorded votes {Figures.Accuracy(reference)}, within 1 point (at least {Figures.Accuracy(reference - AccuracyMargin)}) in {within} of {runs.Count}; " +
-            $"votes saved {runs.Min(r => r.Saved) * 100:F1}–{runs.Max(r => r.Saved) * 100:F1} %, at least 30 % in {saved} of {runs.Count}; both in {both} of {runs.Count}.");
+            $"batch DS on all {runs[0].VotesRecorded} recorded votes {Figures.Accuracy(reference)}, within {AccuracyMargin * 100:0.#} point (at least {Figures.Accuracy(reference - AccuracyMargin)}) in {within} of {runs.Count}; " +
+            $"votes saved {runs.Min(r => r.Saved) * 100:F1}–{runs.Max(r => r.Saved) * 100:F1} %, at least {MinimumSaved * 100:0.#} % in {saved} of {runs.Count}; both in {both} of {runs.Count}.");
     }
 }

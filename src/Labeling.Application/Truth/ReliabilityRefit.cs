@@ -488,9 +488,9 @@ public sealed partial class ReliabilityRefit
 
         void AddRefresh(Item item)
         {
-            if (fit is not null && fit.Data.IndexOfItem(item.Id) >= 0 && window.TryGetValue(item.Id, out var itemEvidence))
+            if (fit is not null && ReadByFit(item, fit, window) is { } undecided)
             {
-                pool.Undecided.Add((item, itemEvidence));
+                pool.Undecided.Add(undecided);
             }
         }
 
@@ -628,22 +628,22 @@ public sealed partial class ReliabilityRefit
         IReadOnlyList<string> labels,
         InferenceResult fit,
         Dictionary<string, ItemEvidenceState> window,
-        List<(Item Item, ItemEvidenceState Evidence)> collecting,
+        List<UndecidedItem> collecting,
         DateTimeOffset now,
         CancellationToken cancellationToken)
     {
         // Read first, write after.
-        var undecided = new List<(Item Item, ItemEvidenceState Evidence)>();
+        var undecided = new List<UndecidedItem>();
         await foreach (var item in _items.ReadInStateAsync(projectId, ItemState.NeedsReview, cancellationToken).ConfigureAwait(false))
         {
-            if (fit.Data.IndexOfItem(item.Id) >= 0 && window.TryGetValue(item.Id, out var evidence))
+            if (ReadByFit(item, fit, window) is { } read)
             {
-                undecided.Add((item, evidence));
+                undecided.Add(read);
             }
         }
 
         undecided.AddRange(collecting);
-        var batch = undecided.Select(u => fit.Posterior(fit.Data.IndexOfItem(u.Item.Id)).ToArray()).ToArray();
+        var batch = undecided.Select(u => fit.Posterior(u.Index).ToArray()).ToArray();
         var shift = ClassPriorShift.Fit(batch, fit.ClassPriors, _options.UndecidedPriorStrength);
         var reading = undecided.Count == 1
             ? $"{method}, read with the class mix of the one undecided item"
@@ -651,7 +651,7 @@ public sealed partial class ReliabilityRefit
         var commits = new List<ItemCommit>();
         for (var i = 0; i < undecided.Count; i++)
         {
-            var (item, evidence) = undecided[i];
+            var (item, _, evidence) = undecided[i];
             if (LabelRevision.RefreshesPosterior(item, shift.Posteriors[i]))
             {
                 commits.Add(LabelRevision.RefreshCommit(item, evidence, labels, shift.Posteriors[i], batch[i], reading, now));
@@ -676,7 +676,7 @@ public sealed partial class ReliabilityRefit
             }
         }
 
-        var mix = shift.Iterations == 0 ? null : labels.Select((label, t) => (label, t)).ToDictionary(x => x.label, x => shift.Prior[x.t], StringComparer.Ordinal);
+        var mix = undecided.Count == 0 ? null : labels.Select((label, t) => (label, t)).ToDictionary(x => x.label, x => shift.Prior[x.t], StringComparer.Ordinal);
         return (reviewed, pool, conflicts, mix);
     }
 
@@ -743,8 +743,14 @@ public sealed partial class ReliabilityRefit
 
     private readonly record struct Disagreement(Item Item, int Index, ItemDisagreement Found);
 
+    // An undecided item the batch fit read: its index in the fit and its evidence in the window.
+    private static UndecidedItem? ReadByFit(Item item, InferenceResult fit, Dictionary<string, ItemEvidenceState> window) =>
+        fit.Data.IndexOfItem(item.Id) is >= 0 and var index && window.TryGetValue(item.Id, out var evidence) ? new UndecidedItem(item, index, evidence) : null;
+
+    private readonly record struct UndecidedItem(Item Item, int Index, ItemEvidenceState Evidence);
+
     // Undecided: the items still collecting (never re-opened, not sent to review by this re-fit) the fit read.
-    private sealed record Pool(List<Item> Due, List<(Item Item, ItemEvidenceState Evidence)> Undecided, List<Item> Exhausted)
+    private sealed record Pool(List<Item> Due, List<UndecidedItem> Undecided, List<Item> Exhausted)
     {
         // How many workers could be offered a task when the exhausted items were found (0 when none was looked for).
         public int Workers { get; set; }

@@ -35,8 +35,10 @@ namespace Labeling.Functions.Tests.EndToEnd;
 /// server, which is where the time goes (counted with a request handler: about 43 on the 146-item run before the
 /// task lease skipped its open-lease look-up; 38, then 27, over the crowd's first 73 votes before and after a used
 /// lease's re-read, the vote-existence read and the 8 shard reads went; CosmosVoteRequestsTests bounds the lease and
-/// vote part). 10.6 minutes run alone on two cores. <c>LABELING_E2E_COMMENTS_PER_FILE=N</c> runs the head N comments
-/// of each file for a quicker check (30: 146 items, about a minute).
+/// vote part). 10.6 minutes run alone on two cores while the Cosmos DB server closed every connection after its
+/// response, so each request paid a TLS handshake; 4.7 minutes since it keeps them open (tests/emulators/cosmosdb-server.js).
+/// <c>LABELING_E2E_COMMENTS_PER_FILE=N</c> runs the head N comments of each file for a quicker check (60: 286 items,
+/// 46 seconds).
 /// Before rules were kept out of the class distribution and the worker communities
 /// (<c>OnlineDawidSkeneOptions.SelectivePrefixes</c>) the whole corpus scored 84.9–90.9 % here.
 /// </remarks>

@@ -8,6 +8,10 @@ namespace Labeling.TestSupport.Emulators;
 /// The <c>@vercel/cosmosdb-server</c> Cosmos DB NoSQL API server on an ephemeral HTTPS port with
 /// a self-signed certificate. Clients must use gateway mode and trust this endpoint only.
 /// </summary>
+/// <remarks>
+/// Started through <c>tests/emulators/cosmosdb-server.js</c>, which keeps connections open between requests; the
+/// package's own CLI closes each one, so every request paid a TLS handshake.
+/// </remarks>
 public sealed partial class CosmosEmulatorFixture : IAsyncLifetime
 {
     /// <summary>The emulator's well-known account key.</summary>
@@ -27,7 +31,7 @@ public sealed partial class CosmosEmulatorFixture : IAsyncLifetime
         var folder = await EmulatorPackages.EnsureInstalledAsync();
         _process = await EmulatorProcess.StartAsync(
             folder,
-            "node_modules/@vercel/cosmosdb-server/lib/cli.js",
+            "cosmosdb-server.js",
             "--host 127.0.0.1 -p 0",
             [Ready()],
             TimeSpan.FromSeconds(60));

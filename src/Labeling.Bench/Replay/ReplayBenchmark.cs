@@ -40,15 +40,15 @@ internal sealed class ReplayBenchmark(ReplaySettings settings, BenchConsole cons
         var csv = settings.Format == "csv";
         var report = new ReplayReport(console.Out, csv, showRun: settings.Runs > 1);
         var datasets = settings.DataDirectories.Select(DatasetLoader.Load).ToList();
-        // Batch DS on every recorded vote does not change from run to run: fitted once per data set.
-        var references = datasets.Select(ReferenceLabels).ToList();
-        var rows = new List<ReplayRow>();
+        var references = datasets.Select(Reference.Of).ToList();
+        // Each data set's runs, by position, not by name: two folders of one name are two data sets.
+        var byDataset = datasets.Select(_ => new List<ReplayRow>()).ToList();
         for (var run = 1; run <= settings.Runs; run++)
         {
             for (var d = 0; d < datasets.Count; d++)
             {
                 var row = await ReplayAsync(api, tokens, datasets[d], references[d], run, routing, ct).ConfigureAwait(false);
-                rows.Add(row);
+                byDataset[d].Add(row);
                 report.Add(row);
             }
         }
@@ -58,8 +58,6 @@ internal sealed class ReplayBenchmark(ReplaySettings settings, BenchConsole cons
             // The CSV on stdout keeps its one header and its rows; the summary goes beside the progress notes.
             var output = csv ? console.Error : console.Out;
             if (!csv) output.WriteLine();
-            // By position, not by name: two folders of one name are two data sets.
-            var byDataset = Enumerable.Range(0, datasets.Count).Select(d => (IReadOnlyList<ReplayRow>)rows.Where((_, i) => i % datasets.Count == d).ToList());
             foreach (var line in ReplaySummary.Lines(byDataset)) output.WriteLine((csv ? "summary: " : "") + line);
             output.Flush();
         }
@@ -67,7 +65,7 @@ internal sealed class ReplayBenchmark(ReplaySettings settings, BenchConsole cons
     }
 
     private async Task<ReplayRow> ReplayAsync(
-        LabelingApiClient api, TokenMint tokens, Dataset dataset, Dictionary<string, string> reference, int run, RoutingSettings? routing, CancellationToken ct)
+        LabelingApiClient api, TokenMint tokens, Dataset dataset, Reference reference, int run, RoutingSettings? routing, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         var crowd = RecordedCrowd.Of(dataset);
@@ -119,7 +117,7 @@ internal sealed class ReplayBenchmark(ReplaySettings settings, BenchConsole cons
         }
         var export = await api.ExportAsync(reviewer, project.Id, ct).ConfigureAwait(false);
         var used = (await api.ProgressAsync(reviewer, project.Id, ct).ConfigureAwait(false)).CrowdVotes;
-        var score = ReplayScore.Of(project, export, items, reference);
+        var score = ReplayScore.Of(project, export, items, reference.Labels);
         // Re-opened items the crowd left undecided, scored with the label consumers still hold instead of their posterior.
         var exported = export.Select(r => r.ItemId).ToHashSet(StringComparer.Ordinal);
         var heldRows = items.Where(v => v.ReopenedFromRevision is not null && !exported.Contains(v.Id))
@@ -136,22 +134,24 @@ internal sealed class ReplayBenchmark(ReplaySettings settings, BenchConsole cons
             progress.Note($"note: {dataset.Name}: {score.ScoredUndecided} truth item(s) are undecided ({score.NeedsReview} items in review, {score.Collecting} still collecting); they count with their current most likely label.");
         if (score.Unlabeled > 0)
             progress.Note($"note: {dataset.Name}: {score.Unlabeled} truth item(s) have no label and no posterior; they count as wrong.");
-        var referenceAccuracy = dataset.Truth.Count == 0 ? double.NaN
-            : (double)dataset.Truth.Count(t => string.Equals(reference.GetValueOrDefault(t.Item), t.Label, StringComparison.Ordinal)) / dataset.Truth.Count;
         return new ReplayRow(dataset.Name, score.Accuracy, used, crowd.VotesRecorded, crowd.Items.Count, score.Decided, score.NeedsReview, score.Collecting,
-            clock.Elapsed.TotalSeconds, refit, referenceAccuracy, run);
+            clock.Elapsed.TotalSeconds, refit, reference.Accuracy, run);
     }
 
-    // Batch DS on every recorded vote, the target's reference: its label per item.
-    private static Dictionary<string, string> ReferenceLabels(Dataset dataset)
+    // Batch DS on every recorded vote, the target's reference: its label per item and its accuracy against truth.csv.
+    // It does not change from run to run, so it is fitted once per data set.
+    private sealed record Reference(Dictionary<string, string> Labels, double Accuracy)
     {
-        var fit = BenchMethods.Create("ds").Run(dataset.Answers, dataset.AnswerLabels, timingRuns: 1).Result;
-        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (var item = 0; item < fit.Data.ItemCount; item++)
+        public static Reference Of(Dataset dataset)
         {
-            if (fit.Data.AnswersOnItem(item) > 0 && fit.PredictedLabel(item) is { } label) labels[fit.Data.Items[item]] = label;
+            var fit = BenchMethods.Create("ds").Run(dataset.Answers, dataset.AnswerLabels, timingRuns: 1).Result;
+            var labels = new Dictionary<string, string>(StringComparer.Ordinal);
+            for (var item = 0; item < fit.Data.ItemCount; item++)
+            {
+                if (fit.Data.AnswersOnItem(item) > 0 && fit.PredictedLabel(item) is { } label) labels[fit.Data.Items[item]] = label;
+            }
+            return new Reference(labels, AccuracyScorer.Accuracy(fit, dataset.Truth));
         }
-        return labels;
     }
 
     // Batch DS on exactly the crowd votes the server recorded: what the project would score if its

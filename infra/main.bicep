@@ -37,8 +37,8 @@ param principalType string = 'User'
 @maxLength(36)
 param apiClientId string
 
-@description('Deploy Azure OpenAI and a model deployment for the LLM labelers. When false, LLM labelers are off unless another endpoint is configured.')
-param deployOpenAi bool = true
+@description('Deploy Azure OpenAI and a model deployment for the LLM labelers (DEPLOY_OPENAI). Off by default: no labeler calls a model yet (the chat-model port is there, the LLM labelers are a later step), so a default deployment neither pays for an unused account nor fails on a model version Azure no longer offers. When true, set openAiModelName and openAiModelVersion to a model the region offers now.')
+param deployOpenAi bool = false
 
 @description('Region for Azure OpenAI; defaults to location. Model availability and quota differ by region.')
 param openAiLocation string = ''
@@ -328,7 +328,8 @@ module functions 'app/functions.bicep' = {
 }
 
 // Resource logs of every data-plane resource go to the workspace (tables in infra/README.md).
-// Settings are scoped to existing resources, so this runs after all of them, the app included.
+// Settings are scoped to existing resources; the outputs it takes make it run after each of them.
+// (The app's own telemetry goes to Application Insights, so the function app is not among them.)
 module diagnostics 'app/diagnostics.bicep' = {
   name: 'diagnostics'
   scope: rg

@@ -153,12 +153,15 @@ var baseAppSettings = {
   AzureWebJobsStorage__accountName: storageAccountName
   AzureWebJobsStorage__credential: 'managedidentity'
   AzureWebJobsStorage__clientId: identityClientId
-  // The `Storage` connection used by the blob and queue triggers. With only a user-assigned
-  // identity the host must be told which one to use, hence credential and clientId.
-  Storage__blobServiceUri: storageBlobEndpoint
-  Storage__queueServiceUri: storageQueueEndpoint
-  Storage__credential: 'managedidentity'
-  Storage__clientId: identityClientId
+  // The `LabelingStorage` connection: the blob and queue triggers' (Connection = StorageOptions.SectionName)
+  // and the app's own Storage clients'. Not named `Storage`: the host reads a connection X as
+  // AzureWebJobsX first, so `Storage` would be AzureWebJobsStorage and these settings unread by the
+  // triggers. With only a user-assigned identity the host must be told which one to use, hence
+  // credential and clientId.
+  LabelingStorage__blobServiceUri: storageBlobEndpoint
+  LabelingStorage__queueServiceUri: storageQueueEndpoint
+  LabelingStorage__credential: 'managedidentity'
+  LabelingStorage__clientId: identityClientId
   // The application's SDK clients (Cosmos, Service Bus, OpenAI, Storage) authenticate with a
   // ManagedIdentityCredential for this user-assigned identity (AzureCredentials.Create).
   AZURE_CLIENT_ID: identityClientId

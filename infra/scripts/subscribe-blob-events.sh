@@ -33,21 +33,30 @@ if [[ -n "${AZURE_SUBSCRIPTION_ID:-}" ]]; then
   az account set --subscription "${AZURE_SUBSCRIPTION_ID}"
 fi
 
-# The key may take a few seconds to appear after the first deployment starts the host.
+# The key may take a few seconds to appear after the first deployment starts the host. The CLI's
+# own error is kept, and shown if no attempt succeeds: a sign-in or permission failure (403) is not
+# a missing key.
 key=""
+errors="$(mktemp)"
 for attempt in 1 2 3 4 5 6; do
   key="$(az functionapp keys list -g "${AZURE_RESOURCE_GROUP}" -n "${AZURE_FUNCTION_APP_NAME}" \
-    --query systemKeys.blobs_extension -o tsv 2>/dev/null || true)"
+    --query systemKeys.blobs_extension -o tsv 2>"${errors}" || true)"
   [[ -n "${key}" ]] && break
   echo "Waiting for the blobs_extension system key (attempt ${attempt})..."
   sleep 10
 done
 if [[ -z "${key}" ]]; then
   echo "No blobs_extension system key on ${AZURE_FUNCTION_APP_NAME}." >&2
-  echo "The blob trigger must use the Event Grid source on Flex Consumption:" >&2
-  echo "  [BlobTrigger(\"${container}/{name}\", Source = BlobTriggerSource.EventGrid, Connection = \"Storage\")]" >&2
+  if [[ -s "${errors}" ]]; then
+    echo "The Azure CLI said:" >&2
+    cat "${errors}" >&2
+  fi
+  echo "If it listed the keys without blobs_extension: the blob trigger must use the Event Grid source on Flex Consumption:" >&2
+  echo "  [BlobTrigger(\"${container}/{projectId}/{name}\", Source = BlobTriggerSource.EventGrid, Connection = \"LabelingStorage\")]" >&2
+  rm -f "${errors}"
   exit 1
 fi
+rm -f "${errors}"
 
 host="$(az functionapp show -g "${AZURE_RESOURCE_GROUP}" -n "${AZURE_FUNCTION_APP_NAME}" \
   --query defaultHostName -o tsv)"

@@ -36,7 +36,7 @@ public static class AzureAdaptersServiceCollectionExtensions
             .Validate(o => o.Endpoint is not null || !string.IsNullOrWhiteSpace(o.ConnectionString), "Set Cosmos:Endpoint (Cosmos__Endpoint) to the account endpoint.")
             .ValidateOnStart();
         services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.SectionName)).ValidateDataAnnotations()
-            .Validate(o => o.IsConfigured(), "Set Storage:BlobServiceUri and Storage:QueueServiceUri (Storage__blobServiceUri, Storage__queueServiceUri), or Storage:ConnectionString for Azurite.")
+            .Validate(o => o.IsConfigured(), "Set LabelingStorage:BlobServiceUri and LabelingStorage:QueueServiceUri (LabelingStorage__blobServiceUri, LabelingStorage__queueServiceUri), or LabelingStorage:ConnectionString for Azurite.")
             .ValidateOnStart();
         services.AddOptions<ServiceBusOptions>().Bind(configuration.GetSection(ServiceBusOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<OpenAIOptions>().Bind(configuration.GetSection(OpenAIOptions.SectionName));

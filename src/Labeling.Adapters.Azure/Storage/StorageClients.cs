@@ -23,8 +23,8 @@ public sealed class StorageClients
         }
         else
         {
-            Blobs = new BlobServiceClient(options.BlobServiceUri ?? throw Missing("Storage:BlobServiceUri"), credential);
-            Queues = new QueueServiceClient(options.QueueServiceUri ?? throw Missing("Storage:QueueServiceUri"), credential, queueOptions);
+            Blobs = new BlobServiceClient(options.BlobServiceUri ?? throw Missing("BlobServiceUri"), credential);
+            Queues = new QueueServiceClient(options.QueueServiceUri ?? throw Missing("QueueServiceUri"), credential, queueOptions);
         }
     }
 
@@ -35,5 +35,5 @@ public sealed class StorageClients
     public QueueServiceClient Queues { get; }
 
     private static InvalidOperationException Missing(string setting) =>
-        new($"{setting} is not set. Set it to the account's endpoint (the app setting Storage__{setting[8..]}), or Storage:ConnectionString for Azurite.");
+        new($"{StorageOptions.SectionName}:{setting} is not set. Set it to the account's endpoint (the app setting {StorageOptions.SectionName}__{setting}), or {StorageOptions.SectionName}:ConnectionString for Azurite.");
 }

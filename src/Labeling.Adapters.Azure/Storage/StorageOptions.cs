@@ -4,13 +4,19 @@ namespace Labeling.Adapters.Azure.Storage;
 
 /// <summary>
 /// The storage account the application reads documents from and queues work in. Bound from the
-/// <c>Storage</c> section — the same section the Functions triggers use as their <c>Storage</c>
-/// connection (<c>Storage__blobServiceUri</c>, <c>Storage__queueServiceUri</c>).
+/// <c>LabelingStorage</c> section — the same section the Functions triggers use as their connection
+/// (<c>LabelingStorage__blobServiceUri</c>, <c>LabelingStorage__queueServiceUri</c>).
 /// </summary>
+/// <remarks>
+/// Not <c>Storage</c>: the Functions host resolves a trigger's connection name <c>X</c> as
+/// <c>AzureWebJobsX</c> first and as <c>X</c> only when that is absent, so a connection named <c>Storage</c> is
+/// the host's own <c>AzureWebJobsStorage</c>, and settings under <c>Storage__</c> would be read by this
+/// application's clients but never by its triggers. <c>AzureWebJobsLabelingStorage</c> is never set.
+/// </remarks>
 public sealed class StorageOptions
 {
     /// <summary>The configuration section these options bind from.</summary>
-    public const string SectionName = "Storage";
+    public const string SectionName = "LabelingStorage";
 
     /// <summary>The Blob endpoint, e.g. <c>https://acct.blob.core.windows.net/</c>; used with the managed identity.</summary>
     public Uri? BlobServiceUri { get; set; }

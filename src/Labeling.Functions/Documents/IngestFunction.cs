@@ -27,7 +27,7 @@ public sealed class IngestFunction
     /// <returns>A task.</returns>
     [Function("Ingest")]
     public async Task RunAsync(
-        [BlobTrigger("documents/{projectId}/{name}", Source = BlobTriggerSource.EventGrid, Connection = "Storage")] BlobClient blob,
+        [BlobTrigger("documents/{projectId}/{name}", Source = BlobTriggerSource.EventGrid, Connection = StorageOptions.SectionName)] BlobClient blob,
         string projectId,
         string name,
         CancellationToken cancellationToken)

@@ -30,7 +30,7 @@ public sealed partial class IngestPoisonedFunction
     /// <returns>A task.</returns>
     [Function("IngestPoisoned")]
     public async Task RunAsync(
-        [QueueTrigger(PoisonedBlob.Queue, Connection = "Storage")] QueueMessage message,
+        [QueueTrigger(PoisonedBlob.Queue, Connection = StorageOptions.SectionName)] QueueMessage message,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Azure.Storage.Queues.Models;
+using Labeling.Adapters.Azure.Storage;
 using Labeling.Application;
 using Labeling.Application.WeakLabeling;
 using Labeling.Application.Work;
@@ -40,7 +41,7 @@ public sealed partial class WeakLabelFunction
     /// <returns>A task.</returns>
     [Function("WeakLabel")]
     public async Task RunAsync(
-        [QueueTrigger(WorkQueues.WeakLabel, Connection = "Storage")] QueueMessage message,
+        [QueueTrigger(WorkQueues.WeakLabel, Connection = StorageOptions.SectionName)] QueueMessage message,
         [DurableClient] DurableTaskClient client,
         CancellationToken cancellationToken)
     {

@@ -68,7 +68,7 @@ public sealed class FunctionsTestHost : IAsyncDisposable
         ["Cosmos:Emulator"] = "true",
         ["Cosmos:CreateIfMissing"] = "true",
         ["Cosmos:Database"] = database,
-        ["Storage:ConnectionString"] = azurite.ConnectionString,
+        ["LabelingStorage:ConnectionString"] = azurite.ConnectionString,
         ["ServiceBus:FullyQualifiedNamespace"] = "",
         ["Logging:LogLevel:Default"] = "Warning",
     };

@@ -11,7 +11,7 @@ public sealed class FunctionsMetadataTests
         var binding = FunctionsMetadata.Binding(Functions["Ingest"], "blobTrigger");
         Assert.Equal("documents/{projectId}/{name}", FunctionsMetadata.String(binding, "path"));
         Assert.Equal("EventGrid", FunctionsMetadata.String(binding, "source"));
-        Assert.Equal("Storage", FunctionsMetadata.String(binding, "connection"));
+        Assert.Equal("LabelingStorage", FunctionsMetadata.String(binding, "connection"));
     }
 
     [Fact]
@@ -20,7 +20,7 @@ public sealed class FunctionsMetadataTests
         var function = Functions["WeakLabel"];
         var binding = FunctionsMetadata.Binding(function, "queueTrigger");
         Assert.Equal("label-requests", FunctionsMetadata.String(binding, "queueName"));
-        Assert.Equal("Storage", FunctionsMetadata.String(binding, "connection"));
+        Assert.Equal("LabelingStorage", FunctionsMetadata.String(binding, "connection"));
         FunctionsMetadata.Binding(function, "durableClient");
     }
 
@@ -28,7 +28,7 @@ public sealed class FunctionsMetadataTests
     public void Metadata_IngestPoisoned_ReadsTheBlobTriggerPoisonQueueOfTheStorageConnection()
     {
         // The host writes a poisoned blob's name to this queue in the storage account of the blob trigger's connection
-        // (Storage), so the trigger reads that account; storage.bicep creates the queue.
+        // (LabelingStorage), so the trigger reads that account; storage.bicep creates the queue.
         var binding = FunctionsMetadata.Binding(Functions["IngestPoisoned"], "queueTrigger");
         Assert.Equal("webjobs-blobtrigger-poison", FunctionsMetadata.String(binding, "queueName"));
         Assert.Equal(FunctionsMetadata.String(FunctionsMetadata.Binding(Functions["Ingest"], "blobTrigger"), "connection"), FunctionsMetadata.String(binding, "connection"));

@@ -17,7 +17,8 @@ namespace Labeling.Server;
 /// </summary>
 internal static partial class UnknownSettings
 {
-    private static readonly (string Section, Type[] Options)[] Sections =
+    /// <summary>The server's own sections and the options classes each binds (AppSettingsDefaultsTests reads them too).</summary>
+    internal static readonly (string Section, Type[] Options)[] Sections =
     [
         (LabelingOptions.SectionName, [typeof(LabelingOptions)]),
         (IngestionOptions.SectionName, [typeof(IngestionOptions)]),

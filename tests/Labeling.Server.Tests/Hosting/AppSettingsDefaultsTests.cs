@@ -1,13 +1,5 @@
 using System.Globalization;
 using System.Reflection;
-using Labeling.Adapters.Local;
-using Labeling.Adapters.Local.Auth;
-using Labeling.Adapters.Local.Events;
-using Labeling.Adapters.Local.Work;
-using Labeling.Application;
-using Labeling.Application.Events;
-using Labeling.Application.Ingestion;
-using Labeling.Application.Truth;
 using Labeling.Server.Tests.Support;
 using Microsoft.Extensions.Configuration;
 
@@ -21,17 +13,19 @@ namespace Labeling.Server.Tests.Hosting;
 /// </summary>
 public sealed class AppSettingsDefaultsTests
 {
-    public static TheoryData<string, Type> Sections() => new()
+    public static TheoryData<string, Type> Sections()
     {
-        { LabelingOptions.SectionName, typeof(LabelingOptions) },
-        { IngestionOptions.SectionName, typeof(IngestionOptions) },
-        { EventDeliveryOptions.SectionName, typeof(EventDeliveryOptions) },
-        { LocalEventSinkOptions.SectionName, typeof(LocalEventSinkOptions) },
-        { LocalStorageOptions.SectionName, typeof(LocalStorageOptions) },
-        { WorkQueueOptions.SectionName, typeof(WorkQueueOptions) },
-        { LocalAuthOptions.SectionName, typeof(LocalAuthOptions) },
-        { ReliabilityRefitOptions.SectionName, typeof(ReliabilityRefitOptions) },
-    };
+        var data = new TheoryData<string, Type>();
+        foreach (var (section, options) in UnknownSettings.Sections)
+        {
+            foreach (var type in options)
+            {
+                data.Add(section, type);
+            }
+        }
+
+        return data;
+    }
 
     [Theory]
     [MemberData(nameof(Sections))]

@@ -10,6 +10,8 @@ namespace Labeling.Server;
 /// </summary>
 internal static class TokenCommand
 {
+    private const double MaxHours = 365 * 24;
+
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
         var roles = new List<string>();
@@ -36,7 +38,14 @@ internal static class TokenCommand
                     subject = value;
                     i++;
                     break;
-                case "--hours" when double.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var hours) && hours > 0:
+                case "--hours" when value is not null:
+                    // The same range as LocalAuth:TokenLifetime: one minute to a year (8,760 hours).
+                    if (!double.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var hours) || !(hours >= 1.0 / 60 && hours <= MaxHours))
+                    {
+                        error.WriteLine($"--hours must be a number from 0.0167 (one minute) to {MaxHours} (a year); got '{value}'.");
+                        return 2;
+                    }
+
                     lifetime = TimeSpan.FromHours(hours);
                     i++;
                     break;

@@ -3,6 +3,7 @@ using Labeling.Adapters.Local.Hosting;
 using Labeling.Adapters.Local.Work;
 using Labeling.Application;
 using Labeling.Application.Documents;
+using Labeling.Application.Ingestion;
 using Labeling.Application.Ports;
 using Labeling.Application.Work;
 using Microsoft.Extensions.Hosting;
@@ -32,6 +33,7 @@ public sealed partial class InboxWatcher : BackgroundService
     private readonly LocalStorageOptions _options;
     private readonly ILogger<InboxWatcher> _logger;
     private readonly SemaphoreSlim _wake = new(0, 1);
+    private const int MaxReportedStrays = 10_000;
     private readonly HashSet<string> _reportedStrays = new(StringComparer.Ordinal);
 
     /// <summary>Creates the watcher.</summary>
@@ -88,9 +90,10 @@ public sealed partial class InboxWatcher : BackgroundService
 
         foreach (var stray in Directory.EnumerateFiles(_source.InboxDirectory))
         {
-            if (_reportedStrays.Add(stray))
+            if (Remember(stray))
             {
-                LogStrayFile(_logger, Path.GetFileName(stray), _source.InboxDirectory);
+                // Cleaned like every document name: a file name may hold line breaks that would forge log lines.
+                LogStrayFile(_logger, DocumentFileName.Clean(Path.GetFileName(stray)), _source.InboxDirectory);
             }
         }
     }
@@ -98,10 +101,22 @@ public sealed partial class InboxWatcher : BackgroundService
     // A link or a pipe is never read (FolderDocumentSource says why); whoever made it hears so once, not at every scan.
     private void ReportSkipped(string path, string kind)
     {
-        if (_reportedStrays.Add(path))
+        if (Remember(path))
         {
-            LogSkipped(_logger, path, kind);
+            LogSkipped(_logger, DocumentFileName.Clean(path), kind);
         }
+    }
+
+    // Each stray is reported once; the set is bounded (whoever can write the inbox could make it grow without end), and
+    // once full it starts over, so a stray still there is reported once more.
+    private bool Remember(string path)
+    {
+        if (_reportedStrays.Count >= MaxReportedStrays)
+        {
+            _reportedStrays.Clear();
+        }
+
+        return _reportedStrays.Add(path);
     }
 
     // The file is set aside as the ingest step quarantines one it cannot parse, without parsing it: the record

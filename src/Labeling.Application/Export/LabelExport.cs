@@ -88,13 +88,36 @@ public sealed class LabelExport
 
     // A value from uploads or the schema: one a spreadsheet would run as a formula (=, +, -, @, tab or CR first, or
     // their full-width forms, also behind a byte-order mark or zero-width space; and not a plain finite number such as
-    // "-1") gets a leading apostrophe, as OWASP advises against CSV injection. JSONL keeps every value exactly.
+    // "-1") gets a leading apostrophe, as OWASP advises against CSV injection. So does every part of it that follows a
+    // semicolon: a spreadsheet whose locale separates fields with ';' (German, French, ...) splits the line there, quotes
+    // or not, and would run "nice video;=1+1" as a formula in the second part. JSONL keeps every value exactly.
     private static string Cell(string value)
     {
+        var formula = StartsFormula(value) && !(double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && double.IsFinite(number));
+        var cell = formula ? "'" + value : value;
+        if (cell.Contains(';', StringComparison.Ordinal))
+        {
+            var parts = cell.Split(';');
+            for (var i = 1; i < parts.Length; i++)
+            {
+                // A field's leading quotes and spaces are the spreadsheet's, not the formula's.
+                var start = parts[i].AsSpan().IndexOfAnyExcept("\" ");
+                if (start >= 0 && StartsFormula(parts[i][start..]))
+                {
+                    parts[i] = parts[i].Insert(start, "'");
+                }
+            }
+
+            cell = string.Join(';', parts);
+        }
+
+        return Quote(cell);
+    }
+
+    private static bool StartsFormula(string value)
+    {
         var first = value.AsSpan().TrimStart("\uFEFF\u200B");
-        var formula = first.Length > 0 && first[0] is '=' or '+' or '-' or '@' or '\t' or '\r' or '\uFF1D' or '\uFF0B' or '\uFF0D' or '\uFF20'
-            && !(double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && double.IsFinite(number));
-        return Quote(formula ? "'" + value : value);
+        return first.Length > 0 && first[0] is '=' or '+' or '-' or '@' or '\t' or '\r' or '\uFF1D' or '\uFF0B' or '\uFF0D' or '\uFF20';
     }
 
     private static string Quote(string value) =>

@@ -118,9 +118,15 @@ internal static class DocumentEndpoints
             // Too many form fields or parts, or a header or field too long: the shape of the form, not its size.
             throw new InvalidRequestException("file", $"The form is not an upload this route takes ({ex.Message}). Send one file in a multipart field named 'file'.");
         }
-        catch (Exception ex) when (ex is InvalidDataException or IOException && !ct.IsCancellationRequested)
+        catch (InvalidDataException ex) when (!ct.IsCancellationRequested)
         {
+            // The multipart parser's own words on the body's format ("Missing content-type boundary.", ...).
             throw new InvalidRequestException("file", $"The multipart body could not be read ({ex.Message}). Send multipart/form-data with a 'file' field.");
+        }
+        catch (IOException) when (!ct.IsCancellationRequested)
+        {
+            // Not echoed: the message of a failed read or of the file a large form is buffered to can name server paths.
+            throw new InvalidRequestException("file", "The multipart body could not be read: it ended or broke off while it was read. Send multipart/form-data with a 'file' field.");
         }
     }
 

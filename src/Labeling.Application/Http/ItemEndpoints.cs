@@ -28,9 +28,9 @@ internal static class ItemEndpoints
             .RequireAuthorization(LabelingRoles.ReviewerPolicy)
             .WithName("GetItem").WithSummary("One item with its posterior, votes and how it was decided (Reviewer).");
 
-        api.MapPost("/projects/{projectId}/items/{itemId}/resolution", async (string projectId, string itemId, ResolutionRequest? body, ReviewResolution review, ItemQueries items, CancellationToken ct) =>
+        api.MapPost("/projects/{projectId}/items/{itemId}/resolution", async (string projectId, string itemId, ResolutionRequest? body, ClaimsPrincipal user, ReviewResolution review, ItemQueries items, CancellationToken ct) =>
             {
-                await review.ResolveAsync(projectId, itemId, Body.Required(body, "{\"label\":\"spam\"}"), ct);
+                await review.ResolveAsync(projectId, itemId, Body.Required(body, "{\"label\":\"spam\"}"), CallerIdentity.Subject(user), ct);
                 return Results.Ok(await items.GetAsync(projectId, itemId, ct));
             })
             .RequireAuthorization(LabelingRoles.ReviewerPolicy)

@@ -309,7 +309,7 @@ public sealed class LabelRecheckTests : IDisposable
     // A reviewer labels the re-opened item: decided by the reviewer, and its label.ready revises the published revision.
     private async Task ResolveRevisingThePublishedLabelAsync(Item published, string label)
     {
-        var resolved = await _harness.Get<ReviewResolution>().ResolveAsync("recheck", published.Id, new ResolutionRequest(label), CancellationToken.None);
+        var resolved = await _harness.Get<ReviewResolution>().ResolveAsync("recheck", published.Id, new ResolutionRequest(label), "rita", CancellationToken.None);
 
         Assert.Equal((ItemState.Decided, label, (long?)null), (resolved.State, resolved.Label, resolved.ReopenedFromRevision));
         var again = await _harness.OutboxEventAsync($"{published.Id}-r{resolved.Revision}");

@@ -25,7 +25,7 @@ public sealed class ProjectModelsTests : IDisposable
         // The two use cases a caller reaches with any id (a reviewer's resolution, an admin's re-fit) go through it too.
         await Assert.ThrowsAsync<NotFoundException>(() => _harness.Get<ReliabilityRefit>().RefitAsync("nope", CancellationToken.None));
         await Assert.ThrowsAsync<NotFoundException>(() => _harness.Get<ReviewResolution>().ResolveAsync(
-            "nope-either", "item", new ResolutionRequest("spam"), CancellationToken.None));
+            "nope-either", "item", new ResolutionRequest("spam"), "rita", CancellationToken.None));
         Assert.Equal(0, models.Count);
     }
 

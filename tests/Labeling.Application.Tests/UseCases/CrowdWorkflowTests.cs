@@ -201,12 +201,29 @@ public sealed class CrowdWorkflowTests : IDisposable
         var stuck = await VoteAsync("worker:a", null);
         Assert.Equal(ItemState.NeedsReview, stuck.State);
 
-        var resolved = await _harness.Get<ReviewResolution>().ResolveAsync("spam", stuck.ItemId, new ResolutionRequest("ham"), CancellationToken.None);
+        var resolved = await _harness.Get<ReviewResolution>().ResolveAsync("spam", stuck.ItemId, new ResolutionRequest("ham"), "rita", CancellationToken.None);
 
         Assert.Equal(ItemState.Decided, resolved.State);
         Assert.Equal(DecidedBy.Reviewer, resolved.DecidedBy);
+        Assert.Equal("Resolved by reviewer 'rita'.", resolved.Reason);
         Assert.Equal(1, await _harness.ScalarAsync($"SELECT COUNT(*) FROM outbox WHERE item_id = '{stuck.ItemId}'"));
-        await Assert.ThrowsAsync<ConflictException>(() => _harness.Get<ReviewResolution>().ResolveAsync("spam", stuck.ItemId, new ResolutionRequest("spam"), CancellationToken.None));
+        await Assert.ThrowsAsync<ConflictException>(() => _harness.Get<ReviewResolution>().ResolveAsync("spam", stuck.ItemId, new ResolutionRequest("spam"), "rita", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Review_AReviewerWhoVotedOnTheItem_CannotResolveIt_AnotherReviewerCan()
+    {
+        // One token may carry both roles: its holder's vote would be judged by its holder's own label.
+        await SeedAsync(new RoutingSettings { MinCrowdVotes = 1, MaxCrowdVotes = 1, CrowdTarget = 0.999 });
+        var stuck = await VoteAsync("worker:a", "spam");
+        Assert.Equal(ItemState.NeedsReview, stuck.State);
+        var review = _harness.Get<ReviewResolution>();
+
+        var refused = await Assert.ThrowsAsync<AccessDeniedException>(() => review.ResolveAsync("spam", stuck.ItemId, new ResolutionRequest("spam"), "a", CancellationToken.None));
+
+        Assert.Contains("another reviewer", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(ItemState.NeedsReview, (await _harness.Get<IItemStore>().GetAsync("spam", stuck.ItemId, CancellationToken.None))!.State);
+        Assert.Equal(ItemState.Decided, (await review.ResolveAsync("spam", stuck.ItemId, new ResolutionRequest("spam"), "b", CancellationToken.None)).State);
     }
 
     [Fact]
@@ -259,6 +276,29 @@ public sealed class CrowdWorkflowTests : IDisposable
 
         var row = System.Text.Encoding.UTF8.GetString(csv.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries)[1];
         Assert.Matches(",'[^,]*subscribe,spam,", row);
+    }
+
+    [Theory]
+    [InlineData("nice video;=1+1;", "nice video;'=1+1;")]
+    [InlineData("a; \"@SUM(A1)\" b;-2", "\"a; \"\"'@SUM(A1)\"\" b;'-2\"")]
+    [InlineData("=1;+2", "'=1;'+2")]
+    public async Task Export_Csv_AFormulaAfterASemicolon_IsNeutralisedForSpreadsheetsThatSplitOnSemicolons(string text, string cell)
+    {
+        // A ';'-separated locale splits the line at each ';' whatever the quoting, so each part is checked like a cell.
+        await _harness.CreateProjectAsync(LabelingHarness.SpamProject(new RoutingSettings { AcceptTarget = 0.6, AutoAcceptUntrusted = true }));
+        await _harness.IngestAsync("spam", "a.jsonl", System.Text.Json.JsonSerializer.Serialize(new { text = text + " subscribe" }) + "\n");
+        await _harness.DrainQueueAsync();
+        using var csv = new MemoryStream();
+        using var jsonl = new MemoryStream();
+
+        await _harness.Get<Export.LabelExport>().WriteAsync("spam", Export.ExportFormat.Csv, csv, CancellationToken.None);
+        await _harness.Get<Export.LabelExport>().WriteAsync("spam", Export.ExportFormat.Jsonl, jsonl, CancellationToken.None);
+
+        var row = System.Text.Encoding.UTF8.GetString(csv.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries)[1];
+        var expected = cell.EndsWith('"') ? cell[..^1] + " subscribe\"" : cell + " subscribe";
+        Assert.Contains("," + expected + ",spam,", row, StringComparison.Ordinal);
+        var exported = System.Text.Json.JsonDocument.Parse(System.Text.Encoding.UTF8.GetString(jsonl.ToArray()).Trim());
+        Assert.Equal(text + " subscribe", exported.RootElement.GetProperty("text").GetString());
     }
 
     [Fact]

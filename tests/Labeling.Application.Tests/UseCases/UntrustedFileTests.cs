@@ -151,6 +151,13 @@ public sealed class UntrustedFileTests : IDisposable
 
         var stray = Assert.Single(logs.Records, r => r.EventId.Id == 6106);
         Assert.Contains("stray.csv", stray.Message, StringComparison.Ordinal);
+
+        // A name with a line break would forge a log line of its own; it is cleaned like every document name.
+        await File.WriteAllTextAsync(Path.Combine(_harness.DataDirectory, "inbox", "x.csv\ninfo: Labeling[1] forged"), Csv);
+        Assert.Equal(0, await watcher.ScanAsync(CancellationToken.None));
+        var forged = Assert.Single(logs.Records, r => r.EventId.Id == 6106 && r.Message.Contains("forged", StringComparison.Ordinal));
+        Assert.DoesNotContain('\n', forged.Message);
+        Assert.Contains("x.csv_info: Labeling[1] forged", forged.Message, StringComparison.Ordinal);
     }
 
     [Fact]

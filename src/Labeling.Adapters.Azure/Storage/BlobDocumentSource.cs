@@ -62,17 +62,43 @@ public sealed partial class BlobDocumentSource : IDocumentSource
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Never over an existing blob: an earlier upload of the same name is the stored file of its own document (ingested
+    /// files stay in place), and two uploads of one name at once would each ingest whichever bytes were written last. The
+    /// blob keeps the file's name when it is free, else the name with a unique suffix (<c>comments-3f2a91c4d5e6.csv</c>); the
+    /// document keeps the name as sent.
+    /// </remarks>
     public async Task<StoredDocument> SaveUploadAsync(string projectId, string fileName, Stream content, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(projectId);
         ArgumentException.ThrowIfNullOrEmpty(fileName);
         ArgumentNullException.ThrowIfNull(content);
-        var name = BlobNameFor(projectId, Path.GetFileName(fileName));
+        var file = Path.GetFileName(fileName);
+        var start = content.CanSeek ? content.Position : -1;
+        // A stream that cannot be rewound gets one try, so it goes straight to a unique name.
+        var name = BlobNameFor(projectId, start < 0 ? Unique(file) : file);
         var blob = _documents.GetBlobClient(name);
-        await blob.UploadAsync(content, overwrite: true, cancellationToken).ConfigureAwait(false);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await blob.UploadAsync(content, new BlobUploadOptions { Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All } }, cancellationToken).ConfigureAwait(false);
+                break;
+            }
+            catch (RequestFailedException ex) when (ex.Status is 409 or 412 && start >= 0 && attempt < 3)
+            {
+                content.Position = start;
+                name = BlobNameFor(projectId, Unique(file));
+                blob = _documents.GetBlobClient(name);
+            }
+        }
+
         var properties = await blob.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        return new StoredDocument(projectId, Path.GetFileName(fileName), name, properties.Value.ContentLength);
+        return new StoredDocument(projectId, file, name, properties.Value.ContentLength);
     }
+
+    private static string Unique(string fileName) =>
+        $"{Path.GetFileNameWithoutExtension(fileName)}-{Guid.NewGuid().ToString("N")[..12]}{Path.GetExtension(fileName)}";
 
     /// <inheritdoc />
     public async IAsyncEnumerable<StoredDocument> ListInboxAsync([EnumeratorCancellation] CancellationToken cancellationToken)

@@ -71,8 +71,9 @@ internal static class DocumentEndpoints
         }
 
         var fileName = Path.GetFileName(file.FileName);
-        if (string.IsNullOrWhiteSpace(fileName))
+        if (string.IsNullOrWhiteSpace(fileName) || fileName.Trim('.').Length == 0)
         {
+            // "." and ".." name folders, not files, in a path or a blob name.
             throw new InvalidRequestException("file", "The file part has no file name; the extension (.csv, .jsonl, .txt, …) picks the parser.");
         }
 

@@ -33,6 +33,24 @@ public sealed class BlobDocumentSourceTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task SaveUploadAsync_SameNameTwice_KeepsBothFilesUnderTheirOwnBlobs()
+    {
+        // The first is the stored file of its document (ingested files stay in place); the second must not overwrite it.
+        var (source, _) = await CreateAsync();
+
+        var first = await source.SaveUploadAsync("p1", "comments.csv", new MemoryStream("text\nfirst\n"u8.ToArray()), CancellationToken.None);
+        var second = await source.SaveUploadAsync("p1", "comments.csv", new MemoryStream("text\nsecond\n"u8.ToArray()), CancellationToken.None);
+
+        Assert.Equal("p1/comments.csv", first.Location);
+        Assert.Matches("^p1/comments-[0-9a-f]{12}\\.csv$", second.Location);
+        Assert.Equal(("comments.csv", "comments.csv"), (first.FileName, second.FileName));
+        await using var a = await source.OpenReadAsync(first, CancellationToken.None);
+        await using var b = await source.OpenReadAsync(second, CancellationToken.None);
+        Assert.Equal("text\nfirst\n", await new StreamReader(a!).ReadToEndAsync());
+        Assert.Equal("text\nsecond\n", await new StreamReader(b!).ReadToEndAsync());
+    }
+
+    [Fact]
     public async Task ArchiveAsync_Ingested_StaysInPlaceButLeavesTheInbox()
     {
         var (source, _) = await CreateAsync();

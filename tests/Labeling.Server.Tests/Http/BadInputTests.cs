@@ -238,6 +238,17 @@ public sealed class BadInputTests : IAsyncLifetime
         Assert.Contains(".csv", problem["reason"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("..")]
+    [InlineData(".")]
+    [InlineData("x/..")]
+    public async Task Upload_FileNamedLikeAFolder_Returns400(string name)
+    {
+        var problem = await (await Admin.PostAsync($"/api/projects/{Project}/documents", Api.File(name, Encoding.UTF8.GetBytes(Csv)))).ExpectProblemAsync(HttpStatusCode.BadRequest);
+
+        Assert.Contains("no file name", problem["errors"]!["file"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Upload_NotMultipart_Returns400SayingHowToSend()
     {

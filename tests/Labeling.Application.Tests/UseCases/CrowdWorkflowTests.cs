@@ -246,18 +246,9 @@ public sealed class CrowdWorkflowTests : IDisposable
     [Fact]
     public async Task Export_Csv_TextThatASpreadsheetWouldRunAsAFormula_IsNeutralisedAndJsonlKeepsItExact()
     {
-        await _harness.CreateProjectAsync(LabelingHarness.SpamProject(new RoutingSettings { AcceptTarget = 0.6, AutoAcceptUntrusted = true }));
-        await _harness.IngestAsync("spam", "a.csv", "text\n\"=HYPERLINK(\"\"http://x.example\"\",\"\"subscribe\"\")\"\n");
-        await _harness.DrainQueueAsync();
-        using var csv = new MemoryStream();
-        using var jsonl = new MemoryStream();
+        var (row, exported) = await ExportOneAsync("a.csv", "text\n\"=HYPERLINK(\"\"http://x.example\"\",\"\"subscribe\"\")\"\n");
 
-        await _harness.Get<Export.LabelExport>().WriteAsync("spam", Export.ExportFormat.Csv, csv, CancellationToken.None);
-        await _harness.Get<Export.LabelExport>().WriteAsync("spam", Export.ExportFormat.Jsonl, jsonl, CancellationToken.None);
-
-        var row = System.Text.Encoding.UTF8.GetString(csv.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries)[1];
         Assert.Contains(",\"'=HYPERLINK(\"\"http://x.example\"\",\"\"subscribe\"\")\",spam,", row, StringComparison.Ordinal);
-        var exported = System.Text.Json.JsonDocument.Parse(System.Text.Encoding.UTF8.GetString(jsonl.ToArray()).Trim());
         Assert.Equal("=HYPERLINK(\"http://x.example\",\"subscribe\")", exported.RootElement.GetProperty("text").GetString());
     }
 
@@ -267,14 +258,8 @@ public sealed class CrowdWorkflowTests : IDisposable
     [InlineData("\uFF20SUM(A1) subscribe")]
     public async Task Export_Csv_AFormulaBehindAnInvisibleCharacterOrInFullWidth_IsNeutralisedToo(string text)
     {
-        await _harness.CreateProjectAsync(LabelingHarness.SpamProject(new RoutingSettings { AcceptTarget = 0.6, AutoAcceptUntrusted = true }));
-        await _harness.IngestAsync("spam", "a.csv", $"text\n{text}\n");
-        await _harness.DrainQueueAsync();
-        using var csv = new MemoryStream();
+        var (row, _) = await ExportOneAsync("a.csv", $"text\n{text}\n");
 
-        await _harness.Get<Export.LabelExport>().WriteAsync("spam", Export.ExportFormat.Csv, csv, CancellationToken.None);
-
-        var row = System.Text.Encoding.UTF8.GetString(csv.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries)[1];
         Assert.Matches(",'[^,]*subscribe,spam,", row);
     }
 
@@ -285,8 +270,18 @@ public sealed class CrowdWorkflowTests : IDisposable
     public async Task Export_Csv_AFormulaAfterASemicolon_IsNeutralisedForSpreadsheetsThatSplitOnSemicolons(string text, string cell)
     {
         // A ';'-separated locale splits the line at each ';' whatever the quoting, so each part is checked like a cell.
+        var (row, exported) = await ExportOneAsync("a.jsonl", System.Text.Json.JsonSerializer.Serialize(new { text = text + " subscribe" }) + "\n");
+
+        var expected = cell.EndsWith('"') ? cell[..^1] + " subscribe\"" : cell + " subscribe";
+        Assert.Contains("," + expected + ",spam,", row, StringComparison.Ordinal);
+        Assert.Equal(text + " subscribe", exported.RootElement.GetProperty("text").GetString());
+    }
+
+    // One file of one spam-matching item, machine-accepted, exported both ways: the CSV row and the JSONL record.
+    private async Task<(string CsvRow, System.Text.Json.JsonDocument Jsonl)> ExportOneAsync(string fileName, string content)
+    {
         await _harness.CreateProjectAsync(LabelingHarness.SpamProject(new RoutingSettings { AcceptTarget = 0.6, AutoAcceptUntrusted = true }));
-        await _harness.IngestAsync("spam", "a.jsonl", System.Text.Json.JsonSerializer.Serialize(new { text = text + " subscribe" }) + "\n");
+        await _harness.IngestAsync("spam", fileName, content);
         await _harness.DrainQueueAsync();
         using var csv = new MemoryStream();
         using var jsonl = new MemoryStream();
@@ -295,10 +290,7 @@ public sealed class CrowdWorkflowTests : IDisposable
         await _harness.Get<Export.LabelExport>().WriteAsync("spam", Export.ExportFormat.Jsonl, jsonl, CancellationToken.None);
 
         var row = System.Text.Encoding.UTF8.GetString(csv.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries)[1];
-        var expected = cell.EndsWith('"') ? cell[..^1] + " subscribe\"" : cell + " subscribe";
-        Assert.Contains("," + expected + ",spam,", row, StringComparison.Ordinal);
-        var exported = System.Text.Json.JsonDocument.Parse(System.Text.Encoding.UTF8.GetString(jsonl.ToArray()).Trim());
-        Assert.Equal(text + " subscribe", exported.RootElement.GetProperty("text").GetString());
+        return (row, System.Text.Json.JsonDocument.Parse(System.Text.Encoding.UTF8.GetString(jsonl.ToArray()).Trim()));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Labeling.Adapters.Local;
 using Labeling.Adapters.Local.Auth;
 using Labeling.Application.Http;
@@ -10,7 +11,8 @@ namespace Labeling.Server;
 /// </summary>
 internal static class TokenCommand
 {
-    private const double MaxHours = 365 * 24;
+    private static readonly double MinHours = TimeSpan.Parse(LocalAuthOptions.MinTokenLifetime, CultureInfo.InvariantCulture).TotalHours;
+    private static readonly double MaxHours = TimeSpan.Parse(LocalAuthOptions.MaxTokenLifetime, CultureInfo.InvariantCulture).TotalHours;
 
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
@@ -39,10 +41,10 @@ internal static class TokenCommand
                     i++;
                     break;
                 case "--hours" when value is not null:
-                    // The same range as LocalAuth:TokenLifetime: one minute to a year (8,760 hours).
-                    if (!double.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var hours) || !(hours >= 1.0 / 60 && hours <= MaxHours))
+                    // The range LocalAuth:TokenLifetime allows.
+                    if (!double.TryParse(value, CultureInfo.InvariantCulture, out var hours) || !(hours >= MinHours && hours <= MaxHours))
                     {
-                        error.WriteLine($"--hours must be a number from 0.0167 (one minute) to {MaxHours} (a year); got '{value}'.");
+                        error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"--hours must be a number from {MinHours:0.####} (one minute) to {MaxHours} (a year); got '{value}'."));
                         return 2;
                     }
 

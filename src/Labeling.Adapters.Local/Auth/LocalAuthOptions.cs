@@ -20,7 +20,13 @@ public sealed class LocalAuthOptions
     [Required(AllowEmptyStrings = false)]
     public string KeyFile { get; set; } = Path.Combine("keys", "signing-key.pem");
 
+    /// <summary>The shortest <see cref="TokenLifetime"/> (and <c>token --hours</c>): one minute.</summary>
+    public const string MinTokenLifetime = "00:01:00";
+
+    /// <summary>The longest <see cref="TokenLifetime"/> (and <c>token --hours</c>): a year.</summary>
+    public const string MaxTokenLifetime = "365.00:00:00";
+
     /// <summary>Lifetime of minted tokens. Default 12 hours.</summary>
-    [Range(typeof(TimeSpan), "00:01:00", "365.00:00:00")]
+    [Range(typeof(TimeSpan), MinTokenLifetime, MaxTokenLifetime)]
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(12);
 }

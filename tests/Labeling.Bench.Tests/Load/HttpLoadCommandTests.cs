@@ -29,4 +29,20 @@ public sealed class HttpLoadCommandTests(LiveServerFixture fixture) : IClassFixt
         using var body = JsonDocument.Parse(await http.GetStringAsync($"api/projects/{project}"));
         Assert.False(body.RootElement.GetProperty("routing").GetProperty("retireUninformativeWorkers").GetBoolean());
     }
+
+    [Fact]
+    public void Run_Paced_OffersTheRateAndPrintsTheStartLag()
+    {
+        var run = BenchRun.Of("http-load", "--server", _server.Url, "--token-data", _server.DataFolder,
+            "--votes", "200", "--warmup", "20", "--concurrency", "8", "--rate", "400");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Matches(@"(?m)^offered votes/second\s+400$", run.Out);
+        Assert.Matches(@"(?m)^votes\s+200$", run.Out);
+        Assert.Matches(@"(?m)^start lag\s+p50 ", run.Out);
+        // 200 votes offered at 400 a second cannot all be cast in less than half a second.
+        var seconds = double.Parse(Regex.Match(run.Out, @"(?m)^seconds\s+([\d.]+)$").Groups[1].Value, CultureInfo.InvariantCulture);
+        Assert.True(seconds >= 0.49, run.Out);
+        Assert.Contains("then 400 votes/second offered.", run.Error, StringComparison.Ordinal);
+    }
 }

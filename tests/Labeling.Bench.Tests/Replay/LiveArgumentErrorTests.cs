@@ -80,6 +80,7 @@ public sealed class LiveArgumentErrorTests : IDisposable
     [Theory]
     [InlineData("http-load", "--votes", "0", "--votes must be at least 1")]
     [InlineData("http-load", "--concurrency", "0", "--concurrency must be at least 1")]
+    [InlineData("http-load", "--rate", "NaN", "--rate must be a number of votes per second, or 0 for a closed loop (got NaN)")]
     [InlineData("ingest-load", "--items", "0", "--items must be at least 1")]
     public void LoadCommand_NonPositiveCount_ExitCode2(string command, string option, string value, string message)
     {

@@ -84,9 +84,10 @@ public sealed class SqliteLabeledItemsReadTests : IDisposable
     [Fact]
     public async Task WriteAfterFullCheckpoint_WalGrewPastTheLimit_WalFileIsCutBackToTheLimit()
     {
-        // One transaction of about 80 MB: the WAL holds all of it, whatever the checkpoints do.
+        // One transaction of 16 MB more than the limit: the WAL holds all of it, whatever the checkpoints do.
         var text = new string('x', 1024 * 1024);
-        await _items.AddNewAsync(Enumerable.Range(0, 80).Select(i => Item("big", i, ItemState.Decided) with { Text = text + i }).ToList(), CancellationToken.None);
+        var megabytes = (int)(SqliteDatabase.JournalSizeLimit / (1024 * 1024)) + 16;
+        await _items.AddNewAsync(Enumerable.Range(0, megabytes).Select(i => Item("big", i, ItemState.Decided) with { Text = text + i }).ToList(), CancellationToken.None);
         var wal = new FileInfo(_database.FilePath + "-wal");
         Assert.True(wal.Length > SqliteDatabase.JournalSizeLimit, $"the WAL grew to {wal.Length:N0} bytes");
 

@@ -61,7 +61,7 @@ public sealed class SqliteDatabase : IDisposable
     /// <summary>
     /// The size the WAL file is cut back to when SQLite starts it over (<c>PRAGMA journal_size_limit</c>, on every
     /// connection, since the one that writes next does it): without it the file keeps the size of its largest moment.
-    /// Above the 40–100 MB a busy writer's WAL reaches between restarts (<see cref="PausedCheckpointPages"/> pages of 4 KiB
+    /// Above the 90–120 MB a busy writer's WAL reaches between restarts (<see cref="PausedCheckpointPages"/> pages of 4 KiB
     /// and their frame headers, and what is written until the loop next looks), so the usual cycle is not cut and grown again:
     /// a file cut back to a size it then grows past again allocates its blocks anew on every cycle.
     /// </summary>

@@ -17,8 +17,9 @@ namespace Labeling.Bench.Load;
 /// the warm-up votes are not measured. By default each worker starts its next vote when its last one is answered (a
 /// closed loop: the figures are as many votes as <c>--concurrency</c> round trips allow). With <c>--rate</c> the votes
 /// arrive at that pace instead, whatever the answers (an open loop, <see cref="Pacer"/>), each taken by a free worker, and
-/// a lease is timed from its vote's due time: that asks whether the server keeps a given rate within its latency. The project does not retire workers (<see cref="LoadProject"/>); should a
-/// server retire one anyway, it stops and the others cast its share, and the figures count it.
+/// a lease is timed from its vote's due time: that asks whether the server keeps a given rate within its latency. The
+/// project does not retire workers (<see cref="LoadProject"/>); should a server retire one anyway, it stops and the others
+/// cast its share, and the figures count it.
 /// </summary>
 internal static class HttpLoadCommand
 {
@@ -46,7 +47,7 @@ internal static class HttpLoadCommand
     /// <summary>Sets up the project, runs the warm-up and the measured phase, prints the figures.</summary>
     public static async Task<int> RunAsync(Uri server, string tokenData, int votes, int concurrency, int warmup, double rate, int seed, BenchConsole console, CancellationToken ct)
     {
-        if (rate < 0 || !double.IsFinite(rate)) throw new UsageException($"--rate must be a number of votes per second, or 0 for a closed loop (got {rate}).");
+        if (rate < 0 || !double.IsFinite(rate)) throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--rate must be a number of votes per second, or 0 for a closed loop (got {rate})."));
         if (votes < 1) throw new UsageException($"--votes must be at least 1 (got {votes}).");
         if (concurrency < 1) throw new UsageException($"--concurrency must be at least 1 (got {concurrency}).");
         if (warmup < 0) throw new UsageException($"--warmup must be 0 or more (got {warmup}).");
@@ -82,7 +83,8 @@ internal static class HttpLoadCommand
             figures.Add("offered votes/second", rate.ToString("0.##", CultureInfo.InvariantCulture));
             if (cast / seconds < 0.98 * rate)
             {
-                console.Error.WriteLine($"note: {cast / seconds:0} votes/second against {rate:0.##} offered: the pace was not kept (see the start lag: a lag of many ms means too few workers or a generator short of CPU; else the server).");
+                console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"note: {cast / seconds:0} votes/second against {rate:0.##} offered: the pace was not kept (see the start lag: a lag of many ms means too few workers or a generator short of CPU; else the server)."));
             }
         }
         figures

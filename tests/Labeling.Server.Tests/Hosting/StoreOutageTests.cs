@@ -59,6 +59,15 @@ public sealed class StoreOutageTests
         await File.WriteAllTextAsync(Path.Combine(folder, "comments.csv"), "text\nPlease subscribe to my channel\nI love this song\n");
         await Api.WaitForWeakLabelingAsync(admin, "outage", 2);
         Assert.False(stopping.IsCancellationRequested);
+
+        // The scan that queued the file logs its recovery just after the queueing, and the file's ingestion and weak
+        // labeling can finish in between: wait for the record rather than race it.
+        deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!logs.Records.Any(r => r.EventId.Id == 6110) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
         Assert.Single(logs.Records, r => r.EventId.Id == 6110);
     }
 

@@ -39,6 +39,7 @@ try
     // The signing key exists from the first start, not from the first request that checks a token.
     _ = app.Services.GetRequiredService<LocalSigningKey>();
     UnknownSettings.Report(app.Configuration, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(UnknownSettings).FullName!));
+    TieringDelay.Report(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(TieringDelay).FullName!), Environment.GetEnvironmentVariable);
 }
 catch (Exception ex) when (ex is DataFolderInUseException or OptionsValidationException or InvalidOperationException or AggregateException)
 {

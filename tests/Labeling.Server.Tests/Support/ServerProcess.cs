@@ -32,6 +32,9 @@ public sealed class ServerProcess : IDisposable
 
     public Uri BaseAddress { get; }
 
+    /// <summary>Environment variables for the server process, set before it starts; a null value removes the variable.</summary>
+    public Dictionary<string, string?> Environment { get; } = new(StringComparer.Ordinal);
+
     /// <summary>
     /// The server as the README starts it: <c>dotnet run --project src/Labeling.Server</c> (no rebuild) from
     /// <paramref name="workingDirectory"/>, with no <c>--data</c>, so its data folder is wherever the default puts it.
@@ -130,6 +133,18 @@ public sealed class ServerProcess : IDisposable
         string[] args = ["--urls", BaseAddress.ToString().TrimEnd('/'), "--Logging:LogLevel:Default=Warning", .. _extraArgs];
         var start = _runFrom is null ? Start([.. args, "--data", _dataDirectory!]) : DotnetRun(_runFrom, args);
         start.RedirectStandardInput = false;
+        foreach (var (name, value) in Environment)
+        {
+            if (value is null)
+            {
+                start.Environment.Remove(name);
+            }
+            else
+            {
+                start.Environment[name] = value;
+            }
+        }
+
         var process = Process.Start(start)!;
         _process = process;
         process.OutputDataReceived += (_, e) => Append(e.Data);

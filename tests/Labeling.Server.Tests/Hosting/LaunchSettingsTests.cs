@@ -6,9 +6,7 @@ namespace Labeling.Server.Tests.Hosting;
 /// <summary>
 /// <c>dotnet run --project src/Labeling.Server</c>, the README's first command, starts the server with the first launch
 /// profile of <c>Properties/launchSettings.json</c> whose command is the project. That profile sets the runtime's tiering
-/// delay to 0 (<c>DOTNET_TC_CallCountingDelayMs</c>, which only the environment can set): with the default 100 ms, a
-/// server that keeps compiling new methods under load kept its hot path unoptimized for longer, and a fresh server's first
-/// 20,000 votes went at 2,142 votes/s instead of 2,590 (docs/benchmarks.md, "Twenty-third session").
+/// delay to 0 (<c>DOTNET_TC_CallCountingDelayMs</c>, which only the environment can set; why: <see cref="TieringDelay"/>).
 /// </summary>
 public sealed class LaunchSettingsTests
 {

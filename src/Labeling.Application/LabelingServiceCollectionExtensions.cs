@@ -12,6 +12,7 @@ using Labeling.Application.Truth;
 using Labeling.Application.WeakLabeling;
 using Labeling.Application.Work;
 using Labeling.Application.Workers;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
@@ -65,7 +66,10 @@ public static class LabelingServiceCollectionExtensions
             .AddPolicy(LabelingRoles.LabelerPolicy, p => p.RequireAuthenticatedUser().RequireRole(LabelingRoles.Labeler))
             .AddPolicy(LabelingRoles.ReviewerPolicy, p => p.RequireAuthenticatedUser().RequireRole(LabelingRoles.Reviewer, LabelingRoles.Admin))
             .AddPolicy(LabelingRoles.AdminPolicy, p => p.RequireAuthenticatedUser().RequireRole(LabelingRoles.Admin))
-            .AddPolicy(LabelingRoles.AnyRolePolicy, p => p.RequireAuthenticatedUser().RequireRole(LabelingRoles.All));
+            .AddPolicy(LabelingRoles.AnyRolePolicy, p => p.RequireAuthenticatedUser().RequireRole(LabelingRoles.All))
+            // Every route names its policy (or AllowAnonymous, as /health does); one added without either still
+            // needs a valid token with a role, as does a path that matches no route (answered 401 before 404).
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().RequireRole(LabelingRoles.All).Build());
         return services;
     }
 }

@@ -55,8 +55,9 @@ app.UseAuthentication();
 app.UseLabelingRateLimit();
 app.UseAuthorization();
 app.UseLabelingRequestLimits();
-app.MapOpenApi();
-app.MapHealthChecks("/health");
+// The only routes open without a token (the API's fallback policy needs one everywhere else).
+app.MapOpenApi().AllowAnonymous();
+app.MapHealthChecks("/health").AllowAnonymous();
 app.MapLabelingApi();
 await app.RunAsync();
 return 0;

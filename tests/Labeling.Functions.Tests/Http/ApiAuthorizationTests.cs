@@ -44,6 +44,17 @@ public sealed class ApiAuthorizationTests(AzuriteFixture azurite, CosmosEmulator
     }
 
     [Fact]
+    public async Task Api_PathMatchingNoRoute_NeedsATokenWithARole_BeforeItIsAnswered404()
+    {
+        // The application's fallback policy: a path (or a route added without a policy) needs what any API route needs.
+        using var anonymous = _host.Client(null);
+        using var labeler = _host.Client(_host.Tokens.Mint("bob", "Labeler"));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/no-such-thing")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await labeler.GetAsync("/api/no-such-thing")).StatusCode);
+    }
+
+    [Fact]
     public async Task Api_RefusedAccess_AnswersProblemDetailsThatSayWhatToChange()
     {
         using var anonymous = _host.Client(null);

@@ -1,0 +1,67 @@
+using System.Net;
+using Labeling.Application.Http;
+using Labeling.Server.Tests.Support;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Labeling.Server.Tests.Http;
+
+/// <summary>
+/// Every route says who may call it: one of the API's role policies, or, for the health check and the OpenAPI
+/// document alone, no token at all. Anything else (a path that matches no route, or a route someone adds
+/// without a policy) falls to the fallback policy and needs a token with a role.
+/// </summary>
+public sealed class RouteAuthorizationTests : IDisposable
+{
+    private static readonly string[] RolePolicies =
+        [LabelingRoles.LabelerPolicy, LabelingRoles.ReviewerPolicy, LabelingRoles.AdminPolicy, LabelingRoles.AnyRolePolicy];
+
+    private readonly ServerFactory _server = new(new Dictionary<string, string?> { ["Labeling:CreateDemoProject"] = "false" });
+
+    public void Dispose() => _server.Dispose();
+
+    [Fact]
+    public void EveryRoute_NamesOneRolePolicy_OrIsOneOfTheTwoOpenRoutes()
+    {
+        _ = _server.CreateClient();
+        var routes = _server.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().ToArray();
+
+        var open = routes.Where(r => r.Metadata.GetMetadata<IAllowAnonymous>() is not null).Select(Describe).Order(StringComparer.Ordinal).ToArray();
+        var unnamed = routes.Where(r => r.Metadata.GetMetadata<IAllowAnonymous>() is null)
+            .Where(r => r.Metadata.GetOrderedMetadata<IAuthorizeData>() is not [{ Policy: { } policy }] || !RolePolicies.Contains(policy))
+            .Select(Describe)
+            .ToArray();
+
+        Assert.True(routes.Length > 20, $"only {routes.Length} routes were found");
+        Assert.Equal(["/health", "/openapi/{documentName}.json"], open);
+        Assert.Empty(unnamed);
+
+        static string Describe(RouteEndpoint route) => route.RoutePattern.RawText ?? route.DisplayName ?? "?";
+    }
+
+    [Fact]
+    public async Task OpenRoutes_AnswerWithoutAToken()
+    {
+        using var anonymous = _server.CreateClient();
+
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/openapi/v1.json")).StatusCode);
+    }
+
+    [Fact]
+    public async Task PathMatchingNoRoute_NeedsATokenWithARole_BeforeItIsAnswered404()
+    {
+        using var anonymous = _server.CreateClient();
+        using var roleless = _server.ClientAs("carol");
+        using var labeler = _server.ClientAs("alice", LabelingRoles.Labeler);
+
+        var none = await (await anonymous.GetAsync("/api/no-such-thing")).ExpectProblemAsync(HttpStatusCode.Unauthorized);
+        await (await roleless.GetAsync("/api/no-such-thing")).ExpectProblemAsync(HttpStatusCode.Forbidden);
+        var missing = await (await labeler.GetAsync("/api/no-such-thing")).ExpectProblemAsync(HttpStatusCode.NotFound);
+
+        Assert.StartsWith("The request carries no bearer token", none["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("There is no route GET /api/no-such-thing.", missing["detail"]!.GetValue<string>());
+    }
+}

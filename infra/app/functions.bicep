@@ -23,14 +23,14 @@ param identityId string
 @description('Client id of the user-assigned identity.')
 param identityClientId string
 
-@description('Name of the storage account (host storage, application blobs and queues).')
-param storageAccountName string
-
 @description('Blob endpoint of the storage account, with trailing slash.')
 param storageBlobEndpoint string
 
 @description('Queue endpoint of the storage account, with trailing slash.')
 param storageQueueEndpoint string
+
+@description('Table endpoint of the storage account, with trailing slash (the Durable Functions task hub\'s history and instances).')
+param storageTableEndpoint string
 
 @description('Blob container that receives deployment packages.')
 param deploymentContainerName string
@@ -149,8 +149,12 @@ resource ftpBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@20
 // Flex Consumption sets FUNCTIONS_WORKER_RUNTIME and FUNCTIONS_EXTENSION_VERSION itself (from
 // functionAppConfig) and rejects them as app settings, so they are absent here.
 var baseAppSettings = {
-  // Host storage (blob receipts, leases, Durable Functions task hub) via the identity.
-  AzureWebJobsStorage__accountName: storageAccountName
+  // Host storage (blob receipts, leases, Durable Functions task hub: blobs, queues and tables) via the identity.
+  // The account's own endpoints rather than __accountName, from which the host would build *.core.windows.net
+  // addresses: these are right in every Azure cloud.
+  AzureWebJobsStorage__blobServiceUri: storageBlobEndpoint
+  AzureWebJobsStorage__queueServiceUri: storageQueueEndpoint
+  AzureWebJobsStorage__tableServiceUri: storageTableEndpoint
   AzureWebJobsStorage__credential: 'managedidentity'
   AzureWebJobsStorage__clientId: identityClientId
   // The `LabelingStorage` connection: the blob and queue triggers' (Connection = StorageOptions.SectionName)

@@ -34,6 +34,19 @@ public sealed partial class AppSettingsTests
     }
 
     [Fact]
+    public void HostStorage_IsReachedByTheAccountsEndpoints_ForBlobsQueuesAndTables()
+    {
+        // The Durable Functions task hub keeps its history in tables: with service URIs the host needs one per service it
+        // uses, and an account name alone would have it build public-cloud (*.core.windows.net) addresses.
+        foreach (var part in new[] { "blobServiceUri", "queueServiceUri", "tableServiceUri", "credential", "clientId" })
+        {
+            Assert.Contains($"AzureWebJobsStorage__{part}", Settings);
+        }
+
+        Assert.DoesNotContain("AzureWebJobsStorage__accountName", Settings);
+    }
+
+    [Fact]
     public void StorageTriggers_ConnectionName_IsNotTakenByAnAzureWebJobsSetting()
     {
         // The host resolves a connection named X as AzureWebJobsX first and as X only when that is absent; with X = Storage the

@@ -90,9 +90,10 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // No ftpsState: Flex Consumption has no FTP and rejects the property ("site configuration properties
+    // (Site.SiteConfig.FtpsState, ...) for Flex Consumption sites is invalid"); basic-auth publishing is off below.
     siteConfig: {
       minTlsVersion: '1.2'
-      ftpsState: 'Disabled'
       http20Enabled: true
     }
     functionAppConfig: {

@@ -46,6 +46,30 @@ public sealed partial class AppSettingsTests
         Assert.DoesNotContain("AzureWebJobsStorage__accountName", Settings);
     }
 
+    [Theory]
+    // Site properties and app settings Flex Consumption rejects or has moved into functionAppConfig (the "Flex Consumption
+    // plan deprecations" of the app settings reference): a deployment that sets one fails or is ignored.
+    [InlineData("ftpsState")]
+    [InlineData("alwaysOn")]
+    [InlineData("linuxFxVersion")]
+    [InlineData("netFrameworkVersion")]
+    [InlineData("use32BitWorkerProcess")]
+    [InlineData("functionAppScaleLimit")]
+    [InlineData("preWarmedInstanceCount")]
+    [InlineData("FUNCTIONS_EXTENSION_VERSION")]
+    [InlineData("FUNCTIONS_WORKER_RUNTIME")]
+    [InlineData("WEBSITE_RUN_FROM_PACKAGE")]
+    [InlineData("WEBSITE_CONTENTSHARE")]
+    [InlineData("WEBSITE_CONTENTAZUREFILECONNECTIONSTRING")]
+    [InlineData("SCM_DO_BUILD_DURING_DEPLOYMENT")]
+    public void FunctionApp_SetsNoPropertyFlexConsumptionRejects(string property)
+    {
+        var bicep = File.ReadAllText(Path.Combine(RepositoryRoot(), "infra", "app", "functions.bicep"));
+
+        Assert.DoesNotMatch(new Regex($@"^\s*{property}\s*:", RegexOptions.Multiline | RegexOptions.IgnoreCase), bicep);
+        Assert.DoesNotContain(property, Settings, StringComparer.OrdinalIgnoreCase);
+    }
+
     [Fact]
     public void StorageTriggers_ConnectionName_IsNotTakenByAnAzureWebJobsSetting()
     {

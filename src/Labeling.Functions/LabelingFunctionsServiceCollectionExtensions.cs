@@ -1,9 +1,11 @@
 using Labeling.Adapters.Azure;
 using Labeling.Application;
 using Labeling.Application.Truth;
+using Labeling.Functions.Crowd;
 using Labeling.Functions.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Labeling.Functions;
 
@@ -12,8 +14,9 @@ public static class LabelingFunctionsServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the application's use cases, the HTTP API pipeline with Entra ID authentication, and the
-    /// Azure adapters (Cosmos DB, Blob, Storage Queue, Service Bus, Azure OpenAI), and the periodic re-fit of
-    /// reliabilities with its options (section <c>Refit</c>).
+    /// Azure adapters (Cosmos DB, Blob, Storage Queue, Service Bus, Azure OpenAI), the periodic re-fit of
+    /// reliabilities with its options (section <c>Refit</c>), and the daily purge of ended crowd workflows (section
+    /// <c>WorkflowHistory</c>).
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="configuration">The configuration root.</param>
@@ -24,6 +27,8 @@ public static class LabelingFunctionsServiceCollectionExtensions
         services.AddLabelingApi(configuration);
         services.AddAzureAdapters(configuration);
         services.AddReliabilityRefit(configuration);
+        services.AddOptions<WorkflowHistoryOptions>().Bind(configuration.GetSection(WorkflowHistoryOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<WorkflowHistoryPurge>();
         return services;
     }
 }

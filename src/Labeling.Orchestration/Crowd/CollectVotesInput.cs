@@ -18,9 +18,12 @@ public sealed record CollectVotesInput(
     int LeaseExpirations = 0,
     IReadOnlyList<string>? LeasesVoted = null)
 {
+    /// <summary>What every item's workflow instance id starts with.</summary>
+    public const string InstanceIdPrefix = "collect:";
+
     /// <summary>The orchestration instance id for an item: one workflow per item, so starting it twice is detectable.</summary>
     /// <param name="projectId">The project.</param>
     /// <param name="itemId">The item.</param>
     /// <returns><c>collect:{projectId}:{itemId}</c>.</returns>
-    public static string InstanceIdFor(string projectId, string itemId) => $"collect:{projectId}:{itemId}";
+    public static string InstanceIdFor(string projectId, string itemId) => $"{InstanceIdPrefix}{projectId}:{itemId}";
 }

@@ -62,6 +62,14 @@ public sealed class FunctionsMetadataTests
     }
 
     [Fact]
+    public void Metadata_PurgeWorkflowHistory_IsADailyTimerWithTheDurableClient()
+    {
+        var function = Functions["PurgeWorkflowHistory"];
+        Assert.Equal("0 30 3 * * *", FunctionsMetadata.String(FunctionsMetadata.Binding(function, "timerTrigger"), "schedule"));
+        FunctionsMetadata.Binding(function, "durableClient");
+    }
+
+    [Fact]
     public void Metadata_DispatchLabelEvents_IsATimerEveryMinute()
     {
         var binding = FunctionsMetadata.Binding(Functions["DispatchLabelEvents"], "timerTrigger");

@@ -43,36 +43,69 @@ param tags object
 @description('Name of the SQL database.')
 param databaseName string
 
+// Indexing: each container indexes only what a query filters on. Items, projects, labelers' statistics and leases
+// are read by id only (id is indexed in every consistent policy, which the labelers' `c.id IN (...)` uses); votes
+// are listed by item (`c.itemId`, the partition key, which a policy does not index by itself); the index
+// container's entries are filtered on several fields, so it keeps the default policy. Every write to a
+// container that excludes `/*` skips maintaining an index of its whole document: items are rewritten and
+// labelers' shards patched on every vote. CosmosDatabase.Containers (the emulator's set-up) holds the same.
+var pointReadsOnly = {
+  includedPaths: []
+  excludedPaths: [
+    { path: '/*' }
+  ]
+}
+
 var containers = [
   {
     name: 'projects'
     partitionKeyPath: '/id'
     perItemTtl: false
+    indexing: pointReadsOnly
   }
   {
     name: 'items'
     partitionKeyPath: '/id'
     perItemTtl: false
+    indexing: pointReadsOnly
   }
   {
     name: 'votes'
     partitionKeyPath: '/itemId'
     perItemTtl: false
+    indexing: {
+      includedPaths: [
+        { path: '/itemId/?' }
+      ]
+      excludedPaths: [
+        { path: '/*' }
+      ]
+    }
   }
   {
     name: 'labelers'
     partitionKeyPath: '/id'
     perItemTtl: false
+    indexing: pointReadsOnly
   }
   {
     name: 'leases'
     partitionKeyPath: '/id'
     perItemTtl: false
+    indexing: pointReadsOnly
   }
   {
     name: 'index'
     partitionKeyPath: '/partition'
     perItemTtl: true
+    indexing: {
+      includedPaths: [
+        { path: '/*' }
+      ]
+      excludedPaths: [
+        { path: '/"_etag"/?' }
+      ]
+    }
   }
 ]
 
@@ -133,6 +166,12 @@ resource sqlContainers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/conta
           version: 2
         }
         defaultTtl: container.perItemTtl ? -1 : null
+        indexingPolicy: {
+          indexingMode: 'consistent'
+          automatic: true
+          includedPaths: container.indexing.includedPaths
+          excludedPaths: container.indexing.excludedPaths
+        }
       }
     }
   }

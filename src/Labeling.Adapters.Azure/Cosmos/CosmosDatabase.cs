@@ -93,18 +93,48 @@ public sealed class CosmosDatabase : IDisposable
         return new CosmosDatabase(new CosmosClient(account.ToString(), credential, clientOptions), options);
     }
 
+    /// <summary>
+    /// The containers: name, partition key path, and the paths their indexing policy includes (every other path is
+    /// excluded, but <c>id</c>, which a consistent policy always indexes). Only what a query filters on is indexed:
+    /// <c>votes</c> are listed by <c>itemId</c>; <c>index</c> entries are filtered on several fields and keep the default
+    /// (<c>/*</c>); the rest are read by id only, so their writes (an item's on every vote) maintain no index of the
+    /// document. <c>infra/app/cosmos.bicep</c> declares the same.
+    /// </summary>
+    public static IReadOnlyList<(string Name, string PartitionKeyPath, IReadOnlyList<string> IndexedPaths)> Containers { get; } =
+    [
+        ("projects", "/id", []),
+        ("items", "/id", []),
+        ("votes", "/itemId", ["/itemId/?"]),
+        ("labelers", "/id", []),
+        ("leases", "/id", []),
+        ("index", "/partition", ["/*"]),
+    ];
+
     /// <summary>Creates the database and containers if missing (emulator and tests; Bicep does this in Azure).</summary>
     /// <param name="cancellationToken">Cancels the calls.</param>
     /// <returns>A task.</returns>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
     {
         var database = (await Client.CreateDatabaseIfNotExistsAsync(Options.Database, cancellationToken: cancellationToken).ConfigureAwait(false)).Database;
-        foreach (var (name, key) in new[] { ("projects", "/id"), ("items", "/id"), ("votes", "/itemId"), ("labelers", "/id"), ("leases", "/id"), ("index", "/partition") })
+        foreach (var (name, key, indexed) in Containers)
         {
             // index: per-item ttl (delivered outbox events) applies only when the container has a default ttl; -1 = none.
-            var properties = new ContainerProperties(name, key) { DefaultTimeToLive = name == "index" ? -1 : null };
+            var properties = new ContainerProperties(name, key) { DefaultTimeToLive = name == "index" ? -1 : null, IndexingPolicy = Indexing(indexed) };
             await database.CreateContainerIfNotExistsAsync(properties, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    private static IndexingPolicy Indexing(IReadOnlyList<string> indexed)
+    {
+        var policy = new IndexingPolicy { IndexingMode = IndexingMode.Consistent, Automatic = true };
+        foreach (var path in indexed)
+        {
+            policy.IncludedPaths.Add(new IncludedPath { Path = path });
+        }
+
+        // The default policy's exclusion when everything is indexed; otherwise everything not named above.
+        policy.ExcludedPaths.Add(new ExcludedPath { Path = indexed.Contains("/*") ? "/\"_etag\"/?" : "/*" });
+        return policy;
     }
 
     /// <summary>Point-reads a document, or returns null (and no ETag) when it does not exist.</summary>

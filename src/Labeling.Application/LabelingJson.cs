@@ -3,7 +3,10 @@ using System.Text.Json.Serialization;
 
 namespace Labeling.Application;
 
-/// <summary>The JSON conventions of the API and the stores: camelCase names, kebab-case enum values, no nulls written.</summary>
+/// <summary>
+/// The JSON conventions of the API and the stores: camelCase names, kebab-case enum values, no nulls written, and no
+/// property twice in one object (names compared as they are matched, so <c>label</c> and <c>LABEL</c> count as one).
+/// </summary>
 public static class LabelingJson
 {
     /// <summary>Shared, read-only serializer options.</summary>
@@ -16,6 +19,8 @@ public static class LabelingJson
         ArgumentNullException.ThrowIfNull(options);
         options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
         options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        // `{"label":"ham","LABEL":"spam"}` was the last one's vote; a proxy or audit reading the first would disagree.
+        options.AllowDuplicateProperties = false;
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false));
     }
 

@@ -48,14 +48,17 @@ internal static class LocalJwtAuthentication
                 parameters.IssuerSigningKeys = [key.Key];
                 parameters.NameClaimType = "sub";
                 parameters.RoleClaimType = "roles";
-                // The challenge's description can quote the token (its issuer, its audience); a control character there
-                // would make the WWW-Authenticate header invalid and the answer a 500 instead of a 401.
+                // The issuer and this validator share one clock, so a token is refused the moment it expires, not five
+                // minutes later (the default skew, meant for clocks on different machines): `token --hours 0.0167` lasts a minute.
+                parameters.ClockSkew = TimeSpan.Zero;
+                // The challenge's description can quote the token (its issuer, its audience); a control or non-ASCII
+                // character there would make the WWW-Authenticate header invalid and the answer a 500 instead of a 401.
                 var challenge = options.Events.OnChallenge;
                 options.Events.OnChallenge = context =>
                 {
-                    if (context.ErrorDescription is { } description && description.Any(char.IsControl))
+                    if (context.ErrorDescription is { } description && !description.All(IsHeaderSafe))
                     {
-                        context.ErrorDescription = string.Concat(description.Select(c => char.IsControl(c) ? ' ' : c));
+                        context.ErrorDescription = string.Concat(description.Select(c => IsHeaderSafe(c) ? c : '?'));
                     }
 
                     return challenge(context);
@@ -63,4 +66,7 @@ internal static class LocalJwtAuthentication
             });
         return services;
     }
+
+    // Printable ASCII: what a header value may carry as is.
+    private static bool IsHeaderSafe(char c) => c is >= ' ' and <= '~';
 }

@@ -100,10 +100,13 @@ internal sealed partial class LabelingExceptionHandler : IExceptionHandler
 
     // The serializer names the .NET type it wanted ("could not be converted to System.Collections.Generic.IReadOnlyList`1[…]");
     // the caller needs the place in the body, which its path gives.
+    // A property sent twice (LabelingJson refuses duplicates): said without the serializer's .NET type name.
     private static string Reason(JsonException exception) =>
         exception.Message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal) && exception.Path is { } path
             ? $"The value at {path} (line {exception.LineNumber + 1}, byte {exception.BytePositionInLine + 1}) is not of the type the API takes there; /openapi/v1.json describes each body."
-            : exception.Message;
+            : exception.Message.StartsWith("Duplicate property", StringComparison.Ordinal)
+                ? $"An object has the same property twice (line {exception.LineNumber + 1}, byte {exception.BytePositionInLine + 1}; names are matched without regard to case): send each property once."
+                : exception.Message;
 
     [LoggerMessage(EventId = 9001, Level = LogLevel.Error, Message = "Unhandled error on {Method} {Path} (trace {TraceId})")]
     private static partial void LogUnhandled(ILogger logger, string method, string path, string traceId, Exception exception);

@@ -9,11 +9,14 @@ namespace Labeling.Server.Tests.EndToEnd;
 /// <summary>The bearer challenge on the real server (Kestrel checks header values; the in-process test server does not).</summary>
 public sealed class BearerChallengeTests
 {
-    [Fact]
-    public async Task Request_WithASignedTokenWhoseIssuerHasALineBreak_Returns401Not500()
+    [Theory]
+    [InlineData("evil\r\nX-Injected: 1")]
+    [InlineData("\u00e9vil")]
+    [InlineData("evil\u202e")]
+    public async Task Request_WithASignedTokenWhoseIssuerHasALineBreakOrNonAscii_Returns401Not500(string issuer)
     {
-        // The challenge's description quotes the refused issuer; with a line break in it the WWW-Authenticate header
-        // was invalid and the answer a 500. Only the holder of the signing key can make such a token.
+        // The challenge's description quotes the refused issuer; with a line break or a non-ASCII character in it the
+        // WWW-Authenticate header was invalid and the answer a 500. Only the holder of the signing key can make such a token.
         using var work = new TempFolder();
         using var server = new ServerProcess(work.Path, ServerProcess.FreePort());
         await server.StartAsync();
@@ -21,7 +24,7 @@ public sealed class BearerChallengeTests
         var key = LocalSigningKey.LoadOrCreate(Path.Combine(work.Path, auth.KeyFile));
         var token = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
-            Issuer = "evil\r\nX-Injected: 1",
+            Issuer = issuer,
             Audience = auth.Audience,
             Expires = DateTime.UtcNow.AddMinutes(5),
             SigningCredentials = new SigningCredentials(key.Key, SecurityAlgorithms.RsaSha256),

@@ -95,6 +95,23 @@ public sealed class BadInputTests : IAsyncLifetime
         await (await alice.VoteAsync(lease, new { label = "spam" })).ExpectAsync(HttpStatusCode.OK);
     }
 
+    [Theory]
+    [InlineData("{\"label\":\"ham\",\"label\":\"spam\"}")]
+    [InlineData("{\"label\":\"ham\",\"LABEL\":\"spam\"}")]
+    [InlineData("{\"unsure\":true,\"Unsure\":false,\"label\":\"ham\"}")]
+    public async Task Vote_WithAPropertyTwice_Returns400NamingIt_AndRecordsNothing(string body)
+    {
+        var alice = _server.ClientAs("alice", "Labeler");
+        var lease = await TakeAsync(alice);
+
+        var response = await alice.PostAsync($"/api/tasks/{lease}/votes", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        var problem = await response.ExpectProblemAsync(HttpStatusCode.BadRequest);
+        var detail = problem["detail"]!.GetValue<string>();
+        Assert.True(detail.Contains("An object has the same property twice (line 1, byte ", StringComparison.Ordinal), detail);
+        await (await alice.VoteAsync(lease, new { label = "spam" })).ExpectAsync(HttpStatusCode.OK);
+    }
+
     [Fact]
     public async Task Vote_OnSomeoneElsesLease_Returns403()
     {

@@ -1,10 +1,12 @@
 using System.Net;
+using Labeling.Adapters.Local.Auth;
 using Labeling.Application.Http;
 using Labeling.Server.Tests.Support;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Labeling.Server.Tests.Http;
 
@@ -21,6 +23,11 @@ public sealed class RouteAuthorizationTests : IDisposable
     private readonly ServerFactory _server = new(new Dictionary<string, string?> { ["Labeling:CreateDemoProject"] = "false" });
 
     public void Dispose() => _server.Dispose();
+
+    private sealed class At(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
 
     [Fact]
     public void EveryRoute_NamesOneRolePolicy_OrIsOneOfTheTwoOpenRoutes()
@@ -48,6 +55,25 @@ public sealed class RouteAuthorizationTests : IDisposable
 
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/openapi/v1.json")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Token_ThatExpiredSecondsAgo_IsRefused_WithNoClockSkew()
+    {
+        // Issuer and validator share the machine's clock: the default five minutes of skew would let a one-minute token last six.
+        var key = _server.Services.GetRequiredService<LocalSigningKey>();
+        var auth = _server.Services.GetRequiredService<IOptions<LocalAuthOptions>>().Value;
+        var minted = new LocalTokenIssuer(key, auth, new At(DateTimeOffset.UtcNow.AddSeconds(-90))).Mint("shorty", [LabelingRoles.Labeler], TimeSpan.FromMinutes(1));
+        var fresh = new LocalTokenIssuer(key, auth, TimeProvider.System).Mint("shorty", [LabelingRoles.Labeler], TimeSpan.FromMinutes(1));
+        using var client = _server.CreateClient();
+
+        using var expired = new HttpRequestMessage(HttpMethod.Get, "/api/workers/me") { Headers = { Authorization = new("Bearer", minted) } };
+        using var valid = new HttpRequestMessage(HttpMethod.Get, "/api/workers/me") { Headers = { Authorization = new("Bearer", fresh) } };
+
+        var problem = await (await client.SendAsync(expired)).ExpectProblemAsync(HttpStatusCode.Unauthorized);
+        var detail = problem["detail"]!.GetValue<string>();
+        Assert.True(detail.Contains("expired", StringComparison.Ordinal), detail);
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(valid)).StatusCode);
     }
 
     [Fact]

@@ -53,6 +53,7 @@ public static class CallerRateLimit
                 AutoReplenishment = false,
             }));
         var problems = app.ApplicationServices.GetRequiredService<IProblemDetailsService>();
+        var logged = new RefusalSampler(TimeProvider.System);
         app.Use(async (context, next) =>
         {
             using var lease = limiter.AttemptAcquire(context);
@@ -63,7 +64,17 @@ public static class CallerRateLimit
             }
 
             const string Title = "Too many requests.";
-            context.Items[RefusalLog.ProblemTitleItem] = Title;
+            // A flood is the caller's requests refused hundreds of times a second: the log gets a line a second per caller,
+            // counting the ones it left out, not a line each.
+            var (log, unlogged) = logged.Admit(CallerOf(context));
+            context.Items[RefusalLog.ProblemTitleItem] = unlogged == 0
+                ? Title
+                : string.Create(CultureInfo.InvariantCulture, $"{Title} ({unlogged} more from this caller since the last line, not logged)");
+            if (!log)
+            {
+                context.Items[RefusalLog.UnloggedItem] = true;
+            }
+
             context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
             context.Response.Headers.RetryAfter = "1";
             await problems.WriteAsync(new ProblemDetailsContext
@@ -78,6 +89,53 @@ public static class CallerRateLimit
                 },
             }).ConfigureAwait(false);
         });
+    }
+
+    /// <summary>Whether a caller's refusal is logged: the first in each second, with how many were left out before it.</summary>
+    internal sealed class RefusalSampler(TimeProvider time)
+    {
+        /// <summary>Callers remembered at most; past it, those not refused for a minute are forgotten.</summary>
+        private const int MaxCallers = 10_000;
+
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Window> _callers = new(StringComparer.Ordinal);
+
+        /// <summary>Counts one refusal of <paramref name="caller"/>.</summary>
+        /// <returns>Whether to log it, and how many of the caller's refusals went unlogged before it (when logged).</returns>
+        public (bool Log, long Unlogged) Admit(string caller)
+        {
+            var second = time.GetUtcNow().ToUnixTimeSeconds();
+            if (_callers.Count >= MaxCallers)
+            {
+                foreach (var (key, window) in _callers)
+                {
+                    if (window.Second < second - 60)
+                    {
+                        _callers.TryRemove(key, out _);
+                    }
+                }
+            }
+
+            while (true)
+            {
+                if (!_callers.TryGetValue(caller, out var current))
+                {
+                    if (_callers.TryAdd(caller, new Window(second, 0)))
+                    {
+                        return (true, 0);
+                    }
+
+                    continue;
+                }
+
+                var next = current.Second == second ? current with { Unlogged = current.Unlogged + 1 } : new Window(second, 0);
+                if (_callers.TryUpdate(caller, next, current))
+                {
+                    return current.Second == second ? (false, 0) : (true, current.Unlogged);
+                }
+            }
+        }
+
+        private sealed record Window(long Second, long Unlogged);
     }
 
     private static string CallerOf(HttpContext context) =>

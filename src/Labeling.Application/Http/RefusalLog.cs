@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -14,7 +15,8 @@ namespace Labeling.Application.Http;
 /// (or, for 401, the bearer challenge's reason) and the trace id the response carries.
 /// </summary>
 /// <remarks>
-/// <para>401 and 403 (attempts at access) are logged at Warning, other refusals at Information. A 5xx
+/// <para>401 and 403 (attempts at access) are logged at Warning, other refusals at Information; of a caller's 429s
+/// (<see cref="CallerRateLimit"/>) only the first in each second, the next logged one counting those left out. A 5xx
 /// is not logged here: <see cref="LabelingExceptionHandler"/> logs it with its exception. The path is
 /// logged escaped (<see cref="PathString.ToUriComponent()"/>), so a percent-encoded line break in a
 /// request cannot forge a log line; the query string and the body are not logged (they may carry
@@ -26,6 +28,9 @@ public static partial class RefusalLog
 {
     /// <summary>The <see cref="HttpContext.Items"/> key under which the exception handler leaves the problem's title.</summary>
     internal const string ProblemTitleItem = "labeling.problem-title";
+
+    /// <summary>The <see cref="HttpContext.Items"/> key that marks a refusal left out of the log (the rate limit's sampling).</summary>
+    internal const string UnloggedItem = "labeling.refusal-unlogged";
 
     /// <summary>Longest request path logged in full.</summary>
     public const int MaxLoggedPath = 256;
@@ -42,7 +47,7 @@ public static partial class RefusalLog
             await next(context).ConfigureAwait(false);
             var status = context.Response.StatusCode;
             // 499 is a caller that hung up before the answer (ASP.NET Core's code for it): nothing was refused.
-            if (status is >= 400 and < 500 and not StatusCodes.Status499ClientClosedRequest)
+            if (status is >= 400 and < 500 and not StatusCodes.Status499ClientClosedRequest && !context.Items.ContainsKey(UnloggedItem))
             {
                 Write(logger, context, status);
             }
@@ -61,7 +66,10 @@ public static partial class RefusalLog
                 StatusCodes.Status403Forbidden => AccessRefusal.Forbidden(context),
                 StatusCodes.Status413PayloadTooLarge => "the request body is larger than the route takes",
                 _ when context.GetEndpoint() is null => "no such route",
-                _ => "-",
+                StatusCodes.Status405MethodNotAllowed => "the route does not take this method",
+                StatusCodes.Status415UnsupportedMediaType => "the body is not JSON",
+                // What no handler described (a request body the server could not read): the status's own name.
+                _ => ReasonPhrases.GetReasonPhrase(status) is { Length: > 0 } phrase ? phrase : "-",
             };
         if (status is StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden)
         {

@@ -1,16 +1,30 @@
+using System.Diagnostics;
 using System.Net;
+using Labeling.Application.Http;
 using Labeling.Server.Tests.Support;
+using Labeling.TestSupport.Logging;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Labeling.Server.Tests.Http;
 
 /// <summary>One caller cannot flood the server, nor spend another caller's budget.</summary>
 public sealed class RateLimitTests : IDisposable
 {
-    private readonly ServerFactory _server = new(new Dictionary<string, string?>
+    private readonly LogCollector _logs = new();
+    private readonly ServerFactory _server;
+
+    public RateLimitTests()
     {
-        ["Labeling:CreateDemoProject"] = "false",
-        ["Labeling:RequestsPerSecondPerCaller"] = "5",
-    });
+        _server = new ServerFactory(
+            new Dictionary<string, string?>
+            {
+                ["Labeling:CreateDemoProject"] = "false",
+                ["Labeling:RequestsPerSecondPerCaller"] = "5",
+                [$"Logging:LogLevel:{typeof(RefusalLog).FullName}"] = "Information",
+            },
+            services: services => services.AddSingleton<ILoggerProvider>(_logs));
+    }
 
     public void Dispose() => _server.Dispose();
 
@@ -53,5 +67,35 @@ public sealed class RateLimitTests : IDisposable
 
         Assert.Equal(40, answers.Count(s => s == refusal) + answers.Count(s => s == HttpStatusCode.TooManyRequests));
         Assert.InRange(answers.Count(s => s == refusal), 10, 39);
+    }
+
+    [Fact]
+    public async Task Flood_LeavesOneLogLineASecondPerCaller_CountingTheRest()
+    {
+        var flooder = _server.ClientAs("mallory", "Labeler");
+        var clock = Stopwatch.StartNew();
+        var refused = 0;
+        for (var n = 0; n < 60; n++)
+        {
+            refused += (await flooder.GetAsync("/api/workers/me")).StatusCode == HttpStatusCode.TooManyRequests ? 1 : 0;
+        }
+
+        var seconds = (int)Math.Ceiling(clock.Elapsed.TotalSeconds);
+        var lines = TooMany();
+        Assert.InRange(refused, 30, 60);
+        Assert.InRange(lines.Length, 1, seconds + 1);
+
+        // The next second's first refusal says how many of the last second's went unlogged.
+        await Task.Delay(TimeSpan.FromSeconds(1.2));
+        for (var n = 0; n < 20; n++)
+        {
+            await flooder.GetAsync("/api/workers/me");
+        }
+
+        var counted = TooMany().Skip(lines.Length).Select(r => r.State["Reason"] as string ?? "").ToArray();
+        Assert.NotEmpty(counted);
+        Assert.Matches(@"^Too many requests\. \(\d+ more from this caller since the last line, not logged\)$", counted[0]);
+
+        LogCollector.LogRecord[] TooMany() => _logs.Records.Where(r => r.EventId.Id == 9003 && (int)r.State["Status"]! == 429).ToArray();
     }
 }

@@ -89,6 +89,20 @@ public sealed class RefusalLogTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Refusals_NoHandlerDescribed_AreLoggedWithAReasonNotADash()
+    {
+        var alice = _server.ClientAs("alice", "Labeler");
+        var lease = (await (await alice.GetAsync($"/api/projects/{Project}/tasks/next")).ExpectAsync(HttpStatusCode.OK))["leaseId"]!.GetValue<string>();
+
+        await (await Admin.DeleteAsync($"/api/projects/{Project}")).ExpectProblemAsync(HttpStatusCode.MethodNotAllowed);
+        await (await alice.PostAsync($"/api/tasks/{lease}/votes", new StringContent("ham", Encoding.UTF8, "text/plain"))).ExpectProblemAsync(HttpStatusCode.UnsupportedMediaType);
+
+        Assert.Equal(
+            new[] { "the route does not take this method", "the body is not JSON" },
+            Refusals.Select(r => r.State["Reason"] as string ?? "").ToArray());
+    }
+
+    [Fact]
     public async Task Refusal_OfAPathWithAnEncodedLineBreak_IsLoggedOnOneLine()
     {
         await (await Admin.GetAsync("/api/projects/a%0D%0Afake%20entry/progress")).ExpectProblemAsync(HttpStatusCode.NotFound);

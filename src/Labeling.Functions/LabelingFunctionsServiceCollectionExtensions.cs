@@ -3,6 +3,7 @@ using Labeling.Application;
 using Labeling.Application.Truth;
 using Labeling.Functions.Crowd;
 using Labeling.Functions.Http;
+using Labeling.Functions.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -15,8 +16,9 @@ public static class LabelingFunctionsServiceCollectionExtensions
     /// <summary>
     /// Adds the application's use cases, the HTTP API pipeline with Entra ID authentication, and the
     /// Azure adapters (Cosmos DB, Blob, Storage Queue, Service Bus, Azure OpenAI), the periodic re-fit of
-    /// reliabilities with its options (section <c>Refit</c>), and the daily purge of ended crowd workflows (section
-    /// <c>WorkflowHistory</c>).
+    /// reliabilities with its options (section <c>Refit</c>), the daily purge of ended crowd workflows (section
+    /// <c>WorkflowHistory</c>), and the worker's Application Insights telemetry when
+    /// <c>APPLICATIONINSIGHTS_CONNECTION_STRING</c> is set (<see cref="WorkerTelemetry"/>).
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="configuration">The configuration root.</param>
@@ -29,6 +31,7 @@ public static class LabelingFunctionsServiceCollectionExtensions
         services.AddReliabilityRefit(configuration);
         services.AddOptions<WorkflowHistoryOptions>().Bind(configuration.GetSection(WorkflowHistoryOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<WorkflowHistoryPurge>();
+        services.AddWorkerTelemetry(configuration);
         return services;
     }
 }

@@ -64,6 +64,10 @@ public sealed class CosmosDatabase : IDisposable
         {
             Serializer = new CosmosJsonSerializer(),
             ApplicationName = "labeling",
+            // Off by default in the GA SDK; on, each operation is an Azure.Cosmos.Operation span that the Functions
+            // worker's Application Insights SDK records as a dependency. In Direct mode (Azure) the data-plane calls
+            // are TCP, so without it Cosmos DB calls would not appear in AppDependencies at all.
+            CosmosClientTelemetryOptions = new CosmosClientTelemetryOptions { DisableDistributedTracing = false },
         };
         foreach (var handler in handlers)
         {

@@ -14,25 +14,14 @@ public sealed class AlertQueryTests
     [Fact]
     public void LogAlerts_EveryMessageFilter_MatchesALoggerMessageTemplateOfTheApp()
     {
-        var bicep = File.ReadAllText(Path.Combine(RepositoryRoot(), "infra", "app", "alerts.bicep"));
-        var templates = new[] { typeof(Application.LabelingOptions).Assembly, typeof(WeakLabeling.WeakLabelFunction).Assembly }
-            .SelectMany(a => a.GetTypes())
-            .SelectMany(t => t.GetMethods(BindingFlags.Static | BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
-            .Select(m => m.GetCustomAttribute<LoggerMessageAttribute>())
-            .OfType<LoggerMessageAttribute>()
-            .ToArray();
+        var templates = LoggerMessages();
         Assert.NotEmpty(templates);
 
-        var queries = Regex.Matches(bicep, @"query: '([^']*)'").Select(m => m.Groups[1].Value).ToArray();
         var filtered = 0;
-        foreach (var query in queries)
+        foreach (var (query, filters) in MessageFilters())
         {
-            var filters = Regex.Matches(query, @"Message (startswith|contains) ""([^""]+)""").Select(m => (m.Groups[1].Value, m.Groups[2].Value)).ToArray();
-            if (filters.Length == 0) continue;
             filtered++;
-            var matching = templates.Where(t => filters.All(f => f.Item1 == "startswith"
-                ? t.Message.StartsWith(f.Item2, StringComparison.Ordinal)
-                : t.Message.Contains(f.Item2, StringComparison.Ordinal))).ToArray();
+            var matching = templates.Where(t => Matches(t.Template.Message, filters, StringComparison.Ordinal)).Select(t => t.Template).ToArray();
             // Exactly one: a filter that also caught another log line would count that line's records too.
             Assert.True(matching.Length == 1, $"'{query}' matches {matching.Length} LoggerMessage templates: {string.Join(" | ", matching.Select(t => $"{t.EventId}: {t.Message}"))}");
         }
@@ -41,7 +30,32 @@ public sealed class AlertQueryTests
         Assert.Equal(5, filtered);
     }
 
-    private static string RepositoryRoot()
+    /// <summary>Every <see cref="LoggerMessageAttribute"/> method of the app (Application and Functions assemblies).</summary>
+    internal static IReadOnlyList<(MethodInfo Method, LoggerMessageAttribute Template)> LoggerMessages() =>
+        new[] { typeof(Application.LabelingOptions).Assembly, typeof(WeakLabeling.WeakLabelFunction).Assembly }
+            .SelectMany(a => a.GetTypes())
+            .SelectMany(t => t.GetMethods(BindingFlags.Static | BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
+            .Select(m => (Method: m, Template: m.GetCustomAttribute<LoggerMessageAttribute>()))
+            .Where(m => m.Template is not null)
+            .Select(m => (m.Method, m.Template!))
+            .ToArray();
+
+    /// <summary>The log rules of alerts.bicep that filter on the message: each query with its <c>startswith</c> / <c>contains</c> filters.</summary>
+    internal static IReadOnlyList<(string Query, (string Operator, string Text)[] Filters)> MessageFilters()
+    {
+        var bicep = File.ReadAllText(Path.Combine(RepositoryRoot(), "infra", "app", "alerts.bicep"));
+        return Regex.Matches(bicep, @"query: '([^']*)'")
+            .Select(m => m.Groups[1].Value)
+            .Select(query => (query, Regex.Matches(query, @"Message (startswith|contains) ""([^""]+)""").Select(m => (m.Groups[1].Value, m.Groups[2].Value)).ToArray()))
+            .Where(q => q.Item2.Length > 0)
+            .ToArray();
+    }
+
+    /// <summary>Whether a message passes every filter (KQL's <c>startswith</c> and <c>contains</c> ignore case; templates are compared exactly).</summary>
+    internal static bool Matches(string message, (string Operator, string Text)[] filters, StringComparison comparison) =>
+        filters.All(f => f.Operator == "startswith" ? message.StartsWith(f.Text, comparison) : message.Contains(f.Text, comparison));
+
+    internal static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

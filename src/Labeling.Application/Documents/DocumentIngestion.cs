@@ -198,8 +198,43 @@ public sealed partial class DocumentIngestion
         return new DocumentIngestResult(recorded, AlreadyKnown: true);
     }
 
+    /// <summary>Longest quarantine reason recorded, logged and answered; a longer one is cut, saying how long it was.</summary>
+    public const int MaxReasonCharacters = 1_000;
+
+    /// <summary>
+    /// A reason as it is recorded, logged and answered: a parser's reason can quote the file (a column or field name, a
+    /// snippet of text), so control and format characters (a line break that would forge a log line, an escape sequence,
+    /// a right-to-left override) become '?', and it is cut at <see cref="MaxReasonCharacters"/>: a file of 300,000 column
+    /// names must not make a reason of megabytes in the database, the log and every listing of the project's documents.
+    /// </summary>
+    /// <param name="reason">The reason as given.</param>
+    /// <returns>The reason to keep.</returns>
+    public static string Readable(string reason)
+    {
+        ArgumentNullException.ThrowIfNull(reason);
+        var cut = reason.Length > MaxReasonCharacters ? reason[..MaxReasonCharacters] : reason;
+        var shown = string.Create(cut.Length, cut, static (span, source) =>
+        {
+            for (var i = 0; i < source.Length; i++)
+            {
+                var c = source[i];
+                span[i] = char.IsControl(c) || char.GetUnicodeCategory(c) is System.Globalization.UnicodeCategory.Format
+                    or System.Globalization.UnicodeCategory.LineSeparator or System.Globalization.UnicodeCategory.ParagraphSeparator
+                    || (char.IsSurrogate(c) && !IsPairedSurrogate(source, i)) ? '?' : c;
+            }
+        });
+        return cut.Length == reason.Length
+            ? shown
+            : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{shown}… (the reason is {reason.Length:N0} characters; the rest is left out)");
+    }
+
+    // A surrogate is kept only as half of a pair (an emoji in a snippet); a lone one cannot be encoded.
+    private static bool IsPairedSurrogate(string text, int i) =>
+        char.IsHighSurrogate(text[i]) ? i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]) : i > 0 && char.IsHighSurrogate(text[i - 1]);
+
     private async Task<DocumentIngestResult> QuarantineAsync(StoredDocument stored, string hash, string reason, CancellationToken cancellationToken)
     {
+        reason = Readable(reason);
         var document = new Document(stored.ProjectId, Document.IdFor(hash), stored.FileName, hash, DocumentStatus.Quarantined, reason, 0, 0, _time.GetUtcNow());
         if (await _projects.GetAsync(stored.ProjectId, cancellationToken).ConfigureAwait(false) is not null
             && !await _documents.TryRecordAsync(document, cancellationToken).ConfigureAwait(false))

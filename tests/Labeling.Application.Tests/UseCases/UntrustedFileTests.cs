@@ -32,6 +32,38 @@ public sealed class UntrustedFileTests : IDisposable
     }
 
     [Fact]
+    public async Task Ingest_FieldNamesBuiltToForgeLogLines_GiveAReasonWithoutControlOrFormatCharacters()
+    {
+        await _harness.CreateProjectAsync(LabelingHarness.SpamProject());
+        var forged = "x\nwarn: Labeling.Application.Http.RefusalLog[9002]\n Refused \u001b[2J\u001b[31mRED\u202e\u2028";
+
+        var result = await _harness.IngestAsync("spam", "forged.jsonl", System.Text.Encoding.UTF8.GetBytes(
+            System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, int> { [forged] = 1 }) + "\n"));
+
+        Assert.Equal(DocumentStatus.Quarantined, result.Document.Status);
+        var reason = result.Document.Reason!;
+        Assert.Contains("Refused ?[2J?[31mRED??", reason, StringComparison.Ordinal);
+        Assert.DoesNotContain(reason, c => char.IsControl(c) || char.GetUnicodeCategory(c) is System.Globalization.UnicodeCategory.Format or System.Globalization.UnicodeCategory.LineSeparator);
+    }
+
+    [Fact]
+    public async Task Ingest_AHeaderOfManyThousandColumnsAndNoTextColumn_GivesAReasonCutToItsLimit()
+    {
+        await _harness.CreateProjectAsync(LabelingHarness.SpamProject() with { TextColumn = "CONTENT" });
+        var header = string.Join(",", Enumerable.Range(0, 30_000).Select(n => $"\u202ecolumn{n}"));
+
+        var result = await _harness.IngestAsync("spam", "wide.csv", System.Text.Encoding.UTF8.GetBytes(header + "\n" + new string(',', 29_999) + "\n"));
+
+        Assert.Equal(DocumentStatus.Quarantined, result.Document.Status);
+        var reason = result.Document.Reason!;
+        Assert.InRange(reason.Length, 100, Documents.DocumentIngestion.MaxReasonCharacters + 100);
+        Assert.EndsWith("characters; the rest is left out)", reason, StringComparison.Ordinal);
+        Assert.DoesNotContain('\u202e', reason);
+        var reasonFile = Assert.Single(Directory.GetFiles(Path.Combine(_harness.DataDirectory, "quarantine", "spam"), "*.reason.txt"));
+        Assert.Equal(reason, (await File.ReadAllTextAsync(reasonFile)).Trim());
+    }
+
+    [Fact]
     public async Task Ingest_ProjectTextColumnMissingFromTheFile_ReasonPointsAtTheProjectNotTheServerSetting()
     {
         await _harness.CreateProjectAsync(LabelingHarness.SpamProject() with { TextColumn = "CONTENT" });

@@ -1,5 +1,3 @@
-using System.IO.Compression;
-using System.Runtime.InteropServices;
 using UglyToad.PdfPig.Filters;
 using UglyToad.PdfPig.Tokens;
 
@@ -7,14 +5,18 @@ namespace Labeling.Application.Ingestion;
 
 /// <summary>
 /// PdfPig's stream filters with a limit on what one document may unpack to, so a small PDF whose streams
-/// inflate to gigabytes (a decompression bomb) is rejected instead of exhausting memory.
+/// decode to gigabytes (a decompression bomb) is rejected instead of exhausting memory.
 /// </summary>
 /// <remarks>
 /// <para>No single stream may decode to more than <see cref="IngestionOptions.MaxUnpackedCharacters"/> bytes,
 /// and all decoding for the document together to no more than ten times that (fonts and images are decoded
-/// too, and a long document decodes many streams). A <c>FlateDecode</c> stream, the usual bomb, is first
-/// inflated into a small scratch buffer only to count its length, so an oversized one is refused before
-/// anything is allocated for it; every other filter's output is counted after it decodes.</para>
+/// too, and a long document decodes many streams).</para>
+/// <para>No filter runs past the per-stream limit. <c>LZWDecode</c> and <c>RunLengthDecode</c> are decoded here,
+/// by <see cref="LzwDecoder"/> and <see cref="RunLengthDecoder"/>, which stop at the limit: PdfPig's own decoders
+/// run to the end, and a 1.1 MB LZW stream decoded to 1.5 GB. Every other filter is left to PdfPig once
+/// <see cref="FilterOutputBound"/> has shown that what it will produce is within the limit, which for
+/// <c>FlateDecode</c> means inflating it once into a scratch buffer only to count. What a filter produced is
+/// then counted against both limits.</para>
 /// <para>What the last filter of a stream decodes to is also checked by <see cref="PdfNesting"/>, unless the
 /// stream is an image or an embedded font (binary data, not PDF syntax): a compressed stream hides its nesting
 /// from the scan of the file.</para>
@@ -51,9 +53,7 @@ internal sealed class UnpackBudget : IFilterProvider
     {
         if (length > _perStream)
         {
-            throw new DocumentRejectedException(
-                $"A stream in the PDF unpacks to more than {_perStream:N0} bytes (Ingestion:MaxUnpackedCharacters). "
-                + "Split the document, or raise the limit if the file is genuine.");
+            throw StreamTooLarge();
         }
 
         if (_spent + length > _total)
@@ -64,32 +64,32 @@ internal sealed class UnpackBudget : IFilterProvider
         }
     }
 
-    // The inflated length of a zlib (or raw deflate) stream, counted up to one byte past the per-stream
-    // limit without keeping the output; a stream that is not valid deflate counts what inflated before the
-    // error and is left to PdfPig's own, more lenient, decoder.
-    private long InflatedLength(ReadOnlyMemory<byte> input)
-    {
-        var span = input.Span;
-        var start = span.Length >= 2 && (span[0] & 0x0F) == 8 && ((span[0] << 8) | span[1]) % 31 == 0 ? 2 : 0;
-        var compressed = MemoryMarshal.TryGetArray(input, out var segment)
-            ? new MemoryStream(segment.Array!, segment.Offset + start, segment.Count - start, writable: false)
-            : new MemoryStream(input[start..].ToArray(), writable: false);
-        using var inflate = new DeflateStream(compressed, CompressionMode.Decompress);
-        var scratch = new byte[81920];
-        long length = 0;
-        try
-        {
-            int read;
-            while (length <= _perStream && (read = inflate.Read(scratch, 0, scratch.Length)) > 0)
-            {
-                length += read;
-            }
-        }
-        catch (InvalidDataException)
-        {
-        }
+    private DocumentRejectedException StreamTooLarge() => new(
+        $"A stream in the PDF unpacks to more than {_perStream:N0} bytes (Ingestion:MaxUnpackedCharacters). "
+        + "Split the document, or raise the limit if the file is genuine.");
 
-        return length;
+    private Memory<byte> Decode(IFilter filter, Memory<byte> input, DictionaryToken stream, IFilterProvider provider, int index)
+    {
+        Memory<byte> output;
+        switch (filter)
+        {
+            case LzwFilter:
+                // The same parameters PdfPig's own filters read, from the same resolver.
+                var parameters = DecodeParameterResolver.GetFilterParameters(stream, index);
+                var earlyChange = StreamPredictor.Parameters.Int(parameters, NameToken.EarlyChange, 1) != 0;
+                if (!LzwDecoder.TryDecode(input.Span, earlyChange, _perStream, out output)
+                    || !StreamPredictor.TryUndo(output, StreamPredictor.Parameters.Read(parameters), _perStream, out output))
+                {
+                    throw StreamTooLarge();
+                }
+
+                return output;
+            case RunLengthFilter:
+                return RunLengthDecoder.TryDecode(input.Span, _perStream, out output) ? output : throw StreamTooLarge();
+            default:
+                Check(FilterOutputBound.Of(filter, input, stream, index, _perStream));
+                return filter.Decode(input, stream, provider, index);
+        }
     }
 
     private sealed class Counted(IFilter inner, UnpackBudget budget, bool last) : IFilter
@@ -98,12 +98,7 @@ internal sealed class UnpackBudget : IFilterProvider
 
         public Memory<byte> Decode(Memory<byte> input, DictionaryToken streamDictionary, IFilterProvider filterProvider, int filterIndex)
         {
-            if (inner is FlateFilter)
-            {
-                budget.Check(budget.InflatedLength(input));
-            }
-
-            var output = inner.Decode(input, streamDictionary, filterProvider, filterIndex);
+            var output = budget.Decode(inner, input, streamDictionary, filterProvider, filterIndex);
             budget.Check(output.Length);
             Interlocked.Add(ref budget._spent, output.Length);
             if (last && HoldsSyntax(streamDictionary))

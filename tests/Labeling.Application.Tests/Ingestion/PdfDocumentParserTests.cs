@@ -89,6 +89,66 @@ public sealed class PdfDocumentParserTests
         Assert.Equal(["Page 1", "Page 2", "Page 3"], Texts(items));
     }
 
+    [Fact]
+    public async Task ParseAsync_LzwStreamThatDecodesTo300MillionBytes_RejectedWithoutDecodingIt()
+    {
+        // About 220 KB of LZW codes for 300,000,000 spaces, at the default limit of 100,000,000 bytes a stream.
+        var pdf = FilteredPdf(LzwEncoder.Run((byte)' ', 300_000_000), "/Filter /LZWDecode");
+        Assert.True(pdf.Length < 300_000, $"the PDF is {pdf.Length} bytes");
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var parse = RejectAsync(_parser, "lzw-bomb.pdf", pdf);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // Nothing in the parse waits on input held in memory, so it ran to the end on this thread, where it was counted.
+        Assert.True(parse.IsCompleted);
+        var rejected = await parse;
+        Assert.Equal(
+            "A stream in the PDF unpacks to more than 100,000,000 bytes (Ingestion:MaxUnpackedCharacters). Split the document, or raise the limit if the file is genuine.",
+            rejected.Reason);
+        Assert.True(allocated < 20_000_000, $"refusing the PDF allocated {allocated:N0} bytes");
+    }
+
+    [Fact]
+    public async Task ParseAsync_RunLengthStreamThatDecodesPastTheLimit_RejectedWithoutDecodingIt()
+    {
+        var pdf = FilteredPdf(RunLengthEncoder.Bomb((byte)' ', runs: 100_000), "/Filter /RunLengthDecode");
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var parse = RejectAsync(_parser, "rl-bomb.pdf", pdf, Options(o => o.MaxUnpackedCharacters = 1_000_000));
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.True(parse.IsCompleted);
+        var rejected = await parse;
+        Assert.Equal(
+            "A stream in the PDF unpacks to more than 1,000,000 bytes (Ingestion:MaxUnpackedCharacters). Split the document, or raise the limit if the file is genuine.",
+            rejected.Reason);
+        Assert.True(allocated < 5_000_000, $"refusing the PDF's 12,800,000 bytes of runs allocated {allocated:N0} bytes");
+    }
+
+    [Theory]
+    [InlineData("/Filter /LZWDecode")]
+    [InlineData("/Filter /LZWDecode /DecodeParms << /EarlyChange 0 >>")]
+    [InlineData("/Filter /LZWDecode /DecodeParms << /Predictor 2 /Columns 7 >>")]
+    [InlineData("/Filter /RunLengthDecode")]
+    [InlineData("/Filter [/ASCIIHexDecode /LZWDecode]")]
+    public async Task ParseAsync_ContentStreamUnderEachFilterWithinTheLimit_IsRead(string filter)
+    {
+        var content = Encoding.ASCII.GetBytes("BT /F1 12 Tf 72 712 Td (Filtered text) Tj ET\n".PadRight(50_000));
+        var encoded = filter switch
+        {
+            _ when filter.Contains("Predictor", StringComparison.Ordinal) => LzwEncoder.Encode(TiffDifferences(content, columns: 7)),
+            _ when filter.Contains("EarlyChange 0", StringComparison.Ordinal) => LzwEncoder.Encode(content, earlyChange: false),
+            _ when filter.Contains("ASCIIHex", StringComparison.Ordinal) => Encoding.ASCII.GetBytes(Convert.ToHexString(LzwEncoder.Encode(content)) + ">"),
+            _ when filter.Contains("LZW", StringComparison.Ordinal) => LzwEncoder.Encode(content),
+            _ => RunLengthEncoder.Encode(content),
+        };
+
+        var items = await ParseAsync(_parser, "filtered.pdf", FilteredPdf(encoded, filter), Options(o => o.MaxUnpackedCharacters = 100_000));
+
+        Assert.Equal(["Filtered text"], Texts(items));
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
@@ -142,6 +202,28 @@ public sealed class PdfDocumentParserTests
             [.. Encoding.ASCII.GetBytes($"<< /FunctionType 4 /Domain [0 1] /Range [0 1 0 1 0 1] /Length {function.Length}{(deflated ? " /Filter /FlateDecode" : string.Empty)} >>\nstream\n"),
                 .. function, .. Encoding.ASCII.GetBytes("\nendstream")],
         ]);
+    }
+
+    // One page whose content stream is the given bytes, with the given /Filter (and /DecodeParms) entries.
+    private static byte[] FilteredPdf(byte[] stream, string filter) => Assemble(
+    [
+        Encoding.ASCII.GetBytes("<< /Type /Catalog /Pages 2 0 R >>"),
+        Encoding.ASCII.GetBytes("<< /Type /Pages /Kids [3 0 R] /Count 1 >>"),
+        Encoding.ASCII.GetBytes("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>"),
+        [.. Encoding.ASCII.GetBytes($"<< /Length {stream.Length} {filter} >>\nstream\n"), .. stream, .. Encoding.ASCII.GetBytes("\nendstream")],
+        Encoding.ASCII.GetBytes("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"),
+    ]);
+
+    // TIFF predictor 2 for one colour of 8 bits: each byte of a row becomes its difference from the byte before.
+    private static byte[] TiffDifferences(byte[] data, int columns)
+    {
+        var differences = new byte[data.Length];
+        for (var i = 0; i < data.Length; i++)
+        {
+            differences[i] = (byte)(i % columns == 0 ? data[i] : data[i] - data[i - 1]);
+        }
+
+        return differences;
     }
 
     // A minimal PDF written by hand: each page's content stream shows "Page N" and is padded with spaces

@@ -15,9 +15,10 @@ namespace Labeling.Application.Ingestion;
 /// files are not supported. Items are <c>chunk-N</c>. The package (at most
 /// <see cref="IngestionOptions.MaxFileBytes"/>) is loaded whole, but the main document is read as a stream,
 /// one paragraph at a time, and rejected once its XML passes <see cref="IngestionOptions.MaxUnpackedCharacters"/>:
-/// a zip bomb is quarantined instead of exhausting memory. Before the SDK loads any of it, the main document is
-/// scanned once with a plain <see cref="System.Xml.XmlReader"/> and rejected when its elements nest deeper than
-/// <see cref="MaxElementDepth"/>.
+/// a zip bomb is quarantined instead of exhausting memory. Before the package is opened, <see cref="DocxPackageLimits"/>
+/// refuses one with too many zip entries or too much relationship and content-type XML (a relationship flood).
+/// Before the SDK loads any of it, the main document is scanned once with a plain <see cref="System.Xml.XmlReader"/>
+/// and rejected when its elements nest deeper than <see cref="MaxElementDepth"/>.
 /// </remarks>
 public sealed class DocxDocumentParser : IDocumentParser
 {
@@ -46,6 +47,7 @@ public sealed class DocxDocumentParser : IDocumentParser
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var buffer = new MemoryStream(await PdfDocumentParser.ReadAllAsync(content, cancellationToken).ConfigureAwait(false));
+        EnsureSmallPackage(buffer, options.MaxUnpackedCharacters, cancellationToken);
         using var document = Open(buffer, options.MaxUnpackedCharacters);
         var main = document.MainDocumentPart
             ?? throw new DocumentRejectedException("The .docx file has no document body. Open and re-save it in Word.");
@@ -88,6 +90,18 @@ public sealed class DocxDocumentParser : IDocumentParser
         try
         {
             return WordprocessingDocument.Open(buffer, isEditable: false, new OpenSettings { MaxCharactersInPart = maxCharacters });
+        }
+        catch (Exception ex) when (IsUnreadable(ex))
+        {
+            throw Invalid(ex, maxCharacters);
+        }
+    }
+
+    private static void EnsureSmallPackage(Stream buffer, long maxCharacters, CancellationToken cancellationToken)
+    {
+        try
+        {
+            DocxPackageLimits.Ensure(buffer, cancellationToken);
         }
         catch (Exception ex) when (IsUnreadable(ex))
         {

@@ -122,6 +122,93 @@ public sealed class DocxDocumentParserTests
         Assert.Contains("levels deep", rejected.Reason, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ParseAsync_PackageRelationshipsFlood_RejectedBeforeThePackageIsOpened()
+    {
+        // 100,000 external relationships in _rels/.rels: 17 MB of XML in a package of about 1 MB. Opening the
+        // package would load every one; the reviewer's 2,000,000 took 6 s and about 750 MB.
+        var docx = WithEntry(BuildDocx(body => body.Append(Para("Text."))), "_rels/.rels", writer =>
+        {
+            writer.Write("<?xml version=\"1.0\" encoding=\"utf-8\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">");
+            writer.Write("<Relationship Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument\" Target=\"/word/document.xml\" Id=\"main\"/>");
+            for (var i = 0; i < 100_000; i++)
+            {
+                writer.Write($"<Relationship Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink\" Target=\"https://example.com/{i}\" TargetMode=\"External\" Id=\"r{i}\"/>");
+            }
+
+            writer.Write("</Relationships>");
+        });
+        Assert.True(docx.Length < 2_000_000, $"the package is {docx.Length} bytes");
+
+        var rejected = await RejectAsync(_parser, "flood.docx", docx);
+
+        Assert.Equal(
+            "The .docx package's relationships and content types ([Content_Types].xml and the *.rels parts) unpack to more than 10,000,000 bytes; "
+            + "Word documents have a few kilobytes of them. The file is damaged or built to exhaust memory. Open and re-save it in Word.",
+            rejected.Reason);
+    }
+
+    [Fact]
+    public async Task ParseAsync_PackageWithMoreZipEntriesThanTheLimit_Rejected()
+    {
+        var docx = BuildDocx(body => body.Append(Para("Text.")));
+        using var buffer = new MemoryStream();
+        buffer.Write(docx);
+        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Update, leaveOpen: true))
+        {
+            for (var i = zip.Entries.Count; i <= DocxPackageLimits.MaxEntries; i++)
+            {
+                zip.CreateEntry($"customXml/item{i}.xml");
+            }
+        }
+
+        var rejected = await RejectAsync(_parser, "parts.docx", buffer.ToArray());
+
+        Assert.Equal(
+            "The .docx package holds 10,001 zip entries, more than the 10,000 accepted; Word documents hold a few dozen. "
+            + "The file is damaged or built to exhaust memory. Open and re-save it in Word, or split it.",
+            rejected.Reason);
+    }
+
+    [Fact]
+    public async Task ParseAsync_DocumentWithThousandsOfHyperlinks_IsRead()
+    {
+        // A long reference list: 5,000 hyperlink relationships, about 800 KB of relationship XML.
+        using var buffer = new MemoryStream();
+        using (var document = WordprocessingDocument.Create(buffer, WordprocessingDocumentType.Document))
+        {
+            var main = document.AddMainDocumentPart();
+            var body = new Body();
+            for (var i = 0; i < 5_000; i++)
+            {
+                var link = main.AddHyperlinkRelationship(new Uri($"https://example.com/papers/{i}"), isExternal: true);
+                body.Append(new Paragraph(new Hyperlink(new Run(new Text($"Paper {i}"))) { Id = link.Id }));
+            }
+
+            main.Document = new Document(body);
+        }
+
+        var items = await ParseAsync(_parser, "references.docx", buffer.ToArray());
+
+        Assert.Equal(5_000, items.Count);
+        Assert.Equal("Paper 4999", items[^1].Text);
+    }
+
+    // The package with the entry at path replaced by what write puts there.
+    private static byte[] WithEntry(byte[] docx, string path, Action<StreamWriter> write)
+    {
+        using var buffer = new MemoryStream();
+        buffer.Write(docx);
+        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Update, leaveOpen: true))
+        {
+            zip.GetEntry(path)?.Delete();
+            using var writer = new StreamWriter(zip.CreateEntry(path, CompressionLevel.SmallestSize).Open());
+            write(writer);
+        }
+
+        return buffer.ToArray();
+    }
+
     /// <summary>A valid package whose main document nests <paramref name="depth"/> paragraphs, the innermost holding <paramref name="text"/>.</summary>
     internal static byte[] NestedParagraphsDocx(int depth, string text)
     {

@@ -98,13 +98,15 @@ public static class CallerRateLimit
         private const int MaxCallers = 10_000;
 
         private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Window> _callers = new(StringComparer.Ordinal);
+        private long _checkedAt = long.MinValue;
 
         /// <summary>Counts one refusal of <paramref name="caller"/>.</summary>
         /// <returns>Whether to log it, and how many of the caller's refusals went unlogged before it (when logged).</returns>
         public (bool Log, long Unlogged) Admit(string caller)
         {
             var second = time.GetUtcNow().ToUnixTimeSeconds();
-            if (_callers.Count >= MaxCallers)
+            // Counting takes every lock of the dictionary: once a second, not on every refusal of a flood.
+            if (Interlocked.Exchange(ref _checkedAt, second) != second && _callers.Count >= MaxCallers)
             {
                 foreach (var (key, window) in _callers)
                 {

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Labeling.Server.Tests.Http;
 
@@ -23,11 +24,6 @@ public sealed class RouteAuthorizationTests : IDisposable
     private readonly ServerFactory _server = new(new Dictionary<string, string?> { ["Labeling:CreateDemoProject"] = "false" });
 
     public void Dispose() => _server.Dispose();
-
-    private sealed class At(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
-    }
 
     [Fact]
     public void EveryRoute_NamesOneRolePolicy_OrIsOneOfTheTwoOpenRoutes()
@@ -63,7 +59,7 @@ public sealed class RouteAuthorizationTests : IDisposable
         // Issuer and validator share the machine's clock: the default five minutes of skew would let a one-minute token last six.
         var key = _server.Services.GetRequiredService<LocalSigningKey>();
         var auth = _server.Services.GetRequiredService<IOptions<LocalAuthOptions>>().Value;
-        var minted = new LocalTokenIssuer(key, auth, new At(DateTimeOffset.UtcNow.AddSeconds(-90))).Mint("shorty", [LabelingRoles.Labeler], TimeSpan.FromMinutes(1));
+        var minted = new LocalTokenIssuer(key, auth, new FakeTimeProvider(DateTimeOffset.UtcNow.AddSeconds(-90))).Mint("shorty", [LabelingRoles.Labeler], TimeSpan.FromMinutes(1));
         var fresh = new LocalTokenIssuer(key, auth, TimeProvider.System).Mint("shorty", [LabelingRoles.Labeler], TimeSpan.FromMinutes(1));
         using var client = _server.CreateClient();
 

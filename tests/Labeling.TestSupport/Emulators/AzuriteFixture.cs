@@ -25,10 +25,12 @@ public sealed partial class AzuriteFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var folder = await EmulatorPackages.EnsureInstalledAsync();
+        // --disableTelemetry: Azurite 3.37 sends usage telemetry by default; with no route to it, every run left a
+        // Microsoft-AzureMonitor-* folder of unsent records in the temp folder.
         _process = await EmulatorProcess.StartAsync(
             folder,
             "node_modules/azurite/dist/src/azurite.js",
-            "--inMemoryPersistence --skipApiVersionCheck --loose --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 --blobPort 0 --queuePort 0 --tablePort 0",
+            "--inMemoryPersistence --skipApiVersionCheck --loose --disableTelemetry --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 --blobPort 0 --queuePort 0 --tablePort 0",
             [BlobReady(), QueueReady()],
             TimeSpan.FromSeconds(60));
         BlobEndpoint = new Uri($"http://127.0.0.1:{_process.Ports[0]}/devstoreaccount1");

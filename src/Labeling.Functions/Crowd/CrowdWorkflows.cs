@@ -59,18 +59,30 @@ public sealed partial class CrowdWorkflows
 
             var id = CollectVotesInput.InstanceIdFor(projectId, itemId);
             var existing = await client.GetInstanceAsync(id, ct).ConfigureAwait(false);
-            // Pending counts as started: an instance scheduled by an earlier message (the same text in two
-            // documents) may not have run yet, and scheduling its id again would replace it.
-            if (existing?.RuntimeStatus is OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Suspended)
+            // Started only when the item has no workflow or its workflow has ended for good, as Durable's singleton pattern
+            // does. Any other status is the item's workflow at work: Pending (scheduled by an earlier message, the same text
+            // in two documents, and not run yet), Running, Suspended, or ContinuedAsNew (between two generations), over
+            // which the Azure host refuses to schedule.
+            if (existing is not null && existing.RuntimeStatus is not (OrchestrationRuntimeStatus.Completed or OrchestrationRuntimeStatus.Failed or OrchestrationRuntimeStatus.Terminated))
             {
                 return;
             }
 
-            await client.ScheduleNewOrchestrationInstanceAsync(
-                CollectVotesOrchestration.Name,
-                new CollectVotesInput(projectId, itemId, project.Routing, _options.LeaseDuration),
-                new StartOrchestrationOptions(id),
-                ct).ConfigureAwait(false);
+            try
+            {
+                await client.ScheduleNewOrchestrationInstanceAsync(
+                    CollectVotesOrchestration.Name,
+                    new CollectVotesInput(projectId, itemId, project.Routing, _options.LeaseDuration),
+                    new StartOrchestrationOptions(id),
+                    ct).ConfigureAwait(false);
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.AlreadyExists)
+            {
+                // Another caller (a second message with the same item, a vote) started it between the check and here: the
+                // item has its workflow, and failing would only send this whole message round again.
+                return;
+            }
+
             Interlocked.Increment(ref started);
         }).ConfigureAwait(false);
 

@@ -31,9 +31,19 @@ public sealed class LabelingOptions
     [Range(1024L, 1L << 32)]
     public long MaxJsonBodyBytes { get; set; } = 1024 * 1024;
 
-    /// <summary>Items per weak-labeling work message (written in one transaction). Default 128.</summary>
-    [Range(1, 10_000)]
+    /// <summary>
+    /// Items per weak-labeling work message (written in one transaction). Default 128, at most
+    /// <see cref="MaxWeakLabelBatchSize"/>.
+    /// </summary>
+    [Range(1, MaxWeakLabelBatchSize)]
     public int WeakLabelBatchSize { get; set; } = 128;
+
+    /// <summary>
+    /// The largest <see cref="WeakLabelBatchSize"/>: a message of 1,000 item ids and the longest project id is about
+    /// 42 KB once Base64-encoded, within the 64 KB an Azure Storage queue message may hold (the local queue has no limit,
+    /// so a larger batch would work on one machine and fail every send on Azure).
+    /// </summary>
+    public const int MaxWeakLabelBatchSize = 1_000;
 
     /// <summary>The CloudEvents <c>source</c> prefix; the project id is appended. Default <c>/labeling/projects</c>.</summary>
     [Required(AllowEmptyStrings = false)]

@@ -42,7 +42,7 @@ resource topic 'Microsoft.ServiceBus/namespaces/topics@2026-01-01' = {
   name: topicName
   properties: {
     requiresDuplicateDetection: true
-    duplicateDetectionHistoryTimeWindow: 'PT10M'
+    duplicateDetectionHistoryTimeWindow: 'PT3H' // longer than the outbox retries a failing publish (about 2.4 h at the defaults)
     defaultMessageTimeToLive: 'P14D'
     maxSizeInMegabytes: 1024
     enableBatchedOperations: true

@@ -46,6 +46,8 @@ internal sealed class InferenceBenchmark(InferenceSettings settings, BenchConsol
                             ? AnswerStream.Shuffle(dataset.Answers, settings.Seed + r)
                             : dataset.Answers;
                         var fit = method.Run(stream, dataset.AnswerLabels, settings.TimingRuns);
+                        if (!fit.Result.Converged)
+                            progress.Note($"{dataset.Name} {method.Name}: stopped at its iteration cap ({fit.Result.Iterations}) before its stopping rule held; the figure is of that last iteration.");
                         accuracy += AccuracyScorer.Accuracy(fit.Result, dataset.Truth);
                         seconds += fit.Seconds;
                         done++;

@@ -22,7 +22,12 @@ namespace Labeling.Domain.TruthInference;
 /// under the mixture prior (every component has the same total s, so the mixture's mean is this);
 /// classes π_t ∝ Σ_i T_it + β; and the Dawid–Skene E-step
 /// log T_it = log π_t + Σ_{(w,l) ∈ answers(i)} log θ_w[t,l] − log Z_i.
-/// EM stops when Σ_i log Z_i changes by less than the tolerance per answer.</para>
+/// EM stops when Σ_i log Z_i, the votes' log-likelihood under the current parameters, changes by
+/// less than the tolerance per answer. EM does not maximise that sum alone (the priors on the
+/// confusions, memberships and classes are part of its objective), so it can fall between two
+/// iterations (on dog it does in 26 of 37): the stop is a rule for when the fit has settled, not a
+/// proof of a maximum, and a fit that hits the iteration cap says so (<see cref="InferenceResult"/>'s
+/// convergence flag).</para>
 /// <para>Why it is robust: a labeler with many answers is fitted by its own counts, as in
 /// Dawid–Skene; one with few is pulled towards the community it most resembles instead of towards
 /// a single crowd average, so sparse spammers are not mistaken for experts (the failure of a

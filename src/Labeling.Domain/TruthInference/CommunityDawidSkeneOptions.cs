@@ -14,7 +14,8 @@ public sealed record CommunityDawidSkeneOptions
     /// Number of worker communities M. Default 3: enough to separate reliable labelers, mediocre
     /// ones and labelers whose answers carry no information, which is what the initial communities
     /// are (see <see cref="CommunityDawidSkene"/>). Communities the data does not support empty
-    /// out, so a larger M costs time, not accuracy; 1 gives a single pooled prior.
+    /// out, but not wholly: on the six public sets M = 5 scored a mean of 0.8494 against 0.8530 for 3
+    /// (duck and face lower), and M = 2 0.8486; 1 gives a single pooled prior.
     /// </summary>
     public int Communities { get; init; } = 3;
 

@@ -102,29 +102,13 @@ public sealed class DawidSkene : ITruthInference
         var buffer = new double[k];
         for (var w = 0; w < data.WorkerCount; w++)
         {
-            var accuracy = 0.0;
-            if (_options.SymmetricPseudoCount > 0)
-            {
-                var correct = 0.0;
-                var total = 0.0;
-                for (var t = 0; t < k; t++)
-                    for (var l = 0; l < k; l++)
-                    {
-                        var c = counts[(((w * k) + t) * k) + l];
-                        total += c;
-                        if (t == l) correct += c;
-                    }
-                // A labeler with no evidence gets the pooled accuracy's neutral guess of 1/2 + 1/2K.
-                accuracy = (correct + 1.0) / (total + 1.0 + (1.0 / (0.5 + (0.5 / k))));
-            }
             for (var t = 0; t < k; t++)
             {
                 for (var l = 0; l < k; l++)
                 {
                     buffer[l] = counts[(((w * k) + t) * k) + l]
                         + (t == l ? _options.DiagonalPseudoCount : _options.OffDiagonalPseudoCount)
-                        + (_options.PooledPseudoCount * pooled[(t * k) + l])
-                        + (_options.SymmetricPseudoCount * (t == l ? accuracy : (1 - accuracy) / Math.Max(1, k - 1)));
+                        + (_options.PooledPseudoCount * pooled[(t * k) + l]);
                 }
                 Probability.Normalize(buffer);
                 for (var l = 0; l < k; l++) logTheta[(((w * k) + l) * k) + t] = Probability.SafeLog(buffer[l]);

@@ -29,14 +29,6 @@ public sealed record DawidSkeneOptions
     /// </summary>
     public double PooledPseudoCount { get; init; }
 
-    /// <summary>
-    /// Strength of each labeler's own one-coin prior: every confusion row of labeler w gets this
-    /// many pseudo-answers spread as p_w on the diagonal and (1 − p_w)/(K − 1) elsewhere, where
-    /// p_w is w's overall estimated accuracy. It shares strength across a labeler's rows, so a
-    /// class the labeler rarely saw is judged by how it does on the others. 0 turns it off.
-    /// </summary>
-    public double SymmetricPseudoCount { get; init; }
-
     /// <summary>Throws with a message naming the bad setting.</summary>
     public void Validate()
     {

@@ -6,8 +6,10 @@ namespace Labeling.Domain.TruthInference;
 /// <remarks>
 /// Posterior(i, k) = n_ik / Σ_k n_ik, where n_ik counts answers of label k on item i; an item
 /// without answers gets the uniform distribution. Ties are broken deterministically toward the
-/// lower label index and reported in <see cref="InferenceResult.TiedItems"/> (Crowd-Kit breaks
-/// them at random, so on tied items the two may differ by chance).
+/// lower label index (labels in sorted order) and reported in <see cref="InferenceResult.TiedItems"/>,
+/// as Crowd-Kit does (its most probable label is pandas' <c>idxmax</c>, the first of the sorted
+/// labels). That rule is not neutral on sets whose crowd over-answers high labels: on web and rte it
+/// gets more tied items right than a coin would (docs/benchmarks.md, "Truth inference, batch").
 /// </remarks>
 public sealed class MajorityVote : ITruthInference
 {

@@ -644,6 +644,8 @@ public sealed partial class ReliabilityRefit
 
         undecided.AddRange(collecting);
         var batch = undecided.Select(u => fit.Posterior(u.Index).ToArray()).ToArray();
+        // The shift divides each posterior by the prior its E-step used, which fit.ClassPriors is for the default
+        // (community Dawid-Skene), as for DS and MACE; not for GLAD, whose E-step takes a uniform prior.
         var shift = ClassPriorShift.Fit(batch, fit.ClassPriors, _options.UndecidedPriorStrength);
         var reading = undecided.Count == 1
             ? $"{method}, read with the class mix of the one undecided item"

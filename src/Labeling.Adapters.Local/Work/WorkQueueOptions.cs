@@ -24,7 +24,10 @@ public sealed class WorkQueueOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
-    /// <summary>Messages received at once. Default 4.</summary>
+    /// <summary>
+    /// Messages handled in one round before the pump looks at its poll interval again; each is received when its turn
+    /// comes. Default 4.
+    /// </summary>
     [Range(1, 100)]
     public int BatchSize { get; set; } = 4;
 }

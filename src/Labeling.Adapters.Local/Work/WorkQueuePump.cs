@@ -19,27 +19,48 @@ public sealed partial class WorkQueuePump : BackgroundService
     private readonly WorkQueueOptions _options;
     private readonly ILogger<WorkQueuePump> _logger;
 
+    private readonly IHostApplicationLifetime? _lifetime;
+
     /// <summary>Creates the pump.</summary>
-    public WorkQueuePump(IWorkQueue queue, IEnumerable<IWorkHandler> handlers, IOptions<WorkQueueOptions> options, ILogger<WorkQueuePump> logger)
+    /// <param name="queue">The queue.</param>
+    /// <param name="handlers">One handler per queue name.</param>
+    /// <param name="options">The queue's options.</param>
+    /// <param name="logger">The log.</param>
+    /// <param name="lifetime">The host's lifetime: the pump takes no message before the host has started (the web server
+    /// listening), so a start that fails takes no message either; null when there is no host.</param>
+    public WorkQueuePump(IWorkQueue queue, IEnumerable<IWorkHandler> handlers, IOptions<WorkQueueOptions> options, ILogger<WorkQueuePump> logger, IHostApplicationLifetime? lifetime = null)
     {
         _queue = queue;
         _handlers = handlers.ToDictionary(h => h.Queue, StringComparer.Ordinal);
         _options = options.Value;
         _logger = logger;
+        _lifetime = lifetime;
     }
 
-    /// <summary>Receives and handles one batch.</summary>
+    /// <summary>
+    /// Handles up to <see cref="WorkQueueOptions.BatchSize"/> messages, one after another, each received when its turn
+    /// comes: a receive counts an attempt against the message, and a message received with others but not yet handled
+    /// when the server stopped would otherwise be charged an attempt it never had (an inbox file set aside as "stopped
+    /// the server each time it was read" though it was never read).
+    /// </summary>
     /// <param name="cancellationToken">Stops the work.</param>
     /// <returns>How many messages were received.</returns>
     public async Task<int> PumpOnceAsync(CancellationToken cancellationToken)
     {
-        var messages = await _queue.ReceiveAsync(_options.BatchSize, cancellationToken).ConfigureAwait(false);
-        foreach (var message in messages)
+        var received = 0;
+        while (received < _options.BatchSize)
         {
-            await HandleAsync(message, cancellationToken).ConfigureAwait(false);
+            var messages = await _queue.ReceiveAsync(1, cancellationToken).ConfigureAwait(false);
+            if (messages.Count == 0)
+            {
+                break;
+            }
+
+            received++;
+            await HandleAsync(messages[0], cancellationToken).ConfigureAwait(false);
         }
 
-        return messages.Count;
+        return received;
     }
 
     private async Task HandleAsync(WorkMessage message, CancellationToken cancellationToken)
@@ -85,6 +106,11 @@ public sealed partial class WorkQueuePump : BackgroundService
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!await StartedAsync(stoppingToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
         var failure = new LastingFailure();
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -113,6 +139,25 @@ public sealed partial class WorkQueuePump : BackgroundService
                 await Task.Delay(_options.PollInterval, stoppingToken).ConfigureAwait(false);
             }
         }
+    }
+
+    // Hosted services start before the web server binds its port; a server that then fails to start (the port taken)
+    // would have received messages, an attempt counted against each, every time it was started.
+    private async Task<bool> StartedAsync(CancellationToken stoppingToken)
+    {
+        if (_lifetime is null || _lifetime.ApplicationStarted.IsCancellationRequested)
+        {
+            return true;
+        }
+
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (_lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+        using (stoppingToken.Register(() => started.TrySetResult()))
+        {
+            await started.Task.ConfigureAwait(false);
+        }
+
+        return !stoppingToken.IsCancellationRequested;
     }
 
     [LoggerMessage(EventId = 7101, Level = LogLevel.Warning, Message = "Message {MessageId} of queue {Queue} failed on attempt {Attempt}; it will be retried or poisoned")]

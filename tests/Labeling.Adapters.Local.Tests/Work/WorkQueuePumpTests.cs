@@ -15,9 +15,11 @@ public sealed class WorkQueuePumpTests : IDisposable
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "labeling-pump-tests", Guid.NewGuid().ToString("N"));
     private readonly LogCollector _logs = new();
     private readonly ConcurrentQueue<string> _handled = new();
+    private readonly CancellationTokenSource _stop = new();
 
     public void Dispose()
     {
+        _stop.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         if (Directory.Exists(_folder))
         {
@@ -43,6 +45,66 @@ public sealed class WorkQueuePumpTests : IDisposable
         Assert.Equal((1, 0), await queue.CountAsync(CancellationToken.None));
         var lost = Assert.Single(_logs.Records, r => r.EventId.Id == 7104);
         Assert.Contains("01:00:00", lost.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PumpOnce_ServerStopsWhileHandlingAMessage_ChargesNoAttemptToTheMessagesAfterIt()
+    {
+        // The batch was received at once, an attempt counted against each message: a server killed while ingesting one
+        // large inbox file had charged the files received with it, and after a few such stops they were set aside as
+        // "stopped the server each time it was read" without ever being read.
+        var (pump, queue) = Pump(TimeSpan.FromMilliseconds(1));
+        await queue.EnqueueAsync("stops", "first", null, CancellationToken.None);
+        await queue.EnqueueAsync("works", "second", null, CancellationToken.None);
+        await queue.EnqueueAsync("works", "third", null, CancellationToken.None);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pump.PumpOnceAsync(_stop.Token));
+        await Task.Delay(20); // past the first message's visibility timeout
+
+        var next = await queue.ReceiveAsync(3, CancellationToken.None);
+        Assert.Equal([("first", 2), ("second", 1), ("third", 1)], next.Select(m => (m.Payload, m.DequeueCount)));
+        Assert.Empty(_handled);
+    }
+
+    [Fact]
+    public async Task Run_BeforeTheHostHasStarted_TakesNoMessage()
+    {
+        // Hosted services start before the web server binds; a server whose port was taken exited after its pump had
+        // received (and charged an attempt to) the messages waiting.
+        var (pump, queue) = Pump(TimeSpan.FromMinutes(2), new NotYetStarted());
+        await queue.EnqueueAsync("works", "waiting", null, CancellationToken.None);
+
+        await pump.StartAsync(CancellationToken.None);
+        await Task.Delay(300); // fifteen poll intervals
+        await pump.StopAsync(CancellationToken.None);
+
+        Assert.Empty(_handled);
+        Assert.Equal(1, Assert.Single(await queue.ReceiveAsync(1, CancellationToken.None)).DequeueCount);
+    }
+
+    [Fact]
+    public async Task Run_OnceTheHostHasStarted_HandlesWork()
+    {
+        var lifetime = new NotYetStarted();
+        var (pump, queue) = Pump(TimeSpan.FromMinutes(2), lifetime);
+        await queue.EnqueueAsync("works", "waiting", null, CancellationToken.None);
+        await pump.StartAsync(CancellationToken.None);
+        try
+        {
+            lifetime.Start();
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while (_handled.IsEmpty)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the pump did not start once the host had");
+                await Task.Delay(20);
+            }
+
+            Assert.Equal(["waiting"], _handled);
+        }
+        finally
+        {
+            await pump.StopAsync(CancellationToken.None);
+        }
     }
 
     [Fact]
@@ -80,7 +142,7 @@ public sealed class WorkQueuePumpTests : IDisposable
         }
     }
 
-    private (WorkQueuePump Pump, FlakyQueue Queue) Pump(TimeSpan visibilityTimeout)
+    private (WorkQueuePump Pump, FlakyQueue Queue) Pump(TimeSpan visibilityTimeout, Microsoft.Extensions.Hosting.IHostApplicationLifetime? lifetime = null)
     {
         var options = Options.Create(new WorkQueueOptions
         {
@@ -90,9 +152,19 @@ public sealed class WorkQueuePumpTests : IDisposable
             BatchSize = 10,
         });
         var queue = new FlakyQueue(new SqliteWorkQueue(new SqliteDatabase(Path.Combine(_folder, "labeling.db")), TimeProvider.System, options));
-        IWorkHandler[] handlers = [new Handler("fails", _ => throw new InvalidOperationException("the handler failed")), new Handler("works", _handled.Enqueue)];
+        IWorkHandler[] handlers =
+        [
+            new Handler("fails", _ => throw new InvalidOperationException("the handler failed")),
+            new Handler("works", _handled.Enqueue),
+            // The server stopping in the middle of the message (the token it was given cancelled).
+            new Handler("stops", _ =>
+            {
+                _stop.Cancel();
+                _stop.Token.ThrowIfCancellationRequested();
+            }),
+        ];
         var logger = new LoggerFactory([_logs]).CreateLogger<WorkQueuePump>();
-        return (new WorkQueuePump(queue, handlers, options, logger), queue);
+        return (new WorkQueuePump(queue, handlers, options, logger, lifetime), queue);
     }
 
     private sealed class Handler(string queue, Action<string> handle) : IWorkHandler
@@ -104,6 +176,26 @@ public sealed class WorkQueuePumpTests : IDisposable
             handle(payload);
             return Task.CompletedTask;
         }
+    }
+
+    // A host whose web server has not started yet (ApplicationStarted not fired) until Start is called.
+    private sealed class NotYetStarted : Microsoft.Extensions.Hosting.IHostApplicationLifetime, IDisposable
+    {
+        private readonly CancellationTokenSource _started = new();
+
+        public CancellationToken ApplicationStarted => _started.Token;
+
+        public CancellationToken ApplicationStopping => CancellationToken.None;
+
+        public CancellationToken ApplicationStopped => CancellationToken.None;
+
+        public void Start() => _started.Cancel();
+
+        public void StopApplication()
+        {
+        }
+
+        public void Dispose() => _started.Dispose();
     }
 
     private sealed class FlakyQueue(IWorkQueue inner) : IWorkQueue

@@ -235,8 +235,20 @@ public sealed partial class DocumentIngestion
     private async Task<DocumentIngestResult> QuarantineAsync(StoredDocument stored, string hash, string reason, CancellationToken cancellationToken)
     {
         reason = Readable(reason);
-        var document = new Document(stored.ProjectId, Document.IdFor(hash), stored.FileName, hash, DocumentStatus.Quarantined, reason, 0, 0, _time.GetUtcNow());
-        if (await _projects.GetAsync(stored.ProjectId, cancellationToken).ConfigureAwait(false) is not null
+        var documentId = Document.IdFor(hash);
+        var project = await _projects.GetAsync(stored.ProjectId, cancellationToken).ConfigureAwait(false);
+        // A file set aside after an ingest of it got as far as its items (the server stopped each time between the items
+        // and the record) has items in the pool already: the record says how many and that they stay, rather than
+        // showing a quarantined file with none while its items are labeled.
+        var kept = project is null ? 0 : await _items.CountFromDocumentAsync(project.Id, documentId, cancellationToken).ConfigureAwait(false);
+        if (kept > 0)
+        {
+            reason = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{reason} {kept:N0} items read from it before it was set aside stay in the project and are labeled as usual; sending the file again adds any it is missing.");
+        }
+
+        var document = new Document(stored.ProjectId, documentId, stored.FileName, hash, DocumentStatus.Quarantined, reason, kept, 0, _time.GetUtcNow());
+        if (project is not null
             && !await _documents.TryRecordAsync(document, cancellationToken).ConfigureAwait(false))
         {
             // These bytes are recorded as ingested (another upload or delivery of them got there first, or this copy was

@@ -355,6 +355,37 @@ public sealed class UntrustedFileTests : IDisposable
     }
 
     [Fact]
+    public async Task SetAside_OfAFileWhoseItemsWereAddedBeforeTheServerStopped_RecordsThemAsKept()
+    {
+        // The server killed each time between a large file's items and its record: the file was set aside as quarantined
+        // with 0 items while all its items were in the pool and being labeled (fault-injection pass).
+        await _harness.CreateProjectAsync(LabelingHarness.SpamProject());
+        var bytes = System.Text.Encoding.UTF8.GetBytes(Csv);
+        var documentId = Document.IdFor(ContentHash.OfBytes(bytes));
+        var now = _harness.Time.GetUtcNow();
+        var items = new[] { "Please subscribe to my channel", "I love this song" }.Select((text, n) =>
+        {
+            var hash = ContentHash.OfText(text);
+            return new Domain.Items.Item("spam", Domain.Items.Item.IdFor("spam", hash), documentId, $"comments.csv#{n + 1}", null, text, hash,
+                Domain.Items.ItemState.WeakLabeling, null, null, null, null, null, 0, 0, 0, 1, now, now, "Waiting for machine labelers.");
+        }).ToArray();
+        await _harness.Get<IItemStore>().AddNewAsync(items, CancellationToken.None);
+        using var content = new MemoryStream(bytes);
+        var stored = await _harness.Get<FolderDocumentSource>().SaveUploadAsync("spam", "comments.csv", content, CancellationToken.None);
+
+        var set = await _harness.Get<Documents.DocumentIngestion>().SetAsideAsync(stored, "Reading the file was started 5 times and never finished.", CancellationToken.None);
+
+        Assert.Equal((DocumentStatus.Quarantined, 2), (set!.Status, set.ItemCount));
+        Assert.StartsWith("Reading the file was started 5 times and never finished. 2 items read from it before it was set aside stay in the project", set.Reason, StringComparison.Ordinal);
+        var record = await _harness.Get<IDocumentStore>().GetAsync("spam", documentId, CancellationToken.None);
+        Assert.Equal((DocumentStatus.Quarantined, 2), (record!.Status, record.ItemCount));
+
+        // Sent again, the file is read, its items are found, and it is recorded as ingested.
+        var again = await _harness.IngestAsync("spam", "comments.csv", Csv);
+        Assert.Equal((DocumentStatus.Ingested, 2, 0), (again.Document.Status, again.Document.ItemCount, again.Document.DuplicateItemCount));
+    }
+
+    [Fact]
     public async Task Inbox_ANamedPipe_IsReportedAndLeftAlone_AndNeverStopsTheQueue()
     {
         // A FIFO dropped in a project folder blocked the ingest's open until something wrote to it, and with it the work

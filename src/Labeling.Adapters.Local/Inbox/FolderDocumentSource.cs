@@ -46,10 +46,19 @@ public sealed partial class FolderDocumentSource : IDocumentSource
         var folder = _options.PathOf("uploads", Safe(projectId));
         Directory.CreateDirectory(folder);
         var path = Path.Combine(folder, $"{Guid.NewGuid():N}-{Safe(fileName)}");
-        var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
-        await using (file.ConfigureAwait(false))
+        try
         {
-            await content.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
+            var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+            await using (file.ConfigureAwait(false))
+            {
+                await content.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            // A copy cut short (the client gone, the disk full) is not a document: nothing may find half a file later.
+            File.Delete(path);
+            throw;
         }
 
         // The name is the sender's and ends up in the document record, logs and responses; see DocumentFileName.

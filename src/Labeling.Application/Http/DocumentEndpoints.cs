@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Labeling.Application.Http;
@@ -47,6 +48,7 @@ internal static class DocumentEndpoints
         IDocumentSource source,
         DocumentIngestion ingestion,
         IOptions<LabelingOptions> options,
+        IHostApplicationLifetime lifetime,
         CancellationToken ct)
     {
         await projects.GetAsync(projectId, ct);
@@ -83,7 +85,10 @@ internal static class DocumentEndpoints
             stored = await source.SaveUploadAsync(projectId, fileName, content, ct);
         }
 
-        var result = await ingestion.IngestAsync(stored, ct)
+        // Once the file is stored it is ingested to the end, whether or not the client still waits (a client timeout, a
+        // closed connection): stopped half-way, its items would be in the pool without a document record, some never
+        // weak-labeled until a restart. Only the server stopping stops it, and the step converges when run again.
+        var result = await ingestion.IngestAsync(stored, lifetime.ApplicationStopping)
             ?? throw new ConflictException($"The upload of '{fileName}' vanished before it was processed; send it again.");
         var document = result.Document;
         if (document.Status == DocumentStatus.Quarantined)

@@ -355,6 +355,50 @@ public sealed class UntrustedFileTests : IDisposable
     }
 
     [Fact]
+    public async Task SaveUpload_CutShort_LeavesNoPartOfTheFileInUploads()
+    {
+        // A copy cut short (the client gone mid-upload) stayed in uploads/ for good, half a file.
+        var uploads = Path.Combine(_harness.DataDirectory, "uploads", "spam");
+
+        await Assert.ThrowsAsync<IOException>(() => _harness.Get<FolderDocumentSource>().SaveUploadAsync("spam", "comments.csv", new BrokenStream(), CancellationToken.None));
+
+        Assert.True(!Directory.Exists(uploads) || Directory.GetFiles(uploads).Length == 0, "part of the upload stayed in uploads/");
+    }
+
+    // Gives some bytes, then fails as a connection that was closed.
+    private sealed class BrokenStream : MemoryStream
+    {
+        private int _reads;
+
+        public BrokenStream()
+            : base(System.Text.Encoding.UTF8.GetBytes(new string('x', 100_000)))
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) =>
+            _reads++ == 0 ? base.Read(buffer, offset, Math.Min(count, 1000)) : throw new IOException("the client closed the connection");
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            _reads++ == 0 ? base.ReadAsync(buffer[..Math.Min(buffer.Length, 1000)], cancellationToken) : throw new IOException("the client closed the connection");
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override Task CopyToAsync(Stream destination, int bufferSize, CancellationToken cancellationToken) =>
+            CopyInPartsAsync(destination, cancellationToken);
+
+        private async Task CopyInPartsAsync(Stream destination, CancellationToken cancellationToken)
+        {
+            var buffer = new byte[4096];
+            int read;
+            while ((read = await ReadAsync(buffer, cancellationToken)) > 0)
+            {
+                await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+            }
+        }
+    }
+
+    [Fact]
     public async Task SetAside_OfAFileWhoseItemsWereAddedBeforeTheServerStopped_RecordsThemAsKept()
     {
         // The server killed each time between a large file's items and its record: the file was set aside as quarantined

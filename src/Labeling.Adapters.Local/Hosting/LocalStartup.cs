@@ -1,4 +1,9 @@
+using System.Text.Json;
+using Labeling.Adapters.Local.Inbox;
 using Labeling.Adapters.Local.Sqlite;
+using Labeling.Adapters.Local.Work;
+using Labeling.Application.Documents;
+using Labeling.Application.Work;
 using Labeling.Application;
 using Labeling.Application.Ports;
 using Labeling.Application.Projects;
@@ -12,8 +17,8 @@ namespace Labeling.Adapters.Local.Hosting;
 
 /// <summary>
 /// Runs before the API listens: takes the data folder (<see cref="DataFolderLock"/>: one server per folder), creates
-/// the database, the demo project on first start, and re-queues items left in weak labeling (an upload whose request
-/// died between saving items and queuing them).
+/// the database, the demo project on first start, re-queues items left in weak labeling (an upload whose request
+/// died between saving items and queuing them), and queues the ingest of uploads stored but not ingested.
 /// </summary>
 public sealed partial class LocalStartup : IHostedService
 {
@@ -26,6 +31,9 @@ public sealed partial class LocalStartup : IHostedService
     private readonly LocalStorageOptions _storage;
     private readonly ILogger<LocalStartup> _logger;
     private readonly DataFolderLock _folderLock;
+    private readonly FolderDocumentSource _source;
+    private readonly SqliteWorkQueue _queue;
+    private readonly DocumentIngestion _ingestion;
 
     /// <summary>Creates the startup step.</summary>
     public LocalStartup(
@@ -37,8 +45,14 @@ public sealed partial class LocalStartup : IHostedService
         TimeProvider time,
         IOptions<LabelingOptions> options,
         IOptions<LocalStorageOptions> storage,
-        ILogger<LocalStartup> logger)
+        ILogger<LocalStartup> logger,
+        FolderDocumentSource source,
+        SqliteWorkQueue queue,
+        DocumentIngestion ingestion)
     {
+        _source = source;
+        _queue = queue;
+        _ingestion = ingestion;
         _database = database;
         _folderLock = folderLock;
         _projects = projects;
@@ -76,6 +90,33 @@ public sealed partial class LocalStartup : IHostedService
                 after = waiting[^1].Id;
             }
         }
+
+        await QueueLeftUploadsAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    // An upload the server stored but had not ingested when it stopped (killed mid-ingest) is ingested now, as an inbox
+    // file would be: its client got no answer, and its items may already be in the pool without a document record. One
+    // whose ingest kept stopping the server (its message poisoned) is set aside with the reason instead.
+    private async Task QueueLeftUploadsAsync(CancellationToken cancellationToken)
+    {
+        var queued = 0;
+        foreach (var upload in _source.ListLeftUploads())
+        {
+            var key = $"upload:{upload.Location}";
+            if (await _queue.FindPoisonedAsync(key, cancellationToken).ConfigureAwait(false) is { } poisoned)
+            {
+                await _ingestion.SetAsideAsync(upload, InboxWatcher.PoisonedReason(poisoned.Attempts, poisoned.Error), cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            await _queue.EnqueueAsync(WorkQueues.IngestDocument, JsonSerializer.Serialize(upload, LabelingJson.Options), key, cancellationToken).ConfigureAwait(false);
+            queued++;
+        }
+
+        if (queued > 0)
+        {
+            LogLeftUploadsQueued(_logger, queued);
+        }
     }
 
     /// <inheritdoc />
@@ -83,6 +124,9 @@ public sealed partial class LocalStartup : IHostedService
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Data folder: {DataDirectory}")]
     private static partial void LogDataFolder(ILogger logger, string dataDirectory);
+
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Warning, Message = "{Count} uploads were stored but not ingested when the server last stopped; they are ingested now")]
+    private static partial void LogLeftUploadsQueued(ILogger logger, int count);
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Created the demo project '{ProjectId}'")]
     private static partial void LogDemoCreated(ILogger logger, string projectId);

@@ -119,6 +119,44 @@ public sealed partial class FolderDocumentSource : IDocumentSource
         }
     }
 
+    /// <summary>
+    /// Uploads still in <c>uploads/</c>: an upload leaves it once its ingest is recorded (moved to <c>processed/</c> or
+    /// <c>quarantine/</c>), so one found there when the server starts was stored by a server that stopped before it had
+    /// ingested it. Links and files that are not regular files are skipped, as in the inbox.
+    /// </summary>
+    /// <returns>The uploads, with the file name they were sent with.</returns>
+    public IEnumerable<StoredDocument> ListLeftUploads()
+    {
+        var root = _options.PathOf("uploads");
+        if (!Directory.Exists(root))
+        {
+            yield break;
+        }
+
+        foreach (var folder in Directory.EnumerateDirectories(root))
+        {
+            if (new DirectoryInfo(folder).LinkTarget is not null)
+            {
+                continue;
+            }
+
+            foreach (var path in Directory.EnumerateFiles(folder))
+            {
+                var info = new FileInfo(path);
+                if (info.LinkTarget is not null || !RegularFile.Is(path))
+                {
+                    continue;
+                }
+
+                // Stored as {32 hex digits}-{name} (SaveUploadAsync).
+                var name = info.Name.Length > UploadPrefixLength && info.Name[UploadPrefixLength - 1] == '-' ? info.Name[UploadPrefixLength..] : info.Name;
+                yield return new StoredDocument(Path.GetFileName(folder), DocumentFileName.Clean(name), info.FullName, info.Length);
+            }
+        }
+    }
+
+    private const int UploadPrefixLength = 33;
+
     /// <inheritdoc />
     public Task<Stream?> OpenReadAsync(StoredDocument document, CancellationToken cancellationToken)
     {

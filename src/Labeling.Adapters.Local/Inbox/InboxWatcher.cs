@@ -119,16 +119,19 @@ public sealed partial class InboxWatcher : BackgroundService
         return _reportedStrays.Add(path);
     }
 
-    // The file is set aside as the ingest step quarantines one it cannot parse, without parsing it: the record
-    // (so the document list shows the reason), the file moved to quarantine next to its reason, and a log line.
-    private async Task QuarantinePoisonedAsync(StoredDocument file, int attempts, string error, CancellationToken cancellationToken)
-    {
-        var reason = error == SqliteWorkQueue.ReceivedWithoutCompleting
+    /// <summary>Why a file whose ingest message was poisoned is set aside, from the queue's attempts and last error.</summary>
+    internal static string PoisonedReason(int attempts, string error) =>
+        error == SqliteWorkQueue.ReceivedWithoutCompleting
             ? $"Reading the file was started {attempts} times and never finished: the server stopped each time (it crashed or was killed) "
               + "while ingesting it. It was set aside so that it cannot stop the server again. Check the file; if it is genuine, report it with the server log."
             : $"Ingesting the file failed {attempts} times (WorkQueue:MaxAttempts); it was set aside. The server log has the errors (event 7101). "
               + "Once the cause is fixed, put the file back in the inbox.";
-        if (await _ingestion.SetAsideAsync(file, reason, cancellationToken).ConfigureAwait(false) is { Status: Domain.Documents.DocumentStatus.Quarantined } document)
+
+    // The file is set aside as the ingest step quarantines one it cannot parse, without parsing it: the record
+    // (so the document list shows the reason), the file moved to quarantine next to its reason, and a log line.
+    private async Task QuarantinePoisonedAsync(StoredDocument file, int attempts, string error, CancellationToken cancellationToken)
+    {
+        if (await _ingestion.SetAsideAsync(file, PoisonedReason(attempts, error), cancellationToken).ConfigureAwait(false) is { Status: Domain.Documents.DocumentStatus.Quarantined } document)
         {
             LogPoisonedQuarantined(_logger, file.ProjectId, document.Id, file.FileName, attempts, error);
         }

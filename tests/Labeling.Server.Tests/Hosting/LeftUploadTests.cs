@@ -1,6 +1,4 @@
-using System.Net;
 using System.Text;
-using System.Text.Json.Nodes;
 using Labeling.Server.Tests.Support;
 
 namespace Labeling.Server.Tests.Hosting;
@@ -24,15 +22,7 @@ public sealed class LeftUploadTests : IDisposable
         await File.WriteAllTextAsync(left, "CONTENT,CLASS\nfirst comment left behind,0\nsecond comment left behind,1\n", Encoding.UTF8);
 
         var admin = _server.ClientAs("root", "Admin"); // starts the server
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        JsonArray documents;
-        while ((documents = (JsonArray)(await (await admin.GetAsync("/api/projects/demo/documents")).ExpectAsync(HttpStatusCode.OK))).Count == 0)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the upload left in uploads/ was not ingested");
-            await Task.Delay(50);
-        }
-
-        var document = Assert.Single(documents)!;
+        var document = await Api.WaitForOneDocumentAsync(admin, "demo", "the upload left in uploads/ was not ingested");
         Assert.Equal(("ingested", 2, "comments.csv"), (document["status"]!.GetValue<string>(), document["itemCount"]!.GetValue<int>(), document["fileName"]!.GetValue<string>()));
         Assert.False(File.Exists(left));
         await Api.WaitForWeakLabelingAsync(admin, "demo", 2);

@@ -1,6 +1,4 @@
-using System.Net;
 using System.Text;
-using System.Text.Json.Nodes;
 using Labeling.Adapters.Local.Sqlite;
 using Labeling.Application.Ports;
 using Labeling.Domain.Documents;
@@ -42,16 +40,8 @@ public sealed class UploadAbortTests : IDisposable
         _gate.Release();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => upload);
 
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        JsonArray documents;
-        while ((documents = (JsonArray)(await (await admin.GetAsync("/api/projects/demo/documents")).ExpectAsync(HttpStatusCode.OK))).Count == 0)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the abandoned upload was never recorded");
-            await Task.Delay(50);
-        }
-
-        var document = Assert.Single(documents);
-        Assert.Equal(("ingested", 500), (document!["status"]!.GetValue<string>(), document["itemCount"]!.GetValue<int>()));
+        var document = await Api.WaitForOneDocumentAsync(admin, "demo", "the abandoned upload was never recorded");
+        Assert.Equal(("ingested", 500), (document["status"]!.GetValue<string>(), document["itemCount"]!.GetValue<int>()));
         await Api.WaitForWeakLabelingAsync(admin, "demo", 500);
     }
 

@@ -50,6 +50,23 @@ public static class Api
         return client.SendAsync(request);
     }
 
+    /// <summary>Waits until the project has a document record, and returns its one record.</summary>
+    public static async Task<JsonNode> WaitForOneDocumentAsync(HttpClient reviewer, string projectId, string because)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            var documents = (JsonArray)await (await reviewer.GetAsync($"/api/projects/{projectId}/documents")).ExpectAsync(HttpStatusCode.OK);
+            if (documents.Count > 0)
+            {
+                return Assert.Single(documents)!;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, because);
+            await Task.Delay(50);
+        }
+    }
+
     /// <summary>Waits until no item of the project is still waiting for machine labelers.</summary>
     public static async Task<JsonNode> WaitForWeakLabelingAsync(HttpClient reviewer, string projectId, int expectedItems, TimeSpan? timeout = null)
     {

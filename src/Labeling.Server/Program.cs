@@ -62,7 +62,18 @@ app.UseLabelingRequestLimits();
 app.MapOpenApi().AllowAnonymous();
 app.MapHealthChecks("/health").AllowAnonymous();
 app.MapLabelingApi();
-await app.RunAsync();
+try
+{
+    await app.RunAsync();
+}
+catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException or System.Net.Sockets.SocketException)
+{
+    // The web server could not bind (the port taken, or one the user may not open): exit code 1 and a line that says
+    // what to do, not an unhandled exception's abort (exit 134). The host has logged the failed start above it.
+    await Console.Error.WriteLineAsync(StartupFailure.Describe(ex));
+    return 1;
+}
+
 return 0;
 
 /// <summary>The server's entry point; public so tests can host it with WebApplicationFactory.</summary>

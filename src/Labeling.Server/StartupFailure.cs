@@ -6,8 +6,8 @@ namespace Labeling.Server;
 
 /// <summary>
 /// What stopped the server before its host started, as one line for the console: a setting that does not bind or
-/// fails validation (named by its key or option), a data folder another server holds, or a database that cannot be
-/// written (locked by another program, read-only, damaged).
+/// fails validation (named by its key or option), a data folder another server holds, a database that cannot be
+/// written (locked by another program, read-only, damaged), or an address the web server cannot bind.
 /// </summary>
 internal static class StartupFailure
 {
@@ -15,6 +15,9 @@ internal static class StartupFailure
     {
         DataFolderInUseException inUse => inUse.Message,
         DatabaseUnavailableException database => $"Labeling.Server did not start: {database.Message}",
+        // Kestrel: "Failed to bind to address http://127.0.0.1:5080: address already in use."
+        IOException { InnerException: Microsoft.AspNetCore.Connections.AddressInUseException or System.Net.Sockets.SocketException } bind =>
+            $"Labeling.Server did not start: {bind.Message} Stop what listens there, or give this server another address with --urls, e.g. --urls http://127.0.0.1:5081.",
         _ => $"Labeling.Server did not start: {Detail(exception)}",
     };
 

@@ -36,6 +36,23 @@ public sealed class DataFolderLockTests
     }
 
     [Fact]
+    public async Task Start_OnAPortInUse_ExitsWith1AndALineSayingWhatToDo()
+    {
+        // A port already taken aborted the process with an unhandled exception (exit 134) after the host's error.
+        using var data = new TempFolder();
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        using var server = new ServerProcess(data.Path, port, "--Labeling:CreateDemoProject=false");
+
+        var exitCode = await server.RunToExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains($"Labeling.Server did not start: Failed to bind to address http://127.0.0.1:{port}: address already in use. Stop what listens there, or give this server another address with --urls", server.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", server.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Start_DatabaseFileThatIsNotADatabase_ExitsWith1AndOneLineNamingTheFile()
     {
         // A database the server cannot write (locked by another program past 10 s, read-only, damaged) failed the host's

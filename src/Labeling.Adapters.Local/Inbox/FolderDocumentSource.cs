@@ -46,9 +46,9 @@ public sealed partial class FolderDocumentSource : IDocumentSource
         var folder = _options.PathOf("uploads", Safe(projectId));
         Directory.CreateDirectory(folder);
         var path = Path.Combine(folder, $"{Guid.NewGuid():N}-{Safe(fileName)}");
+        var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
         try
         {
-            var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
             await using (file.ConfigureAwait(false))
             {
                 await content.CopyToAsync(file, cancellationToken).ConfigureAwait(false);

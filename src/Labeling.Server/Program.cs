@@ -66,7 +66,7 @@ try
 {
     await app.RunAsync();
 }
-catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException or System.Net.Sockets.SocketException)
+catch (IOException ex) when (StartupFailure.IsBindFailure(ex))
 {
     // The web server could not bind (the port taken, or one the user may not open): exit code 1 and a line that says
     // what to do, not an unhandled exception's abort (exit 134). The host has logged the failed start above it.

@@ -16,10 +16,14 @@ internal static class StartupFailure
         DataFolderInUseException inUse => inUse.Message,
         DatabaseUnavailableException database => $"Labeling.Server did not start: {database.Message}",
         // Kestrel: "Failed to bind to address http://127.0.0.1:5080: address already in use."
-        IOException { InnerException: Microsoft.AspNetCore.Connections.AddressInUseException or System.Net.Sockets.SocketException } bind =>
-            $"Labeling.Server did not start: {bind.Message} Stop what listens there, or give this server another address with --urls, e.g. --urls http://127.0.0.1:5081.",
+        _ when IsBindFailure(exception) =>
+            $"Labeling.Server did not start: {exception.Message} Stop what listens there, or give this server another address with --urls, e.g. --urls http://127.0.0.1:5081.",
         _ => $"Labeling.Server did not start: {Detail(exception)}",
     };
+
+    /// <summary>Whether the web server failed to bind its address (the port taken, or one the user may not open).</summary>
+    public static bool IsBindFailure(Exception exception) =>
+        exception is IOException { InnerException: Microsoft.AspNetCore.Connections.AddressInUseException or System.Net.Sockets.SocketException };
 
     private static string Detail(Exception exception) => exception switch
     {

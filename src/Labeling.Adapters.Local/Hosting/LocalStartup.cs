@@ -1,13 +1,9 @@
-using System.Text.Json;
 using Labeling.Adapters.Local.Inbox;
 using Labeling.Adapters.Local.Sqlite;
-using Labeling.Adapters.Local.Work;
 using Labeling.Application;
-using Labeling.Application.Documents;
 using Labeling.Application.Ports;
 using Labeling.Application.Projects;
 using Labeling.Application.WeakLabeling;
-using Labeling.Application.Work;
 using Labeling.Domain.Items;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -32,8 +28,7 @@ public sealed partial class LocalStartup : IHostedService
     private readonly ILogger<LocalStartup> _logger;
     private readonly DataFolderLock _folderLock;
     private readonly FolderDocumentSource _source;
-    private readonly SqliteWorkQueue _queue;
-    private readonly DocumentIngestion _ingestion;
+    private readonly InboxWatcher _inbox;
 
     /// <summary>Creates the startup step.</summary>
     public LocalStartup(
@@ -47,12 +42,10 @@ public sealed partial class LocalStartup : IHostedService
         IOptions<LocalStorageOptions> storage,
         ILogger<LocalStartup> logger,
         FolderDocumentSource source,
-        SqliteWorkQueue queue,
-        DocumentIngestion ingestion)
+        InboxWatcher inbox)
     {
         _source = source;
-        _queue = queue;
-        _ingestion = ingestion;
+        _inbox = inbox;
         _database = database;
         _folderLock = folderLock;
         _projects = projects;
@@ -102,15 +95,10 @@ public sealed partial class LocalStartup : IHostedService
         var queued = 0;
         foreach (var upload in _source.ListLeftUploads())
         {
-            var key = $"upload:{upload.Location}";
-            if (await _queue.FindPoisonedAsync(key, cancellationToken).ConfigureAwait(false) is { } poisoned)
+            if (await _inbox.QueueIngestAsync(upload, $"upload:{upload.Location}", cancellationToken).ConfigureAwait(false))
             {
-                await _ingestion.SetAsideAsync(upload, InboxWatcher.PoisonedReason(poisoned.Attempts, poisoned.Error), cancellationToken).ConfigureAwait(false);
-                continue;
+                queued++;
             }
-
-            await _queue.EnqueueAsync(WorkQueues.IngestDocument, JsonSerializer.Serialize(upload, LabelingJson.Options), key, cancellationToken).ConfigureAwait(false);
-            queued++;
         }
 
         if (queued > 0)

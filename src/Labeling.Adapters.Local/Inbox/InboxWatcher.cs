@@ -63,19 +63,33 @@ public sealed partial class InboxWatcher : BackgroundService
         await foreach (var file in _source.ListInboxAsync(ReportSkipped, cancellationToken).ConfigureAwait(false))
         {
             var stamp = File.GetLastWriteTimeUtc(file.Location).Ticks;
-            var key = $"inbox:{file.Location}:{file.Length}:{stamp}";
-            if (await _queue.FindPoisonedAsync(key, cancellationToken).ConfigureAwait(false) is { } poisoned)
+            if (await QueueIngestAsync(file, $"inbox:{file.Location}:{file.Length}:{stamp}", cancellationToken).ConfigureAwait(false))
             {
-                await QuarantinePoisonedAsync(file, poisoned.Attempts, poisoned.Error, cancellationToken).ConfigureAwait(false);
-                continue;
+                found++;
             }
-
-            var payload = JsonSerializer.Serialize(file, LabelingJson.Options);
-            await _queue.EnqueueAsync(WorkQueues.IngestDocument, payload, key, cancellationToken).ConfigureAwait(false);
-            found++;
         }
 
         return found;
+    }
+
+    /// <summary>
+    /// Queues a stored file for ingest under its de-duplication key, or, when an earlier message with that key was
+    /// poisoned (its ingest kept failing or stopping the server), sets the file aside with the reason instead.
+    /// </summary>
+    /// <param name="file">The file: in the inbox, or an upload left by a server that stopped.</param>
+    /// <param name="key">The message's de-duplication key.</param>
+    /// <param name="cancellationToken">Cancels the step.</param>
+    /// <returns>Whether the file was queued.</returns>
+    internal async Task<bool> QueueIngestAsync(StoredDocument file, string key, CancellationToken cancellationToken)
+    {
+        if (await _queue.FindPoisonedAsync(key, cancellationToken).ConfigureAwait(false) is { } poisoned)
+        {
+            await QuarantinePoisonedAsync(file, poisoned.Attempts, poisoned.Error, cancellationToken).ConfigureAwait(false);
+            return false;
+        }
+
+        await _queue.EnqueueAsync(WorkQueues.IngestDocument, JsonSerializer.Serialize(file, LabelingJson.Options), key, cancellationToken).ConfigureAwait(false);
+        return true;
     }
 
     // Every project has its folder (inbox/{projectId}/, where files are dropped), so nobody has to create it first; a
@@ -119,8 +133,8 @@ public sealed partial class InboxWatcher : BackgroundService
         return _reportedStrays.Add(path);
     }
 
-    /// <summary>Why a file whose ingest message was poisoned is set aside, from the queue's attempts and last error.</summary>
-    internal static string PoisonedReason(int attempts, string error) =>
+    // Why a file whose ingest message was poisoned is set aside, from the queue's attempts and last error.
+    private static string PoisonedReason(int attempts, string error) =>
         error == SqliteWorkQueue.ReceivedWithoutCompleting
             ? $"Reading the file was started {attempts} times and never finished: the server stopped each time (it crashed or was killed) "
               + "while ingesting it. It was set aside so that it cannot stop the server again. Check the file; if it is genuine, report it with the server log."

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Labeling.Adapters.Azure.Cosmos;
+using Labeling.TestSupport;
 
 namespace Labeling.Adapters.Azure.Tests.Cosmos;
 
@@ -12,7 +13,7 @@ public sealed partial class CosmosContainersTests
     [Fact]
     public void Bicep_DeclaresTheContainersTheEmulatorSetUpCreates_WithTheSameKeysAndIndexedPaths()
     {
-        var bicep = File.ReadAllText(System.IO.Path.Combine(RepositoryRoot(), "infra", "app", "cosmos.bicep"));
+        var bicep = RepositoryFiles.ReadAllText("infra", "app", "cosmos.bicep");
 
         var declared = BicepContainers(bicep).Select(c => $"{c.Name} {c.Key} [{string.Join(", ", c.Indexed)}]").ToArray();
         var created = CosmosDatabase.Containers.Select(c => $"{c.Name} {c.PartitionKeyPath} [{string.Join(", ", c.IndexedPaths)}]").ToArray();
@@ -72,16 +73,6 @@ public sealed partial class CosmosContainersTests
         }
 
         throw new InvalidOperationException("unclosed block");
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(System.IO.Path.Combine(dir.FullName, "infra", "app", "cosmos.bicep"))) return dir.FullName;
-        }
-
-        throw new InvalidOperationException($"No infra/app/cosmos.bicep above {AppContext.BaseDirectory}.");
     }
 
     [GeneratedRegex(@"\{\s*name: '(?<name>[^']+)'(?<body>.*?)\n  \}", RegexOptions.Singleline)]

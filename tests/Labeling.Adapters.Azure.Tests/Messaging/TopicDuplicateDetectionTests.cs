@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using System.Xml;
 using Labeling.Application.Events;
+using Labeling.TestSupport;
 
 namespace Labeling.Adapters.Azure.Tests.Messaging;
 
@@ -14,7 +15,7 @@ public sealed partial class TopicDuplicateDetectionTests
     [Fact]
     public void DuplicateDetectionWindow_OutlastsTheOutboxRetries()
     {
-        var bicep = File.ReadAllText(Path.Combine(RepositoryRoot(), "infra", "app", "servicebus.bicep"));
+        var bicep = RepositoryFiles.ReadAllText("infra", "app", "servicebus.bicep");
         var match = Window().Match(bicep);
         Assert.True(match.Success, "servicebus.bicep sets no duplicateDetectionHistoryTimeWindow.");
         Assert.Contains("requiresDuplicateDetection: true", bicep, StringComparison.Ordinal);
@@ -25,16 +26,6 @@ public sealed partial class TopicDuplicateDetectionTests
 
         Assert.True(window > retries, $"The topic remembers message ids for {window}; the outbox retries a publish for {retries}.");
         Assert.True(window <= TimeSpan.FromDays(7), "Service Bus allows at most 7 days.");
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "infra", "app", "servicebus.bicep"))) return dir.FullName;
-        }
-
-        throw new InvalidOperationException($"No infra/app/servicebus.bicep above {AppContext.BaseDirectory}.");
     }
 
     [GeneratedRegex(@"duplicateDetectionHistoryTimeWindow: '([^']+)'")]

@@ -72,7 +72,7 @@ public sealed class DocxDocumentParser : IDocumentParser
             {
                 // The paragraph alone becomes a small tree (its runs); the reader moves past it.
                 var paragraph = Load(reader, options.MaxUnpackedCharacters);
-                foreach (var text in TextSplitter.SplitParagraph(paragraph.InnerText, options.MaxItemCharacters))
+                foreach (var text in TextSplitter.SplitParagraph(VisibleText(paragraph), options.MaxItemCharacters))
                 {
                     yield return new ParsedItem($"chunk-{++chunk}", text, null, ParsedItem.NoMetadata);
                 }
@@ -84,6 +84,56 @@ public sealed class DocxDocumentParser : IDocumentParser
             throw new DocumentRejectedException("The .docx file has no document body. Open and re-save it in Word.");
         }
     }
+
+    /// <summary>
+    /// The text Word shows for a paragraph: its <c>w:t</c> runs, with a tab, line break or carriage return read as a
+    /// space (a paragraph's <c>InnerText</c> glues the words on either side together) and a non-breaking hyphen as
+    /// <c>-</c>. Left out: deleted and moved-away text of tracked changes (<c>w:delText</c>, <c>w:moveFrom</c>), field
+    /// instructions (<c>w:instrText</c>, such as <c>HYPERLINK "…"</c> or <c>PAGE</c>; the field's shown result is kept),
+    /// and the fallback copy of content Word stores twice (<c>mc:Fallback</c> beside <c>mc:Choice</c>, as for text boxes).
+    /// </summary>
+    /// <remarks>Recursive over the paragraph's elements, whose depth <see cref="EnsureShallow"/> has bounded.</remarks>
+    internal static string VisibleText(OpenXmlElement paragraph)
+    {
+        var text = new System.Text.StringBuilder();
+        Append(paragraph, text);
+        return text.ToString();
+
+        static void Append(OpenXmlElement element, System.Text.StringBuilder text)
+        {
+            foreach (var child in element.ChildElements)
+            {
+                // By name, not type: markup the SDK does not expect where it stands (a paragraph in a paragraph) loads as
+                // unknown elements, whose text is still the document's.
+                var name = child.NamespaceUri switch
+                {
+                    WordNamespace => child.LocalName,
+                    MarkupCompatibilityNamespace when child.LocalName == "Fallback" => "Fallback",
+                    _ => null,
+                };
+                switch (name)
+                {
+                    case "t":
+                        text.Append(child.InnerText);
+                        break;
+                    case "tab" or "ptab" or "br" or "cr":
+                        text.Append(' ');
+                        break;
+                    case "noBreakHyphen":
+                        text.Append('-');
+                        break;
+                    case "delText" or "instrText" or "delInstrText" or "del" or "moveFrom" or "Fallback":
+                        break;
+                    default:
+                        Append(child, text);
+                        break;
+                }
+            }
+        }
+    }
+
+    private const string WordNamespace = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
+    private const string MarkupCompatibilityNamespace = "http://schemas.openxmlformats.org/markup-compatibility/2006";
 
     private static WordprocessingDocument Open(Stream buffer, long maxCharacters)
     {

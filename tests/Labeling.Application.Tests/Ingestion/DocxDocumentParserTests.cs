@@ -29,6 +29,33 @@ public sealed class DocxDocumentParserTests
     }
 
     [Fact]
+    public async Task ParseAsync_TabsBreaksTrackedChangesAndFields_ReadAsWordShowsThem()
+    {
+        var docx = BuildDocx(body =>
+        {
+            body.Append(new Paragraph(new Run(new Text("Tab"), new TabChar(), new Text("separated"))));
+            body.Append(new Paragraph(new Run(new Text("Line"), new Break(), new Text("broken,"), new CarriageReturn(), new Text("twice"))));
+            body.Append(new Paragraph(new Run(new Text("well"), new NoBreakHyphen(), new Text("known"))));
+            body.Append(new Paragraph(
+                new Run(new Text("Kept ") { Space = SpaceProcessingModeValues.Preserve }),
+                new DeletedRun(new Run(new DeletedText("REMOVED "))),
+                new InsertedRun(new Run(new Text("added"))),
+                new MoveFromRun(new Run(new Text(" MOVEDAWAY")))));
+            body.Append(new Paragraph(
+                new Run(new Text("See ") { Space = SpaceProcessingModeValues.Preserve }),
+                new Run(new FieldChar { FieldCharType = FieldCharValues.Begin }),
+                new Run(new FieldCode(" HYPERLINK \"http://x.example\" ") { Space = SpaceProcessingModeValues.Preserve }),
+                new Run(new FieldChar { FieldCharType = FieldCharValues.Separate }),
+                new Run(new Text("the link")),
+                new Run(new FieldChar { FieldCharType = FieldCharValues.End })));
+        });
+
+        var items = await ParseAsync(_parser, "edited.docx", docx);
+
+        Assert.Equal(["Tab separated", "Line broken, twice", "well-known", "Kept added", "See the link"], Texts(items));
+    }
+
+    [Fact]
     public async Task ParseAsync_NotAZip_RejectedAsNotDocx()
     {
         var rejected = await RejectAsync(_parser, "old.docx", "{\\rtf1 this is an RTF file renamed}");

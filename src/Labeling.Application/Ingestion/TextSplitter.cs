@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 
 namespace Labeling.Application.Ingestion;
@@ -11,12 +12,17 @@ namespace Labeling.Application.Ingestion;
 /// <item>Normalise whitespace inside each paragraph: every run of whitespace, line breaks included,
 /// becomes one space; leading and trailing whitespace is removed.</item>
 /// <item>A paragraph longer than the limit is split after sentence ends — <c>.</c>, <c>!</c> or
-/// <c>?</c> followed by whitespace — and consecutive sentences are packed greedily into items up
-/// to the limit.</item>
+/// <c>?</c> followed by whitespace, or a full stop, exclamation or question mark of scripts written
+/// without spaces (<c>。</c>, <c>！</c>, <c>？</c>, <c>｡</c>) wherever it stands — and consecutive
+/// sentences are packed greedily into items up to the limit, joined as they were (with a space only
+/// where one stood).</item>
 /// <item>A sentence longer than the limit is split at the last whitespace at or before the limit,
 /// repeatedly.</item>
-/// <item>Only a run with no whitespace within the limit (a long URL, base64) is cut hard at the
-/// limit, never between the two halves of a surrogate pair.</item>
+/// <item>Only a run with no whitespace within the limit (a long URL, base64, text in a script written
+/// without spaces) is cut hard, at the last boundary between user-perceived characters (text elements:
+/// a letter with its combining accents, an emoji sequence joined by zero-width joiners) at or before
+/// the limit; a single such character longer than the limit is cut at the limit, never between the two
+/// halves of a surrogate pair.</item>
 /// <item>Items that are empty after normalisation are dropped.</item>
 /// </list>
 /// Every item is therefore between 1 and <c>maxCharacters</c> UTF-16 code units long.
@@ -123,50 +129,61 @@ public static class TextSplitter
         }
 
         var chunk = new StringBuilder(max);
-        foreach (var sentence in Sentences(normalized))
+        var spaceBefore = false;
+        foreach (var (sentence, spaceAfter) in Sentences(normalized))
         {
             if (sentence.Length > max)
             {
                 Flush(chunk, items);
                 WrapSentence(sentence, max, items);
+                spaceBefore = spaceAfter;
                 continue;
             }
 
-            var needed = chunk.Length == 0 ? sentence.Length : chunk.Length + 1 + sentence.Length;
-            if (needed > max)
+            var joint = chunk.Length > 0 && spaceBefore ? 1 : 0;
+            if (chunk.Length + joint + sentence.Length > max)
             {
                 Flush(chunk, items);
+                joint = 0;
             }
 
-            if (chunk.Length > 0)
+            if (joint > 0)
             {
                 chunk.Append(' ');
             }
 
             chunk.Append(sentence);
+            spaceBefore = spaceAfter;
         }
 
         Flush(chunk, items);
     }
 
-    // The input is whitespace-normalised, so a sentence end is ". ", "! " or "? ".
-    private static IEnumerable<string> Sentences(string normalized)
+    // The input is whitespace-normalised, so a sentence end is ". ", "! " or "? ", or an ideographic one anywhere. Each
+    // sentence comes with whether a space followed it (the space itself belongs to neither).
+    private static IEnumerable<(string Sentence, bool SpaceAfter)> Sentences(string normalized)
     {
         var start = 0;
         for (var i = 0; i < normalized.Length - 1; i++)
         {
-            if ((normalized[i] is '.' or '!' or '?') && normalized[i + 1] == ' ')
+            var spaced = (normalized[i] is '.' or '!' or '?') && normalized[i + 1] == ' ';
+            if (spaced || IsIdeographicSentenceEnd(normalized[i]))
             {
-                yield return normalized[start..(i + 1)];
-                start = i + 2;
+                var space = normalized[i + 1] == ' ';
+                yield return (normalized[start..(i + 1)], space);
+                start = space ? i + 2 : i + 1;
+                i = start - 1;
             }
         }
 
         if (start < normalized.Length)
         {
-            yield return normalized[start..];
+            yield return (normalized[start..], false);
         }
     }
+
+    // Full stop, exclamation and question marks of CJK text (ideographic, full-width and half-width forms).
+    private static bool IsIdeographicSentenceEnd(char c) => c is '\u3002' or '\uFF01' or '\uFF1F' or '\uFF61';
 
     private static void WrapSentence(string sentence, int max, List<string> items)
     {
@@ -182,7 +199,7 @@ public static class TextSplitter
                 continue;
             }
 
-            var hard = char.IsHighSurrogate(rest[max - 1]) ? max - 1 : max;
+            var hard = HardCut(rest, max);
             items.Add(rest[..hard].ToString());
             rest = rest[hard..].TrimStart(' ');
         }
@@ -191,6 +208,30 @@ public static class TextSplitter
         {
             items.Add(rest.ToString());
         }
+    }
+
+    // The last text-element boundary at or before max (text longer than max); when the first text element alone is longer
+    // (a letter under thousands of combining marks), max, or max - 1 so a surrogate pair stays whole.
+    private static int HardCut(ReadOnlySpan<char> text, int max)
+    {
+        var boundary = 0;
+        while (boundary < max)
+        {
+            var next = boundary + StringInfo.GetNextTextElementLength(text[boundary..]);
+            if (next > max)
+            {
+                break;
+            }
+
+            boundary = next;
+        }
+
+        if (boundary > 0)
+        {
+            return boundary;
+        }
+
+        return char.IsHighSurrogate(text[max - 1]) ? max - 1 : max;
     }
 
     private static void Flush(StringBuilder chunk, List<string> items)

@@ -69,6 +69,51 @@ public sealed class TextSplitterTests
     }
 
     [Fact]
+    public void Split_JapaneseWithoutSpaces_SplitAfterIdeographicFullStopsAndJoinedWithoutSpaces()
+    {
+        var items = TextSplitter.Split("これは日本語です。二つ目の文！三つ目？最後の文。", 12);
+
+        Assert.Equal(["これは日本語です。", "二つ目の文！三つ目？", "最後の文。"], items);
+    }
+
+    [Fact]
+    public void Split_LatinAndIdeographicSentences_KeepTheSpacesThatStood()
+    {
+        var items = TextSplitter.Split("First one. 第二の文。Third one! End.", 26);
+
+        Assert.Equal(["First one. 第二の文。Third one!", "End."], items);
+    }
+
+    [Fact]
+    public void Split_HardCutInsideEmojiSequence_SequenceKeptTogether()
+    {
+        // A family emoji is three people joined by zero-width joiners: eight UTF-16 code units, one character to a reader.
+        const string family = "\U0001F468\u200D\U0001F469\u200D\U0001F467";
+        var items = TextSplitter.Split("aaa" + family + "bbb", 8);
+
+        Assert.Equal(["aaa", family, "bbb"], items);
+    }
+
+    [Fact]
+    public void Split_HardCutBeforeCombiningAccent_AccentStaysWithItsLetter()
+    {
+        var items = TextSplitter.Split("abcde\u0301fgh", 5);
+
+        Assert.Equal(["abcd", "e\u0301fgh"], items);
+    }
+
+    [Fact]
+    public void Split_OneCharacterLongerThanTheLimit_CutAtTheLimit()
+    {
+        var zalgo = "a" + new string('\u0301', 9);
+
+        var items = TextSplitter.Split(zalgo, 4);
+
+        Assert.Equal(zalgo, string.Concat(items));
+        Assert.All(items, item => Assert.InRange(item.Length, 1, 4));
+    }
+
+    [Fact]
     public void Split_BlankText_NoItems()
     {
         Assert.Empty(TextSplitter.Split(" \r\n\r\n\t ", 20));
@@ -90,7 +135,8 @@ public sealed class TextSplitterTests
     public void Split_RandomText_EveryItemWithinLimitAndNoTextLost(int max)
     {
         var random = new Random(20261128 + max);
-        string[] pieces = ["word", "a", "sentence.", "ends!", "really?", "2.5", "x", "supercalifragilistic", "\n", "\n\n", "  ", "\t"];
+        string[] pieces = ["word", "a", "sentence.", "ends!", "really?", "2.5", "x", "supercalifragilistic", "\n", "\n\n", "  ", "\t",
+            "日本語の文です。", "文！続く", "e\u0301", "\U0001F468\u200D\U0001F469\u200D\U0001F467"];
         var text = string.Join(' ', Enumerable.Range(0, 2000).Select(_ => pieces[random.Next(pieces.Length)]));
 
         var items = TextSplitter.Split(text, max);

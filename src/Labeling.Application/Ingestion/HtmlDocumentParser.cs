@@ -7,8 +7,9 @@ namespace Labeling.Application.Ingestion;
 
 /// <summary>Reads <c>.html</c> and <c>.htm</c> files: the visible text of the body, cut by <see cref="TextSplitter"/>.</summary>
 /// <remarks>
-/// <c>script</c>, <c>style</c>, <c>noscript</c> and <c>template</c> content and the whole
-/// <c>head</c> are dropped. Block elements (<c>p</c>, <c>div</c>, headings, list items, table rows…)
+/// <c>script</c>, <c>style</c>, <c>noscript</c> and <c>template</c> content, the whole
+/// <c>head</c>, navigation (<c>nav</c>: a site's menu would become items in every page), and elements
+/// a browser does not show (the <c>hidden</c> attribute, or an inline <c>display: none</c>) are dropped. Block elements (<c>p</c>, <c>div</c>, headings, list items, table rows…)
 /// end a paragraph, so each becomes at least one item; inline markup does not. HTML is parsed
 /// leniently, as a browser would, so only undecodable bytes reject a file. Decoded as UTF-8 (a
 /// byte-order mark overrides; <c>meta charset</c> is not consulted). Items are <c>chunk-N</c>. Loaded whole.
@@ -17,7 +18,7 @@ public sealed class HtmlDocumentParser : IDocumentParser
 {
     private static readonly HashSet<string> Dropped = new(StringComparer.OrdinalIgnoreCase)
     {
-        "script", "style", "noscript", "template", "head",
+        "script", "style", "noscript", "template", "head", "nav",
     };
 
     private static readonly HashSet<string> Blocks = new(StringComparer.OrdinalIgnoreCase)
@@ -93,7 +94,7 @@ public sealed class HtmlDocumentParser : IDocumentParser
                 case IText textNode:
                     text.Append(textNode.Data);
                     break;
-                case IElement element when Dropped.Contains(element.LocalName):
+                case IElement element when Dropped.Contains(element.LocalName) || NotShown(element):
                     break;
                 case IElement element when element.LocalName is "br":
                     text.Append('\n');
@@ -114,6 +115,12 @@ public sealed class HtmlDocumentParser : IDocumentParser
             }
         }
     }
+
+    // The hidden attribute, or display: none in the element's own style (a style sheet's rules are not applied).
+    private static bool NotShown(IElement element) =>
+        element.HasAttribute("hidden")
+        || (element.GetAttribute("style") is { } style
+            && style.Replace(" ", string.Empty, StringComparison.Ordinal).Contains("display:none", StringComparison.OrdinalIgnoreCase));
 
     // The node's children, first on top. By index: AngleSharp finds a node's siblings by searching its parent's
     // list, so walking PreviousSibling is quadratic in the number of children (a 19 MB page: 44 s instead of 0.1 s).

@@ -20,6 +20,18 @@ public sealed class HtmlDocumentParserTests
     }
 
     [Fact]
+    public async Task ParseAsync_NavigationAndElementsABrowserHides_Dropped()
+    {
+        const string html = "<body><nav><a href='/'>Home</a> | <a href='/about'>About</a></nav><header>Site header</header>" +
+            "<p>The article.</p><div hidden>HIDDEN DIV</div><p style='color: red; display : none'>STYLED AWAY</p>" +
+            "<p style='display:block'>Shown with a style.</p><footer>Footer</footer></body>";
+
+        var items = await ParseAsync(_parser, "page.html", html);
+
+        Assert.Equal(["Site header", "The article.", "Shown with a style.", "Footer"], Texts(items));
+    }
+
+    [Fact]
     public async Task ParseAsync_UpperCaseHtmExtensionContent_ParsedLeniently()
     {
         var items = await ParseAsync(_parser, "OLD.HTM", "<P>unclosed paragraph<P>another &amp; more");

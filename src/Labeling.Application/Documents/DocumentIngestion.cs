@@ -129,7 +129,7 @@ public sealed partial class DocumentIngestion
         // Counting what this document introduced (rather than what this run inserted) keeps the counts
         // right when the step is re-run after a crash between the insert and the record.
         var added = await _items.CountFromDocumentAsync(project.Id, documentId, cancellationToken).ConfigureAwait(false);
-        var document = new Document(project.Id, documentId, stored.FileName, hash, DocumentStatus.Ingested, null, added, parsed.Count - added, now);
+        var document = new Document(project.Id, documentId, stored.FileName, hash, DocumentStatus.Ingested, UnreadableNote(parsed), added, parsed.Count - added, now);
         if (!await _documents.TryRecordAsync(document, cancellationToken).ConfigureAwait(false))
         {
             // The same bytes were ingested at the same time by another upload or delivery, which recorded them first:
@@ -139,7 +139,39 @@ public sealed partial class DocumentIngestion
 
         await _source.ArchiveAsync(stored, DocumentStatus.Ingested, null, cancellationToken).ConfigureAwait(false);
         LogIngested(_logger, project.Id, documentId, added, parsed.Count - added);
+        if (document.Reason is { } note)
+        {
+            LogIngestedWithNote(_logger, project.Id, documentId, stored.FileName, note);
+        }
+
         return new DocumentIngestResult(document, AlreadyKnown: false);
+    }
+
+    /// <summary>
+    /// The note an ingested document carries when some of its characters could not be read: a text file in another encoding
+    /// than UTF-8 (Windows-1252, Latin-1) passes the <see cref="IngestionOptions.MaxInvalidCharacterFraction"/> check when
+    /// only a few of its characters are not ASCII, and each of those shows as U+FFFD in its item. Null when none does.
+    /// </summary>
+    /// <param name="parsed">The document's items as parsed.</param>
+    /// <returns>The note, or null.</returns>
+    internal static string? UnreadableNote(IReadOnlyList<ParsedItem> parsed)
+    {
+        long characters = 0;
+        var items = 0;
+        foreach (var item in parsed)
+        {
+            var count = item.Text.AsSpan().Count('\uFFFD');
+            if (count > 0)
+            {
+                characters += count;
+                items++;
+            }
+        }
+
+        return characters == 0 ? null
+            : $"Ingested, but {characters:N0} character(s) in {items:N0} item(s) could not be read and show as U+FFFD (\uFFFD). "
+              + "A text file saved in another encoding than UTF-8 (Windows-1252, Latin-1) does this: save it as UTF-8 and send it again "
+              + "(its items come in as new items beside these).";
     }
 
     private async Task<List<ParsedItem>> ParseAsync(Project project, string fileName, byte[] bytes, CancellationToken cancellationToken)
@@ -269,6 +301,9 @@ public sealed partial class DocumentIngestion
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Quarantined document {DocumentId} ({FileName}) of project {ProjectId}: {Reason}")]
     private static partial void LogQuarantined(ILogger logger, string projectId, string documentId, string fileName, string reason);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "Document {DocumentId} ({FileName}) of project {ProjectId}: {Note}")]
+    private static partial void LogIngestedWithNote(ILogger logger, string projectId, string documentId, string fileName, string note);
 
     [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Document {DocumentId} ({FileName}) of project {ProjectId} was already received; nothing added")]
     private static partial void LogDuplicateDocument(ILogger logger, string projectId, string documentId, string fileName);

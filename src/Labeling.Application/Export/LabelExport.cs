@@ -14,6 +14,9 @@ namespace Labeling.Application.Export;
 /// </summary>
 public sealed class LabelExport
 {
+    /// <summary>The CSV header. Columns are only ever added at the end, so a reader that takes them by position keeps working.</summary>
+    public const string Header = "item_id,external_id,text,label,confidence,posterior,decided_by,vote_count,document_id,source_id";
+
     private const int FlushEvery = 256;
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
     private readonly IProjectStore _projects;
@@ -51,14 +54,14 @@ public sealed class LabelExport
         {
             if (format == ExportFormat.Csv)
             {
-                await writer.WriteLineAsync("item_id,external_id,text,label,confidence,posterior,decided_by,vote_count".AsMemory(), cancellationToken).ConfigureAwait(false);
+                await writer.WriteLineAsync(Header.AsMemory(), cancellationToken).ConfigureAwait(false);
             }
 
             var rows = 0;
             await foreach (var item in _items.ReadLabeledAsync(projectId, cancellationToken).ConfigureAwait(false))
             {
                 var row = new ExportRow(item.Id, item.ExternalId, item.Text, item.Label!, Math.Round(item.Confidence ?? 0, 6),
-                    PosteriorView.ByLabel(item.Posterior, project.Schema), item.DecidedBy ?? DecidedBy.Crowd, item.TotalVotes);
+                    PosteriorView.ByLabel(item.Posterior, project.Schema), item.DecidedBy ?? DecidedBy.Crowd, item.TotalVotes, item.DocumentId, item.SourceId);
                 var line = format == ExportFormat.Csv ? Csv(row) : JsonSerializer.Serialize(row, LabelingJson.Options);
                 await writer.WriteLineAsync(line.AsMemory(), cancellationToken).ConfigureAwait(false);
                 if (++rows % FlushEvery == 0)
@@ -83,7 +86,9 @@ public sealed class LabelExport
             row.Confidence.ToString("0.######", CultureInfo.InvariantCulture),
             Quote(posterior),
             JsonNamingPolicy.KebabCaseLower.ConvertName(row.DecidedBy.ToString()),
-            row.VoteCount.ToString(CultureInfo.InvariantCulture));
+            row.VoteCount.ToString(CultureInfo.InvariantCulture),
+            row.DocumentId ?? string.Empty,
+            Cell(row.SourceId));
     }
 
     // A value from uploads or the schema: one a spreadsheet would run as a formula (=, +, -, @, tab or CR first, or

@@ -10,7 +10,7 @@ namespace Labeling.Application.Ingestion;
 /// (an exact-case match wins). Every row must have as many fields as the header and correct
 /// quoting; otherwise the file is rejected naming the row, since a broken quote silently merges
 /// rows. Items are <c>row-N</c> with N the row as a spreadsheet numbers it (header = row 1, empty
-/// lines not counted); the other columns become metadata. A row with an empty text cell yields no
+/// lines not counted); the other columns are read as metadata, which ingestion does not store. A row with an empty text cell yields no
 /// item. Streamed.
 /// </remarks>
 public sealed class CsvDocumentParser : IDocumentParser

@@ -12,7 +12,9 @@ namespace Labeling.Application.Ingestion;
 /// <param name="ExternalId">The value of the configured id column or field, if one is configured and not empty.</param>
 /// <param name="Metadata">
 /// Other values found with the text: for csv the other columns, for json/jsonl the other top-level
-/// scalar fields, for pdf the page number. Empty when there are none.
+/// scalar fields, for pdf the page number. Empty when there are none. The parsers read them, but
+/// ingestion does not store them: an item keeps its text, external id and source id (README,
+/// "Documents and items").
 /// </param>
 public sealed record ParsedItem(
     string SourceId,

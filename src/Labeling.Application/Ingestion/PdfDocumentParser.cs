@@ -9,7 +9,7 @@ namespace Labeling.Application.Ingestion;
 /// <summary>Reads <c>.pdf</c> files: the text layer of each page, cut by <see cref="TextSplitter"/>.</summary>
 /// <remarks>
 /// Text is extracted per page in content order and the pages are joined in order; each item
-/// carries the page it came from as metadata <c>page</c> (1-based) and a paragraph never spans two
+/// carries the page it came from as metadata <c>page</c> (1-based; not stored by ingestion) and a paragraph never spans two
 /// pages. A PDF with pages but no text layer (a scan) is rejected, since it would silently produce
 /// nothing to label. Items are <c>chunk-N</c>, numbered across the document. Loaded whole; what its streams
 /// may unpack to is limited by <see cref="UnpackBudget"/>, and how deep its syntax may nest by <see cref="PdfNesting"/>.

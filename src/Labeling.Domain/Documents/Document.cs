@@ -6,7 +6,8 @@ namespace Labeling.Domain.Documents;
 /// <param name="FileName">The file's name as it arrived.</param>
 /// <param name="ContentHash">SHA-256 of the raw bytes.</param>
 /// <param name="Status">Ingested or quarantined.</param>
-/// <param name="Reason">Why it was quarantined, written for the person who sent it; null when ingested.</param>
+/// <param name="Reason">Why it was quarantined, written for the person who sent it; for an ingested document, a note on what
+/// its items lack (characters that could not be read), or null.</param>
 /// <param name="ItemCount">Items this document added to the project.</param>
 /// <param name="DuplicateItemCount">Items whose text was already in the project (or earlier in the file).</param>
 /// <param name="ReceivedAt">When it was processed.</param>

@@ -238,9 +238,11 @@ public sealed class CrowdWorkflowTests : IDisposable
 
         var lines = System.Text.Encoding.UTF8.GetString(output.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(1, rows);
-        Assert.Equal("item_id,external_id,text,label,confidence,posterior,decided_by,vote_count", lines[0]);
+        Assert.Equal("item_id,external_id,text,label,confidence,posterior,decided_by,vote_count,document_id,source_id", lines[0]);
         Assert.Contains("\"subscribe, please \"\"now\"\"\",spam,", lines[1], StringComparison.Ordinal);
-        Assert.Contains(",machine,1", lines[1], StringComparison.Ordinal);
+        Assert.Contains(",machine,1,", lines[1], StringComparison.Ordinal);
+        var document = Assert.Single(await _harness.Get<IDocumentStore>().ListAsync("spam", CancellationToken.None));
+        Assert.EndsWith($",machine,1,{document.Id},row-2", lines[1], StringComparison.Ordinal);
     }
 
     [Fact]
@@ -278,6 +280,33 @@ public sealed class CrowdWorkflowTests : IDisposable
     }
 
     // One file of one spam-matching item, machine-accepted, exported both ways: the CSV row and the JSONL record.
+    [Fact]
+    public async Task Export_LongRecordSplitInTwo_EachPartNamesItsDocumentAndPlaceInBothFormats()
+    {
+        // Two sentences of 1,200 characters: one record, two items (the limit is 2,000), told apart only by their place.
+        var first = "subscribe " + new string('a', 1_188) + ".";
+        var second = "subscribe " + new string('b', 1_188) + ".";
+        await _harness.CreateProjectAsync(LabelingHarness.SpamProject(new RoutingSettings { AcceptTarget = 0.6, AutoAcceptUntrusted = true }));
+        await _harness.IngestAsync("spam", "long.jsonl", System.Text.Json.JsonSerializer.Serialize(new { text = first + " " + second }) + "\n");
+        await _harness.DrainQueueAsync();
+        using var csv = new MemoryStream();
+        using var jsonl = new MemoryStream();
+
+        await _harness.Get<Export.LabelExport>().WriteAsync("spam", Export.ExportFormat.Csv, csv, CancellationToken.None);
+        await _harness.Get<Export.LabelExport>().WriteAsync("spam", Export.ExportFormat.Jsonl, jsonl, CancellationToken.None);
+
+        var document = Assert.Single(await _harness.Get<IDocumentStore>().ListAsync("spam", CancellationToken.None));
+        string[] expected = [$"{document.Id},line-1#part-1", $"{document.Id},line-1#part-2"];
+        var rows = System.Text.Encoding.UTF8.GetString(csv.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries)[1..];
+        Assert.Equal(expected, rows.Select(r => string.Join(',', r.Split(',')[^2..])).Order(StringComparer.Ordinal));
+        var lines = System.Text.Encoding.UTF8.GetString(jsonl.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(expected, lines.Select(l =>
+        {
+            using var row = System.Text.Json.JsonDocument.Parse(l);
+            return row.RootElement.GetProperty("documentId").GetString() + "," + row.RootElement.GetProperty("sourceId").GetString();
+        }).Order(StringComparer.Ordinal));
+    }
+
     private async Task<(string CsvRow, System.Text.Json.JsonDocument Jsonl)> ExportOneAsync(string fileName, string content)
     {
         await _harness.CreateProjectAsync(LabelingHarness.SpamProject(new RoutingSettings { AcceptTarget = 0.6, AutoAcceptUntrusted = true }));

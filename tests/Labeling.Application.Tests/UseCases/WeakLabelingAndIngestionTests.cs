@@ -30,6 +30,25 @@ public sealed class WeakLabelingAndIngestionTests : IDisposable
     }
 
     [Fact]
+    public async Task Ingest_LatinOneFileWithAFewAccents_IngestedWithANoteCountingTheUnreadableCharacters()
+    {
+        await _harness.CreateProjectAsync(LabelingHarness.SpamProject());
+        // 200 ASCII rows pass the 1 % check; the two rows saved in Latin-1 read "caf\uFFFD cr\uFFFDme" and "na\uFFFDve".
+        var rows = string.Concat(Enumerable.Range(0, 200).Select(i => $"an ordinary comment number {i}\n"));
+        byte[] bytes = [.. System.Text.Encoding.ASCII.GetBytes("text\n" + rows), .. System.Text.Encoding.Latin1.GetBytes("caf\u00E9 cr\u00E8me\nna\u00EFve\n")];
+
+        var result = await _harness.IngestAsync("spam", "latin1.csv", bytes);
+        var clean = await _harness.IngestAsync("spam", "clean.csv", "text\ncaf\u00E9 in UTF-8\n");
+
+        Assert.Equal(DocumentStatus.Ingested, result.Document.Status);
+        Assert.Equal(202, result.Document.ItemCount);
+        Assert.StartsWith("Ingested, but 3 character(s) in 2 item(s) could not be read", result.Document.Reason, StringComparison.Ordinal);
+        Assert.Contains("save it as UTF-8", result.Document.Reason, StringComparison.Ordinal);
+        Assert.Equal(result.Document.Reason, (await _harness.Get<IDocumentStore>().GetAsync("spam", result.Document.Id, CancellationToken.None))!.Reason);
+        Assert.Null(clean.Document.Reason);
+    }
+
+    [Fact]
     public async Task Ingest_UnparseableFile_IsQuarantinedWithReasonAndPipelineContinues()
     {
         await _harness.CreateProjectAsync(LabelingHarness.SpamProject());

@@ -37,7 +37,7 @@ public sealed partial class ReadmeWalkthroughTests
         Assert.Contains("\"state\":\"decided\"", output, StringComparison.Ordinal);
         Assert.Contains("\"type\":\"label.ready\"", output, StringComparison.Ordinal);
         Assert.Contains("\"worker\":\"worker:alice\"", output, StringComparison.Ordinal);
-        Assert.Contains("item_id,external_id,text,label,confidence,posterior,decided_by,vote_count", output, StringComparison.Ordinal);
+        Assert.Contains("item_id,external_id,text,label,confidence,posterior,decided_by,vote_count,document_id,source_id", output, StringComparison.Ordinal);
     }
 
     private static string Walkthrough()

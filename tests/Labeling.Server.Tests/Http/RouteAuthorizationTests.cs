@@ -45,6 +45,43 @@ public sealed class RouteAuthorizationTests : IDisposable
     }
 
     [Fact]
+    public void EveryRoute_NeedsTheRoleTheReadmeGivesIt()
+    {
+        // The README's API table, route by route: a change of who may call a route has to change this table too.
+        var expected = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["GET /api/projects"] = LabelingRoles.AnyRolePolicy,
+            ["POST /api/projects"] = LabelingRoles.AdminPolicy,
+            ["GET /api/projects/{projectId}"] = LabelingRoles.AnyRolePolicy,
+            ["GET /api/projects/{projectId}/progress"] = LabelingRoles.ReviewerPolicy,
+            ["POST /api/projects/{projectId}/documents"] = LabelingRoles.AdminPolicy,
+            ["GET /api/projects/{projectId}/documents"] = LabelingRoles.ReviewerPolicy,
+            ["GET /api/projects/{projectId}/documents/{documentId}"] = LabelingRoles.ReviewerPolicy,
+            ["POST /api/projects/{projectId}/gold"] = LabelingRoles.AdminPolicy,
+            ["POST /api/projects/{projectId}/refit"] = LabelingRoles.AdminPolicy,
+            ["GET /api/projects/{projectId}/tasks/next"] = LabelingRoles.LabelerPolicy,
+            ["POST /api/tasks/{leaseId}/votes"] = LabelingRoles.LabelerPolicy,
+            ["POST /api/tasks/{leaseId}/release"] = LabelingRoles.LabelerPolicy,
+            ["GET /api/workers/me"] = LabelingRoles.LabelerPolicy,
+            ["GET /api/projects/{projectId}/items"] = LabelingRoles.ReviewerPolicy,
+            ["GET /api/projects/{projectId}/items/{itemId}"] = LabelingRoles.ReviewerPolicy,
+            ["POST /api/projects/{projectId}/items/{itemId}/resolution"] = LabelingRoles.ReviewerPolicy,
+            ["GET /api/projects/{projectId}/export"] = LabelingRoles.ReviewerPolicy,
+            ["GET /api/events/dead-letters"] = LabelingRoles.AdminPolicy,
+            ["POST /api/events/dead-letters/redeliver"] = LabelingRoles.AdminPolicy,
+        };
+        _ = _server.CreateClient();
+
+        var actual = _server.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(r => r.Metadata.GetMetadata<IAllowAnonymous>() is null && r.Metadata.GetMetadata<HttpMethodMetadata>() is not null)
+            .SelectMany(r => r.Metadata.GetMetadata<HttpMethodMetadata>()!.HttpMethods.Select(method =>
+                (Route: $"{method} /{r.RoutePattern.RawText!.TrimStart('/')}", Policy: r.Metadata.GetOrderedMetadata<IAuthorizeData>().Single().Policy!)))
+            .ToDictionary(x => x.Route, x => x.Policy, StringComparer.Ordinal);
+
+        Assert.Equal(expected.OrderBy(x => x.Key, StringComparer.Ordinal), actual.OrderBy(x => x.Key, StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task OpenRoutes_AnswerWithoutAToken()
     {
         using var anonymous = _server.CreateClient();

@@ -1,3 +1,5 @@
+using Labeling.TestSupport;
+
 namespace Labeling.Application.Tests.Ingestion;
 
 /// <summary>
@@ -6,19 +8,5 @@ namespace Labeling.Application.Tests.Ingestion;
 /// </summary>
 internal static class YouTubeSpamCorpus
 {
-    public static string? Directory { get; } = Find();
-
-    private static string? Find()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared", "corpora", "youtube-spam");
-            if (System.IO.Directory.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
-    }
+    public static string Directory => RepositoryFiles.Shared("corpora", "youtube-spam");
 }

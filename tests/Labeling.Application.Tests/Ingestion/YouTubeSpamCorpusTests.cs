@@ -6,9 +6,9 @@ namespace Labeling.Application.Tests.Ingestion;
 public sealed class YouTubeSpamCorpusTests
 {
     private static string[] Files() =>
-        System.IO.Directory.GetFiles(YouTubeSpamCorpus.Directory!, "*.csv").Order(StringComparer.Ordinal).ToArray();
+        System.IO.Directory.GetFiles(YouTubeSpamCorpus.Directory, "*.csv").Order(StringComparer.Ordinal).ToArray();
 
-    [YouTubeSpamCorpusFact]
+    [Fact]
     public async Task ParseAsync_AllFiveFilesWithContentColumn_Exactly1956Comments()
     {
         var registry = DocumentParserRegistry.CreateDefault();
@@ -32,7 +32,7 @@ public sealed class YouTubeSpamCorpusTests
         Assert.All(items, i => Assert.False(string.IsNullOrWhiteSpace(i.Text)));
     }
 
-    [YouTubeSpamCorpusFact]
+    [Fact]
     public async Task ParseAsync_DefaultTextColumn_RejectedListingTheRealColumns()
     {
         var file = Files()[0];

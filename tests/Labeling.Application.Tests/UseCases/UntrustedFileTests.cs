@@ -3,6 +3,7 @@ using Labeling.Application.Ingestion;
 using Labeling.Application.Ports;
 using Labeling.Application.Tests.Ingestion;
 using Labeling.Domain.Documents;
+using Labeling.TestSupport;
 
 namespace Labeling.Application.Tests.UseCases;
 
@@ -429,16 +430,11 @@ public sealed class UntrustedFileTests : IDisposable
         Assert.Equal((DocumentStatus.Ingested, 2, 0), (again.Document.Status, again.Document.ItemCount, again.Document.DuplicateItemCount));
     }
 
-    [Fact]
+    [LinuxFact]
     public async Task Inbox_ANamedPipe_IsReportedAndLeftAlone_AndNeverStopsTheQueue()
     {
         // A FIFO dropped in a project folder blocked the ingest's open until something wrote to it, and with it the work
         // queue of every project, after each restart again (fourth security probe).
-        if (!OperatingSystem.IsLinux())
-        {
-            return;
-        }
-
         var (_, _, queue) = await DropSettledInboxFileAsync("ok.csv");
         var pipe = Path.Combine(_harness.DataDirectory, "inbox", "spam", "pipe.csv");
         MakeFifo(pipe);
@@ -456,14 +452,9 @@ public sealed class UntrustedFileTests : IDisposable
         Assert.True(File.Exists(pipe), "the pipe was moved");
     }
 
-    [Fact]
+    [LinuxFact]
     public async Task Ingest_AListedFileSwappedForANamedPipe_IsNotReadAndDoesNotBlock()
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            return;
-        }
-
         var (path, _, _) = await DropSettledInboxFileAsync("swap.csv");
         var listed = new List<StoredDocument>();
         await foreach (var file in _harness.Get<FolderDocumentSource>().ListInboxAsync(CancellationToken.None))
@@ -479,16 +470,11 @@ public sealed class UntrustedFileTests : IDisposable
         Assert.True(File.Exists(path), "the pipe was moved");
     }
 
-    [Fact]
+    [LinuxFact]
     public async Task Inbox_AHardLinkToAFileElsewhere_IsReportedAndNotRead()
     {
         // A symbolic link was refused but a hard link, another name of the same file, handed its owner's signing key to
         // workers all the same (fourth security probe; the README called it out).
-        if (!OperatingSystem.IsLinux())
-        {
-            return;
-        }
-
         var (_, _, _) = await DropSettledInboxFileAsync("ok.csv");
         var outside = Directory.CreateTempSubdirectory("labeling-outside-");
         try

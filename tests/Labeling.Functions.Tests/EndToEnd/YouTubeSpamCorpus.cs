@@ -1,4 +1,5 @@
 using Labeling.Application.Ingestion;
+using Labeling.TestSupport;
 
 namespace Labeling.Functions.Tests.EndToEnd;
 
@@ -28,7 +29,7 @@ public sealed class YouTubeSpamCorpus
     public static async Task<YouTubeSpamCorpus> LoadAsync(int? commentsPerFile)
     {
         var files = new List<(string, byte[])>();
-        foreach (var path in Directory.GetFiles(Folder(), "*.csv").Order(StringComparer.Ordinal))
+        foreach (var path in Directory.GetFiles(RepositoryFiles.Shared("corpora", "youtube-spam"), "*.csv").Order(StringComparer.Ordinal))
         {
             var content = await File.ReadAllBytesAsync(path);
             files.Add((Path.GetFileName(path), commentsPerFile is { } n ? Head(content, n) : content));
@@ -73,17 +74,4 @@ public sealed class YouTubeSpamCorpus
         return csv;
     }
 
-    private static string Folder()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared", "corpora", "youtube-spam");
-            if (Directory.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new DirectoryNotFoundException($"shared/corpora/youtube-spam was not found above {AppContext.BaseDirectory}. Clone the repository next to a copy of shared/.");
-    }
 }

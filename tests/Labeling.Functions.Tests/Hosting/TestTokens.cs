@@ -20,7 +20,10 @@ public sealed class TestTokens
 
     public string Mint(string subject, params string[] roles) => Mint(subject, roles, Key, TimeSpan.FromHours(1));
 
-    public static string Mint(string subject, string[] roles, SecurityKey key, TimeSpan lifetime)
+    /// <summary>A token with the given delegated scopes (<c>scp</c>, space-separated as Entra writes it) and no app role.</summary>
+    public string MintWithScopes(string subject, string scopes) => Mint(subject, [], Key, TimeSpan.FromHours(1), scopes);
+
+    public static string Mint(string subject, string[] roles, SecurityKey key, TimeSpan lifetime, string? scopes = null)
     {
         var claims = new Dictionary<string, object>
         {
@@ -31,6 +34,11 @@ public sealed class TestTokens
         if (roles.Length > 0)
         {
             claims["roles"] = roles;
+        }
+
+        if (scopes is not null)
+        {
+            claims["scp"] = scopes;
         }
 
         var now = DateTime.UtcNow;

@@ -116,13 +116,16 @@ public sealed class ApiAuthorizationTests(AzuriteFixture azurite, CosmosEmulator
     }
 
     [Fact]
-    public async Task Api_TokenWithNeitherRolesNorScopes_IsRejected()
+    public async Task Api_DelegatedTokenWithScopesButNoAppRole_Returns403SayingItCarriesNoRole()
     {
-        using var client = _host.Client(_host.Tokens.Mint("alice"));
+        // A user signed in to a client app that asked for a scope of the API: the scope alone grants nothing here.
+        using var client = _host.Client(_host.Tokens.MintWithScopes("alice", "user_impersonation"));
 
         var response = await client.GetAsync("/api/projects");
 
-        Assert.True(response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden, $"got {(int)response.StatusCode}");
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<System.Text.Json.Nodes.JsonObject>();
+        Assert.Contains("the token carries no role", problem!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
     [Theory]

@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
+using Labeling.TestSupport;
 using Microsoft.Extensions.Logging;
 
 namespace Labeling.Functions.Tests.Metadata;
@@ -32,7 +33,7 @@ public sealed class AlertQueryTests
 
     /// <summary>Every <see cref="LoggerMessageAttribute"/> method of the app (Application and Functions assemblies).</summary>
     internal static IReadOnlyList<(MethodInfo Method, LoggerMessageAttribute Template)> LoggerMessages() =>
-        new[] { typeof(Application.LabelingOptions).Assembly, typeof(WeakLabeling.WeakLabelFunction).Assembly }
+        new[] { typeof(Application.LabelingOptions).Assembly, typeof(Labeling.Functions.WeakLabeling.WeakLabelFunction).Assembly }
             .SelectMany(a => a.GetTypes())
             .SelectMany(t => t.GetMethods(BindingFlags.Static | BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
             .Select(m => (Method: m, Template: m.GetCustomAttribute<LoggerMessageAttribute>()))
@@ -43,7 +44,7 @@ public sealed class AlertQueryTests
     /// <summary>The log rules of alerts.bicep that filter on the message: each query with its <c>startswith</c> / <c>contains</c> filters.</summary>
     internal static IReadOnlyList<(string Query, (string Operator, string Text)[] Filters)> MessageFilters()
     {
-        var bicep = File.ReadAllText(Path.Combine(RepositoryRoot(), "infra", "app", "alerts.bicep"));
+        var bicep = File.ReadAllText(Path.Combine(RepositoryFiles.Root(), "infra", "app", "alerts.bicep"));
         return Regex.Matches(bicep, @"query: '([^']*)'")
             .Select(m => m.Groups[1].Value)
             .Select(query => (query, Regex.Matches(query, @"Message (startswith|contains) ""([^""]+)""").Select(m => (m.Groups[1].Value, m.Groups[2].Value)).ToArray()))
@@ -55,13 +56,4 @@ public sealed class AlertQueryTests
     internal static bool Matches(string message, (string Operator, string Text)[] filters, StringComparison comparison) =>
         filters.All(f => f.Operator == "startswith" ? message.StartsWith(f.Text, comparison) : message.Contains(f.Text, comparison));
 
-    internal static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "infra", "app", "alerts.bicep"))) return dir.FullName;
-        }
-
-        throw new InvalidOperationException($"No infra/app/alerts.bicep above {AppContext.BaseDirectory}.");
-    }
 }

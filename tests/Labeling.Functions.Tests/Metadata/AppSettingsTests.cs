@@ -4,6 +4,7 @@ using Labeling.Adapters.Azure.Cosmos;
 using Labeling.Adapters.Azure.Messaging;
 using Labeling.Adapters.Azure.Storage;
 using Labeling.Functions.Http;
+using Labeling.TestSupport;
 
 namespace Labeling.Functions.Tests.Metadata;
 
@@ -64,7 +65,7 @@ public sealed partial class AppSettingsTests
     [InlineData("SCM_DO_BUILD_DURING_DEPLOYMENT")]
     public void FunctionApp_SetsNoPropertyFlexConsumptionRejects(string property)
     {
-        var bicep = File.ReadAllText(Path.Combine(RepositoryRoot(), "infra", "app", "functions.bicep"));
+        var bicep = File.ReadAllText(Path.Combine(RepositoryFiles.Root(), "infra", "app", "functions.bicep"));
 
         Assert.DoesNotMatch(new Regex($@"^\s*{property}\s*:", RegexOptions.Multiline | RegexOptions.IgnoreCase), bicep);
         Assert.DoesNotContain(property, Settings, StringComparer.OrdinalIgnoreCase);
@@ -110,7 +111,7 @@ public sealed partial class AppSettingsTests
     // The keys of functions.bicep's baseAppSettings object and of the appSettings object main.bicep passes to the module.
     private static HashSet<string> BicepAppSettings()
     {
-        var root = RepositoryRoot();
+        var root = RepositoryFiles.Root();
         var keys = new HashSet<string>(StringComparer.Ordinal);
         keys.UnionWith(ObjectKeys(File.ReadAllText(Path.Combine(root, "infra", "app", "functions.bicep")), "var baseAppSettings = {"));
         keys.UnionWith(ObjectKeys(File.ReadAllText(Path.Combine(root, "infra", "main.bicep")), "appSettings: {"));
@@ -138,13 +139,4 @@ public sealed partial class AppSettingsTests
     [GeneratedRegex(@"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*:", RegexOptions.Multiline)]
     private static partial Regex Key();
 
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "infra", "app", "functions.bicep"))) return dir.FullName;
-        }
-
-        throw new InvalidOperationException($"No infra/app/functions.bicep above {AppContext.BaseDirectory}.");
-    }
 }

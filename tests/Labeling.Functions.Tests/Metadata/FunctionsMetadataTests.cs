@@ -89,7 +89,7 @@ public sealed class FunctionsMetadataTests
         // WeakLabel logs event 9202 (the weaklabel-poisoned alert) on the receive the host gives up after; a host.json
         // changed without the constant would log it on the wrong receive, or never.
         using var host = HostJson();
-        Assert.Equal(WeakLabeling.WeakLabelFunction.MaxDequeueCount, host.RootElement.GetProperty("extensions").GetProperty("queues").GetProperty("maxDequeueCount").GetInt32());
+        Assert.Equal(Labeling.Functions.WeakLabeling.WeakLabelFunction.MaxDequeueCount, host.RootElement.GetProperty("extensions").GetProperty("queues").GetProperty("maxDequeueCount").GetInt32());
     }
 
     [Fact]

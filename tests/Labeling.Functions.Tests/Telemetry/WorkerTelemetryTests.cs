@@ -8,6 +8,7 @@ using Labeling.Adapters.Azure.Hosting;
 using Labeling.Functions.Telemetry;
 using Labeling.Functions.Tests.Hosting;
 using Labeling.Functions.Tests.Metadata;
+using Labeling.TestSupport;
 using Labeling.TestSupport.Emulators;
 using Microsoft.ApplicationInsights;
 using Microsoft.ApplicationInsights.Channel;
@@ -82,7 +83,7 @@ public sealed class WorkerTelemetryTests(AzuriteFixture azurite, CosmosEmulatorF
             var sampler = Assert.Single(processors.OfType<AdaptiveSamplingTelemetryProcessor>());
             Assert.Equal(WorkerTelemetry.UnsampledTypes, sampler.ExcludedTypes);
             Assert.Equal(WorkerTelemetry.MaxTelemetryItemsPerSecond, sampler.MaxTelemetryItemsPerSecond);
-            var hostJson = File.ReadAllText(Path.Combine(AlertQueryTests.RepositoryRoot(), "host.json"));
+            var hostJson = File.ReadAllText(Path.Combine(RepositoryFiles.Root(), "host.json"));
             var hostExcluded = Regex.Match(hostJson, @"""excludedTypes"":\s*""([^""]+)""").Groups[1].Value.Split(';');
             Assert.All(hostExcluded, type => Assert.Contains(type, sampler.ExcludedTypes.Split(';')));
         }
@@ -201,7 +202,7 @@ public sealed class WorkerTelemetryTests(AzuriteFixture azurite, CosmosEmulatorF
     /// <summary>The value functions.bicep gives <c>APPLICATIONINSIGHTS_AUTHENTICATION_STRING</c>, with its placeholder.</summary>
     private static string BicepAuthenticationString()
     {
-        var bicep = File.ReadAllText(Path.Combine(AlertQueryTests.RepositoryRoot(), "infra", "app", "functions.bicep"));
+        var bicep = File.ReadAllText(Path.Combine(RepositoryFiles.Root(), "infra", "app", "functions.bicep"));
         var value = Regex.Match(bicep, @"APPLICATIONINSIGHTS_AUTHENTICATION_STRING: '([^']*)'").Groups[1].Value;
         Assert.Contains("${identityClientId}", value, StringComparison.Ordinal);
         return value;

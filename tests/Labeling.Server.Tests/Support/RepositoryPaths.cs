@@ -1,35 +1,13 @@
+using Labeling.TestSupport;
+
 namespace Labeling.Server.Tests.Support;
 
 /// <summary>Finds the server build and the shared corpus by walking up from the test binaries.</summary>
 public static class RepositoryPaths
 {
-    public static string YouTubeSpamCorpus()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared", "corpora", "youtube-spam");
-            if (Directory.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
+    public static string YouTubeSpamCorpus() => RepositoryFiles.Shared("corpora", "youtube-spam");
 
-        throw new DirectoryNotFoundException(
-            $"shared/corpora/youtube-spam was not found above {AppContext.BaseDirectory}. Clone the repository next to a copy of shared/.");
-    }
-
-    public static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Functions.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new DirectoryNotFoundException($"Functions.sln was not found above {AppContext.BaseDirectory}.");
-    }
+    public static string RepositoryRoot() => RepositoryFiles.Root();
 
     public static string ServerDll()
     {

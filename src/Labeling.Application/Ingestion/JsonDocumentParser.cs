@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Text;
 using System.Text.Json;
 
 namespace Labeling.Application.Ingestion;
@@ -48,11 +49,21 @@ public sealed class JsonDocumentParser : IDocumentParser
         }
     }
 
+    // UTF-8, with or without a byte-order mark, or UTF-16 or UTF-32 with one (Windows PowerShell's Out-File writes UTF-16):
+    // the JSON reader itself takes only UTF-8.
     private static async Task<JsonDocument> LoadAsync(Stream content, CancellationToken cancellationToken)
     {
+        var bytes = await PdfDocumentParser.ReadAllAsync(content, cancellationToken).ConfigureAwait(false);
         try
         {
-            return await JsonDocument.ParseAsync(content, DocumentOptions, cancellationToken).ConfigureAwait(false);
+            if (UnicodeWithMark(bytes) is { } unicode)
+            {
+                var preamble = unicode.Preamble.Length;
+                return JsonDocument.Parse(unicode.GetString(bytes, preamble, bytes.Length - preamble), DocumentOptions);
+            }
+
+            var utf8Mark = bytes.AsSpan().StartsWith(Encoding.UTF8.Preamble) ? Encoding.UTF8.Preamble.Length : 0;
+            return JsonDocument.Parse(bytes.AsMemory(utf8Mark), DocumentOptions);
         }
         catch (JsonException ex)
         {
@@ -62,6 +73,28 @@ public sealed class JsonDocumentParser : IDocumentParser
                 ex);
         }
     }
+
+    private static Encoding? UnicodeWithMark(ReadOnlySpan<byte> bytes)
+    {
+        // UTF-32 LE's mark begins with UTF-16 LE's, so it is looked for first.
+        foreach (var encoding in MarkedEncodings)
+        {
+            if (bytes.StartsWith(encoding.Preamble))
+            {
+                return encoding;
+            }
+        }
+
+        return null;
+    }
+
+    private static readonly Encoding[] MarkedEncodings =
+    [
+        new UTF32Encoding(bigEndian: false, byteOrderMark: true),
+        new UTF32Encoding(bigEndian: true, byteOrderMark: true),
+        new UnicodeEncoding(bigEndian: false, byteOrderMark: true),
+        new UnicodeEncoding(bigEndian: true, byteOrderMark: true),
+    ];
 
     private static JsonElement FindArray(JsonElement root, IngestionOptions options)
     {

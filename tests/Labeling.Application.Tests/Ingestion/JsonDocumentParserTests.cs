@@ -17,6 +17,22 @@ public sealed class JsonDocumentParserTests
         Assert.Equal(["1", "2"], items.Select(i => i.ExternalId));
     }
 
+    [Theory]
+    [InlineData("utf-8")]
+    [InlineData("utf-16")]
+    [InlineData("utf-16BE")]
+    [InlineData("utf-32")]
+    public async Task ParseAsync_UnicodeWithAByteOrderMark_Read(string encodingName)
+    {
+        // Windows PowerShell's Out-File writes UTF-16 with a mark; the JSON reader alone took only UTF-8 without one.
+        var encoding = System.Text.Encoding.GetEncoding(encodingName);
+        byte[] bytes = [.. encoding.Preamble, .. encoding.GetBytes("[{\"text\":\"caf\u00E9 \u4E2D\u6587\"}]")];
+
+        var items = await ParseAsync(_parser, "export.json", bytes);
+
+        Assert.Equal("caf\u00E9 \u4E2D\u6587", Assert.Single(items).Text);
+    }
+
     [Fact]
     public async Task ParseAsync_ObjectWithOneArray_ArrayFoundWithoutConfiguration()
     {

@@ -21,13 +21,14 @@ public static class LabelReadyCloudEvents
 
     /// <summary>Builds the CloudEvent.</summary>
     /// <param name="labelReady">The decision.</param>
-    /// <param name="externalId">The item's external id, if any.</param>
+    /// <param name="origin">The item's external id, document and place.</param>
     /// <param name="sourcePrefix">The <c>source</c> prefix, e.g. <c>/labeling/projects</c>.</param>
     /// <param name="revises">The revision of the earlier decision this one replaces; null for a first decision.</param>
     /// <returns>The CloudEvent.</returns>
-    public static CloudEvent ToCloudEvent(LabelReadyEvent labelReady, string? externalId, string sourcePrefix, long? revises = null)
+    public static CloudEvent ToCloudEvent(LabelReadyEvent labelReady, ItemOrigin origin, string sourcePrefix, long? revises = null)
     {
         ArgumentNullException.ThrowIfNull(labelReady);
+        ArgumentNullException.ThrowIfNull(origin);
         return new CloudEvent
         {
             Id = labelReady.Id,
@@ -39,7 +40,9 @@ public static class LabelReadyCloudEvents
             Data = new LabelReadyData(
                 labelReady.ProjectId,
                 labelReady.ItemId,
-                externalId,
+                origin.ExternalId,
+                origin.DocumentId,
+                origin.SourceId,
                 labelReady.Label,
                 labelReady.Confidence,
                 labelReady.Posterior,
@@ -52,13 +55,13 @@ public static class LabelReadyCloudEvents
 
     /// <summary>Builds the outbox entry: the CloudEvent in structured mode, on one line.</summary>
     /// <param name="labelReady">The decision.</param>
-    /// <param name="externalId">The item's external id, if any.</param>
+    /// <param name="origin">The item's external id, document and place.</param>
     /// <param name="sourcePrefix">The <c>source</c> prefix.</param>
     /// <param name="revises">The revision of the earlier decision this one replaces; null for a first decision.</param>
     /// <returns>The outbox event.</returns>
-    public static OutboxEvent ToOutboxEvent(LabelReadyEvent labelReady, string? externalId, string sourcePrefix, long? revises = null)
+    public static OutboxEvent ToOutboxEvent(LabelReadyEvent labelReady, ItemOrigin origin, string sourcePrefix, long? revises = null)
     {
-        var cloudEvent = ToCloudEvent(labelReady, externalId, sourcePrefix, revises);
+        var cloudEvent = ToCloudEvent(labelReady, origin, sourcePrefix, revises);
         var bytes = Formatter.EncodeStructuredModeMessage(cloudEvent, out _);
         return new OutboxEvent(
             labelReady.Id,

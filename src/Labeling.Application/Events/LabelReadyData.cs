@@ -6,6 +6,8 @@ namespace Labeling.Application.Events;
 /// <param name="Project">The project id.</param>
 /// <param name="Item">The item id.</param>
 /// <param name="ExternalId">The caller's id for the item, if the document carried one.</param>
+/// <param name="DocumentId">The document that first brought the item's text in; absent for gold items seeded by hand.</param>
+/// <param name="SourceId">Where in that document the text sits (<c>row-2</c>, <c>line-3</c>, <c>chunk-4</c>, <c>gold-1</c>; parts of a long record end <c>#part-N</c>).</param>
 /// <param name="Label">The decided label.</param>
 /// <param name="Confidence">Its posterior probability.</param>
 /// <param name="Posterior">Every label's probability.</param>
@@ -21,6 +23,8 @@ public sealed record LabelReadyData(
     string Project,
     string Item,
     string? ExternalId,
+    string? DocumentId,
+    string? SourceId,
     string Label,
     double Confidence,
     IReadOnlyDictionary<string, double> Posterior,
@@ -28,3 +32,22 @@ public sealed record LabelReadyData(
     int Votes,
     long Revision,
     long? Revises = null);
+
+/// <summary>Where an item came from, as a <c>label.ready</c> event names it.</summary>
+/// <param name="ExternalId">The caller's id for the item, if any.</param>
+/// <param name="DocumentId">The document that first brought the text in, if any.</param>
+/// <param name="SourceId">Where in that document, if known.</param>
+public sealed record ItemOrigin(string? ExternalId, string? DocumentId, string? SourceId)
+{
+    /// <summary>An origin that names nothing.</summary>
+    public static ItemOrigin None { get; } = new(null, null, null);
+
+    /// <summary>The item's own origin.</summary>
+    /// <param name="item">The item.</param>
+    /// <returns>Its external id, document and place.</returns>
+    public static ItemOrigin Of(Item item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        return new(item.ExternalId, item.DocumentId, item.SourceId);
+    }
+}

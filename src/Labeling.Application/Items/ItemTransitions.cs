@@ -76,7 +76,7 @@ internal static class ItemTransitions
         var labelReady = new LabelReadyEvent(
             project.Id, next.Id, next.Revision, next.Label, next.Confidence ?? 0.0, posterior,
             next.DecidedBy ?? DecidedBy.Crowd, next.TotalVotes, next.UpdatedAt);
-        return LabelReadyCloudEvents.ToOutboxEvent(labelReady, next.ExternalId, eventSource, revises);
+        return LabelReadyCloudEvents.ToOutboxEvent(labelReady, ItemOrigin.Of(next), eventSource, revises);
     }
 
     /// <summary>Track-record increments for the machine votes on an item decided outside the machines.</summary>

@@ -16,7 +16,7 @@ public sealed class LabelReadyMessagesTests
     [Fact]
     public void Create_LabelReady_BodyIsTheCloudEventAndMessageIdIsTheEventId()
     {
-        var outbox = LabelReadyCloudEvents.ToOutboxEvent(Decision, "ext-1", "/labeling/projects");
+        var outbox = LabelReadyCloudEvents.ToOutboxEvent(Decision, new ItemOrigin("ext-1", "doc_1", "row-2"), "/labeling/projects");
 
         var message = LabelReadyMessages.Create(outbox);
 
@@ -29,12 +29,15 @@ public sealed class LabelReadyMessagesTests
         Assert.Equal("itm_abc-r7", body.RootElement.GetProperty("id").GetString());
         Assert.Equal("/labeling/projects/youtube-spam", body.RootElement.GetProperty("source").GetString());
         Assert.Equal("spam", body.RootElement.GetProperty("data").GetProperty("label").GetString());
+        Assert.Equal("ext-1", body.RootElement.GetProperty("data").GetProperty("externalId").GetString());
+        Assert.Equal("doc_1", body.RootElement.GetProperty("data").GetProperty("documentId").GetString());
+        Assert.Equal("row-2", body.RootElement.GetProperty("data").GetProperty("sourceId").GetString());
     }
 
     [Fact]
     public void Create_LabelReady_CarriesTheFilterPropertiesSubscriptionsUse()
     {
-        var message = LabelReadyMessages.Create(LabelReadyCloudEvents.ToOutboxEvent(Decision, null, "/labeling/projects"));
+        var message = LabelReadyMessages.Create(LabelReadyCloudEvents.ToOutboxEvent(Decision, ItemOrigin.None, "/labeling/projects"));
 
         Assert.Equal("youtube-spam", message.ApplicationProperties["projectId"]);
         Assert.Equal("spam", message.ApplicationProperties["label"]);
@@ -44,7 +47,7 @@ public sealed class LabelReadyMessagesTests
     [Fact]
     public void Create_PayloadWithAnotherId_IsRejected()
     {
-        var outbox = LabelReadyCloudEvents.ToOutboxEvent(Decision, null, "/labeling/projects") with { Id = "itm_other-r1" };
+        var outbox = LabelReadyCloudEvents.ToOutboxEvent(Decision, ItemOrigin.None, "/labeling/projects") with { Id = "itm_other-r1" };
 
         Assert.Throws<ArgumentException>(() => LabelReadyMessages.Create(outbox));
     }
@@ -55,7 +58,7 @@ public sealed class LabelReadyMessagesTests
         var sender = new RecordingSender();
         var sink = new ServiceBusEventSink(sender);
 
-        await sink.DeliverAsync(LabelReadyCloudEvents.ToOutboxEvent(Decision, null, "/labeling/projects"), CancellationToken.None);
+        await sink.DeliverAsync(LabelReadyCloudEvents.ToOutboxEvent(Decision, ItemOrigin.None, "/labeling/projects"), CancellationToken.None);
 
         var sent = Assert.Single(sender.Sent);
         Assert.Equal("itm_abc-r7", sent.MessageId);

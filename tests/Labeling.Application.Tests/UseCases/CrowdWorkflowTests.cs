@@ -39,6 +39,12 @@ public sealed class CrowdWorkflowTests : IDisposable
         Assert.Equal("spam", result.Label);
         Assert.True(result.Confidence >= 0.9);
         Assert.Equal(1, await _harness.ScalarAsync($"SELECT COUNT(*) FROM outbox WHERE item_id = '{first.ItemId}'"));
+        // The event names where the item came from, as the export does.
+        var item = (await _harness.Get<IItemStore>().GetAsync("spam", first.ItemId, CancellationToken.None))!;
+        var data = (await _harness.OutboxEventAsync($"{item.Id}-r{item.Revision}"))["data"]!;
+        Assert.Equal(item.DocumentId, data["documentId"]!.GetValue<string>());
+        Assert.Equal(item.SourceId, data["sourceId"]!.GetValue<string>());
+        Assert.StartsWith("row-", item.SourceId, StringComparison.Ordinal);
     }
 
     [Fact]

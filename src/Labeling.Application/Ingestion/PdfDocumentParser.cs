@@ -8,7 +8,8 @@ namespace Labeling.Application.Ingestion;
 
 /// <summary>Reads <c>.pdf</c> files: the text layer of each page, cut by <see cref="TextSplitter"/>.</summary>
 /// <remarks>
-/// Text is extracted per page in content order and the pages are joined in order; each item
+/// Text is extracted per page in content order, a paragraph (text after a gap wider than its lines' spacing) an item of
+/// its own, and the pages are joined in order; each item
 /// carries the page it came from as metadata <c>page</c> (1-based; not stored by ingestion) and a paragraph never spans two
 /// pages. A PDF with pages but no text layer (a scan) is rejected, since it would silently produce
 /// nothing to label. Items are <c>chunk-N</c>, numbered across the document. Loaded whole; what its streams
@@ -45,7 +46,7 @@ public sealed class PdfDocumentParser : IDocumentParser
             {
                 ["page"] = pageNumber.ToString(CultureInfo.InvariantCulture),
             };
-            foreach (var text in TextSplitter.Split(ContentOrderTextExtractor.GetText(page), options.MaxItemCharacters))
+            foreach (var text in TextSplitter.Split(ContentOrderTextExtractor.GetText(page, Paragraphs), options.MaxItemCharacters))
             {
                 yield return new ParsedItem($"chunk-{++chunk}", text, null, metadata);
             }
@@ -57,6 +58,10 @@ public sealed class PdfDocumentParser : IDocumentParser
                 $"The PDF has {pageNumber} page(s) but no text layer; it is probably scanned. Run OCR on it and upload it again.");
         }
     }
+
+    // A blank line where the text is likely to start a new paragraph (a gap larger than the lines' spacing), so each
+    // paragraph of a page is an item of its own, as in the other formats, rather than the page's text one item.
+    private static readonly ContentOrderTextExtractor.Options Paragraphs = new() { SeparateParagraphsWithDoubleNewline = true };
 
     private static PdfDocument Open(byte[] bytes, long maxUnpacked)
     {

@@ -27,6 +27,21 @@ public sealed class PdfDocumentParserTests
     }
 
     [Fact]
+    public async Task ParseAsync_TwoParagraphsOnAPage_OneItemEach()
+    {
+        var builder = new PdfDocumentBuilder();
+        var font = builder.AddStandard14Font(Standard14Font.Helvetica);
+        var page = builder.AddPage(PageSize.A4);
+        page.AddText("The first paragraph starts here", 12, new PdfPoint(50, 700), font);
+        page.AddText("and goes on to a second line.", 12, new PdfPoint(50, 686), font);
+        page.AddText("A second paragraph, well below.", 12, new PdfPoint(50, 600), font);
+
+        var items = await ParseAsync(_parser, "memo.pdf", builder.Build());
+
+        Assert.Equal(["The first paragraph starts here and goes on to a second line.", "A second paragraph, well below."], Texts(items));
+    }
+
+    [Fact]
     public async Task ParseAsync_PageWithoutText_RejectedAsScanned()
     {
         var pdf = BuildPdf([null]);

@@ -3,6 +3,7 @@ using Labeling.Adapters.Local.Events;
 using Labeling.Adapters.Local.Sqlite;
 using Labeling.Application.Events;
 using Labeling.Application.Ports;
+using Labeling.TestSupport;
 using Labeling.TestSupport.Logging;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -123,15 +124,8 @@ public sealed class OutboxDispatcherServiceTests : IAsyncLifetime
         Assert.Equal(2, _received.Count(id => id == "itm_1-r1"));
     }
 
-    private static async Task WaitForAsync(Func<bool> condition, string failure)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, failure);
-            await Task.Delay(20);
-        }
-    }
+    private static Task WaitForAsync(Func<bool> condition, string failure) =>
+        Eventually.HoldsAsync(condition, TimeSpan.FromSeconds(5), failure, TimeSpan.FromMilliseconds(20));
 
     private static async Task InsertEventAsync(SqliteDatabase database, string id)
     {

@@ -3,6 +3,7 @@ using Labeling.Adapters.Local.Sqlite;
 using Labeling.Adapters.Local.Work;
 using Labeling.Application.Ports;
 using Labeling.Application.Work;
+using Labeling.TestSupport;
 using Labeling.TestSupport.Logging;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -92,12 +93,7 @@ public sealed class WorkQueuePumpTests : IDisposable
         try
         {
             lifetime.Start();
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-            while (_handled.IsEmpty)
-            {
-                Assert.True(DateTime.UtcNow < deadline, "the pump did not start once the host had");
-                await Task.Delay(20);
-            }
+            await Eventually.HoldsAsync(() => !_handled.IsEmpty, TimeSpan.FromSeconds(30), "the pump did not start once the host had", TimeSpan.FromMilliseconds(20));
 
             Assert.Equal(["waiting"], _handled);
         }
@@ -116,21 +112,13 @@ public sealed class WorkQueuePumpTests : IDisposable
         await pump.StartAsync(CancellationToken.None);
         try
         {
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-            while (queue.FailedReceives < 10)
-            {
-                Assert.True(DateTime.UtcNow < deadline, "the pump stopped polling");
-                await Task.Delay(20);
-            }
+            await Eventually.HoldsAsync(() => queue.FailedReceives >= 10, TimeSpan.FromSeconds(30), "the pump stopped polling", TimeSpan.FromMilliseconds(20));
 
             Assert.Equal(LogLevel.Error, Assert.Single(_logs.Records, r => r.EventId.Id == 7103).Level);
             queue.Down = false;
             await queue.EnqueueAsync("works", "after", null, CancellationToken.None);
-            while (_handled.IsEmpty || !_logs.Records.Any(r => r.EventId.Id == 7105))
-            {
-                Assert.True(DateTime.UtcNow < deadline, "the pump did not take up work again");
-                await Task.Delay(20);
-            }
+            await Eventually.HoldsAsync(
+                () => !_handled.IsEmpty && _logs.Records.Any(r => r.EventId.Id == 7105), TimeSpan.FromSeconds(30), "the pump did not take up work again", TimeSpan.FromMilliseconds(20));
 
             Assert.False(pump.ExecuteTask!.IsCompleted, "the pump stopped");
             Assert.Single(_logs.Records, r => r.EventId.Id == 7105);

@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using Labeling.Adapters.Local.Auth;
 using Labeling.Server.Tests.Support;
+using Labeling.TestSupport;
 using Microsoft.Data.Sqlite;
 using Xunit.Abstractions;
 
@@ -179,13 +180,6 @@ public sealed class YouTubeSpamEndToEndTests
         return rows;
     }
 
-    private static async Task WaitForAsync(Func<bool> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "Timed out waiting for the event dispatcher to drain the outbox.");
-            await Task.Delay(100);
-        }
-    }
+    private static Task WaitForAsync(Func<bool> condition, TimeSpan timeout) =>
+        Eventually.HoldsAsync(condition, timeout, "Timed out waiting for the event dispatcher to drain the outbox.");
 }

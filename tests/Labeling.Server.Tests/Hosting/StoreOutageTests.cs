@@ -5,6 +5,7 @@ using Labeling.Adapters.Local.Sqlite;
 using Labeling.Application.Ports;
 using Labeling.Domain.Projects;
 using Labeling.Server.Tests.Support;
+using Labeling.TestSupport;
 using Labeling.TestSupport.Logging;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -43,13 +44,14 @@ public sealed class StoreOutageTests
         var stopping = server.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
 
         flaky!.Down = true;
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (flaky.FailedCalls < 5)
-        {
-            Assert.False(stopping.IsCancellationRequested, "the server stopped on a failed inbox scan");
-            Assert.True(DateTime.UtcNow < deadline, "the inbox scan stopped scanning");
-            await Task.Delay(50);
-        }
+        await Eventually.HoldsAsync(
+            () =>
+            {
+                Assert.False(stopping.IsCancellationRequested, "the server stopped on a failed inbox scan");
+                return flaky.FailedCalls >= 5;
+            },
+            TimeSpan.FromSeconds(30),
+            "the inbox scan stopped scanning");
 
         Assert.False(stopping.IsCancellationRequested, "the server stopped on a failed inbox scan");
         // One warning for a failure that lasts five scans, not one a scan.
@@ -62,12 +64,7 @@ public sealed class StoreOutageTests
 
         // The scan that queued the file logs its recovery just after the queueing, and the file's ingestion and weak
         // labeling can finish in between: wait for the record rather than race it.
-        deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!logs.Records.Any(r => r.EventId.Id == 6110) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
-
+        await Eventually.HoldsAsync(() => logs.Records.Any(r => r.EventId.Id == 6110), TimeSpan.FromSeconds(30), "the inbox scan never logged its recovery");
         Assert.Single(logs.Records, r => r.EventId.Id == 6110);
     }
 
@@ -85,12 +82,7 @@ public sealed class StoreOutageTests
 
         var admin = server.ClientAs("root", "Admin");
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/health")).StatusCode);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!logs.Records.Any(r => r.EventId.Id == 6103))
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the inbox scan never reported the inbox it cannot read");
-            await Task.Delay(50);
-        }
+        await Eventually.HoldsAsync(() => logs.Records.Any(r => r.EventId.Id == 6103), TimeSpan.FromSeconds(30), "the inbox scan never reported the inbox it cannot read");
 
         var unwatched = Assert.Single(logs.Records, r => r.EventId.Id == 6109);
         Assert.Contains("Storage:InboxScanInterval", unwatched.Message, StringComparison.Ordinal);

@@ -3,6 +3,7 @@ using System.Net;
 using Labeling.Application.Events;
 using Labeling.Application.Ports;
 using Labeling.Server.Tests.Support;
+using Labeling.TestSupport;
 using Labeling.TestSupport.Logging;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -129,13 +130,5 @@ public sealed class DeadLetterRedeliveryTests : IAsyncLifetime
     private async Task<IReadOnlyList<System.Text.Json.Nodes.JsonNode?>> DeadLettersAsync() =>
         [.. (await (await Admin.GetAsync("/api/events/dead-letters")).ExpectAsync(HttpStatusCode.OK)).AsArray()];
 
-    private static async Task WaitAsync(Func<Task<bool>> done, string failure)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-        while (!await done())
-        {
-            Assert.True(DateTime.UtcNow < deadline, failure);
-            await Task.Delay(100);
-        }
-    }
+    private static Task WaitAsync(Func<Task<bool>> done, string failure) => Eventually.HoldsAsync(done, TimeSpan.FromSeconds(15), failure);
 }

@@ -8,6 +8,7 @@ using Labeling.Application.Ports;
 using Labeling.Application.Truth;
 using Labeling.Domain.TruthInference;
 using Labeling.Server.Tests.Support;
+using Labeling.TestSupport;
 using Labeling.TestSupport.Logging;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -156,17 +157,8 @@ public sealed class RefitEndpointTests : IAsyncLifetime
 
     private async Task<LogCollector.LogRecord> WaitForLogAsync(int eventId)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (true)
-        {
-            if (_logs.Records.FirstOrDefault(r => r.EventId.Id == eventId) is { } record)
-            {
-                return record;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"No log event {eventId} after 20 s.");
-            await Task.Delay(50);
-        }
+        await Eventually.HoldsAsync(() => _logs.Records.Any(r => r.EventId.Id == eventId), TimeSpan.FromSeconds(20), $"No log event {eventId} after 20 s.");
+        return _logs.Records.First(r => r.EventId.Id == eventId);
     }
 
     private string ReportsOf(string project) => Path.Combine(_server.DataDirectory, "reports", "drift", project);
@@ -174,12 +166,10 @@ public sealed class RefitEndpointTests : IAsyncLifetime
     private async Task<JsonNode> WaitForSingleReportAsync(string project)
     {
         var reports = ReportsOf(project);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (!(Directory.Exists(reports) && Directory.GetFiles(reports, "*.json").Length == 1))
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"No drift report for '{project}' appeared after the re-fit interval passed.");
-            await Task.Delay(50);
-        }
+        await Eventually.HoldsAsync(
+            () => Directory.Exists(reports) && Directory.GetFiles(reports, "*.json").Length == 1,
+            TimeSpan.FromSeconds(20),
+            $"No drift report for '{project}' appeared after the re-fit interval passed.");
 
         return JsonNode.Parse(await File.ReadAllTextAsync(Directory.GetFiles(reports, "*.json").Single()))!;
     }

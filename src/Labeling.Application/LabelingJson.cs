@@ -21,6 +21,9 @@ public static class LabelingJson
         options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         // `{"label":"ham","LABEL":"spam"}` was the last one's vote; a proxy or audit reading the first would disagree.
         options.AllowDuplicateProperties = false;
+        // Numbers are numbers: "5" for 5 is refused like any other type error (the web defaults read numbers from strings,
+        // which also made every number of the OpenAPI description "integer or string").
+        options.NumberHandling = JsonNumberHandling.Strict;
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false));
     }
 

@@ -23,12 +23,7 @@ builder.Logging.AddConsole(o => o.FormatterName ??= PrintableConsoleFormatter.Fo
 builder.Services.AddLabelingApplication(builder.Configuration);
 builder.Services.AddLocalAdapters(builder.Configuration);
 builder.Services.AddLocalJwtAuthentication(builder.Configuration);
-// No "servers" entry: ASP.NET Core would fill it from the request's Host header, which the caller chooses.
-builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
-{
-    document.Servers?.Clear();
-    return Task.CompletedTask;
-}));
+builder.Services.AddOpenApi(LabelingOpenApi.Configure);
 
 var app = builder.Build();
 

@@ -23,7 +23,7 @@ internal static class CrowdEndpoints
                 return task is null ? Results.NoContent() : Results.Ok(task);
             })
             .RequireAuthorization(LabelingRoles.LabelerPolicy)
-            .Produces<TaskAssignment>().Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status403Forbidden)
+            .Produces<TaskAssignment>().Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound)
             .WithName("NextTask").WithSummary("Leases the next item to label to the caller; 204 when there is none for now; 403 with reason 'worker-retired' when the project offers the caller no more tasks because its votes carry too little information (Labeler).");
 
         api.MapPost("/tasks/{leaseId}/votes", async (
@@ -51,6 +51,8 @@ internal static class CrowdEndpoints
             })
             .RequireAuthorization(LabelingRoles.LabelerPolicy)
             .Produces<VoteReceipt>()
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithName("SubmitVote").WithSummary("Votes on a leased task: answers the vote recorded and the item's state; idempotent with an Idempotency-Key header (Labeler).");
 
         api.MapPost("/tasks/{leaseId}/release", async (string leaseId, ClaimsPrincipal user, TaskRelease release, CancellationToken ct) =>
@@ -60,6 +62,7 @@ internal static class CrowdEndpoints
             })
             .RequireAuthorization(LabelingRoles.LabelerPolicy)
             .Produces(StatusCodes.Status204NoContent)
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .WithName("ReleaseTask").WithSummary("Skips a leased task without voting: the item goes back to the pool and is not offered to the caller again; idempotent (Labeler).");
 
         api.MapGet("/workers/me", async (ClaimsPrincipal user, WorkerStatistics statistics, CancellationToken ct) =>

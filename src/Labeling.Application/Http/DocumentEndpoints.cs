@@ -23,6 +23,8 @@ internal static class DocumentEndpoints
             .RequireAuthorization(LabelingRoles.AdminPolicy)
             .DisableAntiforgery()
             .WithMetadata(RequestBodyLimit.LargeBody.Instance)
+            .Produces<Document>(StatusCodes.Status201Created).Produces<Document>()
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .WithName("UploadDocument")
             .WithSummary("Uploads a document (multipart field 'file'); it is parsed into items at once (Admin).");
 
@@ -32,12 +34,14 @@ internal static class DocumentEndpoints
                 return Results.Ok(await documents.ListAsync(projectId, ct));
             })
             .RequireAuthorization(LabelingRoles.ReviewerPolicy)
+            .Produces<IReadOnlyList<Document>>().ProducesProblem(StatusCodes.Status404NotFound)
             .WithName("ListDocuments").WithSummary("Lists received documents with their status and quarantine reason (Reviewer).");
 
         api.MapGet("/projects/{projectId}/documents/{documentId}", async (string projectId, string documentId, IDocumentStore documents, CancellationToken ct) =>
                 Results.Ok(await documents.GetAsync(projectId, documentId, ct)
                     ?? throw new NotFoundException($"Project '{InvalidRequestException.Echo(projectId)}' has no document '{InvalidRequestException.Echo(documentId)}'.")))
             .RequireAuthorization(LabelingRoles.ReviewerPolicy)
+            .Produces<Document>().ProducesProblem(StatusCodes.Status404NotFound)
             .WithName("GetDocument").WithSummary("Reads one document record (Reviewer).");
     }
 

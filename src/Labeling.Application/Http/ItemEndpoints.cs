@@ -21,11 +21,13 @@ internal static class ItemEndpoints
         api.MapGet("/projects/{projectId}/items", async (string projectId, string? state, string? after, int? limit, ItemQueries items, CancellationToken ct) =>
                 Results.Ok(await items.ListAsync(projectId, ParseState(state), after, limit ?? 100, ct)))
             .RequireAuthorization(LabelingRoles.ReviewerPolicy)
+            .Produces<IReadOnlyList<ItemView>>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .WithName("ListItems").WithSummary("Pages through items, optionally of one state (Reviewer).");
 
         api.MapGet("/projects/{projectId}/items/{itemId}", async (string projectId, string itemId, ItemQueries items, CancellationToken ct) =>
                 Results.Ok(await items.GetAsync(projectId, itemId, ct)))
             .RequireAuthorization(LabelingRoles.ReviewerPolicy)
+            .Produces<ItemView>().ProducesProblem(StatusCodes.Status404NotFound)
             .WithName("GetItem").WithSummary("One item with its posterior, votes and how it was decided (Reviewer).");
 
         api.MapPost("/projects/{projectId}/items/{itemId}/resolution", async (string projectId, string itemId, ResolutionRequest? body, ClaimsPrincipal user, ReviewResolution review, ItemQueries items, CancellationToken ct) =>
@@ -34,20 +36,26 @@ internal static class ItemEndpoints
                 return Results.Ok(await items.GetAsync(projectId, itemId, ct));
             })
             .RequireAuthorization(LabelingRoles.ReviewerPolicy)
+            .Produces<ItemView>()
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .WithName("ResolveItem").WithSummary("Decides an item in needs-review (Reviewer).");
 
         api.MapGet("/projects/{projectId}/export", ExportAsync)
             .RequireAuthorization(LabelingRoles.ReviewerPolicy)
+            .Produces(StatusCodes.Status200OK, contentType: "application/x-ndjson", additionalContentTypes: "text/csv")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .WithName("ExportLabels").WithSummary("Streams decided labels as JSONL (default) or CSV: ?format=jsonl|csv (Reviewer).");
 
         api.MapGet("/events/dead-letters", async (int? limit, IEventOutbox outbox, CancellationToken ct) =>
                 Results.Ok(await outbox.ListDeadLettersAsync(PageLimit.Checked(limit ?? 100), ct)))
             .RequireAuthorization(LabelingRoles.AdminPolicy)
+            .Produces<IReadOnlyList<DeadLetter>>().ProducesProblem(StatusCodes.Status400BadRequest)
             .WithName("ListDeadLetters").WithSummary("Events a destination never accepted (Admin).");
 
         api.MapPost("/events/dead-letters/redeliver", async (string? destination, ClaimsPrincipal user, DeadLetterRedelivery redelivery, CancellationToken ct) =>
                 Results.Ok(await redelivery.RedeliverAsync(destination, CallerIdentity.Subject(user), ct)))
             .RequireAuthorization(LabelingRoles.AdminPolicy)
+            .Produces<DeadLetterRedeliveryResult>().ProducesProblem(StatusCodes.Status400BadRequest)
             .WithName("RedeliverDeadLetters").WithSummary("Sends dead letters again, of one destination (?destination=) or all, each with every attempt again (Admin).");
     }
 

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 
 namespace Labeling.Application.Http;
@@ -17,7 +18,13 @@ public static class LabelingEndpointRouteBuilderExtensions
     public static RouteGroupBuilder MapLabelingApi(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        var api = endpoints.MapGroup("/api");
+        // One tag for the whole API (method-group handlers were tagged by their class), and the refusals every route can
+        // give: no or a refused token, the wrong role, the caller's rate.
+        var api = endpoints.MapGroup("/api")
+            .WithTags("Labeling")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
         ProjectEndpoints.Map(api);
         DocumentEndpoints.Map(api);
         CrowdEndpoints.Map(api);

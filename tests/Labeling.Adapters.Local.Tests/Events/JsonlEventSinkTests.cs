@@ -1,0 +1,68 @@
+using System.Text.Json;
+using Labeling.Adapters.Local.Events;
+using Labeling.Application.Ports;
+
+namespace Labeling.Adapters.Local.Tests.Events;
+
+/// <summary>The events file stays one whole event per line, whatever happened to the line before.</summary>
+public sealed class JsonlEventSinkTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("labeling-jsonl-tests-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [Fact]
+    public async Task Deliver_TwoEvents_OneLineEach_InTheFolderItCreates()
+    {
+        var path = Path.Combine(_folder, "events", "label-ready.jsonl");
+        var sink = new JsonlEventSink(path);
+
+        await sink.DeliverAsync(Event("itm_1-r1"), CancellationToken.None);
+        await sink.DeliverAsync(Event("itm_2-r1"), CancellationToken.None);
+
+        Assert.Equal(["itm_1-r1", "itm_2-r1"], File.ReadAllLines(path).Select(Id));
+    }
+
+    [Fact]
+    public async Task Deliver_AfterALineCutShort_StartsTheEventOnALineOfItsOwn()
+    {
+        // A server killed in the middle of a write (or a disk that filled under it) left half a line; the next event was
+        // appended to it, and that whole line was lost to any reader that skips lines it cannot parse.
+        var path = Path.Combine(_folder, "label-ready.jsonl");
+        var sink = new JsonlEventSink(path);
+        await sink.DeliverAsync(Event("itm_1-r1"), CancellationToken.None);
+        await File.AppendAllTextAsync(path, "{\"specversion\":\"1.0\",\"id\":\"itm_2-r");
+
+        await sink.DeliverAsync(Event("itm_2-r1"), CancellationToken.None);
+
+        var lines = File.ReadAllLines(path);
+        Assert.Equal(3, lines.Length);
+        Assert.Equal("itm_1-r1", Id(lines[0]));
+        Assert.Equal("{\"specversion\":\"1.0\",\"id\":\"itm_2-r", lines[1]);
+        Assert.Equal("itm_2-r1", Id(lines[2]));
+    }
+
+    [Fact]
+    public async Task Deliver_ToAFileRenamedAway_StartsANewFile()
+    {
+        // What logrotate does without copytruncate: the sink opens the file for each event, so it follows the name.
+        var path = Path.Combine(_folder, "label-ready.jsonl");
+        var sink = new JsonlEventSink(path);
+        await sink.DeliverAsync(Event("itm_1-r1"), CancellationToken.None);
+        File.Move(path, path + ".1");
+
+        await sink.DeliverAsync(Event("itm_2-r1"), CancellationToken.None);
+
+        Assert.Equal(["itm_1-r1"], File.ReadAllLines(path + ".1").Select(Id));
+        Assert.Equal(["itm_2-r1"], File.ReadAllLines(path).Select(Id));
+    }
+
+    private static OutboxEvent Event(string id) =>
+        new(id, "p", id.Split('-')[0], "label.ready", JsonSerializer.Serialize(new { specversion = "1.0", id }), DateTimeOffset.UnixEpoch);
+
+    private static string Id(string line)
+    {
+        using var json = JsonDocument.Parse(line);
+        return json.RootElement.GetProperty("id").GetString()!;
+    }
+}

@@ -39,7 +39,8 @@ try
     UnknownSettings.Report(app.Configuration, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(UnknownSettings).FullName!));
     TieringDelay.Report(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(TieringDelay).FullName!), Environment.GetEnvironmentVariable);
 }
-catch (Exception ex) when (ex is DataFolderInUseException or OptionsValidationException or InvalidOperationException or AggregateException)
+catch (Exception ex) when (ex is DataFolderInUseException or OptionsValidationException or InvalidOperationException or AggregateException
+    or IOException or UnauthorizedAccessException)
 {
     await Console.Error.WriteLineAsync(StartupFailure.Describe(ex));
     return 1;

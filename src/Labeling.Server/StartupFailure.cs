@@ -14,6 +14,7 @@ internal static class StartupFailure
     public static string Describe(Exception exception) => exception switch
     {
         DataFolderInUseException inUse => inUse.Message,
+        DataFolderUnavailableException folder => $"Labeling.Server did not start: {folder.Message}",
         DatabaseUnavailableException database => $"Labeling.Server did not start: {database.Message}",
         // Kestrel: "Failed to bind to address http://127.0.0.1:5080: address already in use."
         _ when IsBindFailure(exception) =>

@@ -278,6 +278,9 @@ public sealed class SqliteDatabase : IDisposable
                 await probe.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 probe.CommandText = "BEGIN IMMEDIATE;";
                 await probe.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                // A write, rolled back: the lock alone is granted on a file SQLite could open only for reading.
+                probe.CommandText = "CREATE TABLE main.write_probe (x);";
+                await probe.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 probe.CommandText = "ROLLBACK;";
                 await probe.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }

@@ -140,10 +140,10 @@ public sealed partial class EventDispatcher
         return backoff < MaxPause ? backoff : MaxPause;
     }
 
-    [LoggerMessage(EventId = 5001, Level = LogLevel.Warning, Message = "Delivery of event {EventId} to {Destination} failed (attempt {Attempts}); the event is retried at {RetryAt}, and nothing more is sent to {Destination} before {PausedUntil}: {Error}")]
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Warning, Message = "Delivery of event {EventId} to {Destination} failed (attempt {Attempts}); the event is retried at {RetryAt:O}, and nothing more is sent to {Destination} before {PausedUntil:O}: {Error}")]
     private static partial void LogRetrying(ILogger logger, string eventId, string destination, int attempts, DateTimeOffset retryAt, DateTimeOffset pausedUntil, string error);
 
-    [LoggerMessage(EventId = 5004, Level = LogLevel.Information, Message = "Delivery to {Destination} works again after {FailedRounds} failed attempts since {Since}; its waiting events go out now")]
+    [LoggerMessage(EventId = 5004, Level = LogLevel.Information, Message = "Delivery to {Destination} works again after {FailedRounds} failed attempts since {Since:O}; its waiting events go out now")]
     private static partial void LogWorksAgain(ILogger logger, string destination, int failedRounds, DateTimeOffset since);
 
     [LoggerMessage(EventId = 5002, Level = LogLevel.Error, Message = "Event {EventId} dead-lettered for {Destination} after {Attempts} attempts: {Error}")]

@@ -165,6 +165,8 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
         Assert.Equal(7, attemptedWhileDown);
         Assert.Equal(7, Volatile.Read(ref _hookRequests));
         Assert.Equal(7, logs.Records.Count(r => r.EventId.Id is 5001 or 5002));
+        // Times in the log are ISO 8601 (they read "12/01/2026 05:24:05 +00:00", month first, before).
+        Assert.Matches(@"retried at \d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{7}\+00:00, and nothing more is sent to webhook:ml before \d{4}-\d{2}-\d{2}T", logs.Records.First(r => r.EventId.Id == 5001).Message);
         var dead = await outbox.ListDeadLettersAsync(100, CancellationToken.None);
         Assert.True(dead.Count <= 2, $"{dead.Count} events dead-lettered though only seven attempts were made");
 

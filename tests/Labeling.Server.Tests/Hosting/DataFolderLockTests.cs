@@ -53,6 +53,26 @@ public sealed class DataFolderLockTests
     }
 
     [Fact]
+    public async Task Start_OnADataFolderThatCannotBeCreated_ExitsWith1AndOneLineSayingWhy_NotThatItIsInUse()
+    {
+        // A data folder whose parent is a file (as a folder the user may not write, or a read-only disk) ended in an
+        // unhandled exception (exit 134), or was reported as "in use by another Labeling.Server".
+        using var data = new TempFolder();
+        var file = Path.Combine(data.Path, "not-a-folder");
+        await File.WriteAllTextAsync(file, "x");
+        var folder = Path.Combine(file, "data");
+        using var server = new ServerProcess(folder, ServerProcess.FreePort());
+
+        var exitCode = await server.RunToExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains($"Labeling.Server did not start: The data folder '{folder}' cannot be used: ", server.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("in use by another", server.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", server.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", server.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Start_DatabaseFileThatIsNotADatabase_ExitsWith1AndOneLineNamingTheFile()
     {
         // A database the server cannot write (locked by another program past 10 s, read-only, damaged) failed the host's

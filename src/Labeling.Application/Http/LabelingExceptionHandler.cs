@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using Labeling.Application.Problems;
 using Microsoft.AspNetCore.Diagnostics;
@@ -15,13 +17,20 @@ namespace Labeling.Application.Http;
 /// </summary>
 internal sealed partial class LabelingExceptionHandler : IExceptionHandler
 {
+    /// <summary>How long one kind of error (its type and where it was thrown) is logged without its stack trace again.</summary>
+    public static readonly TimeSpan StackTraceEvery = TimeSpan.FromMinutes(1);
+
+    private const int MaxKinds = 1_000;
     private readonly IProblemDetailsService _problems;
     private readonly ILogger<LabelingExceptionHandler> _logger;
+    private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<string, (DateTimeOffset At, string TraceId)> _traced = new(StringComparer.Ordinal);
 
-    public LabelingExceptionHandler(IProblemDetailsService problems, ILogger<LabelingExceptionHandler> logger)
+    public LabelingExceptionHandler(IProblemDetailsService problems, ILogger<LabelingExceptionHandler> logger, TimeProvider time)
     {
         _problems = problems;
         _logger = logger;
+        _time = time;
     }
 
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
@@ -37,13 +46,13 @@ internal sealed partial class LabelingExceptionHandler : IExceptionHandler
         var traceId = Activity.Current?.Id ?? httpContext.TraceIdentifier;
         if (problem is null)
         {
-            LogUnhandled(_logger, httpContext.Request.Method, httpContext.Request.Path.ToUriComponent(), traceId, exception);
+            LogServerError(httpContext, traceId, exception);
             problem = Problem(StatusCodes.Status500InternalServerError, "An unexpected error occurred.",
                 $"The server failed to handle the request; quote trace id {traceId} when reporting it.", null);
         }
         else if (problem.Status >= 500)
         {
-            LogUnhandled(_logger, httpContext.Request.Method, httpContext.Request.Path.ToUriComponent(), traceId, exception);
+            LogServerError(httpContext, traceId, exception);
         }
 
         httpContext.Items[RefusalLog.ProblemTitleItem] = problem.Title;
@@ -54,6 +63,38 @@ internal sealed partial class LabelingExceptionHandler : IExceptionHandler
             ProblemDetails = problem,
             Exception = exception,
         }).ConfigureAwait(false);
+    }
+
+    // Every 500 is one line (event 9001, which the Azure alert counts), but a dependency that fails every request (a full
+    // disk, a database down) would log a stack trace of twenty lines per request: the same kind of error within a minute is
+    // logged with its type and message and the trace id of the line that has its stack trace.
+    private void LogServerError(HttpContext context, string traceId, Exception exception)
+    {
+        var kind = $"{exception.GetType().FullName}@{exception.TargetSite?.DeclaringType?.FullName}.{exception.TargetSite?.Name}";
+        var now = _time.GetUtcNow();
+        var first = _traced.AddOrUpdate(kind, _ => (now, traceId), (_, seen) => now - seen.At >= StackTraceEvery ? (now, traceId) : seen);
+        var method = context.Request.Method;
+        var path = context.Request.Path.ToUriComponent();
+        if (first.TraceId == traceId)
+        {
+            LogUnhandled(_logger, method, path, traceId, string.Empty, exception);
+        }
+        else
+        {
+            var again = string.Create(CultureInfo.InvariantCulture, $": {exception.GetType().Name}: {exception.Message} (as at {first.At:O}, trace {first.TraceId}, whose line has the stack trace)");
+            LogUnhandled(_logger, method, path, traceId, again, null);
+        }
+
+        if (_traced.Count > MaxKinds)
+        {
+            foreach (var (key, seen) in _traced)
+            {
+                if (now - seen.At >= StackTraceEvery)
+                {
+                    _traced.TryRemove(key, out _);
+                }
+            }
+        }
     }
 
     private static ProblemDetails Problem(int status, string title, string detail, IDictionary<string, object?>? extensions)
@@ -108,6 +149,6 @@ internal sealed partial class LabelingExceptionHandler : IExceptionHandler
                 ? $"An object has the same property twice (line {exception.LineNumber + 1}, byte {exception.BytePositionInLine + 1}; names are matched without regard to case): send each property once."
                 : exception.Message;
 
-    [LoggerMessage(EventId = 9001, Level = LogLevel.Error, Message = "Unhandled error on {Method} {Path} (trace {TraceId})")]
-    private static partial void LogUnhandled(ILogger logger, string method, string path, string traceId, Exception exception);
+    [LoggerMessage(EventId = 9001, Level = LogLevel.Error, Message = "Unhandled error on {Method} {Path} (trace {TraceId}){Again}")]
+    private static partial void LogUnhandled(ILogger logger, string method, string path, string traceId, string again, Exception? exception);
 }

@@ -178,6 +178,18 @@ public sealed class RefusalLogTests : IAsyncLifetime
         Assert.Contains($"quote trace id {traceId} when", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
         var logged = Assert.Single(_logs.Records, r => r.EventId.Id == 9001);
         Assert.Equal(traceId, logged.State["TraceId"]);
+        Assert.NotNull(logged.Exception);
+
+        // The store still down: every 500 is a line of its own, but its stack trace is not repeated within the minute (a
+        // full disk logged twenty lines of stack trace per failed request, 6,716 lines for 313 requests).
+        var again = await (await admin.GetAsync("/api/projects")).ExpectProblemAsync(HttpStatusCode.InternalServerError);
+        var repeated = _logs.Records.Where(r => r.EventId.Id == 9001).ToArray();
+        Assert.Equal(2, repeated.Length);
+        Assert.Equal(again["traceId"]!.GetValue<string>(), repeated[1].State["TraceId"]);
+        Assert.Null(repeated[1].Exception);
+        Assert.Contains($"whose line has the stack trace", repeated[1].Message, StringComparison.Ordinal);
+        Assert.Contains($"trace {traceId},", repeated[1].Message, StringComparison.Ordinal);
+        Assert.StartsWith("Unhandled error on GET /api/projects", repeated[1].Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -17,8 +17,8 @@ public sealed class LogCollector : ILoggerProvider
     {
     }
 
-    /// <summary>One log record.</summary>
-    public sealed record LogRecord(string Category, LogLevel Level, EventId EventId, string Message, IReadOnlyDictionary<string, object?> State);
+    /// <summary>One log record, with the exception logged with it (what a sink writes as the stack trace), if any.</summary>
+    public sealed record LogRecord(string Category, LogLevel Level, EventId EventId, string Message, IReadOnlyDictionary<string, object?> State, Exception? Exception = null);
 
     private sealed class Logger(string category, ConcurrentQueue<LogRecord> records) : ILogger
     {
@@ -32,7 +32,7 @@ public sealed class LogCollector : ILoggerProvider
             var values = state is IEnumerable<KeyValuePair<string, object?>> pairs
                 ? pairs.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal)
                 : new Dictionary<string, object?>(StringComparer.Ordinal);
-            records.Enqueue(new LogRecord(category, logLevel, eventId, formatter(state, exception), values));
+            records.Enqueue(new LogRecord(category, logLevel, eventId, formatter(state, exception), values, exception));
         }
     }
 }

@@ -11,6 +11,7 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -81,7 +82,9 @@ public static class LocalAdaptersServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<InboxWatcher>());
         services.AddHostedService<OutboxDispatcherService>();
         services.AddHostedService<PeriodicRefitService>();
-        services.AddHealthChecks().AddCheck<SqliteHealthCheck>("sqlite");
+        // One instance for the process: it logs a change of status, which it must remember between polls.
+        services.AddSingleton<SqliteHealthCheck>();
+        services.AddHealthChecks().Add(new HealthCheckRegistration("sqlite", sp => sp.GetRequiredService<SqliteHealthCheck>(), failureStatus: null, tags: null));
         return services;
     }
 

@@ -31,6 +31,13 @@ public sealed class LocalStorageOptions
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan InboxSettleTime { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Free space on the data folder's disk below which <c>/health</c> reports the server unhealthy: writes are about to
+    /// fail, and the database's write-ahead log alone may take 128 MB. Default 256 MB; 0 turns the check off.
+    /// </summary>
+    [Range(0, long.MaxValue)]
+    public long MinFreeDiskBytes { get; set; } = 256L * 1024 * 1024;
+
     /// <summary>The data folder as an absolute path.</summary>
     public string FullDataDirectory => Path.GetFullPath(DataDirectory);
 

@@ -33,32 +33,39 @@ public sealed partial class OutboxDispatcherService : BackgroundService
     private async Task RunAsync(IEventSink sink, CancellationToken stoppingToken)
     {
         var failure = new LastingFailure();
-        while (!stoppingToken.IsCancellationRequested)
+        try
         {
-            int attempted;
-            try
+            while (!stoppingToken.IsCancellationRequested)
             {
-                attempted = await _dispatcher.DispatchDueAsync(sink, stoppingToken).ConfigureAwait(false);
-                if (failure.Ended())
+                int attempted;
+                try
                 {
-                    LogRoundRecovered(_logger, sink.Name);
+                    attempted = await _dispatcher.DispatchDueAsync(sink, stoppingToken).ConfigureAwait(false);
+                    if (failure.Ended())
+                    {
+                        LogRoundRecovered(_logger, sink.Name);
+                    }
                 }
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                // Retried every poll interval, but a failure that lasts (the database locked or failing) is logged once.
-                if (failure.IsNew(ex))
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {
-                    LogRoundFailed(_logger, sink.Name, ex);
+                    // Retried every poll interval, but a failure that lasts (the database locked or failing) is logged once.
+                    if (failure.IsNew(ex))
+                    {
+                        LogRoundFailed(_logger, sink.Name, ex);
+                    }
+
+                    attempted = 0;
                 }
 
-                attempted = 0;
+                if (attempted == 0)
+                {
+                    await Task.Delay(_options.PollInterval, stoppingToken).ConfigureAwait(false);
+                }
             }
-
-            if (attempted == 0)
-            {
-                await Task.Delay(_options.PollInterval, stoppingToken).ConfigureAwait(false);
-            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: the cancelled wait ends the loop. Let out, it was logged as a failed background service when a host that could not start (its port taken) stopped at once.
         }
     }
 

@@ -35,18 +35,26 @@ public sealed partial class PeriodicRefitService : BackgroundService
         }
 
         using var timer = new PeriodicTimer(_options.Interval, _time);
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        try
         {
-            try
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
-                var reports = await _refit.RefitAllAsync(stoppingToken).ConfigureAwait(false);
-                LogRound(_logger, reports.Count, reports.Sum(r => r.RevisedCount));
+                try
+                {
+                    var reports = await _refit.RefitAllAsync(stoppingToken).ConfigureAwait(false);
+                    LogRound(_logger, reports.Count, reports.Sum(r => r.RevisedCount));
+                }
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                {
+                    // One failed round (a locked file, a project deleted meanwhile) must not stop the schedule.
+                    LogRoundFailed(_logger, ex);
+                }
             }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                // One failed round (a locked file, a project deleted meanwhile) must not stop the schedule.
-                LogRoundFailed(_logger, ex);
-            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: the wait for the next round ends here. Thrown out, it was logged as a failed background service
+            // (critical) when a host that could not start stopped at once.
         }
     }
 

@@ -156,37 +156,44 @@ public sealed partial class InboxWatcher : BackgroundService
     {
         using var watcher = Watch();
         var failure = new LastingFailure();
-        while (!stoppingToken.IsCancellationRequested)
+        try
         {
-            try
+            while (!stoppingToken.IsCancellationRequested)
             {
-                var queued = await ScanAsync(stoppingToken).ConfigureAwait(false);
-                if (queued > 0)
+                try
                 {
-                    LogQueued(_logger, queued);
+                    var queued = await ScanAsync(stoppingToken).ConfigureAwait(false);
+                    if (queued > 0)
+                    {
+                        LogQueued(_logger, queued);
+                    }
+
+                    if (failure.Ended())
+                    {
+                        LogScanRecovered(_logger);
+                    }
+                }
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                {
+                    // Any failed scan (a folder it may not read, the database busy or failing) is retried at the next
+                    // interval: an exception let out of this loop would stop the whole server (the host's default). A
+                    // failure that lasts is logged once, not at every interval, and its end is logged too.
+                    if (failure.IsNew(ex))
+                    {
+                        LogScanFailed(_logger, ex);
+                    }
                 }
 
-                if (failure.Ended())
+                // A woken scan still waits the settle time, so a file being copied is read once, whole.
+                if (await _wake.WaitAsync(_options.InboxScanInterval, stoppingToken).ConfigureAwait(false))
                 {
-                    LogScanRecovered(_logger);
+                    await Task.Delay(_options.InboxSettleTime, stoppingToken).ConfigureAwait(false);
                 }
             }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                // Any failed scan (a folder it may not read, the database busy or failing) is retried at the next
-                // interval: an exception let out of this loop would stop the whole server (the host's default). A
-                // failure that lasts is logged once, not at every interval, and its end is logged too.
-                if (failure.IsNew(ex))
-                {
-                    LogScanFailed(_logger, ex);
-                }
-            }
-
-            // A woken scan still waits the settle time, so a file being copied is read once, whole.
-            if (await _wake.WaitAsync(_options.InboxScanInterval, stoppingToken).ConfigureAwait(false))
-            {
-                await Task.Delay(_options.InboxSettleTime, stoppingToken).ConfigureAwait(false);
-            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: the cancelled wait ends the loop. Let out, it was logged as a failed background service when a host that could not start (its port taken) stopped at once.
         }
     }
 

@@ -112,32 +112,39 @@ public sealed partial class WorkQueuePump : BackgroundService
         }
 
         var failure = new LastingFailure();
-        while (!stoppingToken.IsCancellationRequested)
+        try
         {
-            int received;
-            try
+            while (!stoppingToken.IsCancellationRequested)
             {
-                received = await PumpOnceAsync(stoppingToken).ConfigureAwait(false);
-                if (failure.Ended())
+                int received;
+                try
                 {
-                    LogPumpRecovered(_logger);
+                    received = await PumpOnceAsync(stoppingToken).ConfigureAwait(false);
+                    if (failure.Ended())
+                    {
+                        LogPumpRecovered(_logger);
+                    }
                 }
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                // Retried every poll interval, but a failure that lasts (the database locked or failing) is logged once.
-                if (failure.IsNew(ex))
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {
-                    LogPumpFailed(_logger, ex);
+                    // Retried every poll interval, but a failure that lasts (the database locked or failing) is logged once.
+                    if (failure.IsNew(ex))
+                    {
+                        LogPumpFailed(_logger, ex);
+                    }
+
+                    received = 0;
                 }
 
-                received = 0;
+                if (received == 0)
+                {
+                    await Task.Delay(_options.PollInterval, stoppingToken).ConfigureAwait(false);
+                }
             }
-
-            if (received == 0)
-            {
-                await Task.Delay(_options.PollInterval, stoppingToken).ConfigureAwait(false);
-            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: the cancelled wait ends the loop. Let out, it was logged as a failed background service when a host that could not start (its port taken) stopped at once.
         }
     }
 

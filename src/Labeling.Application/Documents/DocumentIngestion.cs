@@ -225,7 +225,9 @@ public sealed partial class DocumentIngestion
     // A copy of bytes already recorded as ingested: archived beside their record, which is the answer.
     private async Task<DocumentIngestResult> DuplicateAsync(StoredDocument stored, Document recorded, CancellationToken cancellationToken)
     {
-        await _source.ArchiveAsync(stored, recorded.Status, recorded.Reason, cancellationToken).ConfigureAwait(false);
+        // A quarantine reason goes with the copy; an ingested document's note stays in its record, as for the first copy.
+        var reason = recorded.Status == DocumentStatus.Quarantined ? recorded.Reason : null;
+        await _source.ArchiveAsync(stored, recorded.Status, reason, cancellationToken).ConfigureAwait(false);
         LogDuplicateDocument(_logger, recorded.ProjectId, recorded.Id, stored.FileName);
         return new DocumentIngestResult(recorded, AlreadyKnown: true);
     }

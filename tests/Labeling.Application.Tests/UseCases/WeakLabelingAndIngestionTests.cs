@@ -46,6 +46,13 @@ public sealed class WeakLabelingAndIngestionTests : IDisposable
         Assert.Contains("save it as UTF-8", result.Document.Reason, StringComparison.Ordinal);
         Assert.Equal(result.Document.Reason, (await _harness.Get<IDocumentStore>().GetAsync("spam", result.Document.Id, CancellationToken.None))!.Reason);
         Assert.Null(clean.Document.Reason);
+
+        // The same bytes again: the answer is the record with its note, and the archived copy gets no reason file, which
+        // marks files set aside (the note is the record's, as for the first copy).
+        var again = await _harness.IngestAsync("spam", "latin1-again.csv", bytes);
+        Assert.True(again.AlreadyKnown);
+        Assert.Equal(result.Document.Reason, again.Document.Reason);
+        Assert.Empty(Directory.GetFiles(Path.Combine(_harness.DataDirectory, "processed"), "*.reason.txt", SearchOption.AllDirectories));
     }
 
     [Fact]

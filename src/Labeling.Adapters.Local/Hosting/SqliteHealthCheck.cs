@@ -60,22 +60,7 @@ public sealed partial class SqliteHealthCheck : IHealthCheck
 
         try
         {
-            await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await using var command = connection.CreateCommand();
-            // Waits for the writer's turn like any write (busy_timeout), then rolls back: nothing reaches the file.
-            command.CommandText = "BEGIN IMMEDIATE;";
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                command.CommandText = "CREATE TABLE main.health_probe (x);";
-                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                command.CommandText = "ROLLBACK;";
-                await command.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
-            }
-
+            await _database.ProbeWriteAsync(cancellationToken).ConfigureAwait(false);
             return HealthCheckResult.Healthy("SQLite takes writes.");
         }
         catch (Microsoft.Data.Sqlite.SqliteException ex)

@@ -276,13 +276,7 @@ public sealed class SqliteDatabase : IDisposable
                 probe.CommandTimeout = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
                 probe.CommandText = $"PRAGMA busy_timeout={(long)wait.TotalMilliseconds};";
                 await probe.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                probe.CommandText = "BEGIN IMMEDIATE;";
-                await probe.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                // A write, rolled back: the lock alone is granted on a file SQLite could open only for reading.
-                probe.CommandText = "CREATE TABLE main.write_probe (x);";
-                await probe.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                probe.CommandText = "ROLLBACK;";
-                await probe.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                await WriteAndRollBackAsync(probe, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (SqliteException ex) when (ex.SqliteErrorCode is SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED)
@@ -296,6 +290,40 @@ public sealed class SqliteDatabase : IDisposable
             throw new DatabaseUnavailableException(
                 $"The database {FilePath} cannot be used ({ex.Message}). Check that the file is a Labeling.Server database, readable and writable by this user, on a disk with room; or start with a data folder of its own (--data DIR).",
                 ex);
+        }
+    }
+
+    /// <summary>
+    /// Checks that the database takes a write now (what <c>/health</c> asks): waits for the writer's turn like any write,
+    /// makes one and rolls it back, so nothing reaches the file.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the check.</param>
+    /// <returns>A task.</returns>
+    /// <exception cref="SqliteException">The database does not take writes (read-only, full, failing).</exception>
+    public async Task ProbeWriteAsync(CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            await using var command = connection.CreateCommand();
+            await WriteAndRollBackAsync(command, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    // A write, rolled back: the write lock alone is granted on a file SQLite could open only for reading.
+    private static async Task WriteAndRollBackAsync(SqliteCommand command, CancellationToken cancellationToken)
+    {
+        command.CommandText = "BEGIN IMMEDIATE;";
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            command.CommandText = "CREATE TABLE main.write_probe (x);";
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            command.CommandText = "ROLLBACK;";
+            await command.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
         }
     }
 

@@ -20,10 +20,10 @@ internal sealed partial class LabelingExceptionHandler : IExceptionHandler
     /// <summary>How long one kind of error (its type and where it was thrown) is logged without its stack trace again.</summary>
     public static readonly TimeSpan StackTraceEvery = TimeSpan.FromMinutes(1);
 
-    private const int MaxKinds = 1_000;
     private readonly IProblemDetailsService _problems;
     private readonly ILogger<LabelingExceptionHandler> _logger;
     private readonly TimeProvider _time;
+    // By kind: the exception's type and the method that threw it, so the code's throw sites bound it, not the requests.
     private readonly ConcurrentDictionary<string, (DateTimeOffset At, string TraceId)> _traced = new(StringComparer.Ordinal);
 
     public LabelingExceptionHandler(IProblemDetailsService problems, ILogger<LabelingExceptionHandler> logger, TimeProvider time)
@@ -83,17 +83,6 @@ internal sealed partial class LabelingExceptionHandler : IExceptionHandler
         {
             var again = string.Create(CultureInfo.InvariantCulture, $": {exception.GetType().Name}: {exception.Message} (as at {first.At:O}, trace {first.TraceId}, whose line has the stack trace)");
             LogUnhandled(_logger, method, path, traceId, again, null);
-        }
-
-        if (_traced.Count > MaxKinds)
-        {
-            foreach (var (key, seen) in _traced)
-            {
-                if (now - seen.At >= StackTraceEvery)
-                {
-                    _traced.TryRemove(key, out _);
-                }
-            }
         }
     }
 

@@ -22,8 +22,8 @@ public static class LocalAdaptersServiceCollectionExtensions
 {
     /// <summary>
     /// Adds every port's local adapter and the background services (startup, work-queue pump, inbox
-    /// watcher, outbox dispatcher, periodic re-fit of reliabilities), with options bound from <c>Storage</c>,
-    /// <c>WorkQueue</c>, <c>Events</c>, <c>LocalAuth</c> and <c>Refit</c> and validated on start.
+    /// watcher, outbox dispatcher, periodic re-fit of reliabilities, pruning), with options bound from <c>Storage</c>,
+    /// <c>WorkQueue</c>, <c>Events</c>, <c>LocalAuth</c>, <c>Refit</c> and <c>Retention</c> and validated on start.
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="configuration">The configuration root.</param>
@@ -35,6 +35,7 @@ public static class LocalAdaptersServiceCollectionExtensions
         services.AddOptions<LocalStorageOptions>().Bind(configuration.GetSection(LocalStorageOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<WorkQueueOptions>().Bind(configuration.GetSection(WorkQueueOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<LocalAuthOptions>().Bind(configuration.GetSection(LocalAuthOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RetentionOptions>().Bind(configuration.GetSection(RetentionOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<LocalEventSinkOptions>().Bind(configuration.GetSection(LocalEventSinkOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<LocalEventSinkOptions>, LocalEventSinkOptionsValidator>();
 
@@ -47,6 +48,7 @@ public static class LocalAdaptersServiceCollectionExtensions
         services.TryAddSingleton<ILabelerStore, SqliteLabelerStore>();
         services.TryAddSingleton<IIdempotencyStore, SqliteIdempotencyStore>();
         services.TryAddSingleton<IEventOutbox, SqliteEventOutbox>();
+        services.TryAddSingleton<SqliteRetention>();
         services.TryAddSingleton<SqliteWorkQueue>();
         services.TryAddSingleton<IWorkQueue>(sp => sp.GetRequiredService<SqliteWorkQueue>());
         services.TryAddSingleton<FolderDocumentSource>();
@@ -82,6 +84,7 @@ public static class LocalAdaptersServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<InboxWatcher>());
         services.AddHostedService<OutboxDispatcherService>();
         services.AddHostedService<PeriodicRefitService>();
+        services.AddHostedService<RetentionService>();
         // One instance for the process: it logs a change of status, which it must remember between polls.
         services.AddSingleton<SqliteHealthCheck>();
         services.AddHealthChecks().Add(new HealthCheckRegistration("sqlite", sp => sp.GetRequiredService<SqliteHealthCheck>(), failureStatus: null, tags: null));

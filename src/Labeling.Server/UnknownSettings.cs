@@ -27,6 +27,7 @@ internal static partial class UnknownSettings
         (WorkQueueOptions.SectionName, [typeof(WorkQueueOptions)]),
         (LocalAuthOptions.SectionName, [typeof(LocalAuthOptions)]),
         (ReliabilityRefitOptions.SectionName, [typeof(ReliabilityRefitOptions)]),
+        (RetentionOptions.SectionName, [typeof(RetentionOptions)]),
     ];
 
     // Other top-level sections the server or ASP.NET Core reads; a section a letter or two away from one of these or of the

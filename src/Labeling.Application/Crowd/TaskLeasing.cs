@@ -3,6 +3,7 @@ using Labeling.Application.Ports;
 using Labeling.Application.Problems;
 using Labeling.Application.Truth;
 using Labeling.Domain.Items;
+using Labeling.Domain.Labelers;
 using Labeling.Domain.Projects;
 using Labeling.Domain.Routing;
 using Microsoft.Extensions.Logging;
@@ -198,30 +199,52 @@ public sealed partial class TaskLeasing
         var policy = new DynamicOverlapPolicy(project.Routing);
         var now = _time.GetUtcNow();
         var retired = 0;
+        string? after = null;
         while (true)
         {
-            var pool = await _items.ListAsync(projectId, ItemState.Collecting, null, 200, cancellationToken).ConfigureAwait(false);
+            var pool = await _items.ListAsync(projectId, ItemState.Collecting, after, 200, cancellationToken).ConfigureAwait(false);
             if (pool.Count == 0)
             {
                 break;
             }
 
+            after = pool[^1].Id;
+
+            // Items go to review; a gold item is decided by its known label, with its label.ready and its machine labelers'
+            // track records, as after the last vote the budget allowed. An item a worker holds a lease on is left to that
+            // worker, whose vote is still taken and then routes it the same way (or, once the lease expires, the next task
+            // request does).
             var writes = new List<ItemWrite>(pool.Count);
+            var tracks = new List<MachineTrack>();
+            var events = new List<OutboxEvent>();
             foreach (var item in pool)
             {
-                var decision = policy.Next(new RoutingSnapshot(item.State, item.IsGold, item.CrowdVotes, item.CrowdLabels, used), new TaskRequested());
-                if (decision.Step == RoutingStep.SendToReview)
+                if (await _leases.IsHeldAsync(projectId, item.Id, now, cancellationToken).ConfigureAwait(false))
                 {
-                    writes.Add(new ItemWrite(ItemTransitions.Apply(item, decision, null, project, now), session.Model.EvidenceOf(item.Id)));
+                    continue;
+                }
+
+                var decision = policy.Next(
+                    new RoutingSnapshot(item.State, item.IsGold, item.CrowdVotes, item.CrowdLabels, used),
+                    new TaskRequested(ItemTransitions.KnownLabelPosterior(item, project)));
+                if (decision.Step is RoutingStep.SendToReview or RoutingStep.Decide)
+                {
+                    var next = ItemTransitions.Apply(item, decision, null, project, now);
+                    writes.Add(new ItemWrite(next, session.Model.EvidenceOf(item.Id)));
+                    tracks.AddRange(ItemTransitions.Tracks(session.Model.MachineVotesOn(item.Id), decision, next.Label));
+                    if (ItemTransitions.LabelReady(item, next, decision, project, _options.EventSource) is { } evt)
+                    {
+                        events.Add(evt);
+                    }
                 }
             }
 
             if (writes.Count == 0)
             {
-                break;
+                continue;
             }
 
-            await _items.CommitAsync(new ItemCommit(projectId) { Items = writes }, cancellationToken).ConfigureAwait(false);
+            await _items.CommitAsync(new ItemCommit(projectId) { Items = writes, TrackIncrements = tracks, Events = events }, cancellationToken).ConfigureAwait(false);
             retired += writes.Count;
         }
 

@@ -40,6 +40,12 @@ internal static class ItemTransitions
         };
     }
 
+    /// <summary>A gold item's known label as a posterior (1 on that label), or null for an item that is not gold.</summary>
+    public static double[]? KnownLabelPosterior(Item item, Project project) =>
+        item.GoldLabel is { } gold && project.Schema.IndexOf(gold) is >= 0 and var known
+            ? [.. Enumerable.Range(0, project.Schema.Labels.Count).Select(k => k == known ? 1.0 : 0.0)]
+            : null;
+
     /// <summary>
     /// The <c>label.ready</c> of a decision that gives <paramref name="next"/> its label, or null for other steps. An item a
     /// re-check re-opened (<see cref="Item.ReopenedFromRevision"/> on <paramref name="previous"/>) revises the label it had published.

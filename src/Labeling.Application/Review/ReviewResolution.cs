@@ -61,6 +61,12 @@ public sealed partial class ReviewResolution
 
         var item = await _items.GetAsync(projectId, itemId, cancellationToken).ConfigureAwait(false)
             ?? throw NotFoundException.Item(projectId, itemId);
+        if (item.IsGold)
+        {
+            // Its label is known and scores every worker it is served to: a reviewer's other label would turn that truth round.
+            throw new ConflictException($"Item '{itemId}' is a gold item: its label is known ('{item.GoldLabel}') and decides it; a reviewer does not resolve it.");
+        }
+
         var decision = new DynamicOverlapPolicy(project.Routing).Next(
             new RoutingSnapshot(item.State, item.IsGold, item.CrowdVotes, item.CrowdLabels, 0),
             new ReviewerResolved(index));

@@ -575,9 +575,7 @@ public sealed partial class ReliabilityRefit
         return CommitUnlessLeasedAsync(project.Id, exhausted, now, item =>
         {
             // A gold item is decided by its known label, whatever posterior was stored with it.
-            var posterior = item.GoldLabel is { } gold && project.Schema.IndexOf(gold) is >= 0 and var known
-                ? Enumerable.Range(0, project.Schema.Labels.Count).Select(k => k == known ? 1.0 : 0.0).ToArray()
-                : item.Posterior;
+            var posterior = ItemTransitions.KnownLabelPosterior(item, project) ?? item.Posterior;
             var decision = policy.Next(new RoutingSnapshot(item.State, item.IsGold, item.CrowdVotes, item.CrowdLabels, 0), new CrowdExhausted(posterior, workers));
             var next = ItemTransitions.Apply(item, decision, null, project, now);
             return new ItemCommit(project.Id)

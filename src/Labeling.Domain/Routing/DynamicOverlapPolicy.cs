@@ -24,7 +24,7 @@ namespace Labeling.Domain.Routing;
 /// <item><term>collecting + crowd vote, gold</term><description>decide by gold once max responses are in or the budget is spent, else collect</description></item>
 /// <item><term>collecting + crowd vote, ≥ min labels and ≥ crowd target</term><description>decide</description></item>
 /// <item><term>collecting + crowd vote, max responses reached</term><description>review</description></item>
-/// <item><term>collecting + crowd vote or task request, budget spent</term><description>review</description></item>
+/// <item><term>collecting + crowd vote or task request, budget spent</term><description>decide by gold for a gold item, else review</description></item>
 /// <item><term>collecting + crowd exhausted (every worker who could be asked has answered)</term><description>decide by gold for a gold item, else review</description></item>
 /// <item><term>collecting + anything else</term><description>collect</description></item>
 /// <item><term>needs-review + reviewer resolved</term><description>decide (by reviewer)</description></item>
@@ -62,8 +62,8 @@ public sealed class DynamicOverlapPolicy
         {
             (ItemState.WeakLabeling, MachineVotesApplied machine) => AfterMachineVotes(item, machine),
             (ItemState.Collecting, CrowdVoteRecorded crowd) => AfterCrowdVote(item, crowd),
-            (ItemState.Collecting, TaskRequested) when _settings.IsBudgetExhausted(item.ProjectCrowdVotes) =>
-                Review(BudgetReason(item.ProjectCrowdVotes)),
+            (ItemState.Collecting, TaskRequested requested) when _settings.IsBudgetExhausted(item.ProjectCrowdVotes) =>
+                AfterBudgetSpent(item, requested),
             (ItemState.Collecting, TaskRequested or LeaseExpired) => Collect("In the crowd pool."),
             (ItemState.Collecting, CrowdExhausted exhausted) => AfterCrowdExhausted(item, exhausted),
             (ItemState.NeedsReview, ReviewerResolved resolved) =>
@@ -132,6 +132,17 @@ public sealed class DynamicOverlapPolicy
         return item.CrowdLabels < _settings.MinCrowdVotes
             ? Collect($"{item.CrowdLabels} of at least {_settings.MinCrowdVotes} crowd label(s); asking for another vote.")
             : Collect($"Posterior {Format(confidence)} < crowd target {Format(_settings.CrowdTarget)}; asking for another vote.");
+    }
+
+    // As after the last vote the budget allowed: a gold item has measured every worker it will, and is decided by its known
+    // label; any other item goes to review.
+    private RoutingDecision AfterBudgetSpent(RoutingSnapshot item, TaskRequested requested)
+    {
+        var (best, confidence) = Best(requested.KnownLabel);
+        return item.IsGold && best is not null
+            ? new RoutingDecision(RoutingStep.Decide, ItemState.Decided, best, confidence, DecidedBy.Gold,
+                $"Gold item: {BudgetReason(item.ProjectCrowdVotes)} {item.CrowdVotes} crowd response(s) measured against its known label.")
+            : Review(BudgetReason(item.ProjectCrowdVotes));
     }
 
     private RoutingDecision AfterCrowdExhausted(RoutingSnapshot item, CrowdExhausted exhausted)

@@ -138,6 +138,39 @@ public sealed class CrowdWorkflowTests : IDisposable
     }
 
     [Fact]
+    public async Task TaskRequest_BudgetSpent_DecidesGoldByItsKnownLabel_AndLeavesAHeldItemToItsWorker()
+    {
+        // A gold item the spent budget reached went to review, where a reviewer could overwrite its known label; and an
+        // item a worker still held was sent to review under it, so that worker's vote was refused (409).
+        await SeedAsync(new RoutingSettings { VoteBudget = 2 });
+        var seeded = await _harness.Get<GoldSeeding>().SeedAsync("spam", new GoldSeedRequest([new GoldItemRequest("win a free phone, subscribe", "spam")]), CancellationToken.None);
+        await _harness.DrainQueueAsync();
+        var held = await _harness.Get<TaskLeasing>().NextAsync("spam", "worker:c", CancellationToken.None);
+        Assert.NotNull(held);
+        Assert.NotEqual(seeded.Created[0], held.ItemId);
+        await VoteAsync("worker:a", "ham");
+        await VoteAsync("worker:a", "ham");
+
+        Assert.Null(await _harness.Get<TaskLeasing>().NextAsync("spam", "worker:b", CancellationToken.None));
+
+        var gold = await _harness.Get<IItemStore>().GetAsync("spam", seeded.Created[0], CancellationToken.None);
+        Assert.Equal((ItemState.Decided, DecidedBy.Gold, "spam"), (gold!.State, gold.DecidedBy, gold.Label));
+        Assert.Equal(1, await _harness.ScalarAsync($"SELECT COUNT(*) FROM outbox WHERE item_id = '{gold.Id}'"));
+        Assert.Equal(ItemState.Collecting, (await _harness.Get<IItemStore>().GetAsync("spam", held.ItemId, CancellationToken.None))!.State);
+        Assert.Equal(1, await _harness.ScalarAsync("SELECT COUNT(*) FROM items WHERE state = 'collecting'"));
+
+        var late = await _harness.Get<VoteRecording>().SubmitAsync(held.LeaseId, "worker:c", new VoteRequest("ham", Unsure: false), null, CancellationToken.None);
+        Assert.Equal(ItemState.NeedsReview, late.Result.State);
+
+        // A gold item left in review by a server before this (as above) is not resolved by a reviewer either.
+        var items = _harness.Get<IItemStore>();
+        await items.CommitAsync(new ItemCommit("spam") { Items = [new ItemWrite(gold with { State = ItemState.NeedsReview, Label = null, DecidedBy = null, Revision = gold.Revision + 1 }, null)] }, CancellationToken.None);
+        var refused = await Assert.ThrowsAsync<ConflictException>(() => _harness.Get<ReviewResolution>().ResolveAsync("spam", gold.Id, new ResolutionRequest("ham"), "rita", CancellationToken.None));
+        Assert.Contains("gold item", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(ItemState.NeedsReview, (await items.GetAsync("spam", gold.Id, CancellationToken.None))!.State);
+    }
+
+    [Fact]
     public async Task Gold_WorkersVoteOnGoldItem_ItMeasuresMaxCrowdVotesWorkersThenIsDecidedByGoldWithTheKnownLabel()
     {
         // It used to be decided on its MinCrowdVotes-th vote whatever the votes — the vote's answer told workers it was gold.

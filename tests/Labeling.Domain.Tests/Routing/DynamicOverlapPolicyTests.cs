@@ -42,6 +42,8 @@ public sealed class DynamicOverlapPolicyTests
         { "lease expired → back to pool", Snap(ItemState.Collecting, crowd: 1, labels: 1), new LeaseExpired(), RoutingStep.CollectVotes, ItemState.Collecting },
         { "task requested, budget left → pool", Snap(ItemState.Collecting, used: 99), new TaskRequested(), RoutingStep.CollectVotes, ItemState.Collecting },
         { "task requested, budget spent → review", Snap(ItemState.Collecting, used: 100), new TaskRequested(), RoutingStep.SendToReview, ItemState.NeedsReview },
+        { "task requested, budget spent, gold → decide by its known label", Snap(ItemState.Collecting, gold: true, crowd: 1, labels: 1, used: 100), new TaskRequested([0.0, 1.0]), RoutingStep.Decide, ItemState.Decided },
+        { "task requested, budget left, gold → pool", Snap(ItemState.Collecting, gold: true, crowd: 1, labels: 1, used: 99), new TaskRequested([0.0, 1.0]), RoutingStep.CollectVotes, ItemState.Collecting },
 
         // nobody left to ask
         { "crowd exhausted, unsure → review", Snap(ItemState.Collecting, crowd: 3, labels: 3), new CrowdExhausted([0.6, 0.4], 3), RoutingStep.SendToReview, ItemState.NeedsReview },

@@ -61,7 +61,14 @@ public static class LabelingServiceCollectionExtensions
         services.AddProblemDetails(o => o.CustomizeProblemDetails = AccessRefusal.Describe);
         services.AddExceptionHandler<LabelingExceptionHandler>();
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        services.Configure<JsonOptions>(o => LabelingJson.Apply(o.SerializerOptions));
+        services.Configure<JsonOptions>(o =>
+        {
+            LabelingJson.Apply(o.SerializerOptions);
+            // A request body's misspelt property (`crowdTargte`) was dropped without a word and the default used: a project,
+            // which cannot be changed once created, ran on a target its admin never chose. Only request bodies are strict;
+            // stored documents (Cosmos DB adds its own properties) are read with LabelingJson.Options, which is not.
+            o.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
+        });
         services.AddAuthorizationBuilder()
             .AddPolicy(LabelingRoles.LabelerPolicy, p => p.RequireAuthenticatedUser().RequireRole(LabelingRoles.Labeler))
             .AddPolicy(LabelingRoles.ReviewerPolicy, p => p.RequireAuthenticatedUser().RequireRole(LabelingRoles.Reviewer, LabelingRoles.Admin))

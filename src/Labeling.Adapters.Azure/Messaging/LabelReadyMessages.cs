@@ -55,6 +55,13 @@ public static class LabelReadyMessages
             {
                 message.ApplicationProperties["decidedBy"] = decidedBy.GetString();
             }
+
+            // Only on a label that replaces one published before: a subscription filtering on `label` alone never sees an
+            // item revised away from that label, and keeps the old one; `OR revises IS NOT NULL` lets it hear of those.
+            if (data.TryGetProperty("revises", out var revises) && revises.TryGetInt64(out var revised))
+            {
+                message.ApplicationProperties["revises"] = revised;
+            }
         }
 
         return message;

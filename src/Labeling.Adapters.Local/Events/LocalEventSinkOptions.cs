@@ -8,6 +8,9 @@ public sealed class LocalEventSinkOptions
     /// <summary>The configuration section these options bind from.</summary>
     public const string SectionName = "Events";
 
+    /// <summary>The shortest signing key taken, in bytes (128 bits).</summary>
+    internal const int MinSecretBytes = 16;
+
     private const string WhsecPrefix = "whsec_";
 
     /// <summary>
@@ -47,11 +50,19 @@ public sealed class LocalEventSinkOptions
 
             // The signer decodes a whsec_ secret only when the dispatcher is built, as the host starts: refused here,
             // such a secret is one line naming it instead of a FormatException that aborts the server.
-            if (hook.Secret.StartsWith(WhsecPrefix, StringComparison.Ordinal)
-                && !Convert.TryFromBase64String(hook.Secret[WhsecPrefix.Length..], new byte[hook.Secret.Length], out _))
+            var whsec = hook.Secret.StartsWith(WhsecPrefix, StringComparison.Ordinal);
+            var decoded = new byte[hook.Secret.Length];
+            var key = 0;
+            if (whsec && !Convert.TryFromBase64String(hook.Secret[WhsecPrefix.Length..], decoded, out key))
             {
                 yield return $"Events:Webhooks '{hook.Name}': the Secret starts with {WhsecPrefix} but what follows is not base64; "
                     + $"copy the whole secret the receiver gave, or use a secret without the {WhsecPrefix} prefix (its UTF-8 bytes are then the key).";
+            }
+            else if ((whsec ? key : System.Text.Encoding.UTF8.GetByteCount(hook.Secret)) < MinSecretBytes)
+            {
+                // `whsec_` alone decoded to an empty key, and every signature could be made by anyone.
+                yield return $"Events:Webhooks '{hook.Name}': the Secret's key is {(whsec ? key : System.Text.Encoding.UTF8.GetByteCount(hook.Secret))} bytes; "
+                    + $"a signing key needs at least {MinSecretBytes} (a whsec_ secret's base64 decoded, else the secret's UTF-8 bytes), so that a receiver's check means something.";
             }
         }
     }

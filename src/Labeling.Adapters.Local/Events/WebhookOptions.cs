@@ -15,7 +15,7 @@ public sealed class WebhookOptions
 
     /// <summary>
     /// The signing secret (Standard Webhooks): a <c>whsec_…</c> base64 secret, or any other string,
-    /// whose UTF-8 bytes are then the HMAC key. Required: unsigned webhooks are not sent.
+    /// whose UTF-8 bytes are then the HMAC key; the key at least 16 bytes. Required: unsigned webhooks are not sent.
     /// </summary>
     [Required(AllowEmptyStrings = false)]
     public string Secret { get; set; } = string.Empty;

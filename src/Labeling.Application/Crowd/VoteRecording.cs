@@ -305,7 +305,10 @@ public sealed partial class VoteRecording
     {
         if (request.Unsure)
         {
-            return null;
+            // Both was recorded as unsure and the label dropped without a word: the worker's UI may have meant either.
+            return request.Label is null
+                ? null
+                : throw new InvalidRequestException("label", "An unsure answer has no label: send either a label or \"unsure\": true, not both.");
         }
 
         if (string.IsNullOrEmpty(request.Label))

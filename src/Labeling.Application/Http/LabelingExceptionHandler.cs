@@ -136,7 +136,12 @@ internal sealed partial class LabelingExceptionHandler : IExceptionHandler
             ? $"The value at {path} (line {exception.LineNumber + 1}, byte {exception.BytePositionInLine + 1}) is not of the type the API takes there; /openapi/v1.json describes each body."
             : exception.Message.StartsWith("Duplicate property", StringComparison.Ordinal)
                 ? $"An object has the same property twice (line {exception.LineNumber + 1}, byte {exception.BytePositionInLine + 1}; names are matched without regard to case): send each property once."
-                : exception.Message;
+                : UnmappedProperty().Match(exception.Message) is { Success: true } unmapped
+                    ? $"The property '{InvalidRequestException.Echo(unmapped.Groups["name"].Value)}' at {exception.Path ?? "$"} is not one the API takes there (line {exception.LineNumber + 1}); check its spelling against /openapi/v1.json."
+                    : exception.Message;
+
+    [System.Text.RegularExpressions.GeneratedRegex("^The JSON property '(?<name>.*)' could not be mapped to any \\.NET member", System.Text.RegularExpressions.RegexOptions.Singleline, 1000)]
+    private static partial System.Text.RegularExpressions.Regex UnmappedProperty();
 
     [LoggerMessage(EventId = 9001, Level = LogLevel.Error, Message = "Unhandled error on {Method} {Path} (trace {TraceId}){Again}")]
     private static partial void LogUnhandled(ILogger logger, string method, string path, string traceId, string again, Exception? exception);

@@ -31,13 +31,31 @@ public sealed record RoutingSettings
 
     /// <summary>
     /// The stopping posterior a crowd-decided label must still reach with the re-fitted reliabilities when
-    /// <see cref="RecheckDecidedLabels"/> is on. Default 0.99, above <see cref="CrowdTarget"/>: a batch fit reads the
+    /// <see cref="RecheckDecidedLabels"/> is on. Default 0.99 (below), above <see cref="CrowdTarget"/>: a batch fit reads the
     /// same votes it was fitted to, so its reliabilities, and the posteriors they give, are surer than the online ones an
     /// item was decided with (items decided with re-fitted reliabilities stop earlier, docs/benchmarks.md). Chosen on the
     /// replays of four public crowds: it lifts dog from a mean of 0.835 to 0.840 (within a point of batch Dawid–Skene
     /// in 119 of 130 replays, 24 of 35 before) for about 7 % more of its votes; 0.97 and 0.98 lift it by about a fifth of a point.
+    /// <para>Unset, it follows <see cref="CrowdTarget"/>: <see cref="DefaultRecheckTarget"/> (0.99 for the default 0.97), so a
+    /// project that lowers <see cref="CrowdTarget"/> does not have every decision re-opened at its first re-fit, as a fixed
+    /// 0.99 did to a project deciding at 0.8.</para>
     /// </summary>
-    public double RecheckTarget { get; init; } = 0.99;
+    public double RecheckTarget
+    {
+        get => _recheckTarget ?? DefaultRecheckTarget(CrowdTarget);
+        init => _recheckTarget = value;
+    }
+
+    private readonly double? _recheckTarget;
+
+    /// <summary>
+    /// The re-check target of a project that sets none: a label wrong at most a third as often as <paramref name="crowdTarget"/>
+    /// allows, 1 − (1 − crowdTarget) / 3, to four decimals (0.99 for 0.97, 0.9333 for 0.8).
+    /// </summary>
+    /// <param name="crowdTarget">The project's crowd target.</param>
+    /// <returns>The re-check target.</returns>
+    public static double DefaultRecheckTarget(double crowdTarget) =>
+        Math.Max(crowdTarget, Math.Round(1 - ((1 - crowdTarget) / 3), 4, MidpointRounding.AwayFromZero));
 
     /// <summary>
     /// Hours an item the re-check re-opened may stay in the crowd pool without a crowd vote before the next re-fit sends it

@@ -42,6 +42,17 @@ public sealed class LabelReadyMessagesTests
         Assert.Equal("youtube-spam", message.ApplicationProperties["projectId"]);
         Assert.Equal("spam", message.ApplicationProperties["label"]);
         Assert.Equal("crowd", message.ApplicationProperties["decidedBy"]);
+        Assert.False(message.ApplicationProperties.ContainsKey("revises"));
+    }
+
+    [Fact]
+    public void Create_ARevision_CarriesTheRevisionItReplaces()
+    {
+        // Filtered on `label = 'spam'` alone, a subscription never heard that an item was revised to ham.
+        var message = LabelReadyMessages.Create(LabelReadyCloudEvents.ToOutboxEvent(Decision with { Label = "ham" }, ItemOrigin.None, "/labeling/projects", revises: 5));
+
+        Assert.Equal("ham", message.ApplicationProperties["label"]);
+        Assert.Equal(5L, message.ApplicationProperties["revises"]);
     }
 
     [Fact]

@@ -16,6 +16,34 @@ public sealed class RecheckSettingsTests
     }
 
     [Theory]
+    [InlineData(0.8, 0.9333)]
+    [InlineData(0.9, 0.9667)]
+    [InlineData(0.95, 0.9833)]
+    [InlineData(0.97, 0.99)]
+    [InlineData(1.0, 1.0)]
+    public void RecheckTarget_Unset_FollowsTheCrowdTarget(double crowdTarget, double recheck)
+    {
+        // A fixed 0.99 re-opened every decision of a project deciding at 0.8 at its first re-fit (unanimous votes read at 0.98).
+        var routing = new RoutingSettings { CrowdTarget = crowdTarget };
+
+        Assert.Equal(recheck, routing.RecheckTarget);
+        Assert.Equal(recheck, (new RoutingSettings() with { CrowdTarget = crowdTarget }).RecheckTarget);
+        Assert.Equal(0.98, (routing with { RecheckTarget = 0.98 }).RecheckTarget);
+        Assert.Equal(0.98, (new RoutingSettings { RecheckTarget = 0.98 } with { CrowdTarget = crowdTarget }).RecheckTarget);
+    }
+
+    [Fact]
+    public void RecheckTarget_RoundTripsThroughJson_AsTheValueInForce()
+    {
+        var json = System.Text.Json.JsonSerializer.Serialize(new RoutingSettings { CrowdTarget = 0.8 });
+        var read = System.Text.Json.JsonSerializer.Deserialize<RoutingSettings>(json)!;
+
+        Assert.Contains("\"RecheckTarget\":0.9333", json, StringComparison.Ordinal);
+        Assert.Equal(0.9333, read.RecheckTarget);
+        Assert.Equal(0.99, System.Text.Json.JsonSerializer.Deserialize<RoutingSettings>("{}")!.RecheckTarget);
+    }
+
+    [Theory]
     [InlineData(0.5)]
     [InlineData(1.01)]
     [InlineData(double.NaN)]

@@ -56,7 +56,7 @@ public sealed class BadSettingTests
             "--Ingestoin:TextColumn=body",
             "--Events:Webhooks:0:Name=audit",
             "--Events:Webhooks:0:Url=http://127.0.0.1:9/hook",
-            "--Events:Webhooks:0:Secret=s3cret",
+            "--Events:Webhooks:0:Secret=a-sixteen-byte-or-longer-secret",
             "--Events:Webhooks:0:Timout=00:01:00");
 
         await server.StartAsync();

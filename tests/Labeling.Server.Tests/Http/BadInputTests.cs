@@ -112,6 +112,34 @@ public sealed class BadInputTests : IAsyncLifetime
         await (await alice.VoteAsync(lease, new { label = "spam" })).ExpectAsync(HttpStatusCode.OK);
     }
 
+    [Theory]
+    [InlineData("{\"label\":\"ham\",\"lable\":\"spam\"}", "'lable'")]
+    [InlineData("{\"label\":\"ham\",\"unsure\":true}", "not both")]
+    public async Task Vote_WithAPropertyTheApiDoesNotTakeOrALabelAndUnsure_Returns400_AndRecordsNothing(string body, string named)
+    {
+        // A misspelt property was dropped without a word, and a label sent with "unsure": true was recorded as unsure.
+        var alice = _server.ClientAs("alice", "Labeler");
+        var lease = await TakeAsync(alice);
+
+        var response = await alice.PostAsync($"/api/tasks/{lease}/votes", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        var detail = (await response.ExpectProblemAsync(HttpStatusCode.BadRequest))["detail"]!.GetValue<string>();
+        Assert.True(detail.Contains(named, StringComparison.Ordinal), detail);
+        await (await alice.VoteAsync(lease, new { label = "spam" })).ExpectAsync(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task CreateProject_MisspeltRoutingProperty_Returns400NamingItsPlace_AndCreatesNothing()
+    {
+        const string body = """{"id":"typo","labels":[{"name":"a"},{"name":"b"}],"routing":{"crowdTargte":0.5}}""";
+
+        var response = await Admin.PostAsync("/api/projects", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        var detail = (await response.ExpectProblemAsync(HttpStatusCode.BadRequest))["detail"]!.GetValue<string>();
+        Assert.True(detail.Contains("'crowdTargte' at $.routing", StringComparison.Ordinal), detail);
+        await (await Admin.GetAsync("/api/projects/typo")).ExpectProblemAsync(HttpStatusCode.NotFound);
+    }
+
     [Fact]
     public async Task Vote_OnSomeoneElsesLease_Returns403()
     {
@@ -328,7 +356,8 @@ public sealed class BadInputTests : IAsyncLifetime
     {
         var alice = _server.ClientAs("alice", "Labeler");
         var lease = await TakeAsync(alice);
-        var padded = new MemoryStream(Encoding.UTF8.GetBytes($"{{\"label\":\"spam\",\"note\":\"{new string('x', 2 * 1024 * 1024)}\"}}"));
+        // Padded inside a property the API takes: an unknown one is refused (400) as soon as its name is read.
+        var padded = new MemoryStream(Encoding.UTF8.GetBytes($"{{\"label\":\"spam{new string('x', 2 * 1024 * 1024)}\"}}"));
         var content = new StreamContent(padded);
         content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
         var request = new HttpRequestMessage(HttpMethod.Post, $"/api/tasks/{lease}/votes") { Content = content };

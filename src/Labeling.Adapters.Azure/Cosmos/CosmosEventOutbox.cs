@@ -104,6 +104,24 @@ public sealed class CosmosEventOutbox : IEventOutbox
         return requeued;
     }
 
+    /// <inheritdoc />
+    public async Task<int> ResumeAsync(string destination, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        // Only pending entries wait for a retry; each write is guarded by the entry's ETag, and a delivery that was made,
+        // dead-lettered or made due meanwhile is left as it is.
+        var resumed = 0;
+        foreach (var entry in await PendingAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (entry.Deliveries.GetValueOrDefault(destination) is { DeliveredAt: null, DeadAt: null, RetryAt: { } retryAt } && retryAt > now)
+            {
+                await UpdateAsync(entry.Id, destination, d => d is { DeliveredAt: null, DeadAt: null } && d.RetryAt > now ? d with { RetryAt = now } : d, cancellationToken).ConfigureAwait(false);
+                resumed++;
+            }
+        }
+
+        return resumed;
+    }
+
     /// <summary>Writes a new event to the pending partition; an event already there keeps its deliveries.</summary>
     internal static async Task AddAsync(CosmosDatabase db, OutboxEvent evt, CancellationToken cancellationToken)
     {

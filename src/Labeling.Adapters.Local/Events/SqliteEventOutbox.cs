@@ -90,6 +90,21 @@ public sealed class SqliteEventOutbox : IEventOutbox
     }
 
     /// <inheritdoc />
+    public async Task<int> ResumeAsync(string destination, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var write = await _database.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = write.Command("""
+            UPDATE deliveries SET next_attempt_at = $now, updated_at = $now
+            WHERE destination = $dest AND status = 'pending' AND next_attempt_at > $now
+            """);
+        command.Add("$dest", destination);
+        command.Add("$now", SqliteValues.Time(now));
+        var resumed = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await write.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return resumed;
+    }
+
+    /// <inheritdoc />
     public async Task<IReadOnlyList<DeadLetter>> ListDeadLettersAsync(int limit, CancellationToken cancellationToken)
     {
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);

@@ -51,7 +51,18 @@ public sealed class WebhookEventSink : IEventSink
         request.Headers.Add("webhook-signature", _signer.Sign(outboxEvent.Id, now, outboxEvent.Payload));
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.Timeout);
-        using var response = await _http.SendAsync(request, timeout.Token).ConfigureAwait(false);
+        HttpResponseMessage sent;
+        try
+        {
+            sent = await _http.SendAsync(request, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // Recorded as the retry's reason and a dead letter's last error, which said "The operation was canceled."
+            throw new TimeoutException($"Webhook '{_options.Name}' did not answer within its Timeout ({_options.Timeout:c}).");
+        }
+
+        using var response = sent;
         if (!response.IsSuccessStatusCode)
         {
             throw new HttpRequestException($"Webhook '{_options.Name}' answered {(int)response.StatusCode} {response.ReasonPhrase}.", null, response.StatusCode);

@@ -106,14 +106,21 @@ public sealed partial class EventDispatcher
                 break;
             }
 
-            if (health.Succeeded() is { } outage)
+            var outage = health.Succeeded();
+            if (outage is { } ended)
             {
-                LogWorksAgain(_logger, sink.Name, outage.FailedRounds, outage.Since);
+                LogWorksAgain(_logger, sink.Name, ended.FailedRounds, ended.Since);
             }
 
             // Outside the delivery's catch: the sink has the event, so a failure to record that (the database locked)
             // is not the sink's failed attempt; it ends the round and the event is sent again (at-least-once).
             await _outbox.MarkDeliveredAsync(sink.Name, evt.Id, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            if (outage is not null)
+            {
+                // The events tried during the outage wait out their own back-off (up to Events:MaxBackoff, an hour), and
+                // arrived that long after the newer ones: they are due now, with the rest of the backlog.
+                await _outbox.ResumeAsync(sink.Name, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            }
         }
 
         return attempted;

@@ -54,4 +54,15 @@ public interface IEventOutbox
     /// it at least once more and no more often than a retry would.
     /// </remarks>
     Task<int> RequeueDeadLettersAsync(string? destination, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Makes every delivery to <paramref name="destination"/> still waiting for a retry due at <paramref name="now"/>: the
+    /// destination works again after an outage, and the events tried during it, whose own back-off may run to
+    /// <c>Events:MaxBackoff</c>, go out with the rest instead of up to an hour after them. Their attempts are kept.
+    /// </summary>
+    /// <param name="destination">The sink's name.</param>
+    /// <param name="now">The current time.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>How many deliveries were made due.</returns>
+    Task<int> ResumeAsync(string destination, DateTimeOffset now, CancellationToken cancellationToken);
 }

@@ -43,6 +43,27 @@ public abstract partial class StoreContract
     }
 
     [Fact]
+    public async Task ResumeAsync_MakesTheDestinationsWaitingRetriesDueNow_KeepingTheirAttempts()
+    {
+        var s = await CreateAsync();
+        await CommitEventsAsync(s, "evt_1", "evt_2", "evt_3", "evt_4");
+        await s.Outbox.MarkFailedAsync(Webhook, "evt_1", 6, T0.AddHours(1), "503", T0, CancellationToken.None);
+        await s.Outbox.MarkFailedAsync(Webhook, "evt_2", 12, null, "503", T0, CancellationToken.None);
+        await s.Outbox.MarkDeliveredAsync(Webhook, "evt_3", T0, CancellationToken.None);
+        await s.Outbox.MarkFailedAsync(Jsonl, "evt_4", 3, T0.AddHours(1), "disk full", T0, CancellationToken.None);
+        var now = T0.AddMinutes(5);
+
+        Assert.Equal(1, await s.Outbox.ResumeAsync(Webhook, now, CancellationToken.None));
+
+        // The retry is due now with its attempts; the dead letter stays dead, the delivered one delivered, and another
+        // destination's retry keeps its time.
+        Assert.Equal([("evt_1", 6), ("evt_4", 0)], (await s.Outbox.ReadDueAsync(Webhook, now, 10, CancellationToken.None)).Select(d => (d.Event.Id, d.Attempts)));
+        Assert.Equal("evt_2", Assert.Single(await s.Outbox.ListDeadLettersAsync(10, CancellationToken.None)).EventId);
+        Assert.Equal(["evt_1", "evt_2", "evt_3"], (await s.Outbox.ReadDueAsync(Jsonl, now, 10, CancellationToken.None)).Select(d => d.Event.Id));
+        Assert.Equal(0, await s.Outbox.ResumeAsync(Webhook, now, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task RequeueDeadLettersAsync_NoDestination_RequeuesEveryDestinationsDeadLetters()
     {
         var s = await CreateAsync();

@@ -184,5 +184,8 @@ public sealed class OutboxDispatcherServiceTests : IAsyncLifetime
 
         public Task<int> RequeueDeadLettersAsync(string? destination, DateTimeOffset now, CancellationToken cancellationToken) =>
             inner.RequeueDeadLettersAsync(destination, now, cancellationToken);
+
+        public Task<int> ResumeAsync(string destination, DateTimeOffset now, CancellationToken cancellationToken) =>
+            inner.ResumeAsync(destination, now, cancellationToken);
     }
 }

@@ -184,6 +184,49 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Dispatch_WebhookBackAfterAnOutage_TheEventsTriedDuringItGoOutWithTheRest()
+    {
+        // The event tried during an outage kept its own back-off (up to an hour) after the destination worked again, and
+        // reached the receiver that long after the newer events.
+        var database = await DatabaseWithEventsAsync("itm_1-r1", "itm_2-r1", "itm_3-r1");
+        var outbox = new SqliteEventOutbox(database);
+        var hook = new WebhookOptions { Name = "ml", Url = new Uri(_receiver!.Urls.Single() + "/hook"), Secret = Secret };
+        var options = Options.Create(new EventDeliveryOptions { MaxAttempts = 20, InitialBackoff = TimeSpan.FromMinutes(1) });
+        var dispatcher = new EventDispatcher(outbox, [new WebhookEventSink(new HttpClient(), hook, _time)], _time, options, NullLogger<EventDispatcher>.Instance);
+        _failuresLeft = int.MaxValue;
+
+        // Down for 20 minutes: pauses of 1, 2, 4 and then 5 minutes (the most), while the first event's own back-off grows
+        // to 8 minutes and past; it is not due when the destination's pause ends, so another event is tried.
+        for (var minute = 0; minute < 20; minute++)
+        {
+            await dispatcher.DispatchDueAsync(CancellationToken.None);
+            _time.Advance(TimeSpan.FromMinutes(1));
+        }
+
+        _failuresLeft = 0;
+        _time.Advance(EventDispatcher.MaxPause);
+        for (var round = 0; round < 3; round++)
+        {
+            await dispatcher.DispatchDueAsync(CancellationToken.None);
+        }
+
+        Assert.Equal(3, _received.Count);
+        Assert.Empty(await outbox.ReadDueAsync("webhook:ml", _time.GetUtcNow().AddDays(1), 10, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Deliver_WebhookDoesNotAnswerInTime_FailsSayingSo()
+    {
+        var hook = new WebhookOptions { Name = "slow", Url = new Uri(_receiver!.Urls.Single() + "/hang"), Secret = Secret, Timeout = TimeSpan.FromMilliseconds(200) };
+        var sink = new WebhookEventSink(new HttpClient(), hook, _time);
+
+        var failure = await Assert.ThrowsAsync<TimeoutException>(() =>
+            sink.DeliverAsync(new OutboxEvent("itm_1-r1", "p", "itm_1", "label.ready", "{}", _time.GetUtcNow()), CancellationToken.None));
+
+        Assert.Equal("Webhook 'slow' did not answer within its Timeout (00:00:00.2000000).", failure.Message);
+    }
+
+    [Fact]
     public async Task Dispatch_PausedDestinationResumed_IsTriedAtTheNextRound()
     {
         _failuresLeft = 1;

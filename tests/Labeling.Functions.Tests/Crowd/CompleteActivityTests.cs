@@ -60,5 +60,8 @@ public sealed class CompleteActivityTests
 
         public Task<int> RequeueDeadLettersAsync(string? destination, DateTimeOffset now, CancellationToken cancellationToken) =>
             throw new InvalidOperationException("the outbox store is unavailable");
+
+        public Task<int> ResumeAsync(string destination, DateTimeOffset now, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("the outbox store is unavailable");
     }
 }

@@ -45,7 +45,7 @@ public sealed class WorkerRetiredException : LabelingProblemException
     public WorkerRetiredException(string projectId, string workerId, int votes, int unsure, int votesPerItem)
         : base(string.Create(
             CultureInfo.InvariantCulture,
-            $"Project '{projectId}' offers '{workerId}' no more tasks: {unsure} of its {votes} answers were \"unsure\", so even if every labeled answer were right, {votesPerItem} of its answers (routing.retirementVotes) would hold fewer than one label. Other projects are not affected; the project's admin can turn this off with routing.retireUninformativeWorkers = false."))
+            $"Project '{projectId}' offers '{workerId}' no more tasks: {unsure} of its {votes} answers were \"unsure\", so even if every labeled answer were right, {votesPerItem} of its answers (routing.retirementVotes) would hold fewer than one label. Other projects are not affected; a project created with routing.retireUninformativeWorkers = false retires nobody."))
     {
         Extensions["reason"] = Reason;
         Extensions["projectId"] = projectId;
@@ -69,6 +69,6 @@ public sealed class WorkerRetiredException : LabelingProblemException
             : "";
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"Project '{projectId}' offers '{workerId}' no more tasks: from {a.Evidence:0.#} answers of evidence the model reads one of its votes as carrying {a.InformationPerVote:0.###} bits about an item's label{unsure}, so {a.VotesPerItem} of its answers (routing.retirementVotes) would carry {a.VotesPerItem * a.InformationPerAnswer:0.###} bits, less than the {a.InformationNeeded:0.###} bits a label holds. Other projects are not affected; the project's admin can turn this off with routing.retireUninformativeWorkers = false.");
+            $"Project '{projectId}' offers '{workerId}' no more tasks: from {a.Evidence:0.#} answers of evidence the model reads one of its votes as carrying {a.InformationPerVote:0.###} bits about an item's label{unsure}, so {a.VotesPerItem} of its answers (routing.retirementVotes) would carry {a.VotesPerItem * a.InformationPerAnswer:0.###} bits, less than the {a.InformationNeeded:0.###} bits a label holds. Other projects are not affected; a project created with routing.retireUninformativeWorkers = false retires nobody.");
     }
 }

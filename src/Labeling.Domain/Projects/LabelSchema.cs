@@ -86,8 +86,52 @@ public sealed record LabelSchema(TaskKind Kind, IReadOnlyList<LabelDefinition> L
             }
         }
 
+        // Every task carries the descriptions and instructions: a 700 KB text made every lease a megabyte, and a
+        // right-to-left override or a terminal escape in them reached every worker's screen.
+        foreach (var (label, index) in Labels.Select((l, i) => (l, i)))
+        {
+            CheckText(errors, $"labels[{index}].description", label.Description, MaxDescriptionCharacters);
+        }
+
+        CheckText(errors, "instructions", Instructions, MaxInstructionsCharacters);
         return errors;
     }
+
+    /// <summary>The longest label description, in characters.</summary>
+    public const int MaxDescriptionCharacters = 2_000;
+
+    /// <summary>The longest instructions, in characters.</summary>
+    public const int MaxInstructionsCharacters = 20_000;
+
+    private static void CheckText(List<string> errors, string field, string? text, int max)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return;
+        }
+
+        if (text.Length > max)
+        {
+            errors.Add($"{field} is {text.Length:N0} characters; at most {max:N0} are taken (every task carries it).");
+        }
+        else
+        {
+            foreach (var rune in text.EnumerateRunes())
+            {
+                if (IsUnsafeInText(rune))
+                {
+                    errors.Add($"{field} holds the character U+{rune.Value:X4}, a control character or a bidirectional embedding or override; use text (tabs and line breaks are fine).");
+                    return;
+                }
+            }
+        }
+    }
+
+    // Control characters other than tab and line breaks (a terminal escape, NUL) and the bidirectional embeddings and
+    // overrides U+202A–U+202E, which reorder what follows them on a worker's screen.
+    private static bool IsUnsafeInText(System.Text.Rune r) =>
+        (Rune.GetUnicodeCategory(r) == System.Globalization.UnicodeCategory.Control && r.Value is not ('\t' or '\n' or '\r'))
+        || r.Value is >= 0x202A and <= 0x202E;
 
     // Control, format and separator characters, code points Unicode has not assigned (most of the default-ignorable
     // ones render as nothing, e.g. U+2065, U+E0080), and the assigned default-ignorable ones of other categories that render as

@@ -107,6 +107,32 @@ public sealed class ProjectValidationTests
         Assert.Equal("The project name has 201 characters; the most is 200.", Assert.Single(errors));
     }
 
+    [Theory]
+    [InlineData("description", 2_001, "labels[1].description is 2,001 characters; at most 2,000")]
+    [InlineData("instructions", 20_001, "instructions is 20,001 characters; at most 20,000")]
+    public void Validate_DescriptionOrInstructionsTooLong_NamesTheFieldAndTheLimit(string field, int length, string said)
+    {
+        // Every task carries them: 700 KB of instructions made every lease a megabyte.
+        var text = new string('x', length);
+
+        var errors = WithTexts(field == "description" ? text : "", field == "instructions" ? text : "").Validate();
+
+        Assert.StartsWith(said, Assert.Single(errors), StringComparison.Ordinal);
+        Assert.Empty(WithTexts(new string('x', LabelSchema.MaxDescriptionCharacters), new string('x', LabelSchema.MaxInstructionsCharacters)).Validate());
+    }
+
+    [Theory]
+    [InlineData("ESC \u001b[2J clears the screen", "U+001B")]
+    [InlineData("NUL \u0000", "U+0000")]
+    [InlineData("reversed \u202Edrow", "U+202E")]
+    public void Validate_InstructionsWithAControlOrOverrideCharacter_AreRefused(string instructions, string said)
+    {
+        var error = Assert.Single(WithTexts("", System.Text.RegularExpressions.Regex.Unescape(instructions)).Validate());
+
+        Assert.Contains(said, error, StringComparison.Ordinal);
+        Assert.Empty(WithTexts("Tabs\tand\r\nline breaks, é, 日本語, emoji 👍🏽", "Read the comment.\n\n1. Spam?\tMark it.").Validate());
+    }
+
     [Fact]
     public void Capability_IsTheTaskKindName()
     {
@@ -115,4 +141,7 @@ public sealed class ProjectValidationTests
 
     private static Project Project(TaskKind kind, params string[] labels) => new(
         "p-1", "P", new LabelSchema(kind, labels.Select(l => new LabelDefinition(l, "")).ToArray(), ""), [], new RoutingSettings(), null, DateTimeOffset.UnixEpoch);
+
+    private static Project WithTexts(string description, string instructions) => new(
+        "p-1", "P", new LabelSchema(TaskKind.SingleLabel, [new LabelDefinition("spam", "unwanted"), new LabelDefinition("ham", description)], instructions), [], new RoutingSettings(), null, DateTimeOffset.UnixEpoch);
 }

@@ -66,7 +66,11 @@ public sealed partial class TaskLeasing
     {
         var project = await _projects.GetAsync(projectId, cancellationToken).ConfigureAwait(false)
             ?? throw NotFoundException.Project(projectId);
+
+        // To the millisecond, as the stores keep it: a lease's expiresAt read back from the database showed fewer digits
+        // than the same lease as granted, and a client comparing the two saw two leases.
         var now = _time.GetUtcNow();
+        now = new DateTimeOffset(now.Ticks - (now.Ticks % TimeSpan.TicksPerMillisecond), now.Offset);
 
         // A worker who already holds a task gets it back. That is not looked up first: the grant below is refused to a worker
         // holding an open lease, and the lease is looked up then; a check that would refuse the worker looks it up before refusing.

@@ -7,4 +7,8 @@ namespace Labeling.Application.Items;
 /// <param name="Kind">worker, rule, llm or model.</param>
 /// <param name="Label">The label, or null for "unsure".</param>
 /// <param name="At">When.</param>
-public sealed record VoteView(string Labeler, LabelerKind Kind, string? Label, DateTimeOffset At);
+public sealed record VoteView(string Labeler, LabelerKind Kind, string? Label, DateTimeOffset At)
+{
+    /// <summary>True for an "unsure" answer (no label); left out otherwise.</summary>
+    public bool? Unsure => Label is null ? true : null;
+}

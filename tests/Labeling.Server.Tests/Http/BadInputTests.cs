@@ -237,6 +237,21 @@ public sealed class BadInputTests : IAsyncLifetime
         var item = await (await Admin.GetAsync($"/api/projects/{Project}/items/{result["itemId"]!.GetValue<string>()}")).ExpectAsync(HttpStatusCode.OK);
         var vote = Assert.Single(item["votes"]!.AsArray(), v => v!["labeler"]!.GetValue<string>() == "worker:alice");
         Assert.Null(vote!["label"]);
+        // Said, not only left to the missing label; a labeled vote does not carry it.
+        Assert.True(vote["unsure"]!.GetValue<bool>());
+        Assert.All(item["votes"]!.AsArray().Where(v => v!["label"] is not null), v => Assert.Null(v!["unsure"]));
+    }
+
+    [Fact]
+    public async Task NextTask_AskedAgain_ShowsTheSameExpiryToTheDigit()
+    {
+        // The lease as granted showed 7 decimals of a second, the same lease read back 3.
+        var alice = _server.ClientAs("alice", "Labeler");
+        var first = await (await alice.GetAsync($"/api/projects/{Project}/tasks/next")).ExpectAsync(HttpStatusCode.OK);
+        var again = await (await alice.GetAsync($"/api/projects/{Project}/tasks/next")).ExpectAsync(HttpStatusCode.OK);
+
+        Assert.Equal(first["leaseId"]!.GetValue<string>(), again["leaseId"]!.GetValue<string>());
+        Assert.Equal(first["expiresAt"]!.GetValue<string>(), again["expiresAt"]!.GetValue<string>());
     }
 
     [Fact]

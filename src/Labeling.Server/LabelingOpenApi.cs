@@ -95,6 +95,24 @@ internal static class LabelingOpenApi
                 }
             }
 
+            if (operation.OperationId == "NextTask" && operation.Responses?.TryGetValue("204", out var none) == true && none is OpenApiResponse noTask)
+            {
+                noTask.Description = "No task for the caller; the header says why, and Retry-After when asking again may help.";
+                noTask.Headers = new Dictionary<string, IOpenApiHeader>(StringComparer.Ordinal)
+                {
+                    [Labeling.Application.Crowd.NoTask.Header] = new OpenApiHeader
+                    {
+                        Required = true,
+                        Schema = new OpenApiSchema
+                        {
+                            Type = JsonSchemaType.String,
+                            Enum = [.. new[] { "budget-spent", "preparing", "all-leased", "all-answered", "pool-empty" }.Select(v => (JsonNode)JsonValue.Create(v))],
+                        },
+                    },
+                    ["Retry-After"] = new OpenApiHeader { Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Description = "Seconds." } },
+                };
+            }
+
             if (operation.OperationId == "UploadDocument")
             {
                 // The handler reads the form itself (to bound it and to answer a missing file with a problem), so the body

@@ -122,6 +122,37 @@ public sealed partial class TaskLeasing
         return await OpenAssignmentAsync(project, workerId, now, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Why <see cref="NextAsync"/> had no task for the worker, for its 204: the budget is spent, items are still being
+    /// weak-labeled, other workers hold every item the worker could take, the worker has answered or skipped every item
+    /// in the pool, or nothing is collecting. Read after the fact, so a task that came free meanwhile can make it stale.
+    /// </summary>
+    /// <param name="projectId">The project.</param>
+    /// <param name="workerId">The worker's labeler id.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The reason, and how long to wait before asking again when asking again can help.</returns>
+    public async Task<NoTask> WhyNoTaskAsync(string projectId, string workerId, CancellationToken cancellationToken)
+    {
+        var project = await _projects.GetAsync(projectId, cancellationToken).ConfigureAwait(false)
+            ?? throw NotFoundException.Project(projectId);
+        var counts = await _items.CountAsync(projectId, cancellationToken).ConfigureAwait(false);
+        if (project.Routing.VoteBudget is not null && project.Routing.IsBudgetExhausted(counts.CrowdVotes))
+        {
+            return NoTask.BudgetSpent;
+        }
+
+        if (counts.ByState.GetValueOrDefault(ItemState.Collecting) == 0)
+        {
+            return counts.ByState.GetValueOrDefault(ItemState.WeakLabeling) > 0 ? NoTask.Preparing : NoTask.PoolEmpty;
+        }
+
+        // Once every lease held now has expired, would the worker have something? Then others hold it for now.
+        var later = _time.GetUtcNow() + _options.LeaseDuration;
+        return (await _leases.FindCandidatesAsync(projectId, workerId, later, 1, cancellationToken).ConfigureAwait(false)).Count > 0
+            ? NoTask.AllLeased
+            : NoTask.AllAnswered;
+    }
+
     /// <summary>The task of a lease just granted.</summary>
     private async Task<TaskAssignment> GrantedAsync(Project project, ItemLease lease, CancellationToken cancellationToken)
     {

@@ -17,14 +17,27 @@ internal static class CrowdEndpoints
 
     public static void Map(RouteGroupBuilder api)
     {
-        api.MapGet("/projects/{projectId}/tasks/next", async (string projectId, ClaimsPrincipal user, TaskLeasing leasing, CancellationToken ct) =>
+        api.MapGet("/projects/{projectId}/tasks/next", async (string projectId, ClaimsPrincipal user, HttpResponse response, TaskLeasing leasing, CancellationToken ct) =>
             {
-                var task = await leasing.NextAsync(projectId, CallerIdentity.WorkerId(user), ct);
-                return task is null ? Results.NoContent() : Results.Ok(task);
+                var worker = CallerIdentity.WorkerId(user);
+                if (await leasing.NextAsync(projectId, worker, ct) is { } task)
+                {
+                    return Results.Ok(task);
+                }
+
+                // A bare 204 could not tell a worker's UI "come back in a minute" from "this project is done".
+                var why = await leasing.WhyNoTaskAsync(projectId, worker, ct);
+                response.Headers[NoTask.Header] = why.Reason;
+                if (why.RetryAfterSeconds is { } seconds)
+                {
+                    response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                }
+
+                return Results.NoContent();
             })
             .RequireAuthorization(LabelingRoles.LabelerPolicy)
             .Produces<TaskAssignment>().Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound)
-            .WithName("NextTask").WithSummary("Leases the next item to label to the caller; 204 when there is none for now; 403 with reason 'worker-retired' when the project offers the caller no more tasks because its votes carry too little information (Labeler).");
+            .WithName("NextTask").WithSummary("Leases the next item to label to the caller; 204 when there is none, with a Labeling-No-Task header saying why (budget-spent, preparing, all-leased, all-answered, pool-empty) and Retry-After when asking again may help; 403 with reason 'worker-retired' when the project offers the caller no more tasks because its votes carry too little information (Labeler).");
 
         api.MapPost("/tasks/{leaseId}/votes", async (
                 string leaseId,

@@ -171,6 +171,41 @@ public sealed class CrowdWorkflowTests : IDisposable
     }
 
     [Fact]
+    public async Task NoTask_SaysWhy_AndWhenAskingAgainHelps()
+    {
+        // A bare 204 told a worker's UI nothing: "come back in a minute" and "this project is done" looked the same.
+        var leasing = _harness.Get<TaskLeasing>();
+        await _harness.CreateProjectAsync(LabelingHarness.SpamProject(new RoutingSettings { MinCrowdVotes = 2, MaxCrowdVotes = 2, VoteBudget = 6 }));
+        Assert.Equal(NoTask.PoolEmpty, await leasing.WhyNoTaskAsync("spam", "worker:a", CancellationToken.None));
+
+        await _harness.IngestAsync("spam", "a.csv", Csv);
+        Assert.Equal(NoTask.Preparing, await leasing.WhyNoTaskAsync("spam", "worker:a", CancellationToken.None));
+        await _harness.DrainQueueAsync();
+
+        // Three items: worker:a answers them all; worker:b holds one while worker:c answers the other two.
+        foreach (var _ in Enumerable.Range(0, 3))
+        {
+            await VoteAsync("worker:a", "ham");
+        }
+
+        Assert.Null(await leasing.NextAsync("spam", "worker:a", CancellationToken.None));
+        Assert.Equal(NoTask.AllAnswered, await leasing.WhyNoTaskAsync("spam", "worker:a", CancellationToken.None));
+        var held = await leasing.NextAsync("spam", "worker:b", CancellationToken.None);
+        Assert.NotNull(held);
+        await VoteAsync("worker:c", "ham");
+        await VoteAsync("worker:c", "ham");
+        Assert.Null(await leasing.NextAsync("spam", "worker:c", CancellationToken.None));
+        Assert.Equal(NoTask.AllLeased, await leasing.WhyNoTaskAsync("spam", "worker:c", CancellationToken.None));
+
+        // worker:b's vote spends the budget of 6.
+        await _harness.Get<VoteRecording>().SubmitAsync(held.LeaseId, "worker:b", new VoteRequest("ham"), null, CancellationToken.None);
+        Assert.Null(await leasing.NextAsync("spam", "worker:d", CancellationToken.None));
+        Assert.Equal(NoTask.BudgetSpent, await leasing.WhyNoTaskAsync("spam", "worker:d", CancellationToken.None));
+        Assert.Null(NoTask.BudgetSpent.RetryAfterSeconds);
+        Assert.NotNull(NoTask.AllLeased.RetryAfterSeconds);
+    }
+
+    [Fact]
     public async Task Gold_WorkersVoteOnGoldItem_ItMeasuresMaxCrowdVotesWorkersThenIsDecidedByGoldWithTheKnownLabel()
     {
         // It used to be decided on its MinCrowdVotes-th vote whatever the votes — the vote's answer told workers it was gold.

@@ -59,6 +59,9 @@ public sealed class OpenApiDocumentTests : IDisposable
         Assert.NotNull(byId["UploadDocument"]["responses"]!["200"]);
         var export = byId["ExportLabels"]["responses"]!["200"]!["content"]!.AsObject();
         Assert.Equal(["application/x-ndjson", "text/csv"], export.Select(c => c.Key).Order(StringComparer.Ordinal));
+        var noTask = byId["NextTask"]["responses"]!["204"]!["headers"]!;
+        Assert.Equal(5, noTask["Labeling-No-Task"]!["schema"]!["enum"]!.AsArray().Count);
+        Assert.NotNull(noTask["Retry-After"]);
     }
 
     [Fact]

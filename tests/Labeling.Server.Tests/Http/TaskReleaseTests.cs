@@ -63,7 +63,18 @@ public sealed class TaskReleaseTests : IAsyncLifetime
             await (await alice.PostAsync($"/api/tasks/{lease}/release", null)).ExpectAsync(HttpStatusCode.NoContent);
         }
 
-        await (await alice.GetAsync($"/api/projects/{Project}/tasks/next")).ExpectAsync(HttpStatusCode.NoContent);
+        var none = await alice.GetAsync($"/api/projects/{Project}/tasks/next");
+        await none.ExpectAsync(HttpStatusCode.NoContent);
+        // It says why, and that asking again will not help; a worker another holds the items for is told to come back.
+        Assert.Equal("all-answered", Assert.Single(none.Headers.GetValues("Labeling-No-Task")));
+        Assert.Null(none.Headers.RetryAfter);
+        var (held, _) = await TakeAsync(_server.ClientAs("bob", "Labeler"));
+        var (other, _) = await TakeAsync(_server.ClientAs("carol", "Labeler"));
+        Assert.NotEqual(held, other);
+        var wait = await _server.ClientAs("dave", "Labeler").GetAsync($"/api/projects/{Project}/tasks/next");
+        await wait.ExpectAsync(HttpStatusCode.NoContent);
+        Assert.Equal("all-leased", Assert.Single(wait.Headers.GetValues("Labeling-No-Task")));
+        Assert.Equal(TimeSpan.FromSeconds(15), wait.Headers.RetryAfter?.Delta);
     }
 
     [Fact]

@@ -111,6 +111,29 @@ public sealed class GoldSeeding
         var added = await _items.AddNewAsync(items, cancellationToken).ConfigureAwait(false);
         await _weakLabeler.EnqueueAsync(project.Id, added, $"gold:{project.Id}:{now.ToUnixTimeMilliseconds()}", cancellationToken).ConfigureAwait(false);
         var addedSet = added.ToHashSet(StringComparer.Ordinal);
-        return new GoldSeedResult(added, items.Select(i => i.Id).Where(id => !addedSet.Contains(id)).Distinct().ToArray());
+
+        // A text already there was reported only as a duplicate: an item that was not gold stayed so, and gold with another
+        // label kept its first, without a word to the admin who asked for this label.
+        var conflicts = new List<GoldSeedConflict>();
+        for (var i = 0; i < items.Length; i++)
+        {
+            if (addedSet.Contains(items[i].Id) || await _items.GetAsync(project.Id, items[i].Id, cancellationToken).ConfigureAwait(false) is not { } existing)
+            {
+                continue;
+            }
+
+            if (existing.GoldLabel is null)
+            {
+                conflicts.Add(new GoldSeedConflict(i, existing.Id,
+                    $"The text is already an item of the project that is not gold ({System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(existing.State.ToString())}); it is not made gold, and its votes decide it."));
+            }
+            else if (!string.Equals(existing.GoldLabel, items[i].GoldLabel, StringComparison.Ordinal))
+            {
+                conflicts.Add(new GoldSeedConflict(i, existing.Id,
+                    $"The text is already gold with the label '{existing.GoldLabel}'; it keeps that label."));
+            }
+        }
+
+        return new GoldSeedResult(added, items.Select(i => i.Id).Where(id => !addedSet.Contains(id)).Distinct().ToArray(), conflicts);
     }
 }

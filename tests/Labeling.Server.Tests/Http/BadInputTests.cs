@@ -403,6 +403,32 @@ public sealed class BadInputTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SeedGold_TextAlreadyAnItemOrGoldWithAnotherLabel_ListsTheConflict()
+    {
+        // Both were reported only as duplicates: the item stayed non-gold, and the gold item kept its first label.
+        var first = await (await Admin.PostAsJsonAsync($"/api/projects/{Project}/gold", new
+        {
+            items = new[] { new { text = "I love this song", label = "ham" }, new { text = "a gold text nobody uploaded", label = "spam" } },
+        })).ExpectAsync(HttpStatusCode.OK);
+        var second = await (await Admin.PostAsJsonAsync($"/api/projects/{Project}/gold", new
+        {
+            items = new[] { new { text = "a gold text nobody uploaded", label = "ham" } },
+        })).ExpectAsync(HttpStatusCode.OK);
+
+        Assert.Single(first["created"]!.AsArray());
+        var notGold = Assert.Single(first["conflicts"]!.AsArray())!;
+        Assert.Equal(0, notGold["index"]!.GetValue<int>());
+        Assert.Contains("not gold", notGold["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+        var relabeled = Assert.Single(second["conflicts"]!.AsArray())!;
+        Assert.Equal(first["created"]![0]!.GetValue<string>(), relabeled["itemId"]!.GetValue<string>());
+        Assert.Contains("already gold with the label 'spam'", relabeled["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Empty((await (await Admin.PostAsJsonAsync($"/api/projects/{Project}/gold", new
+        {
+            items = new[] { new { text = "a gold text nobody uploaded", label = "spam" } },
+        })).ExpectAsync(HttpStatusCode.OK))["conflicts"]!.AsArray());
+    }
+
+    [Fact]
     public async Task Upload_SameFileTwice_AddsNoDuplicateItems()
     {
         var second = await (await Admin.PostAsync($"/api/projects/{Project}/documents", Api.File("again.csv", Encoding.UTF8.GetBytes(Csv)))).ExpectAsync(HttpStatusCode.OK);

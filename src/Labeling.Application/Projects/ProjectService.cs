@@ -9,7 +9,7 @@ using Labeling.Domain.Rules;
 namespace Labeling.Application.Projects;
 
 /// <summary>Creates and reads projects and their progress.</summary>
-public sealed class ProjectService
+public sealed partial class ProjectService
 {
     private readonly IProjectStore _projects;
     private readonly IItemStore _items;
@@ -65,7 +65,10 @@ public sealed class ProjectService
         var errors = project.Validate();
         if (errors.Count > 0)
         {
-            throw new InvalidRequestException(new Dictionary<string, string[]>(StringComparer.Ordinal) { ["project"] = [.. errors] });
+            // Keyed by the field each names, as the other bodies' errors are (a client shows each beside its field).
+            throw new InvalidRequestException(errors
+                .GroupBy(FieldOf, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal));
         }
 
         if (!await _projects.TryCreateAsync(project, cancellationToken).ConfigureAwait(false))
@@ -75,6 +78,22 @@ public sealed class ProjectService
 
         return project;
     }
+
+    /// <summary>The request field a validation message is about, from how the message begins; <c>project</c> when it names none.</summary>
+    /// <param name="message">A message of <see cref="Project.Validate"/>.</param>
+    /// <returns>A path such as <c>routing.crowdTarget</c>, <c>labels[1].description</c>, <c>labels</c>, <c>rules</c>, <c>id</c>.</returns>
+    internal static string FieldOf(string message) =>
+        FieldPath().Match(message) is { Success: true } path ? path.Value
+        : message.StartsWith("Rule", StringComparison.Ordinal) || message.StartsWith("The project has", StringComparison.Ordinal) ? "rules"
+        : message.StartsWith("Label", StringComparison.Ordinal) || message.StartsWith("Every label", StringComparison.Ordinal)
+            || message.StartsWith("A schema", StringComparison.Ordinal) || message.StartsWith("The schema", StringComparison.Ordinal) ? "labels"
+        : message.StartsWith("The project id", StringComparison.Ordinal) ? "id"
+        : message.StartsWith("The project name", StringComparison.Ordinal) || message.StartsWith("The project needs a name", StringComparison.Ordinal) ? "name"
+        : message.StartsWith("Task kind", StringComparison.Ordinal) ? "taskKind"
+        : "project";
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(routing\.[A-Za-z]+|labels\[\d+\]\.[A-Za-z]+|instructions)\b", System.Text.RegularExpressions.RegexOptions.None, 1000)]
+    private static partial System.Text.RegularExpressions.Regex FieldPath();
 
     /// <summary>Reads a project.</summary>
     /// <param name="projectId">The project.</param>

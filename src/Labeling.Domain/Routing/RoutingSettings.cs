@@ -55,7 +55,8 @@ public sealed record RoutingSettings
     /// <param name="crowdTarget">The project's crowd target.</param>
     /// <returns>The re-check target.</returns>
     public static double DefaultRecheckTarget(double crowdTarget) =>
-        Math.Max(crowdTarget, Math.Round(1 - ((1 - crowdTarget) / 3), 4, MidpointRounding.AwayFromZero));
+        // At most 1, so that an invalid crowdTarget (1.5) is the one error named, not a recheckTarget nobody set.
+        Math.Min(1.0, Math.Max(crowdTarget, Math.Round(1 - ((1 - crowdTarget) / 3), 4, MidpointRounding.AwayFromZero)));
 
     /// <summary>
     /// Hours an item the re-check re-opened may stay in the crowd pool without a crowd vote before the next re-fit sends it

@@ -129,6 +129,26 @@ public sealed class BadInputTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CreateProject_InvalidSettings_EachErrorIsKeyedByTheFieldItNames()
+    {
+        // Every error was under "project"; a client could not show each beside its field.
+        var response = await Admin.PostAsJsonAsync("/api/projects", new
+        {
+            id = "bad-fields",
+            labels = new[] { new { name = "a", description = "x" }, new { name = "b", description = new string('d', 2_001) } },
+            instructions = "tab\tok, escape \u001b not",
+            rules = new[] { new { id = "r1", label = "c", keywords = new[] { "k" } } },
+            routing = new { crowdTarget = 1.5, minCrowdVotes = 0 },
+        });
+
+        var errors = (await response.ExpectProblemAsync(HttpStatusCode.BadRequest))["errors"]!.AsObject();
+        Assert.Equal(
+            ["instructions", "labels[1].description", "routing.crowdTarget", "routing.minCrowdVotes", "rules"],
+            errors.Select(e => e.Key).Order(StringComparer.Ordinal));
+        Assert.Contains("'c'", errors["rules"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task CreateProject_MisspeltRoutingProperty_Returns400NamingItsPlace_AndCreatesNothing()
     {
         const string body = """{"id":"typo","labels":[{"name":"a"},{"name":"b"}],"routing":{"crowdTargte":0.5}}""";

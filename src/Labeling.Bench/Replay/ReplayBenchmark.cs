@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Labeling.Bench.Calibration;
 using Labeling.Bench.Datasets;
 using Labeling.Bench.Evaluation;
 using Labeling.Application.Export;
@@ -61,6 +62,7 @@ internal sealed class ReplayBenchmark(ReplaySettings settings, BenchConsole cons
             foreach (var line in ReplaySummary.Lines(byDataset)) output.WriteLine((csv ? "summary: " : "") + line);
             output.Flush();
         }
+        if (settings.Calibration) WriteCalibration(byDataset, csv);
         return ExitCodes.Success;
     }
 
@@ -134,8 +136,34 @@ internal sealed class ReplayBenchmark(ReplaySettings settings, BenchConsole cons
             progress.Note($"note: {dataset.Name}: {score.ScoredUndecided} truth item(s) are undecided ({score.NeedsReview} items in review, {score.Collecting} still collecting); they count with their current most likely label.");
         if (score.Unlabeled > 0)
             progress.Note($"note: {dataset.Name}: {score.Unlabeled} truth item(s) have no label and no posterior; they count as wrong.");
+        var calibration = settings.Calibration ? ReplayCalibration.Of(project, export, items) : null;
+        if (calibration is { JoinMismatches: > 0 })
+            progress.Note($"note: {dataset.Name}: {calibration.JoinMismatches} exported item(s) have a text other than the one uploaded for the data-set item the replay mapped them to; the calibration join is suspect.");
         return new ReplayRow(dataset.Name, score.Accuracy, used, crowd.VotesRecorded, crowd.Items.Count, score.Decided, score.NeedsReview, score.Collecting,
-            clock.Elapsed.TotalSeconds, refit, reference.Accuracy, run);
+            clock.Elapsed.TotalSeconds, refit, reference.Accuracy, run)
+        {
+            Calibration = calibration,
+        };
+    }
+
+    // After everything else: on stdout below the table, or beside the notes with CSV so stdout stays one CSV table.
+    private void WriteCalibration(IEnumerable<IReadOnlyList<ReplayRow>> byDataset, bool csv)
+    {
+        var output = csv ? console.Error : console.Out;
+        foreach (var row in byDataset.SelectMany(runs => runs))
+        {
+            if (row.Calibration is not { } calibration) continue;
+            var title = settings.Runs > 1 ? string.Create(CultureInfo.InvariantCulture, $"{row.Dataset}, run {row.Run}") : row.Dataset;
+            foreach (var (what, report) in (ReadOnlySpan<(string, CalibrationReport)>)[
+                ("the confidence a decision was made with", calibration.Report),
+                ("the posterior of the same label, stored now", calibration.PosteriorReport)])
+            {
+                output.WriteLine(csv ? "calibration:" : "");
+                foreach (var line in CalibrationTable.Lines($"{title}, by {what}", report, calibration.LeftOut))
+                    output.WriteLine(csv ? ("calibration: " + line).TrimEnd() : line);
+            }
+        }
+        output.Flush();
     }
 
     // Batch DS on every recorded vote, the target's reference: its label per item and its accuracy against truth.csv.

@@ -35,10 +35,14 @@ internal static class ReplayCommand
             Description = "Replay each data set this many times, each on a new project; with more than one, a summary per data set follows: the spread of accuracy, and the runs within 1 point of batch DS on all recorded votes with at least 30 % of the votes saved.",
             DefaultValueFactory = _ => 1,
         };
+        var calibration = new Option<bool>("--calibration")
+        {
+            Description = "After the results, a calibration report per replay: the final labels' confidences against truth.csv (mean confidence and accuracy by how items were labeled, a reliability table in confidence bins, the expected calibration error). On stdout after the table; with --format csv on stderr, each line starting 'calibration: ', so the CSV stays as it is.",
+        };
 
         var command = new Command("replay", "Play each data set's recorded workers against a live server; print accuracy against truth.csv and votes used.")
         {
-            data, server, tokenData, adminToken, reviewerToken, format, target, minVotes, maxVotes, retire, retirementVotes, recheck, concurrency, runs,
+            data, server, tokenData, adminToken, reviewerToken, format, target, minVotes, maxVotes, retire, retirementVotes, recheck, concurrency, runs, calibration,
         };
         command.SetAction((parse, ct) =>
         {
@@ -58,6 +62,7 @@ internal static class ReplayCommand
             {
                 RecheckTarget = parse.GetValue(recheck),
                 Runs = parse.GetValue(runs),
+                Calibration = parse.GetValue(calibration),
             };
             return new ReplayBenchmark(settings, console, TimeProvider.System).RunAsync(ct);
         });

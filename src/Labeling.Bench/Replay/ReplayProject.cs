@@ -54,7 +54,7 @@ internal sealed class ReplayProject
         var labels = crowd.Labels.Select(l => new LabelRequest(l, null)).ToList();
         await api.CreateProjectAsync(admin, new CreateProjectRequest(id, $"replay of {crowd.Dataset.Name}", null, labels,
             "Replay of recorded answers by the bench.", [], routing, "text"), ct).ConfigureAwait(false);
-        var texts = Enumerable.Range(0, crowd.Items.Count).ToDictionary(i => $"item {crowd.Items[i]} of {id}", StringComparer.Ordinal);
+        var texts = Enumerable.Range(0, crowd.Items.Count).ToDictionary(i => TextOf(crowd.Items[i], id), StringComparer.Ordinal);
         await api.UploadAsync(admin, id, crowd.Dataset.Name + ".csv", Document(crowd, texts), ct).ConfigureAwait(false);
         await WaitForPoolAsync(api, admin, id, crowd.Items.Count, ct).ConfigureAwait(false);
 
@@ -68,6 +68,9 @@ internal sealed class ReplayProject
             throw new InvalidOperationException($"Project '{id}' holds {map.Count} items; the upload had {crowd.Items.Count}. Are two item ids equal after trimming?");
         return new ReplayProject(id, crowd, map);
     }
+
+    /// <summary>The text uploaded for data-set item <paramref name="item"/> of project <paramref name="projectId"/>; the server's items map back to the data set by it.</summary>
+    public static string TextOf(string item, string projectId) => $"item {item} of {projectId}";
 
     /// <summary>Waits until the project holds <paramref name="items"/> items, none still weak-labeling.</summary>
     public static async Task WaitForPoolAsync(LabelingApiClient api, string token, string projectId, int items, CancellationToken ct)

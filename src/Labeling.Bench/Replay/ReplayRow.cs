@@ -19,4 +19,7 @@ internal sealed record ReplayRow(
 {
     /// <summary>Share of recorded votes the replay did not need.</summary>
     public double Saved => VotesRecorded == 0 ? 0 : 1 - (double)VotesUsed / VotesRecorded;
+
+    /// <summary>The final labels' confidences against truth, with <c>--calibration</c>; null without it.</summary>
+    public ReplayCalibration? Calibration { get; init; }
 }

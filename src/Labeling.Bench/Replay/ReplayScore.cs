@@ -75,7 +75,8 @@ internal sealed record ReplayScore(double Accuracy, int Decided, int NeedsReview
         };
     }
 
-    private static string? MostLikely(IReadOnlyDictionary<string, double>? posterior, IReadOnlyList<string> labels)
+    /// <summary>The most likely label of <paramref name="posterior"/> (ties: the earlier in <paramref name="labels"/>); null without one.</summary>
+    internal static string? MostLikely(IReadOnlyDictionary<string, double>? posterior, IReadOnlyList<string> labels)
     {
         if (posterior is null) return null;
         string? best = null;

@@ -22,4 +22,7 @@ internal sealed record ReplaySettings(
 
     /// <summary>How many times each data set is replayed, each time on a new project (at least 1).</summary>
     public int Runs { get; init; } = 1;
+
+    /// <summary>Whether each replay ends with a calibration report of its final labels' confidences (<see cref="ReplayCalibration"/>).</summary>
+    public bool Calibration { get; init; }
 }

@@ -148,6 +148,49 @@ public sealed class ReplayCommandTests : IClassFixture<LiveServerFixture>, IDisp
     }
 
     [Fact]
+    public void Run_CalibrationAsCsv_CsvUnchangedAndTheReportOnStderrCountsWhatTheAccuracyCounts()
+    {
+        // Tiny's item c is y to every worker and x in truth; z has truth and no answers, so no item and no confidence.
+        var folder = _temp.DataSet("tiny", TinyCrowd.Answers, TinyCrowd.Truth + "z,x\n");
+
+        var run = Replay([folder], "--format", "csv", "--concurrency", "4", "--calibration");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Equal("dataset,accuracy,votes_used,votes_recorded,items", run.OutLines[0]);
+        Assert.Equal(2, run.OutLines.Length);
+        // The replay's accuracy is over the four truth rows, z counted wrong; the calibration is over the three with an item.
+        var right = (int)Math.Round(double.Parse(run.OutLines[1].Split(',')[1], CultureInfo.InvariantCulture) * 4);
+        var lines = run.Error.Split('\n').Where(l => l.StartsWith("calibration: ", StringComparison.Ordinal)).Select(l => l["calibration: ".Length..]).ToList();
+        Assert.Equal(2, lines.Count(l => l.StartsWith("calibration of tiny, by ", StringComparison.Ordinal)));
+        Assert.Contains("calibration of tiny, by the confidence a decision was made with: 3 items with truth and a confidence, 1 without a label or posterior left out;", lines[0], StringComparison.Ordinal);
+        var all = lines.First(l => l.StartsWith("all ", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("3", all[1]);
+        Assert.Equal((3 - right).ToString(CultureInfo.InvariantCulture), all[6]);
+        Assert.Equal(2, lines.Count(l => l.StartsWith("ECE ", StringComparison.Ordinal)));
+        Assert.DoesNotContain("join is suspect", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_CalibrationAsTable_ReportFollowsTheTableOnStdoutAndIsAbsentWithoutTheOption()
+    {
+        var folder = _temp.DataSet("sparse", SparseCrowd.Answers, SparseCrowd.Truth);
+
+        var with = Replay([folder], "--concurrency", "4", "--calibration");
+        var without = Replay([folder], "--concurrency", "4");
+
+        Assert.True(with.ExitCode == 0, with.Error);
+        Assert.True(without.ExitCode == 0, without.Error);
+        Assert.StartsWith("dataset  accuracy  ds_refit", with.OutLines[0], StringComparison.Ordinal);
+        Assert.StartsWith("sparse ", with.OutLines[2], StringComparison.Ordinal);
+        Assert.StartsWith("calibration of sparse, by the confidence a decision was made with: 6 items with truth and a confidence;", with.OutLines[3], StringComparison.Ordinal);
+        // Two reports of seven bins each.
+        Assert.Equal(2, with.OutLines.Count(l => l.StartsWith("[0.99, 1.00] ", StringComparison.Ordinal)));
+        Assert.Equal(14, with.OutLines.Count(l => l.StartsWith('[')));
+        Assert.Equal(3, without.OutLines.Length);
+        Assert.DoesNotContain("calibration", without.Out + without.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Run_RecheckOff_OneRefitAndNoReopening()
     {
         var folder = _temp.DataSet("sparse", SparseCrowd.Answers, SparseCrowd.Truth);

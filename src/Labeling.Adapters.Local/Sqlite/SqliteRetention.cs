@@ -1,11 +1,13 @@
 using System.Globalization;
+using Microsoft.Data.Sqlite;
 
 namespace Labeling.Adapters.Local.Sqlite;
 
 /// <summary>
 /// Deletes rows nothing needs any more once they are old: used leases, stored answers of idempotent requests, and events
-/// every destination has. Each kind is deleted a batch at a time, each batch its own short write transaction, so votes
-/// queued meanwhile wait for one batch, not for the whole pass; a pass walks each table once, in insertion order.
+/// every destination has. Each kind goes a batch at a time: the batch's rows are found on a read connection, which takes
+/// no lock, and deleted by row id in a short write transaction that checks the condition again. Votes queued meanwhile
+/// wait for one batch's deletes, never for a scan of the table; a pass walks each table once, in insertion order.
 /// </summary>
 public sealed class SqliteRetention
 {
@@ -23,13 +25,11 @@ public sealed class SqliteRetention
     /// <param name="cancellationToken">Stops between batches.</param>
     /// <returns>How many were deleted.</returns>
     public Task<int> PruneUsedLeasesAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
-        DeleteByRowIdAsync(
-            """
-            DELETE FROM leases WHERE rowid IN (
-                SELECT rowid FROM leases WHERE rowid > $after AND completed_at IS NOT NULL AND completed_at < $before ORDER BY rowid LIMIT $limit)
-            RETURNING rowid
-            """,
+        PruneAsync(
+            "SELECT rowid, NULL FROM leases WHERE rowid > $after AND completed_at IS NOT NULL AND completed_at < $before ORDER BY rowid LIMIT $limit",
+            ["DELETE FROM leases WHERE rowid = $row AND completed_at IS NOT NULL AND completed_at < $before"],
             before,
+            [],
             cancellationToken);
 
     /// <summary>Deletes the stored answers of idempotent requests made before <paramref name="before"/>.</summary>
@@ -37,13 +37,11 @@ public sealed class SqliteRetention
     /// <param name="cancellationToken">Stops between batches.</param>
     /// <returns>How many were deleted.</returns>
     public Task<int> PruneIdempotencyRecordsAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
-        DeleteByRowIdAsync(
-            """
-            DELETE FROM idempotency WHERE rowid IN (
-                SELECT rowid FROM idempotency WHERE rowid > $after AND created_at < $before ORDER BY rowid LIMIT $limit)
-            RETURNING rowid
-            """,
+        PruneAsync(
+            "SELECT rowid, NULL FROM idempotency WHERE rowid > $after AND created_at < $before ORDER BY rowid LIMIT $limit",
+            ["DELETE FROM idempotency WHERE rowid = $row AND created_at < $before"],
             before,
+            [],
             cancellationToken);
 
     /// <summary>
@@ -55,100 +53,106 @@ public sealed class SqliteRetention
     /// <param name="destinations">The configured destinations' names.</param>
     /// <param name="cancellationToken">Stops between batches.</param>
     /// <returns>How many events were deleted.</returns>
-    public async Task<int> PruneDeliveredEventsAsync(DateTimeOffset before, IReadOnlyCollection<string> destinations, CancellationToken cancellationToken)
+    public Task<int> PruneDeliveredEventsAsync(DateTimeOffset before, IReadOnlyCollection<string> destinations, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(destinations);
         var names = destinations.Distinct(StringComparer.Ordinal).ToArray();
         var list = names.Length == 0 ? "NULL" : string.Join(", ", names.Select((_, i) => $"$d{i.ToString(CultureInfo.InvariantCulture)}"));
-        var select = $"""
-            DELETE FROM outbox WHERE seq IN (
-                SELECT o.seq FROM outbox o
-                WHERE o.seq > $after AND o.created_at < $before
-                  AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = o.id AND d.status <> 'delivered')
-                  AND (SELECT COUNT(*) FROM deliveries d WHERE d.event_id = o.id AND d.destination IN ({list})) = {names.Length.ToString(CultureInfo.InvariantCulture)}
-                ORDER BY o.seq LIMIT $limit)
-            RETURNING seq, id
+        var settled = $"""
+            o.created_at < $before
+              AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = o.id AND d.status <> 'delivered')
+              AND (SELECT COUNT(*) FROM deliveries d WHERE d.event_id = o.id AND d.destination IN ({list})) = {names.Length.ToString(CultureInfo.InvariantCulture)}
             """;
+        return PruneAsync(
+            $"SELECT o.seq, o.id FROM outbox o WHERE o.seq > $after AND {settled} ORDER BY o.seq LIMIT $limit",
+            [
+                // The event first, under the same condition; its deliveries only if it went (changes() of the statement before).
+                $"DELETE FROM outbox AS o WHERE o.seq = $row AND {settled}",
+                "DELETE FROM deliveries WHERE event_id = $key AND changes() > 0",
+            ],
+            before,
+            [.. names.Select((name, i) => ($"$d{i.ToString(CultureInfo.InvariantCulture)}", (object)name))],
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// Finds up to <see cref="BatchSize"/> rows with <paramref name="select"/> (row id and a key, after <c>$after</c>) on a
+    /// read connection, then runs <paramref name="deletes"/> for each (<c>$row</c>, <c>$key</c>) in one write transaction;
+    /// the first delete's changes count the row. Repeats until a batch is short.
+    /// </summary>
+    private async Task<int> PruneAsync(string select, string[] deletes, DateTimeOffset before, (string Name, object Value)[] parameters, CancellationToken cancellationToken)
+    {
         var deleted = 0;
         long after = 0;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var ids = new List<string>(BatchSize);
-            await using (var write = await _database.BeginWriteAsync(cancellationToken).ConfigureAwait(false))
+            var batch = new List<(long Row, string? Key)>(BatchSize);
+            await using (var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false))
+            await using (var find = SqliteValues.Command(connection, select))
             {
-                await using (var command = write.Command(select))
+                find.Add("$after", after);
+                find.Add("$before", SqliteValues.Time(before));
+                find.Add("$limit", BatchSize);
+                AddAll(find, parameters);
+                await using var reader = await find.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    command.Add("$after", after);
-                    command.Add("$before", SqliteValues.Time(before));
-                    command.Add("$limit", BatchSize);
-                    for (var i = 0; i < names.Length; i++)
-                    {
-                        command.Add($"$d{i.ToString(CultureInfo.InvariantCulture)}", names[i]);
-                    }
+                    batch.Add((reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1)));
+                }
+            }
 
-                    await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            if (batch.Count > 0)
+            {
+                after = batch[^1].Row;
+                await using var write = await _database.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
+                var commands = deletes.Select(write.Command).ToArray();
+                try
+                {
+                    foreach (var (row, key) in batch)
                     {
-                        after = Math.Max(after, reader.GetInt64(0));
-                        ids.Add(reader.GetString(1));
+                        var first = true;
+                        foreach (var command in commands)
+                        {
+                            command.Parameters.Clear();
+                            command.Add("$row", row);
+                            command.Add("$key", key);
+                            command.Add("$before", SqliteValues.Time(before));
+                            AddAll(command, parameters);
+                            var changed = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                            if (first)
+                            {
+                                deleted += changed;
+                                first = false;
+                            }
+                        }
                     }
                 }
-
-                await using (var deliveries = write.Command("DELETE FROM deliveries WHERE event_id = $id"))
+                finally
                 {
-                    var id = deliveries.CreateParameter();
-                    id.ParameterName = "$id";
-                    deliveries.Parameters.Add(id);
-                    foreach (var eventId in ids)
+                    foreach (var command in commands)
                     {
-                        id.Value = eventId;
-                        await deliveries.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                        await command.DisposeAsync().ConfigureAwait(false);
                     }
                 }
 
                 await write.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            deleted += ids.Count;
-            if (ids.Count < BatchSize)
+            if (batch.Count < BatchSize)
             {
                 return deleted;
             }
         }
     }
 
-    /// <summary>Runs a <c>DELETE … RETURNING rowid</c> with <c>$after</c>, <c>$before</c> and <c>$limit</c> until a batch is short.</summary>
-    private async Task<int> DeleteByRowIdAsync(string sql, DateTimeOffset before, CancellationToken cancellationToken)
+    private static void AddAll(SqliteCommand command, (string Name, object Value)[] parameters)
     {
-        var deleted = 0;
-        long after = 0;
-        while (true)
+        foreach (var (name, value) in parameters)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var batch = 0;
-            await using (var write = await _database.BeginWriteAsync(cancellationToken).ConfigureAwait(false))
+            if (command.CommandText.Contains(name, StringComparison.Ordinal))
             {
-                await using (var command = write.Command(sql))
-                {
-                    command.Add("$after", after);
-                    command.Add("$before", SqliteValues.Time(before));
-                    command.Add("$limit", BatchSize);
-                    await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                    {
-                        after = Math.Max(after, reader.GetInt64(0));
-                        batch++;
-                    }
-                }
-
-                await write.CommitAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            deleted += batch;
-            if (batch < BatchSize)
-            {
-                return deleted;
+                command.Add(name, value);
             }
         }
     }

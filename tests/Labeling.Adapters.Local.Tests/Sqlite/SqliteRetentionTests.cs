@@ -128,6 +128,8 @@ public sealed class SqliteRetentionTests : IDisposable
 
         Assert.Equal(["evt-dead", "evt-new", "evt-none", "evt-one", "evt-pending"], await IdsAsync("SELECT id FROM outbox ORDER BY id"));
         Assert.Equal(0, await CountAsync("SELECT COUNT(*) FROM deliveries WHERE event_id IN ('evt-both', 'evt-extra')"));
+        // The events kept keep every delivery row: evt-one's, evt-dead's two, evt-pending's two and evt-new's two.
+        Assert.Equal(7, await CountAsync("SELECT COUNT(*) FROM deliveries"));
         Assert.Equal("evt-dead", Assert.Single(await outbox.ListDeadLettersAsync(10, CancellationToken.None)).EventId);
         Assert.Equal(["evt-none", "evt-one", "evt-pending"], (await outbox.ReadDueAsync("jsonl", At.AddMinutes(2), 10, CancellationToken.None)).Select(d => d.Event.Id).Order(StringComparer.Ordinal));
 

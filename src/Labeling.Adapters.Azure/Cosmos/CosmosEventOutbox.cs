@@ -74,7 +74,7 @@ public sealed class CosmosEventOutbox : IEventOutbox
     public async Task<IReadOnlyList<DeadLetter>> ListDeadLettersAsync(int limit, CancellationToken cancellationToken) =>
         Merge(await PendingAsync(cancellationToken).ConfigureAwait(false), await SettledAsync(cancellationToken).ConfigureAwait(false))
             .SelectMany(e => e.Deliveries.Where(d => d.Value.DeadAt is not null)
-                .Select(d => new DeadLetter(e.Id, d.Key, d.Value.Attempts, d.Value.LastError ?? "", d.Value.DeadAt!.Value)))
+                .Select(d => new DeadLetter(e.Id, d.Key, d.Value.Attempts, d.Value.LastError ?? "", d.Value.DeadAt!.Value, e.Body.ProjectId, e.Body.ItemId)))
             .OrderByDescending(d => d.DeadAt)
             .Take(limit)
             .ToArray();

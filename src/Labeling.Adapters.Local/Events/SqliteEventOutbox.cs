@@ -109,15 +109,17 @@ public sealed class SqliteEventOutbox : IEventOutbox
     {
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = SqliteValues.Command(connection, """
-            SELECT event_id, destination, attempts, COALESCE(last_error, ''), updated_at FROM deliveries
-            WHERE status = 'dead' ORDER BY updated_at DESC LIMIT $limit
+            SELECT d.event_id, d.destination, d.attempts, COALESCE(d.last_error, ''), d.updated_at, o.project_id, o.item_id
+            FROM deliveries d LEFT JOIN outbox o ON o.id = d.event_id
+            WHERE d.status = 'dead' ORDER BY d.updated_at DESC LIMIT $limit
             """);
         command.Add("$limit", limit);
         var dead = new List<DeadLetter>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            dead.Add(new DeadLetter(reader.GetString(0), reader.GetString(1), reader.GetInt32(2), reader.GetString(3), SqliteValues.Time(reader.GetInt64(4))));
+            dead.Add(new DeadLetter(reader.GetString(0), reader.GetString(1), reader.GetInt32(2), reader.GetString(3), SqliteValues.Time(reader.GetInt64(4)),
+                reader.IsDBNull(5) ? null : reader.GetString(5), reader.IsDBNull(6) ? null : reader.GetString(6)));
         }
 
         return dead;

@@ -31,6 +31,7 @@ public abstract partial class StoreContract
         Assert.Equal([("evt_1", 0), ("evt_2", 0)], due.Select(d => (d.Event.Id, d.Attempts)));
         var left = Assert.Single(await s.Outbox.ListDeadLettersAsync(10, CancellationToken.None));
         Assert.Equal(("evt_2", Jsonl), (left.EventId, left.Destination));
+        Assert.Equal(("p1", "itm_evt_2"), (left.ProjectId, left.ItemId));
         Assert.Empty(await s.Outbox.ReadDueAsync(Jsonl, Requeued, 10, CancellationToken.None));
 
         // Nothing is dead for the webhook any more; a requeued delivery fails and is retried as a new one would be.

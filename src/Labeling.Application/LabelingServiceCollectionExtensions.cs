@@ -45,6 +45,7 @@ public static class LabelingServiceCollectionExtensions
         services.TryAddSingleton<ProjectService>();
         services.TryAddSingleton<WeakLabeler>();
         services.TryAddSingleton<DocumentIngestion>();
+        services.TryAddSingleton<SpentBudgetSweep>();
         services.TryAddSingleton<TaskLeasing>();
         services.TryAddSingleton<TaskRelease>();
         services.TryAddSingleton<VoteRecording>();

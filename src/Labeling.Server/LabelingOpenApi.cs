@@ -106,7 +106,7 @@ internal static class LabelingOpenApi
                         Schema = new OpenApiSchema
                         {
                             Type = JsonSchemaType.String,
-                            Enum = [.. new[] { "budget-spent", "preparing", "all-leased", "all-answered", "pool-empty" }.Select(v => (JsonNode)JsonValue.Create(v))],
+                            Enum = [.. Labeling.Application.Crowd.NoTask.All.Select(v => (JsonNode)JsonValue.Create(v.Reason))],
                         },
                     },
                     ["Retry-After"] = new OpenApiHeader { Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Description = "Seconds." } },

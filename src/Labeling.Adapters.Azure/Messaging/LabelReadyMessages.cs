@@ -58,7 +58,7 @@ public static class LabelReadyMessages
 
             // Only on a label that replaces one published before: a subscription filtering on `label` alone never sees an
             // item revised away from that label, and keeps the old one; `OR revises IS NOT NULL` lets it hear of those.
-            if (data.TryGetProperty("revises", out var revises) && revises.TryGetInt64(out var revised))
+            if (data.TryGetProperty("revises", out var revises) && revises.ValueKind == JsonValueKind.Number && revises.TryGetInt64(out var revised))
             {
                 message.ApplicationProperties["revises"] = revised;
             }

@@ -27,4 +27,7 @@ public sealed record NoTask(string Reason, int? RetryAfterSeconds)
 
     /// <summary>No item is waiting for votes.</summary>
     public static NoTask PoolEmpty { get; } = new("pool-empty", null);
+
+    /// <summary>Every reason, for the API's description.</summary>
+    public static IReadOnlyList<NoTask> All { get; } = [BudgetSpent, Preparing, AllLeased, AllAnswered, PoolEmpty];
 }

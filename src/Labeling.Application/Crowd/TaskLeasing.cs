@@ -35,6 +35,7 @@ public sealed partial class TaskLeasing
     private readonly TimeProvider _time;
     private readonly LabelingOptions _options;
     private readonly ILogger<TaskLeasing> _logger;
+    private readonly SpentBudgetSweep _sweep;
 
     /// <summary>Creates the use case.</summary>
     public TaskLeasing(
@@ -44,8 +45,10 @@ public sealed partial class TaskLeasing
         ProjectModels models,
         TimeProvider time,
         IOptions<LabelingOptions> options,
-        ILogger<TaskLeasing> logger)
+        ILogger<TaskLeasing> logger,
+        SpentBudgetSweep sweep)
     {
+        _sweep = sweep;
         _projects = projects;
         _items = items;
         _leases = leases;
@@ -150,7 +153,7 @@ public sealed partial class TaskLeasing
         var later = _time.GetUtcNow() + _options.LeaseDuration;
         return (await _leases.FindCandidatesAsync(projectId, workerId, later, 1, cancellationToken).ConfigureAwait(false)).Count > 0
             ? NoTask.AllLeased
-            : NoTask.AllAnswered;
+            : counts.ByState.GetValueOrDefault(ItemState.WeakLabeling) > 0 ? NoTask.Preparing : NoTask.AllAnswered;
     }
 
     /// <summary>The task of a lease just granted.</summary>
@@ -185,7 +188,7 @@ public sealed partial class TaskLeasing
             {
                 return async () =>
                 {
-                    await RetirePoolAsync(projectId, used, cancellationToken).ConfigureAwait(false);
+                    await _sweep.SweepAsync(projectId, used, cancellationToken).ConfigureAwait(false);
                     return null;
                 };
             }
@@ -227,76 +230,12 @@ public sealed partial class TaskLeasing
         return null;
     }
 
-    private async Task RetirePoolAsync(string projectId, long used, CancellationToken cancellationToken)
-    {
-        using var session = await _models.OpenAsync(projectId, cancellationToken).ConfigureAwait(false);
-        var project = session.Model.Project;
-        var policy = new DynamicOverlapPolicy(project.Routing);
-        var now = _time.GetUtcNow();
-        var retired = 0;
-        string? after = null;
-        while (true)
-        {
-            var pool = await _items.ListAsync(projectId, ItemState.Collecting, after, 200, cancellationToken).ConfigureAwait(false);
-            if (pool.Count == 0)
-            {
-                break;
-            }
-
-            after = pool[^1].Id;
-
-            // Items go to review; a gold item is decided by its known label, with its label.ready and its machine labelers'
-            // track records, as after the last vote the budget allowed. An item a worker holds a lease on is left to that
-            // worker, whose vote is still taken and then routes it the same way (or, once the lease expires, the next task
-            // request does).
-            var writes = new List<ItemWrite>(pool.Count);
-            var tracks = new List<MachineTrack>();
-            var events = new List<OutboxEvent>();
-            foreach (var item in pool)
-            {
-                if (await _leases.IsHeldAsync(projectId, item.Id, now, cancellationToken).ConfigureAwait(false))
-                {
-                    continue;
-                }
-
-                var decision = policy.Next(
-                    new RoutingSnapshot(item.State, item.IsGold, item.CrowdVotes, item.CrowdLabels, used),
-                    new TaskRequested(ItemTransitions.KnownLabelPosterior(item, project)));
-                if (decision.Step is RoutingStep.SendToReview or RoutingStep.Decide)
-                {
-                    var next = ItemTransitions.Apply(item, decision, null, project, now);
-                    writes.Add(new ItemWrite(next, session.Model.EvidenceOf(item.Id)));
-                    tracks.AddRange(ItemTransitions.Tracks(session.Model.MachineVotesOn(item.Id), decision, next.Label));
-                    if (ItemTransitions.LabelReady(item, next, decision, project, _options.EventSource) is { } evt)
-                    {
-                        events.Add(evt);
-                    }
-                }
-            }
-
-            if (writes.Count == 0)
-            {
-                continue;
-            }
-
-            await _items.CommitAsync(new ItemCommit(projectId) { Items = writes, TrackIncrements = tracks, Events = events }, cancellationToken).ConfigureAwait(false);
-            retired += writes.Count;
-        }
-
-        if (retired > 0)
-        {
-            LogBudgetSpent(_logger, projectId, used, retired);
-        }
-    }
-
     private static TaskAssignment Assignment(ItemLease lease, Item item, Project project) =>
         new(lease.Id, project.Id, item.Id, item.Text, project.Schema.Labels, project.Schema.Instructions, lease.ExpiresAt);
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Debug, Message = "Leased item {ItemId} of project {ProjectId} as {LeaseId}")]
     private static partial void LogLeased(ILogger logger, string projectId, string itemId, string leaseId);
 
-    [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Project {ProjectId} spent its vote budget ({Used} votes); {Retired} pooled items sent to review")]
-    private static partial void LogBudgetSpent(ILogger logger, string projectId, long used, int retired);
 
     [LoggerMessage(EventId = 4004, Level = LogLevel.Information, Message = "Worker {WorkerId} is retired from project {ProjectId}: {Unsure} of its {Votes} answers were unsure (routing.retirementVotes of its answers hold less than one label)")]
     private static partial void LogWorkerRetiredUnsure(ILogger logger, string projectId, string workerId, int votes, int unsure);

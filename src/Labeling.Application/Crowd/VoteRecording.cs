@@ -306,7 +306,7 @@ public sealed partial class VoteRecording
         if (request.Unsure)
         {
             // Both was recorded as unsure and the label dropped without a word: the worker's UI may have meant either.
-            return request.Label is null
+            return string.IsNullOrEmpty(request.Label)
                 ? null
                 : throw new InvalidRequestException("label", "An unsure answer has no label: send either a label or \"unsure\": true, not both.");
         }

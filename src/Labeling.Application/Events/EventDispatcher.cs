@@ -115,11 +115,21 @@ public sealed partial class EventDispatcher
             // Outside the delivery's catch: the sink has the event, so a failure to record that (the database locked)
             // is not the sink's failed attempt; it ends the round and the event is sent again (at-least-once).
             await _outbox.MarkDeliveredAsync(sink.Name, evt.Id, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-            if (outage is not null)
+            if (outage is { FailedRounds: >= 2 })
             {
-                // The events tried during the outage wait out their own back-off (up to Events:MaxBackoff, an hour), and
-                // arrived that long after the newer ones: they are due now, with the rest of the backlog.
-                await _outbox.ResumeAsync(sink.Name, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+                // The events tried during an outage wait out their own back-off (up to Events:MaxBackoff, an hour), and
+                // arrived that long after the newer ones: they are due now, with the rest of the backlog. Not after a single
+                // failed round: that is one event the receiver refuses while it takes the others (a 400 for that payload),
+                // and making it due again at once would spend its attempts in minutes and pause the others each time.
+                try
+                {
+                    await _outbox.ResumeAsync(sink.Name, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    // The outage is over either way; the events tried during it keep their retry times.
+                    LogResumeFailed(_logger, sink.Name, ex);
+                }
             }
         }
 
@@ -152,6 +162,9 @@ public sealed partial class EventDispatcher
 
     [LoggerMessage(EventId = 5004, Level = LogLevel.Information, Message = "Delivery to {Destination} works again after {FailedRounds} failed attempts since {Since:O}; its waiting events go out now")]
     private static partial void LogWorksAgain(ILogger logger, string destination, int failedRounds, DateTimeOffset since);
+
+    [LoggerMessage(EventId = 5006, Level = LogLevel.Warning, Message = "Delivery to {Destination} works again, but the events tried during its outage could not be made due now; they go out at their own retry times")]
+    private static partial void LogResumeFailed(ILogger logger, string destination, Exception exception);
 
     [LoggerMessage(EventId = 5002, Level = LogLevel.Error, Message = "Event {EventId} dead-lettered for {Destination} after {Attempts} attempts: {Error}")]
     private static partial void LogDeadLettered(ILogger logger, string eventId, string destination, int attempts, string error);

@@ -60,6 +60,7 @@ public sealed partial class ReliabilityRefit
     private readonly string _eventSource;
     private readonly ILogger<ReliabilityRefit> _logger;
     private readonly ConcurrentDictionary<string, byte> _running = new(StringComparer.Ordinal);
+    private readonly Crowd.SpentBudgetSweep _sweep;
 
     /// <summary>Creates the use case.</summary>
     public ReliabilityRefit(
@@ -73,8 +74,10 @@ public sealed partial class ReliabilityRefit
         TimeProvider time,
         IOptions<ReliabilityRefitOptions> options,
         IOptions<LabelingOptions> labeling,
-        ILogger<ReliabilityRefit> logger)
+        ILogger<ReliabilityRefit> logger,
+        Crowd.SpentBudgetSweep sweep)
     {
+        _sweep = sweep;
         _projects = projects;
         _labelers = labelers;
         _items = items;
@@ -144,7 +147,12 @@ public sealed partial class ReliabilityRefit
 
         try
         {
-            return await RefitUnderLockAsync(projectId, cancellationToken).ConfigureAwait(false);
+            var report = await RefitUnderLockAsync(projectId, cancellationToken).ConfigureAwait(false);
+
+            // Outside the re-fit's hold on the model: a spent budget's pool left collecting when a held lease ran out
+            // unanswered (the sweep at the next task request never comes if workers were told no task will).
+            await _sweep.SweepIfSpentAsync(projectId, cancellationToken).ConfigureAwait(false);
+            return report;
         }
         finally
         {

@@ -18,6 +18,7 @@ public static class ReliabilityRefitServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<ReliabilityRefitOptions>().Bind(configuration.GetSection(ReliabilityRefitOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<Crowd.SpentBudgetSweep>();
         services.TryAddSingleton<ReliabilityRefit>();
         return services;
     }

@@ -120,18 +120,18 @@ public sealed record LabelSchema(TaskKind Kind, IReadOnlyList<LabelDefinition> L
             {
                 if (IsUnsafeInText(rune))
                 {
-                    errors.Add($"{field} holds the character U+{rune.Value:X4}, a control character or a bidirectional embedding or override; use text (tabs and line breaks are fine).");
+                    errors.Add($"{field} holds the character U+{rune.Value:X4}, a control character or a bidirectional embedding, override or isolate; use text (tabs and line breaks are fine).");
                     return;
                 }
             }
         }
     }
 
-    // Control characters other than tab and line breaks (a terminal escape, NUL) and the bidirectional embeddings and
-    // overrides U+202A–U+202E, which reorder what follows them on a worker's screen.
+    // Control characters other than tab and line breaks (a terminal escape, NUL) and the bidirectional embeddings, overrides
+    // and isolates U+202A–U+202E and U+2066–U+2069, which reorder what follows them on a worker's screen.
     private static bool IsUnsafeInText(System.Text.Rune r) =>
         (Rune.GetUnicodeCategory(r) == System.Globalization.UnicodeCategory.Control && r.Value is not ('\t' or '\n' or '\r'))
-        || r.Value is >= 0x202A and <= 0x202E;
+        || r.Value is (>= 0x202A and <= 0x202E) or (>= 0x2066 and <= 0x2069);
 
     // Control, format and separator characters, code points Unicode has not assigned (most of the default-ignorable
     // ones render as nothing, e.g. U+2065, U+E0080), and the assigned default-ignorable ones of other categories that render as

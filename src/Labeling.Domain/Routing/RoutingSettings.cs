@@ -50,13 +50,20 @@ public sealed record RoutingSettings
 
     /// <summary>
     /// The re-check target of a project that sets none: a label wrong at most a third as often as <paramref name="crowdTarget"/>
-    /// allows, 1 − (1 − crowdTarget) / 3, to four decimals (0.99 for 0.97, 0.9333 for 0.8).
+    /// allows, 1 − (1 − crowdTarget) / 3, to four decimals (0.99 for 0.97, 0.9333 for 0.8; unrounded where four decimals
+    /// would make it 1).
     /// </summary>
     /// <param name="crowdTarget">The project's crowd target.</param>
     /// <returns>The re-check target.</returns>
-    public static double DefaultRecheckTarget(double crowdTarget) =>
-        // At most 1, so that an invalid crowdTarget (1.5) is the one error named, not a recheckTarget nobody set.
-        Math.Min(1.0, Math.Max(crowdTarget, Math.Round(1 - ((1 - crowdTarget) / 3), 4, MidpointRounding.AwayFromZero)));
+    public static double DefaultRecheckTarget(double crowdTarget)
+    {
+        var exact = 1 - ((1 - crowdTarget) / 3);
+        var rounded = Math.Round(exact, 4, MidpointRounding.AwayFromZero);
+
+        // Rounded up to 1 (crowdTarget 0.9999), no decision could stay; below 1 the exact value is used instead. At most 1,
+        // so that an invalid crowdTarget (1.5) is the one error named, not a recheckTarget nobody set.
+        return Math.Min(1.0, Math.Max(crowdTarget, rounded >= 1 && crowdTarget < 1 ? exact : rounded));
+    }
 
     /// <summary>
     /// Hours an item the re-check re-opened may stay in the crowd pool without a crowd vote before the next re-fit sends it

@@ -52,7 +52,8 @@ public sealed class CosmosVoteRequestsTests(CosmosEmulatorFixture cosmos, ITestO
             ItemState.Collecting, null, null, null, null, null, 0, 0, 0, 1, now, now, null)).ToArray(), CancellationToken.None);
         var models = new ProjectModels(projects, labelers, time);
         var labeling = Options.Create(new LabelingOptions());
-        var leasing = new TaskLeasing(projects, items, leases, models, time, labeling, NullLogger<TaskLeasing>.Instance);
+        var leasing = new TaskLeasing(projects, items, leases, models, time, labeling, NullLogger<TaskLeasing>.Instance,
+            new SpentBudgetSweep(models, projects, items, leases, time, labeling, NullLogger<SpentBudgetSweep>.Instance));
         var voting = new VoteRecording(models, items, leases, new CosmosIdempotencyStore(db), time, labeling, NullLogger<VoteRecording>.Instance);
         using (await models.OpenAsync(project.Id, CancellationToken.None))
         {

@@ -37,6 +37,12 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
         builder.Logging.ClearProviders();
         _receiver = builder.Build();
         _receiver.MapHangingPost("/hang");
+        _receiver.MapPost("/picky", async (HttpRequest request) =>
+        {
+            using var reader = new StreamReader(request.Body);
+            var body = await reader.ReadToEndAsync();
+            return body.Contains("itm_1-r1", StringComparison.Ordinal) ? Results.BadRequest() : Results.NoContent();
+        });
         _receiver.MapPost("/moved", () => Results.Redirect("/hook", permanent: false, preserveMethod: true));
         _receiver.MapPost("/hook", async (HttpRequest request) =>
         {
@@ -224,6 +230,40 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
             sink.DeliverAsync(new OutboxEvent("itm_1-r1", "p", "itm_1", "label.ready", "{}", _time.GetUtcNow()), CancellationToken.None));
 
         Assert.Equal("Webhook 'slow' did not answer within its Timeout (00:00:00.2000000).", failure.Message);
+    }
+
+    [Fact]
+    public async Task Dispatch_OneEventRefusedWhileTheOthersFlow_KeepsItsOwnBackoff()
+    {
+        // Making the events tried during an "outage" due again after any success also did it after the single failed
+        // round of an event the receiver refuses: it was tried again at once, spent its 12 attempts in about ten minutes,
+        // and paused the destination for the others each time.
+        var database = await DatabaseWithEventsAsync("itm_1-r1");
+        var outbox = new SqliteEventOutbox(database);
+        var hook = new WebhookOptions { Name = "ml", Url = new Uri(_receiver!.Urls.Single() + "/picky"), Secret = Secret };
+        var dispatcher = new EventDispatcher(outbox, [new WebhookEventSink(new HttpClient(), hook, _time)], _time, Options.Create(new EventDeliveryOptions()), NullLogger<EventDispatcher>.Instance);
+
+        // Thirty minutes, a new event every ten seconds, a round every second.
+        for (var second = 0; second < 1_800; second++)
+        {
+            if (second % 10 == 5)
+            {
+                await using var connection = await database.OpenAsync(CancellationToken.None);
+                await using var insert = connection.CreateCommand();
+                insert.CommandText = "INSERT INTO outbox (id, project_id, item_id, type, payload, created_at) VALUES ($id, 'p', 'itm_x', 'label.ready', '{}', 0)";
+                insert.Parameters.AddWithValue("$id", $"itm_{second + 100}-r1");
+                await insert.ExecuteNonQueryAsync();
+            }
+
+            await dispatcher.DispatchDueAsync(CancellationToken.None);
+            _time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        // Its back-off (5 s, 10 s, … up to an hour) allows eight or nine attempts in thirty minutes, not twelve.
+        Assert.Empty(await outbox.ListDeadLettersAsync(10, CancellationToken.None));
+        var refused = Assert.Single(await outbox.ReadDueAsync("webhook:ml", _time.GetUtcNow().AddDays(1), 1_000, CancellationToken.None));
+        Assert.Equal("itm_1-r1", refused.Event.Id);
+        Assert.InRange(refused.Attempts, 7, 9);
     }
 
     [Fact]

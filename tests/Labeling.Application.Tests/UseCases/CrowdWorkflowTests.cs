@@ -171,6 +171,26 @@ public sealed class CrowdWorkflowTests : IDisposable
     }
 
     [Fact]
+    public async Task Refit_BudgetSpent_SweepsAnItemWhoseLeaseRanOutUnanswered()
+    {
+        // Left to the worker who held it when the budget was spent, the item stayed collecting for good once that lease ran
+        // out: every worker had been told no task would come, so no task request swept it.
+        await SeedAsync(new RoutingSettings { VoteBudget = 2 });
+        var held = await _harness.Get<TaskLeasing>().NextAsync("spam", "worker:c", CancellationToken.None);
+        Assert.NotNull(held);
+        await VoteAsync("worker:a", "ham");
+        await VoteAsync("worker:a", "ham");
+        Assert.Null(await _harness.Get<TaskLeasing>().NextAsync("spam", "worker:b", CancellationToken.None));
+        Assert.Equal(ItemState.Collecting, (await _harness.Get<IItemStore>().GetAsync("spam", held.ItemId, CancellationToken.None))!.State);
+
+        _harness.Time.Advance(TimeSpan.FromMinutes(10));
+        await _harness.Refit(new ReliabilityRefitOptions()).RefitAsync("spam", CancellationToken.None);
+
+        Assert.Equal(ItemState.NeedsReview, (await _harness.Get<IItemStore>().GetAsync("spam", held.ItemId, CancellationToken.None))!.State);
+        Assert.Equal(0, await _harness.ScalarAsync("SELECT COUNT(*) FROM items WHERE state = 'collecting'"));
+    }
+
+    [Fact]
     public async Task NoTask_SaysWhy_AndWhenAskingAgainHelps()
     {
         // A bare 204 told a worker's UI nothing: "come back in a minute" and "this project is done" looked the same.
@@ -196,6 +216,11 @@ public sealed class CrowdWorkflowTests : IDisposable
         await VoteAsync("worker:c", "ham");
         Assert.Null(await leasing.NextAsync("spam", "worker:c", CancellationToken.None));
         Assert.Equal(NoTask.AllLeased, await leasing.WhyNoTaskAsync("spam", "worker:c", CancellationToken.None));
+
+        // A new upload being weak-labeled: tasks come in moments, though worker:a has answered the pool.
+        await _harness.IngestAsync("spam", "b.csv", "text\na comment uploaded later\n");
+        Assert.Equal(NoTask.Preparing, await leasing.WhyNoTaskAsync("spam", "worker:a", CancellationToken.None));
+        await _harness.DrainQueueAsync();
 
         // worker:b's vote spends the budget of 6.
         await _harness.Get<VoteRecording>().SubmitAsync(held.LeaseId, "worker:b", new VoteRequest("ham"), null, CancellationToken.None);

@@ -58,7 +58,8 @@ public sealed class LabelingHarness : IDisposable
     /// <summary>A re-fit over the harness's stores with its own options and, if given, its own report store.</summary>
     public ReliabilityRefit Refit(ReliabilityRefitOptions options, IReliabilityRefitStore? store = null) => new(
         Get<IProjectStore>(), Get<ILabelerStore>(), Get<IItemStore>(), Get<ILeaseStore>(), store ?? Get<IReliabilityRefitStore>(),
-        Get<WeakLabeler>(), Get<ProjectModels>(), Time, Options.Create(options), Get<IOptions<LabelingOptions>>(), NullLogger<ReliabilityRefit>.Instance);
+        Get<WeakLabeler>(), Get<ProjectModels>(), Time, Options.Create(options), Get<IOptions<LabelingOptions>>(), NullLogger<ReliabilityRefit>.Instance,
+        Get<Labeling.Application.Crowd.SpentBudgetSweep>());
 
     public static Project SpamProject(RoutingSettings? routing = null) => new(
         "spam",

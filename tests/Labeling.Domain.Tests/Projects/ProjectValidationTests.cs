@@ -125,6 +125,7 @@ public sealed class ProjectValidationTests
     [InlineData("ESC \u001b[2J clears the screen", "U+001B")]
     [InlineData("NUL \u0000", "U+0000")]
     [InlineData("reversed \u202Edrow", "U+202E")]
+    [InlineData("isolated \u2067drow\u2069", "U+2067")]
     public void Validate_InstructionsWithAControlOrOverrideCharacter_AreRefused(string instructions, string said)
     {
         var error = Assert.Single(WithTexts("", System.Text.RegularExpressions.Regex.Unescape(instructions)).Validate());

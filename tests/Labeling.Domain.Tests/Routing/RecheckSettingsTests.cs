@@ -21,13 +21,15 @@ public sealed class RecheckSettingsTests
     [InlineData(0.95, 0.9833)]
     [InlineData(0.97, 0.99)]
     [InlineData(1.0, 1.0)]
+    [InlineData(0.9999, 0.99996666666666667)]
     public void RecheckTarget_Unset_FollowsTheCrowdTarget(double crowdTarget, double recheck)
     {
         // A fixed 0.99 re-opened every decision of a project deciding at 0.8 at its first re-fit (unanimous votes read at 0.98).
         var routing = new RoutingSettings { CrowdTarget = crowdTarget };
 
-        Assert.Equal(recheck, routing.RecheckTarget);
-        Assert.Equal(recheck, (new RoutingSettings() with { CrowdTarget = crowdTarget }).RecheckTarget);
+        // Never rounded up to 1 below a crowd target of 1: no decision could stay (0.9999 gave 1.0).
+        Assert.Equal(recheck, routing.RecheckTarget, 12);
+        Assert.Equal(recheck, (new RoutingSettings() with { CrowdTarget = crowdTarget }).RecheckTarget, 12);
         Assert.Equal(0.98, (routing with { RecheckTarget = 0.98 }).RecheckTarget);
         Assert.Equal(0.98, (new RoutingSettings { RecheckTarget = 0.98 } with { CrowdTarget = crowdTarget }).RecheckTarget);
     }

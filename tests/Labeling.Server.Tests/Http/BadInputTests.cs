@@ -263,6 +263,18 @@ public sealed class BadInputTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Vote_UnsureWithAnEmptyLabel_IsAnUnsureAnswer()
+    {
+        // A worker UI with an empty select sends "" beside unsure: that is no label, not a second answer.
+        var alice = _server.ClientAs("alice", "Labeler");
+        var lease = await TakeAsync(alice);
+
+        var result = await (await alice.VoteAsync(lease, new { label = "", unsure = true })).ExpectAsync(HttpStatusCode.OK);
+
+        Assert.Null(result["vote"]);
+    }
+
+    [Fact]
     public async Task NextTask_AskedAgain_ShowsTheSameExpiryToTheDigit()
     {
         // The lease as granted showed 7 decimals of a second, the same lease read back 3.

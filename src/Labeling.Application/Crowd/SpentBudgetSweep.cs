@@ -1,0 +1,133 @@
+using Labeling.Application.Items;
+using Labeling.Application.Ports;
+using Labeling.Application.Problems;
+using Labeling.Application.Truth;
+using Labeling.Domain.Items;
+using Labeling.Domain.Routing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Labeling.Application.Crowd;
+
+/// <summary>
+/// Once a project's vote budget is spent, sends its crowd pool where the routing policy sends it: to review, or a gold item
+/// decided by its known label (with its <c>label.ready</c> and its machine labelers' track records), as after the last vote
+/// the budget allowed. Run at each task request the budget refuses (<see cref="TaskLeasing"/>) and after each re-fit
+/// (<see cref="ReliabilityRefit"/>), so an item whose lease ran out unanswered after the budget was spent is not left
+/// collecting when no worker asks again.
+/// </summary>
+/// <remarks>
+/// An item a worker holds a lease on is left to that worker, whose vote is still taken and routes it the same way. Each item
+/// is committed on its own, guarded by its revision: a document store need not write a page of items atomically, and an
+/// item another sweep or a vote moved meanwhile is left as that write left it.
+/// </remarks>
+public sealed partial class SpentBudgetSweep
+{
+    private const int PageSize = 200;
+
+    private readonly ProjectModels _models;
+    private readonly IProjectStore _projects;
+    private readonly IItemStore _items;
+    private readonly ILeaseStore _leases;
+    private readonly TimeProvider _time;
+    private readonly LabelingOptions _options;
+    private readonly ILogger<SpentBudgetSweep> _logger;
+
+    /// <summary>Creates the sweep.</summary>
+    public SpentBudgetSweep(ProjectModels models, IProjectStore projects, IItemStore items, ILeaseStore leases, TimeProvider time, IOptions<LabelingOptions> options, ILogger<SpentBudgetSweep> logger)
+    {
+        _models = models;
+        _projects = projects;
+        _items = items;
+        _leases = leases;
+        _time = time;
+        _options = options.Value;
+        _logger = logger;
+    }
+
+    /// <summary>Sweeps the pool if the project's budget is spent; otherwise does nothing.</summary>
+    /// <param name="projectId">The project.</param>
+    /// <param name="cancellationToken">Cancels the sweep between items.</param>
+    /// <returns>How many items were sent to review or decided.</returns>
+    public async Task<int> SweepIfSpentAsync(string projectId, CancellationToken cancellationToken)
+    {
+        if (await _projects.GetAsync(projectId, cancellationToken).ConfigureAwait(false) is not { Routing.VoteBudget: not null })
+        {
+            return 0;
+        }
+
+        var used = await _items.CountCrowdVotesAsync(projectId, cancellationToken).ConfigureAwait(false);
+        return await SweepAsync(projectId, used, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Sweeps the pool of a project that has used <paramref name="used"/> crowd votes.</summary>
+    /// <param name="projectId">The project.</param>
+    /// <param name="used">Crowd votes used.</param>
+    /// <param name="cancellationToken">Cancels the sweep between items.</param>
+    /// <returns>How many items were sent to review or decided.</returns>
+    public async Task<int> SweepAsync(string projectId, long used, CancellationToken cancellationToken)
+    {
+        using var session = await _models.OpenAsync(projectId, cancellationToken).ConfigureAwait(false);
+        var project = session.Model.Project;
+        if (!project.Routing.IsBudgetExhausted(used))
+        {
+            return 0;
+        }
+
+        var policy = new DynamicOverlapPolicy(project.Routing);
+        var now = _time.GetUtcNow();
+        var swept = 0;
+        string? after = null;
+        while (true)
+        {
+            var pool = await _items.ListAsync(projectId, ItemState.Collecting, after, PageSize, cancellationToken).ConfigureAwait(false);
+            if (pool.Count == 0)
+            {
+                break;
+            }
+
+            after = pool[^1].Id;
+            foreach (var item in pool)
+            {
+                if (await _leases.IsHeldAsync(projectId, item.Id, now, cancellationToken).ConfigureAwait(false))
+                {
+                    continue;
+                }
+
+                var decision = policy.Next(
+                    new RoutingSnapshot(item.State, item.IsGold, item.CrowdVotes, item.CrowdLabels, used),
+                    new TaskRequested(ItemTransitions.KnownLabelPosterior(item, project)));
+                if (decision.Step is not (RoutingStep.SendToReview or RoutingStep.Decide))
+                {
+                    continue;
+                }
+
+                var next = ItemTransitions.Apply(item, decision, null, project, now);
+                try
+                {
+                    await _items.CommitAsync(new ItemCommit(projectId)
+                    {
+                        Items = [new ItemWrite(next, session.Model.EvidenceOf(item.Id))],
+                        TrackIncrements = ItemTransitions.Tracks(session.Model.MachineVotesOn(item.Id), decision, next.Label),
+                        Events = ItemTransitions.LabelReady(item, next, decision, project, _options.EventSource) is { } evt ? [evt] : [],
+                    }, cancellationToken).ConfigureAwait(false);
+                    swept++;
+                }
+                catch (ConcurrencyConflictException)
+                {
+                    // A vote or another sweep moved the item since it was listed; that write stands.
+                }
+            }
+        }
+
+        if (swept > 0)
+        {
+            LogBudgetSpent(_logger, projectId, used, swept);
+        }
+
+        return swept;
+    }
+
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Project {ProjectId} spent its vote budget ({Used} votes); {Retired} pooled items sent to review (gold items decided by their known labels)")]
+    private static partial void LogBudgetSpent(ILogger logger, string projectId, long used, int retired);
+}

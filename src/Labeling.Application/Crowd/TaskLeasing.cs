@@ -3,7 +3,6 @@ using Labeling.Application.Ports;
 using Labeling.Application.Problems;
 using Labeling.Application.Truth;
 using Labeling.Domain.Items;
-using Labeling.Domain.Labelers;
 using Labeling.Domain.Projects;
 using Labeling.Domain.Routing;
 using Microsoft.Extensions.Logging;
@@ -48,7 +47,6 @@ public sealed partial class TaskLeasing
         ILogger<TaskLeasing> logger,
         SpentBudgetSweep sweep)
     {
-        _sweep = sweep;
         _projects = projects;
         _items = items;
         _leases = leases;
@@ -56,6 +54,7 @@ public sealed partial class TaskLeasing
         _time = time;
         _options = options.Value;
         _logger = logger;
+        _sweep = sweep;
     }
 
     /// <summary>Leases the next task to the worker.</summary>
@@ -235,7 +234,6 @@ public sealed partial class TaskLeasing
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Debug, Message = "Leased item {ItemId} of project {ProjectId} as {LeaseId}")]
     private static partial void LogLeased(ILogger logger, string projectId, string itemId, string leaseId);
-
 
     [LoggerMessage(EventId = 4004, Level = LogLevel.Information, Message = "Worker {WorkerId} is retired from project {ProjectId}: {Unsure} of its {Votes} answers were unsure (routing.retirementVotes of its answers hold less than one label)")]
     private static partial void LogWorkerRetiredUnsure(ILogger logger, string projectId, string workerId, int votes, int unsure);

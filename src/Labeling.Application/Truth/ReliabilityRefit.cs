@@ -60,7 +60,7 @@ public sealed partial class ReliabilityRefit
     private readonly string _eventSource;
     private readonly ILogger<ReliabilityRefit> _logger;
     private readonly ConcurrentDictionary<string, byte> _running = new(StringComparer.Ordinal);
-    private readonly Crowd.SpentBudgetSweep _sweep;
+    private readonly SpentBudgetSweep _sweep;
 
     /// <summary>Creates the use case.</summary>
     public ReliabilityRefit(
@@ -75,7 +75,7 @@ public sealed partial class ReliabilityRefit
         IOptions<ReliabilityRefitOptions> options,
         IOptions<LabelingOptions> labeling,
         ILogger<ReliabilityRefit> logger,
-        Crowd.SpentBudgetSweep sweep)
+        SpentBudgetSweep sweep)
     {
         _sweep = sweep;
         _projects = projects;

@@ -14,6 +14,12 @@ namespace Labeling.Application.Export;
 /// </summary>
 public sealed class LabelExport
 {
+    // Text as it stands, not as \uXXXX escapes: "café" and "日本語" stay readable in the file (the default encoder escaped
+    // every character outside ASCII). The file is downloaded, never rendered as HTML, so the HTML-sensitive characters the
+    // default also escapes need not be; control characters, and characters outside the Basic Multilingual Plane (an
+    // emoji), are still written as escapes, which every JSON reader turns back.
+    private static readonly JsonSerializerOptions JsonlOptions = CreateJsonlOptions();
+
     /// <summary>The CSV header. Columns are only ever added at the end, so a reader that takes them by position keeps working.</summary>
     public const string Header = "item_id,external_id,text,label,confidence,posterior,decided_by,vote_count,document_id,source_id";
 
@@ -62,7 +68,7 @@ public sealed class LabelExport
             {
                 var row = new ExportRow(item.Id, item.ExternalId, item.Text, item.Label!, Math.Round(item.Confidence ?? 0, 6),
                     PosteriorView.ByLabel(item.Posterior, project.Schema), item.DecidedBy ?? DecidedBy.Crowd, item.TotalVotes, item.DocumentId, item.SourceId);
-                var line = format == ExportFormat.Csv ? Csv(row) : JsonSerializer.Serialize(row, LabelingJson.Options);
+                var line = format == ExportFormat.Csv ? Csv(row) : JsonSerializer.Serialize(row, JsonlOptions);
                 await writer.WriteLineAsync(line.AsMemory(), cancellationToken).ConfigureAwait(false);
                 if (++rows % FlushEvery == 0)
                 {
@@ -127,4 +133,11 @@ public sealed class LabelExport
 
     private static string Quote(string value) =>
         value.AsSpan().IndexOfAny(",\"\r\n") < 0 ? value : "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    private static JsonSerializerOptions CreateJsonlOptions()
+    {
+        var options = new JsonSerializerOptions(LabelingJson.Options) { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+        options.MakeReadOnly();
+        return options;
+    }
 }

@@ -406,6 +406,20 @@ public sealed class CrowdWorkflowTests : IDisposable
         }).Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public async Task Export_Jsonl_WritesTextOutsideAsciiAsItStands_AndReadsBackExactly()
+    {
+        // Every character outside ASCII was a \uXXXX escape: "caf\u00E9" in a file a person reads.
+        const string text = "caf\u00e9 \u65e5\u672c\u8a9e <b>&amp;</b> subscribe \U0001F44D";
+        var (_, exported) = await ExportOneAsync("a.jsonl", System.Text.Json.JsonSerializer.Serialize(new { text }) + "\n");
+        using var jsonl = new MemoryStream();
+        await _harness.Get<Export.LabelExport>().WriteAsync("spam", Export.ExportFormat.Jsonl, jsonl, CancellationToken.None);
+        var line = System.Text.Encoding.UTF8.GetString(jsonl.ToArray());
+
+        Assert.Contains("caf\u00e9 \u65e5\u672c\u8a9e <b>&amp;</b> subscribe", line, StringComparison.Ordinal);
+        Assert.Equal(text, exported.RootElement.GetProperty("text").GetString());
+    }
+
     private async Task<(string CsvRow, System.Text.Json.JsonDocument Jsonl)> ExportOneAsync(string fileName, string content)
     {
         await _harness.CreateProjectAsync(LabelingHarness.SpamProject(new RoutingSettings { AcceptTarget = 0.6, AutoAcceptUntrusted = true }));

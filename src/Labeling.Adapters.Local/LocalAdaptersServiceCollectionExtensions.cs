@@ -87,7 +87,10 @@ public static class LocalAdaptersServiceCollectionExtensions
         services.AddHostedService<RetentionService>();
         // One instance for the process: it logs a change of status, which it must remember between polls.
         services.AddSingleton<SqliteHealthCheck>();
-        services.AddHealthChecks().Add(new HealthCheckRegistration("sqlite", sp => sp.GetRequiredService<SqliteHealthCheck>(), failureStatus: null, tags: null));
+        services.AddSingleton<DeliveryHealthCheck>();
+        services.AddHealthChecks()
+            .Add(new HealthCheckRegistration("sqlite", sp => sp.GetRequiredService<SqliteHealthCheck>(), failureStatus: null, tags: null))
+            .Add(new HealthCheckRegistration("delivery", sp => sp.GetRequiredService<DeliveryHealthCheck>(), failureStatus: HealthStatus.Degraded, tags: null));
         return services;
     }
 

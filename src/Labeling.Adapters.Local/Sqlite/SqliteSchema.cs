@@ -129,6 +129,8 @@ internal static class SqliteSchema
             updated_at INTEGER NOT NULL,
             PRIMARY KEY (event_id, destination));
 
+        CREATE INDEX IF NOT EXISTS ix_deliveries_dead ON deliveries (updated_at) WHERE status = 'dead';
+
         CREATE TABLE IF NOT EXISTS queue (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             queue TEXT NOT NULL,

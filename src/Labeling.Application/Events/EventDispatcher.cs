@@ -136,6 +136,11 @@ public sealed partial class EventDispatcher
         return attempted;
     }
 
+    /// <summary>The destinations whose last rounds failed and that have not taken an event since, with how long.</summary>
+    /// <returns>Each failing destination, its failed rounds in a row and since when.</returns>
+    public IReadOnlyList<(string Destination, int FailedRounds, DateTimeOffset Since)> FailingDestinations() =>
+        [.. _health.Select(h => (h.Key, Failing: h.Value.Failing())).Where(h => h.Failing is not null).Select(h => (h.Key, h.Failing!.Value.FailedRounds, h.Failing!.Value.Since))];
+
     /// <summary>
     /// Ends a destination's pause, so its next round tries at once (an operator who redelivers dead letters says it
     /// works again); if it still fails, it is paused again for longer.
@@ -206,6 +211,14 @@ public sealed partial class EventDispatcher
             lock (_gate)
             {
                 _pausedUntil = DateTimeOffset.MinValue;
+            }
+        }
+
+        public (int FailedRounds, DateTimeOffset Since)? Failing()
+        {
+            lock (_gate)
+            {
+                return _failedRounds == 0 ? null : (_failedRounds, _since);
             }
         }
 

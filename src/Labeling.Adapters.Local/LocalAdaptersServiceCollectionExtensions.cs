@@ -47,7 +47,8 @@ public static class LocalAdaptersServiceCollectionExtensions
         services.TryAddSingleton<ILeaseStore, SqliteLeaseStore>();
         services.TryAddSingleton<ILabelerStore, SqliteLabelerStore>();
         services.TryAddSingleton<IIdempotencyStore, SqliteIdempotencyStore>();
-        services.TryAddSingleton<IEventOutbox, SqliteEventOutbox>();
+        services.TryAddSingleton<SqliteEventOutbox>();
+        services.TryAddSingleton<IEventOutbox>(sp => sp.GetRequiredService<SqliteEventOutbox>());
         services.TryAddSingleton<SqliteRetention>();
         services.TryAddSingleton<SqliteWorkQueue>();
         services.TryAddSingleton<IWorkQueue>(sp => sp.GetRequiredService<SqliteWorkQueue>());

@@ -104,6 +104,16 @@ public sealed class SqliteEventOutbox : IEventOutbox
         return resumed;
     }
 
+    /// <summary>How many deliveries are dead-lettered (read through the partial index of dead deliveries).</summary>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The count.</returns>
+    public async Task<long> CountDeadLettersAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = SqliteValues.Command(connection, "SELECT COUNT(*) FROM deliveries WHERE status = 'dead'");
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
     /// <inheritdoc />
     public async Task<IReadOnlyList<DeadLetter>> ListDeadLettersAsync(int limit, CancellationToken cancellationToken)
     {

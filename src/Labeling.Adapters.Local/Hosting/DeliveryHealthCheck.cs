@@ -1,4 +1,4 @@
-using Labeling.Adapters.Local.Sqlite;
+using Labeling.Adapters.Local.Events;
 using Labeling.Adapters.Local.Work;
 using Labeling.Application.Events;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -14,7 +14,7 @@ namespace Labeling.Adapters.Local.Hosting;
 /// </summary>
 public sealed partial class DeliveryHealthCheck : IHealthCheck
 {
-    private readonly SqliteDatabase _database;
+    private readonly SqliteEventOutbox _outbox;
     private readonly SqliteWorkQueue _queue;
     private readonly EventDispatcher _dispatcher;
     private readonly TimeProvider _time;
@@ -22,9 +22,9 @@ public sealed partial class DeliveryHealthCheck : IHealthCheck
     private string? _reason;
 
     /// <summary>Creates the check.</summary>
-    public DeliveryHealthCheck(SqliteDatabase database, SqliteWorkQueue queue, EventDispatcher dispatcher, TimeProvider time, ILogger<DeliveryHealthCheck> logger)
+    public DeliveryHealthCheck(SqliteEventOutbox outbox, SqliteWorkQueue queue, EventDispatcher dispatcher, TimeProvider time, ILogger<DeliveryHealthCheck> logger)
     {
-        _database = database;
+        _outbox = outbox;
         _queue = queue;
         _dispatcher = dispatcher;
         _time = time;
@@ -43,7 +43,7 @@ public sealed partial class DeliveryHealthCheck : IHealthCheck
 
         try
         {
-            var dead = await CountDeadLettersAsync(cancellationToken).ConfigureAwait(false);
+            var dead = await _outbox.CountDeadLettersAsync(cancellationToken).ConfigureAwait(false);
             if (dead > 0)
             {
                 reasons.Add($"{dead} dead-lettered deliveries (GET /api/events/dead-letters; POST /api/events/dead-letters/redeliver once the cause is fixed)");
@@ -74,13 +74,6 @@ public sealed partial class DeliveryHealthCheck : IHealthCheck
         }
 
         return reason is null ? HealthCheckResult.Healthy("Events and queued work flow.") : HealthCheckResult.Degraded(reason);
-    }
-
-    private async Task<long> CountDeadLettersAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = SqliteValues.Command(connection, "SELECT COUNT(*) FROM deliveries WHERE status = 'dead'");
-        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
     [LoggerMessage(EventId = 1009, Level = LogLevel.Warning, Message = "Health: degraded. {Reason}")]

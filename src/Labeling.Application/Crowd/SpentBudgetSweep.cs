@@ -105,12 +105,9 @@ public sealed partial class SpentBudgetSweep
                 var next = ItemTransitions.Apply(item, decision, null, project, now);
                 try
                 {
-                    await _items.CommitAsync(new ItemCommit(projectId)
-                    {
-                        Items = [new ItemWrite(next, session.Model.EvidenceOf(item.Id))],
-                        TrackIncrements = ItemTransitions.Tracks(session.Model.MachineVotesOn(item.Id), decision, next.Label),
-                        Events = ItemTransitions.LabelReady(item, next, decision, project, _options.EventSource) is { } evt ? [evt] : [],
-                    }, cancellationToken).ConfigureAwait(false);
+                    await _items.CommitAsync(
+                        ItemTransitions.StepCommit(item, next, decision, project, session.Model.EvidenceOf(item.Id), session.Model.MachineVotesOn(item.Id), _options.EventSource),
+                        cancellationToken).ConfigureAwait(false);
                     swept++;
                 }
                 catch (ConcurrencyConflictException)

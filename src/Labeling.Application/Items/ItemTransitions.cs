@@ -5,6 +5,7 @@ using Labeling.Domain.Items;
 using Labeling.Domain.Labelers;
 using Labeling.Domain.Projects;
 using Labeling.Domain.Routing;
+using Labeling.Domain.TruthInference;
 
 namespace Labeling.Application.Items;
 
@@ -39,6 +40,20 @@ internal static class ItemTransitions
             ReopenedFromRevision = decision.IsFinalLabel ? null : item.ReopenedFromRevision,
         };
     }
+
+    /// <summary>
+    /// One item's routing step as its own commit: the item's next version with its evidence, its machine labelers' track
+    /// records, and the <c>label.ready</c> when the step gives it its label.
+    /// </summary>
+    public static ItemCommit StepCommit(
+        Item item, Item next, RoutingDecision decision, Project project, ItemEvidenceState? evidence,
+        IReadOnlyList<(string LabelerId, string Label)> machineVotes, string eventSource) =>
+        new(project.Id)
+        {
+            Items = [new ItemWrite(next, evidence)],
+            TrackIncrements = Tracks(machineVotes, decision, next.Label),
+            Events = LabelReady(item, next, decision, project, eventSource) is { } evt ? [evt] : [],
+        };
 
     /// <summary>A gold item's known label as a posterior (1 on that label), or null for an item that is not gold.</summary>
     public static double[]? KnownLabelPosterior(Item item, Project project) =>

@@ -586,12 +586,7 @@ public sealed partial class ReliabilityRefit
             var posterior = ItemTransitions.KnownLabelPosterior(item, project) ?? item.Posterior;
             var decision = policy.Next(new RoutingSnapshot(item.State, item.IsGold, item.CrowdVotes, item.CrowdLabels, 0), new CrowdExhausted(posterior, workers));
             var next = ItemTransitions.Apply(item, decision, null, project, now);
-            return new ItemCommit(project.Id)
-            {
-                Items = [new ItemWrite(next, evidence.GetValueOrDefault(item.Id))],
-                TrackIncrements = ItemTransitions.Tracks(model.MachineVotesOn(item.Id), decision, next.Label),
-                Events = ItemTransitions.LabelReady(item, next, decision, project, _eventSource) is { } evt ? [evt] : [],
-            };
+            return ItemTransitions.StepCommit(item, next, decision, project, evidence.GetValueOrDefault(item.Id), model.MachineVotesOn(item.Id), _eventSource);
         }, (item, commit) => LogExhausted(_logger, project.Id, item.Id, workers, project.Routing.ReopenedReviewHours, commit.Items[0].Item.State), cancellationToken);
     }
 

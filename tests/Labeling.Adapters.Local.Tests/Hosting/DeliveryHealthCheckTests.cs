@@ -41,7 +41,7 @@ public sealed class DeliveryHealthCheckTests : IDisposable
         var dispatcher = new EventDispatcher(outbox, [sink], _time, Options.Create(new EventDeliveryOptions()), NullLogger<EventDispatcher>.Instance);
         var queue = new SqliteWorkQueue(_database, _time, Options.Create(new WorkQueueOptions()));
         using var logs = new LogCollector();
-        var check = new DeliveryHealthCheck(_database, queue, dispatcher, _time, new LoggerFactory([logs]).CreateLogger<DeliveryHealthCheck>());
+        var check = new DeliveryHealthCheck(outbox, queue, dispatcher, _time, new LoggerFactory([logs]).CreateLogger<DeliveryHealthCheck>());
         Assert.Equal(HealthStatus.Healthy, (await check.CheckHealthAsync(new HealthCheckContext())).Status);
 
         await new SqliteItemStore(_database, _time).CommitAsync(

@@ -66,7 +66,7 @@ public static class LabelingServiceCollectionExtensions
         {
             LabelingJson.Apply(o.SerializerOptions);
             // A request body's misspelt property (`crowdTargte`) was dropped without a word and the default used: a project,
-            // which cannot be changed once created, ran on a target its admin never chose. Only request bodies are strict;
+            // then fixed once created, ran on a target its admin never chose. Only request bodies are strict;
             // stored documents (Cosmos DB adds its own properties) are read with LabelingJson.Options, which is not.
             o.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
         });

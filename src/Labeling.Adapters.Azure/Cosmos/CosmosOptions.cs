@@ -45,6 +45,14 @@ public sealed class CosmosOptions
     [Range(typeof(TimeSpan), "00:01:00", "365.00:00:00")]
     public TimeSpan DeliveredEventRetention { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>
+    /// How long a process serves a project it read from memory before reading it again: every task request and vote
+    /// reads its project, and a change made through another instance (<c>PATCH /api/projects/{id}</c>) reaches this one
+    /// within this long. Default 30 seconds; <c>00:00:00</c> reads the project on every use (one point read each).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan ProjectRefresh { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Attempts of an ETag-guarded read-modify-write before giving up. Default 50.</summary>
     [Range(1, 1000)]
     public int MaxConcurrencyRetries { get; set; } = 50;

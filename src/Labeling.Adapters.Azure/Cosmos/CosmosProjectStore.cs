@@ -10,30 +10,77 @@ namespace Labeling.Adapters.Azure.Cosmos;
 public sealed class CosmosProjectStore : IProjectStore
 {
     private readonly CosmosDatabase _db;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _refresh;
 
-    // The port has no update: a project, once stored, never changes, so what was read stays true. Every task
-    // request and vote reads its project; remembered, that is one point read per project per process.
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Project> _read = new(StringComparer.Ordinal);
+    // Every task request and vote reads its project: remembered, that is one point read per project per process and
+    // refresh period. A change through another instance reaches this one when its copy is older than the period; the
+    // highest version read wins, so a slow read does not put an older version back.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (Project Project, DateTimeOffset ReadAt)> _read = new(StringComparer.Ordinal);
 
     /// <summary>Creates the store.</summary>
     /// <param name="db">The database.</param>
-    public CosmosProjectStore(CosmosDatabase db) => _db = db;
+    /// <param name="options">The refresh period (<see cref="CosmosOptions.ProjectRefresh"/>).</param>
+    /// <param name="time">The clock of the refresh period (the system's when null).</param>
+    public CosmosProjectStore(CosmosDatabase db, CosmosOptions options, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _db = db;
+        _refresh = options.ProjectRefresh;
+        _time = time ?? TimeProvider.System;
+    }
 
     /// <inheritdoc />
     public async Task<Project?> GetAsync(string projectId, CancellationToken cancellationToken)
     {
-        if (_read.TryGetValue(projectId, out var known))
+        if (_read.TryGetValue(projectId, out var known) && _time.GetUtcNow() - known.ReadAt < _refresh)
         {
-            return known;
+            return known.Project;
         }
 
+        return await GetCurrentAsync(projectId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<Project?> GetCurrentAsync(string projectId, CancellationToken cancellationToken)
+    {
         var project = (await CosmosDatabase.ReadAsync<ProjectDoc>(_db.Projects, projectId, projectId, cancellationToken).ConfigureAwait(false)).Document?.Body;
-        if (project is not null)
+        return project is null ? null : Remember(project);
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> TryReplaceAsync(Project replacement, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(replacement);
+        var (stored, etag) = await CosmosDatabase.ReadAsync<ProjectDoc>(_db.Projects, replacement.Id, replacement.Id, cancellationToken).ConfigureAwait(false);
+        if (stored?.Body is not { } current || current.Version != replacement.Version - 1)
         {
-            _read.TryAdd(projectId, project);
+            return false;
         }
 
-        return project;
+        try
+        {
+            await _db.Projects.ReplaceItemAsync(
+                new ProjectDoc(replacement.Id, replacement), replacement.Id, new PartitionKey(replacement.Id),
+                new ItemRequestOptions { IfMatchEtag = etag, EnableContentResponseOnWrite = false }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CosmosException ex) when (ex.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound)
+        {
+            // Another writer replaced it between the read and this write.
+            return false;
+        }
+
+        Remember(replacement);
+        return true;
+    }
+
+    private Project Remember(Project project)
+    {
+        var now = _time.GetUtcNow();
+        return _read.AddOrUpdate(
+            project.Id,
+            (project, now),
+            (_, known) => known.Project.Version > project.Version ? known with { ReadAt = now } : (project, now)).Project;
     }
 
     /// <inheritdoc />

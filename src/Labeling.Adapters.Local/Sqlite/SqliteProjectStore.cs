@@ -8,9 +8,10 @@ namespace Labeling.Adapters.Local.Sqlite;
 /// <summary>Projects in SQLite, one JSON document per row.</summary>
 public sealed class SqliteProjectStore : IProjectStore
 {
-    // Projects as read, by id. A project row is written once (TryCreateAsync inserts or ignores) and never changed or deleted,
-    // and no other process writes the data folder (DataFolderLock): every lease reads its project, and once read it is
-    // served from memory, without a read of the database or a parse of its JSON.
+    // Projects as read, by id. No other process writes the data folder (DataFolderLock), and a project changes only through
+    // TryReplaceAsync, which puts the new version here once written: every lease reads its project, and once read it is
+    // served from memory, without a read of the database or a parse of its JSON. The highest version wins, so a read that
+    // began before a change and ends after it does not put the old version back.
     private readonly ConcurrentDictionary<string, Project> _read = new(StringComparer.Ordinal);
     private readonly SqliteDatabase _database;
 
@@ -26,6 +27,12 @@ public sealed class SqliteProjectStore : IProjectStore
             return known;
         }
 
+        return await GetCurrentAsync(projectId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<Project?> GetCurrentAsync(string projectId, CancellationToken cancellationToken)
+    {
         using var session = await _database.ReadAsync(cancellationToken).ConfigureAwait(false);
         var command = session.Prepared("SELECT body FROM projects WHERE id = $id");
         command.Add("$id", projectId);
@@ -34,7 +41,7 @@ public sealed class SqliteProjectStore : IProjectStore
             return null;
         }
 
-        return _read.GetOrAdd(projectId, SqliteValues.FromJson<Project>(body));
+        return Remember(SqliteValues.FromJson<Project>(body));
     }
 
     /// <inheritdoc />
@@ -63,4 +70,28 @@ public sealed class SqliteProjectStore : IProjectStore
         command.Add("$at", SqliteValues.Time(project.CreatedAt));
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
     }
+
+    /// <inheritdoc />
+    public async Task<bool> TryReplaceAsync(Project replacement, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(replacement);
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+
+        // A row written before projects had versions has none in its JSON, and reads as version 1.
+        await using var command = SqliteValues.Command(
+            connection, "UPDATE projects SET body = $body WHERE id = $id AND coalesce(json_extract(body, '$.version'), 1) = $expected");
+        command.Add("$id", replacement.Id);
+        command.Add("$body", SqliteValues.Json(replacement));
+        command.Add("$expected", replacement.Version - 1);
+        if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
+        {
+            return false;
+        }
+
+        Remember(replacement);
+        return true;
+    }
+
+    private Project Remember(Project project) =>
+        _read.AddOrUpdate(project.Id, project, (_, known) => known.Version >= project.Version ? known : project);
 }

@@ -125,6 +125,75 @@ public sealed partial class SpentBudgetSweep
         return swept;
     }
 
+    /// <summary>
+    /// Sends back to the crowd pool the items the spent budget sent to review, once the project's budget allows votes again
+    /// (<c>PATCH /api/projects/{id}</c> raised or removed it): each keeps its votes and posterior and is offered to workers as
+    /// before. Gold items (decided by their known labels), items a reviewer has resolved, items in review for another
+    /// reason and items at <see cref="RoutingSettings.MaxCrowdVotes"/> stay as they are. Each item is committed on its own,
+    /// guarded by its revision; one a reviewer resolved meanwhile keeps the reviewer's label.
+    /// </summary>
+    /// <param name="projectId">The project.</param>
+    /// <param name="cancellationToken">Cancels the work between items.</param>
+    /// <returns>How many items went back to the pool.</returns>
+    public async Task<int> ReopenAsync(string projectId, CancellationToken cancellationToken)
+    {
+        using var session = await _models.OpenAsync(projectId, cancellationToken).ConfigureAwait(false);
+        var project = session.Model.Project;
+        var used = await _items.CountCrowdVotesAsync(projectId, cancellationToken).ConfigureAwait(false);
+        if (project.Routing.IsBudgetExhausted(used))
+        {
+            return 0;
+        }
+
+        var now = _time.GetUtcNow();
+        var reason = project.Routing.VoteBudget is { } budget
+            ? $"The vote budget was raised to {budget} in project version {project.Version} ({used} crowd votes used); back in the crowd pool."
+            : $"The vote budget was removed in project version {project.Version}; back in the crowd pool.";
+        var reopened = 0;
+        string? after = null;
+        while (true)
+        {
+            var page = await _items.ListAsync(projectId, ItemState.NeedsReview, after, PageSize, cancellationToken).ConfigureAwait(false);
+            if (page.Count == 0)
+            {
+                break;
+            }
+
+            after = page[^1].Id;
+            foreach (var item in page)
+            {
+                if (item.IsGold || item.CrowdVotes >= project.Routing.MaxCrowdVotes
+                    || item.Reason?.StartsWith(DynamicOverlapPolicy.BudgetSpentReasonStart, StringComparison.Ordinal) != true)
+                {
+                    continue;
+                }
+
+                var next = item with { State = ItemState.Collecting, Revision = item.Revision + 1, UpdatedAt = now, Reason = reason };
+                try
+                {
+                    await _items.CommitAsync(
+                        new ItemCommit(projectId) { Items = [new ItemWrite(next, session.Model.EvidenceOf(item.Id))] },
+                        cancellationToken).ConfigureAwait(false);
+                    reopened++;
+                }
+                catch (ConcurrencyConflictException)
+                {
+                    // A reviewer resolved it since it was listed; that label stands.
+                }
+            }
+        }
+
+        if (reopened > 0)
+        {
+            LogBudgetReopened(_logger, projectId, project.Routing.VoteBudget, reopened);
+        }
+
+        return reopened;
+    }
+
+    [LoggerMessage(EventId = 4005, Level = LogLevel.Information, Message = "Project {ProjectId} has a vote budget of {Budget} now (none when empty); {Reopened} items the spent budget had sent to review are back in the crowd pool")]
+    private static partial void LogBudgetReopened(ILogger logger, string projectId, long? budget, int reopened);
+
     [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Project {ProjectId} spent its vote budget ({Used} votes); {Retired} pooled items sent to review (gold items decided by their known labels)")]
     private static partial void LogBudgetSpent(ILogger logger, string projectId, long used, int retired);
 }

@@ -35,14 +35,30 @@ internal static class ProjectEndpoints
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict)
             .WithName("CreateProject").WithSummary("Creates a project (Admin).");
 
-        api.MapGet("/projects/{projectId}", async (string projectId, ClaimsPrincipal user, ProjectService projects, CancellationToken ct) =>
+        api.MapGet("/projects/{projectId}", async (string projectId, ClaimsPrincipal user, HttpResponse response, ProjectService projects, CancellationToken ct) =>
             {
                 var project = await projects.GetAsync(projectId, ct);
+                response.Headers.ETag = ETagOf(project);
                 return SeesEverything(user) ? Results.Ok(project) : Results.Ok(ProjectBrief.Of(project));
             })
             .RequireAuthorization(LabelingRoles.AnyRolePolicy)
             .Produces<Project>().ProducesProblem(StatusCodes.Status404NotFound)
-            .WithName("GetProject").WithSummary("Reads a project's schema, rules and routing (labelers: its labels and instructions only).");
+            .WithName("GetProject").WithSummary("Reads a project's schema, rules and routing (labelers: its labels and instructions only); the ETag is its version.");
+
+        api.MapPatch("/projects/{projectId}", async (string projectId, UpdateProjectRequest? body, ClaimsPrincipal user, HttpRequest request, HttpResponse response, ProjectService projects, CancellationToken ct) =>
+            {
+                var project = await projects.UpdateAsync(
+                    projectId, Body.Required(body, "{\"routing\":{\"voteBudget\":20000}}"), ExpectedVersion(request), CallerIdentity.Subject(user), ct);
+                response.Headers.ETag = ETagOf(project);
+                return Results.Ok(project);
+            })
+            .RequireAuthorization(LabelingRoles.AdminPolicy)
+            .Accepts<UpdateProjectRequest>("application/merge-patch+json", "application/json")
+            .Produces<Project>()
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .WithName("UpdateProject")
+            .WithSummary("Changes a project's name, instructions, label descriptions, routing or text column (Admin): a JSON merge patch; If-Match with the ETag of GET makes it 412 if the project changed since.");
 
         api.MapGet("/projects/{projectId}/progress", async (string projectId, ProjectService projects, CancellationToken ct) =>
                 Results.Ok(await projects.ProgressAsync(projectId, ct)))
@@ -63,6 +79,32 @@ internal static class ProjectEndpoints
             .Produces<RefitSummary>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .WithName("RefitProject")
             .WithSummary("Re-fits the project's reliabilities in batch now and revises the crowd labels the fit overturns (Admin); 409 while a re-fit of the project runs.");
+    }
+
+    // A project's version, as an entity tag: "3".
+    private static string ETagOf(Project project) => $"\"{project.Version.ToString(System.Globalization.CultureInfo.InvariantCulture)}\"";
+
+    // If-Match: one entity tag this API gave ("3", or W/"3"), or * for any version; absent, the change applies to whatever
+    // version is current.
+    private static int? ExpectedVersion(HttpRequest request)
+    {
+        var values = request.Headers.IfMatch;
+        if (values.Count == 0)
+        {
+            return null;
+        }
+
+        var value = string.Join(",", values.ToArray()).Trim();
+        if (value == "*")
+        {
+            return null;
+        }
+
+        var tag = value.StartsWith("W/", StringComparison.Ordinal) ? value[2..] : value;
+        return tag.Length > 2 && tag[0] == '"' && tag[^1] == '"'
+            && int.TryParse(tag.AsSpan(1, tag.Length - 2), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var version)
+            ? version
+            : throw new Problems.InvalidRequestException("If-Match", $"If-Match '{Problems.InvalidRequestException.Echo(value, 40)}' is not one entity tag of this API: send the ETag a GET of the project gave, e.g. If-Match: \"3\", or leave it out.");
     }
 
     // Reviewers and admins read rules and routing; a labeler reads what to label.

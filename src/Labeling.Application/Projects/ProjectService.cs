@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Labeling.Application.Ports;
 using Labeling.Application.Problems;
 using Labeling.Domain.Documents;
@@ -5,6 +7,8 @@ using Labeling.Domain.Items;
 using Labeling.Domain.Projects;
 using Labeling.Domain.Routing;
 using Labeling.Domain.Rules;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Labeling.Application.Projects;
 
@@ -15,14 +19,25 @@ public sealed partial class ProjectService
     private readonly IItemStore _items;
     private readonly IDocumentStore _documents;
     private readonly TimeProvider _time;
+    private readonly ILogger<ProjectService> _logger;
+    private readonly Crowd.SpentBudgetSweep? _budget;
 
     /// <summary>Creates the service.</summary>
-    public ProjectService(IProjectStore projects, IItemStore items, IDocumentStore documents, TimeProvider time)
+    /// <param name="projects">Where projects are stored.</param>
+    /// <param name="items">Where items are counted.</param>
+    /// <param name="documents">Where documents are listed.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="logger">Where a project's changes are logged.</param>
+    /// <param name="budget">Sends the items a spent budget sent to review back to the pool when a change raises the budget (none: they stay).</param>
+    public ProjectService(
+        IProjectStore projects, IItemStore items, IDocumentStore documents, TimeProvider time, ILogger<ProjectService>? logger = null, Crowd.SpentBudgetSweep? budget = null)
     {
         _projects = projects;
         _items = items;
         _documents = documents;
         _time = time;
+        _logger = logger ?? NullLogger<ProjectService>.Instance;
+        _budget = budget;
     }
 
     /// <summary>Creates a project from a request, validating everything up front.</summary>
@@ -78,6 +93,235 @@ public sealed partial class ProjectService
 
         return project;
     }
+
+    /// <summary>Writes made from a version another writer replaced meanwhile, before giving up (each reads the project again).</summary>
+    private const int UpdateAttempts = 5;
+
+    /// <summary>
+    /// Changes a project: its name, instructions, label descriptions, routing or text column (<see cref="UpdateProjectRequest"/>).
+    /// The change is made to the project as stored and written only over that version; the version goes up by one. Each
+    /// item's next step (a vote, a task request, a re-fit) runs under the new version; nothing already decided is re-opened
+    /// by it. A change that raises or removes a spent vote budget sends the items the budget sent to review back to the crowd
+    /// pool (<see cref="Crowd.SpentBudgetSweep.ReopenAsync"/>).
+    /// </summary>
+    /// <param name="projectId">The project.</param>
+    /// <param name="request">What to change.</param>
+    /// <param name="expectedVersion">The version the caller made its change from (If-Match), or null to change whatever is current.</param>
+    /// <param name="caller">Who asks, for the log.</param>
+    /// <param name="cancellationToken">Cancels the reads and the write.</param>
+    /// <returns>The project as it now is (unchanged, and its version too, when the request changes nothing).</returns>
+    /// <exception cref="NotFoundException">No such project.</exception>
+    /// <exception cref="InvalidRequestException">The change is not allowed or not valid; the errors say what to change.</exception>
+    /// <exception cref="PreconditionFailedException">The project is no longer at <paramref name="expectedVersion"/>.</exception>
+    public async Task<Project> UpdateAsync(string projectId, UpdateProjectRequest request, int? expectedVersion, string caller, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        for (var attempt = 1; ; attempt++)
+        {
+            var current = await _projects.GetCurrentAsync(projectId, cancellationToken).ConfigureAwait(false)
+                ?? throw NotFoundException.Project(projectId);
+            if (expectedVersion is { } expected && expected != current.Version)
+            {
+                throw new PreconditionFailedException(
+                    $"Project '{projectId}' is at version {current.Version}, not {expected} (If-Match). Read it again (GET /api/projects/{projectId} gives its ETag) and make the change to what it is now.");
+            }
+
+            var next = Changed(current, request);
+            var changed = Differences(current, next);
+            if (changed.Count == 0)
+            {
+                await ReopenIfNamedAsync().ConfigureAwait(false);
+                return current;
+            }
+
+            if (await _projects.TryReplaceAsync(next, cancellationToken).ConfigureAwait(false))
+            {
+                LogProjectChanged(_logger, projectId, next.Version, caller, string.Join(", ", changed));
+                await ReopenIfNamedAsync().ConfigureAwait(false);
+                return next;
+            }
+
+            if (attempt == UpdateAttempts)
+            {
+                throw new ConcurrencyConflictException($"Project '{projectId}' kept changing under {UpdateAttempts} attempts to change it; try again.");
+            }
+        }
+
+        // After the change is stored, and also when it changes nothing: a request that names the budget and failed after
+        // storing it (a crash, a store error) sends the items back when it is sent again.
+        async Task ReopenIfNamedAsync()
+        {
+            if (_budget is not null && request.Routing is { } routing
+                && routing.Any(setting => string.Equals(setting.Key, "voteBudget", StringComparison.OrdinalIgnoreCase)))
+            {
+                await _budget.ReopenAsync(projectId, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>The project with the request's changes applied and its version one higher.</summary>
+    private static Project Changed(Project current, UpdateProjectRequest request)
+    {
+        var errors = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        void Add(string field, string message)
+        {
+            if (!errors.TryGetValue(field, out var list))
+            {
+                errors[field] = list = [];
+            }
+
+            list.Add(message);
+        }
+
+        if (request.Id.ValueKind != JsonValueKind.Undefined
+            && !(request.Id.ValueKind == JsonValueKind.String && string.Equals(request.Id.GetString(), current.Id, StringComparison.Ordinal)))
+        {
+            Add("id", "A project's id cannot change: it names the project's URLs, folders and events. Leave id out, or create a new project.");
+        }
+
+        if (request.TaskKind.ValueKind != JsonValueKind.Undefined)
+        {
+            Add("taskKind", "A project's task kind cannot change: its items were labeled as that kind. Leave taskKind out, or create a new project.");
+        }
+
+        if (request.Rules.ValueKind != JsonValueKind.Undefined)
+        {
+            Add("rules", "A project's rules cannot change: each rule is a labeler whose reliability the truth model learned from the votes it cast, and a rule that matched differently would keep that reliability. Leave rules out, or create a new project with the rules you want.");
+        }
+
+        var labels = current.Schema.Labels.ToArray();
+        var listed = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (label, i) in (request.Labels ?? []).Select((l, i) => (l, i)))
+        {
+            var index = current.Schema.IndexOf(label?.Name);
+            if (label is null)
+            {
+                Add("labels", $"labels[{i}] is null; give each as {{\"name\":\"…\",\"description\":\"…\"}}.");
+            }
+            else if (index < 0)
+            {
+                Add($"labels[{i}].name",
+                    $"'{InvalidRequestException.Echo(label.Name)}' is not a label of the project ({string.Join(", ", current.Schema.Names)}). Labels cannot be added, removed or renamed (they are the truth model's classes); name a label to change its description.");
+            }
+            else if (!listed.Add(label.Name!))
+            {
+                Add($"labels[{i}].name", $"Label '{label.Name}' is listed twice; list each label once.");
+            }
+            else if (label.Description is { } description)
+            {
+                labels[index] = labels[index] with { Description = description };
+            }
+        }
+
+        var routing = request.Routing is { } patch ? MergedRouting(current.Routing, patch, Add) : current.Routing;
+        var next = current with
+        {
+            Name = request.Name ?? current.Name,
+            Schema = current.Schema with { Labels = labels, Instructions = request.Instructions ?? current.Schema.Instructions },
+            Routing = routing,
+            TextColumn = request.TextColumn is null ? current.TextColumn : request.TextColumn.Length == 0 ? null : request.TextColumn,
+            Version = current.Version + 1,
+        };
+        if (errors.Count == 0)
+        {
+            foreach (var error in next.Validate())
+            {
+                Add(FieldOf(error), error);
+            }
+        }
+
+        return errors.Count == 0
+            ? next
+            : throw new InvalidRequestException(errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal));
+    }
+
+    /// <summary>
+    /// The routing settings with a merge patch applied: a setting given replaces the current one, a setting given as null
+    /// goes back to its default, and a re-check target that followed the crowd target follows a new one.
+    /// </summary>
+    private static RoutingSettings MergedRouting(RoutingSettings current, JsonObject patch, Action<string, string> addError)
+    {
+        var settings = LabelingJson.Options.GetTypeInfo(typeof(RoutingSettings)).Properties.Select(p => p.Name).ToArray();
+        var merged = JsonSerializer.SerializeToNode(current, LabelingJson.Options)!.AsObject();
+        var given = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (key, value) in patch)
+        {
+            // Request bodies match property names regardless of case (as POST /api/projects does); the stored name is the API's.
+            var name = settings.FirstOrDefault(s => string.Equals(s, key, StringComparison.OrdinalIgnoreCase));
+            if (name is null)
+            {
+                addError($"routing.{InvalidRequestException.Echo(key, 40)}",
+                    $"'{InvalidRequestException.Echo(key, 40)}' is not a routing setting; the settings are {string.Join(", ", settings)}.");
+                continue;
+            }
+
+            if (!given.Add(name))
+            {
+                addError($"routing.{name}", $"routing.{name} is given twice; give it once.");
+                continue;
+            }
+
+            if (value is null)
+            {
+                merged.Remove(name);
+            }
+            else
+            {
+                merged[name] = value.DeepClone();
+            }
+        }
+
+        const string CrowdTarget = "crowdTarget", RecheckTarget = "recheckTarget";
+        if (given.Contains(CrowdTarget) && !given.Contains(RecheckTarget)
+            && current.RecheckTarget == RoutingSettings.DefaultRecheckTarget(current.CrowdTarget))
+        {
+            merged.Remove(RecheckTarget);
+        }
+
+        try
+        {
+            return merged.Deserialize<RoutingSettings>(LabelingJson.Options) ?? current;
+        }
+        catch (JsonException ex)
+        {
+            var field = ex.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) ? $"routing.{path[2..]}" : "routing";
+            addError(field, $"{field} has a value of the wrong type; routing settings are numbers or true/false, e.g. {{\"voteBudget\":20000}}.");
+            return current;
+        }
+    }
+
+    /// <summary>The fields in which two versions of a project differ, by their request names.</summary>
+    private static List<string> Differences(Project current, Project next)
+    {
+        var changed = new List<string>();
+        if (!string.Equals(current.Name, next.Name, StringComparison.Ordinal))
+        {
+            changed.Add("name");
+        }
+
+        if (!string.Equals(current.Schema.Instructions, next.Schema.Instructions, StringComparison.Ordinal))
+        {
+            changed.Add("instructions");
+        }
+
+        changed.AddRange(current.Schema.Labels.Zip(next.Schema.Labels)
+            .Where(p => !string.Equals(p.First.Description, p.Second.Description, StringComparison.Ordinal))
+            .Select(p => $"labels[{p.First.Name}].description"));
+        var before = JsonSerializer.SerializeToNode(current.Routing, LabelingJson.Options)!.AsObject();
+        var after = JsonSerializer.SerializeToNode(next.Routing, LabelingJson.Options)!.AsObject();
+        changed.AddRange(before.Select(p => p.Key).Union(after.Select(p => p.Key), StringComparer.Ordinal)
+            .Where(key => !JsonNode.DeepEquals(before[key], after[key]))
+            .Select(key => $"routing.{key}"));
+        if (!string.Equals(current.TextColumn, next.TextColumn, StringComparison.Ordinal))
+        {
+            changed.Add("textColumn");
+        }
+
+        return changed;
+    }
+
+    [LoggerMessage(EventId = 4401, Level = LogLevel.Information, Message = "Project {ProjectId} changed to version {Version} by {Caller}: {Fields}")]
+    private static partial void LogProjectChanged(ILogger logger, string projectId, int version, string caller, string fields);
 
     /// <summary>The request field a validation message is about, from how the message begins; <c>project</c> when it names none.</summary>
     /// <param name="message">A message of <see cref="Project.Validate"/>.</param>

@@ -47,25 +47,27 @@ public sealed class ProjectModels
     /// <exception cref="NotFoundException">No such project.</exception>
     public async Task<ProjectSession> OpenAsync(string projectId, CancellationToken cancellationToken)
     {
-        Domain.Projects.Project? read = null;
-        if (!_entries.TryGetValue(projectId, out var entry))
-        {
-            // An id that names no project leaves nothing behind: any caller can send ids, and the cache would keep
-            // each of them for the life of the process.
-            read = await GetProjectAsync(projectId, cancellationToken).ConfigureAwait(false);
-            entry = _entries.GetOrAdd(projectId, _ => new Entry());
-        }
-
+        // Read on every step, from the store's memory (a point read once per refresh period on Azure): a project changed
+        // since the model was loaded (PATCH /api/projects/{id}) is put in the model before the step runs. An id that names
+        // no project throws here and leaves nothing behind: any caller can send ids, and the cache would keep each of them
+        // for the life of the process.
+        var read = await GetProjectAsync(projectId, cancellationToken).ConfigureAwait(false);
+        var entry = _entries.GetOrAdd(projectId, _ => new Entry());
         await entry.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (entry.Model is null)
             {
-                var project = read ?? await GetProjectAsync(projectId, cancellationToken).ConfigureAwait(false);
-                var state = await _labelers.LoadTruthStateAsync(projectId, project.Schema.Names, cancellationToken).ConfigureAwait(false);
-                var model = ProjectTruthModel.FromState(project, state, ModelOptions);
-                model.Snapshot = ReliabilitySnapshot.Take(model.Model, project.Capability, _time.GetUtcNow());
+                var state = await _labelers.LoadTruthStateAsync(projectId, read.Schema.Names, cancellationToken).ConfigureAwait(false);
+                var model = ProjectTruthModel.FromState(read, state, ModelOptions);
+                model.Snapshot = ReliabilitySnapshot.Take(model.Model, read.Capability, _time.GetUtcNow());
                 entry.Model = model;
+            }
+            else if (read.Version > entry.Model.Project.Version)
+            {
+                // Labels and task kind never change, so the model's classes and statistics stand; routing, names and
+                // texts are the new version's from this step on.
+                entry.Model.UseProject(read);
             }
 
             return new ProjectSession(entry, entry.Model);

@@ -22,8 +22,8 @@ public sealed class ProjectTruthModel
         Model = model;
     }
 
-    /// <summary>The project the model belongs to.</summary>
-    public Project Project { get; }
+    /// <summary>The project the model belongs to, in the version the last step opened it with.</summary>
+    public Project Project { get; private set; }
 
     /// <summary>The truth model.</summary>
     public OnlineDawidSkene Model { get; }
@@ -43,6 +43,25 @@ public sealed class ProjectTruthModel
 
     /// <summary>The worker last found informative by <c>WorkerRetirementCheck</c>'s guard, tried first next time.</summary>
     internal string? InformativeWorker { get; set; }
+
+    /// <summary>
+    /// Takes a changed version of the project (its labels and task kind are the same; its routing, name or texts not). The
+    /// workers' retirement readings, made under the old routing, are read again when next needed.
+    /// </summary>
+    /// <param name="project">The newer version.</param>
+    internal void UseProject(Project project)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        if (!string.Equals(project.Id, Project.Id, StringComparison.Ordinal) || project.Capability != Project.Capability
+            || !project.Schema.Names.SequenceEqual(Project.Schema.Names, StringComparer.Ordinal))
+        {
+            throw new InvalidOperationException($"Project '{project.Id}' version {project.Version} changes what the model's classes are; a project's labels and task kind never change.");
+        }
+
+        Project = project;
+        RetirementReadings.Clear();
+        InformativeWorker = null;
+    }
 
     /// <summary>Rebuilds the model from its stored state.</summary>
     /// <param name="project">The project.</param>

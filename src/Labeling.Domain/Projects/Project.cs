@@ -11,6 +11,9 @@ namespace Labeling.Domain.Projects;
 /// <param name="Routing">When to auto-accept, when to ask the crowd, when to stop.</param>
 /// <param name="TextColumn">The CSV column (or JSON field) that holds item text; null uses the host's default.</param>
 /// <param name="CreatedAt">When the project was created.</param>
+/// <param name="Version">1 when created, one more with each change (<c>PATCH /api/projects/{id}</c>); a project stored
+/// before projects could change reads as 1. Caches keep the highest version they have seen, and a change is written only
+/// over the version it was made from.</param>
 public sealed record Project(
     string Id,
     string Name,
@@ -18,7 +21,8 @@ public sealed record Project(
     IReadOnlyList<LabelRule> Rules,
     RoutingSettings Routing,
     string? TextColumn,
-    DateTimeOffset CreatedAt)
+    DateTimeOffset CreatedAt,
+    int Version = 1)
 {
     /// <summary>The truth model's capability for this project's items: the task kind's name.</summary>
     public string Capability => TaskKinds.Name(Schema.Kind);

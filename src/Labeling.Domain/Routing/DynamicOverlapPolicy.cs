@@ -187,8 +187,11 @@ public sealed class DynamicOverlapPolicy
         return (best, posterior[best]);
     }
 
+    /// <summary>How the reason of every item the spent budget sent to review begins (what a raised budget sends back to the crowd).</summary>
+    public const string BudgetSpentReasonStart = "The project's vote budget (";
+
     private string BudgetReason(long used) =>
-        $"The project's vote budget ({_settings.VoteBudget}) is spent ({used} crowd votes used).";
+        $"{BudgetSpentReasonStart}{_settings.VoteBudget}) is spent ({used} crowd votes used).";
 
     private static RoutingDecision Collect(string reason) =>
         new(RoutingStep.CollectVotes, ItemState.Collecting, null, null, null, reason);

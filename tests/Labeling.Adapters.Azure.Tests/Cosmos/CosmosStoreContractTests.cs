@@ -29,7 +29,7 @@ public sealed class CosmosStoreContractTests(CosmosEmulatorFixture cosmos) : Sto
     {
         var labelers = new CosmosLabelerStore(db);
         var items = new CosmosItemStore(db, labelers);
-        return new StoreSet(new CosmosProjectStore(db), items, new CosmosLeaseStore(db, items), labelers, new CosmosDocumentStore(db),
+        return new StoreSet(new CosmosProjectStore(db, new CosmosOptions()), items, new CosmosLeaseStore(db, items), labelers, new CosmosDocumentStore(db),
             new CosmosEventOutbox(db, [new NamedSink(Webhook), new NamedSink(Jsonl)]),
             () => Open(options, Connect(options)));
     }

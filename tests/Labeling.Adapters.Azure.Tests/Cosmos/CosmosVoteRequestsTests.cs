@@ -43,7 +43,7 @@ public sealed class CosmosVoteRequestsTests(CosmosEmulatorFixture cosmos, ITestO
         var labelers = new CosmosLabelerStore(db);
         var items = new CosmosItemStore(db, labelers);
         var leases = new CosmosLeaseStore(db, items);
-        var projects = new CosmosProjectStore(db);
+        var projects = new CosmosProjectStore(db, new CosmosOptions());
         var time = TimeProvider.System;
         var project = DemoProject.Create(time.GetUtcNow());
         await projects.TryCreateAsync(project, CancellationToken.None);

@@ -34,6 +34,33 @@ public abstract partial class StoreContract
     }
 
     [Fact]
+    public async Task TryReplaceAsync_OnlyOverTheVersionBefore_AndAReopenedStoreReadsTheLatest()
+    {
+        var s = await CreateAsync();
+        var project = Project("p-" + Guid.NewGuid().ToString("N")[..6]);
+        Assert.True(await s.Projects.TryCreateAsync(project, CancellationToken.None));
+        Assert.Equal(1, (await s.Projects.GetAsync(project.Id, CancellationToken.None))!.Version);
+
+        var second = project with { Name = "Spam, second", Routing = new RoutingSettings { VoteBudget = 500 }, Version = 2 };
+        Assert.True(await s.Projects.TryReplaceAsync(second, CancellationToken.None));
+        // Made from version 1 as well: refused, not written over version 2.
+        Assert.False(await s.Projects.TryReplaceAsync(project with { Name = "Lost", Version = 2 }, CancellationToken.None));
+        // Made from a version that never was.
+        Assert.False(await s.Projects.TryReplaceAsync(project with { Name = "Lost", Version = 4 }, CancellationToken.None));
+        Assert.False(await s.Projects.TryReplaceAsync(Project("p-missing") with { Version = 2 }, CancellationToken.None));
+
+        var read = await s.Projects.GetAsync(project.Id, CancellationToken.None);
+        Assert.Equal(("Spam, second", 2, 500L), (read!.Name, read.Version, read.Routing.VoteBudget));
+        Assert.Equal(2, (await s.Projects.GetCurrentAsync(project.Id, CancellationToken.None))!.Version);
+        Assert.Null(await s.Projects.GetCurrentAsync("p-missing", CancellationToken.None));
+
+        var reopened = s.Reopen();
+        var stored = await reopened.Projects.GetAsync(project.Id, CancellationToken.None);
+        Assert.Equal(("Spam, second", 2, 500L), (stored!.Name, stored.Version, stored.Routing.VoteBudget));
+        Assert.Contains(await reopened.Projects.ListAsync(CancellationToken.None), p => p.Id == project.Id && p.Version == 2);
+    }
+
+    [Fact]
     public async Task AddNewAsync_SameContentTwice_AddsOnceAndListsInIdOrder()
     {
         var s = await CreateAsync();

@@ -199,6 +199,36 @@ public sealed class SqliteSchemaUpgradeTests : IDisposable
         Assert.Equal(new LabelerVotes(1, 1), await restarted.CountVotesByAsync("p1", "worker:bob", CancellationToken.None));
     }
 
+    [Fact]
+    public async Task AProjectStoredBeforeVersions_ReadsAsVersion1_AndTakesItsChangeAsVersion2()
+    {
+        var path = Path.Combine(_folder, "labeling.db");
+        var project = new Domain.Projects.Project(
+            "old", "Old", new Domain.Projects.LabelSchema(Domain.Projects.TaskKind.SingleLabel, [new("spam", ""), new("ham", "")], ""),
+            [], new Domain.Routing.RoutingSettings(), null, DateTimeOffset.UnixEpoch);
+        Assert.True(await new SqliteProjectStore(new SqliteDatabase(path)).TryCreateAsync(project, CancellationToken.None));
+        Assert.Equal(1L, await ScalarAsync(path, "SELECT json_extract(body, '$.version') FROM projects"));
+        await ExecuteAsync(path, "UPDATE projects SET body = json_remove(body, '$.version')");
+        Assert.Equal(DBNull.Value, await ScalarAsync(path, "SELECT json_extract(body, '$.version') FROM projects"));
+        SqliteConnection.ClearAllPools();
+
+        var store = new SqliteProjectStore(new SqliteDatabase(path));
+        var read = await store.GetAsync("old", CancellationToken.None);
+
+        Assert.Equal(1, read!.Version);
+        Assert.True(await store.TryReplaceAsync(read with { Name = "Renamed", Version = 2 }, CancellationToken.None));
+        Assert.Equal(("Renamed", 2), ((await store.GetCurrentAsync("old", CancellationToken.None))!.Name, (await store.GetCurrentAsync("old", CancellationToken.None))!.Version));
+    }
+
+    private static async Task<object?> ScalarAsync(string path, string sql)
+    {
+        await using var connection = new SqliteConnection($"Data Source={path}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return await command.ExecuteScalarAsync();
+    }
+
     private static async Task ExecuteAsync(string path, string sql)
     {
         await using var connection = new SqliteConnection($"Data Source={path}");

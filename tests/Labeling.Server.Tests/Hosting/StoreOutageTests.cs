@@ -109,5 +109,9 @@ public sealed class StoreOutageTests
         }
 
         public Task<bool> TryCreateAsync(Project project, CancellationToken cancellationToken) => inner.TryCreateAsync(project, cancellationToken);
+
+        public Task<Project?> GetCurrentAsync(string projectId, CancellationToken cancellationToken) => inner.GetCurrentAsync(projectId, cancellationToken);
+
+        public Task<bool> TryReplaceAsync(Project replacement, CancellationToken cancellationToken) => inner.TryReplaceAsync(replacement, cancellationToken);
     }
 }

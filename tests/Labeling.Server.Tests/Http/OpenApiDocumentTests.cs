@@ -33,7 +33,7 @@ public sealed class OpenApiDocumentTests : IDisposable
         var document = await DocumentAsync();
         var operations = Operations(document).ToArray();
 
-        Assert.Equal(19, operations.Length);
+        Assert.Equal(20, operations.Length);
         Assert.Equal(operations.Length, operations.Select(o => o.Operation["operationId"]!.GetValue<string>()).Distinct().Count());
         foreach (var (name, operation) in operations)
         {
@@ -55,6 +55,8 @@ public sealed class OpenApiDocumentTests : IDisposable
 
         var byId = operations.ToDictionary(o => o.Operation["operationId"]!.GetValue<string>(), o => o.Operation);
         Assert.NotNull(byId["CreateProject"]["responses"]!["201"]);
+        Assert.NotNull(byId["UpdateProject"]["responses"]!["412"]);
+        Assert.NotNull(byId["UpdateProject"]["requestBody"]!["content"]!["application/merge-patch+json"]);
         Assert.NotNull(byId["UploadDocument"]["responses"]!["201"]);
         Assert.NotNull(byId["UploadDocument"]["responses"]!["200"]);
         var export = byId["ExportLabels"]["responses"]!["200"]!["content"]!.AsObject();

@@ -210,6 +210,10 @@ public sealed class RefusalLogTests : IAsyncLifetime
 
         public Task<Domain.Projects.Project?> GetAsync(string projectId, CancellationToken cancellationToken) => Task.FromResult<Domain.Projects.Project?>(null);
 
+        public Task<Domain.Projects.Project?> GetCurrentAsync(string projectId, CancellationToken cancellationToken) => Task.FromResult<Domain.Projects.Project?>(null);
+
+        public Task<bool> TryReplaceAsync(Domain.Projects.Project replacement, CancellationToken cancellationToken) => Task.FromResult(false);
+
         public Task<IReadOnlyList<Domain.Projects.Project>> ListAsync(CancellationToken cancellationToken) =>
             Down ? throw new InvalidOperationException("the store is down") : Task.FromResult<IReadOnlyList<Domain.Projects.Project>>([]);
     }

@@ -53,6 +53,7 @@ public sealed class RouteAuthorizationTests : IDisposable
             ["GET /api/projects"] = LabelingRoles.AnyRolePolicy,
             ["POST /api/projects"] = LabelingRoles.AdminPolicy,
             ["GET /api/projects/{projectId}"] = LabelingRoles.AnyRolePolicy,
+            ["PATCH /api/projects/{projectId}"] = LabelingRoles.AdminPolicy,
             ["GET /api/projects/{projectId}/progress"] = LabelingRoles.ReviewerPolicy,
             ["POST /api/projects/{projectId}/documents"] = LabelingRoles.AdminPolicy,
             ["GET /api/projects/{projectId}/documents"] = LabelingRoles.ReviewerPolicy,

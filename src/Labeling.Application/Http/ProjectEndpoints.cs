@@ -38,17 +38,23 @@ internal static class ProjectEndpoints
         api.MapGet("/projects/{projectId}", async (string projectId, ClaimsPrincipal user, HttpResponse response, ProjectService projects, CancellationToken ct) =>
             {
                 var project = await projects.GetAsync(projectId, ct);
+                if (!SeesEverything(user))
+                {
+                    // No version for a labeler: it would move with every change of routing or budget its view does not show.
+                    return Results.Ok(ProjectBrief.Of(project));
+                }
+
                 response.Headers.ETag = ETagOf(project);
-                return SeesEverything(user) ? Results.Ok(project) : Results.Ok(ProjectBrief.Of(project));
+                return Results.Ok(project);
             })
             .RequireAuthorization(LabelingRoles.AnyRolePolicy)
             .Produces<Project>().ProducesProblem(StatusCodes.Status404NotFound)
-            .WithName("GetProject").WithSummary("Reads a project's schema, rules and routing (labelers: its labels and instructions only); the ETag is its version.");
+            .WithName("GetProject").WithSummary("Reads a project's schema, rules and routing, with its version as the ETag (labelers: its labels and instructions only, without one).");
 
         api.MapPatch("/projects/{projectId}", async (string projectId, UpdateProjectRequest? body, ClaimsPrincipal user, HttpRequest request, HttpResponse response, ProjectService projects, CancellationToken ct) =>
             {
                 var project = await projects.UpdateAsync(
-                    projectId, Body.Required(body, "{\"routing\":{\"voteBudget\":20000}}"), ExpectedVersion(request), CallerIdentity.Subject(user), ct);
+                    projectId, Body.Required(body, "{\"routing\":{\"voteBudget\":20000}}"), AcceptedVersions(request), CallerIdentity.Subject(user), ct);
                 response.Headers.ETag = ETagOf(project);
                 return Results.Ok(project);
             })
@@ -84,9 +90,10 @@ internal static class ProjectEndpoints
     // A project's version, as an entity tag: "3".
     private static string ETagOf(Project project) => $"\"{project.Version.ToString(System.Globalization.CultureInfo.InvariantCulture)}\"";
 
-    // If-Match: one entity tag this API gave ("3", or W/"3"), or * for any version; absent, the change applies to whatever
-    // version is current.
-    private static int? ExpectedVersion(HttpRequest request)
+    // If-Match (RFC 9110 13.1.1): * for any version, or a list of entity tags of which the current one must be one, compared
+    // strongly: a weak tag (W/"3") never matches, nor a tag this API does not give ("03"). Absent, the change applies to
+    // whatever version is current.
+    private static IReadOnlyCollection<int>? AcceptedVersions(HttpRequest request)
     {
         var values = request.Headers.IfMatch;
         if (values.Count == 0)
@@ -94,17 +101,38 @@ internal static class ProjectEndpoints
             return null;
         }
 
-        var value = string.Join(",", values.ToArray()).Trim();
-        if (value == "*")
+        var value = string.Join(",", values.ToArray());
+        var tags = value.Split(',', StringSplitOptions.TrimEntries);
+        if (tags is ["*"])
         {
             return null;
         }
 
-        var tag = value.StartsWith("W/", StringComparison.Ordinal) ? value[2..] : value;
-        return tag.Length > 2 && tag[0] == '"' && tag[^1] == '"'
-            && int.TryParse(tag.AsSpan(1, tag.Length - 2), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var version)
-            ? version
-            : throw new Problems.InvalidRequestException("If-Match", $"If-Match '{Problems.InvalidRequestException.Echo(value, 40)}' is not one entity tag of this API: send the ETag a GET of the project gave, e.g. If-Match: \"3\", or leave it out.");
+        var accepted = new List<int>();
+        foreach (var tag in tags)
+        {
+            var weak = tag.StartsWith("W/", StringComparison.Ordinal);
+            var opaque = weak ? tag[2..] : tag;
+            if (opaque.Length < 2 || opaque[0] != '"' || opaque[^1] != '"' || opaque.AsSpan(1, opaque.Length - 2).Contains('"'))
+            {
+                throw new Problems.InvalidRequestException("If-Match",
+                    $"If-Match '{Problems.InvalidRequestException.Echo(value, 40)}' is not a list of entity tags: send the ETag a GET of the project gave, e.g. If-Match: \"3\", or leave it out.");
+            }
+
+            if (weak)
+            {
+                continue;
+            }
+
+            var text = opaque[1..^1];
+            if (int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var version)
+                && string.Equals(version.ToString(System.Globalization.CultureInfo.InvariantCulture), text, StringComparison.Ordinal))
+            {
+                accepted.Add(version);
+            }
+        }
+
+        return accepted;
     }
 
     // Reviewers and admins read rules and routing; a labeler reads what to label.

@@ -106,24 +106,30 @@ public sealed partial class ProjectService
     /// </summary>
     /// <param name="projectId">The project.</param>
     /// <param name="request">What to change.</param>
-    /// <param name="expectedVersion">The version the caller made its change from (If-Match), or null to change whatever is current.</param>
+    /// <param name="acceptedVersions">The versions the change may be made to (If-Match: the version the caller read), or null to
+    /// change whatever is current; empty when no version can match (a weak entity tag).</param>
     /// <param name="caller">Who asks, for the log.</param>
     /// <param name="cancellationToken">Cancels the reads and the write.</param>
     /// <returns>The project as it now is (unchanged, and its version too, when the request changes nothing).</returns>
     /// <exception cref="NotFoundException">No such project.</exception>
     /// <exception cref="InvalidRequestException">The change is not allowed or not valid; the errors say what to change.</exception>
-    /// <exception cref="PreconditionFailedException">The project is no longer at <paramref name="expectedVersion"/>.</exception>
-    public async Task<Project> UpdateAsync(string projectId, UpdateProjectRequest request, int? expectedVersion, string caller, CancellationToken cancellationToken)
+    /// <exception cref="PreconditionFailedException">The project is at none of <paramref name="acceptedVersions"/>.</exception>
+    public async Task<Project> UpdateAsync(
+        string projectId, UpdateProjectRequest request, IReadOnlyCollection<int>? acceptedVersions, string caller, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         for (var attempt = 1; ; attempt++)
         {
             var current = await _projects.GetCurrentAsync(projectId, cancellationToken).ConfigureAwait(false)
                 ?? throw NotFoundException.Project(projectId);
-            if (expectedVersion is { } expected && expected != current.Version)
+            if (acceptedVersions is not null && !acceptedVersions.Contains(current.Version))
             {
+                var named = acceptedVersions.Count == 0 ? "no version (a weak entity tag never matches If-Match)" : string.Join(" or ", acceptedVersions.Order());
                 throw new PreconditionFailedException(
-                    $"Project '{projectId}' is at version {current.Version}, not {expected} (If-Match). Read it again (GET /api/projects/{projectId} gives its ETag) and make the change to what it is now.");
+                    $"Project '{projectId}' is at version {current.Version}, not {named} (If-Match). Read it again (GET /api/projects/{projectId} gives its ETag) and make the change to what it is now.")
+                {
+                    Extensions = { ["version"] = current.Version },
+                };
             }
 
             var next = Changed(current, request);
@@ -148,13 +154,14 @@ public sealed partial class ProjectService
         }
 
         // After the change is stored, and also when it changes nothing: a request that names the budget and failed after
-        // storing it (a crash, a store error) sends the items back when it is sent again.
+        // storing it (the server stopped, a store error) sends the items back when it is sent again.
         async Task ReopenIfNamedAsync()
         {
-            if (_budget is not null && request.Routing is { } routing
-                && routing.Any(setting => string.Equals(setting.Key, "voteBudget", StringComparison.OrdinalIgnoreCase)))
+            if (_budget is not null && request.Routing.ValueKind == JsonValueKind.Object
+                && request.Routing.EnumerateObject().Any(setting => string.Equals(setting.Name, "voteBudget", StringComparison.OrdinalIgnoreCase)))
             {
-                await _budget.ReopenAsync(projectId, cancellationToken).ConfigureAwait(false);
+                // Not cut short when the caller goes away: the change is stored, and the items should follow it.
+                await _budget.ReopenAsync(projectId, CancellationToken.None).ConfigureAwait(false);
             }
         }
     }
@@ -189,6 +196,21 @@ public sealed partial class ProjectService
             Add("rules", "A project's rules cannot change: each rule is a labeler whose reliability the truth model learned from the votes it cast, and a rule that matched differently would keep that reliability. Leave rules out, or create a new project with the rules you want.");
         }
 
+        if (request.Schema.ValueKind != JsonValueKind.Undefined)
+        {
+            Add("schema", "A change gives instructions and labels at the top level of the body, as POST /api/projects takes them, not under schema: {\"instructions\":\"…\",\"labels\":[{\"name\":\"spam\",\"description\":\"…\"}]}.");
+        }
+
+        if (request.Version.ValueKind != JsonValueKind.Undefined)
+        {
+            Add("version", "The server sets the version. To change only the version you read, send it as the If-Match header (the ETag of GET), e.g. If-Match: \"3\".");
+        }
+
+        if (request.CreatedAt.ValueKind != JsonValueKind.Undefined)
+        {
+            Add("createdAt", "The server sets createdAt; leave it out.");
+        }
+
         var labels = current.Schema.Labels.ToArray();
         var listed = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (label, i) in (request.Labels ?? []).Select((l, i) => (l, i)))
@@ -213,7 +235,18 @@ public sealed partial class ProjectService
             }
         }
 
-        var routing = request.Routing is { } patch ? MergedRouting(current.Routing, patch, Add) : current.Routing;
+        var routing = request.Routing.ValueKind switch
+        {
+            JsonValueKind.Undefined or JsonValueKind.Null => current.Routing,
+            JsonValueKind.Object => MergedRouting(current.Routing, request.Routing, Add),
+            _ => Refused(current.Routing, "routing", "routing is an object of the settings to change, e.g. {\"voteBudget\":20000}."),
+        };
+        T Refused<T>(T value, string field, string message)
+        {
+            Add(field, message);
+            return value;
+        }
+
         var next = current with
         {
             Name = request.Name ?? current.Name,
@@ -239,19 +272,26 @@ public sealed partial class ProjectService
     /// The routing settings with a merge patch applied: a setting given replaces the current one, a setting given as null
     /// goes back to its default, and a re-check target that followed the crowd target follows a new one.
     /// </summary>
-    private static RoutingSettings MergedRouting(RoutingSettings current, JsonObject patch, Action<string, string> addError)
+    private static RoutingSettings MergedRouting(RoutingSettings current, JsonElement patch, Action<string, string> addError)
     {
+        // Unknown names are reported up to this many, and the settings listed once: a body of 70,000 made-up names got a
+        // 44 MB answer.
+        const int MostUnknownReported = 20;
         var settings = LabelingJson.Options.GetTypeInfo(typeof(RoutingSettings)).Properties.Select(p => p.Name).ToArray();
         var merged = JsonSerializer.SerializeToNode(current, LabelingJson.Options)!.AsObject();
         var given = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (key, value) in patch)
+        var unknown = 0;
+        foreach (var property in patch.EnumerateObject())
         {
             // Request bodies match property names regardless of case (as POST /api/projects does); the stored name is the API's.
-            var name = settings.FirstOrDefault(s => string.Equals(s, key, StringComparison.OrdinalIgnoreCase));
+            var name = settings.FirstOrDefault(s => string.Equals(s, property.Name, StringComparison.OrdinalIgnoreCase));
             if (name is null)
             {
-                addError($"routing.{InvalidRequestException.Echo(key, 40)}",
-                    $"'{InvalidRequestException.Echo(key, 40)}' is not a routing setting; the settings are {string.Join(", ", settings)}.");
+                if (++unknown <= MostUnknownReported)
+                {
+                    addError($"routing.{InvalidRequestException.Echo(property.Name, 40)}", $"'{InvalidRequestException.Echo(property.Name, 40)}' is not a routing setting.");
+                }
+
                 continue;
             }
 
@@ -261,14 +301,20 @@ public sealed partial class ProjectService
                 continue;
             }
 
-            if (value is null)
+            if (property.Value.ValueKind == JsonValueKind.Null)
             {
                 merged.Remove(name);
             }
             else
             {
-                merged[name] = value.DeepClone();
+                merged[name] = JsonNode.Parse(property.Value.GetRawText());
             }
+        }
+
+        if (unknown > 0)
+        {
+            addError("routing", (unknown > MostUnknownReported ? $"{unknown} names are not routing settings (the first {MostUnknownReported} are listed). " : string.Empty)
+                + $"The routing settings are {string.Join(", ", settings)}.");
         }
 
         const string CrowdTarget = "crowdTarget", RecheckTarget = "recheckTarget";
@@ -296,7 +342,7 @@ public sealed partial class ProjectService
         var changed = new List<string>();
         if (!string.Equals(current.Name, next.Name, StringComparison.Ordinal))
         {
-            changed.Add("name");
+            changed.Add($"name '{InvalidRequestException.Echo(current.Name, 60)}' → '{InvalidRequestException.Echo(next.Name, 60)}'");
         }
 
         if (!string.Equals(current.Schema.Instructions, next.Schema.Instructions, StringComparison.Ordinal))
@@ -311,10 +357,10 @@ public sealed partial class ProjectService
         var after = JsonSerializer.SerializeToNode(next.Routing, LabelingJson.Options)!.AsObject();
         changed.AddRange(before.Select(p => p.Key).Union(after.Select(p => p.Key), StringComparer.Ordinal)
             .Where(key => !JsonNode.DeepEquals(before[key], after[key]))
-            .Select(key => $"routing.{key}"));
+            .Select(key => $"routing.{key} {before[key]?.ToJsonString() ?? "unset"} → {after[key]?.ToJsonString() ?? "unset"}"));
         if (!string.Equals(current.TextColumn, next.TextColumn, StringComparison.Ordinal))
         {
-            changed.Add("textColumn");
+            changed.Add($"textColumn '{InvalidRequestException.Echo(current.TextColumn, 60)}' → '{InvalidRequestException.Echo(next.TextColumn, 60)}'");
         }
 
         return changed;
@@ -336,7 +382,7 @@ public sealed partial class ProjectService
         : message.StartsWith("Task kind", StringComparison.Ordinal) ? "taskKind"
         : "project";
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"^(routing\.[A-Za-z]+|labels\[\d+\]\.[A-Za-z]+|instructions)\b", System.Text.RegularExpressions.RegexOptions.None, 1000)]
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(routing\.[A-Za-z]+|labels\[\d+\]\.[A-Za-z]+|instructions|textColumn)\b", System.Text.RegularExpressions.RegexOptions.None, 1000)]
     private static partial System.Text.RegularExpressions.Regex FieldPath();
 
     /// <summary>Reads a project.</summary>

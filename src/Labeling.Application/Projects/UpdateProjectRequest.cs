@@ -1,11 +1,12 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 
 namespace Labeling.Application.Projects;
 
 /// <summary>
 /// The body of <c>PATCH /api/projects/{id}</c>: what to change, as a JSON merge patch (RFC 7396) of the fields
-/// <c>POST /api/projects</c> takes that may change. What it leaves out stays as it is.
+/// <c>POST /api/projects</c> takes that may change. What it leaves out stays as it is; so does a top-level field given as
+/// null (a name cannot be removed; <c>""</c> empties the instructions and resets the text column). Inside
+/// <see cref="Routing"/>, null restores a setting's default.
 /// </summary>
 /// <remarks>
 /// The labels, the task kind and the rules are fixed once a project is created: the labels are the truth model's
@@ -28,7 +29,8 @@ public sealed record UpdateProjectRequest
     /// (<c>"voteBudget": null</c> removes the budget). A <c>crowdTarget</c> changed without a <c>recheckTarget</c> moves a
     /// re-check target that followed the old crowd target to follow the new one.
     /// </summary>
-    public JsonObject? Routing { get; init; }
+    /// <remarks>A JSON element rather than an object model, so that a setting given twice is refused as every duplicate property is.</remarks>
+    public JsonElement Routing { get; init; }
 
     /// <summary>The CSV column / JSON field of documents ingested from now on; <c>""</c> uses the host's default; null or absent leaves it.</summary>
     public string? TextColumn { get; init; }
@@ -41,4 +43,13 @@ public sealed record UpdateProjectRequest
 
     /// <summary>Fixed: refused with the reason.</summary>
     public JsonElement Rules { get; init; }
+
+    /// <summary>Not taken (the shape <c>GET</c> answers with): refused, saying that instructions and labels go at the top level.</summary>
+    public JsonElement Schema { get; init; }
+
+    /// <summary>Not taken: set by the server; refused, saying to send it as If-Match.</summary>
+    public JsonElement Version { get; init; }
+
+    /// <summary>Not taken: set by the server; refused.</summary>
+    public JsonElement CreatedAt { get; init; }
 }

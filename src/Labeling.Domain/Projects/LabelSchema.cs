@@ -90,12 +90,14 @@ public sealed record LabelSchema(TaskKind Kind, IReadOnlyList<LabelDefinition> L
         // right-to-left override or a terminal escape in them reached every worker's screen.
         foreach (var (label, index) in Labels.Select((l, i) => (l, i)))
         {
-            CheckText(errors, $"labels[{index}].description", label.Description, MaxDescriptionCharacters);
+            CheckText(errors, $"labels[{index}].description", label.Description, MaxDescriptionCharacters, EveryTask);
         }
 
-        CheckText(errors, "instructions", Instructions, MaxInstructionsCharacters);
+        CheckText(errors, "instructions", Instructions, MaxInstructionsCharacters, EveryTask);
         return errors;
     }
+
+    private const string EveryTask = " (every task carries it)";
 
     /// <summary>The longest label description, in characters.</summary>
     public const int MaxDescriptionCharacters = 2_000;
@@ -103,7 +105,13 @@ public sealed record LabelSchema(TaskKind Kind, IReadOnlyList<LabelDefinition> L
     /// <summary>The longest instructions, in characters.</summary>
     public const int MaxInstructionsCharacters = 20_000;
 
-    private static void CheckText(List<string> errors, string field, string? text, int max)
+    /// <summary>Adds an error when <paramref name="text"/> is longer than <paramref name="max"/> or holds a control character (other than tab and line breaks) or a bidirectional embedding, override or isolate.</summary>
+    /// <param name="errors">Where the error goes.</param>
+    /// <param name="field">How the message names the field, e.g. <c>instructions</c>.</param>
+    /// <param name="text">The text; null or empty passes.</param>
+    /// <param name="max">The most characters.</param>
+    /// <param name="because">Why the limit, as the length message ends, e.g. <c> (every task carries it)</c>.</param>
+    internal static void CheckText(List<string> errors, string field, string? text, int max, string because = "")
     {
         if (string.IsNullOrEmpty(text))
         {
@@ -112,7 +120,7 @@ public sealed record LabelSchema(TaskKind Kind, IReadOnlyList<LabelDefinition> L
 
         if (text.Length > max)
         {
-            errors.Add($"{field} is {text.Length:N0} characters; at most {max:N0} are taken (every task carries it).");
+            errors.Add($"{field} is {text.Length:N0} characters; at most {max:N0} are taken{because}.");
         }
         else
         {

@@ -33,6 +33,9 @@ public sealed record Project(
     /// <summary>Longest project name.</summary>
     public const int MaxNameLength = 200;
 
+    /// <summary>Longest <see cref="TextColumn"/>: a CSV header or JSON field name.</summary>
+    public const int MaxTextColumnLength = 200;
+
     /// <summary>Problems with the project, each saying what to change; empty when valid.</summary>
     /// <returns>Validation messages.</returns>
     public IReadOnlyList<string> Validate()
@@ -53,6 +56,12 @@ public sealed record Project(
         {
             errors.Add($"The project name has {Name.Length} characters; the most is {MaxNameLength}.");
         }
+        else
+        {
+            LabelSchema.CheckText(errors, "The project name", Name, MaxNameLength);
+        }
+
+        LabelSchema.CheckText(errors, "textColumn", TextColumn, MaxTextColumnLength);
 
         if (Schema is null)
         {

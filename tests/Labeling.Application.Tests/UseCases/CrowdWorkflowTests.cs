@@ -191,6 +191,31 @@ public sealed class CrowdWorkflowTests : IDisposable
     }
 
     [Fact]
+    public async Task Sweep_InAProcessThatServesAnOldVersion_ReadsTheStoredBudgetFirst()
+    {
+        // An Azure instance serves its projects from memory for Cosmos:ProjectRefresh. One that still held the spent budget
+        // another instance had just raised sent the re-opened pool back to review at its next refused task request.
+        await SeedAsync(new RoutingSettings { VoteBudget = 1 });
+        var store = _harness.Get<IProjectStore>();
+        var old = (await store.GetAsync("spam", CancellationToken.None))!;
+        var stale = new FrozenProjectStore(store, old);
+        var models = new ProjectModels(stale, _harness.Get<ILabelerStore>(), _harness.Time);
+        var sweep = new SpentBudgetSweep(
+            models, stale, _harness.Get<IItemStore>(), _harness.Get<ILeaseStore>(), _harness.Time,
+            _harness.Get<Microsoft.Extensions.Options.IOptions<LabelingOptions>>(), Microsoft.Extensions.Logging.Abstractions.NullLogger<SpentBudgetSweep>.Instance);
+        (await models.OpenAsync("spam", CancellationToken.None)).Dispose();
+        Assert.True(await store.TryReplaceAsync(old with { Routing = old.Routing with { VoteBudget = 100 }, Version = 2 }, CancellationToken.None));
+        var collecting = await _harness.ScalarAsync("SELECT COUNT(*) FROM items WHERE state = 'collecting'");
+        Assert.True(collecting > 0);
+
+        Assert.Equal(0, await sweep.SweepAsync("spam", 1, CancellationToken.None));
+
+        Assert.Equal(collecting, await _harness.ScalarAsync("SELECT COUNT(*) FROM items WHERE state = 'collecting'"));
+        using var session = await models.OpenAsync("spam", CancellationToken.None);
+        Assert.Equal((2, 100L), (session.Model.Project.Version, session.Model.Project.Routing.VoteBudget));
+    }
+
+    [Fact]
     public async Task NoTask_SaysWhy_AndWhenAskingAgainHelps()
     {
         // A bare 204 told a worker's UI nothing: "come back in a minute" and "this project is done" looked the same.
@@ -664,5 +689,20 @@ public sealed class CrowdWorkflowTests : IDisposable
 
         var outcome = await _harness.Get<VoteRecording>().SubmitAsync(task.LeaseId, worker, new VoteRequest(label, Unsure: label is null), null, CancellationToken.None);
         return outcome.Result;
+    }
+
+    // A process's copy of a project that has not caught up: GetAsync answers the old version, GetCurrentAsync the stored one.
+    private sealed class FrozenProjectStore(IProjectStore inner, Domain.Projects.Project frozen) : IProjectStore
+    {
+        public Task<Domain.Projects.Project?> GetAsync(string projectId, CancellationToken cancellationToken) =>
+            Task.FromResult<Domain.Projects.Project?>(projectId == frozen.Id ? frozen : null);
+
+        public Task<Domain.Projects.Project?> GetCurrentAsync(string projectId, CancellationToken cancellationToken) => inner.GetCurrentAsync(projectId, cancellationToken);
+
+        public Task<IReadOnlyList<Domain.Projects.Project>> ListAsync(CancellationToken cancellationToken) => inner.ListAsync(cancellationToken);
+
+        public Task<bool> TryCreateAsync(Domain.Projects.Project project, CancellationToken cancellationToken) => inner.TryCreateAsync(project, cancellationToken);
+
+        public Task<bool> TryReplaceAsync(Domain.Projects.Project replacement, CancellationToken cancellationToken) => inner.TryReplaceAsync(replacement, cancellationToken);
     }
 }

@@ -82,6 +82,12 @@ public sealed class ProjectUpdateTests : IDisposable
         Assert.Equal(LogLevel.Information, change.Level);
         Assert.Equal("root", change.State["Caller"]);
         Assert.Equal("instructions, labels[ham].description", change.State["Fields"]);
+
+        // Settings are logged with the value before and after, for an audit.
+        await (await PatchAsync("texts", new { name = "Texts", routing = new { voteBudget = 300, maxCrowdVotes = 6 } })).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal(
+            "name 'texts' → 'Texts', routing.maxCrowdVotes 10 → 6, routing.voteBudget unset → 300",
+            _logs.Records.Last(r => r.EventId.Id == 4401).State["Fields"]);
     }
 
     [Fact]
@@ -132,6 +138,24 @@ public sealed class ProjectUpdateTests : IDisposable
     }
 
     [Fact]
+    public async Task Patch_RemovingABudgetSpentAtIngestion_SendsEveryPageOfItsReviewBack_AndLetsVotesThroughMeanwhile()
+    {
+        // A budget of 0 is spent before any vote: weak labeling sends every item to review. More than one page of them (200).
+        await CreateAsync("pages", new { voteBudget = 0 });
+        await UploadAsync("pages", "text\n" + string.Concat(Enumerable.Range(0, 450).Select(i => $"comment number {i}\n")), 450);
+        Assert.Equal(450, (await ProgressAsync("pages"))["byState"]!["needs-review"]!.GetValue<int>());
+
+        await (await PatchAsync("pages", new JsonObject { ["routing"] = new JsonObject { ["voteBudget"] = null } })).ExpectAsync(HttpStatusCode.OK);
+
+        var progress = await ProgressAsync("pages");
+        Assert.Equal((450, 0), (progress["byState"]!["collecting"]!.GetValue<int>(), progress["byState"]!["needs-review"]!.GetValue<int>()));
+        Assert.Contains("has no vote budget now; 450 items", Assert.Single(_logs.Records, r => r.EventId.Id == 4006).Message, StringComparison.Ordinal);
+        var item = (await (await Admin.GetAsync("/api/projects/pages/items?state=collecting&limit=1")).ExpectAsync(HttpStatusCode.OK)).AsArray().Single()!;
+        Assert.Contains("removed in project version 2", item["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+        await VoteAsync("pages", "alice", "ham");
+    }
+
+    [Fact]
     public async Task Patch_TheSameValues_ChangesNothing_AndKeepsTheVersion()
     {
         await CreateAsync("same", new { maxCrowdVotes = 7 });
@@ -155,9 +179,18 @@ public sealed class ProjectUpdateTests : IDisposable
         Assert.True(malformed["errors"]!.AsObject().ContainsKey("If-Match"));
         Assert.Equal("Second", (await (await Admin.GetAsync("/api/projects/versions")).ExpectAsync(HttpStatusCode.OK))["name"]!.GetValue<string>());
 
-        await (await PatchAsync("versions", new { name = "Third" }, "W/\"2\"")).ExpectAsync(HttpStatusCode.OK);
+        // Compared strongly (RFC 9110): a weak tag never matches, nor a tag the API does not give; a list matches any of its tags.
+        await (await PatchAsync("versions", new { name = "Lost" }, "W/\"2\"")).ExpectProblemAsync(HttpStatusCode.PreconditionFailed);
+        var notGiven = await (await PatchAsync("versions", new { name = "Lost" }, "\"02\"")).ExpectProblemAsync(HttpStatusCode.PreconditionFailed);
+        Assert.Equal(2, notGiven["version"]!.GetValue<int>());
+        await (await PatchAsync("versions", new { name = "Third" }, "\"1\", \"2\"")).ExpectAsync(HttpStatusCode.OK);
         var any = await (await PatchAsync("versions", new { name = "Fourth" }, "*")).ExpectAsync(HttpStatusCode.OK);
         Assert.Equal(("Fourth", 4), (any["name"]!.GetValue<string>(), any["version"]!.GetValue<int>()));
+
+        // A labeler's view has no version: it would move with changes of routing the view does not show.
+        var labeler = await _server.ClientAs("alice", "Labeler").GetAsync("/api/projects/versions");
+        await labeler.ExpectAsync(HttpStatusCode.OK);
+        Assert.Null(labeler.Headers.ETag);
     }
 
     [Fact]
@@ -181,14 +214,42 @@ public sealed class ProjectUpdateTests : IDisposable
         {
             ["routing"] = new JsonObject { ["crowdTargte"] = 0.9, ["maxCrowdVotes"] = "ten" },
         })).ExpectProblemAsync(HttpStatusCode.BadRequest);
-        Assert.Contains("maxCrowdVotes", routing["errors"]!["routing.crowdTargte"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("not a routing setting", routing["errors"]!["routing.crowdTargte"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("maxCrowdVotes", routing["errors"]!["routing"]![0]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.True(routing["errors"]!.AsObject().ContainsKey("routing.maxCrowdVotes"));
 
         var invalid = await (await PatchAsync("fixed", new { routing = new { crowdTarget = 1.5 }, name = "" })).ExpectProblemAsync(HttpStatusCode.BadRequest);
         Assert.True(invalid["errors"]!.AsObject().ContainsKey("routing.crowdTarget"));
 
-        var unknown = await (await PatchAsync("fixed", new { schema = new { instructions = "x" } })).ExpectProblemAsync(HttpStatusCode.BadRequest);
-        Assert.Contains("schema", unknown.ToJsonString(), StringComparison.Ordinal);
+        // The shape GET answers with: told where instructions and labels go, and that the version goes in If-Match.
+        var shape = await (await PatchAsync("fixed", new { schema = new { instructions = "x" }, version = 1 })).ExpectProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Contains("top level", shape["errors"]!["schema"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("If-Match", shape["errors"]!["version"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+        var unknown = await (await PatchAsync("fixed", new { instruction = "x" })).ExpectProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Contains("instruction", unknown.ToJsonString(), StringComparison.Ordinal);
+
+        // A setting given twice, exactly or in another case, is refused like any duplicate property (it was a 500).
+        foreach (var twice in new[] { "{\"routing\":{\"voteBudget\":1000,\"voteBudget\":2000}}", "{\"routing\":{\"voteBudget\":1000,\"VoteBudget\":2000}}" })
+        {
+            var request = new HttpRequestMessage(HttpMethod.Patch, "/api/projects/fixed") { Content = new StringContent(twice, Encoding.UTF8, "application/json") };
+            await (await Admin.SendAsync(request)).ExpectProblemAsync(HttpStatusCode.BadRequest);
+        }
+
+        // Made-up names are reported up to twenty, with the settings listed once (70,000 of them made a 44 MB answer).
+        var many = new JsonObject();
+        for (var i = 0; i < 500; i++)
+        {
+            many[$"k{i}"] = 0;
+        }
+
+        var flood = await (await PatchAsync("fixed", new JsonObject { ["routing"] = many })).ExpectProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Equal(21, flood["errors"]!.AsObject().Count);
+        Assert.Contains("500 names are not routing settings", flood["errors"]!["routing"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.True(flood.ToJsonString().Length < 10_000, $"{flood.ToJsonString().Length} characters");
+
+        // Names and text columns are text a person reads: no control characters or bidirectional overrides, and not a page long.
+        var text = await (await PatchAsync("fixed", new { name = "a\u202eb", textColumn = new string('c', 201) })).ExpectProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Equal(["name", "textColumn"], text["errors"]!.AsObject().Select(e => e.Key).Order(StringComparer.Ordinal));
 
         // The same id is not a change of it.
         var same = await (await PatchAsync("fixed", new { id = "fixed", name = "Fixed" })).ExpectAsync(HttpStatusCode.OK);

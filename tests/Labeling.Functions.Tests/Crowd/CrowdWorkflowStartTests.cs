@@ -1,8 +1,5 @@
 using Grpc.Core;
-using Labeling.Application.Documents;
-using Labeling.Application.Ports;
 using Labeling.Application.Projects;
-using Labeling.Application.WeakLabeling;
 using Labeling.Functions.Crowd;
 using Labeling.Functions.Tests.Hosting;
 using Labeling.Orchestration.Crowd;
@@ -35,7 +32,7 @@ public sealed class CrowdWorkflowStartTests(AzuriteFixture azurite, CosmosEmulat
     public async Task Start_SchedulesOnlyWhenTheItemHasNoWorkflowOrItsLastOneEnded(OrchestrationRuntimeStatus? status, bool scheduled)
     {
         await using var host = await FunctionsTestHost.StartAsync(azurite, cosmos);
-        var itemId = await CollectingItemAsync(host.Services);
+        var itemId = await host.CollectingDemoItemAsync();
         var client = new StatusClient(status);
 
         var started = await host.Services.GetRequiredService<CrowdWorkflows>().StartAsync(client, DemoProject.Id, [itemId], CancellationToken.None);
@@ -48,27 +45,13 @@ public sealed class CrowdWorkflowStartTests(AzuriteFixture azurite, CosmosEmulat
     public async Task Start_WhenAnotherCallerStartedItMeanwhile_CountsNothingAndDoesNotThrow()
     {
         await using var host = await FunctionsTestHost.StartAsync(azurite, cosmos);
-        var itemId = await CollectingItemAsync(host.Services);
+        var itemId = await host.CollectingDemoItemAsync();
         var client = new StatusClient(null) { RefuseAsExisting = true };
 
         var started = await host.Services.GetRequiredService<CrowdWorkflows>().StartAsync(client, DemoProject.Id, [itemId], CancellationToken.None);
 
         Assert.Equal(0, started);
         Assert.Single(client.Scheduled);
-    }
-
-    private static async Task<string> CollectingItemAsync(IServiceProvider services)
-    {
-        await services.GetRequiredService<IProjectStore>().TryCreateAsync(DemoProject.Create(DateTimeOffset.UtcNow), CancellationToken.None);
-        var text = $"a comment nobody's rules match {Guid.NewGuid():N}";
-        var stored = await services.GetRequiredService<IDocumentSource>().SaveUploadAsync(
-            DemoProject.Id, "one.csv", new MemoryStream(System.Text.Encoding.UTF8.GetBytes($"CONTENT,CLASS\n{text},0\n")), CancellationToken.None);
-        await services.GetRequiredService<DocumentIngestion>().IngestAsync(stored, CancellationToken.None);
-        var items = services.GetRequiredService<IItemStore>();
-        var item = Assert.Single(await items.ListAsync(DemoProject.Id, null, null, 10, CancellationToken.None), i => i.Text.Contains(text, StringComparison.Ordinal));
-        await services.GetRequiredService<WeakLabeler>().LabelAsync(DemoProject.Id, [item.Id], CancellationToken.None);
-        Assert.Equal(Domain.Items.ItemState.Collecting, (await items.GetAsync(DemoProject.Id, item.Id, CancellationToken.None))!.State);
-        return item.Id;
     }
 
     // A task hub that reports one status for every instance and records what it is asked to schedule; with

@@ -1,5 +1,10 @@
+using System.Net.Http.Json;
 using Labeling.Adapters.Azure.Messaging;
+using Labeling.Application.Documents;
 using Labeling.Application.Ports;
+using Labeling.Application.Projects;
+using Labeling.Application.WeakLabeling;
+using Labeling.Domain.Items;
 using Labeling.Functions.Crowd;
 using Labeling.Functions.Http;
 using Labeling.TestSupport.Emulators;
@@ -97,6 +102,36 @@ public sealed class FunctionsTestHost : IAsyncDisposable
         await StopAsync();
         _backend = null;
         return await StartAsync(azurite, cosmos, overrides, backend, Tokens, ServiceBus, Database);
+    }
+
+    /// <summary>
+    /// The demo project (created if it is not there) with one comment no rule matches, uploaded, ingested and weak-labeled:
+    /// the item's id. The item collects crowd votes; its crowd workflow is not started.
+    /// </summary>
+    public async Task<string> CollectingDemoItemAsync()
+    {
+        await Services.GetRequiredService<IProjectStore>().TryCreateAsync(DemoProject.Create(DateTimeOffset.UtcNow), CancellationToken.None);
+        var text = $"a comment nobody's rules match {Guid.NewGuid():N}";
+        var stored = await Services.GetRequiredService<IDocumentSource>().SaveUploadAsync(
+            DemoProject.Id, "one.csv", new MemoryStream(System.Text.Encoding.UTF8.GetBytes($"CONTENT,CLASS\n{text},0\n")), CancellationToken.None);
+        await Services.GetRequiredService<DocumentIngestion>().IngestAsync(stored, CancellationToken.None);
+        var items = Services.GetRequiredService<IItemStore>();
+        var item = Xunit.Assert.Single(await items.ListAsync(DemoProject.Id, null, null, 10, CancellationToken.None), i => i.Text.Contains(text, StringComparison.Ordinal));
+        await Services.GetRequiredService<WeakLabeler>().LabelAsync(DemoProject.Id, [item.Id], CancellationToken.None);
+        Xunit.Assert.Equal(ItemState.Collecting, (await items.GetAsync(DemoProject.Id, item.Id, CancellationToken.None))!.State);
+        return item.Id;
+    }
+
+    /// <summary>A worker leases the demo project's next task and answers it with the label (a 200 asserted): the item's id.</summary>
+    public async Task<string> LeaseAndVoteAsync(string worker, string label)
+    {
+        using var client = Client(Tokens.Mint(worker, "Labeler"));
+        var next = await client.GetAsync($"/api/projects/{DemoProject.Id}/tasks/next");
+        Xunit.Assert.Equal(System.Net.HttpStatusCode.OK, next.StatusCode);
+        var task = System.Text.Json.Nodes.JsonNode.Parse(await next.Content.ReadAsStringAsync())!;
+        var vote = await client.PostAsJsonAsync($"/api/tasks/{task["leaseId"]!.GetValue<string>()}/votes", new { label });
+        Xunit.Assert.True(vote.StatusCode == System.Net.HttpStatusCode.OK, $"vote: {(int)vote.StatusCode} {await vote.Content.ReadAsStringAsync()}");
+        return task["itemId"]!.GetValue<string>();
     }
 
     /// <summary>Creates a function class the way the Functions worker does: from the app's services.</summary>

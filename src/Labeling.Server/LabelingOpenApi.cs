@@ -47,6 +47,11 @@ internal static class LabelingOpenApi
                 }
             }
 
+            if (document.Components.Schemas is { } schemas)
+            {
+                DescribePatch(schemas);
+            }
+
             return Task.CompletedTask;
         });
         options.AddOperationTransformer(async (operation, context, cancellationToken) =>
@@ -113,6 +118,30 @@ internal static class LabelingOpenApi
                 };
             }
 
+            if (operation.OperationId is "GetProject" or "UpdateProject" && operation.Responses?.TryGetValue("200", out var read) == true && read is OpenApiResponse withVersion)
+            {
+                withVersion.Headers = new Dictionary<string, IOpenApiHeader>(StringComparer.Ordinal)
+                {
+                    ["ETag"] = new OpenApiHeader
+                    {
+                        Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+                        Description = "The project's version as a strong tag (\"3\"), to send as If-Match with a PATCH; not sent to a Labeler.",
+                    },
+                };
+            }
+
+            if (operation.OperationId == "UpdateProject")
+            {
+                operation.Parameters ??= [];
+                operation.Parameters.Add(new OpenApiParameter
+                {
+                    Name = "If-Match",
+                    In = ParameterLocation.Header,
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+                    Description = "The ETag of a GET (or a list of tags): the change is made only over that version, else 412 with the current one. Weak tags never match.",
+                });
+            }
+
             if (operation.OperationId == "UploadDocument")
             {
                 // The handler reads the form itself (to bound it and to answer a missing file with a problem), so the body
@@ -138,6 +167,46 @@ internal static class LabelingOpenApi
                 };
             }
         });
+    }
+
+    // The PATCH body as it is taken: a JSON merge patch whose routing is the routing settings with null restoring a
+    // default. The body type reads routing as raw JSON (to refuse a setting given twice) and has properties that exist
+    // only to be refused with a reason (id, taskKind, rules, schema, version, createdAt); a client generator given those
+    // would offer them.
+    private static void DescribePatch(IDictionary<string, IOpenApiSchema> schemas)
+    {
+        if (!schemas.TryGetValue(nameof(UpdateProjectRequest), out var found) || found is not OpenApiSchema patch || patch.Properties is not { } properties)
+        {
+            return;
+        }
+
+        foreach (var refused in new[] { "id", "taskKind", "rules", "schema", "version", "createdAt" })
+        {
+            properties.Remove(refused);
+        }
+
+        patch.Description = "A JSON merge patch (RFC 7396): what it leaves out, or gives as null at the top level, stays as it is. "
+            + "The labels' names, the task kind and the rules are fixed (400 with the reason).";
+        if (schemas.TryGetValue("RoutingSettings", out var settings) && settings is OpenApiSchema { Properties: { } routing })
+        {
+            properties["routing"] = new OpenApiSchema
+            {
+                Type = JsonSchemaType.Object,
+                AdditionalPropertiesAllowed = false,
+                Description = "Routing settings to change; a setting given as null goes back to its default (\"voteBudget\": null removes the budget).",
+                Properties = routing.ToDictionary(
+                    setting => setting.Key,
+                    setting => (IOpenApiSchema)new OpenApiSchema
+                    {
+                        Type = (setting.Value.Type ?? JsonSchemaType.Number) | JsonSchemaType.Null,
+                        Format = setting.Value.Format,
+                    },
+                    StringComparer.Ordinal),
+            };
+        }
+
+        // The refused properties were its only users.
+        schemas.Remove("JsonElement");
     }
 
     // Component schemas as the serializer writes them.

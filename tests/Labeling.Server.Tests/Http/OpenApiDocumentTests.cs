@@ -127,6 +127,41 @@ public sealed class OpenApiDocumentTests : IDisposable
         Assert.All(receipt.Select(p => p.Key), property => Assert.NotNull(document["components"]!["schemas"]!["VoteReceipt"]!["properties"]![property]));
     }
 
+    [Fact]
+    public async Task Patch_IsDescribedAsTaken_ConditionalOnTheVersion_WithTheRoutingSettingsNullable()
+    {
+        var document = await DocumentAsync();
+        var operations = Operations(document).ToDictionary(o => o.Operation["operationId"]!.GetValue<string>(), o => o.Operation);
+
+        var ifMatch = Assert.Single(operations["UpdateProject"]["parameters"]!.AsArray(), p => p!["name"]!.GetValue<string>() == "If-Match")!;
+        Assert.Equal("header", ifMatch["in"]!.GetValue<string>());
+        Assert.NotNull(operations["UpdateProject"]["responses"]!["200"]!["headers"]!["ETag"]);
+        Assert.NotNull(operations["GetProject"]["responses"]!["200"]!["headers"]!["ETag"]);
+
+        // The body's type has properties that exist only to be refused with a reason: a client must not be offered them.
+        var patch = document["components"]!["schemas"]!["UpdateProjectRequest"]!;
+        Assert.Equal(["instructions", "labels", "name", "routing", "textColumn"], patch["properties"]!.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal));
+        var routing = patch["properties"]!["routing"]!;
+        var settings = document["components"]!["schemas"]!["RoutingSettings"]!["properties"]!.AsObject();
+        Assert.Equal(settings.Select(p => p.Key), routing["properties"]!.AsObject().Select(p => p.Key));
+        Assert.Equal(["integer", "null"], routing["properties"]!["voteBudget"]!["type"]!.AsArray().Select(t => t!.GetValue<string>()).Order(StringComparer.Ordinal));
+        Assert.Equal(["null", "number"], routing["properties"]!["crowdTarget"]!["type"]!.AsArray().Select(t => t!.GetValue<string>()).Order(StringComparer.Ordinal));
+        Assert.False(routing["additionalProperties"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public async Task EveryReference_NamesASchemaTheDocumentHas()
+    {
+        var document = await DocumentAsync();
+        var schemas = document["components"]!["schemas"]!.AsObject();
+
+        var references = System.Text.RegularExpressions.Regex.Matches(document.ToJsonString(), "\"\\$ref\":\"#/components/schemas/([^\"]+)\"")
+            .Select(m => m.Groups[1].Value).Distinct(StringComparer.Ordinal).ToList();
+
+        Assert.NotEmpty(references);
+        Assert.All(references, name => Assert.True(schemas.ContainsKey(name), $"'{name}' is referenced but not in components.schemas"));
+    }
+
     private async Task<JsonNode> DocumentAsync()
     {
         using var anonymous = _server.CreateClient();

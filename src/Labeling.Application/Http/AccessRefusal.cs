@@ -9,9 +9,9 @@ namespace Labeling.Application.Http;
 
 /// <summary>
 /// What a caller refused by authentication or authorization is told, and what <see cref="RefusalLog"/>
-/// records: the problem details of a 401, 403, 404, 405 or 415 that no exception produced carry a
+/// records: the problem details of a 401, 403, 404, 405, 413 or 415 without a detail of their own carry a
 /// <c>detail</c> that says what to change (send a token, which role the route needs and which the token
-/// has, the route does not exist or takes other methods, send JSON).
+/// has, the route does not exist or takes other methods, the body is over the limit, send JSON).
 /// </summary>
 /// <remarks>
 /// Registered as <see cref="ProblemDetailsOptions.CustomizeProblemDetails"/>, so it fills the body that
@@ -40,6 +40,9 @@ public static class AccessRefusal
             StatusCodes.Status405MethodNotAllowed => MethodNotAllowed(http),
             // The API's bodies are JSON, but for uploads, whose route reads the form itself and answers 400.
             StatusCodes.Status415UnsupportedMediaType => "This route takes a JSON body: send it with Content-Type: application/json.",
+            // A body without a length, cut off by the server's limit (or RequestBodyLimit's count) as it was read.
+            StatusCodes.Status413PayloadTooLarge =>
+                "The request body is larger than this route takes: Labeling:MaxJsonBodyBytes for JSON, Labeling:MaxUploadBytes for an upload or gold seeding.",
             _ => null,
         };
     }

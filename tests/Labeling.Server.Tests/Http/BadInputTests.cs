@@ -417,6 +417,24 @@ public sealed class BadInputTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PatchProject_WithAChunkedBodyOverTheJsonLimit_Returns413AndChangesNothing()
+    {
+        // The body was counted for POST only: a PATCH without a length was read whole, however large.
+        var padded = new MemoryStream(Encoding.UTF8.GetBytes($"{{\"instructions\":\"{new string('x', 2 * 1024 * 1024)}\"}}"));
+        var content = new StreamContent(padded);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/merge-patch+json");
+        var request = new HttpRequestMessage(HttpMethod.Patch, $"/api/projects/{Project}") { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+
+        var response = await Admin.SendAsync(request);
+
+        var problem = await response.ExpectProblemAsync(HttpStatusCode.RequestEntityTooLarge);
+        Assert.Contains("Labeling:MaxJsonBodyBytes", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        var project = await (await Admin.GetAsync($"/api/projects/{Project}")).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal(1, project["version"]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task SeedGold_WithABodyOverTheJsonLimit_IsAcceptedUpToTheUploadLimit()
     {
         // About 90 kB: over this server's JSON limit (16 kB), under its upload limit (64 kB plus the multipart allowance).

@@ -18,7 +18,7 @@ namespace Labeling.Application.Http;
 /// could make the server buffer 30 MB per request. A body announced larger than the cap gets 413 before
 /// anything is read; one that turns out larger while it is read (chunked) gets 413 from the server's limit,
 /// or, where the host fixes that limit itself (the feature is read-only, as on a test server), from counting
-/// the bytes as the endpoint reads them.
+/// the bytes as the endpoint reads them. A JSON Patch sent to a PATCH route (which takes a JSON merge patch) is a 415.
 /// Register after routing (<c>UseRouting()</c>, implicit in a <c>WebApplication</c>) and before the endpoints run.
 /// </remarks>
 public static class RequestBodyLimit
@@ -44,6 +44,16 @@ public static class RequestBodyLimit
                     : $"The request body is {context.Request.ContentLength:N0} bytes; this route takes at most {max:N0} bytes of JSON (Labeling:MaxJsonBodyBytes).");
             }
 
+            if (HttpMethods.IsPatch(context.Request.Method) && IsJsonPatch(context.Request.ContentType))
+            {
+                // The JSON binder takes any "+json" type, so a JSON Patch would be read as a body of the wrong shape and be
+                // a 400 that does not say why.
+                throw new BadHttpRequestException(
+                    "This route takes a JSON merge patch (RFC 7396), not a JSON Patch (RFC 6902): send the fields to change as one object, "
+                    + "e.g. {\"routing\":{\"voteBudget\":20000}}, with Content-Type: application/merge-patch+json or application/json.",
+                    StatusCodes.Status415UnsupportedMediaType);
+            }
+
             if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
             {
                 limit.MaxRequestBodySize = max;
@@ -60,6 +70,10 @@ public static class RequestBodyLimit
 
     // The methods of the API's routes that read a body (a PATCH was once left out, and read without a cap).
     private static bool TakesABody(string method) => HttpMethods.IsPost(method) || HttpMethods.IsPatch(method) || HttpMethods.IsPut(method);
+
+    // A JSON Patch (RFC 6902), which no route takes: the PATCH routes take a JSON merge patch.
+    private static bool IsJsonPatch(string? contentType) =>
+        contentType is not null && contentType.Split(';', 2)[0].Trim().Equals("application/json-patch+json", StringComparison.OrdinalIgnoreCase);
 
     // Fails like the server's own limit would.
     private static BadHttpRequestException TooLarge(long max) =>

@@ -286,6 +286,24 @@ public sealed class ProjectUpdateTests : IDisposable
         Assert.Equal(20000, patched["routing"]!["voteBudget"]!.GetValue<long>());
     }
 
+    [Fact]
+    public async Task Patch_AsJsonPatch_Is415SayingAMergePatchIsTaken_AndChangesNothing()
+    {
+        // A JSON Patch (RFC 6902) is a list of operations; it was read as a body of the wrong type, a 400 that did not say why.
+        await CreateAsync("jsonpatch", null);
+        var request = new HttpRequestMessage(HttpMethod.Patch, "/api/projects/jsonpatch")
+        {
+            Content = new StringContent("[{\"op\":\"replace\",\"path\":\"/routing/voteBudget\",\"value\":100}]", Encoding.UTF8, "application/json-patch+json"),
+        };
+
+        var problem = await (await Admin.SendAsync(request)).ExpectProblemAsync(HttpStatusCode.UnsupportedMediaType);
+
+        Assert.Contains("merge patch", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("application/merge-patch+json", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        var project = await (await Admin.GetAsync("/api/projects/jsonpatch")).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal(1, project["version"]!.GetValue<int>());
+    }
+
     private async Task CreateAsync(string id, object? routing) =>
         await (await Admin.PostAsJsonAsync("/api/projects", new
         {

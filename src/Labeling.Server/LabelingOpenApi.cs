@@ -170,9 +170,9 @@ internal static class LabelingOpenApi
     }
 
     // The PATCH body as it is taken: a JSON merge patch whose routing is the routing settings with null restoring a
-    // default. The body type reads routing as raw JSON (to refuse a setting given twice) and has properties that exist
-    // only to be refused with a reason (id, taskKind, rules, schema, version, createdAt); a client generator given those
-    // would offer them.
+    // default. The body type reads routing as raw JSON (to refuse a setting given twice) and has raw JSON properties that
+    // exist only to be refused with a reason (id, taskKind, rules, schema, version, createdAt); a client generator given
+    // those would offer them.
     private static void DescribePatch(IDictionary<string, IOpenApiSchema> schemas)
     {
         if (!schemas.TryGetValue(nameof(UpdateProjectRequest), out var found) || found is not OpenApiSchema patch || patch.Properties is not { } properties)
@@ -180,9 +180,12 @@ internal static class LabelingOpenApi
             return;
         }
 
-        foreach (var refused in new[] { "id", "taskKind", "rules", "schema", "version", "createdAt" })
+        // The refused ones are the raw JSON properties but routing, named as the serializer names them.
+        var refused = Labeling.Application.LabelingJson.Options.GetTypeInfo(typeof(UpdateProjectRequest)).Properties
+            .Where(p => p.PropertyType == typeof(System.Text.Json.JsonElement) && p.Name != "routing");
+        foreach (var property in refused)
         {
-            properties.Remove(refused);
+            properties.Remove(property.Name);
         }
 
         patch.Description = "A JSON merge patch (RFC 7396): what it leaves out, or gives as null at the top level, stays as it is. "

@@ -235,16 +235,14 @@ public sealed partial class ProjectService
             }
         }
 
-        var routing = request.Routing.ValueKind switch
+        var routing = current.Routing;
+        if (request.Routing.ValueKind == JsonValueKind.Object)
         {
-            JsonValueKind.Undefined or JsonValueKind.Null => current.Routing,
-            JsonValueKind.Object => MergedRouting(current.Routing, request.Routing, Add),
-            _ => Refused(current.Routing, "routing", "routing is an object of the settings to change, e.g. {\"voteBudget\":20000}."),
-        };
-        T Refused<T>(T value, string field, string message)
+            routing = MergedRouting(current.Routing, request.Routing, Add);
+        }
+        else if (request.Routing.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null))
         {
-            Add(field, message);
-            return value;
+            Add("routing", "routing is an object of the settings to change, e.g. {\"voteBudget\":20000}.");
         }
 
         var next = current with

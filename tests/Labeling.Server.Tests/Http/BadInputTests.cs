@@ -404,11 +404,7 @@ public sealed class BadInputTests : IAsyncLifetime
         var alice = _server.ClientAs("alice", "Labeler");
         var lease = await TakeAsync(alice);
         // Padded inside a property the API takes: an unknown one is refused (400) as soon as its name is read.
-        var padded = new MemoryStream(Encoding.UTF8.GetBytes($"{{\"label\":\"spam{new string('x', 2 * 1024 * 1024)}\"}}"));
-        var content = new StreamContent(padded);
-        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-        var request = new HttpRequestMessage(HttpMethod.Post, $"/api/tasks/{lease}/votes") { Content = content };
-        request.Headers.TransferEncodingChunked = true;
+        var request = Chunked(HttpMethod.Post, $"/api/tasks/{lease}/votes", $"{{\"label\":\"spam{new string('x', 2 * 1024 * 1024)}\"}}", "application/json");
 
         var response = await alice.SendAsync(request);
 
@@ -420,11 +416,7 @@ public sealed class BadInputTests : IAsyncLifetime
     public async Task PatchProject_WithAChunkedBodyOverTheJsonLimit_Returns413AndChangesNothing()
     {
         // The body was counted for POST only: a PATCH without a length was read whole, however large.
-        var padded = new MemoryStream(Encoding.UTF8.GetBytes($"{{\"instructions\":\"{new string('x', 2 * 1024 * 1024)}\"}}"));
-        var content = new StreamContent(padded);
-        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/merge-patch+json");
-        var request = new HttpRequestMessage(HttpMethod.Patch, $"/api/projects/{Project}") { Content = content };
-        request.Headers.TransferEncodingChunked = true;
+        var request = Chunked(HttpMethod.Patch, $"/api/projects/{Project}", $"{{\"instructions\":\"{new string('x', 2 * 1024 * 1024)}\"}}", "application/merge-patch+json");
 
         var response = await Admin.SendAsync(request);
 
@@ -823,5 +815,15 @@ public sealed class BadInputTests : IAsyncLifetime
     {
         var task = await (await worker.GetAsync($"/api/projects/{Project}/tasks/next")).ExpectAsync(HttpStatusCode.OK);
         return task["leaseId"]!.GetValue<string>();
+    }
+
+    // A request whose body is sent without a length (Transfer-Encoding: chunked), so only reading it finds its size.
+    private static HttpRequestMessage Chunked(HttpMethod method, string uri, string body, string mediaType)
+    {
+        var content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(body)));
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(mediaType);
+        var request = new HttpRequestMessage(method, uri) { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+        return request;
     }
 }

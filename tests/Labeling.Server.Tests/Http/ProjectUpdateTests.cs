@@ -276,12 +276,7 @@ public sealed class ProjectUpdateTests : IDisposable
     public async Task Patch_AsMergePatchJson_IsTaken()
     {
         await CreateAsync("merge", null);
-        var request = new HttpRequestMessage(HttpMethod.Patch, "/api/projects/merge")
-        {
-            Content = new StringContent("{\"routing\":{\"voteBudget\":20000}}", Encoding.UTF8, "application/merge-patch+json"),
-        };
-
-        var patched = await (await Admin.SendAsync(request)).ExpectAsync(HttpStatusCode.OK);
+        var patched = await (await PatchRawAsync("merge", "{\"routing\":{\"voteBudget\":20000}}", "application/merge-patch+json")).ExpectAsync(HttpStatusCode.OK);
 
         Assert.Equal(20000, patched["routing"]!["voteBudget"]!.GetValue<long>());
     }
@@ -291,12 +286,9 @@ public sealed class ProjectUpdateTests : IDisposable
     {
         // A JSON Patch (RFC 6902) is a list of operations; it was read as a body of the wrong type, a 400 that did not say why.
         await CreateAsync("jsonpatch", null);
-        var request = new HttpRequestMessage(HttpMethod.Patch, "/api/projects/jsonpatch")
-        {
-            Content = new StringContent("[{\"op\":\"replace\",\"path\":\"/routing/voteBudget\",\"value\":100}]", Encoding.UTF8, "application/json-patch+json"),
-        };
+        var jsonPatch = "[{\"op\":\"replace\",\"path\":\"/routing/voteBudget\",\"value\":100}]";
 
-        var problem = await (await Admin.SendAsync(request)).ExpectProblemAsync(HttpStatusCode.UnsupportedMediaType);
+        var problem = await (await PatchRawAsync("jsonpatch", jsonPatch, "application/json-patch+json")).ExpectProblemAsync(HttpStatusCode.UnsupportedMediaType);
 
         Assert.Contains("merge patch", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Contains("application/merge-patch+json", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
@@ -327,6 +319,10 @@ public sealed class ProjectUpdateTests : IDisposable
 
     private async Task<JsonNode> ProgressAsync(string id) =>
         await (await Admin.GetAsync($"/api/projects/{id}/progress")).ExpectAsync(HttpStatusCode.OK);
+
+    // A body as written, with its media type.
+    private Task<HttpResponseMessage> PatchRawAsync(string id, string body, string mediaType) =>
+        Admin.SendAsync(new HttpRequestMessage(HttpMethod.Patch, $"/api/projects/{id}") { Content = new StringContent(body, Encoding.UTF8, mediaType) });
 
     private Task<HttpResponseMessage> PatchAsync(string id, object body, string? ifMatch = null)
     {

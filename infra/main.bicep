@@ -17,7 +17,7 @@ param environmentName string
 })
 param location string
 
-@description('Object id of the deploying user or service principal; when set it receives the same data roles as the app (plus Service Bus receive) so the app can run locally against these resources.')
+@description('Object id of the deploying user or service principal; when set it receives the same data roles as the app (plus Service Bus receive) so the app can run locally against these resources. With privateNetworking the roles are still granted, but the data planes answer only inside the virtual network, so a local run against them no longer works from outside it.')
 param principalId string = ''
 
 @description('Grant principalId the developer data roles. CI sets this to false: the pipeline identity deploys but never reads data.')
@@ -86,6 +86,13 @@ param instanceMemoryMB int = 2048
 @maxValue(1000)
 param maximumInstanceCount int = 100
 
+// Off by default: the default deployment is the public one described in infra/README.md, unchanged.
+@description('Keep storage, Cosmos DB, Service Bus and Azure OpenAI off the internet (PRIVATE_NETWORKING): a virtual network, Flex Consumption virtual network integration, private endpoints and private DNS zones for blob, queue and table storage, Cosmos DB, Service Bus and Azure OpenAI (when deployed), public network access disabled on Cosmos DB, Service Bus and Azure OpenAI, and the storage firewall closed to all but trusted Azure services (Event Grid\'s dead letters). Cost: Service Bus moves from Standard to Premium, the only tier with private endpoints, one messaging unit billed by the hour (several hundred US dollars a month; see the Service Bus pricing page), plus private endpoints and private DNS zones by the hour and by the GB. The function app\'s inbound (the HTTP API, Event Grid\'s webhook) and Application Insights ingestion stay public. Choose it when an environment is created: a Service Bus namespace does not change tier in place. See infra/README.md, Private networking.')
+param privateNetworking bool = false
+
+@description('Address space of the virtual network (only with privateNetworking; VIRTUAL_NETWORK_ADDRESS_PREFIX): an IPv4 CIDR of /25 or larger, whose first /26 becomes the function app\'s integration subnet and second /26 the private endpoints\' subnet. Nothing is peered, so any private range works; pick one that does not overlap a network this one may later be peered or connected with.')
+param virtualNetworkAddressPrefix string = '10.100.0.0/24'
+
 @description('Always-ready instances of the Flex Consumption `durable` scale group (the CollectVotes orchestrator and its activities). Default 1, as the Durable Functions docs recommend on Flex Consumption (learn.microsoft.com/azure/azure-functions/durable/durable-functions-azure-storage-provider#flex-consumption-plan): a vote, an activity result or a workflow timer is picked up without waiting for a cold start. Cost: an always-ready instance is billed around the clock (the always-ready baseline rate for its memory while idle, the execution rate while busy) and counts against the regional Flex quota, whether or not anyone labels. 0 removes that charge; after an idle period the first crowd events then wait for an instance to start, on top of the task hub\'s queue polling interval (host.json maxQueuePollingInterval). At most 40, the lowest maximumInstanceCount Flex Consumption accepts.')
 @minValue(0)
 @maxValue(40)
@@ -104,6 +111,8 @@ param openAiAccountName string = ''
 param appServicePlanName string = ''
 param functionAppName string = ''
 param actionGroupName string = ''
+param virtualNetworkName string = ''
+param networkSecurityGroupName string = ''
 
 var alertEmailList = filter(map(split(alertEmails, ','), email => trim(email)), email => !empty(email))
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
@@ -131,7 +140,19 @@ var names = {
   functionApp: !empty(functionAppName) ? functionAppName : 'func-${resourceToken}'
   diagnostics: 'diag-${resourceToken}'
   actionGroup: !empty(actionGroupName) ? actionGroupName : 'ag-${resourceToken}'
+  virtualNetwork: !empty(virtualNetworkName) ? virtualNetworkName : 'vnet-${resourceToken}'
+  networkSecurityGroup: !empty(networkSecurityGroupName) ? networkSecurityGroupName : 'nsg-${resourceToken}'
 }
+
+// The host name in an endpoint URL (https://<host>[:port]/...).
+func hostOf(url string) string => split(split(url, '/')[2], ':')[0]
+
+// The private DNS zone of a service's private endpoint: `privatelink.` before the service's domain, its host name
+// without the account's own label (learn.microsoft.com/azure/private-link/private-endpoint-dns:
+// privatelink.documents.azure.com, privatelink.servicebus.windows.net, privatelink.openai.azure.com). Taken from the
+// host the account reports, so it is right in every Azure cloud: environment() has a storage suffix, but none for
+// Cosmos DB, Service Bus or Azure OpenAI.
+func privateLinkZoneOf(host string) string => 'privatelink.${join(skip(split(host, '.'), 1), '.')}'
 
 resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   name: names.resourceGroup
@@ -160,6 +181,19 @@ module monitoring 'app/monitoring.bicep' = {
   }
 }
 
+// The virtual network of a private deployment: the function app's integration subnet and the private endpoints' subnet.
+module network 'app/network.bicep' = if (privateNetworking) {
+  name: 'network'
+  scope: rg
+  params: {
+    name: names.virtualNetwork
+    networkSecurityGroupName: names.networkSecurityGroup
+    location: location
+    tags: tags
+    addressPrefix: virtualNetworkAddressPrefix
+  }
+}
+
 module storage 'app/storage.bicep' = {
   name: 'storage'
   scope: rg
@@ -169,6 +203,7 @@ module storage 'app/storage.bicep' = {
     tags: tags
     deploymentContainerName: deploymentContainerName
     blobEventsDeadLetterContainerName: blobEventsDeadLetterContainerName
+    privateNetworking: privateNetworking
   }
 }
 
@@ -192,6 +227,7 @@ module cosmos 'app/cosmos.bicep' = {
     location: location
     tags: tags
     databaseName: cosmosDatabaseName
+    privateNetworking: privateNetworking
   }
 }
 
@@ -204,6 +240,7 @@ module serviceBus 'app/servicebus.bicep' = {
     tags: tags
     topicName: serviceBusTopicName
     deployExampleSubscriptions: deployExampleSubscriptions
+    privateNetworking: privateNetworking
   }
 }
 
@@ -221,10 +258,95 @@ module openAi 'app/openai.bicep' = if (deployOpenAi) {
     capacity: openAiCapacity
     logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsId
     diagnosticSettingName: names.diagnostics
+    privateNetworking: privateNetworking
   }
 }
 
 var openAiEndpoint = openAi.?outputs.endpoint ?? ''
+
+// Private endpoints, each with its private DNS zone linked to the virtual network. Storage needs three: the Functions
+// host keeps blob-trigger receipts and leases in blobs and the Durable Functions task hub in queues and tables, and
+// the app's own triggers and clients use blobs and queues
+// (learn.microsoft.com/azure/azure-functions/configure-networking-how-to: "For Durable Functions, you must also make
+// queue and table subresources accessible through private endpoints"; Flex Consumption has no file share). The blob
+// endpoint also serves the deployment package (app/functions.bicep).
+var storagePrivateEndpointServices = [
+  'blob'
+  'queue'
+  'table'
+]
+
+// One at a time: private endpoints created on one storage account at once can fail with
+// StorageAccountOperationInProgress (learn.microsoft.com/azure/azure-functions/functions-create-vnet notes it).
+@batchSize(1)
+module storagePrivateEndpoints 'app/private-endpoint.bicep' = [
+  for service in storagePrivateEndpointServices: if (privateNetworking) {
+    name: 'private-endpoint-${service}'
+    scope: rg
+    params: {
+      name: 'pe-${service}-${resourceToken}'
+      location: location
+      tags: tags
+      subnetId: network!.outputs.privateEndpointsSubnetId
+      virtualNetworkId: network!.outputs.id
+      targetResourceId: storage.outputs.id
+      groupId: service
+      privateDnsZoneName: 'privatelink.${service}.${environment().suffixes.storage}'
+    }
+  }
+]
+
+// After the SQL role assignments: approving the endpoint's connection is an operation on the account too, and Cosmos DB
+// rejects operations that overlap one holding its account lock (see developerRoles).
+module cosmosPrivateEndpoint 'app/private-endpoint.bicep' = if (privateNetworking) {
+  name: 'private-endpoint-cosmos'
+  scope: rg
+  dependsOn: [
+    appRoles
+    developerRoles
+  ]
+  params: {
+    name: 'pe-cosmos-${resourceToken}'
+    location: location
+    tags: tags
+    subnetId: network!.outputs.privateEndpointsSubnetId
+    virtualNetworkId: network!.outputs.id
+    targetResourceId: cosmos.outputs.id
+    groupId: 'Sql'
+    privateDnsZoneName: privateLinkZoneOf(hostOf(cosmos.outputs.endpoint))
+  }
+}
+
+module serviceBusPrivateEndpoint 'app/private-endpoint.bicep' = if (privateNetworking) {
+  name: 'private-endpoint-servicebus'
+  scope: rg
+  params: {
+    name: 'pe-sb-${resourceToken}'
+    location: location
+    tags: tags
+    subnetId: network!.outputs.privateEndpointsSubnetId
+    virtualNetworkId: network!.outputs.id
+    targetResourceId: serviceBus.outputs.id
+    groupId: 'namespace'
+    privateDnsZoneName: privateLinkZoneOf(serviceBus.outputs.fullyQualifiedNamespace)
+  }
+}
+
+module openAiPrivateEndpoint 'app/private-endpoint.bicep' = if (privateNetworking && deployOpenAi) {
+  name: 'private-endpoint-openai'
+  scope: rg
+  params: {
+    name: 'pe-oai-${resourceToken}'
+    // The virtual network's region, even when the account is in openAiLocation.
+    location: location
+    tags: tags
+    subnetId: network!.outputs.privateEndpointsSubnetId
+    virtualNetworkId: network!.outputs.id
+    targetResourceId: openAi!.outputs.id
+    groupId: 'account'
+    privateDnsZoneName: privateLinkZoneOf(hostOf(openAiEndpoint))
+  }
+}
 
 // The app's roles are granted before the app exists: Flex Consumption pulls its package and
 // the host opens AzureWebJobsStorage with the identity on first start.
@@ -287,12 +409,18 @@ module developerOpenAiRole 'app/rbac-openai.bicep' = if (deployOpenAi && assignD
   }
 }
 
+// With privateNetworking the app is created only once every private endpoint and its DNS records exist: on its first
+// start it reads its package and opens AzureWebJobsStorage, and with the public endpoints closed there is no other way.
 module functions 'app/functions.bicep' = {
   name: 'functions'
   scope: rg
   dependsOn: [
     appRoles
     appOpenAiRole
+    storagePrivateEndpoints
+    cosmosPrivateEndpoint
+    serviceBusPrivateEndpoint
+    openAiPrivateEndpoint
   ]
   params: {
     planName: names.plan
@@ -313,6 +441,7 @@ module functions 'app/functions.bicep' = {
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
     durableAlwaysReadyInstances: durableAlwaysReadyInstances
+    virtualNetworkSubnetId: privateNetworking ? network!.outputs.functionsSubnetId : ''
     appSettings: {
       Cosmos__Endpoint: cosmos.outputs.endpoint
       Cosmos__Database: cosmos.outputs.databaseName

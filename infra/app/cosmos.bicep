@@ -43,6 +43,9 @@ param tags object
 @description('Name of the SQL database.')
 param databaseName string
 
+@description('Close the public endpoint: the account is then reached only through its private endpoint (main.bicep, privateNetworking).')
+param privateNetworking bool = false
+
 // Indexing: each container indexes only what a query filters on. Items, projects, labelers' statistics and leases
 // are read by id only (id is indexed in every consistent policy, which the labelers' `c.id IN (...)` uses); votes
 // are listed by item (`c.itemId`, the partition key, which a policy does not index by itself); the index
@@ -136,7 +139,9 @@ resource account 'Microsoft.DocumentDB/databaseAccounts@2025-10-15' = {
     disableLocalAuth: true
     disableKeyBasedMetadataWriteAccess: true
     minimalTlsVersion: 'Tls12'
-    publicNetworkAccess: 'Enabled'
+    // With privateNetworking only the private endpoint (group Sql) reaches the data plane; the portal's Data Explorer
+    // and a developer's machine outside the virtual network do not (infra/README.md).
+    publicNetworkAccess: privateNetworking ? 'Disabled' : 'Enabled'
   }
 }
 
@@ -178,5 +183,6 @@ resource sqlContainers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/conta
 ]
 
 output name string = account.name
+output id string = account.id
 output endpoint string = account.properties.documentEndpoint
 output databaseName string = database.name

@@ -163,7 +163,10 @@ resource serviceBus 'Microsoft.ServiceBus/namespaces@2026-01-01' existing = {
 
 // On Standard this yields OperationalLogs (management operations) and DiagnosticErrorLogs (client,
 // throttling and quota errors); RuntimeAuditLogs and ApplicationMetricsLogs are Premium-only and
-// stay empty.
+// stay empty. With privateNetworking the namespace is Premium and they fill too (AZMSRunTimeAuditLogs: the
+// data-plane sends and receives, aggregated, with the network they came through; AZMSApplicationMetricLogs), which
+// costs more ingestion. Private endpoints change nothing here: diagnostic settings are delivered by the platform, not
+// through the resource's network.
 resource serviceBusDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
   name: name
   scope: serviceBus

@@ -12,6 +12,14 @@
 // being dropped. Shared keys are off on the account, so the topic writes there with its
 // system-assigned identity, which this module grants Storage Blob Data Contributor on that
 // container only.
+//
+// With privateNetworking the account's firewall denies its public endpoint, and Event Grid, which cannot use a
+// private endpoint, gets through as a trusted service (storage.bicep keeps bypass AzureServices). Behind a storage
+// firewall Event Grid uses only a system-assigned identity for that, never a user-assigned one
+// (learn.microsoft.com/azure/event-grid/consume-private-endpoints, "Firewall and virtual network rules"), which is
+// why the topic's identity is system-assigned and the subscription dead-letters with it
+// (deadLetterWithResourceIdentity in infra/scripts/subscribe-blob-events.sh). The webhook delivery itself goes to the
+// function app's public endpoint, which stays open.
 
 @description('Name of the system topic.')
 param name string

@@ -1,6 +1,22 @@
 // Flex Consumption plan and the function app, running as the user-assigned identity.
 // Every connection is identity-based: there is no key or connection string with a secret in
 // the app settings.
+//
+// With privateNetworking the app is integrated with a subnet of the virtual network (virtualNetworkSubnetId, the
+// Flex Consumption way; Flex sends all outbound traffic through it, so there is no Route All setting, and it needs no
+// content-share or other site setting: learn.microsoft.com/azure/azure-functions/functions-networking-options and
+// configure-networking-how-to). Storage, Cosmos DB, Service Bus and Azure OpenAI then answer it on their private
+// endpoints under the host names the settings below already use; nothing else changes here. Inbound stays public:
+// the HTTP API serves crowd workers, and Event Grid delivers BlobCreated to the blobs webhook from outside any network.
+//
+// The deployment package stays in the `deployments` container of the (then firewalled) storage account. `azd deploy`
+// never writes there itself: for Flex Consumption it POSTs the zip to the app's deployment endpoint,
+// https://<app>.scm.azurewebsites.net/api/publish, with an Entra token (azd's FuncAppHostClient.Publish); the platform
+// then writes the package to this container with the identity below, reaching storage through the app's virtual
+// network integration, the way the app reads it back on every start. That is why Microsoft's azd Flex Consumption
+// templates can close their storage account entirely (public access disabled, package container inside) and still be
+// deployed from a developer's machine. The `deployments` container therefore needs no public path of its own
+// (infra/README.md, Private networking, has what to check if a deploy is refused).
 
 @description('Name of the Flex Consumption plan.')
 param planName string
@@ -62,6 +78,9 @@ param maximumInstanceCount int
 @maxValue(40)
 param durableAlwaysReadyInstances int
 
+@description('Subnet (delegated to Microsoft.App/environments) the app is integrated with, so that its outbound traffic reaches the private endpoints; empty for no virtual network.')
+param virtualNetworkSubnetId string = ''
+
 resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
   name: planName
   location: location
@@ -90,6 +109,8 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // Only when there is a subnet: without one the site's body is what it was before private networking existed.
+    ...(empty(virtualNetworkSubnetId) ? {} : { virtualNetworkSubnetId: virtualNetworkSubnetId })
     // No ftpsState: Flex Consumption has no FTP and rejects the property ("site configuration properties
     // (Site.SiteConfig.FtpsState, ...) for Flex Consumption sites is invalid"); basic-auth publishing is off below.
     siteConfig: {

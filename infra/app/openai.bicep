@@ -35,6 +35,9 @@ param logAnalyticsWorkspaceId string
 @description('Name of the diagnostic setting.')
 param diagnosticSettingName string
 
+@description('Close the public endpoint: the account is then reached only through its private endpoint (main.bicep, privateNetworking).')
+param privateNetworking bool = false
+
 resource account 'Microsoft.CognitiveServices/accounts@2025-06-01' = {
   name: name
   location: location
@@ -46,7 +49,10 @@ resource account 'Microsoft.CognitiveServices/accounts@2025-06-01' = {
   properties: {
     customSubDomainName: name
     disableLocalAuth: true
-    publicNetworkAccess: 'Enabled'
+    // With privateNetworking only the private endpoint (group account, zone privatelink.openai.azure.com) reaches
+    // the account, which may sit in another region than the virtual network (openAiLocation): a private endpoint
+    // connects across regions.
+    publicNetworkAccess: privateNetworking ? 'Disabled' : 'Enabled'
   }
 }
 
@@ -93,5 +99,6 @@ resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' 
 }
 
 output name string = account.name
+output id string = account.id
 output endpoint string = account.properties.endpoint
 output deploymentName string = deployment.name

@@ -2,6 +2,15 @@
 // Standard tier is the cheapest tier with topics. SAS keys are disabled; publishers and
 // subscribers use Entra ID.
 //
+// With privateNetworking the namespace is Premium, the only tier with private endpoints
+// (learn.microsoft.com/azure/service-bus-messaging/private-link-service), with one messaging unit and its public
+// endpoint closed. Everything below is valid on Premium as it is: duplicate detection and its 3-hour window, the
+// 14-day time to live, a 1,024 MB topic (Premium accepts 1 to 80 GB; the sb-topic-size alert in alerts.bicep counts on
+// 1,024), batched store access, and the subscriptions with their SQL rule. No express entity (which Premium does not
+// support) is declared. A namespace does not change tier in place: Standard to Premium is a
+// migration to a second namespace (learn.microsoft.com/azure/service-bus-messaging/service-bus-migrate-standard-premium)
+// and Premium to Standard does not exist, so switching an existing environment fails here (infra/README.md).
+//
 // Publishers set MessageId to the CloudEvent id, so duplicate detection drops the repeats that
 // an at-least-once Decide step can produce (retries within the window publish the same id).
 
@@ -22,18 +31,27 @@ param topicName string
 @description('Create the example subscriptions `all-labels` and `spam-only`. Nothing in this repository reads them; deploy them only to try the topic out.')
 param deployExampleSubscriptions bool = false
 
+@description('Premium tier (one messaging unit, billed by the hour whether or not anything is sent: several hundred US dollars a month, see the Service Bus pricing page) with the public endpoint closed, for a private endpoint (main.bicep, privateNetworking). False: Standard, reachable from any network with Entra ID.')
+param privateNetworking bool = false
+
 resource namespace 'Microsoft.ServiceBus/namespaces@2026-01-01' = {
   name: name
   location: location
   tags: tags
-  sku: {
-    name: 'Standard'
-    tier: 'Standard'
-  }
+  sku: privateNetworking
+    ? {
+        name: 'Premium'
+        tier: 'Premium'
+        capacity: 1
+      }
+    : {
+        name: 'Standard'
+        tier: 'Standard'
+      }
   properties: {
     disableLocalAuth: true
     minimumTlsVersion: '1.2'
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: privateNetworking ? 'Disabled' : 'Enabled'
   }
 }
 
@@ -93,6 +111,7 @@ resource spamOnlyRule 'Microsoft.ServiceBus/namespaces/topics/subscriptions/rule
 }
 
 output name string = namespace.name
+output id string = namespace.id
 // serviceBusEndpoint is `https://<name>.servicebus.windows.net:443/` (or the sovereign-cloud
 // equivalent); the SDK wants the bare host name.
 output fullyQualifiedNamespace string = split(replace(namespace.properties.serviceBusEndpoint, 'https://', ''), ':')[0]

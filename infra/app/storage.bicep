@@ -14,6 +14,16 @@
 //     Ingest (`eventgrid-deadletter`).
 // Every container is declared here, including those the code would create on first use.
 // Shared keys are off: every caller authenticates with Entra ID.
+//
+// With privateNetworking the firewall denies the public endpoint to everyone but trusted Azure services, and the app
+// reaches blob, queue and table storage through private endpoints (main.bicep). Public network access itself stays
+// Enabled, on purpose: 'Disabled' closes the public endpoint to the trusted-service exception too
+// (learn.microsoft.com/azure/storage/common/storage-network-security-overview, "Public endpoints"), and Event Grid,
+// which cannot use a private endpoint, writes its dead letters to `eventgrid-deadletter` through that exception with
+// the system topic's system-assigned identity, the only identity it honours behind a storage firewall
+// (learn.microsoft.com/azure/event-grid/consume-private-endpoints, "Firewall and virtual network rules"). With no IP
+// or virtual network rule, nothing else gets through: the account is private endpoints plus Event Grid.
+// The Flex Consumption deployment package stays in `deployments`, behind the same firewall: see functions.bicep.
 
 @description('Name of the storage account (3-24 lowercase letters and digits).')
 @minLength(3)
@@ -31,6 +41,9 @@ param deploymentContainerName string
 
 @description('Blob container where Event Grid dead-letters blob events it could not deliver.')
 param blobEventsDeadLetterContainerName string
+
+@description('Deny the public endpoint to all but trusted Azure services (the app then uses private endpoints, which main.bicep creates). False: any network may try, and only Entra ID decides.')
+param privateNetworking bool = false
 
 var containerNames = [
   'documents'
@@ -66,7 +79,7 @@ resource storage 'Microsoft.Storage/storageAccounts@2025-06-01' = {
     publicNetworkAccess: 'Enabled'
     networkAcls: {
       bypass: 'AzureServices'
-      defaultAction: 'Allow'
+      defaultAction: privateNetworking ? 'Deny' : 'Allow'
     }
   }
 }

@@ -11,7 +11,12 @@
 # the system topic's managed identity (shared keys are off on the account). `az eventgrid
 # system-topic event-subscription create` has no identity-based dead-letter options (only the
 # generic `az eventgrid event-subscription create` does), so the subscription is PUT through the
-# ARM REST API (Microsoft.EventGrid/systemTopics/eventSubscriptions) with `az rest`.
+# ARM REST API (Microsoft.EventGrid/systemTopics/eventSubscriptions) with `az rest`. The identity is the
+# topic's system-assigned one: with PRIVATE_NETWORKING the storage firewall lets Event Grid through as a
+# trusted service only with a system-assigned identity (infra/app/eventgrid.bicep).
+#
+# Every call here goes to Azure Resource Manager (keys, host name, ids, the subscription), none to a
+# data plane, so the hook works from outside the virtual network when PRIVATE_NETWORKING is on.
 #
 # Environment (azd passes its environment to hooks):
 #   AZURE_RESOURCE_GROUP, AZURE_FUNCTION_APP_NAME, AZURE_BLOB_EVENTS_TOPIC_NAME,

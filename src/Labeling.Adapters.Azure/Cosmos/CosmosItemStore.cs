@@ -5,6 +5,7 @@ using Labeling.Application.Ports;
 using Labeling.Application.Problems;
 using Labeling.Domain.Items;
 using Labeling.Domain.Labelers;
+using Labeling.Domain.TruthInference;
 using Labeling.Domain.Votes;
 using Microsoft.Azure.Cosmos;
 using static Labeling.Adapters.Azure.Cosmos.CosmosDocuments;
@@ -30,16 +31,19 @@ namespace Labeling.Adapters.Azure.Cosmos;
 /// events and complete the lease, all at once (none depends on another, and each is keyed, so re-running it is harmless);</item>
 /// <item>store the idempotency record, last, so that a replayed answer stands for a complete commit.</item>
 /// </list>
-/// <para>A crash between 2 and 4 leaves the item ahead of its side records (e.g. a decided item whose
-/// <c>label.ready</c> is not yet in the outbox); the timer's batch re-fit recomputes statistics and
-/// the crowd workflow's completion activity re-announces decisions, so the system converges, but
-/// not within one request as SQLite does.</para>
+/// <para>Once step 1 has passed, steps 2 to 4 are written to the end whatever the caller's cancellation token says (a
+/// client that hangs up, an invocation the host cancels): stopping after the commit point would leave the item ahead of
+/// its side records, and a retry cannot complete them (the vote is already on the item, so it is refused). Only a crash
+/// of the process between 2 and 4 (an instance killed, or a write failing after the SDK's retries) still leaves the item
+/// ahead of them: a decided item whose <c>label.ready</c> is not in the outbox, a vote the <c>votes</c> container lacks
+/// until the re-fit reads the items' evidence, a lease not closed. Nothing re-writes those; SQLite writes a commit in one
+/// transaction and has no such window.</para>
 /// <para>The vote path runs these steps under its project's model gate, so every sequential round trip
 /// is throughput lost: the store remembers the ETag of each item and index entry it read or wrote
 /// (<see cref="VersionCache{T}"/>) and writes them without reading them again; a stale ETag costs a 412
 /// and a read, never a lost update.</para>
 /// </remarks>
-public sealed class CosmosItemStore : IItemStore
+public sealed class CosmosItemStore : IItemStore, ISharedItemStore
 {
     private const int RememberedVersions = 100_000;
     private readonly CosmosDatabase _db;
@@ -76,13 +80,21 @@ public sealed class CosmosItemStore : IItemStore
     private int Buckets => _db.Options.IndexBuckets;
 
     /// <inheritdoc />
-    public async Task<Item?> GetAsync(string projectId, string itemId, CancellationToken cancellationToken)
+    public async Task<Item?> GetAsync(string projectId, string itemId, CancellationToken cancellationToken) =>
+        (await GetStoredAsync(projectId, itemId, cancellationToken).ConfigureAwait(false))?.Item;
+
+    /// <inheritdoc />
+    public async Task<StoredItem?> GetStoredAsync(string projectId, string itemId, CancellationToken cancellationToken)
     {
         var key = ItemKey(projectId, itemId);
         var (doc, etag) = await CosmosDatabase.ReadAsync<ItemDoc>(_db.Items, key, key, cancellationToken).ConfigureAwait(false);
         _itemRevisions.Set(key, new ItemVersion(doc?.Body.Revision ?? 0, doc?.Voters), etag);
-        return doc?.Body;
+        return doc is null ? null : new StoredItem(doc.Body, doc.Evidence);
     }
+
+    /// <inheritdoc />
+    public void Adopted(string projectId, IReadOnlyList<(LabelerStatisticsState Before, LabelerStatisticsState After)> changes) =>
+        _labelers.Rebase(projectId, changes);
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<string>> AddNewAsync(IReadOnlyList<Item> items, CancellationToken cancellationToken)
@@ -193,6 +205,10 @@ public sealed class CosmosItemStore : IItemStore
         // 1. Check before writing anything; the reads are independent, so they go out together.
         var versions = await CheckAsync(commit, cancellationToken).ConfigureAwait(false);
 
+        // Past the checks the commit is written to the end (the remarks say why): the caller's token stops nothing after here.
+        cancellationToken.ThrowIfCancellationRequested();
+        var written = CancellationToken.None;
+
         // 2. The commit point: each item under its ETag (different items, so together), listing the labelers whose votes follow.
         var replaced = await Task.WhenAll(commit.Items.Select(async write =>
         {
@@ -203,7 +219,7 @@ public sealed class CosmosItemStore : IItemStore
             try
             {
                 var response = await _db.Items.ReplaceItemAsync(new ItemDoc(key, write.Item, write.Evidence, voters), key, new PartitionKey(key),
-                    new ItemRequestOptions { IfMatchEtag = etag, EnableContentResponseOnWrite = false }, cancellationToken).ConfigureAwait(false);
+                    new ItemRequestOptions { IfMatchEtag = etag, EnableContentResponseOnWrite = false }, written).ConfigureAwait(false);
                 _itemRevisions.Set(key, new ItemVersion(write.Item.Revision, voters), response.ETag);
                 return null;
             }
@@ -221,11 +237,11 @@ public sealed class CosmosItemStore : IItemStore
         // 3. Votes, index entries, labeler shards, counter, outbox, lease: each keyed and idempotent, none
         // reading another's result, so they go out together.
         var writes = new List<Task>();
-        writes.AddRange(commit.Votes.Select(vote => CreateVoteAsync(projectId, vote, cancellationToken)));
+        writes.AddRange(commit.Votes.Select(vote => CreateVoteAsync(projectId, vote, written)));
         var voters = commit.Votes.Where(v => v.Kind == LabelerKind.Worker).ToLookup(v => v.ItemId, v => v.LabelerId, StringComparer.Ordinal);
         foreach (var write in commit.Items)
         {
-            writes.Add(UpdateEntryAsync(write.Item, voters[write.Item.Id], commit.CompletedLeaseId is not null, cancellationToken));
+            writes.Add(UpdateEntryAsync(write.Item, voters[write.Item.Id], commit.CompletedLeaseId is not null, written));
         }
 
         var shardKey = commit.Items.FirstOrDefault()?.Item.Id ?? commit.Votes.FirstOrDefault()?.ItemId ?? projectId;
@@ -233,19 +249,19 @@ public sealed class CosmosItemStore : IItemStore
         var unsureBy = commit.Votes.Where(v => v.Label is null).GroupBy(v => v.LabelerId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
         if (commit.Statistics.Count > 0 || commit.TrackIncrements.Count > 0 || votesBy.Count > 0)
         {
-            writes.Add(_labelers.ApplyAsync(projectId, shardKey, commit.Statistics, commit.TrackIncrements, votesBy, cancellationToken, unsureBy));
+            writes.Add(_labelers.ApplyAsync(projectId, shardKey, commit.Statistics, commit.TrackIncrements, votesBy, written, unsureBy));
         }
 
         if (commit.Votes.Count > 0)
         {
             var crowd = commit.Votes.Count(v => v.Kind == LabelerKind.Worker);
-            writes.Add(AddToCounterAsync(projectId, crowd, commit.Votes.Count - crowd, cancellationToken));
+            writes.Add(AddToCounterAsync(projectId, crowd, commit.Votes.Count - crowd, written));
         }
 
-        writes.AddRange(commit.Events.Select(evt => CosmosEventOutbox.AddAsync(_db, evt, cancellationToken)));
+        writes.AddRange(commit.Events.Select(evt => CosmosEventOutbox.AddAsync(_db, evt, written)));
         if (commit.CompletedLeaseId is { } leaseId)
         {
-            writes.Add(CosmosLeaseStore.CompleteAsync(_db, ClosedLeases, leaseId, commit.Votes.FirstOrDefault()?.At ?? commit.Items.FirstOrDefault()?.Item.UpdatedAt ?? DateTimeOffset.UnixEpoch, cancellationToken));
+            writes.Add(CosmosLeaseStore.CompleteAsync(_db, ClosedLeases, leaseId, commit.Votes.FirstOrDefault()?.At ?? commit.Items.FirstOrDefault()?.Item.UpdatedAt ?? DateTimeOffset.UnixEpoch, written));
         }
 
         await Task.WhenAll(writes).ConfigureAwait(false);
@@ -255,7 +271,7 @@ public sealed class CosmosItemStore : IItemStore
         {
             var id = CosmosIdempotencyStore.IdFor(record.CallerId, record.Key);
             await _db.Leases.UpsertItemAsync(new IdempotencyDoc(id, record), new PartitionKey(id),
-                new ItemRequestOptions { EnableContentResponseOnWrite = false }, cancellationToken).ConfigureAwait(false);
+                new ItemRequestOptions { EnableContentResponseOnWrite = false }, written).ConfigureAwait(false);
         }
     }
 

@@ -19,8 +19,9 @@ namespace Labeling.Adapters.Azure.Cosmos;
 /// Functions instances. So the store remembers, per process, the statistics it last loaded or wrote
 /// for each labeler (the baseline the caller's in-memory model started from) and writes the
 /// <em>difference</em>: new − baseline, added to one shard under its ETag. Concurrent writers in
-/// different processes then add their own changes instead of overwriting each other's. A writer
-/// that never loaded the labeler (no baseline) falls back to "new − stored sum", i.e. replace.</para>
+/// different processes then add their own changes instead of overwriting each other's. A labeler the
+/// model made after its load has no baseline, and all of its counts are new. Counts the model took in from another
+/// process's stored evidence move the baseline with them (<see cref="Rebase"/>).</para>
 /// <para>The differences go out as patch increments (one request per labeler, applied atomically by the
 /// service: no read, and no ETag retries between commits that touch a rule's shard at once); a shard that
 /// does not exist yet, or a capability it has no counts for, is written once with a read-modify-write.
@@ -107,12 +108,11 @@ public sealed class CosmosLabelerStore : ILabelerStore
         foreach (var state in statistics)
         {
             var key = (projectId, state.Labeler, state.Capability);
-            if (!_baseline.TryGetValue(key, out var baseline))
-            {
-                var stored = Sum(state.Labeler, await ReadShardsAsync(projectId, state.Labeler, cancellationToken).ConfigureAwait(false))
-                    .FirstOrDefault(s => s.Capability == state.Capability);
-                baseline = stored?.Counts ?? new double[state.Counts.Length];
-            }
+            // No baseline: the model made this labeler's statistics itself, from zero, since it was loaded (a worker or rule
+            // first seen in this process; a load sets a baseline for every stored labeler, and a re-fit that replaces one
+            // drops this process's model with it). All of it is this process's to add. Taking the stored sum as the
+            // baseline instead replaced what other instances had added for the labeler with this process's counts.
+            var baseline = _baseline.TryGetValue(key, out var known) ? known : new double[state.Counts.Length];
 
             var delta = new double[state.Counts.Length];
             for (var n = 0; n < delta.Length; n++)
@@ -147,6 +147,26 @@ public sealed class CosmosLabelerStore : ILabelerStore
                 change.AddTo(current ?? new LabelerShard(id, projectId, labelerId, new Dictionary<string, CapabilityCounts>(StringComparer.Ordinal), 0, 0, 0)),
                 _db.Options.MaxConcurrencyRetries, cancellationToken).ConfigureAwait(false);
         })).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Moves the baselines by what the model took in from another process's stored evidence
+    /// (<see cref="Labeling.Application.Ports.ISharedItemStore.Adopted"/>): those counts are in the shards already, so the next
+    /// difference this process writes must leave them out.
+    /// </summary>
+    internal void Rebase(string projectId, IReadOnlyList<(LabelerStatisticsState Before, LabelerStatisticsState After)> changes)
+    {
+        foreach (var (before, after) in changes)
+        {
+            var key = (projectId, after.Labeler, after.Capability);
+            var baseline = _baseline.TryGetValue(key, out var known) ? known.ToArray() : new double[after.Counts.Length];
+            for (var n = 0; n < baseline.Length && n < after.Counts.Length; n++)
+            {
+                baseline[n] += after.Counts[n] - (n < before.Counts.Length ? before.Counts[n] : 0.0);
+            }
+
+            _baseline[key] = baseline;
+        }
     }
 
     /// <summary>Replaces a labeler's statistics with a batch re-fit: the whole value goes to shard 0 and the other shards are emptied.</summary>

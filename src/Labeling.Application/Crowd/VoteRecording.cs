@@ -162,7 +162,8 @@ public sealed partial class VoteRecording
             }
 
             ThrowIfClosed(lease, now);
-            var item = await _items.GetAsync(lease.ProjectId, lease.ItemId, cancellationToken).ConfigureAwait(false)
+            // With the votes other instances took on it put in the model first (SharedEvidence; only Cosmos DB needs it).
+            var item = await _items.ReadForStepAsync(model, lease.ItemId, now, cancellationToken).ConfigureAwait(false)
                 ?? throw new NotFoundException($"Item '{lease.ItemId}' of lease '{leaseId}' no longer exists.");
             if (item.State != ItemState.Collecting)
             {

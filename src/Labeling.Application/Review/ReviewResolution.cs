@@ -59,7 +59,7 @@ public sealed partial class ReviewResolution
             throw new InvalidRequestException("label", $"'{InvalidRequestException.Echo(request.Label)}' is not a label of this project; use one of [{string.Join(", ", project.Schema.Names)}].");
         }
 
-        var item = await _items.GetAsync(projectId, itemId, cancellationToken).ConfigureAwait(false)
+        var item = await _items.ReadForStepAsync(model, itemId, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false)
             ?? throw NotFoundException.Item(projectId, itemId);
         if (item.IsGold)
         {

@@ -133,7 +133,7 @@ public sealed partial class WeakLabeler : IWorkHandler
         var accepted = 0;
         try
         {
-            var read = await Task.WhenAll(pending.Select(i => _items.GetAsync(projectId, i.Id, cancellationToken))).ConfigureAwait(false);
+            var read = await _items.ReadForStepAsync(model, [.. pending.Select(i => i.Id)], now, cancellationToken).ConfigureAwait(false);
             foreach (var item in read)
             {
                 if (item is not { State: ItemState.WeakLabeling })

@@ -146,6 +146,154 @@ public sealed class OnlineDawidSkene
     public ItemEvidenceState? ItemState(string item) =>
         _itemIndex.TryGetValue(item, out var i) ? StateOf(i) : null;
 
+    /// <summary>
+    /// Makes the item's state in this model the one <paramref name="stored"/> says, as another model that shares the store
+    /// wrote it (<see cref="ItemState"/> of a model in another process: on Azure each Functions instance keeps its own). The
+    /// item's contribution to its labelers' statistics and to the class counts is taken out, and the stored votes, gold
+    /// label and posterior are put in with theirs, so the next <see cref="Observe"/> on the item starts from every vote the
+    /// store holds and takes back exactly what it added. Votes that begin both lists alike keep their places. Nothing
+    /// changes when the model already holds that state.
+    /// </summary>
+    /// <param name="stored">The item's stored state.</param>
+    /// <param name="at">Now, for the decay of a half-life (<see cref="OnlineDawidSkeneOptions.HalfLife"/>); null for none.</param>
+    /// <returns>The statistics of the labelers whose counts this moved, before and after; empty when nothing changed.</returns>
+    /// <exception cref="ArgumentException">The state does not fit the model (a label index or posterior length, or another capability).</exception>
+    public IReadOnlyList<(LabelerStatisticsState Before, LabelerStatisticsState After)> Adopt(ItemEvidenceState stored, DateTimeOffset? at = null)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        ArgumentException.ThrowIfNullOrEmpty(stored.Item);
+        var k = _k;
+        if (stored.Posterior is { Length: var length } && length != k)
+            throw new ArgumentException($"Item '{stored.Item}' has {length} posterior values; expected {k}.", nameof(stored));
+        if (stored.Gold is { } g && (g < 0 || g >= k))
+            throw new ArgumentException($"Item '{stored.Item}' has gold label index {g}; there are {k} labels.", nameof(stored));
+        foreach (var v in stored.Votes)
+        {
+            if (v.Label < 0 || v.Label >= k) throw new ArgumentException($"Item '{stored.Item}' has a vote with label index {v.Label}; there are {k} labels.", nameof(stored));
+        }
+        if (_itemIndex.TryGetValue(stored.Item, out var known) && Holds(known, stored)) return [];
+
+        var i = GetOrAddItem(stored.Item, stored.Capability ?? string.Empty);
+        var model = _capabilities[_items[i].Capability];
+        var shared = model.Shared;
+        var storedStats = new LabelerStatistics[stored.Votes.Length];
+        for (var n = 0; n < storedStats.Length; n++)
+            storedStats[n] = model.GetOrAddLabeler(stored.Votes[n].Labeler, k, _options.Communities, _options.SelectivePrefixes);
+        var touched = new List<LabelerStatistics>();
+        foreach (ref readonly var v in _votes.Of(_items[i]))
+        {
+            if (!touched.Contains(v.Labeler)) touched.Add(v.Labeler);
+        }
+        foreach (var stats in storedStats)
+        {
+            if (!touched.Contains(stats)) touched.Add(stats);
+        }
+        var before = touched.Select(t => t.ToState()).ToArray();
+
+        ref var slot = ref _items[i];
+        var halfLife = _options.HalfLife;
+        var classCounts = shared.ClassCounts;
+        Span<double> zero = stackalloc double[k];
+        Span<double> weights = stackalloc double[k];
+
+        // Out: what the item's current posterior added to its labelers and to the class counts.
+        var votes = _votes.Of(slot);
+        if (slot.HasPosterior)
+        {
+            var old = _posteriors.AsSpan(i * k, k);
+            if (slot.Contributed)
+            {
+                foreach (ref var v in votes)
+                {
+                    var scale = 1.0;
+                    if (halfLife is { } h && at is { } now)
+                    {
+                        v.Labeler.DecayTo(now, h);
+                        if (v.At is { } t0) scale = LabelerStatistics.DecayFactor(now - t0, h);
+                    }
+                    shared.AddDelta(v.Labeler, v.Label, old, scale, zero);
+                    v.Labeler.Replace(v.Label, old, scale, zero);
+                }
+            }
+            if (slot.InClassPrior)
+            {
+                for (var t = 0; t < k; t++) classCounts[t] = Math.Max(0, classCounts[t] - old[t]);
+            }
+        }
+
+        // The votes both lists begin with stay where they are; the rest are replaced by the stored ones.
+        var same = 0;
+        while (same < votes.Length && same < stored.Votes.Length
+            && ReferenceEquals(votes[same].Labeler, storedStats[same]) && votes[same].Label == stored.Votes[same].Label)
+        {
+            votes[same].At = stored.Votes[same].At;
+            same++;
+        }
+        for (var n = same; n < votes.Length; n++)
+        {
+            votes[n].Labeler.Items.Remove(i);
+            VoteCount--;
+        }
+        _votes.Truncate(ref slot, same);
+        for (var n = same; n < stored.Votes.Length; n++)
+        {
+            _votes.Append(ref slot, new VoteSlot(storedStats[n], stored.Votes[n].Label, stored.Votes[n].At));
+            storedStats[n].Items.Add(i);
+            VoteCount++;
+        }
+
+        // In: the stored posterior's contribution, as FromState restores it and Update adds it.
+        slot.Gold = stored.Gold ?? -1;
+        slot.HasPosterior = false;
+        slot.Contributed = false;
+        slot.InClassPrior = false;
+        if (stored.Posterior is { } posterior)
+        {
+            posterior.CopyTo(_posteriors.AsSpan(i * k, k));
+            slot.HasPosterior = true;
+            slot.Contributed = slot.VoteCount >= 2 || slot.Gold >= 0;
+            if (slot.Contributed)
+            {
+                foreach (ref var v in _votes.Of(slot))
+                {
+                    var scale = 1.0;
+                    if (halfLife is { } h && at is { } now)
+                    {
+                        v.Labeler.DecayTo(now, h);
+                        if (v.At is { } t0) scale = LabelerStatistics.DecayFactor(now - t0, h);
+                    }
+                    for (var t = 0; t < k; t++) weights[t] = posterior[t] * scale;
+                    shared.AddDelta(v.Labeler, v.Label, zero, 0.0, weights);
+                    v.Labeler.Replace(v.Label, zero, 0.0, weights);
+                }
+            }
+            slot.InClassPrior = CountsInClassPrior(ref slot);
+            if (slot.InClassPrior)
+            {
+                for (var t = 0; t < k; t++) classCounts[t] += posterior[t];
+            }
+        }
+        foreach (var stats in storedStats) shared.MaybeRefresh(stats);
+        return [.. before.Zip(touched.Select(t => t.ToState()))];
+    }
+
+    // Whether the model holds exactly the stored state of item i (same capability, gold, votes in order with their times, posterior).
+    private bool Holds(int i, ItemEvidenceState stored)
+    {
+        ref readonly var slot = ref _items[i];
+        if (!string.Equals(_capabilities[slot.Capability].Name, stored.Capability ?? string.Empty, StringComparison.Ordinal)
+            || slot.Gold != (stored.Gold ?? -1) || slot.HasPosterior != (stored.Posterior is not null))
+            return false;
+        var votes = _votes.Of(slot);
+        if (votes.Length != stored.Votes.Length) return false;
+        for (var n = 0; n < votes.Length; n++)
+        {
+            var v = stored.Votes[n];
+            if (!string.Equals(votes[n].Labeler.Labeler, v.Labeler, StringComparison.Ordinal) || votes[n].Label != v.Label || votes[n].At != v.At) return false;
+        }
+        return stored.Posterior is null || _posteriors.AsSpan(i * _k, _k).SequenceEqual(stored.Posterior);
+    }
+
     /// <summary>The labeler's statistics for a capability, or null when it has not voted there.</summary>
     public LabelerStatistics? Statistics(string labeler, string? capability = null) =>
         _capabilityIndex.TryGetValue(capability ?? string.Empty, out var c) ? _capabilities[c].Labelers.GetValueOrDefault(labeler) : null;
@@ -548,6 +696,14 @@ public sealed class OnlineDawidSkene
             if (item.VoteCount == item.VoteCapacity) Grow(ref item);
             _pages[item.Page][item.Offset + item.VoteCount] = vote;
             item.VoteCount++;
+        }
+
+        /// <summary>Keeps the item's first <paramref name="count"/> votes and clears the slots after them.</summary>
+        public void Truncate(ref ItemSlot item, int count)
+        {
+            if (count >= item.VoteCount) return;
+            _pages[item.Page].AsSpan(item.Offset + count, item.VoteCount - count).Clear();
+            item.VoteCount = count;
         }
 
         private void Grow(ref ItemSlot item)

@@ -1,0 +1,75 @@
+using Labeling.Application.Ports;
+using Labeling.Domain.Items;
+using Labeling.Domain.TruthInference;
+
+namespace Labeling.Application.Truth;
+
+/// <summary>
+/// Reads an item for a step on a project's model. From a store other processes write too (<see cref="ISharedItemStore"/>),
+/// the evidence stored with the item is put in the model first (<see cref="OnlineDawidSkene.Adopt"/>): the votes another
+/// instance took on it since this model was loaded, or the re-fit's posterior. The step then starts from every vote the store
+/// holds, and the evidence it writes back keeps them. Other stores are read as they are.
+/// </summary>
+public static class SharedEvidence
+{
+    /// <summary>Reads the item, putting its stored evidence in <paramref name="model"/> when the store is shared.</summary>
+    /// <param name="items">The item store.</param>
+    /// <param name="model">The project's model, held by the caller's session.</param>
+    /// <param name="itemId">The item.</param>
+    /// <param name="now">Now (for a half-life's decay).</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The item, or null.</returns>
+    public static async Task<Item?> ReadForStepAsync(this IItemStore items, ProjectTruthModel model, string itemId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(model);
+        // The local store, on every vote: one read, nothing more.
+        return items is ISharedItemStore
+            ? (await items.ReadForStepAsync(model, [itemId], now, cancellationToken).ConfigureAwait(false))[0]
+            : await items.GetAsync(model.Project.Id, itemId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads several items at once, putting each one's stored evidence in <paramref name="model"/> when the store is shared.</summary>
+    /// <param name="items">The item store.</param>
+    /// <param name="model">The project's model, held by the caller's session.</param>
+    /// <param name="itemIds">The items.</param>
+    /// <param name="now">Now (for a half-life's decay).</param>
+    /// <param name="cancellationToken">Cancels the reads.</param>
+    /// <returns>The items in the order asked for, null where there is none.</returns>
+    public static async Task<Item?[]> ReadForStepAsync(this IItemStore items, ProjectTruthModel model, IReadOnlyList<string> itemIds, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(itemIds);
+        var projectId = model.Project.Id;
+        if (items is not ISharedItemStore shared)
+        {
+            // Independent point reads: together.
+            return await Task.WhenAll(itemIds.Select(id => items.GetAsync(projectId, id, cancellationToken))).ConfigureAwait(false);
+        }
+
+        var stored = await Task.WhenAll(itemIds.Select(id => shared.GetStoredAsync(projectId, id, cancellationToken))).ConfigureAwait(false);
+        for (var n = 0; n < stored.Length; n++)
+        {
+            if (stored[n] is null)
+            {
+                continue;
+            }
+
+            // No stored evidence means no stored vote: votes this model holds for the item were never written (their commit
+            // failed on another path), so they go too.
+            var evidence = stored[n]!.Evidence
+                ?? (model.EvidenceOf(itemIds[n]) is { Votes.Length: > 0 } held ? held with { Gold = null, Votes = [], Posterior = null } : null);
+            if (evidence is not null)
+            {
+                var changes = model.Model.Adopt(evidence, now);
+                if (changes.Count > 0)
+                {
+                    shared.Adopted(projectId, changes);
+                }
+            }
+        }
+
+        return [.. stored.Select(s => s?.Item)];
+    }
+}

@@ -58,7 +58,7 @@ public sealed class CosmosLeaseStore : ILeaseStore
     /// <para>Fresh items come from the buckets, starting from a bucket that rotates per call (so concurrent
     /// workers start in different places and rarely race for the same item), stopping as soon as
     /// <paramref name="limit"/> candidates are found; each read is one single-partition query that the service
-    /// filters to collecting items the worker has neither voted on, skipped nor held. Holds are checked here,
+    /// filters to collecting items the worker has neither voted on, skipped nor held, at most <see cref="PoolReadFactor"/> times <paramref name="limit"/> of them. Holds are checked here,
     /// against <paramref name="now"/>.</para>
     /// </remarks>
     public async Task<IReadOnlyList<string>> FindCandidatesAsync(string projectId, string workerId, DateTimeOffset now, int limit, CancellationToken cancellationToken)
@@ -78,7 +78,7 @@ public sealed class CosmosLeaseStore : ILeaseStore
         var fresh = new List<ItemEntry>();
         for (var i = 0; i < buckets && found.Count + fresh.Count < limit; i++)
         {
-            var pool = await PoolAsync(projectId, (start + i) % buckets, workerId, cancellationToken).ConfigureAwait(false);
+            var pool = await PoolAsync(projectId, (start + i) % buckets, workerId, PoolReadFactor * limit, cancellationToken).ConfigureAwait(false);
             fresh.AddRange(pool.Where(e => e.State == ItemState.Collecting && IsFree(e, now) && !e.IsDoneBy(workerId, now)
                 && !found.Exists(f => f.Id == e.Id)));
         }
@@ -283,12 +283,23 @@ public sealed class CosmosLeaseStore : ILeaseStore
         }
     }
 
-    /// <summary>One bucket's collecting entries the worker has not voted on, skipped or held.</summary>
-    private async Task<List<ItemEntry>> PoolAsync(string projectId, int bucket, string workerId, CancellationToken cancellationToken)
+    /// <summary>
+    /// How many entries a bucket's read returns, per candidate asked for: the service filters out what the worker has voted
+    /// on, skipped or holds, but another worker's hold is judged here (against the time), so a few more than asked are read.
+    /// </summary>
+    internal const int PoolReadFactor = 4;
+
+    /// <summary>At most <paramref name="top"/> of one bucket's collecting entries the worker has not voted on, skipped or held.</summary>
+    /// <remarks>
+    /// Bounded: a lease wants a few candidates, and reading a whole bucket made each task request cost request units in
+    /// proportion to the project's size (a project of a million items holds about 60,000 collecting entries a bucket).
+    /// </remarks>
+    private async Task<List<ItemEntry>> PoolAsync(string projectId, int bucket, string workerId, int top, CancellationToken cancellationToken)
     {
-        // Absent properties are undefined, and a comparison with undefined is not true: hence IS_DEFINED.
+        // Absent properties are undefined, and a comparison with undefined is not true: hence IS_DEFINED. TOP takes the
+        // number as written (an int computed here, never a caller's text).
         var query = new QueryDefinition(
-                "SELECT * FROM c WHERE c.partition = @pk AND c.state = @state"
+                $"SELECT TOP {top.ToString(System.Globalization.CultureInfo.InvariantCulture)} * FROM c WHERE c.partition = @pk AND c.state = @state"
                 + " AND NOT ARRAY_CONTAINS(c.voters, @worker)"
                 + " AND (NOT IS_DEFINED(c.skippers) OR IS_NULL(c.skippers) OR NOT ARRAY_CONTAINS(c.skippers, @worker))"
                 + " AND (NOT IS_DEFINED(c.heldBy) OR IS_NULL(c.heldBy) OR c.heldBy != @worker)")

@@ -30,6 +30,7 @@ public static class LabelingFunctionsServiceCollectionExtensions
         services.AddAzureAdapters(configuration);
         services.AddReliabilityRefit(configuration);
         services.AddOptions<WorkflowHistoryOptions>().Bind(configuration.GetSection(WorkflowHistoryOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<CrowdWorkflowOptions>().Bind(configuration.GetSection(CrowdWorkflowOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<WorkflowHistoryPurge>();
         services.AddWorkerTelemetry(configuration);
         return services;

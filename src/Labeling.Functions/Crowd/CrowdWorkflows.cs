@@ -17,15 +17,18 @@ public sealed partial class CrowdWorkflows
     private readonly IProjectStore _projects;
     private readonly ILeaseStore _leases;
     private readonly LabelingOptions _options;
+    private readonly TimeSpan _idleCheck;
     private readonly ILogger<CrowdWorkflows> _logger;
 
     /// <summary>Creates the service.</summary>
-    public CrowdWorkflows(IItemStore items, IProjectStore projects, ILeaseStore leases, IOptions<LabelingOptions> options, ILogger<CrowdWorkflows> logger)
+    public CrowdWorkflows(IItemStore items, IProjectStore projects, ILeaseStore leases, IOptions<LabelingOptions> options, IOptions<CrowdWorkflowOptions> workflow, ILogger<CrowdWorkflows> logger)
     {
         _items = items;
         _projects = projects;
         _leases = leases;
         _options = options.Value;
+        ArgumentNullException.ThrowIfNull(workflow);
+        _idleCheck = workflow.Value.IdleCheck;
         _logger = logger;
     }
 
@@ -72,7 +75,7 @@ public sealed partial class CrowdWorkflows
             {
                 await client.ScheduleNewOrchestrationInstanceAsync(
                     CollectVotesOrchestration.Name,
-                    new CollectVotesInput(projectId, itemId, project.Routing, _options.LeaseDuration),
+                    new CollectVotesInput(projectId, itemId, project.Routing, _options.LeaseDuration, IdleCheck: _idleCheck),
                     new StartOrchestrationOptions(id),
                     ct).ConfigureAwait(false);
             }

@@ -7,7 +7,8 @@ namespace Labeling.Orchestration.Crowd;
 
 /// <summary>
 /// The crowd workflow of one item (<c>CollectVotes</c>): open the item for leasing, wait for
-/// <see cref="VoteSubmitted"/> events with a timer for lease expiry, run the online-inference
+/// <see cref="VoteSubmitted"/> events (with a timer that reads the item again after <see cref="CollectVotesInput.IdleCheck"/>
+/// without one, to end when the item left <c>collecting</c> some other way), run the online-inference
 /// activity on each vote, and ask <see cref="DynamicOverlapPolicy"/> what next — until the item is
 /// decided or sent to review.
 /// </summary>
@@ -67,7 +68,7 @@ public static partial class CollectVotesOrchestration
         {
             using var stop = new CancellationTokenSource();
             var vote = context.WaitForExternalEvent<VoteSubmitted>(VoteSubmittedEvent, stop.Token);
-            var expiry = context.CreateTimer(context.CurrentUtcDateTime + input.LeaseDuration, stop.Token);
+            var expiry = context.CreateTimer(context.CurrentUtcDateTime + (input.IdleCheck ?? input.LeaseDuration), stop.Token);
             var first = await Task.WhenAny(vote, expiry);
 
             // Cancelling the loser lets the orchestration finish without waiting for the timer. It must be
@@ -157,6 +158,7 @@ public static partial class CollectVotesOrchestration
     [LoggerMessage(EventId = 7004, Level = LogLevel.Information, Message = "Vote of lease {LeaseId} on item {ItemId} of project {ProjectId} arrived again; counted once")]
     private static partial void LogVoteRedelivered(ILogger logger, string projectId, string itemId, string leaseId);
 
-    [LoggerMessage(EventId = 7002, Level = LogLevel.Information, Message = "Lease on item {ItemId} of project {ProjectId} expired ({Expirations} so far): {Step}")]
+    // Debug: every collecting item's workflow logs this once per wait, which on a large project is most of the workflows' logs.
+    [LoggerMessage(EventId = 7002, Level = LogLevel.Debug, Message = "No vote on item {ItemId} of project {ProjectId} for a whole wait ({Expirations} so far); it is still collecting: {Step}")]
     private static partial void LogLeaseExpired(ILogger logger, string projectId, string itemId, int expirations, RoutingStep step);
 }

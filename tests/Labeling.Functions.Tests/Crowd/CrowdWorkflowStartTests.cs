@@ -54,11 +54,29 @@ public sealed class CrowdWorkflowStartTests(AzuriteFixture azurite, CosmosEmulat
         Assert.Single(client.Scheduled);
     }
 
+    [Theory]
+    [InlineData(null, 60)]
+    [InlineData("00:10:00", 10)]
+    public async Task Start_WorkflowWaitsTheIdleCheckForAVote_NotTheLeaseDuration(string? setting, int minutes)
+    {
+        await using var host = await FunctionsTestHost.StartAsync(azurite, cosmos, setting is null ? null : new Dictionary<string, string?> { ["CrowdWorkflow:IdleCheck"] = setting });
+        var itemId = await host.CollectingDemoItemAsync();
+        var client = new StatusClient(null);
+
+        await host.Services.GetRequiredService<CrowdWorkflows>().StartAsync(client, DemoProject.Id, [itemId], CancellationToken.None);
+
+        var input = Assert.Single(client.Inputs);
+        Assert.Equal(TimeSpan.FromMinutes(minutes), input.IdleCheck);
+        Assert.Equal(TimeSpan.FromMinutes(5), input.LeaseDuration);
+    }
+
     // A task hub that reports one status for every instance and records what it is asked to schedule; with
     // RefuseAsExisting it answers a schedule as the Azure host does when another start got there first.
     private sealed class StatusClient(OrchestrationRuntimeStatus? status) : DurableTaskClient("status")
     {
         public List<string> Scheduled { get; } = [];
+
+        public List<CollectVotesInput> Inputs { get; } = [];
 
         public bool RefuseAsExisting { get; init; }
 
@@ -71,6 +89,7 @@ public sealed class CrowdWorkflowStartTests(AzuriteFixture azurite, CosmosEmulat
             lock (Scheduled)
             {
                 Scheduled.Add(id);
+                Inputs.Add((CollectVotesInput)input!);
             }
 
             return RefuseAsExisting

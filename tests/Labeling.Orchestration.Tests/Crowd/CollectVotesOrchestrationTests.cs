@@ -71,6 +71,20 @@ public sealed class CollectVotesOrchestrationTests
     }
 
     [Fact]
+    public async Task RunAsync_NoVoteForTheIdleCheck_ReadsTheItemAgainThoughTheLeaseLastsLonger()
+    {
+        var routing = new RoutingSettings { MinCrowdVotes = 1, CrowdTarget = 0.6 };
+        var item = new CrowdItemFake(routing);
+        await using var host = await StartAsync(item);
+        var id = await StartAsync(host, routing, TimeSpan.FromHours(1), idleCheck: TimeSpan.FromMilliseconds(300));
+
+        await WaitUntilAsync(() => Volatile.Read(ref item.ReturnedToPool) >= 2);
+        await VoteUntilDoneAsync(host, item, id, "ham", 5);
+
+        Assert.True((await OutputAsync(host, id)).LeaseExpirations >= 2);
+    }
+
+    [Fact]
     public async Task RunAsync_ContestedVotesReachMaximum_SendsToReview()
     {
         var routing = new RoutingSettings { MinCrowdVotes = 1, CrowdTarget = 0.99, MaxCrowdVotes = 4 };
@@ -173,12 +187,12 @@ public sealed class CollectVotesOrchestrationTests
             item.Register(tasks);
         });
 
-    private static async Task<string> StartAsync(DurableTaskTestHost host, RoutingSettings routing, TimeSpan lease)
+    private static async Task<string> StartAsync(DurableTaskTestHost host, RoutingSettings routing, TimeSpan lease, TimeSpan? idleCheck = null)
     {
         var id = CollectVotesInput.InstanceIdFor("p1", "itm_1");
         await host.Client.ScheduleNewOrchestrationInstanceAsync(
             CollectVotesOrchestration.Name,
-            new CollectVotesInput("p1", "itm_1", routing, lease),
+            new CollectVotesInput("p1", "itm_1", routing, lease, IdleCheck: idleCheck),
             new StartOrchestrationOptions(id));
         return id;
     }

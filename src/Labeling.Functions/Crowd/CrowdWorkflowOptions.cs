@@ -14,8 +14,8 @@ public sealed class CrowdWorkflowOptions
     /// on that wake: a lease that runs out returns its item to the pool by itself (task requests judge holds by their time),
     /// and every vote wakes the workflow at once. Each wake is an activity, two Cosmos DB point reads and a few task-hub
     /// transactions per collecting item, so the wait sets what idle items cost: default 1 hour (it was the lease duration,
-    /// 5 minutes, twelve times as many). At least 1 minute, at most 1 day.
+    /// 5 minutes, twelve times as many). At least 1 second (tests), at most 1 day.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00")]
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan IdleCheck { get; set; } = TimeSpan.FromHours(1);
 }

@@ -47,8 +47,8 @@ public sealed class YouTubeSpamEndToEndTests(AzuriteFixture azurite, CosmosEmula
 {
     private const string Project = DemoProject.Id;
 
-    /// <summary>Short leases so that a workflow whose last wait outlives the crowd ends within the test.</summary>
-    private static readonly Dictionary<string, string?> Settings = new() { ["Labeling:LeaseDuration"] = "00:00:20" };
+    /// <summary>Short leases and idle checks, so that a workflow whose last wait outlives the crowd ends within the test.</summary>
+    private static readonly Dictionary<string, string?> Settings = new() { ["Labeling:LeaseDuration"] = "00:00:20", ["CrowdWorkflow:IdleCheck"] = "00:00:20" };
 
     /// <summary>Comments taken from the head of each file: null (all) by default or for <c>all</c>, else N.</summary>
     private static int? CommentsPerFile()

@@ -66,6 +66,21 @@ public sealed class CosmosLabelerStore : ILabelerStore
         }
 
         var items = await evidence.ConfigureAwait(false);
+
+        // An item's evidence is written before its voters' statistics and registry entries (CosmosItemStore.CommitAsync: the
+        // item is the commit point), so an instance that died in between leaves a voter with a vote and no statistics. Such a
+        // voter starts from zero here, with a baseline of zero, as a labeler the model makes itself would: the model loads, and
+        // the hourly re-fit counts that vote again. (A strict load failed every time, for good.)
+        var known = statistics.Select(s => (s.Labeler, s.Capability)).ToHashSet();
+        foreach (var (labeler, capability) in items.SelectMany(i => i.Votes.Select(v => (v.Labeler, i.Capability))).Distinct())
+        {
+            if (known.Add((labeler, capability)))
+            {
+                statistics.Add(new LabelerStatisticsState(labeler, capability, new double[labels.Count * labels.Count], null));
+                _baseline[(projectId, labeler, capability)] = new double[labels.Count * labels.Count];
+            }
+        }
+
         return new OnlineDawidSkeneState([.. labels], [.. statistics], [.. items]);
     }
 

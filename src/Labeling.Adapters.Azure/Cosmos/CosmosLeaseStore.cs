@@ -58,7 +58,7 @@ public sealed class CosmosLeaseStore : ILeaseStore
     /// <para>Fresh items come from the buckets, starting from a bucket that rotates per call (so concurrent
     /// workers start in different places and rarely race for the same item), stopping as soon as
     /// <paramref name="limit"/> candidates are found; each read is one single-partition query that the service
-    /// filters to collecting items the worker has neither voted on, skipped nor held, at most <see cref="PoolReadFactor"/> times <paramref name="limit"/> of them. Holds are checked here,
+    /// filters to collecting items the worker has neither voted on, skipped nor held, read a page at a time until enough are free. Holds are checked here,
     /// against <paramref name="now"/>.</para>
     /// </remarks>
     public async Task<IReadOnlyList<string>> FindCandidatesAsync(string projectId, string workerId, DateTimeOffset now, int limit, CancellationToken cancellationToken)
@@ -78,9 +78,9 @@ public sealed class CosmosLeaseStore : ILeaseStore
         var fresh = new List<ItemEntry>();
         for (var i = 0; i < buckets && found.Count + fresh.Count < limit; i++)
         {
-            var pool = await PoolAsync(projectId, (start + i) % buckets, workerId, PoolReadFactor * limit, cancellationToken).ConfigureAwait(false);
-            fresh.AddRange(pool.Where(e => e.State == ItemState.Collecting && IsFree(e, now) && !e.IsDoneBy(workerId, now)
-                && !found.Exists(f => f.Id == e.Id)));
+            fresh.AddRange(await PoolAsync(projectId, (start + i) % buckets, workerId, limit - found.Count - fresh.Count,
+                e => e.State == ItemState.Collecting && IsFree(e, now) && !e.IsDoneBy(workerId, now) && !found.Exists(f => f.Id == e.Id),
+                cancellationToken).ConfigureAwait(false));
         }
 
         return found
@@ -289,27 +289,44 @@ public sealed class CosmosLeaseStore : ILeaseStore
     /// </summary>
     internal const int PoolReadFactor = 4;
 
-    /// <summary>At most <paramref name="top"/> of one bucket's collecting entries the worker has not voted on, skipped or held.</summary>
+    /// <summary>
+    /// Up to <paramref name="wanted"/> of one bucket's collecting entries the worker has not voted on, skipped or held, that
+    /// <paramref name="takeable"/> accepts (another worker's hold is judged there, against the time).
+    /// </summary>
     /// <remarks>
-    /// Bounded: a lease wants a few candidates, and reading a whole bucket made each task request cost request units in
-    /// proportion to the project's size (a project of a million items holds about 60,000 collecting entries a bucket).
+    /// Read in pages of <see cref="PoolReadFactor"/> times <paramref name="wanted"/>, stopping once enough are found: a lease
+    /// wants a few candidates, and reading a whole bucket made each task request cost request units in proportion to the
+    /// project's size (a project of a million items holds about 60,000 collecting entries a bucket). Pages go on past
+    /// entries other workers hold, so holds at the front of a bucket never hide the free items behind them.
     /// </remarks>
-    private async Task<List<ItemEntry>> PoolAsync(string projectId, int bucket, string workerId, int top, CancellationToken cancellationToken)
+    private async Task<List<ItemEntry>> PoolAsync(string projectId, int bucket, string workerId, int wanted, Func<ItemEntry, bool> takeable, CancellationToken cancellationToken)
     {
-        // Absent properties are undefined, and a comparison with undefined is not true: hence IS_DEFINED. TOP takes the
-        // number as written (an int computed here, never a caller's text).
+        // Absent properties are undefined, and a comparison with undefined is not true: hence IS_DEFINED.
         var query = new QueryDefinition(
-                $"SELECT TOP {top.ToString(System.Globalization.CultureInfo.InvariantCulture)} * FROM c WHERE c.partition = @pk AND c.state = @state"
+                "SELECT * FROM c WHERE c.partition = @pk AND c.state = @state"
                 + " AND NOT ARRAY_CONTAINS(c.voters, @worker)"
                 + " AND (NOT IS_DEFINED(c.skippers) OR IS_NULL(c.skippers) OR NOT ARRAY_CONTAINS(c.skippers, @worker))"
                 + " AND (NOT IS_DEFINED(c.heldBy) OR IS_NULL(c.heldBy) OR c.heldBy != @worker)")
             .WithParameter("@pk", $"{projectId}:items:{bucket}")
             .WithParameter("@state", CollectingState)
             .WithParameter("@worker", workerId);
-        var pool = await CosmosDatabase.QueryAsync<ItemEntry>(_db.Index, query, $"{projectId}:items:{bucket}", cancellationToken).ConfigureAwait(false);
-        foreach (var entry in pool)
+        var partition = $"{projectId}:items:{bucket}";
+        var pool = new List<ItemEntry>();
+        using var feed = _db.Index.GetItemQueryIterator<ItemEntry>(query, requestOptions: new QueryRequestOptions
         {
-            _items.RememberEntry(entry, entry.ETag);
+            PartitionKey = new PartitionKey(partition),
+            MaxItemCount = PoolReadFactor * Math.Max(1, wanted),
+        });
+        while (pool.Count < wanted && feed.HasMoreResults)
+        {
+            foreach (var entry in await feed.ReadNextAsync(cancellationToken).ConfigureAwait(false))
+            {
+                _items.RememberEntry(entry, entry.ETag);
+                if (takeable(entry))
+                {
+                    pool.Add(entry);
+                }
+            }
         }
 
         return pool;

@@ -106,7 +106,7 @@ public sealed class OnlineDawidSkene
         _votes.Append(ref _items[i], new VoteSlot(stats, answer, at));
         stats.Items.Add(i);
         VoteCount++;
-        Update(i, at);
+        Update(i, at, newVote: true);
         model.Shared.MaybeRefresh(stats);
         return _posteriors.AsSpan(i * _k, _k).ToArray();
     }
@@ -120,7 +120,7 @@ public sealed class OnlineDawidSkene
             throw new ArgumentException($"Gold label '{label}' is not one of [{string.Join(", ", _labels)}].", nameof(label));
         var i = GetOrAddItem(item, capability ?? string.Empty);
         _items[i].Gold = k;
-        if (_items[i].VoteCount > 0) Update(i, at);
+        if (_items[i].VoteCount > 0) Update(i, at, newVote: false);
     }
 
     /// <summary>
@@ -152,7 +152,9 @@ public sealed class OnlineDawidSkene
     /// item's contribution to its labelers' statistics and to the class counts is taken out, and the stored votes, gold
     /// label and posterior are put in with theirs, so the next <see cref="Observe"/> on the item starts from every vote the
     /// store holds and takes back exactly what it added. Votes that begin both lists alike keep their places. Nothing
-    /// changes when the model already holds that state.
+    /// changes when the model already holds that state. The counts are then exactly what the other model holds; a labeler
+    /// this model had not seen gets its community membership once, from the adopted counts, where <see cref="Observe"/>
+    /// refreshes it vote by vote, so posteriors can differ from the other model's in the fifth decimal.
     /// </summary>
     /// <param name="stored">The item's stored state.</param>
     /// <param name="at">Now, for the decay of a half-life (<see cref="OnlineDawidSkeneOptions.HalfLife"/>); null for none.</param>
@@ -480,7 +482,9 @@ public sealed class OnlineDawidSkene
         return model;
     }
 
-    private void Update(int i, DateTimeOffset? at)
+    // newVote: the item's last vote was just added and has contributed nothing yet; false when only the gold label changed,
+    // where every vote, the last included, contributed the old posterior.
+    private void Update(int i, DateTimeOffset? at, bool newVote)
     {
         var k = _k;
         ref var slot = ref _items[i];
@@ -521,7 +525,7 @@ public sealed class OnlineDawidSkene
             ref var v = ref votes[n];
             // The newest vote has contributed nothing yet; the others contributed the old posterior,
             // decayed since they last wrote it.
-            var scale = n == last || !contributed ? 0.0
+            var scale = (newVote && n == last) || !contributed ? 0.0
                 : halfLife is { } h && at is { } t1 && v.At is { } t0 ? LabelerStatistics.DecayFactor(t1 - t0, h) : 1.0;
             shared.AddDelta(v.Labeler, v.Label, old, scale, target);
             v.Labeler.Replace(v.Label, old, scale, target);

@@ -64,7 +64,11 @@ public sealed partial class CollectVotesFunctions
         return ObserveAsync(input.Item, cancellationToken);
     }
 
-    /// <summary>After a lease ran out: the item is back in the pool (expired leases do not hold items); re-read it.</summary>
+    /// <summary>
+    /// After a wait of <c>CrowdWorkflow:IdleCheck</c> without a vote: re-read the item, so the workflow ends if the item left
+    /// the crowd some other way (a reviewer, a spent budget, the re-fit). Leases that ran out meanwhile hold nothing: task
+    /// requests judge holds by their time.
+    /// </summary>
     /// <param name="item">The item.</param>
     /// <param name="cancellationToken">Cancels the reads.</param>
     /// <returns>The observation.</returns>

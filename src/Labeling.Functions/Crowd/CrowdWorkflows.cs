@@ -145,7 +145,8 @@ public sealed partial class CrowdWorkflows
         catch (RpcException ex)
         {
             // The task hub did not take the event (unavailable, timed out): the vote stands, and answering 500 would only
-            // make the client retry into a replay. The workflow reads the item at its lease timer instead.
+            // make the client retry into a replay. The vote handler has routed the item already, and the workflow reads it at its
+            // next idle check (CrowdWorkflow:IdleCheck) instead; the outbox timer sends a decision's event meanwhile.
             LogVoteNotRaised(_logger, lease.ProjectId, lease.ItemId, ex);
         }
     }
@@ -156,7 +157,7 @@ public sealed partial class CrowdWorkflows
     [LoggerMessage(EventId = 9103, Level = LogLevel.Error, Message = "Could not start the crowd workflow of item {ItemId} of project {ProjectId} after a vote; its next vote tries again")]
     private static partial void LogWorkflowNotStarted(ILogger logger, string projectId, string itemId, Exception exception);
 
-    [LoggerMessage(EventId = 9104, Level = LogLevel.Error, Message = "The vote on item {ItemId} of project {ProjectId} is recorded but its crowd workflow could not be told; it reads the item when its lease timer fires")]
+    [LoggerMessage(EventId = 9104, Level = LogLevel.Error, Message = "The vote on item {ItemId} of project {ProjectId} is recorded but its crowd workflow could not be told; the workflow reads the item at its next idle check (CrowdWorkflow:IdleCheck)")]
     private static partial void LogVoteNotRaised(ILogger logger, string projectId, string itemId, Exception exception);
 
     [LoggerMessage(EventId = 9101, Level = LogLevel.Information, Message = "Started {Count} crowd workflows in project {ProjectId}")]

@@ -42,6 +42,39 @@ public sealed class CosmosLeasePoolReadTests(CosmosEmulatorFixture cosmos)
         Assert.InRange(counter.Returned, 8, CosmosLeaseStore.PoolReadFactor * 8);
     }
 
+    [Fact]
+    public async Task FindCandidates_HoldsFillingTheFrontOfTheBucket_StillFindTheFreeItemsBehindThem()
+    {
+        var options = new CosmosOptions
+        {
+            ConnectionString = cosmos.ConnectionString,
+            Emulator = true,
+            Database = "holds-" + Guid.NewGuid().ToString("N")[..10],
+            IndexBuckets = 1,
+        };
+        using var db = CosmosDatabase.Connect(options, new global::Azure.Identity.DefaultAzureCredential(), []);
+        await db.EnsureCreatedAsync(CancellationToken.None);
+        var items = new CosmosItemStore(db, new CosmosLabelerStore(db));
+        var leases = new CosmosLeaseStore(db, items);
+        var now = DateTimeOffset.UtcNow;
+        var project = DemoProject.Create(now);
+        await items.AddNewAsync(Enumerable.Range(0, 100).Select(n => new Item(project.Id, $"itm_{n:000}", null, $"row-{n}", null, $"comment {n}", $"hash-{n}",
+            ItemState.Collecting, null, null, null, null, null, 0, 0, 0, 1, now, now, null)).ToArray(), CancellationToken.None);
+
+        // Forty workers each hold one item (more than a page of four times the eight candidates asked for): every one of them
+        // still finds one, and the next worker still finds eight among the sixty left.
+        for (var w = 0; w < 40; w++)
+        {
+            var worker = $"worker:w{w}";
+            var candidates = await leases.FindCandidatesAsync(project.Id, worker, now, 8, CancellationToken.None);
+            Assert.True(candidates.Count > 0, $"{worker} found nothing with {100 - w} items free");
+            Assert.NotNull(await leases.TryAcquireFirstAsync(
+                [.. candidates.Select((id, i) => new ItemLease($"l{w}_{i}", project.Id, id, worker, now, now.AddMinutes(5), null))], now, CancellationToken.None));
+        }
+
+        Assert.Equal(8, (await leases.FindCandidatesAsync(project.Id, "worker:next", now, 8, CancellationToken.None)).Count);
+    }
+
     private sealed class QueryItemCounter : RequestHandler
     {
         private int _returned;

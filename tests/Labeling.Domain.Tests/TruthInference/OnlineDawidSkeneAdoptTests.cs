@@ -89,6 +89,38 @@ public sealed class OnlineDawidSkeneAdoptTests
     }
 
     [Fact]
+    public void SetGold_ItemWithSeveralVotes_EachVoterHoldsTheGoldLabelOnly()
+    {
+        // A reviewer resolves an item in review: it has votes, and each of them had taught its voter the old posterior.
+        var model = History();
+        model.Observe("x", "w2", "a");
+        model.Observe("x", "w3", "c");
+
+        model.SetGold("x", "c");
+
+        AssertCountsAreTheItemsContributions(model);
+        var reread = OnlineDawidSkene.FromState(model.ToState());
+        AssertSameCounts(reread, model);
+    }
+
+    [Fact]
+    public void Adopt_GoldItemWithSeveralVotes_HoldsWhatTheResolvingModelHolds()
+    {
+        var store = History().ToState();
+        var other = OnlineDawidSkene.FromState(store);
+        var mine = OnlineDawidSkene.FromState(store);
+        other.Observe("x", "w2", "a");
+        mine.Observe("x", "w2", "a");
+        other.SetGold("x", "a");
+
+        mine.Adopt(other.ItemState("x")!);
+
+        AssertSameItem(other.ItemState("x")!, mine.ItemState("x")!);
+        AssertSameCounts(other, mine);
+        AssertCountsAreTheItemsContributions(mine);
+    }
+
+    [Fact]
     public void Adopt_StateThatDoesNotFit_ThrowsAndChangesNothing()
     {
         var mine = History();
@@ -124,6 +156,28 @@ public sealed class OnlineDawidSkeneAdoptTests
         Assert.Equal(expected.Gold, actual.Gold);
         Assert.Equal(expected.Votes, actual.Votes);
         Assert.Equal(expected.Posterior!, actual.Posterior!, Tolerance(0));
+    }
+
+    // Every labeler's counts are the sum of the posteriors of the items it voted on that teach (two votes or gold), each at
+    // the label it gave: what the online model keeps, vote after vote.
+    private static void AssertCountsAreTheItemsContributions(OnlineDawidSkene model)
+    {
+        var state = model.ToState();
+        var k = Labels.Length;
+        var expected = new Dictionary<string, double[]>(StringComparer.Ordinal);
+        foreach (var item in state.Items.Where(i => i.Posterior is not null && (i.Votes.Length >= 2 || i.Gold is not null)))
+        {
+            foreach (var vote in item.Votes)
+            {
+                var counts = expected.TryGetValue(vote.Labeler, out var c) ? c : expected[vote.Labeler] = new double[k * k];
+                for (var t = 0; t < k; t++) counts[(t * k) + vote.Label] += item.Posterior![t];
+            }
+        }
+
+        foreach (var labeler in state.Labelers)
+        {
+            Assert.Equal(expected.GetValueOrDefault(labeler.Labeler) ?? new double[k * k], labeler.Counts, Tolerance(1e-9));
+        }
     }
 
     private static void AssertSameCounts(OnlineDawidSkene expected, OnlineDawidSkene actual)

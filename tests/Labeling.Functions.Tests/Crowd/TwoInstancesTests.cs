@@ -24,11 +24,8 @@ public sealed class TwoInstancesTests(AzuriteFixture azurite, CosmosEmulatorFixt
         await using var a = await FunctionsTestHost.StartAsync(azurite, cosmos);
         var first = await a.CollectingDemoItemAsync();
         var second = await a.CollectingDemoItemAsync();
-        await using var b = await FunctionsTestHost.StartAsync(azurite, cosmos, new Dictionary<string, string?> { ["Cosmos:Database"] = a.Database });
         // B loads the project's model now: it knows both items, without a vote, and none of the workers below.
-        using (await b.Services.GetRequiredService<ProjectModels>().OpenAsync(DemoProject.Id, CancellationToken.None))
-        {
-        }
+        await using var b = await SecondInstanceAsync(a);
 
         // Which item each lease gives depends on the instance's view of the pool; the votes are checked wherever they went.
         var cast = new List<(string Item, string Vote)>
@@ -65,10 +62,7 @@ public sealed class TwoInstancesTests(AzuriteFixture azurite, CosmosEmulatorFixt
     {
         await using var a = await FunctionsTestHost.StartAsync(azurite, cosmos);
         var first = await a.CollectingDemoItemAsync();
-        await using var b = await FunctionsTestHost.StartAsync(azurite, cosmos, new Dictionary<string, string?> { ["Cosmos:Database"] = a.Database });
-        using (await b.Services.GetRequiredService<ProjectModels>().OpenAsync(DemoProject.Id, CancellationToken.None))
-        {
-        }
+        await using var b = await SecondInstanceAsync(a);
 
         // On A only: the item B never reads again teaches ann and bob, and A stores their statistics.
         Assert.Equal(first, await a.LeaseAndVoteAsync("ann", "ham"));
@@ -82,6 +76,17 @@ public sealed class TwoInstancesTests(AzuriteFixture azurite, CosmosEmulatorFixt
         var state = await a.Services.GetRequiredService<ILabelerStore>().LoadTruthStateAsync(DemoProject.Id, ["spam", "ham"], CancellationToken.None);
         Assert.Contains(state.Labelers, l => l.Labeler == "worker:ann" && l.Counts.Sum() > 0);
         AssertStatisticsAddUp(state);
+    }
+
+    // Another instance on the first one's database, which loads the demo project's model at once.
+    private async Task<FunctionsTestHost> SecondInstanceAsync(FunctionsTestHost first)
+    {
+        var second = await FunctionsTestHost.StartAsync(azurite, cosmos, new Dictionary<string, string?> { ["Cosmos:Database"] = first.Database });
+        using (await second.Services.GetRequiredService<ProjectModels>().OpenAsync(DemoProject.Id, CancellationToken.None))
+        {
+        }
+
+        return second;
     }
 
     // Every labeler's stored counts are the sum of what the items' stored posteriors add for its votes (an item counts once it

@@ -19,14 +19,15 @@ public static class SharedEvidence
     /// <param name="now">Now (for a half-life's decay).</param>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The item, or null.</returns>
-    public static async Task<Item?> ReadForStepAsync(this IItemStore items, ProjectTruthModel model, string itemId, DateTimeOffset now, CancellationToken cancellationToken)
+    public static Task<Item?> ReadForStepAsync(this IItemStore items, ProjectTruthModel model, string itemId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(items);
         ArgumentNullException.ThrowIfNull(model);
-        // The local store, on every vote: one read, nothing more.
-        return items is ISharedItemStore
-            ? (await items.ReadForStepAsync(model, [itemId], now, cancellationToken).ConfigureAwait(false))[0]
-            : await items.GetAsync(model.Project.Id, itemId, cancellationToken).ConfigureAwait(false);
+        // The local store, on every vote: its own read's task, with no state machine of this method around it.
+        return items is ISharedItemStore ? ReadOneAsync(items, model, itemId, now, cancellationToken) : items.GetAsync(model.Project.Id, itemId, cancellationToken);
+
+        static async Task<Item?> ReadOneAsync(IItemStore items, ProjectTruthModel model, string itemId, DateTimeOffset now, CancellationToken cancellationToken) =>
+            (await items.ReadForStepAsync(model, [itemId], now, cancellationToken).ConfigureAwait(false))[0];
     }
 
     /// <summary>Reads several items at once, putting each one's stored evidence in <paramref name="model"/> when the store is shared.</summary>

@@ -301,16 +301,16 @@ public sealed class CosmosLeaseStore : ILeaseStore
     /// </remarks>
     private async Task<List<ItemEntry>> PoolAsync(string projectId, int bucket, string workerId, int wanted, Func<ItemEntry, bool> takeable, CancellationToken cancellationToken)
     {
+        var partition = $"{projectId}:items:{bucket}";
         // Absent properties are undefined, and a comparison with undefined is not true: hence IS_DEFINED.
         var query = new QueryDefinition(
                 "SELECT * FROM c WHERE c.partition = @pk AND c.state = @state"
                 + " AND NOT ARRAY_CONTAINS(c.voters, @worker)"
                 + " AND (NOT IS_DEFINED(c.skippers) OR IS_NULL(c.skippers) OR NOT ARRAY_CONTAINS(c.skippers, @worker))"
                 + " AND (NOT IS_DEFINED(c.heldBy) OR IS_NULL(c.heldBy) OR c.heldBy != @worker)")
-            .WithParameter("@pk", $"{projectId}:items:{bucket}")
+            .WithParameter("@pk", partition)
             .WithParameter("@state", CollectingState)
             .WithParameter("@worker", workerId);
-        var partition = $"{projectId}:items:{bucket}";
         var pool = new List<ItemEntry>();
         using var feed = _db.Index.GetItemQueryIterator<ItemEntry>(query, requestOptions: new QueryRequestOptions
         {

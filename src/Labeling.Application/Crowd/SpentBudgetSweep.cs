@@ -90,7 +90,7 @@ public sealed partial class SpentBudgetSweep
             foreach (var listed in pool)
             {
                 if (await _leases.IsHeldAsync(projectId, listed.Id, now, cancellationToken).ConfigureAwait(false)
-                    || await CurrentAsync(session.Model, listed, ItemState.Collecting, now, cancellationToken).ConfigureAwait(false) is not { } item)
+                    || await _items.CurrentForStepAsync(session.Model, listed, ItemState.Collecting, now, cancellationToken).ConfigureAwait(false) is not { } item)
                 {
                     continue;
                 }
@@ -166,7 +166,7 @@ public sealed partial class SpentBudgetSweep
                 : $"The vote budget was removed in project version {project.Version}; back in the crowd pool.";
             foreach (var listed in page)
             {
-                if (await CurrentAsync(session.Model, listed, ItemState.NeedsReview, now, cancellationToken).ConfigureAwait(false) is not { } item
+                if (await _items.CurrentForStepAsync(session.Model, listed, ItemState.NeedsReview, now, cancellationToken).ConfigureAwait(false) is not { } item
                     || item.IsGold || item.CrowdVotes >= project.Routing.MaxCrowdVotes
                     || item.Reason?.StartsWith(DynamicOverlapPolicy.BudgetSpentReasonStart, StringComparison.Ordinal) != true)
                 {
@@ -217,19 +217,6 @@ public sealed partial class SpentBudgetSweep
         }
 
         return session.Model.Project;
-    }
-
-    // The listed item as the step is to write it: from a store other instances write too, read again with its stored evidence
-    // put in the model (SharedEvidence), whose evidence the commit writes back; null when it has left the state meanwhile.
-    private async Task<Item?> CurrentAsync(ProjectTruthModel model, Item listed, ItemState state, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        if (_items is not ISharedItemStore)
-        {
-            return listed;
-        }
-
-        var item = await _items.ReadForStepAsync(model, listed.Id, now, cancellationToken).ConfigureAwait(false);
-        return item?.State == state ? item : null;
     }
 
     [LoggerMessage(EventId = 4005, Level = LogLevel.Information, Message = "Project {ProjectId} has a vote budget of {Budget} now; {Reopened} items the spent budget had sent to review are back in the crowd pool")]

@@ -30,6 +30,30 @@ public static class SharedEvidence
             (await items.ReadForStepAsync(model, [itemId], now, cancellationToken).ConfigureAwait(false))[0];
     }
 
+    /// <summary>
+    /// An item a step listed before it took the model, as the step is to write it: from a shared store read again, with its
+    /// stored evidence put in <paramref name="model"/>, and null when it is no longer in <paramref name="state"/>; from any
+    /// other store (whose one model wrote what was listed) the listed item itself, with no read.
+    /// </summary>
+    /// <param name="items">The item store.</param>
+    /// <param name="model">The project's model, held by the caller's session.</param>
+    /// <param name="listed">The item as listed.</param>
+    /// <param name="state">The state the step expects it in.</param>
+    /// <param name="now">Now (for a half-life's decay).</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The item, or null.</returns>
+    public static async Task<Item?> CurrentForStepAsync(this IItemStore items, ProjectTruthModel model, Item listed, ItemState state, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(listed);
+        if (items is not ISharedItemStore)
+        {
+            return listed;
+        }
+
+        var item = await items.ReadForStepAsync(model, listed.Id, now, cancellationToken).ConfigureAwait(false);
+        return item?.State == state ? item : null;
+    }
+
     /// <summary>Reads several items at once, putting each one's stored evidence in <paramref name="model"/> when the store is shared.</summary>
     /// <param name="items">The item store.</param>
     /// <param name="model">The project's model, held by the caller's session.</param>

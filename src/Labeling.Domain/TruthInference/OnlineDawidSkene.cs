@@ -207,12 +207,7 @@ public sealed class OnlineDawidSkene
             {
                 foreach (ref var v in votes)
                 {
-                    var scale = 1.0;
-                    if (halfLife is { } h && at is { } now)
-                    {
-                        v.Labeler.DecayTo(now, h);
-                        if (v.At is { } t0) scale = LabelerStatistics.DecayFactor(now - t0, h);
-                    }
+                    var scale = DecayedShare(ref v);
                     shared.AddDelta(v.Labeler, v.Label, old, scale, zero);
                     v.Labeler.Replace(v.Label, old, scale, zero);
                 }
@@ -258,12 +253,7 @@ public sealed class OnlineDawidSkene
             {
                 foreach (ref var v in _votes.Of(slot))
                 {
-                    var scale = 1.0;
-                    if (halfLife is { } h && at is { } now)
-                    {
-                        v.Labeler.DecayTo(now, h);
-                        if (v.At is { } t0) scale = LabelerStatistics.DecayFactor(now - t0, h);
-                    }
+                    var scale = DecayedShare(ref v);
                     for (var t = 0; t < k; t++) weights[t] = posterior[t] * scale;
                     shared.AddDelta(v.Labeler, v.Label, zero, 0.0, weights);
                     v.Labeler.Replace(v.Label, zero, 0.0, weights);
@@ -277,6 +267,15 @@ public sealed class OnlineDawidSkene
         }
         foreach (var stats in storedStats) shared.MaybeRefresh(stats);
         return [.. before.Zip(touched.Select(t => t.ToState()))];
+
+        // With a half-life: the voter's counts decayed to now, and the share of a contribution written at the vote's time
+        // that is left of it now (as Update takes it out). Without one, the whole of it.
+        double DecayedShare(ref VoteSlot v)
+        {
+            if (halfLife is not { } h || at is not { } now) return 1.0;
+            v.Labeler.DecayTo(now, h);
+            return v.At is { } t0 ? LabelerStatistics.DecayFactor(now - t0, h) : 1.0;
+        }
     }
 
     // Whether the model holds exactly the stored state of item i (same capability, gold, votes in order with their times, posterior).

@@ -57,15 +57,7 @@ public sealed class CosmosLeasePoolReadTests(CosmosEmulatorFixture cosmos)
     // A database whose index has one bucket, holding that many collecting items of the demo project.
     private async Task<(CosmosDatabase Db, CosmosLeaseStore Leases, string Project)> OneBucketAsync(int count, RequestHandler? handler)
     {
-        var options = new CosmosOptions
-        {
-            ConnectionString = cosmos.ConnectionString,
-            Emulator = true,
-            Database = "pool-" + Guid.NewGuid().ToString("N")[..10],
-            IndexBuckets = 1,
-        };
-        var db = CosmosDatabase.Connect(options, new global::Azure.Identity.DefaultAzureCredential(), handler is null ? [] : [handler]);
-        await db.EnsureCreatedAsync(CancellationToken.None);
+        var db = await EmulatorDatabase.CreateAsync(cosmos, "pool-", indexBuckets: 1, handler);
         var items = new CosmosItemStore(db, new CosmosLabelerStore(db));
         var project = DemoProject.Create(Now);
         await items.AddNewAsync([.. Enumerable.Range(0, count).Select(n => new Item(project.Id, $"itm_{n:000}", null, $"row-{n}", null, $"comment {n}", $"hash-{n}",

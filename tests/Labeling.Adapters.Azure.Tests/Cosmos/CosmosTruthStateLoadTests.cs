@@ -17,14 +17,7 @@ public sealed class CosmosTruthStateLoadTests(CosmosEmulatorFixture cosmos)
     [Fact]
     public async Task LoadTruthState_ItemNamesAVoterWithoutStatistics_LoadsWithThatVoterAtZero()
     {
-        var options = new CosmosOptions
-        {
-            ConnectionString = cosmos.ConnectionString,
-            Emulator = true,
-            Database = "load-" + Guid.NewGuid().ToString("N")[..10],
-        };
-        using var db = CosmosDatabase.Connect(options, new global::Azure.Identity.DefaultAzureCredential(), []);
-        await db.EnsureCreatedAsync(CancellationToken.None);
+        using var db = await EmulatorDatabase.CreateAsync(cosmos, "load-");
         var labelers = new CosmosLabelerStore(db);
         var items = new CosmosItemStore(db, labelers);
         var now = DateTimeOffset.UtcNow;

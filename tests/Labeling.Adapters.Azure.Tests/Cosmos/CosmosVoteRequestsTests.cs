@@ -30,16 +30,8 @@ public sealed class CosmosVoteRequestsTests(CosmosEmulatorFixture cosmos, ITestO
     public async Task NextAsyncAndSubmitAsync_CrowdOfFourOnThirtyItems_CostFewRequestsPerVote()
     {
         var counter = new CountingHandler();
-        var options = new CosmosOptions
-        {
-            ConnectionString = cosmos.ConnectionString,
-            Emulator = true,
-            Database = "requests-" + Guid.NewGuid().ToString("N")[..10],
-            // About eight items a bucket, as a project of a few hundred items has in the default sixteen.
-            IndexBuckets = 4,
-        };
-        using var db = CosmosDatabase.Connect(options, new global::Azure.Identity.DefaultAzureCredential(), [counter]);
-        await db.EnsureCreatedAsync(CancellationToken.None);
+        // About eight items a bucket, as a project of a few hundred items has in the default sixteen.
+        using var db = await EmulatorDatabase.CreateAsync(cosmos, "requests-", indexBuckets: 4, counter);
         var labelers = new CosmosLabelerStore(db);
         var items = new CosmosItemStore(db, labelers);
         var leases = new CosmosLeaseStore(db, items);

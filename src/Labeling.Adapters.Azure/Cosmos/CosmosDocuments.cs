@@ -103,9 +103,32 @@ internal static class CosmosDocuments
     /// <summary>
     /// An outbox event and its deliveries per destination. <c>Settled</c>: every configured sink has it or gave
     /// up; <c>Ttl</c> (seconds, Cosmos's per-item time to live) is set on settled entries without dead letters.
+    /// <c>Done</c>: the destinations whose delivery is over (made or dead), kept with <c>Deliveries</c> by
+    /// <see cref="WithDeliveries"/>, so a dispatch pass's query leaves out what its destination has had (a
+    /// property path named by a destination cannot be a query parameter; an array element can).
     /// </summary>
-    public sealed record OutboxEntry(string Id, string Partition, OutboxEvent Body, Dictionary<string, Delivery> Deliveries, bool? Settled = null, int? Ttl = null);
+    public sealed record OutboxEntry(string Id, string Partition, OutboxEvent Body, Dictionary<string, Delivery> Deliveries, bool? Settled = null, int? Ttl = null, string[]? Done = null)
+    {
+        /// <summary>This entry with <paramref name="deliveries"/>, and <c>Done</c> made from them.</summary>
+        /// <param name="deliveries">The deliveries per destination.</param>
+        /// <returns>The entry.</returns>
+        public OutboxEntry WithDeliveries(Dictionary<string, Delivery> deliveries) => this with
+        {
+            Deliveries = deliveries,
+            Done = [.. deliveries.Where(d => d.Value.IsOver).Select(d => d.Key).Order(StringComparer.Ordinal)],
+        };
+    }
 
-    public sealed record Delivery(int Attempts, DateTimeOffset? DeliveredAt, DateTimeOffset? RetryAt, string? LastError, DateTimeOffset? DeadAt);
-
+    /// <summary>One destination's delivery of an outbox event.</summary>
+    /// <param name="Attempts">Failed attempts.</param>
+    /// <param name="DeliveredAt">When it was made.</param>
+    /// <param name="RetryAt">When a failed one is due again.</param>
+    /// <param name="LastError">The last failure.</param>
+    /// <param name="DeadAt">When it was given up.</param>
+    public sealed record Delivery(int Attempts, DateTimeOffset? DeliveredAt, DateTimeOffset? RetryAt, string? LastError, DateTimeOffset? DeadAt)
+    {
+        /// <summary>Made or given up: nothing more is tried.</summary>
+        [System.Text.Json.Serialization.JsonIgnore]
+        public bool IsOver => DeliveredAt is not null || DeadAt is not null;
+    }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.CompilerServices;
 using Labeling.Application.Ports;
 using Labeling.Application.Problems;
 using Microsoft.Azure.Cosmos;
@@ -11,7 +12,8 @@ namespace Labeling.Adapters.Azure.Cosmos;
 /// and stays there while some configured sink has neither received it nor given up on it; then it
 /// moves to <c>outbox:{bucket}</c> (bucketed by event id), with a <c>ttl</c> when every sink received
 /// it, so delivered events expire and dead letters stay. A dispatch pass reads the pending partition
-/// only: one single-partition query whose size is the backlog, not the history.
+/// only, oldest first, leaving out what its destination has had, in pages until it has its batch: what it
+/// reads is about the batch it delivers, not the backlog, nor the history.
 /// </summary>
 /// <remarks>
 /// <para>The pending partition is one logical partition on purpose: its entries are transient (gone once
@@ -32,6 +34,12 @@ public sealed class CosmosEventOutbox : IEventOutbox
     // Entries read per query page while requeueing: one page in memory at a time, however long the history.
     private const int RequeuePageSize = 100;
 
+    // Pending entries whose delivery to @dest is not over (Done, which entries written before it existed lack), and
+    // settled ones a crash left behind, for the pass to finish their move. No ORDER BY: that takes a query plan, which
+    // the emulator the tests run on does not serve; a partition's entries come in the order they were written.
+    private const string OpenForDestination =
+        "SELECT * FROM c WHERE c.partition = @pk AND (c.settled = true OR NOT IS_DEFINED(c.done) OR NOT ARRAY_CONTAINS(c.done, @dest))";
+
     private readonly CosmosDatabase _db;
     private readonly HashSet<string> _destinations;
 
@@ -48,17 +56,37 @@ public sealed class CosmosEventOutbox : IEventOutbox
     /// <inheritdoc />
     public async Task<IReadOnlyList<DueEvent>> ReadDueAsync(string destination, DateTimeOffset now, int limit, CancellationToken cancellationToken)
     {
-        var pending = await PendingAsync(cancellationToken).ConfigureAwait(false);
-        await FinishMovesAsync(pending, cancellationToken).ConfigureAwait(false);
-        var entries = _destinations.Contains(destination)
-            ? pending
-            : Merge(pending, await SettledAsync(cancellationToken).ConfigureAwait(false));
+        List<OutboxEntry> entries;
+        if (_destinations.Contains(destination))
+        {
+            // Pages of the batch's size, oldest first, until the batch is full: a backlog costs each pass one page, and entries
+            // waiting only for another sink are not read at all. What is skipped here is waiting for its retry time.
+            entries = [];
+            var due = 0;
+            await foreach (var page in OpenForAsync(destination, Math.Max(1, limit), cancellationToken).ConfigureAwait(false))
+            {
+                entries.AddRange(page);
+                due += page.Count(e => IsDue(e, destination, now));
+                if (due >= limit)
+                {
+                    break;
+                }
+            }
+
+            await FinishMovesAsync(entries, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            var pending = await PendingAsync(cancellationToken).ConfigureAwait(false);
+            await FinishMovesAsync(pending, cancellationToken).ConfigureAwait(false);
+            entries = Merge(pending, await SettledAsync(cancellationToken).ConfigureAwait(false));
+        }
+
         return entries
-            .Select(e => (Entry: e, Delivery: e.Deliveries.GetValueOrDefault(destination)))
-            .Where(x => x.Delivery is null || (x.Delivery.DeliveredAt is null && x.Delivery.DeadAt is null && (x.Delivery.RetryAt is null || x.Delivery.RetryAt <= now)))
-            .OrderBy(x => x.Entry.Body.CreatedAt).ThenBy(x => x.Entry.Id, StringComparer.Ordinal)
+            .Where(e => IsDue(e, destination, now))
+            .OrderBy(e => e.Body.CreatedAt).ThenBy(e => e.Id, StringComparer.Ordinal)
             .Take(limit)
-            .Select(x => new DueEvent(x.Entry.Body, x.Delivery?.Attempts ?? 0))
+            .Select(e => new DueEvent(e.Body, e.Deliveries.GetValueOrDefault(destination)?.Attempts ?? 0))
             .ToArray();
     }
 
@@ -110,12 +138,15 @@ public sealed class CosmosEventOutbox : IEventOutbox
         // Only pending entries wait for a retry; each write is guarded by the entry's ETag, and a delivery that was made,
         // dead-lettered or made due meanwhile is left as it is.
         var resumed = 0;
-        foreach (var entry in await PendingAsync(cancellationToken).ConfigureAwait(false))
+        await foreach (var page in OpenForAsync(destination, RequeuePageSize, cancellationToken).ConfigureAwait(false))
         {
-            if (entry.Deliveries.GetValueOrDefault(destination) is { DeliveredAt: null, DeadAt: null, RetryAt: { } retryAt } && retryAt > now)
+            foreach (var entry in page)
             {
-                await UpdateAsync(entry.Id, destination, d => d is { DeliveredAt: null, DeadAt: null } && d.RetryAt > now ? d with { RetryAt = now } : d, cancellationToken).ConfigureAwait(false);
-                resumed++;
+                if (entry.Deliveries.GetValueOrDefault(destination) is { DeliveredAt: null, DeadAt: null, RetryAt: { } retryAt } && retryAt > now)
+                {
+                    await UpdateAsync(entry.Id, destination, d => d is { DeliveredAt: null, DeadAt: null } && d.RetryAt > now ? d with { RetryAt = now } : d, cancellationToken).ConfigureAwait(false);
+                    resumed++;
+                }
             }
         }
 
@@ -127,7 +158,7 @@ public sealed class CosmosEventOutbox : IEventOutbox
     {
         try
         {
-            await db.Index.CreateItemAsync(new OutboxEntry(evt.Id, OutboxPending, evt, new Dictionary<string, Delivery>(StringComparer.Ordinal)),
+            await db.Index.CreateItemAsync(new OutboxEntry(evt.Id, OutboxPending, evt, new Dictionary<string, Delivery>(StringComparer.Ordinal), Done: []),
                 new PartitionKey(OutboxPending), cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (CosmosException ex) when (ex.StatusCode == HttpStatusCode.Conflict)
@@ -136,8 +167,32 @@ public sealed class CosmosEventOutbox : IEventOutbox
         }
     }
 
+    private static bool IsDue(OutboxEntry entry, string destination, DateTimeOffset now) =>
+        entry.Deliveries.GetValueOrDefault(destination) switch
+        {
+            null => true,
+            { IsOver: true } => false,
+            { RetryAt: { } retryAt } => retryAt <= now,
+            _ => true,
+        };
+
     private Task<List<OutboxEntry>> PendingAsync(CancellationToken cancellationToken) =>
         CosmosDatabase.QueryPartitionAsync<OutboxEntry>(_db.Index, "*", "partition", OutboxPending, cancellationToken);
+
+    /// <summary>
+    /// Pending entries whose delivery to <paramref name="destination"/> is not over (and settled leftovers), oldest first,
+    /// a page of up to <paramref name="pageSize"/> at a time; the caller stops reading when it has what it needs.
+    /// </summary>
+    private async IAsyncEnumerable<FeedResponse<OutboxEntry>> OpenForAsync(string destination, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var query = new QueryDefinition(OpenForDestination).WithParameter("@pk", OutboxPending).WithParameter("@dest", destination);
+        using var feed = _db.Index.GetItemQueryIterator<OutboxEntry>(
+            query, requestOptions: new QueryRequestOptions { PartitionKey = new PartitionKey(OutboxPending), MaxItemCount = pageSize });
+        while (feed.HasMoreResults)
+        {
+            yield return await feed.ReadNextAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     private async Task<List<OutboxEntry>> SettledAsync(CancellationToken cancellationToken)
     {
@@ -194,7 +249,7 @@ public sealed class CosmosEventOutbox : IEventOutbox
                 deliveries[name] = deliveries[name] with { Attempts = 0, RetryAt = now, DeadAt = null };
             }
 
-            var requeued = source with { Partition = OutboxPending, Deliveries = deliveries, Settled = null, Ttl = null };
+            var requeued = source.WithDeliveries(deliveries) with { Partition = OutboxPending, Settled = null, Ttl = null };
             try
             {
                 if (pending is null)
@@ -232,7 +287,7 @@ public sealed class CosmosEventOutbox : IEventOutbox
                 return null;
             }
 
-            var next = current with { Deliveries = Apply(current) };
+            var next = current.WithDeliveries(Apply(current));
             return IsSettled(next) ? next with { Settled = true } : next;
         }, _db.Options.MaxConcurrencyRetries, null, cancellationToken).ConfigureAwait(false);
         if (pending is not null)
@@ -248,7 +303,7 @@ public sealed class CosmosEventOutbox : IEventOutbox
         // Already settled (a destination outside the configured sinks, or a late duplicate pass).
         var bucket = OutboxPartition(StableHash.Bucket(eventId, _db.Options.IndexBuckets));
         await OptimisticUpdate.ApplyAsync<OutboxEntry>(_db.Index, eventId, bucket, current =>
-            current is null ? null : current with { Deliveries = Apply(current) },
+            current is null ? null : current.WithDeliveries(Apply(current)),
             _db.Options.MaxConcurrencyRetries, cancellationToken).ConfigureAwait(false);
     }
 

@@ -14,6 +14,7 @@ namespace Labeling.Adapters.Azure.Tests.Cosmos;
 public sealed class CosmosEventOutboxTests(CosmosEmulatorFixture cosmos) : IDisposable
 {
     private const string Bus = "servicebus:label-events";
+    private const string Hook = "webhook:downstream";
     private static readonly DateTimeOffset T0 = new(2026, 11, 28, 12, 0, 0, TimeSpan.Zero);
     private readonly List<CosmosDatabase> _databases = [];
 
@@ -53,6 +54,77 @@ public sealed class CosmosEventOutboxTests(CosmosEmulatorFixture cosmos) : IDisp
         Assert.Equal(("evt_1", Bus, 2, "gone"), (dead.EventId, dead.Destination, dead.Attempts, dead.LastError));
     }
 
+    [Fact]
+    public async Task ReadDueAsync_BacklogOfThreeHundred_EachPassReadsAboutOneBatch()
+    {
+        var counter = new QueryItemCounter();
+        var (db, outbox) = await CreateAsync(counter, Bus);
+        await CommitEventsAsync(db, [.. Enumerable.Range(0, 300).Select(n => $"evt_{n:000}")]);
+        var delivered = new HashSet<string>(StringComparer.Ordinal);
+
+        for (var pass = 0; pass < 3; pass++)
+        {
+            counter.Reset();
+            var due = await outbox.ReadDueAsync(Bus, T0.AddMinutes(1), 10, CancellationToken.None);
+
+            Assert.Equal(10, due.Count);
+            Assert.InRange(counter.Returned, 10, 20);
+            foreach (var evt in due)
+            {
+                Assert.True(delivered.Add(evt.Event.Id), $"{evt.Event.Id} was due again after its delivery");
+                await outbox.MarkDeliveredAsync(Bus, evt.Event.Id, T0.AddMinutes(1), CancellationToken.None);
+            }
+        }
+
+        Assert.Equal(270, (await Pending(db)).Count);
+    }
+
+    [Fact]
+    public async Task ReadDueAsync_EventsOnlyAnotherSinkStillWaitsFor_AreNotRead()
+    {
+        var counter = new QueryItemCounter();
+        var (db, outbox) = await CreateAsync(counter, Bus, Hook);
+        var ids = Enumerable.Range(0, 50).Select(n => $"evt_{n:000}").ToArray();
+        await CommitEventsAsync(db, ids);
+        foreach (var id in ids)
+        {
+            await outbox.MarkDeliveredAsync(Bus, id, T0.AddSeconds(1), CancellationToken.None);
+        }
+
+        counter.Reset();
+        Assert.Empty(await outbox.ReadDueAsync(Bus, T0.AddMinutes(1), 10, CancellationToken.None));
+        Assert.Equal(0, counter.Returned);
+
+        // The other sink still has all fifty to get; they stay pending for it.
+        Assert.Equal(ids, (await outbox.ReadDueAsync(Hook, T0.AddMinutes(1), 100, CancellationToken.None)).Select(d => d.Event.Id).Order(StringComparer.Ordinal));
+        Assert.Equal(50, (await Pending(db)).Count);
+    }
+
+    [Fact]
+    public async Task ReadDueAsync_OldestEventsWaitingForTheirRetry_ReadsOnToFillTheBatch()
+    {
+        var (db, outbox) = await CreateAsync();
+        await CommitEventsAsync(db, [.. Enumerable.Range(0, 30).Select(n => $"evt_{n:000}")]);
+        var failed = (await outbox.ReadDueAsync(Bus, T0, 15, CancellationToken.None)).Select(d => d.Event.Id).ToHashSet(StringComparer.Ordinal);
+        foreach (var id in failed)
+        {
+            await outbox.MarkFailedAsync(Bus, id, 1, T0.AddMinutes(5), "503", T0, CancellationToken.None);
+        }
+
+        var due = await outbox.ReadDueAsync(Bus, T0.AddMinutes(1), 10, CancellationToken.None);
+
+        Assert.Equal(10, due.Count);
+        Assert.DoesNotContain(due, d => failed.Contains(d.Event.Id));
+        Assert.Equal(30, (await outbox.ReadDueAsync(Bus, T0.AddMinutes(6), 30, CancellationToken.None)).Count);
+
+        // Requeued after giving up, an event is due again: what its destination has had is worked out anew.
+        var first = failed.Order(StringComparer.Ordinal).First();
+        await outbox.MarkFailedAsync(Bus, first, 2, null, "gone", T0.AddMinutes(6), CancellationToken.None);
+        Assert.DoesNotContain(await outbox.ReadDueAsync(Bus, T0.AddMinutes(7), 30, CancellationToken.None), d => d.Event.Id == first);
+        Assert.Equal(1, await outbox.RequeueDeadLettersAsync(Bus, T0.AddMinutes(8), CancellationToken.None));
+        Assert.Contains(await outbox.ReadDueAsync(Bus, T0.AddMinutes(8), 30, CancellationToken.None), d => d.Event.Id == first);
+    }
+
     public void Dispose()
     {
         foreach (var db in _databases)
@@ -61,19 +133,11 @@ public sealed class CosmosEventOutboxTests(CosmosEmulatorFixture cosmos) : IDisp
         }
     }
 
-    private async Task<(CosmosDatabase Db, CosmosEventOutbox Outbox)> CreateAsync()
+    private async Task<(CosmosDatabase Db, CosmosEventOutbox Outbox)> CreateAsync(QueryItemCounter? counter = null, params string[] sinks)
     {
-        var options = new CosmosOptions
-        {
-            ConnectionString = cosmos.ConnectionString,
-            Emulator = true,
-            Database = "outbox-" + Guid.NewGuid().ToString("N")[..10],
-            IndexBuckets = 4,
-        };
-        var db = CosmosDatabase.Connect(options, new global::Azure.Identity.DefaultAzureCredential());
+        var db = await EmulatorDatabase.CreateAsync(cosmos, "outbox-", indexBuckets: 4, counter);
         _databases.Add(db);
-        await db.EnsureCreatedAsync(CancellationToken.None);
-        return (db, new CosmosEventOutbox(db, [new NamedSink(Bus)]));
+        return (db, new CosmosEventOutbox(db, sinks.Length == 0 ? [new NamedSink(Bus)] : [.. sinks.Select(s => new NamedSink(s))]));
     }
 
     private static async Task CommitEventsAsync(CosmosDatabase db, params string[] ids)

@@ -64,25 +64,4 @@ public sealed class CosmosLeasePoolReadTests(CosmosEmulatorFixture cosmos)
             ItemState.Collecting, null, null, null, null, null, 0, 0, 0, 1, Now, Now, null))], CancellationToken.None);
         return (db, new CosmosLeaseStore(db, items), project.Id);
     }
-
-    private sealed class QueryItemCounter : RequestHandler
-    {
-        private int _returned;
-
-        public int Returned => Volatile.Read(ref _returned);
-
-        public void Reset() => Interlocked.Exchange(ref _returned, 0);
-
-        public override async Task<ResponseMessage> SendAsync(RequestMessage request, CancellationToken cancellationToken)
-        {
-            var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
-            if (request.Headers["x-ms-documentdb-isquery"] is "True" or "true" && response.Headers["x-ms-item-count"] is { } count
-                && int.TryParse(count, System.Globalization.CultureInfo.InvariantCulture, out var n))
-            {
-                Interlocked.Add(ref _returned, n);
-            }
-
-            return response;
-        }
-    }
 }

@@ -133,8 +133,19 @@ public sealed class CosmosItemStore : IItemStore, ISharedItemStore
     }
 
     /// <inheritdoc />
-    public async Task<int> CountFromDocumentAsync(string projectId, string documentId, CancellationToken cancellationToken) =>
-        (await EntriesAsync(projectId, cancellationToken).ConfigureAwait(false)).Count(e => e.DocumentId == documentId);
+    /// <remarks>The ids of the document's entries, a query per bucket: what it reads is the document's items, not the project's.</remarks>
+    public async Task<int> CountFromDocumentAsync(string projectId, string documentId, CancellationToken cancellationToken)
+    {
+        var queries = Enumerable.Range(0, Buckets).Select(b =>
+        {
+            var partition = $"{projectId}:items:{b}";
+            var query = new QueryDefinition("SELECT VALUE c.id FROM c WHERE c.partition = @pk AND c.documentId = @document")
+                .WithParameter("@pk", partition)
+                .WithParameter("@document", documentId);
+            return CosmosDatabase.QueryAsync<string>(_db.Index, query, partition, cancellationToken);
+        });
+        return (await Task.WhenAll(queries).ConfigureAwait(false)).Sum(ids => ids.Count);
+    }
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<Item>> ListAsync(string projectId, ItemState? state, string? afterId, int limit, CancellationToken cancellationToken)
@@ -154,6 +165,23 @@ public sealed class CosmosItemStore : IItemStore, ISharedItemStore
     {
         var votes = await CosmosDatabase.QueryPartitionAsync<VoteDoc>(_db.Votes, "*", "itemId", ItemKey(projectId, itemId), cancellationToken).ConfigureAwait(false);
         return votes.Select(v => v.Body).OrderBy(v => v.At).ThenBy(v => v.LabelerId, StringComparer.Ordinal).ToArray();
+    }
+
+    /// <inheritdoc />
+    /// <remarks>One entry at most from each bucket, all buckets at once: a worker told there is no task reads a few
+    /// entries, not the project's index.</remarks>
+    public async Task<bool> AnyInStateAsync(string projectId, ItemState state, CancellationToken cancellationToken)
+    {
+        var name = System.Text.Json.JsonSerializer.Serialize(state, Labeling.Application.LabelingJson.Options).Trim('"');
+        var queries = Enumerable.Range(0, Buckets).Select(b =>
+        {
+            var partition = $"{projectId}:items:{b}";
+            var query = new QueryDefinition("SELECT TOP 1 VALUE c.id FROM c WHERE c.partition = @pk AND c.state = @state")
+                .WithParameter("@pk", partition)
+                .WithParameter("@state", name);
+            return CosmosDatabase.QueryAsync<string>(_db.Index, query, partition, cancellationToken);
+        });
+        return (await Task.WhenAll(queries).ConfigureAwait(false)).Any(ids => ids.Count > 0);
     }
 
     /// <inheritdoc />

@@ -168,6 +168,16 @@ public sealed class SqliteItemStore : IItemStore, IQueuedItemCommits
     }
 
     /// <inheritdoc />
+    public async Task<bool> AnyInStateAsync(string projectId, ItemState state, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = SqliteValues.Command(connection, "SELECT EXISTS (SELECT 1 FROM items WHERE project_id = $p AND state = $s)");
+        command.Add("$p", projectId);
+        command.Add("$s", SqliteValues.Name(state));
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture) != 0;
+    }
+
+    /// <inheritdoc />
     public async Task<ProjectCounts> CountAsync(string projectId, CancellationToken cancellationToken)
     {
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);

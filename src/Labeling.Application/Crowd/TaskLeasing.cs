@@ -137,22 +137,26 @@ public sealed partial class TaskLeasing
     {
         var project = await _projects.GetAsync(projectId, cancellationToken).ConfigureAwait(false)
             ?? throw NotFoundException.Project(projectId);
-        var counts = await _items.CountAsync(projectId, cancellationToken).ConfigureAwait(false);
-        if (project.Routing.VoteBudget is not null && project.Routing.IsBudgetExhausted(counts.CrowdVotes))
+        // Workers ask again after each 204, so nothing here counts the project's items: an answer costs a few reads however
+        // large the project (a project's counts by state read every item's state, on Azure its whole index).
+        if (project.Routing.VoteBudget is not null
+            && project.Routing.IsBudgetExhausted(await _items.CountCrowdVotesAsync(projectId, cancellationToken).ConfigureAwait(false)))
         {
             return NoTask.BudgetSpent;
         }
 
-        if (counts.ByState.GetValueOrDefault(ItemState.Collecting) == 0)
+        if (!await _items.AnyInStateAsync(projectId, ItemState.Collecting, cancellationToken).ConfigureAwait(false))
         {
-            return counts.ByState.GetValueOrDefault(ItemState.WeakLabeling) > 0 ? NoTask.Preparing : NoTask.PoolEmpty;
+            return await PreparingAsync().ConfigureAwait(false) ? NoTask.Preparing : NoTask.PoolEmpty;
         }
 
         // Once every lease held now has expired, would the worker have something? Then others hold it for now.
         var later = _time.GetUtcNow() + _options.LeaseDuration;
         return (await _leases.FindCandidatesAsync(projectId, workerId, later, 1, cancellationToken).ConfigureAwait(false)).Count > 0
             ? NoTask.AllLeased
-            : counts.ByState.GetValueOrDefault(ItemState.WeakLabeling) > 0 ? NoTask.Preparing : NoTask.AllAnswered;
+            : await PreparingAsync().ConfigureAwait(false) ? NoTask.Preparing : NoTask.AllAnswered;
+
+        Task<bool> PreparingAsync() => _items.AnyInStateAsync(projectId, ItemState.WeakLabeling, cancellationToken);
     }
 
     /// <summary>The task of a lease just granted.</summary>

@@ -48,6 +48,16 @@ public interface IItemStore
     /// <returns>The counts.</returns>
     Task<ProjectCounts> CountAsync(string projectId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Whether any of a project's items is in <paramref name="state"/>: what <see cref="CountAsync"/> would say about that
+    /// state being above zero, at the cost of finding one item rather than counting them all.
+    /// </summary>
+    /// <param name="projectId">The project.</param>
+    /// <param name="state">The state.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>True when one is.</returns>
+    Task<bool> AnyInStateAsync(string projectId, ItemState state, CancellationToken cancellationToken);
+
     /// <summary>Counts the crowd responses a project has used (its budget consumption).</summary>
     /// <param name="projectId">The project.</param>
     /// <param name="cancellationToken">Cancels the read.</param>

@@ -77,6 +77,23 @@ public abstract partial class StoreContract
     }
 
     [Fact]
+    public async Task AnyInStateAsync_FollowsTheItemsStates()
+    {
+        var s = await CreateAsync();
+        var items = Enumerable.Range(0, 40).Select(n => Item("p1", $"itm_{n:00}", ItemState.WeakLabeling, "doc_1")).ToArray();
+        await s.Items.AddNewAsync(items, CancellationToken.None);
+
+        Assert.True(await s.Items.AnyInStateAsync("p1", ItemState.WeakLabeling, CancellationToken.None));
+        Assert.False(await s.Items.AnyInStateAsync("p1", ItemState.Collecting, CancellationToken.None));
+        Assert.False(await s.Items.AnyInStateAsync("p2", ItemState.WeakLabeling, CancellationToken.None));
+
+        await s.Items.CommitAsync(new ItemCommit("p1") { Items = [new ItemWrite(items[17] with { Revision = 2, State = ItemState.Collecting }, null)] }, CancellationToken.None);
+
+        Assert.True(await s.Items.AnyInStateAsync("p1", ItemState.Collecting, CancellationToken.None));
+        Assert.False(await s.Items.AnyInStateAsync("p1", ItemState.Decided, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task CommitAsync_StaleRevision_ConflictsAndWritesNothing()
     {
         var s = await CreateAsync();

@@ -1,0 +1,51 @@
+using Labeling.Adapters.Azure.Cosmos;
+using Labeling.Application.Projects;
+using Labeling.Domain.Items;
+using Labeling.TestSupport.Emulators;
+
+namespace Labeling.Adapters.Azure.Tests.Cosmos;
+
+/// <summary>
+/// Reads of the project's index that run per request stay small however large the project: counting the items a document
+/// brought in (each upload's answer) reads that document's entries, and whether any item is in a state (each 204 a worker
+/// gets) reads one entry a bucket at most. A request handler counts what the queries return.
+/// </summary>
+[Collection(CosmosCollection.Name)]
+public sealed class CosmosIndexReadTests(CosmosEmulatorFixture cosmos)
+{
+    private static readonly DateTimeOffset Now = DateTimeOffset.UtcNow;
+
+    [Fact]
+    public async Task CountFromDocumentAsync_SmallDocumentInALargeProject_ReadsOnlyThatDocumentsEntries()
+    {
+        var counter = new QueryItemCounter();
+        using var db = await EmulatorDatabase.CreateAsync(cosmos, "doccount-", indexBuckets: 4, counter);
+        var items = new CosmosItemStore(db, new CosmosLabelerStore(db));
+        var project = DemoProject.Create(Now);
+        await items.AddNewAsync([.. Enumerable.Range(0, 205).Select(n => new Item(project.Id, $"itm_{n:000}", n < 200 ? "doc_large" : "doc_small", $"row-{n}", null,
+            $"comment {n}", $"hash-{n}", ItemState.Collecting, null, null, null, null, null, 0, 0, 0, 1, Now, Now, null))], CancellationToken.None);
+
+        counter.Reset();
+        Assert.Equal(5, await items.CountFromDocumentAsync(project.Id, "doc_small", CancellationToken.None));
+        Assert.Equal(5, counter.Returned);
+
+        Assert.Equal(200, await items.CountFromDocumentAsync(project.Id, "doc_large", CancellationToken.None));
+        Assert.Equal(0, await items.CountFromDocumentAsync(project.Id, "doc_none", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task AnyInStateAsync_ProjectOfTwoHundredItems_ReadsAtMostOneEntryABucket()
+    {
+        var counter = new QueryItemCounter();
+        using var db = await EmulatorDatabase.CreateAsync(cosmos, "anystate-", indexBuckets: 4, counter);
+        var items = new CosmosItemStore(db, new CosmosLabelerStore(db));
+        var project = DemoProject.Create(Now);
+        await items.AddNewAsync([.. Enumerable.Range(0, 200).Select(n => new Item(project.Id, $"itm_{n:000}", null, $"row-{n}", null,
+            $"comment {n}", $"hash-{n}", ItemState.Collecting, null, null, null, null, null, 0, 0, 0, 1, Now, Now, null))], CancellationToken.None);
+
+        counter.Reset();
+        Assert.True(await items.AnyInStateAsync(project.Id, ItemState.Collecting, CancellationToken.None));
+        Assert.InRange(counter.Returned, 1, 4);
+        Assert.False(await items.AnyInStateAsync(project.Id, ItemState.WeakLabeling, CancellationToken.None));
+    }
+}

@@ -8,7 +8,8 @@ namespace Labeling.Adapters.Azure.Tests.Cosmos;
 /// <summary>
 /// Reads of the project's index that run per request stay small however large the project: counting the items a document
 /// brought in (each upload's answer) reads that document's entries, and whether any item is in a state (each 204 a worker
-/// gets) reads one entry a bucket at most. A request handler counts what the queries return.
+/// gets) reads one entry a bucket at most, and a page of a listing reads the ids after its cursor. A request handler counts
+/// what the queries return.
 /// </summary>
 [Collection(CosmosCollection.Name)]
 public sealed class CosmosIndexReadTests(CosmosEmulatorFixture cosmos)
@@ -47,5 +48,23 @@ public sealed class CosmosIndexReadTests(CosmosEmulatorFixture cosmos)
         Assert.True(await items.AnyInStateAsync(project.Id, ItemState.Collecting, CancellationToken.None));
         Assert.InRange(counter.Returned, 1, 4);
         Assert.False(await items.AnyInStateAsync(project.Id, ItemState.WeakLabeling, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ListAsync_PageNearTheEnd_ReadsOnlyTheIdsAfterItsCursor()
+    {
+        var counter = new QueryItemCounter();
+        using var db = await EmulatorDatabase.CreateAsync(cosmos, "list-", indexBuckets: 4, counter);
+        var items = new CosmosItemStore(db, new CosmosLabelerStore(db));
+        var project = DemoProject.Create(Now);
+        await items.AddNewAsync([.. Enumerable.Range(0, 200).Select(n => new Item(project.Id, $"itm_{n:000}", null, $"row-{n}", null,
+            $"comment {n}", $"hash-{n}", ItemState.Collecting, null, null, null, null, null, 0, 0, 0, 1, Now, Now, null))], CancellationToken.None);
+
+        counter.Reset();
+        var page = await items.ListAsync(project.Id, ItemState.Collecting, "itm_189", 5, CancellationToken.None);
+
+        Assert.Equal(["itm_190", "itm_191", "itm_192", "itm_193", "itm_194"], page.Select(i => i.Id));
+        Assert.Equal(10, counter.Returned);
+        Assert.Empty(await items.ListAsync(project.Id, ItemState.Decided, null, 5, CancellationToken.None));
     }
 }

@@ -12,8 +12,8 @@ namespace Labeling.Adapters.Azure.Cosmos;
 /// and stays there while some configured sink has neither received it nor given up on it; then it
 /// moves to <c>outbox:{bucket}</c> (bucketed by event id), with a <c>ttl</c> when every sink received
 /// it, so delivered events expire and dead letters stay. A dispatch pass reads the pending partition
-/// only, oldest first, leaving out what its destination has had, in pages until it has its batch: what it
-/// reads is about the batch it delivers, not the backlog, nor the history.
+/// only, leaving out what its destination has had, in pages until it has its batch: what it is sent is
+/// about the batch it delivers, not the backlog, nor the history.
 /// </summary>
 /// <remarks>
 /// <para>The pending partition is one logical partition on purpose: its entries are transient (gone once
@@ -36,7 +36,9 @@ public sealed class CosmosEventOutbox : IEventOutbox
 
     // Pending entries whose delivery to @dest is not over (Done, which entries written before it existed lack), and
     // settled ones a crash left behind, for the pass to finish their move. No ORDER BY: that takes a query plan, which
-    // the emulator the tests run on does not serve; a partition's entries come in the order they were written.
+    // the emulator the tests run on does not serve. A partition's entries come in the order the service keeps them (about
+    // that of writing, not promised; one commit's events are written at once, in no order), and a batch is sorted oldest
+    // first among the pages read: events go out about in order, as README's consumers are told to expect.
     private const string OpenForDestination =
         "SELECT * FROM c WHERE c.partition = @pk AND (c.settled = true OR NOT IS_DEFINED(c.done) OR NOT ARRAY_CONTAINS(c.done, @dest))";
 

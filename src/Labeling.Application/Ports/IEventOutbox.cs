@@ -7,7 +7,12 @@ namespace Labeling.Application.Ports;
 /// </summary>
 public interface IEventOutbox
 {
-    /// <summary>Events not yet delivered to <paramref name="destination"/> whose retry time has come, oldest first.</summary>
+    /// <summary>
+    /// Events not yet delivered to <paramref name="destination"/> whose retry time has come, oldest first among those the
+    /// store reads for the batch: all of them on SQLite; on Cosmos DB the first pages in the order the partition returns
+    /// them, about the order they were written. Delivery order is not a promise either way (a retried event arrives after
+    /// newer ones): consumers keep, per item, the event with the highest revision.
+    /// </summary>
     /// <param name="destination">The sink's name.</param>
     /// <param name="now">The current time.</param>
     /// <param name="limit">How many.</param>

@@ -176,7 +176,12 @@ public sealed partial class VoteRecording
             ItemCommit commit;
             try
             {
-                var posterior = label is null ? item.Posterior : model.Observe(item.Id, workerId, label, now);
+                // An unsure answer adds no evidence: it routes on what the model holds, as a label would have. Not on the stored
+                // posterior, which after a re-fit is the class-mix reading shown for display and meant to change no decision;
+                // and a gold item no rule voted on has none there, where its known label is what it is decided with.
+                var posterior = label is null
+                    ? ItemTransitions.KnownLabelPosterior(item, project) ?? model.Posterior(item.Id) ?? item.Posterior
+                    : model.Observe(item.Id, workerId, label, now);
                 var labels = label is null ? 0 : 1;
                 var policy = new DynamicOverlapPolicy(project.Routing);
                 var decision = policy.Next(

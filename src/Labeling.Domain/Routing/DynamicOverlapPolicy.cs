@@ -107,10 +107,16 @@ public sealed class DynamicOverlapPolicy
             // A gold item's posterior is its known label whatever the votes, so deciding it once MinCrowdVotes had voted
             // told every worker which items were gold (decided on the second vote, always). It measures the workers it is
             // served to until MaxCrowdVotes have answered, or the budget is spent — as a contested item would.
-            return item.CrowdVotes >= _settings.MaxCrowdVotes || _settings.IsBudgetExhausted(item.ProjectCrowdVotes)
-                ? new RoutingDecision(RoutingStep.Decide, ItemState.Decided, best, confidence, DecidedBy.Gold,
-                    $"Gold item: {item.CrowdVotes} crowd response(s) measured against its known label.")
-                : Collect($"Gold item: {item.CrowdVotes} of {_settings.MaxCrowdVotes} crowd responses; served to the crowd to measure workers.");
+            if (item.CrowdVotes < _settings.MaxCrowdVotes && !_settings.IsBudgetExhausted(item.ProjectCrowdVotes))
+            {
+                return Collect($"Gold item: {item.CrowdVotes} of {_settings.MaxCrowdVotes} crowd responses; served to the crowd to measure workers.");
+            }
+
+            // Its known label is the posterior the caller passes; without one (a caller's bug) it is not decided with no label.
+            return best is null
+                ? Review($"Gold item: {item.CrowdVotes} crowd response(s), and no posterior from its known label to decide it with.")
+                : new RoutingDecision(RoutingStep.Decide, ItemState.Decided, best, confidence, DecidedBy.Gold,
+                    $"Gold item: {item.CrowdVotes} crowd response(s) measured against its known label.");
         }
 
         if (item.CrowdLabels >= _settings.MinCrowdVotes && confidence >= _settings.CrowdTarget)

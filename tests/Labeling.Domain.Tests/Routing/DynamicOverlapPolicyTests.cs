@@ -92,6 +92,14 @@ public sealed class DynamicOverlapPolicyTests
     }
 
     [Fact]
+    public void Next_GoldAtItsLastResponseWithNoPosterior_GoesToReviewNotDecidedWithoutALabel()
+    {
+        var decision = new DynamicOverlapPolicy(Defaults).Next(Snap(ItemState.Collecting, gold: true, crowd: 4, labels: 0), new CrowdVoteRecorded(null));
+
+        Assert.Equal((RoutingStep.SendToReview, ItemState.NeedsReview, (int?)null), (decision.Step, decision.NextState, decision.LabelIndex));
+    }
+
+    [Fact]
     public void Next_CrowdExhausted_SaysWhoAnsweredAndGoldKeepsItsKnownLabel()
     {
         var policy = new DynamicOverlapPolicy(Defaults);

@@ -118,6 +118,26 @@ internal sealed class OnlineCommunities
         }
     }
 
+    /// <summary>
+    /// Decays a labeler's counts to <paramref name="now"/> (<see cref="LabelerStatistics.DecayTo"/>) and takes what decayed
+    /// out of the communities as well, so they keep holding D_m = Σ_w r_wm·C_w: a model restored from its state, which
+    /// rebuilds them from the decayed counts (<see cref="Restore"/>), then goes on exactly as the one that kept running.
+    /// </summary>
+    public void DecayTo(LabelerStatistics labeler, DateTimeOffset now, TimeSpan? halfLife)
+    {
+        if (labeler.HasMembership && halfLife is { } h && labeler.UpdatedAt is { } last && now > last)
+        {
+            var lost = 1.0 - LabelerStatistics.DecayFactor(now - last, h);
+            var r = labeler.Membership;
+            var counts = labeler.Counts;
+            for (var m = 0; m < _m; m++)
+            {
+                for (var c = 0; c < _k * _k; c++) Shift(m, c, -lost * r[m] * counts[c]);
+            }
+        }
+        labeler.DecayTo(now, halfLife);
+    }
+
     /// <summary>Recomputes the labeler's membership if its evidence has doubled since the last time.</summary>
     /// <remarks>
     /// A selective labeler (<see cref="OnlineDawidSkeneOptions.SelectivePrefixes"/>) never joins a

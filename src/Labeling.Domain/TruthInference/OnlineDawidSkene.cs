@@ -273,8 +273,8 @@ public sealed class OnlineDawidSkene
         double DecayedShare(ref VoteSlot v)
         {
             if (halfLife is not { } h || at is not { } now) return 1.0;
-            v.Labeler.DecayTo(now, h);
-            return v.At is { } t0 ? LabelerStatistics.DecayFactor(now - t0, h) : 1.0;
+            shared.DecayTo(v.Labeler, now, h);
+            return v.At is { } t0 ? LabelerStatistics.DecayFactor((v.Labeler.UpdatedAt ?? now) - t0, h) : 1.0;
         }
     }
 
@@ -501,7 +501,7 @@ public sealed class OnlineDawidSkene
         var halfLife = _options.HalfLife;
         if (halfLife is not null && at is { } now)
         {
-            foreach (ref var v in votes) v.Labeler.DecayTo(now, halfLife);
+            foreach (ref var v in votes) shared.DecayTo(v.Labeler, now, halfLife);
         }
 
         if (slot.Gold >= 0)
@@ -523,12 +523,15 @@ public sealed class OnlineDawidSkene
         {
             ref var v = ref votes[n];
             // The newest vote has contributed nothing yet; the others contributed the old posterior,
-            // decayed since they last wrote it.
+            // decayed since they last wrote it. With a half-life the labeler's counts stand at its own time, never earlier
+            // than this step's (a step stamped before a later one, another instance's clock): what is taken out and the
+            // time written are both at that time, so the share taken out is the share held.
+            var stamp = halfLife is not null && at is { } t && v.Labeler.UpdatedAt is { } held && held > t ? held : at;
             var scale = (newVote && n == last) || !contributed ? 0.0
-                : halfLife is { } h && at is { } t1 && v.At is { } t0 ? LabelerStatistics.DecayFactor(t1 - t0, h) : 1.0;
+                : halfLife is { } h && stamp is { } t1 && v.At is { } t0 ? LabelerStatistics.DecayFactor(t1 - t0, h) : 1.0;
             shared.AddDelta(v.Labeler, v.Label, old, scale, target);
             v.Labeler.Replace(v.Label, old, scale, target);
-            if (at is not null) v.At = at;
+            if (stamp is not null) v.At = stamp;
         }
         var wasInPrior = slot.InClassPrior;
         var inPrior = CountsInClassPrior(ref slot);

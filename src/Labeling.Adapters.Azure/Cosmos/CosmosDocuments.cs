@@ -28,6 +28,8 @@ internal static class CosmosDocuments
 
     public static string CounterId(string projectId) => $"{projectId}:counter";
 
+    public static string StatisticsMarkId(string projectId) => $"{projectId}:statistics-mark";
+
     public sealed record ProjectDoc(string Id, Project Body);
 
     public sealed record ProjectEntry(string Id, string Partition);
@@ -90,6 +92,9 @@ internal static class CosmosDocuments
     /// membership as of <c>UpdatedAt</c> (not additive: the shard written last holds the current one).
     /// </summary>
     public sealed record CapabilityCounts(double[] Counts, DateTimeOffset? UpdatedAt, double[]? Membership = null, double EvidenceAtRefresh = 0);
+
+    /// <summary>The mark a re-fit leaves when it replaces a project's statistics (a new one each time), and when.</summary>
+    public sealed record StatisticsMark(string Id, string Mark, DateTimeOffset At);
 
     /// <summary>A project's vote counters, moved by atomic patch increments.</summary>
     public sealed record ProjectCounter(string Id, long CrowdVotes, long MachineVotes);

@@ -30,15 +30,54 @@ namespace Labeling.Adapters.Azure.Cosmos;
 /// <para>Labelers of a project are listed from a registry partition <c>{P}:labelers</c> in <c>index</c>
 /// (one small entry per labeler).</para>
 /// </remarks>
-public sealed class CosmosLabelerStore : ILabelerStore
+public sealed class CosmosLabelerStore : ILabelerStore, ISharedLabelerStore
 {
     private readonly CosmosDatabase _db;
+    private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<(string Project, string Labeler, string Capability), double[]> _baseline = new();
     private readonly ConcurrentDictionary<(string Project, string Labeler), byte> _registered = new();
+    private readonly ConcurrentDictionary<string, (string? Mark, DateTimeOffset ReadAt)> _marks = new(StringComparer.Ordinal);
 
     /// <summary>Creates the store.</summary>
     /// <param name="db">The database.</param>
-    public CosmosLabelerStore(CosmosDatabase db) => _db = db;
+    /// <param name="time">The clock a read statistics mark is dated by (<see cref="StatisticsMarkAsync"/>); the system's when null.</param>
+    public CosmosLabelerStore(CosmosDatabase db, TimeProvider? time = null)
+    {
+        _db = db;
+        _time = time ?? TimeProvider.System;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// One point read per project per <see cref="CosmosOptions.ProjectRefresh"/> (30 seconds), as the project itself is read:
+    /// a re-fit on another instance reaches this one's model within that long.
+    /// </remarks>
+    public async Task<string?> StatisticsMarkAsync(string projectId, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        if (_marks.TryGetValue(projectId, out var known) && now - known.ReadAt < _db.Options.ProjectRefresh)
+        {
+            return known.Mark;
+        }
+
+        var id = StatisticsMarkId(projectId);
+        var mark = (await CosmosDatabase.ReadAsync<StatisticsMark>(_db.Labelers, id, id, cancellationToken).ConfigureAwait(false)).Document?.Mark;
+        _marks[projectId] = (mark, now);
+        return mark;
+    }
+
+    /// <summary>
+    /// Leaves a new statistics mark, once a re-fit has replaced the project's statistics: the other instances load their
+    /// models again when they next read it, and this one knows it at once (its re-fit drops its own model already).
+    /// </summary>
+    internal async Task MarkStatisticsReplacedAsync(string projectId, CancellationToken cancellationToken)
+    {
+        var id = StatisticsMarkId(projectId);
+        var now = _time.GetUtcNow();
+        var mark = new StatisticsMark(id, Guid.NewGuid().ToString("N"), now);
+        await _db.Labelers.UpsertItemAsync(mark, new PartitionKey(id), new ItemRequestOptions { EnableContentResponseOnWrite = false }, cancellationToken).ConfigureAwait(false);
+        _marks[projectId] = (mark.Mark, now);
+    }
 
     /// <inheritdoc />
     public async Task<IReadOnlyDictionary<string, MachineTrack>> GetMachineTracksAsync(string projectId, CancellationToken cancellationToken)

@@ -50,6 +50,8 @@ public sealed class AzureReliabilityRefitStore : IReliabilityRefitStore
         {
             await _labelers.ReplaceStatisticsAsync(projectId, state, cancellationToken).ConfigureAwait(false);
         }
+
+        await _labelers.MarkStatisticsReplacedAsync(projectId, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

@@ -52,16 +52,21 @@ public sealed class ProjectModels
         // no project throws here and leaves nothing behind: any caller can send ids, and the cache would keep each of them
         // for the life of the process.
         var read = await GetProjectAsync(projectId, cancellationToken).ConfigureAwait(false);
+        // Read before a load: a re-fit that lands while the model loads leaves a mark this one does not match.
+        var mark = _labelers is ISharedLabelerStore shared ? await shared.StatisticsMarkAsync(projectId, cancellationToken).ConfigureAwait(false) : null;
         var entry = _entries.GetOrAdd(projectId, _ => new Entry());
         await entry.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (entry.Model is null)
+            // A re-fit on another instance replaced the statistics this model was loaded with: load what it stored (every step
+            // of this model has written its own changes by now; they are in the store, on top of the re-fit's).
+            if (entry.Model is null || !string.Equals(entry.Mark, mark, StringComparison.Ordinal))
             {
                 var state = await _labelers.LoadTruthStateAsync(projectId, read.Schema.Names, cancellationToken).ConfigureAwait(false);
                 var model = ProjectTruthModel.FromState(read, state, ModelOptions);
                 model.Snapshot = ReliabilitySnapshot.Take(model.Model, read.Capability, _time.GetUtcNow());
                 entry.Model = model;
+                entry.Mark = mark;
             }
             else if (read.Version > entry.Model.Project.Version)
             {
@@ -91,5 +96,8 @@ public sealed class ProjectModels
         public SemaphoreSlim Gate { get; } = new(1, 1);
 
         public ProjectTruthModel? Model { get; set; }
+
+        // The statistics mark the model was loaded under (ISharedLabelerStore); null for a store that is not shared.
+        public string? Mark { get; set; }
     }
 }

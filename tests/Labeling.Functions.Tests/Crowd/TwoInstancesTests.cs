@@ -78,10 +78,39 @@ public sealed class TwoInstancesTests(AzuriteFixture azurite, CosmosEmulatorFixt
         AssertStatisticsAddUp(state);
     }
 
-    // Another instance on the first one's database, which loads the demo project's model at once.
-    private async Task<FunctionsTestHost> SecondInstanceAsync(FunctionsTestHost first)
+    [Fact]
+    public async Task Refit_OnOneInstance_ReachesTheModelAnotherInstanceLoadedBefore()
     {
-        var second = await FunctionsTestHost.StartAsync(azurite, cosmos, new Dictionary<string, string?> { ["Cosmos:Database"] = first.Database });
+        await using var a = await FunctionsTestHost.StartAsync(azurite, cosmos);
+        var first = await a.CollectingDemoItemAsync();
+        Assert.Equal(first, await a.LeaseAndVoteAsync("ann", "ham"));
+        Assert.Equal(first, await a.LeaseAndVoteAsync("bob", "ham"));
+        Assert.Equal(first, await a.LeaseAndVoteAsync("carl", "spam"));
+        // B loads the model with the online statistics, and reads the statistics mark on every step (no refresh period).
+        await using var b = await SecondInstanceAsync(a, new Dictionary<string, string?> { ["Cosmos:ProjectRefresh"] = "00:00:00" });
+        var online = await ModelStatisticsAsync(b, "worker:carl");
+
+        await a.Services.GetRequiredService<ReliabilityRefit>().RefitAsync(DemoProject.Id, CancellationToken.None);
+
+        var state = await a.Services.GetRequiredService<ILabelerStore>().LoadTruthStateAsync(DemoProject.Id, ["spam", "ham"], CancellationToken.None);
+        var refitted = state.Labelers.Single(l => l.Labeler == "worker:carl").Counts;
+        Assert.False(Same(online, refitted), "the re-fit left carl's statistics as they were; the test shows nothing");
+        var onB = await ModelStatisticsAsync(b, "worker:carl");
+        Assert.True(Same(refitted, onB), $"B's model holds [{string.Join(", ", onB)}]; the re-fit stored [{string.Join(", ", refitted)}]");
+
+        static bool Same(double[] x, double[] y) => x.Length == y.Length && x.Zip(y).All(p => Math.Abs(p.First - p.Second) < 1e-9);
+    }
+
+    private static async Task<double[]> ModelStatisticsAsync(FunctionsTestHost host, string labeler)
+    {
+        using var session = await host.Services.GetRequiredService<ProjectModels>().OpenAsync(DemoProject.Id, CancellationToken.None);
+        return session.Model.Model.Statistics(labeler, session.Model.Project.Capability)?.ToState().Counts ?? [];
+    }
+
+    // Another instance on the first one's database, which loads the demo project's model at once.
+    private async Task<FunctionsTestHost> SecondInstanceAsync(FunctionsTestHost first, Dictionary<string, string?>? settings = null)
+    {
+        var second = await FunctionsTestHost.StartAsync(azurite, cosmos, new Dictionary<string, string?>(settings ?? []) { ["Cosmos:Database"] = first.Database });
         using (await second.Services.GetRequiredService<ProjectModels>().OpenAsync(DemoProject.Id, CancellationToken.None))
         {
         }

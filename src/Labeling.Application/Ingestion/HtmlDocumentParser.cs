@@ -9,7 +9,8 @@ namespace Labeling.Application.Ingestion;
 /// <remarks>
 /// <c>script</c>, <c>style</c>, <c>noscript</c> and <c>template</c> content, the whole
 /// <c>head</c>, navigation (<c>nav</c>: a site's menu would become items in every page), and elements
-/// a browser does not show (the <c>hidden</c> attribute, or an inline <c>display: none</c>) are dropped. Block elements (<c>p</c>, <c>div</c>, headings, list items, table rows…)
+/// a browser does not show (the fallback text of <c>iframe</c>, <c>noframes</c> and <c>noembed</c>, a <c>title</c> such as an
+/// SVG's tooltip, a <c>dialog</c> that is not open, the <c>hidden</c> attribute, or an inline <c>display: none</c>) are dropped. Block elements (<c>p</c>, <c>div</c>, headings, list items, table rows…)
 /// end a paragraph, so each becomes at least one item; inline markup does not. HTML is parsed
 /// leniently, as a browser would, so only undecodable bytes reject a file. Decoded as UTF-8 (a
 /// byte-order mark overrides; <c>meta charset</c> is not consulted). Items are <c>chunk-N</c>. Loaded whole.
@@ -18,7 +19,7 @@ public sealed class HtmlDocumentParser : IDocumentParser
 {
     private static readonly HashSet<string> Dropped = new(StringComparer.OrdinalIgnoreCase)
     {
-        "script", "style", "noscript", "template", "head", "nav",
+        "script", "style", "noscript", "template", "head", "nav", "iframe", "noframes", "noembed", "title",
     };
 
     private static readonly HashSet<string> Blocks = new(StringComparer.OrdinalIgnoreCase)
@@ -116,11 +117,13 @@ public sealed class HtmlDocumentParser : IDocumentParser
         }
     }
 
-    // The hidden attribute, or display: none in the element's own style (a style sheet's rules are not applied).
+    // The hidden attribute, a dialog not open, or display: none in the element's own style (a style sheet's rules are not
+    // applied; any whitespace may stand around the colon).
     private static bool NotShown(IElement element) =>
         element.HasAttribute("hidden")
+        || (element.LocalName.Equals("dialog", StringComparison.OrdinalIgnoreCase) && !element.HasAttribute("open"))
         || (element.GetAttribute("style") is { } style
-            && style.Replace(" ", string.Empty, StringComparison.Ordinal).Contains("display:none", StringComparison.OrdinalIgnoreCase));
+            && string.Concat(style.Where(c => !char.IsWhiteSpace(c))).Contains("display:none", StringComparison.OrdinalIgnoreCase));
 
     // The node's children, first on top. By index: AngleSharp finds a node's siblings by searching its parent's
     // list, so walking PreviousSibling is quadratic in the number of children (a 19 MB page: 44 s instead of 0.1 s).

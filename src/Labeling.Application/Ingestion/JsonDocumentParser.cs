@@ -35,7 +35,7 @@ public sealed class JsonDocumentParser : IDocumentParser
         IngestionOptions options,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var document = await LoadAsync(content, cancellationToken).ConfigureAwait(false);
+        using var document = await LoadAsync(content, options, cancellationToken).ConfigureAwait(false);
         var array = FindArray(document.RootElement, options);
         var index = 0;
         foreach (var element in array.EnumerateArray())
@@ -51,7 +51,7 @@ public sealed class JsonDocumentParser : IDocumentParser
 
     // UTF-8, with or without a byte-order mark, or UTF-16 or UTF-32 with one (Windows PowerShell's Out-File writes UTF-16):
     // the JSON reader itself takes only UTF-8.
-    private static async Task<JsonDocument> LoadAsync(Stream content, CancellationToken cancellationToken)
+    private static async Task<JsonDocument> LoadAsync(Stream content, IngestionOptions options, CancellationToken cancellationToken)
     {
         var bytes = await PdfDocumentParser.ReadAllAsync(content, cancellationToken).ConfigureAwait(false);
         try
@@ -63,6 +63,14 @@ public sealed class JsonDocumentParser : IDocumentParser
             }
 
             var utf8Mark = bytes.AsSpan().StartsWith(Encoding.UTF8.Preamble) ? Encoding.UTF8.Preamble.Length : 0;
+            if (!System.Text.Unicode.Utf8.IsValid(bytes.AsSpan(utf8Mark)))
+            {
+                // A few bytes that are not UTF-8 (a Latin-1 "é"): read as the .jsonl and .csv parsers read them, each one U+FFFD
+                // (the document's note counts them), up to Ingestion:MaxInvalidCharacterFraction; the JSON reader takes none.
+                using var reader = new CheckedTextReader(new MemoryStream(bytes, writable: false), options.MaxInvalidCharacterFraction);
+                return JsonDocument.Parse(await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false), DocumentOptions);
+            }
+
             return JsonDocument.Parse(bytes.AsMemory(utf8Mark), DocumentOptions);
         }
         catch (JsonException ex)

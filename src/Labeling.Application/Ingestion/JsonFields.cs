@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Labeling.Application.Ingestion;
 
 /// <summary>Reads configured fields out of one JSON object for the json and jsonl parsers.</summary>
-internal static class JsonFields
+internal static partial class JsonFields
 {
     /// <summary>Follows a dotted path (<c>a.b.c</c>) through nested objects.</summary>
     public static bool TryGet(JsonElement element, string dottedPath, out JsonElement value)
@@ -35,7 +35,7 @@ internal static class JsonFields
     {
         if (element.ValueKind == JsonValueKind.String)
         {
-            return RecordItems.Create(sourceId, element.GetString(), null, ParsedItem.NoMetadata, options.MaxItemCharacters);
+            return RecordItems.Create(sourceId, Text(element), null, ParsedItem.NoMetadata, options.MaxItemCharacters);
         }
 
         if (element.ValueKind != JsonValueKind.Object)
@@ -66,9 +66,34 @@ internal static class JsonFields
         return RecordItems.Create(sourceId, text, id, Metadata(element, options), options.MaxItemCharacters);
     }
 
+    /// <summary>
+    /// A string value's text. An escaped lone surrogate (<c>"\ud83d"</c>: text cut in the middle of an emoji, as Python's
+    /// <c>json.dumps</c> writes it) is valid JSON but no text, and the reader refuses to decode it: it becomes U+FFFD, as an
+    /// undecodable byte does, and the document's note counts it.
+    /// </summary>
+    public static string Text(JsonElement value)
+    {
+        try
+        {
+            return value.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            var raw = LoneSurrogateEscape().Replace(value.GetRawText(), "\\uFFFD");
+            using var repaired = JsonDocument.Parse(raw);
+            return repaired.RootElement.GetString()!;
+        }
+    }
+
+    // \uD800–\uDBFF not followed by \uDC00–\uDFFF, or \uDC00–\uDFFF not preceded by \uD800–\uDBFF; the backslash
+    // is an escape's (an even number of backslashes before it).
+    [System.Text.RegularExpressions.GeneratedRegex(
+        @"(?<=(?:^|[^\\])(?:\\\\)*)(?:\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2})")]
+    private static partial System.Text.RegularExpressions.Regex LoneSurrogateEscape();
+
     private static string? Scalar(JsonElement value, string where, string field) => value.ValueKind switch
     {
-        JsonValueKind.String => value.GetString(),
+        JsonValueKind.String => Text(value),
         JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => value.GetRawText(),
         JsonValueKind.Null => null,
         _ => throw new DocumentRejectedException(
@@ -87,7 +112,7 @@ internal static class JsonFields
 
             var value = property.Value.ValueKind switch
             {
-                JsonValueKind.String => property.Value.GetString(),
+                JsonValueKind.String => Text(property.Value),
                 JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => property.Value.GetRawText(),
                 _ => null,
             };

@@ -33,6 +33,12 @@ public sealed class JsonLinesDocumentParser : IDocumentParser
         while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
         {
             lineNumber++;
+            if (line.StartsWith('\uFEFF'))
+            {
+                // Files saved with a byte-order mark and joined (cat a.jsonl b.jsonl): each one's mark starts a line.
+                line = line[1..];
+            }
+
             if (string.IsNullOrWhiteSpace(line))
             {
                 continue;

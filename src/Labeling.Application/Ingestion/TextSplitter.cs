@@ -23,8 +23,11 @@ namespace Labeling.Application.Ingestion;
 /// a letter with its combining accents, an emoji sequence joined by zero-width joiners) at or before
 /// the limit; a single such character longer than the limit is cut at the limit, never between the two
 /// halves of a surrogate pair.</item>
-/// <item>Items that are empty after normalisation are dropped.</item>
+/// <item>Items that are empty after normalisation, or hold only invisible format characters (a zero-width space, a
+/// byte-order mark), are dropped.</item>
 /// </list>
+/// The text is put in Unicode NFC first, as <see cref="ContentHash"/> hashes it: a record written with decomposed accents
+/// is cut where the composed one is, so their parts dedup to the same items.
 /// Every item is therefore between 1 and <c>maxCharacters</c> UTF-16 code units long.
 /// </remarks>
 public static class TextSplitter
@@ -39,7 +42,7 @@ public static class TextSplitter
         ArgumentOutOfRangeException.ThrowIfLessThan(maxCharacters, 2);
 
         var items = new List<string>();
-        foreach (var paragraph in Paragraphs(text))
+        foreach (var paragraph in Paragraphs(Nfc(text)))
         {
             SplitParagraph(NormalizeWhitespace(paragraph), maxCharacters, items);
         }
@@ -57,8 +60,24 @@ public static class TextSplitter
         ArgumentOutOfRangeException.ThrowIfLessThan(maxCharacters, 2);
 
         var items = new List<string>();
-        SplitParagraph(NormalizeWhitespace(paragraph), maxCharacters, items);
+        SplitParagraph(NormalizeWhitespace(Nfc(paragraph)), maxCharacters, items);
         return items;
+    }
+
+    /// <summary>The text in Unicode NFC; a lone surrogate, which cannot be normalised, becomes U+FFFD first.</summary>
+    /// <param name="text">Any text.</param>
+    /// <returns>The NFC text (the same instance when it already is).</returns>
+    internal static string Nfc(string text)
+    {
+        try
+        {
+            return text.IsNormalized(NormalizationForm.FormC) ? text : text.Normalize(NormalizationForm.FormC);
+        }
+        catch (ArgumentException)
+        {
+            // ICU refuses ill-formed UTF-16: replace the lone surrogates as the UTF-8 decoder would have.
+            return Encoding.UTF8.GetString(Encoding.UTF8.GetBytes(text)).Normalize(NormalizationForm.FormC);
+        }
     }
 
     /// <summary>Collapses every run of whitespace to one space and trims the ends.</summary>
@@ -117,7 +136,7 @@ public static class TextSplitter
 
     private static void SplitParagraph(string normalized, int max, List<string> items)
     {
-        if (normalized.Length == 0)
+        if (normalized.Length == 0 || normalized.All(c => CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.Format))
         {
             return;
         }

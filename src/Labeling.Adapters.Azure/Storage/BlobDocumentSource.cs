@@ -17,9 +17,10 @@ namespace Labeling.Adapters.Azure.Storage;
 /// drop zone doubles as the archive, and a copy elsewhere would only fire Event Grid again.
 /// Quarantined files are moved to <c>quarantine/{projectId}/{fileName}</c> with the reason in the
 /// metadata <c>labelingreason</c> (URL-encoded: metadata is ASCII) and in a readable
-/// <c>{fileName}.reason.txt</c> next to it. Moving is download-and-upload: a server-side copy
-/// between private blobs would need a second authorization under Entra ID, and files are capped at
-/// the ingestion limit anyway.
+/// <c>{fileName}.reason.txt</c> next to it. Moving is a streamed download and upload: a server-side copy
+/// between private blobs would need a second authorization under Entra ID.
+/// A file the upload endpoint saves carries <c>labelingupload</c>, the name it was sent under (URL-encoded), so that
+/// the <c>Ingest</c> trigger Event Grid fires for it leaves it to the request that saved it (<see cref="UploadedFileName"/>).
 /// </remarks>
 public sealed partial class BlobDocumentSource : IDocumentSource
 {
@@ -28,6 +29,9 @@ public sealed partial class BlobDocumentSource : IDocumentSource
 
     /// <summary>Metadata key that carries the quarantine reason (URL-encoded).</summary>
     public const string ReasonMetadata = "labelingreason";
+
+    /// <summary>Metadata key that marks a file the upload endpoint saved, with the name it was sent under (URL-encoded).</summary>
+    public const string UploadMetadata = "labelingupload";
 
     private readonly BlobContainerClient _documents;
     private readonly BlobContainerClient _quarantine;
@@ -82,7 +86,11 @@ public sealed partial class BlobDocumentSource : IDocumentSource
         {
             try
             {
-                await blob.UploadAsync(content, new BlobUploadOptions { Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All } }, cancellationToken).ConfigureAwait(false);
+                await blob.UploadAsync(content, new BlobUploadOptions
+                {
+                    Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
+                    Metadata = new Dictionary<string, string> { [UploadMetadata] = Uri.EscapeDataString(file) },
+                }, cancellationToken).ConfigureAwait(false);
                 break;
             }
             catch (RequestFailedException ex) when (ex.Status is 409 or 412 && start >= 0 && attempt < 3)
@@ -149,10 +157,12 @@ public sealed partial class BlobDocumentSource : IDocumentSource
         }
 
         var text = reason ?? "No reason was recorded.";
-        BinaryData content;
+        Stream content;
         try
         {
-            content = (await source.DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value.Content;
+            // Streamed, a block at a time: a file quarantined for its size (over the ingestion limit, any size) is never held
+            // in memory whole.
+            content = await source.OpenReadAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
@@ -161,18 +171,30 @@ public sealed partial class BlobDocumentSource : IDocumentSource
         }
 
         var target = _quarantine.GetBlobClient(document.Location);
-        await target.UploadAsync(content, new BlobUploadOptions
+        await using (content.ConfigureAwait(false))
         {
-            Metadata = new Dictionary<string, string>
+            await target.UploadAsync(content, new BlobUploadOptions
             {
-                [StatusMetadata] = "quarantined",
-                [ReasonMetadata] = Uri.EscapeDataString(text),
-            },
-        }, cancellationToken).ConfigureAwait(false);
+                Metadata = new Dictionary<string, string>
+                {
+                    [StatusMetadata] = "quarantined",
+                    [ReasonMetadata] = Uri.EscapeDataString(text),
+                },
+            }, cancellationToken).ConfigureAwait(false);
+        }
         await _quarantine.GetBlobClient(document.Location + ".reason.txt")
             .UploadAsync(BinaryData.FromString(text + "\n"), overwrite: true, cancellationToken).ConfigureAwait(false);
         await source.DeleteIfExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         LogQuarantined(_logger, document.Location, _quarantine.Name);
+    }
+
+    /// <summary>The name a file the upload endpoint saved was sent under, or null for a file dropped into the container.</summary>
+    /// <param name="metadata">The blob's metadata.</param>
+    /// <returns>The name, or null.</returns>
+    public static string? UploadedFileName(IDictionary<string, string> metadata)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        return metadata.TryGetValue(UploadMetadata, out var name) && name.Length > 0 ? Uri.UnescapeDataString(name) : null;
     }
 
     /// <summary>Reads the quarantine reason of a quarantined file.</summary>

@@ -72,13 +72,25 @@ public sealed partial class DocumentIngestion
         byte[] bytes;
         await using (content.ConfigureAwait(false))
         {
+            var tooLarge = $"The file is {stored.Length:N0} bytes; the limit is {_ingestion.MaxFileBytes:N0}. Split it into smaller files.";
             if (stored.Length > _ingestion.MaxFileBytes)
             {
-                return await QuarantineAsync(stored, HashOfName(stored), $"The file is {stored.Length:N0} bytes; the limit is {_ingestion.MaxFileBytes:N0}. Split it into smaller files.", cancellationToken).ConfigureAwait(false);
+                return await QuarantineAsync(stored, HashOfName(stored), tooLarge, cancellationToken).ConfigureAwait(false);
             }
 
+            // Read no further than the limit: a file that grew after it was listed (still being written) is not held whole.
             using var buffer = new MemoryStream();
-            await content.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+            var limited = new SizeLimitedStream(content, _ingestion.MaxFileBytes, max => new DocumentRejectedException(
+                $"The file grew past the limit of {max:N0} bytes while it was read. Split it into smaller files, and put each in place only once it is written."));
+            try
+            {
+                await limited.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+            }
+            catch (DocumentRejectedException ex)
+            {
+                return await QuarantineAsync(stored, HashOfName(stored), ex.Reason, cancellationToken).ConfigureAwait(false);
+            }
+
             bytes = buffer.ToArray();
         }
 

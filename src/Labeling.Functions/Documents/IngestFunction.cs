@@ -1,8 +1,10 @@
+using Azure;
 using Azure.Storage.Blobs;
 using Labeling.Adapters.Azure.Storage;
 using Labeling.Application.Documents;
 using Labeling.Application.Ports;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Logging;
 
 namespace Labeling.Functions.Documents;
 
@@ -11,13 +13,33 @@ namespace Labeling.Functions.Documents;
 /// delivers the blob event (the only blob trigger Flex Consumption runs); the azd postdeploy hook
 /// subscribes this function by name. Files that cannot be parsed go to quarantine with their reason.
 /// </summary>
-public sealed class IngestFunction
+/// <remarks>
+/// A file the upload endpoint saved fires this trigger too, while the request that saved it ingests it and answers with
+/// the result. The trigger leaves it to that request: it waits until the file is marked ingested or quarantined, for up to
+/// <see cref="StorageOptions.UploadIngestWait"/> from the blob's creation, and ingests it itself, under the name it was
+/// sent under, only when the request's instance stopped before it had done so.
+/// </remarks>
+public sealed partial class IngestFunction
 {
+    private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
+
     private readonly DocumentIngestion _ingestion;
+    private readonly StorageOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<IngestFunction> _logger;
 
     /// <summary>Creates the function.</summary>
     /// <param name="ingestion">The ingest use case.</param>
-    public IngestFunction(DocumentIngestion ingestion) => _ingestion = ingestion;
+    /// <param name="options">How long an upload is left to its request.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="logger">The logger.</param>
+    public IngestFunction(DocumentIngestion ingestion, StorageOptions options, TimeProvider time, ILogger<IngestFunction> logger)
+    {
+        _ingestion = ingestion;
+        _options = options;
+        _time = time;
+        _logger = logger;
+    }
 
     /// <summary>Ingests one blob.</summary>
     /// <param name="blob">The blob.</param>
@@ -33,8 +55,61 @@ public sealed class IngestFunction
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(blob);
-        var properties = await blob.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        var stored = new StoredDocument(projectId, name, BlobDocumentSource.BlobNameFor(projectId, name), properties.Value.ContentLength);
+        global::Azure.Storage.Blobs.Models.BlobProperties properties;
+        try
+        {
+            properties = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            // Gone already: quarantined by the request that uploaded it, or by an earlier delivery of this event.
+            return;
+        }
+
+        var fileName = name;
+        if (BlobDocumentSource.UploadedFileName(properties.Metadata) is { } sent)
+        {
+            if (await UploadSettledAsync(blob, properties.CreatedOn, cancellationToken).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            LogUploadLeftOver(_logger, blob.Name, _options.UploadIngestWait);
+            fileName = sent;
+        }
+
+        var stored = new StoredDocument(projectId, fileName, BlobDocumentSource.BlobNameFor(projectId, name), properties.ContentLength);
         await _ingestion.IngestAsync(stored, cancellationToken).ConfigureAwait(false);
     }
+
+    // Whether the request that saved the upload has ingested or quarantined it (the blob marked, or moved away), waiting
+    // for that until UploadIngestWait has passed since the blob was created.
+    private async Task<bool> UploadSettledAsync(BlobClient blob, DateTimeOffset createdOn, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                var metadata = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value.Metadata;
+                if (metadata.ContainsKey(BlobDocumentSource.StatusMetadata))
+                {
+                    return true;
+                }
+            }
+            catch (RequestFailedException ex) when (ex.Status == 404)
+            {
+                return true;
+            }
+
+            if (_time.GetUtcNow() - createdOn >= _options.UploadIngestWait)
+            {
+                return false;
+            }
+
+            await Task.Delay(Poll, _time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    [LoggerMessage(EventId = 6111, Level = LogLevel.Warning, Message = "Upload {Blob} was not ingested by the request that saved it within {Wait}; ingesting it here.")]
+    private static partial void LogUploadLeftOver(ILogger logger, string blob, TimeSpan wait);
 }

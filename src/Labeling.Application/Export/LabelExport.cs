@@ -98,7 +98,7 @@ public sealed class LabelExport
     }
 
     // A value from uploads or the schema: one a spreadsheet would run as a formula (=, +, -, @, tab or CR first, or
-    // their full-width forms, also behind a byte-order mark or zero-width space; and not a plain finite number such as
+    // their full-width forms, also behind spaces, control characters, a byte-order mark or zero-width space; and not a plain finite number such as
     // "-1") gets a leading apostrophe, as OWASP advises against CSV injection. So does every part of it that follows a
     // semicolon: a spreadsheet whose locale separates fields with ';' (German, French, ...) splits the line there, quotes
     // or not, and would run "nice video;=1+1" as a formula in the second part. JSONL keeps every value exactly.
@@ -127,8 +127,22 @@ public sealed class LabelExport
 
     private static bool StartsFormula(string value)
     {
-        var first = value.AsSpan().TrimStart("\uFEFF\u200B");
-        return first.Length > 0 && first[0] is '=' or '+' or '-' or '@' or '\t' or '\r' or '\uFF1D' or '\uFF0B' or '\uFF0D' or '\uFF20';
+        // Behind anything a spreadsheet may skip or not show: spaces, control characters (a NUL), a byte-order mark, a
+        // zero-width space. A tab or CR first is a trigger itself.
+        var span = value.AsSpan();
+        if (span.Length > 0 && span[0] is '\t' or '\r')
+        {
+            return true;
+        }
+
+        var skip = 0;
+        while (skip < span.Length && (char.IsControl(span[skip]) || char.IsWhiteSpace(span[skip]) || span[skip] is '\uFEFF' or '\u200B'))
+        {
+            skip++;
+        }
+
+        var first = span[skip..];
+        return first.Length > 0 && first[0] is '=' or '+' or '-' or '@' or '\uFF1D' or '\uFF0B' or '\uFF0D' or '\uFF20';
     }
 
     private static string Quote(string value) =>

@@ -75,8 +75,10 @@ public sealed partial class ReviewResolution
             throw new ConflictException($"Item '{itemId}' is {System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(item.State.ToString())}; only items in needs-review can be resolved.");
         }
 
+        // The stored votes, "unsure" answers included: those are not in the model, and an unsure answer also spends the
+        // budget and a place under maxCrowdVotes, so it can send an item to the review its author would then decide.
         var asWorker = LabelerIds.Worker(reviewer);
-        if (model.VotesOn(item.Id).Any(v => string.Equals(v.LabelerId, asWorker, StringComparison.Ordinal)))
+        if ((await _items.GetVotesAsync(projectId, item.Id, cancellationToken).ConfigureAwait(false)).Any(v => string.Equals(v.LabelerId, asWorker, StringComparison.Ordinal)))
         {
             throw new AccessDeniedException($"You voted on item '{itemId}' as a crowd worker, so another reviewer resolves it: the label you choose judges every vote on it.");
         }

@@ -40,6 +40,29 @@ public sealed class UnsureAnswerRoutingTests : IDisposable
     }
 
     [Fact]
+    public async Task Resolution_ByAReviewerWhoAnsweredTheItemUnsure_IsRefused()
+    {
+        // An unsure answer spends a place under maxCrowdVotes: two of them send the item to review, which one of the two,
+        // holding the Reviewer role too, could then decide alone.
+        await _harness.CreateProjectAsync(LabelingHarness.SpamProject(new RoutingSettings { MinCrowdVotes = 1, MaxCrowdVotes = 2 }));
+        await _harness.IngestAsync("spam", "one.csv", "text\nnice song\n");
+        await _harness.DrainQueueAsync();
+        string? itemId = null;
+        foreach (var worker in new[] { "lr", "w2" })
+        {
+            var task = await _harness.Get<TaskLeasing>().NextAsync("spam", LabelerIds.Worker(worker), CancellationToken.None);
+            Assert.NotNull(task);
+            itemId = task.ItemId;
+            await _harness.Get<VoteRecording>().SubmitAsync(task.LeaseId, LabelerIds.Worker(worker), new VoteRequest(null, Unsure: true), null, CancellationToken.None);
+        }
+
+        Assert.Equal(ItemState.NeedsReview, (await _harness.Get<IItemStore>().GetAsync("spam", itemId!, CancellationToken.None))!.State);
+        await Assert.ThrowsAsync<Labeling.Application.Problems.AccessDeniedException>(() =>
+            _harness.Get<Labeling.Application.Review.ReviewResolution>().ResolveAsync("spam", itemId!, new Labeling.Application.Review.ResolutionRequest("spam"), "lr", CancellationToken.None));
+        Assert.Equal(ItemState.Decided, (await _harness.Get<Labeling.Application.Review.ReviewResolution>().ResolveAsync("spam", itemId!, new Labeling.Application.Review.ResolutionRequest("spam"), "rita", CancellationToken.None)).State);
+    }
+
+    [Fact]
     public async Task UnsureAnswer_AfterARefitShowedTheClassMixReading_RoutesOnTheModelNotOnThatReading()
     {
         var routing = new RoutingSettings { RecheckDecidedLabels = false, ReliabilityDoubt = 0, CrowdTarget = 0.72, MaxCrowdVotes = 10 };

@@ -390,6 +390,17 @@ public sealed class CrowdWorkflowTests : IDisposable
     }
 
     [Theory]
+    [InlineData("\u0001=1+1 subscribe")]
+    [InlineData("\u001B@SUM(A1) subscribe")]
+    public async Task Export_Csv_AFormulaBehindAControlCharacter_IsNeutralisedToo(string text)
+    {
+        // Gold seeding and JSON escapes can bring control characters in; a spreadsheet may skip them before the formula.
+        var (row, _) = await ExportOneAsync("a.jsonl", System.Text.Json.JsonSerializer.Serialize(new { text }) + "\n");
+
+        Assert.Matches(",'[^,]*subscribe,spam,", row);
+    }
+
+    [Theory]
     [InlineData("nice video;=1+1;", "nice video;'=1+1;")]
     [InlineData("a; \"@SUM(A1)\" b;-2", "\"a; \"\"'@SUM(A1)\"\" b;'-2\"")]
     [InlineData("=1;+2", "'=1;'+2")]

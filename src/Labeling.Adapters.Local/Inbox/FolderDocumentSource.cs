@@ -91,6 +91,12 @@ public sealed partial class FolderDocumentSource : IDocumentSource
                 continue;
             }
 
+            // Only the files directly in a project's folder are read; one a folder down would wait there without a word.
+            foreach (var folder in Directory.EnumerateDirectories(projectFolder))
+            {
+                skipped(folder, SubfolderKind);
+            }
+
             foreach (var path in Directory.EnumerateFiles(projectFolder))
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -194,6 +200,9 @@ public sealed partial class FolderDocumentSource : IDocumentSource
     }
 
     private const string LinkKind = "a symbolic link";
+
+    /// <summary>The kind <see cref="ListInboxAsync(Action{string, string}, CancellationToken)"/> reports a folder inside a project folder as.</summary>
+    public const string SubfolderKind = "a folder inside a project folder";
 
     /// <summary>
     /// Whether the path is a regular file, not a link, directly in a project folder that is not a link, directly in the

@@ -84,7 +84,13 @@ public sealed partial class InboxWatcher : BackgroundService
     {
         if (await _queue.FindPoisonedAsync(key, cancellationToken).ConfigureAwait(false) is { } poisoned)
         {
-            await QuarantinePoisonedAsync(file, poisoned.Attempts, poisoned.Error, cancellationToken).ConfigureAwait(false);
+            if (await QuarantinePoisonedAsync(file, poisoned.Attempts, poisoned.Error, cancellationToken).ConfigureAwait(false))
+            {
+                // Set aside: the reason tells whoever reads it to put the file back once the cause is fixed, and a file moved
+                // back keeps its size and time, so its key; it is read again then, not set aside at once.
+                await _queue.ReleasePoisonedKeyAsync(key, cancellationToken).ConfigureAwait(false);
+            }
+
             return false;
         }
 
@@ -115,6 +121,16 @@ public sealed partial class InboxWatcher : BackgroundService
     // A link or a pipe is never read (FolderDocumentSource says why); whoever made it hears so once, not at every scan.
     private void ReportSkipped(string path, string kind)
     {
+        if (kind == FolderDocumentSource.SubfolderKind)
+        {
+            if (Remember(path))
+            {
+                LogSubfolder(_logger, DocumentFileName.Clean(path), DocumentFileName.Clean(Path.GetDirectoryName(path) ?? _source.InboxDirectory));
+            }
+
+            return;
+        }
+
         if (Remember(path))
         {
             LogSkipped(_logger, DocumentFileName.Clean(path), kind);
@@ -143,12 +159,15 @@ public sealed partial class InboxWatcher : BackgroundService
 
     // The file is set aside as the ingest step quarantines one it cannot parse, without parsing it: the record
     // (so the document list shows the reason), the file moved to quarantine next to its reason, and a log line.
-    private async Task QuarantinePoisonedAsync(StoredDocument file, int attempts, string error, CancellationToken cancellationToken)
+    private async Task<bool> QuarantinePoisonedAsync(StoredDocument file, int attempts, string error, CancellationToken cancellationToken)
     {
         if (await _ingestion.SetAsideAsync(file, PoisonedReason(attempts, error), cancellationToken).ConfigureAwait(false) is { Status: Domain.Documents.DocumentStatus.Quarantined } document)
         {
             LogPoisonedQuarantined(_logger, file.ProjectId, document.Id, file.FileName, attempts, error);
+            return true;
         }
+
+        return false;
     }
 
     /// <inheritdoc />
@@ -267,6 +286,9 @@ public sealed partial class InboxWatcher : BackgroundService
 
     [LoggerMessage(EventId = 6108, Level = LogLevel.Warning, Message = "Inbox entry {Path} is {Kind} and is left alone: the inbox reads only regular files in real project folders (a link could hand the server any file it can read, a pipe would stop it reading). Copy the file in instead")]
     private static partial void LogSkipped(ILogger logger, string path, string kind);
+
+    [LoggerMessage(EventId = 6112, Level = LogLevel.Warning, Message = "Inbox folder {Path} is inside a project folder and is not read: the inbox reads only the files directly in {ProjectFolder}; move them there")]
+    private static partial void LogSubfolder(ILogger logger, string path, string projectFolder);
 
     [LoggerMessage(EventId = 6104, Level = LogLevel.Warning, Message = "The inbox watcher reported an error; the periodic scan continues")]
     private static partial void LogWatcherError(ILogger logger, Exception exception);

@@ -146,6 +146,23 @@ public sealed class SqliteWorkQueue : IWorkQueue
         return (reader.GetInt32(0), reader.IsDBNull(1) ? string.Empty : reader.GetString(1));
     }
 
+    /// <summary>
+    /// Lets work queued with <paramref name="dedupKey"/> be queued again although a message with that key was poisoned: the
+    /// poisoned one (still counted, with its error) no longer answers <see cref="FindPoisonedAsync"/> for it. Called once the
+    /// work's file has been set aside, so that the same file put back after the cause is fixed is read again.
+    /// </summary>
+    /// <param name="dedupKey">The key.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>A task.</returns>
+    public async Task ReleasePoisonedKeyAsync(string dedupKey, CancellationToken cancellationToken)
+    {
+        await using var write = await _database.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = write.Command("UPDATE queue SET dedup_key = NULL WHERE status = 'poison' AND dedup_key = $key");
+        command.Add("$key", dedupKey);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await write.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <inheritdoc />
     public async Task<(int Waiting, int Poisoned)> CountAsync(CancellationToken cancellationToken)
     {

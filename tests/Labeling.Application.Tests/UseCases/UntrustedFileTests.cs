@@ -20,6 +20,47 @@ public sealed class UntrustedFileTests : IDisposable
     public void Dispose() => _harness.Dispose();
 
     [Fact]
+    public async Task Scan_PoisonedFileMovedBackIntoTheInboxAsItsReasonAdvises_IsReadAgain()
+    {
+        // Moving a file back keeps its size and time, so its queue key, which still named the poisoned message: the file was
+        // set aside again at once, never read.
+        var (path, watcher, queue) = await DropSettledInboxFileAsync("flaky.csv");
+        await watcher.ScanAsync(CancellationToken.None);
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            var taken = Assert.Single(await queue.ReceiveAsync(10, CancellationToken.None));
+            await queue.FailAsync(taken, "IOException: disk full", CancellationToken.None);
+            _harness.Time.Advance(TimeSpan.FromSeconds(3));
+        }
+
+        Assert.Equal(0, await watcher.ScanAsync(CancellationToken.None));
+        var quarantined = Assert.Single(Directory.GetFiles(Path.Combine(_harness.DataDirectory, "quarantine", "spam"), "*flaky.csv"));
+
+        File.Move(quarantined, path);
+
+        Assert.Equal(1, await watcher.ScanAsync(CancellationToken.None));
+        await _harness.DrainQueueAsync();
+        Assert.Contains(await _harness.Get<IDocumentStore>().ListAsync("spam", CancellationToken.None), d => d.FileName == "flaky.csv" && d.Status == Domain.Documents.DocumentStatus.Ingested);
+    }
+
+    [Fact]
+    public async Task Scan_FolderInsideAProjectFolder_IsReportedOnceAndItsFilesLeftAlone()
+    {
+        var (_, _, _) = await DropSettledInboxFileAsync("ok.csv");
+        var folder = Directory.CreateDirectory(Path.Combine(_harness.DataDirectory, "inbox", "spam", "batch-1")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(folder, "a.csv"), Csv);
+        using var logs = new Labeling.TestSupport.Logging.LogCollector();
+        var watcher = WatcherLoggingTo(logs);
+
+        Assert.Equal(1, await watcher.ScanAsync(CancellationToken.None));
+        Assert.Equal(1, await watcher.ScanAsync(CancellationToken.None));
+
+        var reported = Assert.Single(logs.Records, r => r.EventId.Id == 6112);
+        Assert.Contains("batch-1", reported.Message, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(folder, "a.csv")));
+    }
+
+    [Fact]
     public async Task Ingest_DocxNested300000Deep_IsQuarantinedWithTheReason()
     {
         await _harness.CreateProjectAsync(LabelingHarness.SpamProject());

@@ -78,6 +78,11 @@ public sealed class GoldSeeding
             {
                 errors[$"items[{i}].text"] = ["Give the item's text."];
             }
+            else if (texts[i]!.Contains('\0', StringComparison.Ordinal))
+            {
+                // As in an uploaded file, where a NUL is no text (it counts as unreadable).
+                errors[$"items[{i}].text"] = ["The text holds a NUL character; send the text without it."];
+            }
             else if (texts[i]!.Length > _maxItemCharacters)
             {
                 // A document's long text is split into items; a gold label belongs to the whole text, so it cannot be.
@@ -87,6 +92,11 @@ public sealed class GoldSeeding
             if (g.ExternalId?.Length > MaxExternalIdLength)
             {
                 errors[$"items[{i}].externalId"] = [$"The external id has {g.ExternalId.Length:N0} characters; the most is {MaxExternalIdLength}."];
+            }
+            else if (g.ExternalId?.Any(char.IsControl) == true)
+            {
+                // An id is joined back to the team's own rows and shown in exports and logs: no line breaks, NULs or escapes.
+                errors[$"items[{i}].externalId"] = ["The external id holds a control character (a line break, tab, NUL or escape); send it without."];
             }
 
             if (!project.Schema.Contains(g.Label))

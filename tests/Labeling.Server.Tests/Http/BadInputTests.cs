@@ -623,7 +623,7 @@ public sealed class BadInputTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task SeedGold_ANullItemOrOneTextWithTwoLabelsOrOnlyControlCharacters_Returns400AndCreatesNothing()
+    public async Task SeedGold_ANullItemOrOneTextWithTwoLabelsOrOnlyControlCharactersOrANul_Returns400AndCreatesNothing()
     {
         var before = (await (await Admin.GetAsync($"/api/projects/{Project}/progress")).ExpectAsync(HttpStatusCode.OK))["items"]!.GetValue<int>();
 
@@ -637,8 +637,15 @@ public sealed class BadInputTests : IAsyncLifetime
         var controls = await (await Admin.PostAsync($"/api/projects/{Project}/gold", new StringContent("{\"items\":[{\"text\":\"\\u0000\\u0007 \",\"label\":\"ham\"}]}", Encoding.UTF8, "application/json")))
             .ExpectProblemAsync(HttpStatusCode.BadRequest);
 
+        // A NUL before a formula, and an id with one (both went to the CSV export as they were; a security probe).
+        var nul = await (await Admin.PostAsync($"/api/projects/{Project}/gold", new StringContent(
+            "{\"items\":[{\"text\":\"\\u0000=1+10 nul\",\"label\":\"ham\",\"externalId\":\"\\u0000=10\"}]}", Encoding.UTF8, "application/json")))
+            .ExpectProblemAsync(HttpStatusCode.BadRequest);
+
         Assert.NotNull(nullItem["errors"]!["items[1]"]);
         Assert.NotNull(controls["errors"]!["items[0].text"]);
+        Assert.NotNull(nul["errors"]!["items[0].text"]);
+        Assert.NotNull(nul["errors"]!["items[0].externalId"]);
         Assert.Contains("items[0] has the same text", twoLabels["errors"]!["items[1].label"]![0]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal(before, (await (await Admin.GetAsync($"/api/projects/{Project}/progress")).ExpectAsync(HttpStatusCode.OK))["items"]!.GetValue<int>());
     }

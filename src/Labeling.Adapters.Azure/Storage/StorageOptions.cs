@@ -48,11 +48,12 @@ public sealed class StorageOptions
     /// the blob's creation: the request ingests it and answers with the result, and the trigger, fired by the same file,
     /// waits for it to be marked ingested or quarantined instead of ingesting it at the same time (the request was then
     /// answered "already known", and the record named the stored blob, not the file sent). Past this the request's
-    /// instance is taken to have stopped, and the trigger ingests the file itself, under the name it was sent under.
-    /// Default 5 minutes; <c>00:00:00</c> ingests at once.
+    /// instance is taken to have stopped, and the trigger ingests the file itself, under the name it was sent under; a
+    /// request still ingesting then (a file of hundreds of thousands of items on a throttled Cosmos DB) races it as before.
+    /// Default 15 minutes; <c>00:00:00</c> ingests at once.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
-    public TimeSpan UploadIngestWait { get; set; } = TimeSpan.FromMinutes(5);
+    public TimeSpan UploadIngestWait { get; set; } = TimeSpan.FromMinutes(15);
 
     /// <summary>Receives after which a message is moved to <c>{queue}-poison</c>. Default 5, as the Functions queue trigger.</summary>
     [Range(1, 100)]

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Labeling.Application.Ingestion;
 
 /// <summary>Reads configured fields out of one JSON object for the json and jsonl parsers.</summary>
-internal static partial class JsonFields
+internal static class JsonFields
 {
     /// <summary>Follows a dotted path (<c>a.b.c</c>) through nested objects.</summary>
     public static bool TryGet(JsonElement element, string dottedPath, out JsonElement value)
@@ -79,17 +79,49 @@ internal static partial class JsonFields
         }
         catch (InvalidOperationException)
         {
-            var raw = LoneSurrogateEscape().Replace(value.GetRawText(), "\\uFFFD");
-            using var repaired = JsonDocument.Parse(raw);
+            using var repaired = JsonDocument.Parse(WithoutLoneSurrogateEscapes(value.GetRawText()));
             return repaired.RootElement.GetString()!;
         }
     }
 
-    // \uD800–\uDBFF not followed by \uDC00–\uDFFF, or \uDC00–\uDFFF not preceded by \uD800–\uDBFF; the backslash
-    // is an escape's (an even number of backslashes before it).
-    [System.Text.RegularExpressions.GeneratedRegex(
-        @"(?<=(?:^|[^\\])(?:\\\\)*)(?:\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2})")]
-    private static partial System.Text.RegularExpressions.Regex LoneSurrogateEscape();
+    // A JSON string token (valid JSON: every escape complete) with each \uD800–\uDFFF escape that is not half of a pair
+    // (a high one followed by a low one) written as \uFFFD. Read escape by escape from the left, so an escaped backslash
+    // ("\\") followed by the letters "ud83d" is text, not an escape.
+    private static string WithoutLoneSurrogateEscapes(string raw)
+    {
+        var repaired = new System.Text.StringBuilder(raw.Length);
+        for (var i = 0; i < raw.Length; i++)
+        {
+            if (raw[i] != '\\' || i + 1 >= raw.Length)
+            {
+                repaired.Append(raw[i]);
+                continue;
+            }
+
+            if (raw[i + 1] != 'u' || i + 5 >= raw.Length)
+            {
+                repaired.Append(raw, i, 2);
+                i++;
+                continue;
+            }
+
+            var unit = Hex(raw, i + 2);
+            if (char.IsHighSurrogate(unit) && i + 11 < raw.Length && raw[i + 6] == '\\' && raw[i + 7] == 'u' && char.IsLowSurrogate(Hex(raw, i + 8)))
+            {
+                repaired.Append(raw, i, 12);
+                i += 11;
+                continue;
+            }
+
+            repaired.Append(char.IsSurrogate(unit) ? "\\uFFFD" : raw.Substring(i, 6));
+            i += 5;
+        }
+
+        return repaired.ToString();
+
+        static char Hex(string text, int start) =>
+            (char)int.Parse(text.AsSpan(start, 4), System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     private static string? Scalar(JsonElement value, string where, string field) => value.ValueKind switch
     {

@@ -47,6 +47,7 @@ public static class TextSplitter
             SplitParagraph(NormalizeWhitespace(paragraph), maxCharacters, items);
         }
 
+        items.RemoveAll(Invisible);
         return items;
     }
 
@@ -61,8 +62,14 @@ public static class TextSplitter
 
         var items = new List<string>();
         SplitParagraph(NormalizeWhitespace(Nfc(paragraph)), maxCharacters, items);
+        items.RemoveAll(Invisible);
         return items;
     }
+
+    // Only format characters (a zero-width space, a byte-order mark) and spaces: nothing a worker could read, whether a
+    // whole paragraph or a part a hard cut left.
+    private static bool Invisible(string part) =>
+        part.All(c => c == ' ' || CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.Format);
 
     /// <summary>The text in Unicode NFC; a lone surrogate, which cannot be normalised, becomes U+FFFD first.</summary>
     /// <param name="text">Any text.</param>
@@ -136,7 +143,7 @@ public static class TextSplitter
 
     private static void SplitParagraph(string normalized, int max, List<string> items)
     {
-        if (normalized.Length == 0 || normalized.All(c => CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.Format))
+        if (normalized.Length == 0 || Invisible(normalized))
         {
             return;
         }

@@ -52,12 +52,14 @@ public sealed class ProjectModels
         // no project throws here and leaves nothing behind: any caller can send ids, and the cache would keep each of them
         // for the life of the process.
         var read = await GetProjectAsync(projectId, cancellationToken).ConfigureAwait(false);
-        // Read before a load: a re-fit that lands while the model loads leaves a mark this one does not match.
-        var mark = _labelers is ISharedLabelerStore shared ? await shared.StatisticsMarkAsync(projectId, cancellationToken).ConfigureAwait(false) : null;
         var entry = _entries.GetOrAdd(projectId, _ => new Entry());
         await entry.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            // Inside the gate (a re-fit holding it changes the mark; a step that read it before would load under the old one,
+            // and the next step again), and before a load: a re-fit that lands while the model loads leaves a mark this one
+            // does not match. From the store's memory, a point read once per refresh period.
+            var mark = _labelers is ISharedLabelerStore shared ? await shared.StatisticsMarkAsync(projectId, cancellationToken).ConfigureAwait(false) : null;
             // A re-fit on another instance replaced the statistics this model was loaded with: load what it stored (every step
             // of this model has written its own changes by now; they are in the store, on top of the re-fit's).
             if (entry.Model is null || !string.Equals(entry.Mark, mark, StringComparison.Ordinal))

@@ -112,9 +112,10 @@ public sealed class DynamicOverlapPolicy
                 return Collect($"Gold item: {item.CrowdVotes} of {_settings.MaxCrowdVotes} crowd responses; served to the crowd to measure workers.");
             }
 
-            // Its known label is the posterior the caller passes; without one (a caller's bug) it is not decided with no label.
+            // Its known label is the posterior the caller passes; without one (a caller's bug) it is not decided with no label,
+            // nor sent to a review no reviewer may resolve (a gold item's label is known): it stays as it is, as below.
             return best is null
-                ? Review($"Gold item: {item.CrowdVotes} crowd response(s), and no posterior from its known label to decide it with.")
+                ? Collect($"Gold item without a known-label posterior; {item.CrowdVotes} crowd response(s).")
                 : new RoutingDecision(RoutingStep.Decide, ItemState.Decided, best, confidence, DecidedBy.Gold,
                     $"Gold item: {item.CrowdVotes} crowd response(s) measured against its known label.");
         }

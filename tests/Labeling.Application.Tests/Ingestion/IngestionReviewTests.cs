@@ -69,10 +69,12 @@ public sealed class IngestionReviewTests : IDisposable
     [Fact]
     public async Task Parse_JsonEscapedBackslashBeforeU_IsKeptAsText()
     {
-        // "\\ud83d" is a backslash and the letters "ud83d", not an escape: it stays as written.
-        var items = await ParseAsync(new JsonLinesDocumentParser(), "a.jsonl", "{\"text\":\"path C:\\\\ud83d\"}\n{\"text\":\"half \\ud83d\"}\n");
+        // "\\ud83d" is a backslash and the letters "ud83d", not an escape: it stays as written, and the lone low
+        // surrogate after it is not taken for the second half of a pair.
+        var items = await ParseAsync(new JsonLinesDocumentParser(), "a.jsonl",
+            "{\"text\":\"path C:\\\\ud83d\"}\n{\"text\":\"half \\ud83d\"}\n{\"text\":\"a\\\\ud83d\\udc00 b\"}\n{\"text\":\"pair \\uD83D\\uDE00\"}\n");
 
-        Assert.Equal(["path C:\\ud83d", "half \uFFFD"], Texts(items));
+        Assert.Equal(["path C:\\ud83d", "half \uFFFD", "a\\ud83d\uFFFD b", "pair \U0001F600"], Texts(items));
     }
 
     [Fact]
@@ -113,5 +115,8 @@ public sealed class IngestionReviewTests : IDisposable
     {
         Assert.Equal(["real"], Texts(await ParseAsync(new CsvDocumentParser(), "a.csv", "text\nreal\n\u200B\n\uFEFF\u200B\n")));
         Assert.Equal(["real"], Texts(await ParseAsync(new PlainTextDocumentParser(), "a.txt", "real\n\n\u200B\u200D\n")));
+
+        // A hard cut of a run with no space can leave a part of only zero-width spaces; it is no item either.
+        Assert.Equal(["abc" + new string('\u200B', 7)], TextSplitter.Split("abc" + new string('\u200B', 30), 10));
     }
 }

@@ -92,11 +92,11 @@ public sealed class DynamicOverlapPolicyTests
     }
 
     [Fact]
-    public void Next_GoldAtItsLastResponseWithNoPosterior_GoesToReviewNotDecidedWithoutALabel()
+    public void Next_GoldAtItsLastResponseWithNoPosterior_IsNotDecidedWithoutALabelNorSentToReview()
     {
         var decision = new DynamicOverlapPolicy(Defaults).Next(Snap(ItemState.Collecting, gold: true, crowd: 4, labels: 0), new CrowdVoteRecorded(null));
 
-        Assert.Equal((RoutingStep.SendToReview, ItemState.NeedsReview, (int?)null), (decision.Step, decision.NextState, decision.LabelIndex));
+        Assert.Equal((ItemState.Collecting, (int?)null), (decision.NextState, decision.LabelIndex));
     }
 
     [Fact]

@@ -23,8 +23,7 @@ public sealed class CosmosIndexReadTests(CosmosEmulatorFixture cosmos)
         using var db = await EmulatorDatabase.CreateAsync(cosmos, "doccount-", indexBuckets: 4, counter);
         var items = new CosmosItemStore(db, new CosmosLabelerStore(db));
         var project = DemoProject.Create(Now);
-        await items.AddNewAsync([.. Enumerable.Range(0, 205).Select(n => new Item(project.Id, $"itm_{n:000}", n < 200 ? "doc_large" : "doc_small", $"row-{n}", null,
-            $"comment {n}", $"hash-{n}", ItemState.Collecting, null, null, null, null, null, 0, 0, 0, 1, Now, Now, null))], CancellationToken.None);
+        await AddItemsAsync(items, project.Id, 205, n => n < 200 ? "doc_large" : "doc_small");
 
         counter.Reset();
         Assert.Equal(5, await items.CountFromDocumentAsync(project.Id, "doc_small", CancellationToken.None));
@@ -41,8 +40,7 @@ public sealed class CosmosIndexReadTests(CosmosEmulatorFixture cosmos)
         using var db = await EmulatorDatabase.CreateAsync(cosmos, "anystate-", indexBuckets: 4, counter);
         var items = new CosmosItemStore(db, new CosmosLabelerStore(db));
         var project = DemoProject.Create(Now);
-        await items.AddNewAsync([.. Enumerable.Range(0, 200).Select(n => new Item(project.Id, $"itm_{n:000}", null, $"row-{n}", null,
-            $"comment {n}", $"hash-{n}", ItemState.Collecting, null, null, null, null, null, 0, 0, 0, 1, Now, Now, null))], CancellationToken.None);
+        await AddItemsAsync(items, project.Id, 200, _ => null);
 
         counter.Reset();
         Assert.True(await items.AnyInStateAsync(project.Id, ItemState.Collecting, CancellationToken.None));
@@ -57,8 +55,7 @@ public sealed class CosmosIndexReadTests(CosmosEmulatorFixture cosmos)
         using var db = await EmulatorDatabase.CreateAsync(cosmos, "list-", indexBuckets: 4, counter);
         var items = new CosmosItemStore(db, new CosmosLabelerStore(db));
         var project = DemoProject.Create(Now);
-        await items.AddNewAsync([.. Enumerable.Range(0, 200).Select(n => new Item(project.Id, $"itm_{n:000}", null, $"row-{n}", null,
-            $"comment {n}", $"hash-{n}", ItemState.Collecting, null, null, null, null, null, 0, 0, 0, 1, Now, Now, null))], CancellationToken.None);
+        await AddItemsAsync(items, project.Id, 200, _ => null);
 
         counter.Reset();
         var page = await items.ListAsync(project.Id, ItemState.Collecting, "itm_189", 5, CancellationToken.None);
@@ -67,4 +64,9 @@ public sealed class CosmosIndexReadTests(CosmosEmulatorFixture cosmos)
         Assert.Equal(10, counter.Returned);
         Assert.Empty(await items.ListAsync(project.Id, ItemState.Decided, null, 5, CancellationToken.None));
     }
+
+    // That many collecting items of the project, itm_000 on, each from the document the function names.
+    private static Task AddItemsAsync(CosmosItemStore items, string projectId, int count, Func<int, string?> document) =>
+        items.AddNewAsync([.. Enumerable.Range(0, count).Select(n => new Item(projectId, $"itm_{n:000}", document(n), $"row-{n}", null,
+            $"comment {n}", $"hash-{n}", ItemState.Collecting, null, null, null, null, null, 0, 0, 0, 1, Now, Now, null))], CancellationToken.None);
 }

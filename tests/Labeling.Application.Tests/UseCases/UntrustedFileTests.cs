@@ -25,13 +25,7 @@ public sealed class UntrustedFileTests : IDisposable
         // Moving a file back keeps its size and time, so its queue key, which still named the poisoned message: the file was
         // set aside again at once, never read.
         var (path, watcher, queue) = await DropSettledInboxFileAsync("flaky.csv");
-        await watcher.ScanAsync(CancellationToken.None);
-        for (var attempt = 1; attempt <= 3; attempt++)
-        {
-            var taken = Assert.Single(await queue.ReceiveAsync(10, CancellationToken.None));
-            await queue.FailAsync(taken, "IOException: disk full", CancellationToken.None);
-            _harness.Time.Advance(TimeSpan.FromSeconds(3));
-        }
+        await PoisonAsync(watcher, queue);
 
         Assert.Equal(0, await watcher.ScanAsync(CancellationToken.None));
         var quarantined = Assert.Single(Directory.GetFiles(Path.Combine(_harness.DataDirectory, "quarantine", "spam"), "*flaky.csv"));
@@ -270,13 +264,7 @@ public sealed class UntrustedFileTests : IDisposable
     {
         var (path, watcher, queue) = await DropSettledInboxFileAsync("flaky.csv");
 
-        await watcher.ScanAsync(CancellationToken.None);
-        for (var attempt = 1; attempt <= 3; attempt++)
-        {
-            var taken = Assert.Single(await queue.ReceiveAsync(10, CancellationToken.None));
-            await queue.FailAsync(taken, "IOException: disk full", CancellationToken.None);
-            _harness.Time.Advance(TimeSpan.FromSeconds(3));
-        }
+        await PoisonAsync(watcher, queue);
 
         Assert.Equal(0, await watcher.ScanAsync(CancellationToken.None));
 
@@ -561,6 +549,18 @@ public sealed class UntrustedFileTests : IDisposable
             _harness.Get<FolderDocumentSource>(), _harness.Get<Adapters.Local.Work.SqliteWorkQueue>(), _harness.Get<IProjectStore>(), _harness.Get<Documents.DocumentIngestion>(),
             _harness.Get<Microsoft.Extensions.Options.IOptions<Adapters.Local.LocalStorageOptions>>(),
             Microsoft.Extensions.Logging.LoggerFactoryExtensions.CreateLogger<InboxWatcher>(factory));
+    }
+
+    // The file queued, and its ingest failing at each of the three receives allowed: its message is poisoned.
+    private async Task PoisonAsync(InboxWatcher watcher, IWorkQueue queue)
+    {
+        await watcher.ScanAsync(CancellationToken.None);
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            var taken = Assert.Single(await queue.ReceiveAsync(10, CancellationToken.None));
+            await queue.FailAsync(taken, "IOException: disk full", CancellationToken.None);
+            _harness.Time.Advance(TimeSpan.FromSeconds(3));
+        }
     }
 
     // A project, and a file in its inbox folder written an hour ago (settled), with the watcher and queue that scan it.

@@ -104,14 +104,27 @@ public sealed class SqliteEventOutbox : IEventOutbox
         return resumed;
     }
 
-    /// <summary>How many deliveries are dead-lettered (read through the partial index of dead deliveries).</summary>
+    /// <summary>
+    /// How many deliveries to <paramref name="destinations"/> are dead-lettered (read through the partial index of dead
+    /// deliveries). Those of a destination no longer configured are left out: nothing can send them again (redelivery
+    /// takes a configured destination), so they would keep the server degraded for good.
+    /// </summary>
+    /// <param name="destinations">The configured destinations.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The count.</returns>
-    public async Task<long> CountDeadLettersAsync(CancellationToken cancellationToken)
+    public async Task<long> CountDeadLettersAsync(IEnumerable<string> destinations, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(destinations);
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = SqliteValues.Command(connection, "SELECT COUNT(*) FROM deliveries WHERE status = 'dead'");
-        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        var total = 0L;
+        foreach (var destination in destinations.Distinct(StringComparer.Ordinal))
+        {
+            await using var command = SqliteValues.Command(connection, "SELECT COUNT(*) FROM deliveries WHERE status = 'dead' AND destination = $dest");
+            command.Add("$dest", destination);
+            total += (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }
+
+        return total;
     }
 
     /// <inheritdoc />

@@ -34,25 +34,27 @@ public sealed partial class DeliveryHealthCheck : IHealthCheck
     /// <inheritdoc />
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var reasons = new List<string>();
+        // Each reason with what changes while it lasts (counts, minutes) and what does not (the kind of trouble): the result
+        // shows the first, and a change of the second is what is logged, so an outage is one warning, not one a minute.
+        var reasons = new List<(string Text, string Kind)>();
         var now = _time.GetUtcNow();
         foreach (var (destination, rounds, since) in _dispatcher.FailingDestinations())
         {
-            reasons.Add($"{destination} has failed {rounds} time(s) in a row since {since:O} ({(now - since).TotalMinutes:0} min)");
+            reasons.Add(($"{destination} has failed {rounds} time(s) in a row since {since:O} ({(now - since).TotalMinutes:0} min)", $"{destination} failing since {since:O}"));
         }
 
         try
         {
-            var dead = await _outbox.CountDeadLettersAsync(cancellationToken).ConfigureAwait(false);
+            var dead = await _outbox.CountDeadLettersAsync(_dispatcher.Sinks.Select(s => s.Name), cancellationToken).ConfigureAwait(false);
             if (dead > 0)
             {
-                reasons.Add($"{dead} dead-lettered deliveries (GET /api/events/dead-letters; POST /api/events/dead-letters/redeliver once the cause is fixed)");
+                reasons.Add(($"{dead} dead-lettered deliveries (GET /api/events/dead-letters; POST /api/events/dead-letters/redeliver once the cause is fixed)", "dead letters"));
             }
 
             var (_, poisoned) = await _queue.CountAsync(cancellationToken).ConfigureAwait(false);
             if (poisoned > 0)
             {
-                reasons.Add($"{poisoned} poisoned work-queue message(s) (received WorkQueue:MaxAttempts times without completing; event 7101 logs each failed attempt)");
+                reasons.Add(($"{poisoned} poisoned work-queue message(s) (received WorkQueue:MaxAttempts times without completing; event 7101 logs each failed attempt)", "poisoned messages"));
             }
         }
         catch (Microsoft.Data.Sqlite.SqliteException)
@@ -60,8 +62,9 @@ public sealed partial class DeliveryHealthCheck : IHealthCheck
             // The database's own check reports it unhealthy; this one has nothing to add.
         }
 
-        var reason = reasons.Count == 0 ? null : string.Join("; ", reasons) + ".";
-        if (!string.Equals(Interlocked.Exchange(ref _reason, reason), reason, StringComparison.Ordinal))
+        var reason = reasons.Count == 0 ? null : string.Join("; ", reasons.Select(r => r.Text)) + ".";
+        var kinds = reasons.Count == 0 ? null : string.Join("; ", reasons.Select(r => r.Kind));
+        if (!string.Equals(Interlocked.Exchange(ref _reason, kinds), kinds, StringComparison.Ordinal))
         {
             if (reason is not null)
             {

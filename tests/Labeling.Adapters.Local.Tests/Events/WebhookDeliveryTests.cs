@@ -267,6 +267,37 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Dispatch_OneEventTheReceiverRefuses_HoldsTheOthersBackOnePauseAtMost()
+    {
+        // The refused event is the oldest due whenever its retry comes; tried first, it ended each round and paused the
+        // destination, and with its back-off and the pause growing together nothing went out for 610 s (a review's test).
+        var database = await DatabaseWithEventsAsync("itm_1-r1");
+        var sink = new RefusingSink("itm_1-r1", _time);
+        var dispatcher = new EventDispatcher(new SqliteEventOutbox(database), [sink], _time, Options.Create(new EventDeliveryOptions()), NullLogger<EventDispatcher>.Instance);
+        var made = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+
+        for (var second = 0; second < 1_800; second++)
+        {
+            if (second % 10 == 5)
+            {
+                var id = $"itm_{second + 100}-r1";
+                await using var connection = await database.OpenAsync(CancellationToken.None);
+                await using var insert = connection.CreateCommand();
+                insert.CommandText = "INSERT INTO outbox (id, project_id, item_id, type, payload, created_at) VALUES ($id, 'p', 'itm_x', 'label.ready', '{}', 0)";
+                insert.Parameters.AddWithValue("$id", id);
+                await insert.ExecuteNonQueryAsync();
+                made[id] = _time.GetUtcNow();
+            }
+
+            await dispatcher.DispatchDueAsync(CancellationToken.None);
+            _time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        var waited = made.Select(m => (sink.Delivered[m.Key] - m.Value).TotalSeconds).ToArray();
+        Assert.True(waited.Max() <= 10, $"an event the receiver takes waited {waited.Max()} s behind the one it refuses");
+    }
+
+    [Fact]
     public async Task Dispatch_PausedDestinationResumed_IsTriedAtTheNextRound()
     {
         _failuresLeft = 1;
@@ -345,5 +376,24 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
         }
 
         return database;
+    }
+
+    // Takes every event but one, which it answers 400, as a receiver that rejects one payload does; remembers when.
+    private sealed class RefusingSink(string refused, TimeProvider time) : IEventSink
+    {
+        public Dictionary<string, DateTimeOffset> Delivered { get; } = new(StringComparer.Ordinal);
+
+        public string Name => "webhook:ml";
+
+        public Task DeliverAsync(OutboxEvent outboxEvent, CancellationToken cancellationToken)
+        {
+            if (outboxEvent.Id == refused)
+            {
+                throw new HttpRequestException("Webhook 'ml' answered 400 Bad Request.", null, System.Net.HttpStatusCode.BadRequest);
+            }
+
+            Delivered[outboxEvent.Id] = time.GetUtcNow();
+            return Task.CompletedTask;
+        }
     }
 }

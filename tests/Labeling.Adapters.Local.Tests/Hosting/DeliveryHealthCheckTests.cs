@@ -47,7 +47,7 @@ public sealed class DeliveryHealthCheckTests : IDisposable
         await new SqliteItemStore(_database, _time).CommitAsync(
             new ItemCommit("p1") { Events = [new OutboxEvent("itm_1-r1", "p1", "itm_1", "label.ready", "{}", _time.GetUtcNow())] }, CancellationToken.None);
         await dispatcher.DispatchDueAsync(CancellationToken.None);
-        await outbox.MarkFailedAsync("other", "itm_1-r1", 12, null, "HTTP 500", _time.GetUtcNow(), CancellationToken.None);
+        await outbox.MarkFailedAsync("failing", "itm_1-r1", 12, null, "HTTP 500", _time.GetUtcNow(), CancellationToken.None);
         await using (var connection = await _database.OpenAsync(CancellationToken.None))
         await using (var poison = connection.CreateCommand())
         {
@@ -58,6 +58,10 @@ public sealed class DeliveryHealthCheckTests : IDisposable
         var degraded = await check.CheckHealthAsync(new HealthCheckContext());
         await check.CheckHealthAsync(new HealthCheckContext());
 
+        // Minutes on, the same trouble reads differently (its minutes) but is not logged again: one warning an outage.
+        _time.Advance(TimeSpan.FromMinutes(3));
+        Assert.Contains("(3 min)", (await check.CheckHealthAsync(new HealthCheckContext())).Description, StringComparison.Ordinal);
+
         Assert.Equal(HealthStatus.Degraded, degraded.Status);
         Assert.Contains("failing has failed 1 time(s) in a row", degraded.Description, StringComparison.Ordinal);
         Assert.Contains("1 dead-lettered deliveries", degraded.Description, StringComparison.Ordinal);
@@ -66,8 +70,8 @@ public sealed class DeliveryHealthCheckTests : IDisposable
 
         sink.Works = true;
         _time.Advance(TimeSpan.FromMinutes(10));
-        await dispatcher.DispatchDueAsync(CancellationToken.None);
         await outbox.RequeueDeadLettersAsync(null, _time.GetUtcNow(), CancellationToken.None);
+        await dispatcher.DispatchDueAsync(CancellationToken.None);
         await using (var connection = await _database.OpenAsync(CancellationToken.None))
         await using (var clear = connection.CreateCommand())
         {
@@ -77,6 +81,24 @@ public sealed class DeliveryHealthCheckTests : IDisposable
 
         Assert.Equal(HealthStatus.Healthy, (await check.CheckHealthAsync(new HealthCheckContext())).Status);
         Assert.Single(logs.Records, r => r.EventId.Id == 1010);
+    }
+
+    [Fact]
+    public async Task Check_DeadLettersOfADestinationNoLongerConfigured_DoNotDegradeIt()
+    {
+        // Redelivery takes a configured destination, so nothing could clear them: the server stayed degraded for good.
+        var outbox = new SqliteEventOutbox(_database);
+        var dispatcher = new EventDispatcher(outbox, [new FailingSink { Works = true }], _time, Options.Create(new EventDeliveryOptions()), NullLogger<EventDispatcher>.Instance);
+        var queue = new SqliteWorkQueue(_database, _time, Options.Create(new WorkQueueOptions()));
+        var check = new DeliveryHealthCheck(outbox, queue, dispatcher, _time, NullLogger<DeliveryHealthCheck>.Instance);
+        await new SqliteItemStore(_database, _time).CommitAsync(
+            new ItemCommit("p1") { Events = [new OutboxEvent("itm_1-r1", "p1", "itm_1", "label.ready", "{}", _time.GetUtcNow())] }, CancellationToken.None);
+        await dispatcher.DispatchDueAsync(CancellationToken.None);
+
+        await outbox.MarkFailedAsync("webhook:removed", "itm_1-r1", 12, null, "HTTP 500", _time.GetUtcNow(), CancellationToken.None);
+
+        Assert.Equal(HealthStatus.Healthy, (await check.CheckHealthAsync(new HealthCheckContext())).Status);
+        Assert.Single(await outbox.ListDeadLettersAsync(10, CancellationToken.None));
     }
 
     private sealed class FailingSink : IEventSink

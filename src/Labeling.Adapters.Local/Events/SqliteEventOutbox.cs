@@ -4,9 +4,34 @@ using Labeling.Application.Ports;
 namespace Labeling.Adapters.Local.Events;
 
 /// <summary>The durable outbox's delivery bookkeeping in SQLite: one row per event and destination once tried.</summary>
+/// <remarks>
+/// An event is due for a destination when it has no delivery row for it yet, or a pending one whose retry time has come.
+/// The first kind is read from a cursor per destination: every event up to it has a row for that destination (rows are
+/// only ever added, and an event leaves with its rows), so a round reads from the first event not yet tried, not from the
+/// oldest event kept (a week of delivered events: 81 ms a round with 200,000 kept, 393 ms with 1,000,000, before). The
+/// second kind is read through the partial index of pending deliveries. A process starts its cursors at the beginning.
+/// </remarks>
 public sealed class SqliteEventOutbox : IEventOutbox
 {
+    /// <summary>Events no delivery to <c>$dest</c> was made or tried for, after the cursor <c>$after</c>, oldest first.</summary>
+    internal const string UntriedQuery = """
+        SELECT o.seq, o.id, o.project_id, o.item_id, o.type, o.payload, o.created_at, 0
+        FROM outbox o
+        WHERE o.seq > $after AND o.seq <= $newest
+            AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = o.id AND d.destination = $dest)
+        ORDER BY o.seq LIMIT $limit
+        """;
+
+    /// <summary>Events whose delivery to <c>$dest</c> failed and is due again, oldest first.</summary>
+    internal const string RetryQuery = """
+        SELECT o.seq, o.id, o.project_id, o.item_id, o.type, o.payload, o.created_at, d.attempts
+        FROM deliveries d JOIN outbox o ON o.id = d.event_id
+        WHERE d.destination = $dest AND d.status = 'pending' AND d.next_attempt_at <= $now
+        ORDER BY o.seq LIMIT $limit
+        """;
+
     private readonly SqliteDatabase _database;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _untriedAfter = new(StringComparer.Ordinal);
 
     /// <summary>Creates the outbox.</summary>
     /// <param name="database">The database.</param>
@@ -16,22 +41,40 @@ public sealed class SqliteEventOutbox : IEventOutbox
     public async Task<IReadOnlyList<DueEvent>> ReadDueAsync(string destination, DateTimeOffset now, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = SqliteValues.Command(connection, """
-            SELECT o.id, o.project_id, o.item_id, o.type, o.payload, o.created_at, COALESCE(d.attempts, 0)
-            FROM outbox o LEFT JOIN deliveries d ON d.event_id = o.id AND d.destination = $dest
-            WHERE d.event_id IS NULL OR (d.status = 'pending' AND d.next_attempt_at <= $now)
-            ORDER BY o.seq LIMIT $limit
-            """);
+        // The newest event first, and the untried ones up to it: with none untried, every event up to it has a row for the
+        // destination when they were read (rows are only added), and an event written in between waits for the next round.
+        long newest;
+        await using (var last = SqliteValues.Command(connection, "SELECT COALESCE(MAX(seq), 0) FROM outbox"))
+        {
+            newest = (long)(await last.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }
+
+        var untried = await ReadAsync(connection, UntriedQuery, destination, now, _untriedAfter.GetValueOrDefault(destination), newest, limit, cancellationToken).ConfigureAwait(false);
+
+        // Every event between the cursor and the first one untried has a row for the destination. Only ever moved forward:
+        // a round that started earlier does not take it back.
+        var reached = untried.Count > 0 ? untried[0].Seq - 1 : newest;
+        _untriedAfter.AddOrUpdate(destination, reached, (_, known) => Math.Max(known, reached));
+        var retries = await ReadAsync(connection, RetryQuery, destination, now, after: 0, newest: long.MaxValue, limit, cancellationToken).ConfigureAwait(false);
+        return [.. untried.Concat(retries).OrderBy(d => d.Seq).Take(limit).Select(d => d.Due)];
+    }
+
+    private static async Task<List<(long Seq, DueEvent Due)>> ReadAsync(
+        Microsoft.Data.Sqlite.SqliteConnection connection, string query, string destination, DateTimeOffset now, long after, long newest, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = SqliteValues.Command(connection, query);
         command.Add("$dest", destination);
         command.Add("$now", SqliteValues.Time(now));
+        command.Add("$after", after);
+        command.Add("$newest", newest);
         command.Add("$limit", limit);
-        var due = new List<DueEvent>();
+        var due = new List<(long, DueEvent)>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            due.Add(new DueEvent(
-                new OutboxEvent(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), SqliteValues.Time(reader.GetInt64(5))),
-                reader.GetInt32(6)));
+            due.Add((reader.GetInt64(0), new DueEvent(
+                new OutboxEvent(reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), SqliteValues.Time(reader.GetInt64(6))),
+                reader.GetInt32(7))));
         }
 
         return due;

@@ -130,6 +130,7 @@ internal static class SqliteSchema
             PRIMARY KEY (event_id, destination));
 
         CREATE INDEX IF NOT EXISTS ix_deliveries_dead ON deliveries (updated_at) WHERE status = 'dead';
+        CREATE INDEX IF NOT EXISTS ix_deliveries_pending ON deliveries (destination, next_attempt_at) WHERE status = 'pending';
 
         CREATE TABLE IF NOT EXISTS queue (
             id INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -90,6 +90,20 @@ public sealed class SqliteQueryPlanTests : IDisposable
         Assert.DoesNotContain("TEMP B-TREE", plan, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task OutboxReads_Plan_StartAtTheCursorAndSearchThePendingDeliveries()
+    {
+        // A round read every event kept (a week of delivered ones) to find those due: 81 ms with 200,000 kept.
+        var untried = await PlanAsync(Labeling.Adapters.Local.Events.SqliteEventOutbox.UntriedQuery, ("$dest", "jsonl"), ("$after", 10L), ("$newest", 20L), ("$now", 0L), ("$limit", 100));
+        var retries = await PlanAsync(Labeling.Adapters.Local.Events.SqliteEventOutbox.RetryQuery, ("$dest", "jsonl"), ("$now", 0L), ("$limit", 100));
+
+        Assert.Contains("SEARCH o USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)", untried, StringComparison.Ordinal);
+        Assert.Contains("SEARCH d USING COVERING INDEX sqlite_autoindex_deliveries_1 (event_id=? AND destination=?)", untried, StringComparison.Ordinal);
+        Assert.DoesNotContain("SCAN", untried, StringComparison.Ordinal);
+        Assert.Contains("USING INDEX ix_deliveries_pending (destination=? AND next_attempt_at<?)", retries, StringComparison.Ordinal);
+        Assert.DoesNotContain("SCAN", retries, StringComparison.Ordinal);
+    }
+
     private async Task<string> PlanAsync(string sql, params (string Name, object Value)[] parameters)
     {
         var database = new SqliteDatabase(Path.Combine(_folder, "labeling.db"));

@@ -194,10 +194,18 @@ public sealed class CosmosItemStore : IItemStore, ISharedItemStore
     }
 
     /// <inheritdoc />
+    /// <remarks>Every index entry's state (only that: a word each, not the entry with its voters), one query per bucket.</remarks>
     public async Task<ProjectCounts> CountAsync(string projectId, CancellationToken cancellationToken)
     {
-        var byState = (await EntriesAsync(projectId, cancellationToken).ConfigureAwait(false))
-            .GroupBy(e => e.State).ToDictionary(g => g.Key, g => g.Count());
+        var queries = Enumerable.Range(0, Buckets).Select(b =>
+        {
+            var partition = $"{projectId}:items:{b}";
+            return CosmosDatabase.QueryAsync<string>(_db.Index,
+                new QueryDefinition("SELECT VALUE c.state FROM c WHERE c.partition = @pk").WithParameter("@pk", partition), partition, cancellationToken);
+        });
+        var names = Enum.GetValues<ItemState>().ToDictionary(StateName, s => s, StringComparer.Ordinal);
+        var byState = (await Task.WhenAll(queries).ConfigureAwait(false)).SelectMany(b => b)
+            .GroupBy(name => names[name]).ToDictionary(g => g.Key, g => g.Count());
         var counter = await CounterAsync(projectId, cancellationToken).ConfigureAwait(false);
         return new ProjectCounts(byState, counter?.CrowdVotes ?? 0, counter?.MachineVotes ?? 0);
     }

@@ -134,18 +134,9 @@ public sealed class CosmosItemStore : IItemStore, ISharedItemStore
 
     /// <inheritdoc />
     /// <remarks>The ids of the document's entries, a query per bucket: what it reads is the document's items, not the project's.</remarks>
-    public async Task<int> CountFromDocumentAsync(string projectId, string documentId, CancellationToken cancellationToken)
-    {
-        var queries = Enumerable.Range(0, Buckets).Select(b =>
-        {
-            var partition = $"{projectId}:items:{b}";
-            var query = new QueryDefinition("SELECT VALUE c.id FROM c WHERE c.partition = @pk AND c.documentId = @document")
-                .WithParameter("@pk", partition)
-                .WithParameter("@document", documentId);
-            return CosmosDatabase.QueryAsync<string>(_db.Index, query, partition, cancellationToken);
-        });
-        return (await Task.WhenAll(queries).ConfigureAwait(false)).Sum(ids => ids.Count);
-    }
+    public async Task<int> CountFromDocumentAsync(string projectId, string documentId, CancellationToken cancellationToken) =>
+        (await EachBucketAsync(projectId, "SELECT VALUE c.id FROM c WHERE c.partition = @pk AND c.documentId = @document",
+            q => q.WithParameter("@document", documentId), cancellationToken).ConfigureAwait(false)).Sum(ids => ids.Count);
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<Item>> ListAsync(string projectId, ItemState? state, string? afterId, int limit, CancellationToken cancellationToken)
@@ -153,15 +144,12 @@ public sealed class CosmosItemStore : IItemStore, ISharedItemStore
         // The ids after the cursor in the state, from every bucket; the page is the first of them in id order. Without ORDER BY
         // (which takes a query plan, and the Cosmos DB server the tests run cannot give one) a bucket cannot stop at the page.
         var where = "c.partition = @pk" + (state is null ? "" : " AND c.state = @state") + (afterId is null ? "" : " AND c.id > @after");
-        var queries = Enumerable.Range(0, Buckets).Select(b =>
+        var buckets = await EachBucketAsync(projectId, $"SELECT VALUE c.id FROM c WHERE {where}", q =>
         {
-            var partition = $"{projectId}:items:{b}";
-            var query = new QueryDefinition($"SELECT VALUE c.id FROM c WHERE {where}").WithParameter("@pk", partition);
-            query = state is { } s ? query.WithParameter("@state", StateName(s)) : query;
-            query = afterId is null ? query : query.WithParameter("@after", afterId);
-            return CosmosDatabase.QueryAsync<string>(_db.Index, query, partition, cancellationToken);
-        });
-        var ids = (await Task.WhenAll(queries).ConfigureAwait(false)).SelectMany(b => b)
+            q = state is { } s ? q.WithParameter("@state", StateName(s)) : q;
+            return afterId is null ? q : q.WithParameter("@after", afterId);
+        }, cancellationToken).ConfigureAwait(false);
+        var ids = buckets.SelectMany(b => b)
             .Where(id => afterId is null || string.CompareOrdinal(id, afterId) > 0)
             .Order(StringComparer.Ordinal)
             .Take(Math.Max(0, limit))
@@ -179,32 +167,17 @@ public sealed class CosmosItemStore : IItemStore, ISharedItemStore
     /// <inheritdoc />
     /// <remarks>One entry at most from each bucket, all buckets at once: a worker told there is no task reads a few
     /// entries, not the project's index.</remarks>
-    public async Task<bool> AnyInStateAsync(string projectId, ItemState state, CancellationToken cancellationToken)
-    {
-        var name = StateName(state);
-        var queries = Enumerable.Range(0, Buckets).Select(b =>
-        {
-            var partition = $"{projectId}:items:{b}";
-            var query = new QueryDefinition("SELECT TOP 1 VALUE c.id FROM c WHERE c.partition = @pk AND c.state = @state")
-                .WithParameter("@pk", partition)
-                .WithParameter("@state", name);
-            return CosmosDatabase.QueryAsync<string>(_db.Index, query, partition, cancellationToken);
-        });
-        return (await Task.WhenAll(queries).ConfigureAwait(false)).Any(ids => ids.Count > 0);
-    }
+    public async Task<bool> AnyInStateAsync(string projectId, ItemState state, CancellationToken cancellationToken) =>
+        (await EachBucketAsync(projectId, "SELECT TOP 1 VALUE c.id FROM c WHERE c.partition = @pk AND c.state = @state",
+            q => q.WithParameter("@state", StateName(state)), cancellationToken).ConfigureAwait(false)).Any(ids => ids.Count > 0);
 
     /// <inheritdoc />
     /// <remarks>Every index entry's state (only that: a word each, not the entry with its voters), one query per bucket.</remarks>
     public async Task<ProjectCounts> CountAsync(string projectId, CancellationToken cancellationToken)
     {
-        var queries = Enumerable.Range(0, Buckets).Select(b =>
-        {
-            var partition = $"{projectId}:items:{b}";
-            return CosmosDatabase.QueryAsync<string>(_db.Index,
-                new QueryDefinition("SELECT VALUE c.state FROM c WHERE c.partition = @pk").WithParameter("@pk", partition), partition, cancellationToken);
-        });
+        var states = await EachBucketAsync(projectId, "SELECT VALUE c.state FROM c WHERE c.partition = @pk", q => q, cancellationToken).ConfigureAwait(false);
         var names = Enum.GetValues<ItemState>().ToDictionary(StateName, s => s, StringComparer.Ordinal);
-        var byState = (await Task.WhenAll(queries).ConfigureAwait(false)).SelectMany(b => b)
+        var byState = states.SelectMany(b => b)
             .GroupBy(name => names[name]).ToDictionary(g => g.Key, g => g.Count());
         var counter = await CounterAsync(projectId, cancellationToken).ConfigureAwait(false);
         return new ProjectCounts(byState, counter?.CrowdVotes ?? 0, counter?.MachineVotes ?? 0);
@@ -379,6 +352,18 @@ public sealed class CosmosItemStore : IItemStore, ISharedItemStore
     }
 
     private static string ProjectOf(ItemEntry entry) => entry.Partition[..entry.Partition.LastIndexOf(":items:", StringComparison.Ordinal)];
+
+    // One single-partition query of strings in each of the project's index buckets, all at once: @pk is the bucket, and
+    // parameters adds the query's others.
+    private async Task<List<string>[]> EachBucketAsync(string projectId, string sql, Func<QueryDefinition, QueryDefinition> parameters, CancellationToken cancellationToken)
+    {
+        var queries = Enumerable.Range(0, Buckets).Select(b =>
+        {
+            var partition = $"{projectId}:items:{b}";
+            return CosmosDatabase.QueryAsync<string>(_db.Index, parameters(new QueryDefinition(sql).WithParameter("@pk", partition)), partition, cancellationToken);
+        });
+        return await Task.WhenAll(queries).ConfigureAwait(false);
+    }
 
     // A state as the index stores it (the application's JSON name).
     private static string StateName(ItemState state) =>

@@ -58,32 +58,12 @@ public sealed class CosmosEventOutbox : IEventOutbox
     /// <inheritdoc />
     public async Task<IReadOnlyList<DueEvent>> ReadDueAsync(string destination, DateTimeOffset now, int limit, CancellationToken cancellationToken)
     {
-        List<OutboxEntry> entries;
-        if (_destinations.Contains(destination))
-        {
-            // Pages of the batch's size, oldest first, until the batch is full: a backlog costs each pass one page, and entries
-            // waiting only for another sink are not read at all. What is skipped here is waiting for its retry time.
-            entries = [];
-            var due = 0;
-            await foreach (var page in OpenForAsync(destination, Math.Max(1, limit), cancellationToken).ConfigureAwait(false))
-            {
-                entries.AddRange(page);
-                due += page.Count(e => IsDue(e, destination, now));
-                if (due >= limit)
-                {
-                    break;
-                }
-            }
-
-            await FinishMovesAsync(entries, cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            var pending = await PendingAsync(cancellationToken).ConfigureAwait(false);
-            await FinishMovesAsync(pending, cancellationToken).ConfigureAwait(false);
-            entries = Merge(pending, await SettledAsync(cancellationToken).ConfigureAwait(false));
-        }
-
+        var configured = _destinations.Contains(destination);
+        var pending = configured
+            ? await OpenBatchAsync(destination, now, limit, cancellationToken).ConfigureAwait(false)
+            : await PendingAsync(cancellationToken).ConfigureAwait(false);
+        await FinishMovesAsync(pending, cancellationToken).ConfigureAwait(false);
+        var entries = configured ? pending : Merge(pending, await SettledAsync(cancellationToken).ConfigureAwait(false));
         return entries
             .Where(e => IsDue(e, destination, now))
             .OrderBy(e => e.Body.CreatedAt).ThenBy(e => e.Id, StringComparer.Ordinal)
@@ -181,8 +161,27 @@ public sealed class CosmosEventOutbox : IEventOutbox
     private Task<List<OutboxEntry>> PendingAsync(CancellationToken cancellationToken) =>
         CosmosDatabase.QueryPartitionAsync<OutboxEntry>(_db.Index, "*", "partition", OutboxPending, cancellationToken);
 
+    // Pages of the batch's size until the batch is full: a backlog costs each pass about one page, and entries waiting only for
+    // another sink are not read at all. What is read and not due is waiting for its retry time.
+    private async Task<List<OutboxEntry>> OpenBatchAsync(string destination, DateTimeOffset now, int limit, CancellationToken cancellationToken)
+    {
+        var entries = new List<OutboxEntry>();
+        var due = 0;
+        await foreach (var page in OpenForAsync(destination, Math.Max(1, limit), cancellationToken).ConfigureAwait(false))
+        {
+            entries.AddRange(page);
+            due += page.Count(e => IsDue(e, destination, now));
+            if (due >= limit)
+            {
+                break;
+            }
+        }
+
+        return entries;
+    }
+
     /// <summary>
-    /// Pending entries whose delivery to <paramref name="destination"/> is not over (and settled leftovers), oldest first,
+    /// Pending entries whose delivery to <paramref name="destination"/> is not over (and settled leftovers), in the order the partition returns them,
     /// a page of up to <paramref name="pageSize"/> at a time; the caller stops reading when it has what it needs.
     /// </summary>
     private async IAsyncEnumerable<FeedResponse<OutboxEntry>> OpenForAsync(string destination, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)

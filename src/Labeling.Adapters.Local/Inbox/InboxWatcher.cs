@@ -121,17 +121,16 @@ public sealed partial class InboxWatcher : BackgroundService
     // A link or a pipe is never read (FolderDocumentSource says why); whoever made it hears so once, not at every scan.
     private void ReportSkipped(string path, string kind)
     {
-        if (kind == FolderDocumentSource.SubfolderKind)
+        if (!Remember(path))
         {
-            if (Remember(path))
-            {
-                LogSubfolder(_logger, DocumentFileName.Clean(path), DocumentFileName.Clean(Path.GetDirectoryName(path) ?? _source.InboxDirectory));
-            }
-
             return;
         }
 
-        if (Remember(path))
+        if (kind == FolderDocumentSource.SubfolderKind)
+        {
+            LogSubfolder(_logger, DocumentFileName.Clean(path), DocumentFileName.Clean(Path.GetDirectoryName(path) ?? _source.InboxDirectory));
+        }
+        else
         {
             LogSkipped(_logger, DocumentFileName.Clean(path), kind);
         }

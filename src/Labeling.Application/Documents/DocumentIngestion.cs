@@ -72,10 +72,9 @@ public sealed partial class DocumentIngestion
         byte[] bytes;
         await using (content.ConfigureAwait(false))
         {
-            var tooLarge = $"The file is {stored.Length:N0} bytes; the limit is {_ingestion.MaxFileBytes:N0}. Split it into smaller files.";
             if (stored.Length > _ingestion.MaxFileBytes)
             {
-                return await QuarantineAsync(stored, HashOfName(stored), tooLarge, cancellationToken).ConfigureAwait(false);
+                return await QuarantineAsync(stored, HashOfName(stored), $"The file is {stored.Length:N0} bytes; the limit is {_ingestion.MaxFileBytes:N0}. Split it into smaller files.", cancellationToken).ConfigureAwait(false);
             }
 
             // Read no further than the limit: a file that grew after it was listed (still being written) is not held whole.

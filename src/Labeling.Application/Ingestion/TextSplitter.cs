@@ -143,7 +143,7 @@ public static class TextSplitter
 
     private static void SplitParagraph(string normalized, int max, List<string> items)
     {
-        if (normalized.Length == 0 || Invisible(normalized))
+        if (normalized.Length == 0)
         {
             return;
         }

@@ -526,7 +526,8 @@ public sealed class OnlineDawidSkene
             // decayed since they last wrote it. With a half-life the labeler's counts stand at its own time, never earlier
             // than this step's (a step stamped before a later one, another instance's clock): what is taken out and the
             // time written are both at that time, so the share taken out is the share held.
-            var stamp = halfLife is not null && at is { } t && v.Labeler.UpdatedAt is { } held && held > t ? held : at;
+            // (The decay above stamped each voter's counts with the later of its time and this step's.)
+            var stamp = halfLife is not null && at is not null ? v.Labeler.UpdatedAt ?? at : at;
             var scale = (newVote && n == last) || !contributed ? 0.0
                 : halfLife is { } h && stamp is { } t1 && v.At is { } t0 ? LabelerStatistics.DecayFactor(t1 - t0, h) : 1.0;
             shared.AddDelta(v.Labeler, v.Label, old, scale, target);

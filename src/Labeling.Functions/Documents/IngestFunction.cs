@@ -69,7 +69,7 @@ public sealed partial class IngestFunction
         var fileName = name;
         if (BlobDocumentSource.UploadedFileName(properties.Metadata) is { } sent)
         {
-            if (await UploadSettledAsync(blob, properties.CreatedOn, cancellationToken).ConfigureAwait(false))
+            if (await UploadSettledAsync(blob, properties, cancellationToken).ConfigureAwait(false))
             {
                 return;
             }
@@ -83,31 +83,29 @@ public sealed partial class IngestFunction
     }
 
     // Whether the request that saved the upload has ingested or quarantined it (the blob marked, or moved away), waiting
-    // for that until UploadIngestWait has passed since the blob was created.
-    private async Task<bool> UploadSettledAsync(BlobClient blob, DateTimeOffset createdOn, CancellationToken cancellationToken)
+    // for that until UploadIngestWait has passed since the blob was created. The properties just read are the first look.
+    private async Task<bool> UploadSettledAsync(BlobClient blob, global::Azure.Storage.Blobs.Models.BlobProperties properties, CancellationToken cancellationToken)
     {
-        while (true)
+        var metadata = properties.Metadata;
+        while (!metadata.ContainsKey(BlobDocumentSource.StatusMetadata))
         {
-            try
-            {
-                var metadata = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value.Metadata;
-                if (metadata.ContainsKey(BlobDocumentSource.StatusMetadata))
-                {
-                    return true;
-                }
-            }
-            catch (RequestFailedException ex) when (ex.Status == 404)
-            {
-                return true;
-            }
-
-            if (_time.GetUtcNow() - createdOn >= _options.UploadIngestWait)
+            if (_time.GetUtcNow() - properties.CreatedOn >= _options.UploadIngestWait)
             {
                 return false;
             }
 
             await Task.Delay(Poll, _time, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                metadata = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value.Metadata;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 404)
+            {
+                return true;
+            }
         }
+
+        return true;
     }
 
     [LoggerMessage(EventId = 6111, Level = LogLevel.Warning, Message = "Upload {Blob} was not ingested by the request that saved it within {Wait}; ingesting it here.")]

@@ -10,6 +10,9 @@ namespace Labeling.Adapters.Local.Events;
 /// only ever added, and an event leaves with its rows), so a round reads from the first event not yet tried, not from the
 /// oldest event kept (a week of delivered events: 81 ms a round with 200,000 kept, 393 ms with 1,000,000, before). The
 /// second kind is read through the partial index of pending deliveries. A process starts its cursors at the beginning.
+/// The commits holding the events read are synced to the disk before they are handed out (one small commit with
+/// <c>synchronous=FULL</c> per round that has events, about a millisecond), so no destination gets an event a power cut
+/// could take back.
 /// </remarks>
 public sealed class SqliteEventOutbox : IEventOutbox
 {
@@ -56,6 +59,12 @@ public sealed class SqliteEventOutbox : IEventOutbox
         var reached = untried.Count > 0 ? untried[0].Seq - 1 : newest;
         _untriedAfter.AddOrUpdate(destination, reached, (_, known) => Math.Max(known, reached));
         var retries = await ReadAsync(connection, RetryQuery, destination, now, after: 0, newest: long.MaxValue, limit, cancellationToken).ConfigureAwait(false);
+        if (untried.Count + retries.Count > 0)
+        {
+            // Nothing leaves the process that a power cut could take back from the database (see SyncCommitsAsync).
+            await _database.SyncCommitsAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         return [.. untried.Concat(retries).OrderBy(d => d.Seq).Take(limit).Select(d => d.Due)];
     }
 

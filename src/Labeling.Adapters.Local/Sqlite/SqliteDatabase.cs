@@ -327,6 +327,53 @@ public sealed class SqliteDatabase : IDisposable
         }
     }
 
+    /// <summary>
+    /// Puts every commit made so far on the disk itself: one small commit with <c>synchronous=FULL</c>, whose sync of the
+    /// WAL takes every commit before it along (commits already copied back by a completed checkpoint were synced by it).
+    /// With <c>synchronous=NORMAL</c> a power cut or a kernel crash can take back the last commits; what is sent out of the
+    /// process (an event) must not be one of them, or a receiver holds a decision the database no longer has — and the
+    /// decision made again later has the same event id, which a receiver deduplicating on it drops.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the wait for the writer's turn.</param>
+    /// <returns>A task that completes once the commits are synced.</returns>
+    public async Task SyncCommitsAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var session = await WriterAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                // Not inside a transaction, where SQLite refuses to change it; set back before the writer's next batch.
+                await ExecuteAsync(session.Connection, "PRAGMA synchronous=FULL;", cancellationToken).ConfigureAwait(false);
+                using (var transaction = BeginTransaction(session))
+                {
+                    await using var mark = SqliteValues.Command(
+                        session.Connection,
+                        "INSERT INTO sync_marks (id, syncs, synced_at) VALUES (1, 1, $at) ON CONFLICT (id) DO UPDATE SET syncs = syncs + 1, synced_at = excluded.synced_at",
+                        transaction);
+                    mark.Add("$at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+                    await mark.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    transaction.Commit();
+                }
+
+                await ExecuteAsync(session.Connection, "PRAGMA synchronous=NORMAL;", CancellationToken.None).ConfigureAwait(false);
+            }
+            catch
+            {
+                // The writer may be left in a transaction or syncing every commit: the next write opens a fresh one.
+                _writer?.Close();
+                _writer = null;
+                throw;
+            }
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
     /// <summary>Finishes the queued writes and closes the connections this database keeps open.</summary>
     public void Dispose()
     {

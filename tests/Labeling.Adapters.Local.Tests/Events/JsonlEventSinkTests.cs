@@ -57,6 +57,73 @@ public sealed class JsonlEventSinkTests : IDisposable
         Assert.Equal(["itm_2-r1"], File.ReadAllLines(path).Select(Id));
     }
 
+    [Fact]
+    public async Task Deliver_SyncsTheLineBeforeItReturns_AndTheFileNameWhenTheFileIsNew()
+    {
+        // Flushed only, a line was in the page cache when its event was marked delivered: a power cut could lose it for
+        // good. Each line is now synced before the dispatcher hears it is delivered, and a new file's name with it.
+        var path = Path.Combine(_folder, "events", "label-ready.jsonl");
+        var synced = new List<string>();
+        var sink = new JsonlEventSink(path)
+        {
+            SyncContents = stream => synced.Add($"contents:{stream.Length}"),
+            SyncFolder = folder => synced.Add($"folder:{Path.GetFileName(folder)}"),
+        };
+
+        await sink.DeliverAsync(Event("itm_1-r1"), CancellationToken.None);
+        var first = new FileInfo(path).Length;
+        await sink.DeliverAsync(Event("itm_2-r1"), CancellationToken.None);
+        var second = new FileInfo(path).Length;
+        File.Move(path, path + ".1");
+        await sink.DeliverAsync(Event("itm_3-r1"), CancellationToken.None);
+
+        var folder = Path.GetFileName(_folder);
+        Assert.Equal(
+            [$"contents:{first}", "folder:events", $"folder:{folder}", $"contents:{second}", $"contents:{first}", "folder:events", $"folder:{folder}"],
+            synced);
+    }
+
+    [Fact]
+    public async Task Deliver_WhenTheSyncFails_CutsTheLineBack_AndTheRetrySyncsTheName()
+    {
+        // A sync that fails leaves the line's fate unknown: it is cut off and the failure reported, so the dispatcher tries
+        // again, and the retry syncs the new file's name as well as its line.
+        var path = Path.Combine(_folder, "label-ready.jsonl");
+        var folderSyncs = 0;
+        var failFolder = true;
+        var sink = new JsonlEventSink(path)
+        {
+            SyncContents = _ => { },
+            SyncFolder = _ =>
+            {
+                folderSyncs++;
+                if (failFolder)
+                {
+                    throw new IOException("EIO");
+                }
+            },
+        };
+
+        await Assert.ThrowsAsync<IOException>(() => sink.DeliverAsync(Event("itm_1-r1"), CancellationToken.None));
+        Assert.Equal(0, new FileInfo(path).Length);
+        failFolder = false;
+        await sink.DeliverAsync(Event("itm_1-r1"), CancellationToken.None);
+
+        Assert.Equal(["itm_1-r1"], File.ReadAllLines(path).Select(Id));
+        Assert.Equal(3, folderSyncs);
+    }
+
+    [Fact]
+    public async Task Deliver_WithTheRealSync_WritesTheLine()
+    {
+        var path = Path.Combine(_folder, "events", "label-ready.jsonl");
+        var sink = new JsonlEventSink(path);
+
+        await sink.DeliverAsync(Event("itm_1-r1"), CancellationToken.None);
+
+        Assert.Equal(["itm_1-r1"], File.ReadAllLines(path).Select(Id));
+    }
+
     private static OutboxEvent Event(string id) =>
         new(id, "p", id.Split('-')[0], "label.ready", JsonSerializer.Serialize(new { specversion = "1.0", id }), DateTimeOffset.UnixEpoch);
 

@@ -1,0 +1,56 @@
+using System.Runtime.InteropServices;
+
+namespace Labeling.Adapters.Local.Events;
+
+/// <summary>Puts what was written to a file on the disk itself, so a power cut or a kernel crash cannot take it back.</summary>
+internal static class FileSync
+{
+    private const int ReadOnly = 0x0, CloseOnExec = 0x80000;
+
+    /// <summary>Syncs the file's contents (<c>fsync</c>).</summary>
+    /// <param name="stream">The file, open for writing.</param>
+    public static void Contents(FileStream stream) => stream.Flush(flushToDisk: true);
+
+    /// <summary>
+    /// Syncs a folder's list of names, which a file it has just created is not on the disk without: its contents synced,
+    /// the file can still be missing after a power cut. Linux only, where a folder is synced like a file; elsewhere nothing
+    /// (Windows and macOS journal the names of a folder on their own).
+    /// </summary>
+    /// <param name="folder">The folder.</param>
+    /// <exception cref="IOException">The folder could not be opened or synced.</exception>
+    public static void Folder(string folder)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        var fd = Open(folder, ReadOnly | CloseOnExec);
+        if (fd < 0)
+        {
+            throw new IOException($"The folder '{folder}' could not be opened to sync it (errno {Marshal.GetLastPInvokeError()}).");
+        }
+
+        try
+        {
+            if (Fsync(fd) != 0)
+            {
+                throw new IOException($"The folder '{folder}' could not be synced (errno {Marshal.GetLastPInvokeError()}).");
+            }
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+    }
+
+    // DllImport rather than LibraryImport, whose generated code needs the project compiled with unsafe blocks.
+    [DllImport("libc", EntryPoint = "open", SetLastError = true)]
+    private static extern int Open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
+
+    [DllImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static extern int Fsync(int fd);
+
+    [DllImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static extern int Close(int fd);
+}

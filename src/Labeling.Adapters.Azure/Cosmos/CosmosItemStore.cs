@@ -8,6 +8,8 @@ using Labeling.Domain.Labelers;
 using Labeling.Domain.TruthInference;
 using Labeling.Domain.Votes;
 using Microsoft.Azure.Cosmos;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using static Labeling.Adapters.Azure.Cosmos.CosmosDocuments;
 
 namespace Labeling.Adapters.Azure.Cosmos;
@@ -33,17 +35,24 @@ namespace Labeling.Adapters.Azure.Cosmos;
 /// </list>
 /// <para>Once step 1 has passed, steps 2 to 4 are written to the end whatever the caller's cancellation token says (a
 /// client that hangs up, an invocation the host cancels): stopping after the commit point would leave the item ahead of
-/// its side records, and a retry cannot complete them (the vote is already on the item, so it is refused). Only a crash
-/// of the process between 2 and 4 (an instance killed, or a write failing after the SDK's retries) still leaves the item
-/// ahead of them: a decided item whose <c>label.ready</c> is not in the outbox, a vote the <c>votes</c> container lacks
-/// until the re-fit reads the items' evidence, a lease not closed. Nothing re-writes those; SQLite writes a commit in one
-/// transaction and has no such window.</para>
+/// its side records, and a retry cannot complete them (the vote is already on the item, so it is refused). For the same
+/// reason a write of step 3 or 4 that fails for a reason that passes (throttled past the SDK's own retries, the service
+/// unavailable, a timeout, a lost connection) is tried again, up to <see cref="TailAttempts"/> times over about
+/// <see cref="TailRetryTime"/>: a 503 on the outbox create left a decided item without its <c>label.ready</c> for good
+/// (a review measured it). Only the writes that are safe to repeat are retried after an answer that may mean done (a
+/// timeout): the vote (whose conflict on a retry is the first try's success), the index entry, the outbox event, the
+/// lease and the idempotency record; the counter's and the shards' increments are retried only when the service says it
+/// did nothing (429, 449), the shards not at all (the next re-fit replaces the statistics). Only a crash of the process
+/// between 2 and 4 (an instance killed) or a failure that outlasts the retries still leaves the item ahead of them: a
+/// decided item whose <c>label.ready</c> is not in the outbox, a vote the <c>votes</c> container lacks until the re-fit
+/// reads the items' evidence, a lease not closed; event 7301 names the item and what is missing. Nothing re-writes those;
+/// SQLite writes a commit in one transaction and has no such window.</para>
 /// <para>The vote path runs these steps under its project's model gate, so every sequential round trip
 /// is throughput lost: the store remembers the ETag of each item and index entry it read or wrote
 /// (<see cref="VersionCache{T}"/>) and writes them without reading them again; a stale ETag costs a 412
 /// and a read, never a lost update.</para>
 /// </remarks>
-public sealed class CosmosItemStore : IItemStore, ISharedItemStore
+public sealed partial class CosmosItemStore : IItemStore, ISharedItemStore
 {
     private const int RememberedVersions = 100_000;
     private readonly CosmosDatabase _db;
@@ -54,6 +63,13 @@ public sealed class CosmosItemStore : IItemStore, ISharedItemStore
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _started = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _seeded = new(StringComparer.Ordinal);
+    private readonly ILogger _logger;
+
+    /// <summary>How many times a write after the commit point is tried before the commit is given up as incomplete.</summary>
+    internal const int TailAttempts = 6;
+
+    /// <summary>About how long the tries of one write after the commit point take, their pauses doubling from 250 ms.</summary>
+    internal static readonly TimeSpan TailRetryTime = TimeSpan.FromSeconds(8);
 
     /// <summary>Leases this process has seen closed, shared with <see cref="CosmosLeaseStore"/> (a commit completes its lease).</summary>
     internal ClosedLeases ClosedLeases { get; } = new(RememberedVersions);
@@ -62,11 +78,13 @@ public sealed class CosmosItemStore : IItemStore, ISharedItemStore
     /// <param name="db">The database.</param>
     /// <param name="labelers">The labeler store, which owns the statistic shards.</param>
     /// <param name="time">The clock for the vote counter's freshness; default the system clock.</param>
-    public CosmosItemStore(CosmosDatabase db, CosmosLabelerStore labelers, TimeProvider? time = null)
+    /// <param name="logger">Where a commit left incomplete is reported; default nowhere.</param>
+    public CosmosItemStore(CosmosDatabase db, CosmosLabelerStore labelers, TimeProvider? time = null, ILogger<CosmosItemStore>? logger = null)
     {
         _db = db;
         _labelers = labelers;
         _time = time ?? TimeProvider.System;
+        _logger = logger ?? NullLogger<CosmosItemStore>.Instance;
     }
 
     /// <summary>
@@ -255,11 +273,11 @@ public sealed class CosmosItemStore : IItemStore, ISharedItemStore
         // 3. Votes, index entries, labeler shards, counter, outbox, lease: each keyed and idempotent, none
         // reading another's result, so they go out together.
         var writes = new List<Task>();
-        writes.AddRange(commit.Votes.Select(vote => CreateVoteAsync(projectId, vote, written)));
+        writes.AddRange(commit.Votes.Select(vote => TailAsync($"vote of {vote.LabelerId} on {vote.ItemId}", Retry.Always, retried => CreateVoteAsync(projectId, vote, retried, written))));
         var voters = commit.Votes.Where(v => v.Kind == LabelerKind.Worker).ToLookup(v => v.ItemId, v => v.LabelerId, StringComparer.Ordinal);
         foreach (var write in commit.Items)
         {
-            writes.Add(UpdateEntryAsync(write.Item, voters[write.Item.Id], commit.CompletedLeaseId is not null, written));
+            writes.Add(TailAsync($"index entry of {write.Item.Id}", Retry.Always, _ => UpdateEntryAsync(write.Item, voters[write.Item.Id], commit.CompletedLeaseId is not null, written)));
         }
 
         var shardKey = commit.Items.FirstOrDefault()?.Item.Id ?? commit.Votes.FirstOrDefault()?.ItemId ?? projectId;
@@ -267,31 +285,112 @@ public sealed class CosmosItemStore : IItemStore, ISharedItemStore
         var unsureBy = commit.Votes.Where(v => v.Label is null).GroupBy(v => v.LabelerId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
         if (commit.Statistics.Count > 0 || commit.TrackIncrements.Count > 0 || votesBy.Count > 0)
         {
-            writes.Add(_labelers.ApplyAsync(projectId, shardKey, commit.Statistics, commit.TrackIncrements, votesBy, written, unsureBy));
+            writes.Add(TailAsync("labeler statistics", Retry.Never, _ => _labelers.ApplyAsync(projectId, shardKey, commit.Statistics, commit.TrackIncrements, votesBy, written, unsureBy)));
         }
 
         if (commit.Votes.Count > 0)
         {
             var crowd = commit.Votes.Count(v => v.Kind == LabelerKind.Worker);
-            writes.Add(AddToCounterAsync(projectId, crowd, commit.Votes.Count - crowd, written));
+            writes.Add(TailAsync("vote counter", Retry.WhenNotDone, _ => AddToCounterAsync(projectId, crowd, commit.Votes.Count - crowd, written)));
         }
 
-        writes.AddRange(commit.Events.Select(evt => CosmosEventOutbox.AddAsync(_db, evt, written)));
+        writes.AddRange(commit.Events.Select(evt => TailAsync($"event {evt.Id}", Retry.Always, _ => CosmosEventOutbox.AddAsync(_db, evt, written))));
         if (commit.CompletedLeaseId is { } leaseId)
         {
-            writes.Add(CosmosLeaseStore.CompleteAsync(_db, ClosedLeases, leaseId, commit.Votes.FirstOrDefault()?.At ?? commit.Items.FirstOrDefault()?.Item.UpdatedAt ?? DateTimeOffset.UnixEpoch, written));
+            var at = commit.Votes.FirstOrDefault()?.At ?? commit.Items.FirstOrDefault()?.Item.UpdatedAt ?? DateTimeOffset.UnixEpoch;
+            writes.Add(TailAsync($"lease {leaseId}", Retry.Always, _ => CosmosLeaseStore.CompleteAsync(_db, ClosedLeases, leaseId, at, written)));
         }
 
-        await Task.WhenAll(writes).ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(writes).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            var missing = string.Join(", ", writes.Where(w => w.IsFaulted).Select(w => ((TailFailure)w.Exception!.InnerException!).What));
+            LogCommitIncomplete(_logger, projectId, string.Join(", ", commit.Items.Select(i => $"{i.Item.Id} r{i.Item.Revision}")), missing, ex);
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(Unwrapped(ex));
+            throw;
+        }
 
         // 4. The idempotency record last: a retry that finds it replays the answer, so everything it stands for is written.
         if (commit.Idempotency is { } record)
         {
             var id = CosmosIdempotencyStore.IdFor(record.CallerId, record.Key);
-            await _db.Leases.UpsertItemAsync(new IdempotencyDoc(id, record), new PartitionKey(id),
-                new ItemRequestOptions { EnableContentResponseOnWrite = false }, written).ConfigureAwait(false);
+            try
+            {
+                await TailAsync($"idempotency record {record.Key}", Retry.Always, _ => _db.Leases.UpsertItemAsync(new IdempotencyDoc(id, record), new PartitionKey(id),
+                    new ItemRequestOptions { EnableContentResponseOnWrite = false }, written)).ConfigureAwait(false);
+            }
+            catch (TailFailure ex)
+            {
+                LogCommitIncomplete(_logger, projectId, string.Join(", ", commit.Items.Select(i => $"{i.Item.Id} r{i.Item.Revision}")), ex.What, ex);
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(Unwrapped(ex));
+                throw;
+            }
         }
     }
+
+    private enum Retry
+    {
+        /// <summary>Safe to repeat: retried after any failure that passes.</summary>
+        Always,
+
+        /// <summary>An increment: retried only when the service says it did nothing.</summary>
+        WhenNotDone,
+
+        /// <summary>Not retried.</summary>
+        Never,
+    }
+
+    // One write after the commit point, tried again while it fails for a reason that passes (see the remarks). Its last
+    // failure comes out as a TailFailure naming the write, holding the original.
+    private static async Task TailAsync(string what, Retry retry, Func<bool, Task> write)
+    {
+        var pause = TimeSpan.FromMilliseconds(250);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await write(attempt > 1).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex) when (attempt < TailAttempts && Passes(ex, retry))
+            {
+                await Task.Delay(pause).ConfigureAwait(false);
+                pause *= 2;
+            }
+            catch (Exception ex)
+            {
+                throw new TailFailure(what, ex);
+            }
+        }
+    }
+
+    private static bool Passes(Exception ex, Retry retry) => retry switch
+    {
+        Retry.Never => false,
+        Retry.WhenNotDone => ex is CosmosException { StatusCode: HttpStatusCode.TooManyRequests or (HttpStatusCode)449 },
+        _ => ex switch
+        {
+            CosmosException { StatusCode: HttpStatusCode.TooManyRequests or (HttpStatusCode)449 or HttpStatusCode.ServiceUnavailable
+                or HttpStatusCode.RequestTimeout or HttpStatusCode.Gone or HttpStatusCode.InternalServerError } => true,
+            HttpRequestException or TimeoutException => true,
+            OperationCanceledException => true, // the writes take no token that cancels: this is the SDK's request timeout
+            _ => false,
+        },
+    };
+
+    // What the caller sees: the write's own exception (a conflict stays a conflict), not the wrapper.
+    private static Exception Unwrapped(Exception ex) => (ex is AggregateException a ? a.InnerException! : ex) is TailFailure tail ? tail.InnerException! : ex;
+
+    private sealed class TailFailure(string what, Exception inner) : Exception($"The {what} could not be written: {inner.Message}", inner)
+    {
+        public string What { get; } = what;
+    }
+
+    [LoggerMessage(EventId = 7301, Level = LogLevel.Error, Message = "A commit in project {ProjectId} is incomplete: item(s) {Items} are written, but not the {Missing}; nothing writes those later (README, Known limits)")]
+    private static partial void LogCommitIncomplete(ILogger logger, string projectId, string items, string missing, Exception exception);
 
     /// <summary>The version of an item's index entry this process last saw, for a write without a read.</summary>
     internal (ItemEntry Entry, string ETag)? RememberedEntry(string itemId) =>
@@ -452,13 +551,18 @@ public sealed class CosmosItemStore : IItemStore, ISharedItemStore
         return versions;
     }
 
-    private async Task CreateVoteAsync(string projectId, Vote vote, CancellationToken cancellationToken)
+    private async Task CreateVoteAsync(string projectId, Vote vote, bool retried, CancellationToken cancellationToken)
     {
         var partition = ItemKey(projectId, vote.ItemId);
         try
         {
             await _db.Votes.CreateItemAsync(new VoteDoc(vote.LabelerId, partition, vote), new PartitionKey(partition),
                 new ItemRequestOptions { EnableContentResponseOnWrite = false }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CosmosException ex) when (ex.StatusCode == HttpStatusCode.Conflict && retried)
+        {
+            // The try before failed after the service had written it (a timeout): the item's replace, under its ETag, let no
+            // other commit add this labeler's vote in between.
         }
         catch (CosmosException ex) when (ex.StatusCode == HttpStatusCode.Conflict)
         {

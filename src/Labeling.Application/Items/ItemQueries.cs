@@ -53,7 +53,7 @@ public sealed class ItemQueries
 
     private static ItemView View(Item i, LabelSchema schema, IReadOnlyList<VoteView>? votes) => new(
         i.Id, i.ProjectId, i.DocumentId, i.SourceId, i.ExternalId, i.Text, i.State, i.IsGold,
-        i.HasLabel ? i.Label : null, i.HasLabel ? i.Confidence : null, i.HasLabel ? i.DecidedBy : null,
+        i.HasLabel ? i.Label : null, i.HasLabel && i.Confidence is { } c ? Math.Round(c, 6) : null, i.HasLabel ? i.DecidedBy : null,
         PosteriorView.ByLabel(i.Posterior, schema), i.Reason, i.Revision, votes)
     {
         ReopenedFromRevision = i.ReopenedFromRevision,

@@ -118,7 +118,20 @@ public sealed partial class CrowdWorkflows
     public async Task RaiseVoteAsync(DurableTaskClient client, string leaseId, string workerId, string? label, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
-        if (await _leases.GetAsync(leaseId, cancellationToken).ConfigureAwait(false) is not { } lease)
+        ItemLease? lease;
+        try
+        {
+            lease = await _leases.GetAsync(leaseId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // The vote stands whatever this read meets (Cosmos DB throttling past the SDK's retries): a 500 would make the
+            // client retry into a 409 for a vote that counted. The workflow reads the item at its next idle check.
+            LogLeaseNotRead(_logger, leaseId, ex);
+            return;
+        }
+
+        if (lease is null)
         {
             return;
         }
@@ -135,10 +148,10 @@ public sealed partial class CrowdWorkflows
             {
                 await StartAsync(client, lease.ProjectId, [lease.ItemId], cancellationToken).ConfigureAwait(false);
             }
-            catch (RpcException start)
+            catch (Exception start) when (start is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                // Another caller started it meanwhile (the weak-labeling step, a second vote), or the hub is unreachable:
-                // the vote stands either way, and the item's next vote tries again.
+                // Another caller started it meanwhile (the weak-labeling step, a second vote), the hub is unreachable, or the
+                // start's reads of the project and item failed: the vote stands either way, and the item's next vote tries again.
                 LogWorkflowNotStarted(_logger, lease.ProjectId, lease.ItemId, start);
             }
         }
@@ -159,6 +172,9 @@ public sealed partial class CrowdWorkflows
 
     [LoggerMessage(EventId = 9104, Level = LogLevel.Error, Message = "The vote on item {ItemId} of project {ProjectId} is recorded but its crowd workflow could not be told; the workflow reads the item at its next idle check (CrowdWorkflow:IdleCheck)")]
     private static partial void LogVoteNotRaised(ILogger logger, string projectId, string itemId, Exception exception);
+
+    [LoggerMessage(EventId = 9107, Level = LogLevel.Error, Message = "The vote with lease {LeaseId} is recorded but the lease could not be read to tell its crowd workflow; the workflow reads the item at its next idle check (CrowdWorkflow:IdleCheck)")]
+    private static partial void LogLeaseNotRead(ILogger logger, string leaseId, Exception exception);
 
     [LoggerMessage(EventId = 9101, Level = LogLevel.Information, Message = "Started {Count} crowd workflows in project {ProjectId}")]
     private static partial void LogStarted(ILogger logger, string projectId, int count);

@@ -84,12 +84,13 @@ public sealed class FunctionsTestHost : IAsyncDisposable
     /// <param name="overrides">Settings on top of <see cref="Settings"/>.</param>
     /// <param name="logs">A provider that also receives the app's logs (the settings' levels apply), or null.</param>
     /// <param name="apiClient">What the <c>Api</c> trigger's Durable client binding gives, made from the backend's client; null for that client itself.</param>
+    /// <param name="services">Changes to the app's services after its own registrations (a store wrapped to fail).</param>
     public static async Task<FunctionsTestHost> StartAsync(
         AzuriteFixture azurite, CosmosEmulatorFixture cosmos, IReadOnlyDictionary<string, string?>? overrides = null, ILoggerProvider? logs = null,
-        Func<DurableTaskClient, DurableTaskClient>? apiClient = null)
+        Func<DurableTaskClient, DurableTaskClient>? apiClient = null, Action<IServiceCollection>? services = null)
     {
         var backend = await DurableBackend.StartAsync(QuietLoggerFactory());
-        return await StartAsync(azurite, cosmos, overrides, backend, new TestTokens(), new CapturingSender(), "fn-" + Guid.NewGuid().ToString("N")[..10], logs, apiClient);
+        return await StartAsync(azurite, cosmos, overrides, backend, new TestTokens(), new CapturingSender(), "fn-" + Guid.NewGuid().ToString("N")[..10], logs, apiClient, services);
     }
 
     /// <summary>
@@ -163,7 +164,7 @@ public sealed class FunctionsTestHost : IAsyncDisposable
     private static async Task<FunctionsTestHost> StartAsync(
         AzuriteFixture azurite, CosmosEmulatorFixture cosmos, IReadOnlyDictionary<string, string?>? overrides,
         DurableBackend backend, TestTokens tokens, CapturingSender sender, string database, ILoggerProvider? logs = null,
-        Func<DurableTaskClient, DurableTaskClient>? apiClient = null)
+        Func<DurableTaskClient, DurableTaskClient>? apiClient = null, Action<IServiceCollection>? extra = null)
     {
         var requests = new InFlightRequests();
         var host = new HostBuilder()
@@ -184,6 +185,7 @@ public sealed class FunctionsTestHost : IAsyncDisposable
                 services.AddLabelingFunctions(context.Configuration);
                 UseTestSigningKey(services, tokens);
                 services.Replace(ServiceDescriptor.Singleton<IEnumerable<IEventSink>>(new IEventSink[] { new ServiceBusEventSink(sender) }));
+                extra?.Invoke(services);
             })
             .ConfigureWebHost(web => web.UseTestServer().Configure(app =>
             {

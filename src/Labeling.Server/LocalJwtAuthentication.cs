@@ -53,12 +53,19 @@ internal static class LocalJwtAuthentication
                 parameters.ClockSkew = TimeSpan.Zero;
                 // The challenge's description can quote the token (its issuer, its audience); a control or non-ASCII
                 // character there would make the WWW-Authenticate header invalid and the answer a 500 instead of a 401.
+                // The issuer is checked before the signature, so a token signed by any key can carry one of 20,000
+                // characters: the description is cut, or every such request wrote that much into header, body and log.
                 var challenge = options.Events.OnChallenge;
                 options.Events.OnChallenge = context =>
                 {
                     if (context.ErrorDescription is { } description && !description.All(IsHeaderSafe))
                     {
-                        context.ErrorDescription = string.Concat(description.Select(c => IsHeaderSafe(c) ? c : '?'));
+                        context.ErrorDescription = description = string.Concat(description.Select(c => IsHeaderSafe(c) ? c : '?'));
+                    }
+
+                    if (context.ErrorDescription is { Length: > MaxDescription } longer)
+                    {
+                        context.ErrorDescription = $"{longer[..MaxDescription]}... ({longer.Length} characters)";
                     }
 
                     return challenge(context);
@@ -66,6 +73,9 @@ internal static class LocalJwtAuthentication
             });
         return services;
     }
+
+    // The longest challenge description sent as is: any message of the validator's own, with room for what it quotes.
+    private const int MaxDescription = 512;
 
     // Printable ASCII: what a header value may carry as is.
     private static bool IsHeaderSafe(char c) => c is >= ' ' and <= '~';

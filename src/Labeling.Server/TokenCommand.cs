@@ -74,9 +74,16 @@ internal static class TokenCommand
         // On standard error: the token is the last line of standard output, which scripts take.
         using (var logs = LoggerFactory.Create(b => b.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)))
         {
-            key = LocalSigningKey.LoadOrCreate(Path.Combine(storage.FullDataDirectory, auth.KeyFile), logs.CreateLogger<LocalSigningKey>());
+            try
+            {
+                key = LocalSigningKey.LoadOrCreate(Path.Combine(storage.FullDataDirectory, auth.KeyFile), logs.CreateLogger<LocalSigningKey>());
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException)
+            {
+                error.WriteLine($"No token: {ex.Message}");
+                return 1;
+            }
         }
-
 
         output.WriteLine(new LocalTokenIssuer(key, auth, TimeProvider.System).Mint(subject, roles, lifetime));
         return 0;

@@ -36,30 +36,13 @@ public sealed partial class LocalSigningKey
     /// <param name="path">The PEM file.</param>
     /// <param name="logger">Where a key file others can read is reported; null reports nothing.</param>
     /// <returns>The key.</returns>
+    /// <exception cref="InvalidOperationException">The file holds no RSA key of at least <see cref="MinKeyBits"/> bits (empty, damaged, another kind of key), saying what to do.</exception>
     public static LocalSigningKey LoadOrCreate(string path, ILogger? logger = null)
     {
         var full = Path.GetFullPath(path);
         if (!File.Exists(full))
         {
-            OwnerOnlyDirectory.Create(Path.GetDirectoryName(full)!);
-            using var created = RSA.Create(2048);
-            var pem = created.ExportPkcs8PrivateKeyPem();
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-            if (!OperatingSystem.IsWindows())
-            {
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            }
-
-            try
-            {
-                using var file = new FileStream(full, options);
-                using var writer = new StreamWriter(file);
-                writer.Write(pem);
-            }
-            catch (IOException) when (File.Exists(full))
-            {
-                // Another process (the server, or a token command) created it first; use theirs.
-            }
+            Create(full);
         }
 
         if (logger is not null && !OperatingSystem.IsWindows())
@@ -72,10 +55,71 @@ public sealed partial class LocalSigningKey
         }
 
         var rsa = RSA.Create();
-        rsa.ImportFromPem(File.ReadAllText(full));
+        try
+        {
+            rsa.ImportFromPem(File.ReadAllText(full));
+        }
+        catch (Exception ex) when (ex is ArgumentException or CryptographicException)
+        {
+            rsa.Dispose();
+            throw new InvalidOperationException(
+                $"The signing key {full} holds no RSA private key in PEM ({ex.Message}). Delete it to have a new key made at the next start (tokens minted with the old key then stop working), or put the key back.",
+                ex);
+        }
+
+        if (rsa.KeySize < MinKeyBits)
+        {
+            var bits = rsa.KeySize;
+            rsa.Dispose();
+            throw new InvalidOperationException(
+                $"The signing key {full} is an RSA key of {bits} bits, too short to trust with Admin tokens (at least {MinKeyBits}). Delete it to have a new key of 2048 bits made at the next start.");
+        }
+
         var key = new RsaSecurityKey(rsa);
         key.KeyId = Base64UrlEncoder.Encode(key.ComputeJwkThumbprint());
         return new LocalSigningKey(key, full);
+    }
+
+    /// <summary>The shortest RSA key taken, in bits.</summary>
+    public const int MinKeyBits = 2048;
+
+    // Written whole to a file of its own, synced, then given the key's name in one step that fails if the name is taken:
+    // a reader never sees a half-written key (two first starts at once, the server and a token command, made one read the
+    // other's empty file, an abort), and a crash leaves no empty key behind, only a temporary file.
+    private static void Create(string full)
+    {
+        var folder = Path.GetDirectoryName(full)!;
+        OwnerOnlyDirectory.Create(folder);
+        using var created = RSA.Create(2048);
+        var pem = created.ExportPkcs8PrivateKeyPem();
+        var temporary = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        try
+        {
+            using (var file = new FileStream(temporary, options))
+            {
+                file.Write(System.Text.Encoding.ASCII.GetBytes(pem));
+                file.Flush(flushToDisk: true);
+            }
+
+            try
+            {
+                File.Move(temporary, full, overwrite: false);
+            }
+            catch (IOException) when (File.Exists(full))
+            {
+                // Another process (the server, or a token command) made it first; use theirs.
+            }
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
     }
 
     [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "The signing key {KeyFile} is open to other users (mode {Mode}: {Access}); whoever reads it can mint Admin tokens. Make it the owner's only (chmod 600), or delete it to have a new key made at the next start (tokens minted with the old key then stop working)")]

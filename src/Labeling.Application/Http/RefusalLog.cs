@@ -35,6 +35,9 @@ public static partial class RefusalLog
     /// <summary>Longest request path logged in full.</summary>
     public const int MaxLoggedPath = 256;
 
+    /// <summary>The longest reason logged as is.</summary>
+    internal const int MaxLoggedReason = 1_000;
+
     /// <summary>Logs each 4xx answer of the pipeline after it (see <see cref="RefusalLog"/>).</summary>
     /// <param name="app">The pipeline; call this before <c>UseExceptionHandler()</c>.</param>
     /// <returns>The pipeline.</returns>
@@ -71,18 +74,25 @@ public static partial class RefusalLog
                 // What no handler described (a request body the server could not read): the status's own name.
                 _ => ReasonPhrases.GetReasonPhrase(status) is { Length: > 0 } phrase ? phrase : "-",
             };
+        // A reason can quote what the caller sent (a token's issuer, checked before its signature): no more of it than a
+        // long message needs, so that no caller, with or without a key, can make one refusal kilobytes of log.
+        reason = reason.Length <= MaxLoggedReason ? reason : $"{reason[..MaxLoggedReason]}… ({reason.Length} characters)";
         if (status is StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden)
         {
-            LogAccessRefused(logger, request.Method, path, status, caller, reason, TraceId(context));
+            LogAccessRefused(logger, request.Method, path, status, caller, Client(context), reason, TraceId(context));
         }
         else
         {
-            LogRefused(logger, request.Method, path, status, caller, reason, TraceId(context));
+            LogRefused(logger, request.Method, path, status, caller, Client(context), reason, TraceId(context));
         }
     }
 
     // An anonymous caller chooses the path; a long one is logged by its start and its length, so refusals cannot grow the log by kilobytes each.
     private static string Bounded(string path) => path.Length <= MaxLoggedPath ? path : $"{path[..MaxLoggedPath]}… ({path.Length} characters)";
+
+    // The address the request came from, as the rate limit partitions anonymous callers by it: the only trace of a caller
+    // without a valid token (behind a proxy, the proxy's address unless the host is told to read forwarded headers).
+    private static string Client(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
 
     // The id problem details report as traceId (ASP.NET Core's default: the request's activity, else its trace identifier).
     private static string TraceId(HttpContext context) => Activity.Current?.Id ?? context.TraceIdentifier;
@@ -112,9 +122,9 @@ public static partial class RefusalLog
         return cut ? $"{shown}… ({subject.Length} characters)" : shown;
     }
 
-    [LoggerMessage(EventId = 9002, Level = LogLevel.Warning, Message = "Refused {Method} {Path} with {Status} for {Caller}: {Reason} (trace {TraceId})")]
-    private static partial void LogAccessRefused(ILogger logger, string method, string path, int status, string caller, string reason, string traceId);
+    [LoggerMessage(EventId = 9002, Level = LogLevel.Warning, Message = "Refused {Method} {Path} with {Status} for {Caller} from {Client}: {Reason} (trace {TraceId})")]
+    private static partial void LogAccessRefused(ILogger logger, string method, string path, int status, string caller, string client, string reason, string traceId);
 
-    [LoggerMessage(EventId = 9003, Level = LogLevel.Information, Message = "Refused {Method} {Path} with {Status} for {Caller}: {Reason} (trace {TraceId})")]
-    private static partial void LogRefused(ILogger logger, string method, string path, int status, string caller, string reason, string traceId);
+    [LoggerMessage(EventId = 9003, Level = LogLevel.Information, Message = "Refused {Method} {Path} with {Status} for {Caller} from {Client}: {Reason} (trace {TraceId})")]
+    private static partial void LogRefused(ILogger logger, string method, string path, int status, string caller, string client, string reason, string traceId);
 }

@@ -63,5 +63,63 @@ public sealed class LocalSigningKeyTests : IDisposable
         Assert.Empty(_logs.Records);
     }
 
+    [UnixFact]
+    public void LoadOrCreate_ManyAtOnceOnAFreshFolder_AllLoadTheSameKey_AndLeaveNothingElse()
+    {
+        // The process that lost the race to create the key read the winner's file before it was written: an empty key,
+        // an abort with a stack trace (2 of 200 rounds of four, an auth review measured). A crash in between left the
+        // empty key for good.
+        for (var round = 0; round < 5; round++)
+        {
+            var path = Path.Combine(_folder, $"r{round}", "keys", "signing-key.pem");
+            using var start = new Barrier(4);
+            var ids = new string?[4];
+            var errors = new Exception?[4];
+            var threads = Enumerable.Range(0, 4).Select(i => new Thread(() =>
+            {
+                start.SignalAndWait();
+                errors[i] = Record.Exception(() => ids[i] = LocalSigningKey.LoadOrCreate(path).Key.KeyId);
+            })).ToList();
+            threads.ForEach(t => t.Start());
+            threads.ForEach(t => t.Join());
+
+            Assert.All(errors, Assert.Null);
+            Assert.Single(ids.Distinct());
+            Assert.Equal(["signing-key.pem"], Directory.GetFiles(Path.GetDirectoryName(path)!).Select(Path.GetFileName));
+            Assert.Equal(OwnerOnlyFile, File.GetUnixFileMode(path));
+        }
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("-----BEGIN PRIVATE KEY-----\nMIIE")]
+    public void LoadOrCreate_EmptyOrDamagedKeyFile_FailsWithAnErrorNamingTheFileAndWhatToDo(string content)
+    {
+        var path = Path.Combine(_folder, "keys", "signing-key.pem");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, content);
+
+        var error = Assert.Throws<InvalidOperationException>(() => LocalSigningKey.LoadOrCreate(path));
+
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+        Assert.Contains("Delete it to have a new key made", error.Message, StringComparison.Ordinal);
+        Assert.Equal(content, File.ReadAllText(path)); // left for the owner to look at
+    }
+
+    [Fact]
+    public void LoadOrCreate_AShortRsaKey_IsRefused()
+    {
+        var path = Path.Combine(_folder, "keys", "signing-key.pem");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        using (var rsa = System.Security.Cryptography.RSA.Create(1024))
+        {
+            File.WriteAllText(path, rsa.ExportPkcs8PrivateKeyPem());
+        }
+
+        var error = Assert.Throws<InvalidOperationException>(() => LocalSigningKey.LoadOrCreate(path));
+
+        Assert.Contains("1024 bits", error.Message, StringComparison.Ordinal);
+    }
+
     private ILogger Logger() => _logs.CreateLogger(typeof(LocalSigningKey).FullName!);
 }

@@ -16,7 +16,7 @@ public sealed class BearerChallengeTests
     public async Task Request_WithASignedTokenWhoseIssuerHasALineBreakOrNonAscii_Returns401Not500(string issuer)
     {
         // The challenge's description quotes the refused issuer; with a line break or a non-ASCII character in it the
-        // WWW-Authenticate header was invalid and the answer a 500. Only the holder of the signing key can make such a token.
+        // WWW-Authenticate header was invalid and the answer a 500. Anyone can make such a token: the issuer is checked before the signature.
         using var work = new TempFolder();
         using var server = new ServerProcess(work.Path, ServerProcess.FreePort());
         await server.StartAsync();

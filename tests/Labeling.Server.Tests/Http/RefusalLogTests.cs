@@ -226,6 +226,7 @@ public sealed class RefusalLogTests : IAsyncLifetime
         Assert.Equal(path, record.State["Path"]);
         Assert.Equal(status, record.State["Status"]);
         Assert.Equal(caller, record.State["Caller"]);
+        Assert.False(string.IsNullOrEmpty(record.State["Client"] as string));
         Assert.Contains(reason, record.State["Reason"] as string, StringComparison.Ordinal);
     }
 }

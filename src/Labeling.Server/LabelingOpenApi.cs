@@ -166,6 +166,18 @@ internal static class LabelingOpenApi
                     },
                 };
             }
+
+            // Refusals every route with a body can meet, which no handler declares: a body over its route's limit (413, from
+            // RequestBodyLimit or the server) and, on PATCH, a body that is not a JSON merge patch (415).
+            if (operation.RequestBody is not null && operation.Responses is { } refusals
+                && refusals.TryGetValue("401", out var unauthorized) && unauthorized is OpenApiResponse problem)
+            {
+                refusals.TryAdd("413", new OpenApiResponse { Description = "Payload Too Large: the body is over the route's limit (Labeling:MaxJsonBodyBytes, Labeling:MaxUploadBytes).", Content = problem.Content });
+                if (string.Equals(context.Description.HttpMethod, "PATCH", StringComparison.OrdinalIgnoreCase))
+                {
+                    refusals.TryAdd("415", new OpenApiResponse { Description = "Unsupported Media Type: a JSON Patch, or a body that is not JSON; send a JSON merge patch.", Content = problem.Content });
+                }
+            }
         });
     }
 

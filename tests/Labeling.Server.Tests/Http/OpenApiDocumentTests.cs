@@ -51,11 +51,16 @@ public sealed class OpenApiDocumentTests : IDisposable
             }
 
             Assert.Equal("Labeling", Assert.Single(operation["tags"]!.AsArray())!.GetValue<string>());
+            if (operation["requestBody"] is not null)
+            {
+                Assert.True(responses["413"]?["content"]?["application/problem+json"] is not null, $"{name} takes a body but does not declare 413");
+            }
         }
 
         var byId = operations.ToDictionary(o => o.Operation["operationId"]!.GetValue<string>(), o => o.Operation);
         Assert.NotNull(byId["CreateProject"]["responses"]!["201"]);
         Assert.NotNull(byId["UpdateProject"]["responses"]!["412"]);
+        Assert.NotNull(byId["UpdateProject"]["responses"]!["415"]!["content"]!["application/problem+json"]);
         Assert.NotNull(byId["UpdateProject"]["requestBody"]!["content"]!["application/merge-patch+json"]);
         Assert.NotNull(byId["UploadDocument"]["responses"]!["201"]);
         Assert.NotNull(byId["UploadDocument"]["responses"]!["200"]);

@@ -10,8 +10,8 @@ namespace Labeling.Adapters.Local.Events;
 /// only ever added, and an event leaves with its rows), so a round reads from the first event not yet tried, not from the
 /// oldest event kept (a week of delivered events: 81 ms a round with 200,000 kept, 393 ms with 1,000,000, before). The
 /// second kind is read through the partial index of pending deliveries. A process starts its cursors at the beginning.
-/// The commits holding the events read are synced to the disk before they are handed out (one small commit with
-/// <c>synchronous=FULL</c> per round that has events, about a millisecond), so no destination gets an event a power cut
+/// The commits holding the events read are synced to the disk before they are handed out (an <c>fsync</c> of the WAL per
+/// round that has events, see <see cref="SqliteDatabase.SyncCommitsAsync"/>), so no destination gets an event a power cut
 /// could take back.
 /// </remarks>
 public sealed class SqliteEventOutbox : IEventOutbox

@@ -78,6 +78,7 @@ public sealed class SqliteDatabase : IDisposable
     private readonly Lazy<Task> _writeLoop;
     private readonly CancellationTokenSource _stopping = new();
     private Task? _checkpointLoop;
+    private long _commitSyncs;
     private SqliteSession? _writer;
     private volatile bool _initialized;
     private volatile bool _disposed;
@@ -328,51 +329,32 @@ public sealed class SqliteDatabase : IDisposable
     }
 
     /// <summary>
-    /// Puts every commit made so far on the disk itself: one small commit with <c>synchronous=FULL</c>, whose sync of the
-    /// WAL takes every commit before it along (commits already copied back by a completed checkpoint were synced by it).
-    /// With <c>synchronous=NORMAL</c> a power cut or a kernel crash can take back the last commits; what is sent out of the
-    /// process (an event) must not be one of them, or a receiver holds a decision the database no longer has — and the
-    /// decision made again later has the same event id, which a receiver deduplicating on it drops.
+    /// Puts every commit made so far on the disk itself: an <c>fsync</c> of the WAL file, which holds every commit not yet
+    /// copied back into the database (and a commit copied back by a checkpoint that finished was synced by it, before the
+    /// WAL could start over). With <c>synchronous=NORMAL</c> a power cut or a kernel crash can take back the last commits;
+    /// what is sent out of the process (an event) must not be one of them, or a receiver holds a decision the database no
+    /// longer has — and the decision made again later has the same event id, which a receiver deduplicating on it drops.
     /// </summary>
-    /// <param name="cancellationToken">Cancels the wait for the writer's turn.</param>
+    /// <remarks>
+    /// The WAL is opened and synced on its own, beside SQLite and without the writer's turn: SQLite takes no lock on the WAL
+    /// file itself (its locks are on the database and the <c>-shm</c> file), so opening and closing it here releases none
+    /// of them. A commit made with <c>synchronous=FULL</c> for this held the writer for the sync, and cost the vote path
+    /// about a tenth of its throughput under load (measured).
+    /// </remarks>
+    /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>A task that completes once the commits are synced.</returns>
-    public async Task SyncCommitsAsync(CancellationToken cancellationToken)
+    public Task SyncCommitsAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var session = await WriterAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                // Not inside a transaction, where SQLite refuses to change it; set back before the writer's next batch.
-                await ExecuteAsync(session.Connection, "PRAGMA synchronous=FULL;", cancellationToken).ConfigureAwait(false);
-                using (var transaction = BeginTransaction(session))
-                {
-                    await using var mark = SqliteValues.Command(
-                        session.Connection,
-                        "INSERT INTO sync_marks (id, syncs, synced_at) VALUES (1, 1, $at) ON CONFLICT (id) DO UPDATE SET syncs = syncs + 1, synced_at = excluded.synced_at",
-                        transaction);
-                    mark.Add("$at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-                    await mark.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                    transaction.Commit();
-                }
-
-                await ExecuteAsync(session.Connection, "PRAGMA synchronous=NORMAL;", CancellationToken.None).ConfigureAwait(false);
-            }
-            catch
-            {
-                // The writer may be left in a transaction or syncing every commit: the next write opens a fresh one.
-                _writer?.Close();
-                _writer = null;
-                throw;
-            }
-        }
-        finally
-        {
-            _writeGate.Release();
-        }
+        cancellationToken.ThrowIfCancellationRequested();
+        // No WAL file: no commit outside the database file, which the checkpoint that emptied the WAL synced.
+        FileSync.Existing(FilePath + "-wal");
+        Interlocked.Increment(ref _commitSyncs);
+        return Task.CompletedTask;
     }
+
+    /// <summary>How many times <see cref="SyncCommitsAsync"/> has synced; tests read it.</summary>
+    internal long CommitSyncs => Interlocked.Read(ref _commitSyncs);
 
     /// <summary>Finishes the queued writes and closes the connections this database keeps open.</summary>
     public void Dispose()

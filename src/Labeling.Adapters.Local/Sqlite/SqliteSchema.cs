@@ -129,11 +129,6 @@ internal static class SqliteSchema
             updated_at INTEGER NOT NULL,
             PRIMARY KEY (event_id, destination));
 
-        CREATE TABLE IF NOT EXISTS sync_marks (
-            id INTEGER PRIMARY KEY CHECK (id = 1),
-            syncs INTEGER NOT NULL,
-            synced_at INTEGER NOT NULL);
-
         CREATE INDEX IF NOT EXISTS ix_deliveries_dead ON deliveries (updated_at) WHERE status = 'dead';
         CREATE INDEX IF NOT EXISTS ix_deliveries_pending ON deliveries (destination, next_attempt_at) WHERE status = 'pending';
 

@@ -82,6 +82,8 @@ public sealed partial class EventDispatcher
         // (a 400 for that payload) is the oldest due whenever its retry comes, and tried first it ended the round and paused
         // the destination before any other went out, round after round (10 minutes without a delivery, measured). Tried
         // last, it costs the others one short pause; a receiver that is down still fails the first event of a round.
+        var delivered = new List<string>();
+        (int FailedRounds, DateTimeOffset Since)? endedOutage = null;
         foreach (var (evt, attempts) in due.OrderBy(d => d.Attempts))
         {
             attempted++;
@@ -110,30 +112,49 @@ public sealed partial class EventDispatcher
                 break;
             }
 
-            var outage = health.Succeeded();
-            if (outage is { } ended)
+            if (health.Succeeded() is { } ended)
             {
                 LogWorksAgain(_logger, sink.Name, ended.FailedRounds, ended.Since);
+                endedOutage = (ended.FailedRounds, ended.Since);
             }
 
-            // Outside the delivery's catch: the sink has the event, so a failure to record that (the database locked)
-            // is not the sink's failed attempt; it ends the round and the event is sent again (at-least-once).
-            await _outbox.MarkDeliveredAsync(sink.Name, evt.Id, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-            if (outage is { FailedRounds: >= 2 })
+            // Outside the delivery's catch: the sink has the event, so a failure to record that (the database locked) is
+            // not the sink's failed attempt; it ends the round and the event is sent again (at-least-once).
+            if (sink.DurableOnSync)
             {
-                // The events tried during an outage wait out their own back-off (up to Events:MaxBackoff, an hour), and
-                // arrived that long after the newer ones: they are due now, with the rest of the backlog. Not after a single
-                // failed round: that is one event the receiver refuses while it takes the others (a 400 for that payload),
-                // and making it due again at once would spend its attempts in minutes and pause the others each time.
-                try
-                {
-                    await _outbox.ResumeAsync(sink.Name, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-                {
-                    // The outage is over either way; the events tried during it keep their retry times.
-                    LogResumeFailed(_logger, sink.Name, ex);
-                }
+                delivered.Add(evt.Id);
+            }
+            else
+            {
+                await _outbox.MarkDeliveredAsync(sink.Name, evt.Id, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        if (delivered.Count > 0)
+        {
+            // A sink whose deliveries are durable only once synced (a file): one sync for the round, not one per event, and
+            // the round's events recorded only after it. A failure here ends the round; its events are sent again.
+            await sink.SyncAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var id in delivered)
+            {
+                await _outbox.MarkDeliveredAsync(sink.Name, id, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        if (endedOutage is { FailedRounds: >= 2 })
+        {
+            // The events tried during an outage wait out their own back-off (up to Events:MaxBackoff, an hour), and
+            // arrived that long after the newer ones: they are due now, with the rest of the backlog. Not after a single
+            // failed round: that is one event the receiver refuses while it takes the others (a 400 for that payload),
+            // and making it due again at once would spend its attempts in minutes and pause the others each time.
+            try
+            {
+                await _outbox.ResumeAsync(sink.Name, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // The outage is over either way; the events tried during it keep their retry times.
+                LogResumeFailed(_logger, sink.Name, ex);
             }
         }
 

@@ -12,4 +12,18 @@ public interface IEventSink
     /// <param name="cancellationToken">Cancels the delivery.</param>
     /// <returns>A task.</returns>
     Task DeliverAsync(OutboxEvent outboxEvent, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Whether a delivery is durable only once <see cref="SyncAsync"/> has run (a file written, not yet synced). The
+    /// dispatcher then records a round's deliveries after one sync at its end; otherwise each as it is made. Default false.
+    /// </summary>
+    bool DurableOnSync => false;
+
+    /// <summary>
+    /// Makes what the round's deliveries handed over durable (a file synced to the disk), before the dispatcher records them
+    /// as delivered, when <see cref="DurableOnSync"/>: one sync for many events. Default: nothing to do.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>A task that completes once the round's deliveries are durable.</returns>
+    Task SyncAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -58,10 +58,10 @@ public sealed class JsonlEventSinkTests : IDisposable
     }
 
     [Fact]
-    public async Task Deliver_SyncsTheLineBeforeItReturns_AndTheFileNameWhenTheFileIsNew()
+    public async Task SyncAsync_SyncsTheRoundsLinesOnce_AndTheFileNameWhenTheFileIsNew()
     {
         // Flushed only, a line was in the page cache when its event was marked delivered: a power cut could lose it for
-        // good. Each line is now synced before the dispatcher hears it is delivered, and a new file's name with it.
+        // good. The round's lines are synced at its end, before the dispatcher records them, with a new file's name.
         var path = Path.Combine(_folder, "events", "label-ready.jsonl");
         var synced = new List<string>();
         var sink = new JsonlEventSink(path)
@@ -71,23 +71,47 @@ public sealed class JsonlEventSinkTests : IDisposable
         };
 
         await sink.DeliverAsync(Event("itm_1-r1"), CancellationToken.None);
-        var first = new FileInfo(path).Length;
         await sink.DeliverAsync(Event("itm_2-r1"), CancellationToken.None);
-        var second = new FileInfo(path).Length;
-        File.Move(path, path + ".1");
+        Assert.Empty(synced);
+        await sink.SyncAsync(CancellationToken.None);
+        var two = new FileInfo(path).Length;
         await sink.DeliverAsync(Event("itm_3-r1"), CancellationToken.None);
+        await sink.SyncAsync(CancellationToken.None);
+        await sink.SyncAsync(CancellationToken.None); // nothing written since: nothing to sync
 
         var folder = Path.GetFileName(_folder);
-        Assert.Equal(
-            [$"contents:{first}", "folder:events", $"folder:{folder}", $"contents:{second}", $"contents:{first}", "folder:events", $"folder:{folder}"],
-            synced);
+        Assert.Equal([$"contents:{two}", "folder:events", $"folder:{folder}", $"contents:{new FileInfo(path).Length}"], synced);
+        Assert.Equal(["itm_1-r1", "itm_2-r1", "itm_3-r1"], File.ReadAllLines(path).Select(Id));
     }
 
     [Fact]
-    public async Task Deliver_WhenTheSyncFails_CutsTheLineBack_AndTheRetrySyncsTheName()
+    public async Task Deliver_AfterARotationInTheRound_SyncsTheOldFileAndStartsTheNewOne()
     {
-        // A sync that fails leaves the line's fate unknown: it is cut off and the failure reported, so the dispatcher tries
-        // again, and the retry syncs the new file's name as well as its line.
+        var path = Path.Combine(_folder, "label-ready.jsonl");
+        var synced = new List<string>();
+        var sink = new JsonlEventSink(path)
+        {
+            SyncContents = stream => synced.Add($"contents:{stream.Name}:{stream.Length}"),
+            SyncFolder = _ => synced.Add("folder"),
+        };
+        await sink.DeliverAsync(Event("itm_1-r1"), CancellationToken.None);
+        var one = new FileInfo(path).Length;
+        File.Move(path, path + ".1");
+
+        await sink.DeliverAsync(Event("itm_2-r1"), CancellationToken.None);
+        await sink.SyncAsync(CancellationToken.None);
+
+        // The old file is still open under its new name: synced by the handle, then closed.
+        Assert.Equal([$"contents:{path}:{one}", "folder", "folder", $"contents:{path}:{one}", "folder", "folder"], synced);
+        Assert.Equal(["itm_1-r1"], File.ReadAllLines(path + ".1").Select(Id));
+        Assert.Equal(["itm_2-r1"], File.ReadAllLines(path).Select(Id));
+    }
+
+    [Fact]
+    public async Task SyncAsync_WhenTheSyncFails_SaysSo_AndTheNextRoundSyncsTheNameAgain()
+    {
+        // A sync that fails leaves the round's lines' fate unknown: the dispatcher records none of them and sends them
+        // again, and the next round syncs the file's name as well as its lines.
         var path = Path.Combine(_folder, "label-ready.jsonl");
         var folderSyncs = 0;
         var failFolder = true;
@@ -104,12 +128,13 @@ public sealed class JsonlEventSinkTests : IDisposable
             },
         };
 
-        await Assert.ThrowsAsync<IOException>(() => sink.DeliverAsync(Event("itm_1-r1"), CancellationToken.None));
-        Assert.Equal(0, new FileInfo(path).Length);
+        await sink.DeliverAsync(Event("itm_1-r1"), CancellationToken.None);
+        await Assert.ThrowsAsync<IOException>(() => sink.SyncAsync(CancellationToken.None));
         failFolder = false;
         await sink.DeliverAsync(Event("itm_1-r1"), CancellationToken.None);
+        await sink.SyncAsync(CancellationToken.None);
 
-        Assert.Equal(["itm_1-r1"], File.ReadAllLines(path).Select(Id));
+        Assert.Equal(["itm_1-r1", "itm_1-r1"], File.ReadAllLines(path).Select(Id)); // at-least-once
         Assert.Equal(3, folderSyncs);
     }
 
@@ -120,6 +145,7 @@ public sealed class JsonlEventSinkTests : IDisposable
         var sink = new JsonlEventSink(path);
 
         await sink.DeliverAsync(Event("itm_1-r1"), CancellationToken.None);
+        await sink.SyncAsync(CancellationToken.None);
 
         Assert.Equal(["itm_1-r1"], File.ReadAllLines(path).Select(Id));
     }

@@ -24,49 +24,41 @@ public sealed class SqliteEventOutboxSyncTests : IDisposable
         var outbox = new SqliteEventOutbox(database);
 
         Assert.Empty(await outbox.ReadDueAsync("jsonl", DateTimeOffset.UtcNow, 10, CancellationToken.None));
-        Assert.Equal(0, await SyncsAsync(database));
+        Assert.Equal(0, database.CommitSyncs);
 
         await InsertEventAsync(database, "itm_1-r1");
         var due = await outbox.ReadDueAsync("jsonl", DateTimeOffset.UtcNow, 10, CancellationToken.None);
         Assert.Equal(["itm_1-r1"], due.Select(d => d.Event.Id));
-        Assert.Equal(1, await SyncsAsync(database));
+        Assert.Equal(1, database.CommitSyncs);
 
         await outbox.MarkDeliveredAsync("jsonl", "itm_1-r1", DateTimeOffset.UtcNow, CancellationToken.None);
         Assert.Empty(await outbox.ReadDueAsync("jsonl", DateTimeOffset.UtcNow, 10, CancellationToken.None));
-        Assert.Equal(1, await SyncsAsync(database));
+        Assert.Equal(1, database.CommitSyncs);
     }
 
     [Fact]
-    public async Task SyncCommits_LeavesTheWriterAsItWas_ForGroupCommitsAndWrites()
+    public async Task SyncCommits_WithAndWithoutAWalFile_SyncsAndLeavesSqliteWorking()
     {
-        using var database = new SqliteDatabase(Path.Combine(_folder, "labeling.db"));
-        await database.SyncCommitsAsync(CancellationToken.None);
-        await database.SyncCommitsAsync(CancellationToken.None);
-
-        var written = await database.WriteAsync(
-            write =>
-            {
-                using var insert = write.Command("INSERT INTO outbox (id, project_id, item_id, type, payload, created_at) VALUES ('itm_2-r1', 'p', 'itm_2', 'label.ready', '{}', 0)");
-                return insert.ExecuteNonQuery();
-            },
-            CancellationToken.None);
-        await using (var write = await database.BeginWriteAsync(CancellationToken.None))
+        var path = Path.Combine(_folder, "labeling.db");
+        using (var database = new SqliteDatabase(path))
         {
-            await using var synchronous = write.Command("PRAGMA synchronous");
-            Assert.Equal(1L, await synchronous.ExecuteScalarAsync()); // NORMAL, as every other commit
-            await write.CommitAsync(CancellationToken.None);
+            await InsertEventAsync(database, "itm_1-r1");
+            Assert.True(File.Exists(path + "-wal"));
+
+            await database.SyncCommitsAsync(CancellationToken.None);
+            await InsertEventAsync(database, "itm_2-r1"); // SQLite's own locks survive the WAL opened and closed beside it
+            await database.SyncCommitsAsync(CancellationToken.None);
+
+            Assert.Equal(2, database.CommitSyncs);
         }
 
-        Assert.Equal(1, written);
-        Assert.Equal(2, await SyncsAsync(database));
-    }
-
-    private static async Task<long> SyncsAsync(SqliteDatabase database)
-    {
-        await using var connection = await database.OpenAsync(CancellationToken.None);
-        await using var count = connection.CreateCommand();
-        count.CommandText = "SELECT COALESCE(MAX(syncs), 0) FROM sync_marks";
-        return (long)(await count.ExecuteScalarAsync())!;
+        SqliteConnection.ClearAllPools();
+        Assert.False(File.Exists(path + "-wal")); // a clean stop folds the WAL back and removes it
+        using (var reopened = new SqliteDatabase(path))
+        {
+            await reopened.SyncCommitsAsync(CancellationToken.None);
+            Assert.Equal(1, reopened.CommitSyncs);
+        }
     }
 
     private static async Task InsertEventAsync(SqliteDatabase database, string id)

@@ -1,11 +1,11 @@
 using System.Runtime.InteropServices;
 
-namespace Labeling.Adapters.Local.Events;
+namespace Labeling.Adapters.Local.Hosting;
 
 /// <summary>Puts what was written to a file on the disk itself, so a power cut or a kernel crash cannot take it back.</summary>
 internal static class FileSync
 {
-    private const int ReadOnly = 0x0, CloseOnExec = 0x80000;
+    private const int ReadOnly = 0x0, CloseOnExec = 0x80000, NoSuchFile = 2;
 
     /// <summary>Syncs the file's contents (<c>fsync</c>).</summary>
     /// <param name="stream">The file, open for writing.</param>
@@ -37,6 +37,48 @@ internal static class FileSync
             {
                 throw new IOException($"The folder '{folder}' could not be synced (errno {Marshal.GetLastPInvokeError()}).");
             }
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+    }
+
+    /// <summary>Syncs a file by its name, if it exists.</summary>
+    /// <param name="path">The file.</param>
+    /// <returns>False when there is no such file.</returns>
+    /// <exception cref="IOException">The file could not be opened or synced.</exception>
+    public static bool Existing(string path)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            try
+            {
+                using var stream = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+                stream.Flush(flushToDisk: true);
+                return true;
+            }
+            catch (FileNotFoundException)
+            {
+                return false;
+            }
+        }
+
+        var fd = Open(path, ReadOnly | CloseOnExec);
+        if (fd < 0)
+        {
+            var error = Marshal.GetLastPInvokeError();
+            return error == NoSuchFile ? false : throw new IOException($"'{path}' could not be opened to sync it (errno {error}).");
+        }
+
+        try
+        {
+            if (Fsync(fd) != 0)
+            {
+                throw new IOException($"'{path}' could not be synced (errno {Marshal.GetLastPInvokeError()}).");
+            }
+
+            return true;
         }
         finally
         {

@@ -11,8 +11,8 @@ namespace Labeling.Adapters.Local.Events;
 /// mid-write) gets a line break before the next event, so a torn line never swallows the event written after it.</para>
 /// <para>The lines of a dispatch round are synced to the disk at its end (<see cref="SyncAsync"/>, with the file's name
 /// when the file is new), before the dispatcher records them delivered: flushed only, a power cut or a kernel crash could
-/// take back lines whose events counted as delivered. One sync per round, not per line: a sync costs about 0.3 ms here,
-/// and one per event slowed the vote path under load.</para>
+/// take back lines whose events counted as delivered. One sync per round (up to <c>Events:BatchSize</c> lines), not per
+/// line: a sync costs about 0.3 ms on this machine's disk, and far more on a slow one.</para>
 /// <para>The file stays open for a round only while it is still the file at <see cref="FilePath"/>: a rotation that renames
 /// it (logrotate without copytruncate) or truncates it is seen at the next event, the old file is synced and closed, and
 /// the event goes to the file now at the path.</para>

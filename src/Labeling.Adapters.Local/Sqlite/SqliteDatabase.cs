@@ -338,8 +338,8 @@ public sealed class SqliteDatabase : IDisposable
     /// <remarks>
     /// The WAL is opened and synced on its own, beside SQLite and without the writer's turn: SQLite takes no lock on the WAL
     /// file itself (its locks are on the database and the <c>-shm</c> file), so opening and closing it here releases none
-    /// of them. A commit made with <c>synchronous=FULL</c> for this held the writer for the sync, and cost the vote path
-    /// about a tenth of its throughput under load (measured).
+    /// of them. A small commit made with <c>synchronous=FULL</c> would sync the same, but inside the writer's turn: every
+    /// vote and lease behind it would wait for the sync.
     /// </remarks>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>A task that completes once the commits are synced.</returns>

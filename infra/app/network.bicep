@@ -84,6 +84,8 @@ resource virtualNetwork 'Microsoft.Network/virtualNetworks@2024-07-01' = {
           networkSecurityGroup: {
             id: networkSecurityGroup.id
           }
+          // Without it (the default, Disabled) the NSG's rules do not apply to the private endpoints' traffic.
+          privateEndpointNetworkPolicies: 'NetworkSecurityGroupEnabled'
         }
       }
     ]

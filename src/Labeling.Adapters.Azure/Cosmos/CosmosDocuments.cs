@@ -57,7 +57,8 @@ internal static class CosmosDocuments
         string? HeldBy,
         DateTimeOffset? HeldUntil,
         string[]? Skippers = null,
-        [property: System.Text.Json.Serialization.JsonPropertyName("_etag")] string? ETag = null)
+        [property: System.Text.Json.Serialization.JsonPropertyName("_etag")] string? ETag = null,
+        long? Revision = null)
     {
         /// <summary>Whether the worker voted on the item or skipped it; an own hold that expired counts as a skip.</summary>
         public bool IsDoneBy(string workerId, DateTimeOffset now) =>

@@ -576,6 +576,12 @@ public sealed partial class CosmosItemStore : IItemStore, ISharedItemStore
         var added = newVoters.ToArray();
         var (entry, etag) = await OptimisticUpdate.ApplyAsync<ItemEntry>(_db.Index, item.Id, partition, current =>
         {
+            if (current is { Revision: { } stored } && stored > item.Revision)
+            {
+                // A later commit of the item wrote the entry first (a retry of this one came after it): its state stands.
+                return null;
+            }
+
             var entry = current ?? new ItemEntry(item.Id, partition, item.State, item.DocumentId, 0, [], null, null);
             var voters = entry.Voters.Union(added, StringComparer.Ordinal).ToArray();
             var release = releaseHold && entry.HeldBy is not null && added.Contains(entry.HeldBy, StringComparer.Ordinal);
@@ -587,6 +593,7 @@ public sealed partial class CosmosItemStore : IItemStore, ISharedItemStore
                 HeldBy = release ? null : entry.HeldBy,
                 HeldUntil = release ? null : entry.HeldUntil,
                 ETag = null,
+                Revision = item.Revision,
             };
         }, _db.Options.MaxConcurrencyRetries, RememberedEntry(item.Id), cancellationToken).ConfigureAwait(false);
         if (entry is not null)

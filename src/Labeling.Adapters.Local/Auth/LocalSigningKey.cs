@@ -67,6 +67,18 @@ public sealed partial class LocalSigningKey
                 ex);
         }
 
+        try
+        {
+            // A public key imports as well, and failed only when the first token was signed.
+            _ = rsa.ExportParameters(includePrivateParameters: true);
+        }
+        catch (CryptographicException)
+        {
+            rsa.Dispose();
+            throw new InvalidOperationException(
+                $"The signing key {full} is a public key; it must be the RSA private key that signs tokens. Delete it to have a new key made at the next start (tokens minted with the old key then stop working), or put the private key back.");
+        }
+
         if (rsa.KeySize < MinKeyBits)
         {
             var bits = rsa.KeySize;
@@ -110,6 +122,7 @@ public sealed partial class LocalSigningKey
             try
             {
                 File.Move(temporary, full, overwrite: false);
+                FileSync.Folder(folder); // the key's name on the disk with it
             }
             catch (IOException) when (File.Exists(full))
             {
@@ -119,6 +132,27 @@ public sealed partial class LocalSigningKey
         finally
         {
             File.Delete(temporary);
+            RemoveLeftOvers(folder, Path.GetFileName(full));
+        }
+    }
+
+    // Copies of a key a process wrote and then died before moving into place (each a private key): gone once they are
+    // older than any creation still running could be.
+    private static void RemoveLeftOvers(string folder, string name)
+    {
+        foreach (var left in Directory.EnumerateFiles(folder, $".{name}.*.tmp"))
+        {
+            try
+            {
+                if (DateTime.UtcNow - File.GetLastWriteTimeUtc(left) > TimeSpan.FromMinutes(10))
+                {
+                    File.Delete(left);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Gone already, or busy: the next creation looks again.
+            }
         }
     }
 

@@ -24,10 +24,12 @@ public sealed class JsonlEventSink : IEventSink
     private FileStream? _open;
     private IOException? _unsettled;
 
-    // Whether the file's name (and its folder's, in the folder above) is known to be on the disk: not at first, whoever
-    // created them, nor when the file is found empty (created by this open after a rotation); set once both folders have
-    // been synced after a line.
+    // Whether the file's name is known to be on the disk: not at first, whoever created it, nor when the file is found
+    // empty (created by this open after a rotation); set once its folder has been synced after a line.
     private bool _named;
+
+    // Whether this sink created the file's folder and has not synced its name in the folder above yet.
+    private bool _folderNew;
 
     /// <summary>Creates the sink.</summary>
     /// <param name="path">The file; its folder is created.</param>
@@ -137,9 +139,14 @@ public sealed class JsonlEventSink : IEventSink
             }
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(FilePath)!);
+        var folder = Path.GetDirectoryName(FilePath)!;
+        if (!Directory.Exists(folder))
+        {
+            Directory.CreateDirectory(folder);
+            _folderNew = true;
+        }
         // Unbuffered, so a failed write leaves nothing pending that closing the file would try to write again.
-        var stream = new FileStream(FilePath, new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.Read, BufferSize = 0 });
+        var stream = new FileStream(FilePath, new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.Read | FileShare.Delete, BufferSize = 0 });
         _named &= stream.Length > 0; // an empty file may be one this open created (the first, or after a rotation)
         _open = stream;
         return stream;
@@ -149,12 +156,18 @@ public sealed class JsonlEventSink : IEventSink
     private void Settle(FileStream stream)
     {
         SyncContents(stream);
+        var folder = Path.GetDirectoryName(FilePath)!;
         if (!_named)
         {
-            var folder = Path.GetDirectoryName(FilePath)!;
             SyncFolder(folder);
-            SyncFolder(Path.GetDirectoryName(folder) ?? folder);
             _named = true;
+        }
+
+        if (_folderNew && Path.GetDirectoryName(folder) is { } above)
+        {
+            // The folder's own name, in the folder above, only when this sink made it: that one may not be readable.
+            SyncFolder(above);
+            _folderNew = false;
         }
     }
 

@@ -5,7 +5,7 @@ namespace Labeling.Adapters.Local.Hosting;
 /// <summary>Puts what was written to a file on the disk itself, so a power cut or a kernel crash cannot take it back.</summary>
 internal static class FileSync
 {
-    private const int ReadOnly = 0x0, CloseOnExec = 0x80000, NoSuchFile = 2;
+    private const int ReadOnly = 0x0, CloseOnExec = 0x80000, NoSuchFile = 2, BadDescriptor = 9, Invalid = 22;
 
     /// <summary>Syncs the file's contents (<c>fsync</c>).</summary>
     /// <param name="stream">The file, open for writing.</param>
@@ -33,9 +33,10 @@ internal static class FileSync
 
         try
         {
-            if (Fsync(fd) != 0)
+            // EINVAL or EBADF: a file system that cannot sync a folder (as PostgreSQL also takes them); nothing more to do.
+            if (Fsync(fd) != 0 && Marshal.GetLastPInvokeError() is var error && error is not (Invalid or BadDescriptor))
             {
-                throw new IOException($"The folder '{folder}' could not be synced (errno {Marshal.GetLastPInvokeError()}).");
+                throw new IOException($"The folder '{folder}' could not be synced (errno {error}).");
             }
         }
         finally

@@ -348,10 +348,16 @@ public sealed class SqliteDatabase : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         cancellationToken.ThrowIfCancellationRequested();
         // No WAL file: no commit outside the database file, which the checkpoint that emptied the WAL synced.
-        FileSync.Existing(FilePath + "-wal");
+        FileSync.Existing(WalPath);
         Interlocked.Increment(ref _commitSyncs);
         return Task.CompletedTask;
     }
+
+    /// <summary>
+    /// The WAL file: beside the database file's final target, where SQLite keeps it when the database is a symbolic link
+    /// (beside the link, it was a file that did not exist, and nothing was synced).
+    /// </summary>
+    internal string WalPath => (new FileInfo(FilePath).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? FilePath) + "-wal";
 
     /// <summary>How many times <see cref="SyncCommitsAsync"/> has synced; tests read it.</summary>
     internal long CommitSyncs => Interlocked.Read(ref _commitSyncs);

@@ -82,7 +82,7 @@ public sealed partial class EventDispatcher
         // (a 400 for that payload) is the oldest due whenever its retry comes, and tried first it ended the round and paused
         // the destination before any other went out, round after round (10 minutes without a delivery, measured). Tried
         // last, it costs the others one short pause; a receiver that is down still fails the first event of a round.
-        var delivered = new List<string>();
+        var delivered = new List<(string Id, int Attempts)>();
         (int FailedRounds, DateTimeOffset Since)? endedOutage = null;
         foreach (var (evt, attempts) in due.OrderBy(d => d.Attempts))
         {
@@ -122,7 +122,7 @@ public sealed partial class EventDispatcher
             // not the sink's failed attempt; it ends the round and the event is sent again (at-least-once).
             if (sink.DurableOnSync)
             {
-                delivered.Add(evt.Id);
+                delivered.Add((evt.Id, attempts));
             }
             else
             {
@@ -133,9 +133,34 @@ public sealed partial class EventDispatcher
         if (delivered.Count > 0)
         {
             // A sink whose deliveries are durable only once synced (a file): one sync for the round, not one per event, and
-            // the round's events recorded only after it. A failure here ends the round; its events are sent again.
-            await sink.SyncAsync(cancellationToken).ConfigureAwait(false);
-            foreach (var id in delivered)
+            // the round's events recorded only after it.
+            try
+            {
+                await sink.SyncAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // Whether the round's events are on the disk is unknown: each is charged a failed attempt (so a sync that
+                // keeps failing dead-letters them instead of writing them again every round), and the destination is
+                // paused like one that refused an event.
+                var now = _time.GetUtcNow();
+                var pausedUntil = health.Failed(now, PauseAfter);
+                foreach (var (id, attempts) in delivered)
+                {
+                    var failures = attempts + 1;
+                    DateTimeOffset? retryAt = failures >= _options.MaxAttempts ? null : now + _options.BackoffAfter(failures);
+                    await _outbox.MarkFailedAsync(sink.Name, id, failures, retryAt, "written but not synced: " + ex.Message, now, cancellationToken).ConfigureAwait(false);
+                    if (retryAt is null)
+                    {
+                        LogDeadLettered(_logger, id, sink.Name, failures, ex.Message);
+                    }
+                }
+
+                LogSyncFailed(_logger, sink.Name, delivered.Count, pausedUntil, ex);
+                return attempted;
+            }
+
+            foreach (var (id, _) in delivered)
             {
                 await _outbox.MarkDeliveredAsync(sink.Name, id, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
             }
@@ -189,6 +214,9 @@ public sealed partial class EventDispatcher
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Warning, Message = "Delivery of event {EventId} to {Destination} failed (attempt {Attempts}); the event is retried at {RetryAt:O}, and nothing more is sent to {Destination} before {PausedUntil:O}: {Error}")]
     private static partial void LogRetrying(ILogger logger, string eventId, string destination, int attempts, DateTimeOffset retryAt, DateTimeOffset pausedUntil, string error);
+
+    [LoggerMessage(EventId = 5008, Level = LogLevel.Warning, Message = "The {Count} event(s) written to {Destination} in this round could not be made durable (its sync failed); each is retried with back-off, and nothing more is sent to {Destination} before {PausedUntil:O}")]
+    private static partial void LogSyncFailed(ILogger logger, string destination, int count, DateTimeOffset pausedUntil, Exception exception);
 
     [LoggerMessage(EventId = 5004, Level = LogLevel.Information, Message = "Delivery to {Destination} works again after {FailedRounds} failed attempts since {Since:O}; its waiting events go out now")]
     private static partial void LogWorksAgain(ILogger logger, string destination, int failedRounds, DateTimeOffset since);

@@ -76,7 +76,7 @@ public static partial class RefusalLog
             };
         // A reason can quote what the caller sent (a token's issuer, checked before its signature): no more of it than a
         // long message needs, so that no caller, with or without a key, can make one refusal kilobytes of log.
-        reason = reason.Length <= MaxLoggedReason ? reason : $"{reason[..MaxLoggedReason]}… ({reason.Length} characters)";
+        reason = reason.Length <= MaxLoggedReason ? reason : $"{reason[..(MaxLoggedReason - 40)]}… ({reason.Length} characters)";
         if (status is StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden)
         {
             LogAccessRefused(logger, request.Method, path, status, caller, Client(context), reason, TraceId(context));

@@ -1,10 +1,17 @@
 using System.Net;
 using Labeling.Adapters.Azure.Cosmos;
+using Labeling.Application;
+using Labeling.Application.Crowd;
 using Labeling.Application.Ports;
+using Labeling.Application.Projects;
+using Labeling.Application.Truth;
+using Labeling.Domain.Items;
 using Labeling.TestSupport.Emulators;
 using Labeling.TestSupport.Logging;
 using Microsoft.Azure.Cosmos;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using static Labeling.Adapters.Azure.Cosmos.CosmosDocuments;
 
 namespace Labeling.Adapters.Azure.Tests.Cosmos;
@@ -61,6 +68,38 @@ public sealed class CosmosCommitTailTests(CosmosEmulatorFixture cosmos) : IDispo
         Assert.Contains("event itm_1-r2", logged.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Vote_WhoseCreateTimesOutAfterTheServiceWroteIt_IsRecordedOnce_AndTheCommitCompletes()
+    {
+        // The vote's create conflicted on its retry and was taken for another labeler's vote: the commit failed after its
+        // item was written, and the answer was a 409 for a vote that counted.
+        var faults = new VoteFault();
+        var db = await CreateAsync(faults);
+        var labelers = new CosmosLabelerStore(db);
+        var items = Store(db, labelers);
+        var leases = new CosmosLeaseStore(db, items);
+        var projects = new CosmosProjectStore(db, new CosmosOptions());
+        var time = TimeProvider.System;
+        var project = DemoProject.Create(time.GetUtcNow());
+        await projects.TryCreateAsync(project, CancellationToken.None);
+        var now = time.GetUtcNow();
+        await items.AddNewAsync([new Item(project.Id, "itm_00", null, "row-0", null, "a comment", "hash-0", ItemState.Collecting, null, null, null, null, null, 0, 0, 0, 1, now, now, null)], CancellationToken.None);
+        var models = new ProjectModels(projects, labelers, time);
+        var labeling = Options.Create(new LabelingOptions());
+        var leasing = new TaskLeasing(projects, items, leases, models, time, labeling, NullLogger<TaskLeasing>.Instance,
+            new SpentBudgetSweep(models, projects, items, leases, time, labeling, NullLogger<SpentBudgetSweep>.Instance));
+        var voting = new VoteRecording(models, items, leases, new CosmosIdempotencyStore(db), time, labeling, NullLogger<VoteRecording>.Instance);
+        var task = await leasing.NextAsync(project.Id, "worker:w1", CancellationToken.None);
+
+        faults.Armed = true;
+        await voting.SubmitAsync(task!.LeaseId, "worker:w1", new VoteRequest("ham"), "key-1", CancellationToken.None);
+
+        Assert.Equal(2, faults.Tried);
+        Assert.Equal(["worker:w1"], (await items.GetVotesAsync(project.Id, "itm_00", CancellationToken.None)).Select(v => v.LabelerId));
+        Assert.Equal(1, (await items.GetAsync(project.Id, "itm_00", CancellationToken.None))!.CrowdVotes);
+        Assert.DoesNotContain(_logs.Records, r => r.EventId.Id == 7301);
+    }
+
     public void Dispose()
     {
         foreach (var db in _databases)
@@ -69,8 +108,8 @@ public sealed class CosmosCommitTailTests(CosmosEmulatorFixture cosmos) : IDispo
         }
     }
 
-    private CosmosItemStore Store(CosmosDatabase db) =>
-        new(db, new CosmosLabelerStore(db), logger: new LoggerFactory([_logs]).CreateLogger<CosmosItemStore>());
+    private CosmosItemStore Store(CosmosDatabase db, CosmosLabelerStore? labelers = null) =>
+        new(db, labelers ?? new CosmosLabelerStore(db), logger: new LoggerFactory([_logs]).CreateLogger<CosmosItemStore>());
 
     private async Task<CosmosDatabase> CreateAsync(RequestHandler handler)
     {
@@ -118,6 +157,30 @@ public sealed class CosmosCommitTailTests(CosmosEmulatorFixture cosmos) : IDispo
             }
 
             return new ResponseMessage(Status, request, "injected");
+        }
+    }
+
+    // Lets the first vote create through once armed, then answers it 408 as a timeout that came after the service wrote it.
+    private sealed class VoteFault : RequestHandler
+    {
+        private int _tried;
+
+        public volatile bool Armed;
+
+        public int Tried => Volatile.Read(ref _tried);
+
+        public override async Task<ResponseMessage> SendAsync(RequestMessage request, CancellationToken cancellationToken)
+        {
+            var voteCreate = Armed && request.Method == HttpMethod.Post && request.Headers["x-ms-documentdb-isquery"] is null
+                && Uri.UnescapeDataString(request.RequestUri.OriginalString).Contains("/colls/votes", StringComparison.Ordinal);
+            var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            if (voteCreate && Interlocked.Increment(ref _tried) == 1)
+            {
+                response.Dispose();
+                return new ResponseMessage(HttpStatusCode.RequestTimeout, request, "injected: timed out after the write");
+            }
+
+            return response;
         }
     }
 }

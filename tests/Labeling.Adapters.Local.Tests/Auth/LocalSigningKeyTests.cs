@@ -107,6 +107,22 @@ public sealed class LocalSigningKeyTests : IDisposable
     }
 
     [Fact]
+    public void LoadOrCreate_APublicKeyOnly_IsRefused()
+    {
+        // It loaded, and the token command failed with a stack trace when it signed (a review found it).
+        var path = Path.Combine(_folder, "keys", "signing-key.pem");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        using (var rsa = System.Security.Cryptography.RSA.Create(2048))
+        {
+            File.WriteAllText(path, rsa.ExportSubjectPublicKeyInfoPem());
+        }
+
+        var error = Assert.Throws<InvalidOperationException>(() => LocalSigningKey.LoadOrCreate(path));
+
+        Assert.Contains("public key", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void LoadOrCreate_AShortRsaKey_IsRefused()
     {
         var path = Path.Combine(_folder, "keys", "signing-key.pem");

@@ -61,6 +61,24 @@ public sealed class SqliteEventOutboxSyncTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task SyncCommits_ForADatabaseBehindASymbolicLink_SyncsTheWalBesideItsTarget()
+    {
+        // SQLite keeps the WAL beside the link's target; the sync looked for it beside the link, found none and synced nothing.
+        var real = Path.Combine(_folder, "disk2", "labeling.db");
+        Directory.CreateDirectory(Path.GetDirectoryName(real)!);
+        File.WriteAllBytes(real, []);
+        var link = Path.Combine(_folder, "data", "labeling.db");
+        Directory.CreateDirectory(Path.GetDirectoryName(link)!);
+        File.CreateSymbolicLink(link, real);
+        using var database = new SqliteDatabase(link);
+
+        await InsertEventAsync(database, "itm_1-r1");
+
+        Assert.Equal(real + "-wal", database.WalPath);
+        Assert.True(File.Exists(database.WalPath));
+    }
+
     private static async Task InsertEventAsync(SqliteDatabase database, string id)
     {
         await using var connection = await database.OpenAsync(CancellationToken.None);

@@ -24,7 +24,7 @@ public sealed class DispatcherSyncTests : IDisposable
     public async Task Round_ForASinkDurableOnSync_SyncsOnceThenRecordsEveryDelivery()
     {
         using var database = new SqliteDatabase(Path.Combine(_folder, "labeling.db"));
-        await InsertEventsAsync(database, "itm_1-r1", "itm_2-r1", "itm_3-r1");
+        await OutboxRows.InsertAsync(database, "itm_1-r1", "itm_2-r1", "itm_3-r1");
         var sink = new SyncingSink(() => DeliveredAsync(database));
         var dispatcher = Dispatcher(database, sink);
 
@@ -43,7 +43,7 @@ public sealed class DispatcherSyncTests : IDisposable
         // counted as healthy, and every poll wrote the same events to the file again (10 lines for 2 events in 5 rounds,
         // a review measured).
         using var database = new SqliteDatabase(Path.Combine(_folder, "labeling.db"));
-        await InsertEventsAsync(database, "itm_1-r1", "itm_2-r1");
+        await OutboxRows.InsertAsync(database, "itm_1-r1", "itm_2-r1");
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var sink = new SyncingSink(() => DeliveredAsync(database)) { FailSync = true };
         var dispatcher = new EventDispatcher(new SqliteEventOutbox(database), [sink], time, Options.Create(new EventDeliveryOptions()), NullLogger<EventDispatcher>.Instance);
@@ -74,18 +74,6 @@ public sealed class DispatcherSyncTests : IDisposable
         await using var count = connection.CreateCommand();
         count.CommandText = "SELECT COUNT(*) FROM deliveries WHERE destination = 'file' AND status = 'delivered'";
         return (long)(await count.ExecuteScalarAsync())!;
-    }
-
-    private static async Task InsertEventsAsync(SqliteDatabase database, params string[] ids)
-    {
-        await using var connection = await database.OpenAsync(CancellationToken.None);
-        foreach (var id in ids)
-        {
-            await using var insert = connection.CreateCommand();
-            insert.CommandText = "INSERT INTO outbox (id, project_id, item_id, type, payload, created_at) VALUES ($id, 'p', 'itm', 'label.ready', '{}', 0)";
-            insert.Parameters.AddWithValue("$id", id);
-            await insert.ExecuteNonQueryAsync();
-        }
     }
 
     private sealed class SyncingSink(Func<Task<long>> recorded) : IEventSink

@@ -58,9 +58,9 @@ public sealed class OutboxDispatcherServiceTests : IAsyncLifetime
         await service.StartAsync(CancellationToken.None);
         try
         {
-            await InsertEventAsync(database, "itm_1-r1");
+            await OutboxRows.InsertAsync(database, "itm_1-r1");
             await WaitForAsync(() => _received.Contains("itm_1-r1"), "the working webhook did not get the first event while the other hung");
-            await InsertEventAsync(database, "itm_2-r1");
+            await OutboxRows.InsertAsync(database, "itm_2-r1");
             await WaitForAsync(() => _received.Contains("itm_2-r1"), "the working webhook did not get the next event while the other hung");
         }
         finally
@@ -83,7 +83,7 @@ public sealed class OutboxDispatcherServiceTests : IAsyncLifetime
             var failed = Assert.Single(_logs.Records, r => r.EventId.Id == 5101);
             Assert.Contains("webhook:ml", failed.Message, StringComparison.Ordinal);
             outbox.Down = false;
-            await InsertEventAsync(database, "itm_1-r1");
+            await OutboxRows.InsertAsync(database, "itm_1-r1");
             await WaitForAsync(() => _received.Contains("itm_1-r1"), "the dispatcher did not deliver again");
             await WaitForAsync(() => _logs.Records.Any(r => r.EventId.Id == 5102), "the recovery was not logged");
             Assert.False(service.ExecuteTask!.IsCompleted, "the dispatcher stopped");
@@ -106,7 +106,7 @@ public sealed class OutboxDispatcherServiceTests : IAsyncLifetime
         var inner = new SqliteEventOutbox(database);
         var outbox = new FlakyOutbox(inner) { DeliveryMarksToFail = 1 };
         var service = Service(outbox, new EventDeliveryOptions { PollInterval = TimeSpan.FromMilliseconds(20), MaxAttempts = 1 }, Hook("ml", "/hook", TimeSpan.FromSeconds(10)));
-        await InsertEventAsync(database, "itm_1-r1");
+        await OutboxRows.InsertAsync(database, "itm_1-r1");
         await service.StartAsync(CancellationToken.None);
         try
         {
@@ -126,15 +126,6 @@ public sealed class OutboxDispatcherServiceTests : IAsyncLifetime
 
     private static Task WaitForAsync(Func<bool> condition, string failure) =>
         Eventually.HoldsAsync(condition, TimeSpan.FromSeconds(5), failure, TimeSpan.FromMilliseconds(20));
-
-    private static async Task InsertEventAsync(SqliteDatabase database, string id)
-    {
-        await using var connection = await database.OpenAsync(CancellationToken.None);
-        await using var insert = connection.CreateCommand();
-        insert.CommandText = "INSERT INTO outbox (id, project_id, item_id, type, payload, created_at) VALUES ($id, 'p', 'itm', 'label.ready', '{}', 0)";
-        insert.Parameters.AddWithValue("$id", id);
-        await insert.ExecuteNonQueryAsync();
-    }
 
     private WebhookEventSink Hook(string name, string path, TimeSpan timeout) =>
         new(new HttpClient(), new WebhookOptions { Name = name, Url = new Uri(_receiver!.Urls.Single() + path), Secret = Secret, Timeout = timeout }, TimeProvider.System);

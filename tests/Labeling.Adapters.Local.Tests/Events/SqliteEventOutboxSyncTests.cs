@@ -26,7 +26,7 @@ public sealed class SqliteEventOutboxSyncTests : IDisposable
         Assert.Empty(await outbox.ReadDueAsync("jsonl", DateTimeOffset.UtcNow, 10, CancellationToken.None));
         Assert.Equal(0, database.CommitSyncs);
 
-        await InsertEventAsync(database, "itm_1-r1");
+        await OutboxRows.InsertAsync(database, "itm_1-r1");
         var due = await outbox.ReadDueAsync("jsonl", DateTimeOffset.UtcNow, 10, CancellationToken.None);
         Assert.Equal(["itm_1-r1"], due.Select(d => d.Event.Id));
         Assert.Equal(1, database.CommitSyncs);
@@ -42,11 +42,11 @@ public sealed class SqliteEventOutboxSyncTests : IDisposable
         var path = Path.Combine(_folder, "labeling.db");
         using (var database = new SqliteDatabase(path))
         {
-            await InsertEventAsync(database, "itm_1-r1");
+            await OutboxRows.InsertAsync(database, "itm_1-r1");
             Assert.True(File.Exists(path + "-wal"));
 
             await database.SyncCommitsAsync(CancellationToken.None);
-            await InsertEventAsync(database, "itm_2-r1"); // SQLite's own locks survive the WAL opened and closed beside it
+            await OutboxRows.InsertAsync(database, "itm_2-r1"); // SQLite's own locks survive the WAL opened and closed beside it
             await database.SyncCommitsAsync(CancellationToken.None);
 
             Assert.Equal(2, database.CommitSyncs);
@@ -73,18 +73,10 @@ public sealed class SqliteEventOutboxSyncTests : IDisposable
         File.CreateSymbolicLink(link, real);
         using var database = new SqliteDatabase(link);
 
-        await InsertEventAsync(database, "itm_1-r1");
+        await OutboxRows.InsertAsync(database, "itm_1-r1");
 
         Assert.Equal(real + "-wal", database.WalPath);
         Assert.True(File.Exists(database.WalPath));
     }
 
-    private static async Task InsertEventAsync(SqliteDatabase database, string id)
-    {
-        await using var connection = await database.OpenAsync(CancellationToken.None);
-        await using var insert = connection.CreateCommand();
-        insert.CommandText = "INSERT INTO outbox (id, project_id, item_id, type, payload, created_at) VALUES ($id, 'p', 'itm', 'label.ready', '{}', 0)";
-        insert.Parameters.AddWithValue("$id", id);
-        await insert.ExecuteNonQueryAsync();
-    }
 }

@@ -27,13 +27,24 @@ public sealed partial class FolderDocumentSource : IDocumentSource
     private readonly LocalStorageOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<FolderDocumentSource> _logger;
+    private readonly Sqlite.SqliteDatabase? _database;
+
+    // The size and time of each file as it was opened for reading, until it is archived: a file replaced under the same
+    // name while its predecessor was ingested was moved to processed/ unread (a review measured it with a 6.7 MB file
+    // replaced by a 68-byte one); a file that is not the one read stays where it is for the next scan.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (long Length, DateTime WrittenUtc)> _read = new(StringComparer.Ordinal);
 
     /// <summary>Creates the source.</summary>
-    public FolderDocumentSource(IOptions<LocalStorageOptions> options, TimeProvider time, ILogger<FolderDocumentSource>? logger = null)
+    /// <param name="options">Where the data folder is.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="logger">The logger.</param>
+    /// <param name="database">The database whose commits are synced before a file is moved out of the inbox; none in tests that have no database.</param>
+    public FolderDocumentSource(IOptions<LocalStorageOptions> options, TimeProvider time, ILogger<FolderDocumentSource>? logger = null, Sqlite.SqliteDatabase? database = null)
     {
         _options = options.Value;
         _time = time;
         _logger = logger ?? NullLogger<FolderDocumentSource>.Instance;
+        _database = database;
     }
 
     /// <summary>The inbox folder; one sub-folder per project.</summary>
@@ -108,7 +119,19 @@ public sealed partial class FolderDocumentSource : IDocumentSource
                 }
 
                 // A pipe, socket or device (which would block the reader) or a hard link (another name of a file elsewhere).
-                if (!RegularFile.Is(path))
+                bool regular;
+                try
+                {
+                    regular = RegularFile.Is(path);
+                }
+                catch (IOException ex)
+                {
+                    // One entry the server cannot open (no permission) does not stop the scan of the others.
+                    skipped(path, $"a file the server cannot open ({ex.Message})");
+                    continue;
+                }
+
+                if (!regular)
                 {
                     skipped(path, "not a regular file with one name (a named pipe, socket or device, or a hard link)");
                     continue;
@@ -149,9 +172,16 @@ public sealed partial class FolderDocumentSource : IDocumentSource
             foreach (var path in Directory.EnumerateFiles(folder))
             {
                 var info = new FileInfo(path);
-                if (info.LinkTarget is not null || !RegularFile.Is(path))
+                try
                 {
-                    continue;
+                    if (info.LinkTarget is not null || !RegularFile.Is(path))
+                    {
+                        continue;
+                    }
+                }
+                catch (IOException)
+                {
+                    continue; // not a file this server can open
                 }
 
                 // Stored as {32 hex digits}-{name} (SaveUploadAsync).
@@ -196,6 +226,7 @@ public sealed partial class FolderDocumentSource : IDocumentSource
             return Task.FromResult<Stream?>(null);
         }
 
+        _read[document.Location] = (stream.Length, File.GetLastWriteTimeUtc(stream.SafeFileHandle));
         return Task.FromResult<Stream?>(stream);
     }
 
@@ -279,6 +310,22 @@ public sealed partial class FolderDocumentSource : IDocumentSource
             return;
         }
 
+        if (_read.TryRemove(document.Location, out var read)
+            && (new FileInfo(document.Location) is var now && (now.Length != read.Length || now.LastWriteTimeUtc != read.WrittenUtc)))
+        {
+            // Another file now has this name (replaced while the one read was ingested): it is not the one recorded, and
+            // the next scan reads it.
+            LogReplacedWhileRead(_logger, document.Location);
+            return;
+        }
+
+        // The record of this file on the disk before the file leaves the inbox: a power cut could otherwise take back the
+        // commit and keep the move, leaving the file in processed/ with no record and no items.
+        if (_database is not null)
+        {
+            await _database.SyncCommitsAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         var folder = _options.PathOf(status == DocumentStatus.Quarantined ? "quarantine" : "processed", Safe(document.ProjectId));
         Directory.CreateDirectory(folder);
         var stamp = _time.GetUtcNow().ToString("yyyyMMddTHHmmssfff", CultureInfo.InvariantCulture);
@@ -326,6 +373,9 @@ public sealed partial class FolderDocumentSource : IDocumentSource
 
         return (stem.Length == 0 ? "_" : stem.ToString()) + extension;
     }
+
+    [LoggerMessage(EventId = 6113, Level = LogLevel.Warning, Message = "Inbox file {Path} was replaced while the file it replaced was being read; the new one is left for the next scan")]
+    private static partial void LogReplacedWhileRead(ILogger logger, string path);
 
     [LoggerMessage(EventId = 6107, Level = LogLevel.Warning, Message = "Refused to read or move {Location}: it is not a regular file in a project folder of the inbox or uploads (a symbolic link, or in a linked folder)")]
     private static partial void LogNotRegularFile(ILogger logger, string location);

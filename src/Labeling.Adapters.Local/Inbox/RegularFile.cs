@@ -15,7 +15,7 @@ namespace Labeling.Adapters.Local.Inbox;
 internal static class RegularFile
 {
     private const int ReadOnly = 0x0, NonBlocking = 0x800, NoFollow = 0x20000, CloseOnExec = 0x80000;
-    private const int NoSuchFile = 2, TooManyLinks = 40, NotADirectory = 20;
+    private const int NoSuchFile = 2, TooManyLinks = 40, NotADirectory = 20, NoDevice = 6;
 
     /// <summary>Opens the file, or returns null when it is not a regular file with one name (a pipe, socket or device, or on Linux a symbolic or hard link).</summary>
     /// <param name="path">The file.</param>
@@ -36,6 +36,8 @@ internal static class RegularFile
             {
                 NoSuchFile or NotADirectory => throw new FileNotFoundException($"'{path}' is gone.", path),
                 TooManyLinks => null, // O_NOFOLLOW on a symbolic link
+                NoDevice => null, // a socket, or a device without its driver: nothing to read
+
                 _ => throw new IOException($"'{path}' could not be opened (errno {error})."),
             };
         }

@@ -26,6 +26,11 @@ public sealed class SqliteItemStore : IItemStore, IQueuedItemCommits
     /// One page of a project's labeled items after an id ($after), in id order: a range of the primary key, so a page
     /// costs its own rows, not the ones before it.
     /// </summary>
+    /// <summary>A page of the item list: the project's items in id order, in a state and after a cursor when given.</summary>
+    internal static string ListQuery(bool byState, bool afterCursor) =>
+        "SELECT body FROM items WHERE project_id = $p" + (byState ? " AND state = $state" : string.Empty)
+        + (afterCursor ? " AND id > $after" : string.Empty) + " ORDER BY id LIMIT $limit";
+
     internal const string LabeledPageQuery = $"""
         SELECT id, body FROM items
         WHERE project_id = $p AND id > $after AND state IN {LabeledStates}
@@ -130,14 +135,20 @@ public sealed class SqliteItemStore : IItemStore, IQueuedItemCommits
     public async Task<IReadOnlyList<Item>> ListAsync(string projectId, ItemState? state, string? afterId, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = SqliteValues.Command(connection, """
-            SELECT body FROM items
-            WHERE project_id = $p AND ($state IS NULL OR state = $state) AND ($after IS NULL OR id > $after)
-            ORDER BY id LIMIT $limit
-            """);
+        // Only the conditions given, so the cursor is a range on the key: with "$after IS NULL OR id > $after" SQLite read
+        // every page from the project's first item (100 ms a page near the end of 500,000 items, a review measured).
+        await using var command = SqliteValues.Command(connection, ListQuery(state is not null, afterId is not null));
         command.Add("$p", projectId);
-        command.Add("$state", state is { } s ? SqliteValues.Name(s) : null);
-        command.Add("$after", afterId);
+        if (state is { } s)
+        {
+            command.Add("$state", SqliteValues.Name(s));
+        }
+
+        if (afterId is not null)
+        {
+            command.Add("$after", afterId);
+        }
+
         command.Add("$limit", limit);
         var items = new List<Item>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);

@@ -90,7 +90,7 @@ public sealed class LabelExport
             Cell(row.Text),
             Cell(row.Label),
             row.Confidence.ToString("0.######", CultureInfo.InvariantCulture),
-            Quote(posterior),
+            Cell(posterior), // label names inside it, guarded as the label column is
             JsonNamingPolicy.KebabCaseLower.ConvertName(row.DecidedBy.ToString()),
             row.VoteCount.ToString(CultureInfo.InvariantCulture),
             row.DocumentId ?? string.Empty,

@@ -91,6 +91,19 @@ public sealed class SqliteQueryPlanTests : IDisposable
     }
 
     [Fact]
+    public async Task ListQuery_Plan_StartsAtTheCursor_WithAndWithoutAState()
+    {
+        // With "($after IS NULL OR id > $after)" every page of the item list read the project from its first item: a page
+        // near the end of 500,000 items took 100 ms instead of 10 (a review measured it).
+        var byState = await PlanAsync(SqliteItemStore.ListQuery(byState: true, afterCursor: true), ("$p", "p1"), ("$state", "needs-review"), ("$after", "itm_a"), ("$limit", 100));
+        var all = await PlanAsync(SqliteItemStore.ListQuery(byState: false, afterCursor: true), ("$p", "p1"), ("$after", "itm_a"), ("$limit", 100));
+
+        Assert.Contains("(project_id=? AND id>?)", byState, StringComparison.Ordinal);
+        Assert.Contains("SEARCH items USING INDEX sqlite_autoindex_items_1 (project_id=? AND id>?)", all, StringComparison.Ordinal);
+        Assert.DoesNotContain("TEMP B-TREE", all, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task OutboxReads_Plan_StartAtTheCursorAndSearchThePendingDeliveries()
     {
         // A round read every event kept (a week of delivered ones) to find those due: 81 ms with 200,000 kept.

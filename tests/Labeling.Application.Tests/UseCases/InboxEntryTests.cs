@@ -1,0 +1,91 @@
+using System.Net.Sockets;
+using Labeling.Adapters.Local.Inbox;
+using Labeling.Application.Documents;
+using Labeling.Application.Ingestion;
+using Labeling.Application.Ports;
+using Labeling.Application.WeakLabeling;
+using Labeling.Domain.Projects;
+using Labeling.TestSupport;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Labeling.Application.Tests.UseCases;
+
+/// <summary>The inbox against entries it cannot read and files replaced while they are read (a review found both).</summary>
+public sealed class InboxEntryTests : IDisposable
+{
+    private const string Csv = "text\nPlease subscribe to my channel\nI love this song\n";
+    private readonly LabelingHarness _harness = new();
+
+    public void Dispose() => _harness.Dispose();
+
+    [LinuxFact]
+    public async Task Scan_AUnixSocketInAProjectFolder_IsReportedAndDoesNotStopTheScan()
+    {
+        // README: "a named pipe, socket or device ... left alone and reported". RegularFile.Is opens every listed entry;
+        // open(2) on a socket fails with ENXIO, which ended the listing: every scan failed (logged once, event 6103) and
+        // files listed after the socket were never queued.
+        await _harness.CreateProjectAsync(LabelingHarness.SpamProject());
+        var folder = Directory.CreateDirectory(Path.Combine(_harness.DataDirectory, "inbox", "spam")).FullName;
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        socket.Bind(new UnixDomainSocketEndPoint(Path.Combine(folder, "s.csv")));
+        var ok = Path.Combine(folder, "ok.csv");
+        await File.WriteAllTextAsync(ok, Csv);
+        File.SetLastWriteTimeUtc(ok, _harness.Time.GetUtcNow().UtcDateTime.AddHours(-1));
+
+        Assert.Equal(1, await _harness.Get<InboxWatcher>().ScanAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Ingest_InboxFileReplacedWhileItsPredecessorIsIngested_IsNotArchivedUnread()
+    {
+        // The ingest reads the bytes, then records them, then moved whatever file was at the path then: a new version
+        // copied over the same name in between went to processed/ without ever being read, and its items never arrived.
+        await _harness.CreateProjectAsync(LabelingHarness.SpamProject());
+        var folder = Directory.CreateDirectory(Path.Combine(_harness.DataDirectory, "inbox", "spam")).FullName;
+        var path = Path.Combine(folder, "a.csv");
+        await File.WriteAllTextAsync(path, Csv);
+        File.SetLastWriteTimeUtc(path, _harness.Time.GetUtcNow().UtcDateTime.AddHours(-1));
+        StoredDocument? listed = null;
+        await foreach (var file in _harness.Get<FolderDocumentSource>().ListInboxAsync(CancellationToken.None))
+        {
+            listed = file;
+        }
+
+        // The second version lands after the first was read (the project lookup comes right after the read).
+        var projects = new ReplacingProjectStore(_harness.Get<IProjectStore>(), () => File.WriteAllText(path, "text\nA SECOND VERSION LINE\n"));
+        var ingestion = new DocumentIngestion(projects, _harness.Get<IDocumentStore>(), _harness.Get<IItemStore>(), _harness.Get<IDocumentSource>(),
+            _harness.Get<DocumentParserRegistry>(), _harness.Get<WeakLabeler>(), _harness.Get<IOptions<IngestionOptions>>(), _harness.Time,
+            NullLogger<DocumentIngestion>.Instance);
+        await ingestion.IngestAsync(listed!, CancellationToken.None);
+
+        var items = await _harness.Get<IItemStore>().ListAsync("spam", null, null, 100, CancellationToken.None);
+        var secondRead = items.Any(i => i.Text.Contains("SECOND VERSION", StringComparison.Ordinal));
+        Assert.False(secondRead);
+        Assert.True(File.Exists(path), "the second version was moved to processed/ unread");
+        Assert.Contains("A SECOND VERSION LINE", await File.ReadAllTextAsync(path), StringComparison.Ordinal);
+    }
+
+    private sealed class ReplacingProjectStore(IProjectStore inner, Action onFirstGet) : IProjectStore
+    {
+        private int _calls;
+
+        public Task<Project?> GetAsync(string projectId, CancellationToken cancellationToken)
+        {
+            if (Interlocked.Increment(ref _calls) == 1)
+            {
+                onFirstGet();
+            }
+
+            return inner.GetAsync(projectId, cancellationToken);
+        }
+
+        public Task<Project?> GetCurrentAsync(string projectId, CancellationToken cancellationToken) => inner.GetCurrentAsync(projectId, cancellationToken);
+
+        public Task<bool> TryReplaceAsync(Project replacement, CancellationToken cancellationToken) => inner.TryReplaceAsync(replacement, cancellationToken);
+
+        public Task<IReadOnlyList<Project>> ListAsync(CancellationToken cancellationToken) => inner.ListAsync(cancellationToken);
+
+        public Task<bool> TryCreateAsync(Project project, CancellationToken cancellationToken) => inner.TryCreateAsync(project, cancellationToken);
+    }
+}

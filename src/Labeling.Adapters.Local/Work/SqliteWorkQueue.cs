@@ -148,7 +148,7 @@ public sealed class SqliteWorkQueue : IWorkQueue
 
     /// <summary>
     /// Lets work queued with <paramref name="dedupKey"/> be queued again although a message with that key was poisoned: the
-    /// poisoned one (still counted, with its error) no longer answers <see cref="FindPoisonedAsync"/> for it. Called once the
+    /// poisoned one (kept with its error as set aside, no longer counted as poisoned) no longer answers <see cref="FindPoisonedAsync"/> for it. Called once the
     /// work's file has been set aside, so that the same file put back after the cause is fixed is read again.
     /// </summary>
     /// <param name="dedupKey">The key.</param>
@@ -157,7 +157,9 @@ public sealed class SqliteWorkQueue : IWorkQueue
     public async Task ReleasePoisonedKeyAsync(string dedupKey, CancellationToken cancellationToken)
     {
         await using var write = await _database.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = write.Command("UPDATE queue SET dedup_key = NULL WHERE status = 'poison' AND dedup_key = $key");
+        // Kept, with its error, as 'set-aside': its file waits in quarantine with the reason, which the document list shows,
+        // so it no longer keeps /health degraded (a poisoned row counted for ever, the file read again or not).
+        await using var command = write.Command("UPDATE queue SET dedup_key = NULL, status = 'set-aside' WHERE status = 'poison' AND dedup_key = $key");
         command.Add("$key", dedupKey);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         await write.CommitAsync(cancellationToken).ConfigureAwait(false);

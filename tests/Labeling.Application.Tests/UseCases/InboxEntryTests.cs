@@ -66,6 +66,37 @@ public sealed class InboxEntryTests : IDisposable
         Assert.Contains("A SECOND VERSION LINE", await File.ReadAllTextAsync(path), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Health_APoisonedFileSetAsideAndThenReadAgain_DoesNotLeaveTheServerDegradedForEver()
+    {
+        // The poison row stayed (never pruned, no route clears it) after the scan set its file aside and after the file, put
+        // back as the reason advises, was ingested: /health answered Degraded for ever, though no work needed a person.
+        using var harness = new LabelingHarness(settings: new Dictionary<string, string?> { ["WorkQueue:MaxAttempts"] = "3" });
+        await harness.CreateProjectAsync(LabelingHarness.SpamProject());
+        var folder = Directory.CreateDirectory(Path.Combine(harness.DataDirectory, "inbox", "spam")).FullName;
+        var path = Path.Combine(folder, "flaky.csv");
+        await File.WriteAllTextAsync(path, Csv);
+        File.SetLastWriteTimeUtc(path, harness.Time.GetUtcNow().UtcDateTime.AddHours(-1));
+        var watcher = harness.Get<InboxWatcher>();
+        var queue = harness.Get<IWorkQueue>();
+        await watcher.ScanAsync(CancellationToken.None);
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            var taken = Assert.Single(await queue.ReceiveAsync(10, CancellationToken.None));
+            await queue.FailAsync(taken, "IOException: disk full", CancellationToken.None);
+            harness.Time.Advance(TimeSpan.FromSeconds(3));
+        }
+
+        Assert.Equal(0, await watcher.ScanAsync(CancellationToken.None));
+        File.Move(Assert.Single(Directory.GetFiles(Path.Combine(harness.DataDirectory, "quarantine", "spam"), "*flaky.csv")), path);
+        Assert.Equal(1, await watcher.ScanAsync(CancellationToken.None));
+        await harness.DrainQueueAsync();
+        Assert.Contains(await harness.Get<IDocumentStore>().ListAsync("spam", CancellationToken.None), d => d.FileName == "flaky.csv" && d.Status == Domain.Documents.DocumentStatus.Ingested);
+
+        var health = await harness.Get<Labeling.Adapters.Local.Hosting.DeliveryHealthCheck>().CheckHealthAsync(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext());
+        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, health.Status);
+    }
+
     private sealed class ReplacingProjectStore(IProjectStore inner, Action onFirstGet) : IProjectStore
     {
         private int _calls;

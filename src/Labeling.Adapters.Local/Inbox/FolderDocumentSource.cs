@@ -93,7 +93,12 @@ public sealed partial class FolderDocumentSource : IDocumentSource
             yield break;
         }
 
-        var settledBefore = _time.GetUtcNow() - _options.InboxSettleTime;
+        var now = _time.GetUtcNow();
+        var settledBefore = now - _options.InboxSettleTime;
+        // A file dated ahead of the clock (unpacked from an archive, copied with its times from a machine whose clock runs
+        // ahead) is not being written now, which would date it now: it is taken as settled, not left unread and unreported
+        // until the clock passes its time. A minute's difference is still taken as the clock's.
+        var future = now + TimeSpan.FromMinutes(1);
         foreach (var projectFolder in Directory.EnumerateDirectories(InboxDirectory))
         {
             if (new DirectoryInfo(projectFolder).LinkTarget is not null)
@@ -138,7 +143,8 @@ public sealed partial class FolderDocumentSource : IDocumentSource
                 }
 
                 // Hidden and temporary files are still being written by whoever drops them.
-                if (info.Name.StartsWith('.') || info.Extension is ".tmp" or ".part" or ".crdownload" || info.LastWriteTimeUtc > settledBefore.UtcDateTime)
+                var settling = info.LastWriteTimeUtc > settledBefore.UtcDateTime && info.LastWriteTimeUtc <= future.UtcDateTime;
+                if (info.Name.StartsWith('.') || info.Extension is ".tmp" or ".part" or ".crdownload" || settling)
                 {
                     continue;
                 }

@@ -67,6 +67,32 @@ public sealed class InboxEntryTests : IDisposable
     }
 
     [Fact]
+    public async Task Scan_AFileWithAFutureTime_IsQueuedOrReported()
+    {
+        // The settle check is "written more than InboxSettleTime ago": a file whose time is ahead of the clock (an unpacked
+        // archive, a share whose clock runs ahead) was skipped without a word until the clock passed it (a review).
+        await _harness.CreateProjectAsync(LabelingHarness.SpamProject());
+        var folder = Directory.CreateDirectory(Path.Combine(_harness.DataDirectory, "inbox", "spam")).FullName;
+        var path = Path.Combine(folder, "ahead.csv");
+        await File.WriteAllTextAsync(path, Csv);
+        File.SetLastWriteTimeUtc(path, _harness.Time.GetUtcNow().UtcDateTime.AddDays(1));
+
+        Assert.Equal(1, await _harness.Get<InboxWatcher>().ScanAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Scan_AFileWrittenJustNow_WaitsToSettle_EvenWithTheClockAMinuteBehind()
+    {
+        await _harness.CreateProjectAsync(LabelingHarness.SpamProject());
+        var folder = Directory.CreateDirectory(Path.Combine(_harness.DataDirectory, "inbox", "spam")).FullName;
+        var path = Path.Combine(folder, "fresh.csv");
+        await File.WriteAllTextAsync(path, Csv);
+        File.SetLastWriteTimeUtc(path, _harness.Time.GetUtcNow().UtcDateTime.AddSeconds(50));
+
+        Assert.Equal(0, await _harness.Get<InboxWatcher>().ScanAsync(CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Health_APoisonedFileSetAsideAndThenReadAgain_DoesNotLeaveTheServerDegradedForEver()
     {
         // The poison row stayed (never pruned, no route clears it) after the scan set its file aside and after the file, put

@@ -25,24 +25,7 @@ internal static class FileSync
             return;
         }
 
-        var fd = Open(folder, ReadOnly | CloseOnExec);
-        if (fd < 0)
-        {
-            throw new IOException($"The folder '{folder}' could not be opened to sync it (errno {Marshal.GetLastPInvokeError()}).");
-        }
-
-        try
-        {
-            // EINVAL or EBADF: a file system that cannot sync a folder (as PostgreSQL also takes them); nothing more to do.
-            if (Fsync(fd) != 0 && Marshal.GetLastPInvokeError() is var error && error is not (Invalid or BadDescriptor))
-            {
-                throw new IOException($"The folder '{folder}' could not be synced (errno {error}).");
-            }
-        }
-        finally
-        {
-            _ = Close(fd);
-        }
+        ByName(folder, isFolder: true);
     }
 
     /// <summary>Syncs a file by its name, if it exists.</summary>
@@ -65,18 +48,27 @@ internal static class FileSync
             }
         }
 
+        return ByName(path, isFolder: false);
+    }
+
+    // Opens the name read-only (enough for fsync on Linux), syncs it and closes it; false when a file is not there (a
+    // folder not there is an error). EINVAL or EBADF from a folder's fsync: a file system that cannot sync a folder (as
+    // PostgreSQL also takes them); nothing more to do.
+    private static bool ByName(string path, bool isFolder)
+    {
+        var what = isFolder ? $"The folder '{path}'" : $"'{path}'";
         var fd = Open(path, ReadOnly | CloseOnExec);
         if (fd < 0)
         {
             var error = Marshal.GetLastPInvokeError();
-            return error == NoSuchFile ? false : throw new IOException($"'{path}' could not be opened to sync it (errno {error}).");
+            return !isFolder && error == NoSuchFile ? false : throw new IOException($"{what} could not be opened to sync it (errno {error}).");
         }
 
         try
         {
-            if (Fsync(fd) != 0)
+            if (Fsync(fd) != 0 && Marshal.GetLastPInvokeError() is var error && !(isFolder && error is Invalid or BadDescriptor))
             {
-                throw new IOException($"'{path}' could not be synced (errno {Marshal.GetLastPInvokeError()}).");
+                throw new IOException($"{what} could not be synced (errno {error}).");
             }
 
             return true;

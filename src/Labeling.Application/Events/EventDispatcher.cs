@@ -93,18 +93,11 @@ public sealed partial class EventDispatcher
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                var failures = attempts + 1;
                 var now = _time.GetUtcNow();
-                DateTimeOffset? retryAt = failures >= _options.MaxAttempts ? null : now + _options.BackoffAfter(failures);
                 var pausedUntil = health.Failed(now, PauseAfter);
-                await _outbox.MarkFailedAsync(sink.Name, evt.Id, failures, retryAt, ex.Message, now, cancellationToken).ConfigureAwait(false);
-                if (retryAt is null)
+                if (await ChargeAsync(sink, evt.Id, attempts + 1, ex.Message, ex.Message, now, cancellationToken).ConfigureAwait(false) is { } retryAt)
                 {
-                    LogDeadLettered(_logger, evt.Id, sink.Name, failures, ex.Message);
-                }
-                else
-                {
-                    LogRetrying(_logger, evt.Id, sink.Name, failures, retryAt.Value, pausedUntil, ex.Message);
+                    LogRetrying(_logger, evt.Id, sink.Name, attempts + 1, retryAt, pausedUntil, ex.Message);
                 }
 
                 // The rest of the round waits for the destination's pause: a receiver that is down is not offered every
@@ -147,13 +140,7 @@ public sealed partial class EventDispatcher
                 var pausedUntil = health.Failed(now, PauseAfter);
                 foreach (var (id, attempts) in delivered)
                 {
-                    var failures = attempts + 1;
-                    DateTimeOffset? retryAt = failures >= _options.MaxAttempts ? null : now + _options.BackoffAfter(failures);
-                    await _outbox.MarkFailedAsync(sink.Name, id, failures, retryAt, "written but not synced: " + ex.Message, now, cancellationToken).ConfigureAwait(false);
-                    if (retryAt is null)
-                    {
-                        LogDeadLettered(_logger, id, sink.Name, failures, ex.Message);
-                    }
+                    await ChargeAsync(sink, id, attempts + 1, "written but not synced: " + ex.Message, ex.Message, now, cancellationToken).ConfigureAwait(false);
                 }
 
                 LogSyncFailed(_logger, sink.Name, delivered.Count, pausedUntil, ex);
@@ -202,6 +189,20 @@ public sealed partial class EventDispatcher
         {
             health.Resume();
         }
+    }
+
+    // Records a failed attempt at an event: due again after the back-off for that many failures, or dead-lettered (and
+    // logged) after the last. Returns the retry time; null when dead-lettered.
+    private async Task<DateTimeOffset?> ChargeAsync(IEventSink sink, string eventId, int failures, string recorded, string error, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        DateTimeOffset? retryAt = failures >= _options.MaxAttempts ? null : now + _options.BackoffAfter(failures);
+        await _outbox.MarkFailedAsync(sink.Name, eventId, failures, retryAt, recorded, now, cancellationToken).ConfigureAwait(false);
+        if (retryAt is null)
+        {
+            LogDeadLettered(_logger, eventId, sink.Name, failures, error);
+        }
+
+        return retryAt;
     }
 
     // How long a destination is left alone after that many consecutive failed rounds: the retry back-off for that many

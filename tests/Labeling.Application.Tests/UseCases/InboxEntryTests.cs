@@ -41,11 +41,7 @@ public sealed class InboxEntryTests : IDisposable
     {
         // The ingest reads the bytes, then records them, then moved whatever file was at the path then: a new version
         // copied over the same name in between went to processed/ without ever being read, and its items never arrived.
-        await _harness.CreateProjectAsync(LabelingHarness.SpamProject());
-        var folder = Directory.CreateDirectory(Path.Combine(_harness.DataDirectory, "inbox", "spam")).FullName;
-        var path = Path.Combine(folder, "a.csv");
-        await File.WriteAllTextAsync(path, Csv);
-        File.SetLastWriteTimeUtc(path, _harness.Time.GetUtcNow().UtcDateTime.AddHours(-1));
+        var path = await DropAsync(_harness, "a.csv", TimeSpan.FromHours(-1));
         StoredDocument? listed = null;
         await foreach (var file in _harness.Get<FolderDocumentSource>().ListInboxAsync(CancellationToken.None))
         {
@@ -71,11 +67,7 @@ public sealed class InboxEntryTests : IDisposable
     {
         // The settle check is "written more than InboxSettleTime ago": a file whose time is ahead of the clock (an unpacked
         // archive, a share whose clock runs ahead) was skipped without a word until the clock passed it (a review).
-        await _harness.CreateProjectAsync(LabelingHarness.SpamProject());
-        var folder = Directory.CreateDirectory(Path.Combine(_harness.DataDirectory, "inbox", "spam")).FullName;
-        var path = Path.Combine(folder, "ahead.csv");
-        await File.WriteAllTextAsync(path, Csv);
-        File.SetLastWriteTimeUtc(path, _harness.Time.GetUtcNow().UtcDateTime.AddDays(1));
+        var path = await DropAsync(_harness, "ahead.csv", TimeSpan.FromDays(1));
 
         Assert.Equal(1, await _harness.Get<InboxWatcher>().ScanAsync(CancellationToken.None));
     }
@@ -83,11 +75,7 @@ public sealed class InboxEntryTests : IDisposable
     [Fact]
     public async Task Scan_AFileWrittenJustNow_WaitsToSettle_EvenWithTheClockAMinuteBehind()
     {
-        await _harness.CreateProjectAsync(LabelingHarness.SpamProject());
-        var folder = Directory.CreateDirectory(Path.Combine(_harness.DataDirectory, "inbox", "spam")).FullName;
-        var path = Path.Combine(folder, "fresh.csv");
-        await File.WriteAllTextAsync(path, Csv);
-        File.SetLastWriteTimeUtc(path, _harness.Time.GetUtcNow().UtcDateTime.AddSeconds(50));
+        var path = await DropAsync(_harness, "fresh.csv", TimeSpan.FromSeconds(50));
 
         Assert.Equal(0, await _harness.Get<InboxWatcher>().ScanAsync(CancellationToken.None));
     }
@@ -98,11 +86,7 @@ public sealed class InboxEntryTests : IDisposable
         // The poison row stayed (never pruned, no route clears it) after the scan set its file aside and after the file, put
         // back as the reason advises, was ingested: /health answered Degraded for ever, though no work needed a person.
         using var harness = new LabelingHarness(settings: new Dictionary<string, string?> { ["WorkQueue:MaxAttempts"] = "3" });
-        await harness.CreateProjectAsync(LabelingHarness.SpamProject());
-        var folder = Directory.CreateDirectory(Path.Combine(harness.DataDirectory, "inbox", "spam")).FullName;
-        var path = Path.Combine(folder, "flaky.csv");
-        await File.WriteAllTextAsync(path, Csv);
-        File.SetLastWriteTimeUtc(path, harness.Time.GetUtcNow().UtcDateTime.AddHours(-1));
+        var path = await DropAsync(harness, "flaky.csv", TimeSpan.FromHours(-1));
         var watcher = harness.Get<InboxWatcher>();
         var queue = harness.Get<IWorkQueue>();
         await watcher.ScanAsync(CancellationToken.None);
@@ -121,6 +105,17 @@ public sealed class InboxEntryTests : IDisposable
 
         var health = await harness.Get<Labeling.Adapters.Local.Hosting.DeliveryHealthCheck>().CheckHealthAsync(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext());
         Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, health.Status);
+    }
+
+    // A CSV dropped in the spam project's inbox folder (the project created first), dated that far from the harness's clock.
+    private static async Task<string> DropAsync(LabelingHarness harness, string name, TimeSpan fromNow)
+    {
+        await harness.CreateProjectAsync(LabelingHarness.SpamProject());
+        var folder = Directory.CreateDirectory(Path.Combine(harness.DataDirectory, "inbox", "spam")).FullName;
+        var path = Path.Combine(folder, name);
+        await File.WriteAllTextAsync(path, Csv);
+        File.SetLastWriteTimeUtc(path, harness.Time.GetUtcNow().UtcDateTime + fromNow);
+        return path;
     }
 
     private sealed class ReplacingProjectStore(IProjectStore inner, Action onFirstGet) : IProjectStore

@@ -17,6 +17,8 @@ namespace Labeling.Server;
 /// appsettings turn on) are written without their exception: its message is the line's own reason again, and its stack
 /// trace, the same each time, made a 30-byte malformed request about 1.4 KB of log. A line break needs no escaping: the
 /// simple format indents every line after an entry's first, so a logged value cannot start a line that reads as an entry.
+/// The host's failed start on an address the web server cannot bind is written without its stack trace too: the server
+/// follows it with one line that names the address and what to do.
 /// </remarks>
 public sealed class PrintableConsoleFormatter : ConsoleFormatter
 {
@@ -24,6 +26,7 @@ public sealed class PrintableConsoleFormatter : ConsoleFormatter
     public const string FormatterName = "labeling";
 
     private const string BadRequestsCategory = "Microsoft.AspNetCore.Server.Kestrel.BadRequests";
+    private const string HostCategory = "Microsoft.Extensions.Hosting.Internal.Host";
 
     private readonly IServiceProvider _services;
     private ConsoleFormatter? _simple;
@@ -42,7 +45,7 @@ public sealed class PrintableConsoleFormatter : ConsoleFormatter
             return;
         }
 
-        var exception = logEntry.Exception is null || logEntry.Category == BadRequestsCategory ? null : new PrintableException(logEntry.Exception);
+        var exception = logEntry.Exception is null || WithoutException(logEntry.Category, logEntry.Exception) ? null : new PrintableException(logEntry.Exception);
         var printable = new LogEntry<string>(logEntry.LogLevel, logEntry.Category, logEntry.EventId, Printable(message ?? string.Empty), exception, static (state, _) => state);
         Simple.Write(in printable, scopeProvider, textWriter);
     }
@@ -77,6 +80,11 @@ public sealed class PrintableConsoleFormatter : ConsoleFormatter
     private static bool NeedsEscape(char c) =>
         (char.IsControl(c) && c is not '\n' and not '\t')
         || char.GetUnicodeCategory(c) is UnicodeCategory.Format or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator;
+
+    // Kestrel's bad-request lines; and the host's "Hosting failed to start" for an address the web server cannot bind,
+    // which the server follows with one line saying what to do (StartupFailure) - its 30-line stack trace said nothing more.
+    private static bool WithoutException(string category, Exception exception) =>
+        category == BadRequestsCategory || (category == HostCategory && StartupFailure.IsBindFailure(exception));
 
     private ConsoleFormatter Simple => _simple ??= _services.GetServices<ConsoleFormatter>().First(f => f.Name == ConsoleFormatterNames.Simple);
 

@@ -50,6 +50,10 @@ public sealed class DataFolderLockTests
         Assert.Equal(1, exitCode);
         Assert.Contains($"Labeling.Server did not start: Failed to bind to address http://127.0.0.1:{port}: address already in use. Stop what listens there, or give this server another address with --urls", server.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("Unhandled exception", server.Output, StringComparison.Ordinal);
+        // The host's own error stays, without the 30-line stack trace of a failed bind above the line that says what to do.
+        Assert.Contains("Hosting failed to start", server.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("SocketException", server.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", server.Output, StringComparison.Ordinal);
         // The background services stop quietly: no critical "BackgroundService failed" for a cancelled wait.
         Assert.DoesNotContain("BackgroundService failed", server.Output, StringComparison.Ordinal);
     }

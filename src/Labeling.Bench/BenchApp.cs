@@ -55,9 +55,26 @@ internal static class BenchApp
             stderr.WriteLine($"error: {e.Message}");
             return ExitCodes.DataError;
         }
+        catch (OperationCanceledException)
+        {
+            // Ctrl+C: what was printed stands (a CSV holds the rows of the data sets that finished); no stack trace.
+            stderr.WriteLine("cancelled: the run was stopped before it ended; what it printed covers only the work finished by then.");
+            return ExitCodes.Cancelled;
+        }
         catch (Exception e) when (e is ApiException or HttpRequestException or TimeoutException or InvalidOperationException)
         {
             // A live-server command failed against the server; the message names the request.
+            stderr.WriteLine($"error: {e.Message}");
+            return ExitCodes.DataError;
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            stderr.WriteLine($"error: the server answered JSON the bench cannot read: {e.Message}");
+            return ExitCodes.DataError;
+        }
+        catch (IOException e)
+        {
+            // The connection ended mid-answer (a server stopped while streaming an export), or a file could not be read.
             stderr.WriteLine($"error: {e.Message}");
             return ExitCodes.DataError;
         }

@@ -99,6 +99,25 @@ internal sealed class LabelingApiClient : IDisposable
         }
     }
 
+    /// <summary>POST /api/tasks/{leaseId}/release: gives the task back without voting, retried on 5xx and connection failures (a release is idempotent).</summary>
+    public async Task ReleaseAsync(string token, string leaseId, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                using var message = Request(HttpMethod.Post, $"api/tasks/{Uri.EscapeDataString(leaseId)}/release", token);
+                using var response = await _http.SendAsync(message, ct).ConfigureAwait(false);
+                await EnsureAsync(response, $"release lease {leaseId}", ct).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception e) when (attempt < 3 && e is HttpRequestException or ApiException { Status: >= HttpStatusCode.InternalServerError })
+            {
+                await Task.Delay(100 * attempt, ct).ConfigureAwait(false);
+            }
+        }
+    }
+
     /// <summary>Every item of the project, paged through GET /api/projects/{id}/items.</summary>
     public async Task<List<ItemView>> ListItemsAsync(string token, string projectId, CancellationToken ct)
     {

@@ -12,16 +12,17 @@ namespace Labeling.Bench.Replay;
 /// <c>GET tasks/next</c> in round-robin order, one request at a time; in the vote phase every leased
 /// worker posts its recorded answer concurrently. A worker takes a lease only when the task it
 /// would be offered is one it has an answer for; otherwise it declines without asking, which is what
-/// an instant release would do, since the server has no release or skip endpoint.
+/// asking and releasing at once would do, one request pair less.
 /// </summary>
 /// <remarks>
-/// <para>Why declining before asking: a lease can only end by a vote or by expiry
-/// (<c>Labeling:LeaseDuration</c>, 5 minutes by default), a worker holds one task per project
-/// (asking again returns the same lease), and after expiry the same worker is offered the same item
-/// again (the server keeps no memory of skips). So a worker that leased an item it cannot answer
-/// would block itself and the item for the whole lease. The bench knows the server's state exactly
-/// (it is the project's only client and no vote is in flight while leasing), so it can tell in
-/// advance; every lease is checked against the prediction.</para>
+/// <para>Why declining before asking: the server never offers a worker an item it once held a lease on
+/// (released or let expire), and a worker holds one task per project (asking again returns the same
+/// lease). So asking for a task the worker cannot answer and releasing it (<c>POST tasks/{leaseId}/release</c>)
+/// would only take that item out of the worker's pool, which the mirror does by not offering it. The
+/// bench knows the server's state exactly (it is the project's only client and no vote is in flight while
+/// leasing), so it can tell in advance; every lease is checked against the prediction, and a lease on an
+/// item the worker has no answer for (the prediction was wrong) is released at once, as a worker skips a
+/// task: the item goes back to the pool and the worker asks again next round.</para>
 /// <para>An item whose recorded answers are used up but is still collecting would be offered to
 /// every worker who has not voted on it, forever. When such an item reaches the top of the pool a
 /// placeholder identity that never votes leases it, which takes it out of the pool the way "everyone
@@ -40,11 +41,10 @@ internal sealed class CrowdReplay
     private readonly TimeProvider _time;
     private readonly PoolMirror _mirror;
     private readonly string[] _workerTokens;
-    private readonly bool[] _stranded;
     private readonly bool[] _retired;
     private int _holders;
     private int _mismatches;
-    private int _strandedCount;
+    private int _released;
     private int _retiredCount;
 
     public CrowdReplay(LabelingApiClient api, TokenMint tokens, ReplayProject project, int concurrency, TimeProvider time)
@@ -56,7 +56,6 @@ internal sealed class CrowdReplay
         _time = time;
         _mirror = new PoolMirror(project.Crowd);
         _workerTokens = project.Crowd.Workers.Select(tokens.Labeler).ToArray();
-        _stranded = new bool[project.Crowd.Workers.Count];
         _retired = new bool[project.Crowd.Workers.Count];
     }
 
@@ -94,7 +93,7 @@ internal sealed class CrowdReplay
                 for (var k = 0; k < workers && batch.Count < _concurrency; k++)
                 {
                     var worker = (cursor + k) % workers;
-                    if (leased[worker] || _stranded[worker] || _retired[worker]) continue;
+                    if (leased[worker] || _retired[worker]) continue;
                     await HoldExhaustedTopAsync(ct).ConfigureAwait(false);
                     var offer = _mirror.OfferFor(worker);
                     if (offer < 0 || !_mirror.CanAnswer(worker, offer)) continue;
@@ -115,11 +114,11 @@ internal sealed class CrowdReplay
             maxInFlight = Math.Max(maxInFlight, batch.Count);
             report(votes, _mirror.Open, _retiredCount);
         }
-        return new ReplayStats(votes, rounds, maxInFlight, _holders, _mismatches, _strandedCount, _retiredCount, clock.Elapsed.TotalSeconds);
+        return new ReplayStats(votes, rounds, maxInFlight, _holders, _mismatches, _released, _retiredCount, clock.Elapsed.TotalSeconds);
     }
 
     // Leases the predicted item to the worker; a different item is counted and, when the worker has
-    // no answer for it, parks both until the lease expires. A retired worker is finished.
+    // no answer for it, released at once (the server will not offer it to this worker again). A retired worker is finished.
     private async Task<(int, int, TaskAssignment)?> LeaseAsync(int worker, int predicted, CancellationToken ct)
     {
         TaskAssignment? task;
@@ -146,9 +145,9 @@ internal sealed class CrowdReplay
             _mirror.Lease(item);
             return (worker, item, task);
         }
-        _mirror.Park(item, task.ExpiresAt);
-        _stranded[worker] = true;
-        _strandedCount++;
+        await _api.ReleaseAsync(_workerTokens[worker], task.LeaseId, ct).ConfigureAwait(false);
+        _mirror.Released(worker, item);
+        _released++;
         return null;
     }
 

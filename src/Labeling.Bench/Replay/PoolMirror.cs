@@ -7,7 +7,7 @@ namespace Labeling.Bench.Replay;
 /// </summary>
 /// <remarks>
 /// The prediction follows the server's lease query (<c>SqliteLeaseStore.FindCandidatesAsync</c>):
-/// among items that are collecting, not leased and not voted on by the worker, the one with the most
+/// among items that are collecting, not leased and neither voted on nor once leased by the worker, the one with the most
 /// crowd votes, ties broken by insertion order (the upload order). The replay checks every lease
 /// against the prediction and counts mismatches, so a change of that order shows up in the figures.
 /// </remarks>
@@ -19,7 +19,7 @@ internal sealed class PoolMirror
     private readonly DateTimeOffset?[] _parkedUntil;
     private readonly int[] _remainingAnswerers;
     private readonly IReadOnlyList<Dictionary<int, string>> _answers;
-    private readonly HashSet<int>[] _voted;
+    private readonly HashSet<int>[] _seen;
     private readonly List<int> _order = [];
     private bool _dirty = true;
 
@@ -34,7 +34,7 @@ internal sealed class PoolMirror
         _remainingAnswerers = new int[n];
         Array.Fill(_collecting, true);
         _answers = crowd.Answers.Select(a => new Dictionary<int, string>(a)).ToList();
-        _voted = crowd.Answers.Select(_ => new HashSet<int>()).ToArray();
+        _seen = crowd.Answers.Select(_ => new HashSet<int>()).ToArray();
         foreach (var answers in _answers)
             foreach (var item in answers.Keys) _remainingAnswerers[item]++;
     }
@@ -59,7 +59,7 @@ internal sealed class PoolMirror
     public bool IsExhausted(int item) => _remainingAnswerers[item] == 0;
 
     /// <summary>The item the server would lease to <paramref name="worker"/> now; -1 for none (204).</summary>
-    public int OfferFor(int worker) => First(_voted[worker]);
+    public int OfferFor(int worker) => First(_seen[worker]);
 
     /// <summary>The item the server would lease to an identity that never voted; -1 when the pool is empty.</summary>
     public int TopUnleased() => First(null);
@@ -118,9 +118,20 @@ internal sealed class PoolMirror
     public void Voted(int worker, int item, bool stillCollecting)
     {
         if (_answers[worker].Remove(item)) _remainingAnswerers[item]--;
-        _voted[worker].Add(item);
+        _seen[worker].Add(item);
         _crowdVotes[item]++;
         _collecting[item] = stillCollecting;
+        _leased[item] = false;
+        _dirty = true;
+    }
+
+    /// <summary>
+    /// Applies a release: <paramref name="worker"/> held a lease on <paramref name="item"/> and gave it back without
+    /// voting, so the item is in the pool again, but never offered to that worker.
+    /// </summary>
+    public void Released(int worker, int item)
+    {
+        _seen[worker].Add(item);
         _leased[item] = false;
         _dirty = true;
     }
@@ -135,12 +146,12 @@ internal sealed class PoolMirror
         _dirty = true;
     }
 
-    private int First(HashSet<int>? voted)
+    private int First(HashSet<int>? seen)
     {
         Sort();
         foreach (var item in _order)
         {
-            if (!_leased[item] && (voted is null || !voted.Contains(item))) return item;
+            if (!_leased[item] && (seen is null || !seen.Contains(item))) return item;
         }
         return -1;
     }

@@ -1,4 +1,5 @@
 using Labeling.Bench.Datasets;
+using Labeling.Domain.TruthInference;
 
 namespace Labeling.Bench.Replay;
 
@@ -8,7 +9,8 @@ namespace Labeling.Bench.Replay;
 /// </summary>
 /// <remarks>
 /// Abstentions (empty labels) are no answer: a worker with only an abstention on an item cannot vote
-/// on it. A worker listed twice on one item keeps its first answer.
+/// on it. A worker listed twice on one item keeps its first answer. What is left (<see cref="Castable"/>) is what a
+/// replay could cast, and what its savings and the batch DS reference are measured on.
 /// </remarks>
 internal sealed class RecordedCrowd
 {
@@ -21,6 +23,7 @@ internal sealed class RecordedCrowd
         var items = new List<string>();
         var workers = new List<string>();
         var answers = new List<Dictionary<int, string>>();
+        var castable = new List<Answer>();
         foreach (var answer in dataset.Answers)
         {
             if (!_itemIndex.TryGetValue(answer.Item, out var item))
@@ -37,11 +40,12 @@ internal sealed class RecordedCrowd
                 workers.Add(answer.Worker);
                 answers.Add([]);
             }
-            answers[worker].TryAdd(item, answer.Label!);
+            if (answers[worker].TryAdd(item, answer.Label!)) castable.Add(answer);
         }
         Items = items;
         Workers = workers;
         Answers = answers;
+        Castable = castable;
     }
 
     /// <summary>The data set read from disk.</summary>
@@ -59,8 +63,17 @@ internal sealed class RecordedCrowd
     /// <summary>The project's labels: the labels answers use, numerically sorted when they are integers.</summary>
     public IReadOnlyList<string> Labels => Dataset.AnswerLabels;
 
-    /// <summary>Rows of answers.csv (abstentions included), the votes a full replay would spend.</summary>
-    public int VotesRecorded => Dataset.Answers.Count;
+    /// <summary>
+    /// The recorded answers a replay can cast, in the order of answers.csv: each worker's first label on an item (an
+    /// abstention, or a worker's second row on an item, is none).
+    /// </summary>
+    public IReadOnlyList<Answer> Castable { get; }
+
+    /// <summary>
+    /// The votes a full replay would spend (<see cref="Castable"/>): the rows of answers.csv less abstentions and repeated
+    /// rows, which no replay casts, so they cannot count as saved.
+    /// </summary>
+    public int VotesRecorded => Castable.Count;
 
     /// <summary>Builds the crowd of <paramref name="dataset"/>.</summary>
     public static RecordedCrowd Of(Dataset dataset) => new(dataset);

@@ -39,9 +39,10 @@ internal sealed class ReplayBenchmark(ReplaySettings settings, BenchConsole cons
 
         using var api = new LabelingApiClient(settings.Server, time);
         var csv = settings.Format == "csv";
-        var report = new ReplayReport(console.Out, csv, showRun: settings.Runs > 1);
+        // Loaded (and checked) before the report writes its header: a bad data set leaves no header-only table on stdout.
         var datasets = settings.DataDirectories.Select(DatasetLoader.Load).ToList();
         var references = datasets.Select(Reference.Of).ToList();
+        var report = new ReplayReport(console.Out, csv, showRun: settings.Runs > 1);
         // Each data set's runs, by position, not by name: two folders of one name are two data sets.
         var byDataset = datasets.Select(_ => new List<ReplayRow>()).ToList();
         for (var run = 1; run <= settings.Runs; run++)
@@ -129,7 +130,7 @@ internal sealed class ReplayBenchmark(ReplaySettings settings, BenchConsole cons
         progress.Note(string.Create(CultureInfo.InvariantCulture,
             $"{dataset.Name}: server re-fit ({revision.Method}) x{refits}: {revised} labels revised, {reopened} re-opened for more votes ({recheckVotes} votes), last re-fit {revision.Disagreements} labeled items disagreed with the batch posterior, {revision.ReviewPosteriorsUpdated} items in review and {revision.PoolPosteriorsUpdated} collecting re-ranked ({revision.RevisionConflicts} conflicts); accuracy {frozen.Accuracy:F4} as decided, {score.Accuracy:F4} after the re-fits ({held.Accuracy:F4} counting the {heldRows.Count} re-opened items the crowd left undecided with the label consumers hold instead of their posterior); batch DS on the votes used {refit:F4}."));
         progress.Note(string.Create(CultureInfo.InvariantCulture,
-            $"{dataset.Name}: {stats.Votes} votes in {stats.Rounds} rounds ({stats.Votes / Math.Max(stats.Seconds, 1e-9):F0} votes/s, up to {stats.MaxInFlight} in flight), {stats.Holders} exhausted items held out of the pool, {stats.Mismatches} unexpected leases, {stats.Stranded} stranded workers, {stats.Retired} of {crowd.Workers.Count} workers retired by the server."));
+            $"{dataset.Name}: {stats.Votes} votes in {stats.Rounds} rounds ({stats.Votes / Math.Max(stats.Seconds, 1e-9):F0} votes/s, up to {stats.MaxInFlight} in flight), {stats.Holders} exhausted items held out of the pool, {stats.Mismatches} unexpected leases, {stats.Released} released unanswerable, {stats.Retired} of {crowd.Workers.Count} workers retired by the server."));
         progress.Note(string.Create(CultureInfo.InvariantCulture,
             $"{dataset.Name}: item by item against batch DS on all {crowd.VotesRecorded} recorded votes: {string.Join(", ", score.ByState.Select(s => $"{System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(s.State.ToString())} {s.Items} ({s.Correct} right; batch DS {s.ReferenceCorrect})"))}."));
         if (score.ScoredUndecided > 0)
@@ -167,12 +168,13 @@ internal sealed class ReplayBenchmark(ReplaySettings settings, BenchConsole cons
     }
 
     // Batch DS on every recorded vote, the target's reference: its label per item and its accuracy against truth.csv.
-    // It does not change from run to run, so it is fitted once per data set.
+    // The votes are those a replay could cast (RecordedCrowd.Castable: a worker's repeated row on an item counts once, as
+    // the replay casts it once). It does not change from run to run, so it is fitted once per data set.
     private sealed record Reference(Dictionary<string, string> Labels, double Accuracy)
     {
         public static Reference Of(Dataset dataset)
         {
-            var fit = BenchMethods.Create("ds").Run(dataset.Answers, dataset.AnswerLabels, timingRuns: 1).Result;
+            var fit = BenchMethods.Create("ds").Run(RecordedCrowd.Of(dataset).Castable, dataset.AnswerLabels, timingRuns: 1).Result;
             var labels = new Dictionary<string, string>(StringComparer.Ordinal);
             for (var item = 0; item < fit.Data.ItemCount; item++)
             {

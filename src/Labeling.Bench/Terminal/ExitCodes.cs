@@ -11,4 +11,7 @@ internal static class ExitCodes
 
     /// <summary>The command line was wrong; usage was printed.</summary>
     public const int UsageError = 2;
+
+    /// <summary>The run was stopped (Ctrl+C, SIGINT or SIGTERM) before it ended: 128 + SIGINT, as a shell reports it.</summary>
+    public const int Cancelled = 130;
 }

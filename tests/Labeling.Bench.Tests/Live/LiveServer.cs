@@ -80,6 +80,10 @@ internal sealed class LiveServer : IDisposable
             {
                 // Not listening yet.
             }
+            catch (TaskCanceledException)
+            {
+                // Listening but slower than the 2 s timeout (a first request on a busy machine): ask again until the deadline.
+            }
             await Task.Delay(100);
         }
         string log;

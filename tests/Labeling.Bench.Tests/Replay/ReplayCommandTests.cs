@@ -36,7 +36,94 @@ public sealed class ReplayCommandTests : IClassFixture<LiveServerFixture>, IDisp
             Assert.Equal("14", cells[3]);
             Assert.Equal("6", cells[4]);
         }
-        Assert.Contains("0 unexpected leases, 0 stranded workers", run.Error, StringComparison.Ordinal);
+        Assert.Contains("0 unexpected leases, 0 released unanswerable", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_AbstentionsAndARepeatedRow_RecordedVotesAreTheVotesAReplayCanCast()
+    {
+        // The sparse crowd plus two abstentions and w1's second row on a: 17 rows, of which a replay can cast 14. Counting
+        // all 17 as recorded made at least 3 of 17 (18 %) "saved" by a replay that used every vote it could.
+        var answers = SparseCrowd.Answers.TrimEnd() + "\nb,w3,\ne,w3,\na,w1,y\n";
+        var folder = _temp.DataSet("sparse-noisy", answers, SparseCrowd.Truth);
+
+        var run = Replay([folder], "--format", "csv", "--concurrency", "4", "--runs", "2");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        foreach (var line in run.OutLines.Skip(1))
+        {
+            var cells = line.Split(',');
+            Assert.Equal("14", cells[3]);
+            Assert.InRange(int.Parse(cells[2], CultureInfo.InvariantCulture), 12, 14);
+        }
+        // The reference is batch DS on those 14 votes: what `inference` gives on the sparse crowd itself.
+        var ds = BenchRun.Of("inference", "--data", _temp.DataSet("sparse", SparseCrowd.Answers, SparseCrowd.Truth), "--methods", "ds", "--format", "csv");
+        Assert.True(ds.ExitCode == 0, ds.Error);
+        var reference = double.Parse(ds.OutLines[1].Split(',')[2], CultureInfo.InvariantCulture);
+        Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"batch DS on all 14 recorded votes {reference:F4}"), run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_InterruptedMidReplay_ExitCode130AndALineNotAStackTrace()
+    {
+        // Ctrl+C during a replay was an unhandled TaskCanceledException: a stack trace and exit code 134.
+        var answers = new System.Text.StringBuilder("item,worker,label\n");
+        var truth = new System.Text.StringBuilder("item,label\n");
+        for (var i = 0; i < 3000; i++)
+        {
+            foreach (var worker in new[] { "w1", "w2", "w3" }) answers.Append(CultureInfo.InvariantCulture, $"i{i},{worker},{(i % 2 == 0 ? "x" : "y")}\n");
+            truth.Append(CultureInfo.InvariantCulture, $"i{i},{(i % 2 == 0 ? "x" : "y")}\n");
+        }
+        var folder = _temp.DataSet("big", answers.ToString(), truth.ToString());
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in (string[])[Path.Combine(AppContext.BaseDirectory, "Labeling.Bench.dll"), "replay", "--data", folder, "--server", _server.Url, "--token-data", _server.DataFolder, "--format", "csv"])
+            start.ArgumentList.Add(arg);
+        using var bench = System.Diagnostics.Process.Start(start)!;
+        var error = new System.Text.StringBuilder();
+        var replaying = new TaskCompletionSource();
+        bench.ErrorDataReceived += (_, e) =>
+        {
+            lock (error) error.AppendLine(e.Data);
+            if (e.Data?.Contains("items in the pool", StringComparison.Ordinal) == true) replaying.TrySetResult();
+        };
+        bench.BeginErrorReadLine();
+        var stdout = bench.StandardOutput.ReadToEndAsync();
+        try
+        {
+            await replaying.Task.WaitAsync(TimeSpan.FromSeconds(120));
+            using (var signal = System.Diagnostics.Process.Start("kill", ["-INT", bench.Id.ToString(CultureInfo.InvariantCulture)])) await signal.WaitForExitAsync();
+            await bench.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        }
+        finally
+        {
+            if (!bench.HasExited) bench.Kill(entireProcessTree: true);
+        }
+
+        string text;
+        lock (error) text = error.ToString();
+        Assert.True(bench.ExitCode == 130, text);
+        Assert.Contains("cancelled: the run was stopped before it ended", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", text, StringComparison.Ordinal);
+        Assert.Equal("dataset,accuracy,votes_used,votes_recorded,items", (await stdout).Trim());
+    }
+
+    [Fact]
+    public void Run_ABadDataSetAsCsv_NothingOnStdout()
+    {
+        // The header was written before the data sets were read: a script got a header-only table beside exit code 1.
+        var good = _temp.DataSet("sparse", SparseCrowd.Answers, SparseCrowd.Truth);
+        var bad = _temp.DataSet("bad", "item,worker\na,w1\n", SparseCrowd.Truth);
+
+        var run = Replay([good, bad], "--format", "csv");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Equal("", run.Out);
+        Assert.Contains("bad", run.Error, StringComparison.Ordinal);
     }
 
     [Fact]

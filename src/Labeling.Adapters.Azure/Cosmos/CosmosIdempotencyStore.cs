@@ -22,6 +22,13 @@ public sealed class CosmosIdempotencyStore : IIdempotencyStore
         "idem:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(callerId + "\n" + key)));
 
     /// <inheritdoc />
+    /// <remarks>
+    /// The answer is one of the writes after a commit's point (see <see cref="CosmosItemStore"/>), each tried again for
+    /// about <see cref="CosmosItemStore.TailRetryTime"/>; twice that covers the tries and the time each one takes.
+    /// </remarks>
+    public TimeSpan RecordLag => CosmosItemStore.TailRetryTime * 2;
+
+    /// <inheritdoc />
     public async Task<IdempotencyRecord?> GetAsync(string callerId, string key, CancellationToken cancellationToken)
     {
         var id = IdFor(callerId, key);

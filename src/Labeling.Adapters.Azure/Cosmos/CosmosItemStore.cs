@@ -30,20 +30,24 @@ namespace Labeling.Adapters.Azure.Cosmos;
 /// <item>replace each item under its ETag — the commit point; a 412 here means a concurrent writer won and the commit stops with a conflict;</item>
 /// <item>create the votes (ids are the labeler ids inside the item's partition, so a vote is written at most once), and
 /// update the items' index entries, the labelers' shards and the project's counter (patch increments), add the outbox
-/// events and complete the lease, all at once (none depends on another, and each is keyed, so re-running it is harmless);</item>
-/// <item>store the idempotency record, last, so that a replayed answer stands for a complete commit.</item>
+/// events, complete the lease and store the idempotency record, all at once (none depends on another, and each is keyed,
+/// so re-running it is harmless).</item>
 /// </list>
-/// <para>Once step 1 has passed, steps 2 to 4 are written to the end whatever the caller's cancellation token says (a
+/// <para>The idempotency record is written with the rest, not after it: once the item is replaced the vote counted, and a
+/// retry with its key gets its answer even when another of those writes failed (which event 7301 reports). A retry that
+/// comes while the record is still on its way (on another instance) waits for it, up to
+/// <see cref="CosmosIdempotencyStore.RecordLag"/>, rather than being refused for a vote that counted.</para>
+/// <para>Once step 1 has passed, steps 2 and 3 are written to the end whatever the caller's cancellation token says (a
 /// client that hangs up, an invocation the host cancels): stopping after the commit point would leave the item ahead of
 /// its side records, and a retry cannot complete them (the vote is already on the item, so it is refused). For the same
-/// reason a write of step 3 or 4 that fails for a reason that passes (throttled past the SDK's own retries, the service
+/// reason a write of step 3 that fails for a reason that passes (throttled past the SDK's own retries, the service
 /// unavailable, a timeout, a lost connection) is tried again, up to <see cref="TailAttempts"/> times over about
 /// <see cref="TailRetryTime"/>: a 503 on the outbox create left a decided item without its <c>label.ready</c> for good
 /// (a review measured it). Only the writes that are safe to repeat are retried after an answer that may mean done (a
 /// timeout): the vote (whose conflict on a retry is the first try's success), the index entry, the outbox event, the
 /// lease and the idempotency record; the counter's and the shards' increments are retried only when the service says it
 /// did nothing (429, 449), the shards not at all (the next re-fit replaces the statistics). Only a crash of the process
-/// between 2 and 4 (an instance killed) or a failure that outlasts the retries still leaves the item ahead of them: a
+/// between 2 and 3 (an instance killed) or a failure that outlasts the retries still leaves the item ahead of them: a
 /// decided item whose <c>label.ready</c> is not in the outbox, a vote the <c>votes</c> container lacks until the re-fit
 /// reads the items' evidence, a lease not closed; event 7301 names the item and what is missing. Nothing re-writes those;
 /// SQLite writes a commit in one transaction and has no such window.</para>
@@ -313,6 +317,16 @@ public sealed partial class CosmosItemStore : IItemStore, ISharedItemStore
             writes.Add(TailAsync($"lease {leaseId}", Retry.Always, _ => CosmosLeaseStore.CompleteAsync(_db, ClosedLeases, leaseId, at, written)));
         }
 
+        // The stored answer with the rest, whatever becomes of the rest: past the commit point the vote counted, and a retry
+        // with its key must get its answer. Written last, after the others, it was never written when one of them failed
+        // (a statistics shard's 503), and the retry of a vote that counted was answered 409 "already used".
+        if (commit.Idempotency is { } record)
+        {
+            var id = CosmosIdempotencyStore.IdFor(record.CallerId, record.Key);
+            writes.Add(TailAsync($"idempotency record {record.Key}", Retry.Always, _ => _db.Leases.UpsertItemAsync(new IdempotencyDoc(id, record), new PartitionKey(id),
+                new ItemRequestOptions { EnableContentResponseOnWrite = false }, written)));
+        }
+
         try
         {
             await Task.WhenAll(writes).ConfigureAwait(false);
@@ -323,23 +337,6 @@ public sealed partial class CosmosItemStore : IItemStore, ISharedItemStore
             LogCommitIncomplete(_logger, projectId, string.Join(", ", commit.Items.Select(i => $"{i.Item.Id} r{i.Item.Revision}")), missing, ex);
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(Unwrapped(ex));
             throw;
-        }
-
-        // 4. The idempotency record last: a retry that finds it replays the answer, so everything it stands for is written.
-        if (commit.Idempotency is { } record)
-        {
-            var id = CosmosIdempotencyStore.IdFor(record.CallerId, record.Key);
-            try
-            {
-                await TailAsync($"idempotency record {record.Key}", Retry.Always, _ => _db.Leases.UpsertItemAsync(new IdempotencyDoc(id, record), new PartitionKey(id),
-                    new ItemRequestOptions { EnableContentResponseOnWrite = false }, written)).ConfigureAwait(false);
-            }
-            catch (TailFailure ex)
-            {
-                LogCommitIncomplete(_logger, projectId, string.Join(", ", commit.Items.Select(i => $"{i.Item.Id} r{i.Item.Revision}")), ex.What, ex);
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(Unwrapped(ex));
-                throw;
-            }
         }
     }
 

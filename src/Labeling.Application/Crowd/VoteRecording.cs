@@ -20,7 +20,9 @@ namespace Labeling.Application.Crowd;
 /// </summary>
 /// <remarks>
 /// Idempotent with an <c>Idempotency-Key</c>: the first answer is stored in the same commit and a retry
-/// gets it back without a second vote. Without a key, a retry finds the lease used and gets 409.
+/// gets it back without a second vote (on a store that writes the answer after the commit point, a retry that finds the
+/// vote counted waits for its answer, <see cref="IIdempotencyStore.RecordLag"/>). Without a key, a retry finds the lease
+/// used and gets 409.
 /// </remarks>
 public sealed partial class VoteRecording
 {
@@ -138,6 +140,14 @@ public sealed partial class VoteRecording
             throw new AccessDeniedException($"Lease '{leaseId}' was given to another worker. Vote only on tasks you took yourself.");
         }
 
+        // Used for a vote whose answer is not stored yet: on a store that writes the answer after the commit point, the first
+        // attempt may still be writing it (on another instance). Its answer is this request's, once it lands.
+        if (idempotencyKey is not null && lease.CompletedAt is { } completed && _idempotency.RecordLag > TimeSpan.Zero
+            && await AwaitReplayAsync(workerId, idempotencyKey, leaseId, request, completed + _idempotency.RecordLag, cancellationToken).ConfigureAwait(false) is { } landed)
+        {
+            return landed;
+        }
+
         VoteResult result;
         RoutingStep step;
         Task saved;
@@ -239,9 +249,10 @@ public sealed partial class VoteRecording
         {
             await ForgetAsync(lease.ProjectId, model).ConfigureAwait(false);
 
-            // A retry with this key that raced the first attempt: the first one's answer is the answer.
+            // A retry with this key that raced the first attempt: the first one's answer is the answer (on a store that writes
+            // it after the commit point, once it lands).
             if (ex is ConcurrencyConflictException && idempotencyKey is not null
-                && await ReplayAsync(workerId, idempotencyKey, leaseId, request, CancellationToken.None).ConfigureAwait(false) is { } first)
+                && await AwaitReplayAsync(workerId, idempotencyKey, leaseId, request, _time.GetUtcNow() + _idempotency.RecordLag, CancellationToken.None).ConfigureAwait(false) is { } first)
             {
                 return first;
             }
@@ -303,6 +314,28 @@ public sealed partial class VoteRecording
         }
 
         return new VoteOutcome(result, Replayed: true);
+    }
+
+    // ReplayAsync until the answer is there or `until` has passed (asked once when it has already passed).
+    private async Task<VoteOutcome?> AwaitReplayAsync(string workerId, string key, string leaseId, VoteRequest request, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        var pause = TimeSpan.FromMilliseconds(100);
+        while (true)
+        {
+            if (await ReplayAsync(workerId, key, leaseId, request, cancellationToken).ConfigureAwait(false) is { } replay)
+            {
+                return replay;
+            }
+
+            var left = until - _time.GetUtcNow();
+            if (left <= TimeSpan.Zero)
+            {
+                return null;
+            }
+
+            await Task.Delay(left < pause ? left : pause, _time, cancellationToken).ConfigureAwait(false);
+            pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromSeconds(1).Ticks));
+        }
     }
 
     private static string Describe(string? vote) => vote is null ? "an unsure answer" : $"a vote for '{InvalidRequestException.Echo(vote)}'";

@@ -4,6 +4,7 @@ using Labeling.Application;
 using Labeling.Application.Ports;
 using Labeling.Application.Projects;
 using Labeling.Application.WeakLabeling;
+using Labeling.Application.Work;
 using Labeling.Domain.Items;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -29,6 +30,7 @@ public sealed partial class LocalStartup : IHostedService
     private readonly DataFolderLock _folderLock;
     private readonly FolderDocumentSource _source;
     private readonly InboxWatcher _inbox;
+    private readonly Work.SqliteWorkQueue? _queue;
 
     /// <summary>Creates the startup step.</summary>
     public LocalStartup(
@@ -42,8 +44,10 @@ public sealed partial class LocalStartup : IHostedService
         IOptions<LocalStorageOptions> storage,
         ILogger<LocalStartup> logger,
         FolderDocumentSource source,
-        InboxWatcher inbox)
+        InboxWatcher inbox,
+        Work.SqliteWorkQueue? queue = null)
     {
+        _queue = queue;
         _source = source;
         _inbox = inbox;
         _database = database;
@@ -66,6 +70,13 @@ public sealed partial class LocalStartup : IHostedService
         if (_options.CreateDemoProject && await _projects.TryCreateAsync(DemoProject.Create(_time.GetUtcNow()), cancellationToken).ConfigureAwait(false))
         {
             LogDemoCreated(_logger, DemoProject.Id);
+        }
+
+        // Weak-label batches poisoned before this start: their items are still in weak labeling, so they are queued again
+        // below, and the poisoned messages are set aside (kept with their error), no longer keeping /health degraded.
+        if (_queue is not null && await _queue.SetAsidePoisonedAsync(WorkQueues.WeakLabel, cancellationToken).ConfigureAwait(false) is > 0 and var setAside)
+        {
+            LogPoisonedWeakLabelsSetAside(_logger, setAside);
         }
 
         foreach (var project in await _projects.ListAsync(cancellationToken).ConfigureAwait(false))
@@ -115,6 +126,9 @@ public sealed partial class LocalStartup : IHostedService
 
     [LoggerMessage(EventId = 1006, Level = LogLevel.Warning, Message = "{Count} uploads were stored but not ingested when the server last stopped; they are ingested now")]
     private static partial void LogLeftUploadsQueued(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Warning, Message = "{Count} poisoned weak-label message(s) set aside: their items, still in weak labeling, are queued again")]
+    private static partial void LogPoisonedWeakLabelsSetAside(ILogger logger, int count);
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Created the demo project '{ProjectId}'")]
     private static partial void LogDemoCreated(ILogger logger, string projectId);

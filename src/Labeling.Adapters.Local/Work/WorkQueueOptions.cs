@@ -16,9 +16,20 @@ public sealed class WorkQueueOptions
     [Range(1, 100)]
     public int MaxAttempts { get; set; } = 5;
 
-    /// <summary>Wait before a failed message is retried. Default 2 seconds.</summary>
+    /// <summary>
+    /// Wait before a failed message is retried the first time; it doubles with each attempt, up to
+    /// <see cref="MaxRetryDelay"/>. Default 2 seconds.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// The longest wait before a failed message is retried: the doubling of <see cref="RetryDelay"/> stops here, and a
+    /// message whose failure passes (the database busy, the disk full; its attempt not counted) is retried at least this
+    /// often while it lasts. Default 1 minute.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>How often an idle pump looks for messages. Default 200 ms.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]

@@ -21,6 +21,9 @@ public sealed partial class WorkQueuePump : BackgroundService
 
     private readonly IHostApplicationLifetime? _lifetime;
 
+    // Failures that passed in a row, per message (gone once it completes or fails for good): its next wait doubles with each.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, int> _passing = new();
+
     /// <summary>Creates the pump.</summary>
     /// <param name="queue">The queue.</param>
     /// <param name="handlers">One handler per queue name.</param>
@@ -66,6 +69,7 @@ public sealed partial class WorkQueuePump : BackgroundService
     private async Task HandleAsync(WorkMessage message, CancellationToken cancellationToken)
     {
         string? error = null;
+        string? passing = null;
         if (!_handlers.TryGetValue(message.Queue, out var handler))
         {
             LogNoHandler(_logger, message.Queue, message.Id);
@@ -77,30 +81,109 @@ public sealed partial class WorkQueuePump : BackgroundService
             {
                 await handler.HandleAsync(message.Payload, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // The server is stopping: the message goes back as it was, its attempt not counted (five clean stops during
+                // one big file's ingest set it aside as one that "stopped the server each time").
+                passing = "The server stopped while this message was being handled.";
+            }
+            catch (Exception ex) when (Passes(ex) is { } reason)
+            {
+                passing = $"{ex.GetType().Name}: {ex.Message}";
+                LogPassingFailure(_logger, message.Queue, message.Id, reason, RetryAfter(message.Id), ex);
+            }
+            catch (Exception ex)
             {
                 LogFailed(_logger, message.Queue, message.Id, message.DequeueCount, ex);
                 error = $"{ex.GetType().Name}: {ex.Message}";
             }
         }
 
+        // Recorded whatever the stopping token says: an outcome lost at a stop left the message hidden for the visibility
+        // timeout and charged it an attempt at the next start.
         try
         {
+            if (passing is not null)
+            {
+                var delay = cancellationToken.IsCancellationRequested ? TimeSpan.Zero : NextPassingDelay(message.Id);
+                await _queue.ReturnAsync(message, passing, delay, CancellationToken.None).ConfigureAwait(false);
+                return;
+            }
+
+            _passing.TryRemove(message.Id, out _);
             if (error is null)
             {
-                await _queue.CompleteAsync(message, cancellationToken).ConfigureAwait(false);
+                await _queue.CompleteAsync(message, CancellationToken.None).ConfigureAwait(false);
             }
             else
             {
-                await _queue.FailAsync(message, error, cancellationToken).ConfigureAwait(false);
+                await _queue.FailAsync(message, error, CancellationToken.None).ConfigureAwait(false);
             }
         }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception ex)
         {
             // Only the outcome is lost: the message stays hidden and comes back after its visibility timeout (handlers
             // are idempotent). Letting this out would leave the rest of the batch received but unhandled until then.
             LogOutcomeNotRecorded(_logger, message.Queue, message.Id, _options.VisibilityTimeout, ex);
         }
+
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>
+    /// Why a handler's failure passes, or null when it does not: the database busy or locked by another program, the disk
+    /// full or failing to write (SQLite's BUSY, LOCKED, IOERR, FULL; an <see cref="IOException"/> for a full disk or quota).
+    /// Such a message is given back without counting the attempt and tried again (<see cref="WorkQueueOptions.RetryDelay"/>
+    /// doubling up to <see cref="WorkQueueOptions.MaxRetryDelay"/>) while the cause lasts, instead of being poisoned by
+    /// five quick failures and its inbox file set aside as if it could never be read.
+    /// </summary>
+    /// <param name="exception">What the handler threw.</param>
+    /// <returns>The reason, or null.</returns>
+    public static string? Passes(Exception exception)
+    {
+        for (Exception? ex = exception; ex is not null; ex = ex.InnerException)
+        {
+            switch (ex)
+            {
+                case Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 5 or 6 }:
+                    return "the database is busy";
+                case Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 13 }:
+                    return "the disk is full";
+                case Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 10 }:
+                    return "the database could not be read or written";
+                case IOException io when IsDiskFull(io):
+                    return "the disk is full";
+            }
+        }
+
+        return null;
+    }
+
+    // ENOSPC and EDQUOT on Linux (an IOException's HResult is the errno there; 28 and 69 on macOS), ERROR_DISK_FULL and
+    // ERROR_HANDLE_DISK_FULL on Windows.
+    private static bool IsDiskFull(IOException exception) => exception.HResult switch
+    {
+        28 or 122 when OperatingSystem.IsLinux() => true,
+        28 or 69 when OperatingSystem.IsMacOS() => true,
+        unchecked((int)0x80070070) or unchecked((int)0x80070027) => true,
+        _ => false,
+    };
+
+    private TimeSpan RetryAfter(long messageId) =>
+        Backoff(_passing.TryGetValue(messageId, out var tries) ? tries : 0);
+
+    // The wait before the message's next try: RetryDelay doubled for each failure that passed before, at most MaxRetryDelay.
+    private TimeSpan NextPassingDelay(long messageId)
+    {
+        var tries = _passing.AddOrUpdate(messageId, 1, (_, n) => n + 1);
+        return Backoff(tries - 1);
+    }
+
+    private TimeSpan Backoff(int doublings)
+    {
+        var cap = _options.MaxRetryDelay > _options.RetryDelay ? _options.MaxRetryDelay : _options.RetryDelay;
+        var delay = _options.RetryDelay * Math.Pow(2, Math.Min(doublings, 30));
+        return delay > cap ? cap : delay;
     }
 
     /// <inheritdoc />
@@ -169,6 +252,9 @@ public sealed partial class WorkQueuePump : BackgroundService
 
     [LoggerMessage(EventId = 7101, Level = LogLevel.Warning, Message = "Message {MessageId} of queue {Queue} failed on attempt {Attempt}; it will be retried or poisoned")]
     private static partial void LogFailed(ILogger logger, string queue, long messageId, int attempt, Exception exception);
+
+    [LoggerMessage(EventId = 7106, Level = LogLevel.Warning, Message = "Message {MessageId} of queue {Queue} met a failure that passes ({Reason}); it is tried again in {RetryAfter}, its attempt not counted")]
+    private static partial void LogPassingFailure(ILogger logger, string queue, long messageId, string reason, TimeSpan retryAfter, Exception exception);
 
     [LoggerMessage(EventId = 7102, Level = LogLevel.Error, Message = "No handler for queue {Queue} (message {MessageId})")]
     private static partial void LogNoHandler(ILogger logger, string queue, long messageId);

@@ -33,6 +33,19 @@ public interface IWorkQueue
     /// <returns>A task.</returns>
     Task FailAsync(WorkMessage message, string error, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Gives a message back without counting its attempt: its handler met a failure that passes (the database busy, the
+    /// disk full) or was stopped with the server. It is received again after <paramref name="delay"/>. A queue that cannot
+    /// take an attempt back records a failure (<see cref="FailAsync"/>).
+    /// </summary>
+    /// <param name="message">The message.</param>
+    /// <param name="reason">Why; kept as the message's last error.</param>
+    /// <param name="delay">How long before it is received again.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>A task.</returns>
+    Task ReturnAsync(WorkMessage message, string reason, TimeSpan delay, CancellationToken cancellationToken) =>
+        FailAsync(message, reason, cancellationToken);
+
     /// <summary>Counts messages waiting (visible or hidden) and poisoned.</summary>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>Waiting and poisoned counts.</returns>

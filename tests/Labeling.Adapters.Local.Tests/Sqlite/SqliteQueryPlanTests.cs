@@ -62,6 +62,15 @@ public sealed class SqliteQueryPlanTests : IDisposable
     }
 
     [Fact]
+    public async Task WorkQueueReceive_Plan_WalksTheIndexOfDueMessagesAndDoesNotSort()
+    {
+        var plan = await PlanAsync(Labeling.Adapters.Local.Work.SqliteWorkQueue.ReceiveQuery, ("$now", 0L), ("$limit", 1));
+
+        Assert.Contains("USING INDEX ix_queue_visible (status=? AND visible_at<?)", plan, StringComparison.Ordinal);
+        Assert.DoesNotContain("TEMP B-TREE", plan, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task CountCrowdVotesQuery_Plan_ReadsTheCounterNotTheVotes()
     {
         var plan = await PlanAsync(SqliteItemStore.CrowdVotesQuery, ("$p", "p1"));

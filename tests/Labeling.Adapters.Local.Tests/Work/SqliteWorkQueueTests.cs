@@ -80,6 +80,89 @@ public sealed class SqliteWorkQueueTests : IDisposable
     }
 
     [Fact]
+    public async Task Fail_WaitDoublesWithEachAttempt_UpToMaxRetryDelay()
+    {
+        // A fixed 2 s wait poisoned a message after five failures in about 8 s, however short-lived their cause.
+        var queue = Queue(new WorkQueueOptions { VisibilityTimeout = TimeSpan.FromSeconds(30), MaxAttempts = 10, RetryDelay = TimeSpan.FromSeconds(1), MaxRetryDelay = TimeSpan.FromSeconds(3) });
+        await queue.EnqueueAsync("q", "{}", null, CancellationToken.None);
+
+        foreach (var wait in new[] { 1, 2, 3, 3 })
+        {
+            await queue.FailAsync(Assert.Single(await queue.ReceiveAsync(10, CancellationToken.None)), "boom", CancellationToken.None);
+            _time.Advance(TimeSpan.FromSeconds(wait) - TimeSpan.FromMilliseconds(1));
+            Assert.Empty(await queue.ReceiveAsync(10, CancellationToken.None));
+            _time.Advance(TimeSpan.FromMilliseconds(1));
+        }
+
+        Assert.Equal(5, Assert.Single(await queue.ReceiveAsync(10, CancellationToken.None)).DequeueCount);
+    }
+
+    [Fact]
+    public async Task Return_GivesTheAttemptBack_SoAFailureThatPassesNeverPoisons()
+    {
+        var queue = Queue();
+        await queue.EnqueueAsync("q", "{}", null, CancellationToken.None);
+
+        for (var time = 0; time < 10; time++)
+        {
+            var message = Assert.Single(await queue.ReceiveAsync(10, CancellationToken.None));
+            Assert.Equal(1, message.DequeueCount);
+            await queue.ReturnAsync(message, "SqliteException: database is locked", TimeSpan.FromSeconds(5), CancellationToken.None);
+            _time.Advance(TimeSpan.FromSeconds(4));
+            Assert.Empty(await queue.ReceiveAsync(10, CancellationToken.None));
+            _time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        Assert.Equal((1, 0), await queue.CountAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Poisoning_IsLogged_ByFailureAndByReceivesWithoutCompleting()
+    {
+        var logs = new Labeling.TestSupport.Logging.LogCollector();
+        using var factory = new Microsoft.Extensions.Logging.LoggerFactory([logs]);
+        var queue = Queue(logger: Microsoft.Extensions.Logging.LoggerFactoryExtensions.CreateLogger<SqliteWorkQueue>(factory));
+        await queue.EnqueueAsync("fails", "{}", null, CancellationToken.None);
+        await queue.EnqueueAsync("crashes", "{}", null, CancellationToken.None);
+
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            foreach (var message in await queue.ReceiveAsync(10, CancellationToken.None))
+            {
+                if (message.Queue == "fails") await queue.FailAsync(message, "the file is damaged", CancellationToken.None);
+            }
+
+            _time.Advance(TimeSpan.FromSeconds(31));
+        }
+
+        Assert.Empty(await queue.ReceiveAsync(10, CancellationToken.None));
+        var poisoned = logs.Records.Where(r => r.EventId.Id == 7107).Select(r => r.Message).ToList();
+        Assert.Equal(2, poisoned.Count);
+        Assert.Contains(poisoned, m => m.Contains("queue fails is poisoned after 3 attempts", StringComparison.Ordinal) && m.EndsWith("the file is damaged", StringComparison.Ordinal));
+        Assert.Contains(poisoned, m => m.Contains("queue crashes is poisoned after 3 attempts", StringComparison.Ordinal) && m.EndsWith(SqliteWorkQueue.ReceivedWithoutCompleting, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task SetAsidePoisoned_TakesThatQueuesPoisonedMessagesOutOfTheCount()
+    {
+        var queue = Queue();
+        await queue.EnqueueAsync("weak-label", "{}", "batch-1", CancellationToken.None);
+        await queue.EnqueueAsync("ingest", "{}", "file-1", CancellationToken.None);
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            foreach (var message in await queue.ReceiveAsync(10, CancellationToken.None)) await queue.FailAsync(message, "boom", CancellationToken.None);
+            _time.Advance(TimeSpan.FromSeconds(31));
+        }
+
+        Assert.Equal((0, 2), await queue.CountAsync(CancellationToken.None));
+        Assert.Equal(1, await queue.SetAsidePoisonedAsync("weak-label", CancellationToken.None));
+
+        Assert.Equal((0, 1), await queue.CountAsync(CancellationToken.None));
+        Assert.Null(await queue.FindPoisonedAsync("batch-1", CancellationToken.None));
+        Assert.NotNull(await queue.FindPoisonedAsync("file-1", CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Enqueue_SameDedupKeyWhileWaiting_AddsOneMessage()
     {
         var queue = Queue();
@@ -101,8 +184,9 @@ public sealed class SqliteWorkQueueTests : IDisposable
         Assert.Equal("{\"keep\":true}", message.Payload);
     }
 
-    private SqliteWorkQueue Queue() => new(
+    private SqliteWorkQueue Queue(WorkQueueOptions? options = null, Microsoft.Extensions.Logging.ILogger<SqliteWorkQueue>? logger = null) => new(
         new SqliteDatabase(Path.Combine(_folder, "labeling.db")),
         _time,
-        Options.Create(new WorkQueueOptions { VisibilityTimeout = TimeSpan.FromSeconds(30), MaxAttempts = 3, RetryDelay = TimeSpan.FromSeconds(1) }));
+        Options.Create(options ?? new WorkQueueOptions { VisibilityTimeout = TimeSpan.FromSeconds(30), MaxAttempts = 3, RetryDelay = TimeSpan.FromSeconds(1) }),
+        logger);
 }

@@ -62,9 +62,62 @@ public sealed class WorkQueuePumpTests : IDisposable
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pump.PumpOnceAsync(_stop.Token));
         await Task.Delay(20); // past the first message's visibility timeout
 
+        // The stopped message is given back with its attempt: a clean stop is not a crash (five of them during one big
+        // file's ingest set it aside as "stopped the server each time").
         var next = await queue.ReceiveAsync(3, CancellationToken.None);
-        Assert.Equal([("first", 2), ("second", 1), ("third", 1)], next.Select(m => (m.Payload, m.DequeueCount)));
+        Assert.Equal([("first", 1), ("second", 1), ("third", 1)], next.Select(m => (m.Payload, m.DequeueCount)).Order());
         Assert.Empty(_handled);
+    }
+
+    [Fact]
+    public async Task PumpOnce_HandlerThatFinishesAsTheServerStops_IsCompleted()
+    {
+        // The outcome was recorded with the stopping token: a handler done just as the stop began was neither completed nor
+        // failed, and came back after the visibility timeout, charged an attempt.
+        var (pump, queue) = Pump(TimeSpan.FromHours(1));
+        await queue.EnqueueAsync("finishes-at-stop", "done", null, CancellationToken.None);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pump.PumpOnceAsync(_stop.Token));
+
+        Assert.Equal(["done"], _handled);
+        Assert.Equal((0, 0), await queue.CountAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task PumpOnce_DatabaseBusyMoreTimesThanMaxAttempts_NeverPoisons_AndSaysItPasses()
+    {
+        // Five quick "database is locked" failures poisoned the message, and an inbox file was set aside in quarantine.
+        var (pump, queue) = Pump(TimeSpan.FromHours(1));
+        await queue.EnqueueAsync("busy", "{}", null, CancellationToken.None);
+
+        // No wait between tries here (RetryDelay zero): the batch of ten takes the same message ten times, twice MaxAttempts.
+        Assert.Equal(10, await pump.PumpOnceAsync(CancellationToken.None));
+
+        Assert.Equal((1, 0), await queue.CountAsync(CancellationToken.None));
+        Assert.Equal(10, _logs.Records.Count(r => r.EventId.Id == 7106));
+        Assert.DoesNotContain(_logs.Records, r => r.EventId.Id == 7101);
+        Assert.Equal(1, Assert.Single(await queue.ReceiveAsync(1, CancellationToken.None)).DequeueCount);
+    }
+
+    [Fact]
+    public void Passes_ADiskFullWrite_ButNotAFileThatIsNotThere()
+    {
+        if (!File.Exists("/dev/full"))
+        {
+            return; // Linux's always-full device; elsewhere the HResult mapping is not exercised here.
+        }
+
+        var full = Assert.ThrowsAny<IOException>(() =>
+        {
+            using var stream = new FileStream("/dev/full", FileMode.Open, FileAccess.Write);
+            stream.Write(new byte[4096]);
+            stream.Flush();
+        });
+
+        Assert.Equal("the disk is full", WorkQueuePump.Passes(new InvalidOperationException("ingest failed", full)));
+        Assert.Null(WorkQueuePump.Passes(new FileNotFoundException("gone")));
+        Assert.Null(WorkQueuePump.Passes(new InvalidOperationException("the handler failed")));
+        Assert.Equal("the database is busy", WorkQueuePump.Passes(new Microsoft.Data.Sqlite.SqliteException("database is locked", 5)));
     }
 
     [Fact]
@@ -144,6 +197,13 @@ public sealed class WorkQueuePumpTests : IDisposable
         [
             new Handler("fails", _ => throw new InvalidOperationException("the handler failed")),
             new Handler("works", _handled.Enqueue),
+            new Handler("busy", _ => throw new Microsoft.Data.Sqlite.SqliteException("SQLite Error 5: 'database is locked'.", 5)),
+            // Done with the message just as the server began to stop.
+            new Handler("finishes-at-stop", payload =>
+            {
+                _handled.Enqueue(payload);
+                _stop.Cancel();
+            }),
             // The server stopping in the middle of the message (the token it was given cancelled).
             new Handler("stops", _ =>
             {
@@ -214,6 +274,9 @@ public sealed class WorkQueuePumpTests : IDisposable
 
         public Task FailAsync(WorkMessage message, string error, CancellationToken cancellationToken) =>
             FailsToRecordFailures ? throw new InvalidOperationException("database is locked") : inner.FailAsync(message, error, cancellationToken);
+
+        public Task ReturnAsync(WorkMessage message, string reason, TimeSpan delay, CancellationToken cancellationToken) =>
+            inner.ReturnAsync(message, reason, delay, cancellationToken);
 
         public Task<(int Waiting, int Poisoned)> CountAsync(CancellationToken cancellationToken) => inner.CountAsync(cancellationToken);
     }

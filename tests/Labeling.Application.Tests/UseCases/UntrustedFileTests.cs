@@ -560,8 +560,8 @@ public sealed class UntrustedFileTests : IDisposable
         for (var attempt = 1; attempt <= 3; attempt++)
         {
             var taken = Assert.Single(await queue.ReceiveAsync(10, CancellationToken.None));
-            await queue.FailAsync(taken, "IOException: disk full", CancellationToken.None);
-            _harness.Time.Advance(TimeSpan.FromSeconds(3));
+            await queue.FailAsync(taken, "InvalidDataException: the parser failed", CancellationToken.None);
+            _harness.Time.Advance(TimeSpan.FromSeconds(5)); // past the retry wait, 2 s doubled at each attempt
         }
     }
 

@@ -17,6 +17,8 @@ if (args is ["token", ..])
 // (Storage:DataDirectory, default ./data) is relative to the working directory.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Configuration.AddCommandLine(args, LocalStorageOptions.SwitchMappings);
+// Kestrel:Limits from configuration, and a cap on open connections by default (ConnectionLimits says why).
+builder.WebHost.ConfigureKestrel((context, kestrel) => ConnectionLimits.Apply(kestrel, context.Configuration));
 // The console's usual format with what callers put in a line made printable (Logging:Console:FormatterName may choose another).
 builder.Logging.AddConsole(o => o.FormatterName ??= PrintableConsoleFormatter.FormatterName)
     .AddConsoleFormatter<PrintableConsoleFormatter, Microsoft.Extensions.Logging.Console.SimpleConsoleFormatterOptions>();

@@ -1,4 +1,5 @@
 using Labeling.Adapters.Local.Auth;
+using Labeling.Application.Http;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
 using Microsoft.Identity.Web;
@@ -51,32 +52,14 @@ internal static class LocalJwtAuthentication
                 // The issuer and this validator share one clock, so a token is refused the moment it expires, not five
                 // minutes later (the default skew, meant for clocks on different machines): `token --hours 0.0167` lasts a minute.
                 parameters.ClockSkew = TimeSpan.Zero;
-                // The challenge's description can quote the token (its issuer, its audience); a control or non-ASCII
-                // character there would make the WWW-Authenticate header invalid and the answer a 500 instead of a 401.
-                // The issuer is checked before the signature, so a token signed by any key can carry one of 20,000
-                // characters: the description is cut, or every such request wrote that much into header, body and log.
+                // The challenge's description can quote the token: made header-safe and cut (ChallengeDescription says why).
                 var challenge = options.Events.OnChallenge;
                 options.Events.OnChallenge = context =>
                 {
-                    if (context.ErrorDescription is { } description && !description.All(IsHeaderSafe))
-                    {
-                        context.ErrorDescription = description = string.Concat(description.Select(c => IsHeaderSafe(c) ? c : '?'));
-                    }
-
-                    if (context.ErrorDescription is { Length: > MaxDescription } longer)
-                    {
-                        context.ErrorDescription = $"{longer[..MaxDescription]}... ({longer.Length} characters)";
-                    }
-
+                    context.ErrorDescription = ChallengeDescription.Clean(context.ErrorDescription);
                     return challenge(context);
                 };
             });
         return services;
     }
-
-    // The longest challenge description sent as is: any message of the validator's own, with room for what it quotes.
-    private const int MaxDescription = 512;
-
-    // Printable ASCII: what a header value may carry as is.
-    private static bool IsHeaderSafe(char c) => c is >= ' ' and <= '~';
 }

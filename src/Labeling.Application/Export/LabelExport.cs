@@ -127,8 +127,10 @@ public sealed class LabelExport
 
     private static bool StartsFormula(string value)
     {
-        // Behind anything a spreadsheet may skip or not show: spaces, control characters (a NUL), a byte-order mark, a
-        // zero-width space. A tab or CR first is a trigger itself.
+        // Behind anything a spreadsheet may skip or not show: spaces, control characters (a NUL), format characters (a
+        // byte-order mark, a zero-width space or joiner, a soft hyphen, a word joiner), combining marks with nothing to
+        // combine with (a grapheme joiner, a variation selector) and blank letters (Hangul fillers, the Braille blank).
+        // A tab or CR first is a trigger itself.
         var span = value.AsSpan();
         if (span.Length > 0 && span[0] is '\t' or '\r')
         {
@@ -136,7 +138,7 @@ public sealed class LabelExport
         }
 
         var skip = 0;
-        while (skip < span.Length && (char.IsControl(span[skip]) || char.IsWhiteSpace(span[skip]) || span[skip] is '\uFEFF' or '\u200B'))
+        while (skip < span.Length && Invisible(span[skip]))
         {
             skip++;
         }
@@ -144,6 +146,11 @@ public sealed class LabelExport
         var first = span[skip..];
         return first.Length > 0 && first[0] is '=' or '+' or '-' or '@' or '\uFF1D' or '\uFF0B' or '\uFF0D' or '\uFF20';
     }
+
+    private static bool Invisible(char c) =>
+        char.IsControl(c) || char.IsWhiteSpace(c) || c is '\u115F' or '\u1160' or '\u3164' or '\uFFA0' or '\u2800'
+        || char.GetUnicodeCategory(c) is UnicodeCategory.Format or UnicodeCategory.NonSpacingMark or UnicodeCategory.EnclosingMark
+            or UnicodeCategory.SpaceSeparator;
 
     private static string Quote(string value) =>
         value.AsSpan().IndexOfAny(",\"\r\n") < 0 ? value : "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";

@@ -73,7 +73,7 @@ internal static class DocumentEndpoints
 
         if (file.Length == 0)
         {
-            throw new InvalidRequestException("file", $"'{file.FileName}' is empty. Send a file with content.");
+            throw new InvalidRequestException("file", $"'{InvalidRequestException.Echo(file.FileName)}' is empty. Send a file with content.");
         }
 
         var fileName = Path.GetFileName(file.FileName);

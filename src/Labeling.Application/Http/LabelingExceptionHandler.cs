@@ -74,7 +74,8 @@ internal sealed partial class LabelingExceptionHandler : IExceptionHandler
         var now = _time.GetUtcNow();
         var first = _traced.AddOrUpdate(kind, _ => (now, traceId), (_, seen) => now - seen.At >= StackTraceEvery ? (now, traceId) : seen);
         var method = context.Request.Method;
-        var path = context.Request.Path.ToUriComponent();
+        // Cut as the refusal log cuts it: a path is the caller's to make as long as the server takes.
+        var path = RefusalLog.Bounded(context.Request.Path.ToUriComponent());
         if (first.TraceId == traceId)
         {
             LogUnhandled(_logger, method, path, traceId, string.Empty, exception);

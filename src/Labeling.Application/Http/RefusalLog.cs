@@ -88,7 +88,7 @@ public static partial class RefusalLog
     }
 
     // An anonymous caller chooses the path; a long one is logged by its start and its length, so refusals cannot grow the log by kilobytes each.
-    private static string Bounded(string path) => path.Length <= MaxLoggedPath ? path : $"{path[..MaxLoggedPath]}… ({path.Length} characters)";
+    internal static string Bounded(string path) => path.Length <= MaxLoggedPath ? path : $"{path[..MaxLoggedPath]}… ({path.Length} characters)";
 
     // The address the request came from, as the rate limit partitions anonymous callers by it: the only trace of a caller
     // without a valid token (behind a proxy, the proxy's address unless the host is told to read forwarded headers).

@@ -7,7 +7,9 @@ namespace Labeling.Functions.Http;
 /// <summary>
 /// <c>Api</c>: every <c>/api/...</c> request (host.json sets an empty route prefix) goes through the
 /// shared HTTP API. Anonymous at the Functions level: authentication is the Entra ID JWT checked
-/// inside the pipeline, with the Labeler / Reviewer / Admin app roles.
+/// inside the pipeline, with the Labeler / Reviewer / Admin app roles. Every method is bound, HEAD and OPTIONS too, so the
+/// pipeline answers and logs each request as the local server does (a method the trigger left out was answered by the
+/// Functions host, outside the refusal log).
 /// </summary>
 public sealed class ApiFunction
 {
@@ -23,7 +25,7 @@ public sealed class ApiFunction
     /// <returns>A task; the pipeline writes the response.</returns>
     [Function("Api")]
     public Task RunAsync(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", "put", "patch", "delete", Route = "api/{*path}")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "head", "post", "put", "patch", "delete", "options", Route = "api/{*path}")] HttpRequest request,
         [DurableClient] DurableTaskClient client)
     {
         ArgumentNullException.ThrowIfNull(request);

@@ -1,3 +1,4 @@
+using Labeling.Application.Http;
 using Labeling.Functions.Crowd;
 using Labeling.Functions.Events;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -30,12 +31,28 @@ public static class LabelingApiServiceCollectionExtensions
         // A valid token without app roles authenticates, and the role policies answer 403 naming the role a route
         // takes (every route names one); Microsoft.Identity.Web's own check would refuse it as a 401 with no reason.
         services.Configure<MicrosoftIdentityOptions>(JwtBearerDefaults.AuthenticationScheme, o => o.AllowWebApiToBeAuthorizedByACL = true);
+        // The challenge's description can quote the token: made header-safe and cut, as on the local server
+        // (ChallengeDescription says why). After Microsoft.Identity.Web's own configuration, whose events it wraps.
+        services.PostConfigure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme, o =>
+        {
+            o.Events ??= new JwtBearerEvents();
+            var challenge = o.Events.OnChallenge;
+            o.Events.OnChallenge = context =>
+            {
+                context.ErrorDescription = ChallengeDescription.Clean(context.ErrorDescription);
+                return challenge(context);
+            };
+        });
         // IdentityModel logs one or two multi-line errors per refused token, so a flood of bad tokens would flood the logs
         // (and the Application Insights bill); the refusal log already records each 401 once, with the challenge's reason.
         services.AddLogging(logging => logging.AddFilter("Microsoft.IdentityModel", LogLevel.Critical));
         services.AddOptions<EntraApiOptions>().Bind(entra)
             .Validate(o => !string.IsNullOrWhiteSpace(o.ClientId), Missing(nameof(EntraApiOptions.ClientId), "the application (client) id of the API's Entra app registration"))
             .Validate(o => !string.IsNullOrWhiteSpace(o.TenantId), Missing(nameof(EntraApiOptions.TenantId), "the id of the Entra tenant whose tokens the API accepts"))
+            // "common", "organizations" or "consumers" would take tokens from any tenant, where anyone may give
+            // themselves the API's Admin role on an app registration of their own: the tenant is one GUID.
+            .Validate(o => string.IsNullOrWhiteSpace(o.TenantId) || Guid.TryParse(o.TenantId, out _),
+                "AzureAd:TenantId (app setting AzureAd__TenantId) must be the GUID of the one Entra tenant whose tokens the API accepts; 'common', 'organizations', 'consumers' and domain names would let in tokens from other tenants.")
             .Validate(o => Uri.TryCreate(o.Instance, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps, "AzureAd:Instance must be an https URL such as https://login.microsoftonline.com/.")
             .ValidateOnStart();
         services.TryAddSingleton<LabelingApiPipeline>();

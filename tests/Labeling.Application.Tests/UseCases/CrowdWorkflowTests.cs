@@ -390,6 +390,25 @@ public sealed class CrowdWorkflowTests : IDisposable
     }
 
     [Theory]
+    [InlineData("\u00AD=1+1 subscribe")]
+    [InlineData("\u200C=1+1 subscribe")]
+    [InlineData("\u200D+1+1 subscribe")]
+    [InlineData("\u2060-1+1 subscribe")]
+    [InlineData("\u034F=1+1 subscribe")]
+    [InlineData("\uFE0F=1+1 subscribe")]
+    [InlineData("\u3000=1+1 subscribe")]
+    [InlineData("\u3164=1+1 subscribe")]
+    [InlineData("\u2800@SUM(A1) subscribe")]
+    public async Task Export_Csv_AFormulaBehindAnyInvisibleCharacter_IsNeutralisedToo(string text)
+    {
+        // Only a byte-order mark and a zero-width space were skipped: a security review put a soft hyphen, a zero-width
+        // joiner, a word joiner, a grapheme joiner, a variation selector or an ideographic space before the '='.
+        var (row, _) = await ExportOneAsync("a.jsonl", System.Text.Json.JsonSerializer.Serialize(new { text }) + "\n");
+
+        Assert.Matches(",'[^,]*subscribe,spam,", row);
+    }
+
+    [Theory]
     [InlineData("\u0001=1+1 subscribe")]
     [InlineData("\u001B@SUM(A1) subscribe")]
     public async Task Export_Csv_AFormulaBehindAControlCharacter_IsNeutralisedToo(string text)

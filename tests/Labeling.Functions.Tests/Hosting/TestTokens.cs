@@ -23,7 +23,7 @@ public sealed class TestTokens
     /// <summary>A token with the given delegated scopes (<c>scp</c>, space-separated as Entra writes it) and no app role.</summary>
     public string MintWithScopes(string subject, string scopes) => Mint(subject, [], Key, TimeSpan.FromHours(1), scopes);
 
-    public static string Mint(string subject, string[] roles, SecurityKey key, TimeSpan lifetime, string? scopes = null)
+    public static string Mint(string subject, string[] roles, SecurityKey key, TimeSpan lifetime, string? scopes = null, string issuer = Issuer)
     {
         var claims = new Dictionary<string, object>
         {
@@ -44,7 +44,7 @@ public sealed class TestTokens
         var now = DateTime.UtcNow;
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
-            Issuer = Issuer,
+            Issuer = issuer,
             Audience = Audience,
             Claims = claims,
             IssuedAt = now,

@@ -105,6 +105,22 @@ public sealed class ApiAuthorizationTests(AzuriteFixture azurite, CosmosEmulator
     }
 
     [Fact]
+    public async Task Api_TokenWithALongNonAsciiIssuer_Is401WithAShortHeaderSafeChallenge_AsOnTheLocalServer()
+    {
+        // The challenge quotes the issuer: a non-ASCII character made the header invalid (a 500), and 20,000 characters went
+        // into header, body and log on every request. The local server cleaned it; the Functions app did not.
+        var issuer = TestTokens.Issuer + "/é\u202e" + new string('x', 20_000);
+        using var client = _host.Client(TestTokens.Mint("mallory", ["Admin"], _host.Tokens.Key, TimeSpan.FromHours(1), issuer: issuer));
+
+        var response = await client.GetAsync("/api/projects");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        var challenge = string.Join(", ", response.Headers.GetValues("WWW-Authenticate"));
+        Assert.InRange(challenge.Length, 1, 1_000);
+        Assert.All(challenge, c => Assert.InRange(c, ' ', '~'));
+    }
+
+    [Fact]
     public async Task Api_ExpiredToken_Returns401()
     {
         var expired = TestTokens.Mint("alice", ["Admin"], _host.Tokens.Key, TimeSpan.FromMinutes(-10));

@@ -26,6 +26,23 @@ public sealed class EntraApiOptionsTests
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("common")]
+    [InlineData("organizations")]
+    [InlineData("consumers")]
+    [InlineData("contoso.onmicrosoft.com")]
+    public void AddLabelingApi_WithATenantThatIsNotOneGuid_Fails(string tenant)
+    {
+        // A multi-tenant value takes tokens from any tenant, where anyone may give themselves the API's Admin role.
+        var error = Assert.Throws<OptionsValidationException>(() => Options(new Dictionary<string, string?>
+        {
+            ["AzureAd:TenantId"] = tenant,
+            ["AzureAd:ClientId"] = "22222222-2222-2222-2222-222222222222",
+        }));
+
+        Assert.Contains("must be the GUID of the one Entra tenant", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void AddLabelingApi_WithEverySetting_Validates()
     {

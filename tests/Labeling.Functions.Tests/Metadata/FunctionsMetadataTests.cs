@@ -51,7 +51,7 @@ public sealed class FunctionsMetadataTests
         Assert.Equal("api/{*path}", FunctionsMetadata.String(binding, "route"));
         Assert.Equal("Anonymous", FunctionsMetadata.String(binding, "authLevel"), ignoreCase: true);
         var methods = binding.GetProperty("methods").EnumerateArray().Select(m => m.GetString() ?? "").ToArray();
-        Assert.Equal(new[] { "get", "post", "put", "patch", "delete" }, methods);
+        Assert.Equal(new[] { "get", "head", "post", "put", "patch", "delete", "options" }, methods);
     }
 
     [Fact]

@@ -323,6 +323,20 @@ public sealed class BadInputTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Upload_EmptyFileWithALongName_Returns400QuotingTheNameCut()
+    {
+        // The whole multipart file name, however long, was repeated in the answer.
+        var name = new string('n', 5_000) + ".csv";
+
+        var problem = await (await Admin.PostAsync($"/api/projects/{Project}/documents", Api.File(name, []))).ExpectProblemAsync(HttpStatusCode.BadRequest);
+
+        var error = problem["errors"]!["file"]![0]!.GetValue<string>();
+        Assert.EndsWith("is empty. Send a file with content.", error, StringComparison.Ordinal);
+        Assert.Contains("(5004 characters)", error, StringComparison.Ordinal);
+        Assert.InRange(error.Length, 1, 200);
+    }
+
+    [Fact]
     public async Task Upload_UnsupportedExtension_Returns400ListingSupportedFormats()
     {
         var problem = await (await Admin.PostAsync($"/api/projects/{Project}/documents", Api.File("sheet.xlsx", [1, 2, 3]))).ExpectProblemAsync(HttpStatusCode.BadRequest);

@@ -20,6 +20,8 @@
 //   leases    /id      crowd task leases (`lease:{leaseId}`), each worker's open-lease pointer
 //                      (`open:{projectId}:{workerId}`) and stored answers to idempotent requests
 //                      (`idem:{hash}`): point documents, each its own logical partition.
+//                      defaultTtl -1: a used lease and a stored answer carry a ttl (Cosmos:UsedLeaseRetention,
+//                      Cosmos:IdempotencyRetention, 7 days) and expire; released leases and pointers stay.
 //   index     /partition  small index entries under synthetic keys, so per-project listings are
 //                      a few single-partition queries instead of cross-partition ones: an item's
 //                      state entry in `{projectId}:items:{bucket}` (bucket = hash(itemId) mod N),
@@ -94,7 +96,7 @@ var containers = [
   {
     name: 'leases'
     partitionKeyPath: '/id'
-    perItemTtl: false
+    perItemTtl: true
     indexing: pointReadsOnly
   }
   {

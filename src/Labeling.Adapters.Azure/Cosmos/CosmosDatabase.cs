@@ -104,14 +104,18 @@ public sealed class CosmosDatabase : IDisposable
     /// (<c>/*</c>); the rest are read by id only, so their writes (an item's on every vote) maintain no index of the
     /// document. <c>infra/app/cosmos.bicep</c> declares the same.
     /// </summary>
-    public static IReadOnlyList<(string Name, string PartitionKeyPath, IReadOnlyList<string> IndexedPaths)> Containers { get; } =
+    /// <remarks>
+    /// <c>PerItemTtl</c>: the container has a default ttl of -1, so a document's own <c>ttl</c> applies (delivered outbox
+    /// events in <c>index</c>; used leases and stored answers in <c>leases</c>) and the rest stays.
+    /// </remarks>
+    public static IReadOnlyList<(string Name, string PartitionKeyPath, IReadOnlyList<string> IndexedPaths, bool PerItemTtl)> Containers { get; } =
     [
-        ("projects", "/id", []),
-        ("items", "/id", []),
-        ("votes", "/itemId", ["/itemId/?"]),
-        ("labelers", "/id", []),
-        ("leases", "/id", []),
-        ("index", "/partition", ["/*"]),
+        ("projects", "/id", [], false),
+        ("items", "/id", [], false),
+        ("votes", "/itemId", ["/itemId/?"], false),
+        ("labelers", "/id", [], false),
+        ("leases", "/id", [], true),
+        ("index", "/partition", ["/*"], true),
     ];
 
     /// <summary>Creates the database and containers if missing (emulator and tests; Bicep does this in Azure).</summary>
@@ -120,10 +124,10 @@ public sealed class CosmosDatabase : IDisposable
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
     {
         var database = (await Client.CreateDatabaseIfNotExistsAsync(Options.Database, cancellationToken: cancellationToken).ConfigureAwait(false)).Database;
-        foreach (var (name, key, indexed) in Containers)
+        foreach (var (name, key, indexed, perItemTtl) in Containers)
         {
-            // index: per-item ttl (delivered outbox events) applies only when the container has a default ttl; -1 = none.
-            var properties = new ContainerProperties(name, key) { DefaultTimeToLive = name == "index" ? -1 : null, IndexingPolicy = Indexing(indexed) };
+            // Per-item ttl applies only when the container has a default ttl; -1 = none.
+            var properties = new ContainerProperties(name, key) { DefaultTimeToLive = perItemTtl ? -1 : null, IndexingPolicy = Indexing(indexed) };
             await database.CreateContainerIfNotExistsAsync(properties, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
     }

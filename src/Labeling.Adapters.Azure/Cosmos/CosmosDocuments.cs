@@ -104,7 +104,8 @@ internal static class CosmosDocuments
 
     public sealed record OpenLeaseDoc(string Id, string LeaseId);
 
-    public sealed record IdempotencyDoc(string Id, IdempotencyRecord Body);
+    /// <summary>A stored answer; <c>Ttl</c> (seconds) is <see cref="CosmosOptions.IdempotencyRetention"/>.</summary>
+    public sealed record IdempotencyDoc(string Id, IdempotencyRecord Body, int? Ttl = null);
 
     /// <summary>
     /// An outbox event and its deliveries per destination. <c>Settled</c>: every configured sink has it or gave

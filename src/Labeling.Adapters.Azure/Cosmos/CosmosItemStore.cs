@@ -323,7 +323,7 @@ public sealed partial class CosmosItemStore : IItemStore, ISharedItemStore
         if (commit.Idempotency is { } record)
         {
             var id = CosmosIdempotencyStore.IdFor(record.CallerId, record.Key);
-            writes.Add(TailAsync($"idempotency record {record.Key}", Retry.Always, _ => _db.Leases.UpsertItemAsync(new IdempotencyDoc(id, record), new PartitionKey(id),
+            writes.Add(TailAsync($"idempotency record {record.Key}", Retry.Always, _ => _db.Leases.UpsertItemAsync(new IdempotencyDoc(id, record, (int)_db.Options.IdempotencyRetention.TotalSeconds), new PartitionKey(id),
                 new ItemRequestOptions { EnableContentResponseOnWrite = false }, written)));
         }
 

@@ -46,6 +46,23 @@ public sealed class CosmosOptions
     public TimeSpan DeliveredEventRetention { get; set; } = TimeSpan.FromDays(7);
 
     /// <summary>
+    /// How long a lease document stays after its vote (its <c>ttl</c>, set when the vote completes it; the <c>leases</c>
+    /// container has <c>defaultTtl = -1</c>). The vote itself remembers who voted on what and skips live in the item's
+    /// index entry, so a used lease is read only by a late retry of its vote, answered 404 once it is gone (as on the local
+    /// server, <c>Retention:UsedLeases</c>). Default 7 days.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:01:00", "3650.00:00:00")]
+    public TimeSpan UsedLeaseRetention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// How long the answer to a request sent with an <c>Idempotency-Key</c> is kept for a retry with that key (its <c>ttl</c>);
+    /// after it the key may be used again. Default 7 days, at least 1 hour (a retry comes within minutes), as on the local
+    /// server (<c>Retention:IdempotencyKeys</c>).
+    /// </summary>
+    [Range(typeof(TimeSpan), "01:00:00", "3650.00:00:00")]
+    public TimeSpan IdempotencyRetention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>
     /// How long a process serves a project it read from memory before reading it again: every task request and vote
     /// reads its project, and a change made through another instance (<c>PATCH /api/projects/{id}</c>) reaches this one
     /// within this long. Default 30 seconds; <c>00:00:00</c> reads the project on every use (one point read each).

@@ -21,7 +21,8 @@ public interface ILeaseStore
 
     /// <summary>
     /// Collecting items that nobody holds and that the worker has neither voted on nor skipped (released,
-    /// or let a lease on expire), those with most votes first.
+    /// or let a lease on expire), those with most votes first; items of equal votes in an order of the store's (SQLite:
+    /// upload order; Cosmos DB: an order per worker, so that workers asking at once do not race for one item).
     /// </summary>
     /// <param name="projectId">The project.</param>
     /// <param name="workerId">The worker's labeler id.</param>

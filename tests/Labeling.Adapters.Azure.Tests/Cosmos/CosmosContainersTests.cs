@@ -15,8 +15,8 @@ public sealed partial class CosmosContainersTests
     {
         var bicep = RepositoryFiles.ReadAllText("infra", "app", "cosmos.bicep");
 
-        var declared = BicepContainers(bicep).Select(c => $"{c.Name} {c.Key} [{string.Join(", ", c.Indexed)}]").ToArray();
-        var created = CosmosDatabase.Containers.Select(c => $"{c.Name} {c.PartitionKeyPath} [{string.Join(", ", c.IndexedPaths)}]").ToArray();
+        var declared = BicepContainers(bicep).Select(c => $"{c.Name} {c.Key} [{string.Join(", ", c.Indexed)}] ttl {c.PerItemTtl}").ToArray();
+        var created = CosmosDatabase.Containers.Select(c => $"{c.Name} {c.PartitionKeyPath} [{string.Join(", ", c.IndexedPaths)}] ttl {c.PerItemTtl.ToString().ToLowerInvariant()}").ToArray();
 
         Assert.Equal(6, created.Length);
         Assert.Equal(created, declared);
@@ -35,7 +35,7 @@ public sealed partial class CosmosContainersTests
 
     // Each entry of `var containers = [...]`: its name, partition key path and included paths (those of the shared
     // `pointReadsOnly` policy, or of its own `indexing` object).
-    private static IEnumerable<(string Name, string Key, string[] Indexed)> BicepContainers(string bicep)
+    private static IEnumerable<(string Name, string Key, string[] Indexed, string PerItemTtl)> BicepContainers(string bicep)
     {
         var start = bicep.IndexOf("var containers = [", StringComparison.Ordinal);
         Assert.True(start >= 0, "cosmos.bicep has no 'var containers'.");
@@ -45,7 +45,7 @@ public sealed partial class CosmosContainersTests
         {
             var body = entry.Groups["body"].Value;
             var indexing = body.Contains("indexing: pointReadsOnly", StringComparison.Ordinal) ? shared : IncludedPaths(body);
-            yield return (entry.Groups["name"].Value, Key().Match(body).Groups[1].Value, indexing);
+            yield return (entry.Groups["name"].Value, Key().Match(body).Groups[1].Value, indexing, PerItemTtl().Match(body).Groups[1].Value);
         }
     }
 
@@ -74,6 +74,9 @@ public sealed partial class CosmosContainersTests
 
         throw new InvalidOperationException("unclosed block");
     }
+
+    [GeneratedRegex(@"perItemTtl: (true|false)")]
+    private static partial Regex PerItemTtl();
 
     [GeneratedRegex(@"\{\s*name: '(?<name>[^']+)'(?<body>.*?)\n  \}", RegexOptions.Singleline)]
     private static partial Regex Entry();

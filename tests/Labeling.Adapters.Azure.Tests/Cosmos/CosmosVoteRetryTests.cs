@@ -81,6 +81,31 @@ public sealed class CosmosVoteRetryTests(CosmosEmulatorFixture cosmos) : IDispos
         Assert.Contains("already used for a vote", refused.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Vote_TheUsedLeaseAndTheStoredAnswer_ExpireAfterTheirRetention()
+    {
+        // Neither was ever deleted on Cosmos DB (the local server prunes both after 7 days): the leases container only grew.
+        var (a, _) = await TwoInstancesAsync(null);
+        var task = await a.Leasing.NextAsync(a.ProjectId, "worker:w1", CancellationToken.None);
+        await a.Voting.SubmitAsync(task!.LeaseId, "worker:w1", new VoteRequest("ham"), "key-1", CancellationToken.None);
+        var db = _databases[0];
+
+        var lease = await ReadRawAsync(db, "lease:" + task.LeaseId);
+        var answer = await ReadRawAsync(db, CosmosIdempotencyStore.IdFor("worker:w1", "key-1"));
+
+        Assert.Equal((int)TimeSpan.FromDays(7).TotalSeconds, lease.GetProperty("ttl").GetInt32());
+        Assert.Equal((int)TimeSpan.FromDays(7).TotalSeconds, answer.GetProperty("ttl").GetInt32());
+        Assert.False(lease.GetProperty("body").GetProperty("completedAt").ValueKind == System.Text.Json.JsonValueKind.Null);
+    }
+
+    private static async Task<System.Text.Json.JsonElement> ReadRawAsync(CosmosDatabase db, string id)
+    {
+        using var response = await db.Leases.ReadItemStreamAsync(id, new PartitionKey(id));
+        Assert.True(response.IsSuccessStatusCode, $"{id}: {response.StatusCode}");
+        using var json = await System.Text.Json.JsonDocument.ParseAsync(response.Content);
+        return json.RootElement.Clone();
+    }
+
     public void Dispose()
     {
         foreach (var db in _databases)

@@ -23,10 +23,12 @@ public sealed class CosmosIdempotencyStore : IIdempotencyStore
 
     /// <inheritdoc />
     /// <remarks>
-    /// The answer is one of the writes after a commit's point (see <see cref="CosmosItemStore"/>), each tried again for
-    /// about <see cref="CosmosItemStore.TailRetryTime"/>; twice that covers the tries and the time each one takes.
+    /// The answer is one of the writes after a commit's point (see <see cref="CosmosItemStore"/>), which start together at
+    /// that point and are each tried again for about <see cref="CosmosItemStore.TailRetryTime"/>; one try may itself wait out
+    /// throttling for up to the SDK's 30 s. A minute covers that with a throttled try or two; a retry that finds the vote on
+    /// its item waits no longer than that for its answer before it is refused.
     /// </remarks>
-    public TimeSpan RecordLag => CosmosItemStore.TailRetryTime * 2;
+    public TimeSpan RecordLag => TimeSpan.FromMinutes(1);
 
     /// <inheritdoc />
     public async Task<IdempotencyRecord?> GetAsync(string callerId, string key, CancellationToken cancellationToken)

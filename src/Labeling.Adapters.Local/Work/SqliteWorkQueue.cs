@@ -172,11 +172,12 @@ public sealed partial class SqliteWorkQueue : IWorkQueue
         ArgumentNullException.ThrowIfNull(reason);
         await using var write = await _database.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
         await using var command = write.Command("""
-            UPDATE queue SET visible_at = $visible, dequeue_count = MAX(dequeue_count - 1, 0), last_error = $reason
+            UPDATE queue SET visible_at = $visible, dequeue_count = MAX(dequeue_count - 1, 0)
             WHERE id = $id AND receipt = $r AND status = 'ready'
             """);
+        // The reason is not kept as the last error: a message poisoned later by receives without an outcome (it crashed the
+        // server) would be set aside with it ("failed") instead of as one that stopped the server each time.
         command.Add("$visible", SqliteValues.Time(_time.GetUtcNow() + (delay < TimeSpan.Zero ? TimeSpan.Zero : delay)));
-        command.Add("$reason", reason.Length > 2000 ? reason[..2000] : reason);
         command.Add("$id", message.Id);
         command.Add("$r", message.Receipt);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Labeling.Adapters.Local.Work;
 
 /// <summary>The local work queue. Bound from the <c>WorkQueue</c> section.</summary>
-public sealed class WorkQueueOptions
+public sealed class WorkQueueOptions : IValidatableObject
 {
     /// <summary>The configuration section these options bind from.</summary>
     public const string SectionName = "WorkQueue";
@@ -41,4 +41,15 @@ public sealed class WorkQueueOptions
     /// </summary>
     [Range(1, 100)]
     public int BatchSize { get; set; } = 4;
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (MaxRetryDelay < RetryDelay)
+        {
+            yield return new ValidationResult(
+                $"WorkQueue:MaxRetryDelay ({MaxRetryDelay:c}) must be at least WorkQueue:RetryDelay ({RetryDelay:c}): it is the longest of the waits that start at RetryDelay.",
+                [nameof(MaxRetryDelay)]);
+        }
+    }
 }

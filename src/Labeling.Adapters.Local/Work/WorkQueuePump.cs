@@ -87,7 +87,7 @@ public sealed partial class WorkQueuePump : BackgroundService
                 // one big file's ingest set it aside as one that "stopped the server each time").
                 passing = "The server stopped while this message was being handled.";
             }
-            catch (Exception ex) when (Passes(ex) is { } reason)
+            catch (Exception ex) when (Passes(ex) is { } reason && PassingReturns(message.Id) < MaxPassingReturns)
             {
                 passing = $"{ex.GetType().Name}: {ex.Message}";
                 LogPassingFailure(_logger, message.Queue, message.Id, reason, RetryAfter(message.Id), ex);
@@ -134,8 +134,8 @@ public sealed partial class WorkQueuePump : BackgroundService
     /// Why a handler's failure passes, or null when it does not: the database busy or locked by another program, the disk
     /// full or failing to write (SQLite's BUSY, LOCKED, IOERR, FULL; an <see cref="IOException"/> for a full disk or quota).
     /// Such a message is given back without counting the attempt and tried again (<see cref="WorkQueueOptions.RetryDelay"/>
-    /// doubling up to <see cref="WorkQueueOptions.MaxRetryDelay"/>) while the cause lasts, instead of being poisoned by
-    /// five quick failures and its inbox file set aside as if it could never be read.
+    /// doubling up to <see cref="WorkQueueOptions.MaxRetryDelay"/>) while the cause lasts, up to <see cref="MaxPassingReturns"/>
+    /// times in a row, instead of being poisoned by five quick failures and its inbox file set aside as if it could never be read.
     /// </summary>
     /// <param name="exception">What the handler threw.</param>
     /// <returns>The reason, or null.</returns>
@@ -169,20 +169,36 @@ public sealed partial class WorkQueuePump : BackgroundService
         _ => false,
     };
 
-    private TimeSpan RetryAfter(long messageId) =>
-        Backoff(_passing.TryGetValue(messageId, out var tries) ? tries : 0);
+    /// <summary>
+    /// Times in a row a message may be given back for a failure that passes before such a failure counts as an attempt
+    /// again: about an hour at the default <see cref="WorkQueueOptions.MaxRetryDelay"/>. A cause that lasts longer may be
+    /// the message's own (a file that fills the disk each time it is read), and counted it ends poisoned, not retried for ever.
+    /// </summary>
+    internal const int MaxPassingReturns = 64;
 
-    // The wait before the message's next try: RetryDelay doubled for each failure that passed before, at most MaxRetryDelay.
+    private int PassingReturns(long messageId) => _passing.TryGetValue(messageId, out var returns) ? returns : 0;
+
+    private TimeSpan RetryAfter(long messageId) => Backoff(_options, PassingReturns(messageId));
+
+    // The wait before the message's next try: RetryDelay (at least the poll interval, so a busy database is not tried in
+    // a tight loop) doubled for each failure that passed before, at most MaxRetryDelay.
     private TimeSpan NextPassingDelay(long messageId)
     {
-        var tries = _passing.AddOrUpdate(messageId, 1, (_, n) => n + 1);
-        return Backoff(tries - 1);
+        var returns = _passing.AddOrUpdate(messageId, 1, (_, n) => n + 1);
+        return Backoff(_options, returns - 1);
     }
 
-    private TimeSpan Backoff(int doublings)
+    /// <summary>The wait after <paramref name="doublings"/> failures that passed in a row (see <see cref="NextPassingDelay"/>).</summary>
+    internal static TimeSpan Backoff(WorkQueueOptions options, int doublings)
     {
-        var cap = _options.MaxRetryDelay > _options.RetryDelay ? _options.MaxRetryDelay : _options.RetryDelay;
-        var delay = _options.RetryDelay * Math.Pow(2, Math.Min(doublings, 30));
+        var delay = options.RetryDelay > options.PollInterval ? options.RetryDelay : options.PollInterval;
+        var cap = options.MaxRetryDelay > delay ? options.MaxRetryDelay : delay;
+        // Doubled step by step up to the cap: no product that overflows a TimeSpan however long the spell.
+        for (var n = 0; n < doublings && delay < cap; n++)
+        {
+            delay *= 2;
+        }
+
         return delay > cap ? cap : delay;
     }
 

@@ -128,6 +128,57 @@ public sealed partial class VoteRecording
 
     private async Task<VoteOutcome> SubmitOnceAsync(string leaseId, string workerId, VoteRequest request, string? idempotencyKey, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await VoteOnceAsync(leaseId, workerId, request, idempotencyKey, cancellationToken).ConfigureAwait(false);
+        }
+        catch (LabelingProblemException ex) when (idempotencyKey is not null && _idempotency.RecordLag > TimeSpan.Zero
+            && ex is ConflictException or ConcurrencyConflictException)
+        {
+            // On a store that writes the answer after the commit point, a retry on another instance while the first attempt is
+            // still writing finds the vote counted (the worker already on the item, or the item decided by that vote) with
+            // the lease not yet closed and no answer stored: when the worker's vote is on the item, its answer is on its way.
+            if (await VotedAtAsync(leaseId, workerId, cancellationToken).ConfigureAwait(false) is { } votedAt
+                && await AwaitReplayAsync(workerId, idempotencyKey, leaseId, request, votedAt + _idempotency.RecordLag, cancellationToken).ConfigureAwait(false) is { } landed)
+            {
+                return landed;
+            }
+
+            throw;
+        }
+    }
+
+    // When the worker's vote with this lease counted, or null when it is not on its item: the lease's completion, or the
+    // vote's own time, or now when only the evidence stored with the item at the commit point has it (the vote's record and
+    // the lease's completion are still being written; an unsure answer adds no evidence and is found once its record is).
+    private async Task<DateTimeOffset?> VotedAtAsync(string leaseId, string workerId, CancellationToken cancellationToken)
+    {
+        if (await _leases.GetAsync(leaseId, cancellationToken).ConfigureAwait(false) is not { } lease)
+        {
+            return null;
+        }
+
+        if (lease.CompletedAt is { } completed)
+        {
+            return completed;
+        }
+
+        var vote = (await _items.GetVotesAsync(lease.ProjectId, lease.ItemId, cancellationToken).ConfigureAwait(false))
+            .FirstOrDefault(v => string.Equals(v.LabelerId, workerId, StringComparison.Ordinal) && string.Equals(v.LeaseId, leaseId, StringComparison.Ordinal));
+        if (vote is not null)
+        {
+            return vote.At;
+        }
+
+        return _items is ISharedItemStore shared
+            && (await shared.GetStoredAsync(lease.ProjectId, lease.ItemId, cancellationToken).ConfigureAwait(false))?.Evidence is { } evidence
+            && evidence.Votes.Any(v => string.Equals(v.Labeler, workerId, StringComparison.Ordinal))
+            ? _time.GetUtcNow()
+            : null;
+    }
+
+    private async Task<VoteOutcome> VoteOnceAsync(string leaseId, string workerId, VoteRequest request, string? idempotencyKey, CancellationToken cancellationToken)
+    {
         if (idempotencyKey is not null && await ReplayAsync(workerId, idempotencyKey, leaseId, request, cancellationToken).ConfigureAwait(false) is { } replay)
         {
             return replay;
@@ -230,14 +281,14 @@ public sealed partial class VoteRecording
                 try
                 {
                     await _items.CommitAsync(commit, cancellationToken).ConfigureAwait(false);
+                    saved = Task.CompletedTask;
                 }
-                catch
+                catch (Exception ex)
                 {
+                    // Handled below as a queued commit's failure is, once the project's lock is let go.
                     session.Invalidate();
-                    throw;
+                    saved = Task.FromException(ex);
                 }
-
-                saved = Task.CompletedTask;
             }
         }
 
@@ -250,9 +301,9 @@ public sealed partial class VoteRecording
             await ForgetAsync(lease.ProjectId, model).ConfigureAwait(false);
 
             // A retry with this key that raced the first attempt: the first one's answer is the answer (on a store that writes
-            // it after the commit point, once it lands).
+            // it after the commit point and has not yet, SubmitOnceAsync waits for it when the worker's vote is on the item).
             if (ex is ConcurrencyConflictException && idempotencyKey is not null
-                && await AwaitReplayAsync(workerId, idempotencyKey, leaseId, request, _time.GetUtcNow() + _idempotency.RecordLag, CancellationToken.None).ConfigureAwait(false) is { } first)
+                && await ReplayAsync(workerId, idempotencyKey, leaseId, request, CancellationToken.None).ConfigureAwait(false) is { } first)
             {
                 return first;
             }

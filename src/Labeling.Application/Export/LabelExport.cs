@@ -137,19 +137,20 @@ public sealed class LabelExport
             return true;
         }
 
+        // By rune: tag characters and the supplementary variation selectors are surrogate pairs.
         var skip = 0;
-        while (skip < span.Length && Invisible(span[skip]))
+        while (skip < span.Length && Rune.DecodeFromUtf16(span[skip..], out var rune, out var length) == System.Buffers.OperationStatus.Done && Invisible(rune))
         {
-            skip++;
+            skip += length;
         }
 
         var first = span[skip..];
         return first.Length > 0 && first[0] is '=' or '+' or '-' or '@' or '\uFF1D' or '\uFF0B' or '\uFF0D' or '\uFF20';
     }
 
-    private static bool Invisible(char c) =>
-        char.IsControl(c) || char.IsWhiteSpace(c) || c is '\u115F' or '\u1160' or '\u3164' or '\uFFA0' or '\u2800'
-        || char.GetUnicodeCategory(c) is UnicodeCategory.Format or UnicodeCategory.NonSpacingMark or UnicodeCategory.EnclosingMark
+    private static bool Invisible(Rune r) =>
+        Rune.IsControl(r) || Rune.IsWhiteSpace(r) || r.Value is 0x115F or 0x1160 or 0x3164 or 0xFFA0 or 0x2800
+        || Rune.GetUnicodeCategory(r) is UnicodeCategory.Format or UnicodeCategory.NonSpacingMark or UnicodeCategory.EnclosingMark
             or UnicodeCategory.SpaceSeparator;
 
     private static string Quote(string value) =>

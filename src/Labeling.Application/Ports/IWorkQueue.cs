@@ -39,7 +39,7 @@ public interface IWorkQueue
     /// take an attempt back records a failure (<see cref="FailAsync"/>).
     /// </summary>
     /// <param name="message">The message.</param>
-    /// <param name="reason">Why; kept as the message's last error.</param>
+    /// <param name="reason">Why (a queue that records a failure instead keeps it as the last error).</param>
     /// <param name="delay">How long before it is received again.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <returns>A task.</returns>

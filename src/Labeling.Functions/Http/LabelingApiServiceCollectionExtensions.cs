@@ -50,8 +50,9 @@ public static class LabelingApiServiceCollectionExtensions
             .Validate(o => !string.IsNullOrWhiteSpace(o.ClientId), Missing(nameof(EntraApiOptions.ClientId), "the application (client) id of the API's Entra app registration"))
             .Validate(o => !string.IsNullOrWhiteSpace(o.TenantId), Missing(nameof(EntraApiOptions.TenantId), "the id of the Entra tenant whose tokens the API accepts"))
             // "common", "organizations" or "consumers" would take tokens from any tenant, where anyone may give
-            // themselves the API's Admin role on an app registration of their own: the tenant is one GUID.
-            .Validate(o => string.IsNullOrWhiteSpace(o.TenantId) || Guid.TryParse(o.TenantId, out _),
+            // themselves the API's Admin role on an app registration of their own: the tenant is one GUID, written as Entra
+            // writes it (braces or no hyphens would make an authority that refuses every token).
+            .Validate(o => string.IsNullOrWhiteSpace(o.TenantId) || Guid.TryParseExact(o.TenantId, "D", out _),
                 "AzureAd:TenantId (app setting AzureAd__TenantId) must be the GUID of the one Entra tenant whose tokens the API accepts; 'common', 'organizations', 'consumers' and domain names would let in tokens from other tenants.")
             .Validate(o => Uri.TryCreate(o.Instance, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps, "AzureAd:Instance must be an https URL such as https://login.microsoftonline.com/.")
             .ValidateOnStart();

@@ -117,6 +117,25 @@ public sealed class SqliteWorkQueueTests : IDisposable
     }
 
     [Fact]
+    public async Task Return_KeepsNoError_SoACrashLaterIsPoisonedAsOne()
+    {
+        // The return's reason was kept as the last error: a file given back once at a stop and then crashing the server each
+        // time was set aside as "failed" instead of as one that stopped the server each time.
+        var queue = Queue();
+        await queue.EnqueueAsync("q", "{}", "file:a.csv", CancellationToken.None);
+        await queue.ReturnAsync(Assert.Single(await queue.ReceiveAsync(10, CancellationToken.None)), "The server stopped while this message was being handled.", TimeSpan.Zero, CancellationToken.None);
+
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            Assert.Single(await queue.ReceiveAsync(10, CancellationToken.None));
+            _time.Advance(TimeSpan.FromSeconds(31));
+        }
+
+        Assert.Empty(await queue.ReceiveAsync(10, CancellationToken.None));
+        Assert.Equal((3, SqliteWorkQueue.ReceivedWithoutCompleting), await queue.FindPoisonedAsync("file:a.csv", CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Poisoning_IsLogged_ByFailureAndByReceivesWithoutCompleting()
     {
         var logs = new Labeling.TestSupport.Logging.LogCollector();

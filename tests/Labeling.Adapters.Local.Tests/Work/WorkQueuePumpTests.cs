@@ -90,13 +90,57 @@ public sealed class WorkQueuePumpTests : IDisposable
         var (pump, queue) = Pump(TimeSpan.FromHours(1));
         await queue.EnqueueAsync("busy", "{}", null, CancellationToken.None);
 
-        // No wait between tries here (RetryDelay zero): the batch of ten takes the same message ten times, twice MaxAttempts.
-        Assert.Equal(10, await pump.PumpOnceAsync(CancellationToken.None));
+        for (var round = 0; round < 8; round++)
+        {
+            // The message comes back after the poll interval (20 ms here; RetryDelay is 0), not in a tight loop.
+            Assert.Equal(1, await pump.PumpOnceAsync(CancellationToken.None));
+            await Task.Delay(40);
+        }
 
         Assert.Equal((1, 0), await queue.CountAsync(CancellationToken.None));
-        Assert.Equal(10, _logs.Records.Count(r => r.EventId.Id == 7106));
+        Assert.Equal(8, _logs.Records.Count(r => r.EventId.Id == 7106));
         Assert.DoesNotContain(_logs.Records, r => r.EventId.Id == 7101);
         Assert.Equal(1, Assert.Single(await queue.ReceiveAsync(1, CancellationToken.None)).DequeueCount);
+    }
+
+    [Fact]
+    public async Task PumpOnce_AFailureThatPassesButLasts_CountsAgainAfterMaxPassingReturns()
+    {
+        // A cause that lasts (a file that fills the disk each time it is read) was retried for ever, never poisoned.
+        var (pump, queue) = Pump(TimeSpan.FromHours(1));
+        await queue.EnqueueAsync("busy", "{}", null, CancellationToken.None);
+
+        for (var round = 0; round <= WorkQueuePump.MaxPassingReturns; round++)
+        {
+            await Eventually.HoldsAsync(async () => await pump.PumpOnceAsync(CancellationToken.None) == 1, TimeSpan.FromSeconds(10), $"round {round}: the message did not come back", TimeSpan.FromMilliseconds(5));
+        }
+
+        // Given back 64 times in a row, then the 65th failure counted (after which the count starts again).
+        var outcomes = _logs.Records.Where(r => r.EventId.Id is 7106 or 7101).Select(r => r.EventId.Id).ToList();
+        Assert.Equal(WorkQueuePump.MaxPassingReturns, outcomes.IndexOf(7101));
+    }
+
+    [Theory]
+    [InlineData(0, 2)]
+    [InlineData(1, 4)]
+    [InlineData(5, 60)]
+    [InlineData(10_000, 60)]
+    public void Backoff_DoublesFromRetryDelayUpToMaxRetryDelay_WithoutOverflow(int doublings, int seconds) =>
+        Assert.Equal(TimeSpan.FromSeconds(seconds), WorkQueuePump.Backoff(new WorkQueueOptions(), doublings));
+
+    [Fact]
+    public void Backoff_AnHourLongRetryDelay_DoesNotOverflowATimeSpan() =>
+        Assert.Equal(TimeSpan.FromDays(1), WorkQueuePump.Backoff(new WorkQueueOptions { RetryDelay = TimeSpan.FromHours(1), MaxRetryDelay = TimeSpan.FromDays(1) }, 40));
+
+    [Fact]
+    public void Options_MaxRetryDelayBelowRetryDelay_IsRefusedNamingBoth()
+    {
+        var options = new WorkQueueOptions { RetryDelay = TimeSpan.FromMinutes(5), MaxRetryDelay = TimeSpan.FromMinutes(1) };
+
+        var errors = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+        Assert.False(System.ComponentModel.DataAnnotations.Validator.TryValidateObject(options, new(options), errors, validateAllProperties: true));
+
+        Assert.Contains("WorkQueue:MaxRetryDelay (00:01:00) must be at least WorkQueue:RetryDelay (00:05:00)", Assert.Single(errors).ErrorMessage, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -190,6 +234,7 @@ public sealed class WorkQueuePumpTests : IDisposable
             VisibilityTimeout = visibilityTimeout,
             PollInterval = TimeSpan.FromMilliseconds(20),
             RetryDelay = TimeSpan.Zero,
+            MaxRetryDelay = TimeSpan.FromMilliseconds(20),
             BatchSize = 10,
         });
         var queue = new FlakyQueue(new SqliteWorkQueue(new SqliteDatabase(Path.Combine(_folder, "labeling.db")), TimeProvider.System, options));

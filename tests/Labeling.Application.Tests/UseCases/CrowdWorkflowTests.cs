@@ -399,6 +399,8 @@ public sealed class CrowdWorkflowTests : IDisposable
     [InlineData("\u3000=1+1 subscribe")]
     [InlineData("\u3164=1+1 subscribe")]
     [InlineData("\u2800@SUM(A1) subscribe")]
+    [InlineData("\U000E0001=1+1 subscribe")]
+    [InlineData("\U000E0100=1+1 subscribe")]
     public async Task Export_Csv_AFormulaBehindAnyInvisibleCharacter_IsNeutralisedToo(string text)
     {
         // Only a byte-order mark and a zero-width space were skipped: a security review put a soft hyphen, a zero-width

@@ -31,6 +31,8 @@ public sealed class EntraApiOptionsTests
     [InlineData("organizations")]
     [InlineData("consumers")]
     [InlineData("contoso.onmicrosoft.com")]
+    [InlineData("{11111111-1111-1111-1111-111111111111}")]
+    [InlineData("11111111111111111111111111111111")]
     public void AddLabelingApi_WithATenantThatIsNotOneGuid_Fails(string tenant)
     {
         // A multi-tenant value takes tokens from any tenant, where anyone may give themselves the API's Admin role.

@@ -1,12 +1,7 @@
 using Labeling.Adapters.Azure.Cosmos;
-using Labeling.Application;
-using Labeling.Application.Crowd;
 using Labeling.Application.Projects;
-using Labeling.Application.Truth;
 using Labeling.Domain.Items;
 using Labeling.TestSupport.Emulators;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace Labeling.Adapters.Azure.Tests.Cosmos;
 
@@ -22,20 +17,13 @@ public sealed class CosmosLeaseContentionTests(CosmosEmulatorFixture cosmos)
     {
         using var db = await EmulatorDatabase.CreateAsync(cosmos, "herd-");
         var time = TimeProvider.System;
-        var labelers = new CosmosLabelerStore(db);
-        var items = new CosmosItemStore(db, labelers);
-        var leases = new CosmosLeaseStore(db, items);
-        var projects = new CosmosProjectStore(db, db.Options);
+        var (items, _, projects, leasing, _) = CosmosInstance.Of(db, time);
         var project = DemoProject.Create(time.GetUtcNow());
         await projects.TryCreateAsync(project, CancellationToken.None);
         var now = time.GetUtcNow();
         await items.AddNewAsync(
             [.. Enumerable.Range(0, 200).Select(i => new Item(project.Id, $"itm_{i:000}", null, $"row-{i}", null, $"text {i}", $"hash-{i}", ItemState.Collecting, null, null, null, null, null, 0, 1, 0, 1, now, now, null))],
             CancellationToken.None);
-        var models = new ProjectModels(projects, labelers, time);
-        var labeling = Options.Create(new LabelingOptions());
-        var leasing = new TaskLeasing(projects, items, leases, models, time, labeling, NullLogger<TaskLeasing>.Instance,
-            new SpentBudgetSweep(models, projects, items, leases, time, labeling, NullLogger<SpentBudgetSweep>.Instance));
         await leasing.NextAsync(project.Id, "worker:warm", CancellationToken.None);
 
         var granted = await Task.WhenAll(Enumerable.Range(0, 96).Select(w => Task.Run(() => leasing.NextAsync(project.Id, $"worker:{w}", CancellationToken.None))));

@@ -1,14 +1,10 @@
 using System.Net;
 using Labeling.Adapters.Azure.Cosmos;
-using Labeling.Application;
 using Labeling.Application.Crowd;
 using Labeling.Application.Projects;
-using Labeling.Application.Truth;
 using Labeling.Domain.Items;
 using Labeling.TestSupport.Emulators;
 using Microsoft.Azure.Cosmos;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace Labeling.Adapters.Azure.Tests.Cosmos;
 
@@ -152,21 +148,12 @@ public sealed class CosmosVoteRetryTests(CosmosEmulatorFixture cosmos) : IDispos
         return (first, Instance.Of(b, project.Id, time));
     }
 
-    // One Functions instance's stores and use cases over its own connection.
     private sealed record Instance(CosmosItemStore Items, CosmosLeaseStore Leases, TaskLeasing Leasing, VoteRecording Voting, string ProjectId)
     {
         public static Instance Of(CosmosDatabase db, string projectId, TimeProvider time)
         {
-            var labelers = new CosmosLabelerStore(db);
-            var items = new CosmosItemStore(db, labelers);
-            var leases = new CosmosLeaseStore(db, items);
-            var projects = new CosmosProjectStore(db, db.Options);
-            var models = new ProjectModels(projects, labelers, time);
-            var labeling = Options.Create(new LabelingOptions());
-            var leasing = new TaskLeasing(projects, items, leases, models, time, labeling, NullLogger<TaskLeasing>.Instance,
-                new SpentBudgetSweep(models, projects, items, leases, time, labeling, NullLogger<SpentBudgetSweep>.Instance));
-            var voting = new VoteRecording(models, items, leases, new CosmosIdempotencyStore(db), time, labeling, NullLogger<VoteRecording>.Instance);
-            return new Instance(items, leases, leasing, voting, projectId);
+            var instance = CosmosInstance.Of(db, time);
+            return new Instance(instance.Items, instance.Leases, instance.Leasing, instance.Voting, projectId);
         }
     }
 

@@ -60,6 +60,7 @@ public static class AzureAdaptersServiceCollectionExtensions
         services.TryAddSingleton<CosmosLabelerStore>();
         services.TryAddSingleton<ILabelerStore>(sp => sp.GetRequiredService<CosmosLabelerStore>());
         services.TryAddSingleton<IIdempotencyStore, CosmosIdempotencyStore>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Labeling.Application.Http.ITransientFailureClassifier, CosmosTransientFailures>());
         services.TryAddSingleton<IEventOutbox, CosmosEventOutbox>();
         services.TryAddSingleton<IReliabilityRefitStore, AzureReliabilityRefitStore>();
 

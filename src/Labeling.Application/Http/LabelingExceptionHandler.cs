@@ -12,8 +12,9 @@ namespace Labeling.Application.Http;
 
 /// <summary>
 /// The one place where exceptions become RFC 7807 problem details: problems the caller can act on keep
-/// their status and message; unreadable requests become 400; anything else is logged and becomes a
-/// 500 that names the trace id but no internals.
+/// their status and message; unreadable requests become 400; a store's failure that passes (an
+/// <see cref="ITransientFailureClassifier"/> says so) is logged and becomes 503 with <c>Retry-After</c>; anything else is
+/// logged and becomes a 500 that names the trace id but no internals.
 /// </summary>
 internal sealed partial class LabelingExceptionHandler : IExceptionHandler
 {
@@ -23,14 +24,16 @@ internal sealed partial class LabelingExceptionHandler : IExceptionHandler
     private readonly IProblemDetailsService _problems;
     private readonly ILogger<LabelingExceptionHandler> _logger;
     private readonly TimeProvider _time;
+    private readonly ITransientFailureClassifier[] _transient;
     // By kind: the exception's type and the method that threw it, so the code's throw sites bound it, not the requests.
     private readonly ConcurrentDictionary<string, (DateTimeOffset At, string TraceId)> _traced = new(StringComparer.Ordinal);
 
-    public LabelingExceptionHandler(IProblemDetailsService problems, ILogger<LabelingExceptionHandler> logger, TimeProvider time)
+    public LabelingExceptionHandler(IProblemDetailsService problems, ILogger<LabelingExceptionHandler> logger, TimeProvider time, IEnumerable<ITransientFailureClassifier> transient)
     {
         _problems = problems;
         _logger = logger;
         _time = time;
+        _transient = [.. transient];
     }
 
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
@@ -40,7 +43,7 @@ internal sealed partial class LabelingExceptionHandler : IExceptionHandler
             LabelingProblemException p => Problem(p.StatusCode, p.Title, p.Message, p.Extensions),
             BadHttpRequestException b => Problem(b.StatusCode, "The request could not be read.", Describe(b), null),
             JsonException j => Problem(StatusCodes.Status400BadRequest, "The request could not be read.", $"The JSON body is invalid: {Reason(j)}", null),
-            _ => null,
+            _ => Busy(httpContext, exception),
         };
         // The id the problem's traceId carries (ASP.NET Core's default), so a quoted id finds the log line.
         var traceId = Activity.Current?.Id ?? httpContext.TraceIdentifier;
@@ -85,6 +88,21 @@ internal sealed partial class LabelingExceptionHandler : IExceptionHandler
             var again = string.Create(CultureInfo.InvariantCulture, $": {exception.GetType().Name}: {exception.Message} (as at {first.At:O}, trace {first.TraceId}, whose line has the stack trace)");
             LogUnhandled(_logger, method, path, traceId, again, null);
         }
+    }
+
+    // A store's failure that passes: 503 with Retry-After (whole seconds, at least 1), so a client sends the request again.
+    private ProblemDetails? Busy(HttpContext context, Exception exception)
+    {
+        if (_transient.Select(c => c.RetryAfter(exception)).FirstOrDefault(w => w is not null) is not { } wait)
+        {
+            return null;
+        }
+
+        var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+        context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        return Problem(StatusCodes.Status503ServiceUnavailable, "The service is busy.",
+            string.Create(CultureInfo.InvariantCulture, $"The store is busy or briefly unavailable. Send the request again after {seconds} s (a vote with the same Idempotency-Key, which makes a retry safe)."),
+            new Dictionary<string, object?> { ["retryAfterSeconds"] = seconds });
     }
 
     private static ProblemDetails Problem(int status, string title, string detail, IDictionary<string, object?>? extensions)

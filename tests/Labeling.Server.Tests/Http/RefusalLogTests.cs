@@ -193,6 +193,31 @@ public sealed class RefusalLogTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task BusyDatabase_Is503WithRetryAfter_NotA500()
+    {
+        // SQLite's BUSY (another program holding the database past the busy timeout) was a 500, which tells a client nothing
+        // it can do; it passes, and the answer says when to send the request again.
+        var store = new BrokenProjectStore { Failure = new Microsoft.Data.Sqlite.SqliteException("SQLite Error 5: 'database is locked'.", 5) };
+        using var failing = new ServerFactory(
+            new Dictionary<string, string?> { ["Labeling:CreateDemoProject"] = "false" },
+            services: services =>
+            {
+                services.AddSingleton<ILoggerProvider>(_logs);
+                services.AddSingleton<IProjectStore>(store);
+            });
+        var admin = failing.ClientAs("root", "Admin");
+        store.Down = true;
+
+        var response = await admin.GetAsync("/api/projects");
+        var problem = await response.ExpectProblemAsync(HttpStatusCode.ServiceUnavailable);
+
+        Assert.Equal(TimeSpan.FromSeconds(1), response.Headers.RetryAfter?.Delta);
+        Assert.Equal(1, problem["retryAfterSeconds"]!.GetValue<int>());
+        Assert.Contains("Send the request again after 1 s", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Single(_logs.Records, r => r.EventId.Id == 9001);
+    }
+
+    [Fact]
     public async Task Refusal_OfAnUnknownRoute_SaysSo()
     {
         var response = await Admin.GetAsync("/api/no-such-thing");
@@ -206,6 +231,8 @@ public sealed class RefusalLogTests : IAsyncLifetime
     {
         public bool Down { get; set; }
 
+        public Exception Failure { get; init; } = new InvalidOperationException("the store is down");
+
         public Task<bool> TryCreateAsync(Domain.Projects.Project project, CancellationToken cancellationToken) => Task.FromResult(false);
 
         public Task<Domain.Projects.Project?> GetAsync(string projectId, CancellationToken cancellationToken) => Task.FromResult<Domain.Projects.Project?>(null);
@@ -215,7 +242,7 @@ public sealed class RefusalLogTests : IAsyncLifetime
         public Task<bool> TryReplaceAsync(Domain.Projects.Project replacement, CancellationToken cancellationToken) => Task.FromResult(false);
 
         public Task<IReadOnlyList<Domain.Projects.Project>> ListAsync(CancellationToken cancellationToken) =>
-            Down ? throw new InvalidOperationException("the store is down") : Task.FromResult<IReadOnlyList<Domain.Projects.Project>>([]);
+            Down ? throw Failure : Task.FromResult<IReadOnlyList<Domain.Projects.Project>>([]);
     }
 
     private static void AssertRecord(LogCollector.LogRecord record, LogLevel level, int eventId, string method, string path, int status, string caller, string reason)

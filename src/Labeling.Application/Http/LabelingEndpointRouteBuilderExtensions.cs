@@ -19,12 +19,13 @@ public static class LabelingEndpointRouteBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         // One tag for the whole API (method-group handlers were tagged by their class), and the refusals every route can
-        // give: no or a refused token, the wrong role, the caller's rate.
+        // give: no or a refused token, the wrong role, the caller's rate, a store busy for a moment (503 with Retry-After).
         var api = endpoints.MapGroup("/api")
             .WithTags("Labeling")
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         ProjectEndpoints.Map(api);
         DocumentEndpoints.Map(api);
         CrowdEndpoints.Map(api);

@@ -45,7 +45,7 @@ public sealed class OpenApiDocumentTests : IDisposable
                 Assert.True(content is { Count: > 0 }, $"{name} declares no body for {status}");
             }
 
-            foreach (var refusal in new[] { "401", "403", "429" })
+            foreach (var refusal in new[] { "401", "403", "429", "503" })
             {
                 Assert.True(responses[refusal]?["content"]?["application/problem+json"] is not null, $"{name} does not declare {refusal} as problem details");
             }

@@ -191,14 +191,6 @@ public sealed partial class VoteRecording
             throw new AccessDeniedException($"Lease '{leaseId}' was given to another worker. Vote only on tasks you took yourself.");
         }
 
-        // Used for a vote whose answer is not stored yet: on a store that writes the answer after the commit point, the first
-        // attempt may still be writing it (on another instance). Its answer is this request's, once it lands.
-        if (idempotencyKey is not null && lease.CompletedAt is { } completed && _idempotency.RecordLag > TimeSpan.Zero
-            && await AwaitReplayAsync(workerId, idempotencyKey, leaseId, request, completed + _idempotency.RecordLag, cancellationToken).ConfigureAwait(false) is { } landed)
-        {
-            return landed;
-        }
-
         VoteResult result;
         RoutingStep step;
         Task saved;

@@ -162,13 +162,7 @@ public sealed class RefusalLogTests : IAsyncLifetime
     public async Task UnexpectedError_TraceIdTheCallerQuotes_IsTheOneLogged()
     {
         var store = new BrokenProjectStore();
-        using var failing = new ServerFactory(
-            new Dictionary<string, string?> { ["Labeling:CreateDemoProject"] = "false" },
-            services: services =>
-            {
-                services.AddSingleton<ILoggerProvider>(_logs);
-                services.AddSingleton<IProjectStore>(store);
-            });
+        using var failing = ServerOver(store);
         var admin = failing.ClientAs("root", "Admin");
         store.Down = true;
 
@@ -198,13 +192,7 @@ public sealed class RefusalLogTests : IAsyncLifetime
         // SQLite's BUSY (another program holding the database past the busy timeout) was a 500, which tells a client nothing
         // it can do; it passes, and the answer says when to send the request again.
         var store = new BrokenProjectStore { Failure = new Microsoft.Data.Sqlite.SqliteException("SQLite Error 5: 'database is locked'.", 5) };
-        using var failing = new ServerFactory(
-            new Dictionary<string, string?> { ["Labeling:CreateDemoProject"] = "false" },
-            services: services =>
-            {
-                services.AddSingleton<ILoggerProvider>(_logs);
-                services.AddSingleton<IProjectStore>(store);
-            });
+        using var failing = ServerOver(store);
         var admin = failing.ClientAs("root", "Admin");
         store.Down = true;
 
@@ -226,6 +214,15 @@ public sealed class RefusalLogTests : IAsyncLifetime
         var record = Assert.Single(Refusals);
         Assert.Equal("no such route", record.State["Reason"]);
     }
+
+    // A server whose project store is the given one, logging to this test's collector.
+    private ServerFactory ServerOver(IProjectStore store) => new(
+        new Dictionary<string, string?> { ["Labeling:CreateDemoProject"] = "false" },
+        services: services =>
+        {
+            services.AddSingleton<ILoggerProvider>(_logs);
+            services.AddSingleton(store);
+        });
 
     private sealed class BrokenProjectStore : IProjectStore
     {

@@ -15,7 +15,9 @@ namespace Labeling.Adapters.Azure.Storage;
 /// </summary>
 /// <remarks>
 /// Storage Queues have no de-duplication, so <c>dedupKey</c> is not enforced: a duplicate message is
-/// harmless because every handler is idempotent (items past weak labeling are skipped). A message
+/// harmless because every handler is idempotent (items past weak labeling are skipped). Nor have they turns:
+/// the <c>share</c> a message is queued with is not kept, and the Functions host's instances take messages in
+/// about the order they came (a project's large file is spread over as many instances as scale out). A message
 /// received <see cref="StorageOptions.MaxDequeueCount"/> times and failed again goes to
 /// <c>{queue}-poison</c> with the error, the same convention the Functions host uses.
 /// </remarks>
@@ -44,7 +46,11 @@ public sealed partial class StorageQueueWorkQueue : IWorkQueue
     public static string PoisonQueueOf(string queue) => queue + "-poison";
 
     /// <inheritdoc />
-    public async Task EnqueueAsync(string queue, string payload, string? dedupKey, CancellationToken cancellationToken)
+    public Task EnqueueAsync(string queue, string payload, string? dedupKey, CancellationToken cancellationToken) =>
+        EnqueueAsync(queue, payload, dedupKey, null, cancellationToken);
+
+    /// <inheritdoc />
+    public async Task EnqueueAsync(string queue, string payload, string? dedupKey, string? share, CancellationToken cancellationToken)
     {
         var client = await QueueAsync(queue, cancellationToken).ConfigureAwait(false);
         await client.SendMessageAsync(payload, cancellationToken).ConfigureAwait(false);

@@ -94,7 +94,7 @@ public sealed partial class InboxWatcher : BackgroundService
             return false;
         }
 
-        await _queue.EnqueueAsync(WorkQueues.IngestDocument, JsonSerializer.Serialize(file, LabelingJson.Options), key, cancellationToken).ConfigureAwait(false);
+        await _queue.EnqueueAsync(WorkQueues.IngestDocument, JsonSerializer.Serialize(file, LabelingJson.Options), key, file.ProjectId, cancellationToken).ConfigureAwait(false);
         return true;
     }
 

@@ -142,9 +142,25 @@ internal static class SqliteSchema
             dequeue_count INTEGER NOT NULL DEFAULT 0,
             receipt TEXT,
             last_error TEXT,
-            created_at INTEGER NOT NULL);
+            created_at INTEGER NOT NULL,
+            share TEXT NOT NULL DEFAULT '',
+            turn INTEGER NOT NULL DEFAULT 0);
         CREATE UNIQUE INDEX IF NOT EXISTS ux_queue_dedup ON queue (dedup_key) WHERE dedup_key IS NOT NULL AND status = 'ready';
-        CREATE INDEX IF NOT EXISTS ix_queue_visible ON queue (status, visible_at, id);
+
+        CREATE TABLE IF NOT EXISTS queue_clock (
+            id INTEGER PRIMARY KEY CHECK (id = 0),
+            served INTEGER NOT NULL);
+        """;
+
+    /// <summary>
+    /// The work queue's order (created once <c>share</c> and <c>turn</c> exist): the waiting messages by turn, with the time
+    /// each is due, so that a receive walks them in turn and skips the hidden ones without reading the table; and each
+    /// share's waiting messages by turn, which gives a message queued the turn after its share's last.
+    /// </summary>
+    internal const string QueueTurnIndexes = """
+        CREATE INDEX IF NOT EXISTS ix_queue_turn ON queue (status, turn, id, visible_at);
+        CREATE INDEX IF NOT EXISTS ix_queue_share ON queue (share, turn) WHERE status = 'ready';
+        DROP INDEX IF EXISTS ix_queue_visible;
         """;
 
     /// <summary>
@@ -179,6 +195,24 @@ internal static class SqliteSchema
                 COMMIT;
                 """);
             await alter.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        // Shares and turns (each project's work served in turn, SqliteWorkQueue): messages queued before them take share ''
+        // and turn 0, so they go first, in the order they came, as they would have.
+        if (!await HasColumnAsync(connection, "queue", "turn", cancellationToken).ConfigureAwait(false))
+        {
+            await using var alter = SqliteValues.Command(connection, """
+                BEGIN IMMEDIATE;
+                ALTER TABLE queue ADD COLUMN share TEXT NOT NULL DEFAULT '';
+                ALTER TABLE queue ADD COLUMN turn INTEGER NOT NULL DEFAULT 0;
+                COMMIT;
+                """);
+            await alter.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await using (var turns = SqliteValues.Command(connection, QueueTurnIndexes))
+        {
+            await turns.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
         await using (var trigger = SqliteValues.Command(connection, UnsureTrigger))

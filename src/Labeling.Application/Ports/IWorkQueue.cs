@@ -6,15 +6,29 @@ namespace Labeling.Application.Ports;
 /// </summary>
 public interface IWorkQueue
 {
-    /// <summary>Adds a message; with a dedup key, a message with the same key still waiting is not added again.</summary>
+    /// <summary>Adds a message of no project; with a dedup key, a message with the same key still waiting is not added again.</summary>
     /// <param name="queue">The queue name.</param>
     /// <param name="payload">The JSON payload.</param>
     /// <param name="dedupKey">Optional key that suppresses duplicates while one is waiting.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <returns>A task.</returns>
-    Task EnqueueAsync(string queue, string payload, string? dedupKey, CancellationToken cancellationToken);
+    Task EnqueueAsync(string queue, string payload, string? dedupKey, CancellationToken cancellationToken) =>
+        EnqueueAsync(queue, payload, dedupKey, null, cancellationToken);
 
-    /// <summary>Receives visible messages of any queue, oldest first, hiding them for the visibility timeout.</summary>
+    /// <summary>
+    /// Adds a message of <paramref name="share"/> (the project whose work it is); with a dedup key, a message with the same
+    /// key still waiting is not added again. A queue that can serves the shares in turn — each share's oldest message, one
+    /// share after another — so that one project's large file does not hold up another project's work until it is through.
+    /// </summary>
+    /// <param name="queue">The queue name.</param>
+    /// <param name="payload">The JSON payload.</param>
+    /// <param name="dedupKey">Optional key that suppresses duplicates while one is waiting.</param>
+    /// <param name="share">Whose work it is (a project id); null for work of no project, which forms a share of its own.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>A task.</returns>
+    Task EnqueueAsync(string queue, string payload, string? dedupKey, string? share, CancellationToken cancellationToken);
+
+    /// <summary>Receives visible messages of any queue, each share's oldest in turn, hiding them for the visibility timeout.</summary>
     /// <param name="limit">How many at most.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The messages; messages received too often are moved to poison instead.</returns>

@@ -77,7 +77,7 @@ public sealed partial class WeakLabeler : IWorkHandler
         foreach (var chunk in itemIds.Chunk(_options.WeakLabelBatchSize))
         {
             var payload = JsonSerializer.Serialize(new WeakLabelMessage(projectId, chunk), LabelingJson.Options);
-            await _queue.EnqueueAsync(WorkQueues.WeakLabel, payload, $"{dedupPrefix}:{batch++}", cancellationToken).ConfigureAwait(false);
+            await _queue.EnqueueAsync(WorkQueues.WeakLabel, payload, $"{dedupPrefix}:{batch++}", projectId, cancellationToken).ConfigureAwait(false);
         }
     }
 

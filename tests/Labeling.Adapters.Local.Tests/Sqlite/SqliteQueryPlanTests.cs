@@ -66,8 +66,18 @@ public sealed class SqliteQueryPlanTests : IDisposable
     {
         var plan = await PlanAsync(Labeling.Adapters.Local.Work.SqliteWorkQueue.ReceiveQuery, ("$now", 0L), ("$limit", 1));
 
-        Assert.Contains("USING INDEX ix_queue_visible (status=? AND visible_at<?)", plan, StringComparison.Ordinal);
+        Assert.Contains("USING INDEX ix_queue_turn (status=?)", plan, StringComparison.Ordinal);
         Assert.DoesNotContain("TEMP B-TREE", plan, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WorkQueueEnqueue_Plan_SeeksTheSharesLastTurnAndTheClock()
+    {
+        var plan = await PlanAsync(Labeling.Adapters.Local.Work.SqliteWorkQueue.EnqueueQuery, ("$q", "q"), ("$payload", "{}"), ("$key", DBNull.Value), ("$share", "p1"), ("$now", 0L));
+
+        Assert.Contains("USING COVERING INDEX ix_queue_share (share=?)", plan, StringComparison.Ordinal);
+        Assert.Contains("SEARCH queue_clock USING INTEGER PRIMARY KEY (rowid=?)", plan, StringComparison.Ordinal);
+        Assert.DoesNotContain("SCAN", plan, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -220,6 +220,29 @@ public sealed class SqliteSchemaUpgradeTests : IDisposable
         Assert.Equal(("Renamed", 2), ((await store.GetCurrentAsync("old", CancellationToken.None))!.Name, (await store.GetCurrentAsync("old", CancellationToken.None))!.Version));
     }
 
+    [Fact]
+    public async Task InitializeAsync_QueueFromBeforeTurns_KeepsItsMessagesAndServesThemFirstInTheirOrder()
+    {
+        var path = Path.Combine(_folder, "labeling.db");
+        await ExecuteAsync(path, """
+            CREATE TABLE queue (id INTEGER PRIMARY KEY AUTOINCREMENT, queue TEXT NOT NULL, payload TEXT NOT NULL, dedup_key TEXT,
+                status TEXT NOT NULL DEFAULT 'ready', visible_at INTEGER NOT NULL, dequeue_count INTEGER NOT NULL DEFAULT 0, receipt TEXT,
+                last_error TEXT, created_at INTEGER NOT NULL);
+            CREATE UNIQUE INDEX ux_queue_dedup ON queue (dedup_key) WHERE dedup_key IS NOT NULL AND status = 'ready';
+            CREATE INDEX ix_queue_visible ON queue (status, visible_at, id);
+            INSERT INTO queue (queue, payload, dedup_key, visible_at, created_at) VALUES
+                ('label-requests', 'old-1', 'ingest:p1:doc:0', 0, 0), ('label-requests', 'old-2', 'ingest:p1:doc:1', 0, 0);
+            """);
+        var queue = new Labeling.Adapters.Local.Work.SqliteWorkQueue(new SqliteDatabase(path), TimeProvider.System, Microsoft.Extensions.Options.Options.Create(new Labeling.Adapters.Local.Work.WorkQueueOptions()));
+
+        await queue.EnqueueAsync("label-requests", "new-1", "ingest:p2:doc:0", "p2", CancellationToken.None);
+        await queue.EnqueueAsync("label-requests", "old-2 again", "ingest:p1:doc:1", "p1", CancellationToken.None);
+
+        var served = await queue.ReceiveAsync(10, CancellationToken.None);
+        Assert.Equal(["old-1", "old-2", "new-1"], served.Select(m => m.Payload));
+        Assert.Equal(0L, await ScalarAsync(path, "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'ix_queue_visible'"));
+    }
+
     private static async Task<object?> ScalarAsync(string path, string sql)
     {
         await using var connection = new SqliteConnection($"Data Source={path}");

@@ -193,6 +193,66 @@ public sealed class SqliteWorkQueueTests : IDisposable
     }
 
     [Fact]
+    public async Task Receive_ALaterProjectsWork_IsServedInTurnNotAfterTheWholeOfAnEarlierProjects()
+    {
+        // One queue served oldest first: a project's file of 500,000 items (3,900 batches) held up another's next file
+        // until it was through.
+        var queue = Queue();
+        for (var batch = 1; batch <= 6; batch++)
+        {
+            await queue.EnqueueAsync("label-requests", $"big-{batch}", $"big:{batch}", "big", CancellationToken.None);
+        }
+
+        var served = new List<string> { await TakeAsync(queue) };
+        await queue.EnqueueAsync("ingest-document", "small-file", "small:file", "small", CancellationToken.None);
+        await queue.EnqueueAsync("label-requests", "small-1", "small:1", "small", CancellationToken.None);
+        await queue.EnqueueAsync("label-requests", "small-2", "small:2", "small", CancellationToken.None);
+        await queue.EnqueueAsync("label-requests", "other-1", null, null, CancellationToken.None);
+        while (await queue.CountAsync(CancellationToken.None) is ( > 0, _))
+        {
+            served.Add(await TakeAsync(queue));
+        }
+
+        // Each share in turn, each in the order it queued; at a tie the message queued first.
+        Assert.Equal(["big-1", "big-2", "small-file", "other-1", "big-3", "small-1", "big-4", "small-2", "big-5", "big-6"], served);
+    }
+
+    [Fact]
+    public async Task Receive_AShareThatWaitedIdle_TakesTheNextTurnNotTheTurnsItMissed()
+    {
+        // A share's turns follow the last turn served, so a project idle while another worked gets no run of its own on
+        // coming back, and one whose own messages are done starts again from the clock.
+        var queue = Queue();
+        await queue.EnqueueAsync("q", "a-1", null, "a", CancellationToken.None);
+        await queue.EnqueueAsync("q", "a-2", null, "a", CancellationToken.None);
+        await queue.EnqueueAsync("q", "a-3", null, "a", CancellationToken.None);
+        Assert.Equal("a-1", await TakeAsync(queue));
+        Assert.Equal("a-2", await TakeAsync(queue));
+        await queue.EnqueueAsync("q", "b-1", null, "b", CancellationToken.None);
+        await queue.EnqueueAsync("q", "b-2", null, "b", CancellationToken.None);
+        await queue.EnqueueAsync("q", "a-4", null, "a", CancellationToken.None);
+
+        // Turns 1 and 2 would have let b run twice before a-3; at a tie the message queued first.
+        Assert.Equal(["a-3", "b-1", "b-2", "a-4"], [await TakeAsync(queue), await TakeAsync(queue), await TakeAsync(queue), await TakeAsync(queue)]);
+    }
+
+    [Fact]
+    public async Task Receive_AFailedMessage_KeepsItsTurnAndIsServedFirstOnceDueAgain()
+    {
+        var queue = Queue();
+        await queue.EnqueueAsync("q", "first", null, "a", CancellationToken.None);
+        await queue.EnqueueAsync("q", "second", null, "a", CancellationToken.None);
+        await queue.EnqueueAsync("q", "third", null, "a", CancellationToken.None);
+        await queue.FailAsync(Assert.Single(await queue.ReceiveAsync(1, CancellationToken.None)), "boom", CancellationToken.None);
+
+        Assert.Equal("second", await TakeAsync(queue));
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.Equal("first", await TakeAsync(queue));
+        Assert.Equal("third", await TakeAsync(queue));
+    }
+
+    [Fact]
     public async Task Messages_SurviveAReopenedDatabase()
     {
         await Queue().EnqueueAsync("q", "{\"keep\":true}", null, CancellationToken.None);
@@ -201,6 +261,13 @@ public sealed class SqliteWorkQueueTests : IDisposable
         var message = Assert.Single(await Queue().ReceiveAsync(10, CancellationToken.None));
 
         Assert.Equal("{\"keep\":true}", message.Payload);
+    }
+
+    private static async Task<string> TakeAsync(SqliteWorkQueue queue)
+    {
+        var message = Assert.Single(await queue.ReceiveAsync(1, CancellationToken.None));
+        await queue.CompleteAsync(message, CancellationToken.None);
+        return message.Payload;
     }
 
     private SqliteWorkQueue Queue(WorkQueueOptions? options = null, Microsoft.Extensions.Logging.ILogger<SqliteWorkQueue>? logger = null) => new(

@@ -302,7 +302,10 @@ public sealed class WorkQueuePumpTests : IDisposable
         public int FailedReceives => Volatile.Read(ref _failedReceives);
 
         public Task EnqueueAsync(string queue, string payload, string? dedupKey, CancellationToken cancellationToken) =>
-            inner.EnqueueAsync(queue, payload, dedupKey, cancellationToken);
+            EnqueueAsync(queue, payload, dedupKey, null, cancellationToken);
+
+        public Task EnqueueAsync(string queue, string payload, string? dedupKey, string? share, CancellationToken cancellationToken) =>
+            inner.EnqueueAsync(queue, payload, dedupKey, share, cancellationToken);
 
         public Task<IReadOnlyList<WorkMessage>> ReceiveAsync(int limit, CancellationToken cancellationToken)
         {

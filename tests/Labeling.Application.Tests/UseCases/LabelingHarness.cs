@@ -123,11 +123,14 @@ public sealed class LabelingHarness : IDisposable
     /// <summary>Handles every queued message (weak labeling) until the queue is empty.</summary>
     public async Task DrainQueueAsync()
     {
-        var pump = ActivatorUtilities.CreateInstance<WorkQueuePump>(_services);
-        while (await pump.PumpOnceAsync(CancellationToken.None) > 0)
+        while (await PumpOnceAsync() > 0)
         {
         }
     }
+
+    /// <summary>Handles one round of queued messages (<c>WorkQueue:BatchSize</c>).</summary>
+    /// <returns>How many were handled.</returns>
+    public Task<int> PumpOnceAsync() => ActivatorUtilities.CreateInstance<WorkQueuePump>(_services).PumpOnceAsync(CancellationToken.None);
 
     public async Task<long> ScalarAsync(string sql)
     {

@@ -30,6 +30,22 @@ public sealed class WeakLabelingAndIngestionTests : IDisposable
     }
 
     [Fact]
+    public async Task WeakLabeling_AnotherProjectsFileQueuedBehindALargeOne_IsLabeledInTurnNotAfterIt()
+    {
+        // One queue served oldest first: every batch of a large file went before another project's file queued after it.
+        using var harness = new LabelingHarness(settings: new Dictionary<string, string?> { ["Labeling:WeakLabelBatchSize"] = "2", ["WorkQueue:BatchSize"] = "4" });
+        await harness.CreateProjectAsync(LabelingHarness.SpamProject());
+        await harness.CreateProjectAsync(LabelingHarness.SpamProject() with { Id = "other" });
+        await harness.IngestAsync("spam", "large.csv", "text\n" + string.Concat(Enumerable.Range(0, 40).Select(i => $"comment number {i}\n")));
+        await harness.IngestAsync("other", "small.csv", "text\nPlease subscribe to my channel\nI love this song\n");
+
+        Assert.Equal(4, await harness.PumpOnceAsync());
+
+        Assert.Equal(0, await harness.ScalarAsync("SELECT COUNT(*) FROM items WHERE project_id = 'other' AND state = 'weak-labeling'"));
+        Assert.True(await harness.ScalarAsync("SELECT COUNT(*) FROM items WHERE project_id = 'spam' AND state = 'weak-labeling'") >= 30);
+    }
+
+    [Fact]
     public async Task Ingest_LatinOneFileWithAFewAccents_IngestedWithANoteCountingTheUnreadableCharacters()
     {
         await _harness.CreateProjectAsync(LabelingHarness.SpamProject());

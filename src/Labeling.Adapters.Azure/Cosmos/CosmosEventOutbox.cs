@@ -64,10 +64,13 @@ public sealed class CosmosEventOutbox : IEventOutbox
             : await PendingAsync(cancellationToken).ConfigureAwait(false);
         await FinishMovesAsync(pending, cancellationToken).ConfigureAwait(false);
         var entries = configured ? pending : Merge(pending, await SettledAsync(cancellationToken).ConfigureAwait(false));
+        // The untried events have their place in the batch before the retries (as on SQLite): taken oldest first from both, a
+        // batch's worth of retries the receiver refuses, due again, kept every new event out until they were dead-lettered.
         return entries
             .Where(e => IsDue(e, destination, now))
-            .OrderBy(e => e.Body.CreatedAt).ThenBy(e => e.Id, StringComparer.Ordinal)
+            .OrderBy(e => IsUntried(e, destination) ? 0 : 1).ThenBy(e => e.Body.CreatedAt).ThenBy(e => e.Id, StringComparer.Ordinal)
             .Take(limit)
+            .OrderBy(e => e.Body.CreatedAt).ThenBy(e => e.Id, StringComparer.Ordinal)
             .Select(e => new DueEvent(e.Body, e.Deliveries.GetValueOrDefault(destination)?.Attempts ?? 0))
             .ToArray();
     }
@@ -149,6 +152,8 @@ public sealed class CosmosEventOutbox : IEventOutbox
         }
     }
 
+    private static bool IsUntried(OutboxEntry entry, string destination) => entry.Deliveries.GetValueOrDefault(destination) is null;
+
     private static bool IsDue(OutboxEntry entry, string destination, DateTimeOffset now) =>
         entry.Deliveries.GetValueOrDefault(destination) switch
         {
@@ -161,17 +166,18 @@ public sealed class CosmosEventOutbox : IEventOutbox
     private Task<List<OutboxEntry>> PendingAsync(CancellationToken cancellationToken) =>
         CosmosDatabase.QueryPartitionAsync<OutboxEntry>(_db.Index, "*", "partition", OutboxPending, cancellationToken);
 
-    // Pages of the batch's size until the batch is full: a backlog costs each pass about one page, and entries waiting only for
-    // another sink are not read at all. What is read and not due is waiting for its retry time.
+    // Pages of the batch's size until the batch can be filled with untried events: a backlog costs each pass about one page
+    // (and the retries waiting in front of it), and entries waiting only for another sink are not read at all. What is read
+    // and not due is waiting for its retry time.
     private async Task<List<OutboxEntry>> OpenBatchAsync(string destination, DateTimeOffset now, int limit, CancellationToken cancellationToken)
     {
         var entries = new List<OutboxEntry>();
-        var due = 0;
+        var untried = 0;
         await foreach (var page in OpenForAsync(destination, Math.Max(1, limit), cancellationToken).ConfigureAwait(false))
         {
             entries.AddRange(page);
-            due += page.Count(e => IsDue(e, destination, now));
-            if (due >= limit)
+            untried += page.Count(e => IsUntried(e, destination));
+            if (untried >= limit)
             {
                 break;
             }

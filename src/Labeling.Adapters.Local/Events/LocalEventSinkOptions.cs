@@ -43,9 +43,10 @@ public sealed class LocalEventSinkOptions
                 yield return $"Events:Webhooks: the name '{hook.Name}' is used twice; give each webhook its own name.";
             }
 
-            if (hook.Url is { IsAbsoluteUri: true } url && url.Scheme is not ("http" or "https"))
+            // A URL without a scheme (`hooks.example.com/x`) binds as a relative URI, which no request can be sent to.
+            if (hook.Url is { } url && (!url.IsAbsoluteUri || url.Scheme is not ("http" or "https")))
             {
-                yield return $"Events:Webhooks '{hook.Name}': the URL must be http or https.";
+                yield return $"Events:Webhooks '{hook.Name}': the URL must be an absolute http or https URL.";
             }
 
             // The signer decodes a whsec_ secret only when the dispatcher is built, as the host starts: refused here,

@@ -65,7 +65,10 @@ public sealed class SqliteEventOutbox : IEventOutbox
             await _database.SyncCommitsAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        return [.. untried.Concat(retries).OrderBy(d => d.Seq).Take(limit).Select(d => d.Due)];
+        // The untried events have their place in the batch before the retries: taken oldest first from both, a batch's worth
+        // of retries the receiver refuses, due again, kept every new event out of every round (the dispatcher tries the
+        // untried first only among those read), and the destination delivered nothing until they were dead-lettered.
+        return [.. untried.Concat(retries).Take(limit).OrderBy(d => d.Seq).Select(d => d.Due)];
     }
 
     private static async Task<List<(long Seq, DueEvent Due)>> ReadAsync(

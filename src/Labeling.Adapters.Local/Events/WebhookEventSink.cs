@@ -9,7 +9,9 @@ namespace Labeling.Adapters.Local.Events;
 /// POSTs each event to a webhook as <c>application/cloudevents+json</c>, signed per the Standard Webhooks
 /// spec: <c>webhook-id</c> (the event id — deduplicate on it), <c>webhook-timestamp</c> (Unix seconds)
 /// and <c>webhook-signature</c> (<c>v1,</c> + base64 HMAC-SHA256 of <c>id.timestamp.body</c>).
-/// Any status other than 2xx is a failure and is retried by the dispatcher.
+/// Any status other than 2xx is a failure and is retried by the dispatcher. The status decides: the answer's body is
+/// never read, so a receiver that answers at length (or never ends its body) neither fills memory nor turns an event
+/// it took into a timeout.
 /// </summary>
 public sealed class WebhookEventSink : IEventSink
 {
@@ -54,7 +56,8 @@ public sealed class WebhookEventSink : IEventSink
         HttpResponseMessage sent;
         try
         {
-            sent = await _http.SendAsync(request, timeout.Token).ConfigureAwait(false);
+            // Headers only: the default read the whole body into memory (up to 2 GB) before the status counted, within the Timeout.
+            sent = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {

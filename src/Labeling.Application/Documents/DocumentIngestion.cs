@@ -189,6 +189,14 @@ public sealed partial class DocumentIngestion
     {
         // A copy of every setting, not a list of them: a list silently dropped the parse limits once.
         var options = project.TextColumn is { Length: > 0 } column ? _ingestion.WithTextColumn(column) : _ingestion;
+        if (options.TextColumnFromProject && string.IsNullOrWhiteSpace(options.TextColumn))
+        {
+            // The project's settings take a blank textColumn, which no parser can look for: the file is set aside saying
+            // so, rather than every upload to the project failing with the parsers' check of their options.
+            throw new DocumentRejectedException(
+                "The project's textColumn is blank, so no column or field can be read as the text. Set it to the CSV column or JSON field "
+                + "holding the text, or to \"\" for the server's default (Ingestion:TextColumn), and send the file again.");
+        }
 
         var parsed = new List<ParsedItem>();
         using var stream = new MemoryStream(bytes, writable: false);

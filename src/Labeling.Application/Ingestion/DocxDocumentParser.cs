@@ -87,10 +87,10 @@ public sealed class DocxDocumentParser : IDocumentParser
 
     /// <summary>
     /// The text Word shows for a paragraph: its <c>w:t</c> runs, with a tab, line break or carriage return read as a
-    /// space (a paragraph's <c>InnerText</c> glues the words on either side together) and a non-breaking hyphen as
-    /// <c>-</c>. Left out: deleted and moved-away text of tracked changes (<c>w:delText</c>, <c>w:moveFrom</c>), field
-    /// instructions (<c>w:instrText</c>, such as <c>HYPERLINK "…"</c> or <c>PAGE</c>; the field's shown result is kept),
-    /// and the fallback copy of content Word stores twice (<c>mc:Fallback</c> beside <c>mc:Choice</c>, as for text boxes).
+    /// space (a paragraph's <c>InnerText</c> glues the words on either side together), a paragraph nested in it (a text
+    /// box's) set off by spaces, and a non-breaking hyphen as <c>-</c>. Left out: deleted and moved-away text of tracked
+    /// changes (<c>w:delText</c>, <c>w:moveFrom</c>), field instructions (<c>w:instrText</c>, such as <c>HYPERLINK "…"</c>
+    /// or <c>PAGE</c>; the field's shown result is kept), and the fallback copy of content Word stores twice (<c>mc:Fallback</c> beside <c>mc:Choice</c>, as for text boxes).
     /// </summary>
     /// <remarks>Recursive over the paragraph's elements, whose depth <see cref="EnsureShallow"/> has bounded.</remarks>
     internal static string VisibleText(OpenXmlElement paragraph)
@@ -115,6 +115,13 @@ public sealed class DocxDocumentParser : IDocumentParser
                 {
                     case "t":
                         text.Append(child.InnerText);
+                        break;
+                    case "p":
+                        // A paragraph inside this one (a text box's) is a paragraph of its own on the page: spaces keep
+                        // its words off those of its neighbours.
+                        text.Append(' ');
+                        Append(child, text);
+                        text.Append(' ');
                         break;
                     case "tab" or "ptab" or "br" or "cr":
                         text.Append(' ');

@@ -32,6 +32,13 @@ public sealed class PlainTextDocumentParser : IDocumentParser
         while (true)
         {
             var line = await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false);
+            if (line is not null && line.StartsWith('\uFEFF'))
+            {
+                // Files saved with a byte-order mark and joined (cat a.txt b.txt): each one's mark starts a line. Left in,
+                // it is invisible to a worker but not to the content hash, so the same text elsewhere is another item.
+                line = line[1..];
+            }
+
             if (line is not null && !string.IsNullOrWhiteSpace(line))
             {
                 paragraph.Append(line).Append('\n');

@@ -61,7 +61,14 @@ public sealed record Project(
             LabelSchema.CheckText(errors, "The project name", Name, MaxNameLength);
         }
 
-        LabelSchema.CheckText(errors, "textColumn", TextColumn, MaxTextColumnLength);
+        if (TextColumn is { Length: > 0 } && string.IsNullOrWhiteSpace(TextColumn))
+        {
+            errors.Add("textColumn is blank: name the CSV column or JSON field that holds the text, or leave it out for the server's default.");
+        }
+        else
+        {
+            LabelSchema.CheckText(errors, "textColumn", TextColumn, MaxTextColumnLength);
+        }
 
         if (Schema is null)
         {

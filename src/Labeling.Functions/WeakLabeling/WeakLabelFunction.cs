@@ -53,8 +53,10 @@ public sealed partial class WeakLabelFunction
             await _weakLabeler.LabelAsync(request.ProjectId, request.ItemIds, cancellationToken).ConfigureAwait(false);
             await _workflows.StartAsync(client, request.ProjectId, request.ItemIds, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
+            // A store's timeout is an OperationCanceledException too (Cosmos DB's request timeout, an Azure SDK network
+            // timeout): only the host's own cancellation is left unlogged, anything else still costs this receive.
             if (message.DequeueCount >= MaxDequeueCount)
             {
                 LogPoisoned(_logger, ex, message.MessageId, message.DequeueCount, ex.Message);

@@ -105,9 +105,13 @@ public static partial class CollectVotesOrchestration
                     continue;
                 }
 
-                // The vote handler moved the item on: publish what it put in the outbox and end with its outcome.
+                // The vote handler moved the item on: publish what it put in the outbox and end with its outcome. The policy's
+                // reading stands only where it agrees with the stored state (the handler may have sent to review an item this
+                // reading, on the stopping posterior's optimistic side or an older routing, would decide).
                 await context.CallActivityAsync(CollectVotesActivities.Complete, new CompleteItemInput(item, decision, observation), ActivityRetry);
-                return ends ? Finished(input, decision, leasesVoted.Count, expirations) : DecidedByHandler(input, observation, leasesVoted.Count, expirations);
+                return ends && decision.NextState == observation.State
+                    ? Finished(input, decision, leasesVoted.Count, expirations)
+                    : DecidedByHandler(input, observation, leasesVoted.Count, expirations);
             }
             else
             {

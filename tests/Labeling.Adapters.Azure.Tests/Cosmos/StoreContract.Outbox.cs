@@ -65,6 +65,27 @@ public abstract partial class StoreContract
     }
 
     [Fact]
+    public async Task ReadDueAsync_ABatchsWorthOfRetriesDue_LeavesRoomForTheEventsNeverTried()
+    {
+        // Taken oldest first, three retries the receiver refuses filled a batch of three every round, and the new events
+        // were not read until the retries were dead-lettered (a review).
+        var s = await CreateAsync();
+        await CommitEventsAsync(s, "evt_1", "evt_2", "evt_3", "evt_4", "evt_5");
+        foreach (var refused in new[] { "evt_1", "evt_2", "evt_3" })
+        {
+            await s.Outbox.MarkFailedAsync(Webhook, refused, 1, T0, "400", T0, CancellationToken.None);
+        }
+
+        // Written last, the new events come last in a partition read that returns the latest written last (as the Cosmos DB
+        // server of the tests does; the service returns them in the order they were created, which the first events keep).
+        await s.Outbox.MarkDeliveredAsync(Jsonl, "evt_4", T0, CancellationToken.None);
+        await s.Outbox.MarkDeliveredAsync(Jsonl, "evt_5", T0, CancellationToken.None);
+        var due = await s.Outbox.ReadDueAsync(Webhook, T0.AddMinutes(1), 3, CancellationToken.None);
+
+        Assert.Equal([("evt_1", 1), ("evt_4", 0), ("evt_5", 0)], due.Select(d => (d.Event.Id, d.Attempts)));
+    }
+
+    [Fact]
     public async Task RequeueDeadLettersAsync_NoDestination_RequeuesEveryDestinationsDeadLetters()
     {
         var s = await CreateAsync();

@@ -43,6 +43,20 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
             var body = await reader.ReadToEndAsync();
             return body.Contains("itm_1-r1", StringComparison.Ordinal) ? Results.BadRequest() : Results.NoContent();
         });
+        _receiver.MapPost("/chatty", async (HttpContext context) =>
+        {
+            // Takes the event (200, its headers sent at once), then keeps the answer's body open until the caller goes.
+            context.Response.StatusCode = StatusCodes.Status200OK;
+            await context.Response.StartAsync();
+            try
+            {
+                await context.Response.Body.WriteAsync(new byte[64 * 1024], context.RequestAborted);
+                await Task.Delay(TimeSpan.FromMinutes(1), context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        });
         _receiver.MapPost("/moved", () => Results.Redirect("/hook", permanent: false, preserveMethod: true));
         _receiver.MapPost("/hook", async (HttpRequest request) =>
         {
@@ -233,6 +247,18 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Deliver_WebhookTakesTheEventButItsAnswersBodyNeverEnds_IsDeliveredWithoutReadingTheBody()
+    {
+        // The whole answer was read into memory before its status counted: a 200 whose body went on (306 MB in 3 s from a
+        // receiver on this machine) filled memory and, at the Timeout, was taken for a failure, so the event the receiver
+        // had accepted was sent again and finally dead-lettered.
+        var hook = new WebhookOptions { Name = "chatty", Url = new Uri(_receiver!.Urls.Single() + "/chatty"), Secret = Secret, Timeout = TimeSpan.FromSeconds(2) };
+        var sink = new WebhookEventSink(new HttpClient(), hook, _time);
+
+        await sink.DeliverAsync(new OutboxEvent("itm_1-r1", "p", "itm_1", "label.ready", "{}", _time.GetUtcNow()), CancellationToken.None);
+    }
+
+    [Fact]
     public async Task Dispatch_OneEventRefusedWhileTheOthersFlow_KeepsItsOwnBackoff()
     {
         // Making the events tried during an "outage" due again after any success also did it after the single failed
@@ -295,6 +321,44 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
 
         var waited = made.Select(m => (sink.Delivered[m.Key] - m.Value).TotalSeconds).ToArray();
         Assert.True(waited.Max() <= 10, $"an event the receiver takes waited {waited.Max()} s behind the one it refuses");
+    }
+
+    [Fact]
+    public async Task Dispatch_ABatchOfRefusedEventsDueAgain_DoesNotKeepTheNewEventsOut()
+    {
+        // A round read the oldest due events, retries and new ones together, up to Events:BatchSize: once that many events
+        // the receiver refuses were due again, no new event was read at all, so none went out; each round failed on a
+        // refused one, and with no delivery between failures the pause grew to 5 minutes. The new events waited until the
+        // refused ones were dead-lettered, about Events:MaxAttempts pauses each (hours), not one pause.
+        var database = await DatabaseWithEventsAsync("itm_1-r1", "itm_2-r1", "itm_3-r1");
+        var outbox = new SqliteEventOutbox(database);
+        foreach (var refused in new[] { "itm_1-r1", "itm_2-r1", "itm_3-r1" })
+        {
+            await outbox.MarkFailedAsync("webhook:ml", refused, 1, _time.GetUtcNow(), "Webhook 'ml' answered 400 Bad Request.", _time.GetUtcNow(), CancellationToken.None);
+        }
+
+        var sink = new RefusingSink(id => id is "itm_1-r1" or "itm_2-r1" or "itm_3-r1", _time);
+        var options = Options.Create(new EventDeliveryOptions { BatchSize = 3 });
+        var dispatcher = new EventDispatcher(outbox, [sink], _time, options, NullLogger<EventDispatcher>.Instance);
+        var made = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+
+        for (var second = 0; second < 1_800; second++)
+        {
+            if (second % 10 == 5)
+            {
+                var id = $"itm_{second + 100}-r1";
+                await OutboxRows.InsertAsync(database, id);
+                made[id] = _time.GetUtcNow();
+            }
+
+            await dispatcher.DispatchDueAsync(CancellationToken.None);
+            _time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        var undelivered = made.Keys.Count(id => !sink.Delivered.ContainsKey(id));
+        Assert.True(undelivered <= 1, $"{undelivered} of {made.Count} new events never went out in 30 minutes, behind three refused ones");
+        var waited = made.Where(m => sink.Delivered.ContainsKey(m.Key)).Select(m => (sink.Delivered[m.Key] - m.Value).TotalSeconds).ToArray();
+        Assert.True(waited.Max() <= 10, $"a new event waited {waited.Max()} s behind the refused ones");
     }
 
     [Fact]
@@ -378,16 +442,22 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
         return database;
     }
 
-    // Takes every event but one, which it answers 400, as a receiver that rejects one payload does; remembers when.
-    private sealed class RefusingSink(string refused, TimeProvider time) : IEventSink
+    // Takes every event but those it is told to refuse, which it answers 400, as a receiver that rejects a payload does;
+    // remembers when.
+    private sealed class RefusingSink(Func<string, bool> refuses, TimeProvider time) : IEventSink
     {
+        public RefusingSink(string refused, TimeProvider time)
+            : this(id => id == refused, time)
+        {
+        }
+
         public Dictionary<string, DateTimeOffset> Delivered { get; } = new(StringComparer.Ordinal);
 
         public string Name => "webhook:ml";
 
         public Task DeliverAsync(OutboxEvent outboxEvent, CancellationToken cancellationToken)
         {
-            if (outboxEvent.Id == refused)
+            if (refuses(outboxEvent.Id))
             {
                 throw new HttpRequestException("Webhook 'ml' answered 400 Bad Request.", null, System.Net.HttpStatusCode.BadRequest);
             }

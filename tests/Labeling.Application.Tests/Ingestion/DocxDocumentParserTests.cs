@@ -116,6 +116,22 @@ public sealed class DocxDocumentParserTests
     }
 
     [Fact]
+    public async Task ParseAsync_TextBoxOfTwoParagraphs_WordsNotGluedToTheirNeighbours()
+    {
+        // The text box's paragraphs were appended to the outer paragraph's text with nothing between them:
+        // "CaptionLine oneLine twoAfter".
+        var docx = BuildDocx(body => body.Append(new Paragraph(
+            new Run(new Text("Caption")),
+            new Run(new DocumentFormat.OpenXml.Wordprocessing.Picture(
+                new DocumentFormat.OpenXml.Vml.Shape(new DocumentFormat.OpenXml.Vml.TextBox(new TextBoxContent(Para("Line one"), Para("Line two")))))),
+            new Run(new Text("After")))));
+
+        var items = await ParseAsync(_parser, "box.docx", docx);
+
+        Assert.Equal(["Caption Line one Line two After"], Texts(items));
+    }
+
+    [Fact]
     public async Task ParseAsync_ParagraphsNested300000Deep_RejectedInsteadOfOverflowingTheStack()
     {
         // Without the depth check the SDK's recursive load overflows the stack and the test host dies.

@@ -40,6 +40,31 @@ public sealed class HtmlDocumentParserTests
     }
 
     [Fact]
+    public async Task ParseAsync_BlankLineInAParagraphsSource_OneItem()
+    {
+        // A browser collapses the white space of a paragraph's text, a blank line in the source included; it made two
+        // items of the one paragraph ("The product is" and "great."). Preformatted text keeps its blank lines.
+        const string html = "<body><p>The product is\n\n   great.</p><div>Hi team,\r\n\r\nthanks <b>a lot</b>.</div>" +
+            "<pre>line one\n\nline two</pre></body>";
+
+        var items = await ParseAsync(_parser, "page.html", html);
+
+        Assert.Equal(["The product is great.", "Hi team, thanks a lot.", "line one", "line two"], Texts(items));
+    }
+
+    [Theory]
+    [InlineData("<fieldset><legend>Name</legend>John Smith</fieldset>", new[] { "Name", "John Smith" })]
+    [InlineData("Intro<center>Centred title</center>Body text", new[] { "Intro", "Centred title", "Body text" })]
+    [InlineData("Page text<dialog open>Dialog text</dialog>More text", new[] { "Page text", "Dialog text", "More text" })]
+    public async Task ParseAsync_BlockElementsOutsideTheCommonList_DoNotGlueWordsTogether(string body, string[] expected)
+    {
+        // A browser shows these elements as blocks; read as inline, "Name" and "John" became "NameJohn".
+        var items = await ParseAsync(_parser, "page.html", $"<body>{body}</body>");
+
+        Assert.Equal(expected, Texts(items));
+    }
+
+    [Fact]
     public async Task ParseAsync_BinaryGarbage_Rejected()
     {
         var bytes = new byte[8192];

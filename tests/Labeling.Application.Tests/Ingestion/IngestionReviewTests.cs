@@ -66,6 +66,21 @@ public sealed class IngestionReviewTests : IDisposable
         Assert.Contains("could not be read", result.Document.Reason ?? "(no note)", StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(" ")]
+    [InlineData("\t")]
+    public async Task Ingest_ProjectWhoseTextColumnIsBlank_QuarantinedNamingTheSetting(string column)
+    {
+        // The project's settings accept a blank textColumn, and the parser's option check threw ArgumentException: every
+        // upload to the project failed with a server error and every inbox file was retried until poisoned.
+        await _harness.CreateProjectAsync(LabelingHarness.SpamProject() with { TextColumn = column });
+
+        var result = await _harness.IngestAsync("spam", "comments.csv", "text\nhello\n");
+
+        Assert.Equal(DocumentStatus.Quarantined, result.Document.Status);
+        Assert.Contains("textColumn", result.Document.Reason ?? "(no reason)", StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Parse_JsonEscapedBackslashBeforeU_IsKeptAsText()
     {

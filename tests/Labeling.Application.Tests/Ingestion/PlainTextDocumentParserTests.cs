@@ -39,6 +39,20 @@ public sealed class PlainTextDocumentParserTests
     }
 
     [Fact]
+    public async Task ParseAsync_FilesJoinedWithTheirByteOrderMarks_MarkNotInText()
+    {
+        // cat a.txt b.txt: the second file's mark starts a line. It stayed in the item ("\uFEFFSecond file."), which a worker
+        // cannot see but the content hash does, so the same text in another file was a second item.
+        var bom = Encoding.UTF8.GetPreamble();
+        var bytes = bom.Concat(Utf8("First file.\n\n")).Concat(bom).Concat(Utf8("Second file.\n")).ToArray();
+
+        var items = await ParseAsync(_parser, "joined.txt", bytes);
+
+        // Ordinal: the default comparison of strings in a collection ignores a zero-width mark.
+        Assert.Equal(["First file.", "Second file."], Texts(items), StringComparer.Ordinal);
+    }
+
+    [Fact]
     public async Task ParseAsync_Utf16WithBom_Decoded()
     {
         var bytes = Encoding.Unicode.GetPreamble().Concat(Encoding.Unicode.GetBytes("naïve text")).ToArray();

@@ -11,6 +11,18 @@ public sealed class ProjectValidationTests
         Assert.Empty(Project(TaskKind.SingleLabel, "spam", "ham").Validate());
     }
 
+    [Theory]
+    [InlineData(" ")]
+    [InlineData("\t\n")]
+    public void Validate_BlankTextColumn_SaysToNameOneOrLeaveItOut(string column)
+    {
+        // Taken, it failed every upload to the project (the parsers refuse a blank column name).
+        var error = Assert.Single((Project(TaskKind.SingleLabel, "spam", "ham") with { TextColumn = column }).Validate());
+
+        Assert.Equal("textColumn is blank: name the CSV column or JSON field that holds the text, or leave it out for the server's default.", error);
+        Assert.Empty((Project(TaskKind.SingleLabel, "spam", "ham") with { TextColumn = "CONTENT" }).Validate());
+    }
+
     [Fact]
     public void Validate_UnservedTaskKind_SaysToUseSingleLabel()
     {

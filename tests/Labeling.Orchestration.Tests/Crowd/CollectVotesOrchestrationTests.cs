@@ -167,6 +167,26 @@ public sealed class CollectVotesOrchestrationTests
     }
 
     [Fact]
+    public async Task RunAsync_VoteHandlerSendsToReviewWhereTheWorkflowWouldDecide_EndsWithTheStoredOutcome()
+    {
+        // The handler gives up at its maximum of two votes (its stopping posterior short of its target) while the
+        // workflow's own reading, on the routing it started with, would decide: the item is in review, and so must the
+        // workflow's result say, not "decided by the crowd" with a label the item never got.
+        var item = new CrowdItemFake(new RoutingSettings { MinCrowdVotes = 1, CrowdTarget = 0.9999, MaxCrowdVotes = 2 });
+        await using var host = await StartAsync(item);
+        var id = await StartAsync(host, new RoutingSettings { MinCrowdVotes = 2, CrowdTarget = 0.6, MaxCrowdVotes = 8 }, TimeSpan.FromMinutes(5));
+
+        await VoteUntilDoneAsync(host, item, id, "spam", 2);
+
+        var result = await OutputAsync(host, id);
+        Assert.Equal(ItemState.NeedsReview, item.State);
+        Assert.Equal(ItemState.NeedsReview, result.State);
+        Assert.Equal(RoutingStep.SendToReview, result.Step);
+        Assert.Null(result.LabelIndex);
+        Assert.Null(result.DecidedBy);
+    }
+
+    [Fact]
     public async Task RunAsync_ItemNoLongerCollecting_EndsWithoutWaiting()
     {
         var item = new CrowdItemFake();

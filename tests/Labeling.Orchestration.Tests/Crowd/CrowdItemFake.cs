@@ -72,7 +72,11 @@ internal sealed class CrowdItemFake(RoutingSettings? handlerRouting = null)
             FailIfDue(CollectVotesActivities.Complete);
             lock (_gate)
             {
-                State = input.Decision.NextState;
+                // Like the Functions activity, it does not undo what the vote handler stored.
+                if (State == ItemState.Collecting)
+                {
+                    State = input.Decision.NextState;
+                }
             }
 
             Completions.Enqueue(input);

@@ -82,6 +82,7 @@ public sealed class LiveArgumentErrorTests : IDisposable
     [InlineData("http-load", "--concurrency", "0", "--concurrency must be at least 1")]
     [InlineData("http-load", "--rate", "NaN", "--rate must be a number of votes per second, or 0 for a closed loop (got NaN)")]
     [InlineData("ingest-load", "--items", "0", "--items must be at least 1")]
+    [InlineData("ingest-load", "--beside", "-1", "--beside must be 0 (no second project) or more (got -1)")]
     public void LoadCommand_NonPositiveCount_ExitCode2(string command, string option, string value, string message)
     {
         var run = BenchRun.Of(command, "--server", "http://127.0.0.1:1", "--token-data", _temp.Path, option, value);

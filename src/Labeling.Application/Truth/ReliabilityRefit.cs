@@ -199,7 +199,7 @@ public sealed partial class ReliabilityRefit
             var revising = _options.ReviseLabels ? fit : null;
             var evidence = state.Items.ToDictionary(i => i.Item, StringComparer.Ordinal);
             var pool = await ReadPoolAsync(project, revising, window, evidence,
-                since => AskableWorkers(items, refittedModel, _models.ModelOptions.PriorStrength, since), now, cancellationToken).ConfigureAwait(false);
+                since => AskableWorkersAsync(projectId, items, refittedModel, _models.ModelOptions.PriorStrength, since, cancellationToken), now, cancellationToken).ConfigureAwait(false);
             (unanswered, unansweredConflicts) = await ReviewUnansweredAsync(project, evidence, pool.Due, now, cancellationToken).ConfigureAwait(false);
             (exhausted, exhaustedConflicts) = await ReviewExhaustedAsync(project, session.Model, evidence, pool.Exhausted, pool.Workers, now, cancellationToken).ConfigureAwait(false);
             if (refitted.Count > 0)
@@ -447,7 +447,7 @@ public sealed partial class ReliabilityRefit
         InferenceResult? fit,
         Dictionary<string, ItemEvidenceState> window,
         Dictionary<string, ItemEvidenceState> evidence,
-        Func<DateTimeOffset, HashSet<string>> askableSince,
+        Func<DateTimeOffset, Task<HashSet<string>>> askableSince,
         DateTimeOffset now,
         CancellationToken cancellationToken)
     {
@@ -473,7 +473,7 @@ public sealed partial class ReliabilityRefit
             }
         }
 
-        var askable = idle.Count > 0 ? askableSince(due) : [];
+        var askable = idle.Count > 0 ? await askableSince(due).ConfigureAwait(false) : [];
         pool.Workers = askable.Count;
         foreach (var item in idle)
         {
@@ -513,17 +513,47 @@ public sealed partial class ReliabilityRefit
     // The crowd workers who could be offered a task now: those with a labeled vote in the project within the hours (a vote
     // stored without a time counts as recent), less those the re-fitted model retires (read without their unsure answers,
     // which only a count per worker would give). A worker who stopped coming, retired on any rule or not, drops out after
-    // the hours, so the items it did not answer can still go to review.
-    private static HashSet<string> AskableWorkers(IEnumerable<ItemEvidenceState> items, ProjectTruthModel model, double priorStrength, DateTimeOffset since)
+    // the hours, so the items it did not answer can still go to review. A vote's time in the evidence is when its
+    // contribution was last written, which every later step on the item moves to its own time: it is the vote's own time
+    // only for the item's last vote. A worker recent by an earlier vote alone is confirmed by the stored votes.
+    private async Task<HashSet<string>> AskableWorkersAsync(
+        string projectId, IEnumerable<ItemEvidenceState> items, ProjectTruthModel model, double priorStrength, DateTimeOffset since, CancellationToken cancellationToken)
     {
         var recent = new HashSet<string>(StringComparer.Ordinal);
+        var unconfirmed = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         foreach (var item in items)
         {
-            foreach (var vote in item.Votes)
+            for (var n = 0; n < item.Votes.Length; n++)
             {
+                var vote = item.Votes[n];
                 if ((vote.At is null || vote.At >= since) && LabelerIds.KindOf(vote.Labeler) == LabelerKind.Worker)
                 {
-                    recent.Add(vote.Labeler);
+                    if (vote.At is null || n == item.Votes.Length - 1)
+                    {
+                        recent.Add(vote.Labeler);
+                    }
+                    else
+                    {
+                        (unconfirmed.TryGetValue(vote.Labeler, out var list) ? list : unconfirmed[vote.Labeler] = []).Add(item.Item);
+                    }
+                }
+            }
+        }
+
+        foreach (var (worker, itemIds) in unconfirmed)
+        {
+            if (recent.Contains(worker))
+            {
+                continue;
+            }
+
+            foreach (var itemId in itemIds)
+            {
+                var votes = await _items.GetVotesAsync(projectId, itemId, cancellationToken).ConfigureAwait(false);
+                if (votes.Any(v => string.Equals(v.LabelerId, worker, StringComparison.Ordinal) && v.At >= since))
+                {
+                    recent.Add(worker);
+                    break;
                 }
             }
         }

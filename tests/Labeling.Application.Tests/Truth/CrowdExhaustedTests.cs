@@ -95,6 +95,40 @@ public sealed class CrowdExhaustedTests : IDisposable
     }
 
     [Fact]
+    public async Task Refit_AWorkerWhoStoppedComing_IsNotKeptByLaterVotesOnAnItemItAnswered()
+    {
+        // The model writes each vote's time as when its contribution was last written: every step on an item stamps all of
+        // its votes with the step's time, so an old vote on an item others voted on since carries their time.
+        var t0 = _harness.Time.GetUtcNow();
+        var model = new OnlineDawidSkene(Labels);
+        model.Observe("x", Cy, "spam", at: t0);
+        model.Observe("x", Ann, "spam", at: t0.AddHours(25));
+        Assert.All(model.ItemState("x")!.Votes, v => Assert.Equal(t0.AddHours(25), v.At));
+
+        await SeedAsync();
+        var twoOfThree = _items[1];
+        var refit = _harness.Get<ReliabilityRefit>();
+        // Cy's last vote, on item 4; then Cy stops coming.
+        _harness.Time.Advance(TimeSpan.FromHours(1));
+        await VoteAsync(_items[4], [Cy], ["spam"]);
+
+        // More than a day later Ann and Bo go on, on item 4 as well, and the evidence stored with it dates Cy's vote now.
+        _harness.Time.Advance(TimeSpan.FromHours(25));
+        await VoteAsync(_items[4], [Ann, Bo], ["spam", "spam"], asTheModelStamps: true);
+        await VoteAsync(_items[5], [Ann, Bo], ["ham", "ham"], asTheModelStamps: true);
+        Assert.All((await _harness.Get<IItemStore>().GetVotesAsync(ProjectId, _items[4].Id, CancellationToken.None)).Where(v => v.LabelerId == Cy),
+            v => Assert.True(v.At < _harness.Time.GetUtcNow().AddHours(-24)));
+
+        var report = await refit.RefitAsync(ProjectId, CancellationToken.None);
+
+        // Cy has not labeled for more than a day: the item only it did not answer goes to review with the other idle ones.
+        var reviewed = await StoredAsync(twoOfThree);
+        Assert.Equal(ItemState.NeedsReview, reviewed.State);
+        Assert.Contains("every one of the 2 worker(s)", reviewed.Reason, StringComparison.Ordinal);
+        Assert.Equal(4, report.CrowdExhausted);
+    }
+
+    [Fact]
     public async Task Refit_AnItemEveryWorkerAnsweredUnsure_GoesToReviewToo()
     {
         await SeedAsync();
@@ -170,21 +204,22 @@ public sealed class CrowdExhaustedTests : IDisposable
     }
 
     // Later votes on an item (the workers still labeling): a commit with the votes, as the vote path writes them.
-    private async Task VoteAsync(Item item, string[] workers, string[] labels)
+    // With asTheModelStamps, the evidence's earlier votes get the step's time, as the online model writes them.
+    private async Task VoteAsync(Item item, string[] workers, string[] labels, bool asTheModelStamps = false)
     {
         var stored = await StoredAsync(item);
         var index = Array.IndexOf(_items, item);
-        _items[index] = await CommitAsync(stored, workers.Zip(labels, (w, l) => (w, (string?)l)).ToArray());
+        _items[index] = await CommitAsync(stored, workers.Zip(labels, (w, l) => (w, (string?)l)).ToArray(), asTheModelStamps);
     }
 
     // The item collecting with the given crowd responses (null label: unsure) added, at the harness's time.
-    private async Task<Item> CommitAsync(Item item, (string Worker, string? Label)[] responses)
+    private async Task<Item> CommitAsync(Item item, (string Worker, string? Label)[] responses, bool asTheModelStamps = false)
     {
         var now = _harness.Time.GetUtcNow();
         var labeled = responses.Where(r => r.Label is not null).ToArray();
         var previous = await _harness.Get<IItemStore>().GetAsync(ProjectId, item.Id, CancellationToken.None);
         var votes = previous is null ? [] : (await _harness.Get<IItemStore>().GetVotesAsync(ProjectId, item.Id, CancellationToken.None))
-            .Where(v => v.Label is not null).Select(v => new VoteEvidenceState(v.LabelerId, Array.IndexOf(Labels, v.Label), v.At));
+            .Where(v => v.Label is not null).Select(v => new VoteEvidenceState(v.LabelerId, Array.IndexOf(Labels, v.Label), asTheModelStamps ? now : v.At));
         var gold = item.GoldLabel is { } g ? Array.IndexOf(Labels, g) : (int?)null;
         var posterior = gold is { } k ? (k == 0 ? new[] { 1.0, 0.0 } : [0.0, 1.0]) : [0.6, 0.4];
         var next = item with

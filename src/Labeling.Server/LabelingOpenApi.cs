@@ -168,7 +168,8 @@ internal static class LabelingOpenApi
             }
 
             // Refusals every route with a body can meet, which no handler declares: a body over its route's limit (413, from
-            // RequestBodyLimit or the server) and, on PATCH, a body that is not a JSON merge patch (415).
+            // RequestBodyLimit or the server) and, on a route that reads a JSON body, one that is not JSON (415; on PATCH also a
+            // JSON Patch). The upload reads its form itself and answers other bodies 400.
             if (operation.RequestBody is not null && operation.Responses is { } refusals
                 && refusals.TryGetValue("401", out var unauthorized) && unauthorized is OpenApiResponse problem)
             {
@@ -176,6 +177,10 @@ internal static class LabelingOpenApi
                 if (string.Equals(context.Description.HttpMethod, "PATCH", StringComparison.OrdinalIgnoreCase))
                 {
                     refusals.TryAdd("415", new OpenApiResponse { Description = "Unsupported Media Type: a JSON Patch, or a body that is not JSON; send a JSON merge patch.", Content = problem.Content });
+                }
+                else if (operation.RequestBody.Content?.ContainsKey("application/json") == true)
+                {
+                    refusals.TryAdd("415", new OpenApiResponse { Description = "Unsupported Media Type: the body is not sent as JSON (Content-Type: application/json).", Content = problem.Content });
                 }
             }
         });

@@ -55,29 +55,38 @@ public sealed class LabelExport
     {
         var project = await _projects.GetAsync(projectId, cancellationToken).ConfigureAwait(false)
             ?? throw NotFoundException.Project(projectId);
-        var writer = new StreamWriter(output, Utf8, bufferSize: 16 * 1024, leaveOpen: true) { NewLine = "\n" };
-        await using (writer.ConfigureAwait(false))
+        var items = _items.ReadLabeledAsync(projectId, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        await using (items.ConfigureAwait(false))
         {
-            if (format == ExportFormat.Csv)
+            // The first page is read before the writer is made: a store that fails then (busy, throttled) is answered with
+            // its problem (503 with Retry-After). Read inside it, the failure unwound through the writer, whose disposal
+            // flushed the response (with the CSV header) and so began a 200 answer, which was then cut off.
+            var more = await items.MoveNextAsync().ConfigureAwait(false);
+            var writer = new StreamWriter(output, Utf8, bufferSize: 16 * 1024, leaveOpen: true) { NewLine = "\n" };
+            await using (writer.ConfigureAwait(false))
             {
-                await writer.WriteLineAsync(Header.AsMemory(), cancellationToken).ConfigureAwait(false);
-            }
-
-            var rows = 0;
-            await foreach (var item in _items.ReadLabeledAsync(projectId, cancellationToken).ConfigureAwait(false))
-            {
-                var row = new ExportRow(item.Id, item.ExternalId, item.Text, item.Label!, Math.Round(item.Confidence ?? 0, 6),
-                    PosteriorView.ByLabel(item.Posterior, project.Schema), item.DecidedBy ?? DecidedBy.Crowd, item.TotalVotes, item.DocumentId, item.SourceId);
-                var line = format == ExportFormat.Csv ? Csv(row) : JsonSerializer.Serialize(row, JsonlOptions);
-                await writer.WriteLineAsync(line.AsMemory(), cancellationToken).ConfigureAwait(false);
-                if (++rows % FlushEvery == 0)
+                if (format == ExportFormat.Csv)
                 {
-                    await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    await writer.WriteLineAsync(Header.AsMemory(), cancellationToken).ConfigureAwait(false);
                 }
-            }
 
-            await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
-            return rows;
+                var rows = 0;
+                for (; more; more = await items.MoveNextAsync().ConfigureAwait(false))
+                {
+                    var item = items.Current;
+                    var row = new ExportRow(item.Id, item.ExternalId, item.Text, item.Label!, Math.Round(item.Confidence ?? 0, 6),
+                        PosteriorView.ByLabel(item.Posterior, project.Schema), item.DecidedBy ?? DecidedBy.Crowd, item.TotalVotes, item.DocumentId, item.SourceId);
+                    var line = format == ExportFormat.Csv ? Csv(row) : JsonSerializer.Serialize(row, JsonlOptions);
+                    await writer.WriteLineAsync(line.AsMemory(), cancellationToken).ConfigureAwait(false);
+                    if (++rows % FlushEvery == 0)
+                    {
+                        await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                }
+
+                await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+                return rows;
+            }
         }
     }
 

@@ -133,6 +133,29 @@ public sealed class OpenApiDocumentTests : IDisposable
     }
 
     [Fact]
+    public async Task EveryJsonBody_SentAsAnotherMediaType_IsAnsweredWithAStatusTheDocumentDeclares()
+    {
+        // Only the PATCH declared 415; every route that reads a JSON body answers 415 to a body sent as text/plain, and a
+        // generated client met a status its operation did not list.
+        var document = await DocumentAsync();
+        var admin = _server.ClientAs("root", "Admin", "Labeler");
+        var json = Operations(document).Where(o => o.Operation["requestBody"]?["content"]?["application/json"] is not null).ToArray();
+        Assert.NotEmpty(json);
+
+        foreach (var (name, operation) in json)
+        {
+            var verb = name.Split(' ')[0];
+            var path = System.Text.RegularExpressions.Regex.Replace(name.Split(' ')[1], "{[^}]+}", "x");
+            using var request = new HttpRequestMessage(new HttpMethod(verb), path) { Content = new StringContent("{}", System.Text.Encoding.UTF8, "text/plain") };
+
+            var response = await admin.SendAsync(request);
+
+            Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+            Assert.True(operation["responses"]!["415"]?["content"]?["application/problem+json"] is not null, $"{name} answers 415 but does not declare it");
+        }
+    }
+
+    [Fact]
     public async Task Patch_IsDescribedAsTaken_ConditionalOnTheVersion_WithTheRoutingSettingsNullable()
     {
         var document = await DocumentAsync();

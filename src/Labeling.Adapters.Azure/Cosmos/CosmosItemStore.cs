@@ -174,11 +174,19 @@ public sealed partial class CosmosItemStore : IItemStore, ISharedItemStore
         var ids = buckets.SelectMany(b => b)
             .Where(id => afterId is null || string.CompareOrdinal(id, afterId) > 0)
             .Order(StringComparer.Ordinal)
-            .Take(Math.Max(0, limit))
             .ToArray();
-        // An item that left the state between its index entry and its read is not this page's (the page may be short).
-        var items = await ReadItemsAsync(projectId, ids, cancellationToken).ConfigureAwait(false);
-        return state is { } wanted ? [.. items.Where(i => i.State == wanted)] : items;
+        // An item that left the state between its index entry and its read is not this page's: the next ids fill its place,
+        // so a page is short only at the end (a page cut short, or empty, told the client there was no more).
+        var page = new List<Item>(Math.Max(0, Math.Min(limit, ids.Length)));
+        for (var next = 0; next < ids.Length && page.Count < limit;)
+        {
+            var chunk = ids.AsSpan(next, Math.Min(limit - page.Count, ids.Length - next)).ToArray();
+            next += chunk.Length;
+            var items = await ReadItemsAsync(projectId, chunk, cancellationToken).ConfigureAwait(false);
+            page.AddRange(state is { } wanted ? items.Where(i => i.State == wanted) : items);
+        }
+
+        return page;
     }
 
     /// <inheritdoc />

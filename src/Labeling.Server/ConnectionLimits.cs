@@ -1,5 +1,7 @@
+using System.Reflection;
 using System.Runtime.InteropServices;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
 
 namespace Labeling.Server;
 
@@ -24,14 +26,51 @@ internal static class ConnectionLimits
     /// </summary>
     /// <param name="options">The web server's options.</param>
     /// <param name="configuration">The app's configuration.</param>
+    /// <exception cref="OptionsValidationException">A value the web server does not take, naming its key.</exception>
     public static void Apply(KestrelServerOptions options, IConfiguration configuration)
     {
         var limits = configuration.GetSection("Kestrel:Limits");
-        limits.Bind(options.Limits);
+        try
+        {
+            limits.Bind(options.Limits);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // Not of its type, named by the binder: "Failed to convert configuration value 'abc' at 'Kestrel:Limits:KeepAliveTimeout' …".
+            throw Invalid(ex.InnerException is { } reason ? $"{ex.Message} {reason.Message}" : ex.Message);
+        }
+        catch (TargetInvocationException ex) when (ex.InnerException is ArgumentException refused)
+        {
+            // Refused by the limit's setter (-5 connections), which names no key.
+            throw Invalid(Refused(limits, refused));
+        }
+
         if (limits["MaxConcurrentConnections"] is null)
         {
             options.Limits.MaxConcurrentConnections = DefaultFor(OpenFileLimit());
         }
+    }
+
+    private static OptionsValidationException Invalid(string message) =>
+        new(Microsoft.Extensions.Options.Options.DefaultName, typeof(KestrelServerLimits), [message]);
+
+    // The setting whose value a limit's setter refused: each one bound on its own to fresh limits, the first that fails.
+    private static string Refused(IConfigurationSection limits, ArgumentException refused)
+    {
+        foreach (var (key, value) in limits.AsEnumerable().Where(p => p.Value is not null))
+        {
+            var single = new ConfigurationBuilder().AddInMemoryCollection([new(key, value)]).Build().GetSection(limits.Path);
+            try
+            {
+                single.Bind(new KestrelServerLimits());
+            }
+            catch (TargetInvocationException)
+            {
+                return $"{key} is '{value}', which the web server does not take: {refused.Message.ReplaceLineEndings(" ")}";
+            }
+        }
+
+        return $"A setting of {limits.Path} is one the web server does not take: {refused.Message.ReplaceLineEndings(" ")}";
     }
 
     /// <summary>

@@ -37,6 +37,7 @@ internal static class CrowdEndpoints
             })
             .RequireAuthorization(LabelingRoles.LabelerPolicy)
             .Produces<TaskAssignment>().Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .WithName("NextTask").WithSummary("Leases the next item to label to the caller; 204 when there is none, with a Labeling-No-Task header saying why (budget-spent, preparing, all-leased, all-answered, pool-empty) and Retry-After when asking again may help; 403 with reason 'worker-retired' when the project offers the caller no more tasks because its votes carry too little information (Labeler).");
 
         api.MapPost("/tasks/{leaseId}/votes", async (

@@ -24,7 +24,8 @@ internal static class DocumentEndpoints
             .DisableAntiforgery()
             .WithMetadata(RequestBodyLimit.LargeBody.Instance)
             .Produces<Document>(StatusCodes.Status201Created).Produces<Document>()
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .WithName("UploadDocument")
             .WithSummary("Uploads a document (multipart field 'file'); it is parsed into items at once (Admin).");
 

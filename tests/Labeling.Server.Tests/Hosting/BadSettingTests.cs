@@ -11,6 +11,9 @@ public sealed class BadSettingTests
     [InlineData("--Events:MaxAttempts=0", "MaxAttempts must be between 1 and 100")]
     // Accepted up to 365 days, but the re-fit's timer takes at most 49.7 days: the server started and then stopped.
     [InlineData("--Refit:Interval=60.00:00:00", "Interval must be between 00:00:00 and 49.00:00:00")]
+    // Kestrel:Limits was bound only as the host started: the server aborted (exit 134) with the binder's stack trace.
+    [InlineData("--Kestrel:Limits:KeepAliveTimeout=abc", "'Kestrel:Limits:KeepAliveTimeout'")]
+    [InlineData("--Kestrel:Limits:MaxConcurrentConnections=-5", "Kestrel:Limits:MaxConcurrentConnections is '-5'")]
     public async Task Start_WithABadSetting_ExitsWith1AndOneLineNamingIt(string setting, string expected)
     {
         using var data = new TempFolder();

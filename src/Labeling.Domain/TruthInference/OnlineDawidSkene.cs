@@ -124,8 +124,8 @@ public sealed class OnlineDawidSkene
     }
 
     /// <summary>
-    /// The item's posterior under the labelers' current reliabilities, or null when it has no
-    /// votes and is not gold. This is an E-step for the one item that moves no statistics, so a
+    /// The item's posterior under the labelers' current reliabilities (a gold item's is its known label), or null
+    /// when it has no votes, gold or not. This is an E-step for the one item that moves no statistics, so a
     /// read reflects everything learned since the item's last vote.
     /// </summary>
     public double[]? Posterior(string item)

@@ -66,9 +66,12 @@ public sealed class CosmosEventOutbox : IEventOutbox
         var entries = configured ? pending : Merge(pending, await SettledAsync(cancellationToken).ConfigureAwait(false));
         // The untried events have their place in the batch before the retries (as on SQLite): taken oldest first from both, a
         // batch's worth of retries the receiver refuses, due again, kept every new event out until they were dead-lettered.
-        return entries
-            .Where(e => IsDue(e, destination, now))
-            .OrderBy(e => IsUntried(e, destination) ? 0 : 1).ThenBy(e => e.Body.CreatedAt).ThenBy(e => e.Id, StringComparer.Ordinal)
+        // One place is kept for the oldest retry due, though: cut after a batch's worth of untried events, a retry never got
+        // into a batch for as long as new events kept coming that fast.
+        var due = entries.Where(e => IsDue(e, destination, now)).OrderBy(e => e.Body.CreatedAt).ThenBy(e => e.Id, StringComparer.Ordinal).ToList();
+        var untried = due.Where(e => IsUntried(e, destination)).ToList();
+        var retries = due.Where(e => !IsUntried(e, destination)).ToList();
+        return untried.Take(retries.Count > 0 ? Math.Max(0, limit - 1) : limit).Concat(retries)
             .Take(limit)
             .OrderBy(e => e.Body.CreatedAt).ThenBy(e => e.Id, StringComparer.Ordinal)
             .Select(e => new DueEvent(e.Body, e.Deliveries.GetValueOrDefault(destination)?.Attempts ?? 0))

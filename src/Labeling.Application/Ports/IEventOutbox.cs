@@ -10,7 +10,8 @@ public interface IEventOutbox
     /// <summary>
     /// Events not yet delivered to <paramref name="destination"/> whose retry time has come, oldest first among those the
     /// store reads for the batch: on SQLite the oldest events never tried, then the oldest retries due while the batch has
-    /// room (a batch's worth of retries the receiver refuses does not keep the new events out); on Cosmos DB the first
+    /// room (a batch's worth of retries the receiver refuses does not keep the new events out), one place kept for the oldest
+    /// retry due (a steady inflow of new events does not keep the retries out either); on Cosmos DB the first
     /// pages in the order the partition returns them, about the order they were written. Delivery order is not a promise
     /// either way (a retried event arrives after newer ones): consumers keep, per item, the event with the highest revision.
     /// </summary>

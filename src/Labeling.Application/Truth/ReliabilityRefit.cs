@@ -515,7 +515,8 @@ public sealed partial class ReliabilityRefit
     // which only a count per worker would give). A worker who stopped coming, retired on any rule or not, drops out after
     // the hours, so the items it did not answer can still go to review. A vote's time in the evidence is when its
     // contribution was last written, which every later step on the item moves to its own time: it is the vote's own time
-    // only for the item's last vote. A worker recent by an earlier vote alone is confirmed by the stored votes.
+    // only for the last vote of an item that is not gold (a reviewer's resolution makes the item gold, a step without a
+    // vote). A worker recent by such a vote alone is confirmed by the stored votes.
     private async Task<HashSet<string>> AskableWorkersAsync(
         string projectId, IEnumerable<ItemEvidenceState> items, ProjectTruthModel model, double priorStrength, DateTimeOffset since, CancellationToken cancellationToken)
     {
@@ -528,7 +529,9 @@ public sealed partial class ReliabilityRefit
                 var vote = item.Votes[n];
                 if ((vote.At is null || vote.At >= since) && LabelerIds.KindOf(vote.Labeler) == LabelerKind.Worker)
                 {
-                    if (vote.At is null || n == item.Votes.Length - 1)
+                    // Not on a gold item: a reviewer's resolution (or gold set after the votes) stamps every vote, the last
+                    // one too, with its own time.
+                    if (vote.At is null || (n == item.Votes.Length - 1 && item.Gold is null))
                     {
                         recent.Add(vote.Labeler);
                     }

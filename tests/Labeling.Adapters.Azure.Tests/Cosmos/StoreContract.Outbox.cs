@@ -86,6 +86,20 @@ public abstract partial class StoreContract
     }
 
     [Fact]
+    public async Task ReadDueAsync_ABatchsWorthOfEventsNeverTried_StillHoldsTheOldestRetryDue()
+    {
+        // Untried events first and the batch cut after them: while a batch's worth of new events kept coming (a large file
+        // auto-accepted, a busy crowd), a retry that was due never got into a batch, for as long as the inflow lasted.
+        var s = await CreateAsync();
+        await CommitEventsAsync(s, "evt_1", "evt_2", "evt_3", "evt_4", "evt_5");
+        await s.Outbox.MarkFailedAsync(Webhook, "evt_1", 1, T0, "400", T0, CancellationToken.None);
+
+        var due = await s.Outbox.ReadDueAsync(Webhook, T0.AddMinutes(1), 3, CancellationToken.None);
+
+        Assert.Equal([("evt_1", 1), ("evt_2", 0), ("evt_3", 0)], due.Select(d => (d.Event.Id, d.Attempts)));
+    }
+
+    [Fact]
     public async Task RequeueDeadLettersAsync_NoDestination_RequeuesEveryDestinationsDeadLetters()
     {
         var s = await CreateAsync();

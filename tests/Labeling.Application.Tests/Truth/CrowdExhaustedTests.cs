@@ -129,6 +129,44 @@ public sealed class CrowdExhaustedTests : IDisposable
     }
 
     [Fact]
+    public async Task Refit_AWorkerWhoStoppedComing_IsNotKeptByAReviewersResolutionOfTheItemItVotedOnLast()
+    {
+        // A reviewer's resolution makes the item gold, a step on the item without a vote: it stamps every vote, the last
+        // one too, with its time, so the last vote's time is not its own either.
+        var t0 = _harness.Time.GetUtcNow();
+        var model = new OnlineDawidSkene(Labels);
+        model.Observe("x", Ann, "spam", at: t0);
+        model.Observe("x", Cy, "spam", at: t0);
+        model.SetGold("x", "spam", at: t0.AddHours(25));
+        Assert.All(model.ItemState("x")!.Votes, v => Assert.Equal(t0.AddHours(25), v.At));
+
+        await SeedAsync();
+        var twoOfThree = _items[1];
+        var refit = _harness.Get<ReliabilityRefit>();
+        // Cy's last vote, on item 4 after Ann's; then Cy stops coming.
+        _harness.Time.Advance(TimeSpan.FromHours(1));
+        await VoteAsync(_items[4], [Ann, Cy], ["spam", "spam"]);
+
+        // More than a day later Ann and Bo go on, and a reviewer resolves item 4: its evidence, gold now, dates Cy's vote now.
+        _harness.Time.Advance(TimeSpan.FromHours(25));
+        await VoteAsync(_items[5], [Ann, Bo], ["ham", "ham"]);
+        var now = _harness.Time.GetUtcNow();
+        var item4 = await StoredAsync(_items[4]);
+        var resolved = item4 with { State = ItemState.Decided, Label = "spam", DecidedBy = DecidedBy.Reviewer, Revision = item4.Revision + 1, UpdatedAt = now };
+        await _harness.Get<IItemStore>().CommitAsync(new ItemCommit(ProjectId)
+        {
+            Items = [new ItemWrite(resolved, new ItemEvidenceState(item4.Id, _capability, 0, [new(Ann, 0, now), new(Cy, 0, now)], [1.0, 0.0]))],
+        }, CancellationToken.None);
+
+        await refit.RefitAsync(ProjectId, CancellationToken.None);
+
+        // Cy has not labeled for more than a day: the item only it did not answer goes to review.
+        var reviewed = await StoredAsync(twoOfThree);
+        Assert.Equal(ItemState.NeedsReview, reviewed.State);
+        Assert.Contains("every one of the 2 worker(s)", reviewed.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Refit_AnItemEveryWorkerAnsweredUnsure_GoesToReviewToo()
     {
         await SeedAsync();

@@ -29,6 +29,11 @@ public static class LabelingFunctionsServiceCollectionExtensions
         services.AddLabelingApi(configuration);
         services.AddAzureAdapters(configuration);
         services.AddReliabilityRefit(configuration);
+        // The upload API writes where the options say and the Ingest trigger reads the container its path names: another
+        // name would leave every upload unread.
+        services.AddOptions<Labeling.Adapters.Azure.Storage.StorageOptions>().Validate(
+            o => string.Equals(o.DocumentsContainer, Documents.IngestFunction.DocumentsContainer, StringComparison.Ordinal),
+            $"LabelingStorage:DocumentsContainer must be '{Documents.IngestFunction.DocumentsContainer}' in the Functions app: the Ingest trigger watches that container (its path is fixed when the app is built).");
         services.AddOptions<WorkflowHistoryOptions>().Bind(configuration.GetSection(WorkflowHistoryOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<CrowdWorkflowOptions>().Bind(configuration.GetSection(CrowdWorkflowOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<WorkflowHistoryPurge>();

@@ -27,7 +27,7 @@ public sealed class StorageOptions
     /// <summary>A connection string, for the Azurite emulator only. When set it wins over the service URIs.</summary>
     public string? ConnectionString { get; set; }
 
-    /// <summary>The drop-zone container Ingest watches. Default <c>documents</c>.</summary>
+    /// <summary>The drop-zone container Ingest watches. Default <c>documents</c>, the only one the Functions app takes (its trigger's path).</summary>
     [Required(AllowEmptyStrings = false)]
     public string DocumentsContainer { get; set; } = "documents";
 

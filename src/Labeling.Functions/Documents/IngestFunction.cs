@@ -21,6 +21,12 @@ namespace Labeling.Functions.Documents;
 /// </remarks>
 public sealed partial class IngestFunction
 {
+    /// <summary>
+    /// The container the trigger watches, fixed when the app is built (a binding's path); the Event Grid subscription and
+    /// <c>LabelingStorage:DocumentsContainer</c> must name the same one.
+    /// </summary>
+    public const string DocumentsContainer = "documents";
+
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
 
     private readonly DocumentIngestion _ingestion;
@@ -49,7 +55,7 @@ public sealed partial class IngestFunction
     /// <returns>A task.</returns>
     [Function("Ingest")]
     public async Task RunAsync(
-        [BlobTrigger("documents/{projectId}/{name}", Source = BlobTriggerSource.EventGrid, Connection = StorageOptions.SectionName)] BlobClient blob,
+        [BlobTrigger(DocumentsContainer + "/{projectId}/{name}", Source = BlobTriggerSource.EventGrid, Connection = StorageOptions.SectionName)] BlobClient blob,
         string projectId,
         string name,
         CancellationToken cancellationToken)

@@ -65,4 +65,19 @@ public sealed class FunctionsCompositionTests(AzuriteFixture azurite, CosmosEmul
         Assert.Contains(registrations, d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(AzureResourceInitializer));
         await Task.CompletedTask;
     }
+
+    [Fact]
+    public void Program_DocumentsContainerOtherThanTheTriggersPath_FailsAtStartNamingIt()
+    {
+        // Uploads went to the configured container while the Ingest trigger watched documents/: none was ever read.
+        var builder = FunctionsApplication.CreateBuilder([]);
+        builder.Configuration.AddInMemoryCollection(FunctionsTestHost.Settings(azurite, cosmos, "container"));
+        builder.Configuration.AddInMemoryCollection([new("LabelingStorage:DocumentsContainer", "uploads")]);
+        builder.Services.AddLabelingFunctions(builder.Configuration);
+        using var host = builder.Build();
+
+        var failure = Assert.Throws<OptionsValidationException>(() => host.Services.GetRequiredService<IStartupValidator>().Validate());
+
+        Assert.Contains("LabelingStorage:DocumentsContainer must be 'documents'", failure.Message, StringComparison.Ordinal);
+    }
 }

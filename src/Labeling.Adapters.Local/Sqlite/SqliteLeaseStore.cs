@@ -67,31 +67,12 @@ public sealed class SqliteLeaseStore : ILeaseStore, IPoolLeaseGrants
     /// statement on the writer's turn, whose page cache is warm, instead of a candidates query on a read connection whose cache the
     /// last commit emptied (most of a lease's page reads, as each candidate the worker has seen is checked in two indexes).
     /// </summary>
-    /// <remarks>
-    /// It looks at the first <see cref="NextScanLimit"/> free items of the pool only. The writer runs one statement at a time for
-    /// every project, and a worker who has voted on or skipped (released) thousands of pooled items made each of its task requests
-    /// walk all of them there — 12 ms a request after skipping 6,000, which held every other worker's lease and vote behind it (a
-    /// median lease and vote went from 1 ms to 248 ms while one labeler asked at 70 requests a second, under the rate limit).
-    /// When none of those is new to the worker, nothing is granted here and the caller looks further on a read connection
-    /// (<see cref="FindCandidatesAsync"/>, then <see cref="TryAcquireFirstAsync"/>).
-    /// </remarks>
     internal const string NextUpdate = $"""
         UPDATE items SET lease_id = $lease, lease_worker = $w, lease_expires = $expires
-        WHERE project_id = $p AND id = (
-            SELECT f.id FROM (
-                SELECT i.id FROM items i
-                WHERE i.project_id = $p AND i.state = 'collecting' AND (i.lease_expires IS NULL OR i.lease_expires <= $now)
-                ORDER BY i.crowd_votes DESC, i.rowid
-                LIMIT $scan) f
-            WHERE NOT EXISTS (SELECT 1 FROM votes v WHERE v.project_id = $p AND v.item_id = f.id AND v.labeler_id = $w)
-              AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.project_id = $p AND l.item_id = f.id AND l.worker_id = $w)
-            LIMIT 1)
+        WHERE project_id = $p AND id = (SELECT i.id {PoolOfWorker} LIMIT 1)
           AND NOT EXISTS (SELECT 1 {OpenLeasesOfWorker})
         RETURNING id, body
         """;
-
-    /// <summary>Free pool items <see cref="NextUpdate"/> looks at on the writer's turn, at most.</summary>
-    internal const int NextScanLimit = 256;
 
     private readonly SqliteDatabase _database;
 
@@ -205,7 +186,6 @@ public sealed class SqliteLeaseStore : ILeaseStore, IPoolLeaseGrants
                 take.Add("$expires", SqliteValues.Time(expiresAt));
                 take.Add("$p", projectId);
                 take.Add("$now", SqliteValues.Time(now));
-                take.Add("$scan", NextScanLimit);
                 string itemId, body;
                 using (var reader = take.ExecuteReader())
                 {

@@ -87,18 +87,9 @@ public sealed partial class TaskLeasing
             // One step: the store finds the worker's next item and grants it, or grants nothing to a worker holding a task.
             var next = await pool.TryAcquireNextAsync(projectId, workerId, LeaseIds.New(now, 1)[0], now, now + _options.LeaseDuration, cancellationToken)
                 .ConfigureAwait(false);
-            if (next is not null)
-            {
-                return await GrantedAsync(project, next, cancellationToken).ConfigureAwait(false);
-            }
-
-            if (await OpenAssignmentAsync(project, workerId, now, cancellationToken).ConfigureAwait(false) is { } open)
-            {
-                return open;
-            }
-
-            // The store looks at the front of the pool only (a worker who skipped thousands of items held the store's one
-            // writer while it walked past them on every request): the rest is searched below on a read connection.
+            return next is null
+                ? await OpenAssignmentAsync(project, workerId, now, cancellationToken).ConfigureAwait(false)
+                : await GrantedAsync(project, next, cancellationToken).ConfigureAwait(false);
         }
 
         // Candidates can be taken by a faster worker between the query and the grant: the store grants the first still free,

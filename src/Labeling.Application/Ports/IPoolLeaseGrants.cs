@@ -19,10 +19,6 @@ public interface IPoolLeaseGrants
     /// <param name="now">The current time; leases expired by then do not hold an item.</param>
     /// <param name="expiresAt">When the lease expires.</param>
     /// <param name="cancellationToken">Cancels the write while it waits.</param>
-    /// <returns>
-    /// The lease granted, or null when the worker's pool is empty, the worker holds an open lease, or the store looked at only the
-    /// front of the pool and found nothing new to the worker there (the caller then looks further with
-    /// <see cref="ILeaseStore.FindCandidatesAsync"/>).
-    /// </returns>
+    /// <returns>The lease granted, or null when the worker's pool is empty or the worker holds an open lease.</returns>
     Task<ItemLease?> TryAcquireNextAsync(string projectId, string workerId, string leaseId, DateTimeOffset now, DateTimeOffset expiresAt, CancellationToken cancellationToken);
 }

@@ -96,31 +96,6 @@ public sealed class SqlitePoolGrantTests : IDisposable
     }
 
     [Fact]
-    public async Task TryAcquireNextAsync_WorkerWhoSkippedHundredsOfItems_IsNotWalkedPastThemOnTheWriter()
-    {
-        // A labeler can release item after item; the writer (one statement at a time, every project) then walked every item it
-        // had skipped on each of its task requests, and every other worker's lease and vote waited behind that walk.
-        const int skipped = 300;
-        var ids = Enumerable.Range(0, skipped + 1).Select(n => $"itm_{n:D4}").ToArray();
-        await _items.AddNewAsync(ids.Select(Item).ToArray(), CancellationToken.None);
-        await using (var connection = new SqliteConnection($"Data Source={Path.Combine(_folder, "labeling.db")}"))
-        {
-            await connection.OpenAsync();
-            await using var insert = connection.CreateCommand();
-            insert.CommandText = """
-                INSERT INTO leases (id, project_id, item_id, worker_id, created_at, expires_at, released_at)
-                SELECT 'lse_s' || id, 'p1', id, 'worker:a', 0, 1, 0 FROM items WHERE project_id = 'p1' AND id < $last
-                """;
-            insert.Parameters.AddWithValue("$last", ids[^1]);
-            Assert.Equal(skipped, await insert.ExecuteNonQueryAsync());
-        }
-
-        Assert.Equal([ids[^1]], await _leases.FindCandidatesAsync("p1", "worker:a", At, 8, CancellationToken.None));
-        Assert.Null(await _leases.TryAcquireNextAsync("p1", "worker:a", "lse_a", At, At.AddMinutes(5), CancellationToken.None));
-        Assert.Equal(ids[0], (await _leases.TryAcquireNextAsync("p1", "worker:b", "lse_b", At, At.AddMinutes(5), CancellationToken.None))?.ItemId);
-    }
-
-    [Fact]
     public async Task TryAcquireNextAsync_ItemNotCollecting_IsNotGranted()
     {
         await _items.AddNewAsync([Item("itm_a") with { State = ItemState.NeedsReview }, Item("itm_b") with { State = ItemState.WeakLabeling }], CancellationToken.None);

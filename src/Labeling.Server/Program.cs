@@ -27,22 +27,13 @@ builder.Services.AddLocalAdapters(builder.Configuration);
 builder.Services.AddLocalJwtAuthentication(builder.Configuration);
 builder.Services.AddOpenApi(LabelingOpenApi.Configure);
 
+// Before the host starts: a bad setting or a folder in use is one clear line and exit code 1, not a failed host start.
 WebApplication app;
 try
 {
     // Building the app builds the web server, which binds Kestrel:Limits (ConnectionLimits): a value it does not take
     // (-5 connections, a timeout of "abc") aborted the server here with a stack trace (exit 134).
     app = builder.Build();
-}
-catch (OptionsValidationException ex)
-{
-    await Console.Error.WriteLineAsync(StartupFailure.Describe(ex));
-    return 1;
-}
-
-// Before the host starts: a bad setting or a folder in use is one clear line and exit code 1, not a failed host start.
-try
-{
     // Binds and validates every option registered with ValidateOnStart, naming the setting at fault.
     app.Services.GetService<IStartupValidator>()?.Validate();
     app.Services.GetRequiredService<DataFolderLock>().Take();

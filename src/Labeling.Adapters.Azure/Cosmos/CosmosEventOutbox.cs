@@ -1,5 +1,6 @@
 using System.Net;
 using System.Runtime.CompilerServices;
+using Labeling.Application.Events;
 using Labeling.Application.Ports;
 using Labeling.Application.Problems;
 using Microsoft.Azure.Cosmos;
@@ -64,15 +65,8 @@ public sealed class CosmosEventOutbox : IEventOutbox
             : await PendingAsync(cancellationToken).ConfigureAwait(false);
         await FinishMovesAsync(pending, cancellationToken).ConfigureAwait(false);
         var entries = configured ? pending : Merge(pending, await SettledAsync(cancellationToken).ConfigureAwait(false));
-        // The untried events have their place in the batch before the retries (as on SQLite): taken oldest first from both, a
-        // batch's worth of retries the receiver refuses, due again, kept every new event out until they were dead-lettered.
-        // One place is kept for the oldest retry due, though: cut after a batch's worth of untried events, a retry never got
-        // into a batch for as long as new events kept coming that fast.
         var due = entries.Where(e => IsDue(e, destination, now)).OrderBy(e => e.Body.CreatedAt).ThenBy(e => e.Id, StringComparer.Ordinal).ToList();
-        var untried = due.Where(e => IsUntried(e, destination)).ToList();
-        var retries = due.Where(e => !IsUntried(e, destination)).ToList();
-        return untried.Take(retries.Count > 0 ? Math.Max(0, limit - 1) : limit).Concat(retries)
-            .Take(limit)
+        return DueBatch.Compose(due.Where(e => IsUntried(e, destination)), due.Where(e => !IsUntried(e, destination)).ToList(), limit)
             .OrderBy(e => e.Body.CreatedAt).ThenBy(e => e.Id, StringComparer.Ordinal)
             .Select(e => new DueEvent(e.Body, e.Deliveries.GetValueOrDefault(destination)?.Attempts ?? 0))
             .ToArray();

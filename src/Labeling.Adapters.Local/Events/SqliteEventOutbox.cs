@@ -1,4 +1,5 @@
 using Labeling.Adapters.Local.Sqlite;
+using Labeling.Application.Events;
 using Labeling.Application.Ports;
 
 namespace Labeling.Adapters.Local.Events;
@@ -65,13 +66,7 @@ public sealed class SqliteEventOutbox : IEventOutbox
             await _database.SyncCommitsAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        // The untried events have their place in the batch before the retries: taken oldest first from both, a batch's worth
-        // of retries the receiver refuses, due again, kept every new event out of every round (the dispatcher tries the
-        // untried first only among those read), and the destination delivered nothing until they were dead-lettered.
-        // One place is kept for the oldest retry due, though: cut after a batch's worth of untried events, a retry never got
-        // into a batch for as long as new events kept coming that fast.
-        var room = retries.Count > 0 ? Math.Max(0, limit - 1) : limit;
-        return [.. untried.Take(room).Concat(retries).Take(limit).OrderBy(d => d.Seq).Select(d => d.Due)];
+        return [.. DueBatch.Compose(untried, retries, limit).OrderBy(d => d.Seq).Select(d => d.Due)];
     }
 
     private static async Task<List<(long Seq, DueEvent Due)>> ReadAsync(

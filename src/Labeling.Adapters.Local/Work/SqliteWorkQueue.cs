@@ -99,7 +99,7 @@ public sealed partial class SqliteWorkQueue : IWorkQueue
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 due.Add((reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3)));
-                served = Math.Max(served ?? long.MinValue, reader.GetInt64(4));
+                served = reader.GetInt64(4); // in turn order: the last read is the latest turn
             }
         }
 

@@ -9,10 +9,9 @@ public interface IEventOutbox
 {
     /// <summary>
     /// Events not yet delivered to <paramref name="destination"/> whose retry time has come, oldest first among those the
-    /// store reads for the batch: on SQLite the oldest events never tried, then the oldest retries due while the batch has
-    /// room (a batch's worth of retries the receiver refuses does not keep the new events out), one place kept for the oldest
-    /// retry due (a steady inflow of new events does not keep the retries out either); on Cosmos DB the first
-    /// pages in the order the partition returns them, about the order they were written. Delivery order is not a promise
+    /// store reads for the batch (all of them on SQLite; on Cosmos DB the first pages in the order the partition returns
+    /// them, about the order they were written), composed by <see cref="Events.DueBatch"/>: the events never tried first,
+    /// one place kept for the oldest retry due, so neither kind keeps the other out. Delivery order is not a promise
     /// either way (a retried event arrives after newer ones): consumers keep, per item, the event with the highest revision.
     /// </summary>
     /// <param name="destination">The sink's name.</param>

@@ -521,7 +521,7 @@ public sealed partial class ReliabilityRefit
         string projectId, IEnumerable<ItemEvidenceState> items, ProjectTruthModel model, double priorStrength, DateTimeOffset since, CancellationToken cancellationToken)
     {
         var recent = new HashSet<string>(StringComparer.Ordinal);
-        var unconfirmed = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        var unconfirmed = new List<(string Item, string Worker)>();
         foreach (var item in items)
         {
             for (var n = 0; n < item.Votes.Length; n++)
@@ -537,26 +537,26 @@ public sealed partial class ReliabilityRefit
                     }
                     else
                     {
-                        (unconfirmed.TryGetValue(vote.Labeler, out var list) ? list : unconfirmed[vote.Labeler] = []).Add(item.Item);
+                        unconfirmed.Add((item.Item, vote.Labeler));
                     }
                 }
             }
         }
 
-        foreach (var (worker, itemIds) in unconfirmed)
+        // Each item's stored votes read once, for every worker it may confirm, and only while one of them is unconfirmed.
+        foreach (var byItem in unconfirmed.GroupBy(u => u.Item, u => u.Worker, StringComparer.Ordinal))
         {
-            if (recent.Contains(worker))
+            if (byItem.All(recent.Contains))
             {
                 continue;
             }
 
-            foreach (var itemId in itemIds)
+            var workers = byItem.ToHashSet(StringComparer.Ordinal);
+            foreach (var vote in await _items.GetVotesAsync(projectId, byItem.Key, cancellationToken).ConfigureAwait(false))
             {
-                var votes = await _items.GetVotesAsync(projectId, itemId, cancellationToken).ConfigureAwait(false);
-                if (votes.Any(v => string.Equals(v.LabelerId, worker, StringComparison.Ordinal) && v.At >= since))
+                if (vote.At >= since && workers.Contains(vote.LabelerId))
                 {
-                    recent.Add(worker);
-                    break;
+                    recent.Add(vote.LabelerId);
                 }
             }
         }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using Labeling.Application.Projects;
 using Labeling.Bench.Live;
 using Labeling.Bench.Reporting;
 using Labeling.Bench.Terminal;
@@ -72,15 +73,17 @@ internal static class IngestLoadCommand
             {
                 var progress = await api.ProgressAsync(admin, project, ct).ConfigureAwait(false);
                 if (exist is null && progress.Items >= items) exist = clock.Elapsed.TotalSeconds;
-                if (exist is not null && progress.ByState.GetValueOrDefault(ItemState.WeakLabeling) == 0) pooled = clock.Elapsed.TotalSeconds;
-                if (pooled is null && clock.Elapsed > Timeout)
+                if (InPool(progress, items)) pooled = clock.Elapsed.TotalSeconds;
+                else if (clock.Elapsed > Timeout)
                     throw new TimeoutException($"Project '{project}' has {progress.Items} of {items} items after {Timeout.TotalMinutes:0} minutes.");
             }
 
-            if (second is not null && besidePooled is null && await InPoolAsync(api, admin, second, beside, ct).ConfigureAwait(false))
-                besidePooled = clock.Elapsed.TotalSeconds;
-            if (besidePooled is null && clock.Elapsed > Timeout)
-                throw new TimeoutException($"Project '{second}' has not all its {beside} items in the pool after {Timeout.TotalMinutes:0} minutes.");
+            if (second is not null && besidePooled is null)
+            {
+                if (InPool(await api.ProgressAsync(admin, second, ct).ConfigureAwait(false), beside)) besidePooled = clock.Elapsed.TotalSeconds;
+                else if (clock.Elapsed > Timeout)
+                    throw new TimeoutException($"Project '{second}' has not all its {beside} items in the pool after {Timeout.TotalMinutes:0} minutes.");
+            }
             await Task.Delay(20, ct).ConfigureAwait(false);
         }
 
@@ -100,11 +103,9 @@ internal static class IngestLoadCommand
         return ExitCodes.Success;
     }
 
-    private static async Task<bool> InPoolAsync(LabelingApiClient api, string admin, string project, int items, CancellationToken ct)
-    {
-        var progress = await api.ProgressAsync(admin, project, ct).ConfigureAwait(false);
-        return progress.Items >= items && progress.ByState.GetValueOrDefault(ItemState.WeakLabeling) == 0;
-    }
+    // Every item of the upload exists and has left weak labeling.
+    private static bool InPool(ProjectProgress progress, int items) =>
+        progress.Items >= items && progress.ByState.GetValueOrDefault(ItemState.WeakLabeling) == 0;
 
     private static string Seconds(double seconds) => seconds.ToString("F3", CultureInfo.InvariantCulture) + " s";
 }

@@ -86,8 +86,9 @@ public sealed partial class InboxWatcher : BackgroundService
         {
             if (await QuarantinePoisonedAsync(file, poisoned.Attempts, poisoned.Error, cancellationToken).ConfigureAwait(false))
             {
-                // Set aside: the reason tells whoever reads it to put the file back once the cause is fixed, and a file moved
-                // back keeps its size and time, so its key; it is read again then, not set aside at once.
+                // Set aside (or archived as a copy of ingested bytes): the reason tells whoever reads it to put the file back once
+                // the cause is fixed, and a file moved back keeps its size and time, so its key; it is read again then, not set
+                // aside at once.
                 await _queue.ReleasePoisonedKeyAsync(key, cancellationToken).ConfigureAwait(false);
             }
 
@@ -157,16 +158,22 @@ public sealed partial class InboxWatcher : BackgroundService
               + "Once the cause is fixed, put the file back in the inbox.";
 
     // The file is set aside as the ingest step quarantines one it cannot parse, without parsing it: the record
-    // (so the document list shows the reason), the file moved to quarantine next to its reason, and a log line.
+    // (so the document list shows the reason), the file moved to quarantine next to its reason, and a log line. Bytes
+    // recorded as ingested meanwhile (the ingest failed each time after its record) leave as a copy, to processed/: the
+    // file is gone from the inbox either way, and its poisoned message must not keep /health degraded for ever.
     private async Task<bool> QuarantinePoisonedAsync(StoredDocument file, int attempts, string error, CancellationToken cancellationToken)
     {
-        if (await _ingestion.SetAsideAsync(file, PoisonedReason(attempts, error), cancellationToken).ConfigureAwait(false) is { Status: Domain.Documents.DocumentStatus.Quarantined } document)
+        if (await _ingestion.SetAsideAsync(file, PoisonedReason(attempts, error), cancellationToken).ConfigureAwait(false) is not { } document)
         {
-            LogPoisonedQuarantined(_logger, file.ProjectId, document.Id, file.FileName, attempts, error);
-            return true;
+            return false;
         }
 
-        return false;
+        if (document.Status == Domain.Documents.DocumentStatus.Quarantined)
+        {
+            LogPoisonedQuarantined(_logger, file.ProjectId, document.Id, file.FileName, attempts, error);
+        }
+
+        return true;
     }
 
     /// <inheritdoc />

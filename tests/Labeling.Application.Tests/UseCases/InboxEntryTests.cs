@@ -107,6 +107,34 @@ public sealed class InboxEntryTests : IDisposable
         Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, health.Status);
     }
 
+    [Fact]
+    public async Task Health_APoisonedFileWhoseBytesWereIngestedMeanwhile_DoesNotLeaveTheServerDegradedForEver()
+    {
+        // An ingest that got as far as the record and then failed each time (processed/ not writable, the move refused) is
+        // poisoned with its file still in the inbox; the next scan sets the file aside as a copy of ingested bytes, to
+        // processed/, but its poison row was released only for a file quarantined: /health answered Degraded for ever,
+        // with no file left in the inbox or in quarantine/ for a person to look at.
+        using var harness = new LabelingHarness(settings: new Dictionary<string, string?> { ["WorkQueue:MaxAttempts"] = "3" });
+        var path = await DropAsync(harness, "again.csv", TimeSpan.FromHours(-1));
+        await harness.IngestAsync("spam", "first.csv", Csv);
+        await harness.DrainQueueAsync();
+        var watcher = harness.Get<InboxWatcher>();
+        var queue = harness.Get<IWorkQueue>();
+        await watcher.ScanAsync(CancellationToken.None);
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            var taken = Assert.Single(await queue.ReceiveAsync(10, CancellationToken.None));
+            await queue.FailAsync(taken, "UnauthorizedAccessException: Access to the path is denied.", CancellationToken.None);
+            harness.Time.Advance(TimeSpan.FromSeconds(5)); // past the retry wait, 2 s doubled at each attempt
+        }
+
+        Assert.Equal(0, await watcher.ScanAsync(CancellationToken.None));
+
+        Assert.False(File.Exists(path));
+        var health = await harness.Get<Labeling.Adapters.Local.Hosting.DeliveryHealthCheck>().CheckHealthAsync(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext());
+        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, health.Status);
+    }
+
     // A CSV dropped in the spam project's inbox folder (the project created first), dated that far from the harness's clock.
     private static async Task<string> DropAsync(LabelingHarness harness, string name, TimeSpan fromNow)
     {

@@ -18,6 +18,8 @@ public sealed class DynamicOverlapPolicyTests
     {
         // weak-labeling + machine votes
         { "confident, trusted → auto-accept", Snap(ItemState.WeakLabeling), new MachineVotesApplied([0.97, 0.03], TrustedSupport: true), RoutingStep.AutoAccept, ItemState.AutoAccepted },
+        { "exactly the accept target, trusted → auto-accept", Snap(ItemState.WeakLabeling), new MachineVotesApplied([0.95, 0.05], TrustedSupport: true), RoutingStep.AutoAccept, ItemState.AutoAccepted },
+        { "past the crowd target but under the accept target, trusted → crowd", Snap(ItemState.WeakLabeling), new MachineVotesApplied([0.92, 0.08], TrustedSupport: true), RoutingStep.CollectVotes, ItemState.Collecting },
         { "confident, untrusted → crowd", Snap(ItemState.WeakLabeling), new MachineVotesApplied([0.97, 0.03], TrustedSupport: false), RoutingStep.CollectVotes, ItemState.Collecting },
         { "unsure, trusted → crowd", Snap(ItemState.WeakLabeling), new MachineVotesApplied([0.80, 0.20], TrustedSupport: true), RoutingStep.CollectVotes, ItemState.Collecting },
         { "no machine votes → crowd", Snap(ItemState.WeakLabeling), new MachineVotesApplied(null, TrustedSupport: false), RoutingStep.CollectVotes, ItemState.Collecting },
@@ -28,6 +30,8 @@ public sealed class DynamicOverlapPolicyTests
         // collecting + crowd votes
         { "below min votes though confident → more", Snap(ItemState.Collecting, crowd: 1, labels: 1), new CrowdVoteRecorded([0.95, 0.05]), RoutingStep.CollectVotes, ItemState.Collecting },
         { "min votes and confident → decide", Snap(ItemState.Collecting, crowd: 2, labels: 2), new CrowdVoteRecorded([0.05, 0.95]), RoutingStep.Decide, ItemState.Decided },
+        { "min votes at exactly the crowd target → decide", Snap(ItemState.Collecting, crowd: 2, labels: 2), new CrowdVoteRecorded([0.9, 0.1]), RoutingStep.Decide, ItemState.Decided },
+        { "min votes past the crowd target but under the accept target → decide", Snap(ItemState.Collecting, crowd: 2, labels: 2), new CrowdVoteRecorded([0.08, 0.92]), RoutingStep.Decide, ItemState.Decided },
         { "min votes, unsure → more", Snap(ItemState.Collecting, crowd: 2, labels: 2), new CrowdVoteRecorded([0.6, 0.4]), RoutingStep.CollectVotes, ItemState.Collecting },
         { "max votes, unsure → review", Snap(ItemState.Collecting, crowd: 4, labels: 4), new CrowdVoteRecorded([0.6, 0.4]), RoutingStep.SendToReview, ItemState.NeedsReview },
         { "max votes reached by abstentions → review", Snap(ItemState.Collecting, crowd: 4, labels: 1), new CrowdVoteRecorded([0.99, 0.01]), RoutingStep.SendToReview, ItemState.NeedsReview },

@@ -21,7 +21,8 @@ public static class ContentHash
         // A lone surrogate cannot be normalised (ICU throws); it carries no text, so it becomes
         // U+FFFD exactly as the UTF-8 decoder would have made it.
         var wellFormed = Encoding.UTF8.GetString(Encoding.UTF8.GetBytes(text));
-        return TextSplitter.NormalizeWhitespace(wellFormed.Normalize(NormalizationForm.FormC));
+        // Stream-safe first, as the splitter makes every item's text: see TextSplitter.StreamSafe.
+        return TextSplitter.NormalizeWhitespace(TextSplitter.StreamSafe(wellFormed).Normalize(NormalizationForm.FormC));
     }
 
     /// <summary>Hash of an item's normalised text, for item-level dedup.</summary>

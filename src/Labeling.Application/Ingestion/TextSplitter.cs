@@ -27,7 +27,8 @@ namespace Labeling.Application.Ingestion;
 /// byte-order mark), are dropped.</item>
 /// </list>
 /// The text is put in Unicode NFC first, as <see cref="ContentHash"/> hashes it: a record written with decomposed accents
-/// is cut where the composed one is, so their parts dedup to the same items.
+/// is cut where the composed one is, so their parts dedup to the same items. Before that, a run of more than
+/// <see cref="MaxMarksInARow"/> combining marks gets an invisible grapheme joiner after every 30 (<see cref="StreamSafe"/>).
 /// Every item is therefore between 1 and <c>maxCharacters</c> UTF-16 code units long.
 /// </remarks>
 public static class TextSplitter
@@ -76,6 +77,7 @@ public static class TextSplitter
     /// <returns>The NFC text (the same instance when it already is).</returns>
     internal static string Nfc(string text)
     {
+        text = StreamSafe(text);
         try
         {
             return text.IsNormalized(NormalizationForm.FormC) ? text : text.Normalize(NormalizationForm.FormC);
@@ -85,6 +87,47 @@ public static class TextSplitter
             // ICU refuses ill-formed UTF-16: replace the lone surrogates as the UTF-8 decoder would have.
             return Encoding.UTF8.GetString(Encoding.UTF8.GetBytes(text)).Normalize(NormalizationForm.FormC);
         }
+    }
+
+    /// <summary>Most combining marks in a row before <see cref="StreamSafe"/> puts a grapheme joiner between them, 30.</summary>
+    internal const int MaxMarksInARow = 30;
+
+    private const char GraphemeJoiner = '\u034F';
+
+    /// <summary>
+    /// The text in UAX #15's Stream-Safe Text Format: a COMBINING GRAPHEME JOINER (U+034F) after every
+    /// <see cref="MaxMarksInARow"/> combining marks in a row. Normalisation puts a run of marks in canonical order by
+    /// insertion, quadratic in the run's length, and cannot be stopped: 160,000 alternating acutes and graves below on one
+    /// letter (a 640 KB file) took 81 s, past Ingestion:ParseTimeout. No script puts more than a few marks on a letter; the
+    /// joiner is invisible, and marks are not reordered across it. Marks are told by their general category, a superset of
+    /// the non-starters UAX #15 counts; the joiner itself ends a run, so text already stream-safe is returned as it is.
+    /// </summary>
+    /// <param name="text">Any text.</param>
+    /// <returns>The stream-safe text (the same instance when it already is).</returns>
+    internal static string StreamSafe(string text)
+    {
+        StringBuilder? safe = null;
+        var copied = 0;
+        var run = 0;
+        for (var i = 0; i < text.Length; i += char.IsSurrogatePair(text, i) ? 2 : 1)
+        {
+            if (text[i] == GraphemeJoiner
+                || CharUnicodeInfo.GetUnicodeCategory(text, i) is not (UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark))
+            {
+                run = 0;
+                continue;
+            }
+
+            if (++run > MaxMarksInARow)
+            {
+                safe ??= new StringBuilder(text.Length + (text.Length / MaxMarksInARow));
+                safe.Append(text, copied, i - copied).Append(GraphemeJoiner);
+                copied = i;
+                run = 1;
+            }
+        }
+
+        return safe is null ? text : safe.Append(text, copied, text.Length - copied).ToString();
     }
 
     /// <summary>Collapses every run of whitespace to one space and trims the ends.</summary>
@@ -240,10 +283,14 @@ public static class TextSplitter
     // (a letter under thousands of combining marks), max, or max - 1 so a surrogate pair stays whole.
     private static int HardCut(ReadOnlySpan<char> text, int max)
     {
+        // Measured within the limit and the two characters after it (a surrogate pair standing at the limit): measured to
+        // the end of the text, one letter under millions of combining marks was measured again at every cut, quadratic in
+        // its length (a 20 MB file of them took minutes, past Ingestion:ParseTimeout, which cannot stop the splitter).
+        var window = text[..Math.Min(text.Length, max + 2)];
         var boundary = 0;
         while (boundary < max)
         {
-            var next = boundary + StringInfo.GetNextTextElementLength(text[boundary..]);
+            var next = boundary + StringInfo.GetNextTextElementLength(window[boundary..]);
             if (next > max)
             {
                 break;

@@ -115,6 +115,38 @@ public sealed class TextSplitterTests
     }
 
     [Fact]
+    public void SplitParagraph_OneLetterUnderMillionsOfCombiningMarks_CutInSeconds()
+    {
+        // One text element: each hard cut measured it to its end, so 6,000,000 marks (a 12 MB file) took about a minute
+        // (quadratic), and no parse timeout stops the splitter.
+        var zalgo = "q" + new string('\u0301', 6_000_000);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var items = TextSplitter.SplitParagraph(zalgo, 2000);
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
+        Assert.All(items, item => Assert.InRange(item.Length, 1, 2000));
+        Assert.Equal(TextSplitter.StreamSafe(zalgo), string.Concat(items));
+    }
+
+    [Fact]
+    public void Split_LetterUnderAlternatingAccents_NormalisedInSecondsWithAJoinerEvery30Marks()
+    {
+        // Acute (combining class 230) and grave below (220) alternating: NFC sorts a run of marks by insertion, and
+        // 100,000 pairs (400 KB of UTF-8) took about 30 s.
+        var text = "q" + string.Concat(Enumerable.Repeat("\u0301\u0316", 100_000));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var items = TextSplitter.Split(text, 1_000_000);
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
+        var run = new string('\u0316', 15) + new string('\u0301', 15) + "\u034F";
+        Assert.Equal("q" + string.Concat(Enumerable.Repeat(run, 6_666)) + new string('\u0316', 10) + new string('\u0301', 10), items.Single());
+        // A gold text is hashed as the same text in a file: the same joiners.
+        Assert.Equal(items.Single(), ContentHash.Normalize(text));
+    }
+
+    [Fact]
     public void Split_DecomposedAndComposedText_CutAtTheSamePlacesIntoTheSameItems()
     {
         var composed = string.Concat(Enumerable.Repeat("café ", 50));

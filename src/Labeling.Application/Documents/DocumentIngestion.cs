@@ -208,7 +208,9 @@ public sealed partial class DocumentIngestion
                     $"The file holds more than {options.MaxItemsPerDocument:N0} items (Ingestion:MaxItemsPerDocument); split it into smaller files.");
             }
 
-            parsed.Add(item);
+            // Kept without its metadata, which no store takes: a CSV row's other cells held until the whole file was read
+            // made 19 MB of rows with a thousand empty cells each take 1.1 GB.
+            parsed.Add(item with { Metadata = ParsedItem.NoMetadata });
         }
 
         return parsed;

@@ -335,13 +335,54 @@ public sealed partial class FolderDocumentSource : IDocumentSource
         var folder = _options.PathOf(status == DocumentStatus.Quarantined ? "quarantine" : "processed", Safe(document.ProjectId));
         Directory.CreateDirectory(folder);
         var stamp = _time.GetUtcNow().ToString("yyyyMMddTHHmmssfff", CultureInfo.InvariantCulture);
-        var target = Path.Combine(folder, $"{stamp}-{Safe(document.FileName)}");
+        var name = Safe(document.FileName);
+        // Two files of one name archived in the same millisecond (two uploads at once) had one name there: the second was
+        // moved over the first, whose bytes were lost. The later one is "-2" and on, as drift reports are.
+        for (var copy = 1; ; copy++)
+        {
+            var target = Path.Combine(folder, copy == 1 ? $"{stamp}-{name}" : $"{stamp}-{copy}-{name}");
+            if (await TryArchiveAsAsync(document.Location, target, reason, cancellationToken).ConfigureAwait(false))
+            {
+                return;
+            }
+        }
+    }
+
+    // Moves the file to the target next to its reason, unless either name is taken; the reason is written first, so a
+    // quarantined file is never without one.
+    private static async Task<bool> TryArchiveAsAsync(string location, string target, string? reason, CancellationToken cancellationToken)
+    {
+        var reasonFile = target + ".reason.txt";
         if (reason is not null)
         {
-            await File.WriteAllTextAsync(target + ".reason.txt", reason + Environment.NewLine, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var file = new FileStream(reasonFile, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+                await using (file.ConfigureAwait(false))
+                {
+                    await file.WriteAsync(System.Text.Encoding.UTF8.GetBytes(reason + Environment.NewLine), cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (IOException) when (File.Exists(reasonFile))
+            {
+                return false;
+            }
         }
 
-        File.Move(document.Location, target, overwrite: true);
+        try
+        {
+            File.Move(location, target, overwrite: false);
+            return true;
+        }
+        catch (IOException) when (File.Exists(target))
+        {
+            if (reason is not null)
+            {
+                File.Delete(reasonFile);
+            }
+
+            return false;
+        }
     }
 
     // File systems allow 255 bytes a name; the stored name adds a 33-character prefix. The original name

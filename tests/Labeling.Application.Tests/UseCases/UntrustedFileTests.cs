@@ -129,6 +129,26 @@ public sealed class UntrustedFileTests : IDisposable
     }
 
     [Fact]
+    public async Task Ingest_TwoFilesOfOneNameArchivedInTheSameMillisecond_BothKept()
+    {
+        // The clock stands still, as two uploads at once read it: the second file was moved over the first.
+        await _harness.CreateProjectAsync(LabelingHarness.SpamProject());
+
+        await _harness.IngestAsync("spam", "comments.csv", "text\nfirst upload\n");
+        await _harness.IngestAsync("spam", "comments.csv", "text\nsecond upload\n");
+        await _harness.IngestAsync("spam", "notes.txt", "");
+        await _harness.IngestAsync("spam", "notes.txt", " ");
+
+        var processed = Directory.GetFiles(Path.Combine(_harness.DataDirectory, "processed", "spam")).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(["text\nfirst upload\n", "text\nsecond upload\n"], processed.Select(File.ReadAllText).Order(StringComparer.Ordinal));
+        Assert.Equal(["20260101T000000000-2-comments.csv", "20260101T000000000-comments.csv"], processed.Select(Path.GetFileName));
+        var quarantined = Directory.GetFiles(Path.Combine(_harness.DataDirectory, "quarantine", "spam"), "*.txt").Select(Path.GetFileName).Order(StringComparer.Ordinal);
+        Assert.Equal(
+            ["20260101T000000000-2-notes.txt", "20260101T000000000-2-notes.txt.reason.txt", "20260101T000000000-notes.txt", "20260101T000000000-notes.txt.reason.txt"],
+            quarantined);
+    }
+
+    [Fact]
     public async Task Ingest_ProjectTextColumnMissingFromTheFile_ReasonPointsAtTheProjectNotTheServerSetting()
     {
         await _harness.CreateProjectAsync(LabelingHarness.SpamProject() with { TextColumn = "CONTENT" });

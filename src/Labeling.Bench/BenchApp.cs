@@ -31,6 +31,7 @@ internal static class BenchApp
             ReplayCommand.Create(console),
             HttpLoadCommand.Create(console),
             IngestLoadCommand.Create(console),
+            SkipLoadCommand.Create(console),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -12,6 +12,7 @@ public sealed class LiveArgumentErrorTests : IDisposable
     [InlineData("replay", "--data", "x", "--server", "http://127.0.0.1:1", "--format", "xml")]
     [InlineData("http-load", "--server", "http://127.0.0.1:1")]
     [InlineData("ingest-load", "--token-data", "x")]
+    [InlineData("skip-load", "--server", "http://127.0.0.1:1")]
     public void Run_RequiredOptionMissingOrInvalid_ExitCode2WithUsage(params string[] args)
     {
         var run = BenchRun.Of(args);
@@ -83,6 +84,11 @@ public sealed class LiveArgumentErrorTests : IDisposable
     [InlineData("http-load", "--rate", "NaN", "--rate must be a number of votes per second, or 0 for a closed loop (got NaN)")]
     [InlineData("ingest-load", "--items", "0", "--items must be at least 1")]
     [InlineData("ingest-load", "--beside", "-1", "--beside must be 0 (no second project) or more (got -1)")]
+    [InlineData("skip-load", "--items", "0", "--items must be at least 1")]
+    [InlineData("skip-load", "--rate", "0", "--rate must be a positive number of requests a second (got 0)")]
+    [InlineData("skip-load", "--victim-rate", "-1", "--victim-rate must be a positive number of pairs a second (got -1)")]
+    [InlineData("skip-load", "--seconds", "NaN", "--seconds must be positive (got NaN)")]
+    [InlineData("skip-load", "--items", "100", "--items (100) must be at least four times the honest worker's pairs a phase (200)")]
     public void LoadCommand_NonPositiveCount_ExitCode2(string command, string option, string value, string message)
     {
         var run = BenchRun.Of(command, "--server", "http://127.0.0.1:1", "--token-data", _temp.Path, option, value);

@@ -33,6 +33,29 @@ internal static class SqliteSchema
         END;
         """;
 
+    /// <summary>
+    /// Counts, per project, the items that entered the crowd pool (state <c>collecting</c>, inserted so or changed to it), by
+    /// triggers, so that every writer keeps the count, an older server's included. A worker found to have seen every item of
+    /// the pool has seen them all for as long as the count stands (<see cref="SqliteLeaseStore"/>): votes and the leases that
+    /// remember skips are not taken back, so only an item entering the pool gives the worker something new.
+    /// </summary>
+    internal const string PoolEntries = """
+        CREATE TABLE IF NOT EXISTS pool_entries (
+            project_id TEXT PRIMARY KEY,
+            entries INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE TRIGGER IF NOT EXISTS tr_items_pool_insert AFTER INSERT ON items WHEN NEW.state = 'collecting'
+        BEGIN
+            INSERT INTO pool_entries (project_id, entries) VALUES (NEW.project_id, 1)
+                ON CONFLICT (project_id) DO UPDATE SET entries = entries + 1;
+        END;
+        CREATE TRIGGER IF NOT EXISTS tr_items_pool_update AFTER UPDATE OF state ON items
+            WHEN NEW.state = 'collecting' AND OLD.state IS NOT 'collecting'
+        BEGIN
+            INSERT INTO pool_entries (project_id, entries) VALUES (NEW.project_id, 1)
+                ON CONFLICT (project_id) DO UPDATE SET entries = entries + 1;
+        END;
+        """;
+
     public const string Script = """
         CREATE TABLE IF NOT EXISTS projects (
             id TEXT PRIMARY KEY,
@@ -218,6 +241,11 @@ internal static class SqliteSchema
         await using (var trigger = SqliteValues.Command(connection, UnsureTrigger))
         {
             await trigger.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await using (var entries = SqliteValues.Command(connection, PoolEntries))
+        {
+            await entries.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
         // Indexes no query uses any more; each cost a page write per vote. ix_leases_worker held every lease a

@@ -19,6 +19,11 @@ public interface IPoolLeaseGrants
     /// <param name="now">The current time; leases expired by then do not hold an item.</param>
     /// <param name="expiresAt">When the lease expires.</param>
     /// <param name="cancellationToken">Cancels the write while it waits.</param>
-    /// <returns>The lease granted, or null when the worker's pool is empty or the worker holds an open lease.</returns>
+    /// <returns>
+    /// The lease granted, or null when the worker's pool is empty or the worker holds an open lease. A store may find some workers'
+    /// next items and grant them in two steps, as <see cref="ILeaseStore.FindCandidatesAsync"/> and
+    /// <see cref="ILeaseStore.TryAcquireFirstAsync"/> do (SQLite: a worker who has skipped many items); it then also returns null
+    /// when other workers took every item it found in a few rounds.
+    /// </returns>
     Task<ItemLease?> TryAcquireNextAsync(string projectId, string workerId, string leaseId, DateTimeOffset now, DateTimeOffset expiresAt, CancellationToken cancellationToken);
 }

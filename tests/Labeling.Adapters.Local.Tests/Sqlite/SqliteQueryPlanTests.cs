@@ -29,6 +29,41 @@ public sealed class SqliteQueryPlanTests : IDisposable
     }
 
     [Fact]
+    public async Task FrontQuery_Plan_SearchesIndexesAndDoesNotSort()
+    {
+        var plan = await PlanAsync(SqliteLeaseStore.FrontQuery, ("$p", "p1"), ("$w", "worker:a"), ("$now", 0L), ("$limit", 8));
+
+        Assert.Contains("SEARCH i USING INDEX ix_items_pool", plan, StringComparison.Ordinal);
+        Assert.DoesNotContain("TEMP B-TREE", plan, StringComparison.Ordinal);
+        Assert.DoesNotContain("SCAN", plan, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AfterCursorQuery_Plan_StartsEachPartAtTheCursorInThePoolIndexAndDoesNotSort()
+    {
+        var plan = await PlanAsync(SqliteLeaseStore.AfterCursorQuery,
+            ("$p", "p1"), ("$w", "worker:a"), ("$now", 0L), ("$limit", 8), ("$votes", 2L), ("$row", 100L));
+
+        // A worker who skipped thousands of items is not walked past them again: the walk starts where the last one ended.
+        Assert.Contains("SEARCH i USING INDEX ix_items_pool (project_id=? AND state=? AND crowd_votes=? AND rowid>?)", plan, StringComparison.Ordinal);
+        Assert.Contains("SEARCH i USING INDEX ix_items_pool (project_id=? AND state=? AND crowd_votes<?)", plan, StringComparison.Ordinal);
+        Assert.Contains("SEARCH l USING COVERING INDEX ix_leases_item", plan, StringComparison.Ordinal);
+        Assert.DoesNotContain("TEMP B-TREE", plan, StringComparison.Ordinal);
+        // The only scans are of the two parts' own rows, as they come.
+        Assert.DoesNotContain("SCAN", plan.Replace("SCAN (subquery", "", StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UnseenQuery_Plan_SearchesIndexes()
+    {
+        var plan = await PlanAsync(SqliteLeaseStore.UnseenQuery, ("$p", "p1"), ("$w", "worker:a"));
+
+        Assert.Contains("SEARCH i USING", plan, StringComparison.Ordinal);
+        Assert.Contains("SEARCH l USING COVERING INDEX ix_leases_item", plan, StringComparison.Ordinal);
+        Assert.DoesNotContain("SCAN", plan, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task NextUpdate_Plan_SearchesThePoolInOrderThroughIndexesAndDoesNotSort()
     {
         var plan = await PlanAsync(SqliteLeaseStore.NextUpdate, ("$p", "p1"), ("$w", "worker:a"), ("$now", 0L), ("$lease", "lse_a"), ("$expires", 1L));

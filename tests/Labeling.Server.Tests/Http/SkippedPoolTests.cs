@@ -6,8 +6,9 @@ using Labeling.Server.Tests.Support;
 namespace Labeling.Server.Tests.Http;
 
 /// <summary>
-/// A worker who has skipped more of the pool than the store's one-step grant looks at (its front, on the writer's turn) still
-/// gets the items behind them, found on a read connection, and is told when none is left.
+/// A worker who has skipped more items than the store walks past on its writer's turn (SqliteLeaseStore.FarWalkReleases, after
+/// which its next items are found on a read connection, from where its last search ended) still gets every item it has not
+/// seen, once each, and is told when none is left.
 /// </summary>
 public sealed class SkippedPoolTests : IDisposable
 {

@@ -13,7 +13,8 @@ namespace Labeling.Application.Ingestion;
 /// carries the page it came from as metadata <c>page</c> (1-based; not stored by ingestion) and a paragraph never spans two
 /// pages. A PDF with pages but no text layer (a scan) is rejected, since it would silently produce
 /// nothing to label. Items are <c>chunk-N</c>, numbered across the document. Loaded whole; what its streams
-/// may unpack to is limited by <see cref="UnpackBudget"/>, and how deep its syntax may nest by <see cref="PdfNesting"/>.
+/// may unpack to is limited by <see cref="UnpackBudget"/>, how deep its syntax may nest by <see cref="PdfNesting"/>, and how
+/// much text and drawing one page may hold by <see cref="PdfPageLimits"/>, checked before the page is loaded.
 /// </remarks>
 public sealed class PdfDocumentParser : IDocumentParser
 {
@@ -36,12 +37,17 @@ public sealed class PdfDocumentParser : IDocumentParser
         var bytes = await ReadAllAsync(content, cancellationToken).ConfigureAwait(false);
         PdfNesting.EnsureShallowFile(bytes);
         using var pdf = Open(bytes, options.MaxUnpackedCharacters);
+        pdf.AddPageFactory<PdfPageLimits.Measured, PdfPageLimits>();
         var chunk = 0;
         var pageNumber = 0;
-        foreach (var page in pdf.GetPages())
+        while (pageNumber < pdf.NumberOfPages)
         {
             cancellationToken.ThrowIfCancellationRequested();
             pageNumber++;
+
+            // Measured from its raw objects first: loading a page is what builds its letters, and it cannot be stopped.
+            pdf.GetPage<PdfPageLimits.Measured>(pageNumber);
+            var page = pdf.GetPage(pageNumber);
             var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
             {
                 ["page"] = pageNumber.ToString(CultureInfo.InvariantCulture),

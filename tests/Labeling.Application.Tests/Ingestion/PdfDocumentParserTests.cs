@@ -164,6 +164,158 @@ public sealed class PdfDocumentParserTests
         Assert.Equal(["Filtered text"], Texts(items));
     }
 
+    [Fact]
+    public async Task ParseAsync_PageShowingTwoMillionCharacters_RejectedBeforeThePageIsLoaded()
+    {
+        // One string of 2,000,000 characters deflates to about 2 KB. Loading the page built a letter object for each:
+        // about 900 MB allocated and 8 s, with Ingestion:ParseTimeout checked only after the page.
+        var pdf = FilteredPdf(Deflate($"BT /F1 12 Tf 72 712 Td ({new string('x', 2_000_000)}) Tj ET"), "/Filter /FlateDecode");
+        Assert.True(pdf.Length < 10_000, $"the PDF is {pdf.Length} bytes");
+
+        var (rejected, allocated, elapsed) = await MeasureRejection("glyphs.pdf", pdf);
+
+        Assert.Equal(
+            "Page 1 of the PDF shows more than 500,000 characters of text (a form counted each time it is drawn); the densest real pages show a few tens of thousands. "
+            + "The file is damaged or built to exhaust memory. Split the page, or print the document to a new PDF and upload that.",
+            rejected.Reason);
+        Assert.True(allocated < 50_000_000, $"refusing the PDF allocated {allocated:N0} bytes");
+        Assert.True(elapsed < TimeSpan.FromSeconds(5), $"refusing the PDF took {elapsed.TotalSeconds:0.0} s");
+    }
+
+    [Fact]
+    public async Task ParseAsync_FormDrawnOverAndOverThroughAnotherForm_RejectedCountingEachDrawing()
+    {
+        // The page draws form A 20 times, A draws form B 10 times, and B shows 10,000 characters: 2,000,000 letters
+        // from 10,000 bytes of text, which PdfPig built all of (about 900 MB).
+        var pdf = FormsPdf(page: Repeat("/A Do\n", 20), a: Repeat("/B Do\n", 10), b: $"BT /F1 12 Tf 72 712 Td ({new string('x', 10_000)}) Tj ET");
+
+        var (rejected, allocated, elapsed) = await MeasureRejection("forms.pdf", pdf);
+
+        Assert.StartsWith("Page 1 of the PDF shows more than 500,000 characters of text (a form counted each time it is drawn)", rejected.Reason, StringComparison.Ordinal);
+        Assert.True(allocated < 20_000_000, $"refusing the PDF allocated {allocated:N0} bytes");
+        Assert.True(elapsed < TimeSpan.FromSeconds(5), $"refusing the PDF took {elapsed.TotalSeconds:0.0} s");
+    }
+
+    [Fact]
+    public async Task ParseAsync_PageOfEightMegabytesOfPathOperators_RejectedBeforeThePageIsLoaded()
+    {
+        // No text at all: 1,000,000 subpaths, each an object in PdfPig (about 400 MB held for the page).
+        var pdf = FilteredPdf(Deflate(Repeat("0 0 m h ", 1_000_000)), "/Filter /FlateDecode");
+
+        var (rejected, allocated, elapsed) = await MeasureRejection("paths.pdf", pdf);
+
+        Assert.StartsWith($"Page 1 of the PDF draws more than {PdfPageLimits.MaxContentBytes:N0} bytes of content", rejected.Reason, StringComparison.Ordinal);
+        Assert.True(allocated < 50_000_000, $"refusing the PDF allocated {allocated:N0} bytes");
+        Assert.True(elapsed < TimeSpan.FromSeconds(5), $"refusing the PDF took {elapsed.TotalSeconds:0.0} s");
+    }
+
+    [Fact]
+    public async Task ParseAsync_PageJustUnderTheCharacterLimit_IsRead()
+    {
+        // 5,000 lines of 98 characters (490,000 shown, 450,000 of them letters), each line its own Tj: a page far denser
+        // than any real one, but under the limit.
+        var line = string.Join(' ', Enumerable.Repeat("xxxxxxxxxx", 9));
+        var content = new StringBuilder("BT /F1 1 Tf 1.2 TL 10 6050 Td\n");
+        for (var i = 0; i < 5_000; i++)
+        {
+            content.Append(CultureInfo.InvariantCulture, $"({line}) Tj T*\n");
+        }
+
+        content.Append("ET");
+        var pdf = FilteredPdf(Deflate(content.ToString()), "/Filter /FlateDecode", mediaBox: "[0 0 100 6100]");
+
+        var items = await ParseAsync(_parser, "dense.pdf", pdf);
+
+        Assert.Equal(450_000, items.Sum(i => i.Text.Count(c => c == 'x')));
+    }
+
+    [Fact]
+    public async Task ParseAsync_LongBookWithAFormDrawnOnEveryPage_IsRead()
+    {
+        // 200 pages of 2,600 characters: the document passes the per-page limit many times over, no page comes near it.
+        var pages = Enumerable.Range(1, 200).Select(p => new string((char)('a' + (p % 26)), 2_600)).ToArray();
+        var pdf = BookPdf(pages, header: "BT /F1 9 Tf 72 760 Td (Running header) Tj ET");
+
+        var items = await ParseAsync(_parser, "book.pdf", pdf);
+
+        var text = string.Concat(items.Select(i => i.Text));
+        Assert.Equal(200, items.Select(i => i.Metadata["page"]).Distinct().Count());
+        Assert.Equal(200, text.Split("Running header").Length - 1);
+        Assert.Equal(200 * (2_600 + "unningheader".Length), text.Count(char.IsLower));
+    }
+
+    [Fact]
+    public async Task ParseAsync_FormThatDrawsItself_IsReadOnce()
+    {
+        // PdfPig does not draw a form again inside itself, and neither is it counted again.
+        var pdf = FormsPdf(page: "/A Do", a: "BT /F1 12 Tf 72 712 Td (Looped) Tj ET /A Do", b: string.Empty);
+
+        var items = await ParseAsync(_parser, "loop.pdf", pdf);
+
+        Assert.Equal(["Looped"], Texts(items));
+    }
+
+    private async Task<(DocumentRejectedException Rejected, long Allocated, TimeSpan Elapsed)> MeasureRejection(string fileName, byte[] pdf)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var parse = RejectAsync(_parser, fileName, pdf);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // Nothing in the parse waits on input held in memory, so it ran to the end on this thread, where it was counted.
+        Assert.True(parse.IsCompleted);
+        return (await parse, allocated, clock.Elapsed);
+    }
+
+    private static string Repeat(string text, int times) => new StringBuilder(text.Length * times).Insert(0, text, times).ToString();
+
+    private static byte[] Deflate(string content)
+    {
+        using var packed = new MemoryStream();
+        using (var zlib = new ZLibStream(packed, CompressionLevel.SmallestSize, leaveOpen: true))
+        {
+            zlib.Write(Encoding.ASCII.GetBytes(content));
+        }
+
+        return packed.ToArray();
+    }
+
+    private static byte[] Stream(string dictionary, byte[] data) =>
+        [.. Encoding.ASCII.GetBytes($"<< {dictionary} /Length {data.Length} >>\nstream\n"), .. data, .. Encoding.ASCII.GetBytes("\nendstream")];
+
+    // One page whose content is page, with two form XObjects: A (content a), which can draw A and B, and B (content b).
+    private static byte[] FormsPdf(string page, string a, string b) => Assemble(
+    [
+        Encoding.ASCII.GetBytes("<< /Type /Catalog /Pages 2 0 R >>"),
+        Encoding.ASCII.GetBytes("<< /Type /Pages /Kids [3 0 R] /Count 1 >>"),
+        Encoding.ASCII.GetBytes("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> /XObject << /A 6 0 R >> >> >>"),
+        Stream("/Filter /FlateDecode", Deflate(page)),
+        Encoding.ASCII.GetBytes("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"),
+        Stream("/Type /XObject /Subtype /Form /BBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> /XObject << /A 6 0 R /B 7 0 R >> >> /Filter /FlateDecode", Deflate(a)),
+        Stream("/Type /XObject /Subtype /Form /BBox [0 0 612 792] /Filter /FlateDecode", Deflate(b)),
+    ]);
+
+    // One page for each text, each in lines of 100 characters, and each page drawing the same header form.
+    private static byte[] BookPdf(IReadOnlyList<string> pages, string header)
+    {
+        var objects = new List<byte[]>
+        {
+            Encoding.ASCII.GetBytes("<< /Type /Catalog /Pages 2 0 R >>"),
+            Encoding.ASCII.GetBytes($"<< /Type /Pages /Kids [{string.Join(" ", Enumerable.Range(0, pages.Count).Select(p => $"{5 + (2 * p)} 0 R"))}] /Count {pages.Count} "
+                + "/Resources << /Font << /F1 3 0 R >> /XObject << /H 4 0 R >> >> >>"),
+            Encoding.ASCII.GetBytes("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"),
+            Stream("/Type /XObject /Subtype /Form /BBox [0 0 612 792] /Filter /FlateDecode", Deflate(header)),
+        };
+        for (var p = 0; p < pages.Count; p++)
+        {
+            var lines = pages[p].Chunk(100).Select(chunk => $"({new string(chunk)}) Tj T*");
+            objects.Add(Encoding.ASCII.GetBytes($"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {6 + (2 * p)} 0 R >>"));
+            objects.Add(Stream("/Filter /FlateDecode", Deflate($"/H Do BT /F1 5 Tf 6 TL 20 740 Td {string.Join('\n', lines)} ET")));
+        }
+
+        return Assemble(objects);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
@@ -220,11 +372,11 @@ public sealed class PdfDocumentParserTests
     }
 
     // One page whose content stream is the given bytes, with the given /Filter (and /DecodeParms) entries.
-    private static byte[] FilteredPdf(byte[] stream, string filter) => Assemble(
+    private static byte[] FilteredPdf(byte[] stream, string filter, string mediaBox = "[0 0 612 792]") => Assemble(
     [
         Encoding.ASCII.GetBytes("<< /Type /Catalog /Pages 2 0 R >>"),
         Encoding.ASCII.GetBytes("<< /Type /Pages /Kids [3 0 R] /Count 1 >>"),
-        Encoding.ASCII.GetBytes("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>"),
+        Encoding.ASCII.GetBytes($"<< /Type /Page /Parent 2 0 R /MediaBox {mediaBox} /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>"),
         [.. Encoding.ASCII.GetBytes($"<< /Length {stream.Length} {filter} >>\nstream\n"), .. stream, .. Encoding.ASCII.GetBytes("\nendstream")],
         Encoding.ASCII.GetBytes("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"),
     ]);

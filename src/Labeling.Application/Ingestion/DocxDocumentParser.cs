@@ -18,7 +18,8 @@ namespace Labeling.Application.Ingestion;
 /// a zip bomb is quarantined instead of exhausting memory. Before the package is opened, <see cref="DocxPackageLimits"/>
 /// refuses one with too many zip entries or too much relationship and content-type XML (a relationship flood).
 /// Before the SDK loads any of it, the main document is scanned once with a plain <see cref="System.Xml.XmlReader"/>
-/// and rejected when its elements nest deeper than <see cref="MaxElementDepth"/>.
+/// and rejected when its elements nest deeper than <see cref="MaxElementDepth"/> or a paragraph holds more than
+/// <see cref="MaxParagraphElements"/> of them.
 /// </remarks>
 public sealed class DocxDocumentParser : IDocumentParser
 {
@@ -29,6 +30,15 @@ public sealed class DocxDocumentParser : IDocumentParser
     /// levels of paragraphs did on a thread-pool thread.
     /// </summary>
     public const int MaxElementDepth = 256;
+
+    /// <summary>
+    /// Most XML elements one paragraph may hold, 200,000, counting all that it contains (runs, their properties, text,
+    /// a text box's paragraphs). Each paragraph is loaded whole as a tree of the Open XML SDK's objects, about 150 bytes an
+    /// element: one paragraph of 4,000,000 empty runs, a 36 KB upload, took 605 MB and 11 s, and the nesting limit
+    /// does not bound a paragraph's width. A paragraph of 2,000 words each formatted on its own holds about 20,000; a
+    /// whole table in a text box a few tens of thousands. At the limit a paragraph costs about 30 MB.
+    /// </summary>
+    public const int MaxParagraphElements = 200_000;
 
     /// <inheritdoc />
     public IReadOnlyCollection<string> Extensions { get; } = [".docx"];
@@ -140,6 +150,7 @@ public sealed class DocxDocumentParser : IDocumentParser
     }
 
     private const string WordNamespace = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
+    private const string StrictWordNamespace = "http://purl.oclc.org/ooxml/wordprocessingml/main";
     private const string MarkupCompatibilityNamespace = "http://schemas.openxmlformats.org/markup-compatibility/2006";
 
     private static WordprocessingDocument Open(Stream buffer, long maxCharacters)
@@ -166,7 +177,8 @@ public sealed class DocxDocumentParser : IDocumentParser
         }
     }
 
-    // XmlReader keeps its open elements in a list, not on the call stack, so it can measure any depth safely.
+    // XmlReader keeps its open elements in a list, not on the call stack, so it can measure any depth safely, and it
+    // holds nothing of what it has passed, so it can count a paragraph's elements before the SDK loads them.
     private static void EnsureShallow(OpenXmlPart part, long maxCharacters, CancellationToken cancellationToken)
     {
         var settings = new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, MaxCharactersInDocument = maxCharacters };
@@ -175,6 +187,8 @@ public sealed class DocxDocumentParser : IDocumentParser
             using var stream = part.GetStream(FileMode.Open, FileAccess.Read);
             using var xml = XmlReader.Create(stream, settings);
             var read = 0;
+            var paragraphDepth = -1;
+            var paragraphElements = 0;
             while (xml.Read())
             {
                 if ((++read & 0xFFFF) == 0)
@@ -182,11 +196,36 @@ public sealed class DocxDocumentParser : IDocumentParser
                     cancellationToken.ThrowIfCancellationRequested();
                 }
 
-                if (xml.NodeType == XmlNodeType.Element && xml.Depth >= MaxElementDepth)
+                if (xml.NodeType == XmlNodeType.EndElement && xml.Depth == paragraphDepth)
+                {
+                    paragraphDepth = -1;
+                }
+
+                if (xml.NodeType != XmlNodeType.Element)
+                {
+                    continue;
+                }
+
+                if (xml.Depth >= MaxElementDepth)
                 {
                     throw new DocumentRejectedException(
                         $"The .docx file's document nests its XML elements more than {MaxElementDepth} levels deep; Word documents nest a few dozen. "
                         + "The file is damaged or built to crash parsers. Open and re-save it in Word, or simplify it.");
+                }
+
+                if (paragraphDepth >= 0 && ++paragraphElements > MaxParagraphElements)
+                {
+                    throw new DocumentRejectedException(
+                        $"The .docx file has a paragraph of more than {MaxParagraphElements:N0} XML elements (runs, their formatting and text); "
+                        + "Word's longest paragraphs hold a few tens of thousands. The file is damaged or built to exhaust memory. "
+                        + "Split the paragraph, or open and re-save the file in Word.");
+                }
+
+                // The outermost paragraph is the one loaded whole; one nested in it (a text box's) counts toward it.
+                if (paragraphDepth < 0 && !xml.IsEmptyElement && xml.LocalName == "p" && xml.NamespaceURI is WordNamespace or StrictWordNamespace)
+                {
+                    paragraphDepth = xml.Depth;
+                    paragraphElements = 0;
                 }
             }
         }

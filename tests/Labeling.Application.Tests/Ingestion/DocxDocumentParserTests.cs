@@ -166,6 +166,86 @@ public sealed class DocxDocumentParserTests
     }
 
     [Fact]
+    public async Task ParseAsync_ParagraphOfThreeMillionEmptyRuns_RejectedBeforeItIsLoaded()
+    {
+        // Loading the paragraph built an SDK object for each run: about 450 MB and 8 s; the reviewer's 4,000,000 took
+        // 605 MB and 11 s. Not one level deeper than a real paragraph, so the nesting limit did not see it.
+        var docx = RawDocx(writer =>
+        {
+            writer.Write("<w:p>");
+            for (var i = 0; i < 3_000_000; i++)
+            {
+                writer.Write("<w:r/>");
+            }
+
+            writer.Write("<w:r><w:t>end</w:t></w:r></w:p>");
+        });
+        Assert.True(docx.Length < 50_000, $"the package is {docx.Length} bytes");
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var parse = RejectAsync(_parser, "wide.docx", docx);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // Nothing in the parse waits on input held in memory, so it ran to the end on this thread, where it was counted.
+        Assert.True(parse.IsCompleted);
+        var rejected = await parse;
+        Assert.Equal(
+            "The .docx file has a paragraph of more than 200,000 XML elements (runs, their formatting and text); Word's longest paragraphs hold a few tens of thousands. "
+            + "The file is damaged or built to exhaust memory. Split the paragraph, or open and re-save the file in Word.",
+            rejected.Reason);
+        Assert.True(allocated < 50_000_000, $"refusing the package allocated {allocated:N0} bytes");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"refusing the package took {clock.Elapsed.TotalSeconds:0.0} s");
+    }
+
+    [Fact]
+    public async Task ParseAsync_ParagraphJustUnderTheElementLimit_IsRead()
+    {
+        // 50,000 runs of one bold letter, four elements each (run, its properties, bold, text): 200,000 in all.
+        var docx = RawDocx(writer =>
+        {
+            writer.Write("<w:p>");
+            for (var i = 0; i < DocxDocumentParser.MaxParagraphElements / 4; i++)
+            {
+                writer.Write("<w:r><w:rPr><w:b/></w:rPr><w:t>w</w:t></w:r>");
+            }
+
+            writer.Write("</w:p>");
+        });
+
+        var items = await ParseAsync(_parser, "formatted.docx", docx);
+
+        Assert.Equal(50_000, items.Sum(i => i.Text.Length));
+    }
+
+    [Fact]
+    public async Task ParseAsync_TableOfThirtyThousandCells_IsRead()
+    {
+        // A big table: far more elements in the document than in any one paragraph, which is what the limit counts.
+        var docx = RawDocx(writer =>
+        {
+            writer.Write("<w:tbl>");
+            for (var row = 0; row < 10_000; row++)
+            {
+                writer.Write("<w:tr>");
+                for (var cell = 0; cell < 3; cell++)
+                {
+                    writer.Write($"<w:tc><w:p><w:r><w:rPr><w:b/></w:rPr><w:t>r{row}c{cell}</w:t></w:r></w:p></w:tc>");
+                }
+
+                writer.Write("</w:tr>");
+            }
+
+            writer.Write("</w:tbl>");
+        });
+
+        var items = await ParseAsync(_parser, "table.docx", docx);
+
+        Assert.Equal(30_000, items.Count);
+        Assert.Equal("r9999c2", items[^1].Text);
+    }
+
+    [Fact]
     public async Task ParseAsync_PackageRelationshipsFlood_RejectedBeforeThePackageIsOpened()
     {
         // 100,000 external relationships in _rels/.rels: 17 MB of XML in a package of about 1 MB. Opening the
@@ -251,6 +331,14 @@ public sealed class DocxDocumentParserTests
 
         return buffer.ToArray();
     }
+
+    /// <summary>A valid package whose main document's body is what <paramref name="writeBody"/> writes, in the <c>w</c> namespace.</summary>
+    private static byte[] RawDocx(Action<StreamWriter> writeBody) => WithEntry(BuildDocx(_ => { }), "word/document.xml", writer =>
+    {
+        writer.Write("<w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body>");
+        writeBody(writer);
+        writer.Write("</w:body></w:document>");
+    });
 
     /// <summary>A valid package whose main document nests <paramref name="depth"/> paragraphs, the innermost holding <paramref name="text"/>.</summary>
     internal static byte[] NestedParagraphsDocx(int depth, string text)

@@ -196,6 +196,29 @@ public sealed class ApiAuthorizationTests(AzuriteFixture azurite, CosmosEmulator
         Assert.Equal((evt.Id, 0), (due.Event.Id, due.Attempts));
     }
 
+    [Theory]
+    [InlineData("GET", "/api/projects/a%5Cb", "Reviewer")]
+    [InlineData("GET", "/api/projects/demo/items/itm_a%5Cb", "Reviewer")]
+    [InlineData("GET", "/api/projects/demo/documents/a%5Cb", "Reviewer")]
+    [InlineData("GET", "/api/projects/a%5Cb/tasks/next", "Labeler")]
+    [InlineData("POST", "/api/tasks/a%5Cb/votes", "Labeler")]
+    public async Task Api_IdWithACharacterCosmosForbids_Is404AsOnTheLocalServer_NotAnUnhandled500(string method, string path, string role)
+    {
+        // No stored id holds '\', but the SDK put the id from the path into its request as it was, where '\' became '/':
+        // any caller with a role made the API answer 500 and log an unhandled error (event 9001, the HTTP alert's count).
+        using var client = _host.Client(_host.Tokens.Mint($"user-{role.ToLowerInvariant()}", role));
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (method == "POST")
+        {
+            request.Content = JsonContent.Create(new { label = "spam" });
+        }
+
+        var response = await client.SendAsync(request);
+
+        Assert.True(response.StatusCode == HttpStatusCode.NotFound, $"{method} {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        Assert.DoesNotContain(_logs.Records, r => r.Level >= LogLevel.Error);
+    }
+
     [Fact]
     public async Task Api_UnknownProject_IsAProblemDetails404FromTheSharedHandler()
     {

@@ -20,7 +20,7 @@ public sealed partial class SqliteLeaseStore : ILeaseStore, IPoolLeaseGrants
     /// inside the index, so nothing is sorted) and checks each row with two index lookups.
     /// </summary>
     internal const string CandidatesQuery = $"""
-        SELECT i.id {PoolOfWorker}
+        SELECT i.id, i.crowd_votes, i.rowid {PoolOfWorker}
         LIMIT $limit
         """;
 
@@ -32,12 +32,6 @@ public sealed partial class SqliteLeaseStore : ILeaseStore, IPoolLeaseGrants
         FROM items i
         WHERE i.project_id = $p AND i.state = 'collecting' AND {FreeAndNewToWorker}
         ORDER BY i.crowd_votes DESC, i.rowid
-        """;
-
-    /// <summary>The front of worker <c>$w</c>'s pool, as <see cref="CandidatesQuery"/>, with each item's place in the pool's order.</summary>
-    internal const string FrontQuery = $"""
-        SELECT i.id, i.crowd_votes, i.rowid {PoolOfWorker}
-        LIMIT $limit
         """;
 
     /// <summary>
@@ -180,20 +174,8 @@ public sealed partial class SqliteLeaseStore : ILeaseStore, IPoolLeaseGrants
             return [];
         }
 
-        using var session = await _database.ReadAsync(cancellationToken).ConfigureAwait(false);
-        var command = session.Prepared(CandidatesQuery);
-        command.Add("$p", projectId);
-        command.Add("$w", workerId);
-        command.Add("$now", SqliteValues.Time(now));
-        command.Add("$limit", limit);
-        var ids = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            ids.Add(reader.GetString(0));
-        }
-
-        return ids;
+        return (await PoolRowsAsync(CandidatesQuery, projectId, workerId, now, limit, null, cancellationToken).ConfigureAwait(false))
+            .ConvertAll(row => row.ItemId);
     }
 
     /// <inheritdoc />
@@ -337,11 +319,11 @@ public sealed partial class SqliteLeaseStore : ILeaseStore, IPoolLeaseGrants
         for (var round = 0; round < 4; round++)
         {
             var candidates = _cursors.TryGetValue(key, out var cursor)
-                ? await PoolRowsAsync(AfterCursorQuery, projectId, workerId, now, cursor, cancellationToken).ConfigureAwait(false)
+                ? await PoolRowsAsync(AfterCursorQuery, projectId, workerId, now, CandidatesPerRound, cursor, cancellationToken).ConfigureAwait(false)
                 : [];
             if (candidates.Count == 0)
             {
-                candidates = await PoolRowsAsync(FrontQuery, projectId, workerId, now, null, cancellationToken).ConfigureAwait(false);
+                candidates = await PoolRowsAsync(CandidatesQuery, projectId, workerId, now, CandidatesPerRound, null, cancellationToken).ConfigureAwait(false);
             }
 
             if (candidates.Count == 0)
@@ -370,16 +352,16 @@ public sealed partial class SqliteLeaseStore : ILeaseStore, IPoolLeaseGrants
         return null;
     }
 
-    // Up to CandidatesPerRound pool rows of the worker, from the front of the pool or after a cursor.
+    // Up to `limit` pool rows of the worker, from the front of the pool or after a cursor.
     private async Task<List<PoolRow>> PoolRowsAsync(
-        string query, string projectId, string workerId, DateTimeOffset now, (long CrowdVotes, long RowId)? after, CancellationToken cancellationToken)
+        string query, string projectId, string workerId, DateTimeOffset now, int limit, (long CrowdVotes, long RowId)? after, CancellationToken cancellationToken)
     {
         using var session = await _database.ReadAsync(cancellationToken).ConfigureAwait(false);
         var command = session.Prepared(query);
         command.Add("$p", projectId);
         command.Add("$w", workerId);
         command.Add("$now", SqliteValues.Time(now));
-        command.Add("$limit", CandidatesPerRound);
+        command.Add("$limit", limit);
         if (after is { } cursor)
         {
             command.Add("$votes", cursor.CrowdVotes);

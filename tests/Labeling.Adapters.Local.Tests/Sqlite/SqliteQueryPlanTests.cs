@@ -29,16 +29,6 @@ public sealed class SqliteQueryPlanTests : IDisposable
     }
 
     [Fact]
-    public async Task FrontQuery_Plan_SearchesIndexesAndDoesNotSort()
-    {
-        var plan = await PlanAsync(SqliteLeaseStore.FrontQuery, ("$p", "p1"), ("$w", "worker:a"), ("$now", 0L), ("$limit", 8));
-
-        Assert.Contains("SEARCH i USING INDEX ix_items_pool", plan, StringComparison.Ordinal);
-        Assert.DoesNotContain("TEMP B-TREE", plan, StringComparison.Ordinal);
-        Assert.DoesNotContain("SCAN", plan, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public async Task AfterCursorQuery_Plan_StartsEachPartAtTheCursorInThePoolIndexAndDoesNotSort()
     {
         var plan = await PlanAsync(SqliteLeaseStore.AfterCursorQuery,

@@ -125,8 +125,9 @@ public sealed partial class SqliteLeaseStore : ILeaseStore, IPoolLeaseGrants
     // project's pool entries counted just before (SqliteSchema.PoolEntries): while the count stands, they still have.
     private readonly ConcurrentDictionary<(string Project, string Worker), long> _seenAll = new();
 
-    // Where each worker of FarWalkReleases releases last had an item granted, in the pool's order (NextOffWriterAsync).
-    private readonly ConcurrentDictionary<(string Project, string Worker), (long CrowdVotes, long RowId)> _cursors = new();
+    // Where each worker of FarWalkReleases releases last had an item granted, in the pool's order (NextOffWriterAsync), and
+    // whether it skipped (released) that item: only then does its next search start there.
+    private readonly ConcurrentDictionary<(string Project, string Worker), PoolCursor> _cursors = new();
 
     private readonly ILogger<SqliteLeaseStore> _logger;
 
@@ -278,7 +279,13 @@ public sealed partial class SqliteLeaseStore : ILeaseStore, IPoolLeaseGrants
             return false;
         }
 
-        if (_releases.AddOrUpdate((lease.ProjectId, lease.WorkerId), 1, static (_, count) => count == int.MaxValue ? count : count + 1) == FarWalkReleases)
+        var key = (lease.ProjectId, lease.WorkerId);
+        if (_cursors.TryGetValue(key, out var cursor) && string.Equals(cursor.LeaseId, lease.Id, StringComparison.Ordinal))
+        {
+            _cursors.TryUpdate(key, cursor with { Skipped = true }, cursor);
+        }
+
+        if (_releases.AddOrUpdate(key, 1, static (_, count) => count == int.MaxValue ? count : count + 1) == FarWalkReleases)
         {
             LogFarWalker(_logger, lease.WorkerId, FarWalkReleases, lease.ProjectId);
         }
@@ -302,10 +309,12 @@ public sealed partial class SqliteLeaseStore : ILeaseStore, IPoolLeaseGrants
     /// and that the worker holds no open lease. A candidate another worker took meanwhile is passed over; a few rounds settle that.
     /// </summary>
     /// <remarks>
-    /// The search starts where the worker's last one ended (its cursor: the pool position of the item last granted to it, in the
-    /// pool's order), so a worker skipping item after item is not walked past all it skipped on every request, only once per lap
+    /// While the worker skips item after item, the search starts where its last one ended (its cursor: the pool position of the
+    /// item last granted to it, in the pool's order), so it is not walked past all it skipped on every request, only once per lap
     /// of the pool. Items that moved ahead of the cursor since (more votes) or that others held when the cursor passed them come
-    /// when nothing is left after it: the search then starts from the front again.
+    /// when nothing is left after it: the search then starts from the front again. A worker that voted on its last item, or let
+    /// its lease expire, is looked for from the front: the count of releases never goes down, and a worker that once skipped
+    /// many items and now votes gets the pool's first item, as on the writer's turn, not the items after the last one it took.
     /// </remarks>
     private async Task<ItemLease?> NextOffWriterAsync(
         string projectId, string workerId, string leaseId, DateTimeOffset now, DateTimeOffset expiresAt, CancellationToken cancellationToken)
@@ -318,8 +327,8 @@ public sealed partial class SqliteLeaseStore : ILeaseStore, IPoolLeaseGrants
         var key = (projectId, workerId);
         for (var round = 0; round < 4; round++)
         {
-            var candidates = _cursors.TryGetValue(key, out var cursor)
-                ? await PoolRowsAsync(AfterCursorQuery, projectId, workerId, now, CandidatesPerRound, cursor, cancellationToken).ConfigureAwait(false)
+            var candidates = _cursors.TryGetValue(key, out var cursor) && cursor.Skipped
+                ? await PoolRowsAsync(AfterCursorQuery, projectId, workerId, now, CandidatesPerRound, (cursor.CrowdVotes, cursor.RowId), cancellationToken).ConfigureAwait(false)
                 : [];
             if (candidates.Count == 0)
             {
@@ -338,7 +347,7 @@ public sealed partial class SqliteLeaseStore : ILeaseStore, IPoolLeaseGrants
             if (await TryAcquireFirstAsync(leases, now, cancellationToken).ConfigureAwait(false) is { } granted)
             {
                 var row = candidates.First(c => c.ItemId == granted.ItemId);
-                _cursors[key] = (row.CrowdVotes, row.RowId);
+                _cursors[key] = new PoolCursor(row.CrowdVotes, row.RowId, granted.Id, Skipped: false);
                 return granted;
             }
 
@@ -502,6 +511,10 @@ public sealed partial class SqliteLeaseStore : ILeaseStore, IPoolLeaseGrants
     private readonly record struct Grant(ItemLease Lease, string ItemBody, long Epoch);
 
     private readonly record struct PoolRow(string ItemId, long CrowdVotes, long RowId);
+
+    // A worker's place in the pool: the item last granted to it (its crowd votes and rowid), by which lease, and whether it
+    // released that lease.
+    private readonly record struct PoolCursor(long CrowdVotes, long RowId, string LeaseId, bool Skipped);
 
     [LoggerMessage(EventId = 1012, Level = LogLevel.Information, Message = "Worker {WorkerId} has released {Releases} items of project {ProjectId} since the start; its next items are looked for beside the writer from now on, so its skips do not hold up others' leases and votes")]
     private static partial void LogFarWalker(ILogger logger, string workerId, int releases, string projectId);

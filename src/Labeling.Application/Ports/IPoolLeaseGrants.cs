@@ -8,7 +8,9 @@ namespace Labeling.Application.Ports;
 /// </summary>
 /// <remarks>
 /// The item granted is the first that <see cref="ILeaseStore.FindCandidatesAsync"/> would list, and it is granted under the rules of
-/// <see cref="ILeaseStore.TryAcquireAsync"/>: nothing is granted to a worker who holds an open lease in the project.
+/// <see cref="ILeaseStore.TryAcquireAsync"/>: nothing is granted to a worker who holds an open lease in the project. A store may
+/// serve a worker who is skipping item after item from where its last search ended instead (SQLite, past many releases); the
+/// items that moved ahead of it meanwhile come once nothing is left after it.
 /// </remarks>
 public interface IPoolLeaseGrants
 {

@@ -184,6 +184,33 @@ public sealed class SqlitePoolGrantTests : IDisposable
     }
 
     [Fact]
+    public async Task TryAcquireNextAsync_WorkerPastFarWalkReleasesWhoVotes_GetsTheFrontOfThePool_NotTheItemAfterItsLast()
+    {
+        // A worker who once skipped FarWalkReleases items and now votes: its releases are never counted down, so it stays off
+        // the writer, but its next item is still the one the pool puts first (FindCandidatesAsync), as for any other worker.
+        var n = SqliteLeaseStore.FarWalkReleases;
+        var ids = Enumerable.Range(0, n + 3).Select(i => $"itm_{i:D4}").ToArray();
+        await _items.AddNewAsync(ids.Select(Item).ToArray(), CancellationToken.None);
+        for (var i = 0; i < n; i++)
+        {
+            var skip = await _leases.TryAcquireNextAsync("p1", "worker:a", $"lse_a{i}", At, At.AddMinutes(5), CancellationToken.None);
+            Assert.True(await _leases.ReleaseAsync(skip!, At, CancellationToken.None));
+        }
+
+        var voted = await _leases.TryAcquireNextAsync("p1", "worker:a", "lse_vote", At, At.AddMinutes(5), CancellationToken.None);
+        Assert.Equal(ids[n], voted?.ItemId);
+        await VoteOnLeaseAsync(voted!);
+
+        // Another worker's vote puts ids[n + 2] one vote from the front; ids[n + 1] comes after the worker's last item.
+        await VoteAsync(ids[n + 2], "worker:x");
+        Assert.Equal(ids[n + 2], (await _leases.FindCandidatesAsync("p1", "worker:a", At, 1, CancellationToken.None)).Single());
+
+        var next = await _leases.TryAcquireNextAsync("p1", "worker:a", "lse_next", At, At.AddMinutes(5), CancellationToken.None);
+
+        Assert.Equal(ids[n + 2], next?.ItemId);
+    }
+
+    [Fact]
     public async Task FindCandidatesAsync_WorkerWhoHasSeenEveryItem_IsAnsweredFromTheCountOfPoolEntries_UntilAnItemReturnsToThePool()
     {
         var ids = Enumerable.Range(0, SqliteLeaseStore.FarWalkReleases).Select(n => $"itm_{n:D4}").ToArray();
@@ -234,6 +261,18 @@ public sealed class SqlitePoolGrantTests : IDisposable
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
         Assert.True(await command.ExecuteNonQueryAsync() > 0);
+    }
+
+    // The worker's vote on its lease, as VoteRecording commits it: the lease used and the item let go with the vote.
+    private async Task VoteOnLeaseAsync(ItemLease lease)
+    {
+        var item = await _items.GetAsync("p1", lease.ItemId, CancellationToken.None) ?? throw new InvalidOperationException(lease.ItemId);
+        await _items.CommitAsync(new ItemCommit("p1")
+        {
+            Items = [new ItemWrite(item with { Revision = item.Revision + 1, CrowdVotes = item.CrowdVotes + 1, CrowdLabels = item.CrowdLabels + 1 }, null)],
+            Votes = [new Vote("p1", lease.ItemId, lease.WorkerId, LabelerKind.Worker, "spam", At, lease.Id)],
+            CompletedLeaseId = lease.Id,
+        }, CancellationToken.None);
     }
 
     // A crowd vote as a vote's commit writes it: the item's vote count (which orders the pool) and the vote row.

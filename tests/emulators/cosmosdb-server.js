@@ -5,6 +5,14 @@
 // Usage: node cosmosdb-server.js --host 127.0.0.1 -p 0; prints the CLI's "Ready to accept HTTPS connections at HOST:PORT".
 "use strict";
 const { createHttpsServer } = require("@vercel/cosmosdb-server");
+const ResourceId = require("@vercel/cosmosdb-server/lib/account/resource-id").default;
+
+// Resource ids as Cosmos DB writes them: base64 with '-' for '/'. The package writes plain base64, so the 63rd database of a
+// run got the rid "gAA/AA==", and a query on any of its containers asked for ".../colls/gAA/AIAAAAY=/pkranges", a path the
+// server does not route: the SDK reported 404 "failed due to stale cache" (ReliabilityRefitTests failed in whichever test
+// created that database). Reading takes '-' back to '/' everywhere, not only at the first.
+ResourceId.toBase64String = buffer => buffer.toString("base64").replace(/\//g, "-");
+ResourceId.fromBase64String = s => Buffer.from(s.replace(/-/g, "/"), "base64");
 
 const args = process.argv.slice(2);
 const option = (...names) => {

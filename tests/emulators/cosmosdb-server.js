@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Starts the locked @vercel/cosmosdb-server as its own CLI (lib/cli.js) does, with one difference: connections are kept
-// open between requests. The CLI answers every request with "Connection: close", so each Cosmos DB request a test sent
-// paid a new TCP connection and TLS handshake on both sides: about half the Functions suite's time on a two-core runner.
+// Starts the locked @vercel/cosmosdb-server as its own CLI (lib/cli.js) does, with two differences: resource ids are written
+// as Cosmos DB writes them (below), and connections are kept open between requests. The CLI answers every request with
+// "Connection: close", so each Cosmos DB request a test sent paid a new TCP connection and TLS handshake on both sides:
+// about half the Functions suite's time on a two-core runner.
 // Usage: node cosmosdb-server.js --host 127.0.0.1 -p 0; prints the CLI's "Ready to accept HTTPS connections at HOST:PORT".
 "use strict";
 const { createHttpsServer } = require("@vercel/cosmosdb-server");

@@ -9,8 +9,9 @@ namespace Labeling.TestSupport.Emulators;
 /// a self-signed certificate. Clients must use gateway mode and trust this endpoint only.
 /// </summary>
 /// <remarks>
-/// Started through <c>tests/emulators/cosmosdb-server.js</c>, which keeps connections open between requests; the
-/// package's own CLI closes each one, so every request paid a TLS handshake.
+/// Started through <c>tests/emulators/cosmosdb-server.js</c>, which keeps connections open between requests (the package's
+/// own CLI closes each one, so every request paid a TLS handshake) and writes resource ids as Cosmos DB does, '-' for '/'
+/// (a rid holding '/' broke every query on its database's containers).
 /// </remarks>
 public sealed partial class CosmosEmulatorFixture : IAsyncLifetime
 {

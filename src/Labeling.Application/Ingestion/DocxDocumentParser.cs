@@ -216,7 +216,7 @@ public sealed class DocxDocumentParser : IDocumentParser
                 if (paragraphDepth >= 0 && ++paragraphElements > MaxParagraphElements)
                 {
                     throw new DocumentRejectedException(
-                        $"The .docx file has a paragraph of more than {MaxParagraphElements:N0} XML elements (runs, their formatting and text); "
+                        $"The .docx file has a paragraph of more than {MaxParagraphElements.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} XML elements (runs, their formatting and text); "
                         + "Word's longest paragraphs hold a few tens of thousands. The file is damaged or built to exhaust memory. "
                         + "Split the paragraph, or open and re-save the file in Word.");
                 }

@@ -178,7 +178,7 @@ internal sealed class PdfPageLimits : IPageFactory<PdfPageLimits.Measured>
             if (Characters > MaxCharacters)
             {
                 throw new DocumentRejectedException(
-                    $"Page {Number} of the PDF shows more than {MaxCharacters:N0} characters of text (a form counted each time it is drawn); "
+                    $"Page {Number} of the PDF shows more than {MaxCharacters.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} characters of text (a form counted each time it is drawn); "
                     + "the densest real pages show a few tens of thousands. The file is damaged or built to exhaust memory. "
                     + "Split the page, or print the document to a new PDF and upload that.");
             }
@@ -186,7 +186,7 @@ internal sealed class PdfPageLimits : IPageFactory<PdfPageLimits.Measured>
             if (Bytes > MaxContentBytes)
             {
                 throw new DocumentRejectedException(
-                    $"Page {Number} of the PDF draws more than {MaxContentBytes:N0} bytes of content (a form counted each time it is drawn); "
+                    $"Page {Number} of the PDF draws more than {MaxContentBytes.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} bytes of content (a form counted each time it is drawn); "
                     + "text pages draw a few hundred kilobytes at most. The page is too complex to read safely, or built to exhaust memory. "
                     + "Split the page or simplify its drawings, and upload it again.");
             }

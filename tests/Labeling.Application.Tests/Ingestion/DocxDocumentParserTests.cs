@@ -199,6 +199,34 @@ public sealed class DocxDocumentParserTests
     }
 
     [Fact]
+    public async Task ParseAsync_WideParagraphOnAServerInAnotherCulture_ReasonWritesTheLimitAsEverywhere()
+    {
+        // The reason is recorded, answered and written beside the file: the same on every server, not "200.000" in Germany.
+        var docx = RawDocx(writer =>
+        {
+            writer.Write("<w:p>");
+            for (var i = 0; i <= DocxDocumentParser.MaxParagraphElements; i++)
+            {
+                writer.Write("<w:r/>");
+            }
+
+            writer.Write("</w:p>");
+        });
+        var culture = System.Globalization.CultureInfo.CurrentCulture;
+        System.Globalization.CultureInfo.CurrentCulture = System.Globalization.CultureInfo.GetCultureInfo("de-DE");
+        try
+        {
+            var rejected = await RejectAsync(_parser, "wide.docx", docx);
+
+            Assert.StartsWith("The .docx file has a paragraph of more than 200,000 XML elements", rejected.Reason, StringComparison.Ordinal);
+        }
+        finally
+        {
+            System.Globalization.CultureInfo.CurrentCulture = culture;
+        }
+    }
+
+    [Fact]
     public async Task ParseAsync_ParagraphJustUnderTheElementLimit_IsRead()
     {
         // 50,000 runs of one bold letter, four elements each (run, its properties, bold, text): 200,000 in all.

@@ -183,6 +183,26 @@ public sealed class PdfDocumentParserTests
     }
 
     [Fact]
+    public async Task ParseAsync_PageOverTheLimitsOnAServerInAnotherCulture_ReasonsWriteTheLimitsAsEverywhere()
+    {
+        // The reason is recorded, answered and written beside the file: the same on every server, not "500.000" in Germany.
+        var culture = CultureInfo.CurrentCulture;
+        CultureInfo.CurrentCulture = CultureInfo.GetCultureInfo("de-DE");
+        try
+        {
+            var text = await RejectAsync(_parser, "glyphs.pdf", FilteredPdf(Deflate($"BT /F1 12 Tf 72 712 Td ({new string('x', 600_000)}) Tj ET"), "/Filter /FlateDecode"));
+            var paths = await RejectAsync(_parser, "paths.pdf", FilteredPdf(Deflate(Repeat("0 0 m h ", 600_000)), "/Filter /FlateDecode"));
+
+            Assert.Contains("more than 500,000 characters", text.Reason, StringComparison.Ordinal);
+            Assert.Contains("more than 4,000,000 bytes", paths.Reason, StringComparison.Ordinal);
+        }
+        finally
+        {
+            CultureInfo.CurrentCulture = culture;
+        }
+    }
+
+    [Fact]
     public async Task ParseAsync_FormDrawnOverAndOverThroughAnotherForm_RejectedCountingEachDrawing()
     {
         // The page draws form A 20 times, A draws form B 10 times, and B shows 10,000 characters: 2,000,000 letters

@@ -446,7 +446,6 @@ public sealed class UntrustedFileTests : IDisposable
         Assert.True(!Directory.Exists(uploads) || Directory.GetFiles(uploads).Length == 0, "part of the upload stayed in uploads/");
     }
 
-    // Gives some bytes, then fails as a connection that was closed.
     // The folder source, measuring the live heap when the ingest archives the file: its items are all still held then.
     private sealed class HeapAtArchive(FolderDocumentSource inner) : IDocumentSource
     {
@@ -466,6 +465,7 @@ public sealed class UntrustedFileTests : IDisposable
         }
     }
 
+    // Gives some bytes, then fails as a connection that was closed.
     private sealed class BrokenStream : MemoryStream
     {
         private int _reads;

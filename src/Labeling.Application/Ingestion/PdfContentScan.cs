@@ -76,26 +76,11 @@ internal static class PdfContentScan
         return characters;
     }
 
-    // Balanced parentheses may appear unescaped inside a literal string; a backslash escapes the next byte.
+    // The bytes inside the literal string opening at start (PdfNesting.SkipLiteralString), and the index after it.
     private static (long Length, int Next) LiteralString(ReadOnlySpan<byte> content, int start)
     {
-        var open = 0;
-        for (var i = start; i < content.Length; i++)
-        {
-            switch (content[i])
-            {
-                case (byte)'\\':
-                    i++;
-                    break;
-                case (byte)'(':
-                    open++;
-                    break;
-                case (byte)')' when --open == 0:
-                    return (i - start - 1, i + 1);
-            }
-        }
-
-        return (content.Length - start - 1, content.Length);
+        var next = PdfNesting.SkipLiteralString(content, start, out var closed);
+        return (next - start - (closed ? 2 : 1), next);
     }
 
     // After ID and one white-space byte comes the image data, up to EI standing alone between white space.

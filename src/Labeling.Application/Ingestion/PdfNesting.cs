@@ -40,7 +40,7 @@ internal static class PdfNesting
                     i = SkipComment(bytes, i);
                     continue;
                 case (byte)'(':
-                    i = SkipLiteralString(bytes, i);
+                    i = SkipLiteralString(bytes, i, out _);
                     continue;
                 case (byte)'<' when i + 1 < bytes.Length && bytes[i + 1] == '<':
                     depth = Deeper(depth);
@@ -131,8 +131,11 @@ internal static class PdfNesting
         return end < 0 ? bytes.Length : i + 1 + end + 1;
     }
 
-    // Balanced parentheses may appear unescaped inside a literal string; a backslash escapes the next byte.
-    private static int SkipLiteralString(ReadOnlySpan<byte> bytes, int i)
+    /// <summary>
+    /// The index after the literal string opening at <paramref name="i"/> (its <c>(</c>): balanced parentheses may appear
+    /// unescaped inside it, and a backslash escapes the next byte. <paramref name="closed"/> is false when the bytes end first.
+    /// </summary>
+    internal static int SkipLiteralString(ReadOnlySpan<byte> bytes, int i, out bool closed)
     {
         var open = 0;
         for (; i < bytes.Length; i++)
@@ -146,10 +149,12 @@ internal static class PdfNesting
                     open++;
                     break;
                 case (byte)')' when --open == 0:
+                    closed = true;
                     return i + 1;
             }
         }
 
+        closed = false;
         return bytes.Length;
     }
 }

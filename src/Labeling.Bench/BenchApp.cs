@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using Labeling.Bench.Commands;
 using Labeling.Bench.Datasets;
 using Labeling.Bench.Live;
@@ -20,6 +21,22 @@ internal static class BenchApp
     /// <param name="stderr">Receives errors, warnings and progress.</param>
     /// <param name="showProgress">Draw a progress line on <paramref name="stderr"/> (when it is a terminal).</param>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool showProgress = false)
+    {
+        // Arguments and figures read the same on every machine: "--target-confidence 0.9" is 0.9, not 9 on a German one
+        // (System.CommandLine parses numbers by the current culture), and a CSV's 0.8426 is not written 0,8426.
+        var culture = CultureInfo.CurrentCulture;
+        CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+        try
+        {
+            return RunInvariant(args, stdout, stderr, showProgress);
+        }
+        finally
+        {
+            CultureInfo.CurrentCulture = culture;
+        }
+    }
+
+    private static int RunInvariant(string[] args, TextWriter stdout, TextWriter stderr, bool showProgress)
     {
         var console = new BenchConsole(stdout, stderr, showProgress);
         var root = new RootCommand("Benchmarks for truth inference (accuracy on labelled data sets, synthetic crowds, throughput) and for a live server (replay, HTTP load, ingestion).")

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Labeling.Application.Ports;
 using Labeling.Domain.Documents;
 using Labeling.Domain.Items;
@@ -12,7 +13,7 @@ internal static class CosmosDocuments
 {
     public static string ItemKey(string projectId, string itemId) => $"{projectId}:{itemId}";
 
-    public static string ItemBucket(string projectId, string itemId, int buckets) => $"{projectId}:items:{StableHash.Bucket(itemId, buckets)}";
+    public static string ItemBucket(string projectId, string itemId, int buckets) => string.Create(CultureInfo.InvariantCulture, $"{projectId}:items:{StableHash.Bucket(itemId, buckets)}");
 
     public static string DocumentsPartition(string projectId) => $"{projectId}:documents";
 
@@ -20,11 +21,11 @@ internal static class CosmosDocuments
 
     public const string ProjectsPartition = "projects";
 
-    public static string OutboxPartition(int bucket) => $"outbox:{bucket}";
+    public static string OutboxPartition(int bucket) => string.Create(CultureInfo.InvariantCulture, $"outbox:{bucket}");
 
     public const string OutboxPending = "outbox:pending";
 
-    public static string ShardId(string projectId, string labelerId, int shard) => $"{projectId}:{labelerId}:{shard}";
+    public static string ShardId(string projectId, string labelerId, int shard) => string.Create(CultureInfo.InvariantCulture, $"{projectId}:{labelerId}:{shard}");
 
     public static string CounterId(string projectId) => $"{projectId}:counter";
 

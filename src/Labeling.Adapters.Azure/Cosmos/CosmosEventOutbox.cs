@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Runtime.CompilerServices;
 using Labeling.Application.Events;
@@ -274,7 +275,7 @@ public sealed class CosmosEventOutbox : IEventOutbox
             }
         }
 
-        throw new ConcurrencyConflictException($"Outbox entry '{eventId}' kept changing under {_db.Options.MaxConcurrencyRetries} attempts to requeue it; try again.");
+        throw new ConcurrencyConflictException(string.Create(CultureInfo.InvariantCulture, $"Outbox entry '{eventId}' kept changing under {_db.Options.MaxConcurrencyRetries} attempts to requeue it; try again."));
     }
 
     private async Task UpdateAsync(string eventId, string destination, Func<Delivery, Delivery> change, CancellationToken cancellationToken)

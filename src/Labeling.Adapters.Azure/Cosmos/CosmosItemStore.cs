@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Net;
 using System.Runtime.CompilerServices;
 using Labeling.Application.Ports;
@@ -237,7 +238,7 @@ public sealed partial class CosmosItemStore : IItemStore, ISharedItemStore
     // item without its label, and its CSV broke off at the empty cell.
     private async IAsyncEnumerable<Item> ReadWhereAsync(string projectId, ItemState[] states, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var names = states.Select((state, n) => ($"@s{n}", StateName(state))).ToArray();
+        var names = states.Select((state, n) => (string.Create(CultureInfo.InvariantCulture, $"@s{n}"), StateName(state))).ToArray();
         var buckets = await EachBucketAsync(
             projectId,
             $"SELECT VALUE c.id FROM c WHERE c.partition = @pk AND c.state IN ({string.Join(", ", names.Select(n => n.Item1))})",
@@ -342,7 +343,7 @@ public sealed partial class CosmosItemStore : IItemStore, ISharedItemStore
         catch (Exception ex)
         {
             var missing = string.Join(", ", writes.Where(w => w.IsFaulted).Select(w => ((TailFailure)w.Exception!.InnerException!).What));
-            LogCommitIncomplete(_logger, projectId, string.Join(", ", commit.Items.Select(i => $"{i.Item.Id} r{i.Item.Revision}")), missing, ex);
+            LogCommitIncomplete(_logger, projectId, string.Join(", ", commit.Items.Select(i => string.Create(CultureInfo.InvariantCulture, $"{i.Item.Id} r{i.Item.Revision}"))), missing, ex);
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(Unwrapped(ex));
             throw;
         }
@@ -475,7 +476,7 @@ public sealed partial class CosmosItemStore : IItemStore, ISharedItemStore
     {
         var queries = Enumerable.Range(0, Buckets).Select(b =>
         {
-            var partition = $"{projectId}:items:{b}";
+            var partition = string.Create(CultureInfo.InvariantCulture, $"{projectId}:items:{b}");
             return CosmosDatabase.QueryAsync<string>(_db.Index, parameters(new QueryDefinition(sql).WithParameter("@pk", partition)), partition, cancellationToken);
         });
         return await Task.WhenAll(queries).ConfigureAwait(false);
@@ -489,7 +490,7 @@ public sealed partial class CosmosItemStore : IItemStore, ISharedItemStore
     internal async Task<List<ItemEntry>> EntriesAsync(string projectId, CancellationToken cancellationToken)
     {
         var queries = Enumerable.Range(0, Buckets).Select(b =>
-            CosmosDatabase.QueryPartitionAsync<ItemEntry>(_db.Index, "*", "partition", $"{projectId}:items:{b}", cancellationToken));
+            CosmosDatabase.QueryPartitionAsync<ItemEntry>(_db.Index, "*", "partition", string.Create(CultureInfo.InvariantCulture, $"{projectId}:items:{b}"), cancellationToken));
         var entries = (await Task.WhenAll(queries).ConfigureAwait(false)).SelectMany(e => e).ToList();
         foreach (var entry in entries)
         {
@@ -550,7 +551,7 @@ public sealed partial class CosmosItemStore : IItemStore, ISharedItemStore
             var (stored, etag) = await itemReads[i].ConfigureAwait(false);
             if (stored is null || stored.Body.Revision != write.Item.Revision - 1)
             {
-                throw new ConcurrencyConflictException($"Item '{write.Item.Id}' is at revision {stored?.Body.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}, not {write.Item.Revision - 1}; reload it and try again.");
+                throw new ConcurrencyConflictException(string.Create(CultureInfo.InvariantCulture, $"Item '{write.Item.Id}' is at revision {stored?.Body.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}, not {write.Item.Revision - 1}; reload it and try again."));
             }
 
             versions[write.Item.Id] = (new ItemVersion(stored.Body.Revision, stored.Voters), etag!);

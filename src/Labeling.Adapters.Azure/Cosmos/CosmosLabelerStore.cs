@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using Labeling.Application.Ports;
 using Labeling.Domain.Labelers;
 using Labeling.Domain.TruthInference;
@@ -251,7 +252,7 @@ public sealed class CosmosLabelerStore : ILabelerStore, ISharedLabelerStore
     {
         var evidence = new ConcurrentBag<ItemEvidenceState>();
         var buckets = Enumerable.Range(0, _db.Options.IndexBuckets).Select(bucket =>
-            CosmosDatabase.QueryPartitionAsync<string>(_db.Index, "VALUE c.id", "partition", $"{projectId}:items:{bucket}", cancellationToken));
+            CosmosDatabase.QueryPartitionAsync<string>(_db.Index, "VALUE c.id", "partition", string.Create(CultureInfo.InvariantCulture, $"{projectId}:items:{bucket}"), cancellationToken));
         var ids = (await Task.WhenAll(buckets).ConfigureAwait(false)).SelectMany(b => b).ToArray();
 
         await Parallel.ForEachAsync(ids, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken }, async (itemId, ct) =>

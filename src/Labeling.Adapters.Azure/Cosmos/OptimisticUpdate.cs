@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using Labeling.Application.Problems;
 using Microsoft.Azure.Cosmos;
@@ -67,6 +68,6 @@ internal static class OptimisticUpdate
             }
         }
 
-        throw new ConcurrencyConflictException($"Document '{id}' kept changing under {attempts} attempts to update it; try again.");
+        throw new ConcurrencyConflictException(string.Create(CultureInfo.InvariantCulture, $"Document '{id}' kept changing under {attempts} attempts to update it; try again."));
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Azure.Cosmos;
 using static Labeling.Adapters.Azure.Cosmos.CosmosDocuments;
 
@@ -27,7 +28,7 @@ internal sealed record ShardChange(IReadOnlyDictionary<string, CapabilityCounts>
                 // this capability yet. Sets alone would not (the emulator then writes them one level up).
                 if (change.Counts[n] != 0 || n == 0)
                 {
-                    operations.Add(PatchOperation.Increment($"{path}/counts/{n}", change.Counts[n]));
+                    operations.Add(PatchOperation.Increment(string.Create(CultureInfo.InvariantCulture, $"{path}/counts/{n}"), change.Counts[n]));
                 }
             }
 

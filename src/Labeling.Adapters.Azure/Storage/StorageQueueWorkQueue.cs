@@ -74,7 +74,7 @@ public sealed partial class StorageQueueWorkQueue : IWorkQueue
                 var work = new WorkMessage(IdOf(message.MessageId), name, message.Body.ToString(), (int)message.DequeueCount, Receipt(message.MessageId, message.PopReceipt));
                 if (message.DequeueCount > _options.MaxDequeueCount)
                 {
-                    await PoisonAsync(work, $"Received {message.DequeueCount} times without completing.", cancellationToken).ConfigureAwait(false);
+                    await PoisonAsync(work, string.Create(CultureInfo.InvariantCulture, $"Received {message.DequeueCount} times without completing."), cancellationToken).ConfigureAwait(false);
                     continue;
                 }
 

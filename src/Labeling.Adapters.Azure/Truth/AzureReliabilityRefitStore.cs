@@ -71,7 +71,7 @@ public sealed class AzureReliabilityRefitStore : IReliabilityRefitStore
             }
             catch (RequestFailedException e) when (e.Status == 409)
             {
-                name = $"{BlobNameFor(report)[..^".json".Length]}-{n}.json";
+                name = string.Create(CultureInfo.InvariantCulture, $"{BlobNameFor(report)[..^".json".Length]}-{n}.json");
             }
         }
     }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using Labeling.Adapters.Local.Hosting;
 using Microsoft.Extensions.Logging;
@@ -84,7 +85,7 @@ public sealed partial class LocalSigningKey
             var bits = rsa.KeySize;
             rsa.Dispose();
             throw new InvalidOperationException(
-                $"The signing key {full} is an RSA key of {bits} bits, too short to trust with Admin tokens (at least {MinKeyBits}). Delete it to have a new key of 2048 bits made at the next start.");
+                string.Create(CultureInfo.InvariantCulture, $"The signing key {full} is an RSA key of {bits} bits, too short to trust with Admin tokens (at least {MinKeyBits}). Delete it to have a new key of 2048 bits made at the next start."));
         }
 
         var key = new RsaSecurityKey(rsa);

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Globalization;
 
 namespace Labeling.Adapters.Local.Events;
 
@@ -62,7 +63,7 @@ public sealed class LocalEventSinkOptions
             else if ((whsec ? key : System.Text.Encoding.UTF8.GetByteCount(hook.Secret)) < MinSecretBytes)
             {
                 // `whsec_` alone decoded to an empty key, and every signature could be made by anyone.
-                yield return $"Events:Webhooks '{hook.Name}': the Secret's key is {(whsec ? key : System.Text.Encoding.UTF8.GetByteCount(hook.Secret))} bytes; "
+                yield return string.Create(CultureInfo.InvariantCulture, $"Events:Webhooks '{hook.Name}': the Secret's key is {(whsec ? key : System.Text.Encoding.UTF8.GetByteCount(hook.Secret))} bytes; ")
                     + $"a signing key needs at least {MinSecretBytes} (a whsec_ secret's base64 decoded, else the secret's UTF-8 bytes), so that a receiver's check means something.";
             }
         }

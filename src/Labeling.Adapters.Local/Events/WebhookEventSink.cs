@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
 using Labeling.Application.Ports;
@@ -68,7 +69,7 @@ public sealed class WebhookEventSink : IEventSink
         using var response = sent;
         if (!response.IsSuccessStatusCode)
         {
-            throw new HttpRequestException($"Webhook '{_options.Name}' answered {(int)response.StatusCode} {response.ReasonPhrase}.", null, response.StatusCode);
+            throw new HttpRequestException(string.Create(CultureInfo.InvariantCulture, $"Webhook '{_options.Name}' answered {(int)response.StatusCode} {response.ReasonPhrase}."), null, response.StatusCode);
         }
     }
 }

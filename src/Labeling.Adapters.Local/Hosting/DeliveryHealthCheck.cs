@@ -1,3 +1,4 @@
+using System.Globalization;
 using Labeling.Adapters.Local.Events;
 using Labeling.Adapters.Local.Work;
 using Labeling.Application.Events;
@@ -40,7 +41,7 @@ public sealed partial class DeliveryHealthCheck : IHealthCheck
         var now = _time.GetUtcNow();
         foreach (var (destination, rounds, since) in _dispatcher.FailingDestinations())
         {
-            reasons.Add(($"{destination} has failed {rounds} time(s) in a row since {since:O} ({(now - since).TotalMinutes:0} min)", $"{destination} failing since {since:O}"));
+            reasons.Add((string.Create(CultureInfo.InvariantCulture, $"{destination} has failed {rounds} time(s) in a row since {since:O} ({(now - since).TotalMinutes:0} min)"), $"{destination} failing since {since:O}"));
         }
 
         try
@@ -48,13 +49,13 @@ public sealed partial class DeliveryHealthCheck : IHealthCheck
             var dead = await _outbox.CountDeadLettersAsync(_dispatcher.Sinks.Select(s => s.Name), cancellationToken).ConfigureAwait(false);
             if (dead > 0)
             {
-                reasons.Add(($"{dead} dead-lettered deliveries (GET /api/events/dead-letters; POST /api/events/dead-letters/redeliver once the cause is fixed)", "dead letters"));
+                reasons.Add((string.Create(CultureInfo.InvariantCulture, $"{dead} dead-lettered deliveries (GET /api/events/dead-letters; POST /api/events/dead-letters/redeliver once the cause is fixed)"), "dead letters"));
             }
 
             var (_, poisoned) = await _queue.CountAsync(cancellationToken).ConfigureAwait(false);
             if (poisoned > 0)
             {
-                reasons.Add(($"{poisoned} poisoned work-queue message(s) (received WorkQueue:MaxAttempts times without completing; event 7101 logs each failed attempt)", "poisoned messages"));
+                reasons.Add((string.Create(CultureInfo.InvariantCulture, $"{poisoned} poisoned work-queue message(s) (received WorkQueue:MaxAttempts times without completing; event 7101 logs each failed attempt)"), "poisoned messages"));
             }
         }
         catch (Microsoft.Data.Sqlite.SqliteException)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.InteropServices;
 
 namespace Labeling.Adapters.Local.Hosting;
@@ -61,14 +62,14 @@ internal static class FileSync
         if (fd < 0)
         {
             var error = Marshal.GetLastPInvokeError();
-            return !isFolder && error == NoSuchFile ? false : throw new IOException($"{what} could not be opened to sync it (errno {error}).");
+            return !isFolder && error == NoSuchFile ? false : throw new IOException(string.Create(CultureInfo.InvariantCulture, $"{what} could not be opened to sync it (errno {error})."));
         }
 
         try
         {
             if (Fsync(fd) != 0 && Marshal.GetLastPInvokeError() is var error && !(isFolder && error is Invalid or BadDescriptor))
             {
-                throw new IOException($"{what} could not be synced (errno {error}).");
+                throw new IOException(string.Create(CultureInfo.InvariantCulture, $"{what} could not be synced (errno {error})."));
             }
 
             return true;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Labeling.Adapters.Local.Sqlite;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
@@ -55,7 +56,7 @@ public sealed partial class SqliteHealthCheck : IHealthCheck
         if (FreeBytes() is { } free && free < _storage.MinFreeDiskBytes)
         {
             return HealthCheckResult.Unhealthy(
-                $"The data folder's disk has {free / (1024 * 1024):N0} MB free, under Storage:MinFreeDiskBytes ({_storage.MinFreeDiskBytes / (1024 * 1024):N0} MB); writes will fail when it fills.");
+                string.Create(CultureInfo.InvariantCulture, $"The data folder's disk has {free / (1024 * 1024):N0} MB free, under Storage:MinFreeDiskBytes ({_storage.MinFreeDiskBytes / (1024 * 1024):N0} MB); writes will fail when it fills."));
         }
 
         try

@@ -272,7 +272,7 @@ public sealed partial class FolderDocumentSource : IDocumentSource
             return true;
         }
 
-        var opened = new FileInfo($"/proc/self/fd/{stream.SafeFileHandle.DangerousGetHandle()}").LinkTarget;
+        var opened = new FileInfo(string.Create(CultureInfo.InvariantCulture, $"/proc/self/fd/{stream.SafeFileHandle.DangerousGetHandle()}")).LinkTarget;
         var expected = Path.Combine(RealPath(Path.GetDirectoryName(Path.GetDirectoryName(location))!), Path.GetFileName(Path.GetDirectoryName(location))!, Path.GetFileName(location));
         if (opened is not null && string.Equals(opened, expected, StringComparison.Ordinal))
         {
@@ -340,7 +340,7 @@ public sealed partial class FolderDocumentSource : IDocumentSource
         // moved over the first, whose bytes were lost. The later one is "-2" and on, as drift reports are.
         for (var copy = 1; ; copy++)
         {
-            var target = Path.Combine(folder, copy == 1 ? $"{stamp}-{name}" : $"{stamp}-{copy}-{name}");
+            var target = Path.Combine(folder, copy == 1 ? $"{stamp}-{name}" : string.Create(CultureInfo.InvariantCulture, $"{stamp}-{copy}-{name}"));
             if (await TryArchiveAsAsync(document.Location, target, reason, cancellationToken).ConfigureAwait(false))
             {
                 return;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Labeling.Adapters.Local.Hosting;
 using Labeling.Adapters.Local.Work;
@@ -63,7 +64,7 @@ public sealed partial class InboxWatcher : BackgroundService
         await foreach (var file in _source.ListInboxAsync(ReportSkipped, cancellationToken).ConfigureAwait(false))
         {
             var stamp = File.GetLastWriteTimeUtc(file.Location).Ticks;
-            if (await QueueIngestAsync(file, $"inbox:{file.Location}:{file.Length}:{stamp}", cancellationToken).ConfigureAwait(false))
+            if (await QueueIngestAsync(file, string.Create(CultureInfo.InvariantCulture, $"inbox:{file.Location}:{file.Length}:{stamp}"), cancellationToken).ConfigureAwait(false))
             {
                 found++;
             }
@@ -152,9 +153,9 @@ public sealed partial class InboxWatcher : BackgroundService
     // Why a file whose ingest message was poisoned is set aside, from the queue's attempts and last error.
     private static string PoisonedReason(int attempts, string error) =>
         error == SqliteWorkQueue.ReceivedWithoutCompleting
-            ? $"Reading the file was started {attempts} times and never finished: the server stopped each time (it crashed or was killed) "
+            ? string.Create(CultureInfo.InvariantCulture, $"Reading the file was started {attempts} times and never finished: the server stopped each time (it crashed or was killed) ")
               + "while ingesting it. It was set aside so that it cannot stop the server again. Check the file; if it is genuine, report it with the server log."
-            : $"Ingesting the file failed {attempts} times (WorkQueue:MaxAttempts); it was set aside. The server log has the errors (event 7101). "
+            : string.Create(CultureInfo.InvariantCulture, $"Ingesting the file failed {attempts} times (WorkQueue:MaxAttempts); it was set aside. The server log has the errors (event 7101). ")
               + "Once the cause is fixed, put the file back in the inbox.";
 
     // The file is set aside as the ingest step quarantines one it cannot parse, without parsing it: the record

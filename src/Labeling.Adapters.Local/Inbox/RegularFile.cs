@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
@@ -38,7 +39,7 @@ internal static class RegularFile
                 TooManyLinks => null, // O_NOFOLLOW on a symbolic link
                 NoDevice => null, // a socket, or a device without its driver: nothing to read
 
-                _ => throw new IOException($"'{path}' could not be opened (errno {error})."),
+                _ => throw new IOException(string.Create(CultureInfo.InvariantCulture, $"'{path}' could not be opened (errno {error}).")),
             };
         }
 

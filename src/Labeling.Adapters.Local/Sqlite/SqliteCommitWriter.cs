@@ -1,3 +1,4 @@
+using System.Globalization;
 using Labeling.Application.Ports;
 using Labeling.Application.Problems;
 using Labeling.Domain.Labelers;
@@ -108,7 +109,7 @@ internal sealed class SqliteCommitWriter
             expected.Value = item.Revision - 1;
             if (command.ExecuteNonQuery() != 1)
             {
-                throw new ConcurrencyConflictException($"Item '{item.Id}' changed since it was read (expected revision {item.Revision - 1}).");
+                throw new ConcurrencyConflictException(string.Create(CultureInfo.InvariantCulture, $"Item '{item.Id}' changed since it was read (expected revision {item.Revision - 1})."));
             }
         }
     }

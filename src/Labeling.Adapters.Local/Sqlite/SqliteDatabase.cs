@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Threading.Channels;
 using Labeling.Adapters.Local.Hosting;
 using Microsoft.Data.Sqlite;
@@ -275,7 +276,7 @@ public sealed class SqliteDatabase : IDisposable
                 // one statement per command (in one batch after the PRAGMA, which returns a row, a busy BEGIN raised nothing).
                 await using var probe = connection.CreateCommand();
                 probe.CommandTimeout = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
-                probe.CommandText = $"PRAGMA busy_timeout={(long)wait.TotalMilliseconds};";
+                probe.CommandText = string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout={(long)wait.TotalMilliseconds};");
                 await probe.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 await WriteAndRollBackAsync(probe, cancellationToken).ConfigureAwait(false);
             }
@@ -283,7 +284,7 @@ public sealed class SqliteDatabase : IDisposable
         catch (SqliteException ex) when (ex.SqliteErrorCode is SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED)
         {
             throw new DatabaseUnavailableException(
-                $"The database {FilePath} is locked by another program (still after {wait.TotalSeconds:0} s: {ex.Message}). Close what holds it — a sqlite3 shell or a tool with a write transaction open — and start the server again.",
+                string.Create(CultureInfo.InvariantCulture, $"The database {FilePath} is locked by another program (still after {wait.TotalSeconds:0} s: {ex.Message}). Close what holds it — a sqlite3 shell or a tool with a write transaction open — and start the server again."),
                 ex);
         }
         catch (SqliteException ex)
@@ -472,7 +473,7 @@ public sealed class SqliteDatabase : IDisposable
         if (_writer is null)
         {
             var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-            await ExecuteAsync(connection, $"PRAGMA wal_autocheckpoint={_writerCheckpointPages};", cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(connection, string.Create(CultureInfo.InvariantCulture, $"PRAGMA wal_autocheckpoint={_writerCheckpointPages};"), cancellationToken).ConfigureAwait(false);
             _writer = new SqliteSession(connection, pool: null);
             _checkpointLoop ??= Task.Run(CheckpointLoopAsync);
         }

@@ -74,7 +74,7 @@ public sealed class SqliteReliabilityRefitStore : IReliabilityRefitStore
             var stem = Path.ChangeExtension(path, null);
             for (var n = 2; File.Exists(path); n++)
             {
-                path = $"{stem}-{n}.json";
+                path = string.Create(CultureInfo.InvariantCulture, $"{stem}-{n}.json");
             }
 
             File.Move(temporary, path, overwrite: false);

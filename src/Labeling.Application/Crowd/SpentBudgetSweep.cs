@@ -1,3 +1,4 @@
+using System.Globalization;
 using Labeling.Application.Items;
 using Labeling.Application.Ports;
 using Labeling.Application.Problems;
@@ -162,8 +163,8 @@ public sealed partial class SpentBudgetSweep
             after = page[^1].Id;
             var now = _time.GetUtcNow();
             var reason = project.Routing.VoteBudget is { } budget
-                ? $"The vote budget was raised to {budget} in project version {project.Version} ({used} crowd votes used); back in the crowd pool."
-                : $"The vote budget was removed in project version {project.Version}; back in the crowd pool.";
+                ? string.Create(CultureInfo.InvariantCulture, $"The vote budget was raised to {budget} in project version {project.Version} ({used} crowd votes used); back in the crowd pool.")
+                : string.Create(CultureInfo.InvariantCulture, $"The vote budget was removed in project version {project.Version}; back in the crowd pool.");
             foreach (var listed in page)
             {
                 if (await _items.CurrentForStepAsync(session.Model, listed, ItemState.NeedsReview, now, cancellationToken).ConfigureAwait(false) is not { } item

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Labeling.Application.Ingestion;
 using Labeling.Application.Ports;
 using Labeling.Application.WeakLabeling;
@@ -74,13 +75,13 @@ public sealed partial class DocumentIngestion
         {
             if (stored.Length > _ingestion.MaxFileBytes)
             {
-                return await QuarantineAsync(stored, HashOfName(stored), $"The file is {stored.Length:N0} bytes; the limit is {_ingestion.MaxFileBytes:N0}. Split it into smaller files.", cancellationToken).ConfigureAwait(false);
+                return await QuarantineAsync(stored, HashOfName(stored), string.Create(CultureInfo.InvariantCulture, $"The file is {stored.Length:N0} bytes; the limit is {_ingestion.MaxFileBytes:N0}. Split it into smaller files."), cancellationToken).ConfigureAwait(false);
             }
 
             // Read no further than the limit: a file that grew after it was listed (still being written) is not held whole.
             using var buffer = new MemoryStream();
             var limited = new SizeLimitedStream(content, _ingestion.MaxFileBytes, max => new DocumentRejectedException(
-                $"The file grew past the limit of {max:N0} bytes while it was read. Split it into smaller files, and put each in place only once it is written."));
+                string.Create(CultureInfo.InvariantCulture, $"The file grew past the limit of {max:N0} bytes while it was read. Split it into smaller files, and put each in place only once it is written.")));
             try
             {
                 await limited.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
@@ -180,7 +181,7 @@ public sealed partial class DocumentIngestion
         }
 
         return characters == 0 ? null
-            : $"Ingested, but {characters:N0} character(s) in {items:N0} item(s) could not be read and show as U+FFFD (\uFFFD). "
+            : string.Create(CultureInfo.InvariantCulture, $"Ingested, but {characters:N0} character(s) in {items:N0} item(s) could not be read and show as U+FFFD (\uFFFD). ")
               + "A text file saved in another encoding than UTF-8 (Windows-1252, Latin-1) does this: save it as UTF-8 and send it again "
               + "(its items come in as new items beside these).";
     }
@@ -205,7 +206,7 @@ public sealed partial class DocumentIngestion
             if (parsed.Count == options.MaxItemsPerDocument)
             {
                 throw new DocumentRejectedException(
-                    $"The file holds more than {options.MaxItemsPerDocument:N0} items (Ingestion:MaxItemsPerDocument); split it into smaller files.");
+                    string.Create(CultureInfo.InvariantCulture, $"The file holds more than {options.MaxItemsPerDocument:N0} items (Ingestion:MaxItemsPerDocument); split it into smaller files."));
             }
 
             // Kept without its metadata, which no store takes: a CSV row's other cells held until the whole file was read

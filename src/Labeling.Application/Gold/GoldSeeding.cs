@@ -1,3 +1,4 @@
+using System.Globalization;
 using Labeling.Application.Ingestion;
 using Labeling.Application.Ports;
 using Labeling.Application.Problems;
@@ -52,7 +53,7 @@ public sealed class GoldSeeding
 
         if (requested.Count > MaxItems)
         {
-            throw new InvalidRequestException("items", $"Send at most {MaxItems:N0} gold items per request; split the list.");
+            throw new InvalidRequestException("items", string.Create(CultureInfo.InvariantCulture, $"Send at most {MaxItems:N0} gold items per request; split the list."));
         }
 
         var texts = requested.Select(g => string.IsNullOrWhiteSpace(g?.Text) ? null : ContentHash.Normalize(g.Text)).ToArray();
@@ -63,45 +64,45 @@ public sealed class GoldSeeding
             var g = requested[i];
             if (g is null)
             {
-                errors[$"items[{i}]"] = ["Give each gold item as an object: {\"text\":\"...\",\"label\":\"...\"}."];
+                errors[string.Create(CultureInfo.InvariantCulture, $"items[{i}]")] = ["Give each gold item as an object: {\"text\":\"...\",\"label\":\"...\"}."];
                 continue;
             }
 
             if (texts[i] is { } text && !firstWithText.TryAdd(text, i) && requested[firstWithText[text]].Label != g.Label)
             {
                 // One of the two would be dropped without a word: a gold item has one known label.
-                errors[$"items[{i}].label"] = [$"items[{firstWithText[text]}] has the same text with the label '{InvalidRequestException.Echo(requested[firstWithText[text]].Label)}'; a gold item has one label. Send the text once."];
+                errors[string.Create(CultureInfo.InvariantCulture, $"items[{i}].label")] = [string.Create(CultureInfo.InvariantCulture, $"items[{firstWithText[text]}] has the same text with the label '{InvalidRequestException.Echo(requested[firstWithText[text]].Label)}'; a gold item has one label. Send the text once.")];
             }
 
             // Control characters alone are no text a worker could read.
             if (string.IsNullOrWhiteSpace(g.Text) || texts[i]!.All(c => char.IsControl(c) || char.IsWhiteSpace(c)))
             {
-                errors[$"items[{i}].text"] = ["Give the item's text."];
+                errors[string.Create(CultureInfo.InvariantCulture, $"items[{i}].text")] = ["Give the item's text."];
             }
             else if (texts[i]!.Contains('\0', StringComparison.Ordinal))
             {
                 // As in an uploaded file, where a NUL is no text (it counts as unreadable).
-                errors[$"items[{i}].text"] = ["The text holds a NUL character; send the text without it."];
+                errors[string.Create(CultureInfo.InvariantCulture, $"items[{i}].text")] = ["The text holds a NUL character; send the text without it."];
             }
             else if (texts[i]!.Length > _maxItemCharacters)
             {
                 // A document's long text is split into items; a gold label belongs to the whole text, so it cannot be.
-                errors[$"items[{i}].text"] = [$"The text has {texts[i]!.Length:N0} characters; an item holds at most {_maxItemCharacters:N0} (Ingestion:MaxItemCharacters). Seed shorter texts."];
+                errors[string.Create(CultureInfo.InvariantCulture, $"items[{i}].text")] = [string.Create(CultureInfo.InvariantCulture, $"The text has {texts[i]!.Length:N0} characters; an item holds at most {_maxItemCharacters:N0} (Ingestion:MaxItemCharacters). Seed shorter texts.")];
             }
 
             if (g.ExternalId?.Length > MaxExternalIdLength)
             {
-                errors[$"items[{i}].externalId"] = [$"The external id has {g.ExternalId.Length:N0} characters; the most is {MaxExternalIdLength}."];
+                errors[string.Create(CultureInfo.InvariantCulture, $"items[{i}].externalId")] = [string.Create(CultureInfo.InvariantCulture, $"The external id has {g.ExternalId.Length:N0} characters; the most is {MaxExternalIdLength}.")];
             }
             else if (g.ExternalId?.Any(char.IsControl) == true)
             {
                 // An id is joined back to the team's own rows and shown in exports and logs: no line breaks, NULs or escapes.
-                errors[$"items[{i}].externalId"] = ["The external id holds a control character (a line break, tab, NUL or escape); send it without."];
+                errors[string.Create(CultureInfo.InvariantCulture, $"items[{i}].externalId")] = ["The external id holds a control character (a line break, tab, NUL or escape); send it without."];
             }
 
             if (!project.Schema.Contains(g.Label))
             {
-                errors[$"items[{i}].label"] = [$"'{InvalidRequestException.Echo(g.Label)}' is not a label of this project; use one of [{string.Join(", ", project.Schema.Names)}]."];
+                errors[string.Create(CultureInfo.InvariantCulture, $"items[{i}].label")] = [$"'{InvalidRequestException.Echo(g.Label)}' is not a label of this project; use one of [{string.Join(", ", project.Schema.Names)}]."];
             }
         }
 
@@ -115,11 +116,11 @@ public sealed class GoldSeeding
         {
             var text = texts[i]!;
             var hash = ContentHash.OfText(text);
-            return new Item(project.Id, Item.IdFor(project.Id, hash), null, $"gold-{i}", g.ExternalId, text, hash, ItemState.WeakLabeling,
+            return new Item(project.Id, Item.IdFor(project.Id, hash), null, string.Create(CultureInfo.InvariantCulture, $"gold-{i}"), g.ExternalId, text, hash, ItemState.WeakLabeling,
                 g.Label, null, null, null, null, 0, 0, 0, 1, now, now, "Gold item waiting for machine labelers.");
         }).ToArray();
         var added = await _items.AddNewAsync(items, cancellationToken).ConfigureAwait(false);
-        await _weakLabeler.EnqueueAsync(project.Id, added, $"gold:{project.Id}:{now.ToUnixTimeMilliseconds()}", cancellationToken).ConfigureAwait(false);
+        await _weakLabeler.EnqueueAsync(project.Id, added, string.Create(CultureInfo.InvariantCulture, $"gold:{project.Id}:{now.ToUnixTimeMilliseconds()}"), cancellationToken).ConfigureAwait(false);
         var addedSet = added.ToHashSet(StringComparer.Ordinal);
 
         // A text already there was reported only as a duplicate: an item that was not gold stayed so, and gold with another

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Labeling.Application.Documents;
 using Labeling.Application.Ports;
 using Labeling.Application.Problems;
@@ -143,6 +144,6 @@ internal static class DocumentEndpoints
 
     private static PayloadTooLargeException TooLarge(long? size, long max) =>
         new(size is { } s
-            ? $"The upload is {s:N0} bytes; the limit is {max:N0} bytes (Labeling:MaxUploadBytes). Split the file."
-            : $"The upload is larger than the limit of {max:N0} bytes (Labeling:MaxUploadBytes). Split the file.");
+            ? string.Create(CultureInfo.InvariantCulture, $"The upload is {s:N0} bytes; the limit is {max:N0} bytes (Labeling:MaxUploadBytes). Split the file.")
+            : string.Create(CultureInfo.InvariantCulture, $"The upload is larger than the limit of {max:N0} bytes (Labeling:MaxUploadBytes). Split the file."));
 }

@@ -152,11 +152,11 @@ internal sealed partial class LabelingExceptionHandler : IExceptionHandler
     // A property sent twice (LabelingJson refuses duplicates): said without the serializer's .NET type name.
     private static string Reason(JsonException exception) =>
         exception.Message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal) && exception.Path is { } path
-            ? $"The value at {path} (line {exception.LineNumber + 1}, byte {exception.BytePositionInLine + 1}) is not of the type the API takes there; /openapi/v1.json describes each body."
+            ? string.Create(CultureInfo.InvariantCulture, $"The value at {path} (line {exception.LineNumber + 1}, byte {exception.BytePositionInLine + 1}) is not of the type the API takes there; /openapi/v1.json describes each body.")
             : exception.Message.StartsWith("Duplicate property", StringComparison.Ordinal)
-                ? $"An object has the same property twice (line {exception.LineNumber + 1}, byte {exception.BytePositionInLine + 1}; names are matched without regard to case): send each property once."
+                ? string.Create(CultureInfo.InvariantCulture, $"An object has the same property twice (line {exception.LineNumber + 1}, byte {exception.BytePositionInLine + 1}; names are matched without regard to case): send each property once.")
                 : UnmappedProperty().Match(exception.Message) is { Success: true } unmapped
-                    ? $"The property '{InvalidRequestException.Echo(unmapped.Groups["name"].Value)}' at {exception.Path ?? "$"} is not one the API takes there (line {exception.LineNumber + 1}); check its spelling against /openapi/v1.json."
+                    ? string.Create(CultureInfo.InvariantCulture, $"The property '{InvalidRequestException.Echo(unmapped.Groups["name"].Value)}' at {exception.Path ?? "$"} is not one the API takes there (line {exception.LineNumber + 1}); check its spelling against /openapi/v1.json.")
                     : exception.Message;
 
     [System.Text.RegularExpressions.GeneratedRegex("^The JSON property '(?<name>.*)' could not be mapped to any \\.NET member", System.Text.RegularExpressions.RegexOptions.Singleline, 1000)]

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Labeling.Application.Ingestion;
 using Labeling.Application.Problems;
 using Microsoft.AspNetCore.Builder;
@@ -40,8 +41,8 @@ public static class RequestBodyLimit
             if (context.Request.ContentLength > max)
             {
                 throw new PayloadTooLargeException(large
-                    ? $"The request body is {context.Request.ContentLength:N0} bytes; the limit is {options.MaxUploadBytes:N0} bytes (Labeling:MaxUploadBytes). Split it into smaller uploads."
-                    : $"The request body is {context.Request.ContentLength:N0} bytes; this route takes at most {max:N0} bytes of JSON (Labeling:MaxJsonBodyBytes).");
+                    ? string.Create(CultureInfo.InvariantCulture, $"The request body is {context.Request.ContentLength:N0} bytes; the limit is {options.MaxUploadBytes:N0} bytes (Labeling:MaxUploadBytes). Split it into smaller uploads.")
+                    : string.Create(CultureInfo.InvariantCulture, $"The request body is {context.Request.ContentLength:N0} bytes; this route takes at most {max:N0} bytes of JSON (Labeling:MaxJsonBodyBytes)."));
             }
 
             if (HttpMethods.IsPatch(context.Request.Method) && IsJsonPatch(context.Request.ContentType))
@@ -77,7 +78,7 @@ public static class RequestBodyLimit
 
     // Fails like the server's own limit would.
     private static BadHttpRequestException TooLarge(long max) =>
-        new($"Request body too large. The max request body size is {max} bytes.", StatusCodes.Status413PayloadTooLarge);
+        new(string.Create(CultureInfo.InvariantCulture, $"Request body too large. The max request body size is {max} bytes."), StatusCodes.Status413PayloadTooLarge);
 
     /// <summary>Marks a route whose body may be as large as an upload (<see cref="LabelingOptions.MaxUploadBytes"/>).</summary>
     public sealed class LargeBody

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 
 namespace Labeling.Application.Ingestion;
@@ -158,7 +159,7 @@ internal sealed class CheckedTextReader : TextReader
     private DocumentRejectedException? NotText() =>
         _invalid > 0 && _invalid > _maxInvalidFraction * _total
             ? new DocumentRejectedException(
-                $"The file does not look like UTF-8 text: {_invalid:N0} of the first {_total:N0} characters could not be decoded. " +
+                string.Create(CultureInfo.InvariantCulture, $"The file does not look like UTF-8 text: {_invalid:N0} of the first {_total:N0} characters could not be decoded. ") +
                 "If it is text, save it as UTF-8 and upload it again.")
             : null;
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using CsvHelper;
 
@@ -69,7 +70,7 @@ public sealed class CsvDocumentParser : IDocumentParser
             }
 
             var id = idIndex >= 0 ? csv.GetString(idIndex) : null;
-            var sourceId = $"row-{csv.RowNumber + 1}";
+            var sourceId = string.Create(CultureInfo.InvariantCulture, $"row-{csv.RowNumber + 1}");
             foreach (var item in RecordItems.Create(sourceId, csv.GetString(textIndex), id, metadata, options.MaxItemCharacters))
             {
                 yield return item;
@@ -88,7 +89,7 @@ public sealed class CsvDocumentParser : IDocumentParser
             CsvMalformedReason.LineBreakInQuotes => "has a line break inside quotes where none is allowed",
             _ => $"is malformed ({record.Reason})",
         };
-        return new DocumentRejectedException($"Row {record.RecordNumber} (line {record.LineNumber}) {what}.");
+        return new DocumentRejectedException(string.Create(CultureInfo.InvariantCulture, $"Row {record.RecordNumber} (line {record.LineNumber}) {what}."));
     }
 
     private static int FindColumn(string[] header, string column, string advice, CheckedTextReader text)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.IO.Packaging;
 using System.Runtime.CompilerServices;
 using System.Xml;
@@ -84,7 +85,7 @@ public sealed class DocxDocumentParser : IDocumentParser
                 var paragraph = Load(reader, options.MaxUnpackedCharacters);
                 foreach (var text in TextSplitter.SplitParagraph(VisibleText(paragraph), options.MaxItemCharacters))
                 {
-                    yield return new ParsedItem($"chunk-{++chunk}", text, null, ParsedItem.NoMetadata);
+                    yield return new ParsedItem(string.Create(CultureInfo.InvariantCulture, $"chunk-{++chunk}"), text, null, ParsedItem.NoMetadata);
                 }
             }
         }
@@ -277,7 +278,7 @@ public sealed class DocxDocumentParser : IDocumentParser
     private static DocumentRejectedException Invalid(Exception ex, long maxCharacters) =>
         ex is XmlException { Message: var message } && message.Contains("MaxCharactersInDocument", StringComparison.Ordinal)
             ? new DocumentRejectedException(
-                $"The .docx file's document unpacks to more than {maxCharacters:N0} characters of XML (Ingestion:MaxUnpackedCharacters). "
+                string.Create(CultureInfo.InvariantCulture, $"The .docx file's document unpacks to more than {maxCharacters:N0} characters of XML (Ingestion:MaxUnpackedCharacters). ")
                 + "Split it into smaller files, or raise the limit if the file is genuine.",
                 ex)
             : new DocumentRejectedException(

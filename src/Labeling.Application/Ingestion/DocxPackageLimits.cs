@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.IO.Compression;
 
 namespace Labeling.Application.Ingestion;
@@ -37,7 +38,7 @@ internal static class DocxPackageLimits
             if (zip.Entries.Count > MaxEntries)
             {
                 throw new DocumentRejectedException(
-                    $"The .docx package holds {zip.Entries.Count:N0} zip entries, more than the {MaxEntries:N0} accepted; Word documents hold a few dozen. "
+                    string.Create(CultureInfo.InvariantCulture, $"The .docx package holds {zip.Entries.Count:N0} zip entries, more than the {MaxEntries:N0} accepted; Word documents hold a few dozen. ")
                     + "The file is damaged or built to exhaust memory. Open and re-save it in Word, or split it.");
             }
 
@@ -54,7 +55,7 @@ internal static class DocxPackageLimits
                     if (read > MaxPackageXmlBytes)
                     {
                         throw new DocumentRejectedException(
-                            $"The .docx package's relationships and content types ([Content_Types].xml and the *.rels parts) unpack to more than {MaxPackageXmlBytes:N0} bytes; "
+                            string.Create(CultureInfo.InvariantCulture, $"The .docx package's relationships and content types ([Content_Types].xml and the *.rels parts) unpack to more than {MaxPackageXmlBytes:N0} bytes; ")
                             + "Word documents have a few kilobytes of them. The file is damaged or built to exhaust memory. Open and re-save it in Word.");
                     }
                 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
 using AngleSharp.Dom;
@@ -67,7 +68,7 @@ public sealed class HtmlDocumentParser : IDocumentParser
         var chunk = 0;
         foreach (var item in TextSplitter.Split(text, options.MaxItemCharacters))
         {
-            yield return new ParsedItem($"chunk-{++chunk}", item, null, ParsedItem.NoMetadata);
+            yield return new ParsedItem(string.Create(CultureInfo.InvariantCulture, $"chunk-{++chunk}"), item, null, ParsedItem.NoMetadata);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
@@ -40,7 +41,7 @@ public sealed class JsonDocumentParser : IDocumentParser
         var index = 0;
         foreach (var element in array.EnumerateArray())
         {
-            foreach (var item in JsonFields.ToItems(element, $"index-{index}", $"Item [{index}]", options, "JSON"))
+            foreach (var item in JsonFields.ToItems(element, string.Create(CultureInfo.InvariantCulture, $"index-{index}"), string.Create(CultureInfo.InvariantCulture, $"Item [{index}]"), options, "JSON"))
             {
                 yield return item;
             }
@@ -75,7 +76,7 @@ public sealed class JsonDocumentParser : IDocumentParser
         }
         catch (JsonException ex)
         {
-            var where = ex.LineNumber is { } line ? $" at line {line + 1}, byte {ex.BytePositionInLine + 1}" : string.Empty;
+            var where = ex.LineNumber is { } line ? string.Create(CultureInfo.InvariantCulture, $" at line {line + 1}, byte {ex.BytePositionInLine + 1}") : string.Empty;
             throw new DocumentRejectedException(
                 $"The file is not valid JSON{where}. Check it is complete UTF-8 JSON (for one object per line, use .jsonl).",
                 ex);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 
@@ -45,7 +46,7 @@ public sealed class JsonLinesDocumentParser : IDocumentParser
             }
 
             using var document = Parse(line, lineNumber);
-            foreach (var item in JsonFields.ToItems(document.RootElement, $"line-{lineNumber}", $"Line {lineNumber}", options, "JSON Lines"))
+            foreach (var item in JsonFields.ToItems(document.RootElement, string.Create(CultureInfo.InvariantCulture, $"line-{lineNumber}"), string.Create(CultureInfo.InvariantCulture, $"Line {lineNumber}"), options, "JSON Lines"))
             {
                 yield return item;
             }
@@ -63,13 +64,13 @@ public sealed class JsonLinesDocumentParser : IDocumentParser
             if (line.AsSpan().IndexOfAny('\uFFFD', '\0') >= 0)
             {
                 throw new DocumentRejectedException(
-                    $"Line {lineNumber} is not valid JSON and holds bytes that are not UTF-8 text. Check the file is JSON Lines saved as UTF-8.",
+                    string.Create(CultureInfo.InvariantCulture, $"Line {lineNumber} is not valid JSON and holds bytes that are not UTF-8 text. Check the file is JSON Lines saved as UTF-8."),
                     ex);
             }
 
-            var column = ex.BytePositionInLine is { } position ? $" near byte {position + 1}" : string.Empty;
+            var column = ex.BytePositionInLine is { } position ? string.Create(CultureInfo.InvariantCulture, $" near byte {position + 1}") : string.Empty;
             throw new DocumentRejectedException(
-                $"Line {lineNumber} is not valid JSON{column}: \"{RecordItems.Snippet(line)}\". Each line must be one complete JSON object.",
+                string.Create(CultureInfo.InvariantCulture, $"Line {lineNumber} is not valid JSON{column}: \"{RecordItems.Snippet(line)}\". Each line must be one complete JSON object."),
                 ex);
         }
     }

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Labeling.Application.Ingestion;
 
 /// <summary>
@@ -71,7 +73,7 @@ internal static class LzwDecoder
 
             if (code > next || (code == next && previous < 0))
             {
-                throw new InvalidDataException($"LZW code {code} names no sequence: the table holds {next} entries.");
+                throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"LZW code {code} names no sequence: the table holds {next} entries."));
             }
 
             var length = code < ClearTable ? 1 : code < next ? lengths[code] : previousLength + 1;

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Globalization;
 using System.Runtime.CompilerServices;
 
 namespace Labeling.Application.Ingestion;
@@ -78,7 +79,7 @@ internal static class ParserPipeline
     private static DocumentRejectedException? TimedOut(CancellationTokenSource deadline, CancellationToken caller, IngestionOptions options) =>
         deadline.IsCancellationRequested && !caller.IsCancellationRequested
             ? new DocumentRejectedException(
-                $"Reading the file took longer than {options.ParseTimeout.TotalSeconds:0.#} s (Ingestion:ParseTimeout); it may be built to be slow to parse "
+                string.Create(CultureInfo.InvariantCulture, $"Reading the file took longer than {options.ParseTimeout.TotalSeconds:0.#} s (Ingestion:ParseTimeout); it may be built to be slow to parse ")
                 + "(markup nested thousands of levels deep, for instance). Simplify or split it, or raise the limit if the file is genuine.")
             : null;
 

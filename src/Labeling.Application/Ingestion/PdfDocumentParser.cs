@@ -54,14 +54,14 @@ public sealed class PdfDocumentParser : IDocumentParser
             };
             foreach (var text in TextSplitter.Split(ContentOrderTextExtractor.GetText(page, Paragraphs), options.MaxItemCharacters))
             {
-                yield return new ParsedItem($"chunk-{++chunk}", text, null, metadata);
+                yield return new ParsedItem(string.Create(CultureInfo.InvariantCulture, $"chunk-{++chunk}"), text, null, metadata);
             }
         }
 
         if (chunk == 0 && pageNumber > 0)
         {
             throw new DocumentRejectedException(
-                $"The PDF has {pageNumber} page(s) but no text layer; it is probably scanned. Run OCR on it and upload it again.");
+                string.Create(CultureInfo.InvariantCulture, $"The PDF has {pageNumber} page(s) but no text layer; it is probably scanned. Run OCR on it and upload it again."));
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using UglyToad.PdfPig;
 using UglyToad.PdfPig.Content;
 using UglyToad.PdfPig.Core;
@@ -92,7 +93,7 @@ internal sealed class PdfPageLimits : IPageFactory<PdfPageLimits.Measured>
             if (depth == MaxFormDepth)
             {
                 throw new DocumentRejectedException(
-                    $"Page {page.Number} of the PDF draws forms inside forms more than {MaxFormDepth} levels deep; real documents nest a few. "
+                    string.Create(CultureInfo.InvariantCulture, $"Page {page.Number} of the PDF draws forms inside forms more than {MaxFormDepth} levels deep; real documents nest a few. ")
                     + "The file is damaged or built to exhaust memory. Print it to a new PDF and upload that.");
             }
 
@@ -178,7 +179,7 @@ internal sealed class PdfPageLimits : IPageFactory<PdfPageLimits.Measured>
             if (Characters > MaxCharacters)
             {
                 throw new DocumentRejectedException(
-                    $"Page {Number} of the PDF shows more than {MaxCharacters.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} characters of text (a form counted each time it is drawn); "
+                    string.Create(CultureInfo.InvariantCulture, $"Page {Number} of the PDF shows more than {MaxCharacters.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} characters of text (a form counted each time it is drawn); ")
                     + "the densest real pages show a few tens of thousands. The file is damaged or built to exhaust memory. "
                     + "Split the page, or print the document to a new PDF and upload that.");
             }
@@ -186,7 +187,7 @@ internal sealed class PdfPageLimits : IPageFactory<PdfPageLimits.Measured>
             if (Bytes > MaxContentBytes)
             {
                 throw new DocumentRejectedException(
-                    $"Page {Number} of the PDF draws more than {MaxContentBytes.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} bytes of content (a form counted each time it is drawn); "
+                    string.Create(CultureInfo.InvariantCulture, $"Page {Number} of the PDF draws more than {MaxContentBytes.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} bytes of content (a form counted each time it is drawn); ")
                     + "text pages draw a few hundred kilobytes at most. The page is too complex to read safely, or built to exhaust memory. "
                     + "Split the page or simplify its drawings, and upload it again.");
             }

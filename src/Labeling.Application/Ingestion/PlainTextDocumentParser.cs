@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
 
@@ -47,7 +48,7 @@ public sealed class PlainTextDocumentParser : IDocumentParser
 
             foreach (var text in TextSplitter.SplitParagraph(paragraph.ToString(), options.MaxItemCharacters))
             {
-                yield return new ParsedItem($"chunk-{++chunk}", text, null, ParsedItem.NoMetadata);
+                yield return new ParsedItem(string.Create(CultureInfo.InvariantCulture, $"chunk-{++chunk}"), text, null, ParsedItem.NoMetadata);
             }
 
             paragraph.Clear();

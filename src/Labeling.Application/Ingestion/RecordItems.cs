@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Labeling.Application.Ingestion;
 
 /// <summary>Builds the items of one record (a CSV row, a JSON object) or one document chunk.</summary>
@@ -29,7 +31,7 @@ internal static class RecordItems
 
         for (var i = 0; i < parts.Count; i++)
         {
-            yield return new ParsedItem($"{sourceId}#part-{i + 1}", parts[i], id, metadata);
+            yield return new ParsedItem(string.Create(CultureInfo.InvariantCulture, $"{sourceId}#part-{i + 1}"), parts[i], id, metadata);
         }
     }
 

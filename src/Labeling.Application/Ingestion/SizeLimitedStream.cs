@@ -1,3 +1,4 @@
+using System.Globalization;
 namespace Labeling.Application.Ingestion;
 
 /// <summary>
@@ -57,9 +58,9 @@ internal sealed class SizeLimitedStream(Stream inner, long maxBytes, Func<long, 
 
     private static string FormatBytes(long bytes) => bytes switch
     {
-        >= 1024 * 1024 when bytes % (1024 * 1024) == 0 => $"{bytes / (1024 * 1024)} MB",
-        >= 1024 when bytes % 1024 == 0 => $"{bytes / 1024} KB",
-        _ => $"{bytes:N0}-byte",
+        >= 1024 * 1024 when bytes % (1024 * 1024) == 0 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (1024 * 1024)} MB"),
+        >= 1024 when bytes % 1024 == 0 => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1024} KB"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{bytes:N0}-byte"),
     };
 
     private int Count(int read)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using UglyToad.PdfPig.Filters;
 using UglyToad.PdfPig.Tokens;
 
@@ -59,13 +60,13 @@ internal sealed class UnpackBudget : IFilterProvider
         if (_spent + length > _total)
         {
             throw new DocumentRejectedException(
-                $"The PDF's streams unpack to more than {_total:N0} bytes in all (ten times Ingestion:MaxUnpackedCharacters). "
+                string.Create(CultureInfo.InvariantCulture, $"The PDF's streams unpack to more than {_total:N0} bytes in all (ten times Ingestion:MaxUnpackedCharacters). ")
                 + "Split the document, or raise the limit if the file is genuine.");
         }
     }
 
     private DocumentRejectedException StreamTooLarge() => new(
-        $"A stream in the PDF unpacks to more than {_perStream:N0} bytes (Ingestion:MaxUnpackedCharacters). "
+        string.Create(CultureInfo.InvariantCulture, $"A stream in the PDF unpacks to more than {_perStream:N0} bytes (Ingestion:MaxUnpackedCharacters). ")
         + "Split the document, or raise the limit if the file is genuine.");
 
     private Memory<byte> Decode(IFilter filter, Memory<byte> input, DictionaryToken stream, IFilterProvider provider, int index)

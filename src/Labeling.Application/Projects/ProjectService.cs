@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Labeling.Application.Ports;
@@ -51,8 +52,8 @@ public sealed partial class ProjectService
         ArgumentNullException.ThrowIfNull(request);
         string[] missing =
         [
-            .. (request.Labels ?? []).Select((l, i) => l is null ? $"labels[{i}] is null; give each label as an object with a name." : null).OfType<string>(),
-            .. (request.Rules ?? []).Select((r, i) => r is null ? $"rules[{i}] is null; give each rule as an object with an id, a label, and keywords or a pattern." : null).OfType<string>(),
+            .. (request.Labels ?? []).Select((l, i) => l is null ? string.Create(CultureInfo.InvariantCulture, $"labels[{i}] is null; give each label as an object with a name.") : null).OfType<string>(),
+            .. (request.Rules ?? []).Select((r, i) => r is null ? string.Create(CultureInfo.InvariantCulture, $"rules[{i}] is null; give each rule as an object with an id, a label, and keywords or a pattern.") : null).OfType<string>(),
         ];
         if (missing.Length > 0)
         {
@@ -126,7 +127,7 @@ public sealed partial class ProjectService
             {
                 var named = acceptedVersions.Count == 0 ? "no version (a weak entity tag never matches If-Match)" : string.Join(" or ", acceptedVersions.Order());
                 throw new PreconditionFailedException(
-                    $"Project '{projectId}' is at version {current.Version}, not {named} (If-Match). Read it again (GET /api/projects/{projectId} gives its ETag) and make the change to what it is now.")
+                    string.Create(CultureInfo.InvariantCulture, $"Project '{projectId}' is at version {current.Version}, not {named} (If-Match). Read it again (GET /api/projects/{projectId} gives its ETag) and make the change to what it is now."))
                 {
                     Extensions = { ["version"] = current.Version },
                 };
@@ -218,16 +219,16 @@ public sealed partial class ProjectService
             var index = current.Schema.IndexOf(label?.Name);
             if (label is null)
             {
-                Add("labels", $"labels[{i}] is null; give each as {{\"name\":\"…\",\"description\":\"…\"}}.");
+                Add("labels", string.Create(CultureInfo.InvariantCulture, $"labels[{i}] is null; give each as {{\"name\":\"…\",\"description\":\"…\"}}."));
             }
             else if (index < 0)
             {
-                Add($"labels[{i}].name",
+                Add(string.Create(CultureInfo.InvariantCulture, $"labels[{i}].name"),
                     $"'{InvalidRequestException.Echo(label.Name)}' is not a label of the project ({string.Join(", ", current.Schema.Names)}). Labels cannot be added, removed or renamed (they are the truth model's classes); name a label to change its description.");
             }
             else if (!listed.Add(label.Name!))
             {
-                Add($"labels[{i}].name", $"Label '{label.Name}' is listed twice; list each label once.");
+                Add(string.Create(CultureInfo.InvariantCulture, $"labels[{i}].name"), $"Label '{label.Name}' is listed twice; list each label once.");
             }
             else if (label.Description is { } description)
             {
@@ -311,7 +312,7 @@ public sealed partial class ProjectService
 
         if (unknown > 0)
         {
-            addError("routing", (unknown > MostUnknownReported ? $"{unknown} names are not routing settings (the first {MostUnknownReported} are listed). " : string.Empty)
+            addError("routing", (unknown > MostUnknownReported ? string.Create(CultureInfo.InvariantCulture, $"{unknown} names are not routing settings (the first {MostUnknownReported} are listed). ") : string.Empty)
                 + $"The routing settings are {string.Join(", ", settings)}.");
         }
 

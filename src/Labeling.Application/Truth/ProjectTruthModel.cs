@@ -1,3 +1,4 @@
+using System.Globalization;
 using Labeling.Domain.Labelers;
 using Labeling.Domain.Projects;
 using Labeling.Domain.Routing;
@@ -55,7 +56,7 @@ public sealed class ProjectTruthModel
         if (!string.Equals(project.Id, Project.Id, StringComparison.Ordinal) || project.Capability != Project.Capability
             || !project.Schema.Names.SequenceEqual(Project.Schema.Names, StringComparer.Ordinal))
         {
-            throw new InvalidOperationException($"Project '{project.Id}' version {project.Version} changes what the model's classes are; a project's labels and task kind never change.");
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Project '{project.Id}' version {project.Version} changes what the model's classes are; a project's labels and task kind never change."));
         }
 
         Project = project;

@@ -121,7 +121,7 @@ public sealed partial class ReliabilityRefit
 
         return failures.Count == 0
             ? reports
-            : throw new AggregateException($"{failures.Count} of {reports.Count + failures.Count} projects could not be re-fitted (event 6008 names each); the others were.", failures);
+            : throw new AggregateException(string.Create(CultureInfo.InvariantCulture, $"{failures.Count} of {reports.Count + failures.Count} projects could not be re-fitted (event 6008 names each); the others were."), failures);
     }
 
     /// <summary>Re-fits one project, stores the statistics, revises labels, stores the report, and logs the drift.</summary>
@@ -234,7 +234,7 @@ public sealed partial class ReliabilityRefit
         };
         if (reopened.Count > 0)
         {
-            await _queue.EnqueueAsync(projectId, reopened.Select(r => r.ItemId).ToArray(), $"recheck:{projectId}:{now.ToUnixTimeMilliseconds()}", cancellationToken).ConfigureAwait(false);
+            await _queue.EnqueueAsync(projectId, reopened.Select(r => r.ItemId).ToArray(), string.Create(CultureInfo.InvariantCulture, $"recheck:{projectId}:{now.ToUnixTimeMilliseconds()}"), cancellationToken).ConfigureAwait(false);
         }
 
         var location = await _store.SaveDriftReportAsync(report, cancellationToken).ConfigureAwait(false);

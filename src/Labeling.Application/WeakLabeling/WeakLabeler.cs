@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Labeling.Application.Items;
 using Labeling.Application.Ports;
@@ -77,7 +78,7 @@ public sealed partial class WeakLabeler : IWorkHandler
         foreach (var chunk in itemIds.Chunk(_options.WeakLabelBatchSize))
         {
             var payload = JsonSerializer.Serialize(new WeakLabelMessage(projectId, chunk), LabelingJson.Options);
-            await _queue.EnqueueAsync(WorkQueues.WeakLabel, payload, $"{dedupPrefix}:{batch++}", projectId, cancellationToken).ConfigureAwait(false);
+            await _queue.EnqueueAsync(WorkQueues.WeakLabel, payload, string.Create(CultureInfo.InvariantCulture, $"{dedupPrefix}:{batch++}"), projectId, cancellationToken).ConfigureAwait(false);
         }
     }
 

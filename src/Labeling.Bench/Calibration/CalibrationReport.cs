@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Labeling.Bench.Calibration;
 
 /// <summary>
@@ -46,7 +48,7 @@ internal sealed record CalibrationReport(CalibrationStats Overall, IReadOnlyList
         foreach (var point in points)
         {
             if (!(point.Confidence >= 0 && point.Confidence <= 1))
-                throw new ArgumentException($"A confidence must be a probability in [0, 1] (got {point.Confidence}).", nameof(points));
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"A confidence must be a probability in [0, 1] (got {point.Confidence})."), nameof(points));
             var bin = BinOf(point.Confidence, edges);
             bins[bin] = bins[bin].Add(point);
             groups[point.Group] = groups[point.Group].Add(point);

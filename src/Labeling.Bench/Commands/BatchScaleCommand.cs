@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Globalization;
 using Labeling.Bench.Methods;
 using Labeling.Bench.Reporting;
 using Labeling.Bench.Synthetic;
@@ -43,7 +44,7 @@ internal static class BatchScaleCommand
     public static int Run(SyntheticCrowdOptions options, string methodName, int timingRuns, BenchConsole console)
     {
         options.Validate();
-        if (timingRuns < 1) throw new UsageException($"--timing-runs must be at least 1 (got {timingRuns}).");
+        if (timingRuns < 1) throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--timing-runs must be at least 1 (got {timingRuns})."));
         if (BenchMethods.Create(methodName) is not BatchBenchMethod batch)
             throw new UsageException($"--method must be a batch method ({string.Join(", ", InferenceMethods.Names)}), not '{methodName}'.");
 
@@ -72,7 +73,7 @@ internal static class BatchScaleCommand
             .Add("accuracy", Figures.Accuracy(crowd.Accuracy(fit.Result)))
             .Add("managed heap", Figures.Mebibytes(heap))
             .Add("peak working set", Figures.Mebibytes(peak))
-            .Add("target", $"fit < {TargetSeconds} s and peak working set < 1 GiB: {(met ? "met" : "NOT met")}")
+            .Add("target", string.Create(CultureInfo.InvariantCulture, $"fit < {TargetSeconds} s and peak working set < 1 GiB: {(met ? "met" : "NOT met")}"))
             .WriteTo(console.Out);
         return ExitCodes.Success;
     }

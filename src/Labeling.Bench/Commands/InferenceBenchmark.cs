@@ -1,3 +1,4 @@
+using System.Globalization;
 using Labeling.Bench.Datasets;
 using Labeling.Bench.Evaluation;
 using Labeling.Bench.Methods;
@@ -47,7 +48,7 @@ internal sealed class InferenceBenchmark(InferenceSettings settings, BenchConsol
                             : dataset.Answers;
                         var fit = method.Run(stream, dataset.AnswerLabels, settings.TimingRuns);
                         if (!fit.Result.Converged)
-                            progress.Note($"{dataset.Name} {method.Name}: stopped at its iteration cap ({fit.Result.Iterations}) before its stopping rule held; the figure is of that last iteration.");
+                            progress.Note(string.Create(CultureInfo.InvariantCulture, $"{dataset.Name} {method.Name}: stopped at its iteration cap ({fit.Result.Iterations}) before its stopping rule held; the figure is of that last iteration."));
                         accuracy += AccuracyScorer.Accuracy(fit.Result, dataset.Truth);
                         seconds += fit.Seconds;
                         done++;
@@ -64,8 +65,8 @@ internal sealed class InferenceBenchmark(InferenceSettings settings, BenchConsol
     // Everything checkable without reading data is checked first, so a typo fails in a second.
     private List<IBenchMethod> Validate()
     {
-        if (settings.Repeats < 1) throw new UsageException($"--repeats must be at least 1 (got {settings.Repeats}).");
-        if (settings.TimingRuns < 1) throw new UsageException($"--timing-runs must be at least 1 (got {settings.TimingRuns}).");
+        if (settings.Repeats < 1) throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--repeats must be at least 1 (got {settings.Repeats})."));
+        if (settings.TimingRuns < 1) throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--timing-runs must be at least 1 (got {settings.TimingRuns})."));
         if (settings.Methods.Count == 0) throw new UsageException("--methods names no method.");
         foreach (var directory in settings.DataDirectories)
         {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Globalization;
 using Labeling.Bench.Reporting;
 using Labeling.Bench.Synthetic;
 using Labeling.Bench.Terminal;
@@ -55,7 +56,7 @@ internal static class SynthCommand
             .Add("labels", Figures.Count(options.Labels))
             .Add("overlap", Figures.Count(options.Overlap))
             .Add("seed", Figures.Count(options.Seed))
-            .Add("worker mix", string.Join(", ", Enum.GetValues<WorkerKind>().Select(k => $"{kinds.GetValueOrDefault(k)} {k}")))
+            .Add("worker mix", string.Join(", ", Enum.GetValues<WorkerKind>().Select(k => string.Create(CultureInfo.InvariantCulture, $"{kinds.GetValueOrDefault(k)} {k}"))))
             .Add("seconds", Figures.Seconds(Stopwatch.GetElapsedTime(started).TotalSeconds))
             .WriteTo(console.Out);
         return ExitCodes.Success;

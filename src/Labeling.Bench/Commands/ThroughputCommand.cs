@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using Labeling.Bench.Datasets;
 using Labeling.Bench.Methods;
 using Labeling.Bench.Reporting;
@@ -46,10 +47,10 @@ internal static class ThroughputCommand
     /// <summary>Generates the stream, times the observation loop and prints the figures.</summary>
     public static int Run(int votes, int labels, int workers, int overlap, int seed, string order, int pool, int runs, BenchConsole console)
     {
-        if (runs < 1) throw new UsageException($"--runs must be at least 1 (got {runs}).");
-        if (pool < 1) throw new UsageException($"--pool must be at least 1 (got {pool}).");
-        if (votes < 1) throw new UsageException($"--votes must be at least 1 (got {votes}).");
-        if (overlap < 1) throw new UsageException($"--overlap must be at least 1 (got {overlap}).");
+        if (runs < 1) throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--runs must be at least 1 (got {runs})."));
+        if (pool < 1) throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--pool must be at least 1 (got {pool})."));
+        if (votes < 1) throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--votes must be at least 1 (got {votes})."));
+        if (overlap < 1) throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--overlap must be at least 1 (got {overlap})."));
         var options = new SyntheticCrowdOptions((int)Math.Ceiling((double)votes / overlap), workers, labels, overlap, seed);
         options.Validate();
         var crowd = InMemoryCrowd.Generate(options);
@@ -82,7 +83,7 @@ internal static class ThroughputCommand
             .Add("items", Figures.Count(options.Items))
             .Add("workers", Figures.Count(workers))
             .Add("labels", Figures.Count(labels))
-            .Add("order", order == "pool" ? $"pool of {pool:N0} active items" : order)
+            .Add("order", order == "pool" ? string.Create(CultureInfo.InvariantCulture, $"pool of {pool:N0} active items") : order)
             .Add("runs", Figures.Count(runs))
             .Add("seconds", Figures.Seconds(seconds))
             .Add("votes/second", Figures.Count((long)(stream.Length / seconds)))

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Labeling.Bench.Datasets;
 
 /// <summary>
@@ -7,7 +9,7 @@ namespace Labeling.Bench.Datasets;
 internal sealed class DatasetFormatException : Exception
 {
     public DatasetFormatException(string path, int line, string problem)
-        : base(line > 0 ? $"{path}:{line}: {problem}" : $"{path}: {problem}")
+        : base(line > 0 ? string.Create(CultureInfo.InvariantCulture, $"{path}:{line}: {problem}") : $"{path}: {problem}")
     {
         Path = path;
         Line = line;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Labeling.Domain.TruthInference;
 
@@ -60,7 +61,7 @@ internal static class DatasetLoader
             var item = pool.Get(Required(csv, path, columns[0], "item"));
             var label = pool.Get(Required(csv, path, columns[1], "label"));
             if (!firstLine.TryAdd(item, csv.LineNumber))
-                throw new DatasetFormatException(path, csv.LineNumber, $"item '{item}' already has a true label on line {firstLine[item]}; keep one row per item");
+                throw new DatasetFormatException(path, csv.LineNumber, string.Create(CultureInfo.InvariantCulture, $"item '{item}' already has a true label on line {firstLine[item]}; keep one row per item"));
             rows.Add(new TruthRow(item, label));
         }
         if (rows.Count == 0) throw new DatasetFormatException(path, 0, "has a header but no rows; accuracy needs at least one item,label row");
@@ -101,7 +102,7 @@ internal static class DatasetLoader
     private static void CheckFieldCount(CsvRecordReader csv, string path, int width)
     {
         if (csv.FieldCount != width)
-            throw new DatasetFormatException(path, csv.LineNumber, $"expected {width} fields as in the header, found {csv.FieldCount}");
+            throw new DatasetFormatException(path, csv.LineNumber, string.Create(CultureInfo.InvariantCulture, $"expected {width} fields as in the header, found {csv.FieldCount}"));
     }
 
     private static ReadOnlySpan<char> Required(CsvRecordReader csv, string path, int column, string name)

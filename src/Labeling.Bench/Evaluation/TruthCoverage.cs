@@ -1,3 +1,4 @@
+using System.Globalization;
 using Labeling.Bench.Datasets;
 
 namespace Labeling.Bench.Evaluation;
@@ -33,10 +34,10 @@ internal readonly record struct TruthCoverage(int UnknownItems, int UnansweredIt
     public IEnumerable<string> Notes(string dataset)
     {
         if (UnknownItems > 0)
-            yield return $"warning: {dataset}: {UnknownItems} truth row(s) name items absent from answers.csv; they count as wrong.";
+            yield return string.Create(CultureInfo.InvariantCulture, $"warning: {dataset}: {UnknownItems} truth row(s) name items absent from answers.csv; they count as wrong.");
         if (UnansweredItems > 0)
-            yield return $"note: {dataset}: {UnansweredItems} truth item(s) have no answers (only abstentions); they count as wrong.";
+            yield return string.Create(CultureInfo.InvariantCulture, $"note: {dataset}: {UnansweredItems} truth item(s) have no answers (only abstentions); they count as wrong.");
         if (UnseenLabels > 0)
-            yield return $"note: {dataset}: {UnseenLabels} truth row(s) have a label no answer uses; they count as wrong.";
+            yield return string.Create(CultureInfo.InvariantCulture, $"note: {dataset}: {UnseenLabels} truth row(s) have a label no answer uses; they count as wrong.");
     }
 }

@@ -48,20 +48,20 @@ internal static class HttpLoadCommand
     public static async Task<int> RunAsync(Uri server, string tokenData, int votes, int concurrency, int warmup, double rate, int seed, BenchConsole console, CancellationToken ct)
     {
         if (rate < 0 || !double.IsFinite(rate)) throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--rate must be a number of votes per second, or 0 for a closed loop (got {rate})."));
-        if (votes < 1) throw new UsageException($"--votes must be at least 1 (got {votes}).");
-        if (concurrency < 1) throw new UsageException($"--concurrency must be at least 1 (got {concurrency}).");
-        if (warmup < 0) throw new UsageException($"--warmup must be 0 or more (got {warmup}).");
+        if (votes < 1) throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--votes must be at least 1 (got {votes})."));
+        if (concurrency < 1) throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--concurrency must be at least 1 (got {concurrency})."));
+        if (warmup < 0) throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--warmup must be 0 or more (got {warmup})."));
         var tokens = TokenMint.Create(tokenData, null, null);
         using var api = new LabelingApiClient(server);
         var admin = tokens.Admin();
         var project = await LoadProject.CreateAsync(api, admin, "http-load", ct).ConfigureAwait(false);
         await api.UploadAsync(admin, project, "items.csv", LoadProject.Document(project, votes + warmup), ct).ConfigureAwait(false);
         await ReplayProject.WaitForPoolAsync(api, admin, project, votes + warmup, ct).ConfigureAwait(false);
-        console.Error.WriteLine($"note: project {project}: {votes + warmup} items in the pool; {concurrency} workers, {warmup} warm-up votes"
+        console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"note: project {project}: {votes + warmup} items in the pool; {concurrency} workers, {warmup} warm-up votes")
             + (rate > 0 ? string.Create(CultureInfo.InvariantCulture, $", then {rate:0.##} votes/second offered.") : "."));
 
         using var load = new LoadClient(server, LoadProject.Labels);
-        var workers = Enumerable.Range(0, concurrency).Select(w => new LoadWorker(load, project, tokens.Labeler($"load-{project}-{w}"), seed + w)).ToArray();
+        var workers = Enumerable.Range(0, concurrency).Select(w => new LoadWorker(load, project, tokens.Labeler(string.Create(CultureInfo.InvariantCulture, $"load-{project}-{w}")), seed + w)).ToArray();
         if (warmup > 0) await VoteAsync(workers, warmup, ct).ConfigureAwait(false);
         foreach (var worker in workers) worker.Reset();
         var clock = Stopwatch.StartNew();

@@ -45,8 +45,8 @@ internal static class IngestLoadCommand
     /// <summary>Uploads, polls progress every 20 ms, prints the figures.</summary>
     public static async Task<int> RunAsync(Uri server, string tokenData, int items, int beside, BenchConsole console, CancellationToken ct)
     {
-        if (items < 1) throw new UsageException($"--items must be at least 1 (got {items}).");
-        if (beside < 0) throw new UsageException($"--beside must be 0 (no second project) or more (got {beside}).");
+        if (items < 1) throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--items must be at least 1 (got {items})."));
+        if (beside < 0) throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--beside must be 0 (no second project) or more (got {beside})."));
         var tokens = TokenMint.Create(tokenData, null, null);
         using var api = new LabelingApiClient(server);
         var admin = tokens.Admin();
@@ -75,14 +75,14 @@ internal static class IngestLoadCommand
                 if (exist is null && progress.Items >= items) exist = clock.Elapsed.TotalSeconds;
                 if (InPool(progress, items)) pooled = clock.Elapsed.TotalSeconds;
                 else if (clock.Elapsed > Timeout)
-                    throw new TimeoutException($"Project '{project}' has {progress.Items} of {items} items after {Timeout.TotalMinutes:0} minutes.");
+                    throw new TimeoutException(string.Create(CultureInfo.InvariantCulture, $"Project '{project}' has {progress.Items} of {items} items after {Timeout.TotalMinutes:0} minutes."));
             }
 
             if (second is not null && besidePooled is null)
             {
                 if (InPool(await api.ProgressAsync(admin, second, ct).ConfigureAwait(false), beside)) besidePooled = clock.Elapsed.TotalSeconds;
                 else if (clock.Elapsed > Timeout)
-                    throw new TimeoutException($"Project '{second}' has not all its {beside} items in the pool after {Timeout.TotalMinutes:0} minutes.");
+                    throw new TimeoutException(string.Create(CultureInfo.InvariantCulture, $"Project '{second}' has not all its {beside} items in the pool after {Timeout.TotalMinutes:0} minutes."));
             }
             await Task.Delay(20, ct).ConfigureAwait(false);
         }

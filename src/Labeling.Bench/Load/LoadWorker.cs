@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Threading.Channels;
 
 namespace Labeling.Bench.Load;
@@ -96,7 +97,7 @@ internal sealed class LoadWorker(LoadClient api, string projectId, string token,
         Leases.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         var label = LoadProject.Labels[_random.Next(LoadProject.Labels.Count)];
         var voteStart = Stopwatch.GetTimestamp();
-        await api.VoteAsync(_bearer, Uri.EscapeDataString(leaseId), label, $"{projectId}-{++_sequence}", ct).ConfigureAwait(false);
+        await api.VoteAsync(_bearer, Uri.EscapeDataString(leaseId), label, string.Create(CultureInfo.InvariantCulture, $"{projectId}-{++_sequence}"), ct).ConfigureAwait(false);
         Votes.Add(Stopwatch.GetElapsedTime(voteStart).TotalMilliseconds);
         return true;
     }

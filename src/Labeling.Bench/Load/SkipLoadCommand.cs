@@ -45,13 +45,13 @@ internal static class SkipLoadCommand
     /// <summary>Sets up the project, has the skipper skip every item, runs both phases, prints the figures.</summary>
     public static async Task<int> RunAsync(Uri server, string tokenData, int items, double rate, double victimRate, double seconds, BenchConsole console, CancellationToken ct)
     {
-        if (items < 1) throw new UsageException($"--items must be at least 1 (got {items}).");
+        if (items < 1) throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--items must be at least 1 (got {items})."));
         if (!(rate > 0) || !double.IsFinite(rate)) throw new UsageException(Invariant($"--rate must be a positive number of requests a second (got {rate})."));
         if (!(victimRate > 0) || !double.IsFinite(victimRate)) throw new UsageException(Invariant($"--victim-rate must be a positive number of pairs a second (got {victimRate})."));
         if (!(seconds > 0) || !double.IsFinite(seconds)) throw new UsageException(Invariant($"--seconds must be positive (got {seconds})."));
         // The honest worker needs an item of its own for each pair, the skipping phase's included.
         var pairs = (int)Math.Ceiling(victimRate * seconds);
-        if (4 * pairs > items) throw new UsageException($"--items ({items}) must be at least four times the honest worker's pairs a phase ({pairs}).");
+        if (4 * pairs > items) throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--items ({items}) must be at least four times the honest worker's pairs a phase ({pairs})."));
         var tokens = TokenMint.Create(tokenData, null, null);
         using var api = new LabelingApiClient(server);
         using var load = new LoadClient(server, LoadProject.Labels);
@@ -66,7 +66,7 @@ internal static class SkipLoadCommand
         var honestToken = "";
         string honest()
         {
-            if (honestPairs++ % PairsPerHonestWorker == 0) honestToken = "Bearer " + tokens.Labeler($"skip-load-honest-{honestPairs / PairsPerHonestWorker}");
+            if (honestPairs++ % PairsPerHonestWorker == 0) honestToken = "Bearer " + tokens.Labeler(string.Create(CultureInfo.InvariantCulture, $"skip-load-honest-{honestPairs / PairsPerHonestWorker}"));
             return honestToken;
         }
 
@@ -92,7 +92,7 @@ internal static class SkipLoadCommand
 
         var skippingTime = clock.Elapsed.TotalSeconds;
         if (skipped < items - alone.Votes.Count - during.Votes.Count)
-            throw new InvalidOperationException($"The skipper was offered {skipped} items of {items}.");
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"The skipper was offered {skipped} items of {items}."));
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var asked = new LatencySample();
@@ -107,7 +107,7 @@ internal static class SkipLoadCommand
         new FigureList()
             .Add("honest worker alone, lease", alone.Leases.Summary())
             .Add("honest worker alone, vote", alone.Votes.Summary())
-            .Add("items skipped", Figures.Count(skipped) + Invariant($" in {skippingTime:F1} s"))
+            .Add("items skipped", Invariant($"{Figures.Count(skipped)} in {skippingTime:F1} s"))
             .Add("while they were skipped, lease", during.Leases.Summary())
             .Add("while they were skipped, vote", during.Votes.Summary())
             .Add(Invariant($"beside the skipper at {rate:0.#}/s, lease"), beside.Leases.Summary())
@@ -141,10 +141,10 @@ internal static class SkipLoadCommand
             var sent = Stopwatch.GetTimestamp();
             var worker = bearer();
             var lease = await load.NextLeaseAsync(worker, Uri.EscapeDataString(project), ct).ConfigureAwait(false)
-                ?? throw new InvalidOperationException($"The honest worker got no task after {n} of {pairs} pairs.");
+                ?? throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"The honest worker got no task after {n} of {pairs} pairs."));
             leases.Add(Stopwatch.GetElapsedTime(sent).TotalMilliseconds);
             sent = Stopwatch.GetTimestamp();
-            await load.VoteAsync(worker, Uri.EscapeDataString(lease), LoadProject.Labels[n % LoadProject.Labels.Count], $"{keyPrefix}-{n}", ct).ConfigureAwait(false);
+            await load.VoteAsync(worker, Uri.EscapeDataString(lease), LoadProject.Labels[n % LoadProject.Labels.Count], string.Create(CultureInfo.InvariantCulture, $"{keyPrefix}-{n}"), ct).ConfigureAwait(false);
             votes.Add(Stopwatch.GetElapsedTime(sent).TotalMilliseconds);
         }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Labeling.Application.Crowd;
 using Labeling.Application.Items;
 using Labeling.Application.Problems;
@@ -106,7 +107,7 @@ internal sealed class CrowdReplay
             cursor = (batch[^1].Worker + 1) % workers;
 
             var results = await Task.WhenAll(batch.Select(b => _api.VoteAsync(
-                _workerTokens[b.Worker], b.Task.LeaseId, _mirror.AnswerOf(b.Worker, b.Item), _project.Id + "-" + b.Item, ct))).ConfigureAwait(false);
+                _workerTokens[b.Worker], b.Task.LeaseId, _mirror.AnswerOf(b.Worker, b.Item), _project.Id + "-" + b.Item.ToString(CultureInfo.InvariantCulture), ct))).ConfigureAwait(false);
             for (var n = 0; n < batch.Count; n++)
                 _mirror.Voted(batch[n].Worker, batch[n].Item, results[n].State == ItemState.Collecting);
             votes += batch.Count;
@@ -155,7 +156,7 @@ internal sealed class CrowdReplay
     {
         for (var top = _mirror.TopUnleased(); top >= 0 && _mirror.IsExhausted(top); top = _mirror.TopUnleased())
         {
-            var token = _tokens.Labeler($"replay-holder-{_project.Id}-{++_holders}");
+            var token = _tokens.Labeler(string.Create(CultureInfo.InvariantCulture, $"replay-holder-{_project.Id}-{++_holders}"));
             var task = await _api.NextTaskAsync(token, _project.Id, ct).ConfigureAwait(false);
             if (task is null)
             {

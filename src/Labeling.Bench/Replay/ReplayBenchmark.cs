@@ -72,7 +72,7 @@ internal sealed class ReplayBenchmark(ReplaySettings settings, BenchConsole cons
     {
         var clock = Stopwatch.StartNew();
         var crowd = RecordedCrowd.Of(dataset);
-        using var progress = console.Progress(settings.Runs > 1 ? $"replay {dataset.Name}, run {run} of {settings.Runs}" : $"replay {dataset.Name}");
+        using var progress = console.Progress(settings.Runs > 1 ? string.Create(CultureInfo.InvariantCulture, $"replay {dataset.Name}, run {run} of {settings.Runs}") : $"replay {dataset.Name}");
         if (settings.Runs > 1) progress.Note(string.Create(CultureInfo.InvariantCulture, $"{dataset.Name}: run {run} of {settings.Runs}, on a new project."));
         foreach (var note in TruthCoverage.Of(dataset).Notes(dataset.Name)) progress.Note(note);
         var project = await ReplayProject.CreateAsync(api, tokens.Admin(), crowd, routing, ct).ConfigureAwait(false);
@@ -83,7 +83,7 @@ internal sealed class ReplayBenchmark(ReplaySettings settings, BenchConsole cons
         var replay = new CrowdReplay(api, tokens, project, settings.Concurrency, time);
         var stats = await replay.RunAsync((votes, open, retired) =>
         {
-            progress.Report(crowd.Items.Count - open, crowd.Items.Count, $"{votes} votes");
+            progress.Report(crowd.Items.Count - open, crowd.Items.Count, string.Create(CultureInfo.InvariantCulture, $"{votes} votes"));
             if (votes < nextNote) return;
             nextNote += 1000;
             progress.Note(string.Create(CultureInfo.InvariantCulture, $"{dataset.Name}: {votes} votes, {open} items open, {retired} workers retired, {clock.Elapsed.TotalSeconds:F0} s"));
@@ -134,12 +134,12 @@ internal sealed class ReplayBenchmark(ReplaySettings settings, BenchConsole cons
         progress.Note(string.Create(CultureInfo.InvariantCulture,
             $"{dataset.Name}: item by item against batch DS on all {crowd.VotesRecorded} recorded votes: {string.Join(", ", score.ByState.Select(s => $"{System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(s.State.ToString())} {s.Items} ({s.Correct} right; batch DS {s.ReferenceCorrect})"))}."));
         if (score.ScoredUndecided > 0)
-            progress.Note($"note: {dataset.Name}: {score.ScoredUndecided} truth item(s) are undecided ({score.NeedsReview} items in review, {score.Collecting} still collecting); they count with their current most likely label.");
+            progress.Note(string.Create(CultureInfo.InvariantCulture, $"note: {dataset.Name}: {score.ScoredUndecided} truth item(s) are undecided ({score.NeedsReview} items in review, {score.Collecting} still collecting); they count with their current most likely label."));
         if (score.Unlabeled > 0)
-            progress.Note($"note: {dataset.Name}: {score.Unlabeled} truth item(s) have no label and no posterior; they count as wrong.");
+            progress.Note(string.Create(CultureInfo.InvariantCulture, $"note: {dataset.Name}: {score.Unlabeled} truth item(s) have no label and no posterior; they count as wrong."));
         var calibration = settings.Calibration ? ReplayCalibration.Of(project, export, items) : null;
         if (calibration is { JoinMismatches: > 0 })
-            progress.Note($"note: {dataset.Name}: {calibration.JoinMismatches} exported item(s) have a text other than the one uploaded for the data-set item the replay mapped them to; the calibration join is suspect.");
+            progress.Note(string.Create(CultureInfo.InvariantCulture, $"note: {dataset.Name}: {calibration.JoinMismatches} exported item(s) have a text other than the one uploaded for the data-set item the replay mapped them to; the calibration join is suspect."));
         return new ReplayRow(dataset.Name, score.Accuracy, used, crowd.VotesRecorded, crowd.Items.Count, score.Decided, score.NeedsReview, score.Collecting,
             clock.Elapsed.TotalSeconds, refit, reference.Accuracy, run)
         {
@@ -213,8 +213,8 @@ internal sealed class ReplayBenchmark(ReplaySettings settings, BenchConsole cons
     // Everything checkable without the server is checked first, so a typo fails in a second.
     private RoutingSettings? Validate()
     {
-        if (settings.Concurrency < 1) throw new UsageException($"--concurrency must be at least 1 (got {settings.Concurrency}).");
-        if (settings.Runs < 1) throw new UsageException($"--runs must be at least 1 (got {settings.Runs}).");
+        if (settings.Concurrency < 1) throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--concurrency must be at least 1 (got {settings.Concurrency})."));
+        if (settings.Runs < 1) throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--runs must be at least 1 (got {settings.Runs})."));
         foreach (var directory in settings.DataDirectories)
         {
             if (!Directory.Exists(directory))

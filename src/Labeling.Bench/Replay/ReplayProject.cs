@@ -81,7 +81,7 @@ internal sealed class ReplayProject
             var progress = await api.ProgressAsync(token, projectId, ct).ConfigureAwait(false);
             if (progress.Items >= items && progress.ByState.GetValueOrDefault(ItemState.WeakLabeling) == 0) return;
             if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"Project '{projectId}' has {progress.Items} of {items} items after {IngestTimeout.TotalSeconds:0} s, {progress.ByState.GetValueOrDefault(ItemState.WeakLabeling)} still weak-labeling.");
+                throw new TimeoutException(string.Create(CultureInfo.InvariantCulture, $"Project '{projectId}' has {progress.Items} of {items} items after {IngestTimeout.TotalSeconds:0} s, {progress.ByState.GetValueOrDefault(ItemState.WeakLabeling)} still weak-labeling."));
             await Task.Delay(50, ct).ConfigureAwait(false);
         }
     }

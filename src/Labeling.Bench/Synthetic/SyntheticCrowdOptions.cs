@@ -1,3 +1,4 @@
+using System.Globalization;
 using Labeling.Bench.Terminal;
 
 namespace Labeling.Bench.Synthetic;
@@ -16,10 +17,10 @@ internal sealed record SyntheticCrowdOptions(int Items, int Workers, int Labels,
     /// <summary>Throws a <see cref="UsageException"/> naming the first setting that cannot work.</summary>
     public void Validate()
     {
-        if (Items < 1) throw new UsageException($"--items must be at least 1 (got {Items}).");
-        if (Labels < 2) throw new UsageException($"--labels must be at least 2 (got {Labels}).");
-        if (Overlap < 1) throw new UsageException($"--overlap must be at least 1 (got {Overlap}).");
-        if (Workers < Overlap) throw new UsageException($"--workers ({Workers}) must be at least --overlap ({Overlap}): each item needs that many distinct workers.");
-        if (AnswerCount > int.MaxValue) throw new UsageException($"--items × --overlap is {AnswerCount}; keep it under {int.MaxValue}.");
+        if (Items < 1) throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--items must be at least 1 (got {Items})."));
+        if (Labels < 2) throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--labels must be at least 2 (got {Labels})."));
+        if (Overlap < 1) throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--overlap must be at least 1 (got {Overlap})."));
+        if (Workers < Overlap) throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--workers ({Workers}) must be at least --overlap ({Overlap}): each item needs that many distinct workers."));
+        if (AnswerCount > int.MaxValue) throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--items × --overlap is {AnswerCount}; keep it under {int.MaxValue}."));
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 
 namespace Labeling.Bench.Terminal;
 
@@ -34,7 +35,7 @@ internal sealed class ProgressLine : IDisposable
         _redrawNow = false;
         var fraction = total <= 0 ? 1.0 : Math.Clamp((double)done / total, 0, 1);
         var filled = (int)Math.Round(fraction * BarWidth);
-        var line = $"{_task} [{new string('#', filled)}{new string('.', BarWidth - filled)}] {done}/{total} {step}";
+        var line = string.Create(CultureInfo.InvariantCulture, $"{_task} [{new string('#', filled)}{new string('.', BarWidth - filled)}] {done}/{total} {step}");
         var pad = Math.Max(0, _lastLength - line.Length);
         _error.Write('\r' + line + new string(' ', pad));
         _error.Flush();

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Labeling.Domain.Items;
 
 namespace Labeling.Domain.Events;
@@ -27,5 +28,5 @@ public sealed record LabelReadyEvent(
     public const string EventType = "label.ready";
 
     /// <summary>The event id: the same decision always has the same id, so consumers can deduplicate.</summary>
-    public string Id => $"{ItemId}-r{Revision}";
+    public string Id => string.Create(CultureInfo.InvariantCulture, $"{ItemId}-r{Revision}");
 }

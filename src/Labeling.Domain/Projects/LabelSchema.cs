@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 namespace Labeling.Domain.Projects;
 
@@ -55,7 +56,7 @@ public sealed record LabelSchema(TaskKind Kind, IReadOnlyList<LabelDefinition> L
 
         if (Labels.Count > MaxLabels)
         {
-            errors.Add($"The schema has {Labels.Count:N0} labels; at most {MaxLabels} are served (the truth model keeps a labels × labels confusion matrix for every labeler).");
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"The schema has {Labels.Count:N0} labels; at most {MaxLabels} are served (the truth model keeps a labels × labels confusion matrix for every labeler)."));
             return errors;
         }
 
@@ -90,7 +91,7 @@ public sealed record LabelSchema(TaskKind Kind, IReadOnlyList<LabelDefinition> L
         // right-to-left override or a terminal escape in them reached every worker's screen.
         foreach (var (label, index) in Labels.Select((l, i) => (l, i)))
         {
-            CheckText(errors, $"labels[{index}].description", label.Description, MaxDescriptionCharacters, EveryTask);
+            CheckText(errors, string.Create(CultureInfo.InvariantCulture, $"labels[{index}].description"), label.Description, MaxDescriptionCharacters, EveryTask);
         }
 
         CheckText(errors, "instructions", Instructions, MaxInstructionsCharacters, EveryTask);
@@ -120,7 +121,7 @@ public sealed record LabelSchema(TaskKind Kind, IReadOnlyList<LabelDefinition> L
 
         if (text.Length > max)
         {
-            errors.Add($"{field} is {text.Length:N0} characters; at most {max:N0} are taken{because}.");
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"{field} is {text.Length:N0} characters; at most {max:N0} are taken{because}."));
         }
         else
         {

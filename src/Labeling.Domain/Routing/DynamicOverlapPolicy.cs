@@ -109,26 +109,26 @@ public sealed class DynamicOverlapPolicy
             // served to until MaxCrowdVotes have answered, or the budget is spent — as a contested item would.
             if (item.CrowdVotes < _settings.MaxCrowdVotes && !_settings.IsBudgetExhausted(item.ProjectCrowdVotes))
             {
-                return Collect($"Gold item: {item.CrowdVotes} of {_settings.MaxCrowdVotes} crowd responses; served to the crowd to measure workers.");
+                return Collect(string.Create(CultureInfo.InvariantCulture, $"Gold item: {item.CrowdVotes} of {_settings.MaxCrowdVotes} crowd responses; served to the crowd to measure workers."));
             }
 
             // Its known label is the posterior the caller passes; without one (a caller's bug) it is not decided with no label,
             // nor sent to a review no reviewer may resolve (a gold item's label is known): it stays as it is, as below.
             return best is null
-                ? Collect($"Gold item without a known-label posterior; {item.CrowdVotes} crowd response(s).")
+                ? Collect(string.Create(CultureInfo.InvariantCulture, $"Gold item without a known-label posterior; {item.CrowdVotes} crowd response(s)."))
                 : new RoutingDecision(RoutingStep.Decide, ItemState.Decided, best, confidence, DecidedBy.Gold,
-                    $"Gold item: {item.CrowdVotes} crowd response(s) measured against its known label.");
+                    string.Create(CultureInfo.InvariantCulture, $"Gold item: {item.CrowdVotes} crowd response(s) measured against its known label."));
         }
 
         if (item.CrowdLabels >= _settings.MinCrowdVotes && confidence >= _settings.CrowdTarget)
         {
             return new RoutingDecision(RoutingStep.Decide, ItemState.Decided, best, confidence, DecidedBy.Crowd,
-                $"Posterior {Format(confidence)} ≥ crowd target {Format(_settings.CrowdTarget)} after {item.CrowdVotes} crowd vote(s).");
+                string.Create(CultureInfo.InvariantCulture, $"Posterior {Format(confidence)} ≥ crowd target {Format(_settings.CrowdTarget)} after {item.CrowdVotes} crowd vote(s)."));
         }
 
         if (item.CrowdVotes >= _settings.MaxCrowdVotes)
         {
-            return Review($"{item.CrowdVotes} crowd votes (the maximum) without reaching {Format(_settings.CrowdTarget)}; best posterior {Format(confidence)}.");
+            return Review(string.Create(CultureInfo.InvariantCulture, $"{item.CrowdVotes} crowd votes (the maximum) without reaching {Format(_settings.CrowdTarget)}; best posterior {Format(confidence)}."));
         }
 
         if (_settings.IsBudgetExhausted(item.ProjectCrowdVotes))
@@ -137,7 +137,7 @@ public sealed class DynamicOverlapPolicy
         }
 
         return item.CrowdLabels < _settings.MinCrowdVotes
-            ? Collect($"{item.CrowdLabels} of at least {_settings.MinCrowdVotes} crowd label(s); asking for another vote.")
+            ? Collect(string.Create(CultureInfo.InvariantCulture, $"{item.CrowdLabels} of at least {_settings.MinCrowdVotes} crowd label(s); asking for another vote."))
             : Collect($"Posterior {Format(confidence)} < crowd target {Format(_settings.CrowdTarget)}; asking for another vote.");
     }
 
@@ -148,7 +148,7 @@ public sealed class DynamicOverlapPolicy
         var (best, confidence) = Best(requested.KnownLabel);
         return item.IsGold && best is not null
             ? new RoutingDecision(RoutingStep.Decide, ItemState.Decided, best, confidence, DecidedBy.Gold,
-                $"Gold item: {BudgetReason(item.ProjectCrowdVotes)} {item.CrowdVotes} crowd response(s) measured against its known label.")
+                string.Create(CultureInfo.InvariantCulture, $"Gold item: {BudgetReason(item.ProjectCrowdVotes)} {item.CrowdVotes} crowd response(s) measured against its known label."))
             : Review(BudgetReason(item.ProjectCrowdVotes));
     }
 
@@ -198,7 +198,7 @@ public sealed class DynamicOverlapPolicy
     public const string BudgetSpentReasonStart = "The project's vote budget (";
 
     private string BudgetReason(long used) =>
-        $"{BudgetSpentReasonStart}{_settings.VoteBudget}) is spent ({used} crowd votes used).";
+        string.Create(CultureInfo.InvariantCulture, $"{BudgetSpentReasonStart}{_settings.VoteBudget}) is spent ({used} crowd votes used).");
 
     private static RoutingDecision Collect(string reason) =>
         new(RoutingStep.CollectVotes, ItemState.Collecting, null, null, null, reason);

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Labeling.Domain.Routing;
 
 /// <summary>A project's routing targets and limits, read by <see cref="DynamicOverlapPolicy"/>.</summary>
@@ -155,57 +157,57 @@ public sealed record RoutingSettings
         var errors = new List<string>();
         if (!(AcceptTarget > 0.5 && AcceptTarget <= 1.0))
         {
-            errors.Add($"routing.acceptTarget is {AcceptTarget}; use a probability in (0.5, 1], e.g. 0.95.");
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"routing.acceptTarget is {AcceptTarget}; use a probability in (0.5, 1], e.g. 0.95."));
         }
 
         if (!(CrowdTarget > 0.5 && CrowdTarget <= 1.0))
         {
-            errors.Add($"routing.crowdTarget is {CrowdTarget}; use a probability in (0.5, 1], e.g. 0.95.");
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"routing.crowdTarget is {CrowdTarget}; use a probability in (0.5, 1], e.g. 0.95."));
         }
 
         if (!(RecheckTarget > 0.5 && RecheckTarget <= 1.0))
         {
-            errors.Add($"routing.recheckTarget is {RecheckTarget}; use a probability in (0.5, 1], e.g. 0.99 (to keep every decided label, set routing.recheckDecidedLabels to false).");
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"routing.recheckTarget is {RecheckTarget}; use a probability in (0.5, 1], e.g. 0.99 (to keep every decided label, set routing.recheckDecidedLabels to false)."));
         }
 
         if (!(ReopenedReviewHours > 0 && ReopenedReviewHours <= MaxReopenedReviewHours))
         {
-            errors.Add($"routing.reopenedReviewHours is {ReopenedReviewHours}; use hours above 0 and at most {MaxReopenedReviewHours} (ten years), e.g. 24.");
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"routing.reopenedReviewHours is {ReopenedReviewHours}; use hours above 0 and at most {MaxReopenedReviewHours} (ten years), e.g. 24."));
         }
 
         if (!(ReliabilityDoubt >= 0) || !double.IsFinite(ReliabilityDoubt))
         {
-            errors.Add($"routing.reliabilityDoubt is {ReliabilityDoubt}; use 0 or more pseudo-answers, e.g. 10 (0 turns the discount off).");
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"routing.reliabilityDoubt is {ReliabilityDoubt}; use 0 or more pseudo-answers, e.g. 10 (0 turns the discount off)."));
         }
 
         if (MinCrowdVotes < 1)
         {
-            errors.Add($"routing.minCrowdVotes is {MinCrowdVotes}; use 1 or more.");
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"routing.minCrowdVotes is {MinCrowdVotes}; use 1 or more."));
         }
 
         if (MaxCrowdVotes < MinCrowdVotes)
         {
-            errors.Add($"routing.maxCrowdVotes ({MaxCrowdVotes}) is below routing.minCrowdVotes ({MinCrowdVotes}); raise it.");
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"routing.maxCrowdVotes ({MaxCrowdVotes}) is below routing.minCrowdVotes ({MinCrowdVotes}); raise it."));
         }
 
         if (RetirementVotes < 1)
         {
-            errors.Add($"routing.retirementVotes is {RetirementVotes}; use 1 or more, e.g. 7 (to keep every worker, set routing.retireUninformativeWorkers to false).");
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"routing.retirementVotes is {RetirementVotes}; use 1 or more, e.g. 7 (to keep every worker, set routing.retireUninformativeWorkers to false)."));
         }
 
         if (VoteBudget is < 0)
         {
-            errors.Add($"routing.voteBudget is {VoteBudget}; use 0 or more, or leave it out for no limit.");
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"routing.voteBudget is {VoteBudget}; use 0 or more, or leave it out for no limit."));
         }
 
         if (TrustMinimumChecked < 0)
         {
-            errors.Add($"routing.trustMinimumChecked is {TrustMinimumChecked}; use 0 or more.");
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"routing.trustMinimumChecked is {TrustMinimumChecked}; use 0 or more."));
         }
 
         if (!(TrustMinimumAccuracy >= 0 && TrustMinimumAccuracy <= 1))
         {
-            errors.Add($"routing.trustMinimumAccuracy is {TrustMinimumAccuracy}; use a share in [0, 1].");
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"routing.trustMinimumAccuracy is {TrustMinimumAccuracy}; use a share in [0, 1]."));
         }
 
         return errors;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Labeling.Domain.TruthInference;
 
 namespace Labeling.Domain.Routing;
@@ -37,7 +38,7 @@ public static class StoppingPosterior
     {
         ArgumentNullException.ThrowIfNull(votes);
         if (!(doubt >= 0) || !double.IsFinite(doubt))
-            throw new ArgumentException($"The doubt must be a finite number of pseudo-answers, 0 or more (got {doubt}).", nameof(doubt));
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The doubt must be a finite number of pseudo-answers, 0 or more (got {doubt})."), nameof(doubt));
         var k = classPriors.Length;
         if (k == 0) throw new ArgumentException("Give the class priors of at least one class.", nameof(classPriors));
         var log = new double[k];
@@ -45,7 +46,7 @@ public static class StoppingPosterior
         foreach (var (confusion, evidence, label) in votes)
         {
             if (confusion.ClassCount != k || label < 0 || label >= k)
-                throw new ArgumentException($"A vote has label {label} and a {confusion.ClassCount}-class confusion matrix; the item has {k} classes.", nameof(votes));
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"A vote has label {label} and a {confusion.ClassCount}-class confusion matrix; the item has {k} classes."), nameof(votes));
             var n = Math.Max(evidence, 0.0);
             for (var t = 0; t < k; t++)
             {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Labeling.Domain.TruthInference;
 
 namespace Labeling.Domain.Routing;
@@ -72,9 +73,9 @@ public static class WorkerRetirement
         ArgumentNullException.ThrowIfNull(confusion);
         ArgumentNullException.ThrowIfNull(settings);
         if (confusion.ClassCount != classPriors.Length)
-            throw new ArgumentException($"The confusion matrix has {confusion.ClassCount} classes and the class distribution {classPriors.Length}; give both for the project's K classes.", nameof(classPriors));
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The confusion matrix has {confusion.ClassCount} classes and the class distribution {classPriors.Length}; give both for the project's K classes."), nameof(classPriors));
         if (!(priorStrength >= 0) || !double.IsFinite(priorStrength))
-            throw new ArgumentException($"The prior strength must be a finite number of pseudo-answers, 0 or more (got {priorStrength}).", nameof(priorStrength));
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The prior strength must be a finite number of pseudo-answers, 0 or more (got {priorStrength})."), nameof(priorStrength));
 
         return new WorkerRetirementAssessment(
             IsOn(settings),
@@ -148,7 +149,7 @@ public static class WorkerRetirement
         ArgumentNullException.ThrowIfNull(confusion);
         var k = classPriors.Length;
         if (confusion.ClassCount != k)
-            throw new ArgumentException($"The confusion matrix has {confusion.ClassCount} classes and the class distribution {k}.", nameof(classPriors));
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The confusion matrix has {confusion.ClassCount} classes and the class distribution {k}."), nameof(classPriors));
         var information = 0.0;
         for (var l = 0; l < k; l++)
         {

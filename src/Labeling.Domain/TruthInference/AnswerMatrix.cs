@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Labeling.Domain.TruthInference;
 
 /// <summary>
@@ -125,12 +127,12 @@ public sealed class AnswerMatrix
         {
             var a = list[n];
             if (string.IsNullOrEmpty(a.Item) || string.IsNullOrEmpty(a.Worker))
-                throw new ArgumentException($"Answer {n} has an empty item or worker identifier; every answer needs both.", nameof(answers));
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Answer {n} has an empty item or worker identifier; every answer needs both."), nameof(answers));
             var i = Intern(itemIndex, items, a.Item);
             var w = Intern(workerIndex, workers, a.Worker);
             if (a.IsAbstention) continue;
             if (!labelIndex.TryGetValue(a.Label!, out var l))
-                throw new ArgumentException($"Answer {n} (item '{a.Item}', worker '{a.Worker}') has label '{a.Label}', which is not in the label schema [{string.Join(", ", labelArray)}]. Add it to the schema or correct the answer.", nameof(answers));
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Answer {n} (item '{a.Item}', worker '{a.Worker}') has label '{a.Label}', which is not in the label schema [{string.Join(", ", labelArray)}]. Add it to the schema or correct the answer."), nameof(answers));
             rawItem.Add(i);
             rawWorker.Add(w);
             rawLabel.Add(l);

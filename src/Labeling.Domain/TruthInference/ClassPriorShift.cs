@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Labeling.Domain.TruthInference;
 
 /// <summary>
@@ -54,7 +56,7 @@ public static class ClassPriorShift
         foreach (var row in posteriors)
         {
             ArgumentNullException.ThrowIfNull(row, nameof(posteriors));
-            if (row.Length != k) throw new ArgumentException($"Each posterior must have {k} values, one per class; one has {row.Length}.", nameof(posteriors));
+            if (row.Length != k) throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Each posterior must have {k} values, one per class; one has {row.Length}."), nameof(posteriors));
             foreach (var v in row)
                 if (!double.IsFinite(v) || v < 0) throw new ArgumentException("Posterior values must be finite and not negative.", nameof(posteriors));
         }

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Labeling.Domain.TruthInference;
 
 /// <summary>
@@ -13,7 +15,7 @@ public sealed class ConfusionMatrix
     {
         if (classCount <= 0) throw new ArgumentOutOfRangeException(nameof(classCount), classCount, "A confusion matrix needs at least one class.");
         if (rowMajor.Length != classCount * classCount)
-            throw new ArgumentException($"Expected {classCount * classCount} values for {classCount} classes, got {rowMajor.Length}.", nameof(rowMajor));
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Expected {classCount * classCount} values for {classCount} classes, got {rowMajor.Length}."), nameof(rowMajor));
         ClassCount = classCount;
         _values = rowMajor.ToArray();
     }

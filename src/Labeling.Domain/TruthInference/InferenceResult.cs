@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Labeling.Domain.TruthInference;
 
 /// <summary>
@@ -32,7 +34,7 @@ public sealed class InferenceResult
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(posteriors);
         if (posteriors.Length != data.ItemCount * data.ClassCount)
-            throw new ArgumentException($"Expected {data.ItemCount}×{data.ClassCount} posteriors, got {posteriors.Length}.", nameof(posteriors));
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Expected {data.ItemCount}×{data.ClassCount} posteriors, got {posteriors.Length}."), nameof(posteriors));
         Method = method;
         Data = data;
         _posteriors = posteriors;

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Labeling.Domain.TruthInference;
 
 /// <summary>
@@ -140,12 +142,12 @@ public sealed class LabelerStatistics
     {
         ArgumentNullException.ThrowIfNull(state);
         if (state.Counts.Length != classCount * classCount)
-            throw new ArgumentException($"Labeler '{state.Labeler}' has {state.Counts.Length} counts; {classCount} classes need {classCount * classCount}.", nameof(state));
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Labeler '{state.Labeler}' has {state.Counts.Length} counts; {classCount} classes need {classCount * classCount}."), nameof(state));
         var stats = new LabelerStatistics(state.Labeler, state.Capability, classCount) { UpdatedAt = state.UpdatedAt };
         for (var c = 0; c < state.Counts.Length; c++)
         {
             var v = state.Counts[c];
-            if (!double.IsFinite(v) || v < 0) throw new ArgumentException($"Labeler '{state.Labeler}' has an invalid count {v} at position {c}.", nameof(state));
+            if (!double.IsFinite(v) || v < 0) throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Labeler '{state.Labeler}' has an invalid count {v} at position {c}."), nameof(state));
             stats._data[c] = v;
             stats._data[stats._rowOffset + (c / classCount)] += v;
         }

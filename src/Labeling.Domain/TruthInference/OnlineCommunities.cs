@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Labeling.Domain.TruthInference;
 
 /// <summary>
@@ -164,7 +166,7 @@ internal sealed class OnlineCommunities
             labeler.ReserveModel(_m);
             if (!labeler.HasMembership) continue;
             var r = labeler.Membership;
-            if (r.Length != _m) throw new ArgumentException($"Labeler '{labeler.Labeler}' has {r.Length} community memberships; the model has {_m} communities.", nameof(labelers));
+            if (r.Length != _m) throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Labeler '{labeler.Labeler}' has {r.Length} community memberships; the model has {_m} communities."), nameof(labelers));
             var counts = labeler.Counts;
             for (var m = 0; m < _m; m++)
             {

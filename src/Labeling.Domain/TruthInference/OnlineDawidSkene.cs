@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Labeling.Domain.TruthInference;
 
 /// <summary>
@@ -166,12 +168,12 @@ public sealed class OnlineDawidSkene
         ArgumentException.ThrowIfNullOrEmpty(stored.Item);
         var k = _k;
         if (stored.Posterior is { Length: var length } && length != k)
-            throw new ArgumentException($"Item '{stored.Item}' has {length} posterior values; expected {k}.", nameof(stored));
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Item '{stored.Item}' has {length} posterior values; expected {k}."), nameof(stored));
         if (stored.Gold is { } g && (g < 0 || g >= k))
-            throw new ArgumentException($"Item '{stored.Item}' has gold label index {g}; there are {k} labels.", nameof(stored));
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Item '{stored.Item}' has gold label index {g}; there are {k} labels."), nameof(stored));
         foreach (var v in stored.Votes)
         {
-            if (v.Label < 0 || v.Label >= k) throw new ArgumentException($"Item '{stored.Item}' has a vote with label index {v.Label}; there are {k} labels.", nameof(stored));
+            if (v.Label < 0 || v.Label >= k) throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Item '{stored.Item}' has a vote with label index {v.Label}; there are {k} labels."), nameof(stored));
         }
         if (_itemIndex.TryGetValue(stored.Item, out var known) && Holds(known, stored)) return [];
 
@@ -458,7 +460,7 @@ public sealed class OnlineDawidSkene
             model._items[i].Gold = s.Gold ?? -1;
             foreach (var v in s.Votes)
             {
-                if (v.Label < 0 || v.Label >= k) throw new ArgumentException($"Item '{s.Item}' has a vote with label index {v.Label}; there are {k} labels.", nameof(state));
+                if (v.Label < 0 || v.Label >= k) throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Item '{s.Item}' has a vote with label index {v.Label}; there are {k} labels."), nameof(state));
                 if (!capability.Labelers.TryGetValue(v.Labeler, out var stats))
                     throw new ArgumentException($"Item '{s.Item}' has a vote by '{v.Labeler}', who has no statistics in the state.", nameof(state));
                 model._votes.Append(ref model._items[i], new VoteSlot(stats, v.Label, v.At));
@@ -469,7 +471,7 @@ public sealed class OnlineDawidSkene
             slot.Contributed = slot.VoteCount >= 2 || slot.Gold >= 0;
             if (s.Posterior is not null)
             {
-                if (s.Posterior.Length != k) throw new ArgumentException($"Item '{s.Item}' has {s.Posterior.Length} posterior values; expected {k}.", nameof(state));
+                if (s.Posterior.Length != k) throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Item '{s.Item}' has {s.Posterior.Length} posterior values; expected {k}."), nameof(state));
                 s.Posterior.CopyTo(model._posteriors.AsSpan(i * k, k));
                 slot.HasPosterior = true;
                 slot.InClassPrior = model.CountsInClassPrior(ref slot);

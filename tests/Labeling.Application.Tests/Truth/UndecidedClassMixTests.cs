@@ -1,4 +1,7 @@
+using Labeling.Application.Crowd;
 using Labeling.Application.Ports;
+using Labeling.Application.Projects;
+using Labeling.Application.Tests.Ingestion;
 using Labeling.Application.Tests.UseCases;
 using Labeling.Application.Truth;
 using Labeling.Domain.Items;
@@ -67,6 +70,55 @@ public sealed class UndecidedClassMixTests : IDisposable
         var report = await _harness.Get<ReliabilityRefit>().RefitAsync("mix", CancellationToken.None);
 
         Assert.Null(report.UndecidedClassMix);
+    }
+
+    [Fact]
+    public async Task RefitAsync_DemoProjectWithItemsOnlyRulesVotedOn_LearnsTheMixFromTheItemsWorkersVotedOn()
+    {
+        // The README walk-through: the demo project and the YouTube corpus, whose keyword rules vote 'spam' on about 520
+        // comments nobody else has voted on. Alice, Bob and Carol decide the first comment 'spam'; Dave answers the next
+        // seven as the corpus labels them, the last 'ham', his only vote on it.
+        var project = await _harness.CreateProjectAsync(DemoProject.Create(_harness.Time.GetUtcNow()));
+        foreach (var file in Directory.GetFiles(YouTubeSpamCorpus.Directory, "*.csv").Order(StringComparer.Ordinal))
+        {
+            await _harness.IngestAsync(project.Id, Path.GetFileName(file), await File.ReadAllBytesAsync(file));
+        }
+
+        await _harness.DrainQueueAsync();
+        foreach (var worker in new[] { "alice", "bob", "carol" })
+        {
+            await VoteAsync(project.Id, LabelerIds.Worker(worker), "spam");
+        }
+
+        TaskAssignment? task = null;
+        foreach (var label in new[] { "spam", "spam", "spam", "spam", "spam", "spam", "ham" })
+        {
+            task = await VoteAsync(project.Id, LabelerIds.Worker("dave"), label);
+        }
+
+        Assert.StartsWith("i turned it on mute", task!.Text, StringComparison.Ordinal);
+        var items = _harness.Get<IItemStore>();
+        var before = await items.ListAsync(project.Id, null, null, 5000, CancellationToken.None);
+        Assert.True(before.Count(i => i.MachineVotes > 0 && i.CrowdVotes == 0) > 500);
+        var voted = before.Count(i => i.State == ItemState.Collecting && i.CrowdVotes > 0);
+
+        var report = await _harness.Get<ReliabilityRefit>().RefitAsync(project.Id, CancellationToken.None);
+
+        // Learned from the rules' items, the mix was 0.9999 'spam', and Dave's 'ham' read 'spam' (0.9999).
+        Assert.InRange(report.UndecidedClassMix!["spam"], 0.5, 0.95);
+        var ham = (await items.GetAsync(project.Id, task.ItemId, CancellationToken.None))!;
+        Assert.True(ham.Posterior![1] > 0.5, $"P(ham) = {ham.Posterior[1]:F4}: {ham.Reason}");
+        Assert.Contains($"read with the class mix of the {voted} undecided items", ham.Reason, StringComparison.Ordinal);
+        Assert.Contains("reads its votes as 'ham'", ham.Reason, StringComparison.Ordinal);
+        var after = await items.ListAsync(project.Id, null, null, 5000, CancellationToken.None);
+        Assert.DoesNotContain(after, i => i.CrowdVotes == 0 && i.Reason?.Contains("class mix of the", StringComparison.Ordinal) == true);
+    }
+
+    private async Task<TaskAssignment> VoteAsync(string projectId, string worker, string label)
+    {
+        var task = (await _harness.Get<TaskLeasing>().NextAsync(projectId, worker, CancellationToken.None))!;
+        await _harness.Get<VoteRecording>().SubmitAsync(task.LeaseId, worker, new VoteRequest(label), null, CancellationToken.None);
+        return task;
     }
 
     // Returns the close call. Undecided Decided: the ham items and the close call are decided too.

@@ -55,9 +55,10 @@ public sealed record DriftReport(
 
     /// <summary>
     /// The class mix the re-fit read the undecided items with (in review, or still collecting and never re-opened), per
-    /// label (<see cref="Domain.TruthInference.ClassPriorShift"/>): learned from those items and shrunk towards the
-    /// project's prior by <see cref="ReliabilityRefitOptions.UndecidedPriorStrength"/>. Null when the fit read no
-    /// undecided item, or the labels were not revised (<see cref="ReliabilityRefitOptions.ReviseLabels"/> off).
+    /// label (<see cref="Domain.TruthInference.ClassPriorShift"/>): learned from those a labeler other than a rule voted
+    /// on (items only rules voted on are read with the project's prior) and shrunk towards the project's prior by
+    /// <see cref="ReliabilityRefitOptions.UndecidedPriorStrength"/>. Null when the fit read no such undecided item, or the
+    /// labels were not revised (<see cref="ReliabilityRefitOptions.ReviseLabels"/> off).
     /// </summary>
     public IReadOnlyDictionary<string, double>? UndecidedClassMix { get; init; }
 }

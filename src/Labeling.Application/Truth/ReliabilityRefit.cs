@@ -16,7 +16,7 @@ using Microsoft.Extensions.Options;
 namespace Labeling.Application.Truth;
 
 /// <summary>
-/// The periodic batch re-fit: for each project, fit <see cref="InferenceMethods.Default"/> to every vote
+/// The periodic batch re-fit: for each project, fit <see cref="InferenceMethods.Default()"/> to every vote
 /// on items voted on within <see cref="ReliabilityRefitOptions.Window"/>, rebuild each labeler's
 /// statistics from the batch posteriors, store them, relabel the crowd decisions the batch fit confidently
 /// overturns (<see cref="LabelRevision"/>), send the crowd decisions it doubts back for more votes
@@ -175,7 +175,8 @@ public sealed partial class ReliabilityRefit
         var answers = window.Values.Where(i => i.Gold is null)
             .SelectMany(i => i.Votes.Select(v => new Answer(i.Item, v.Labeler, labels[v.Label])))
             .ToList();
-        var method = InferenceMethods.Default();
+        // Rules read as the online model reads them: selective, so items only rules voted on do not set the class prior.
+        var method = InferenceMethods.Default(_models.ModelOptions.SelectivePrefixes);
         var fit = answers.Count > 0 ? method.Fit(AnswerMatrix.Create(answers, labels)) : null;
 
         var refitted = Rebuild(state, items, window, fit, labels.Count, capability, now, _models.ModelOptions.HalfLife);
@@ -652,7 +653,8 @@ public sealed partial class ReliabilityRefit
     }
 
     // Items in review and items still collecting votes show the batch reading where it ranks another label first: the batch
-    // posterior read with the class mix of these undecided items (ClassPriorShift), which is not the project's. Their evidence
+    // posterior read with the class mix of these undecided items (ClassPriorShift), which is not the project's (an item only
+    // rules voted on: the batch posterior itself, below). Their evidence
     // gets the batch posterior itself, the contribution the re-built statistics hold for them, so the item's next vote takes
     // back what the statistics hold. Routing does not read the stored posterior (a vote recomputes it), so a collecting
     // item's next vote decides it as before. The collecting items come from ReadPoolAsync; the items in review are read here.
@@ -678,19 +680,34 @@ public sealed partial class ReliabilityRefit
 
         undecided.AddRange(collecting);
         var batch = undecided.Select(u => fit.Posterior(u.Index).ToArray()).ToArray();
+        // The mix is learned from the undecided items a labeler that is not selective voted on, as the model learns its class
+        // prior: a rule votes only where it matches, so the items only rules voted on are not a sample of the undecided ones,
+        // and reading the rules' votes as their classes set the demo's mix to 0.9999 'spam' from its 500 rule-only items.
+        // Those items are read with the project's prior (the batch posterior itself), as before the mix.
+        var selective = _models.ModelOptions.SelectivePrefixes;
+        var learns = undecided.Select(u => u.Evidence.Votes.Any(v => !selective.Any(p => v.Labeler.StartsWith(p, StringComparison.Ordinal)))).ToArray();
+        var learned = Enumerable.Range(0, undecided.Count).Where(i => learns[i]).ToArray();
         // The shift divides each posterior by the prior its E-step used, which fit.ClassPriors is for the default
         // (community Dawid-Skene), as for DS and MACE; not for GLAD, whose E-step takes a uniform prior.
-        var shift = ClassPriorShift.Fit(batch, fit.ClassPriors, _options.UndecidedPriorStrength);
-        var reading = undecided.Count == 1
+        var shift = ClassPriorShift.Fit(learned.Select(i => batch[i]).ToArray(), fit.ClassPriors, _options.UndecidedPriorStrength);
+        var reading = learned.Length == 1
             ? $"{method}, read with the class mix of the one undecided item"
-            : $"{method}, read with the class mix of the {undecided.Count} undecided items";
+            : $"{method}, read with the class mix of the {learned.Length} undecided items";
+        var ruleOnly = $"{method}, read with the project's class mix (only rules voted on it)";
+        var shown = new double[undecided.Count][];
+        for (var n = 0; n < learned.Length; n++)
+        {
+            shown[learned[n]] = shift.Posteriors[n];
+        }
+
         var commits = new List<ItemCommit>();
         for (var i = 0; i < undecided.Count; i++)
         {
             var (item, _, evidence) = undecided[i];
-            if (LabelRevision.RefreshesPosterior(item, shift.Posteriors[i]))
+            var posterior = shown[i] ?? batch[i];
+            if (LabelRevision.RefreshesPosterior(item, posterior))
             {
-                commits.Add(LabelRevision.RefreshCommit(item, evidence, labels, shift.Posteriors[i], batch[i], reading, now));
+                commits.Add(LabelRevision.RefreshCommit(item, evidence, labels, posterior, batch[i], learns[i] ? reading : ruleOnly, now));
             }
         }
 
@@ -712,7 +729,7 @@ public sealed partial class ReliabilityRefit
             }
         }
 
-        var mix = undecided.Count == 0 ? null : labels.Select((label, t) => (label, t)).ToDictionary(x => x.label, x => shift.Prior[x.t], StringComparer.Ordinal);
+        var mix = learned.Length == 0 ? null : labels.Select((label, t) => (label, t)).ToDictionary(x => x.label, x => shift.Prior[x.t], StringComparer.Ordinal);
         return (reviewed, pool, conflicts, mix);
     }
 

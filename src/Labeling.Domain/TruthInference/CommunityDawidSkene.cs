@@ -39,6 +39,10 @@ namespace Labeling.Domain.TruthInference;
 /// emptying just because another grew: with one, a large community's ρ pulls in more members, which
 /// enlarge it further, until nearly every labeler shares one pooled prior and a class can be
 /// absorbed by its neighbours (docs/benchmarks.md, "Communities that empty").</para>
+/// <para>Selective labelers (<see cref="CommunityDawidSkeneOptions.SelectivePrefixes"/>, rules that vote only where they
+/// match) are read as the online model reads them: π counts only the items another labeler answered, and a selective
+/// labeler joins no community (its prior is the mixture under ρ, and its counts do not move φ). Without a selective
+/// labeler the fit is the one above, to the bit.</para>
 /// <para>Cost per iteration: O(answers × K + workers × M × K²) time, O(workers × (K² + M)) memory.</para>
 /// </remarks>
 public sealed class CommunityDawidSkene : ITruthInference
@@ -69,6 +73,7 @@ public sealed class CommunityDawidSkene : ITruthInference
             return new InferenceResult(Name, data, posteriors, Probability.ClassShares(posteriors, data.ItemCount, k), iterations: 0);
 
         var state = new FitState(data.WorkerCount, k, _options.Communities);
+        var inClassPrior = MarkSelective(data, state.Selective);
         var trace = new List<double>();
         var converged = false;
         var iteration = 0;
@@ -81,7 +86,7 @@ public sealed class CommunityDawidSkene : ITruthInference
             UpdateMemberships(state);
             UpdateCommunities(state);
             UpdateLabelers(state);
-            var prior = Probability.ClassShares(posteriors, data.ItemCount, k, _options.ClassPseudoCount);
+            var prior = ClassPrior(posteriors, data.ItemCount, inClassPrior, k);
             for (var t = 0; t < k; t++) state.LogPrior[t] = Probability.SafeLog(prior[t]);
             var objective = ConfusionEm.EStep(data, posteriors, state.LogTheta, state.LogPrior);
             trace.Add(objective);
@@ -95,12 +100,57 @@ public sealed class CommunityDawidSkene : ITruthInference
         return BuildResult(data, posteriors, state, iteration, converged, trace.ToArray());
     }
 
+    // Flags the selective labelers (CommunityDawidSkeneOptions.SelectivePrefixes) and returns which items count in the class
+    // distribution (those a labeler that is not selective answered), or null when every item does (no labeler is selective).
+    private bool[]? MarkSelective(AnswerMatrix data, bool[] selective)
+    {
+        if (_options.SelectivePrefixes.Count == 0) return null;
+        var any = false;
+        for (var w = 0; w < data.WorkerCount; w++)
+        {
+            foreach (var prefix in _options.SelectivePrefixes)
+            {
+                if (data.Workers[w].StartsWith(prefix, StringComparison.Ordinal))
+                {
+                    selective[w] = any = true;
+                    break;
+                }
+            }
+        }
+        if (!any) return null;
+        var counted = new bool[data.ItemCount];
+        var items = data.AnswerItem;
+        var workers = data.AnswerWorker;
+        for (var a = 0; a < data.AnswerCount; a++)
+            if (!selective[workers[a]]) counted[items[a]] = true;
+        return counted;
+    }
+
+    // π_t ∝ Σ_i T_it + β over the items that count in the class distribution (every item when inClassPrior is null); with
+    // none of them and β = 0 the classes are equally likely (Probability.Normalize).
+    private double[] ClassPrior(double[] posteriors, int items, bool[]? inClassPrior, int k)
+    {
+        if (inClassPrior is null) return Probability.ClassShares(posteriors, items, k, _options.ClassPseudoCount);
+        var prior = new double[k];
+        for (var i = 0; i < items; i++)
+        {
+            if (!inClassPrior[i]) continue;
+            for (var t = 0; t < k; t++) prior[t] += posteriors[(i * k) + t];
+        }
+        for (var t = 0; t < k; t++) prior[t] += _options.ClassPseudoCount;
+        Probability.Normalize(prior);
+        return prior;
+    }
+
     private static void InitialiseCommunities(FitState s)
     {
         var k = s.K;
         var pooled = new double[k * k];
         for (var w = 0; w < s.Workers; w++)
+        {
+            if (s.Selective[w]) continue;
             for (var c = 0; c < k * k; c++) pooled[c] += s.Counts[(w * k * k) + c];
+        }
         for (var t = 0; t < k; t++) SmoothCommunityRow(pooled.AsSpan(t * k, k), t);
         // The uninformative confusion: every row is the crowd's average answer distribution, i.e.
         // answers independent of the truth.
@@ -131,6 +181,13 @@ public sealed class CommunityDawidSkene : ITruthInference
         var log = new double[s.M];
         for (var w = 0; w < s.Workers; w++)
         {
+            if (s.Selective[w])
+            {
+                // A selective labeler joins no community: its prior is their mixture under ρ.
+                for (var m = 0; m < s.M; m++) s.Memberships[(w * s.M) + m] = Math.Exp(s.LogRho[m]);
+                continue;
+            }
+
             var counts = s.Counts.AsSpan(w * k * k, k * k);
             for (var m = 0; m < s.M; m++)
             {
@@ -155,6 +212,7 @@ public sealed class CommunityDawidSkene : ITruthInference
         var weight = new double[s.M];
         for (var w = 0; w < s.Workers; w++)
         {
+            if (s.Selective[w]) continue;
             var counts = s.Counts.AsSpan(w * k * k, k * k);
             for (var m = 0; m < s.M; m++)
             {
@@ -252,5 +310,8 @@ public sealed class CommunityDawidSkene : ITruthInference
         public double[] LogRho { get; } = new double[communities];
 
         public double[] LogPrior { get; } = new double[k];
+
+        /// <summary>Whether each labeler is selective (CommunityDawidSkeneOptions.SelectivePrefixes).</summary>
+        public bool[] Selective { get; } = new bool[workers];
     }
 }

@@ -2,7 +2,7 @@ namespace Labeling.Domain.TruthInference;
 
 /// <summary>
 /// Settings of <see cref="CommunityDawidSkene"/>. The defaults are the pipeline's default method
-/// (see <see cref="InferenceMethods.Default"/>); each has a reason that does not depend on a
+/// (see <see cref="InferenceMethods.Default()"/>); each has a reason that does not depend on a
 /// particular data set.
 /// </summary>
 public sealed record CommunityDawidSkeneOptions
@@ -46,6 +46,15 @@ public sealed record CommunityDawidSkeneOptions
     /// </summary>
     public double ClassPseudoCount { get; init; } = 1.0;
 
+    /// <summary>
+    /// Id prefixes of selective labelers, as <see cref="OnlineDawidSkeneOptions.SelectivePrefixes"/>: labelers that
+    /// vote only where a condition of their own holds (a keyword rule votes "spam" where it matches), so the items they
+    /// vote on are not a sample of the data and their counts hold one label whatever the truth. An item only selective
+    /// labelers answered does not count in the class distribution, and a selective labeler joins no community: its
+    /// prior is the communities' mixture, and its counts do not move them. Empty by default (every labeler counts).
+    /// </summary>
+    public IReadOnlyList<string> SelectivePrefixes { get; init; } = [];
+
     /// <summary>EM iterations at most. Default 100.</summary>
     public int MaxIterations { get; init; } = 100;
 
@@ -67,6 +76,8 @@ public sealed record CommunityDawidSkeneOptions
         if (!(ClassPseudoCount >= 0) || !double.IsFinite(ClassPseudoCount))
             throw new ArgumentOutOfRangeException(nameof(ClassPseudoCount), ClassPseudoCount, "The class pseudo-count must be zero or positive.");
         if (MaxIterations < 1) throw new ArgumentOutOfRangeException(nameof(MaxIterations), MaxIterations, "Run at least one iteration.");
+        if (SelectivePrefixes is null || SelectivePrefixes.Any(string.IsNullOrEmpty))
+            throw new ArgumentException("Selective labeler prefixes must be non-empty strings, e.g. \"rule:\".", nameof(SelectivePrefixes));
         if (!(Tolerance >= 0)) throw new ArgumentOutOfRangeException(nameof(Tolerance), Tolerance, "Tolerance must be zero or positive.");
     }
 }

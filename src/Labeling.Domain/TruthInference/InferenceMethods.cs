@@ -2,7 +2,7 @@ namespace Labeling.Domain.TruthInference;
 
 /// <summary>
 /// The batch methods by their short names, as the bench and configuration spell them.
-/// <c>default</c> is the method the pipeline uses; see <see cref="Default"/>.
+/// <c>default</c> is the method the pipeline uses; see <see cref="Default()"/>.
 /// </summary>
 public static class InferenceMethods
 {
@@ -15,7 +15,7 @@ public static class InferenceMethods
         ["glad"] = () => new Glad(),
         ["mace"] = () => new Mace(),
         ["community"] = () => new CommunityDawidSkene(),
-        ["default"] = Default,
+        ["default"] = () => Default(),
     };
 
     /// <summary>Every registered name, in a stable order.</summary>
@@ -30,7 +30,16 @@ public static class InferenceMethods
     /// </summary>
     public static ITruthInference Default() => new CommunityDawidSkene("default", DefaultOptions);
 
-    /// <summary>The options behind <see cref="Default"/> (every setting at its documented default).</summary>
+    /// <summary>
+    /// <see cref="Default()"/> with the labelers whose ids start with one of <paramref name="selectivePrefixes"/> read as
+    /// selective (<see cref="CommunityDawidSkeneOptions.SelectivePrefixes"/>), as the online model reads them.
+    /// </summary>
+    /// <param name="selectivePrefixes">The selective labelers' id prefixes (the online model's).</param>
+    /// <returns>The method, named <c>default</c>.</returns>
+    public static ITruthInference Default(IReadOnlyList<string> selectivePrefixes) =>
+        new CommunityDawidSkene("default", DefaultOptions with { SelectivePrefixes = selectivePrefixes });
+
+    /// <summary>The options behind <see cref="Default()"/> (every setting at its documented default).</summary>
     public static CommunityDawidSkeneOptions DefaultOptions { get; } = new();
 
     /// <summary>Creates a method by name.</summary>

@@ -146,6 +146,51 @@ public sealed class CommunityDawidSkeneTests
     }
 
     [Fact]
+    public void Fit_ItemsOnlySelectiveLabelersAnswered_DoNotSetTheClassPriorOrTheCommunities()
+    {
+        // Two keyword rules say "spam" on 200 items nobody else answered; three honest workers label 12 items, half of
+        // them spam (the rules match three of those); one worker's "ham" is the only answer on i-last.
+        var answers = new List<Answer>();
+        for (var i = 0; i < 200; i++)
+        {
+            answers.Add(new($"r{i}", "rule:link", "spam"));
+            answers.Add(new($"r{i}", "rule:promo", "spam"));
+        }
+
+        for (var i = 0; i < 12; i++)
+        {
+            var label = i % 2 == 0 ? "spam" : "ham";
+            foreach (var w in new[] { "worker:a", "worker:b", "worker:c" }) answers.Add(new($"c{i}", w, label));
+            if (i % 4 == 0) answers.Add(new($"c{i}", "rule:link", "spam"));
+        }
+
+        answers.Add(new("i-last", "worker:d", "ham"));
+        var data = AnswerMatrix.Create(answers, ["spam", "ham"]);
+
+        var selective = InferenceMethods.Default(["rule:"]).Fit(data);
+        var plain = InferenceMethods.Default().Fit(data);
+
+        // The class prior is learned from the 12 items the workers answered (and one pseudo-item per class): about half spam.
+        Assert.InRange(selective.ClassPriors[0], 0.4, 0.6);
+        Assert.True(plain.ClassPriors[0] > 0.9, $"without the option the rules' items set the prior: {plain.ClassPriors[0]:F3}");
+        var last = data.IndexOfItem("i-last");
+        // A new worker's prior comes from the workers' community alone: without the option the rules' one-sided counts,
+        // pooled into a community, make worker:d's "spam" read as no evidence of spam (P(spam | spam) 0.50).
+        var d = data.IndexOfWorker("worker:d");
+        Assert.True(selective.Confusion(d)[0, 0] > 0.8, $"P(spam | spam) of a new worker {selective.Confusion(d)[0, 0]:F3}");
+        Assert.True(plain.Confusion(d)[0, 0] < 0.6, $"P(spam | spam) of a new worker without the option {plain.Confusion(d)[0, 0]:F3}");
+        Assert.Equal("ham", selective.PredictedLabel(last));
+        Assert.Equal("spam", plain.PredictedLabel(last));
+        for (var i = 0; i < 12; i++) Assert.Equal(i % 2 == 0 ? "spam" : "ham", selective.PredictedLabel(data.IndexOfItem($"c{i}")));
+
+        // Prefixes no labeler has change nothing, to the bit.
+        var none = InferenceMethods.Default(["llm:"]).Fit(data);
+        Assert.Equal(plain.ClassPriors.ToArray(), none.ClassPriors.ToArray());
+        for (var i = 0; i < data.ItemCount; i++) Assert.Equal(plain.Posterior(i).ToArray(), none.Posterior(i).ToArray());
+        Assert.Throws<ArgumentException>(() => new CommunityDawidSkene(new CommunityDawidSkeneOptions { SelectivePrefixes = [""] }));
+    }
+
+    [Fact]
     public void Default_IsCommunityDawidSkeneUnderTheDefaultName()
     {
         var method = InferenceMethods.Default();

@@ -239,7 +239,7 @@ public sealed partial class VoteRecording
                 var policy = new DynamicOverlapPolicy(project.Routing);
                 var decision = policy.Next(
                     new RoutingSnapshot(item.State, item.IsGold, item.CrowdVotes + 1, item.CrowdLabels + labels, used),
-                    new CrowdVoteRecorded(model.StoppingPosterior(item.Id, posterior)));
+                    new CrowdVoteRecorded(model.StoppingPosterior(item.Id, posterior), posterior));
                 step = decision.Step;
                 var next = ItemTransitions.Apply(item, decision, posterior, project, now, crowdVotes: 1, crowdLabels: labels);
                 result = new VoteResult(leaseId, item.Id, label, next.State, next.HasLabel ? next.Label : null,

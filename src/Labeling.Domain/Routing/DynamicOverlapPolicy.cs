@@ -120,7 +120,10 @@ public sealed class DynamicOverlapPolicy
                     string.Create(CultureInfo.InvariantCulture, $"Gold item: {item.CrowdVotes} crowd response(s) measured against its known label."));
         }
 
-        if (item.CrowdLabels >= _settings.MinCrowdVotes && confidence >= _settings.CrowdTarget)
+        // The label decided is the one stored and published with the model's posterior: the stopping posterior says when to
+        // stop, not which label, and where the two favour different labels the votes are not settled.
+        var modelBest = crowd.ModelPosterior is { Count: > 0 } model ? Best(model).Best : best;
+        if (item.CrowdLabels >= _settings.MinCrowdVotes && confidence >= _settings.CrowdTarget && modelBest == best)
         {
             return new RoutingDecision(RoutingStep.Decide, ItemState.Decided, best, confidence, DecidedBy.Crowd,
                 string.Create(CultureInfo.InvariantCulture, $"Posterior {Format(confidence)} ≥ crowd target {Format(_settings.CrowdTarget)} after {item.CrowdVotes} crowd vote(s)."));
@@ -134,6 +137,12 @@ public sealed class DynamicOverlapPolicy
         if (_settings.IsBudgetExhausted(item.ProjectCrowdVotes))
         {
             return Review(BudgetReason(item.ProjectCrowdVotes));
+        }
+
+        if (modelBest != best && confidence >= _settings.CrowdTarget)
+        {
+            return Collect(string.Create(CultureInfo.InvariantCulture,
+                $"Stopping posterior {Format(confidence)} favours label {best} but the model's posterior favours label {modelBest}; asking for another vote."));
         }
 
         return item.CrowdLabels < _settings.MinCrowdVotes

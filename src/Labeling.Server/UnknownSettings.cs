@@ -64,12 +64,19 @@ internal static partial class UnknownSettings
         return unknown;
     }
 
+    // What configuration binding sets: a property with a public setter (init included), or one whose object or list it
+    // fills in place. A computed value (Storage:FullDataDirectory, from DataDirectory) is not a setting: set, it is ignored.
+    private static bool Bindable(PropertyInfo property) =>
+        property.SetMethod?.IsPublic == true
+        || (property.GetMethod?.IsPublic == true && property.PropertyType != typeof(string) && !property.PropertyType.IsValueType);
+
     // The keys of one section against the properties of the options bound to it, and the keys of a nested object or of each
     // element of a list of objects (Events:Webhooks:0:Timout) against that object's properties.
     private static void Check(IConfigurationSection section, Type[] options, List<(string, string)> unknown)
     {
         var properties = options
             .SelectMany(o => o.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+            .Where(Bindable)
             .GroupBy(p => p.Name, StringComparer.OrdinalIgnoreCase)
             .ToDictionary(g => g.Key, g => g.First().PropertyType, StringComparer.OrdinalIgnoreCase);
         foreach (var child in section.GetChildren())

@@ -121,9 +121,11 @@ public sealed class DynamicOverlapPolicy
         }
 
         // The label decided is the one stored and published with the model's posterior: the stopping posterior says when to
-        // stop, not which label, and where the two favour different labels the votes are not settled.
-        var modelBest = crowd.ModelPosterior is { Count: > 0 } model ? Best(model).Best : best;
-        if (item.CrowdLabels >= _settings.MinCrowdVotes && confidence >= _settings.CrowdTarget && modelBest == best)
+        // stop, not which label, and where the two favour different labels (or the model's favours none, a tie) the votes are
+        // not settled.
+        var modelBest = crowd.ModelPosterior is { Count: > 0 } model ? Favoured(model) : best;
+        var split = modelBest != best && confidence >= _settings.CrowdTarget;
+        if (item.CrowdLabels >= _settings.MinCrowdVotes && confidence >= _settings.CrowdTarget && !split)
         {
             return new RoutingDecision(RoutingStep.Decide, ItemState.Decided, best, confidence, DecidedBy.Crowd,
                 string.Create(CultureInfo.InvariantCulture, $"Posterior {Format(confidence)} ≥ crowd target {Format(_settings.CrowdTarget)} after {item.CrowdVotes} crowd vote(s)."));
@@ -131,7 +133,9 @@ public sealed class DynamicOverlapPolicy
 
         if (item.CrowdVotes >= _settings.MaxCrowdVotes)
         {
-            return Review(string.Create(CultureInfo.InvariantCulture, $"{item.CrowdVotes} crowd votes (the maximum) without reaching {Format(_settings.CrowdTarget)}; best posterior {Format(confidence)}."));
+            return Review(split
+                ? string.Create(CultureInfo.InvariantCulture, $"{item.CrowdVotes} crowd votes (the maximum); the stopping posterior {Format(confidence)} {Split(best, modelBest)}.")
+                : string.Create(CultureInfo.InvariantCulture, $"{item.CrowdVotes} crowd votes (the maximum) without reaching {Format(_settings.CrowdTarget)}; best posterior {Format(confidence)}."));
         }
 
         if (_settings.IsBudgetExhausted(item.ProjectCrowdVotes))
@@ -139,10 +143,9 @@ public sealed class DynamicOverlapPolicy
             return Review(BudgetReason(item.ProjectCrowdVotes));
         }
 
-        if (modelBest != best && confidence >= _settings.CrowdTarget)
+        if (split)
         {
-            return Collect(string.Create(CultureInfo.InvariantCulture,
-                $"Stopping posterior {Format(confidence)} favours label {best} but the model's posterior favours label {modelBest}; asking for another vote."));
+            return Collect(string.Create(CultureInfo.InvariantCulture, $"Stopping posterior {Format(confidence)} {Split(best, modelBest)}; asking for another vote."));
         }
 
         return item.CrowdLabels < _settings.MinCrowdVotes
@@ -202,6 +205,25 @@ public sealed class DynamicOverlapPolicy
 
         return (best, posterior[best]);
     }
+
+    // The label a posterior favours: its most likely one, or null when two labels tie for it.
+    private static int? Favoured(IReadOnlyList<double> posterior)
+    {
+        var best = Best(posterior).Best!.Value;
+        for (var k = 0; k < posterior.Count; k++)
+        {
+            if (k != best && posterior[k] == posterior[best])
+            {
+                return null;
+            }
+        }
+
+        return best;
+    }
+
+    private static string Split(int? best, int? modelBest) =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"favours label {best} but the model's posterior favours {(modelBest is { } m ? string.Create(CultureInfo.InvariantCulture, $"label {m}") : "no label (a tie)")}");
 
     /// <summary>How the reason of every item the spent budget sent to review begins (what a raised budget sends back to the crowd).</summary>
     public const string BudgetSpentReasonStart = "The project's vote budget (";

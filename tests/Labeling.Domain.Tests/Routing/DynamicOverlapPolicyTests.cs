@@ -140,6 +140,26 @@ public sealed class DynamicOverlapPolicyTests
     }
 
     [Fact]
+    public void Next_MaxVotesWithTheStoppingPosteriorPastTheTargetAndTheModelFavouringAnotherLabel_ReasonSaysWhy()
+    {
+        // The reviewer reads why the item came: not "without reaching 0.9; best posterior 0.97", which contradicts itself.
+        var decision = new DynamicOverlapPolicy(Defaults).Next(Snap(ItemState.Collecting, crowd: 4, labels: 4), new CrowdVoteRecorded([0.03, 0.97], [0.92, 0.08]));
+
+        Assert.Equal(RoutingStep.SendToReview, decision.Step);
+        Assert.Equal("4 crowd votes (the maximum); the stopping posterior 0.97 favours label 1 but the model's posterior favours label 0.", decision.Reason);
+    }
+
+    [Fact]
+    public void Next_ModelPosteriorTied_IsNotDecidedForTheEarlierLabel()
+    {
+        // A tie favours neither label: the model does not agree with the stopping posterior's label 0 any more than with 1.
+        var decision = new DynamicOverlapPolicy(Defaults).Next(Snap(ItemState.Collecting, crowd: 3, labels: 3), new CrowdVoteRecorded([0.95, 0.05], [0.5, 0.5]));
+
+        Assert.Equal(RoutingStep.CollectVotes, decision.Step);
+        Assert.Equal("Stopping posterior 0.95 favours label 0 but the model's posterior favours no label (a tie); asking for another vote.", decision.Reason);
+    }
+
+    [Fact]
     public void Constructor_MaxBelowMin_ThrowsWithWhatToChange()
     {
         var ex = Assert.Throws<ArgumentException>(() => new DynamicOverlapPolicy(Defaults with { MinCrowdVotes = 3, MaxCrowdVotes = 2 }));

@@ -21,4 +21,16 @@ public static class ForeignCulture
         CultureInfo.DefaultThreadCurrentCulture = Culture;
         CultureInfo.CurrentCulture = Culture;
     }
+
+    /// <summary>
+    /// Makes a child .NET process (the real server an end-to-end test starts) run in <see cref="Culture"/> too: it does not
+    /// inherit the test's culture, but reads the machine's locale (LC_ALL, then LANG), which on a build machine is C or
+    /// C.UTF-8, the invariant culture. Its UI culture follows, which changes nothing the product writes.
+    /// </summary>
+    /// <param name="start">The process to start.</param>
+    public static void ApplyTo(System.Diagnostics.ProcessStartInfo start)
+    {
+        ArgumentNullException.ThrowIfNull(start);
+        start.Environment["LC_ALL"] = "de_DE.UTF-8";
+    }
 }

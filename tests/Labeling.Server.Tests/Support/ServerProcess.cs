@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Labeling.TestSupport;
 
 namespace Labeling.Server.Tests.Support;
 
@@ -181,6 +182,8 @@ public sealed class ServerProcess : IDisposable
             start.ArgumentList.Add(arg);
         }
 
+        // The server runs where the tests do, in a foreign culture, so what a test pins of its answers is checked there too.
+        ForeignCulture.ApplyTo(start);
         return start;
     }
 

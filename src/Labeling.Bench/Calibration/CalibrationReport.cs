@@ -39,7 +39,7 @@ internal sealed record CalibrationReport(CalibrationStats Overall, IReadOnlyList
         ArgumentNullException.ThrowIfNull(points);
         edges ??= DefaultEdges;
         if (edges.Count < 2 || edges[0] != 0 || edges[^1] != 1 || edges.Zip(edges.Skip(1)).Any(p => p.First >= p.Second))
-            throw new ArgumentException($"Bin edges must rise strictly from 0 to 1, such as 0, 0.5, 0.9, 1 (got {string.Join(", ", edges)}).", nameof(edges));
+            throw new ArgumentException($"Bin edges must rise strictly from 0 to 1, such as 0, 0.5, 0.9, 1 (got {string.Join(", ", edges.Select(e => e.ToString(CultureInfo.InvariantCulture)))}).", nameof(edges));
 
         var bins = new CalibrationStats[edges.Count - 1];
         Array.Fill(bins, CalibrationStats.Empty);

@@ -152,4 +152,13 @@ public sealed class CalibrationReportTests
 
         Assert.Contains("rise strictly from 0 to 1", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Of_EdgesNotRising_MessageWritesThemAsEverywhere()
+    {
+        // string.Join of doubles formats each by the current culture, which the analyzer does not see: "0,9, 0,5" in de-DE.
+        var error = Assert.Throws<ArgumentException>(() => CalibrationReport.Of([Right(0.9)], [0, 0.9, 0.5, 1]));
+
+        Assert.Contains("(got 0, 0.9, 0.5, 1)", error.Message, StringComparison.Ordinal);
+    }
 }

@@ -27,6 +27,8 @@ internal sealed class LiveServer : IDisposable
         };
         foreach (var arg in new[] { dll, "--urls", Url, "--data", _data.Path, "--Labeling:CreateDemoProject=false", "--Logging:LogLevel:Default=Warning" })
             start.ArgumentList.Add(arg);
+        // The server runs as it would on a German machine, as the test process does.
+        Labeling.TestSupport.ForeignCulture.ApplyTo(start);
         _process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
         _process.OutputDataReceived += (_, e) => Log(e.Data);
         _process.ErrorDataReceived += (_, e) => Log(e.Data);

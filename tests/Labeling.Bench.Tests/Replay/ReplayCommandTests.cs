@@ -83,6 +83,7 @@ public sealed class ReplayCommandTests : IClassFixture<LiveServerFixture>, IDisp
         };
         foreach (var arg in (string[])[Path.Combine(AppContext.BaseDirectory, "Labeling.Bench.dll"), "replay", "--data", folder, "--server", _server.Url, "--token-data", _server.DataFolder, "--format", "csv"])
             start.ArgumentList.Add(arg);
+        Labeling.TestSupport.ForeignCulture.ApplyTo(start);
         using var bench = System.Diagnostics.Process.Start(start)!;
         var error = new System.Text.StringBuilder();
         var replaying = new TaskCompletionSource();

@@ -62,47 +62,48 @@ public sealed class GoldSeeding
         for (var i = 0; i < requested.Count; i++)
         {
             var g = requested[i];
+            var at = "items[" + i.ToString(CultureInfo.InvariantCulture) + "]";
             if (g is null)
             {
-                errors[string.Create(CultureInfo.InvariantCulture, $"items[{i}]")] = ["Give each gold item as an object: {\"text\":\"...\",\"label\":\"...\"}."];
+                errors[at] = ["Give each gold item as an object: {\"text\":\"...\",\"label\":\"...\"}."];
                 continue;
             }
 
             if (texts[i] is { } text && !firstWithText.TryAdd(text, i) && requested[firstWithText[text]].Label != g.Label)
             {
                 // One of the two would be dropped without a word: a gold item has one known label.
-                errors[string.Create(CultureInfo.InvariantCulture, $"items[{i}].label")] = [string.Create(CultureInfo.InvariantCulture, $"items[{firstWithText[text]}] has the same text with the label '{InvalidRequestException.Echo(requested[firstWithText[text]].Label)}'; a gold item has one label. Send the text once.")];
+                errors[at + ".label"] = [string.Create(CultureInfo.InvariantCulture, $"items[{firstWithText[text]}] has the same text with the label '{InvalidRequestException.Echo(requested[firstWithText[text]].Label)}'; a gold item has one label. Send the text once.")];
             }
 
             // Control characters alone are no text a worker could read.
             if (string.IsNullOrWhiteSpace(g.Text) || texts[i]!.All(c => char.IsControl(c) || char.IsWhiteSpace(c)))
             {
-                errors[string.Create(CultureInfo.InvariantCulture, $"items[{i}].text")] = ["Give the item's text."];
+                errors[at + ".text"] = ["Give the item's text."];
             }
             else if (texts[i]!.Contains('\0', StringComparison.Ordinal))
             {
                 // As in an uploaded file, where a NUL is no text (it counts as unreadable).
-                errors[string.Create(CultureInfo.InvariantCulture, $"items[{i}].text")] = ["The text holds a NUL character; send the text without it."];
+                errors[at + ".text"] = ["The text holds a NUL character; send the text without it."];
             }
             else if (texts[i]!.Length > _maxItemCharacters)
             {
                 // A document's long text is split into items; a gold label belongs to the whole text, so it cannot be.
-                errors[string.Create(CultureInfo.InvariantCulture, $"items[{i}].text")] = [string.Create(CultureInfo.InvariantCulture, $"The text has {texts[i]!.Length:N0} characters; an item holds at most {_maxItemCharacters:N0} (Ingestion:MaxItemCharacters). Seed shorter texts.")];
+                errors[at + ".text"] = [string.Create(CultureInfo.InvariantCulture, $"The text has {texts[i]!.Length:N0} characters; an item holds at most {_maxItemCharacters:N0} (Ingestion:MaxItemCharacters). Seed shorter texts.")];
             }
 
             if (g.ExternalId?.Length > MaxExternalIdLength)
             {
-                errors[string.Create(CultureInfo.InvariantCulture, $"items[{i}].externalId")] = [string.Create(CultureInfo.InvariantCulture, $"The external id has {g.ExternalId.Length:N0} characters; the most is {MaxExternalIdLength}.")];
+                errors[at + ".externalId"] = [string.Create(CultureInfo.InvariantCulture, $"The external id has {g.ExternalId.Length:N0} characters; the most is {MaxExternalIdLength}.")];
             }
             else if (g.ExternalId?.Any(char.IsControl) == true)
             {
                 // An id is joined back to the team's own rows and shown in exports and logs: no line breaks, NULs or escapes.
-                errors[string.Create(CultureInfo.InvariantCulture, $"items[{i}].externalId")] = ["The external id holds a control character (a line break, tab, NUL or escape); send it without."];
+                errors[at + ".externalId"] = ["The external id holds a control character (a line break, tab, NUL or escape); send it without."];
             }
 
             if (!project.Schema.Contains(g.Label))
             {
-                errors[string.Create(CultureInfo.InvariantCulture, $"items[{i}].label")] = [$"'{InvalidRequestException.Echo(g.Label)}' is not a label of this project; use one of [{string.Join(", ", project.Schema.Names)}]."];
+                errors[at + ".label"] = [$"'{InvalidRequestException.Echo(g.Label)}' is not a label of this project; use one of [{string.Join(", ", project.Schema.Names)}]."];
             }
         }
 

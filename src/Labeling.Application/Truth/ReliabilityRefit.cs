@@ -685,7 +685,7 @@ public sealed partial class ReliabilityRefit
         // and reading the rules' votes as their classes set the demo's mix to 0.9999 'spam' from its 500 rule-only items.
         // Those items are read with the project's prior (the batch posterior itself), as before the mix.
         var selective = _models.ModelOptions.SelectivePrefixes;
-        var learns = undecided.Select(u => u.Evidence.Votes.Any(v => !selective.Any(p => v.Labeler.StartsWith(p, StringComparison.Ordinal)))).ToArray();
+        var learns = undecided.Select(u => u.Evidence.Votes.Any(v => !SelectiveLabelers.Includes(v.Labeler, selective))).ToArray();
         var learned = Enumerable.Range(0, undecided.Count).Where(i => learns[i]).ToArray();
         // The shift divides each posterior by the prior its E-step used, which fit.ClassPriors is for the default
         // (community Dawid-Skene), as for DS and MACE; not for GLAD, whose E-step takes a uniform prior.
@@ -694,17 +694,12 @@ public sealed partial class ReliabilityRefit
             ? $"{method}, read with the class mix of the one undecided item"
             : $"{method}, read with the class mix of the {learned.Length} undecided items";
         var ruleOnly = $"{method}, read with the project's class mix (only rules voted on it)";
-        var shown = new double[undecided.Count][];
-        for (var n = 0; n < learned.Length; n++)
-        {
-            shown[learned[n]] = shift.Posteriors[n];
-        }
-
         var commits = new List<ItemCommit>();
-        for (var i = 0; i < undecided.Count; i++)
+        for (int i = 0, n = 0; i < undecided.Count; i++)
         {
             var (item, _, evidence) = undecided[i];
-            var posterior = shown[i] ?? batch[i];
+            // shift.Posteriors holds the learning items' readings in their order.
+            var posterior = learns[i] ? shift.Posteriors[n++] : batch[i];
             if (LabelRevision.RefreshesPosterior(item, posterior))
             {
                 commits.Add(LabelRevision.RefreshCommit(item, evidence, labels, posterior, batch[i], learns[i] ? reading : ruleOnly, now));

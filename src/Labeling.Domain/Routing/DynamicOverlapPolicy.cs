@@ -222,8 +222,9 @@ public sealed class DynamicOverlapPolicy
     }
 
     private static string Split(int? best, int? modelBest) =>
-        string.Create(CultureInfo.InvariantCulture,
-            $"favours label {best} but the model's posterior favours {(modelBest is { } m ? string.Create(CultureInfo.InvariantCulture, $"label {m}") : "no label (a tie)")}");
+        modelBest is { } m
+            ? string.Create(CultureInfo.InvariantCulture, $"favours label {best} but the model's posterior favours label {m}")
+            : string.Create(CultureInfo.InvariantCulture, $"favours label {best} but the model's posterior favours no label (a tie)");
 
     /// <summary>How the reason of every item the spent budget sent to review begins (what a raised budget sends back to the crowd).</summary>
     public const string BudgetSpentReasonStart = "The project's vote budget (";

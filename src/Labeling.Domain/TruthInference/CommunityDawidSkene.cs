@@ -108,14 +108,7 @@ public sealed class CommunityDawidSkene : ITruthInference
         var any = false;
         for (var w = 0; w < data.WorkerCount; w++)
         {
-            foreach (var prefix in _options.SelectivePrefixes)
-            {
-                if (data.Workers[w].StartsWith(prefix, StringComparison.Ordinal))
-                {
-                    selective[w] = any = true;
-                    break;
-                }
-            }
+            if (SelectiveLabelers.Includes(data.Workers[w], _options.SelectivePrefixes)) selective[w] = any = true;
         }
         if (!any) return null;
         var counted = new bool[data.ItemCount];

@@ -448,7 +448,7 @@ public sealed class OnlineDawidSkene
             if (capability.Labelers.ContainsKey(ls.Labeler))
                 throw new ArgumentException($"Labeler '{ls.Labeler}' appears twice for capability '{ls.Capability}'.", nameof(state));
             var restored = LabelerStatistics.FromState(ls, k);
-            restored.Selective = CapabilityModel.IsSelective(ls.Labeler, model._options.SelectivePrefixes);
+            restored.Selective = SelectiveLabelers.Includes(ls.Labeler, model._options.SelectivePrefixes);
             // A state saved before the labeler was selective may hold a membership; it no longer counts.
             if (restored.Selective) restored.HasMembership = false;
             capability.Labelers[ls.Labeler] = restored;
@@ -633,20 +633,11 @@ public sealed class OnlineDawidSkene
         {
             if (!Labelers.TryGetValue(labeler, out var stats))
             {
-                stats = new LabelerStatistics(labeler, Name, classCount) { Selective = IsSelective(labeler, selectivePrefixes) };
+                stats = new LabelerStatistics(labeler, Name, classCount) { Selective = SelectiveLabelers.Includes(labeler, selectivePrefixes) };
                 stats.ReserveModel(communities);
                 Labelers[labeler] = stats;
             }
             return stats;
-        }
-
-        public static bool IsSelective(string labeler, IReadOnlyList<string> prefixes)
-        {
-            foreach (var prefix in prefixes)
-            {
-                if (labeler.StartsWith(prefix, StringComparison.Ordinal)) return true;
-            }
-            return false;
         }
     }
 

@@ -127,10 +127,7 @@ public sealed class ProjectTruthModel
             return posterior;
         }
 
-        var capability = Project.Capability;
-        var votes = evidence.Votes.Select(v =>
-            (Model.Confusion(v.Labeler, capability), Model.Statistics(v.Labeler, capability)?.Evidence ?? 0.0, v.Label));
-        return Domain.Routing.StoppingPosterior.Of(Model.ClassPriors(capability), votes, doubt);
+        return Domain.Routing.StoppingPosterior.OfFactors(Model.ClassPriors(Project.Capability), Model.Factors(itemId), doubt);
     }
 
     /// <summary>Labelers who voted on the item, with their label index, in vote order.</summary>

@@ -179,7 +179,7 @@ public sealed partial class ReliabilityRefit
         var method = InferenceMethods.Default(_models.ModelOptions.SelectivePrefixes);
         var fit = answers.Count > 0 ? method.Fit(AnswerMatrix.Create(answers, labels)) : null;
 
-        var refitted = Rebuild(state, items, window, fit, labels.Count, capability, now, _models.ModelOptions.HalfLife);
+        var refitted = Rebuild(state, items, window, fit, labels.Count, capability, now, _models.ModelOptions);
         var online = OnlineDawidSkene.FromState(state, _models.ModelOptions);
         var refittedModel = ProjectTruthModel.FromState(project, state with
         {
@@ -251,8 +251,9 @@ public sealed partial class ReliabilityRefit
         int k,
         string capability,
         DateTimeOffset now,
-        TimeSpan? halfLife)
+        OnlineDawidSkeneOptions options)
     {
+        var halfLife = options.HalfLife;
         var counts = state.Labelers.Where(l => l.Capability == capability)
             .ToDictionary(l => l.Labeler, _ => new double[k * k], StringComparer.Ordinal);
         var truth = new double[k];
@@ -282,8 +283,15 @@ public sealed partial class ReliabilityRefit
                 continue;
             }
 
+            // A selective labeler (a rule) learns only from checked items: gold, or answered by a labeler that is not selective.
+            var isChecked = item.Gold is not null || item.Votes.Any(v => !SelectiveLabelers.Includes(v.Labeler, options.SelectivePrefixes));
             foreach (var vote in item.Votes)
             {
+                if (!isChecked && SelectiveLabelers.Includes(vote.Labeler, options.SelectivePrefixes))
+                {
+                    continue;
+                }
+
                 if (!counts.TryGetValue(vote.Labeler, out var c))
                 {
                     c = new double[k * k];

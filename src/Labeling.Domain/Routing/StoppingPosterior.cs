@@ -37,21 +37,42 @@ public static class StoppingPosterior
     public static double[] Of(ReadOnlySpan<double> classPriors, IEnumerable<(ConfusionMatrix Confusion, double Evidence, int Label)> votes, double doubt)
     {
         ArgumentNullException.ThrowIfNull(votes);
+        var k = classPriors.Length;
+        return OfFactors(classPriors, votes.Select(v =>
+        {
+            if (v.Confusion.ClassCount != k || v.Label < 0 || v.Label >= k)
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"A vote has label {v.Label} and a {v.Confusion.ClassCount}-class confusion matrix; the item has {k} classes."), nameof(votes));
+            var column = new double[k];
+            for (var t = 0; t < k; t++) column[t] = v.Confusion[t, v.Label];
+            return new PosteriorFactor(string.Empty, v.Label, column, v.Evidence);
+        }), doubt);
+    }
+
+    /// <summary>Computes the stopping posterior of one item from the factors of its posterior (<see cref="OnlineDawidSkene.Factors"/>).</summary>
+    /// <param name="classPriors">The model's class distribution π (K values).</param>
+    /// <param name="factors">Each factor θ_w[·] (a vote's column, or a selective labeler's silence) with its evidence n_w.</param>
+    /// <param name="doubt">Pseudo-answers d of the uninformative labeler mixed into each factor; 0 for none.</param>
+    /// <returns>The posterior over the K classes.</returns>
+    /// <exception cref="ArgumentException">A factor does not have K values, or the doubt is negative.</exception>
+    public static double[] OfFactors(ReadOnlySpan<double> classPriors, IEnumerable<PosteriorFactor> factors, double doubt)
+    {
+        ArgumentNullException.ThrowIfNull(factors);
         if (!(doubt >= 0) || !double.IsFinite(doubt))
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The doubt must be a finite number of pseudo-answers, 0 or more (got {doubt})."), nameof(doubt));
         var k = classPriors.Length;
         if (k == 0) throw new ArgumentException("Give the class priors of at least one class.", nameof(classPriors));
         var log = new double[k];
         for (var t = 0; t < k; t++) log[t] = Math.Log(Math.Max(classPriors[t], double.Epsilon));
-        foreach (var (confusion, evidence, label) in votes)
+        foreach (var factor in factors)
         {
-            if (confusion.ClassCount != k || label < 0 || label >= k)
-                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"A vote has label {label} and a {confusion.ClassCount}-class confusion matrix; the item has {k} classes."), nameof(votes));
-            var n = Math.Max(evidence, 0.0);
+            var column = factor.Column;
+            if (column.Count != k)
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"A factor of labeler '{factor.Labeler}' has {column.Count} values; the item has {k} classes."), nameof(factors));
+            var n = Math.Max(factor.Evidence, 0.0);
             for (var t = 0; t < k; t++)
             {
                 // n + d > 0 unless both are zero, which is the model's own column.
-                var theta = n + doubt > 0 ? ((n * confusion[t, label]) + (doubt / k)) / (n + doubt) : confusion[t, label];
+                var theta = n + doubt > 0 ? ((n * column[t]) + (doubt / k)) / (n + doubt) : column[t];
                 log[t] += Math.Log(Math.Max(theta, double.Epsilon));
             }
         }

@@ -82,13 +82,14 @@ public sealed class CommunityDawidSkene : ITruthInference
         {
             iteration++;
             ConfusionEm.AccumulateCounts(data, posteriors, state.Counts);
+            if (inClassPrior is not null) UncheckedOut(data, posteriors, inClassPrior, state);
             if (iteration == 1) InitialiseCommunities(state);
             UpdateMemberships(state);
             UpdateCommunities(state);
-            UpdateLabelers(state);
-            var prior = ClassPrior(posteriors, data.ItemCount, inClassPrior, k);
+            var prior = ClassPrior(posteriors, data.ItemCount, inClassPrior, k, state.ClassCounts);
             for (var t = 0; t < k; t++) state.LogPrior[t] = Probability.SafeLog(prior[t]);
-            var objective = ConfusionEm.EStep(data, posteriors, state.LogTheta, state.LogPrior);
+            UpdateLabelers(state);
+            var objective = ConfusionEm.EStep(data, posteriors, state.LogTheta, inClassPrior is null ? state.LogPrior : state.LogPriorWithSilence);
             trace.Add(objective);
             if (Math.Abs(objective - previous) <= _options.Tolerance * data.AnswerCount)
             {
@@ -119,9 +120,29 @@ public sealed class CommunityDawidSkene : ITruthInference
         return counted;
     }
 
+    // A selective labeler learns only from the checked items (those in the class distribution): its answers on the others
+    // are taken back out of its counts.
+    private static void UncheckedOut(AnswerMatrix data, double[] posteriors, bool[] inClassPrior, FitState s)
+    {
+        var k = s.K;
+        var items = data.AnswerItem;
+        var workers = data.AnswerWorker;
+        var labels = data.AnswerLabel;
+        for (var a = 0; a < labels.Length; a++)
+        {
+            if (!s.Selective[workers[a]] || inClassPrior[items[a]]) continue;
+            var baseIndex = (workers[a] * k * k) + labels[a];
+            for (var t = 0; t < k; t++)
+            {
+                var c = baseIndex + (t * k);
+                s.Counts[c] = Math.Max(0, s.Counts[c] - posteriors[(items[a] * k) + t]);
+            }
+        }
+    }
+
     // π_t ∝ Σ_i T_it + β over the items that count in the class distribution (every item when inClassPrior is null); with
-    // none of them and β = 0 the classes are equally likely (Probability.Normalize).
-    private double[] ClassPrior(double[] posteriors, int items, bool[]? inClassPrior, int k)
+    // none of them and β = 0 the classes are equally likely (Probability.Normalize). The sums without β go to classCounts.
+    private double[] ClassPrior(double[] posteriors, int items, bool[]? inClassPrior, int k, double[] classCounts)
     {
         if (inClassPrior is null) return Probability.ClassShares(posteriors, items, k, _options.ClassPseudoCount);
         var prior = new double[k];
@@ -130,6 +151,7 @@ public sealed class CommunityDawidSkene : ITruthInference
             if (!inClassPrior[i]) continue;
             for (var t = 0; t < k; t++) prior[t] += posteriors[(i * k) + t];
         }
+        prior.CopyTo(classCounts, 0);
         for (var t = 0; t < k; t++) prior[t] += _options.ClassPseudoCount;
         Probability.Normalize(prior);
         return prior;
@@ -244,9 +266,15 @@ public sealed class CommunityDawidSkene : ITruthInference
     {
         var k = s.K;
         var strength = _options.PriorStrength;
+        s.LogPrior.CopyTo(s.LogPriorWithSilence, 0);
         for (var w = 0; w < s.Workers; w++)
         {
             var membership = s.Memberships.AsSpan(w * s.M, s.M);
+            if (s.Selective[w])
+            {
+                UpdateSelective(s, w, membership);
+                continue;
+            }
             for (var t = 0; t < k; t++)
             {
                 var rowSum = 0.0;
@@ -263,6 +291,40 @@ public sealed class CommunityDawidSkene : ITruthInference
         }
     }
 
+    // A selective labeler is read as the online model reads it (OnlineDawidSkene.Reading): firing rates
+    // P(answers l | t) = (C[t, l] + s·ρ·P[t, l]) / (N_t + s) over the checked items' class counts N, and silence 1 − Σ_l of
+    // them on every item it did not answer. The silence goes into every item's prior (LogPriorWithSilence), and each
+    // answer's column is divided by it, so the E-step reads silence where it did not answer and its rate where it did.
+    private void UpdateSelective(FitState s, int w, ReadOnlySpan<double> membership)
+    {
+        var k = s.K;
+        var strength = _options.PriorStrength;
+        // Its pooled firing rate over the checked items, (Σ C + f) / (Σ N + 1), is the rate its per-class rates are drawn to.
+        double fired = 0.0, total = 0.0;
+        for (var t = 0; t < k; t++)
+        {
+            total += s.ClassCounts[t];
+            for (var l = 0; l < k; l++) fired += s.Counts[(((w * k) + t) * k) + l];
+        }
+        var f = Math.Min(1.0, (fired + SelectiveLabelers.PriorFiringRate) / (total + 1.0));
+        for (var t = 0; t < k; t++)
+        {
+            var n = s.ClassCounts[t];
+            var rowSum = 0.0;
+            for (var l = 0; l < k; l++) rowSum += s.Counts[(((w * k) + t) * k) + l];
+            var logSilence = Math.Log((Math.Max(0, n - rowSum) + (strength * (1 - f))) / (n + strength));
+            s.LogPriorWithSilence[t] += logSilence;
+            s.LogSilence[(w * k) + t] = logSilence;
+            for (var l = 0; l < k; l++)
+            {
+                var prior = 0.0;
+                for (var m = 0; m < s.M; m++) prior += membership[m] * s.Phi[(((m * k) + t) * k) + l];
+                var rate = (s.Counts[(((w * k) + t) * k) + l] + (strength * f * prior)) / (n + strength);
+                s.LogTheta[(((w * k) + l) * k) + t] = Probability.SafeLog(rate) - logSilence;
+            }
+        }
+    }
+
     private InferenceResult BuildResult(AnswerMatrix data, double[] posteriors, FitState s, int iterations, bool converged, double[] trace)
     {
         var k = s.K;
@@ -274,7 +336,8 @@ public sealed class CommunityDawidSkene : ITruthInference
         for (var w = 0; w < s.Workers; w++)
         {
             for (var t = 0; t < k; t++)
-                for (var l = 0; l < k; l++) row[(t * k) + l] = Math.Exp(s.LogTheta[(((w * k) + l) * k) + t]);
+                // A selective labeler's firing rates (its columns were divided by its silence for the E-step).
+                for (var l = 0; l < k; l++) row[(t * k) + l] = Math.Exp(s.LogTheta[(((w * k) + l) * k) + t] + s.LogSilence[(w * k) + t]);
             confusions[w] = new ConfusionMatrix(row, k);
             skills[w] = confusions[w].Accuracy(priors);
         }
@@ -303,6 +366,15 @@ public sealed class CommunityDawidSkene : ITruthInference
         public double[] LogRho { get; } = new double[communities];
 
         public double[] LogPrior { get; } = new double[k];
+
+        /// <summary>With selective labelers: log π plus every selective labeler's log silence, the E-step's prior.</summary>
+        public double[] LogPriorWithSilence { get; } = new double[k];
+
+        /// <summary>A selective labeler's log silence at [w·K + t] (0 for the others).</summary>
+        public double[] LogSilence { get; } = new double[workers * k];
+
+        /// <summary>With selective labelers: the checked items' class counts N_t (π without its pseudo-count).</summary>
+        public double[] ClassCounts { get; } = new double[k];
 
         /// <summary>Whether each labeler is selective (CommunityDawidSkeneOptions.SelectivePrefixes).</summary>
         public bool[] Selective { get; } = new bool[workers];

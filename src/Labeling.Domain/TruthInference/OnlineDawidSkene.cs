@@ -41,6 +41,7 @@ namespace Labeling.Domain.TruthInference;
 public sealed class OnlineDawidSkene
 {
     private const int FirstVoteCapacity = 4;
+
     private readonly OnlineDawidSkeneOptions _options;
     private readonly string[] _labels;
     private readonly int _k;
@@ -136,7 +137,7 @@ public sealed class OnlineDawidSkene
         ref var slot = ref _items[i];
         var posterior = new double[_k];
         if (slot.Gold >= 0) posterior[slot.Gold] = 1.0;
-        else ComputePosterior(_votes.Of(slot), _capabilities[slot.Capability].Shared, posterior);
+        else ComputePosterior(_votes.Of(slot), _capabilities[slot.Capability], posterior);
         return posterior;
     }
 
@@ -209,6 +210,7 @@ public sealed class OnlineDawidSkene
             {
                 foreach (ref var v in votes)
                 {
+                    if (v.Labeler.Selective && !slot.InClassPrior) continue;
                     var scale = DecayedShare(ref v);
                     shared.AddDelta(v.Labeler, v.Label, old, scale, zero);
                     v.Labeler.Replace(v.Label, old, scale, zero);
@@ -251,17 +253,18 @@ public sealed class OnlineDawidSkene
             posterior.CopyTo(_posteriors.AsSpan(i * k, k));
             slot.HasPosterior = true;
             slot.Contributed = slot.VoteCount >= 2 || slot.Gold >= 0;
+            slot.InClassPrior = CountsInClassPrior(ref slot);
             if (slot.Contributed)
             {
                 foreach (ref var v in _votes.Of(slot))
                 {
+                    if (v.Labeler.Selective && !slot.InClassPrior) continue;
                     var scale = DecayedShare(ref v);
                     for (var t = 0; t < k; t++) weights[t] = posterior[t] * scale;
                     shared.AddDelta(v.Labeler, v.Label, zero, 0.0, weights);
                     v.Labeler.Replace(v.Label, zero, 0.0, weights);
                 }
             }
-            slot.InClassPrior = CountsInClassPrior(ref slot);
             if (slot.InClassPrior)
             {
                 for (var t = 0; t < k; t++) classCounts[t] += posterior[t];
@@ -309,6 +312,72 @@ public sealed class OnlineDawidSkene
     }
 
     /// <summary>
+    /// How the model reads the labeler's votes: entry [t, l] is P(it votes l | the truth is t). For a labeler that is not
+    /// selective this is its <see cref="Confusion"/>. For a selective one (<see cref="OnlineDawidSkeneOptions.SelectivePrefixes"/>)
+    /// it is its firing rates, learned from the checked items (those in the class prior) as counts over the class
+    /// counts; a row's remainder to one is the chance it stays silent, which the model reads on every item of the
+    /// capability it did not vote on. Its confusion cannot say this: a rule votes only where it matches, so both rows of
+    /// its confusion read "always votes l", and a vote read that way counts for less the more the rule is checked.
+    /// </summary>
+    public ConfusionMatrix Reading(string labeler, string? capability = null)
+    {
+        var (model, stats) = LabelerIn(labeler, capability);
+        if (!stats.Selective) return Smoothed(model, stats, stats.Counts, stats.RowSums);
+        var k = _k;
+        var values = new double[k * k];
+        Span<double> column = stackalloc double[k];
+        for (var l = 0; l < k; l++)
+        {
+            FiringColumn(model.Shared, stats, l, column);
+            for (var t = 0; t < k; t++) values[(t * k) + l] = column[t];
+        }
+        return new ConfusionMatrix(values, k);
+    }
+
+    /// <summary>
+    /// What the model multiplies into the item's posterior (after the class prior) under the current reliabilities: one
+    /// factor per vote, the voter's column for the label it gave, and one per selective labeler of the item's capability
+    /// that did not vote on it, its silence (<see cref="Reading"/>); each with the evidence behind it — the labeler's
+    /// <see cref="LabelerStatistics.Evidence"/>, or for a silence the checked items' class counts. A selective labeler's
+    /// columns are scaled to sum to one (a factor's scale does not change a posterior). Empty for an unknown item or
+    /// one without votes; a gold item's posterior is its label, whatever its factors.
+    /// </summary>
+    public IReadOnlyList<PosteriorFactor> Factors(string item)
+    {
+        if (!_itemIndex.TryGetValue(item, out var i) || !_items[i].HasPosterior) return [];
+        var k = _k;
+        var s = _options.PriorStrength;
+        var model = _capabilities[_items[i].Capability];
+        var shared = model.Shared;
+        var votes = _votes.Of(_items[i]);
+        var factors = new List<PosteriorFactor>(votes.Length + model.Selective.Count);
+        foreach (ref readonly var v in votes)
+        {
+            var column = new double[k];
+            var stats = v.Labeler;
+            if (stats.Selective) FiringColumn(shared, stats, v.Label, column);
+            else
+            {
+                shared.PriorColumn(stats, v.Label, column);
+                for (var t = 0; t < k; t++) column[t] = (stats.Count(t, v.Label) + (s * column[t])) / (stats.RowSum(t) + s);
+            }
+            if (stats.Selective) Probability.Normalize(column);
+            factors.Add(new PosteriorFactor(stats.Labeler, v.Label, column, stats.Evidence));
+        }
+        var checkedItems = 0.0;
+        foreach (var c in shared.ClassCounts) checkedItems += c;
+        foreach (var rule in model.Selective)
+        {
+            if (VotedOn(votes, rule)) continue;
+            var column = new double[k];
+            SilenceColumn(shared, rule, column);
+            Probability.Normalize(column);
+            factors.Add(new PosteriorFactor(rule.Labeler, null, column, checkedItems));
+        }
+        return factors;
+    }
+
+    /// <summary>
     /// The labeler's confusion matrix read from held-out posteriors: each item it voted on counts with
     /// the posterior its <i>other</i> labelers' votes (or the item's gold label) give, the labeler's own
     /// vote left out, under the model's current parameters; items it alone voted on count nothing. The
@@ -346,7 +415,7 @@ public sealed class OnlineDawidSkene
                 post[slot.Gold] = 1.0;
             }
             else if (others == 0) continue;
-            else ComputePosterior(votes, model.Shared, post, stats);
+            else ComputePosterior(votes, model, post, stats);
             for (var t = 0; t < k; t++)
             {
                 counts[(t * k) + answer] += post[t];
@@ -361,7 +430,8 @@ public sealed class OnlineDawidSkene
     private (CapabilityModel Model, LabelerStatistics Stats) LabelerIn(string labeler, string? capability)
     {
         var model = _capabilities[GetOrAddCapability(capability ?? string.Empty)];
-        return (model, model.Labelers.GetValueOrDefault(labeler) ?? new LabelerStatistics(labeler, model.Name, _k));
+        return (model, model.Labelers.GetValueOrDefault(labeler)
+            ?? new LabelerStatistics(labeler, model.Name, _k) { Selective = SelectiveLabelers.Includes(labeler, _options.SelectivePrefixes) });
     }
 
     /// <summary>θ[t, l] = (C[t, l] + s·P_w[t, l]) / (Σ_l C[t, l] + s) from counts C and the labeler's community prior P_w.</summary>
@@ -451,7 +521,7 @@ public sealed class OnlineDawidSkene
             restored.Selective = SelectiveLabelers.Includes(ls.Labeler, model._options.SelectivePrefixes);
             // A state saved before the labeler was selective may hold a membership; it no longer counts.
             if (restored.Selective) restored.HasMembership = false;
-            capability.Labelers[ls.Labeler] = restored;
+            capability.Add(restored);
         }
         foreach (var s in state.Items)
         {
@@ -511,7 +581,7 @@ public sealed class OnlineDawidSkene
             post.Clear();
             post[slot.Gold] = 1.0;
         }
-        else ComputePosterior(votes, shared, post);
+        else ComputePosterior(votes, _capabilities[slot.Capability], post);
 
         var last = votes.Length - 1;
         // One vote alone says nothing about its labeler's reliability (the posterior would only
@@ -519,26 +589,29 @@ public sealed class OnlineDawidSkene
         var contributes = votes.Length >= 2 || slot.Gold >= 0;
         var contributed = slot.Contributed;
         slot.Contributed = contributes;
+        // A selective labeler learns only from checked items (SelectiveLabelers): those in the class prior.
+        var wasInPrior = slot.InClassPrior;
+        var inPrior = CountsInClassPrior(ref slot);
+        slot.InClassPrior = inPrior;
         Span<double> zero = stackalloc double[k];
-        ReadOnlySpan<double> target = contributes ? post : zero;
         for (var n = 0; n <= last; n++)
         {
             ref var v = ref votes[n];
+            var selective = v.Labeler.Selective;
+            var held = contributed && (!selective || wasInPrior);
+            ReadOnlySpan<double> target = contributes && (!selective || inPrior) ? post : zero;
             // The newest vote has contributed nothing yet; the others contributed the old posterior,
             // decayed since they last wrote it. With a half-life the labeler's counts stand at its own time, never earlier
             // than this step's (a step stamped before a later one, another instance's clock): what is taken out and the
             // time written are both at that time, so the share taken out is the share held.
             // (The decay above stamped each voter's counts with the later of its time and this step's.)
             var stamp = halfLife is not null && at is not null ? v.Labeler.UpdatedAt ?? at : at;
-            var scale = (newVote && n == last) || !contributed ? 0.0
+            var scale = (newVote && n == last) || !held ? 0.0
                 : halfLife is { } h && stamp is { } t1 && v.At is { } t0 ? LabelerStatistics.DecayFactor(t1 - t0, h) : 1.0;
             shared.AddDelta(v.Labeler, v.Label, old, scale, target);
             v.Labeler.Replace(v.Label, old, scale, target);
             if (stamp is not null) v.At = stamp;
         }
-        var wasInPrior = slot.InClassPrior;
-        var inPrior = CountsInClassPrior(ref slot);
-        slot.InClassPrior = inPrior;
         var classCounts = shared.ClassCounts;
         for (var t = 0; t < k; t++)
             classCounts[t] = Math.Max(0, classCounts[t] + (inPrior ? post[t] : 0.0) - (wasInPrior ? old[t] : 0.0));
@@ -558,10 +631,11 @@ public sealed class OnlineDawidSkene
         return false;
     }
 
-    private void ComputePosterior(ReadOnlySpan<VoteSlot> votes, OnlineCommunities shared, Span<double> post, LabelerStatistics? leaveOut = null)
+    private void ComputePosterior(ReadOnlySpan<VoteSlot> votes, CapabilityModel model, Span<double> post, LabelerStatistics? leaveOut = null)
     {
         var k = _k;
         var s = _options.PriorStrength;
+        var shared = model.Shared;
         var classCounts = shared.ClassCounts;
         for (var t = 0; t < k; t++) post[t] = classCounts[t] + _options.ClassPseudoCount;
         Span<double> prior = stackalloc double[k];
@@ -569,6 +643,12 @@ public sealed class OnlineDawidSkene
         {
             var stats = v.Labeler;
             if (ReferenceEquals(stats, leaveOut)) continue;
+            if (stats.Selective)
+            {
+                FiringColumn(shared, stats, v.Label, prior);
+                Multiply(post, prior);
+                continue;
+            }
             shared.PriorColumn(stats, v.Label, prior);
             var max = 0.0;
             for (var t = 0; t < k; t++)
@@ -584,7 +664,83 @@ public sealed class OnlineDawidSkene
                 for (var t = 0; t < k; t++) post[t] *= inv;
             }
         }
+        // Every selective labeler of the capability ran on the item; those that did not vote were silent.
+        foreach (var rule in model.Selective)
+        {
+            if (ReferenceEquals(rule, leaveOut) || VotedOn(votes, rule)) continue;
+            SilenceColumn(shared, rule, prior);
+            Multiply(post, prior);
+        }
         Probability.Normalize(post);
+
+        static void Multiply(Span<double> post, ReadOnlySpan<double> factor)
+        {
+            var max = 0.0;
+            for (var t = 0; t < post.Length; t++)
+            {
+                var p = post[t] * factor[t];
+                post[t] = p;
+                if (p > max) max = p;
+            }
+            if (max < 1e-150)
+            {
+                var inv = 1.0 / max;
+                for (var t = 0; t < post.Length; t++) post[t] *= inv;
+            }
+        }
+    }
+
+    private static bool VotedOn(ReadOnlySpan<VoteSlot> votes, LabelerStatistics labeler)
+    {
+        foreach (ref readonly var v in votes)
+        {
+            if (ReferenceEquals(v.Labeler, labeler)) return true;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// A selective labeler's firing rates for one label: P(votes l | t) = (C[t, l] + s·ρ·P_w[t, l]) / (N_t + s), where C
+    /// are its counts on checked items, N_t the class counts of the checked items (the class prior's), P_w[·, l] the
+    /// column a labeler with no record is read by and ρ its pooled firing rate (<see cref="PooledRate"/>).
+    /// </summary>
+    private void FiringColumn(OnlineCommunities shared, LabelerStatistics stats, int label, Span<double> column)
+    {
+        var s = _options.PriorStrength;
+        var classCounts = shared.ClassCounts;
+        var rate = PooledRate(classCounts, stats.RowSums);
+        shared.PriorColumn(stats, label, column);
+        for (var t = 0; t < column.Length; t++)
+            column[t] = (stats.Count(t, label) + (s * rate * column[t])) / (classCounts[t] + s);
+    }
+
+    /// <summary>
+    /// A selective labeler's silence: P(no vote | t) = 1 − Σ_l P(votes l | t) = (N_t − Σ_l C[t, l] + s·(1 − ρ)) / (N_t + s)
+    /// (the prior columns' rows sum to one), the same for every class when it has no record.
+    /// </summary>
+    private void SilenceColumn(OnlineCommunities shared, LabelerStatistics stats, Span<double> column)
+    {
+        var s = _options.PriorStrength;
+        var classCounts = shared.ClassCounts;
+        var rate = PooledRate(classCounts, stats.RowSums);
+        for (var t = 0; t < column.Length; t++)
+            column[t] = (Math.Max(0, classCounts[t] - stats.RowSum(t)) + (s * (1 - rate))) / (classCounts[t] + s);
+    }
+
+    /// <summary>
+    /// A selective labeler's firing rate over every checked item whatever its class, (Σ C + f) / (Σ N + 1) with
+    /// f = <see cref="SelectiveLabelers.PriorFiringRate"/>: the rate its per-class rates are drawn towards, so that a
+    /// class with few checked items reads about as often silent as the others rather than as the prior guesses.
+    /// </summary>
+    private static double PooledRate(ReadOnlySpan<double> classCounts, ReadOnlySpan<double> rows)
+    {
+        double fired = 0.0, total = 0.0;
+        for (var t = 0; t < classCounts.Length; t++)
+        {
+            fired += rows[t];
+            total += classCounts[t];
+        }
+        return Math.Min(1.0, (fired + SelectiveLabelers.PriorFiringRate) / (total + 1.0));
     }
 
     private int GetOrAddItem(string item, string capability)
@@ -629,13 +785,22 @@ public sealed class OnlineDawidSkene
         public OnlineCommunities Shared { get; } = shared;
         public Dictionary<string, LabelerStatistics> Labelers { get; } = new(StringComparer.Ordinal);
 
+        /// <summary>The selective labelers, in the order they were first seen.</summary>
+        public List<LabelerStatistics> Selective { get; } = [];
+
+        public void Add(LabelerStatistics labeler)
+        {
+            Labelers.Add(labeler.Labeler, labeler);
+            if (labeler.Selective) Selective.Add(labeler);
+        }
+
         public LabelerStatistics GetOrAddLabeler(string labeler, int classCount, int communities, IReadOnlyList<string> selectivePrefixes)
         {
             if (!Labelers.TryGetValue(labeler, out var stats))
             {
                 stats = new LabelerStatistics(labeler, Name, classCount) { Selective = SelectiveLabelers.Includes(labeler, selectivePrefixes) };
                 stats.ReserveModel(communities);
-                Labelers[labeler] = stats;
+                Add(stats);
             }
             return stats;
         }

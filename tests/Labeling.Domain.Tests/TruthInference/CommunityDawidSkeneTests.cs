@@ -191,6 +191,51 @@ public sealed class CommunityDawidSkeneTests
     }
 
     [Fact]
+    public void Fit_PreciseRule_IsReadByItsFiringRates_AndItemsNoWorkerChecked_TeachItNothing()
+    {
+        // A keyword rule says "spam" on 40 % of spam and is right on 95 % of the items it fires on (classes even); three
+        // workers right 80 % of the time answer 2,000 items. Read like a worker, from the items it voted on only, both rows
+        // of its confusion were "always spam" and its lone vote read spam about 0.52.
+        var random = new Random(5);
+        var checkedAnswers = new List<Answer>();
+        string[] labels = ["ham", "spam"];
+        for (var i = 0; i < 2000; i++)
+        {
+            var truth = random.Next(2);
+            if (random.NextDouble() < (truth == 1 ? 0.4 : 0.4 * 0.05 / 0.95)) checkedAnswers.Add(new($"i{i}", "rule:kw", "spam"));
+            for (var w = 0; w < 3; w++) checkedAnswers.Add(new($"i{i}", $"worker:w{w}", labels[random.NextDouble() < 0.8 ? truth : 1 - truth]));
+        }
+
+        // Items only rules answered: the rule and another that fires with it, never checked.
+        var answers = new List<Answer>(checkedAnswers) { new("probe", "rule:kw", "spam") };
+        for (var i = 0; i < 300; i++)
+        {
+            answers.Add(new($"r{i}", "rule:kw", "spam"));
+            answers.Add(new($"r{i}", "rule:other", "spam"));
+        }
+
+        var method = InferenceMethods.Default(["rule:"]);
+        var data = AnswerMatrix.Create(answers, labels);
+        var fit = method.Fit(data);
+        var rule = fit.Confusion(data.IndexOfWorker("rule:kw"));
+        Assert.InRange(rule[1, 1], 0.36, 0.44);
+        Assert.InRange(rule[0, 1], 0.01, 0.04);
+        Assert.InRange(fit.Posterior(data.IndexOfItem("probe"))[1], 0.88, 0.98);
+        Assert.InRange(fit.ClassPriors[1], 0.45, 0.55);
+
+        // Where it stayed silent, fewer items are spam than the prior says: 38 % of them.
+        var silent = Enumerable.Range(0, 2000).Where(i => !checkedAnswers.Any(a => a.Item == $"i{i}" && a.Worker == "rule:kw"))
+            .Average(i => fit.Posterior(data.IndexOfItem($"i{i}"))[1]);
+        Assert.InRange(silent, 0.33, 0.43);
+
+        // The 300 items no worker checked teach the rule nothing: it reads as it does without them.
+        var alone = AnswerMatrix.Create([.. checkedAnswers, new("probe", "rule:kw", "spam")], labels);
+        var without = method.Fit(alone).Confusion(alone.IndexOfWorker("rule:kw"));
+        Assert.Equal(without[1, 1], rule[1, 1], 3);
+        Assert.Equal(without[0, 1], rule[0, 1], 3);
+    }
+
+    [Fact]
     public void Default_IsCommunityDawidSkeneUnderTheDefaultName()
     {
         var method = InferenceMethods.Default();

@@ -44,6 +44,7 @@ internal static class BenchApp
             InferenceCommand.Create(console),
             SynthCommand.Create(console),
             ThroughputCommand.Create(console),
+            RuleReadingCommand.Create(console),
             BatchScaleCommand.Create(console),
             ReplayCommand.Create(console),
             HttpLoadCommand.Create(console),

@@ -25,6 +25,10 @@ namespace Labeling.Domain.Routing;
 /// row), with an uninformative prior in place of the community's, so d defaults to the model's prior
 /// strength: a labeler's own record outweighs the doubt once it holds more answers than the prior
 /// holds pseudo-answers.</para>
+/// <para>A selective labeler's factors (its firing rate where it voted, its silence elsewhere; see
+/// <see cref="OnlineDawidSkene.Factors"/>) are discounted the same way, scaled to sum to one so the
+/// doubt's 1/K is on their scale; a silence's evidence is the number of checked items its rates
+/// were learned from.</para>
 /// </remarks>
 public static class StoppingPosterior
 {

@@ -40,9 +40,11 @@ namespace Labeling.Domain.TruthInference;
 /// enlarge it further, until nearly every labeler shares one pooled prior and a class can be
 /// absorbed by its neighbours (docs/benchmarks.md, "Communities that empty").</para>
 /// <para>Selective labelers (<see cref="CommunityDawidSkeneOptions.SelectivePrefixes"/>, rules that vote only where they
-/// match) are read as the online model reads them: π counts only the items another labeler answered, and a selective
-/// labeler joins no community (its prior is the mixture under ρ, and its counts do not move φ). Without a selective
-/// labeler the fit is the one above, to the bit.</para>
+/// match) are read as the online model reads them: π counts only the items another labeler answered (the checked ones),
+/// a selective labeler joins no community (its prior is the mixture under ρ, and its counts do not move φ), and it is
+/// read by its firing rates over the checked items' class counts and its silence on every item it did not answer,
+/// learned from the checked items only (<see cref="SelectiveLabelers"/>). Without a selective labeler the fit is the one
+/// above, to the bit.</para>
 /// <para>Cost per iteration: O(answers × K + workers × M × K²) time, O(workers × (K² + M)) memory.</para>
 /// </remarks>
 public sealed class CommunityDawidSkene : ITruthInference

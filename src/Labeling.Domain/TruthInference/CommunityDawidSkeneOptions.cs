@@ -51,7 +51,10 @@ public sealed record CommunityDawidSkeneOptions
     /// vote only where a condition of their own holds (a keyword rule votes "spam" where it matches), so the items they
     /// vote on are not a sample of the data and their counts hold one label whatever the truth. An item only selective
     /// labelers answered does not count in the class distribution, and a selective labeler joins no community: its
-    /// prior is the communities' mixture, and its counts do not move them. Empty by default (every labeler counts).
+    /// prior is the communities' mixture, and its counts do not move them. It is read as the online model reads it, by
+    /// its firing rates and its silence on the items it did not answer, learned from the checked items only
+    /// (<see cref="SelectiveLabelers"/>); its <see cref="InferenceResult"/> confusion holds its firing rates, whose rows
+    /// do not sum to one. Empty by default (every labeler counts).
     /// </summary>
     public IReadOnlyList<string> SelectivePrefixes { get; init; } = [];
 

@@ -27,6 +27,10 @@ namespace Labeling.Domain.TruthInference;
 /// <para>The posterior is computed as a product of probabilities rather than a sum of logs (no
 /// log per factor on the hot path); factors are at least s·P/(n + s) &gt; 0 and the product is
 /// rescaled before it could underflow.</para>
+/// <para>A selective labeler (<see cref="OnlineDawidSkeneOptions.SelectivePrefixes"/>, a keyword rule) runs on every
+/// item of its capability and votes only where it matches. It is read by its firing rates where it voted and by its
+/// silence on every other item (<see cref="Reading"/>), and it learns only from checked items — those in the class prior
+/// — so C_w[·, l_w] moves only for them (<see cref="SelectiveLabelers"/>).</para>
 /// <para>Gold items have a one-hot posterior that votes cannot move, so they teach labelers'
 /// reliabilities without being taught. Statistics are kept per capability (task type): a
 /// labeler's reliability on sentiment says nothing of its reliability on spam. With a half-life,

@@ -38,8 +38,12 @@ public sealed record OnlineDawidSkeneOptions
     /// labelers is left out of the class distribution until another labeler votes on it or it is
     /// gold; otherwise a few one-sided rules would set the class prior before the crowd has said
     /// anything. For the same reason they never join a worker community (their counts would teach
-    /// every new worker "answers that label whatever the truth"). Their votes count in the item's
-    /// posterior and their reliabilities are learned as any other labeler's.
+    /// every new worker "answers that label whatever the truth"). A selective labeler is taken to have
+    /// run on every item of its capability: it is read by its firing rates and, on the items it did
+    /// not vote on, its silence, learned only from checked items (another labeler's vote, or gold;
+    /// see <see cref="SelectiveLabelers"/> and <see cref="OnlineDawidSkene.Reading"/>). With a
+    /// <see cref="HalfLife"/> its counts decay and the class counts its rates divide by do not, so
+    /// its rates read lower as its evidence ages.
     /// Empty by default; the application lists its rules' prefix.
     /// </summary>
     public IReadOnlyList<string> SelectivePrefixes { get; init; } = [];

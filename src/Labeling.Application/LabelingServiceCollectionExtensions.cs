@@ -53,6 +53,7 @@ public static class LabelingServiceCollectionExtensions
         services.TryAddSingleton<ReviewResolution>();
         services.TryAddSingleton<ItemQueries>();
         services.TryAddSingleton<WorkerStatistics>();
+        services.TryAddSingleton<Labelers.LabelerReliabilities>();
         services.TryAddSingleton<LabelExport>();
         services.TryAddSingleton<EventDispatcher>();
         services.TryAddSingleton<DeadLetterRedelivery>();

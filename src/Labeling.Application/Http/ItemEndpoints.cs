@@ -3,6 +3,7 @@ using System.Text.Json;
 using Labeling.Application.Events;
 using Labeling.Application.Export;
 using Labeling.Application.Items;
+using Labeling.Application.Labelers;
 using Labeling.Application.Ports;
 using Labeling.Application.Problems;
 using Labeling.Application.Review;
@@ -13,7 +14,7 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Labeling.Application.Http;
 
-/// <summary>The reviewer's API: items, review resolutions, exports, dead-lettered events and their redelivery.</summary>
+/// <summary>The reviewer's API: items, labelers, review resolutions, exports, dead-lettered events and their redelivery.</summary>
 internal static class ItemEndpoints
 {
     public static void Map(RouteGroupBuilder api)
@@ -23,6 +24,12 @@ internal static class ItemEndpoints
             .RequireAuthorization(LabelingRoles.ReviewerPolicy)
             .Produces<IReadOnlyList<ItemView>>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .WithName("ListItems").WithSummary("Pages through items, optionally of one state (Reviewer).");
+
+        api.MapGet("/projects/{projectId}/labelers", async (string projectId, string? kind, string? after, int? limit, LabelerReliabilities labelers, CancellationToken ct) =>
+                Results.Ok(await labelers.ListAsync(projectId, kind, after, limit ?? 100, ct)))
+            .RequireAuthorization(LabelingRoles.ReviewerPolicy)
+            .Produces<LabelerReliabilityPage>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .WithName("ListLabelers").WithSummary("What the truth model has learned of each labeler — workers' confusion, rules' firing rates, silence, precision and trust — in id order (Reviewer).");
 
         api.MapGet("/projects/{projectId}/items/{itemId}", async (string projectId, string itemId, ItemQueries items, CancellationToken ct) =>
                 Results.Ok(await items.GetAsync(projectId, itemId, ct)))

@@ -65,6 +65,9 @@ public sealed class LabelerStatistics
     /// <summary>Dense indices of the items the labeler voted on in its online model, in vote order (see <see cref="OnlineDawidSkene.HeldOutConfusion"/>).</summary>
     internal List<int> Items { get; } = [];
 
+    /// <summary>Items the labeler has a vote on in the model (one vote per item).</summary>
+    public int VoteCount => Items.Count;
+
     /// <summary>Whether an online model has assigned the labeler to communities.</summary>
     internal bool HasMembership { get; set; }
 

@@ -463,6 +463,13 @@ public sealed class OnlineDawidSkene
         return prior;
     }
 
+    /// <summary>
+    /// The items the class distribution of a capability is learned from (those a labeler that is not selective answered,
+    /// or gold), in expected items: the sum of the class counts. A selective labeler's firing rates are learned from them.
+    /// </summary>
+    public double CheckedItems(string? capability = null) =>
+        _capabilityIndex.TryGetValue(capability ?? string.Empty, out var c) ? _capabilities[c].Shared.ClassCounts.Sum() : 0.0;
+
     /// <summary>Replays answers once, in the order given, and returns the final posteriors.</summary>
     /// <param name="stream">The answers in arrival order; abstentions register the item only.</param>
     /// <param name="labels">The classes in index order.</param>

@@ -150,6 +150,8 @@ public sealed class ApiAuthorizationTests(AzuriteFixture azurite, CosmosEmulator
     [InlineData("GET", "/api/projects/demo/progress", "Admin", HttpStatusCode.OK)]
     [InlineData("GET", "/api/projects/demo/items", "Labeler", HttpStatusCode.Forbidden)]
     [InlineData("GET", "/api/projects/demo/items", "Reviewer", HttpStatusCode.OK)]
+    [InlineData("GET", "/api/projects/demo/labelers", "Labeler", HttpStatusCode.Forbidden)]
+    [InlineData("GET", "/api/projects/demo/labelers?kind=rule", "Reviewer", HttpStatusCode.OK)]
     [InlineData("GET", "/api/projects/demo/tasks/next", "Reviewer", HttpStatusCode.Forbidden)]
     [InlineData("GET", "/api/projects/demo/tasks/next", "Admin", HttpStatusCode.Forbidden)]
     [InlineData("GET", "/api/projects/demo/tasks/next", "Labeler", HttpStatusCode.NoContent)]

@@ -37,6 +37,10 @@ public sealed partial class ReadmeWalkthroughTests
         Assert.Contains("\"state\":\"decided\"", output, StringComparison.Ordinal);
         Assert.Contains("\"type\":\"label.ready\"", output, StringComparison.Ordinal);
         Assert.Contains("\"worker\":\"worker:alice\"", output, StringComparison.Ordinal);
+        // Step 8b: the demo's three rules with their firing rates, none trusted yet.
+        Assert.Contains("\"labeler\":\"rule:check-out-my\",\"kind\":\"rule\"", output, StringComparison.Ordinal);
+        Assert.Contains("\"firingRates\":{\"spam\":{\"spam\":", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"trusted\":true", output, StringComparison.Ordinal);
         Assert.Contains("item_id,external_id,text,label,confidence,posterior,decided_by,vote_count,document_id,source_id", output, StringComparison.Ordinal);
     }
 

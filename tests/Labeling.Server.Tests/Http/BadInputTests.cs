@@ -832,6 +832,22 @@ public sealed class BadInputTests : IAsyncLifetime
         Assert.Equal(name, response["fileName"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task Labelers_UnknownKindBadLimitWrongRoleOrNoToken_EachAnsweredWithItsStatus()
+    {
+        var page = await (await _server.ClientAs("rita", "Reviewer").GetAsync($"/api/projects/{Project}/labelers?kind=rule")).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal(Project, page["projectId"]!.GetValue<string>());
+        Assert.NotEmpty(page["labelers"]!.AsArray());
+        Assert.All(page["labelers"]!.AsArray(), l => Assert.Equal("rule", l!["kind"]!.GetValue<string>()));
+
+        var kind = await (await Admin.GetAsync($"/api/projects/{Project}/labelers?kind=robots")).ExpectProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Contains("use worker, rule, llm or model", kind["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        await (await Admin.GetAsync($"/api/projects/{Project}/labelers?limit=1001")).ExpectProblemAsync(HttpStatusCode.BadRequest);
+        await (await Admin.GetAsync("/api/projects/no-such-project/labelers")).ExpectProblemAsync(HttpStatusCode.NotFound);
+        await (await _server.ClientAs("alice", "Labeler").GetAsync($"/api/projects/{Project}/labelers")).ExpectProblemAsync(HttpStatusCode.Forbidden);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _server.CreateClient().GetAsync($"/api/projects/{Project}/labelers")).StatusCode);
+    }
+
     private static async Task<string> TakeAsync(HttpClient worker)
     {
         var task = await (await worker.GetAsync($"/api/projects/{Project}/tasks/next")).ExpectAsync(HttpStatusCode.OK);

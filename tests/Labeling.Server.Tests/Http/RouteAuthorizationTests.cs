@@ -64,6 +64,7 @@ public sealed class RouteAuthorizationTests : IDisposable
             ["POST /api/tasks/{leaseId}/votes"] = LabelingRoles.LabelerPolicy,
             ["POST /api/tasks/{leaseId}/release"] = LabelingRoles.LabelerPolicy,
             ["GET /api/workers/me"] = LabelingRoles.LabelerPolicy,
+            ["GET /api/projects/{projectId}/labelers"] = LabelingRoles.ReviewerPolicy,
             ["GET /api/projects/{projectId}/items"] = LabelingRoles.ReviewerPolicy,
             ["GET /api/projects/{projectId}/items/{itemId}"] = LabelingRoles.ReviewerPolicy,
             ["POST /api/projects/{projectId}/items/{itemId}/resolution"] = LabelingRoles.ReviewerPolicy,

@@ -13,8 +13,9 @@ namespace Labeling.Bench.Commands;
 /// <c>--checkpoints</c> (the rule's checked votes so far) it prints one row: what a lone vote of the rule reads (an item
 /// nobody else answered), the class prior, the mean posterior of the items the rule stayed silent on against their true
 /// spam share, the same for the items it fired on against their share, and the share of items whose most likely label
-/// is their truth. A rule read by its firing rates keeps its weight as it is checked; one read like a worker, from the
-/// items it voted on only, fades towards the class prior.
+/// is their truth; then the same lone vote and class prior as the batch default reads them on every answer so far (the
+/// periodic re-fit's model). A rule read by its firing rates keeps its weight as it is checked; one read like a worker,
+/// from the items it voted on only, fades towards the class prior.
 /// </summary>
 internal static class RuleReadingCommand
 {
@@ -62,7 +63,8 @@ internal static class RuleReadingCommand
         var output = console.Out;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"rule: precision {precision:F3}, recall {recall:F3}, fires on {falseAlarms:P1} of ham; spam share {spamShare:F3}; {workers} workers right {accuracy:P0} of the time on every item"));
-        output.WriteLine("checked votes  items  lone vote P(spam)  class prior P(spam)  silent items P(spam)  (truth)  fired items P(spam)  (truth)  accuracy");
+        output.WriteLine("checked votes  items  lone vote P(spam)  class prior P(spam)  silent items P(spam)  (truth)  fired items P(spam)  (truth)  accuracy  batch lone vote  batch prior");
+        var answers = new List<Answer>();
         var votes = 0;
         foreach (var checkpoint in order)
         {
@@ -74,13 +76,16 @@ internal static class RuleReadingCommand
                 if (fires)
                 {
                     model.Observe(item, "rule:keyword", "spam");
+                    answers.Add(new Answer(item, "rule:keyword", "spam"));
                     votes++;
                 }
 
                 for (var w = 0; w < workers; w++)
                 {
                     var right = random.NextDouble() < accuracy;
-                    model.Observe(item, string.Create(CultureInfo.InvariantCulture, $"worker:{w}"), labels[right ? truth : 1 - truth]);
+                    var worker = string.Create(CultureInfo.InvariantCulture, $"worker:{w}");
+                    model.Observe(item, worker, labels[right ? truth : 1 - truth]);
+                    answers.Add(new Answer(item, worker, labels[right ? truth : 1 - truth]));
                 }
 
                 items.Add((item, truth, fires));
@@ -108,8 +113,12 @@ internal static class RuleReadingCommand
                 }
             }
 
+            // The batch default (community Dawid-Skene, rules selective) on every answer so far, the probe included: what
+            // the periodic re-fit reads.
+            var data = AnswerMatrix.Create([.. answers, new Answer(probe, "rule:keyword", "spam")], labels);
+            var fit = InferenceMethods.Default(["rule:"]).Fit(data);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{checkpoint,13}  {items.Count,5}  {lone,17:F3}  {model.ClassPriors()[1],19:F3}  {Mean(silent, silentCount),20:F3}  {Mean(silentTruth, silentCount),7:F3}  {Mean(fired, firedCount),19:F3}  {Mean(firedTruth, firedCount),7:F3}  {(double)correct / items.Count,8:F3}"));
+                $"{checkpoint,13}  {items.Count,5}  {lone,17:F3}  {model.ClassPriors()[1],19:F3}  {Mean(silent, silentCount),20:F3}  {Mean(silentTruth, silentCount),7:F3}  {Mean(fired, firedCount),19:F3}  {Mean(firedTruth, firedCount),7:F3}  {(double)correct / items.Count,8:F3}  {fit.Posterior(data.IndexOfItem(probe))[1],15:F3}  {fit.ClassPriors[1],11:F3}"));
         }
 
         return ExitCodes.Success;

@@ -22,6 +22,9 @@ public sealed class RuleReadingCommandTests
         Assert.InRange(last[2], 0.88, 0.99);
         Assert.InRange(last[4] - last[5], -0.05, 0.05);
         Assert.InRange(last[8], 0.85, 1.0);
+        // The batch default on the same answers reads the lone vote about the same, and its class prior about even.
+        Assert.InRange(last[9], 0.88, 0.99);
+        Assert.InRange(last[10], 0.4, 0.6);
     }
 
     [Theory]

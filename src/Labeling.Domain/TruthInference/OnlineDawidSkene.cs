@@ -722,7 +722,14 @@ public sealed class OnlineDawidSkene
         var rate = PooledRate(classCounts, stats.RowSums);
         shared.PriorColumn(stats, label, column);
         for (var t = 0; t < column.Length; t++)
-            column[t] = (stats.Count(t, label) + (s * rate * column[t])) / (classCounts[t] + s);
+        {
+            var count = stats.Count(t, label);
+            // Counts beyond the class's checked items (a data folder from before, or a re-fit's posteriors) are read as
+            // firing on every one of them, not as a rate above one.
+            var rowSum = stats.RowSum(t);
+            if (rowSum > classCounts[t]) count *= classCounts[t] / rowSum;
+            column[t] = (count + (s * rate * column[t])) / (classCounts[t] + s);
+        }
     }
 
     /// <summary>
@@ -741,17 +748,19 @@ public sealed class OnlineDawidSkene
     /// <summary>
     /// A selective labeler's firing rate over every checked item whatever its class, (Σ C + f) / (Σ N + 1) with
     /// f = <see cref="SelectiveLabelers.PriorFiringRate"/>: the rate its per-class rates are drawn towards, so that a
-    /// class with few checked items reads about as often silent as the others rather than as the prior guesses.
+    /// class with few checked items reads about as often silent as the others rather than as the prior guesses. A row
+    /// of counts beyond its class's checked items (a data folder from before, or a re-fit's posteriors) counts as that
+    /// class's checked items, so the rate stays below one and the silence above zero.
     /// </summary>
     private static double PooledRate(ReadOnlySpan<double> classCounts, ReadOnlySpan<double> rows)
     {
         double fired = 0.0, total = 0.0;
         for (var t = 0; t < classCounts.Length; t++)
         {
-            fired += rows[t];
+            fired += Math.Min(rows[t], classCounts[t]);
             total += classCounts[t];
         }
-        return Math.Min(1.0, (fired + SelectiveLabelers.PriorFiringRate) / (total + 1.0));
+        return (fired + SelectiveLabelers.PriorFiringRate) / (total + 1.0);
     }
 
     private int GetOrAddItem(string item, string capability)

@@ -177,6 +177,41 @@ public sealed class OnlineDawidSkeneTests
     }
 
     [Fact]
+    public void FromState_RuleCountsBeyondTheCheckedItems_ReadAsAtMostEveryCheckedItem_NotAsEvidenceThatWipesThePosterior()
+    {
+        // A data folder written before rules were read by their rates: the rules' counts hold the items only rules voted on
+        // (here 300, each counted as the posterior the old model gave it), far more than the 60 items a worker checked. A
+        // rule's rate cannot exceed one; read as counts over the class counts, its silence was zero on both classes and every
+        // item it stayed silent on read 0.5/0.5, three unanimous workers and all.
+        var options = new OnlineDawidSkeneOptions { SelectivePrefixes = ["rule:"] };
+        var model = new OnlineDawidSkene(Binary, options);
+        var random = new Random(3);
+        for (var i = 0; i < 60; i++)
+        {
+            var truth = random.Next(2);
+            if (truth == 1 && random.NextDouble() < 0.5) model.Observe($"c{i}", "rule:link", "yes");
+            for (var w = 0; w < 3; w++) model.Observe($"c{i}", $"worker:w{w}", Binary[random.NextDouble() < 0.8 ? truth : 1 - truth]);
+        }
+
+        model.Observe("unanimous", "worker:w0", "yes");
+        model.Observe("unanimous", "worker:w1", "yes");
+        model.Observe("unanimous", "worker:w2", "yes");
+        var read = model.Posterior("unanimous")![1];
+        var state = model.ToState();
+        var legacy = OnlineDawidSkene.FromState(state with
+        {
+            Labelers = [.. state.Labelers.Select(l => l.Labeler == "rule:link" ? l with { Counts = [0.0, l.Counts[1] + 139.0, 0.0, l.Counts[3] + 161.0] } : l)],
+        }, options);
+
+        var reading = legacy.Reading("rule:link");
+        for (var t = 0; t < 2; t++) Assert.InRange(reading[t, 0] + reading[t, 1], 0.0, 1.0);
+        Assert.All(legacy.Factors("unanimous"), f => Assert.All(f.Column, v => Assert.True(v > 0, $"{f.Labeler}: {string.Join(", ", f.Column)}")));
+        var unanimous = legacy.Posterior("unanimous")![1];
+        Assert.InRange(unanimous, Math.Min(read, 0.9), 1.0);
+        Assert.InRange(legacy.Observe("next", "worker:w0", "yes")[1], 0.55, 1.0);
+    }
+
+    [Fact]
     public void Observe_RulesThatFireTogether_LearnNothingFromItemsNoWorkerChecked()
     {
         var options = new OnlineDawidSkeneOptions { SelectivePrefixes = ["rule:"] };

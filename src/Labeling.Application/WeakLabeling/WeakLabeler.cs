@@ -212,7 +212,8 @@ public sealed partial class WeakLabeler : IWorkHandler
             var machine = ruleVotes[item.Id] = [];
             if (!rulesOff && project.Rules.Count > 0 && _time.GetElapsedTime(batchStarted) > RulesTimePerBatch)
             {
-                // Past this the remaining items go to the crowd without rule votes, which is always safe for the posterior.
+                // Past this the remaining items go to the crowd without rule votes. The model cannot tell a rule that did not
+                // run from one that stayed silent, so it reads every rule's silence on them (README, Known limits).
                 rulesOff = true;
                 LogRulesOutOfTime(_logger, project.Id, (long)RulesTimePerBatch.TotalMilliseconds, items.Count - index);
             }

@@ -26,7 +26,7 @@ internal static class ItemEndpoints
             .WithName("ListItems").WithSummary("Pages through items, optionally of one state (Reviewer).");
 
         api.MapGet("/projects/{projectId}/labelers", async (string projectId, string? kind, string? after, int? limit, LabelerReliabilities labelers, CancellationToken ct) =>
-                Results.Ok(await labelers.ListAsync(projectId, kind, after, limit ?? 100, ct)))
+                Results.Ok(await labelers.ListAsync(projectId, kind, after, limit, ct)))
             .RequireAuthorization(LabelingRoles.ReviewerPolicy)
             .Produces<LabelerReliabilityPage>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .WithName("ListLabelers").WithSummary("What the truth model has learned of each labeler — workers' confusion, rules' firing rates, silence, precision and trust — in id order (Reviewer).");

@@ -13,4 +13,11 @@ public sealed record LabelerReliabilityPage(
     string ProjectId,
     IReadOnlyDictionary<string, double> ClassPrior,
     double CheckedItems,
-    IReadOnlyList<LabelerReliabilityView> Labelers);
+    IReadOnlyList<LabelerReliabilityView> Labelers)
+{
+    /// <summary>
+    /// The <c>after</c> of the next page (this page's last labeler); absent on the last page. A page may hold fewer
+    /// labelers than a caller's usual limit (a project with many labels pages fewer), so follow this rather than a count.
+    /// </summary>
+    public string? Next { get; init; }
+}

@@ -2,7 +2,10 @@ using Labeling.Application.Crowd;
 using Labeling.Application.Labelers;
 using Labeling.Application.Problems;
 using Labeling.Application.Tests.UseCases;
+using Labeling.Application.Truth;
 using Labeling.Domain.Labelers;
+using Labeling.Domain.Projects;
+using Labeling.Domain.Routing;
 
 namespace Labeling.Application.Tests.Labelers;
 
@@ -92,6 +95,57 @@ public sealed class LabelerReliabilitiesTests : IDisposable
         var limit = await Assert.ThrowsAsync<InvalidRequestException>(() => labelers.ListAsync("spam", null, null, 0, CancellationToken.None));
         Assert.Contains("limit is 0", limit.Message, StringComparison.Ordinal);
         await Assert.ThrowsAsync<NotFoundException>(() => labelers.ListAsync("nope", null, null, 100, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ListAsync_OnAProjectWithManyLabels_PagesFewerLabelers_AndSaysWhereTheNextPageStarts()
+    {
+        // With 100 labels each labeler carries 100 × 100 rates. A page of 1,000 labelers, built while the request held the
+        // project's model (every vote of the project waiting on it), took about 4 s, allocated 1.2 GB and answered 291 MB.
+        var labels = Enumerable.Range(0, 100).Select(i => new LabelDefinition($"category-{i:D3}", "a category")).ToArray();
+        await _harness.CreateProjectAsync(new Project(
+            "wide", "Wide", new LabelSchema(TaskKind.SingleLabel, labels, "Which category?"), [], new RoutingSettings(), null, DateTimeOffset.UnixEpoch));
+        var workers = Enumerable.Range(0, 25).Select(w => LabelerIds.Worker($"w{w:D2}")).ToArray();
+        using (var session = await _harness.Get<ProjectModels>().OpenAsync("wide", CancellationToken.None))
+        {
+            for (var i = 0; i < workers.Length; i++)
+            {
+                session.Model.Observe($"i{i}", workers[i], labels[i % 3].Name, DateTimeOffset.UnixEpoch);
+                session.Model.Observe($"i{i}", workers[(i + 1) % workers.Length], labels[i % 3].Name, DateTimeOffset.UnixEpoch);
+            }
+        }
+
+        var labelers = _harness.Get<LabelerReliabilities>();
+        var refused = await Assert.ThrowsAsync<InvalidRequestException>(() => labelers.ListAsync("wide", null, null, 1000, CancellationToken.None));
+        Assert.Contains("use 1 to 10", refused.Message, StringComparison.Ordinal);
+
+        // Without a limit the page is as large as the project allows, and next names the after of the page that follows.
+        var seen = new List<string>();
+        string? after = null;
+        var pages = 0;
+        do
+        {
+            var page = await labelers.ListAsync("wide", null, after, null, CancellationToken.None);
+            Assert.InRange(page.Labelers.Count, 1, 10);
+            seen.AddRange(page.Labelers.Select(l => l.Labeler));
+            Assert.Equal(100 * 100, page.Labelers[0].Confusion!.Sum(row => row.Value.Count));
+            after = page.Next;
+            Assert.True(after is null || after == page.Labelers[^1].Labeler, $"next is {after}");
+            pages++;
+        }
+        while (after is not null);
+
+        Assert.Equal(3, pages);
+        Assert.Equal(workers, seen);
+
+        // On the spam project (two labels) the usual pages: the last one has no next.
+        await _harness.CreateProjectAsync(LabelingHarness.SpamProject());
+        var first = await labelers.ListAsync("spam", "rule", null, 2, CancellationToken.None);
+        Assert.Equal("rule:link", first.Next);
+        var last = await labelers.ListAsync("spam", "rule", first.Next, 2, CancellationToken.None);
+        Assert.Equal("rule:subscribe", Assert.Single(last.Labelers).Labeler);
+        Assert.Null(last.Next);
+        Assert.Null((await labelers.ListAsync("spam", "rule", null, 3, CancellationToken.None)).Next);
     }
 
     private async Task SeedAsync()

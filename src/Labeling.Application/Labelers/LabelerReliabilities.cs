@@ -17,7 +17,8 @@ namespace Labeling.Application.Labelers;
 /// Read from the live model, as it stands now, not from the snapshot a worker is shown of itself
 /// (<see cref="ReliabilitySnapshot"/>): a reviewer may see what a worker may not. On Azure each instance keeps its own
 /// model of the project, so two calls answered by two instances can differ slightly. Every rule of the project is
-/// listed, a rule that has not voted yet with the model's prior.
+/// listed, a rule that has not voted yet too: its rates are read from the checked items it stayed silent on, the model's
+/// prior while there are none.
 /// </remarks>
 public sealed class LabelerReliabilities
 {

@@ -50,10 +50,12 @@ public sealed class LabelerReliabilitiesTests : IDisposable
         Assert.InRange(link.Precision["spam"], 0.85, 0.97);
         Assert.Equal((32L, 30L, true), (link.CheckedVotes, link.AgreedVotes, link.Trusted));
 
-        // A rule that never fired: no votes, no evidence, silent as often whatever the truth.
+        // A rule that never fired: no votes, no evidence, silent as often whatever the truth. Its figures are not the prior
+        // (silent on half the items, below): it ran on the 80 checked items and fired on none, and its rates say so.
         var never = page.Labelers.Single(l => l.Labeler == "rule:subscribe");
         Assert.Equal((0, 0.0), (never.LabelVotes, never.Evidence));
         Assert.Equal(never.Silence!["spam"], never.Silence["ham"], 2);
+        Assert.InRange(never.Silence["spam"], 0.99, 1.0);
         Assert.Equal((0L, 0L, false), (never.CheckedVotes, never.AgreedVotes, never.Trusted));
 
         var worker = page.Labelers.Single(l => l.Labeler == "worker:a");
@@ -78,6 +80,7 @@ public sealed class LabelerReliabilitiesTests : IDisposable
         var rules = await labelers.ListAsync("spam", "Rule", null, 100, CancellationToken.None);
         Assert.Equal(["rule:check", "rule:link", "rule:subscribe"], rules.Labelers.Select(l => l.Labeler));
         Assert.All(rules.Labelers, l => Assert.Equal((0, 0.0), (l.LabelVotes, l.Evidence)));
+        Assert.All(rules.Labelers, l => Assert.Equal(0.5, l.Silence!["spam"], 3));
         var second = await labelers.ListAsync("spam", "rule", "rule:check", 1, CancellationToken.None);
         Assert.Equal("rule:link", Assert.Single(second.Labelers).Labeler);
         Assert.Empty((await labelers.ListAsync("spam", "worker", null, 100, CancellationToken.None)).Labelers);

@@ -187,7 +187,9 @@ public sealed partial class ReliabilityRefit
         }, _models.ModelOptions);
         var batch = refittedModel.Model;
 
-        var drift = refitted.Select(l => Drift(l.Labeler, window.Values, online, batch, capability)).OrderBy(d => d.AccuracyChange).ToArray();
+        var selective = _models.ModelOptions.SelectivePrefixes;
+        var drift = refitted.Select(l => Drift(l.Labeler, window.Values, online, batch, capability, SelectiveLabelers.Includes(l.Labeler, selective)))
+            .OrderBy(d => d.AccuracyChange).ToArray();
         var disagreements = fit is null ? [] : await DisagreementsAsync(projectId, labels, fit, cancellationToken).ConfigureAwait(false);
         List<RevisedLabel> revisions = [];
         List<ReopenedItem> reopened = [];
@@ -315,10 +317,13 @@ public sealed partial class ReliabilityRefit
             .ToList();
     }
 
-    private static LabelerDrift Drift(string labeler, IEnumerable<ItemEvidenceState> window, OnlineDawidSkene online, OnlineDawidSkene batch, string capability)
+    // A rule (selective) is compared as both models read it, by its firing rates (OnlineDawidSkene.Reading); its confusion,
+    // read from the items it voted on only, says "always votes its label", and its diagonal under the class priors would
+    // be about the class prior of that label, which a shift of the prior alone would move.
+    private static LabelerDrift Drift(string labeler, IEnumerable<ItemEvidenceState> window, OnlineDawidSkene online, OnlineDawidSkene batch, string capability, bool selective)
     {
-        var before = online.Confusion(labeler, capability);
-        var after = batch.Confusion(labeler, capability);
+        var before = online.Reading(labeler, capability);
+        var after = batch.Reading(labeler, capability);
         var difference = 0.0;
         for (var t = 0; t < before.ClassCount; t++)
         {
@@ -329,7 +334,29 @@ public sealed partial class ReliabilityRefit
         }
 
         var votes = window.Sum(i => i.Votes.Count(v => v.Labeler == labeler));
-        return new LabelerDrift(labeler, votes, before.Accuracy(online.ClassPriors(capability)), after.Accuracy(batch.ClassPriors(capability)), difference);
+        return new LabelerDrift(labeler, votes, Accuracy(before, online.ClassPriors(capability)), Accuracy(after, batch.ClassPriors(capability)), difference);
+
+        // A worker's accuracy under the class priors, Σ_t π_t·θ[t, t]; a rule's, whose rows are firing rates, the share of
+        // its votes that are right: Σ_t π_t·φ[t, t] over Σ_t π_t·Σ_l φ[t, l].
+        double Accuracy(ConfusionMatrix reading, double[] priors)
+        {
+            var right = reading.Accuracy(priors);
+            if (!selective)
+            {
+                return right;
+            }
+
+            var fired = 0.0;
+            for (var t = 0; t < reading.ClassCount; t++)
+            {
+                for (var l = 0; l < reading.ClassCount; l++)
+                {
+                    fired += priors[t] * reading[t, l];
+                }
+            }
+
+            return fired > 0 ? right / fired : 0.0;
+        }
     }
 
     private async Task<List<Disagreement>> DisagreementsAsync(string projectId, IReadOnlyList<string> labels, InferenceResult fit, CancellationToken cancellationToken)

@@ -4,9 +4,10 @@ namespace Labeling.Domain.Routing;
 
 /// <summary>Decides whether machine labelers have earned the right to auto-accept.</summary>
 /// <remarks>
-/// The truth model's own statistics cannot tell: a rule that votes on every item also feeds its
-/// own counts from items nobody else saw. Trust therefore comes only from checked votes — votes on
-/// items whose label came from the crowd, gold or a reviewer (<see cref="MachineTrack"/>).
+/// The truth model's own statistics are not the test: it learns a rule's rates from the posteriors of the checked items,
+/// which the rule's own vote helped form, and a rule's reading moves with the class prior (README, Known limits).
+/// Trust comes only from checked votes — votes on items whose label came from the crowd, gold or a reviewer
+/// (<see cref="MachineTrack"/>) — counted as agreeing or not with that label.
 /// </remarks>
 public static class MachineTrust
 {

@@ -17,7 +17,8 @@ namespace Labeling.Domain.TruthInference;
 /// incremental EM (Neal &amp; Hinton, 1998, "A view of the EM algorithm that justifies
 /// incremental, sparse, and other variants"): the statistics always equal the sum of the current
 /// per-item contributions, so nothing drifts. Cost per vote: O(votes on the item × K), plus an
-/// amortised O(M·K²) membership refresh when a labeler's evidence doubles.</para>
+/// amortised O(M·K²) membership refresh when a labeler's evidence doubles, plus O(R × (K + votes on the item)) for the
+/// silences of a capability's R selective labelers.</para>
 /// <para>Two choices make one pass robust to the order votes arrive in. An item contributes to
 /// its labelers' statistics only from its second vote (or once it is gold): a lone vote's
 /// posterior merely echoes the vote, and counting it would let whoever votes first — a worker

@@ -83,8 +83,8 @@ public sealed class CommunityDawidSkene : ITruthInference
         while (iteration < _options.MaxIterations)
         {
             iteration++;
-            ConfusionEm.AccumulateCounts(data, posteriors, state.Counts);
-            if (inClassPrior is not null) UncheckedOut(data, posteriors, inClassPrior, state);
+            // A selective labeler learns only from the checked items (those in the class distribution).
+            ConfusionEm.AccumulateCounts(data, posteriors, state.Counts, inClassPrior is null ? null : state.Selective, inClassPrior);
             if (iteration == 1) InitialiseCommunities(state);
             UpdateMemberships(state);
             UpdateCommunities(state);
@@ -120,26 +120,6 @@ public sealed class CommunityDawidSkene : ITruthInference
         for (var a = 0; a < data.AnswerCount; a++)
             if (!selective[workers[a]]) counted[items[a]] = true;
         return counted;
-    }
-
-    // A selective labeler learns only from the checked items (those in the class distribution): its answers on the others
-    // are taken back out of its counts.
-    private static void UncheckedOut(AnswerMatrix data, double[] posteriors, bool[] inClassPrior, FitState s)
-    {
-        var k = s.K;
-        var items = data.AnswerItem;
-        var workers = data.AnswerWorker;
-        var labels = data.AnswerLabel;
-        for (var a = 0; a < labels.Length; a++)
-        {
-            if (!s.Selective[workers[a]] || inClassPrior[items[a]]) continue;
-            var baseIndex = (workers[a] * k * k) + labels[a];
-            for (var t = 0; t < k; t++)
-            {
-                var c = baseIndex + (t * k);
-                s.Counts[c] = Math.Max(0, s.Counts[c] - posteriors[(items[a] * k) + t]);
-            }
-        }
     }
 
     // π_t ∝ Σ_i T_it + β over the items that count in the class distribution (every item when inClassPrior is null); with
@@ -301,27 +281,23 @@ public sealed class CommunityDawidSkene : ITruthInference
     {
         var k = s.K;
         var strength = _options.PriorStrength;
-        // Its pooled firing rate over the checked items, (Σ C + f) / (Σ N + 1), is the rate its per-class rates are drawn to.
-        double fired = 0.0, total = 0.0;
+        Span<double> rowSums = stackalloc double[k];
         for (var t = 0; t < k; t++)
         {
-            total += s.ClassCounts[t];
-            for (var l = 0; l < k; l++) fired += s.Counts[(((w * k) + t) * k) + l];
+            for (var l = 0; l < k; l++) rowSums[t] += s.Counts[(((w * k) + t) * k) + l];
         }
-        var f = Math.Min(1.0, (fired + SelectiveLabelers.PriorFiringRate) / (total + 1.0));
+        var pooled = SelectiveLabelers.PooledRate(s.ClassCounts, rowSums);
         for (var t = 0; t < k; t++)
         {
             var n = s.ClassCounts[t];
-            var rowSum = 0.0;
-            for (var l = 0; l < k; l++) rowSum += s.Counts[(((w * k) + t) * k) + l];
-            var logSilence = Math.Log((Math.Max(0, n - rowSum) + (strength * (1 - f))) / (n + strength));
+            var logSilence = Math.Log(SelectiveLabelers.Silence(rowSums[t], n, strength, pooled));
             s.LogPriorWithSilence[t] += logSilence;
             s.LogSilence[(w * k) + t] = logSilence;
             for (var l = 0; l < k; l++)
             {
                 var prior = 0.0;
                 for (var m = 0; m < s.M; m++) prior += membership[m] * s.Phi[(((m * k) + t) * k) + l];
-                var rate = (s.Counts[(((w * k) + t) * k) + l] + (strength * f * prior)) / (n + strength);
+                var rate = SelectiveLabelers.FiringRate(s.Counts[(((w * k) + t) * k) + l], rowSums[t], n, strength, pooled, prior);
                 s.LogTheta[(((w * k) + l) * k) + t] = Probability.SafeLog(rate) - logSilence;
             }
         }

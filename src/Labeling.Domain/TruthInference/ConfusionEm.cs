@@ -7,8 +7,11 @@ namespace Labeling.Domain.TruthInference;
 /// </summary>
 internal static class ConfusionEm
 {
-    /// <summary>C_w[t,l] = Σ_{i:(w,l)} T_it, row-major per worker at [(w·K + t)·K + l].</summary>
-    public static void AccumulateCounts(AnswerMatrix data, double[] posteriors, double[] counts)
+    /// <summary>
+    /// C_w[t,l] = Σ_{i:(w,l)} T_it, row-major per worker at [(w·K + t)·K + l]. With <paramref name="selective"/> and
+    /// <paramref name="checkedItems"/>, a selective worker's answers count only on checked items.
+    /// </summary>
+    public static void AccumulateCounts(AnswerMatrix data, double[] posteriors, double[] counts, bool[]? selective = null, bool[]? checkedItems = null)
     {
         var k = data.ClassCount;
         Array.Clear(counts);
@@ -17,6 +20,7 @@ internal static class ConfusionEm
         var answerLabel = data.AnswerLabel;
         for (var p = 0; p < answerLabel.Length; p++)
         {
+            if (selective is not null && checkedItems is not null && selective[answerWorker[p]] && !checkedItems[answerItem[p]]) continue;
             var post = posteriors.AsSpan(answerItem[p] * k, k);
             var baseIndex = (answerWorker[p] * k * k) + answerLabel[p];
             for (var t = 0; t < k; t++) counts[baseIndex + (t * k)] += post[t];

@@ -360,17 +360,19 @@ public sealed class OnlineDawidSkene
         {
             var column = new double[k];
             var stats = v.Labeler;
-            if (stats.Selective) FiringColumn(shared, stats, v.Label, column);
+            if (stats.Selective)
+            {
+                FiringColumn(shared, stats, v.Label, column);
+                Probability.Normalize(column);
+            }
             else
             {
                 shared.PriorColumn(stats, v.Label, column);
                 for (var t = 0; t < k; t++) column[t] = (stats.Count(t, v.Label) + (s * column[t])) / (stats.RowSum(t) + s);
             }
-            if (stats.Selective) Probability.Normalize(column);
             factors.Add(new PosteriorFactor(stats.Labeler, v.Label, column, stats.Evidence));
         }
-        var checkedItems = 0.0;
-        foreach (var c in shared.ClassCounts) checkedItems += c;
+        var checkedItems = shared.ClassCounts.Sum();
         foreach (var rule in model.Selective)
         {
             if (VotedOn(votes, rule)) continue;
@@ -712,56 +714,28 @@ public sealed class OnlineDawidSkene
     }
 
     /// <summary>
-    /// A selective labeler's firing rates for one label: P(votes l | t) = (C[t, l] + s·ρ·P_w[t, l]) / (N_t + s), where C
-    /// are its counts on checked items, N_t the class counts of the checked items (the class prior's), P_w[·, l] the
-    /// column a labeler with no record is read by and ρ its pooled firing rate (<see cref="PooledRate"/>).
+    /// A selective labeler's firing rates for one label, P(votes l | t) (<see cref="SelectiveLabelers.FiringRate"/>): its
+    /// counts on checked items over the checked items' class counts (the class prior's), drawn towards its pooled rate
+    /// spread as the column P_w[·, l] a labeler with no record is read by.
     /// </summary>
     private void FiringColumn(OnlineCommunities shared, LabelerStatistics stats, int label, Span<double> column)
     {
         var s = _options.PriorStrength;
         var classCounts = shared.ClassCounts;
-        var rate = PooledRate(classCounts, stats.RowSums);
+        var rate = SelectiveLabelers.PooledRate(classCounts, stats.RowSums);
         shared.PriorColumn(stats, label, column);
         for (var t = 0; t < column.Length; t++)
-        {
-            var count = stats.Count(t, label);
-            // Counts beyond the class's checked items (a data folder from before, or a re-fit's posteriors) are read as
-            // firing on every one of them, not as a rate above one.
-            var rowSum = stats.RowSum(t);
-            if (rowSum > classCounts[t]) count *= classCounts[t] / rowSum;
-            column[t] = (count + (s * rate * column[t])) / (classCounts[t] + s);
-        }
+            column[t] = SelectiveLabelers.FiringRate(stats.Count(t, label), stats.RowSum(t), classCounts[t], s, rate, column[t]);
     }
 
-    /// <summary>
-    /// A selective labeler's silence: P(no vote | t) = 1 − Σ_l P(votes l | t) = (N_t − Σ_l C[t, l] + s·(1 − ρ)) / (N_t + s)
-    /// (the prior columns' rows sum to one), the same for every class when it has no record.
-    /// </summary>
+    /// <summary>A selective labeler's silence, P(no vote | t) (<see cref="SelectiveLabelers.Silence"/>).</summary>
     private void SilenceColumn(OnlineCommunities shared, LabelerStatistics stats, Span<double> column)
     {
         var s = _options.PriorStrength;
         var classCounts = shared.ClassCounts;
-        var rate = PooledRate(classCounts, stats.RowSums);
+        var rate = SelectiveLabelers.PooledRate(classCounts, stats.RowSums);
         for (var t = 0; t < column.Length; t++)
-            column[t] = (Math.Max(0, classCounts[t] - stats.RowSum(t)) + (s * (1 - rate))) / (classCounts[t] + s);
-    }
-
-    /// <summary>
-    /// A selective labeler's firing rate over every checked item whatever its class, (Σ C + f) / (Σ N + 1) with
-    /// f = <see cref="SelectiveLabelers.PriorFiringRate"/>: the rate its per-class rates are drawn towards, so that a
-    /// class with few checked items reads about as often silent as the others rather than as the prior guesses. A row
-    /// of counts beyond its class's checked items (a data folder from before, or a re-fit's posteriors) counts as that
-    /// class's checked items, so the rate stays below one and the silence above zero.
-    /// </summary>
-    private static double PooledRate(ReadOnlySpan<double> classCounts, ReadOnlySpan<double> rows)
-    {
-        double fired = 0.0, total = 0.0;
-        for (var t = 0; t < classCounts.Length; t++)
-        {
-            fired += Math.Min(rows[t], classCounts[t]);
-            total += classCounts[t];
-        }
-        return (fired + SelectiveLabelers.PriorFiringRate) / (total + 1.0);
+            column[t] = SelectiveLabelers.Silence(stats.RowSum(t), classCounts[t], s, rate);
     }
 
     private int GetOrAddItem(string item, string capability)

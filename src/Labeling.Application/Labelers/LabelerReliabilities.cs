@@ -127,9 +127,11 @@ public sealed class LabelerReliabilities
                 next = ids[^1];
             }
 
-            rows = ids.Select(id => model.Statistics(id, capability) is { } stats
-                ? (id, stats.VoteCount, stats.Evidence, model.Reading(id, capability))
-                : (id, 0, 0.0, model.Reading(id, capability))).ToArray();
+            rows = ids.Select(id =>
+            {
+                var stats = model.Statistics(id, capability);
+                return (id, stats?.VoteCount ?? 0, stats?.Evidence ?? 0.0, model.Reading(id, capability));
+            }).ToArray();
         }
 
         var rules = project.Rules.ToDictionary(r => LabelerIds.Rule(r.Id), r => r.Label, StringComparer.Ordinal);
@@ -178,13 +180,11 @@ public sealed class LabelerReliabilities
                 precision[label] = Math.Round(mass > 0 ? prior[voted] * reading[voted, voted] / mass : 0.0, 4);
             }
 
-            view = view with { FiringRates = Rows(reading, names), Silence = silence, Precision = precision };
+            view = view with { FiringRates = ConfusionRows.ByLabel(reading, names), Silence = silence, Precision = precision };
         }
         else
         {
-            var accuracy = 0.0;
-            for (var t = 0; t < k; t++) accuracy += prior[t] * reading[t, t];
-            view = view with { Confusion = Rows(reading, names), Accuracy = Math.Round(accuracy, 4) };
+            view = view with { Confusion = ConfusionRows.ByLabel(reading, names), Accuracy = Math.Round(reading.Accuracy(prior), 4) };
         }
 
         if (kind != LabelerKind.Worker)
@@ -194,19 +194,6 @@ public sealed class LabelerReliabilities
         }
 
         return view;
-    }
-
-    private static Dictionary<string, IReadOnlyDictionary<string, double>> Rows(ConfusionMatrix matrix, IReadOnlyList<string> names)
-    {
-        var rows = new Dictionary<string, IReadOnlyDictionary<string, double>>(StringComparer.Ordinal);
-        for (var t = 0; t < names.Count; t++)
-        {
-            var row = new Dictionary<string, double>(StringComparer.Ordinal);
-            for (var l = 0; l < names.Count; l++) row[names[l]] = Math.Round(matrix[t, l], 4);
-            rows[names[t]] = row;
-        }
-
-        return rows;
     }
 
     private static LabelerKind? ParseKind(string? kind)

@@ -43,17 +43,10 @@ public sealed class WorkerStatistics
                 ?? throw new InvalidOperationException($"The model of project '{project.Id}' was loaded without its reliability snapshot.");
             var (confusion, evidence) = snapshot.Of(workerId);
             var priors = snapshot.ClassPriors;
-            var rows = new Dictionary<string, IReadOnlyDictionary<string, double>>(StringComparer.Ordinal);
+            var rows = ConfusionRows.ByLabel(confusion, names);
             var accuracy = 0.0;
             for (var t = 0; t < names.Count; t++)
             {
-                var row = new Dictionary<string, double>(StringComparer.Ordinal);
-                for (var l = 0; l < names.Count; l++)
-                {
-                    row[names[l]] = Math.Round(confusion[t, l], 4);
-                }
-
-                rows[names[t]] = row;
                 accuracy += priors[t] * confusion[t, t];
             }
 

@@ -111,19 +111,21 @@ internal static class CosmosDocuments
     /// <summary>
     /// An outbox event and its deliveries per destination. <c>Settled</c>: every configured sink has it or gave
     /// up; <c>Ttl</c> (seconds, Cosmos's per-item time to live) is set on settled entries without dead letters.
-    /// <c>Done</c>: the destinations whose delivery is over (made or dead), kept with <c>Deliveries</c> by
-    /// <see cref="WithDeliveries"/>, so a dispatch pass's query leaves out what its destination has had (a
-    /// property path named by a destination cannot be a query parameter; an array element can).
+    /// <c>Done</c>: the destinations whose delivery is over (made or dead), and <c>Tried</c>: the destinations
+    /// with a delivery at all (tried, or requeued), kept with <c>Deliveries</c> by <see cref="WithDeliveries"/>,
+    /// so a dispatch pass's queries read a destination's retries and its never-tried events apart and leave out
+    /// what it has had (a property path named by a destination cannot be a query parameter; an array element can).
     /// </summary>
-    public sealed record OutboxEntry(string Id, string Partition, OutboxEvent Body, Dictionary<string, Delivery> Deliveries, bool? Settled = null, int? Ttl = null, string[]? Done = null)
+    public sealed record OutboxEntry(string Id, string Partition, OutboxEvent Body, Dictionary<string, Delivery> Deliveries, bool? Settled = null, int? Ttl = null, string[]? Done = null, string[]? Tried = null)
     {
-        /// <summary>This entry with <paramref name="deliveries"/>, and <c>Done</c> made from them.</summary>
+        /// <summary>This entry with <paramref name="deliveries"/>, and <c>Done</c> and <c>Tried</c> made from them.</summary>
         /// <param name="deliveries">The deliveries per destination.</param>
         /// <returns>The entry.</returns>
         public OutboxEntry WithDeliveries(Dictionary<string, Delivery> deliveries) => this with
         {
             Deliveries = deliveries,
             Done = [.. deliveries.Where(d => d.Value.IsOver).Select(d => d.Key).Order(StringComparer.Ordinal)],
+            Tried = [.. deliveries.Keys.Order(StringComparer.Ordinal)],
         };
     }
 

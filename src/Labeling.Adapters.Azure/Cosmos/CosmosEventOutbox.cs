@@ -14,8 +14,9 @@ namespace Labeling.Adapters.Azure.Cosmos;
 /// and stays there while some configured sink has neither received it nor given up on it; then it
 /// moves to <c>outbox:{bucket}</c> (bucketed by event id), with a <c>ttl</c> when every sink received
 /// it, so delivered events expire and dead letters stay. A dispatch pass reads the pending partition
-/// only, leaving out what its destination has had, in pages until it has its batch: what it is sent is
-/// about the batch it delivers, not the backlog, nor the history.
+/// only, leaving out what its destination has had: its retries, then never-tried events in pages until
+/// it has its batch. What it is sent is about the batch it delivers and the retries in flight, not the
+/// backlog, nor the history.
 /// </summary>
 /// <remarks>
 /// <para>The pending partition is one logical partition on purpose: its entries are transient (gone once
@@ -43,6 +44,15 @@ public sealed class CosmosEventOutbox : IEventOutbox
     // first among the pages read: events go out about in order, as README's consumers are told to expect.
     private const string OpenForDestination =
         "SELECT * FROM c WHERE c.partition = @pk AND (c.settled = true OR NOT IS_DEFINED(c.done) OR NOT ARRAY_CONTAINS(c.done, @dest))";
+
+    // The same, in the two parts a dispatch pass reads apart: the events @dest has never been tried with (and settled
+    // leftovers), and its retries (tried, not over; with the entries written before Tried existed, which the pass sorts
+    // out itself). Read as one, a page of never-tried events could fill a batch before a retry due was reached.
+    private const string UntriedForDestination =
+        "SELECT * FROM c WHERE c.partition = @pk AND (c.settled = true OR (IS_DEFINED(c.tried) AND NOT ARRAY_CONTAINS(c.tried, @dest)))";
+
+    private const string RetriesForDestination =
+        "SELECT * FROM c WHERE c.partition = @pk AND (NOT IS_DEFINED(c.tried) OR (ARRAY_CONTAINS(c.tried, @dest) AND NOT ARRAY_CONTAINS(c.done, @dest)))";
 
     private readonly CosmosDatabase _db;
     private readonly HashSet<string> _destinations;
@@ -121,7 +131,7 @@ public sealed class CosmosEventOutbox : IEventOutbox
         // Only pending entries wait for a retry; each write is guarded by the entry's ETag, and a delivery that was made,
         // dead-lettered or made due meanwhile is left as it is.
         var resumed = 0;
-        await foreach (var page in OpenForAsync(destination, RequeuePageSize, cancellationToken).ConfigureAwait(false))
+        await foreach (var page in OpenForAsync(OpenForDestination, destination, RequeuePageSize, cancellationToken).ConfigureAwait(false))
         {
             foreach (var entry in page)
             {
@@ -141,7 +151,7 @@ public sealed class CosmosEventOutbox : IEventOutbox
     {
         try
         {
-            await db.Index.CreateItemAsync(new OutboxEntry(evt.Id, OutboxPending, evt, new Dictionary<string, Delivery>(StringComparer.Ordinal), Done: []),
+            await db.Index.CreateItemAsync(new OutboxEntry(evt.Id, OutboxPending, evt, new Dictionary<string, Delivery>(StringComparer.Ordinal), Done: [], Tried: []),
                 new PartitionKey(OutboxPending), cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (CosmosException ex) when (ex.StatusCode == HttpStatusCode.Conflict)
@@ -164,20 +174,31 @@ public sealed class CosmosEventOutbox : IEventOutbox
     private Task<List<OutboxEntry>> PendingAsync(CancellationToken cancellationToken) =>
         CosmosDatabase.QueryPartitionAsync<OutboxEntry>(_db.Index, "*", "partition", OutboxPending, cancellationToken);
 
-    // Pages of the batch's size until the batch can be filled with untried events: a backlog costs each pass about one page
-    // (and the retries waiting in front of it), and entries waiting only for another sink are not read at all. What is read
-    // and not due is waiting for its retry time.
+    // Every retry of the destination (due or waiting for its time: a pass picks the oldest due, wherever the partition
+    // keeps it), then pages of the batch's size until the batch can be filled with never-tried events: a backlog costs
+    // each pass about one page besides the retries, and entries waiting only for another sink are not read at all.
     private async Task<List<OutboxEntry>> OpenBatchAsync(string destination, DateTimeOffset now, int limit, CancellationToken cancellationToken)
     {
         var entries = new List<OutboxEntry>();
-        var untried = 0;
-        await foreach (var page in OpenForAsync(destination, Math.Max(1, limit), cancellationToken).ConfigureAwait(false))
+        await foreach (var page in OpenForAsync(RetriesForDestination, destination, RequeuePageSize, cancellationToken).ConfigureAwait(false))
         {
             entries.AddRange(page);
-            untried += page.Count(e => IsUntried(e, destination));
-            if (untried >= limit)
+        }
+
+        var untried = entries.Count(e => IsUntried(e, destination));
+        var ids = entries.Select(e => e.Id).ToHashSet(StringComparer.Ordinal);
+        if (untried < limit)
+        {
+            await foreach (var page in OpenForAsync(UntriedForDestination, destination, Math.Max(1, limit), cancellationToken).ConfigureAwait(false))
             {
-                break;
+                // An entry written between the two reads can be in both; the pass takes it once.
+                var fresh = page.Where(e => ids.Add(e.Id)).ToList();
+                entries.AddRange(fresh);
+                untried += fresh.Count(e => IsUntried(e, destination));
+                if (untried >= limit)
+                {
+                    break;
+                }
             }
         }
 
@@ -185,12 +206,12 @@ public sealed class CosmosEventOutbox : IEventOutbox
     }
 
     /// <summary>
-    /// Pending entries whose delivery to <paramref name="destination"/> is not over (and settled leftovers), in the order the partition returns them,
+    /// The pending entries <paramref name="queryText"/> picks for <paramref name="destination"/>, in the order the partition returns them,
     /// a page of up to <paramref name="pageSize"/> at a time; the caller stops reading when it has what it needs.
     /// </summary>
-    private async IAsyncEnumerable<FeedResponse<OutboxEntry>> OpenForAsync(string destination, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<FeedResponse<OutboxEntry>> OpenForAsync(string queryText, string destination, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var query = new QueryDefinition(OpenForDestination).WithParameter("@pk", OutboxPending).WithParameter("@dest", destination);
+        var query = new QueryDefinition(queryText).WithParameter("@pk", OutboxPending).WithParameter("@dest", destination);
         using var feed = _db.Index.GetItemQueryIterator<OutboxEntry>(
             query, requestOptions: new QueryRequestOptions { PartitionKey = new PartitionKey(OutboxPending), MaxItemCount = pageSize });
         while (feed.HasMoreResults)

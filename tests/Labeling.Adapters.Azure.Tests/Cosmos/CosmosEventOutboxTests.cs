@@ -127,6 +127,52 @@ public sealed class CosmosEventOutboxTests(CosmosEmulatorFixture cosmos) : IDisp
         Assert.Contains(await outbox.ReadDueAsync(Bus, T0.AddMinutes(8), 30, CancellationToken.None), d => d.Event.Id == first);
     }
 
+    [Fact]
+    public async Task ReadDueAsync_RetryDueBehindPagesOfNeverTriedEvents_IsInTheBatchAndTheBacklogIsNotRead()
+    {
+        // The partition keeps the retry where its last write put it; read as one query, pages of never-tried events in
+        // front of it filled the batch and the pass stopped before reaching it (CI, 2026-12-03), for as long as new events came.
+        var counter = new QueryItemCounter();
+        var (db, outbox) = await CreateAsync(counter, Bus);
+        var ids = Enumerable.Range(0, 60).Select(n => $"evt_{n:000}").ToArray();
+        await CommitEventsAsync(db, ids);
+        foreach (var id in ids.Take(30))
+        {
+            await outbox.MarkDeliveredAsync(Bus, id, T0, CancellationToken.None);
+        }
+
+        await CommitEventsAsync(db, [.. Enumerable.Range(60, 60).Select(n => $"evt_{n:000}")]);
+        await outbox.MarkFailedAsync(Bus, "evt_030", 1, T0, "503", T0, CancellationToken.None);
+        await outbox.MarkFailedAsync(Bus, "evt_031", 1, T0.AddHours(1), "503", T0, CancellationToken.None);
+
+        counter.Reset();
+        var due = await outbox.ReadDueAsync(Bus, T0.AddMinutes(1), 3, CancellationToken.None);
+
+        // The never-tried two are whichever the partition returns first (the order is the service's).
+        Assert.Equal(3, due.Count);
+        Assert.Equal(("evt_030", 1), (due[0].Event.Id, due[0].Attempts));
+        Assert.All(due.Skip(1), d => Assert.Equal(0, d.Attempts));
+        Assert.InRange(counter.Returned, 3, 2 + 6);
+    }
+
+    [Fact]
+    public async Task ReadDueAsync_EntriesWrittenBeforeTriedWasKept_AreStillReadAndSortedOut()
+    {
+        // Entries of an earlier version have no Tried: a retry among them is still due, and one its destination has had is not.
+        var (db, outbox) = await CreateAsync();
+        await CommitEventsAsync(db, "evt_1", "evt_2", "evt_3");
+        await outbox.MarkFailedAsync(Bus, "evt_1", 1, T0, "503", T0, CancellationToken.None);
+        await outbox.MarkDeliveredAsync(Bus, "evt_2", T0, CancellationToken.None);
+        foreach (var entry in await Pending(db))
+        {
+            await db.Index.ReplaceItemAsync(entry with { Tried = null }, entry.Id, new Microsoft.Azure.Cosmos.PartitionKey(OutboxPending));
+        }
+
+        var due = await outbox.ReadDueAsync(Bus, T0.AddMinutes(1), 10, CancellationToken.None);
+
+        Assert.Equal([("evt_1", 1), ("evt_3", 0)], due.Select(d => (d.Event.Id, d.Attempts)));
+    }
+
     public void Dispose()
     {
         foreach (var db in _databases)

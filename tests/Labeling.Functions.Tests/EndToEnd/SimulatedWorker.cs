@@ -21,6 +21,9 @@ public sealed class SimulatedWorker(Func<HttpClient> http, IReadOnlyDictionary<s
     /// <summary>Requests turned away by a stopping instance and sent again.</summary>
     public int Retries { get; private set; }
 
+    /// <summary>Votes refused because their lease had run out (409), each followed by a new task.</summary>
+    public int Expired { get; private set; }
+
     public async Task RunAsync(string projectId, Action onVote, CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)
@@ -52,6 +55,14 @@ public sealed class SimulatedWorker(Func<HttpClient> http, IReadOnlyDictionary<s
                     return request;
                 },
                 cancellationToken);
+            if (vote.StatusCode == HttpStatusCode.Conflict && (await vote.Content.ReadAsStringAsync(cancellationToken)).Contains("went back to the pool", StringComparison.Ordinal))
+            {
+                // The lease ran out before the vote arrived (20 s here; a restart, or a loaded machine, can take that long):
+                // the item is back in the pool and the API says so. A worker's client takes a new task, as README tells it to.
+                Expired++;
+                continue;
+            }
+
             Assert.True(vote.StatusCode == HttpStatusCode.OK, $"Vote failed: {(int)vote.StatusCode} {await vote.Content.ReadAsStringAsync(cancellationToken)}");
             Assert.True(Confirmed.Add(lease), "A lease was served again after its vote was confirmed.");
             onVote();

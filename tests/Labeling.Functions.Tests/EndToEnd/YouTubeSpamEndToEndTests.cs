@@ -186,7 +186,7 @@ public sealed class YouTubeSpamEndToEndTests(AzuriteFixture azurite, CosmosEmula
         services = host.Services;
         items = services.GetRequiredService<IItemStore>();
         var confirmed = workers.Sum(w => w.Confirmed.Count);
-        log.WriteLine($"Pool empty after {confirmed} votes at {clock.Elapsed.TotalSeconds:0.0}s; {workers.Sum(w => w.Retries)} requests sent again after the restart");
+        log.WriteLine($"Pool empty after {confirmed} votes at {clock.Elapsed.TotalSeconds:0.0}s; {workers.Sum(w => w.Retries)} requests sent again after the restart, {workers.Sum(w => w.Expired)} votes refused on an expired lease");
         Assert.Equal(confirmed, workers.SelectMany(w => w.Confirmed).Distinct(StringComparer.Ordinal).Count());
         Assert.True(workers.Sum(w => w.Retries) > 0, "No request reached the stopping instance; the restart was not exercised.");
 

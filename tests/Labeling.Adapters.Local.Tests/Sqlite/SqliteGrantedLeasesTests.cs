@@ -33,10 +33,18 @@ public sealed class SqliteGrantedLeasesTests : IDisposable
         var saved = new ItemLease("lse_saved", "p1", "itm_a", "worker:a", At, At.AddMinutes(5), null);
         Assert.Equal("lse_saved", (await leases.TryAcquireFirstAsync([saved], At, CancellationToken.None))?.Id);
 
-        // Hold the writer so that the next grant and a write that rolls the whole transaction back share one batch.
+        // Hold the writer so that the next grant and a write that rolls the whole transaction back share one batch. The
+        // holding write must be running (its batch taken) before they are queued: a fixed 200 ms wait left it to the writer
+        // loop, which a busy machine may not have scheduled by then; it would take all three in one batch, and the rollback
+        // would fail the holding write with them.
         using var hold = new ManualResetEventSlim();
-        var holding = _database.WriteAsync(_ => hold.Wait(TimeSpan.FromSeconds(30)), CancellationToken.None);
-        await Task.Delay(200);
+        var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var holding = _database.WriteAsync(_ =>
+        {
+            running.TrySetResult();
+            return hold.Wait(TimeSpan.FromSeconds(30));
+        }, CancellationToken.None);
+        await running.Task.WaitAsync(TimeSpan.FromSeconds(30));
         var lost = new ItemLease("lse_lost", "p1", "itm_b", "worker:b", At, At.AddMinutes(5), null);
         var grant = leases.TryAcquireFirstAsync([lost], At, CancellationToken.None);
         var sabotage = _database.WriteAsync(write => write.Prepared("ROLLBACK").ExecuteNonQuery(), CancellationToken.None);

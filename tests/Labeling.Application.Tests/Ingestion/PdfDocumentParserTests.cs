@@ -226,7 +226,10 @@ public sealed class PdfDocumentParserTests
 
         Assert.StartsWith("Page 1 of the PDF draws more than 4,000,000 bytes of content", rejected.Reason, StringComparison.Ordinal);
         Assert.True(allocated < 50_000_000, $"refusing the PDF allocated {allocated:N0} bytes");
-        Assert.True(elapsed < TimeSpan.FromSeconds(5), $"refusing the PDF took {elapsed.TotalSeconds:0.0} s");
+        // Scanning the 8 MB of operators took 2.3 to 3.0 s beside another test run on two cores, too close to the 5 s the
+        // other refusals get (they take a tenth of a second). Loading the page, which this refusal avoids, is the 400 MB
+        // the allocation bound catches; the time bound is there for a scan gone slow.
+        Assert.True(elapsed < TimeSpan.FromSeconds(20), $"refusing the PDF took {elapsed.TotalSeconds:0.0} s");
     }
 
     [Fact]

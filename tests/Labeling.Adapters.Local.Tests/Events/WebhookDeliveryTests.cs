@@ -252,7 +252,9 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
         // The whole answer was read into memory before its status counted: a 200 whose body went on (306 MB in 3 s from a
         // receiver on this machine) filled memory and, at the Timeout, was taken for a failure, so the event the receiver
         // had accepted was sent again and finally dead-lettered.
-        var hook = new WebhookOptions { Name = "chatty", Url = new Uri(_receiver!.Urls.Single() + "/chatty"), Secret = Secret, Timeout = TimeSpan.FromSeconds(2) };
+        // The receiver keeps the body open for a minute, so a sink that read it still fails at the Timeout; 2 s left too
+        // little for the headers of a first request on a loaded machine.
+        var hook = new WebhookOptions { Name = "chatty", Url = new Uri(_receiver!.Urls.Single() + "/chatty"), Secret = Secret, Timeout = TimeSpan.FromSeconds(30) };
         var sink = new WebhookEventSink(new HttpClient(), hook, _time);
 
         await sink.DeliverAsync(new OutboxEvent("itm_1-r1", "p", "itm_1", "label.ready", "{}", _time.GetUtcNow()), CancellationToken.None);

@@ -35,7 +35,9 @@ public sealed class WeakLabelingConcurrencyTests : IDisposable
         Assert.True(await _clock.RulesHeld.WaitAsync(TimeSpan.FromSeconds(30)), "the rules never ran");
 
         var vote = _harness.Get<VoteRecording>().SubmitAsync(task.LeaseId, "worker:a", new VoteRequest("ham"), null, CancellationToken.None);
-        var finished = await Task.WhenAny(vote, Task.Delay(TimeSpan.FromSeconds(5)));
+        // The rules stay held until the wait is over, so a vote that waits for them never finishes in it: a long wait
+        // costs nothing when the vote is free, and 5 s was tight for a first vote on a loaded machine.
+        var finished = await Task.WhenAny(vote, Task.Delay(TimeSpan.FromSeconds(30)));
 
         _clock.Release();
         await weakLabeling;

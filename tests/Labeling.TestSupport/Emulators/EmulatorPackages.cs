@@ -20,7 +20,9 @@ public static class EmulatorPackages
         await InProcess.WaitAsync();
         try
         {
-            if (IsInstalled()) return Folder;
+            // Looked at under the lock only: npm ci can have extracted the two files checked before the rest of the
+            // packages, so a test process that looked while another was installing could start an emulator missing its
+            // modules.
             using var fileLock = await AcquireLockAsync(Path.Combine(Folder, ".install.lock"), TimeSpan.FromMinutes(5));
             if (IsInstalled()) return Folder;
             var psi = new ProcessStartInfo("npm", "ci --no-audit --no-fund --loglevel=error")

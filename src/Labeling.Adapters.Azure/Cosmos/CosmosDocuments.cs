@@ -95,8 +95,11 @@ internal static class CosmosDocuments
     /// </summary>
     public sealed record CapabilityCounts(double[] Counts, DateTimeOffset? UpdatedAt, double[]? Membership = null, double EvidenceAtRefresh = 0);
 
-    /// <summary>The mark a re-fit leaves when it replaces a project's statistics (a new one each time), and when.</summary>
-    public sealed record StatisticsMark(string Id, string Mark, DateTimeOffset At);
+    /// <summary>
+    /// The mark a re-fit leaves when it replaces a project's statistics (a new one each time), and when; with the class
+    /// counts' corrections it re-fitted (<see cref="ClassCountsState"/>), which a model load reads from it.
+    /// </summary>
+    public sealed record StatisticsMark(string Id, string Mark, DateTimeOffset At, ClassCountsState[]? ClassCounts = null);
 
     /// <summary>A project's vote counters, moved by atomic patch increments.</summary>
     public sealed record ProjectCounter(string Id, long CrowdVotes, long MachineVotes);

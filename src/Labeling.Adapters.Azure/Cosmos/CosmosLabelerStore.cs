@@ -69,13 +69,15 @@ public sealed class CosmosLabelerStore : ILabelerStore, ISharedLabelerStore
 
     /// <summary>
     /// Leaves a new statistics mark, once a re-fit has replaced the project's statistics: the other instances load their
-    /// models again when they next read it, and this one knows it at once (its re-fit drops its own model already).
+    /// models again when they next read it, and this one knows it at once (its re-fit drops its own model already). The mark
+    /// carries the re-fitted class counts' correction of <paramref name="classCounts"/>'s capability (the others' stay).
     /// </summary>
-    internal async Task MarkStatisticsReplacedAsync(string projectId, CancellationToken cancellationToken)
+    internal async Task MarkStatisticsReplacedAsync(string projectId, ClassCountsState classCounts, CancellationToken cancellationToken)
     {
         var id = StatisticsMarkId(projectId);
         var now = _time.GetUtcNow();
-        var mark = new StatisticsMark(id, Guid.NewGuid().ToString("N"), now);
+        var previous = (await CosmosDatabase.ReadAsync<StatisticsMark>(_db.Labelers, id, id, cancellationToken).ConfigureAwait(false)).Document?.ClassCounts ?? [];
+        var mark = new StatisticsMark(id, Guid.NewGuid().ToString("N"), now, [.. previous.Where(c => c.Capability != classCounts.Capability), classCounts]);
         await _db.Labelers.UpsertItemAsync(mark, new PartitionKey(id), new ItemRequestOptions { EnableContentResponseOnWrite = false }, cancellationToken).ConfigureAwait(false);
         _marks[projectId] = (mark.Mark, now);
     }
@@ -94,8 +96,10 @@ public sealed class CosmosLabelerStore : ILabelerStore, ISharedLabelerStore
     public async Task<OnlineDawidSkeneState> LoadTruthStateAsync(string projectId, IReadOnlyList<string> labels, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(labels);
-        // Labelers and item evidence are independent reads: together.
+        // Labelers, item evidence and the last re-fit's class counts are independent reads: together.
         var evidence = ItemEvidenceAsync(projectId, cancellationToken);
+        var markId = StatisticsMarkId(projectId);
+        var mark = CosmosDatabase.ReadAsync<StatisticsMark>(_db.Labelers, markId, markId, cancellationToken);
         var labelers = (await ListLabelersAsync(projectId, cancellationToken).ConfigureAwait(false))
             .Select(async entry => Sum(entry.Id, await ReadShardsAsync(projectId, entry.Id, cancellationToken).ConfigureAwait(false)).ToArray());
         var statistics = new List<LabelerStatisticsState>();
@@ -121,7 +125,7 @@ public sealed class CosmosLabelerStore : ILabelerStore, ISharedLabelerStore
             }
         }
 
-        return new OnlineDawidSkeneState([.. labels], [.. statistics], [.. items]);
+        return new OnlineDawidSkeneState([.. labels], [.. statistics], [.. items], (await mark.ConfigureAwait(false)).Document?.ClassCounts);
     }
 
     /// <summary>Counts one labeler's votes and "unsure" answers in a project (summed over its shards).</summary>

@@ -42,16 +42,19 @@ public sealed class AzureReliabilityRefitStore : IReliabilityRefitStore
     }
 
     /// <inheritdoc />
-    public async Task ReplaceStatisticsAsync(string projectId, IReadOnlyList<LabelerStatisticsState> statistics, CancellationToken cancellationToken)
+    public async Task ReplaceStatisticsAsync(string projectId, IReadOnlyList<LabelerStatisticsState> statistics, ClassCountsState classCounts, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(statistics);
+        ArgumentNullException.ThrowIfNull(classCounts);
         await _labelers.RegisterAsync(projectId, statistics.Select(s => s.Labeler), cancellationToken).ConfigureAwait(false);
         foreach (var state in statistics)
         {
             await _labelers.ReplaceStatisticsAsync(projectId, state, cancellationToken).ConfigureAwait(false);
         }
 
-        await _labelers.MarkStatisticsReplacedAsync(projectId, cancellationToken).ConfigureAwait(false);
+        // The class counts go with the mark, last: a crash before it leaves the new statistics with the last re-fit's class
+        // counts, which the next re-fit replaces, and the other instances keep their models until a mark is written.
+        await _labelers.MarkStatisticsReplacedAsync(projectId, classCounts, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

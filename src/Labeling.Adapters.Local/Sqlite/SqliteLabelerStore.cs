@@ -59,6 +59,17 @@ public sealed class SqliteLabelerStore : ILabelerStore
             }
         }
 
-        return new OnlineDawidSkeneState([.. labels], [.. labelers], [.. items]);
+        var classCounts = new List<ClassCountsState>();
+        await using (var command = SqliteValues.Command(connection, "SELECT capability, correction FROM class_counts WHERE project_id = $p"))
+        {
+            command.Add("$p", projectId);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                classCounts.Add(new ClassCountsState(reader.GetString(0), SqliteValues.FromJson<double[]>(reader.GetString(1))));
+            }
+        }
+
+        return new OnlineDawidSkeneState([.. labels], [.. labelers], [.. items], classCounts.Count > 0 ? [.. classCounts] : null);
     }
 }

@@ -114,6 +114,12 @@ internal static class SqliteSchema
             unsure INTEGER NOT NULL DEFAULT 0,
             PRIMARY KEY (project_id, labeler_id));
 
+        CREATE TABLE IF NOT EXISTS class_counts (
+            project_id TEXT NOT NULL,
+            capability TEXT NOT NULL,
+            correction TEXT NOT NULL,
+            PRIMARY KEY (project_id, capability));
+
         CREATE TABLE IF NOT EXISTS leases (
             id TEXT PRIMARY KEY,
             project_id TEXT NOT NULL,

@@ -40,15 +40,26 @@ public sealed class SqliteReliabilityRefitStore : IReliabilityRefitStore
     }
 
     /// <inheritdoc />
-    public Task ReplaceStatisticsAsync(string projectId, IReadOnlyList<LabelerStatisticsState> statistics, CancellationToken cancellationToken)
+    public Task ReplaceStatisticsAsync(string projectId, IReadOnlyList<LabelerStatisticsState> statistics, ClassCountsState classCounts, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(statistics);
+        ArgumentNullException.ThrowIfNull(classCounts);
         // The same statement a vote's commit saves statistics with; the time is read only to complete a lease, which this commit has none of.
         var writer = new SqliteCommitWriter(new ItemCommit(projectId) { Statistics = statistics }, DateTimeOffset.UtcNow);
+        var correction = SqliteValues.Json(classCounts.Offset);
         return _database.WriteAsync(
             write =>
             {
                 writer.Write(write);
+                // In the same transaction: a model loaded after it reads the statistics and the class counts of one re-fit.
+                using var command = write.Command("""
+                    INSERT INTO class_counts (project_id, capability, correction) VALUES ($p, $c, $x)
+                    ON CONFLICT (project_id, capability) DO UPDATE SET correction = excluded.correction
+                    """);
+                command.Parameters.AddWithValue("$p", projectId);
+                command.Parameters.AddWithValue("$c", classCounts.Capability);
+                command.Parameters.AddWithValue("$x", correction);
+                command.ExecuteNonQuery();
                 return statistics.Count;
             },
             cancellationToken);

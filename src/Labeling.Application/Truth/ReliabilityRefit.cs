@@ -29,7 +29,11 @@ namespace Labeling.Application.Truth;
 /// exactly this sum with T_i = the batch posterior for items in the window (gold stays one-hot) and the
 /// stored online posterior for older items, so machine labelers, which vote on everything, are
 /// re-estimated in bulk and online drift (order effects, early posteriors never revisited) is corrected.
-/// With a half-life, each contribution is decayed from its vote's time to now, as the online model does.</para>
+/// With a half-life, each contribution is decayed from its vote's time to now, as the online model does.
+/// The class counts N[t] = Σ_i T_i[t] (items gold or voted on by a labeler that is not a rule) are rebuilt the same way and
+/// stored as their difference from the sum of the stored posteriors (<see cref="ClassCountsState"/>), which the model adds
+/// when it loads: read once as its votes came, each item's posterior was formed with the class prior of that moment, and
+/// a thin crowd on uneven classes drifts that prior towards the rarer class.</para>
 /// <para>Items keep their stored posteriors, so a later vote on a window item subtracts its online rather
 /// than its batch contribution; the next re-fit recomputes the sum from scratch and absorbs that
 /// difference, so it never accumulates. The re-fit holds the project's session while it runs, so this
@@ -38,8 +42,9 @@ namespace Labeling.Application.Truth;
 /// (<see cref="RefitAsync"/>, HTTP 409) or skipped (<see cref="RefitAllAsync"/>) instead of queuing behind it.</para>
 /// <para>Each relabeled item is its own commit (item revision, evidence, track records, <c>label.ready</c>), guarded
 /// by the revision read, so a step that changed the item meanwhile (on another instance) wins and the item is
-/// looked at again by the next re-fit; revisions are written after the statistics, so a crash between them
-/// leaves labels as they were, never a label without its event.</para>
+/// looked at again by the next re-fit. The statistics are written after the revisions, with the class counts rebuilt
+/// against the posteriors the revisions stored, so a crash between them leaves revised labels, each with its event, and
+/// the statistics of before, which the next re-fit replaces.</para>
 /// <para>Re-opened items are committed the same way and then queued to <see cref="Work.WorkQueues.WeakLabel"/>, whose
 /// handler starts their crowd workflows on Azure (it skips items past weak labeling, so they are not labeled by the
 /// machines again); locally the pool is the item state. An item re-opened by a re-fit that stopped before queuing it
@@ -60,6 +65,9 @@ public sealed partial class ReliabilityRefit
     private readonly string _eventSource;
     private readonly ILogger<ReliabilityRefit> _logger;
     private readonly ConcurrentDictionary<string, byte> _running = new(StringComparer.Ordinal);
+
+    // Per project being re-fitted, the posteriors its item commits wrote, for the class counts' correction written after them.
+    private readonly ConcurrentDictionary<string, Dictionary<string, double[]>> _written = new(StringComparer.Ordinal);
     private readonly SpentBudgetSweep _sweep;
 
     /// <summary>Creates the use case.</summary>
@@ -163,6 +171,8 @@ public sealed partial class ReliabilityRefit
     private async Task<DriftReport> RefitUnderLockAsync(string projectId, CancellationToken cancellationToken)
     {
         using var session = await _models.OpenAsync(projectId, cancellationToken).ConfigureAwait(false);
+        var written = new Dictionary<string, double[]>(StringComparer.Ordinal);
+        _written[projectId] = written;
         var project = session.Model.Project;
         var labels = project.Schema.Names;
         var state = await _labelers.LoadTruthStateAsync(projectId, labels, cancellationToken).ConfigureAwait(false);
@@ -184,6 +194,7 @@ public sealed partial class ReliabilityRefit
         var refittedModel = ProjectTruthModel.FromState(project, state with
         {
             Labelers = [.. state.Labelers.Where(l => l.Capability != capability), .. refitted],
+            ClassCounts = [.. (state.ClassCounts ?? []).Where(c => c.Capability != capability), RebuildClassCounts(items, window, fit, null, labels.Count, capability, _models.ModelOptions)],
         }, _models.ModelOptions);
         var batch = refittedModel.Model;
 
@@ -205,22 +216,27 @@ public sealed partial class ReliabilityRefit
                 since => AskableWorkersAsync(projectId, items, refittedModel, _models.ModelOptions.PriorStrength, since, cancellationToken), now, cancellationToken).ConfigureAwait(false);
             (unanswered, unansweredConflicts) = await ReviewUnansweredAsync(project, evidence, pool.Due, now, cancellationToken).ConfigureAwait(false);
             (exhausted, exhaustedConflicts) = await ReviewExhaustedAsync(project, session.Model, evidence, pool.Exhausted, pool.Workers, now, cancellationToken).ConfigureAwait(false);
-            if (refitted.Count > 0)
-            {
-                await _store.ReplaceStatisticsAsync(projectId, refitted, cancellationToken).ConfigureAwait(false);
-            }
-
             if (revising is not null)
             {
                 (revisions, conflicts) = await ReviseAsync(project, method.Name, labels, revising, disagreements, window, now, cancellationToken).ConfigureAwait(false);
                 (refreshed, poolRefreshed, refreshConflicts, undecidedMix) = await RefreshUndecidedAsync(projectId, method.Name, labels, revising, window, pool.Undecided, now, cancellationToken).ConfigureAwait(false);
                 (reopened, reopenConflicts) = await RecheckAsync(project, method.Name, labels, revising, refittedModel, window, now, cancellationToken).ConfigureAwait(false);
             }
+
+            // Last, with the class counts' correction against the posteriors the items hold now (a revised, re-opened or
+            // re-read item was written with a new one just above). Like the labelers' counts, the class counts are rebuilt
+            // from the window's batch posteriors and the older items' stored ones.
+            if (refitted.Count > 0)
+            {
+                var classCounts = RebuildClassCounts(items, window, fit, written, labels.Count, capability, _models.ModelOptions);
+                await _store.ReplaceStatisticsAsync(projectId, refitted, classCounts, cancellationToken).ConfigureAwait(false);
+            }
         }
         finally
         {
             // The cached model holds the old statistics and posteriors (also when a write failed halfway); the next step reloads what was saved.
             session.Invalidate();
+            _written.TryRemove(projectId, out _);
         }
 
         var listed = _options.MaxDisagreementsListed;
@@ -315,6 +331,43 @@ public sealed partial class ReliabilityRefit
                 : new LabelerStatisticsState(kv.Key, capability, kv.Value, now))
             .OrderBy(l => l.Labeler, StringComparer.Ordinal)
             .ToList();
+    }
+
+    // The class counts as the batch fit reads them: what the online model sums (the stored posteriors of the items that
+    // count in its class prior: gold, or voted on by a labeler that is not selective) with each window item's batch
+    // posterior in place of its stored one, kept as the difference from that sum. Read once, as its votes arrived, an item
+    // keeps the posterior it had when its last vote came, formed with the class prior of that moment; a thin crowd on
+    // uneven classes drifts that prior towards the rarer class, and the sum of such posteriors does not come back (README,
+    // "Known limits"). The batch fit reads every item against one prior, learned with them.
+    // written: the posteriors this re-fit's commits stored since the state was read (null before any), which the items hold now.
+    private static ClassCountsState RebuildClassCounts(
+        IReadOnlyList<ItemEvidenceState> items,
+        Dictionary<string, ItemEvidenceState> window,
+        InferenceResult? fit,
+        Dictionary<string, double[]>? written,
+        int k,
+        string capability,
+        OnlineDawidSkeneOptions options)
+    {
+        var offset = new double[k];
+        foreach (var item in items)
+        {
+            if (item.Gold is not null || !window.ContainsKey(item.Item)
+                || fit is null || fit.Data.IndexOfItem(item.Item) is not (>= 0 and var index)
+                || item.Votes.All(v => SelectiveLabelers.Includes(v.Labeler, options.SelectivePrefixes))
+                || (written?.GetValueOrDefault(item.Item) ?? item.Posterior) is not { } stored)
+            {
+                continue;
+            }
+
+            var batch = fit.Posterior(index);
+            for (var t = 0; t < k; t++)
+            {
+                offset[t] += batch[t] - stored[t];
+            }
+        }
+
+        return new ClassCountsState(capability, offset);
     }
 
     // A rule (selective) is compared as both models read it, by its firing rates (OnlineDawidSkene.Reading); its confusion,
@@ -769,6 +822,20 @@ public sealed partial class ReliabilityRefit
         try
         {
             await _items.CommitAsync(commit, cancellationToken).ConfigureAwait(false);
+            if (_written.TryGetValue(projectId, out var written))
+            {
+                lock (written)
+                {
+                    foreach (var write in commit.Items)
+                    {
+                        if (write.Evidence?.Posterior is { } posterior)
+                        {
+                            written[write.Item.Id] = posterior;
+                        }
+                    }
+                }
+            }
+
             return true;
         }
         catch (ConcurrencyConflictException ex)

@@ -503,9 +503,29 @@ public sealed class OnlineDawidSkene
     /// <summary>A serialisable copy of the whole model.</summary>
     public OnlineDawidSkeneState ToState()
     {
+        var k = _k;
         var items = new ItemEvidenceState[_itemCount];
-        for (var i = 0; i < _itemCount; i++) items[i] = StateOf(i);
-        return new(_labels.ToArray(), Labelers.Select(s => s.ToState()).ToArray(), items);
+        var sums = new double[_capabilities.Count * k];
+        for (var i = 0; i < _itemCount; i++)
+        {
+            items[i] = StateOf(i);
+            ref var slot = ref _items[i];
+            if (slot.InClassPrior && slot.HasPosterior)
+            {
+                for (var t = 0; t < k; t++) sums[(slot.Capability * k) + t] += _posteriors[(i * k) + t];
+            }
+        }
+        // The class counts that are more (or less) than their items' posteriors: a re-fit's correction, kept so a model
+        // restored from this state reads with the same class prior.
+        var offsets = new List<ClassCountsState>();
+        for (var c = 0; c < _capabilities.Count; c++)
+        {
+            var counts = _capabilities[c].Shared.ClassCounts;
+            var offset = new double[k];
+            for (var t = 0; t < k; t++) offset[t] = counts[t] - sums[(c * k) + t];
+            if (offset.Any(o => Math.Abs(o) > 1e-9)) offsets.Add(new ClassCountsState(_capabilities[c].Name, offset));
+        }
+        return new(_labels.ToArray(), Labelers.Select(s => s.ToState()).ToArray(), items, offsets.Count > 0 ? [.. offsets] : null);
     }
 
     private ItemEvidenceState StateOf(int i)
@@ -561,6 +581,12 @@ public sealed class OnlineDawidSkene
                 slot.InClassPrior = model.CountsInClassPrior(ref slot);
                 if (slot.InClassPrior) for (var t = 0; t < k; t++) capability.Shared.ClassCounts[t] += s.Posterior[t];
             }
+        }
+        foreach (var offset in state.ClassCounts ?? [])
+        {
+            if (offset.Offset.Length != k) throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The class counts of capability '{offset.Capability}' have {offset.Offset.Length} values; expected {k}."), nameof(state));
+            var counts = model._capabilities[model.GetOrAddCapability(offset.Capability)].Shared.ClassCounts;
+            for (var t = 0; t < k; t++) counts[t] = Math.Max(0, counts[t] + offset.Offset[t]);
         }
         foreach (var capability in model._capabilities)
             capability.Shared.Restore(capability.Labelers.Values);

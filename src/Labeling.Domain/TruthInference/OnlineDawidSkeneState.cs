@@ -4,7 +4,19 @@ namespace Labeling.Domain.TruthInference;
 /// <param name="Labels">The classes, in index order.</param>
 /// <param name="Labelers">Every labeler's statistics, per capability.</param>
 /// <param name="Items">Every item's votes, gold label and posterior.</param>
-public sealed record OnlineDawidSkeneState(string[] Labels, LabelerStatisticsState[] Labelers, ItemEvidenceState[] Items);
+/// <param name="ClassCounts">
+/// Per capability, what the class counts hold besides the sum of the posteriors of the items that count in them (a batch
+/// re-fit's correction); none for a capability whose counts are exactly that sum.
+/// </param>
+public sealed record OnlineDawidSkeneState(string[] Labels, LabelerStatisticsState[] Labelers, ItemEvidenceState[] Items, ClassCountsState[]? ClassCounts = null);
+
+/// <summary>
+/// What a capability's class counts hold besides the sum of its counted items' stored posteriors: a batch re-fit rebuilds
+/// the counts from its posteriors and keeps the difference here, as it keeps labelers' rebuilt counts whole.
+/// </summary>
+/// <param name="Capability">The capability; empty for the default.</param>
+/// <param name="Offset">K values added to the sum when the model loads (a value may be negative; a count never goes below 0).</param>
+public sealed record ClassCountsState(string Capability, double[] Offset);
 
 /// <summary>The serialisable state of one item in the online model.</summary>
 /// <param name="Item">The item's identifier.</param>

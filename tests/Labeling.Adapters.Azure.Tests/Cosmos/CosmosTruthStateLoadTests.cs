@@ -8,12 +8,30 @@ using Labeling.TestSupport.Emulators;
 namespace Labeling.Adapters.Azure.Tests.Cosmos;
 
 /// <summary>
-/// Loading a project's truth model from Cosmos DB after an instance died inside a commit: the item (the commit point) names a
-/// voter whose statistics and registry entry were never written. The load must still give a state the model takes.
+/// Loading a project's truth model from Cosmos DB: after an instance died inside a commit (the item, the commit point, names a
+/// voter whose statistics and registry entry were never written, and the load must still give a state the model takes), and
+/// after a re-fit (its class counts' correction comes with the load, on every instance).
 /// </summary>
 [Collection(CosmosCollection.Name)]
 public sealed class CosmosTruthStateLoadTests(CosmosEmulatorFixture cosmos)
 {
+    [Fact]
+    public async Task LoadTruthState_AfterReFits_HasEachCapabilitysLastClassCountsCorrection_OnAnotherInstanceToo()
+    {
+        using var db = await EmulatorDatabase.CreateAsync(cosmos, "classes-");
+        var labelers = new CosmosLabelerStore(db);
+        Assert.Null((await labelers.LoadTruthStateAsync("p1", ["spam", "ham"], CancellationToken.None)).ClassCounts);
+
+        await labelers.MarkStatisticsReplacedAsync("p1", new ClassCountsState("", [3.5, -3.5]), CancellationToken.None);
+        await labelers.MarkStatisticsReplacedAsync("p1", new ClassCountsState("other", [1.0, -1.0]), CancellationToken.None);
+        await labelers.MarkStatisticsReplacedAsync("p1", new ClassCountsState("", [-2.0, 2.0]), CancellationToken.None);
+
+        var state = await new CosmosLabelerStore(db).LoadTruthStateAsync("p1", ["spam", "ham"], CancellationToken.None);
+        Assert.Equal([-2.0, 2.0], state.ClassCounts!.Single(c => c.Capability == "").Offset);
+        Assert.Equal([1.0, -1.0], state.ClassCounts!.Single(c => c.Capability == "other").Offset);
+        Assert.Null((await labelers.LoadTruthStateAsync("p2", ["spam", "ham"], CancellationToken.None)).ClassCounts);
+    }
+
     [Fact]
     public async Task LoadTruthState_ItemNamesAVoterWithoutStatistics_LoadsWithThatVoterAtZero()
     {

@@ -37,14 +37,32 @@ public sealed class SqliteReliabilityRefitStoreTests : IDisposable
         await _database.InitializeAsync(CancellationToken.None);
         var ann = LabelerIds.Worker("ann");
         var rule = LabelerIds.Rule("link");
-        await _store.ReplaceStatisticsAsync("p", [new LabelerStatisticsState(ann, "", [1, 2, 3, 4], At)], CancellationToken.None);
+        await _store.ReplaceStatisticsAsync("p", [new LabelerStatisticsState(ann, "", [1, 2, 3, 4], At)], new ClassCountsState("", [0, 0]), CancellationToken.None);
 
-        await _store.ReplaceStatisticsAsync("p", [new LabelerStatisticsState(ann, "", [5, 0, 0, 5], At), new LabelerStatisticsState(rule, "", [2, 0, 1, 0], At)], CancellationToken.None);
+        await _store.ReplaceStatisticsAsync("p", [new LabelerStatisticsState(ann, "", [5, 0, 0, 5], At), new LabelerStatisticsState(rule, "", [2, 0, 1, 0], At)], new ClassCountsState("", [0, 0]), CancellationToken.None);
 
         var state = await new SqliteLabelerStore(_database).LoadTruthStateAsync("p", ["spam", "ham"], CancellationToken.None);
         Assert.Equal([5.0, 0, 0, 5], state.Labelers.Single(l => l.Labeler == ann).Counts);
         Assert.Equal([2.0, 0, 1, 0], state.Labelers.Single(l => l.Labeler == rule).Counts);
         Assert.Empty((await new SqliteLabelerStore(_database).LoadTruthStateAsync("other", ["spam", "ham"], CancellationToken.None)).Labelers);
+    }
+
+    [Fact]
+    public async Task ReplaceStatisticsAsync_ClassCounts_TheLastOfEachCapabilityComesWithTheLoad()
+    {
+        await _database.InitializeAsync(CancellationToken.None);
+        var ann = LabelerIds.Worker("ann");
+        var labelers = new SqliteLabelerStore(_database);
+        Assert.Null((await labelers.LoadTruthStateAsync("p", ["spam", "ham"], CancellationToken.None)).ClassCounts);
+
+        await _store.ReplaceStatisticsAsync("p", [new LabelerStatisticsState(ann, "", [1, 2, 3, 4], At)], new ClassCountsState("", [3.5, -3.5]), CancellationToken.None);
+        await _store.ReplaceStatisticsAsync("p", [new LabelerStatisticsState(ann, "other", [1, 2, 3, 4], At)], new ClassCountsState("other", [1, -1]), CancellationToken.None);
+        await _store.ReplaceStatisticsAsync("p", [new LabelerStatisticsState(ann, "", [1, 2, 3, 4], At)], new ClassCountsState("", [-2, 2]), CancellationToken.None);
+
+        var state = await labelers.LoadTruthStateAsync("p", ["spam", "ham"], CancellationToken.None);
+        Assert.Equal([-2.0, 2.0], state.ClassCounts!.Single(c => c.Capability == "").Offset);
+        Assert.Equal([1.0, -1.0], state.ClassCounts!.Single(c => c.Capability == "other").Offset);
+        Assert.Null((await labelers.LoadTruthStateAsync("other", ["spam", "ham"], CancellationToken.None)).ClassCounts);
     }
 
     [Fact]

@@ -327,8 +327,8 @@ public sealed class LabelRecheckTests : IDisposable
     // Saves reports as the real store does, except for one project, whose report cannot be written.
     private sealed class FailingReports(IReliabilityRefitStore inner, string failingProject) : IReliabilityRefitStore
     {
-        public Task ReplaceStatisticsAsync(string projectId, IReadOnlyList<LabelerStatisticsState> statistics, CancellationToken cancellationToken) =>
-            inner.ReplaceStatisticsAsync(projectId, statistics, cancellationToken);
+        public Task ReplaceStatisticsAsync(string projectId, IReadOnlyList<LabelerStatisticsState> statistics, ClassCountsState classCounts, CancellationToken cancellationToken) =>
+            inner.ReplaceStatisticsAsync(projectId, statistics, classCounts, cancellationToken);
 
         public Task<string> SaveDriftReportAsync(DriftReport report, CancellationToken cancellationToken) =>
             report.ProjectId == failingProject ? throw new IOException("disk full") : inner.SaveDriftReportAsync(report, cancellationToken);

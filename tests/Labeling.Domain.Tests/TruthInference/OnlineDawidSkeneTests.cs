@@ -177,6 +177,48 @@ public sealed class OnlineDawidSkeneTests
     }
 
     [Fact]
+    public void FromState_ClassCountsCorrection_ReadsWithTheCorrectedPrior_AndToStateKeepsIt()
+    {
+        // A re-fit's correction (ReliabilityRefit) moves counts between the classes the posteriors were summed into.
+        var model = new OnlineDawidSkene(Binary);
+        var random = new Random(5);
+        for (var i = 0; i < 100; i++)
+        {
+            var truth = random.NextDouble() < 0.3 ? 1 : 0;
+            for (var w = 0; w < 3; w++) model.Observe($"i{i}", $"worker:w{w}", Binary[random.NextDouble() < 0.8 ? truth : 1 - truth]);
+        }
+
+        var state = model.ToState();
+        Assert.Null(state.ClassCounts);
+        var corrected = OnlineDawidSkene.FromState(state with { ClassCounts = [new ClassCountsState("", [20.0, -20.0])] });
+
+        Assert.Equal(model.CheckedItems(), corrected.CheckedItems(), 9);
+        Assert.Equal(model.ClassPriors()[0] + (20.0 / (100 + (2 * new OnlineDawidSkeneOptions().ClassPseudoCount))), corrected.ClassPriors()[0], 9);
+        var saved = Assert.Single(corrected.ToState().ClassCounts!);
+        Assert.Equal([20.0, -20.0], saved.Offset.Select(o => Math.Round(o, 9)));
+        Assert.Equal(corrected.ClassPriors(), OnlineDawidSkene.FromState(corrected.ToState()).ClassPriors());
+
+        // The next vote reads with the corrected prior: an item's lone vote says less against the more common class.
+        Assert.True(corrected.Observe("new", "worker:w0", Binary[1])[1] < model.Observe("new", "worker:w0", Binary[1])[1]);
+    }
+
+    [Fact]
+    public void FromState_ClassCountsCorrection_BelowZeroIsZero_AndTheWrongLengthIsRefused()
+    {
+        var model = new OnlineDawidSkene(Binary);
+        model.Observe("i", "worker:a", Binary[0]);
+        model.Observe("i", "worker:b", Binary[0]);
+        var state = model.ToState();
+
+        var emptied = OnlineDawidSkene.FromState(state with { ClassCounts = [new ClassCountsState("", [-5.0, 0.0])] });
+        Assert.True(emptied.ClassPriors()[0] > 0 && emptied.ClassPriors()[0] < 0.5);
+        Assert.Equal(state.Items[0].Posterior![1], emptied.CheckedItems(), 9);
+
+        var ex = Assert.Throws<ArgumentException>(() => OnlineDawidSkene.FromState(state with { ClassCounts = [new ClassCountsState("", [1.0, 2.0, 3.0])] }));
+        Assert.Contains("3 values; expected 2", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void FromState_RuleCountsBeyondTheCheckedItems_ReadAsAtMostEveryCheckedItem_NotAsEvidenceThatWipesThePosterior()
     {
         // A data folder written before rules were read by their rates: the rules' counts hold the items only rules voted on

@@ -203,8 +203,8 @@ public sealed class RefitEndpointTests : IAsyncLifetime
 
         public void Release() => _release?.TrySetResult();
 
-        public Task ReplaceStatisticsAsync(string projectId, IReadOnlyList<LabelerStatisticsState> statistics, CancellationToken cancellationToken) =>
-            inner.ReplaceStatisticsAsync(projectId, statistics, cancellationToken);
+        public Task ReplaceStatisticsAsync(string projectId, IReadOnlyList<LabelerStatisticsState> statistics, ClassCountsState classCounts, CancellationToken cancellationToken) =>
+            inner.ReplaceStatisticsAsync(projectId, statistics, classCounts, cancellationToken);
 
         public async Task<string> SaveDriftReportAsync(DriftReport report, CancellationToken cancellationToken)
         {

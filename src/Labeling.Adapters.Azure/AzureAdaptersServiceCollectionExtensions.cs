@@ -60,6 +60,8 @@ public static class AzureAdaptersServiceCollectionExtensions
         services.TryAddSingleton<CosmosLabelerStore>();
         services.TryAddSingleton<ILabelerStore>(sp => sp.GetRequiredService<CosmosLabelerStore>());
         services.TryAddSingleton<IIdempotencyStore, CosmosIdempotencyStore>();
+        services.TryAddSingleton<IProjectPurge>(sp => new CosmosProjectPurge(
+            sp.GetRequiredService<CosmosDatabase>(), sp.GetRequiredService<CosmosProjectStore>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Labeling.Application.Http.ITransientFailureClassifier, CosmosTransientFailures>());
         services.TryAddSingleton<IEventOutbox, CosmosEventOutbox>();
         services.TryAddSingleton<IReliabilityRefitStore, AzureReliabilityRefitStore>();

@@ -47,6 +47,7 @@ public static class LocalAdaptersServiceCollectionExtensions
         services.TryAddSingleton<ILeaseStore, SqliteLeaseStore>();
         services.TryAddSingleton<ILabelerStore, SqliteLabelerStore>();
         services.TryAddSingleton<IIdempotencyStore, SqliteIdempotencyStore>();
+        services.TryAddSingleton<IProjectPurge, SqliteProjectPurge>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Labeling.Application.Http.ITransientFailureClassifier, SqliteTransientFailures>());
         services.TryAddSingleton<SqliteEventOutbox>();
         services.TryAddSingleton<IEventOutbox>(sp => sp.GetRequiredService<SqliteEventOutbox>());

@@ -31,7 +31,11 @@ internal static class CosmosDocuments
 
     public static string StatisticsMarkId(string projectId) => $"{projectId}:statistics-mark";
 
-    public sealed record ProjectDoc(string Id, Project Body);
+    /// <summary>
+    /// A project. <c>DeletedAt</c>: marked deleted (<see cref="CosmosProjectPurge"/>), so it reads as missing;
+    /// <c>PurgedAt</c>: its data is gone. The document stays, keeping the id from being used again.
+    /// </summary>
+    public sealed record ProjectDoc(string Id, Project Body, DateTimeOffset? DeletedAt = null, DateTimeOffset? PurgedAt = null);
 
     public sealed record ProjectEntry(string Id, string Partition);
 

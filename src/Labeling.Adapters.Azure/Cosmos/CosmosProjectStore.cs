@@ -44,8 +44,14 @@ public sealed class CosmosProjectStore : IProjectStore
     /// <inheritdoc />
     public async Task<Project?> GetCurrentAsync(string projectId, CancellationToken cancellationToken)
     {
-        var project = (await CosmosDatabase.ReadAsync<ProjectDoc>(_db.Projects, projectId, projectId, cancellationToken).ConfigureAwait(false)).Document?.Body;
-        return project is null ? null : Remember(project);
+        var stored = (await CosmosDatabase.ReadAsync<ProjectDoc>(_db.Projects, projectId, projectId, cancellationToken).ConfigureAwait(false)).Document;
+        if (stored is { DeletedAt: not null })
+        {
+            Forget(projectId);
+            return null;
+        }
+
+        return stored?.Body is { } project ? Remember(project) : null;
     }
 
     /// <inheritdoc />
@@ -53,7 +59,7 @@ public sealed class CosmosProjectStore : IProjectStore
     {
         ArgumentNullException.ThrowIfNull(replacement);
         var (stored, etag) = await CosmosDatabase.ReadAsync<ProjectDoc>(_db.Projects, replacement.Id, replacement.Id, cancellationToken).ConfigureAwait(false);
-        if (stored?.Body is not { } current || current.Version != replacement.Version - 1)
+        if (stored is not { Body: { } current, DeletedAt: null } || current.Version != replacement.Version - 1)
         {
             return false;
         }
@@ -73,6 +79,10 @@ public sealed class CosmosProjectStore : IProjectStore
         Remember(replacement);
         return true;
     }
+
+    /// <summary>Drops a project from this instance's memory (it was deleted); other instances drop theirs within <see cref="CosmosOptions.ProjectRefresh"/>.</summary>
+    /// <param name="projectId">The project.</param>
+    internal void Forget(string projectId) => _read.TryRemove(projectId, out _);
 
     private Project Remember(Project project)
     {

@@ -31,6 +31,7 @@ public sealed partial class LocalStartup : IHostedService
     private readonly FolderDocumentSource _source;
     private readonly InboxWatcher _inbox;
     private readonly Work.SqliteWorkQueue? _queue;
+    private readonly ProjectDeletion? _deletion;
 
     /// <summary>Creates the startup step.</summary>
     public LocalStartup(
@@ -45,9 +46,11 @@ public sealed partial class LocalStartup : IHostedService
         ILogger<LocalStartup> logger,
         FolderDocumentSource source,
         InboxWatcher inbox,
-        Work.SqliteWorkQueue? queue = null)
+        Work.SqliteWorkQueue? queue = null,
+        ProjectDeletion? deletion = null)
     {
         _queue = queue;
+        _deletion = deletion;
         _source = source;
         _inbox = inbox;
         _database = database;
@@ -67,6 +70,14 @@ public sealed partial class LocalStartup : IHostedService
         _folderLock.Take();
         await _database.InitializeAsync(cancellationToken).ConfigureAwait(false);
         LogDataFolder(_logger, _storage.FullDataDirectory);
+
+        // A deletion the last run did not finish (stopped or crashed mid-purge): its project is already hidden, and its
+        // remaining data goes now, before any work of it could be queued again below.
+        if (_deletion is not null)
+        {
+            await _deletion.FinishPendingAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         if (_options.CreateDemoProject && await _projects.TryCreateAsync(DemoProject.Create(_time.GetUtcNow()), cancellationToken).ConfigureAwait(false))
         {
             LogDemoCreated(_logger, DemoProject.Id);

@@ -129,6 +129,24 @@ public sealed class SqliteDatabase : IDisposable
     /// </summary>
     internal HashSet<string> PoisonedProjects { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// The projects marked deleted (<see cref="SqliteProjectPurge"/>), read at start and added to on the writer's turn of the
+    /// mark: every write of a project's items, votes, leases, documents or statistics checks it on its own turn
+    /// (<see cref="ThrowIfDeleted"/>), so a write queued after the mark — a vote that read the project just before it — is
+    /// refused, and nothing is written to a project being purged.
+    /// </summary>
+    internal System.Collections.Concurrent.ConcurrentDictionary<string, byte> DeletedProjects { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Refuses a write of a deleted project (<see cref="DeletedProjects"/>) with a 404.</summary>
+    /// <param name="projectId">The project written.</param>
+    internal void ThrowIfDeleted(string projectId)
+    {
+        if (DeletedProjects.ContainsKey(projectId))
+        {
+            throw Labeling.Application.Problems.NotFoundException.Project(projectId);
+        }
+    }
+
     /// <summary>Leases granted by this process and not ended since (<see cref="SqliteGrantedLeases"/>), shared by the stores that write lease rows.</summary>
     internal SqliteGrantedLeases GrantedLeases { get; } = new();
 
@@ -245,6 +263,12 @@ public sealed class SqliteDatabase : IDisposable
                 await ExecuteAsync(connection, "PRAGMA journal_mode=WAL;", cancellationToken).ConfigureAwait(false);
                 await ExecuteAsync(connection, SqliteSchema.Script, cancellationToken).ConfigureAwait(false);
                 await SqliteSchema.UpgradeAsync(connection, cancellationToken).ConfigureAwait(false);
+                await using var deleted = SqliteValues.Command(connection, "SELECT id FROM projects WHERE deleted_at IS NOT NULL");
+                await using var reader = await deleted.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    DeletedProjects.TryAdd(reader.GetString(0), 0);
+                }
             }
 
             _initialized = true;

@@ -44,6 +44,12 @@ public sealed class SqliteDocumentStore : IDocumentStore
     public async Task UpsertAsync(Document document, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(document);
+        if (_database.DeletedProjects.ContainsKey(document.ProjectId))
+        {
+            // A file of a deleted project is set aside (quarantined) without a record: nobody can list its documents.
+            return;
+        }
+
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = SqliteValues.Command(connection, """
             INSERT INTO documents (project_id, id, body, received_at) VALUES ($p, $id, $body, $at)
@@ -63,6 +69,7 @@ public sealed class SqliteDocumentStore : IDocumentStore
         // One statement: the insert, or the replacement of a quarantined record, happens for exactly one writer.
         return await _database.WriteAsync(write =>
         {
+            _database.ThrowIfDeleted(document.ProjectId);
             var command = write.Command("""
                 INSERT INTO documents (project_id, id, body, received_at) VALUES ($p, $id, $body, $at)
                 ON CONFLICT (project_id, id) DO UPDATE SET body = excluded.body, received_at = excluded.received_at

@@ -89,6 +89,12 @@ public sealed class SqliteItemStore : IItemStore, IQueuedItemCommits
         }
 
         await using var write = await _database.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var projectId in items.Select(i => i.ProjectId).Distinct(StringComparer.Ordinal))
+        {
+            // An ingestion that read the project before it was marked deleted adds nothing to it.
+            _database.ThrowIfDeleted(projectId);
+        }
+
         var connection = write.Connection;
         var transaction = write.Transaction;
         await using var insert = SqliteValues.Command(connection, """
@@ -328,6 +334,9 @@ public sealed class SqliteItemStore : IItemStore, IQueuedItemCommits
             var epoch = await _database.WriteAsync(
                 write =>
                 {
+                    // A step that read the project before it was marked deleted: nothing of it is written, its events included.
+                    _database.ThrowIfDeleted(commit.ProjectId);
+
                     // Runs on the writer's turn, in queue order: the set is only touched there.
                     if (poisoned.Contains(commit.ProjectId))
                     {

@@ -445,9 +445,30 @@ public sealed partial class SqliteLeaseStore : ILeaseStore, IPoolLeaseGrants
         return granted.Lease;
     }
 
+    /// <summary>Forgets what this store remembers of a deleted project's workers (their releases, cursors and seen pools).</summary>
+    /// <param name="projectId">The project.</param>
+    internal void ForgetProject(string projectId)
+    {
+        foreach (var key in _releases.Keys.Where(k => k.Project == projectId))
+        {
+            _releases.TryRemove(key, out _);
+        }
+
+        foreach (var key in _seenAll.Keys.Where(k => k.Project == projectId))
+        {
+            _seenAll.TryRemove(key, out _);
+        }
+
+        foreach (var key in _cursors.Keys.Where(k => k.Project == projectId))
+        {
+            _cursors.TryRemove(key, out _);
+        }
+    }
+
     // On the writer's turn: the grant and, when granted, the item's body as this transaction sees it.
     private Grant? TryAcquire(SqliteWrite write, ItemLease lease, DateTimeOffset now)
     {
+        _database.ThrowIfDeleted(lease.ProjectId);
         var epoch = _database.Items.Epoch;
         var take = write.Prepared(AcquireUpdate);
         take.Add("$lease", lease.Id);

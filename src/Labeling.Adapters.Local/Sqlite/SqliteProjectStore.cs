@@ -5,7 +5,10 @@ using Microsoft.Data.Sqlite;
 
 namespace Labeling.Adapters.Local.Sqlite;
 
-/// <summary>Projects in SQLite, one JSON document per row.</summary>
+/// <summary>
+/// Projects in SQLite, one JSON document per row. A deleted project keeps its row, marked (<see cref="SqliteProjectPurge"/>):
+/// it reads and lists as missing, and its id cannot be taken again.
+/// </summary>
 public sealed class SqliteProjectStore : IProjectStore
 {
     // Projects as read, by id. No other process writes the data folder (DataFolderLock), and a project changes only through
@@ -22,6 +25,11 @@ public sealed class SqliteProjectStore : IProjectStore
     /// <inheritdoc />
     public async Task<Project?> GetAsync(string projectId, CancellationToken cancellationToken)
     {
+        if (_database.DeletedProjects.ContainsKey(projectId))
+        {
+            return null;
+        }
+
         if (_read.TryGetValue(projectId, out var known))
         {
             return known;
@@ -34,7 +42,7 @@ public sealed class SqliteProjectStore : IProjectStore
     public async Task<Project?> GetCurrentAsync(string projectId, CancellationToken cancellationToken)
     {
         using var session = await _database.ReadAsync(cancellationToken).ConfigureAwait(false);
-        var command = session.Prepared("SELECT body FROM projects WHERE id = $id");
+        var command = session.Prepared("SELECT body FROM projects WHERE id = $id AND deleted_at IS NULL");
         command.Add("$id", projectId);
         if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not string body)
         {
@@ -48,7 +56,7 @@ public sealed class SqliteProjectStore : IProjectStore
     public async Task<IReadOnlyList<Project>> ListAsync(CancellationToken cancellationToken)
     {
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = SqliteValues.Command(connection, "SELECT body FROM projects ORDER BY id");
+        await using var command = SqliteValues.Command(connection, "SELECT body FROM projects WHERE deleted_at IS NULL ORDER BY id");
         var projects = new List<Project>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -79,7 +87,7 @@ public sealed class SqliteProjectStore : IProjectStore
 
         // A row written before projects had versions has none in its JSON, and reads as version 1.
         await using var command = SqliteValues.Command(
-            connection, "UPDATE projects SET body = $body WHERE id = $id AND coalesce(json_extract(body, '$.version'), 1) = $expected");
+            connection, "UPDATE projects SET body = $body WHERE id = $id AND deleted_at IS NULL AND coalesce(json_extract(body, '$.version'), 1) = $expected");
         command.Add("$id", replacement.Id);
         command.Add("$body", SqliteValues.Json(replacement));
         command.Add("$expected", replacement.Version - 1);
@@ -88,10 +96,23 @@ public sealed class SqliteProjectStore : IProjectStore
             return false;
         }
 
-        Remember(replacement);
-        return true;
+        return Remember(replacement) is not null;
     }
 
-    private Project Remember(Project project) =>
-        _read.AddOrUpdate(project.Id, project, (_, known) => known.Version >= project.Version ? known : project);
+    /// <summary>Drops a deleted project from memory (after its mark is written, so no read puts it back: <see cref="Remember"/>).</summary>
+    internal void Forget(string projectId) => _read.TryRemove(projectId, out _);
+
+    private Project? Remember(Project project)
+    {
+        var known = _read.AddOrUpdate(project.Id, project, (_, known) => known.Version >= project.Version ? known : project);
+
+        // A read that began before the project was marked deleted and ends after it must not leave it in memory.
+        if (_database.DeletedProjects.ContainsKey(project.Id))
+        {
+            Forget(project.Id);
+            return null;
+        }
+
+        return known;
+    }
 }

@@ -60,7 +60,9 @@ internal static class SqliteSchema
         CREATE TABLE IF NOT EXISTS projects (
             id TEXT PRIMARY KEY,
             body TEXT NOT NULL,
-            created_at INTEGER NOT NULL);
+            created_at INTEGER NOT NULL,
+            deleted_at INTEGER,
+            purged_at INTEGER);
 
         CREATE TABLE IF NOT EXISTS documents (
             project_id TEXT NOT NULL,
@@ -201,6 +203,18 @@ internal static class SqliteSchema
         if (!await HasColumnAsync(connection, "leases", "released_at", cancellationToken).ConfigureAwait(false))
         {
             await using var alter = SqliteValues.Command(connection, "ALTER TABLE leases ADD COLUMN released_at INTEGER");
+            await alter.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        // A deleted project keeps its row, marked (SqliteProjectPurge): the id is not used again.
+        if (!await HasColumnAsync(connection, "projects", "deleted_at", cancellationToken).ConfigureAwait(false))
+        {
+            await using var alter = SqliteValues.Command(connection, """
+                BEGIN IMMEDIATE;
+                ALTER TABLE projects ADD COLUMN deleted_at INTEGER;
+                ALTER TABLE projects ADD COLUMN purged_at INTEGER;
+                COMMIT;
+                """);
             await alter.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 

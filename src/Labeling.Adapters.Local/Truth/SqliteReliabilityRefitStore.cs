@@ -50,6 +50,8 @@ public sealed class SqliteReliabilityRefitStore : IReliabilityRefitStore
         return _database.WriteAsync(
             write =>
             {
+                // A re-fit that read the project before it was marked deleted leaves no statistics behind.
+                _database.ThrowIfDeleted(projectId);
                 writer.Write(write);
                 // In the same transaction: a model loaded after it reads the statistics and the class counts of one re-fit.
                 using var command = write.Command("""

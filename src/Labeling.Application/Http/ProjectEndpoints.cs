@@ -11,7 +11,7 @@ using Microsoft.Extensions.Options;
 
 namespace Labeling.Application.Http;
 
-/// <summary>Projects, their progress, gold seeding, and the batch re-fit on demand.</summary>
+/// <summary>Projects (created, read, changed, deleted), their progress, gold seeding, and the batch re-fit on demand.</summary>
 internal static class ProjectEndpoints
 {
     public static void Map(RouteGroupBuilder api)
@@ -65,6 +65,18 @@ internal static class ProjectEndpoints
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed)
             .WithName("UpdateProject")
             .WithSummary("Changes a project's name, instructions, label descriptions, routing or text column (Admin): a JSON merge patch; If-Match with the ETag of GET makes it 412 if the project changed since.");
+
+        api.MapDelete("/projects/{projectId}", async (string projectId, ClaimsPrincipal user, HttpRequest request, ProjectDeletion deletion, CancellationToken ct) =>
+            {
+                await deletion.DeleteAsync(projectId, AcceptedVersions(request), CallerIdentity.Subject(user), ct);
+                return Results.NoContent();
+            })
+            .RequireAuthorization(LabelingRoles.AdminPolicy)
+            .Produces(StatusCodes.Status204NoContent)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .WithName("DeleteProject")
+            .WithSummary("Deletes a project with its items, votes, documents' records, labelers' statistics, leases and queued work (Admin); 404 once it is gone; If-Match with the ETag of GET makes it 412 if the project changed since.");
 
         api.MapGet("/projects/{projectId}/progress", async (string projectId, ProjectService projects, CancellationToken ct) =>
                 Results.Ok(await projects.ProgressAsync(projectId, ct)))

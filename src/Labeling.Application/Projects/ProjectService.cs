@@ -89,6 +89,14 @@ public sealed partial class ProjectService
 
         if (!await _projects.TryCreateAsync(project, cancellationToken).ConfigureAwait(false))
         {
+            // Taken but not readable: the id of a deleted project. Its items' ids, and so the ids of its label.ready events,
+            // are made from it: a new project under it would repeat them, and consumers deduplicating on the event id would
+            // drop the new labels.
+            if (await _projects.GetCurrentAsync(project.Id, cancellationToken).ConfigureAwait(false) is null)
+            {
+                throw new ConflictException($"Project '{project.Id}' was deleted, and the id of a deleted project is not used again (its items and label.ready events were named after it). Choose another id.");
+            }
+
             throw new ConflictException($"A project with id '{project.Id}' already exists. Choose another id.");
         }
 

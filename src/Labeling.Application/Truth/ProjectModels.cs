@@ -56,6 +56,12 @@ public sealed class ProjectModels
         await entry.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            // The project was deleted while this step waited for its model (ForgetAsync).
+            if (entry.Forgotten)
+            {
+                throw NotFoundException.Project(projectId);
+            }
+
             // Inside the gate (a re-fit holding it changes the mark; a step that read it before would load under the old one,
             // and the next step again), and before a load: a re-fit that lands while the model loads leaves a mark this one
             // does not match. From the store's memory, a point read once per refresh period.
@@ -86,6 +92,33 @@ public sealed class ProjectModels
         }
     }
 
+    /// <summary>
+    /// Drops a deleted project's model: waits for the step holding it, if any, to end; steps waiting for it then stop with
+    /// <see cref="NotFoundException"/>.
+    /// </summary>
+    /// <param name="projectId">The project.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>A task.</returns>
+    public async Task ForgetAsync(string projectId, CancellationToken cancellationToken)
+    {
+        if (!_entries.TryGetValue(projectId, out var entry))
+        {
+            return;
+        }
+
+        await entry.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            entry.Forgotten = true;
+            entry.Model = null;
+            _entries.TryRemove(new KeyValuePair<string, Entry>(projectId, entry));
+        }
+        finally
+        {
+            entry.Gate.Release();
+        }
+    }
+
     /// <summary>How many projects have a model entry (loaded or being loaded).</summary>
     internal int Count => _entries.Count;
 
@@ -101,5 +134,8 @@ public sealed class ProjectModels
 
         // The statistics mark the model was loaded under (ISharedLabelerStore); null for a store that is not shared.
         public string? Mark { get; set; }
+
+        // The project was deleted (ProjectModels.ForgetAsync): no step may use this entry any more.
+        public bool Forgotten { get; set; }
     }
 }

@@ -103,9 +103,15 @@ public sealed partial class WeakLabeler : IWorkHandler
     public async Task<int> LabelAsync(string projectId, IReadOnlyList<string> itemIds, CancellationToken cancellationToken)
     {
         Domain.Projects.Project project;
-        using (var peek = await _models.OpenAsync(projectId, cancellationToken).ConfigureAwait(false))
+        try
         {
+            using var peek = await _models.OpenAsync(projectId, cancellationToken).ConfigureAwait(false);
             project = peek.Model.Project;
+        }
+        catch (Problems.NotFoundException)
+        {
+            // The project was deleted after the batch was queued: its items are gone or going, and there is nothing to route.
+            return 0;
         }
 
         // Independent point reads: together, rather than one store round trip per item.

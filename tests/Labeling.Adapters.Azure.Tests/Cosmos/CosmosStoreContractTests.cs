@@ -29,9 +29,11 @@ public sealed class CosmosStoreContractTests(CosmosEmulatorFixture cosmos) : Sto
     {
         var labelers = new CosmosLabelerStore(db);
         var items = new CosmosItemStore(db, labelers);
-        return new StoreSet(new CosmosProjectStore(db, new CosmosOptions()), items, new CosmosLeaseStore(db, items), labelers, new CosmosDocumentStore(db),
+        var projects = new CosmosProjectStore(db, new CosmosOptions());
+        return new StoreSet(projects, items, new CosmosLeaseStore(db, items), labelers, new CosmosDocumentStore(db),
             new CosmosEventOutbox(db, [new NamedSink(Webhook), new NamedSink(Jsonl)]),
-            () => Open(options, Connect(options)));
+            () => Open(options, Connect(options)),
+            new CosmosProjectPurge(db, projects));
     }
 
     private CosmosDatabase Connect(CosmosOptions options)

@@ -13,9 +13,11 @@ public sealed class SqliteStoreContractTests : StoreContract, IDisposable
     private static StoreSet Open(string path)
     {
         var db = new SqliteDatabase(path);
+        var leases = new SqliteLeaseStore(db);
         return new StoreSet(
-            new SqliteProjectStore(db), new SqliteItemStore(db, TimeProvider.System), new SqliteLeaseStore(db),
-            new SqliteLabelerStore(db), new SqliteDocumentStore(db), new SqliteEventOutbox(db), () => Open(path));
+            new SqliteProjectStore(db), new SqliteItemStore(db, TimeProvider.System), leases,
+            new SqliteLabelerStore(db), new SqliteDocumentStore(db), new SqliteEventOutbox(db), () => Open(path),
+            new SqliteProjectPurge(db, leases, Microsoft.Extensions.Options.Options.Create(new Labeling.Adapters.Local.LocalStorageOptions { DataDirectory = Path.GetDirectoryName(path)! }), TimeProvider.System));
     }
 
     public void Dispose()

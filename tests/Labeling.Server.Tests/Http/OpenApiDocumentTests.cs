@@ -33,7 +33,7 @@ public sealed class OpenApiDocumentTests : IDisposable
         var document = await DocumentAsync();
         var operations = Operations(document).ToArray();
 
-        Assert.Equal(21, operations.Length);
+        Assert.Equal(22, operations.Length);
         Assert.Equal(operations.Length, operations.Select(o => o.Operation["operationId"]!.GetValue<string>()).Distinct().Count());
         foreach (var (name, operation) in operations)
         {

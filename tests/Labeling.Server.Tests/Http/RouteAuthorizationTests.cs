@@ -54,6 +54,7 @@ public sealed class RouteAuthorizationTests : IDisposable
             ["POST /api/projects"] = LabelingRoles.AdminPolicy,
             ["GET /api/projects/{projectId}"] = LabelingRoles.AnyRolePolicy,
             ["PATCH /api/projects/{projectId}"] = LabelingRoles.AdminPolicy,
+            ["DELETE /api/projects/{projectId}"] = LabelingRoles.AdminPolicy,
             ["GET /api/projects/{projectId}/progress"] = LabelingRoles.ReviewerPolicy,
             ["POST /api/projects/{projectId}/documents"] = LabelingRoles.AdminPolicy,
             ["GET /api/projects/{projectId}/documents"] = LabelingRoles.ReviewerPolicy,

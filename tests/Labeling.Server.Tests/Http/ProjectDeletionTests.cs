@@ -1,0 +1,144 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using Labeling.Application.Projects;
+using Labeling.Server.Tests.Support;
+using Labeling.TestSupport.Logging;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Labeling.Server.Tests.Http;
+
+/// <summary>
+/// <c>DELETE /api/projects/{id}</c> (Admin): the project is gone from every route at once, its rows are purged, a second
+/// delete is 404, the id is not used again, and other projects are untouched.
+/// </summary>
+public sealed class ProjectDeletionTests : IDisposable
+{
+    private readonly LogCollector _logs = new();
+    private readonly ServerFactory _server;
+
+    public ProjectDeletionTests()
+    {
+        _server = new ServerFactory(
+            new Dictionary<string, string?>
+            {
+                ["Labeling:CreateDemoProject"] = "false",
+                [$"Logging:LogLevel:{typeof(ProjectDeletion).FullName}"] = "Information",
+            },
+            services: services => services.AddSingleton<ILoggerProvider>(_logs));
+    }
+
+    public void Dispose() => _server.Dispose();
+
+    private HttpClient Admin => _server.ClientAs("root", "Admin");
+
+    [Fact]
+    public async Task Delete_ProjectWithVotesAndAnOpenLease_IsGoneFromEveryRoute_ItsRowsPurged_OthersKept()
+    {
+        await CreateAsync("doomed");
+        await CreateAsync("kept");
+        await UploadAsync("doomed", "text\nfirst comment\nsecond comment\nthird comment\n", 3);
+        await UploadAsync("kept", "text\nanother comment\n", 1);
+        var alice = _server.ClientAs("alice", "Labeler");
+        var first = await (await alice.GetAsync("/api/projects/doomed/tasks/next")).ExpectAsync(HttpStatusCode.OK);
+        await (await alice.VoteAsync(first["leaseId"]!.GetValue<string>(), new { label = "spam" })).ExpectAsync(HttpStatusCode.OK);
+        var bob = _server.ClientAs("bob", "Labeler");
+        var held = await (await bob.GetAsync("/api/projects/doomed/tasks/next")).ExpectAsync(HttpStatusCode.OK);
+
+        var response = await Admin.DeleteAsync("/api/projects/doomed");
+
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        await (await Admin.GetAsync("/api/projects/doomed")).ExpectProblemAsync(HttpStatusCode.NotFound);
+        await (await Admin.GetAsync("/api/projects/doomed/progress")).ExpectProblemAsync(HttpStatusCode.NotFound);
+        await (await Admin.GetAsync("/api/projects/doomed/export")).ExpectProblemAsync(HttpStatusCode.NotFound);
+        await (await alice.GetAsync("/api/projects/doomed/tasks/next")).ExpectProblemAsync(HttpStatusCode.NotFound);
+        // Bob's lease, taken before the delete, no longer takes a vote.
+        await (await bob.VoteAsync(held["leaseId"]!.GetValue<string>(), new { label = "ham" })).ExpectProblemAsync(HttpStatusCode.NotFound);
+        var listed = await (await Admin.GetAsync("/api/projects")).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal(["kept"], listed.AsArray().Select(p => p!["id"]!.GetValue<string>()));
+        await (await Admin.GetAsync("/api/projects/kept/progress")).ExpectAsync(HttpStatusCode.OK);
+
+        // Nothing of it is left in the database but the row that keeps its id taken.
+        foreach (var table in new[] { "items", "votes", "leases", "documents", "labelers", "project_counters" })
+        {
+            Assert.True(0 == await CountAsync($"SELECT COUNT(*) FROM {table} WHERE project_id = 'doomed'"), $"{table} still holds rows of the deleted project");
+        }
+
+        Assert.Equal(1, await CountAsync("SELECT COUNT(*) FROM items WHERE project_id = 'kept'"));
+        Assert.Equal(1, await CountAsync("SELECT COUNT(*) FROM projects WHERE id = 'doomed' AND deleted_at IS NOT NULL AND purged_at IS NOT NULL"));
+        Assert.Contains(_logs.Records, r => r.EventId.Id == 4402 && r.Message.Contains("root", StringComparison.Ordinal));
+        Assert.Contains(_logs.Records, r => r.EventId.Id == 4404 && r.Message.Contains("3 items", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Delete_Twice_SecondIs404_AndTheIdCannotBeCreatedAgain()
+    {
+        await CreateAsync("once");
+
+        Assert.Equal(HttpStatusCode.NoContent, (await Admin.DeleteAsync("/api/projects/once")).StatusCode);
+        var again = await (await Admin.DeleteAsync("/api/projects/once")).ExpectProblemAsync(HttpStatusCode.NotFound);
+        var recreate = await (await PostProjectAsync("once")).ExpectProblemAsync(HttpStatusCode.Conflict);
+
+        Assert.Contains("There is no project 'once'", again["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("was deleted", recreate["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        await (await Admin.DeleteAsync("/api/projects/never-was")).ExpectProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Delete_WithIfMatch_OfAnOlderVersion_Is412AndKeepsTheProject()
+    {
+        await CreateAsync("guarded");
+        await (await Admin.PatchAsync("/api/projects/guarded", JsonContent.Create(new { name = "Renamed" }))).ExpectAsync(HttpStatusCode.OK);
+
+        var stale = await (await DeleteAsync("guarded", "\"1\"")).ExpectProblemAsync(HttpStatusCode.PreconditionFailed);
+        await (await Admin.GetAsync("/api/projects/guarded")).ExpectAsync(HttpStatusCode.OK);
+        var bad = await (await DeleteAsync("guarded", "1")).ExpectProblemAsync(HttpStatusCode.BadRequest);
+        var current = await DeleteAsync("guarded", "\"2\"");
+
+        Assert.Equal(2, stale["version"]!.GetValue<int>());
+        Assert.Contains("If-Match", bad["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NoContent, current.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("Reviewer")]
+    [InlineData("Labeler")]
+    public async Task Delete_WithoutTheAdminRole_Is403AndKeepsTheProject(string role)
+    {
+        await CreateAsync("safe");
+
+        await (await _server.ClientAs("someone", role).DeleteAsync("/api/projects/safe")).ExpectProblemAsync(HttpStatusCode.Forbidden);
+        await (await _server.CreateClient().DeleteAsync("/api/projects/safe")).ExpectProblemAsync(HttpStatusCode.Unauthorized);
+
+        await (await Admin.GetAsync("/api/projects/safe")).ExpectAsync(HttpStatusCode.OK);
+    }
+
+    private async Task<long> CountAsync(string sql)
+    {
+        await using var connection = new SqliteConnection($"Data Source={Path.Combine(_server.DataDirectory, "labeling.db")};Mode=ReadOnly;Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    private Task<HttpResponseMessage> DeleteAsync(string id, string ifMatch)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Delete, $"/api/projects/{id}");
+        request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+        return Admin.SendAsync(request);
+    }
+
+    private Task<HttpResponseMessage> PostProjectAsync(string id) =>
+        Admin.PostAsJsonAsync("/api/projects", new { id, labels = new[] { new { name = "spam" }, new { name = "ham" } } });
+
+    private async Task CreateAsync(string id) => await (await PostProjectAsync(id)).ExpectAsync(HttpStatusCode.Created);
+
+    private async Task UploadAsync(string id, string csv, int items)
+    {
+        await (await Admin.PostAsync($"/api/projects/{id}/documents", Api.File("comments.csv", Encoding.UTF8.GetBytes(csv)))).ExpectAsync(HttpStatusCode.Created);
+        await Api.WaitForWeakLabelingAsync(Admin, id, items);
+    }
+}

@@ -94,7 +94,8 @@ public sealed class RefusalLogTests : IAsyncLifetime
         var alice = _server.ClientAs("alice", "Labeler");
         var lease = (await (await alice.GetAsync($"/api/projects/{Project}/tasks/next")).ExpectAsync(HttpStatusCode.OK))["leaseId"]!.GetValue<string>();
 
-        await (await Admin.DeleteAsync($"/api/projects/{Project}")).ExpectProblemAsync(HttpStatusCode.MethodNotAllowed);
+        // No PUT on a project (PATCH changes it, DELETE deletes it).
+        await (await Admin.PutAsync($"/api/projects/{Project}", new StringContent("{}", Encoding.UTF8, "application/json"))).ExpectProblemAsync(HttpStatusCode.MethodNotAllowed);
         await (await alice.PostAsync($"/api/tasks/{lease}/votes", new StringContent("ham", Encoding.UTF8, "text/plain"))).ExpectProblemAsync(HttpStatusCode.UnsupportedMediaType);
 
         Assert.Equal(

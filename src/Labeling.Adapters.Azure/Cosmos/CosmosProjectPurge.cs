@@ -89,13 +89,12 @@ public sealed class CosmosProjectPurge : IProjectPurge
         for (var bucket = 0; bucket < _db.Options.IndexBuckets; bucket++)
         {
             var partition = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{projectId}:items:{bucket}");
-            var entries = await CosmosDatabase.QueryPartitionAsync<ItemEntry>(_db.Index, "*", "partition", partition, cancellationToken).ConfigureAwait(false);
-            if (entries.Count == 0)
+            var batch = await FirstEntriesAsync(partition, limit, cancellationToken).ConfigureAwait(false);
+            if (batch.Length == 0)
             {
                 continue;
             }
 
-            var batch = entries.Take(limit).ToArray();
             await System.Threading.Tasks.Parallel.ForEachAsync(
                 batch,
                 new ParallelOptions { MaxDegreeOfParallelism = Parallel, CancellationToken = cancellationToken },
@@ -104,6 +103,25 @@ public sealed class CosmosProjectPurge : IProjectPurge
         }
 
         return 0;
+    }
+
+    // One page of at most `limit` entries, not the bucket: a batch reads what it deletes, so a project of n items costs about
+    // n entries read in all rather than n² / limit.
+    private async Task<ItemEntry[]> FirstEntriesAsync(string partition, int limit, CancellationToken cancellationToken)
+    {
+        var query = new QueryDefinition("SELECT * FROM c WHERE c.partition = @pk").WithParameter("@pk", partition);
+        using var feed = _db.Index.GetItemQueryIterator<ItemEntry>(
+            query, requestOptions: new QueryRequestOptions { PartitionKey = new PartitionKey(partition), MaxItemCount = Math.Max(1, limit) });
+        while (feed.HasMoreResults)
+        {
+            var page = await feed.ReadNextAsync(cancellationToken).ConfigureAwait(false);
+            if (page.Count > 0)
+            {
+                return [.. page.Take(limit)];
+            }
+        }
+
+        return [];
     }
 
     private async Task PurgeItemAsync(string projectId, ItemEntry entry, CancellationToken cancellationToken)

@@ -129,7 +129,8 @@ public sealed class SqliteProjectPurge : IProjectPurge
                 }
             }
 
-            // One transaction for the rest: a few rows per labeler, document and queued message, not one per item. The
+            // One transaction for the rest: a few rows per labeler, document and queued message (and the re-fit's class counts),
+            // not one per item. The
             // project's events already in the outbox stay and are delivered: they are decisions made before the delete.
             string[] statements =
             [
@@ -137,6 +138,7 @@ public sealed class SqliteProjectPurge : IProjectPurge
                 "DELETE FROM leases WHERE project_id = $p",
                 "DELETE FROM documents WHERE project_id = $p",
                 "DELETE FROM labelers WHERE project_id = $p",
+                "DELETE FROM class_counts WHERE project_id = $p",
                 "DELETE FROM project_counters WHERE project_id = $p",
                 "DELETE FROM pool_entries WHERE project_id = $p",
                 "DELETE FROM queue WHERE share = $p",

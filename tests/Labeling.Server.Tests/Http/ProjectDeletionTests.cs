@@ -46,6 +46,9 @@ public sealed class ProjectDeletionTests : IDisposable
         await (await alice.VoteAsync(first["leaseId"]!.GetValue<string>(), new { label = "spam" })).ExpectAsync(HttpStatusCode.OK);
         var bob = _server.ClientAs("bob", "Labeler");
         var held = await (await bob.GetAsync("/api/projects/doomed/tasks/next")).ExpectAsync(HttpStatusCode.OK);
+        // A re-fit leaves the project's class counts beside its labelers' statistics.
+        await (await Admin.PostAsync("/api/projects/doomed/refit", null)).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal(1, await CountAsync("SELECT COUNT(*) FROM class_counts WHERE project_id = 'doomed'"));
 
         var response = await Admin.DeleteAsync("/api/projects/doomed");
 
@@ -61,7 +64,7 @@ public sealed class ProjectDeletionTests : IDisposable
         await (await Admin.GetAsync("/api/projects/kept/progress")).ExpectAsync(HttpStatusCode.OK);
 
         // Nothing of it is left in the database but the row that keeps its id taken.
-        foreach (var table in new[] { "items", "votes", "leases", "documents", "labelers", "project_counters" })
+        foreach (var table in new[] { "items", "votes", "leases", "documents", "labelers", "project_counters", "class_counts", "pool_entries" })
         {
             Assert.True(0 == await CountAsync($"SELECT COUNT(*) FROM {table} WHERE project_id = 'doomed'"), $"{table} still holds rows of the deleted project");
         }

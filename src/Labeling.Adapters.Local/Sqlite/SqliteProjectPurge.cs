@@ -129,9 +129,9 @@ public sealed class SqliteProjectPurge : IProjectPurge
                 }
             }
 
-            // One transaction for the rest: a few rows per labeler, document and queued message (and the re-fit's class counts),
-            // not one per item. The
-            // project's events already in the outbox stay and are delivered: they are decisions made before the delete.
+            // One transaction for the rest: a few rows per labeler, document and queued message (and the re-fit's class
+            // counts), not one per item. The project's events already in the outbox stay and are delivered: they are
+            // decisions made before the delete.
             string[] statements =
             [
                 "DELETE FROM votes WHERE project_id = $p",

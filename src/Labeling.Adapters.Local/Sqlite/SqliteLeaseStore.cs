@@ -244,6 +244,8 @@ public sealed partial class SqliteLeaseStore : ILeaseStore, IPoolLeaseGrants
         var grant = await _database.WriteAsync(
             write =>
             {
+                // A task request that read the project before it was marked deleted gets no item of it (TryAcquire does the same).
+                _database.ThrowIfDeleted(projectId);
                 var epoch = _database.Items.Epoch;
                 var take = write.Prepared(NextUpdate);
                 take.Add("$lease", leaseId);

@@ -53,6 +53,22 @@ public sealed class SqliteProjectPurgeTests : IDisposable
         Assert.Equal(1, await CountAsync("SELECT COUNT(*) FROM items"));
     }
 
+    // The task request's grant (the pool's next item, one write) read the project before the mark: it must not hand the worker
+    // an item of the deleted project, nor leave a lease row of it.
+    [Fact]
+    public async Task TryAcquireNext_QueuedAfterTheMark_IsRefusedWith404_AndWritesNoLease()
+    {
+        var (projects, items, purge) = Open();
+        var leases = new SqliteLeaseStore(_database);
+        await projects.TryCreateAsync(Project("p1"), CancellationToken.None);
+        await items.AddNewAsync([TestItems.Collecting("itm_a", At)], CancellationToken.None);
+
+        Assert.True(await purge.MarkDeletedAsync("p1", At, CancellationToken.None));
+
+        await Assert.ThrowsAsync<NotFoundException>(() => leases.TryAcquireNextAsync("p1", "worker:w", "lease-1", At, At.AddMinutes(5), CancellationToken.None));
+        Assert.Equal(0, await CountAsync("SELECT COUNT(*) FROM leases"));
+    }
+
     [Fact]
     public async Task Purge_CutShort_IsStillMarkedAfterARestart_AndFinishesThen()
     {

@@ -34,7 +34,7 @@ public sealed class CosmosProjectPurge : IProjectPurge
     }
 
     /// <inheritdoc />
-    public async Task<bool> MarkDeletedAsync(string projectId, DateTimeOffset at, CancellationToken cancellationToken)
+    public async Task<bool> MarkDeletedAsync(string projectId, IReadOnlyCollection<int>? acceptedVersions, DateTimeOffset at, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -50,6 +50,13 @@ public sealed class CosmosProjectPurge : IProjectPurge
                 return true;
             }
 
+            // Checked on the version the mark replaces (If-Match on its ETag): a PATCH that lands after the caller read the
+            // project is not deleted in place of the version the caller read.
+            if (acceptedVersions is not null && !acceptedVersions.Contains(stored.Body.Version))
+            {
+                return false;
+            }
+
             try
             {
                 await _db.Projects.ReplaceItemAsync(
@@ -60,7 +67,7 @@ public sealed class CosmosProjectPurge : IProjectPurge
             }
             catch (CosmosException ex) when (ex.StatusCode == HttpStatusCode.PreconditionFailed && attempt < 5)
             {
-                // A PATCH of the project landed between the read and the mark: mark the version it wrote.
+                // A PATCH of the project landed between the read and the mark: read the version it wrote (and check it).
                 continue;
             }
         }

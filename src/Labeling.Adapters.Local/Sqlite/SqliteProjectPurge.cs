@@ -33,13 +33,21 @@ public sealed class SqliteProjectPurge : IProjectPurge
     }
 
     /// <inheritdoc />
-    public async Task<bool> MarkDeletedAsync(string projectId, DateTimeOffset at, CancellationToken cancellationToken)
+    public async Task<bool> MarkDeletedAsync(string projectId, IReadOnlyCollection<int>? acceptedVersions, DateTimeOffset at, CancellationToken cancellationToken)
     {
         await _database.InitializeAsync(cancellationToken).ConfigureAwait(false);
         await using var write = await _database.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
-        await using var mark = write.Command("UPDATE projects SET deleted_at = coalesce(deleted_at, $at) WHERE id = $id AND purged_at IS NULL");
+
+        // The version is checked in the mark's own statement: a PATCH queued between the caller's read and this write is not
+        // deleted in place of the version the caller read. A row written before projects had versions reads as version 1.
+        await using var mark = write.Command("""
+            UPDATE projects SET deleted_at = coalesce(deleted_at, $at) WHERE id = $id AND purged_at IS NULL
+                AND (deleted_at IS NOT NULL OR $versions IS NULL
+                    OR coalesce(json_extract(body, '$.version'), 1) IN (SELECT value FROM json_each($versions)))
+            """);
         mark.Add("$id", projectId);
         mark.Add("$at", SqliteValues.Time(at));
+        mark.Add("$versions", acceptedVersions is null ? null : SqliteValues.Json(acceptedVersions));
         if (await mark.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
         {
             return false;

@@ -13,11 +13,14 @@ public interface IProjectPurge
     /// marked stays marked.
     /// </summary>
     /// <param name="projectId">The project.</param>
+    /// <param name="acceptedVersions">The versions the project may be at when it is marked (If-Match), or null for any; checked
+    /// in the same write as the mark, so a change landing after the caller read the project is not deleted in its place.
+    /// A project already marked stays marked whatever its version.</param>
     /// <param name="at">When.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <returns>True when the project is now marked (also when it already was and its purge is not over); false when there is
-    /// no such project, or its deletion is over.</returns>
-    Task<bool> MarkDeletedAsync(string projectId, DateTimeOffset at, CancellationToken cancellationToken);
+    /// no such project, its deletion is over, or it is not marked and at none of <paramref name="acceptedVersions"/>.</returns>
+    Task<bool> MarkDeletedAsync(string projectId, IReadOnlyCollection<int>? acceptedVersions, DateTimeOffset at, CancellationToken cancellationToken);
 
     /// <summary>Lists the projects marked deleted whose data is not yet all gone.</summary>
     /// <param name="cancellationToken">Cancels the read.</param>

@@ -61,16 +61,18 @@ public sealed partial class ProjectDeletion
         var live = await _projects.GetCurrentAsync(projectId, cancellationToken).ConfigureAwait(false);
         if (live is not null && acceptedVersions is not null && !acceptedVersions.Contains(live.Version))
         {
-            var named = acceptedVersions.Count == 0 ? "no version (a weak entity tag never matches If-Match)" : string.Join(" or ", acceptedVersions.Order());
-            throw new PreconditionFailedException(
-                string.Create(CultureInfo.InvariantCulture, $"Project '{projectId}' is at version {live.Version}, not {named} (If-Match): it changed since you read it. Read it again (GET /api/projects/{projectId}) and delete what it is now."))
-            {
-                Extensions = { ["version"] = live.Version },
-            };
+            throw VersionChanged(projectId, live.Version, acceptedVersions);
         }
 
-        if (!await _purge.MarkDeletedAsync(projectId, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
+        // The versions go with the mark too: a PATCH landing between the read above and the mark is not deleted in place of
+        // the version the caller read.
+        if (!await _purge.MarkDeletedAsync(projectId, live is null ? null : acceptedVersions, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
         {
+            if (acceptedVersions is not null && await _projects.GetCurrentAsync(projectId, cancellationToken).ConfigureAwait(false) is { } changed)
+            {
+                throw VersionChanged(projectId, changed.Version, acceptedVersions);
+            }
+
             throw NotFoundException.Project(projectId);
         }
 
@@ -100,6 +102,16 @@ public sealed partial class ProjectDeletion
         }
 
         return pending.Count;
+    }
+
+    private static PreconditionFailedException VersionChanged(string projectId, int version, IReadOnlyCollection<int> acceptedVersions)
+    {
+        var named = acceptedVersions.Count == 0 ? "no version (a weak entity tag never matches If-Match)" : string.Join(" or ", acceptedVersions.Order());
+        return new PreconditionFailedException(
+            string.Create(CultureInfo.InvariantCulture, $"Project '{projectId}' is at version {version}, not {named} (If-Match): it changed since you read it. Read it again (GET /api/projects/{projectId}) and delete what it is now."))
+        {
+            Extensions = { ["version"] = version },
+        };
     }
 
     private async Task PurgeAsync(string projectId, CancellationToken cancellationToken)

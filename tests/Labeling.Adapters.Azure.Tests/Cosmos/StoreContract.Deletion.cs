@@ -25,7 +25,10 @@ public abstract partial class StoreContract
             CancellationToken.None);
         Assert.True(await s.Leases.TryAcquireAsync(new ItemLease("lease-del", id, items[1].Id, "worker:w2", T0, T0.AddMinutes(5), null), T0, CancellationToken.None));
 
-        Assert.True(await s.Purge.MarkDeletedAsync(id, T0, CancellationToken.None));
+        // If-Match for a version the project is not at: not marked, in the mark's own write.
+        Assert.False(await s.Purge.MarkDeletedAsync(id, [2], T0, CancellationToken.None));
+        Assert.NotNull(await s.Projects.GetCurrentAsync(id, CancellationToken.None));
+        Assert.True(await s.Purge.MarkDeletedAsync(id, [1], T0, CancellationToken.None));
 
         Assert.Null(await s.Projects.GetAsync(id, CancellationToken.None));
         Assert.Null(await s.Projects.GetCurrentAsync(id, CancellationToken.None));
@@ -33,7 +36,7 @@ public abstract partial class StoreContract
         Assert.False(await s.Projects.TryReplaceAsync(Project(id) with { Version = 2 }, CancellationToken.None));
         Assert.Contains(id, await s.Purge.ListDeletedAsync(CancellationToken.None));
         // Marked twice (a DELETE sent again while the purge runs): still marked, nothing else changes.
-        Assert.True(await s.Purge.MarkDeletedAsync(id, T0.AddMinutes(1), CancellationToken.None));
+        Assert.True(await s.Purge.MarkDeletedAsync(id, null, T0.AddMinutes(1), CancellationToken.None));
 
         var batches = new List<int>();
         int deleted;
@@ -54,8 +57,8 @@ public abstract partial class StoreContract
         Assert.DoesNotContain(id, await s.Purge.ListDeletedAsync(CancellationToken.None));
         // The id is not used again, and once purged a delete finds nothing to delete.
         Assert.False(await s.Projects.TryCreateAsync(Project(id), CancellationToken.None));
-        Assert.False(await s.Purge.MarkDeletedAsync(id, T0, CancellationToken.None));
-        Assert.False(await s.Purge.MarkDeletedAsync("no-such-project", T0, CancellationToken.None));
+        Assert.False(await s.Purge.MarkDeletedAsync(id, null, T0, CancellationToken.None));
+        Assert.False(await s.Purge.MarkDeletedAsync("no-such-project", null, T0, CancellationToken.None));
         // The decision made before the delete is still delivered; the other project is untouched.
         Assert.Contains(await s.Outbox.ReadDueAsync(Webhook, T0.AddMinutes(1), 100, CancellationToken.None), e => e.Event.Id == decided.Id);
         Assert.NotNull(await s.Projects.GetAsync(other, CancellationToken.None));

@@ -41,7 +41,7 @@ public sealed class SqliteProjectPurgeTests : IDisposable
         var item = TestItems.Collecting("itm_a", At);
         await items.AddNewAsync([item], CancellationToken.None);
 
-        Assert.True(await purge.MarkDeletedAsync("p1", At, CancellationToken.None));
+        Assert.True(await purge.MarkDeletedAsync("p1", null, At, CancellationToken.None));
 
         var evt = new OutboxEvent("itm_a-r2", "p1", "itm_a", "label.ready", "{}", At);
         await Assert.ThrowsAsync<NotFoundException>(() => items.CommitAsync(
@@ -63,7 +63,7 @@ public sealed class SqliteProjectPurgeTests : IDisposable
         await projects.TryCreateAsync(Project("p1"), CancellationToken.None);
         await items.AddNewAsync([TestItems.Collecting("itm_a", At)], CancellationToken.None);
 
-        Assert.True(await purge.MarkDeletedAsync("p1", At, CancellationToken.None));
+        Assert.True(await purge.MarkDeletedAsync("p1", null, At, CancellationToken.None));
 
         await Assert.ThrowsAsync<NotFoundException>(() => leases.TryAcquireNextAsync("p1", "worker:w", "lease-1", At, At.AddMinutes(5), CancellationToken.None));
         Assert.Equal(0, await CountAsync("SELECT COUNT(*) FROM leases"));
@@ -75,7 +75,7 @@ public sealed class SqliteProjectPurgeTests : IDisposable
         var (projects, items, purge) = Open();
         await projects.TryCreateAsync(Project("p1"), CancellationToken.None);
         await items.AddNewAsync([.. Enumerable.Range(0, 5).Select(n => TestItems.Collecting($"itm_{n}", At))], CancellationToken.None);
-        Assert.True(await purge.MarkDeletedAsync("p1", At, CancellationToken.None));
+        Assert.True(await purge.MarkDeletedAsync("p1", null, At, CancellationToken.None));
         Assert.Equal(2, await purge.PurgeItemsAsync("p1", 2, CancellationToken.None));
 
         // The process stops here; a new one opens the same file.

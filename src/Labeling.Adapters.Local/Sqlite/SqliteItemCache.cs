@@ -68,6 +68,24 @@ internal sealed class SqliteItemCache
         }
     }
 
+    /// <summary>
+    /// Drops every item of a project whose rows were deleted (<see cref="SqliteProjectPurge"/>), and moves the epoch on: a read
+    /// that saw a row before the delete offers it too late to be held.
+    /// </summary>
+    /// <param name="projectId">The project.</param>
+    public void ForgetProject(string projectId)
+    {
+        lock (_gate)
+        {
+            foreach (var key in _items.Keys.Where(k => string.Equals(k.ProjectId, projectId, StringComparison.Ordinal)).ToArray())
+            {
+                _items.Remove(key);
+            }
+
+            _epoch++;
+        }
+    }
+
     /// <summary>Holds a saved item unless a newer revision is held or the cache was emptied since <paramref name="epoch"/>.</summary>
     /// <param name="item">The item as saved.</param>
     /// <param name="epoch">The <see cref="Epoch"/> taken before the item was read or written.</param>

@@ -119,6 +119,9 @@ public sealed class SqliteProjectPurge : IProjectPurge
         }
 
         await write.CommitAsync(cancellationToken).ConfigureAwait(false);
+
+        // Items read before the delete are held in memory (SqliteItemCache) and served from there: not after their rows are gone.
+        _database.Items.ForgetProject(projectId);
         return ids.Count;
     }
 

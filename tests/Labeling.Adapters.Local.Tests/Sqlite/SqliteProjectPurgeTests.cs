@@ -69,6 +69,25 @@ public sealed class SqliteProjectPurgeTests : IDisposable
         Assert.Equal(0, await CountAsync("SELECT COUNT(*) FROM leases"));
     }
 
+    // An item read before the delete is held in the process's item cache (SqliteItemCache); the purge must not leave it there,
+    // text and all, to be served by a read of the store that the rows no longer back.
+    [Fact]
+    public async Task PurgeItems_ItemReadBeforeTheDelete_IsNotServedFromMemoryAfterIt()
+    {
+        var (projects, items, purge) = Open();
+        await projects.TryCreateAsync(Project("p1"), CancellationToken.None);
+        await items.AddNewAsync([TestItems.Collecting("itm_a", At)], CancellationToken.None);
+        Assert.NotNull(await items.GetAsync("p1", "itm_a", CancellationToken.None));
+
+        Assert.True(await purge.MarkDeletedAsync("p1", null, At, CancellationToken.None));
+        Assert.Equal(1, await purge.PurgeItemsAsync("p1", 500, CancellationToken.None));
+        Assert.True(await purge.FinishAsync("p1", CancellationToken.None));
+
+        Assert.Equal(0, await CountAsync("SELECT COUNT(*) FROM items"));
+        Assert.Null(await items.GetAsync("p1", "itm_a", CancellationToken.None));
+        Assert.Equal(0, _database.Items.Count);
+    }
+
     [Fact]
     public async Task Purge_CutShort_IsStillMarkedAfterARestart_AndFinishesThen()
     {

@@ -44,7 +44,8 @@ namespace Labeling.Application.Truth;
 /// by the revision read, so a step that changed the item meanwhile (on another instance) wins and the item is
 /// looked at again by the next re-fit. The statistics are written after the revisions, with the class counts rebuilt
 /// against the posteriors the revisions stored, so a crash between them leaves revised labels, each with its event, and
-/// the statistics of before, which the next re-fit replaces.</para>
+/// the statistics of before, which the next re-fit replaces (until then the class counts' correction of before is added
+/// to the posteriors the revisions stored, off by what the revisions moved).</para>
 /// <para>Re-opened items are committed the same way and then queued to <see cref="Work.WorkQueues.WeakLabel"/>, whose
 /// handler starts their crowd workflows on Azure (it skips items past weak labeling, so they are not labeled by the
 /// machines again); locally the pool is the item state. An item re-opened by a re-fit that stopped before queuing it

@@ -18,6 +18,10 @@ public sealed class CosmosProjectStore : IProjectStore
     // highest version read wins, so a slow read does not put an older version back.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (Project Project, DateTimeOffset ReadAt)> _read = new(StringComparer.Ordinal);
 
+    // Projects this instance knows are deleted (marked here, or read marked). An id is never used again, so the knowledge
+    // holds for good: a read that began before the mark and ends after it does not put the project back in memory.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _deleted = new(StringComparer.Ordinal);
+
     /// <summary>Creates the store.</summary>
     /// <param name="db">The database.</param>
     /// <param name="options">The refresh period (<see cref="CosmosOptions.ProjectRefresh"/>).</param>
@@ -33,6 +37,11 @@ public sealed class CosmosProjectStore : IProjectStore
     /// <inheritdoc />
     public async Task<Project?> GetAsync(string projectId, CancellationToken cancellationToken)
     {
+        if (_deleted.ContainsKey(projectId))
+        {
+            return null;
+        }
+
         if (_read.TryGetValue(projectId, out var known) && _time.GetUtcNow() - known.ReadAt < _refresh)
         {
             return known.Project;
@@ -80,17 +89,33 @@ public sealed class CosmosProjectStore : IProjectStore
         return true;
     }
 
-    /// <summary>Drops a project from this instance's memory (it was deleted); other instances drop theirs within <see cref="CosmosOptions.ProjectRefresh"/>.</summary>
+    /// <summary>
+/// Drops a project from this instance's memory for good (it was deleted; its id is never used again); other instances
+/// drop theirs within <see cref="CosmosOptions.ProjectRefresh"/>.
+/// </summary>
     /// <param name="projectId">The project.</param>
-    internal void Forget(string projectId) => _read.TryRemove(projectId, out _);
+    internal void Forget(string projectId)
+    {
+        _deleted.TryAdd(projectId, 0);
+        _read.TryRemove(projectId, out _);
+    }
 
-    private Project Remember(Project project)
+    private Project? Remember(Project project)
     {
         var now = _time.GetUtcNow();
-        return _read.AddOrUpdate(
+        var known = _read.AddOrUpdate(
             project.Id,
             (project, now),
             (_, known) => known.Project.Version > project.Version ? known with { ReadAt = now } : (project, now)).Project;
+
+        // Forgotten while this read was under way (the mark landed after the document was read).
+        if (_deleted.ContainsKey(project.Id))
+        {
+            _read.TryRemove(project.Id, out _);
+            return null;
+        }
+
+        return known;
     }
 
     /// <inheritdoc />

@@ -30,6 +30,27 @@ public sealed class CosmosProjectRefreshTests(CosmosEmulatorFixture cosmos) : IA
     }
 
     [Fact]
+    public async Task AProjectThisInstanceDeleted_IsNotServedAgain_ByAReadThatSawTheDocumentBeforeTheMark()
+    {
+        // The deleting instance forgets the project as it marks it; a task request's read of the project document that
+        // began just before the mark ends after it, with the document as it was. It put the project back in memory, and
+        // this instance served the deleted project for the refresh period (a review).
+        var store = new CosmosProjectStore(_db!, new CosmosOptions { ProjectRefresh = TimeSpan.FromSeconds(30) }, _clock);
+        var project = new Project(
+            "forgotten", "Forgotten", new LabelSchema(TaskKind.SingleLabel, [new LabelDefinition("spam", ""), new LabelDefinition("ham", "")], ""),
+            [], new RoutingSettings(), null, _clock.GetUtcNow());
+        Assert.True(await store.TryCreateAsync(project, CancellationToken.None));
+        Assert.NotNull(await store.GetAsync("forgotten", CancellationToken.None));
+
+        // The mark's forgetting, with the document still unmarked: what a read that raced it found.
+        store.Forget("forgotten");
+
+        Assert.Null(await store.GetCurrentAsync("forgotten", CancellationToken.None));
+        Assert.Null(await store.GetAsync("forgotten", CancellationToken.None));
+        Assert.DoesNotContain(await store.ListAsync(CancellationToken.None), p => p.Id == "forgotten");
+    }
+
+    [Fact]
     public async Task AChangeThroughAnotherInstance_IsServedOnceTheRefreshPeriodHasPassed_NeverAnOlderVersionAfterIt()
     {
         var options = new CosmosOptions { ProjectRefresh = TimeSpan.FromSeconds(30) };

@@ -25,8 +25,11 @@ public sealed class SkipLoadCommandTests(LiveServerFixture fixture) : IClassFixt
             Assert.Matches($@"(?m)^{phase}, vote\s+p50 [\d.]+ ms, p95", run.Out);
         }
 
-        // Four loops at 10 a second each for half a second: each got its answers (all 204).
+        // Four loops at 10 a second each while the honest worker's ten pairs run (half a second at their pace): each got its
+        // answers (all 204). The phase lasts as long as those pairs take, longer on a loaded machine (41 asked once in a
+        // clean-clone CI run, against a bound of 40), so the bound above only catches a loop that does not keep its pace, which
+        // would ask thousands of times.
         var asked = int.Parse(Regex.Match(run.Out, @"(?m)^skipper's requests\s+(\d+), p50").Groups[1].Value, CultureInfo.InvariantCulture);
-        Assert.InRange(asked, 12, 40);
+        Assert.InRange(asked, 12, 200);
     }
 }

@@ -13,7 +13,9 @@ internal static class CosmosDocuments
 {
     public static string ItemKey(string projectId, string itemId) => $"{projectId}:{itemId}";
 
-    public static string ItemBucket(string projectId, string itemId, int buckets) => string.Create(CultureInfo.InvariantCulture, $"{projectId}:items:{StableHash.Bucket(itemId, buckets)}");
+    public static string ItemBucket(string projectId, string itemId, int buckets) => ItemsPartition(projectId, StableHash.Bucket(itemId, buckets));
+
+    public static string ItemsPartition(string projectId, int bucket) => string.Create(CultureInfo.InvariantCulture, $"{projectId}:items:{bucket}");
 
     public static string DocumentsPartition(string projectId) => $"{projectId}:documents";
 

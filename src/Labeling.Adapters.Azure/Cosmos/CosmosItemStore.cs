@@ -476,7 +476,7 @@ public sealed partial class CosmosItemStore : IItemStore, ISharedItemStore
     {
         var queries = Enumerable.Range(0, Buckets).Select(b =>
         {
-            var partition = string.Create(CultureInfo.InvariantCulture, $"{projectId}:items:{b}");
+            var partition = ItemsPartition(projectId, b);
             return CosmosDatabase.QueryAsync<string>(_db.Index, parameters(new QueryDefinition(sql).WithParameter("@pk", partition)), partition, cancellationToken);
         });
         return await Task.WhenAll(queries).ConfigureAwait(false);
@@ -490,7 +490,7 @@ public sealed partial class CosmosItemStore : IItemStore, ISharedItemStore
     internal async Task<List<ItemEntry>> EntriesAsync(string projectId, CancellationToken cancellationToken)
     {
         var queries = Enumerable.Range(0, Buckets).Select(b =>
-            CosmosDatabase.QueryPartitionAsync<ItemEntry>(_db.Index, "*", "partition", string.Create(CultureInfo.InvariantCulture, $"{projectId}:items:{b}"), cancellationToken));
+            CosmosDatabase.QueryPartitionAsync<ItemEntry>(_db.Index, "*", "partition", ItemsPartition(projectId, b), cancellationToken));
         var entries = (await Task.WhenAll(queries).ConfigureAwait(false)).SelectMany(e => e).ToList();
         foreach (var entry in entries)
         {

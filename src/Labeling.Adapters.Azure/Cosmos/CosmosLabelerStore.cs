@@ -256,7 +256,7 @@ public sealed class CosmosLabelerStore : ILabelerStore, ISharedLabelerStore
     {
         var evidence = new ConcurrentBag<ItemEvidenceState>();
         var buckets = Enumerable.Range(0, _db.Options.IndexBuckets).Select(bucket =>
-            CosmosDatabase.QueryPartitionAsync<string>(_db.Index, "VALUE c.id", "partition", string.Create(CultureInfo.InvariantCulture, $"{projectId}:items:{bucket}"), cancellationToken));
+            CosmosDatabase.QueryPartitionAsync<string>(_db.Index, "VALUE c.id", "partition", ItemsPartition(projectId, bucket), cancellationToken));
         var ids = (await Task.WhenAll(buckets).ConfigureAwait(false)).SelectMany(b => b).ToArray();
 
         await Parallel.ForEachAsync(ids, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken }, async (itemId, ct) =>

@@ -331,7 +331,7 @@ public sealed class CosmosLeaseStore : ILeaseStore
     /// </remarks>
     private async Task<List<ItemEntry>> PoolAsync(string projectId, int bucket, string workerId, int wanted, Func<ItemEntry, bool> takeable, CancellationToken cancellationToken)
     {
-        var partition = string.Create(CultureInfo.InvariantCulture, $"{projectId}:items:{bucket}");
+        var partition = ItemsPartition(projectId, bucket);
         // Absent properties are undefined, and a comparison with undefined is not true: hence IS_DEFINED.
         var query = new QueryDefinition(
                 "SELECT * FROM c WHERE c.partition = @pk AND c.state = @state"

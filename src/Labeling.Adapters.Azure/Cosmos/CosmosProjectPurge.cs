@@ -95,7 +95,7 @@ public sealed class CosmosProjectPurge : IProjectPurge
     {
         for (var bucket = 0; bucket < _db.Options.IndexBuckets; bucket++)
         {
-            var partition = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{projectId}:items:{bucket}");
+            var partition = ItemsPartition(projectId, bucket);
             var batch = await FirstEntriesAsync(partition, limit, cancellationToken).ConfigureAwait(false);
             if (batch.Length == 0)
             {

@@ -100,15 +100,12 @@ public sealed class SqliteProjectPurge : IProjectPurge
         await using var write = await _database.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
 
         // By item, through the indexes that start with (project_id, item_id): each statement touches that item's rows only.
-        string[] statements =
-        [
-            "DELETE FROM votes WHERE project_id = $p AND item_id = $id",
-            "DELETE FROM leases WHERE project_id = $p AND item_id = $id",
-            "DELETE FROM items WHERE project_id = $p AND id = $id",
-        ];
-        foreach (var sql in statements)
+        await using (var command = write.Command("""
+            DELETE FROM votes WHERE project_id = $p AND item_id = $id;
+            DELETE FROM leases WHERE project_id = $p AND item_id = $id;
+            DELETE FROM items WHERE project_id = $p AND id = $id;
+            """))
         {
-            await using var command = write.Command(sql);
             command.Add("$p", projectId);
             var id = command.Parameters.Add("$id", Microsoft.Data.Sqlite.SqliteType.Text);
             foreach (var itemId in ids)
@@ -143,28 +140,21 @@ public sealed class SqliteProjectPurge : IProjectPurge
             // One transaction for the rest: a few rows per labeler, document and queued message (and the re-fit's class
             // counts), not one per item. The project's events already in the outbox stay and are delivered: they are
             // decisions made before the delete.
-            string[] statements =
-            [
-                "DELETE FROM votes WHERE project_id = $p",
-                "DELETE FROM leases WHERE project_id = $p",
-                "DELETE FROM documents WHERE project_id = $p",
-                "DELETE FROM labelers WHERE project_id = $p",
-                "DELETE FROM class_counts WHERE project_id = $p",
-                "DELETE FROM project_counters WHERE project_id = $p",
-                "DELETE FROM pool_entries WHERE project_id = $p",
-                "DELETE FROM queue WHERE share = $p",
-                "UPDATE projects SET purged_at = $now WHERE id = $p",
-            ];
-            foreach (var sql in statements)
+            await using (var rest = write.Command("""
+                DELETE FROM votes WHERE project_id = $p;
+                DELETE FROM leases WHERE project_id = $p;
+                DELETE FROM documents WHERE project_id = $p;
+                DELETE FROM labelers WHERE project_id = $p;
+                DELETE FROM class_counts WHERE project_id = $p;
+                DELETE FROM project_counters WHERE project_id = $p;
+                DELETE FROM pool_entries WHERE project_id = $p;
+                DELETE FROM queue WHERE share = $p;
+                UPDATE projects SET purged_at = $now WHERE id = $p;
+                """))
             {
-                await using var command = write.Command(sql);
-                command.Add("$p", projectId);
-                if (sql.Contains("$now", StringComparison.Ordinal))
-                {
-                    command.Add("$now", SqliteValues.Time(_time.GetUtcNow()));
-                }
-
-                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                rest.Add("$p", projectId);
+                rest.Add("$now", SqliteValues.Time(_time.GetUtcNow()));
+                await rest.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
             await write.CommitAsync(cancellationToken).ConfigureAwait(false);

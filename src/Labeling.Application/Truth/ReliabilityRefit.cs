@@ -303,7 +303,7 @@ public sealed partial class ReliabilityRefit
             }
 
             // A selective labeler (a rule) learns only from checked items: gold, or answered by a labeler that is not selective.
-            var isChecked = item.Gold is not null || item.Votes.Any(v => !SelectiveLabelers.Includes(v.Labeler, options.SelectivePrefixes));
+            var isChecked = IsChecked(item, options);
             foreach (var vote in item.Votes)
             {
                 if (!isChecked && SelectiveLabelers.Includes(vote.Labeler, options.SelectivePrefixes))
@@ -355,7 +355,7 @@ public sealed partial class ReliabilityRefit
         {
             if (item.Gold is not null || !window.ContainsKey(item.Item)
                 || fit is null || fit.Data.IndexOfItem(item.Item) is not (>= 0 and var index)
-                || item.Votes.All(v => SelectiveLabelers.Includes(v.Labeler, options.SelectivePrefixes))
+                || !IsChecked(item, options)
                 || (written?.GetValueOrDefault(item.Item) ?? item.Posterior) is not { } stored)
             {
                 continue;
@@ -370,6 +370,11 @@ public sealed partial class ReliabilityRefit
 
         return new ClassCountsState(capability, offset);
     }
+
+    // Checked: gold, or answered by a labeler that is not selective. The items a rule learns from, and those the class
+    // counts are summed over (the online model's class prior).
+    private static bool IsChecked(ItemEvidenceState item, OnlineDawidSkeneOptions options) =>
+        item.Gold is not null || item.Votes.Any(v => !SelectiveLabelers.Includes(v.Labeler, options.SelectivePrefixes));
 
     // A rule (selective) is compared as both models read it, by its firing rates (OnlineDawidSkene.Reading); its confusion,
     // read from the items it voted on only, says "always votes its label", and its diagonal under the class priors would

@@ -88,6 +88,7 @@ public static class LocalAdaptersServiceCollectionExtensions
         services.AddHostedService<OutboxDispatcherService>();
         services.AddHostedService<PeriodicRefitService>();
         services.AddHostedService<RetentionService>();
+        services.AddHostedService<PendingDeletionService>();
         // One instance for the process: it logs a change of status, which it must remember between polls.
         services.AddSingleton<SqliteHealthCheck>();
         services.AddSingleton<DeliveryHealthCheck>();

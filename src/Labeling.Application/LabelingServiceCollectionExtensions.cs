@@ -43,6 +43,7 @@ public static class LabelingServiceCollectionExtensions
         services.TryAddSingleton(DocumentParserRegistry.CreateDefault());
         services.TryAddSingleton<ProjectModels>();
         services.TryAddSingleton<ProjectService>();
+        services.AddOptions<ProjectDeletionOptions>().Bind(configuration.GetSection(ProjectDeletionOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<ProjectDeletion>();
         services.TryAddSingleton<WeakLabeler>();
         services.TryAddSingleton<DocumentIngestion>();

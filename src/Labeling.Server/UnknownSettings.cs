@@ -6,6 +6,7 @@ using Labeling.Adapters.Local.Work;
 using Labeling.Application;
 using Labeling.Application.Events;
 using Labeling.Application.Ingestion;
+using Labeling.Application.Projects;
 using Labeling.Application.Truth;
 
 namespace Labeling.Server;
@@ -28,6 +29,7 @@ internal static partial class UnknownSettings
         (LocalAuthOptions.SectionName, [typeof(LocalAuthOptions)]),
         (ReliabilityRefitOptions.SectionName, [typeof(ReliabilityRefitOptions)]),
         (RetentionOptions.SectionName, [typeof(RetentionOptions)]),
+        (ProjectDeletionOptions.SectionName, [typeof(ProjectDeletionOptions)]),
     ];
 
     // Other top-level sections the server or ASP.NET Core reads; a section a letter or two away from one of these or of the

@@ -75,7 +75,7 @@ public sealed partial class LocalStartup : IHostedService
         // remaining data goes now, before any work of it could be queued again below.
         if (_deletion is not null)
         {
-            await _deletion.FinishPendingAsync(cancellationToken).ConfigureAwait(false);
+            await _deletion.FinishPendingAsync("the server at its start", cancellationToken).ConfigureAwait(false);
         }
 
         if (_options.CreateDemoProject && await _projects.TryCreateAsync(DemoProject.Create(_time.GetUtcNow()), cancellationToken).ConfigureAwait(false))

@@ -68,15 +68,16 @@ internal static class ProjectEndpoints
 
         api.MapDelete("/projects/{projectId}", async (string projectId, ClaimsPrincipal user, HttpRequest request, ProjectDeletion deletion, CancellationToken ct) =>
             {
-                await deletion.DeleteAsync(projectId, AcceptedVersions(request), CallerIdentity.Subject(user), ct);
-                return Results.NoContent();
+                var outcome = await deletion.DeleteAsync(projectId, AcceptedVersions(request), CallerIdentity.Subject(user), ct);
+                return outcome.Purged ? Results.NoContent() : Results.Accepted(uri: null, ProjectDeletionAccepted.From(outcome));
             })
             .RequireAuthorization(LabelingRoles.AdminPolicy)
             .Produces(StatusCodes.Status204NoContent)
+            .Produces<ProjectDeletionAccepted>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed)
             .WithName("DeleteProject")
-            .WithSummary("Deletes a project with its items, votes, documents' records, labelers' statistics, leases and queued work (Admin); 404 once it is gone; If-Match with the ETag of GET makes it 412 if the project changed since.");
+            .WithSummary("Deletes a project with its items, votes, documents' records, labelers' statistics, leases and queued work (Admin): 204 when its data is gone, 202 when the purge goes on in the background (the project is gone from every route either way); 404 once it is gone; If-Match with the ETag of GET makes it 412 if the project changed since.");
 
         api.MapGet("/projects/{projectId}/progress", async (string projectId, ProjectService projects, CancellationToken ct) =>
                 Results.Ok(await projects.ProgressAsync(projectId, ct)))

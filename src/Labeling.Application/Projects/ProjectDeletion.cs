@@ -1,8 +1,10 @@
 using System.Globalization;
+using System.Threading.Channels;
 using Labeling.Application.Ports;
 using Labeling.Application.Problems;
 using Labeling.Application.Truth;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Labeling.Application.Projects;
 
@@ -10,8 +12,11 @@ namespace Labeling.Application.Projects;
 /// Deletes projects (<c>DELETE /api/projects/{id}</c>). The project is first marked deleted — from then on it is missing
 /// to every read, and the store refuses writes of it, so a vote or upload racing the delete gets 404 and nothing it writes
 /// can bring the project back — and then its data is purged in batches of <see cref="BatchSize"/> items, each batch a short
-/// write of its own, with progress logged. A deletion cut short (a crash, a store failure) leaves the project marked and
-/// hidden; sending the <c>DELETE</c> again, or <see cref="FinishPendingAsync"/> (the local server at each start), finishes it.
+/// write of its own, with progress logged. A <c>DELETE</c> purges for <see cref="ProjectDeletionOptions.RequestTime"/> at
+/// most and hands the rest over (<see cref="WaitForHandoverAsync"/>, <see cref="FinishPendingAsync"/>: the local server's
+/// background service, the Functions app's timer). A deletion cut short (a crash, a store failure) leaves the project marked
+/// and hidden; sending the <c>DELETE</c> again, or <see cref="FinishPendingAsync"/> (the local server at each start and
+/// every <see cref="ProjectDeletionOptions.RetryInterval"/>, the Functions app every five minutes), finishes it.
 /// </summary>
 public sealed partial class ProjectDeletion
 {
@@ -25,37 +30,50 @@ public sealed partial class ProjectDeletion
     private readonly IProjectPurge _purge;
     private readonly ProjectModels _models;
     private readonly TimeProvider _time;
+    private readonly ProjectDeletionOptions _options;
     private readonly ILogger<ProjectDeletion> _logger;
+
+    // Purges running in this process, by project (a count: two DELETEs of one project may run at once). The background
+    // finisher leaves these to their request instead of deleting the same batches beside it.
+    private readonly Dictionary<string, int> _running = new(StringComparer.Ordinal);
+
+    // A purge handed over by a DELETE whose time ran out: one signal wakes the background finisher, however many came.
+    private readonly Channel<bool> _handovers = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
     /// <summary>Creates the service.</summary>
     /// <param name="projects">Where projects are read.</param>
     /// <param name="purge">Where they are marked and purged.</param>
     /// <param name="models">The projects' truth models in memory, dropped with the project.</param>
     /// <param name="time">The clock.</param>
+    /// <param name="options">How long a request purges.</param>
     /// <param name="logger">Where deletions and their progress are logged.</param>
-    public ProjectDeletion(IProjectStore projects, IProjectPurge purge, ProjectModels models, TimeProvider time, ILogger<ProjectDeletion> logger)
+    public ProjectDeletion(IProjectStore projects, IProjectPurge purge, ProjectModels models, TimeProvider time, IOptions<ProjectDeletionOptions> options, ILogger<ProjectDeletion> logger)
     {
+        ArgumentNullException.ThrowIfNull(options);
         _projects = projects;
         _purge = purge;
         _models = models;
         _time = time;
+        _options = options.Value;
         _logger = logger;
     }
 
     /// <summary>
     /// Deletes a project with its items, votes, documents' records, labelers' statistics, leases and queued work. Not cut
-    /// short when the caller goes away once the project is marked: the purge runs to its end.
+    /// short when the caller goes away once the project is marked: the purge runs for
+    /// <see cref="ProjectDeletionOptions.RequestTime"/>, or to its end if that comes first, and what is left is handed over
+    /// to the background (<see cref="WaitForHandoverAsync"/>).
     /// </summary>
     /// <param name="projectId">The project.</param>
     /// <param name="acceptedVersions">The versions the project may be at (If-Match), or null for any; checked only while the
     /// project is not yet marked (a deletion already begun is finished whatever the version was).</param>
     /// <param name="caller">Who asks, for the log.</param>
     /// <param name="cancellationToken">Cancels the reads before the mark.</param>
-    /// <returns>A task.</returns>
+    /// <returns>Whether the data is all gone, or the rest is left to the background.</returns>
     /// <exception cref="NotFoundException">No such project, nor one whose deletion was cut short (a second delete of a project once
     /// purged is a 404).</exception>
     /// <exception cref="PreconditionFailedException">The project is at none of <paramref name="acceptedVersions"/>.</exception>
-    public async Task DeleteAsync(string projectId, IReadOnlyCollection<int>? acceptedVersions, string caller, CancellationToken cancellationToken)
+    public async Task<ProjectDeletionOutcome> DeleteAsync(string projectId, IReadOnlyCollection<int>? acceptedVersions, string caller, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(projectId);
         var live = await _projects.GetCurrentAsync(projectId, cancellationToken).ConfigureAwait(false);
@@ -85,23 +103,107 @@ public sealed partial class ProjectDeletion
             LogResumed(_logger, projectId, caller);
         }
 
-        // Marked: the project is gone for every caller, and what is left is the store's to clean up whatever the caller does.
-        await PurgeAsync(projectId, CancellationToken.None).ConfigureAwait(false);
-    }
-
-    /// <summary>Finishes every deletion that was cut short (the local server at each start).</summary>
-    /// <param name="cancellationToken">Stops between batches; what is left is finished the next time.</param>
-    /// <returns>How many deletions were finished.</returns>
-    public async Task<int> FinishPendingAsync(CancellationToken cancellationToken)
-    {
-        var pending = await _purge.ListDeletedAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var projectId in pending)
+        // Marked: the project is gone for every caller, and what is left is the store's to clean up whatever the caller does:
+        // here for the request's time, then in the background.
+        Enter(projectId);
+        (bool Finished, long Items) purge;
+        try
         {
-            LogResumed(_logger, projectId, "the server at its start");
-            await PurgeAsync(projectId, cancellationToken).ConfigureAwait(false);
+            purge = await PurgeAsync(projectId, _options.RequestTime, CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            Leave(projectId);
         }
 
-        return pending.Count;
+        if (!purge.Finished)
+        {
+            LogHandedOver(_logger, projectId, purge.Items, (long)_options.RequestTime.TotalMilliseconds);
+            _handovers.Writer.TryWrite(true);
+        }
+
+        return new ProjectDeletionOutcome(projectId, purge.Finished, purge.Items);
+    }
+
+    /// <summary>
+    /// Finishes every deletion that is not over and that no request of this process is purging: those cut short (a crash,
+    /// a store failure) and those a <c>DELETE</c> handed over when its time ran out.
+    /// </summary>
+    /// <param name="by">Who finishes them, for the log ("the server at its start").</param>
+    /// <param name="cancellationToken">Stops between batches; what is left is finished the next time.</param>
+    /// <returns>How many deletions were finished.</returns>
+    public async Task<int> FinishPendingAsync(string by, CancellationToken cancellationToken)
+    {
+        var pending = await _purge.ListDeletedAsync(cancellationToken).ConfigureAwait(false);
+        var finished = 0;
+        foreach (var projectId in pending)
+        {
+            if (!TryEnterIdle(projectId))
+            {
+                continue;
+            }
+
+            try
+            {
+                LogResumed(_logger, projectId, by);
+                await PurgeAsync(projectId, null, cancellationToken).ConfigureAwait(false);
+                finished++;
+            }
+            finally
+            {
+                Leave(projectId);
+            }
+        }
+
+        return finished;
+    }
+
+    /// <summary>
+    /// Waits until a <c>DELETE</c> hands a purge over (its <see cref="ProjectDeletionOptions.RequestTime"/> ran out), or
+    /// <paramref name="timeout"/> passes; the caller then runs <see cref="FinishPendingAsync"/>.
+    /// </summary>
+    /// <param name="timeout">The longest wait.</param>
+    /// <param name="cancellationToken">Ends the wait (stopping).</param>
+    /// <returns>A task.</returns>
+    public async Task WaitForHandoverAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var timer = new CancellationTokenSource(timeout, _time);
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(timer.Token, cancellationToken);
+        try
+        {
+            await _handovers.Reader.ReadAsync(wait.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The timeout: time to look for deletions a failed purge left.
+        }
+    }
+
+    private void Enter(string projectId)
+    {
+        lock (_running)
+        {
+            _running[projectId] = _running.GetValueOrDefault(projectId) + 1;
+        }
+    }
+
+    private bool TryEnterIdle(string projectId)
+    {
+        lock (_running)
+        {
+            return _running.TryAdd(projectId, 1);
+        }
+    }
+
+    private void Leave(string projectId)
+    {
+        lock (_running)
+        {
+            if (--_running[projectId] == 0)
+            {
+                _running.Remove(projectId);
+            }
+        }
     }
 
     private static PreconditionFailedException VersionChanged(string projectId, int version, IReadOnlyCollection<int> acceptedVersions)
@@ -114,18 +216,30 @@ public sealed partial class ProjectDeletion
         };
     }
 
-    private async Task PurgeAsync(string projectId, CancellationToken cancellationToken)
+    // Purges until the data is gone or, with a time limit, until it has passed (checked before each write): false then.
+    private async Task<(bool Finished, long Items)> PurgeAsync(string projectId, TimeSpan? limit, CancellationToken cancellationToken)
     {
         // The model first: a step waiting for it stops with 404 instead of running on a model of a project being purged.
         await _models.ForgetAsync(projectId, cancellationToken).ConfigureAwait(false);
         var started = _time.GetTimestamp();
         var logged = started;
         long items = 0;
+        bool OutOfTime() => limit is { } l && _time.GetElapsedTime(started) >= l;
         do
         {
-            int deleted;
-            while ((deleted = await _purge.PurgeItemsAsync(projectId, BatchSize, cancellationToken).ConfigureAwait(false)) > 0)
+            while (true)
             {
+                if (OutOfTime())
+                {
+                    return (false, items);
+                }
+
+                var deleted = await _purge.PurgeItemsAsync(projectId, BatchSize, cancellationToken).ConfigureAwait(false);
+                if (deleted == 0)
+                {
+                    break;
+                }
+
                 items += deleted;
                 if (_time.GetElapsedTime(logged) >= ProgressInterval)
                 {
@@ -137,6 +251,7 @@ public sealed partial class ProjectDeletion
         while (!await _purge.FinishAsync(projectId, cancellationToken).ConfigureAwait(false));
 
         LogPurged(_logger, projectId, items, (long)_time.GetElapsedTime(started).TotalMilliseconds);
+        return (true, items);
     }
 
     [LoggerMessage(EventId = 4402, Level = LogLevel.Warning, Message = "Project {ProjectId} deleted by {Caller}; its data is being purged")]
@@ -148,6 +263,9 @@ public sealed partial class ProjectDeletion
     [LoggerMessage(EventId = 4404, Level = LogLevel.Information, Message = "Project {ProjectId} purged: {Items} items with their votes, leases, documents' records and labelers' statistics ({Milliseconds} ms)")]
     private static partial void LogPurged(ILogger logger, string projectId, long items, long milliseconds);
 
-    [LoggerMessage(EventId = 4405, Level = LogLevel.Warning, Message = "Project {ProjectId}: a deletion cut short is finished now (by {Caller})")]
+    [LoggerMessage(EventId = 4406, Level = LogLevel.Information, Message = "Project {ProjectId}: the DELETE purged {Items} items in its {Milliseconds} ms; the rest is purged in the background")]
+    private static partial void LogHandedOver(ILogger logger, string projectId, long items, long milliseconds);
+
+    [LoggerMessage(EventId = 4405, Level = LogLevel.Information, Message = "Project {ProjectId}: a deletion not yet over is being finished (by {Caller})")]
     private static partial void LogResumed(ILogger logger, string projectId, string caller);
 }

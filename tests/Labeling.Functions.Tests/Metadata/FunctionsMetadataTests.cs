@@ -70,6 +70,13 @@ public sealed class FunctionsMetadataTests
     }
 
     [Fact]
+    public void Metadata_FinishProjectDeletions_IsATimerEveryFiveMinutes()
+    {
+        var binding = FunctionsMetadata.Binding(Functions["FinishProjectDeletions"], "timerTrigger");
+        Assert.Equal("0 */5 * * * *", FunctionsMetadata.String(binding, "schedule"));
+    }
+
+    [Fact]
     public void Metadata_DispatchLabelEvents_IsATimerEveryMinute()
     {
         var binding = FunctionsMetadata.Binding(Functions["DispatchLabelEvents"], "timerTrigger");

@@ -118,9 +118,47 @@ public sealed class ProjectDeletionTests : IDisposable
         await (await Admin.GetAsync("/api/projects/safe")).ExpectAsync(HttpStatusCode.OK);
     }
 
-    private async Task<long> CountAsync(string sql)
+    [Fact]
+    public async Task Delete_OutOfItsTime_Is202_AndTheBackgroundPurgesTheRest()
     {
-        await using var connection = new SqliteConnection($"Data Source={Path.Combine(_server.DataDirectory, "labeling.db")};Mode=ReadOnly;Pooling=False");
+        // A purge longer than the request may take (Deletion:RequestTime; here none at all) is handed over.
+        using var server = new ServerFactory(
+            new Dictionary<string, string?>
+            {
+                ["Labeling:CreateDemoProject"] = "false",
+                ["Deletion:RequestTime"] = "00:00:00",
+                [$"Logging:LogLevel:{typeof(ProjectDeletion).FullName}"] = "Information",
+            },
+            services: services => services.AddSingleton<ILoggerProvider>(_logs));
+        var admin = server.ClientAs("root", "Admin");
+        await (await admin.PostAsJsonAsync("/api/projects", new { id = "large", labels = new[] { new { name = "spam" }, new { name = "ham" } } })).ExpectAsync(HttpStatusCode.Created);
+        await (await admin.PostAsync("/api/projects/large/documents", Api.File("comments.csv", Encoding.UTF8.GetBytes("text\none\ntwo\n")))).ExpectAsync(HttpStatusCode.Created);
+        await Api.WaitForWeakLabelingAsync(admin, "large", 2);
+
+        var accepted = await (await admin.DeleteAsync("/api/projects/large")).ExpectAsync(HttpStatusCode.Accepted);
+
+        Assert.Equal("large", accepted["projectId"]!.GetValue<string>());
+        Assert.Equal(0, accepted["itemsPurged"]!.GetValue<long>());
+        Assert.Contains("purged in the background", accepted["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        await (await admin.GetAsync("/api/projects/large")).ExpectProblemAsync(HttpStatusCode.NotFound);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (await CountAsync(server, "SELECT COUNT(*) FROM projects WHERE id = 'large' AND purged_at IS NOT NULL") == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the background did not finish the purge within 30 s");
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(0, await CountAsync(server, "SELECT COUNT(*) FROM items WHERE project_id = 'large'"));
+        Assert.Contains(_logs.Records, r => r.EventId.Id == 4406);
+        Assert.Contains(_logs.Records, r => r.EventId.Id == 4404 && r.Message.Contains("2 items", StringComparison.Ordinal));
+        await (await admin.DeleteAsync("/api/projects/large")).ExpectProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    private Task<long> CountAsync(string sql) => CountAsync(_server, sql);
+
+    private static async Task<long> CountAsync(ServerFactory server, string sql)
+    {
+        await using var connection = new SqliteConnection($"Data Source={Path.Combine(server.DataDirectory, "labeling.db")};Mode=ReadOnly;Pooling=False");
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
         command.CommandText = sql;

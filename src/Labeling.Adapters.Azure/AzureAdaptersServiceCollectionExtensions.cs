@@ -65,6 +65,7 @@ public static class AzureAdaptersServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Labeling.Application.Http.ITransientFailureClassifier, CosmosTransientFailures>());
         services.TryAddSingleton<IEventOutbox, CosmosEventOutbox>();
         services.TryAddSingleton<IReliabilityRefitStore, AzureReliabilityRefitStore>();
+        services.TryAddSingleton<IProjectFiles, BlobProjectFiles>();
 
         services.TryAddSingleton<IChatModelCatalog>(sp => new AzureOpenAIChatModelCatalog(Value<OpenAIOptions>(sp), sp.GetRequiredService<TokenCredential>()));
         services.AddSingleton<IEnumerable<IEventSink>>(sp => CreateSinks(sp));

@@ -48,6 +48,7 @@ public static class LocalAdaptersServiceCollectionExtensions
         services.TryAddSingleton<ILabelerStore, SqliteLabelerStore>();
         services.TryAddSingleton<IIdempotencyStore, SqliteIdempotencyStore>();
         services.TryAddSingleton<IProjectPurge, SqliteProjectPurge>();
+        services.TryAddSingleton<IProjectFiles, FolderProjectFiles>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Labeling.Application.Http.ITransientFailureClassifier, SqliteTransientFailures>());
         services.TryAddSingleton<SqliteEventOutbox>();
         services.TryAddSingleton<IEventOutbox>(sp => sp.GetRequiredService<SqliteEventOutbox>());

@@ -1,5 +1,4 @@
 using Labeling.Application.Ports;
-using Microsoft.Extensions.Options;
 
 namespace Labeling.Adapters.Local.Sqlite;
 
@@ -15,20 +14,16 @@ public sealed class SqliteProjectPurge : IProjectPurge
 {
     private readonly SqliteDatabase _database;
     private readonly ILeaseStore _leases;
-    private readonly LocalStorageOptions _storage;
     private readonly TimeProvider _time;
 
     /// <summary>Creates the purge.</summary>
     /// <param name="database">The database.</param>
     /// <param name="leases">The lease store, whose per-project memory of skips goes with the project.</param>
-    /// <param name="storage">The data folder, whose drift reports of the project go too.</param>
     /// <param name="time">The clock.</param>
-    public SqliteProjectPurge(SqliteDatabase database, ILeaseStore leases, IOptions<LocalStorageOptions> storage, TimeProvider time)
+    public SqliteProjectPurge(SqliteDatabase database, ILeaseStore leases, TimeProvider time)
     {
-        ArgumentNullException.ThrowIfNull(storage);
         _database = database;
         _leases = leases;
-        _storage = storage.Value;
         _time = time;
     }
 
@@ -161,12 +156,6 @@ public sealed class SqliteProjectPurge : IProjectPurge
         }
 
         (_leases as SqliteLeaseStore)?.ForgetProject(projectId);
-        var reports = _storage.PathOf("reports", "drift", projectId);
-        if (Directory.Exists(reports))
-        {
-            Directory.Delete(reports, recursive: true);
-        }
-
         return true;
     }
 

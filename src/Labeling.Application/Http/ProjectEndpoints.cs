@@ -77,7 +77,7 @@ internal static class ProjectEndpoints
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed)
             .WithName("DeleteProject")
-            .WithSummary("Deletes a project with its items, votes, documents' records, labelers' statistics, leases and queued work (Admin): 204 when its data is gone, 202 when the purge goes on in the background (the project is gone from every route either way); 404 once it is gone; If-Match with the ETag of GET makes it 412 if the project changed since.");
+            .WithSummary("Deletes a project with its items, votes, documents' records, labelers' statistics, leases, queued work and files (Admin): 204 when its data is gone, 202 when the purge goes on in the background (the project is gone from every route either way); 404 once it is gone; If-Match with the ETag of GET makes it 412 if the project changed since.");
 
         api.MapGet("/projects/{projectId}/progress", async (string projectId, ProjectService projects, CancellationToken ct) =>
                 Results.Ok(await projects.ProgressAsync(projectId, ct)))

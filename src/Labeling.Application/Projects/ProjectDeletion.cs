@@ -28,6 +28,7 @@ public sealed partial class ProjectDeletion
 
     private readonly IProjectStore _projects;
     private readonly IProjectPurge _purge;
+    private readonly IProjectFiles _files;
     private readonly ProjectModels _models;
     private readonly TimeProvider _time;
     private readonly ProjectDeletionOptions _options;
@@ -43,15 +44,17 @@ public sealed partial class ProjectDeletion
     /// <summary>Creates the service.</summary>
     /// <param name="projects">Where projects are read.</param>
     /// <param name="purge">Where they are marked and purged.</param>
+    /// <param name="files">Their files, deleted once their items are gone.</param>
     /// <param name="models">The projects' truth models in memory, dropped with the project.</param>
     /// <param name="time">The clock.</param>
     /// <param name="options">How long a request purges.</param>
     /// <param name="logger">Where deletions and their progress are logged.</param>
-    public ProjectDeletion(IProjectStore projects, IProjectPurge purge, ProjectModels models, TimeProvider time, IOptions<ProjectDeletionOptions> options, ILogger<ProjectDeletion> logger)
+    public ProjectDeletion(IProjectStore projects, IProjectPurge purge, IProjectFiles files, ProjectModels models, TimeProvider time, IOptions<ProjectDeletionOptions> options, ILogger<ProjectDeletion> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         _projects = projects;
         _purge = purge;
+        _files = files;
         _models = models;
         _time = time;
         _options = options.Value;
@@ -59,7 +62,7 @@ public sealed partial class ProjectDeletion
     }
 
     /// <summary>
-    /// Deletes a project with its items, votes, documents' records, labelers' statistics, leases and queued work. Not cut
+    /// Deletes a project with its items, votes, documents' records, labelers' statistics, leases, queued work and files. Not cut
     /// short when the caller goes away once the project is marked: the purge runs for
     /// <see cref="ProjectDeletionOptions.RequestTime"/>, or to its end if that comes first, and what is left is handed over
     /// to the background (<see cref="WaitForHandoverAsync"/>).
@@ -224,6 +227,7 @@ public sealed partial class ProjectDeletion
         var started = _time.GetTimestamp();
         var logged = started;
         long items = 0;
+        var files = 0;
         bool OutOfTime() => limit is { } l && _time.GetElapsedTime(started) >= l;
         do
         {
@@ -247,10 +251,13 @@ public sealed partial class ProjectDeletion
                     LogProgress(_logger, projectId, items, (long)_time.GetElapsedTime(started).TotalMilliseconds);
                 }
             }
+
+            // The files before the deletion ends: once it has ended nothing would come back for them.
+            files += await _files.DeleteAsync(projectId, cancellationToken).ConfigureAwait(false);
         }
         while (!await _purge.FinishAsync(projectId, cancellationToken).ConfigureAwait(false));
 
-        LogPurged(_logger, projectId, items, (long)_time.GetElapsedTime(started).TotalMilliseconds);
+        LogPurged(_logger, projectId, items, files, (long)_time.GetElapsedTime(started).TotalMilliseconds);
         return (true, items);
     }
 
@@ -260,8 +267,8 @@ public sealed partial class ProjectDeletion
     [LoggerMessage(EventId = 4403, Level = LogLevel.Information, Message = "Project {ProjectId}: {Items} items purged so far ({Milliseconds} ms)")]
     private static partial void LogProgress(ILogger logger, string projectId, long items, long milliseconds);
 
-    [LoggerMessage(EventId = 4404, Level = LogLevel.Information, Message = "Project {ProjectId} purged: {Items} items with their votes, leases, documents' records and labelers' statistics ({Milliseconds} ms)")]
-    private static partial void LogPurged(ILogger logger, string projectId, long items, long milliseconds);
+    [LoggerMessage(EventId = 4404, Level = LogLevel.Information, Message = "Project {ProjectId} purged: {Items} items with their votes, leases, documents' records and labelers' statistics, and {Files} files ({Milliseconds} ms)")]
+    private static partial void LogPurged(ILogger logger, string projectId, long items, int files, long milliseconds);
 
     [LoggerMessage(EventId = 4406, Level = LogLevel.Information, Message = "Project {ProjectId}: the DELETE purged {Items} items in its {Milliseconds} ms; the rest is purged in the background")]
     private static partial void LogHandedOver(ILogger logger, string projectId, long items, long milliseconds);

@@ -17,7 +17,7 @@ public sealed class SqliteStoreContractTests : StoreContract, IDisposable
         return new StoreSet(
             new SqliteProjectStore(db), new SqliteItemStore(db, TimeProvider.System), leases,
             new SqliteLabelerStore(db), new SqliteDocumentStore(db), new SqliteEventOutbox(db), () => Open(path),
-            new SqliteProjectPurge(db, leases, Microsoft.Extensions.Options.Options.Create(new Labeling.Adapters.Local.LocalStorageOptions { DataDirectory = Path.GetDirectoryName(path)! }), TimeProvider.System));
+            new SqliteProjectPurge(db, leases, TimeProvider.System));
     }
 
     public void Dispose()

@@ -114,7 +114,7 @@ public sealed class SqliteProjectPurgeTests : IDisposable
 
     private (SqliteProjectStore Projects, SqliteItemStore Items, SqliteProjectPurge Purge) Open() =>
         (new SqliteProjectStore(_database), new SqliteItemStore(_database, TimeProvider.System),
-            new SqliteProjectPurge(_database, new SqliteLeaseStore(_database), Options.Create(new LocalStorageOptions { DataDirectory = _folder }), TimeProvider.System));
+            new SqliteProjectPurge(_database, new SqliteLeaseStore(_database), TimeProvider.System));
 
     private async Task<long> CountAsync(string sql)
     {

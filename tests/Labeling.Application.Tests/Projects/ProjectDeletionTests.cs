@@ -26,7 +26,7 @@ public sealed class ProjectDeletionTests : IDisposable
         var project = await _harness.CreateProjectAsync(LabelingHarness.SpamProject());
         var store = _harness.Get<IProjectStore>();
         var deletion = new ProjectDeletion(
-            new ChangedAfterRead(store), _harness.Get<IProjectPurge>(), _harness.Get<ProjectModels>(), _harness.Time, Options.Create(new ProjectDeletionOptions()), NullLogger<ProjectDeletion>.Instance);
+            new ChangedAfterRead(store), _harness.Get<IProjectPurge>(), _harness.Get<IProjectFiles>(), _harness.Get<ProjectModels>(), _harness.Time, Options.Create(new ProjectDeletionOptions()), NullLogger<ProjectDeletion>.Instance);
 
         var refused = await Assert.ThrowsAsync<PreconditionFailedException>(() => deletion.DeleteAsync(project.Id, [project.Version], "admin", CancellationToken.None));
 
@@ -93,7 +93,7 @@ public sealed class ProjectDeletionTests : IDisposable
     }
 
     private ProjectDeletion Deletion(IProjectPurge purge, TimeSpan requestTime) => new(
-        _harness.Get<IProjectStore>(), purge, _harness.Get<ProjectModels>(), _harness.Time,
+        _harness.Get<IProjectStore>(), purge, _harness.Get<IProjectFiles>(), _harness.Get<ProjectModels>(), _harness.Time,
         Options.Create(new ProjectDeletionOptions { RequestTime = requestTime }), NullLogger<ProjectDeletion>.Instance);
 
     private async Task<Project> CreateWithItemsAsync()

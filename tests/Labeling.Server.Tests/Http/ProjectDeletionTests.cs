@@ -49,6 +49,8 @@ public sealed class ProjectDeletionTests : IDisposable
         // A re-fit leaves the project's class counts beside its labelers' statistics.
         await (await Admin.PostAsync("/api/projects/doomed/refit", null)).ExpectAsync(HttpStatusCode.OK);
         Assert.Equal(1, await CountAsync("SELECT COUNT(*) FROM class_counts WHERE project_id = 'doomed'"));
+        Assert.Single(Directory.GetFiles(Path.Combine(_server.DataDirectory, "processed", "doomed")));
+        Assert.Single(Directory.GetFiles(Path.Combine(_server.DataDirectory, "reports", "drift", "doomed")));
 
         var response = await Admin.DeleteAsync("/api/projects/doomed");
 
@@ -70,9 +72,16 @@ public sealed class ProjectDeletionTests : IDisposable
         }
 
         Assert.Equal(1, await CountAsync("SELECT COUNT(*) FROM items WHERE project_id = 'kept'"));
+        // Its files too (the uploaded document's copy, its inbox folder and the re-fit's drift report); the other's stay.
+        foreach (var folder in new[] { "inbox", "uploads", "processed", "quarantine", Path.Combine("reports", "drift") })
+        {
+            Assert.False(Directory.Exists(Path.Combine(_server.DataDirectory, folder, "doomed")), $"{folder}/doomed is still there");
+        }
+
+        Assert.Single(Directory.GetFiles(Path.Combine(_server.DataDirectory, "processed", "kept")));
         Assert.Equal(1, await CountAsync("SELECT COUNT(*) FROM projects WHERE id = 'doomed' AND deleted_at IS NOT NULL AND purged_at IS NOT NULL"));
         Assert.Contains(_logs.Records, r => r.EventId.Id == 4402 && r.Message.Contains("root", StringComparison.Ordinal));
-        Assert.Contains(_logs.Records, r => r.EventId.Id == 4404 && r.Message.Contains("3 items", StringComparison.Ordinal));
+        Assert.Contains(_logs.Records, r => r.EventId.Id == 4404 && r.Message.Contains("3 items", StringComparison.Ordinal) && r.Message.Contains("2 files", StringComparison.Ordinal));
     }
 
     [Fact]

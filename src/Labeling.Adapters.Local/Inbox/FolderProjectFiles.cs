@@ -1,0 +1,53 @@
+using Labeling.Application.Ports;
+using Microsoft.Extensions.Options;
+
+namespace Labeling.Adapters.Local.Inbox;
+
+/// <summary>
+/// A deleted project's folders in the data folder (<see cref="IProjectFiles"/>): <c>inbox/{id}/</c> (files dropped but not
+/// yet read), <c>uploads/{id}/</c>, <c>processed/{id}/</c>, <c>quarantine/{id}/</c> (documents and their reasons) and
+/// <c>reports/drift/{id}/</c>.
+/// </summary>
+public sealed class FolderProjectFiles : IProjectFiles
+{
+    private static readonly string[][] Folders = [["inbox"], ["uploads"], ["processed"], ["quarantine"], ["reports", "drift"]];
+
+    private readonly LocalStorageOptions _storage;
+
+    /// <summary>Creates the service.</summary>
+    /// <param name="storage">The data folder.</param>
+    public FolderProjectFiles(IOptions<LocalStorageOptions> storage)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        _storage = storage.Value;
+    }
+
+    /// <inheritdoc />
+    public Task<int> DeleteAsync(string projectId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(projectId);
+        var deleted = 0;
+        foreach (var parent in Folders)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            // Project ids are lowercase letters, digits and '-', so the folder's name is the id itself.
+            var folder = _storage.PathOf([.. parent, FolderDocumentSource.Safe(projectId)]);
+            if (!Directory.Exists(folder))
+            {
+                continue;
+            }
+
+            deleted += Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Count();
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (DirectoryNotFoundException)
+            {
+                // Deleted meanwhile (two purges of one project at once).
+            }
+        }
+
+        return Task.FromResult(deleted);
+    }
+}

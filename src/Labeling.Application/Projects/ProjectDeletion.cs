@@ -135,10 +135,13 @@ public sealed partial class ProjectDeletion
     /// <param name="by">Who finishes them, for the log ("the server at its start").</param>
     /// <param name="cancellationToken">Stops between batches; what is left is finished the next time.</param>
     /// <returns>How many deletions were finished.</returns>
+    /// <exception cref="AggregateException">The purge of one or more projects failed (the message names them); the others
+    /// were finished all the same.</exception>
     public async Task<int> FinishPendingAsync(string by, CancellationToken cancellationToken)
     {
         var pending = await _purge.ListDeletedAsync(cancellationToken).ConfigureAwait(false);
         var finished = 0;
+        List<(string ProjectId, Exception Error)>? failures = null;
         foreach (var projectId in pending)
         {
             if (!TryEnterIdle(projectId))
@@ -152,10 +155,23 @@ public sealed partial class ProjectDeletion
                 await PurgeAsync(projectId, null, cancellationToken).ConfigureAwait(false);
                 finished++;
             }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The list comes in the same order every run: a project whose purge keeps failing (a file the process may not
+                // delete, a document the store refuses) must not hold back the projects after it. The run still fails.
+                (failures ??= []).Add((projectId, ex));
+            }
             finally
             {
                 Leave(projectId);
             }
+        }
+
+        if (failures is not null)
+        {
+            throw new AggregateException(
+                $"The purge of deleted project(s) {string.Join(", ", failures.Select(f => $"'{f.ProjectId}'"))} failed; they stay hidden and are tried again at the next run (any others were finished).",
+                failures.Select(f => f.Error));
         }
 
         return finished;

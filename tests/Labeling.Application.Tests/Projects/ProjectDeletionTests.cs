@@ -92,6 +92,26 @@ public sealed class ProjectDeletionTests : IDisposable
         Assert.Equal(0, await ItemsAsync(project.Id));
     }
 
+    [Fact]
+    public async Task FinishPendingAsync_OneProjectsPurgeFailing_FinishesTheOthers_AndStillFails()
+    {
+        // "a-broken" comes first in every run's list (by id): its failure used to end the run before "spam" was reached.
+        var broken = await _harness.CreateProjectAsync(LabelingHarness.RuleFreeProject("a-broken", new Domain.Routing.RoutingSettings()));
+        await _harness.IngestAsync(broken.Id, "comments.csv", "text\na broken comment\n");
+        var project = await CreateWithItemsAsync();
+        var purge = new FailingPurge(_harness.Get<IProjectPurge>(), broken.Id);
+        var deletion = Deletion(purge, TimeSpan.Zero);
+        await deletion.DeleteAsync(broken.Id, null, "admin", CancellationToken.None);
+        await deletion.DeleteAsync(project.Id, null, "admin", CancellationToken.None);
+
+        var failed = await Assert.ThrowsAsync<AggregateException>(() => deletion.FinishPendingAsync("the background", CancellationToken.None));
+
+        Assert.IsType<IOException>(Assert.Single(failed.InnerExceptions));
+        Assert.Contains("'a-broken'", failed.Message, StringComparison.Ordinal);
+        Assert.Equal(0, await ItemsAsync(project.Id));
+        Assert.Equal([broken.Id], await purge.ListDeletedAsync(CancellationToken.None));
+    }
+
     private ProjectDeletion Deletion(IProjectPurge purge, TimeSpan requestTime) => new(
         _harness.Get<IProjectStore>(), purge, _harness.Get<IProjectFiles>(), _harness.Get<ProjectModels>(), _harness.Time,
         Options.Create(new ProjectDeletionOptions { RequestTime = requestTime }), NullLogger<ProjectDeletion>.Instance);
@@ -120,6 +140,20 @@ public sealed class ProjectDeletionTests : IDisposable
             time.Advance(perBatch);
             return deleted;
         }
+
+        public Task<bool> FinishAsync(string projectId, CancellationToken cancellationToken) => inner.FinishAsync(projectId, cancellationToken);
+    }
+
+    // Every batch of one project fails, as a purge does that meets a file it may not delete.
+    private sealed class FailingPurge(IProjectPurge inner, string failing) : IProjectPurge
+    {
+        public Task<bool> MarkDeletedAsync(string projectId, IReadOnlyCollection<int>? acceptedVersions, DateTimeOffset at, CancellationToken cancellationToken) =>
+            inner.MarkDeletedAsync(projectId, acceptedVersions, at, cancellationToken);
+
+        public Task<IReadOnlyList<string>> ListDeletedAsync(CancellationToken cancellationToken) => inner.ListDeletedAsync(cancellationToken);
+
+        public Task<int> PurgeItemsAsync(string projectId, int limit, CancellationToken cancellationToken) =>
+            projectId == failing ? throw new IOException($"Project '{projectId}' cannot be purged") : inner.PurgeItemsAsync(projectId, limit, cancellationToken);
 
         public Task<bool> FinishAsync(string projectId, CancellationToken cancellationToken) => inner.FinishAsync(projectId, cancellationToken);
     }

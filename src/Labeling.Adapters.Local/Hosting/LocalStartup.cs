@@ -75,7 +75,17 @@ public sealed partial class LocalStartup : IHostedService
         // remaining data goes now, before any work of it could be queued again below.
         if (_deletion is not null)
         {
-            await _deletion.FinishPendingAsync("the server at its start", cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await _deletion.FinishPendingAsync("the server at its start", cancellationToken).ConfigureAwait(false);
+            }
+            catch (AggregateException ex)
+            {
+                // Purges that failed (a file the server may not delete fails every time; the exception names the projects)
+                // must not keep the server from starting: their projects stay hidden and refuse writes, and
+                // PendingDeletionService tries them again every Deletion:RetryInterval.
+                LogPendingDeletionsLeft(_logger, ex);
+            }
         }
 
         if (_options.CreateDemoProject && await _projects.TryCreateAsync(DemoProject.Create(_time.GetUtcNow()), cancellationToken).ConfigureAwait(false))
@@ -140,6 +150,9 @@ public sealed partial class LocalStartup : IHostedService
 
     [LoggerMessage(EventId = 1011, Level = LogLevel.Warning, Message = "{Count} poisoned weak-label message(s) set aside: their items, still in weak labeling, are queued again")]
     private static partial void LogPoisonedWeakLabelsSetAside(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 1013, Level = LogLevel.Error, Message = "Deletions left unfinished by the last run could not all be finished at the start; the server starts, and the background purge tries them again")]
+    private static partial void LogPendingDeletionsLeft(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Created the demo project '{ProjectId}'")]
     private static partial void LogDemoCreated(ILogger logger, string projectId);

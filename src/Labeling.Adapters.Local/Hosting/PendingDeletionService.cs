@@ -9,7 +9,7 @@ namespace Labeling.Adapters.Local.Hosting;
 /// The local host's stand-in for the Functions timer <c>FinishProjectDeletions</c>: finishes the purge of a project whose
 /// <c>DELETE</c> answered 202 as soon as the request hands it over, and every <see cref="ProjectDeletionOptions.RetryInterval"/>
 /// looks for deletions a failed purge left (<see cref="ProjectDeletion.FinishPendingAsync"/>). Those a crash left are
-/// finished before the server listens (<see cref="LocalStartup"/>).
+/// finished before the server listens (<see cref="LocalStartup"/>), or here when their purge fails there.
 /// </summary>
 public sealed partial class PendingDeletionService : BackgroundService
 {

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using Labeling.Application.Ports;
 using Labeling.Application.Projects;
 using Labeling.Server.Tests.Support;
 using Labeling.TestSupport.Logging;
@@ -163,11 +164,44 @@ public sealed class ProjectDeletionTests : IDisposable
         await (await admin.DeleteAsync("/api/projects/large")).ExpectProblemAsync(HttpStatusCode.NotFound);
     }
 
+    [Fact]
+    public async Task Start_WithADeletionWhosePurgeFails_StartsAnyway_AndTheBackgroundFinishesItOnceItCan()
+    {
+        using var data = new TempFolder();
+        var files = new BrokenFiles();
+        var settings = new Dictionary<string, string?>
+        {
+            ["Storage:DataDirectory"] = data.Path,
+            ["Labeling:CreateDemoProject"] = "false",
+            ["Deletion:RetryInterval"] = "00:00:01",
+        };
+        using (var first = new ServerFactory(settings, services: services => services.AddSingleton<IProjectFiles>(files)))
+        {
+            var admin = first.ClientAs("root", "Admin");
+            await (await admin.PostAsJsonAsync("/api/projects", new { id = "stuck", labels = new[] { new { name = "spam" }, new { name = "ham" } } })).ExpectAsync(HttpStatusCode.Created);
+            Assert.False((await admin.DeleteAsync("/api/projects/stuck")).IsSuccessStatusCode);
+        }
+
+        // The next start meets the deletion the last run left, and its files still cannot be deleted.
+        using var second = new ServerFactory(settings, services: services => services.AddSingleton<IProjectFiles>(files));
+        var restarted = second.ClientAs("root", "Admin");
+        await (await restarted.GetAsync("/api/projects/stuck")).ExpectProblemAsync(HttpStatusCode.NotFound);
+        files.Broken = false;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (await CountAsync(Path.Combine(data.Path, "labeling.db"), "SELECT COUNT(*) FROM projects WHERE id = 'stuck' AND purged_at IS NOT NULL") == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the background did not finish the purge within 30 s");
+            await Task.Delay(50);
+        }
+    }
+
     private Task<long> CountAsync(string sql) => CountAsync(_server, sql);
 
-    private static async Task<long> CountAsync(ServerFactory server, string sql)
+    private static Task<long> CountAsync(ServerFactory server, string sql) => CountAsync(Path.Combine(server.DataDirectory, "labeling.db"), sql);
+
+    private static async Task<long> CountAsync(string database, string sql)
     {
-        await using var connection = new SqliteConnection($"Data Source={Path.Combine(server.DataDirectory, "labeling.db")};Mode=ReadOnly;Pooling=False");
+        await using var connection = new SqliteConnection($"Data Source={database};Mode=ReadOnly;Pooling=False");
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
@@ -190,5 +224,16 @@ public sealed class ProjectDeletionTests : IDisposable
     {
         await (await Admin.PostAsync($"/api/projects/{id}/documents", Api.File("comments.csv", Encoding.UTF8.GetBytes(csv)))).ExpectAsync(HttpStatusCode.Created);
         await Api.WaitForWeakLabelingAsync(Admin, id, items);
+    }
+
+    // Project files the server may not delete (a folder another user owns), until the test says otherwise.
+    private sealed class BrokenFiles : IProjectFiles
+    {
+        private volatile bool _broken = true;
+
+        public bool Broken { get => _broken; set => _broken = value; }
+
+        public Task<int> DeleteAsync(string projectId, CancellationToken cancellationToken) =>
+            Broken ? throw new UnauthorizedAccessException($"Access to the path 'quarantine/{projectId}/sub' is denied.") : Task.FromResult(0);
     }
 }

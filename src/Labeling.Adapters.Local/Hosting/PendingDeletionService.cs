@@ -28,6 +28,7 @@ public sealed partial class PendingDeletionService : BackgroundService
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var failure = new LastingFailure();
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -36,11 +37,19 @@ public sealed partial class PendingDeletionService : BackgroundService
                 try
                 {
                     await _deletion.FinishPendingAsync("the background purge", stoppingToken).ConfigureAwait(false);
+                    if (failure.Ended())
+                    {
+                        LogRecovered(_logger);
+                    }
                 }
                 catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {
-                    // A busy or failing store: the project stays hidden and marked, and the next round tries again.
-                    LogRoundFailed(_logger, ex, _options.RetryInterval);
+                    // A busy or failing store: the project stays hidden and marked, and the next round tries again. A failure
+                    // that lasts (a file the server may not delete) is logged once, not every RetryInterval.
+                    if (failure.IsNew(ex))
+                    {
+                        LogRoundFailed(_logger, ex, _options.RetryInterval);
+                    }
                 }
             }
         }
@@ -50,6 +59,9 @@ public sealed partial class PendingDeletionService : BackgroundService
         }
     }
 
-    [LoggerMessage(EventId = 4407, Level = LogLevel.Error, Message = "A background purge of deleted projects failed; it is tried again in {RetryInterval}")]
+    [LoggerMessage(EventId = 4407, Level = LogLevel.Error, Message = "A background purge of deleted projects failed; it is tried again every {RetryInterval}, and the same failure is not logged again")]
     private static partial void LogRoundFailed(ILogger logger, Exception exception, TimeSpan retryInterval);
+
+    [LoggerMessage(EventId = 4408, Level = LogLevel.Information, Message = "The background purge of deleted projects works again")]
+    private static partial void LogRecovered(ILogger logger);
 }

@@ -195,6 +195,46 @@ public sealed class ProjectDeletionTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task BackgroundPurge_FailingRoundAfterRound_LogsTheFailureOnce_AndTheRecovery()
+    {
+        var files = new BrokenFiles();
+        using var server = new ServerFactory(
+            new Dictionary<string, string?>
+            {
+                ["Labeling:CreateDemoProject"] = "false",
+                ["Deletion:RetryInterval"] = "00:00:01",
+                [$"Logging:LogLevel:{typeof(Labeling.Adapters.Local.Hosting.PendingDeletionService).FullName}"] = "Information",
+            },
+            services: services => services.AddSingleton<IProjectFiles>(files).AddSingleton<ILoggerProvider>(_logs));
+        var admin = server.ClientAs("root", "Admin");
+        await (await admin.PostAsJsonAsync("/api/projects", new { id = "stuck", labels = new[] { new { name = "spam" }, new { name = "ham" } } })).ExpectAsync(HttpStatusCode.Created);
+        Assert.False((await admin.DeleteAsync("/api/projects/stuck")).IsSuccessStatusCode);
+
+        // The request's attempt and three rounds of the background, a second apart.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (files.Attempts < 4)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the background did not try the purge again within 30 s");
+            await Task.Delay(50);
+        }
+
+        files.Broken = false;
+        while (await CountAsync(server, "SELECT COUNT(*) FROM projects WHERE id = 'stuck' AND purged_at IS NOT NULL") == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the background did not finish the purge within 30 s");
+            await Task.Delay(50);
+        }
+
+        Assert.Single(_logs.Records, r => r.EventId.Id == 4407);
+        deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!_logs.Records.Any(r => r.EventId.Id == 4408))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the recovery was not logged within 30 s");
+            await Task.Delay(50);
+        }
+    }
+
     private Task<long> CountAsync(string sql) => CountAsync(_server, sql);
 
     private static Task<long> CountAsync(ServerFactory server, string sql) => CountAsync(Path.Combine(server.DataDirectory, "labeling.db"), sql);
@@ -230,10 +270,16 @@ public sealed class ProjectDeletionTests : IDisposable
     private sealed class BrokenFiles : IProjectFiles
     {
         private volatile bool _broken = true;
+        private int _attempts;
 
         public bool Broken { get => _broken; set => _broken = value; }
 
-        public Task<int> DeleteAsync(string projectId, CancellationToken cancellationToken) =>
-            Broken ? throw new UnauthorizedAccessException($"Access to the path 'quarantine/{projectId}/sub' is denied.") : Task.FromResult(0);
+        public int Attempts => Volatile.Read(ref _attempts);
+
+        public Task<int> DeleteAsync(string projectId, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _attempts);
+            return Broken ? throw new UnauthorizedAccessException($"Access to the path 'quarantine/{projectId}/sub' is denied.") : Task.FromResult(0);
+        }
     }
 }

@@ -12,6 +12,16 @@ public sealed class FolderProjectFiles : IProjectFiles
 {
     private static readonly string[][] Folders = [["inbox"], ["uploads"], ["processed"], ["quarantine"], ["reports", "drift"]];
 
+    // Links are neither counted nor followed, as Directory.Delete removes a link and not what it points at: whoever drops
+    // files into inbox/{id}/ can drop a link there, and one to / had the count walk the whole disk and fail, every time, on
+    // the first folder the server may not read.
+    private static readonly EnumerationOptions ProjectFilesOnly = new()
+    {
+        RecurseSubdirectories = true,
+        AttributesToSkip = FileAttributes.ReparsePoint,
+        IgnoreInaccessible = false,
+    };
+
     private readonly LocalStorageOptions _storage;
 
     /// <summary>Creates the service.</summary>
@@ -37,7 +47,7 @@ public sealed class FolderProjectFiles : IProjectFiles
                 continue;
             }
 
-            deleted += Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Count();
+            deleted += Directory.EnumerateFiles(folder, "*", ProjectFilesOnly).Count();
             try
             {
                 Directory.Delete(folder, recursive: true);

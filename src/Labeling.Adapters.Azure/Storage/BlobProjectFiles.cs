@@ -8,7 +8,7 @@ namespace Labeling.Adapters.Azure.Storage;
 /// <summary>
 /// A deleted project's blobs (<see cref="IProjectFiles"/>): <c>{id}/</c> in the documents and quarantine containers (its
 /// uploads and the files Ingest set aside, with their reasons) and <c>drift/{id}/</c> in the reports container. Blob soft
-/// delete (seven days in the Bicep) keeps them undeletable for that long.
+/// delete (seven days in the Bicep) keeps them recoverable for that long.
 /// </summary>
 public sealed class BlobProjectFiles : IProjectFiles
 {

@@ -47,10 +47,11 @@ public sealed class FolderProjectFiles : IProjectFiles
                 continue;
             }
 
-            deleted += Directory.EnumerateFiles(folder, "*", ProjectFilesOnly).Count();
             try
             {
+                var files = Directory.EnumerateFiles(folder, "*", ProjectFilesOnly).Count();
                 Directory.Delete(folder, recursive: true);
+                deleted += files;
             }
             catch (DirectoryNotFoundException)
             {

@@ -109,6 +109,7 @@ public sealed partial class ProjectDeletion
         // Marked: the project is gone for every caller, and what is left is the store's to clean up whatever the caller does:
         // here for the request's time, then in the background.
         Enter(projectId);
+        var started = _time.GetTimestamp();
         (bool Finished, long Items) purge;
         try
         {
@@ -121,7 +122,7 @@ public sealed partial class ProjectDeletion
 
         if (!purge.Finished)
         {
-            LogHandedOver(_logger, projectId, purge.Items, (long)_options.RequestTime.TotalMilliseconds);
+            LogHandedOver(_logger, projectId, purge.Items, (long)_time.GetElapsedTime(started).TotalMilliseconds);
             _handovers.Writer.TryWrite(true);
         }
 
@@ -268,7 +269,12 @@ public sealed partial class ProjectDeletion
                 }
             }
 
-            // The files before the deletion ends: once it has ended nothing would come back for them.
+            // The files before the deletion ends: once it has ended nothing would come back for them. Many blobs take time too.
+            if (OutOfTime())
+            {
+                return (false, items);
+            }
+
             files += await _files.DeleteAsync(projectId, cancellationToken).ConfigureAwait(false);
         }
         while (!await _purge.FinishAsync(projectId, cancellationToken).ConfigureAwait(false));
@@ -286,7 +292,7 @@ public sealed partial class ProjectDeletion
     [LoggerMessage(EventId = 4404, Level = LogLevel.Information, Message = "Project {ProjectId} purged: {Items} items with their votes, leases, documents' records and labelers' statistics, and {Files} files ({Milliseconds} ms)")]
     private static partial void LogPurged(ILogger logger, string projectId, long items, int files, long milliseconds);
 
-    [LoggerMessage(EventId = 4406, Level = LogLevel.Information, Message = "Project {ProjectId}: the DELETE purged {Items} items in its {Milliseconds} ms; the rest is purged in the background")]
+    [LoggerMessage(EventId = 4406, Level = LogLevel.Information, Message = "Project {ProjectId}: the DELETE purged {Items} items in {Milliseconds} ms, its time (Deletion:RequestTime); the rest is purged in the background")]
     private static partial void LogHandedOver(ILogger logger, string projectId, long items, long milliseconds);
 
     [LoggerMessage(EventId = 4405, Level = LogLevel.Information, Message = "Project {ProjectId}: a deletion not yet over is being finished (by {Caller})")]
